@@ -1,0 +1,42 @@
+# k8saudit: every target sets itself up (creates .venv and installs the project when needed).
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.k8saudit-installed
+
+.PHONY: setup demo test lab bench sample catalog clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+## demo: audit the bundled sample cluster, print the summary, write every export to out/
+demo: $(STAMP)
+	@$(VENV)/bin/k8saudit demo --out out
+
+## test: unit tests, check fixtures, the live loader against a loopback API server, and every notebook (nbval)
+test: $(STAMP)
+	@$(PY) -m pytest -q tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+
+## lab: open JupyterLab on the notebooks
+lab: $(STAMP)
+	@$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+## bench: the benchmarks (not part of the tests; large ones take minutes and GBs of disk)
+bench: $(STAMP)
+	@$(PY) benchmarks/run.py
+
+## sample: regenerate the bundled sample cluster from data/generate_sample.py
+sample: $(STAMP)
+	@$(PY) data/generate_sample.py
+
+## catalog: regenerate CHECKS.md from the registry
+catalog: $(STAMP)
+	@$(VENV)/bin/k8saudit checks --format markdown > CHECKS.md
+
+clean:
+	rm -rf out .pytest_cache build dist *.egg-info

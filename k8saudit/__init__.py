@@ -1,0 +1,20 @@
+"""k8saudit: Kubernetes security assessment in pandas frames, for Jupyter.
+
+>>> import k8saudit as ka
+>>> snap = ka.sample()            # the bundled sample cluster
+>>> snap.workloads.head()         # tidy frames
+>>> findings = ka.audit(snap)     # one findings DataFrame
+"""
+
+from __future__ import annotations
+
+from .frames import FRAMES, SCHEMAS, describe
+from .snapshot import Snapshot, SnapshotError
+from .sources import kubeconfig_users, load, sample, sample_path
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "FRAMES", "SCHEMAS", "Snapshot", "SnapshotError", "describe", "kubeconfig_users", "load", "sample",
+    "sample_path", "__version__",
+]

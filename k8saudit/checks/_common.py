@@ -1,0 +1,64 @@
+"""Small vectorised helpers the practice modules share: list columns, tri-state values, messages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+ROW_COLUMNS = ["kind", "namespace", "name", "container", "message", "evidence"]
+
+_CONTAINER_WORD = {"container": "container", "init": "init container", "ephemeral": "ephemeral container"}
+_POD_SPEC = {"Pod": "spec", "CronJob": "spec.jobTemplate.spec.template.spec"}
+
+
+def none() -> pd.DataFrame:
+    """No offending rows."""
+    return pd.DataFrame(columns=ROW_COLUMNS)
+
+
+def any_in(lists: pd.Series, values: Iterable[str]) -> pd.Series:
+    """Per row: does the list hold any of ``values``?"""
+    ex = lists.explode()
+    hit = ex.isin(list(values))
+    return hit.groupby(level=0).any().reindex(lists.index, fill_value=False).astype(bool)
+
+
+def joined(lists: pd.Series, only: Iterable[str] | None = None, sep: str = ", ") -> pd.Series:
+    """Per row: the list's items (or only those in ``only``) joined by ``sep``; "" for none."""
+    ex = lists.explode().dropna()
+    if only is not None:
+        ex = ex[ex.isin(list(only))]
+    out = ex.astype(str).groupby(level=0).agg(sep.join)
+    return out.reindex(lists.index, fill_value="").astype("string")
+
+
+def bracket(lists: pd.Series) -> pd.Series:
+    """``[A, B]``, or ``not set`` for an empty list."""
+    j = joined(lists)
+    return ("[" + j + "]").where(j != "", "not set")
+
+
+def tri(values: pd.Series) -> pd.Series:
+    """A tri-state ``boolean`` column as text: ``true``, ``false`` or ``not set``."""
+    return values.astype("string").str.lower().fillna("not set")
+
+
+def who(containers: pd.DataFrame) -> pd.Series:
+    """``container `app```, ``init container `setup```, ``ephemeral container `debugger```."""
+    word = containers["container_type"].map(_CONTAINER_WORD).fillna("container").astype("string")
+    return word + " `" + containers["container"].astype("string") + "`"
+
+
+def pod_spec_path(kinds: pd.Series, field: str) -> pd.Series:
+    """Where a pod-spec field sits in each kind: ``spec.hostPID``, ``spec.template.spec.hostPID``, ..."""
+    prefix = kinds.map(_POD_SPEC).fillna("spec.template.spec").astype("string")
+    return prefix + "." + field
+
+
+def rows(df: pd.DataFrame, message: pd.Series | str, evidence: pd.Series | str) -> pd.DataFrame:
+    """The offending rows in the shape the runner wants (``container`` when the frame has one)."""
+    out = df[[c for c in ("kind", "namespace", "name", "container") if c in df.columns]].copy()
+    out["message"] = message
+    out["evidence"] = evidence
+    return out

@@ -1,0 +1,169 @@
+"""The check registry: small pure functions over frames, with their metadata beside them.
+
+A check is a function whose parameters name the frames it reads (``workloads``,
+``containers``, ``rbac``, ... or ``snap`` for the snapshot itself). The frame
+named by ``on`` is filtered by ``where`` (a ``DataFrame.query`` string) before it
+is passed in, and its rows are what the check *evaluated*. The function returns
+the offending rows, with at least ``kind``, ``namespace`` and ``name`` (and
+``container`` for container checks); optional ``message`` and ``evidence``
+columns say what is wrong. The runner adds everything else.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+
+PRACTICES: dict[int, str] = {
+    1: "Secrets are not passed in environment variables",
+    2: "Strong authentication and authorization at the API server",
+    3: "NET_RAW dropped, no dangerous capabilities; a policy engine enforces it",
+    4: "No sharing of the host's IPC, PID or network namespace",
+    5: "RBAC, not ABAC; namespace-scoped over cluster-wide permissions",
+    6: "Read-only root filesystem",
+    7: "Nodes isolated from public networks; traffic restricted",
+    8: "No privileged containers (nor privilege escalation, nor root)",
+    9: "No unmasked /proc mount",
+    10: "A rolling update strategy that keeps the workload available",
+}
+
+#: short practice names used in notebook titles, sheet names and charts
+PRACTICE_SHORT: dict[int, str] = {
+    1: "Secrets in env", 2: "API authn/authz", 3: "Capabilities", 4: "Host namespaces", 5: "RBAC",
+    6: "Read-only rootfs", 7: "Network", 8: "Privileged", 9: "/proc mount", 10: "Rolling updates",
+}
+
+# references used across checks
+PSS_BASELINE = "Pod Security Standards (baseline): https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline"
+PSS_RESTRICTED = "Pod Security Standards (restricted): https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted"
+NSA_CISA = "NSA/CISA Kubernetes Hardening Guide v1.2"
+CIS = "CIS Kubernetes Benchmark v1.9"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One registered check and its metadata."""
+
+    id: str
+    practice: int
+    severity: str
+    title: str
+    why: str
+    remediation: str
+    on: str
+    fires_on: str
+    fn: Callable[..., pd.DataFrame] = field(repr=False, compare=False)
+    where: str | None = None
+    references: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
+    needs_apiserver: bool = False
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def params(self) -> list[str]:
+        return list(inspect.signature(self.fn).parameters)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "practice": self.practice, "severity": self.severity, "title": self.title,
+            "fires_on": self.fires_on, "why": self.why, "remediation": self.remediation,
+            "references": list(self.references), "needs": list(self.needs),
+        }
+
+
+class Registry(Mapping[str, Check]):
+    """All checks by id. ``CHECKS.frame()`` gives the catalog as a DataFrame."""
+
+    def __init__(self) -> None:
+        self._checks: dict[str, Check] = {}
+
+    def add(self, c: Check) -> None:
+        if c.id in self._checks:
+            raise ValueError(f"check id {c.id!r} registered twice")
+        for a in c.aliases:
+            if a in self._checks or any(a in x.aliases for x in self._checks.values()):
+                raise ValueError(f"alias {a!r} of {c.id!r} already used")
+        self._checks[c.id] = c
+
+    def __getitem__(self, key: str) -> Check:
+        if key in self._checks:
+            return self._checks[key]
+        for c in self._checks.values():
+            if key in c.aliases:
+                return c
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._checks, key=lambda k: (self._checks[k].practice, _order(self._checks[k]))))
+
+    def __len__(self) -> int:
+        return len(self._checks)
+
+    def for_practice(self, practice: int) -> list[Check]:
+        return [self[k] for k in self if self[k].practice == practice]
+
+    def frame(self) -> pd.DataFrame:
+        """The catalog: id, practice, severity, title, fires_on, why, remediation, references."""
+        rows = [self[k].as_dict() for k in self]
+        df = pd.DataFrame(rows, columns=["id", "practice", "severity", "title", "fires_on", "why",
+                                         "remediation", "references", "needs"])
+        df["severity"] = pd.Categorical(df["severity"], categories=SEVERITIES, ordered=True)
+        return df
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} checks over {len({c.practice for c in self.values()})} practices>"
+
+    def _repr_html_(self) -> str:
+        return self.frame().drop(columns=["why", "references", "needs"])._repr_html_()  # type: ignore[operator]
+
+
+_seq = 0
+
+
+def _order(c: Check) -> int:
+    return getattr(c.fn, "_k8saudit_seq", 0)
+
+
+CHECKS = Registry()
+
+
+def check(
+    id: str,
+    *,
+    practice: int,
+    severity: str,
+    on: str,
+    title: str,
+    why: str,
+    remediation: str,
+    fires_on: str | None = None,
+    where: str | None = None,
+    references: tuple[str, ...] | list[str] = (),
+    needs: tuple[str, ...] | list[str] = (),
+    needs_apiserver: bool = False,
+    aliases: tuple[str, ...] | list[str] = (),
+) -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
+    """Register a check. See the module docstring for the contract."""
+    global _seq
+    if severity not in SEVERITIES:
+        raise ValueError(f"{id}: severity {severity!r} is not one of {SEVERITIES}")
+    if practice not in PRACTICES:
+        raise ValueError(f"{id}: practice {practice} is not 1-10")
+
+    def deco(fn: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
+        global _seq
+        _seq += 1
+        fn._k8saudit_seq = _seq  # type: ignore[attr-defined]
+        CHECKS.add(Check(id=id, practice=practice, severity=severity, title=title, why=why,
+                         remediation=remediation, on=on, fires_on=fires_on or on, fn=fn, where=where,
+                         references=tuple(references), needs=tuple(needs), needs_apiserver=needs_apiserver,
+                         aliases=tuple(aliases)))
+        return fn
+
+    return deco

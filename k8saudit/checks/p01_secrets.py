@@ -1,0 +1,154 @@
+"""Practice 1: secrets are not passed in environment variables.
+
+Environment variables are the leakiest place for a credential: every process of
+the container inherits them, ``/proc/<pid>/environ`` exposes them to anyone who
+can exec in or read the node, crash reporters and debug endpoints dump them, and
+a literal value sits in the workload's manifest (in Git, in etcd, readable by
+every role that may ``get`` Deployments). Mounted Secret files, or a CSI secret
+store, avoid all of that.
+
+One finding per (workload, container): several offending variables of one
+container are listed in one message. Values never appear: literal credentials
+are masked in the frames already (``<masked: N chars>``) and stay masked here.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .._normalize import MASK_PREFIX
+from ._common import none, who
+from ._registry import CIS, NSA_CISA, check
+
+K8S_SECRETS_GOOD = "Kubernetes docs, Good practices for Secrets: https://kubernetes.io/docs/concepts/security/secrets-good-practices/"
+K8S_SECRET_FILES = ("Kubernetes docs, Using Secrets as files from a Pod: "
+                    "https://kubernetes.io/docs/concepts/configuration/secret/#using-secrets-as-files-from-a-pod")
+
+_CONTAINER_KEYS = ["kind", "namespace", "name", "container"]
+
+_MOUNT_AS_FILE = """Mount the Secret as a file and have the application read it from there:
+
+```yaml
+spec:
+  containers:
+    - name: api
+      volumeMounts:
+        - name: stripe
+          mountPath: /var/run/secrets/stripe
+          readOnly: true
+  volumes:
+    - name: stripe
+      secret:
+        secretName: stripe
+        defaultMode: 0400
+```
+
+If the application only reads environment variables, point it at a file
+(many support `*_FILE` variables, e.g. `STRIPE_API_KEY_FILE=/var/run/secrets/stripe/key`),
+or fetch the secret at start-up from a secret store (Secrets Store CSI driver,
+Vault agent)."""
+
+
+def _masked(values: pd.Series) -> pd.Series:
+    """Values as shown in findings: masked whatever the frame holds (defence in depth)."""
+    v = values.fillna("").astype("string")
+    return v.where(v.str.startswith(MASK_PREFIX), MASK_PREFIX + " " + v.str.len().astype("string") + " chars>")
+
+
+def _per_container(rows: pd.DataFrame, item: pd.Series, evidence: pd.Series, verb: str) -> pd.DataFrame:
+    """One row per container: ``<type> `name` <verb> item1, item2`` and the evidence joined."""
+    if rows.empty:
+        return none()
+    df = rows[_CONTAINER_KEYS + ["container_type"]].assign(_item=item, _ev=evidence)
+    out = (df.groupby(_CONTAINER_KEYS + ["container_type"], dropna=False, sort=False)
+           .agg(_items=("_item", _join), evidence=("_ev", "; ".join)).reset_index())
+    out["message"] = who(out) + " " + verb + " " + out["_items"]
+    return out[_CONTAINER_KEYS + ["message", "evidence"]]
+
+
+def _join(values: pd.Series) -> str:
+    return ", ".join(dict.fromkeys(values))
+
+
+@check("secret-env-ref", practice=1, severity="low", on="containers", fires_on="container", needs=("Secret",),
+       title="Secret passed to a container as an environment variable",
+       why="A Secret read through `valueFrom.secretKeyRef` ends up in the process environment: every child "
+           "process inherits it, it can be read from /proc/<pid>/environ by anyone who can exec into the "
+           "container or read the node, and crash dumps, debug pages and `env` in a support session print it. "
+           "Unlike a mounted file, it is never refreshed when the Secret rotates, so rotation needs a restart "
+           "and old values linger.",
+       remediation=_MOUNT_AS_FILE,
+       references=[CIS + " 5.4.1 (prefer Secrets as files over Secrets as environment variables)", NSA_CISA,
+                   K8S_SECRETS_GOOD, K8S_SECRET_FILES])
+def secret_env_ref(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
+    rows = env[env["source"] == "secret_key_ref"]
+    item = rows["var"] + " from Secret " + rows["namespace"].fillna("") + "/" + rows["secret_name"].fillna("?")
+    ev = ("env " + rows["var"] + " valueFrom.secretKeyRef=" + rows["secret_name"].fillna("?") + "/"
+          + rows["secret_key"].fillna("?"))
+    return _per_container(rows, item, ev, "reads")
+
+
+@check("secret-envfrom", practice=1, severity="medium", on="containers", fires_on="container", needs=("Secret",),
+       title="Whole Secret loaded into a container's environment with envFrom",
+       why="`envFrom.secretRef` copies every key of the Secret into the environment, including keys added later "
+           "for other consumers, and the pod spec does not say which variables hold credentials. Everything "
+           "said about secrets in environment variables applies, to the whole Secret at once.",
+       remediation="Replace `envFrom: [{secretRef: ...}]` with a Secret volume mounted read-only "
+                   "(see below), or at least with `valueFrom.secretKeyRef` for the one key the container "
+                   "needs.\n\n" + _MOUNT_AS_FILE,
+       references=[CIS + " 5.4.1 (prefer Secrets as files over Secrets as environment variables)", NSA_CISA,
+                   K8S_SECRETS_GOOD, K8S_SECRET_FILES])
+def secret_envfrom(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
+    rows = env[env["source"] == "env_from_secret"]
+    prefix = rows["var"].fillna("")
+    with_prefix = (" (prefix " + prefix + ")").where(prefix != "", "")
+    item = "Secret " + rows["namespace"].fillna("") + "/" + rows["secret_name"].fillna("?") + with_prefix
+    ev = "envFrom.secretRef=" + rows["secret_name"].fillna("?") + (" prefix=" + prefix).where(prefix != "", "")
+    return _per_container(rows, item, ev, "loads every key into its environment from")
+
+
+@check("secret-env-literal", practice=1, severity="high", on="containers", fires_on="container",
+       title="Credential written literally in a container's environment",
+       why="A password, token or key written as `env[].value` is stored in the workload object itself: in "
+           "the Git repository and Helm values it came from, in etcd without Secret encryption at rest, in "
+           "`kubectl get -o yaml` output, and readable by every role allowed to get Deployments or Pods (the "
+           "built-in `view` role included), which is far wider than who may read Secrets.",
+       remediation="Move the value into a Secret (created out of band or by an external-secrets operator), "
+                   "rotate it since it has been exposed, and mount the Secret as a file:\n\n" + _MOUNT_AS_FILE,
+       references=[CIS + " 5.4.1", NSA_CISA, K8S_SECRETS_GOOD,
+                   "Kubernetes docs, Secrets: https://kubernetes.io/docs/concepts/configuration/secret/"])
+def secret_env_literal(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
+    value = env["value"].fillna("")
+    rows = env[(env["source"] == "literal") & env["looks_like_credential"] & (value != "")]
+    shown = _masked(rows["value"])
+    item = rows["var"] + " (" + shown + ")"
+    ev = "env " + rows["var"] + "=" + shown
+    return _per_container(rows, item, ev, "sets a literal credential in")
+
+
+@check("secret-configmap-credential", practice=1, severity="high", on="config_maps", fires_on="ConfigMap",
+       needs=("ConfigMap",),
+       title="Credential stored in a ConfigMap",
+       why="ConfigMaps are meant to be read widely: the built-in `view` role can read them but not Secrets, "
+           "they are never encrypted at rest, and they are copied into logs and dashboards. A password or "
+           "token under a ConfigMap key is readable by everyone who can look at the namespace, and any pod "
+           "that loads the ConfigMap with envFrom puts it in its environment.",
+       remediation="Move the key into a Secret (and rotate the credential, it has been exposed), then mount "
+                   "that Secret as a file:\n\n```yaml\napiVersion: v1\nkind: Secret\nmetadata:\n  name: "
+                   "app-db\ntype: Opaque\nstringData:\n  password: <from your secret store>\n```\n\nRemove the "
+                   "key from the ConfigMap.",
+       references=[NSA_CISA, K8S_SECRETS_GOOD,
+                   "Kubernetes docs, ConfigMaps: https://kubernetes.io/docs/concepts/configuration/configmap/"])
+def secret_configmap_credential(config_maps: pd.DataFrame) -> pd.DataFrame:
+    rows = config_maps[config_maps["looks_like_credential"] & (config_maps["value_length"].fillna(0) > 0)]
+    keys = ["kind", "namespace", "name"]
+    if rows.empty:
+        return none()
+    shown = _masked(rows["value"])
+    df = rows[["namespace", "name"]].assign(kind="ConfigMap", _item=rows["key"] + " (" + shown + ")",
+                                            _ev="data." + rows["key"] + "=" + shown)
+    out = (df.groupby(keys, dropna=False, sort=False)
+           .agg(_items=("_item", _join), evidence=("_ev", "; ".join), _n=("_item", "size")).reset_index())
+    noun = pd.Series("key", index=out.index).where(out["_n"] == 1, "keys")
+    out["message"] = "ConfigMap `" + out["name"] + "` holds credential-looking " + noun + " " + out["_items"]
+    return out[keys + ["message", "evidence"]]

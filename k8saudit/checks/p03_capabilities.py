@@ -1,0 +1,142 @@
+"""Practice 3: NET_RAW is dropped, no dangerous capability is added, and a policy engine enforces it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+
+from ._common import any_in, bracket, joined, none, rows, tri, who
+from ._registry import CIS, NSA_CISA, PSS_BASELINE, PSS_RESTRICTED, check
+
+#: capabilities that hand a container a path to the node (module loading, raw devices, ptrace of
+#: host processes, kernel programs, MAC/firewall/clock changes) or are ``ALL`` of them
+DANGEROUS_CAPABILITIES: tuple[str, ...] = (
+    "ALL", "SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE", "DAC_READ_SEARCH", "BPF", "PERFMON",
+    "SYS_RAWIO", "SYS_BOOT", "SYS_TIME", "MAC_ADMIN", "MAC_OVERRIDE", "SYSLOG", "LINUX_IMMUTABLE",
+    "CHECKPOINT_RESTORE", "AUDIT_CONTROL",
+)
+
+#: validating webhooks (configuration or webhook name) of admission policy engines
+POLICY_ENGINE = re.compile(
+    r"kyverno|gatekeeper|kubewarden|jspolicy|polaris|k-rail|kubescape|neuvector|stackrox|kube-enforcer|\bopa\b",
+    re.IGNORECASE)
+ENFORCING_LEVELS = ("baseline", "restricted")
+
+_PSA_DOC = "Pod Security Admission: https://kubernetes.io/docs/concepts/security/pod-security-admission/"
+_CAPS_DOC = ("Kubernetes docs, Set capabilities for a container: "
+             "https://kubernetes.io/docs/tasks/configure-pod-container/security-context/#set-capabilities-for-a-container")
+
+
+@check("cap-net-raw", practice=3, severity="medium", on="containers", fires_on="container",
+       title="Container keeps the NET_RAW capability",
+       why=("Container runtimes grant NET_RAW by default. With it a compromised container can forge packets: "
+            "ARP or DNS spoofing against its neighbours on the node, ICMP tricks, sniffing on its interface. "
+            "Almost no application needs it. A privileged container holds NET_RAW whatever it drops."),
+       remediation=("Drop every capability and add back only what the process needs:\n"
+                    "```yaml\nsecurityContext:\n  capabilities:\n    drop: [ALL]\n"
+                    "    add: [NET_BIND_SERVICE]   # only if it binds a port below 1024\n```\n"
+                    "Remove NET_RAW and ALL from `add`, and `privileged: true`."),
+       references=[f"{CIS} 5.2.8", f"{CIS} 5.2.10", PSS_RESTRICTED, NSA_CISA, _CAPS_DOC])
+def cap_net_raw(containers: pd.DataFrame) -> pd.DataFrame:
+    c = containers
+    dropped = any_in(c["caps_drop"], ("ALL", "NET_RAW"))
+    added = any_in(c["caps_add"], ("ALL", "NET_RAW"))
+    privileged = c["privileged"].fillna(False).astype(bool)
+    bad = c[~dropped | added | privileged]
+    if bad.empty:
+        return none()
+    w = who(bad)
+    msg = (w + " does not drop NET_RAW").mask(added[bad.index], w + " adds " + joined(bad["caps_add"], ("ALL", "NET_RAW")))
+    msg = msg.mask(privileged[bad.index], w + " is privileged: it holds NET_RAW whatever it drops")
+    ev = ("securityContext.capabilities.drop=" + bracket(bad["caps_drop"])
+          + "; capabilities.add=" + bracket(bad["caps_add"]) + "; privileged=" + tri(bad["privileged"]))
+    return rows(bad, msg, ev)
+
+
+@check("cap-dangerous-add", practice=3, severity="high", on="containers", fires_on="container",
+       title="Container adds a dangerous capability",
+       why=("Capabilities such as SYS_ADMIN, SYS_MODULE, SYS_PTRACE, DAC_READ_SEARCH, BPF or NET_ADMIN each "
+            "open a known path out of the container: mounting filesystems, loading kernel modules, attaching "
+            "to other processes, reading host files through open handles, rewriting the node's firewall. "
+            "Adding one makes a single application bug a node compromise. Flagged: "
+            + ", ".join(DANGEROUS_CAPABILITIES) + "."),
+       remediation=("Remove the capability from `securityContext.capabilities.add`; if the workload truly needs it "
+                    "(a CNI or storage agent), run it in a dedicated namespace and record an exemption:\n"
+                    "```yaml\nsecurityContext:\n  capabilities:\n    drop: [ALL]\n```"),
+       references=[f"{CIS} 5.2.9", PSS_BASELINE, NSA_CISA, _CAPS_DOC])
+def cap_dangerous_add(containers: pd.DataFrame) -> pd.DataFrame:
+    bad = containers[any_in(containers["caps_add"], DANGEROUS_CAPABILITIES)]
+    if bad.empty:
+        return none()
+    msg = who(bad) + " adds " + joined(bad["caps_add"], DANGEROUS_CAPABILITIES)
+    return rows(bad, msg, "securityContext.capabilities.add=" + bracket(bad["caps_add"]))
+
+
+def policy_engines(snap: Any) -> list[str]:
+    """Admission policy found in a snapshot: known engines' validating webhooks and ValidatingAdmissionPolicies."""
+    found = []
+    for cfg in snap.items("ValidatingWebhookConfiguration"):
+        names = [cfg.metadata.name or ""] + [w.name or "" for w in cfg.webhooks or ()]
+        if any(POLICY_ENGINE.search(n) for n in names):
+            found.append(f"ValidatingWebhookConfiguration/{cfg.metadata.name}")
+    found += [f"ValidatingAdmissionPolicy/{p.metadata.name}" for p in snap.items("ValidatingAdmissionPolicy")]
+    return found
+
+
+@check("policy-engine-absent", practice=3, severity="medium", on="cluster", fires_on="cluster",
+       title="No admission policy enforces pod security",
+       why=("Checks like these find a misconfiguration after it runs; only admission control stops the next "
+            "privileged or NET_RAW pod from being created. Counted as enforcement: any namespace labelled "
+            "`pod-security.kubernetes.io/enforce` baseline or restricted (the built-in Pod Security Admission), "
+            "a ValidatingWebhookConfiguration of a known policy engine (Kyverno, Gatekeeper/OPA, Kubewarden, "
+            "jsPolicy, Polaris, k-rail, Kubescape, NeuVector, StackRox, Aqua kube-enforcer) or any "
+            "ValidatingAdmissionPolicy. Unrelated webhooks (cert-manager, ingress controllers) do not count. "
+            "Not visible from the API: cluster-wide PSA defaults in the apiserver's admission configuration "
+            "file, and whether the engine's policies actually cover pods; label namespaces explicitly."),
+       remediation=("Enforce Pod Security Admission on every namespace that runs workloads:\n"
+                    "```bash\nkubectl label namespace <ns> pod-security.kubernetes.io/enforce=baseline "
+                    "pod-security.kubernetes.io/warn=restricted\n```\n"
+                    "or install a policy engine (Kyverno, Gatekeeper) with policies that reject privileged "
+                    "pods, host namespaces and added capabilities."),
+       references=[f"{CIS} 5.2.1", NSA_CISA, _PSA_DOC],
+       needs=("Namespace", "ValidatingWebhookConfiguration"))
+def policy_engine_absent(namespaces: pd.DataFrame, snap: Any) -> pd.DataFrame:
+    if namespaces["psa_enforce"].isin(ENFORCING_LEVELS).any() or policy_engines(snap):
+        return none()
+    webhooks = [c.metadata.name for c in snap.items("ValidatingWebhookConfiguration")]
+    privileged = int((namespaces["psa_enforce"] == "privileged").sum())
+    evidence = (f"namespaces with pod-security.kubernetes.io/enforce=baseline|restricted: 0 of {len(namespaces)}"
+                f" ({privileged} enforce privileged); validating webhooks: "
+                f"{'[' + ', '.join(webhooks) + ']' if webhooks else 'none'} (no known policy engine); "
+                "ValidatingAdmissionPolicies: none")
+    return pd.DataFrame([{"kind": "Cluster", "namespace": None, "name": snap.cluster,
+                          "message": "no namespace enforces Pod Security Admission and no policy engine is installed",
+                          "evidence": evidence}])
+
+
+@check("psa-not-enforced", practice=3, severity="low", on="namespaces", fires_on="namespace",
+       where="not is_system and workload_count > 0",
+       title="Namespace does not enforce a Pod Security Standard",
+       why=("Without a `pod-security.kubernetes.io/enforce` label of baseline or restricted, anyone who may "
+            "create pods in the namespace may create privileged ones, share the host's namespaces or mount "
+            "the node's filesystem, and nothing stops it at admission. If a policy engine enforces the same "
+            "rules for this namespace, record an exemption."),
+       remediation=("Label the namespace (check first with `--dry-run=server`, which lists the pods that would "
+                    "be rejected):\n```yaml\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n"
+                    "    pod-security.kubernetes.io/enforce: baseline\n"
+                    "    pod-security.kubernetes.io/warn: restricted\n```"),
+       references=[f"{CIS} 5.2.1", PSS_BASELINE, _PSA_DOC],
+       needs=("Namespace",))
+def psa_not_enforced(namespaces: pd.DataFrame) -> pd.DataFrame:
+    bad = namespaces[~namespaces["psa_enforce"].isin(ENFORCING_LEVELS)]
+    if bad.empty:
+        return none()
+    label = bad["psa_enforce"]
+    ev = ("pod-security.kubernetes.io/enforce=" + label).fillna("pod-security.kubernetes.io/enforce not set")
+    ev = ev.mask(~bad["declared"], "Namespace object not in the snapshot: its labels are unknown")
+    msg = ("namespace `" + bad["name"] + "` runs " + bad["workload_count"].astype("string")
+           + " workload(s) with no Pod Security Standard enforced")
+    out = rows(bad.assign(kind="Namespace", namespace=bad["name"]), msg, ev)
+    return out

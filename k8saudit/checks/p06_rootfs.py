@@ -1,0 +1,28 @@
+"""Practice 6: containers run with a read-only root filesystem."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ._common import none, rows, tri, who
+from ._registry import CIS, NSA_CISA, check
+
+
+@check("rootfs-writable", practice=6, severity="low", on="containers", fires_on="container",
+       title="Container root filesystem is writable",
+       why=("An attacker who gets code execution in a container with a writable root filesystem can drop "
+            "tools, replace binaries or configuration the application loads later, and persist across "
+            "process restarts. A read-only root makes the image immutable at run time; the few paths the "
+            "application must write become explicit, size-limited volumes."),
+       remediation=("Set the flag and mount a writable emptyDir only where the process writes:\n"
+                    "```yaml\nsecurityContext:\n  readOnlyRootFilesystem: true\nvolumeMounts:\n"
+                    "  - {name: tmp, mountPath: /tmp}\n# pod spec\nvolumes:\n"
+                    "  - {name: tmp, emptyDir: {sizeLimit: 64Mi}}\n```"),
+       references=[f"{CIS} 5.7.3", NSA_CISA,
+                   "Kubernetes docs, SecurityContext: https://kubernetes.io/docs/tasks/configure-pod-container/security-context/"])
+def rootfs_writable(containers: pd.DataFrame) -> pd.DataFrame:
+    bad = containers[~containers["read_only_root_filesystem"].fillna(False).astype(bool)]
+    if bad.empty:
+        return none()
+    return rows(bad, who(bad) + " has a writable root filesystem",
+                "securityContext.readOnlyRootFilesystem=" + tri(bad["read_only_root_filesystem"]))

@@ -1,0 +1,408 @@
+"""The ``k8saudit`` command: frames, snapshot, scan, checks, diff, demo.
+
+User errors become a one-line message and exit status 2; ``scan --fail-on``
+exits 1 when a finding at or above that severity is not exempt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+
+class UserError(Exception):
+    """Something the user can fix; printed as one line, exit status 2."""
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+class _Progress:
+    """Progress lines on stderr, throttled; silent unless the load takes a while."""
+
+    def __init__(self, quiet: bool = False) -> None:
+        self.quiet = quiet
+        self.start = time.monotonic()
+        self.last = 0.0
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, msg: str) -> None:
+        now = time.monotonic()
+        if self.quiet or now - self.start < 1.0 or now - self.last < 0.5:
+            return
+        self.last = now
+        if self.tty:
+            sys.stderr.write("\r\x1b[K" + msg[:150])
+        else:
+            sys.stderr.write(msg + "\n")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.tty and self.last:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
+def _add_source_args(p: argparse.ArgumentParser, *, positional: bool = True) -> None:
+    if positional:
+        p.add_argument("source", nargs="*", help="manifest files/directories, a saved snapshot directory, "
+                                                  "or `sample` for the bundled sample cluster")
+    p.add_argument("--context", action="append", default=[], metavar="NAME",
+                   help="read a live cluster through this kubeconfig context (repeatable)")
+    p.add_argument("--all-contexts", action="store_true", help="read every context of the kubeconfig")
+    p.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    p.add_argument("--in-cluster", action="store_true", help="use the pod's service account (running inside a cluster)")
+    p.add_argument("-n", "--namespace", action="append", default=[], metavar="NS",
+                   help="live: only these namespaces (repeatable; cluster-scoped kinds are still read)")
+    p.add_argument("--cluster", metavar="NAME", help="name the cluster (default: directory or context name)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+
+
+def _load(args: argparse.Namespace) -> Any:
+    import k8saudit as ka
+    from .snapshot import SnapshotError
+
+    prog = _Progress(args.quiet)
+    try:
+        if args.context or args.all_contexts or args.in_cluster:
+            from .sources import live
+
+            kw: dict[str, Any] = dict(kubeconfig=args.kubeconfig, namespaces=args.namespace or None, progress=prog)
+            if args.in_cluster:
+                return live.load_cluster(in_cluster=True, **kw)
+            contexts = args.context or live.list_contexts(args.kubeconfig)
+            if len(contexts) == 1 and not args.all_contexts:
+                return live.load_cluster(context=contexts[0], cluster=args.cluster, **kw)
+            return live.load_clusters(contexts, **kw)
+        if not args.source:
+            raise UserError("no source: give manifest paths, a snapshot directory, `sample`, or --context NAME")
+        for s in args.source:
+            if s != "sample" and not Path(s).exists():
+                raise UserError(f"{s}: no such file or directory")
+        if args.source == ["sample"]:
+            return ka.sample()
+        return ka.load(*args.source, cluster=args.cluster, progress=prog)
+    except SnapshotError as e:
+        raise UserError(str(e)) from None
+    finally:
+        prog.done()
+
+
+def _report_skipped(snap: Any, quiet: bool) -> None:
+    sk = snap.skipped
+    if sk.empty or quiet:
+        return
+    print(f"k8saudit: {len(sk)} item(s) could not be read (see `snap.skipped`):", file=sys.stderr)
+    for r in sk.head(20).itertuples():
+        doc = f"#{r.document}" if isinstance(r.document, str) else ""
+        print(f"  {r.source}{doc}: {r.reason}", file=sys.stderr)
+    if len(sk) > 20:
+        print(f"  … and {len(sk) - 20} more", file=sys.stderr)
+
+
+def _write_frame(df: Any, fmt: str, out: str | None) -> None:
+    from .export import frame_to_text
+
+    text = frame_to_text(df, fmt)
+    if out:
+        Path(out).write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_frames(args: argparse.Namespace) -> int:
+    from .frames import FRAMES
+
+    if args.frame == "list":
+        from .frames import describe
+        print(describe().to_string(index=False))
+        return 0
+    if args.frame not in FRAMES and args.frame != "skipped":
+        raise UserError(f"no frame {args.frame!r}; frames: {', '.join(FRAMES)}, skipped")
+    snap = _load(args)
+    _report_skipped(snap, args.quiet)
+    df = snap.skipped if args.frame == "skipped" else snap.frame(args.frame)
+    if args.columns:
+        cols = [c.strip() for c in args.columns.split(",")]
+        bad = [c for c in cols if c not in df.columns]
+        if bad:
+            raise UserError(f"no column(s) {', '.join(bad)} in {args.frame}; columns: {', '.join(df.columns)}")
+        df = df[cols]
+    _write_frame(df, args.format, args.output)
+    return 0
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    snap = _load(args)
+    _report_skipped(snap, args.quiet)
+    members = snap.members or [snap]
+    for s in members:
+        out = Path(args.output) / s.cluster if len(members) > 1 else Path(args.output)
+        s.save(out)
+        kinds = ", ".join(f"{n} {k}" for k, n in sorted(s.kinds.items()))
+        print(f"saved {s.cluster} to {out}: {len(s)} objects ({kinds}); {len(s.skipped_records)} skipped")
+    return 0
+
+
+def _parse_practices(text: str | None) -> list[int] | None:
+    if not text:
+        return None
+    try:
+        out = [int(x) for x in text.replace(" ", "").split(",") if x]
+    except ValueError:
+        raise UserError(f"--practice {text!r}: expected numbers 1-10, e.g. 3,8") from None
+    bad = [p for p in out if not 1 <= p <= 10]
+    if bad:
+        raise UserError(f"--practice: {bad} not in 1-10")
+    return out
+
+
+def _severity(text: str | None, flag: str) -> str | None:
+    from .checks import SEVERITIES
+
+    if text is None:
+        return None
+    if text not in SEVERITIES:
+        raise UserError(f"{flag} {text!r}: one of {', '.join(SEVERITIES)}")
+    return text
+
+
+def _audit(args: argparse.Namespace, snap: Any) -> Any:
+    from .findings import ConfigError, audit
+
+    checks = [c.strip() for c in args.check.split(",")] if getattr(args, "check", None) else None
+    if checks:
+        from .checks import CHECKS
+        bad = [c for c in checks if c not in CHECKS]
+        if bad:
+            raise UserError(f"--check: no check {', '.join(bad)} (see `k8saudit checks`)")
+    try:
+        findings = audit(snap, practices=_parse_practices(args.practice), checks=checks,
+                         waivers=args.exemptions, default_exemptions=not args.no_default_exemptions,
+                         config=args.config)
+    except ConfigError as e:
+        raise UserError(str(e)) from None
+    return findings
+
+
+def _filter_min(findings: Any, minimum: str | None) -> Any:
+    if minimum is None:
+        return findings
+    return findings[findings["severity"] >= minimum]
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from . import report
+
+    minimum = _severity(args.min_severity, "--min-severity")
+    fail_on = _severity(args.fail_on, "--fail-on")
+    snap = _load(args)
+    _report_skipped(snap, args.quiet)
+    findings = _audit(args, snap)
+    shown = _filter_min(findings, minimum)
+    shown.attrs.update(findings.attrs)
+    if args.output:
+        from .export import ExportError, export
+        for out in args.output:
+            try:
+                path = export(shown, out, snapshot=snap, format=None if len(args.output) > 1 else args.format)
+            except ExportError as e:
+                raise UserError(str(e)) from None
+            if not args.quiet:
+                print(f"wrote {path}", file=sys.stderr)
+    if not args.output or args.format == "text":
+        fmt = args.format if not args.output else "text"
+        if fmt == "text":
+            sys.stdout.write(report.text(shown, snap, show_exempt=args.show_exempt))
+        else:
+            from .export import findings_to_text
+            sys.stdout.write(findings_to_text(shown, fmt))
+    if fail_on is not None:
+        live = findings[(~findings["exempt"]) & (findings["severity"] >= fail_on)]
+        if len(live):
+            if not args.quiet:
+                print(f"k8saudit: {len(live)} finding(s) at or above {fail_on} are not exempt", file=sys.stderr)
+            return EXIT_FINDINGS
+    return 0
+
+
+def cmd_checks(args: argparse.Namespace) -> int:
+    from .checks import CHECKS, PRACTICES
+    from .report import catalog_markdown
+
+    practices = _parse_practices(args.practice)
+    if args.format == "markdown":
+        sys.stdout.write(catalog_markdown())
+        return 0
+    df = CHECKS.frame()
+    if practices:
+        df = df[df.practice.isin(practices)]
+    if args.format in ("json", "csv"):
+        from .export import frame_to_text
+        sys.stdout.write(frame_to_text(df, args.format))
+        return 0
+    for practice, grp in df.groupby("practice"):
+        print(f"\n{practice}. {PRACTICES[int(practice)]}")
+        for r in grp.itertuples():
+            print(f"   {r.id:<30} {r.severity:<9} {r.title}")
+    print(f"\n{len(df)} checks. `k8saudit checks --format markdown` prints the full catalog.")
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from .diff import diff, diff_text
+    from .sources import load
+    from .snapshot import SnapshotError
+
+    sides = []
+    for src in (args.before, args.after):
+        if not Path(src).exists():
+            raise UserError(f"{src}: no such file or directory")
+        try:
+            sides.append(_findings_or_snapshot(src, load))
+        except SnapshotError as e:
+            raise UserError(str(e)) from None
+    changes = diff(sides[0], sides[1])
+    if args.output:
+        from .export import export
+        for out in args.output:
+            print(f"wrote {export(changes, out)}", file=sys.stderr)
+    else:
+        sys.stdout.write(diff_text(changes))
+    if args.fail_on_new and (changes["status"] == "new").any():
+        return EXIT_FINDINGS
+    return 0
+
+
+def _findings_or_snapshot(src: str, load: Any) -> Any:
+    p = Path(src)
+    if p.is_file() and p.suffix.lower() in (".csv", ".json"):
+        from .export import read_findings
+        return read_findings(p)
+    return load(p)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run
+
+    return run(Path(args.out))
+
+
+# --------------------------------------------------------------------------- parser
+
+FRAME_FORMATS = ("table", "csv", "json", "markdown")
+SCAN_FORMATS = ("text", "csv", "json", "markdown", "sarif", "junit", "html", "xlsx")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="k8saudit",
+        description="Kubernetes security assessment: load a cluster (live, manifests or a saved snapshot) "
+                    "into pandas frames, run the checks of ten security practices, export the findings.",
+        epilog="examples:\n"
+               "  k8saudit scan sample                                  the bundled sample cluster\n"
+               "  k8saudit scan manifests/ --practice 3,8 --fail-on high\n"
+               "  k8saudit scan --context prod -o report.html -o findings.sarif\n"
+               "  k8saudit frames workloads data/sample-cluster --format csv\n"
+               "  k8saudit snapshot --context prod -o snapshots/prod-2026-11-26\n"
+               "  k8saudit diff snapshots/prod-2026-11-19 snapshots/prod-2026-11-26",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"k8saudit {_version()}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser("scan", help="run the checks and report findings",
+                       description="Run the checks over a source and print or export the findings.")
+    _add_source_args(s)
+    s.add_argument("--practice", metavar="N[,N]", help="only these practices (1-10)")
+    s.add_argument("--check", metavar="ID[,ID]", help="only these checks")
+    s.add_argument("--min-severity", metavar="LEVEL", help="hide findings below this severity")
+    s.add_argument("--fail-on", metavar="LEVEL", help="exit 1 when a non-exempt finding is at or above LEVEL")
+    s.add_argument("--exemptions", metavar="FILE", help="waivers file (check, namespace, kind, name, reason, owner, expires)")
+    s.add_argument("--no-default-exemptions", action="store_true", help="do not exempt well-known system components")
+    s.add_argument("--show-exempt", action="store_true", help="list exempt findings in the text report too")
+    s.add_argument("--config", metavar="FILE", help="config file: severity overrides, disabled checks")
+    s.add_argument("--format", choices=SCAN_FORMATS, default="text", help="output format for stdout (default: text)")
+    s.add_argument("-o", "--output", action="append", default=[], metavar="FILE",
+                   help="write findings to FILE; format from the extension (.csv .json .md .html .xlsx .sarif .xml); repeatable")
+    s.set_defaults(func=cmd_scan)
+
+    f = sub.add_parser("frames", help="print one frame of a source",
+                       description="Print a frame (workloads, containers, env, rbac, ...) of any source. "
+                                   "`k8saudit frames list` documents every column.")
+    f.add_argument("frame", help="frame name, `skipped`, or `list`")
+    _add_source_args(f)
+    f.add_argument("--format", choices=FRAME_FORMATS, default="table")
+    f.add_argument("--columns", metavar="A,B", help="only these columns")
+    f.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    f.set_defaults(func=cmd_frames)
+
+    n = sub.add_parser("snapshot", help="normalise a source into a saved snapshot directory",
+                       description="Capture a live cluster or normalise files into a snapshot that "
+                                   "`k8saudit scan DIR` and `ka.load(DIR)` read back exactly.")
+    _add_source_args(n)
+    n.add_argument("-o", "--output", required=True, metavar="DIR", help="snapshot directory to write")
+    n.set_defaults(func=cmd_snapshot)
+
+    c = sub.add_parser("checks", help="list the checks, grouped by practice")
+    c.add_argument("--practice", metavar="N[,N]")
+    c.add_argument("--format", choices=("text", "markdown", "json", "csv"), default="text")
+    c.set_defaults(func=cmd_checks)
+
+    d = sub.add_parser("diff", help="compare two audits: new, resolved, unchanged findings",
+                       description="Compare two snapshots (or two findings CSV/JSON exports).")
+    d.add_argument("before")
+    d.add_argument("after")
+    d.add_argument("-o", "--output", action="append", default=[], metavar="FILE")
+    d.add_argument("--fail-on-new", action="store_true", help="exit 1 when there are new findings")
+    d.set_defaults(func=cmd_diff)
+
+    m = sub.add_parser("demo", help="audit the bundled sample cluster and write every export")
+    m.add_argument("--out", default="out", metavar="DIR")
+    m.set_defaults(func=cmd_demo)
+    return p
+
+
+def _version() -> str:
+    from . import __version__
+    return __version__
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.func(args) or 0)
+    except UserError as e:
+        print(f"k8saudit: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("k8saudit: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as e:  # the one place a bug is turned into a message, not a traceback
+        from .sources.errors import describe_error
+        msg = describe_error(e)
+        if msg is None:
+            raise
+        print(f"k8saudit: {msg}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

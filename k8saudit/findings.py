@@ -1,0 +1,386 @@
+"""audit(): run the checks → one findings DataFrame; exemptions; the scorecard.
+
+Findings have a fixed schema (``FINDINGS_COLUMNS``) whatever the source. Exemptions
+mark rows (``exempt``, ``exempt_reason``); they never delete them.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import fnmatch
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from .checks import CHECKS, PRACTICES, SEVERITIES, Check
+from .snapshot import Snapshot
+
+FINDINGS_COLUMNS = ["cluster", "check_id", "practice", "severity", "title", "kind", "namespace", "name",
+                    "container", "message", "remediation", "evidence", "exempt", "exempt_reason", "finding_id"]
+
+SEVERITY_DTYPE = pd.CategoricalDtype(list(SEVERITIES), ordered=True)
+
+IGNORE_ANNOTATION = "k8saudit.io/ignore"
+REASON_ANNOTATION = "k8saudit.io/exempt-reason"
+
+#: built-in exemptions for well-known system components: (check ids, namespace, kind, name glob, reason)
+DEFAULT_EXEMPTIONS: list[tuple[tuple[str, ...], str, str, str, str]] = [
+    (("host-network", "privileged", "priv-escalation", "run-as-root", "rootfs-writable", "cap-net-raw"),
+     "kube-system", "DaemonSet", "kube-proxy", "kube-proxy programs the node's network: it needs hostNetwork and privileges"),
+    (("host-network", "privileged", "priv-escalation", "run-as-root", "rootfs-writable", "cap-net-raw",
+      "cap-dangerous-add", "host-port"),
+     "kube-system", "DaemonSet", "calico-node", "CNI agent: manages the node's network"),
+    (("host-network", "privileged", "priv-escalation", "run-as-root", "rootfs-writable", "cap-net-raw",
+      "cap-dangerous-add", "host-port"),
+     "kube-system", "DaemonSet", "cilium*", "CNI agent: manages the node's network"),
+    (("host-network", "privileged", "priv-escalation", "run-as-root", "rootfs-writable", "cap-net-raw",
+      "cap-dangerous-add"),
+     "*", "DaemonSet", "kube-flannel*", "CNI agent: manages the node's network"),
+    (("host-network", "privileged", "priv-escalation", "run-as-root", "rootfs-writable", "cap-net-raw",
+      "cap-dangerous-add"),
+     "kube-system", "DaemonSet", "aws-node", "CNI agent: manages the node's network"),
+    (("host-network", "host-pid", "host-port"),
+     "*", "DaemonSet", "*node-exporter*", "node-exporter reads the host's metrics: it needs the host's network and PID namespaces"),
+    (("host-network", "run-as-root", "rootfs-writable", "priv-escalation", "rollout-no-readiness", "cap-net-raw"),
+     "kube-system", "Pod", "kube-apiserver-*", "control-plane static pod (kubeadm)"),
+    (("host-network", "run-as-root", "rootfs-writable", "priv-escalation", "rollout-no-readiness", "cap-net-raw"),
+     "kube-system", "Pod", "etcd-*", "control-plane static pod (kubeadm)"),
+    (("host-network", "run-as-root", "rootfs-writable", "priv-escalation", "rollout-no-readiness", "cap-net-raw"),
+     "kube-system", "Pod", "kube-controller-manager-*", "control-plane static pod (kubeadm)"),
+    (("host-network", "run-as-root", "rootfs-writable", "priv-escalation", "rollout-no-readiness", "cap-net-raw"),
+     "kube-system", "Pod", "kube-scheduler-*", "control-plane static pod (kubeadm)"),
+]
+
+
+@dataclass
+class Waiver:
+    """One entry of a waivers file."""
+
+    check: str
+    namespace: str = "*"
+    kind: str = "*"
+    name: str = "*"
+    reason: str = ""
+    owner: str = ""
+    expires: _dt.date | None = None
+    source: str = ""
+
+    def expired(self, today: _dt.date) -> bool:
+        return self.expires is not None and self.expires < today
+
+
+class ConfigError(ValueError):
+    """A waivers or config file cannot be used; the message names the file and entry."""
+
+
+def load_waivers(path: str | os.PathLike[str]) -> list[Waiver]:
+    """Read a waivers file: ``waivers: [{check, namespace, kind, name, reason, owner, expires}]``."""
+    p = Path(path)
+    try:
+        doc = yaml.safe_load(p.read_text())
+    except (OSError, yaml.YAMLError) as e:
+        raise ConfigError(f"{p}: cannot read waivers file: {e}") from None
+    entries = doc.get("waivers") if isinstance(doc, dict) else doc
+    if not isinstance(entries, list):
+        raise ConfigError(f"{p}: expected a list under `waivers:`")
+    out = []
+    for i, e in enumerate(entries):
+        if not isinstance(e, dict) or not e.get("check"):
+            raise ConfigError(f"{p}: waiver #{i + 1} needs at least `check:`")
+        if not e.get("reason"):
+            raise ConfigError(f"{p}: waiver #{i + 1} ({e.get('check')}) needs a `reason:`")
+        exp = e.get("expires")
+        if exp is not None and not isinstance(exp, _dt.date):
+            try:
+                exp = _dt.date.fromisoformat(str(exp))
+            except ValueError:
+                raise ConfigError(f"{p}: waiver #{i + 1}: `expires: {exp}` is not a date (YYYY-MM-DD)") from None
+        out.append(Waiver(check=str(e["check"]), namespace=str(e.get("namespace", "*")), kind=str(e.get("kind", "*")),
+                          name=str(e.get("name", "*")), reason=str(e["reason"]), owner=str(e.get("owner", "")),
+                          expires=exp, source=f"{p}#{i + 1}"))
+    return out
+
+
+def load_config(path: str | os.PathLike[str] | None) -> dict[str, Any]:
+    """Read a config file: ``severities: {check-id: level}``, ``disabled: [check-id]``."""
+    if path is None:
+        return {}
+    p = Path(path)
+    try:
+        doc = yaml.safe_load(p.read_text()) or {}
+    except (OSError, yaml.YAMLError) as e:
+        raise ConfigError(f"{p}: cannot read config: {e}") from None
+    if not isinstance(doc, dict):
+        raise ConfigError(f"{p}: expected a mapping")
+    for cid, sev in (doc.get("severities") or {}).items():
+        if cid not in CHECKS:
+            raise ConfigError(f"{p}: severities: no check {cid!r}")
+        if sev not in SEVERITIES:
+            raise ConfigError(f"{p}: severities: {cid}: {sev!r} is not one of {', '.join(SEVERITIES)}")
+    return doc
+
+
+def finding_id(cluster: str, check_id: str, kind: str, namespace: str, name: str, container: str) -> str:
+    key = "\x1f".join(str(x) if x is not None and x == x else "" for x in (cluster, check_id, kind, namespace, name, container))
+    return hashlib.sha1(key.encode()).hexdigest()[:16]
+
+
+def empty_findings() -> pd.DataFrame:
+    df = pd.DataFrame({c: pd.Series([], dtype="string") for c in FINDINGS_COLUMNS})
+    return _types(df)
+
+
+def _types(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.astype({c: "string" for c in FINDINGS_COLUMNS if c not in ("practice", "severity", "exempt")})
+    df["practice"] = df["practice"].astype("Int64")
+    df["severity"] = df["severity"].astype(SEVERITY_DTYPE)
+    df["exempt"] = df["exempt"].astype("bool")
+    return df
+
+
+def _frames_for(c: Check, snap: Snapshot) -> tuple[dict[str, Any], int]:
+    args: dict[str, Any] = {}
+    evaluated = 1
+    for p in c.params:
+        if p == "snap":
+            args[p] = snap
+            continue
+        df = snap.frame(p)
+        if p == c.on:
+            if c.where:
+                df = df.query(c.where)
+            evaluated = len(df)
+        args[p] = df
+    if c.on == "cluster":
+        evaluated = 1
+    return args, evaluated
+
+
+def assessable(c: Check, snap: Snapshot) -> str | None:
+    """None when the check can be assessed on this snapshot, else the reason it cannot."""
+    unreadable = snap.unreadable_kinds()
+    for kind in c.needs:
+        if kind in unreadable:
+            return f"could not read {kind}: {unreadable[kind]}"
+    if c.needs_apiserver and not snap.apiserver_visible:
+        return "not assessable from the API: the kube-apiserver's flags are not visible (managed control plane?)"
+    return None
+
+
+def run_checks(snap: Snapshot, checks: list[Check] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run checks on one cluster's snapshot → (raw rows, per-check stats)."""
+    parts: list[pd.DataFrame] = []
+    stats: list[dict[str, Any]] = []
+    for c in checks if checks is not None else list(CHECKS.values()):
+        reason = assessable(c, snap)
+        if reason is not None:
+            stats.append({"cluster": snap.cluster, "check_id": c.id, "practice": c.practice, "evaluated": 0,
+                          "failing": 0, "status": "not_assessable", "reason": reason})
+            continue
+        try:
+            args, evaluated = _frames_for(c, snap)
+            out = c.fn(**args)
+            out = _normalize_rows(out, c)
+        except Exception as e:  # a broken check is reported; the others still run
+            stats.append({"cluster": snap.cluster, "check_id": c.id, "practice": c.practice, "evaluated": 0,
+                          "failing": 0, "status": "error", "reason": f"{type(e).__name__}: {e}"})
+            parts.append(pd.DataFrame([{"check_id": c.id, "kind": "CheckError", "namespace": None, "name": c.id,
+                                        "container": None, "message": f"check failed: {type(e).__name__}: {e}",
+                                        "evidence": None}]))
+            continue
+        failing = len(out.drop_duplicates(["kind", "namespace", "name"])) if len(out) else 0
+        if c.on in ("containers",) and len(out):
+            failing = len(out.drop_duplicates(["kind", "namespace", "name", "container"]))
+        stats.append({"cluster": snap.cluster, "check_id": c.id, "practice": c.practice,
+                      "evaluated": int(evaluated), "failing": int(failing),
+                      "status": "fail" if len(out) else "pass", "reason": None})
+        if len(out):
+            out.insert(0, "check_id", c.id)
+            parts.append(out)
+    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["check_id", "kind", "namespace", "name", "container", "message", "evidence"])
+    rows.insert(0, "cluster", snap.cluster)
+    return rows, pd.DataFrame(stats, columns=["cluster", "check_id", "practice", "evaluated", "failing", "status", "reason"])
+
+
+def _normalize_rows(out: pd.DataFrame, c: Check) -> pd.DataFrame:
+    if not isinstance(out, pd.DataFrame):
+        raise TypeError(f"check {c.id} returned {type(out).__name__}, not a DataFrame")
+    cols = {}
+    n = len(out)
+    for col in ("kind", "namespace", "name", "container", "message", "evidence"):
+        if col in out.columns:
+            cols[col] = out[col].astype("object").where(out[col].notna(), None).tolist()
+        else:
+            cols[col] = [None] * n
+    return pd.DataFrame(cols)
+
+
+def audit(
+    snap: Snapshot,
+    *,
+    practices: list[int] | None = None,
+    checks: list[str] | None = None,
+    waivers: list[Waiver] | str | os.PathLike[str] | None = None,
+    default_exemptions: bool = True,
+    config: dict[str, Any] | str | os.PathLike[str] | None = None,
+    today: _dt.date | None = None,
+) -> pd.DataFrame:
+    """Run the checks over a snapshot → the findings DataFrame (schema: ``FINDINGS_COLUMNS``).
+
+    ``findings.attrs`` holds ``stats`` (per check: evaluated, failing, status) and
+    ``expired_waivers``; :func:`scorecard` reads them.
+    """
+    if isinstance(waivers, (str, os.PathLike)):
+        waivers = load_waivers(waivers)
+    cfg = config if isinstance(config, dict) else load_config(config)
+    disabled = set(cfg.get("disabled") or [])
+    selected = [c for c in CHECKS.values()
+                if (practices is None or c.practice in practices)
+                and (checks is None or c.id in checks or any(a in checks for a in c.aliases))
+                and c.id not in disabled]
+    members = snap.members or [snap]
+    all_rows, all_stats = [], []
+    for s in members:
+        rows, stats = run_checks(s, selected)
+        all_rows.append(rows)
+        all_stats.append(stats)
+    rows = pd.concat(all_rows, ignore_index=True)
+    stats = pd.concat(all_stats, ignore_index=True)
+    sev_over = cfg.get("severities") or {}
+    meta = {c.id: c for c in CHECKS.values()}
+    if len(rows):
+        rows["practice"] = [meta[i].practice for i in rows["check_id"]]
+        rows["severity"] = [sev_over.get(i, meta[i].severity) for i in rows["check_id"]]
+        rows["title"] = [meta[i].title for i in rows["check_id"]]
+        rows["remediation"] = [meta[i].remediation for i in rows["check_id"]]
+        rows["message"] = [m if m else t for m, t in zip(rows["message"], rows["title"])]
+    else:
+        for col in ("practice", "severity", "title", "remediation"):
+            rows[col] = []
+    rows["finding_id"] = [finding_id(*t) for t in zip(rows["cluster"], rows["check_id"], rows["kind"],
+                                                      rows["namespace"], rows["name"], rows["container"])]
+    today = today or _dt.date.today()
+    exempt, reasons, expired = _exemptions(rows, snap, waivers or [], default_exemptions, today)
+    rows["exempt"] = exempt
+    rows["exempt_reason"] = reasons
+    df = _types(rows[FINDINGS_COLUMNS].copy())
+    sev_rank = {s: i for i, s in enumerate(SEVERITIES)}
+    df = df.assign(_r=[-sev_rank.get(str(s), 0) for s in df["severity"]]).sort_values(
+        ["cluster", "practice", "_r", "check_id", "namespace", "kind", "name", "container"],
+        na_position="first", kind="stable").drop(columns="_r").reset_index(drop=True)
+    df.attrs["stats"] = stats
+    df.attrs["expired_waivers"] = [w.__dict__ for w in expired]
+    df.attrs["clusters"] = snap.clusters
+    return df
+
+
+def _annotations(snap: Snapshot) -> dict[tuple[str, str | None, str | None], dict[str, str]]:
+    """Objects carrying k8saudit annotations: (kind, namespace, name) → annotations."""
+    out: dict[tuple[str, str | None, str | None], dict[str, str]] = {}
+    for kind in snap.kinds:
+        for o in snap.items(kind):
+            ann = o.metadata.annotations
+            if ann and IGNORE_ANNOTATION in ann:
+                out[(kind, o.metadata.namespace, o.metadata.name)] = ann
+    return out
+
+
+def _exemptions(rows: pd.DataFrame, snap: Snapshot, waivers: list[Waiver], defaults: bool,
+                today: _dt.date) -> tuple[list[bool], list[str | None], list[Waiver]]:
+    n = len(rows)
+    exempt = [False] * n
+    reasons: list[str | None] = [None] * n
+    expired = [w for w in waivers if w.expired(today)]
+    active = [w for w in waivers if not w.expired(today)]
+    ann = {}
+    for s in snap.members or [snap]:
+        ann.update(_annotations(s))
+    if not n:
+        return exempt, reasons, expired
+    for i, (cid, kind, ns, name) in enumerate(zip(rows["check_id"], rows["kind"], rows["namespace"], rows["name"])):
+        a = ann.get((kind, ns, name)) or ann.get(("Namespace", None, ns)) or {}
+        ignored = {x.strip() for x in a.get(IGNORE_ANNOTATION, "").split(",") if x.strip()}
+        if cid in ignored or "*" in ignored or "all" in ignored:
+            exempt[i] = True
+            reasons[i] = "annotation: " + a.get(REASON_ANNOTATION, f"{IGNORE_ANNOTATION} lists {cid}")
+            continue
+        hit = next((w for w in active if _match(w, cid, kind, ns, name)), None)
+        if hit is not None:
+            exempt[i] = True
+            until = f" until {hit.expires}" if hit.expires else ""
+            owner = f" ({hit.owner})" if hit.owner else ""
+            reasons[i] = f"waiver{owner}: {hit.reason}{until}"
+            continue
+        if defaults:
+            for ids, dns, dkind, dname, why in DEFAULT_EXEMPTIONS:
+                if cid in ids and fnmatch.fnmatchcase(ns or "", dns) and kind == dkind and fnmatch.fnmatchcase(name or "", dname):
+                    exempt[i] = True
+                    reasons[i] = f"default exemption: {why}"
+                    break
+    return exempt, reasons, expired
+
+
+def _match(w: Waiver, cid: str, kind: str, ns: str | None, name: str | None) -> bool:
+    return (fnmatch.fnmatchcase(cid, w.check) and fnmatch.fnmatchcase(kind or "", w.kind)
+            and fnmatch.fnmatchcase(ns or "", w.namespace) and fnmatch.fnmatchcase(name or "", w.name))
+
+
+def scorecard(findings: pd.DataFrame, snap: Snapshot | None = None, *, by: str = "practice") -> pd.DataFrame:
+    """Per practice (``by="practice"``), per check (``"check"``) or per namespace (``"namespace"``).
+
+    Columns: evaluated, failing (not exempt), exempt, findings, score (0-100, share of
+    evaluated objects passing), status (``fail``, ``pass``, ``not_assessable``, ``error``).
+    """
+    stats: pd.DataFrame | None = findings.attrs.get("stats")
+    if stats is None:
+        if snap is None:
+            raise ValueError("scorecard needs the findings of audit() (or pass the snapshot)")
+        stats = audit(snap).attrs["stats"]
+    live = findings[~findings["exempt"]]
+    if by == "namespace":
+        g = findings.assign(live=~findings["exempt"]).groupby(["cluster", "namespace"], dropna=False)
+        out = g.agg(findings=("check_id", "size"), failing=("live", "sum"), exempt=("exempt", "sum"),
+                    critical=("severity", lambda s: int((s == "critical").sum())),
+                    high=("severity", lambda s: int((s == "high").sum()))).reset_index()
+        return out.sort_values(["failing", "findings"], ascending=False, kind="stable").reset_index(drop=True)
+    obj_fail = (live.drop_duplicates(["cluster", "check_id", "kind", "namespace", "name", "container"])
+                .groupby(["cluster", "check_id"]).size().rename("failing_now"))
+    n_exempt = findings[findings["exempt"]].groupby(["cluster", "check_id"]).size().rename("exempt")
+    n_find = findings.groupby(["cluster", "check_id"]).size().rename("findings")
+    st = stats.set_index(["cluster", "check_id"]).join([obj_fail, n_exempt, n_find]).fillna(
+        {"failing_now": 0, "exempt": 0, "findings": 0}).reset_index()
+    st["failing"] = st[["failing_now", "evaluated"]].min(axis=1).astype(int)
+    st["status"] = [s if s in ("not_assessable", "error") else ("fail" if f else "pass")
+                    for s, f in zip(st["status"], st["failing"])]
+    if by == "check":
+        st["severity"] = [CHECKS[c].severity for c in st["check_id"]]
+        st["title"] = [CHECKS[c].title for c in st["check_id"]]
+        st["score"] = _score(st["evaluated"], st["failing"])
+        return st[["cluster", "practice", "check_id", "severity", "title", "evaluated", "failing", "exempt",
+                   "findings", "score", "status", "reason"]].astype({"exempt": int, "findings": int})
+    rows = []
+    for (cluster, practice), grp in st.groupby(["cluster", "practice"]):
+        ok = grp[~grp["status"].isin(["not_assessable", "error"])]
+        evaluated, failing = int(ok["evaluated"].sum()), int(ok["failing"].sum())
+        na = grp[grp["status"] == "not_assessable"]
+        status = ("not_assessable" if len(ok) == 0 else "fail" if failing else "pass")
+        rows.append({
+            "cluster": cluster, "practice": int(practice), "title": PRACTICES[int(practice)],
+            "checks": len(grp), "evaluated": evaluated, "failing": failing,
+            "exempt": int(grp["exempt"].sum()), "findings": int(grp["findings"].sum()),
+            "score": _score(pd.Series([evaluated]), pd.Series([failing]))[0] if len(ok) else None,
+            "status": status,
+            "not_assessable": ", ".join(na["check_id"]) or None,
+        })
+    return pd.DataFrame(rows, columns=["cluster", "practice", "title", "checks", "evaluated", "failing", "exempt",
+                                       "findings", "score", "status", "not_assessable"])
+
+
+def _score(evaluated: pd.Series, failing: pd.Series) -> list[float | None]:
+    return [round(100.0 * (e - f) / e, 1) if e else None for e, f in zip(evaluated, failing)]

@@ -1,0 +1,50 @@
+"""Snapshot → tidy frames: one row per thing, flat snake_case columns, documented dtypes.
+
+``FRAMES`` maps each frame's name to its builder; ``SCHEMAS`` documents every
+column (name, dtype, meaning). Frames are built lazily by the snapshot
+(``snap.workloads``) and cached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from ._cluster import (
+    build_apiserver, build_config_maps, build_kubeconfig_users, build_namespaces, build_network_policies,
+    build_nodes, build_objects, build_pdbs, build_secrets, build_service_accounts, build_services, is_public_ip,
+    parse_flags,
+)
+from ._rbac import build_rbac, cluster_role_rules, is_system_subject
+from ._schema import SCHEMAS, columns, empty, make
+from ._workloads import build_containers, build_env, build_volumes, build_workloads, workload_index
+
+FRAMES: dict[str, Callable[[Any], pd.DataFrame]] = {
+    "objects": build_objects,
+    "workloads": build_workloads,
+    "containers": build_containers,
+    "env": build_env,
+    "volumes": build_volumes,
+    "rbac": build_rbac,
+    "nodes": build_nodes,
+    "services": build_services,
+    "network_policies": build_network_policies,
+    "namespaces": build_namespaces,
+    "apiserver": build_apiserver,
+    "kubeconfig_users": build_kubeconfig_users,
+    "pdbs": build_pdbs,
+    "service_accounts": build_service_accounts,
+    "config_maps": build_config_maps,
+    "secrets": build_secrets,
+}
+
+__all__ = ["FRAMES", "SCHEMAS", "columns", "empty", "make", "is_public_ip", "parse_flags", "cluster_role_rules",
+           "is_system_subject", "workload_index", "describe"]
+
+
+def describe(name: str | None = None) -> pd.DataFrame:
+    """The documented columns of one frame (or of all): frame, column, dtype, description."""
+    rows = [(f, c, d, text) for f, cols in SCHEMAS.items() if name in (None, f) for c, d, text in cols]
+    return pd.DataFrame(rows, columns=["frame", "column", "dtype", "description"])

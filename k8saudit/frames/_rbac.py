@@ -1,0 +1,97 @@
+"""RBAC: one row per binding × subject × rule, roles resolved, aggregation expanded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import _model as m
+from .._selectors import matches
+from ._schema import make
+
+#: subjects that are the cluster's own machinery
+SYSTEM_NAMESPACES = ("kube-system",)
+
+
+def is_system_subject(kind: str | None, name: str | None, namespace: str | None) -> bool:
+    if kind == "ServiceAccount":
+        return namespace in SYSTEM_NAMESPACES
+    return bool(name) and str(name).startswith("system:")
+
+
+def _rule_tuple(r: m.PolicyRule) -> tuple[tuple[str, ...], ...]:
+    return (tuple(r.api_groups or ()), tuple(r.resources or ()), tuple(r.verbs or ()),
+            tuple(r.resource_names or ()), tuple(r.non_resource_urls or ()))
+
+
+def cluster_role_rules(snap: Any) -> dict[str, list[m.PolicyRule]]:
+    """Rules of every ClusterRole, aggregated ClusterRoles expanded (to a fixed point)."""
+    roles = {r.metadata.name: r for r in snap.items("ClusterRole")}
+    rules: dict[str, list[m.PolicyRule]] = {n: list(r.rules or ()) for n, r in roles.items()}
+    aggregated = {n: r for n, r in roles.items()
+                  if r.aggregation_rule is not None and r.aggregation_rule.cluster_role_selectors}
+    for _ in range(len(aggregated) + 1):
+        changed = False
+        for name, role in aggregated.items():
+            have = {_rule_tuple(x) for x in rules[name]}
+            for sel in role.aggregation_rule.cluster_role_selectors or ():  # type: ignore[union-attr]
+                sel_d = {"match_labels": sel.match_labels or {},
+                         "match_expressions": [{"key": e.key, "operator": e.operator, "values": e.values or []}
+                                               for e in sel.match_expressions or ()]}
+                for other, orole in roles.items():
+                    if other == name or not matches(sel_d, orole.metadata.labels or {}):
+                        continue
+                    for rule in rules[other]:
+                        t = _rule_tuple(rule)
+                        if t not in have:
+                            have.add(t)
+                            rules[name].append(rule)
+                            changed = True
+        if not changed:
+            break
+    return rules
+
+
+def build_rbac(snap: Any) -> Any:
+    names = ("cluster binding_kind binding binding_namespace scope subject_kind subject subject_namespace role_kind "
+             "role role_found rule_index api_groups resources verbs resource_names non_resource_urls "
+             "is_system_subject").split()
+    cols: dict[str, list[Any]] = {c: [] for c in names}
+    cr_rules = cluster_role_rules(snap)
+    ns_roles = {(r.metadata.namespace, r.metadata.name): list(r.rules or ()) for r in snap.items("Role")}
+    bindings = [("ClusterRoleBinding", b) for b in snap.items("ClusterRoleBinding")]
+    bindings += [("RoleBinding", b) for b in snap.items("RoleBinding")]
+    for bkind, b in bindings:
+        ref = b.role_ref or m.RoleRef()
+        bns = b.metadata.namespace if bkind == "RoleBinding" else None
+        if ref.kind == "Role":
+            rules = ns_roles.get((bns, ref.name))
+        else:
+            rules = cr_rules.get(ref.name or "")
+        found = rules is not None
+        rule_rows: list[tuple[int | None, m.PolicyRule | None]] = (
+            list(enumerate(rules)) if rules else [(None, None)])  # type: ignore[arg-type]
+        for s in b.subjects or ():
+            s_ns = s.namespace if s.kind == "ServiceAccount" else None
+            if s.kind == "ServiceAccount" and not s_ns and bns:
+                s_ns = bns
+            system = is_system_subject(s.kind, s.name, s_ns)
+            for idx, r in rule_rows:
+                cols["cluster"].append(snap.cluster)
+                cols["binding_kind"].append(bkind)
+                cols["binding"].append(b.metadata.name)
+                cols["binding_namespace"].append(bns)
+                cols["scope"].append("cluster" if bkind == "ClusterRoleBinding" else bns)
+                cols["subject_kind"].append(s.kind)
+                cols["subject"].append(s.name)
+                cols["subject_namespace"].append(s_ns)
+                cols["role_kind"].append(ref.kind)
+                cols["role"].append(ref.name)
+                cols["role_found"].append(found)
+                cols["rule_index"].append(idx)
+                cols["api_groups"].append(list(r.api_groups or ()) if r is not None else [])
+                cols["resources"].append(list(r.resources or ()) if r is not None else [])
+                cols["verbs"].append(list(r.verbs or ()) if r is not None else [])
+                cols["resource_names"].append(list(r.resource_names or ()) if r is not None else [])
+                cols["non_resource_urls"].append(list(r.non_resource_urls or ()) if r is not None else [])
+                cols["is_system_subject"].append(system)
+    return make("rbac", cols)

@@ -1,0 +1,350 @@
+"""Snapshot: the raw objects of one cluster, where each came from, what could not be read.
+
+Frames are derived lazily and cached (``snap.workloads``, ``snap.containers``, ...).
+A snapshot of several clusters (``Snapshot.combine``) concatenates its members'
+frames; every frame has a ``cluster`` column either way.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import gzip
+import json
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pandas as pd
+
+from . import _model as m
+from ._normalize import normalize
+
+SNAPSHOT_FORMAT = "k8saudit-snapshot"
+SNAPSHOT_VERSION = 1
+
+#: columns of ``snap.skipped``
+SKIPPED_COLUMNS = ["cluster", "source", "document", "kind", "namespace", "name", "category", "reason"]
+
+#: skipped categories that mean "this kind could not be read at all"
+UNREADABLE = ("forbidden", "not_served", "error")
+
+
+class SnapshotError(Exception):
+    """A snapshot (or its source) cannot be read at all; the message says why."""
+
+
+class _Bucket:
+    __slots__ = ("items", "sources", "lines")
+
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+        self.sources: list[str] = []
+        self.lines: list[int] = []
+
+
+class Snapshot:
+    """The objects of one cluster, grouped by kind, with provenance.
+
+    Build one with :func:`k8saudit.load`, :func:`k8saudit.sample` or
+    :func:`k8saudit.load_cluster`; inspect it through its frames.
+    """
+
+    def __init__(
+        self,
+        cluster: str = "cluster",
+        *,
+        source: str = "",
+        captured_at: str | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> None:
+        self.cluster = cluster
+        self.source = source
+        self.captured_at = captured_at or _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        #: free-form facts about the capture: server_version, origin ("files", "live", ...)
+        self.meta: dict[str, Any] = dict(meta or {})
+        self.kubeconfig_entries: list[dict[str, Any]] = []
+        self.members: list[Snapshot] = []
+        self._buckets: dict[str, _Bucket] = {}
+        self._skipped: list[dict[str, Any]] = []
+        self._keys: dict[tuple[str, str | None, str | None], str] | None = {}
+        self._frames: dict[str, pd.DataFrame] = {}
+
+    # ------------------------------------------------------------------ building
+
+    def add(self, obj: Any, source: str = "", line: int = 0, *, dedupe: bool = True) -> bool:
+        """Keep one decoded object (normalised: no secret values). False for a duplicate."""
+        normalize(obj)
+        kind = obj.kind
+        md = obj.metadata
+        if md.namespace is None and isinstance(obj, m.K8sObject) and type(obj).api[2]:
+            md.namespace = "default"
+        if md.name is None and md.generate_name:
+            md.name = md.generate_name + "*"
+        if dedupe and self._keys is not None:
+            key = (kind, md.namespace, md.name)
+            first = self._keys.get(key)
+            if first is not None:
+                file, _, doc = source.partition("#")
+                self.skip(file, f"duplicate {kind} {_qual(md.namespace, md.name)}: already loaded from {first}; "
+                          "the first one is kept", category="duplicate", document=doc.split(" ")[0] or None,
+                          kind=kind, namespace=md.namespace, name=md.name)
+                return False
+            self._keys[key] = source
+        b = self._buckets.get(kind)
+        if b is None:
+            b = self._buckets[kind] = _Bucket()
+        b.items.append(obj)
+        b.sources.append(source)
+        b.lines.append(line)
+        self._frames.clear()
+        return True
+
+    def add_many(self, kind: str, objs: list[Any], sources: list[str], lines: list[int] | None = None) -> None:
+        """Keep a batch of objects of one kind (fast path for large lists; no dedupe)."""
+        for o in objs:
+            normalize(o)
+            md = o.metadata
+            if md.namespace is None and type(o).api[2]:
+                md.namespace = "default"
+        b = self._buckets.get(kind)
+        if b is None:
+            b = self._buckets[kind] = _Bucket()
+        b.items.extend(objs)
+        b.sources.extend(sources)
+        b.lines.extend(lines if lines is not None else [0] * len(objs))
+        self._keys = None  # dedupe is off once batches are added
+        self._frames.clear()
+
+    def skip(
+        self,
+        source: str,
+        reason: str,
+        *,
+        category: str = "invalid",
+        document: int | str | None = None,
+        kind: str | None = None,
+        namespace: str | None = None,
+        name: str | None = None,
+    ) -> None:
+        """Record something that could not be read, and why."""
+        self._skipped.append({
+            "cluster": self.cluster, "source": source,
+            "document": None if document is None else str(document),
+            "kind": kind, "namespace": namespace, "name": name,
+            "category": category, "reason": reason,
+        })
+        self._frames.pop("skipped", None)
+
+    # ------------------------------------------------------------------ reading
+
+    def items(self, kind: str) -> list[Any]:
+        """The objects of one kind (typed structs; ``msgspec.to_builtins`` gives dicts)."""
+        if self.members:
+            return [o for s in self.members for o in s.items(kind)]
+        b = self._buckets.get(kind)
+        return b.items if b is not None else []
+
+    def provenance(self, kind: str) -> list[tuple[str, int]]:
+        """(source, line) of each object of ``kind``, in the order of :meth:`items`."""
+        if self.members:
+            return [p for s in self.members for p in s.provenance(kind)]
+        b = self._buckets.get(kind)
+        return list(zip(b.sources, b.lines)) if b is not None else []
+
+    def iter_objects(self) -> Iterator[tuple[Any, str, int]]:
+        for kind in self.kinds:
+            b = self._buckets[kind]
+            yield from zip(b.items, b.sources, b.lines)
+
+    def get(self, kind: str, namespace: str | None, name: str) -> Any | None:
+        """One object by kind, namespace and name, or None."""
+        for o in self.items(kind):
+            if o.metadata.name == name and o.metadata.namespace == namespace:
+                return o
+        return None
+
+    @property
+    def kinds(self) -> dict[str, int]:
+        """How many objects of each kind were loaded."""
+        if self.members:
+            out: dict[str, int] = {}
+            for s in self.members:
+                for k, n in s.kinds.items():
+                    out[k] = out.get(k, 0) + n
+            return out
+        return {k: len(b.items) for k, b in self._buckets.items()}
+
+    def __len__(self) -> int:
+        return sum(self.kinds.values())
+
+    def __repr__(self) -> str:
+        kinds = ", ".join(f"{k}={n}" for k, n in sorted(self.kinds.items()))
+        return (f"<Snapshot {self.cluster!r} from {self.source or '?'} at {self.captured_at}: "
+                f"{len(self)} objects ({kinds}); {len(self.skipped_records)} skipped>")
+
+    @property
+    def clusters(self) -> list[str]:
+        return [s.cluster for s in self.members] if self.members else [self.cluster]
+
+    @property
+    def skipped_records(self) -> list[dict[str, Any]]:
+        if self.members:
+            return [r for s in self.members for r in s.skipped_records]
+        return self._skipped
+
+    @property
+    def skipped(self) -> pd.DataFrame:
+        """What could not be read: one row per file, document, object or kind, with the reason."""
+        df = pd.DataFrame(self.skipped_records, columns=SKIPPED_COLUMNS)
+        return df.astype({c: "string" for c in SKIPPED_COLUMNS})
+
+    def unreadable_kinds(self) -> dict[str, str]:
+        """Kinds the source could not list at all (403, not served, errors) → reason."""
+        out: dict[str, str] = {}
+        for r in self.skipped_records:
+            if r["category"] in UNREADABLE and r["kind"] and not r["name"]:
+                out.setdefault(r["kind"], r["reason"])
+        return out
+
+    @property
+    def apiserver_visible(self) -> bool:
+        """True when the kube-apiserver's flags could be read (its static pod is present)."""
+        return not self.frame("apiserver").empty
+
+    # ------------------------------------------------------------------ frames
+
+    def frame(self, name: str) -> pd.DataFrame:
+        """A frame by name (see :data:`k8saudit.frames.FRAMES`), built once and cached."""
+        from . import frames as _frames
+
+        cached = self._frames.get(name)
+        if cached is not None:
+            return cached
+        if name not in _frames.FRAMES:
+            raise KeyError(f"no frame {name!r}; frames are: {', '.join(_frames.FRAMES)}")
+        if self.members:
+            parts = [s.frame(name) for s in self.members]
+            df = pd.concat(parts, ignore_index=True) if parts else _frames.empty(name)
+        else:
+            df = _frames.FRAMES[name](self)
+        self._frames[name] = df
+        return df
+
+    objects = property(lambda self: self.frame("objects"), doc="One row per loaded object.")
+    workloads = property(lambda self: self.frame("workloads"), doc="One row per top-level pod-spec owner.")
+    containers = property(lambda self: self.frame("containers"), doc="One row per container (init, ephemeral too).")
+    env = property(lambda self: self.frame("env"), doc="One row per env var or envFrom entry.")
+    volumes = property(lambda self: self.frame("volumes"), doc="One row per pod volume.")
+    rbac = property(lambda self: self.frame("rbac"), doc="One row per binding x subject x rule.")
+    nodes = property(lambda self: self.frame("nodes"), doc="One row per node.")
+    services = property(lambda self: self.frame("services"), doc="One row per Service.")
+    network_policies = property(lambda self: self.frame("network_policies"), doc="One row per NetworkPolicy.")
+    namespaces = property(lambda self: self.frame("namespaces"), doc="One row per namespace.")
+    apiserver = property(lambda self: self.frame("apiserver"), doc="One row per kube-apiserver flag.")
+    kubeconfig_users = property(lambda self: self.frame("kubeconfig_users"), doc="One row per kubeconfig user.")
+    pdbs = property(lambda self: self.frame("pdbs"), doc="One row per PodDisruptionBudget.")
+    service_accounts = property(lambda self: self.frame("service_accounts"), doc="One row per ServiceAccount.")
+    config_maps = property(lambda self: self.frame("config_maps"), doc="One row per ConfigMap key (values masked).")
+    secrets = property(lambda self: self.frame("secrets"), doc="One row per Secret (metadata only).")
+
+    # ------------------------------------------------------------------ combining
+
+    @classmethod
+    def combine(cls, snaps: Iterable[Snapshot]) -> Snapshot:
+        """One snapshot of several clusters; frames gain rows from each (``cluster`` tells them apart)."""
+        snaps = list(snaps)
+        names = [s.cluster for s in snaps]
+        if len(set(names)) != len(names):
+            raise SnapshotError(f"cluster names must differ to combine snapshots: {names}")
+        out = cls("+".join(names), source=", ".join(s.source for s in snaps),
+                  captured_at=max((s.captured_at for s in snaps), default=None))
+        out.members = snaps
+        return out
+
+    # ------------------------------------------------------------------ save / load
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the snapshot to a directory that :func:`k8saudit.load` reads back exactly."""
+        if self.members:
+            raise SnapshotError("save each member of a combined snapshot on its own")
+        root = Path(path)
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "objects").mkdir(exist_ok=True)
+        for old in (root / "objects").glob("*.json.gz"):
+            old.unlink()
+        kinds = {}
+        enc = msgspec.json.Encoder()
+        for kind, b in self._buckets.items():
+            fname = f"objects/{kind}.json.gz"
+            body = b"".join([
+                b'{"kind":', enc.encode(kind), b',"items":', enc.encode(b.items),
+                b',"sources":', enc.encode(b.sources), b',"lines":', enc.encode(b.lines), b"}",
+            ])
+            with open(root / fname, "wb") as fh:
+                fh.write(gzip.compress(body, compresslevel=5, mtime=0))
+            kinds[kind] = {"count": len(b.items), "file": fname}
+        manifest = {
+            "format": SNAPSHOT_FORMAT, "version": SNAPSHOT_VERSION,
+            "cluster": self.cluster, "captured_at": self.captured_at, "source": self.source,
+            "meta": self.meta, "kinds": kinds, "skipped": self._skipped,
+            "kubeconfig": self.kubeconfig_entries,
+        }
+        (root / "snapshot.json").write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n")
+        return root
+
+    @classmethod
+    def read(cls, path: str | os.PathLike[str]) -> Snapshot:
+        """Read a directory written by :meth:`save`."""
+        root = Path(path)
+        try:
+            manifest = json.loads((root / "snapshot.json").read_text())
+        except (OSError, ValueError) as e:
+            raise SnapshotError(f"{root / 'snapshot.json'}: not a readable k8saudit snapshot ({e})") from None
+        if manifest.get("format") != SNAPSHOT_FORMAT:
+            raise SnapshotError(f"{root / 'snapshot.json'}: not a k8saudit snapshot (format {manifest.get('format')!r})")
+        if manifest.get("version", 0) > SNAPSHOT_VERSION:
+            raise SnapshotError(f"{root}: snapshot format version {manifest['version']} is newer than this k8saudit understands")
+        snap = cls(manifest.get("cluster", root.name), source=manifest.get("source", str(root)),
+                   captured_at=manifest.get("captured_at"), meta=manifest.get("meta"))
+        snap._skipped = list(manifest.get("skipped", []))
+        snap.kubeconfig_entries = list(manifest.get("kubeconfig", []))
+        for kind, info in manifest.get("kinds", {}).items():
+            tp = m.KINDS.get(kind, m.Generic)
+            dec = msgspec.json.Decoder(_saved_bucket(tp))
+            try:
+                with open(root / info["file"], "rb") as fh:
+                    data = dec.decode(gzip.decompress(fh.read()))
+            except (OSError, msgspec.DecodeError, EOFError, gzip.BadGzipFile) as e:
+                snap.skip(str(root / info["file"]), f"cannot read saved {kind} objects: {e}",
+                          category="unreadable", kind=kind)
+                continue
+            b = snap._buckets[kind] = _Bucket()
+            b.items, b.sources, b.lines = data.items, data.sources, data.lines
+        snap._keys = None
+        return snap
+
+
+_saved_types: dict[type, type] = {}
+
+
+def _saved_bucket(tp: type) -> type:
+    """The struct a saved ``objects/<Kind>.json.gz`` decodes into, for item type ``tp``."""
+    st = _saved_types.get(tp)
+    if st is None:
+        st = _saved_types[tp] = msgspec.defstruct(
+            "SavedBucket",
+            [("kind", str), ("items", list[tp]), ("sources", list[str]), ("lines", list[int])],  # type: ignore[valid-type]
+            gc=False,
+        )
+    return st
+
+
+def _qual(namespace: str | None, name: str | None) -> str:
+    return f"{namespace}/{name}" if namespace else str(name)
+
+
+def is_saved_snapshot(path: str | os.PathLike[str]) -> bool:
+    p = Path(path)
+    return p.is_dir() and (p / "snapshot.json").is_file()

@@ -1,0 +1,48 @@
+"""Where a Snapshot comes from: files, saved snapshots, the bundled sample, live clusters."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..snapshot import Snapshot, SnapshotError, is_saved_snapshot
+from .files import Progress, load_paths
+from .kubeconfig import kubeconfig_users
+
+__all__ = ["load", "sample", "sample_path", "kubeconfig_users", "SnapshotError"]
+
+
+def load(
+    *paths: str | os.PathLike[str],
+    cluster: str | None = None,
+    progress: Progress | None = None,
+) -> Snapshot:
+    """Load manifests, dumps or a saved snapshot.
+
+    ``paths`` are files or directories (YAML, JSON, ``kubectl get -o json|yaml``
+    output, ``helm template`` / ``kustomize build`` output), or one directory
+    written by :meth:`Snapshot.save`. ``cluster`` names the cluster (default:
+    the directory's name).
+    """
+    if not paths:
+        raise SnapshotError("load() needs at least one path")
+    if len(paths) == 1 and is_saved_snapshot(paths[0]):
+        snap = Snapshot.read(paths[0])
+        if cluster:
+            snap.cluster = cluster
+        return snap
+    return load_paths(list(paths), cluster=cluster, progress=progress)
+
+
+def sample_path() -> Path:
+    """The bundled sample cluster's directory (inside the installed package, or the checkout's data/)."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "_sample" / "sample-cluster", here.parent / "data" / "sample-cluster"):
+        if candidate.is_dir():
+            return candidate
+    raise SnapshotError("the bundled sample cluster is missing from this installation")
+
+
+def sample() -> Snapshot:
+    """The bundled sample cluster: a realistic capture with deliberate misconfigurations."""
+    return load(sample_path(), cluster="sample-cluster")

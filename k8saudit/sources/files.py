@@ -1,0 +1,399 @@
+"""Manifests and dumps on disk → Snapshot.
+
+Reads a file or a directory tree of YAML (multi-document, ``helm template`` and
+``kustomize build`` output), JSON objects, and ``kind: List`` / ``*List`` objects
+as ``kubectl get -o json|yaml`` writes them. Every problem becomes a row of
+``snap.skipped`` naming the file, the document and the reason; the rest loads.
+
+Large ``kubectl get -o json`` dumps are streamed: the file is read in chunks,
+cut at item boundaries, and each batch is decoded straight into the typed
+objects (fields nobody reads are skipped, never materialised).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import yaml
+
+from .. import _model as m
+from .._normalize import convert
+from ..snapshot import Snapshot
+from .kubeconfig import parse_kubeconfig
+
+Progress = Callable[[str], None]
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+#: YAML is parsed whole; beyond this size it is refused with a message
+MAX_YAML_BYTES = 256 * 1024**2
+#: JSON that is not a streamable List is parsed whole up to this size
+MAX_WHOLE_JSON_BYTES = 512 * 1024**2
+#: a YAML document whose aliases expand to more nodes than this is refused
+MAX_YAML_NODES = 2_000_000
+CHUNK = 64 * 1024**2
+
+_DOC_SEP = re.compile(r"^(?:---|\.\.\.)(?:[ \t].*)?$", re.MULTILINE)
+_HELM_SOURCE = re.compile(r"^# Source: (.+)$", re.MULTILINE)
+
+
+class _AliasBomb(Exception):
+    pass
+
+
+def load_paths(
+    paths: list[str | os.PathLike[str]],
+    *,
+    cluster: str | None = None,
+    progress: Progress | None = None,
+) -> Snapshot:
+    """Load files and directories into one snapshot."""
+    roots = [Path(p) for p in paths]
+    if cluster is None:
+        first = roots[0].resolve()
+        cluster = (first if first.is_dir() else first.parent).name or "cluster"
+    snap = Snapshot(cluster, source=", ".join(str(p) for p in roots), meta={"origin": "files"})
+    for root in roots:
+        if not root.exists():
+            snap.skip(str(root), "no such file or directory", category="unreadable")
+            continue
+        if root.is_dir():
+            files = sorted(
+                p for p in root.rglob("*")
+                if p.is_file() and p.suffix.lower() in MANIFEST_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(root).parts)
+            )
+            base = root
+        else:
+            files, base = [root], root.parent
+        for f in files:
+            rel = f.relative_to(base).as_posix()
+            if progress:
+                progress(f"reading {rel}")
+            load_file(snap, f, rel, progress=progress)
+    return snap
+
+
+def load_file(snap: Snapshot, path: Path, label: str, *, progress: Progress | None = None) -> None:
+    """Read one file into ``snap``; problems become rows of ``snap.skipped``."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 20)
+    except OSError as e:
+        snap.skip(label, f"cannot read file: {e.strerror or e}", category="unreadable")
+        return
+    if size == 0 or not head.strip():
+        snap.skip(label, "empty file: no documents", category="empty")
+        return
+    if b"\x00" in head[:8192]:
+        snap.skip(label, "binary file (contains NUL bytes): not a manifest", category="unreadable")
+        return
+    stripped = head.lstrip()
+    is_json = stripped[:1] in (b"{", b"[") or path.suffix.lower() == ".json"
+    if is_json and size > MAX_WHOLE_JSON_BYTES or (is_json and size > CHUNK and _list_header(head)):
+        _stream_json_list(snap, path, label, size, head, progress)
+        return
+    limit = MAX_WHOLE_JSON_BYTES if is_json else MAX_YAML_BYTES
+    if size > limit:
+        snap.skip(label, f"file too large to parse whole ({size / 1024**2:,.0f} MB > {limit / 1024**2:,.0f} MB); "
+                  "export it as `kubectl get -o json` (streamed) or split it", category="too_large")
+        return
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        snap.skip(label, f"not UTF-8 text (byte {e.start}): binary or wrongly encoded file", category="unreadable")
+        return
+    except OSError as e:
+        snap.skip(label, f"cannot read file: {e.strerror or e}", category="unreadable")
+        return
+    if is_json and stripped[:1] in (b"{", b"["):
+        try:
+            doc = msgspec.json.decode(raw)
+        except msgspec.DecodeError as e:
+            snap.skip(label, f"malformed JSON: {e}", category="parse_error", document=0)
+            return
+        _add_document(snap, doc, f"{label}#0", 0, 0, label=label)
+        return
+    _load_yaml_text(snap, text, label)
+
+
+# --------------------------------------------------------------------------- YAML
+
+
+def _load_yaml_text(snap: Snapshot, text: str, label: str) -> None:
+    """Split a multi-document YAML text and load each document on its own."""
+    bounds = [0]
+    for mt in _DOC_SEP.finditer(text):
+        bounds.append(mt.start())
+    bounds.append(len(text))
+    doc_index = 0
+    loaded_any = False
+    for a, b in zip(bounds, bounds[1:]):
+        chunk = text[a:b]
+        start_line = text.count("\n", 0, a) + 1 if a else 1
+        body = chunk
+        if _DOC_SEP.match(chunk):  # drop the separator line itself
+            nl = chunk.find("\n")
+            first = chunk[:nl] if nl >= 0 else chunk
+            if first.startswith("..."):
+                continue
+            body = chunk[len("---"):]
+            start_line -= 0
+        if not _has_content(body):
+            continue
+        helm = _HELM_SOURCE.search(body)
+        where = f"{label}#{doc_index}" + (f" ({helm.group(1).strip()})" if helm else "")
+        try:
+            doc, node = _safe_yaml(body)
+        except _AliasBomb as e:
+            snap.skip(label, str(e), category="parse_error", document=doc_index)
+        except yaml.YAMLError as e:
+            snap.skip(label, f"malformed YAML: {_yaml_msg(e, start_line)}", category="parse_error", document=doc_index)
+        else:
+            if doc is not None:
+                _add_document(snap, doc, where, doc_index, start_line + node.start_mark.line, label=label,
+                              item_lines=_item_lines(node, start_line))
+                loaded_any = True
+        doc_index += 1
+    if doc_index == 0 and not loaded_any:
+        snap.skip(label, "empty file: no documents (only comments or separators)", category="empty")
+
+
+def _has_content(body: str) -> bool:
+    for line in body.splitlines():
+        s = line.strip()
+        if s and not s.startswith("#"):
+            return True
+    return False
+
+
+def _yaml_msg(e: yaml.YAMLError, offset: int) -> str:
+    mark = getattr(e, "problem_mark", None)
+    problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+    msg = str(problem)
+    if mark is not None:
+        msg += f" at line {mark.line + offset}, column {mark.column + 1}"
+    ctx, cmark = getattr(e, "context", None), getattr(e, "context_mark", None)
+    if ctx and cmark is not None:
+        msg += f" ({ctx} at line {cmark.line + offset})"
+    return msg
+
+
+def _item_lines(node: yaml.Node, offset: int) -> list[int] | None:
+    """Line of each item of a ``kind: List`` document (for precise provenance)."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    for k, v in node.value:
+        if getattr(k, "value", None) == "items" and isinstance(v, yaml.SequenceNode):
+            return [offset + item.start_mark.line for item in v.value]
+    return None
+
+
+def _safe_yaml(text: str) -> tuple[Any, Any]:
+    """Parse one YAML document safely: no tags, and aliases may not expand without bound."""
+    loader = yaml.CSafeLoader(text) if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, None
+        size = _expanded_size(node)
+        if size > MAX_YAML_NODES:
+            raise _AliasBomb(
+                f"YAML aliases expand to more than {MAX_YAML_NODES:,} nodes (an alias bomb?); document refused")
+        return loader.construct_document(node), node
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """Number of nodes after alias expansion, computed without expanding (memoised)."""
+    memo: dict[int, int] = {}
+    total_limit = MAX_YAML_NODES + 1
+
+    def size(node: yaml.Node, depth: int = 0) -> int:
+        key = id(node)
+        got = memo.get(key)
+        if got is not None:
+            return got
+        if depth > 500:
+            raise _AliasBomb("YAML nesting deeper than 500 levels; document refused")
+        n = 1
+        if isinstance(node, yaml.SequenceNode):
+            for child in node.value:
+                n += size(child, depth + 1)
+                if n > total_limit:
+                    break
+        elif isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                n += size(k, depth + 1) + size(v, depth + 1)
+                if n > total_limit:
+                    break
+        memo[key] = n
+        return n
+
+    return size(root)
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def _add_document(snap: Snapshot, doc: Any, where: str, doc_index: int, line: int, *, label: str | None = None,
+                  item_lines: list[int] | None = None) -> None:
+    label = label or where.split("#", 1)[0]
+    if isinstance(doc, list):  # a bare JSON array of objects
+        for i, item in enumerate(doc):
+            _add_object(snap, item, f"{where}/{i}", label, f"{doc_index}/{i}", line, None)
+        return
+    if not isinstance(doc, dict):
+        snap.skip(label, f"document is a {type(doc).__name__}, not a Kubernetes object", document=doc_index)
+        return
+    kind = doc.get("kind")
+    if isinstance(kind, str) and kind.endswith("List") and isinstance(doc.get("items"), list):
+        item_kind = kind[:-4] if kind != "List" else None
+        lines = item_lines if item_lines and len(item_lines) == len(doc["items"]) else None
+        for i, item in enumerate(doc["items"]):
+            _add_object(snap, item, f"{where}/items/{i}", label, f"{doc_index}/items/{i}",
+                        lines[i] if lines else line, item_kind, doc.get("apiVersion") if item_kind else None)
+        return
+    _add_object(snap, doc, where, label, doc_index, line, None)
+
+
+def _add_object(snap: Snapshot, doc: Any, where: str, label: str, document: Any, line: int,
+                default_kind: str | None, default_api: str | None = None) -> None:
+    if not isinstance(doc, dict):
+        snap.skip(label, f"item is a {type(doc).__name__}, not a Kubernetes object", document=document)
+        return
+    if default_kind and "kind" not in doc:  # typed list responses omit kind/apiVersion per item
+        doc = {"kind": default_kind, "apiVersion": default_api, **doc}
+    kind, api = doc.get("kind"), doc.get("apiVersion")
+    md = doc.get("metadata")
+    name = md.get("name") if isinstance(md, dict) else None
+    ns = md.get("namespace") if isinstance(md, dict) else None
+    if not kind or not isinstance(kind, str):
+        snap.skip(label, "document has no `kind`", document=document, name=_s(name), namespace=_s(ns))
+        return
+    if not api:
+        snap.skip(label, f"{kind} {_s(name) or ''} has no `apiVersion`".replace("  ", " "),
+                  document=document, kind=kind, name=_s(name), namespace=_s(ns))
+        return
+    if kind == "Config" and api == "v1" and "users" in doc or kind == "Config" and "contexts" in doc:
+        snap.kubeconfig_entries.extend(parse_kubeconfig(doc, where))
+        return
+    try:
+        obj = convert(doc)
+    except (msgspec.ValidationError, TypeError, ValueError) as e:
+        snap.skip(label, f"invalid {kind} {_s(name) or ''}: {e}".replace("  ", " "), category="invalid",
+                  document=document, kind=kind, namespace=_s(ns), name=_s(name))
+        return
+    if obj.metadata.name is None and not obj.metadata.generate_name:
+        snap.skip(label, f"{kind} has no metadata.name", document=document, kind=kind, namespace=_s(ns))
+        return
+    snap.add(obj, where, line)
+
+
+def _s(v: Any) -> str | None:
+    return v if isinstance(v, str) else (None if v is None else str(v))
+
+
+# --------------------------------------------------------------------------- streamed JSON lists
+
+_ITEMS_RE = re.compile(rb'"items"\s*:\s*\[\s*?\n([ \t]*)\{')
+_LISTKIND_RE = re.compile(rb'^\s*\{[^\[]*?"kind"\s*:\s*"(\w+)List"')
+
+
+def _list_header(head: bytes) -> re.Match[bytes] | None:
+    return _ITEMS_RE.search(head)
+
+
+def _stream_json_list(snap: Snapshot, path: Path, label: str, size: int, head: bytes,
+                      progress: Progress | None) -> None:
+    """Decode a pretty-printed List (``kubectl get -o json``) batch by batch."""
+    hm = _list_header(head)
+    if hm is None:
+        snap.skip(label, f"file too large to parse whole ({size / 1024**2:,.0f} MB) and not a pretty-printed "
+                  "`kubectl get -o json` List that could be streamed", category="too_large")
+        return
+    indent = hm.group(1)
+    end_pat = b"\n" + indent + b"}"
+    lk = _LISTKIND_RE.match(head[: hm.start()])
+    item_kind = lk.group(1).decode() if lk and lk.group(1) != b"" else None
+    item_type: Any = m.KINDS.get(item_kind) if item_kind else None
+    batch_dec = msgspec.json.Decoder(list[item_type] if item_type else list[m.AnyObject])  # type: ignore[valid-type]
+    start = hm.end() - 1  # at the first item's "{"
+    index = 0
+    done_bytes = 0
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        buf = b""
+        while True:
+            block = fh.read(CHUNK)
+            buf = buf + block if buf else block
+            if not buf:
+                break
+            cut = buf.rfind(end_pat)
+            if cut < 0:
+                if not block:
+                    snap.skip(label, f"truncated JSON List after item {index}", category="parse_error",
+                              document=f"0/items/{index}")
+                    break
+                continue
+            region = buf[: cut + len(end_pat)]
+            buf = buf[cut + len(end_pat):].lstrip(b", \t\r\n")
+            index = _decode_region(snap, region, label, index, batch_dec, item_kind)
+            done_bytes += len(region)
+            if progress:
+                progress(f"{label}: {index:,} items, {done_bytes / 1024**2:,.0f} of {size / 1024**2:,.0f} MB")
+            if buf.startswith(b"]"):
+                break
+            if not block:
+                if buf.strip() and not buf.lstrip().startswith(b"]"):
+                    snap.skip(label, f"trailing data after item {index} is not valid JSON", category="parse_error",
+                              document=f"0/items/{index}")
+                break
+
+
+def _decode_region(snap: Snapshot, region: bytes, label: str, index: int, dec: msgspec.json.Decoder,
+                   item_kind: str | None) -> int:
+    """Decode one batch of whole items; fall back to item by item when one is bad."""
+    try:
+        objs = dec.decode(b"[" + region + b"]")
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return _decode_items_one_by_one(snap, region, label, index, item_kind)
+    by_kind: dict[str, list[Any]] = {}
+    srcs: dict[str, list[str]] = {}
+    for i, o in enumerate(objs):
+        k = o.kind
+        by_kind.setdefault(k, []).append(o)
+        srcs.setdefault(k, []).append(f"{label}#0/items/{index + i}")
+    for k, objs_k in by_kind.items():
+        snap.add_many(k, objs_k, srcs[k])
+    return index + len(objs)
+
+
+def _decode_items_one_by_one(snap: Snapshot, region: bytes, label: str, index: int, item_kind: str | None) -> int:
+    # items are separated by "\n<indent>},\n<indent>{": split there
+    m_ind = re.match(rb"\s*\{\s*\n([ \t]*)", region)
+    inner = m_ind.group(1) if m_ind else b""
+    outer = inner[:-4] if len(inner) >= 4 else b""
+    parts = re.split(rb"\n" + re.escape(outer) + rb"\},\s*\n" + re.escape(outer) + rb"\{", region)
+    for i, part in enumerate(parts):
+        text = part
+        if i > 0:
+            text = b"{" + text
+        if i < len(parts) - 1:
+            text = text + b"}"
+        try:
+            doc = msgspec.json.decode(text)
+        except msgspec.DecodeError as e:
+            snap.skip(label, f"malformed JSON in item {index + i}: {e}", category="parse_error",
+                      document=f"0/items/{index + i}")
+            continue
+        _add_object(snap, doc, f"{label}#0/items/{index + i}", label, f"0/items/{index + i}", 0, item_kind,
+                    "v1" if item_kind else None)
+    return index + len(parts)

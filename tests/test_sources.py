@@ -1,0 +1,318 @@
+"""Sources → Snapshot: formats, provenance, save/load, and every kind of bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import textwrap
+import time
+import tracemalloc
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import k8saudit as ka
+from k8saudit.frames import FRAMES
+from k8saudit.sources import files as files_mod
+
+POD = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "ns"},
+       "spec": {"containers": [{"name": "c", "image": "nginx"}]}}
+
+
+def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
+    p = tmp_path / name
+    p.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        p.write_bytes(text)
+    else:
+        p.write_text(textwrap.dedent(text))
+    return p
+
+
+def pod(name: str, ns: str = "ns", **spec: object) -> dict:
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": ns},
+            "spec": {"containers": [{"name": "c", "image": "nginx"}], **spec}}
+
+
+# --------------------------------------------------------------------------- formats
+
+
+def test_multi_document_yaml_with_provenance(tmp_path: Path) -> None:
+    write(tmp_path, "app.yaml", """
+        # leading comment
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: ns}
+        ---
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: p, namespace: ns}
+        spec: {containers: [{name: c, image: nginx}]}
+        """)
+    snap = ka.load(tmp_path)
+    assert snap.kinds == {"Namespace": 1, "Pod": 1} and snap.skipped.empty
+    o = snap.objects.set_index("kind")
+    assert o.loc["Namespace", "source"] == "app.yaml#0" and o.loc["Pod", "source"] == "app.yaml#1"
+    assert o.loc["Namespace", "line"] == 3 and o.loc["Pod", "line"] == 8  # where each object starts
+    assert snap.cluster == tmp_path.name
+
+
+def test_kubectl_lists_json_and_yaml(tmp_path: Path) -> None:
+    write(tmp_path, "pods.json", json.dumps({"apiVersion": "v1", "kind": "List", "items": [pod("a"), pod("b")]}, indent=4))
+    # a typed list as the API returns it: items without kind/apiVersion
+    items = [{k: v for k, v in pod(n).items() if k not in ("kind", "apiVersion")} for n in ("c", "d")]
+    write(tmp_path, "podlist.json", json.dumps({"kind": "PodList", "apiVersion": "v1", "items": items}))
+    write(tmp_path, "list.yaml", """
+        apiVersion: v1
+        kind: List
+        items:
+        - {apiVersion: v1, kind: Service, metadata: {name: s, namespace: ns}, spec: {type: NodePort}}
+        """)
+    write(tmp_path, "array.json", json.dumps([pod("e")]))
+    snap = ka.load(tmp_path)
+    assert snap.skipped.empty, snap.skipped
+    assert sorted(snap.objects.name) == ["a", "b", "c", "d", "e", "s"]
+    assert "pods.json#0/items/1" in set(snap.objects.source)
+
+
+def test_helm_template_output_keeps_chart_source(tmp_path: Path) -> None:
+    write(tmp_path, "rendered.yaml", """
+        ---
+        # Source: shop/templates/sa.yaml
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata: {name: shop, namespace: ns}
+        ---
+        # Source: shop/templates/empty.yaml
+        ---
+        # Source: shop/templates/deploy.yaml
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: shop, namespace: ns}
+        spec: {template: {spec: {containers: [{name: c, image: c}]}}}
+        """)
+    snap = ka.load(tmp_path / "rendered.yaml")
+    assert snap.skipped.empty
+    assert set(snap.objects.source) == {"rendered.yaml#0 (shop/templates/sa.yaml)",
+                                        "rendered.yaml#1 (shop/templates/deploy.yaml)"}
+
+
+def test_secret_values_are_dropped_on_load(tmp_path: Path) -> None:
+    write(tmp_path, "s.yaml", """
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: db, namespace: ns}
+        type: Opaque
+        data: {password: aHVudGVyMg==}
+        stringData: {token: plain-text-token}
+        """)
+    snap = ka.load(tmp_path)
+    s = snap.items("Secret")[0]
+    assert s.data is None and s.string_data is None and s.data_keys == ["password", "token"]
+    assert snap.secrets.iloc[0]["keys"] == ["password", "token"]
+    snap.save(tmp_path / "saved")
+    blob = b"".join(p.read_bytes() for p in (tmp_path / "saved").rglob("*") if p.is_file())
+    import gzip
+    text = blob + b"".join(gzip.decompress(p.read_bytes()) for p in (tmp_path / "saved").rglob("*.gz"))
+    assert b"aHVudGVyMg" not in text and b"plain-text-token" not in text
+
+
+def test_unknown_kinds_are_kept_in_objects_only(tmp_path: Path) -> None:
+    write(tmp_path, "crd.yaml", """
+        apiVersion: cert-manager.io/v1
+        kind: Certificate
+        metadata: {name: shop-tls, namespace: ns}
+        spec: {secretName: shop-tls}
+        """)
+    snap = ka.load(tmp_path)
+    assert snap.skipped.empty
+    assert snap.objects[["kind", "api_version", "name"]].values.tolist() == [["Certificate", "cert-manager.io/v1", "shop-tls"]]
+    assert snap.workloads.empty
+
+
+def test_save_and_load_round_trip_exactly(sample_snap: ka.Snapshot, tmp_path: Path) -> None:
+    sample_snap.save(tmp_path / "snap")
+    again = ka.load(tmp_path / "snap")
+    assert again.cluster == sample_snap.cluster and again.captured_at == sample_snap.captured_at
+    assert again.kinds == sample_snap.kinds
+    for name in FRAMES:
+        pd.testing.assert_frame_equal(again.frame(name), sample_snap.frame(name), obj=name)
+    pd.testing.assert_frame_equal(again.skipped, sample_snap.skipped)
+    # saving the reloaded snapshot gives the same bytes
+    again.save(tmp_path / "snap2")
+    for p in sorted((tmp_path / "snap").rglob("*.gz")):
+        assert p.read_bytes() == (tmp_path / "snap2" / p.relative_to(tmp_path / "snap")).read_bytes()
+
+
+def test_sample_works_from_a_wheel(tmp_path: Path) -> None:
+    """The sample ships inside the wheel (force-include), not only in the checkout."""
+    import subprocess
+    import sys
+    import zipfile
+
+    root = Path(__file__).resolve().parents[1]
+    r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                        "-w", str(tmp_path), str(root)], capture_output=True, text=True)
+    if r.returncode != 0 and "hatchling" in r.stderr:
+        pytest.skip("hatchling not importable for a no-isolation build")
+    assert r.returncode == 0, r.stderr
+    wheel = next(tmp_path.glob("k8saudit-*.whl"))
+    with zipfile.ZipFile(wheel) as z:
+        names = z.namelist()
+        z.extractall(tmp_path / "site")
+    assert any(n.startswith("k8saudit/_sample/sample-cluster/") for n in names)
+    code = "import k8saudit as ka, sys; s = ka.sample(); print(ka.sample_path()); print(len(s))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                         env={**os.environ, "PYTHONPATH": str(tmp_path / "site")})
+    assert out.returncode == 0, out.stderr
+    path, count = out.stdout.split()
+    assert "_sample" in path and int(count) > 100
+
+
+# --------------------------------------------------------------------------- bad input
+
+BAD_CASES = {
+    "malformed-yaml": ("bad.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: [x\n", "parse_error", "malformed YAML"),
+    "malformed-json": ("bad.json", '{"apiVersion": "v1", "kind": "Pod",,}', "parse_error", "malformed JSON"),
+    "no-kind": ("nokind.yaml", "apiVersion: v1\nmetadata: {name: x}\n", "invalid", "no `kind`"),
+    "no-apiversion": ("noapi.yaml", "kind: Pod\nmetadata: {name: x}\n", "invalid", "no `apiVersion`"),
+    "not-utf8": ("latin1.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: caf\xe9}\n".encode("latin-1"),
+                 "unreadable", "not UTF-8"),
+    "binary": ("blob.yaml", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "unreadable", "binary file"),
+    "empty": ("empty.yaml", "", "empty", "empty file"),
+    "only-comments": ("comments.yaml", "# nothing here\n---\n# still nothing\n", "empty", "empty file"),
+    "scalar-document": ("scalar.yaml", "just a string\n", "invalid", "not a Kubernetes object"),
+    "wrong-type": ("wrongtype.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec: {containers: nginx}\n",
+                   "invalid", "$.spec.containers"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_CASES), ids=list(BAD_CASES))
+def test_bad_input_is_reported_and_the_rest_loads(case: str, tmp_path: Path) -> None:
+    fname, content, category, reason = BAD_CASES[case]
+    write(tmp_path, fname, content)
+    write(tmp_path, "good.yaml", json.dumps(POD))
+    snap = ka.load(tmp_path)
+    assert snap.kinds == {"Pod": 1}, "the good file must still load"
+    sk = snap.skipped
+    assert len(sk) == 1, sk.to_string()
+    row = sk.iloc[0]
+    assert row.source == fname and row.category == category and reason in row.reason, row.reason
+
+
+def test_a_bad_document_does_not_stop_the_next_one(tmp_path: Path) -> None:
+    write(tmp_path, "mixed.yaml", """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: a, namespace: ns}
+        spec: {containers: [{name: c, image: c}]}
+        ---
+        this: [is broken
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: b, namespace: ns}
+        spec: {containers: [{name: c, image: c}]}
+        """)
+    snap = ka.load(tmp_path)
+    assert sorted(snap.objects.name) == ["a", "b"]
+    assert snap.skipped[["source", "document", "category"]].values.tolist() == [["mixed.yaml", "1", "parse_error"]]
+    assert "line 7" in snap.skipped.reason[0]
+
+
+def test_nulls_where_lists_or_objects_are_expected(tmp_path: Path) -> None:
+    write(tmp_path, "nulls.yaml", """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: d, namespace: ns, labels: null}
+        spec:
+          replicas: null
+          template:
+            metadata: null
+            spec:
+              securityContext: null
+              volumes: null
+              initContainers: null
+              containers:
+              - name: c
+                image: c
+                env: null
+                envFrom: null
+                ports: null
+                securityContext: {capabilities: null}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: p, namespace: ns}
+        spec: {containers: null}
+        """)
+    snap = ka.load(tmp_path)
+    assert snap.skipped.empty
+    for name in FRAMES:
+        snap.frame(name)
+    assert len(snap.workloads) == 2 and len(snap.containers) == 1
+    assert snap.workloads.set_index("name").loc["d", "replicas"] == 1
+
+
+def test_duplicates_keep_the_first_and_report_the_second(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", json.dumps(POD))
+    write(tmp_path, "b.yaml", json.dumps(POD))
+    snap = ka.load(tmp_path)
+    assert snap.kinds == {"Pod": 1}
+    row = snap.skipped.iloc[0]
+    assert row.category == "duplicate" and row.source == "b.yaml" and "already loaded from a.yaml#0" in row.reason
+
+
+def test_yaml_alias_bomb_fails_fast_in_bounded_memory(tmp_path: Path) -> None:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 12):
+        prev, cur = chr(ord("a") + i - 1), chr(ord("a") + i)
+        lines.append(f"{cur}: &{cur} [" + ",".join([f"*{prev}"] * 9) + "]")
+    write(tmp_path, "bomb.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n  " + "\n  ".join(lines) + "\n")
+    write(tmp_path, "good.yaml", json.dumps(POD))
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    snap = ka.load(tmp_path)
+    elapsed = time.perf_counter() - t0
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert elapsed < 5 and peak < 200 * 1024**2
+    assert snap.kinds == {"Pod": 1}
+    assert "alias bomb" in snap.skipped.reason[0]
+
+
+def test_a_one_gigabyte_file_is_refused_quickly(tmp_path: Path) -> None:
+    big = tmp_path / "huge.yaml"
+    with open(big, "wb") as fh:
+        fh.write(b"apiVersion: v1\nkind: ConfigMap\n")
+        fh.truncate(1024**3)  # sparse: 1 GB on paper, no disk used
+    write(tmp_path, "good.yaml", json.dumps(POD))
+    t0 = time.perf_counter()
+    snap = ka.load(tmp_path)
+    assert time.perf_counter() - t0 < 5
+    assert snap.kinds == {"Pod": 1}
+    row = snap.skipped.iloc[0]
+    assert row.category in ("too_large", "unreadable") and row.source == "huge.yaml"
+
+
+def test_large_json_lists_are_streamed_in_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(files_mod, "CHUNK", 4096)  # force many batches on a small file
+    items = [pod(f"p{i:04d}") for i in range(300)]
+    items[150] = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "broken", "namespace": "ns"},
+                  "spec": {"containers": "nope"}}
+    items[200] = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": "ns"}}
+    body = json.dumps({"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}}, indent=4)
+    write(tmp_path, "pods.json", body)
+    assert (tmp_path / "pods.json").stat().st_size > files_mod.CHUNK
+    snap = ka.load(tmp_path)
+    assert snap.kinds == {"Pod": 298, "Widget": 1}
+    assert snap.skipped[["document", "category"]].values.tolist() == [["0/items/150", "invalid"]]
+    srcs = snap.objects.set_index("name").source
+    assert srcs["p0299"] == "pods.json#0/items/299" and srcs["w"] == "pods.json#0/items/200"
+
+
+def test_missing_path_is_a_clear_error(tmp_path: Path) -> None:
+    snap = ka.load(tmp_path / "nope")
+    assert snap.skipped.iloc[0].reason == "no such file or directory"
