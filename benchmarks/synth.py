@@ -72,7 +72,7 @@ BASE = 1714521600  # 2024-05-01T00:00:00Z; every timestamp is an offset from it
 _UUID_NS = uuid.UUID("5b0f3c1e-8a4d-4f2b-9c6e-0d7a1e2f3b4c")
 _ALNUM = "bcdfghjklmnpqrstvwxz2456789"
 DAY = 86400
-ENV_MAIN, ENV_SIDE = (5, 10), (1, 2)  # env vars of the main container and of each sidecar
+ENV_MAIN, ENV_SIDE = (7, 16), (1, 2)  # env vars of the main container and of each sidecar
 SYSTEM_NS = ("default", "kube-node-lease", "kube-public", "kube-system", "logging", "monitoring")
 
 # (name, image, port, command, args) of the containers apps are made of
@@ -110,11 +110,11 @@ STATIC = [("kube-apiserver", "registry.k8s.io/kube-apiserver:v1.29.4", 6443, ["k
           ("kube-controller-manager", "registry.k8s.io/kube-controller-manager:v1.29.4", 10257, ["kube-controller-manager", "--bind-address=127.0.0.1", "--cluster-cidr=10.128.0.0/9", "--cluster-name=synth", "--controllers=*,bootstrapsigner,tokencleaner", "--leader-elect=true", f"--root-ca-file={_PKI}/ca.crt", f"--service-account-private-key-file={_PKI}/sa.key", "--use-service-account-credentials=true"], []),
           ("kube-scheduler", "registry.k8s.io/kube-scheduler:v1.29.4", 10259, ["kube-scheduler", "--bind-address=127.0.0.1", "--kubeconfig=/etc/kubernetes/scheduler.conf", "--leader-elect=true"], [])]
 SYSTEM_DS = [("kube-system", "kube-proxy", ("kube-proxy", "registry.k8s.io/kube-proxy:v1.29.4", 10249, ["/usr/local/bin/kube-proxy"], ["--config=/var/lib/kube-proxy/config.conf", "--hostname-override=$(NODE_NAME)"]), "privileged"),
-             ("kube-system", "calico-node", ("calico-node", "docker.io/calico/node:v3.27.3", 9099, [], []), "privileged"),
+             ("kube-system", "cilium", ("cilium-agent", "quay.io/cilium/cilium:v1.15.4", 9879, ["cilium-agent"], ["--config-dir=/tmp/cilium/config-map"]), "privileged"),
              ("monitoring", "node-exporter", ("node-exporter", "quay.io/prometheus/node-exporter:v1.7.0", 9100, [], ["--path.procfs=/host/proc", "--path.sysfs=/host/sys", "--path.rootfs=/host/root"]), "host"),
              ("logging", "fluent-bit", ("fluent-bit", "cr.fluentbit.io/fluent/fluent-bit:2.2.2", 2020, ["/fluent-bit/bin/fluent-bit"], ["--config=/fluent-bit/etc/conf/fluent-bit.conf"]), "loose")]
 SYSTEM_DEPLOY = [("kube-system", "coredns", 2, ("coredns", "registry.k8s.io/coredns/coredns:v1.11.1", 53, [], ["-conf", "/etc/coredns/Corefile"])),
-                 ("kube-system", "calico-kube-controllers", 1, ("calico-kube-controllers", "docker.io/calico/kube-controllers:v3.27.3", 9094, [], [])),
+                 ("kube-system", "cilium-operator", 1, ("cilium-operator", "quay.io/cilium/operator-generic:v1.15.4", 9234, ["cilium-operator-generic"], ["--config-dir=/tmp/cilium/config-map"])),
                  ("kube-system", "metrics-server", 1, ("metrics-server", "registry.k8s.io/metrics-server/metrics-server:v0.7.1", 10250, [], ["--secure-port=10250", "--kubelet-preferred-address-types=InternalIP"])),
                  ("monitoring", "kube-state-metrics", 1, ("kube-state-metrics", "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.12.0", 8080, [], ["--port=8080"]))]
 TEAMS = ["payments", "checkout", "search", "identity", "catalog", "billing", "shipping", "analytics", "platform", "growth",
@@ -310,12 +310,12 @@ def _image(wl: Workload, app: tuple[str, str, int, list[str], list[str]]) -> str
 def _env(r: random.Random, wl: Workload, n: int, main: bool, leak: bool) -> list[Obj]:
     fmt = {"ns": wl.ns, "app": wl.name.replace("-", "_")}
     out: list[Obj] = [{"name": k, "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": p}}} for k, p in r.sample(FIELD_REFS, r.randint(1, 2))]
-    for i, k in enumerate(r.sample(SECRET_VARS, r.randint(1, 3) if main else 0)):
+    for i, k in enumerate(r.sample(SECRET_VARS, r.randint(1, 2) if main else 0)):
         if leak and i == 0:
             out.append({"name": k, "value": f"prod-{digest(wl.ns, wl.name, k)[:24]}"})
         else:
             out.append({"name": k, "valueFrom": {"secretKeyRef": {"key": k.lower().replace("_", "-"), "name": f"{wl.name}-secrets"}}})
-    out += [{"name": k, "valueFrom": {"configMapKeyRef": {"key": k.lower(), "name": f"{wl.name}-config"}}} for k in r.sample(CM_VARS, r.randint(0, 3) if main else 0)]
+    out += [{"name": k, "valueFrom": {"configMapKeyRef": {"key": k.lower(), "name": f"{wl.name}-config"}}} for k in r.sample(CM_VARS, r.randint(0, 2) if main else 0)]
     if main and r.random() < 0.3:
         out.append({"name": "GOMAXPROCS", "valueFrom": {"resourceFieldRef": {"divisor": "0", "resource": "limits.cpu"}}})
     for k, vals in r.sample(LITERALS, max(0, min(len(LITERALS), n - len(out)))):
@@ -426,7 +426,7 @@ def template(n_pods: int, wl: Workload) -> tuple[Obj, Obj, Obj]:
     spec = {"containers": containers, "dnsPolicy": "ClusterFirst", "enableServiceLinks": True, "preemptionPolicy": "PreemptLowerPriority", "priority": 0,
             "restartPolicy": "OnFailure" if wl.kind in ("CronJob", "Job") else "Always", "schedulerName": "default-scheduler", "securityContext": pod_sc,
             "serviceAccount": wl.sa, "serviceAccountName": wl.sa, "terminationGracePeriodSeconds": 30, "volumes": volumes,
-            "tolerations": ([{"operator": "Exists"}] if wl.kind == "DaemonSet" else r.choice([[], [{"effect": "NoSchedule", "key": "dedicated", "operator": "Equal", "value": wl.ns.split("-")[0]}]])) + DEFAULT_TOLERATIONS}
+            "tolerations": ([{"operator": "Exists"}] if wl.kind == "DaemonSet" else r.choice([[], [], [], [{"effect": "NoSchedule", "key": "dedicated", "operator": "Equal", "value": wl.ns.split("-")[0]}]])) + DEFAULT_TOLERATIONS}
     if init:
         spec["initContainers"] = init
     if wl.sec == "host":
@@ -575,8 +575,6 @@ class _PodMaker:
         pod_ann = dict(ann)
         if wl.kind == "Static":
             pod_ann |= {"kubernetes.io/config.mirror": pod_ann["kubernetes.io/config.hash"], "kubernetes.io/config.seen": ts(ref.created)}
-        elif not tspec.get("hostNetwork"):
-            pod_ann |= {"cni.projectcalico.org/containerID": digest(pod_uid, "sandbox"), "cni.projectcalico.org/podIP": ip + "/32", "cni.projectcalico.org/podIPs": ip + "/32"}
         md = meta("Pod", wl.ns, ref.name, ref.created, annotations=pod_ann, labels=pod_labels)
         md["uid"] = pod_uid
         mine: Obj = {"labels": pod_labels}
@@ -592,8 +590,6 @@ class _PodMaker:
         mf_meta = fields({"metadata": mine | ({"annotations": ann} if ann else {})})
         manager = "kubelet" if wl.kind == "Static" else "kube-controller-manager" if ref.owner else "kubectl-run"
         mfs = [managed(manager, ref.created, {}) | {"fieldsV1": mf_meta | {"f:spec": self.spec_fields[wl]}}]
-        if "cni.projectcalico.org/podIP" in pod_ann:
-            mfs.append(managed("calico", ref.created + 2, {"metadata": {"annotations": {k: "" for k in pod_ann if k.startswith("cni.")}}}, sub="status"))
         mfs.append(managed("kubelet", ref.created + 96, {"status": status}, sub="status"))
         md["managedFields"] = mfs
         return obj("pods", md, spec=spec, status=status)
@@ -803,7 +799,7 @@ CLUSTER_ROLES: dict[str, list[Obj]] = {
     "system:public-info-viewer": [{"nonResourceURLs": ["/healthz", "/livez", "/readyz", "/version", "/version/"], "verbs": ["get"]}],
     "system:node-proxier": [{"apiGroups": [""], "resources": ["endpoints", "services", "nodes"], "verbs": _READ}, {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": _READ}],
     "system:coredns": [{"apiGroups": [""], "resources": ["endpoints", "services", "pods", "namespaces"], "verbs": ["list", "watch"]}],
-    "calico-node": [{"apiGroups": [""], "resources": ["pods", "nodes", "namespaces", "serviceaccounts"], "verbs": ["get", "list", "watch", "patch"]}, {"apiGroups": ["crd.projectcalico.org"], "resources": ["*"], "verbs": ["*"]}],
+    "cilium": [{"apiGroups": [""], "resources": ["pods", "nodes", "namespaces", "services"], "verbs": _READ}, {"apiGroups": ["cilium.io"], "resources": ["*"], "verbs": ["*"]}],
     "fluent-bit": [{"apiGroups": [""], "resources": ["namespaces", "pods"], "verbs": _READ}],
     "kube-state-metrics": [{"apiGroups": ["", "apps", "batch", "policy", "networking.k8s.io"], "resources": ["*"], "verbs": ["list", "watch"]}],
     "system:aggregated-metrics-reader": [{"apiGroups": ["metrics.k8s.io"], "resources": ["pods", "nodes"], "verbs": _READ}],
@@ -811,7 +807,7 @@ CLUSTER_ROLES: dict[str, list[Obj]] = {
 SYSTEM_BINDINGS = [("cluster-admin", "cluster-admin", "Group", "system:masters", ""), ("system:basic-user", "system:basic-user", "Group", "system:authenticated", ""),
                    ("system:discovery", "system:discovery", "Group", "system:authenticated", ""), ("system:public-info-viewer", "system:public-info-viewer", "Group", "system:unauthenticated", ""),
                    ("system:node-proxier", "system:node-proxier", "User", "system:kube-proxy", ""), ("system:coredns", "system:coredns", "ServiceAccount", "coredns", "kube-system"),
-                   ("calico-node", "calico-node", "ServiceAccount", "calico-node", "kube-system"), ("fluent-bit", "fluent-bit", "ServiceAccount", "fluent-bit", "logging"),
+                   ("cilium", "cilium", "ServiceAccount", "cilium", "kube-system"), ("fluent-bit", "fluent-bit", "ServiceAccount", "fluent-bit", "logging"),
                    ("kube-state-metrics", "kube-state-metrics", "ServiceAccount", "kube-state-metrics", "monitoring"), ("anonymous-view", "view", "User", "system:anonymous", ""),
                    ("platform-admins", "cluster-admin", "Group", "platform-admins", "")]
 
@@ -839,7 +835,7 @@ def _cluster_scoped(pl: Plan, resource: str) -> list[Obj]:
             if nd.control_plane:
                 labels |= {"node-role.kubernetes.io/control-plane": "", "node.kubernetes.io/exclude-from-external-load-balancers": ""}
             ann = {"kubeadm.alpha.kubernetes.io/cri-socket": "unix:///run/containerd/containerd.sock", "node.alpha.kubernetes.io/ttl": "0",
-                   "projectcalico.org/IPv4Address": nd.ip + "/16", "volumes.kubernetes.io/controller-managed-attach-detach": "true"}
+                   "volumes.kubernetes.io/controller-managed-attach-detach": "true"}
             cidr = f"10.{128 + nd.index // 256}.{nd.index % 256}.0/24"
             spec: Obj = {"podCIDR": cidr, "podCIDRs": [cidr], "providerID": f"aws:///{zone}/i-{digest(nd.name)[:17]}"}
             if nd.control_plane:
@@ -848,7 +844,7 @@ def _cluster_scoped(pl: Plan, resource: str) -> list[Obj]:
             cap = {"cpu": "8" if nd.control_plane else "16", "ephemeral-storage": "101430960Ki", "hugepages-1Gi": "0", "hugepages-2Mi": "0", "memory": "32408392Ki" if nd.control_plane else "65023280Ki", "pods": "110"}
             hb = ts(90 * DAY)
             conds = [{"lastHeartbeatTime": hb, "lastTransitionTime": ts(DAY), "message": m, "reason": rs, "status": s, "type": t} for t, s, rs, m in (
-                ("NetworkUnavailable", "False", "CalicoIsUp", "Calico is running on this node"), ("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+                ("NetworkUnavailable", "False", "CiliumIsUp", "Cilium is running on this node"), ("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
                 ("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"), ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
                 ("Ready", "True", "KubeletReady", "kubelet is posting ready status. AppArmor enabled"))]
             imgs = [a[1] for a in STATIC + [d[2] for d in SYSTEM_DS] + STS_APPS + SIDECARS]

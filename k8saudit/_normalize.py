@@ -31,12 +31,23 @@ _NOT_CREDENTIAL = re.compile(
 
 MASK_PREFIX = "<masked:"
 
+#: a password inside a URL (postgres://user:password@host)
+_URL_CRED = re.compile(r"(://[^/\s:@]+:)([^@\s/]+)@")
+
+
+_cred_cache: dict[str, bool] = {}
+
 
 def looks_like_credential(name: str | None) -> bool:
     """True when a variable or key name suggests it holds a credential."""
     if not name:
         return False
-    return bool(CREDENTIAL_NAME.search(name)) and not _NOT_CREDENTIAL.search(name)
+    got = _cred_cache.get(name)
+    if got is None:
+        got = bool(CREDENTIAL_NAME.search(name)) and not _NOT_CREDENTIAL.search(name)
+        if len(_cred_cache) < 100_000:
+            _cred_cache[name] = got
+    return got
 
 
 def mask(value: Any) -> str:
@@ -54,11 +65,25 @@ def is_masked(value: Any) -> bool:
 def _mask_containers(spec: m.PodSpec | None) -> None:
     if spec is None:
         return
+    cache = _cred_cache
     for group in (spec.containers, spec.init_containers, spec.ephemeral_containers):
-        for c in group or ():
-            for e in c.env or ():
-                if e.value not in (None, "") and looks_like_credential(e.name):
-                    e.value = mask(e.value)
+        if not group:
+            continue
+        for c in group:
+            env = c.env
+            if not env:
+                continue
+            for e in env:
+                v = e.value
+                if v is None or v == "":
+                    continue
+                cred = cache.get(e.name)
+                if cred is None:
+                    cred = looks_like_credential(e.name)
+                if cred:
+                    e.value = mask(v)
+                elif isinstance(v, str) and "@" in v and _URL_CRED.search(v):
+                    e.value = _URL_CRED.sub(lambda mt: mt.group(1) + mask(mt.group(2)) + "@", v)
 
 
 def normalize(obj: Any) -> Any:

@@ -8,6 +8,7 @@ frames; every frame has a ``cluster`` column either way.
 from __future__ import annotations
 
 import datetime as _dt
+import gc
 import gzip
 import json
 import os
@@ -228,7 +229,13 @@ class Snapshot:
             parts = [s.frame(name) for s in self.members]
             df = pd.concat(parts, ignore_index=True) if parts else _frames.empty(name)
         else:
-            df = _frames.FRAMES[name](self)
+            was = gc.isenabled()
+            gc.disable()  # frames allocate many small objects and no cycles
+            try:
+                df = _frames.FRAMES[name](self)
+            finally:
+                if was:
+                    gc.enable()
         self._frames[name] = df
         return df
 

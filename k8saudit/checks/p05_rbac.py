@@ -1,0 +1,342 @@
+"""Practice 5: RBAC, not ABAC; namespace-scoped over cluster-wide permissions.
+
+The ``rbac`` frame has one row per binding × subject × rule, with RoleBinding →
+ClusterRole references resolved and aggregated ClusterRoles expanded. Checks keep
+the rows granted to someone other than the cluster's own machinery (``granted``)
+and report one finding per binding, naming the subjects, roles and rules in the
+message and evidence.
+
+``system:`` users and groups and kube-system service accounts are the cluster's
+own (``is_system_subject``), with one exception: the groups that stand for
+*everyone* (system:anonymous, system:unauthenticated, system:authenticated,
+system:serviceaccounts[:<ns>]) count as ordinary subjects, except for the
+discovery grants Kubernetes and kubeadm give them themselves.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ._common import joined, none
+from ._registry import CIS, NSA_CISA, check
+from .p02_authn import apiserver_flags
+
+K8S_RBAC = "Kubernetes docs, Using RBAC Authorization: https://kubernetes.io/docs/reference/access-authn-authz/rbac/"
+K8S_RBAC_GOOD = ("Kubernetes docs, Role Based Access Control Good Practices: "
+                 "https://kubernetes.io/docs/concepts/security/rbac-good-practices/")
+K8S_AUTHZ = "Kubernetes docs, Authorization: https://kubernetes.io/docs/reference/access-authn-authz/authorization/"
+
+RBAC_KINDS = ("ClusterRoleBinding", "RoleBinding")
+RBAC_ALL_KINDS = ("ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding")
+
+#: groups (and the anonymous user) that stand for everyone who can reach, or has any account on, the API
+PUBLIC_GROUPS = ("system:anonymous", "system:unauthenticated", "system:authenticated")
+#: what Kubernetes itself grants to PUBLIC_GROUPS
+DISCOVERY_ROLES = ("system:public-info-viewer", "system:discovery", "system:basic-user")
+#: kubeadm lets anonymous clients read the cluster-info ConfigMap in kube-public (node join discovery)
+_KUBEADM_CLUSTER_INFO = "kubeadm:bootstrap-signer-clusterinfo"
+
+_BKEYS = ["binding_kind", "binding_namespace", "binding"]
+_OUT = ["kind", "namespace", "name", "message", "evidence"]
+
+_REVIEW = ("List who holds the binding and what they use it for; the API server's audit log shows which "
+           "permissions are exercised (`kubectl auth can-i --list --as=<subject>` shows what they have).")
+
+
+# --------------------------------------------------------------------------- who is granted
+
+
+def _is_public(df: pd.DataFrame) -> pd.Series:
+    s = df["subject"].fillna("")
+    everyone_sa = s.eq("system:serviceaccounts") | (
+        s.str.startswith("system:serviceaccounts:") & ~s.eq("system:serviceaccounts:kube-system"))
+    return (s.isin(PUBLIC_GROUPS) | everyone_sa).astype(bool)
+
+
+def _builtin_public_grant(df: pd.DataFrame, roles: tuple[str, ...]) -> pd.Series:
+    cluster_role = df["role_kind"].eq("ClusterRole").fillna(False) & df["role"].isin(roles).fillna(False)
+    cluster_info = (df["binding_kind"].eq("RoleBinding") & df["binding_namespace"].eq("kube-public")
+                    & df["role_kind"].eq("Role") & df["role"].eq(_KUBEADM_CLUSTER_INFO)).fillna(False)
+    return (cluster_role | cluster_info).astype(bool)
+
+
+def granted(rbac: pd.DataFrame) -> pd.Series:
+    """Rows that grant something to a subject other than the cluster's own components."""
+    builtin = _builtin_public_grant(rbac, DISCOVERY_ROLES + ("system:service-account-issuer-discovery",))
+    return (~rbac["is_system_subject"] | (_is_public(rbac) & ~builtin)).astype(bool)
+
+
+# --------------------------------------------------------------------------- what a rule allows
+
+
+def _can(df: pd.DataFrame, verbs: tuple[str, ...] | None, resources: tuple[str, ...], group: str) -> pd.Series:
+    """Rows whose rule allows one of ``verbs`` (None: any verb) on one of ``resources`` in ``group``.
+
+    Matching follows the RBAC authorizer: ``*`` matches any verb, group and resource
+    (subresources included) and ``*/<subresource>`` matches that subresource of any resource.
+    """
+    res = set(resources) | {"*"} | {"*/" + r.split("/", 1)[1] for r in resources if "/" in r}
+    verb_ok = (df["verbs"].str.len() > 0) if verbs is None else _any(df["verbs"], verbs + ("*",))
+    return _any(df["api_groups"], (group, "*")) & _any(df["resources"], tuple(res)) & verb_ok
+
+
+def _any(lists: pd.Series, values: tuple[str, ...]) -> pd.Series:
+    if lists.empty:
+        return pd.Series(False, index=lists.index, dtype=bool)
+    ex = lists.explode()
+    return ex.isin(values).groupby(level=0).any().reindex(lists.index, fill_value=False).astype(bool)
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def _text_list(lists: pd.Series) -> pd.Series:
+    ex = lists.explode().dropna().astype(str)
+    ex = ex.where(ex != "", '""')  # the core API group
+    return "[" + ex.groupby(level=0).agg(", ".join).reindex(lists.index, fill_value="") + "]"
+
+
+def _labels(df: pd.DataFrame) -> pd.DataFrame:
+    """Subject, role, rule and scope of each row as text."""
+    sa = df["subject_kind"].eq("ServiceAccount").fillna(False)
+    ns = df["subject_namespace"].fillna("")
+    subject = df["subject_kind"].fillna("?") + " " + (ns + "/").where(sa & (ns != ""), "") + df["subject"].fillna("?")
+    role_ns = (df["binding_namespace"].fillna("") + "/").where(df["role_kind"].eq("Role").fillna(False), "")
+    role = df["role_kind"].fillna("?") + " " + role_ns + df["role"].fillna("?")
+    names = _text_list(df["resource_names"])
+    rule = (role + " rule " + df["rule_index"].astype("string").fillna("?") + ": apiGroups=" + _text_list(df["api_groups"])
+            + " resources=" + _text_list(df["resources"]) + " verbs=" + _text_list(df["verbs"])
+            + (" resourceNames=" + names).where(names != "[]", ""))
+    where = ("in namespace " + df["scope"].fillna("?")).where(df["scope"].ne("cluster").fillna(True),
+                                                              "across the whole cluster")
+    return pd.DataFrame({"_subject": subject, "_role": role, "_rule": rule, "_where": where}, index=df.index)
+
+
+def _uniq(values: pd.Series) -> str:
+    return ", ".join(dict.fromkeys(v for v in values if isinstance(v, str)))
+
+
+def _uniq_ev(values: pd.Series) -> str:
+    return "; ".join(dict.fromkeys(v for v in values if isinstance(v, str)))
+
+
+def per_binding(df: pd.DataFrame, **extra: pd.Series) -> pd.DataFrame:
+    """One row per binding: ``kind``/``namespace``/``name`` of the binding, ``label`` (``RoleBinding `ns/x```),
+    ``subjects``, ``roles``, ``rules``, ``where`` and each ``extra`` column, as joined unique texts."""
+    d = pd.concat([df[_BKEYS], _labels(df)], axis=1).assign(**extra)
+    agg = {"subjects": ("_subject", _uniq), "roles": ("_role", _uniq), "rules": ("_rule", _uniq_ev),
+           "where": ("_where", "first")}
+    agg.update({k: (k, _uniq) for k in extra})
+    out = d.groupby(_BKEYS, dropna=False, sort=False).agg(**agg).reset_index()
+    out["kind"], out["namespace"], out["name"] = out["binding_kind"], out["binding_namespace"], out["binding"]
+    ns = (out["binding_namespace"].astype("string") + "/").fillna("")
+    out["label"] = out["binding_kind"] + " `" + ns + out["binding"] + "`"
+    return out
+
+
+# --------------------------------------------------------------------------- checks
+
+
+@check("rbac-abac-enabled", practice=5, severity="high", on="apiserver", fires_on="apiserver", needs_apiserver=True,
+       title="API server authorizes with ABAC or AlwaysAllow, or without RBAC",
+       why="AlwaysAllow (the default when --authorization-mode is not set) lets every authenticated request do "
+           "anything. ABAC reads a static policy file on the control-plane nodes: changes need node access "
+           "and a restart, nothing in the API shows who may do what, and a broad line in the file is easy to "
+           "miss. Without RBAC, least privilege cannot be expressed through the API at all.",
+       remediation="Set the authorization modes in the kube-apiserver manifest, drop ABAC and AlwaysAllow, and "
+                   "remove `--authorization-policy-file`:\n\n```yaml\n    - --authorization-mode=Node,RBAC\n"
+                   "```\n\nTranslate whatever the ABAC policy file allowed into Roles and RoleBindings first.",
+       references=[CIS + " 1.2.6", CIS + " 1.2.7", CIS + " 1.2.8", NSA_CISA, K8S_AUTHZ,
+                   "Kubernetes docs, ABAC mode: https://kubernetes.io/docs/reference/access-authn-authz/abac/"])
+def rbac_abac_enabled(apiserver: pd.DataFrame) -> pd.DataFrame:
+    f = apiserver_flags(apiserver, "authorization-mode", "authorization-config")
+    modes = f["authorization-mode"].fillna("").str.split(",").map(lambda xs: [x.strip() for x in xs if x.strip()])
+    structured = f["authorization-config"].notna() & f["authorization-mode"].isna()  # modes are in a file
+    unset = f["authorization-mode"].isna() & ~structured
+    abac, allow_all = _any(modes, ("ABAC",)), _any(modes, ("AlwaysAllow",))
+    no_rbac = ~_any(modes, ("RBAC",)) & ~structured
+    bad = f[unset | abac | allow_all | no_rbac]
+    if bad.empty:
+        return none()
+    why = pd.Series("", index=bad.index, dtype="string")
+    why = why.mask(no_rbac[bad.index], "does not include RBAC")
+    why = why.mask(abac[bad.index], "includes ABAC")
+    why = why.mask(allow_all[bad.index], "includes AlwaysAllow: every authenticated request is allowed")
+    why = why.mask(unset[bad.index], "is not set: it defaults to AlwaysAllow, every authenticated request is allowed")
+    msg = "kube-apiserver on node " + bad["node"].fillna("?") + ": --authorization-mode " + why
+    ev = "--authorization-mode=" + bad["authorization-mode"].fillna("<not set>")
+    return bad.assign(message=msg, evidence=ev)[_OUT]
+
+
+@check("rbac-cluster-admin", practice=5, severity="high", on="rbac", fires_on="binding", needs=RBAC_KINDS,
+       title="Subject bound to cluster-admin",
+       why="cluster-admin may do anything to any object, Secrets and RBAC included; a RoleBinding to it gives "
+           "the same power over a whole namespace. A stolen token or kubeconfig of such a subject, or one "
+           "compromised pod running as such a service account, is a full takeover of the cluster (or "
+           "namespace) with nothing left to escalate.",
+       remediation="Bind a role with just the permissions needed (the built-in `admin`, `edit` or `view` in one "
+                   "namespace, or a custom Role), then delete the binding to cluster-admin:\n\n```yaml\n"
+                   "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: ci-deployer\n"
+                   "  namespace: shop\nsubjects:\n  - kind: ServiceAccount\n    name: deployer\n    namespace: ci\n"
+                   "roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: edit\n```\n\n"
+                   "Keep cluster-admin for a break-glass account. " + _REVIEW,
+       references=[CIS + " 5.1.1", NSA_CISA, K8S_RBAC_GOOD, K8S_RBAC + "#user-facing-roles"])
+def rbac_cluster_admin(rbac: pd.DataFrame) -> pd.DataFrame:
+    hit = rbac[granted(rbac) & rbac["role_kind"].eq("ClusterRole").fillna(False)
+               & rbac["role"].eq("cluster-admin").fillna(False)]
+    if hit.empty:
+        return none()
+    b = per_binding(hit)
+    b["message"] = b["label"] + " gives cluster-admin " + b["where"] + " to " + b["subjects"]
+    b["evidence"] = "roleRef=ClusterRole/cluster-admin; subjects: " + b["subjects"]
+    return b[_OUT]
+
+
+@check("rbac-wildcard", practice=5, severity="medium", on="rbac", fires_on="binding", needs=RBAC_ALL_KINDS,
+       title="Role with wildcard permissions bound to a subject",
+       why="A `*` in verbs, resources or apiGroups grants everything that exists now and everything added "
+           "later: new subresources, new verbs such as escalate or impersonate, the resources of every CRD an "
+           "operator installs. What the subject may do can no longer be read from the role. (Bindings to "
+           "cluster-admin itself are reported by rbac-cluster-admin.)",
+       remediation="List the verbs, resources and API groups the subject needs instead of `*`:\n\n```yaml\n"
+                   "rules:\n  - apiGroups: [apps]\n    resources: [deployments]\n"
+                   "    verbs: [get, list, watch, update, patch]\n```\n\n" + _REVIEW,
+       references=[CIS + " 5.1.3", NSA_CISA, K8S_RBAC_GOOD])
+def rbac_wildcard(rbac: pd.DataFrame) -> pd.DataFrame:
+    r = rbac[granted(rbac) & ~(rbac["role_kind"].eq("ClusterRole") & rbac["role"].eq("cluster-admin")).fillna(False)]
+    fields = {"verbs": _any(r["verbs"], ("*",)), "resources": _any(r["resources"], ("*",)),
+              "apiGroups": _any(r["api_groups"], ("*",))}
+    mask = fields["verbs"] | fields["resources"] | fields["apiGroups"]
+    hit = r[mask]
+    if hit.empty:
+        return none()
+    what = pd.Series("", index=hit.index, dtype="string")
+    for name, m in fields.items():
+        what = what + (name + " ").where(m[hit.index], "")
+    b = per_binding(hit, what=what.str.strip().str.replace(" ", ", ", regex=False))
+    b["message"] = (b["label"] + " grants " + b["subjects"] + " `*` in " + b["what"] + " " + b["where"]
+                    + " through " + b["roles"])
+    b["evidence"] = b["rules"]
+    return b[_OUT]
+
+
+@check("rbac-clusterwide-binding", practice=5, severity="low", on="rbac", fires_on="binding", needs=RBAC_KINDS,
+       title="Permissions granted cluster-wide with a ClusterRoleBinding",
+       why="A ClusterRoleBinding applies its role in every namespace, including kube-system and namespaces "
+           "created later. A subject that only works in a few namespaces should get RoleBindings there, so a "
+           "leaked credential or a compromised pod cannot reach the rest of the cluster.",
+       remediation="Bind the same ClusterRole per namespace with RoleBindings, and delete the "
+                   "ClusterRoleBinding:\n\n```yaml\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\n"
+                   "metadata:\n  name: monitoring-read\n  namespace: shop     # one per namespace\nsubjects:\n"
+                   "  - kind: ServiceAccount\n    name: agent\n    namespace: monitoring\nroleRef:\n"
+                   "  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: view\n```\n\n"
+                   "Keep ClusterRoleBindings for what is cluster-scoped by nature (nodes, namespaces, CRDs) "
+                   "and for agents that truly work on every namespace.",
+       references=[NSA_CISA, K8S_RBAC_GOOD, K8S_RBAC + "#rolebinding-and-clusterrolebinding"])
+def rbac_clusterwide_binding(rbac: pd.DataFrame) -> pd.DataFrame:
+    hit = rbac[granted(rbac) & rbac["binding_kind"].eq("ClusterRoleBinding").fillna(False)]
+    if hit.empty:
+        return none()
+    b = per_binding(hit)
+    b["message"] = b["label"] + " grants " + b["roles"] + " in every namespace to " + b["subjects"]
+    b["evidence"] = "roleRef: " + b["roles"] + "; subjects: " + b["subjects"]
+    return b[_OUT]
+
+
+@check("rbac-secrets-read", practice=5, severity="medium", on="rbac", fires_on="binding", needs=RBAC_ALL_KINDS,
+       title="Subject may read Secrets",
+       why="get, list or watch on Secrets returns their values: database passwords, API keys, TLS keys, and "
+           "service account tokens that let the reader act as that account. `list` and `watch` read every "
+           "Secret of the scope at once; across the whole cluster that includes the tokens and keys of "
+           "kube-system components, a short step to cluster-admin.",
+       remediation="Grant Secret access only to the workloads that read them, on the named Secrets they need:"
+                   "\n\n```yaml\nrules:\n  - apiGroups: [\"\"]\n    resources: [secrets]\n"
+                   "    resourceNames: [app-db]\n    verbs: [get]\n```\n\nPeople rarely need it: the built-in "
+                   "`view` role leaves Secrets out; prefer it over `edit` or `admin` for read access. "
+                   + _REVIEW,
+       references=[CIS + " 5.1.2", NSA_CISA, K8S_RBAC_GOOD + "#listing-secrets"])
+def rbac_secrets_read(rbac: pd.DataFrame) -> pd.DataFrame:
+    r = rbac[granted(rbac)]
+    read = ("get", "list", "watch")
+    hit = r[_can(r, read, ("secrets",), "") & (r["resource_names"].str.len() == 0)]
+    if hit.empty:
+        return none()
+    verbs = joined(hit["verbs"], read + ("*",))
+    b = per_binding(hit, verbs=verbs)
+    b["message"] = (b["label"] + " lets " + b["subjects"] + " read Secrets " + b["where"] + " (" + b["verbs"]
+                    + ") through " + b["roles"])
+    b["evidence"] = b["rules"]
+    return b[_OUT]
+
+
+#: (what it allows, verbs (None: any), resources, API group)
+ESCALATION: tuple[tuple[str, tuple[str, ...] | None, tuple[str, ...], str], ...] = (
+    ("bind roles", ("bind",), ("roles", "clusterroles"), "rbac.authorization.k8s.io"),
+    ("escalate roles", ("escalate",), ("roles", "clusterroles"), "rbac.authorization.k8s.io"),
+    ("impersonate", ("impersonate",), ("users", "groups", "serviceaccounts"), ""),
+    ("impersonate", ("impersonate",), ("uids", "userextras"), "authentication.k8s.io"),
+    ("create pods", ("create",), ("pods",), ""),
+    ("exec into pods", ("create", "get"), ("pods/exec",), ""),
+    ("attach to pods", ("create", "get"), ("pods/attach",), ""),
+    ("reach kubelets through nodes/proxy", None, ("nodes/proxy",), ""),
+    ("create service account tokens", ("create",), ("serviceaccounts/token",), ""),
+)
+
+
+@check("rbac-escalation", practice=5, severity="high", on="rbac", fires_on="binding", needs=RBAC_ALL_KINDS,
+       title="Subject holds a privilege-escalation permission",
+       why="Some permissions are worth more than they look. bind and escalate let a subject grant itself any "
+           "role; impersonate lets it act as any user, group or service account; create pods runs any image "
+           "as any service account of the namespace (and mounts its token); exec or attach opens a shell in "
+           "running pods with their tokens and secrets; nodes/proxy talks to the kubelet API directly, "
+           "around admission and audit; creating service account tokens mints credentials for other "
+           "accounts. Each is a path to more than the role seems to grant.",
+       remediation="Remove these permissions from roles that do not strictly need them, or split them into a "
+                   "separate role bound only to the automation that needs it, in the namespaces where it "
+                   "works. For example replace `edit` with a custom role without `pods/exec` and "
+                   "`serviceaccounts/token`, and never grant `bind`, `escalate` or `impersonate` through a "
+                   "ClusterRoleBinding:\n\n```yaml\nrules:\n  - apiGroups: [apps]\n    resources: [deployments]\n"
+                   "    verbs: [get, list, watch, update, patch]\n```\n\n" + _REVIEW,
+       references=[CIS + " 5.1.4", CIS + " 5.1.8", CIS + " 5.1.10", CIS + " 5.1.13", NSA_CISA,
+                   K8S_RBAC_GOOD + "#privilege-escalation-risks",
+                   K8S_RBAC + "#restrictions-on-role-creation-or-update"])
+def rbac_escalation(rbac: pd.DataFrame) -> pd.DataFrame:
+    r = rbac[granted(rbac)]
+    what = pd.Series("", index=r.index, dtype="string")
+    for label, verbs, resources, group in ESCALATION:
+        m = _can(r, verbs, resources, group)
+        what = what + (label + ", ").where(m & ~what.str.contains(label + ",", regex=False), "")
+    hit = r[what != ""]
+    if hit.empty:
+        return none()
+    what = what[hit.index].str.rstrip(", ")
+    b = per_binding(hit, what=what)
+    b["what"] = b["what"].map(lambda s: ", ".join(dict.fromkeys(x.strip() for x in s.split(","))))
+    b["message"] = b["label"] + " lets " + b["subjects"] + " " + b["what"] + " " + b["where"] + " through " + b["roles"]
+    b["evidence"] = b["rules"]
+    return b[_OUT]
+
+
+@check("rbac-anonymous-binding", practice=5, severity="high", on="rbac", fires_on="binding", needs=RBAC_KINDS,
+       title="Role granted to anonymous or to every authenticated user",
+       why="system:anonymous and system:unauthenticated are whoever can reach the API port; "
+           "system:authenticated is everyone with any valid credential: every service account token of "
+           "every pod, and on some managed platforms any account of the cloud provider. Granting them more "
+           "than the built-in discovery roles hands that permission to attackers who have no foothold at "
+           "all, or only the weakest one.",
+       remediation="Delete the binding, or replace these groups with the specific users, groups or service "
+                   "accounts that need the access:\n\n```yaml\nsubjects:\n  - kind: Group\n"
+                   "    name: team-shop            # instead of system:authenticated\n"
+                   "    apiGroup: rbac.authorization.k8s.io\n```\n\nIf the binding exists for a health check or "
+                   "metrics scraper, give that client its own credentials.",
+       references=[CIS + " 5.1.2", CIS + " 5.1.4", NSA_CISA, K8S_RBAC_GOOD,
+                   K8S_RBAC + "#discovery-roles"])
+def rbac_anonymous_binding(rbac: pd.DataFrame) -> pd.DataFrame:
+    public = rbac["subject"].isin(PUBLIC_GROUPS).fillna(False).astype(bool)
+    hit = rbac[public & ~_builtin_public_grant(rbac, DISCOVERY_ROLES)]
+    if hit.empty:
+        return none()
+    b = per_binding(hit)
+    b["message"] = b["label"] + " grants " + b["roles"] + " " + b["where"] + " to " + b["subjects"]
+    b["evidence"] = "roleRef: " + b["roles"] + "; subjects: " + b["subjects"]
+    return b[_OUT]

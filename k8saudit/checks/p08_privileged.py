@@ -1,0 +1,78 @@
+"""Practice 8: no privileged containers, no privilege escalation, no root."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ._common import none, rows, tri, who
+from ._registry import CIS, NSA_CISA, PSS_BASELINE, PSS_RESTRICTED, check
+
+_SC_DOC = "Kubernetes docs, Configure a Security Context: https://kubernetes.io/docs/tasks/configure-pod-container/security-context/"
+
+
+@check("privileged", practice=8, severity="critical", on="containers", fires_on="container",
+       title="Container runs privileged",
+       why=("A privileged container has every capability, every device of the node and no seccomp, AppArmor "
+            "or SELinux confinement: root in it is root on the node (mount the host disk, load a kernel "
+            "module, read every other pod's secrets)."),
+       remediation=("Remove `privileged: true`; grant the one capability the workload needs instead:\n"
+                    "```yaml\nsecurityContext:\n  privileged: false\n  allowPrivilegeEscalation: false\n"
+                    "  capabilities:\n    drop: [ALL]\n```"),
+       references=[f"{CIS} 5.2.2", PSS_BASELINE, NSA_CISA, _SC_DOC])
+def privileged(containers: pd.DataFrame) -> pd.DataFrame:
+    bad = containers[containers["privileged"].fillna(False).astype(bool)]
+    if bad.empty:
+        return none()
+    return rows(bad, who(bad) + " runs privileged", "securityContext.privileged=true")
+
+
+@check("priv-escalation", practice=8, severity="medium", on="containers", fires_on="container",
+       title="Container allows privilege escalation",
+       why=("Unless `allowPrivilegeEscalation: false` sets no_new_privs, a process can gain privileges "
+            "through setuid binaries or file capabilities in the image (sudo, su, ping, a planted binary): "
+            "a foothold as an unprivileged user becomes root in the container. The default is true."),
+       remediation=("Set it on every container:\n```yaml\nsecurityContext:\n  allowPrivilegeEscalation: false\n```\n"
+                    "The API refuses `false` together with `privileged: true` or an added SYS_ADMIN: remove "
+                    "those first."),
+       references=[f"{CIS} 5.2.6", PSS_RESTRICTED, NSA_CISA, _SC_DOC])
+def priv_escalation(containers: pd.DataFrame) -> pd.DataFrame:
+    c = containers
+    bad = c[c["allow_privilege_escalation"].fillna(True).astype(bool)]
+    if bad.empty:
+        return none()
+    w = who(bad)
+    unset = bad["allow_privilege_escalation"].isna()
+    msg = (w + " allows privilege escalation").mask(unset, w + " allows privilege escalation (not set: defaults to true)")
+    priv = bad["privileged"].fillna(False).astype(bool)
+    msg = msg.mask(priv, w + " is privileged, which always allows privilege escalation: drop privileged first")
+    ev = "securityContext.allowPrivilegeEscalation=" + tri(bad["allow_privilege_escalation"])
+    ev = ev.mask(priv, ev + "; privileged=true")
+    return rows(bad, msg, ev)
+
+
+@check("run-as-root", practice=8, severity="medium", on="containers", fires_on="container",
+       title="Container may run as root",
+       why=("Unless `runAsNonRoot: true` makes the kubelet refuse to start a UID 0 process, a container runs "
+            "as whatever user its image names, very often root. Root in a container owns every file of the "
+            "image, and any container escape (a kernel or runtime bug, a mounted host path) lands as root on "
+            "the node. The settings are read as the kubelet does, container over pod. Pods in a user "
+            "namespace (`hostUsers: false`) are not reported: their root is not the node's."),
+       remediation=("Run as a fixed non-root user, at pod level so every container inherits it:\n"
+                    "```yaml\nspec:\n  securityContext:\n    runAsNonRoot: true\n    runAsUser: 10001\n"
+                    "    runAsGroup: 10001\n```\nand build the image with a numeric `USER`."),
+       references=[f"{CIS} 5.2.7", PSS_RESTRICTED, NSA_CISA, _SC_DOC])
+def run_as_root(containers: pd.DataFrame, workloads: pd.DataFrame) -> pd.DataFrame:
+    keys = ["cluster", "kind", "namespace", "name"]
+    userns = containers[keys].merge(workloads[keys + ["host_users"]].drop_duplicates(keys), on=keys,
+                                    how="left")["host_users"].eq(False).fillna(False).to_numpy()
+    nonroot = containers["run_as_non_root"].fillna(False).astype(bool)
+    uid0 = containers["run_as_user"].eq(0).fillna(False).astype(bool)
+    bad = containers[(~nonroot | uid0) & ~userns]
+    if bad.empty:
+        return none()
+    w = who(bad)
+    user = bad["run_as_user"].astype("string").fillna("not set")
+    msg = (w + " may run as root (runAsNonRoot " + tri(bad["run_as_non_root"]) + ")")
+    msg = msg.mask(uid0[bad.index], w + " runs as root (runAsUser=0)")
+    ev = "runAsNonRoot=" + tri(bad["run_as_non_root"]) + "; runAsUser=" + user + " (effective: container over pod)"
+    return rows(bad, msg, ev)

@@ -8,12 +8,14 @@ from ._common import none, rows, who
 from ._registry import CIS, PSS_BASELINE, PSS_RESTRICTED, check
 
 
-@check("proc-mount-unmasked", practice=9, severity="high", on="containers", fires_on="container",
+@check("proc-mount-unmasked", practice=9, severity="medium", on="containers", fires_on="container",
        title="Container mounts /proc unmasked",
        why=("The runtime masks and makes read-only the parts of /proc and /sys that reach the kernel "
             "(/proc/sys, /proc/sysrq-trigger, /proc/kcore, ...). `procMount: Unmasked` removes those masks, "
             "so a process in the container can read kernel memory and information about the node or "
-            "change kernel settings: a direct route to escaping the container."),
+            "change kernel settings: a direct route to escaping the container. Recent API servers accept it "
+            "only in a user namespace (`hostUsers: false`), which limits the damage; older ones accept it "
+            "anywhere."),
        remediation=("Remove `procMount` from the container's securityContext (or set it to `Default`). Nested "
                     "container builds that need it belong in a user namespace (`hostUsers: false`) on "
                     "dedicated nodes."),

@@ -1,0 +1,130 @@
+"""Practice 10: a rolling update strategy that keeps the workload available."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .._selectors import matches
+from ._common import none, rows, who
+from ._registry import check
+
+_DEPLOY_DOC = "Kubernetes docs, Deployment strategy: https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#strategy"
+_STS_DOC = "Kubernetes docs, StatefulSet update strategies: https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#update-strategies"
+_DS_DOC = "Kubernetes docs, DaemonSet rolling update: https://kubernetes.io/docs/tasks/manage-daemon/update-daemon-set/"
+_PROBE_DOC = "Kubernetes docs, readiness probes: https://kubernetes.io/docs/concepts/configuration/liveness-readiness-startup-probes/"
+_PDB_DOC = "Kubernetes docs, Pod disruption budgets: https://kubernetes.io/docs/concepts/workloads/pods/disruptions/"
+
+
+@check("rollout-recreate", practice=10, severity="low", on="workloads", fires_on="workload",
+       where="kind == 'Deployment'",
+       title="Deployment updates with Recreate",
+       why=("The Recreate strategy stops every old pod before starting new ones, so each rollout, including "
+            "the urgent one that ships a security fix, is an outage; teams then delay patches to avoid it."),
+       remediation=("Use a rolling update:\n```yaml\nspec:\n  strategy:\n    type: RollingUpdate\n"
+                    "    rollingUpdate: {maxUnavailable: 0, maxSurge: 1}\n```\n(Recreate is only needed when two "
+                    "versions must never run together, e.g. a ReadWriteOnce volume.)"),
+       references=[_DEPLOY_DOC])
+def rollout_recreate(workloads: pd.DataFrame) -> pd.DataFrame:
+    bad = workloads[workloads["strategy"] == "Recreate"]
+    if bad.empty:
+        return none()
+    return rows(bad, "Deployment `" + bad["name"] + "` stops every pod before starting new ones (Recreate)",
+                "spec.strategy.type=Recreate")
+
+
+@check("rollout-max-unavailable", practice=10, severity="medium", on="workloads", fires_on="workload",
+       where="strategy == 'RollingUpdate'",
+       title="Rolling update may take every pod down at once",
+       why=("A maxUnavailable of 100%, or of at least the replica count, lets the controller take all pods "
+            "down together: the rolling update is a Recreate in disguise. Single-replica StatefulSets, which "
+            "cannot update without a gap, are left to rollout-single-replica; DaemonSets are judged on 100% "
+            "only (their replica count is the node count); workloads scaled to 0 are skipped."),
+       remediation=("Keep some pods serving during the update:\n```yaml\nspec:\n  strategy:\n    rollingUpdate:\n"
+                    "      maxUnavailable: 25%   # or 0 with maxSurge: 1\n```"),
+       references=[_DEPLOY_DOC, _STS_DOC, _DS_DOC])
+def rollout_max_unavailable(workloads: pd.DataFrame) -> pd.DataFrame:
+    w = workloads
+    mu = w["max_unavailable"].astype("string").str.strip()
+    pct = pd.to_numeric(mu.str.extract(r"^(\d+(?:\.\d+)?)%$", expand=False), errors="coerce")
+    all_pct = (pct >= 100).fillna(False).astype(bool)
+    all_pods = (w["max_unavailable_pods"] >= w["replicas"]) & (w["replicas"] >= 1) & (w["kind"] != "DaemonSet")
+    sts_single = (w["kind"] == "StatefulSet") & (w["replicas"] < 2)
+    running = (w["replicas"] != 0).fillna(True).astype(bool)  # DaemonSets: <NA>
+    bad = w[(all_pct | all_pods.fillna(False).astype(bool)) & ~sts_single.fillna(False).astype(bool) & running]
+    if bad.empty:
+        return none()
+    replicas = bad["replicas"].astype("string").fillna("one per node")
+    msg = (bad["kind"] + " `" + bad["name"] + "` may take all its pods down during an update (maxUnavailable "
+           + mu[bad.index] + " of " + replicas + " replicas)")
+    field = bad["kind"].map({"Deployment": "spec.strategy"}).fillna("spec.updateStrategy").astype("string")
+    return rows(bad, msg, field + ".rollingUpdate.maxUnavailable=" + mu[bad.index] + "; replicas=" + replicas)
+
+
+@check("rollout-single-replica", practice=10, severity="low", on="workloads", fires_on="workload",
+       where="kind in ['Deployment', 'StatefulSet']",
+       title="Workload runs a single replica",
+       why=("With one replica every node drain, eviction, crash or StatefulSet update is an outage, and a "
+            "PodDisruptionBudget cannot protect it. Workloads scaled to 0 are not reported; an autoscaler "
+            "managing replicas is not visible here, so waive such findings."),
+       remediation="Run at least two replicas (`spec.replicas: 2`), spread across nodes with topologySpreadConstraints.",
+       references=[_DEPLOY_DOC, _PDB_DOC])
+def rollout_single_replica(workloads: pd.DataFrame) -> pd.DataFrame:
+    bad = workloads[(workloads["replicas"] == 1).fillna(False).astype(bool)]
+    if bad.empty:
+        return none()
+    return rows(bad, bad["kind"] + " `" + bad["name"] + "` runs a single replica", "spec.replicas=1")
+
+
+@check("rollout-no-readiness", practice=10, severity="low", on="containers", fires_on="container",
+       where="long_running",
+       title="Long-running container has no readiness probe",
+       why=("Without a readiness probe a pod receives traffic as soon as its process starts, and a rolling "
+            "update moves on to the next pod before the new one can serve: a broken release replaces every "
+            "healthy pod. Jobs' containers and plain init containers are not evaluated."),
+       remediation=("Add a readiness probe on an endpoint that answers only when the app can serve:\n```yaml\n"
+                    "readinessProbe:\n  httpGet: {path: /healthz/ready, port: 8080}\n  periodSeconds: 5\n```"),
+       references=[_PROBE_DOC, _DEPLOY_DOC])
+def rollout_no_readiness(containers: pd.DataFrame) -> pd.DataFrame:
+    bad = containers[~containers["readiness_probe"]]
+    if bad.empty:
+        return none()
+    return rows(bad, who(bad) + " has no readiness probe", "readinessProbe not set")
+
+
+@check("rollout-no-pdb", practice=10, severity="low", on="workloads", fires_on="workload",
+       where="kind in ['Deployment', 'StatefulSet'] and replicas >= 2",
+       title="Replicated workload has no PodDisruptionBudget",
+       why=("Node drains (upgrades, autoscaler scale-down) evict pods without regard for the service; without "
+            "a PodDisruptionBudget a drain may evict every replica at once even though there are several."),
+       remediation=("Add a budget whose selector matches the pods:\n```yaml\napiVersion: policy/v1\n"
+                    "kind: PodDisruptionBudget\nmetadata:\n  name: web\nspec:\n  maxUnavailable: 1\n"
+                    "  selector:\n    matchLabels: {app: web}\n```"),
+       references=[_PDB_DOC],
+       needs=("PodDisruptionBudget",))
+def rollout_no_pdb(workloads: pd.DataFrame, pdbs: pd.DataFrame) -> pd.DataFrame:
+    covered = pd.Series(False, index=workloads.index)
+    for ns, selector in zip(pdbs["namespace"], pdbs["selector"]):  # a few budgets per namespace
+        same = workloads.index[(workloads["namespace"] == ns).fillna(False).to_numpy()]
+        covered[same] |= workloads.loc[same, "pod_labels"].map(lambda labels, s=selector: matches(s, labels)).astype(bool)
+    bad = workloads[~covered]
+    if bad.empty:
+        return none()
+    msg = (bad["kind"] + " `" + bad["name"] + "` runs " + bad["replicas"].astype("string")
+           + " replicas and no PodDisruptionBudget selects its pods")
+    return rows(bad, msg, "PodDisruptionBudgets selecting the pod labels: 0")
+
+
+@check("rollout-ondelete", practice=10, severity="low", on="workloads", fires_on="workload",
+       where="kind in ['DaemonSet', 'StatefulSet']",
+       title="Updates wait for pods to be deleted by hand (OnDelete)",
+       why=("With OnDelete a changed template, a patched image included, reaches a pod only when someone "
+            "deletes that pod; the old, vulnerable version keeps running on part of the fleet indefinitely."),
+       remediation=("Use a rolling update:\n```yaml\nspec:\n  updateStrategy:\n    type: RollingUpdate\n"
+                    "    rollingUpdate: {maxUnavailable: 1}\n```"),
+       references=[_STS_DOC, _DS_DOC])
+def rollout_ondelete(workloads: pd.DataFrame) -> pd.DataFrame:
+    bad = workloads[workloads["strategy"] == "OnDelete"]
+    if bad.empty:
+        return none()
+    return rows(bad, bad["kind"] + " `" + bad["name"] + "` updates its pods only when they are deleted (OnDelete)",
+                "spec.updateStrategy.type=OnDelete")

@@ -37,22 +37,29 @@ def build_objects(snap: Any) -> Any:
         items = snap.items(kind)
         prov = snap.provenance(kind)
         n = len(items)
+        mds = [o.metadata for o in items]
+        refs = [_controller_ref(md.owner_references) for md in mds]
         cols["cluster"] += [snap.cluster] * n
         cols["kind"] += [kind] * n
-        for o, (src, line) in zip(items, prov):
-            md = o.metadata
-            refs = md.owner_references
-            ref = next((r for r in refs if r.controller), refs[0]) if refs else None
-            cols["api_version"].append(o.api_version)
-            cols["namespace"].append(md.namespace)
-            cols["name"].append(md.name)
-            cols["uid"].append(md.uid)
-            cols["owner_kind"].append(ref.kind if ref is not None else None)
-            cols["owner_name"].append(ref.name if ref is not None else None)
-            cols["created"].append(md.creation_timestamp)
-            cols["source"].append(src)
-            cols["line"].append(line)
+        cols["api_version"] += [o.api_version for o in items]
+        cols["namespace"] += [md.namespace for md in mds]
+        cols["name"] += [md.name for md in mds]
+        cols["uid"] += [md.uid for md in mds]
+        cols["owner_kind"] += [r.kind if r is not None else None for r in refs]
+        cols["owner_name"] += [r.name if r is not None else None for r in refs]
+        cols["created"] += [md.creation_timestamp for md in mds]
+        cols["source"] += [p[0] for p in prov]
+        cols["line"] += [p[1] for p in prov]
     return make("objects", cols)
+
+
+def _controller_ref(refs: list[m.OwnerReference] | None) -> m.OwnerReference | None:
+    if not refs:
+        return None
+    for r in refs:
+        if r.controller:
+            return r
+    return refs[0]
 
 
 def build_nodes(snap: Any) -> Any:
@@ -84,7 +91,7 @@ def build_nodes(snap: Any) -> Any:
 
 def build_services(snap: Any) -> Any:
     names = ("cluster namespace name type cluster_ip ports node_ports selector load_balancer_source_ranges "
-             "external_ips lb_ingress").split()
+             "external_ips lb_ingress annotations").split()
     cols: dict[str, list[Any]] = {c: [] for c in names}
     for s in snap.items("Service"):
         sp = s.spec or m.ServiceSpec()
@@ -101,6 +108,7 @@ def build_services(snap: Any) -> Any:
         cols["load_balancer_source_ranges"].append(list(sp.load_balancer_source_ranges or []))
         cols["external_ips"].append(list(sp.external_ips or []))
         cols["lb_ingress"].append([i.ip or i.hostname for i in (lb.ingress if lb is not None else None) or []])
+        cols["annotations"].append(dict(s.metadata.annotations or {}))
     return make("services", cols)
 
 

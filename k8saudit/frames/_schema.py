@@ -146,6 +146,7 @@ SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
         ("load_balancer_source_ranges", O, "spec.loadBalancerSourceRanges"),
         ("external_ips", O, "spec.externalIPs"),
         ("lb_ingress", O, "status.loadBalancer.ingress ip/hostname"),
+        ("annotations", O, "metadata.annotations (cloud load-balancer settings live there)"),
     ],
     "network_policies": [
         ("cluster", S, "cluster name"),

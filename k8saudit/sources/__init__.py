@@ -43,6 +43,13 @@ def sample_path() -> Path:
     raise SnapshotError("the bundled sample cluster is missing from this installation")
 
 
+#: when the bundled sample was "captured" (fixed, so outputs on the sample are reproducible)
+SAMPLE_CAPTURED_AT = "2026-11-20T09:00:00Z"
+
+
 def sample() -> Snapshot:
     """The bundled sample cluster: a realistic capture with deliberate misconfigurations."""
-    return load(sample_path(), cluster="sample-cluster")
+    snap = load(sample_path(), cluster="sample-cluster")
+    snap.captured_at = SAMPLE_CAPTURED_AT
+    snap.source = "bundled sample (data/sample-cluster)"
+    return snap

@@ -1,0 +1,215 @@
+"""What every format shares: column order, the spreadsheet guard, report metadata, counts."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..checks import CHECKS, PRACTICE_SHORT, PRACTICES, SEVERITIES, Check
+from ..findings import FINDINGS_COLUMNS, SEVERITY_DTYPE, scorecard
+
+if TYPE_CHECKING:
+    from ..snapshot import Snapshot
+
+#: severities from the worst down, the order reports list them in
+SEVERITY_ORDER: tuple[str, ...] = tuple(reversed(SEVERITIES))
+
+#: columns ``diff()`` adds; exports keep them after the schema's columns and read them back typed
+DIFF_STATUSES = ("new", "severity_changed", "resolved", "unchanged")
+DIFF_STATUS_DTYPE = pd.CategoricalDtype(list(DIFF_STATUSES))
+EXTRA_DTYPES: dict[str, Any] = {
+    "status": DIFF_STATUS_DTYPE, "severity_before": SEVERITY_DTYPE, "severity_after": SEVERITY_DTYPE,
+}
+
+_FORMULA_START = re.compile(r"^'*[=+\-@\t\r]")
+_GUARDED = re.compile(r"^'+[=+\-@\t\r]")
+
+
+def version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def columns(df: pd.DataFrame) -> list[str]:
+    """The schema's columns in their fixed order, then any extra ones (``status`` of a diff) as they come."""
+    missing = [c for c in FINDINGS_COLUMNS if c not in df.columns]
+    if missing:
+        from . import ExportError
+
+        raise ExportError(f"not a findings table: missing column(s) {', '.join(missing)}")
+    return FINDINGS_COLUMNS + [c for c in df.columns if c not in FINDINGS_COLUMNS]
+
+
+def guard(text: str) -> str:
+    """Neutralise a spreadsheet formula: a cell starting with = + - @ tab or CR gets a leading ``'``.
+
+    A value that already starts with quotes before such a character gets one more,
+    so :func:`unguard` gives back exactly the original text.
+    """
+    return "'" + text if _FORMULA_START.match(text) else text
+
+
+def unguard(text: str) -> str:
+    return text[1:] if _GUARDED.match(text) else text
+
+
+def is_na(v: Any) -> bool:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    return isinstance(v, float) and math.isnan(v)
+
+
+def text(v: Any) -> str:
+    """A cell as text: missing → ``""``."""
+    return "" if is_na(v) else str(v)
+
+
+def plain(v: Any) -> Any:
+    """A value as a JSON-able Python object (numpy scalars, timestamps, dates, lists)."""
+    if isinstance(v, (list, tuple)):
+        return [plain(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): plain(x) for k, x in v.items()}
+    if hasattr(v, "tolist") and not isinstance(v, (str, bytes)):  # numpy scalars and arrays
+        return plain(v.tolist())
+    if is_na(v):
+        return None
+    if isinstance(v, (pd.Timestamp, _dt.datetime, _dt.date)):
+        return v.isoformat()
+    if isinstance(v, (str, int, float, bool)):
+        return v
+    return str(v)
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    cols = list(df.columns)
+    return [{str(c): plain(v) for c, v in zip(cols, row)} for row in df.itertuples(index=False, name=None)]
+
+
+def check_of(check_id: str) -> Check | None:
+    try:
+        return CHECKS[check_id]
+    except KeyError:
+        return None
+
+
+def practice_label(practice: Any, *, short: bool = True) -> str:
+    if is_na(practice):
+        return "?"
+    p = int(practice)
+    name = (PRACTICE_SHORT if short else PRACTICES).get(p, f"Practice {p}")
+    return f"{p}. {name}"
+
+
+def object_ref(kind: Any, namespace: Any, name: Any) -> str:
+    """``Kind/namespace/name``, or ``Kind/name`` for cluster-scoped objects."""
+    parts = [text(kind), text(namespace), text(name)]
+    return "/".join(p for p in parts if p)
+
+
+def clusters(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> list[str]:
+    if snapshot is not None:
+        return list(snapshot.clusters)
+    named = findings.attrs.get("clusters")
+    if named:
+        return [str(c) for c in named]
+    return sorted({str(c) for c in findings["cluster"].dropna()}) if "cluster" in findings else []
+
+
+def captured_at(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> str | None:
+    if snapshot is not None:
+        return snapshot.captured_at
+    at = findings.attrs.get("captured_at")
+    return str(at) if at else None
+
+
+def generated_at() -> str:
+    return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def severity_counts(findings: pd.DataFrame) -> pd.DataFrame:
+    """Per severity, worst first: findings, open (not exempt), exempt."""
+    sev = findings["severity"].astype("string")
+    ex = findings["exempt"].astype(bool)
+    rows = [{"severity": s, "findings": int((sev == s).sum()), "open": int(((sev == s) & ~ex).sum()),
+             "exempt": int(((sev == s) & ex).sum())} for s in SEVERITY_ORDER]
+    return pd.DataFrame(rows, columns=["severity", "findings", "open", "exempt"])
+
+
+def practice_counts(findings: pd.DataFrame) -> pd.DataFrame:
+    """Per practice that has findings: open findings per severity, exempt, total."""
+    rows = []
+    for p, grp in findings.groupby("practice", dropna=False, sort=True):
+        live = grp[~grp["exempt"].astype(bool)]
+        sev = live["severity"].astype("string")
+        row: dict[str, Any] = {"practice": p, "title": practice_label(p)}
+        row.update({s: int((sev == s).sum()) for s in SEVERITY_ORDER})
+        row.update({"exempt": int(grp["exempt"].astype(bool).sum()), "findings": len(grp)})
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["practice", "title", *SEVERITY_ORDER, "exempt", "findings"])
+
+
+def practice_scorecard(findings: pd.DataFrame) -> pd.DataFrame | None:
+    """``scorecard(findings)`` when the findings carry the audit's stats, else None."""
+    stats = findings.attrs.get("stats")
+    if not isinstance(stats, pd.DataFrame) or stats.empty:
+        return None
+    return scorecard(findings)
+
+
+def exemptions(findings: pd.DataFrame) -> pd.DataFrame:
+    """The exemptions in force: per reason, how many findings and which checks."""
+    ex = findings[findings["exempt"].astype(bool)]
+    rows = [{"reason": text(reason) or "(no reason given)", "findings": len(grp),
+             "checks": ", ".join(sorted({text(c) for c in grp["check_id"]}))}
+            for reason, grp in ex.groupby("exempt_reason", dropna=False, sort=True)]
+    return pd.DataFrame(rows, columns=["reason", "findings", "checks"]).sort_values(
+        "findings", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def expired_waivers(findings: pd.DataFrame) -> pd.DataFrame:
+    cols = ["check", "namespace", "kind", "name", "reason", "owner", "expires", "source"]
+    rows = [{c: plain(w.get(c)) for c in cols} for w in findings.attrs.get("expired_waivers") or []]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def sort_findings(findings: pd.DataFrame) -> pd.DataFrame:
+    """Practice, then the worst severity first, then check and object."""
+    rank = {s: i for i, s in enumerate(SEVERITY_ORDER)}
+    key = findings["severity"].astype("string").map(rank).fillna(len(rank))
+    return (findings.assign(_r=key.to_numpy())
+            .sort_values(["practice", "_r", "check_id", "namespace", "kind", "name", "container"],
+                         na_position="first", kind="stable")
+            .drop(columns="_r"))
+
+
+def help_uri(c: Check | None) -> str | None:
+    """The first URL among a check's references."""
+    for ref in c.references if c is not None else ():
+        m = re.search(r"https?://\S+", ref)
+        if m:
+            return m.group(0).rstrip(").,;")
+    return None
+
+
+def typed(df: pd.DataFrame) -> pd.DataFrame:
+    """Text columns read back from a file → the findings dtypes (and the diff's extra columns)."""
+    out = df.copy()
+    for c in out.columns:
+        if c == "practice":
+            out[c] = pd.array([None if is_na(v) or v == "" else int(v) for v in out[c]], dtype="Int64")
+        elif c == "exempt":
+            out[c] = [v if isinstance(v, bool) else str(v).strip().lower() in ("true", "1", "yes") for v in out[c]]
+            out[c] = out[c].astype(bool)
+        elif c == "severity":
+            out[c] = out[c].astype("object").where(out[c].notna(), None).astype(SEVERITY_DTYPE)
+        elif c in EXTRA_DTYPES:
+            out[c] = out[c].astype("object").where(out[c].notna(), None).astype(EXTRA_DTYPES[c])
+        else:
+            out[c] = out[c].astype("object").where(out[c].notna(), None).astype("string")
+    return out

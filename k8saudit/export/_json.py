@@ -1,0 +1,96 @@
+"""Findings ↔ JSON.
+
+The file is one object with stable keys::
+
+    {"generator": "k8saudit", "version": "0.1.0", "format": "k8saudit-findings",
+     "generated_at": "...", "clusters": ["prod"], "captured_at": "...",
+     "findings": [{"cluster": ..., "check_id": ..., ..., "finding_id": ...}],
+     "stats": [{"cluster": ..., "check_id": ..., "evaluated": 12, "failing": 1, ...}],
+     "expired_waivers": [...]}
+
+An envelope rather than bare records, so the file says what produced it and
+carries what the scorecard needs (``stats``): :func:`read` restores them into
+``findings.attrs``. Each finding has every column of the schema in its fixed
+order; ``practice`` is a number, ``exempt`` a boolean, missing values ``null``.
+:func:`read` also accepts a bare list of such records.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..findings import FINDINGS_COLUMNS
+from ._common import captured_at, clusters, columns, generated_at, plain, records, typed, version
+
+if TYPE_CHECKING:
+    from ..snapshot import Snapshot
+
+FORMAT = "k8saudit-findings"
+STATS_COLUMNS = ["cluster", "check_id", "practice", "evaluated", "failing", "status", "reason"]
+
+
+def document(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> dict[str, Any]:
+    cols = columns(findings)
+    stats = findings.attrs.get("stats")
+    return {
+        "generator": "k8saudit",
+        "version": version(),
+        "format": FORMAT,
+        "generated_at": generated_at(),
+        "clusters": clusters(findings, snapshot),
+        "captured_at": captured_at(findings, snapshot),
+        "findings": records(findings[cols]),
+        "stats": records(stats) if isinstance(stats, pd.DataFrame) else [],
+        "expired_waivers": [plain(w) for w in findings.attrs.get("expired_waivers") or []],
+    }
+
+
+def findings_json(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> str:
+    return json.dumps(document(findings, snapshot), indent=2, ensure_ascii=False) + "\n"
+
+
+def table_json(df: pd.DataFrame) -> str:
+    """Any frame as a JSON list of records (index dropped)."""
+    return json.dumps(records(df), indent=2, ensure_ascii=False) + "\n"
+
+
+def write(findings: pd.DataFrame, path: Path, snapshot: Snapshot | None = None) -> None:
+    path.write_text(findings_json(findings, snapshot), encoding="utf-8")
+
+
+def read(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """A JSON export (envelope or bare records) back into the findings DataFrame."""
+    from . import ExportError
+
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError) as e:
+        raise ExportError(f"{path}: not a readable JSON findings export ({e})") from None
+    if isinstance(doc, dict):
+        if "findings" not in doc:
+            raise ExportError(f"{path}: JSON has no `findings` list; not a k8saudit findings export")
+        recs = doc["findings"]
+    else:
+        doc, recs = {}, doc
+    if not isinstance(recs, list) or not all(isinstance(r, dict) for r in recs):
+        raise ExportError(f"{path}: `findings` must be a list of objects")
+    order = list(dict.fromkeys(k for r in recs for k in r))
+    missing = [c for c in FINDINGS_COLUMNS if c not in order]
+    if recs and missing:
+        raise ExportError(f"{path}: findings lack column(s) {', '.join(missing)}")
+    cols = FINDINGS_COLUMNS + [c for c in order if c not in FINDINGS_COLUMNS]
+    df = typed(pd.DataFrame([[r.get(c) for c in cols] for r in recs], columns=cols))
+    if doc.get("clusters"):
+        df.attrs["clusters"] = list(doc["clusters"])
+    if doc.get("captured_at"):
+        df.attrs["captured_at"] = doc["captured_at"]
+    if doc.get("stats"):
+        df.attrs["stats"] = pd.DataFrame(doc["stats"], columns=STATS_COLUMNS)
+    if doc.get("expired_waivers"):
+        df.attrs["expired_waivers"] = list(doc["expired_waivers"])
+    return df

@@ -1,0 +1,184 @@
+"""Findings → Excel workbook (xlsxwriter).
+
+A *Summary* sheet (cluster, capture time, counts by severity, the scorecard per
+practice, exemptions in force, expired waivers), then one sheet per practice
+("1 Secrets in env", ...) with a frozen header row, an autofilter, coloured
+severity cells and exempt findings greyed (kept, never hidden).
+
+Every text cell is written as text, never as a formula, and a cell that begins
+with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with ``'``
+as in the CSV export, so a copy-paste or a re-save cannot turn it into one.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+from ..checks import PRACTICE_SHORT, PRACTICES
+from ._common import (
+    captured_at, clusters, expired_waivers, exemptions, generated_at, guard, is_na, plain, practice_counts,
+    practice_scorecard, severity_counts, sort_findings, version,
+)
+from ._style import EXEMPT_COLOR, SEVERITY_COLORS, SEVERITY_TEXT, STATUS_COLORS
+
+if TYPE_CHECKING:
+    from ..snapshot import Snapshot
+
+#: per-practice sheet columns and their maximum widths (characters)
+SHEET_COLUMNS: dict[str, int] = {
+    "severity": 10, "check_id": 26, "title": 45, "kind": 16, "namespace": 18, "name": 32, "container": 18,
+    "message": 70, "evidence": 50, "remediation": 50, "exempt": 8, "exempt_reason": 45, "finding_id": 18,
+}
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_name(practice: int) -> str:
+    """``3 Capabilities``: at most 31 characters, none of Excel's forbidden ones."""
+    short = PRACTICE_SHORT.get(practice, f"Practice {practice}")
+    short = re.sub(r"(?<=\w)/(?=\w)", "-", short)
+    short = " ".join(_BAD_SHEET_CHARS.sub(" ", short).split())
+    return f"{practice} {short}"[:31]
+
+
+class _Formats:
+    def __init__(self, wb: xlsxwriter.Workbook) -> None:
+        self.title = wb.add_format({"bold": True, "font_size": 16})
+        self.h2 = wb.add_format({"bold": True, "font_size": 12})
+        self.header = wb.add_format({"bold": True, "bg_color": "#1f2937", "font_color": "#ffffff", "border": 1})
+        self.label = wb.add_format({"bold": True})
+        self.cell = wb.add_format({"valign": "top"})
+        self.exempt = wb.add_format({"valign": "top", "font_color": EXEMPT_COLOR, "italic": True})
+        self.sev = {s: wb.add_format({"bold": True, "valign": "top", "bg_color": c, "font_color": SEVERITY_TEXT[s]})
+                    for s, c in SEVERITY_COLORS.items()}
+        self.sev_exempt = wb.add_format({"valign": "top", "italic": True, "bg_color": "#f3f4f6",
+                                         "font_color": EXEMPT_COLOR})
+        self.status = {s: wb.add_format({"bold": True, "font_color": c}) for s, c in STATUS_COLORS.items()}
+        self.pct = wb.add_format({"num_format": "0.0"})
+
+
+def _put(ws: Worksheet, r: int, c: int, v: Any, fmt: Format | None = None) -> None:
+    v = plain(v)
+    if is_na(v):
+        ws.write_blank(r, c, None, fmt)
+    elif isinstance(v, bool):
+        ws.write_boolean(r, c, v, fmt)
+    elif isinstance(v, (int, float)):
+        ws.write_number(r, c, v, fmt)
+    else:
+        if isinstance(v, list):
+            v = ", ".join(str(x) for x in v)
+        ws.write_string(r, c, guard(str(v))[:32767], fmt)
+
+
+def _table(ws: Worksheet, row: int, df: pd.DataFrame, f: _Formats, *, fmt_col: dict[str, Any] | None = None) -> int:
+    """Write a small table at ``row``; returns the next free row."""
+    for j, c in enumerate(df.columns):
+        ws.write_string(row, j, str(c), f.header)
+    for i, rec in enumerate(df.itertuples(index=False, name=None), start=row + 1):
+        for j, (c, v) in enumerate(zip(df.columns, rec)):
+            pick = (fmt_col or {}).get(str(c))
+            _put(ws, i, j, v, pick(v) if callable(pick) else pick)
+    return row + len(df) + 2
+
+
+def _summary(wb: xlsxwriter.Workbook, findings: pd.DataFrame, snapshot: Snapshot | None, f: _Formats) -> None:
+    ws = wb.add_worksheet("Summary")
+    names = clusters(findings, snapshot)
+    live = int((~findings["exempt"].astype(bool)).sum())
+    ws.write_string(0, 0, "Kubernetes security findings", f.title)
+    facts = [("Cluster" + ("s" if len(names) > 1 else ""), ", ".join(names)),
+             ("Captured", captured_at(findings, snapshot) or "unknown"),
+             ("Generated", f"{generated_at()} by k8saudit {version()}"),
+             ("Findings", f"{len(findings)} ({live} open, {len(findings) - live} exempt)")]
+    for i, (k, v) in enumerate(facts, start=2):
+        ws.write_string(i, 0, k, f.label)
+        ws.write_string(i, 1, guard(v))
+    row = 2 + len(facts) + 1
+    sev_fmt = {"severity": lambda s: f.sev.get(str(s))}
+    ws.write_string(row, 0, "Findings by severity", f.h2)
+    row = _table(ws, row + 1, severity_counts(findings), f, fmt_col=sev_fmt)
+    card = practice_scorecard(findings)
+    if card is not None:
+        ws.write_string(row, 0, "Scorecard per practice (score: share of evaluated objects passing)", f.h2)
+        keep = ["practice", "title", "checks", "evaluated", "failing", "exempt", "findings", "score", "status",
+                "not_assessable"]
+        if len(names) > 1:
+            keep.insert(0, "cluster")
+        row = _table(ws, row + 1, card[keep], f, fmt_col={"status": lambda s: f.status.get(str(s)), "score": f.pct})
+    else:
+        ws.write_string(row, 0, "Findings per practice (open, by severity)", f.h2)
+        row = _table(ws, row + 1, practice_counts(findings), f)
+    ws.write_string(row, 0, "Exemptions in force", f.h2)
+    ex = exemptions(findings)
+    if len(ex):
+        row = _table(ws, row + 1, ex, f)
+    else:
+        ws.write_string(row + 1, 0, "none")
+        row += 3
+    ws.write_string(row, 0, "Expired waivers (no longer applied: renew or remove them)", f.h2)
+    exp = expired_waivers(findings)
+    if len(exp):
+        _table(ws, row + 1, exp, f)
+    else:
+        ws.write_string(row + 1, 0, "none")
+    ws.set_column(0, 0, 22)
+    ws.set_column(1, 1, 40)
+    ws.set_column(2, 10, 12)
+
+
+def _practice_sheet(wb: xlsxwriter.Workbook, practice: int, grp: pd.DataFrame, status: str | None,
+                    f: _Formats, multi: bool, extras: list[str]) -> None:
+    ws = wb.add_worksheet(sheet_name(practice))
+    cols = (["cluster"] if multi else []) + list(SHEET_COLUMNS) + extras
+    for j, c in enumerate(cols):
+        ws.write_string(0, j, c, f.header)
+    ws.freeze_panes(1, 0)
+    if grp.empty:
+        note = {"not_assessable": "Not assessable on this snapshot (see the Summary sheet)."}.get(
+            status or "", "No findings for this practice.")
+        ws.write_string(1, 0, f"{practice}. {PRACTICES.get(practice, '')}: {note}")
+        ws.set_column(0, len(cols) - 1, 14)
+        return
+    for i, rec in enumerate(grp[cols].itertuples(index=False, name=None), start=1):
+        ex = bool(rec[cols.index("exempt")])
+        for j, (c, v) in enumerate(zip(cols, rec)):
+            if c == "severity":
+                fmt = f.sev_exempt if ex else f.sev.get(str(v), f.cell)
+            else:
+                fmt = f.exempt if ex else f.cell
+            _put(ws, i, j, v, fmt)
+    ws.autofilter(0, 0, len(grp), len(cols) - 1)
+    for j, c in enumerate(cols):
+        sample = grp[c].head(500)
+        longest = max((len(str(plain(v)).split("\n", 1)[0]) for v in sample if not is_na(v)), default=0)
+        ws.set_column(j, j, max(len(c) + 3, min(SHEET_COLUMNS.get(c, 24), longest + 2)))
+
+
+def write(findings: pd.DataFrame, path: Path, snapshot: Snapshot | None = None) -> None:
+    from ._common import columns
+    from ..findings import FINDINGS_COLUMNS
+
+    extras = [c for c in columns(findings) if c not in FINDINGS_COLUMNS]
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                         "strings_to_numbers": False})
+    f = _Formats(wb)
+    _summary(wb, findings, snapshot, f)
+    stats = findings.attrs.get("stats")
+    status: dict[int, str] = {}
+    if isinstance(stats, pd.DataFrame) and len(stats):
+        for p, grp in stats.groupby("practice"):
+            st = set(grp["status"])
+            status[int(p)] = "not_assessable" if st <= {"not_assessable"} else "run"
+    practices = sorted(set(status) | {int(p) for p in findings["practice"].dropna()})
+    multi = findings["cluster"].nunique() > 1
+    ordered = sort_findings(findings)
+    for p in practices:
+        _practice_sheet(wb, p, ordered[ordered["practice"].eq(p).fillna(False).astype(bool)], status.get(p), f, multi, extras)
+    wb.close()

@@ -1,0 +1,126 @@
+"""Errors from talking to a cluster, turned into one line a user can act on.
+
+:func:`describe_error` knows the errors of urllib3, ssl, the kubernetes client
+(``ApiException``, ``ConfigException``) and the socket layer; it returns None
+for anything else, which is a bug and should keep its traceback.
+"""
+
+from __future__ import annotations
+
+import re
+import ssl
+from typing import Any
+
+import msgspec
+import urllib3.exceptions as u3
+
+try:  # the kubernetes client is a dependency, but keep this module importable without it
+    from kubernetes.client.exceptions import ApiException
+    from kubernetes.config.config_exception import ConfigException
+except ImportError:  # pragma: no cover
+    ApiException = ConfigException = ()  # type: ignore[assignment,misc]
+
+__all__ = ["describe_error", "status_message", "server_of"]
+
+_STATUS_WORDS = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+                 406: "Not Acceptable", 410: "Gone", 429: "Too Many Requests", 500: "Internal Server Error",
+                 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+
+
+class _Status(msgspec.Struct):
+    message: str | None = None
+    reason: str | None = None
+
+
+def status_message(body: bytes | str | None) -> str:
+    """The ``message`` of a Kubernetes ``Status`` body, or the body's first line."""
+    if not body:
+        return ""
+    raw = body.encode() if isinstance(body, str) else body
+    try:
+        st = msgspec.json.decode(raw, type=_Status)
+        if st.message:
+            return st.message
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        pass
+    text = raw.decode("utf-8", "replace").strip()
+    return _one_line(text)[:200]
+
+
+def server_of(exc: BaseException) -> str | None:
+    """``host:port`` an urllib3 error was about, when it says."""
+    pool = getattr(exc, "pool", None)
+    if pool is not None and getattr(pool, "host", None):
+        return f"{pool.host}:{pool.port}" if pool.port else str(pool.host)
+    conn = getattr(exc, "conn", None)
+    if conn is not None and getattr(conn, "host", None):
+        return f"{conn.host}:{conn.port}" if conn.port else str(conn.host)
+    return None
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _socket_cause(text: str) -> str:
+    """'[Errno 111] Connection refused' → 'connection refused'."""
+    m = re.search(r"\[Errno -?\d+\]\s*(.+?)\)?['\"]?\)?$", text)
+    cause = m.group(1) if m else text
+    return cause[:1].lower() + cause[1:] if cause else text
+
+
+def _tls(text: str) -> str:
+    text = re.sub(r"^SSLError\s*", "", text.strip())
+    text = re.sub(r"\s*\(_ssl\.c:\d+\)", "", text)
+    m = re.search(r"\[SSL[^\]]*\]\s*(.+)", text)
+    return "TLS failure: " + _one_line(m.group(1) if m else text)
+
+
+def describe_error(exc: BaseException) -> str | None:
+    """One line naming the server (when known) and the cause; None for an error that is a bug."""
+    if isinstance(exc, u3.MaxRetryError) and exc.reason is not None:
+        inner = describe_error(exc.reason)
+        return inner if inner is not None else _one_line(str(exc))
+    where = server_of(exc)
+    at = f" {where}" if where else ""
+    if isinstance(exc, u3.NameResolutionError):
+        return f"cannot resolve the API server's host{at}: {_socket_cause(str(exc))}"
+    if isinstance(exc, u3.NewConnectionError):
+        return f"cannot connect to the API server{at}: {_socket_cause(_one_line(str(exc)))}"
+    if isinstance(exc, u3.ConnectTimeoutError):
+        return f"timed out connecting to the API server{at}"
+    if isinstance(exc, u3.ReadTimeoutError):
+        m = re.search(r"read timeout=([\d.]+)", str(exc))
+        after = f" after {float(m.group(1)):.0f}s" if m else ""
+        return f"the API server{at} did not answer{after} (request timed out)"
+    if isinstance(exc, u3.SSLError):
+        return f"{_tls(str(exc))} talking to the API server{at}"
+    if isinstance(exc, u3.ProtocolError):
+        return f"the connection to the API server{at} broke: {_socket_cause(_one_line(str(exc)))}"
+    if isinstance(exc, u3.LocationValueError):
+        return f"the API server address is not a valid URL: {_one_line(str(exc))}"
+    if isinstance(exc, u3.HTTPError):
+        return f"HTTP error talking to the API server{at}: {_one_line(str(exc))}"
+    if isinstance(exc, ssl.SSLError):
+        return _tls(str(exc))
+    if ApiException and isinstance(exc, ApiException):
+        return _describe_api(exc)
+    if ConfigException and isinstance(exc, ConfigException):
+        return f"kubeconfig: {_one_line(str(exc))}"
+    if isinstance(exc, ConnectionError):
+        return f"connection to the API server failed: {_socket_cause(_one_line(str(exc)))}"
+    return None
+
+
+def _describe_api(exc: Any) -> str:
+    status = int(exc.status or 0)
+    reason = str(exc.reason or "")
+    if status == 0:
+        if reason.startswith("SSLError"):
+            return _tls(reason)
+        return _one_line(reason) or "request to the API server failed"
+    msg = status_message(exc.body)
+    word = _STATUS_WORDS.get(status, reason)
+    if status == 401:
+        return f"the API server rejected the credentials (401 Unauthorized){': ' + msg if msg else ''}"
+    return f"the API server answered {status} {word}{': ' + msg if msg else ''}"
