@@ -626,8 +626,8 @@ def build_cluster():
                "memory": f"{mem}Ki", "pods": "110"}
         seen = ts(NOW - timedelta(seconds=40 + i))
         n["status"] = {
-            "addresses": [{"address": ip, "type": "InternalIP"}] + ([{"address": ext, "type": "ExternalIP"}]
-                                                                     if ext else []) + [{"address": name, "type": "Hostname"}],
+            "addresses": [{"address": ip, "type": "InternalIP"}]
+            + ([{"address": ext, "type": "ExternalIP"}] if ext else []) + [{"address": name, "type": "Hostname"}],
             "allocatable": cap | {"ephemeral-storage": "93478772582", "memory": f"{mem - 102400}Ki"},
             "capacity": cap, "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
             "conditions": [{"lastHeartbeatTime": seen, "lastTransitionTime": ts(at(minutes=i * 9)), "message": msg,
@@ -648,7 +648,8 @@ def build_cluster():
                 "pod-security.kubernetes.io/audit": "restricted", "pod-security.kubernetes.io/warn": "restricted"}
     for name, created, labels in (
             ("default", at(), None), ("kube-system", at(), None), ("kube-public", at(), None),
-            ("kube-node-lease", at(), None), ("ingress-nginx", at(hours=3), {"app.kubernetes.io/name": "ingress-nginx"}),
+            ("kube-node-lease", at(), None),
+            ("ingress-nginx", at(hours=3), {"app.kubernetes.io/name": "ingress-nginx"}),
             ("monitoring", at(hours=4), None), ("shop", at(days=2), {"team": "shop"}),
             ("batch", at(days=3), {"team": "data"}), ("legacy", at(days=4), {"team": "legacy"}),
             ("hardened", at(days=6), {"team": "platform"} | psa("restricted")),
@@ -732,7 +733,8 @@ def build_cluster():
     binding("system:public-info-viewer", "system:public-info-viewer", [
         subject("Group", "system:authenticated"), subject("Group", "system:unauthenticated")], builtin=True)
     role("kubeadm:get-nodes", [rule("", "nodes", "get")])
-    binding("kubeadm:get-nodes", "kubeadm:get-nodes", [subject("Group", "system:bootstrappers:kubeadm:default-node-token")])
+    binding("kubeadm:get-nodes", "kubeadm:get-nodes",
+            [subject("Group", "system:bootstrappers:kubeadm:default-node-token")])
     binding("kubeadm:node-proxier", "system:node-proxier", [subject("ServiceAccount", "kube-proxy", "kube-system")])
     for name, rules in (
             ("system:coredns", [rule("", "endpoints,services,pods,namespaces", "list,watch"),
@@ -788,8 +790,9 @@ def static_pod(component, command, version, mounts, port_, host="127.0.0.1", sch
                annotations=None):
     """A control-plane static pod as its mirror pod appears in the API (owned by the Node)."""
     path = "/livez" if component == "kube-apiserver" else "/healthz"
+    read_only = (True,) if component != "etcd" else ()  # etcd writes its data directory
     c = container(component, f"registry.k8s.io/{component}:{version}", command=command,
-                  resources={"requests": {"cpu": cpu}}, mounts=[(n, p, True)[:3 if component != "etcd" else 2] for n, p, *_ in mounts],
+                  resources={"requests": {"cpu": cpu}}, mounts=[(n, p, *read_only) for n, p, *_ in mounts],
                   liveness=http_probe(path, port_, scheme, 10, 10, 15, 8, host),
                   startup=http_probe(path, port_, scheme, 10, 10, 15, 24, host))
     if component == "kube-apiserver":
@@ -937,7 +940,8 @@ networking:
             annotations={"prometheus.io/port": "9153", "prometheus.io/scrape": "true"})
     daemonset(ns, "kube-proxy", template({"k8s-app": "kube-proxy"}, pod_spec([container(
         "kube-proxy", f"registry.k8s.io/kube-proxy:{K8S}", command=[
-            "/usr/local/bin/kube-proxy", "--config=/var/lib/kube-proxy/config.conf", "--hostname-override=$(NODE_NAME)"],
+            "/usr/local/bin/kube-proxy", "--config=/var/lib/kube-proxy/config.conf",
+            "--hostname-override=$(NODE_NAME)"],
         env_=[env_ref("NODE_NAME", "field", "spec.nodeName")], sc={"privileged": True},
         mounts=[("kube-proxy", "/var/lib/kube-proxy"), ("xtables-lock", "/run/xtables.lock"),
                 ("lib-modules", "/lib/modules", True)])],
@@ -979,8 +983,8 @@ networking:
     ms = {"k8s-app": "metrics-server"}
     deployment(ns, "metrics-server", template(ms, pod_spec([container(
         "metrics-server", "registry.k8s.io/metrics-server/metrics-server:v0.7.2", args=[
-            "--cert-dir=/tmp", "--secure-port=10250", "--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
-            "--kubelet-use-node-status-port", "--metric-resolution=15s"],
+            "--cert-dir=/tmp", "--secure-port=10250", "--kubelet-use-node-status-port", "--metric-resolution=15s",
+            "--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname"],
         ports=[port(10250, "https")], resources=res("100m", "200Mi"), mounts=[("tmp-dir", "/tmp")],
         readiness=http_probe("/readyz", "https", "HTTPS", 20), liveness=http_probe("/livez", "https", "HTTPS"),
         sc=hardened_sc(1000) | {"runAsNonRoot": True} | RUNTIME_DEFAULT)],
@@ -1018,3 +1022,702 @@ users: null
             [subject("User", "system:anonymous")], "kube-public", role_kind="Role", created=at(minutes=1))
     service("default", "kubernetes", (("https", 443, 6443),), created=at(), selector={}, cluster_ip="10.96.0.1",
             labels={"component": "apiserver", "provider": "kubernetes"})
+
+
+# --------------------------------------------------------------------------- the namespaces --
+def build_ingress_nginx():
+    ns, created = "ingress-nginx", at(hours=3)
+    labels, ann = helm("ingress-nginx", "ingress-nginx-4.11.3", ns)
+    sel = {"app.kubernetes.io/component": "controller", "app.kubernetes.io/instance": "ingress-nginx",
+           "app.kubernetes.io/name": "ingress-nginx"}
+    service_account(ns, "ingress-nginx", created=created, automount=True, labels=labels, annotations=ann)
+    service_account(ns, "ingress-nginx-admission", created=created, labels=labels, annotations=ann)
+    secret(ns, "ingress-nginx-admission", created=created)
+    secret(ns, "sh.helm.release.v1.ingress-nginx.v1", "helm.sh/release.v1", created=created,
+           labels={"name": "ingress-nginx", "owner": "helm", "status": "deployed", "version": "1"})
+    configmap(ns, "ingress-nginx-controller", {"allow-snippet-annotations": "false"}, created=created, labels=labels,
+              annotations=ann)
+    for name, rules in (("ingress-nginx", [rule("", "namespaces", "get"),
+                                           rule("", "configmaps,pods,secrets,endpoints", GLW),
+                                           rule("coordination.k8s.io", "leases", "get,update", "ingress-nginx-leader"),
+                                           rule("coordination.k8s.io", "leases", "create")]),
+                        ("ingress-nginx-admission", [rule("", "secrets", "get,create")])):
+        role(name, rules, ns, created=created, labels=labels)
+        binding(name, name, [subject("ServiceAccount", name, ns)], ns, role_kind="Role", created=created, labels=labels)
+    deployment(ns, "ingress-nginx-controller", template(sel | {"app.kubernetes.io/version": "1.11.3"}, pod_spec([
+        container("controller", "registry.k8s.io/ingress-nginx/controller:v1.11.3", args=flags(
+            """/nginx-ingress-controller --publish-service=$(POD_NAMESPACE)/ingress-nginx-controller
+            --election-id=ingress-nginx-leader --controller-class=k8s.io/ingress-nginx --ingress-class=nginx
+            --configmap=$(POD_NAMESPACE)/ingress-nginx-controller --validating-webhook=:8443
+            --validating-webhook-certificate=/usr/local/certificates/cert
+            --validating-webhook-key=/usr/local/certificates/key"""),
+            env_=[env_ref("POD_NAME", "field", "metadata.name"),
+                  env_ref("POD_NAMESPACE", "field", "metadata.namespace"),
+                  env("LD_PRELOAD", "/usr/local/lib/libmimalloc.so")],
+            ports=[port(80, "http"), port(443, "https"), port(8443, "webhook")],
+            readiness=http_probe("/healthz", 10254), liveness=http_probe("/healthz", 10254, initial=10, failure=5),
+            resources=res("100m", "90Mi"), mounts=[("webhook-cert", "/usr/local/certificates/", True)],
+            lifecycle={"preStop": {"exec": {"command": ["/wait-shutdown"]}}},
+            sc={"allowPrivilegeEscalation": True, "capabilities": {"add": ["NET_BIND_SERVICE"], "drop": ["ALL"]},
+                "readOnlyRootFilesystem": False, "runAsNonRoot": True, "runAsUser": 101} | RUNTIME_DEFAULT)],
+        sa="ingress-nginx", node_selector={"kubernetes.io/os": "linux"}, grace=300, volumes=[
+            {"name": "webhook-cert", "secret": {"defaultMode": 420, "secretName": "ingress-nginx-admission"}}])),
+        3, created=created, sel=sel, labels=labels | sel, annotations=ann)
+    service(ns, "ingress-nginx-controller", (("http", 80, "http"), ("https", 443, "https")), created=created,
+            selector=sel, type_="LoadBalancer", lb_ip="203.0.113.10", local=True, annotations=ann,
+            labels=labels | {"app.kubernetes.io/component": "controller"})
+    service(ns, "ingress-nginx-controller-admission", (("https-webhook", 443, "webhook"),), created=created,
+            selector=sel, labels=labels, annotations=ann)
+    jl = {"app.kubernetes.io/component": "admission-webhook", "app.kubernetes.io/name": "ingress-nginx"}
+    for step, args, offset in (
+            ("create", "create --host=ingress-nginx-controller-admission,ingress-nginx-controller-admission."
+             "$(POD_NAMESPACE).svc --namespace=$(POD_NAMESPACE) --secret-name=ingress-nginx-admission", 10),
+            ("patch", "patch --webhook-name=ingress-nginx-admission --namespace=$(POD_NAMESPACE) "
+             "--patch-mutating=false --secret-name=ingress-nginx-admission --patch-failure-policy=Fail", 70)):
+        job(ns, f"ingress-nginx-admission-{step}", template(jl, pod_spec([container(
+            step, "registry.k8s.io/ingress-nginx/kube-webhook-certgen:v1.4.4", args=args.split(),
+            env_=[env_ref("POD_NAMESPACE", "field", "metadata.namespace")], sc=hardened_sc(65532) | RUNTIME_DEFAULT)],
+            sa="ingress-nginx-admission", restart="OnFailure", sc={"runAsNonRoot": True})),
+            created=created + timedelta(seconds=offset), labels=labels | jl)
+
+
+def build_monitoring():
+    ns, created = "monitoring", at(hours=4)
+    for sa in ("prometheus", "alertmanager", "node-exporter", "promtail", "kube-state-metrics", "grafana"):
+        service_account(ns, sa, created=created, automount=False if sa == "node-exporter" else None)
+    glabels, gann = helm("grafana", "grafana-8.5.2", ns)
+    secret(ns, "grafana", created=created, labels=glabels, annotations=gann)
+    secret(ns, "sh.helm.release.v1.grafana.v1", "helm.sh/release.v1", created=created,
+           labels={"name": "grafana", "owner": "helm", "status": "deployed", "version": "1"})
+    configmap(ns, "prometheus-config", {"prometheus.yml": "global:\n  scrape_interval: 30s\nscrape_configs:\n"
+                                        "- job_name: kubernetes-nodes\n  kubernetes_sd_configs:\n  - role: node\n"
+                                        "- job_name: kubernetes-pods\n  kubernetes_sd_configs:\n  - role: pod\n"},
+              created=created)
+    configmap(ns, "grafana", {"grafana.ini": "[analytics]\ncheck_for_updates = true\n[log]\nmode = console\n",
+                              "datasources.yaml": "apiVersion: 1\ndatasources:\n- name: Prometheus\n"
+                              "  type: prometheus\n  url: http://prometheus:9090\n"},
+              created=created, labels=glabels, annotations=gann)
+    nobody = {"runAsNonRoot": True, "runAsUser": 65534, "runAsGroup": 65534, "fsGroup": 65534}
+    statefulset(ns, "prometheus", template({"app": "prometheus"}, pod_spec([container(
+        "prometheus", "quay.io/prometheus/prometheus:v2.54.1", args=[
+            "--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus",
+            "--storage.tsdb.retention.time=15d", "--web.enable-lifecycle"],
+        ports=[port(9090, "web")], readiness=http_probe("/-/ready", "web"), resources=res("500m", "2Gi"),
+        mounts=[("config", "/etc/prometheus", True), ("data", "/prometheus")])], sa="prometheus", sc=nobody,
+        volumes=[{"name": "config", "configMap": {"defaultMode": 420, "name": "prometheus-config"}}])),
+        1, created=created, service="prometheus-operated", claims=[("data", "50Gi")])
+    statefulset(ns, "alertmanager", template({"app": "alertmanager"}, pod_spec([container(
+        "alertmanager", "quay.io/prometheus/alertmanager:v0.27.0", args=[
+            "--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager",
+            "--cluster.peer=alertmanager-0.alertmanager-operated:9094"],
+        ports=[port(9093, "web"), port(9094, "mesh")], readiness=http_probe("/-/ready", "web"),
+        resources=res("50m", "128Mi"), mounts=[("data", "/alertmanager")])], sa="alertmanager", sc=nobody,
+        volumes=[{"name": "data", "emptyDir": {}}])), 3, created=created, service="alertmanager-operated")
+    pdb(ns, "alertmanager", {"matchLabels": {"app": "alertmanager"}}, 3, created=created, max_unavailable=1)
+    ne = {"app.kubernetes.io/name": "node-exporter"}
+    daemonset(ns, "node-exporter", template(ne, pod_spec([container(
+        "node-exporter", "quay.io/prometheus/node-exporter:v1.8.2", args=[
+            "--path.procfs=/host/proc", "--path.sysfs=/host/sys", "--path.rootfs=/host/root",
+            "--web.listen-address=0.0.0.0:9100"],
+        ports=[port(9100, "metrics", host=9100)], readiness=http_probe("/", 9100),
+        resources=res("50m", "64Mi", lmem="128Mi"), sc=DROP_ALL | {"readOnlyRootFilesystem": True},
+        mounts=[("proc", "/host/proc", True), ("sys", "/host/sys", True), ("root", "/host/root", True)])],
+        sa="node-exporter", host_network=True, host_pid=True, sc=nobody, tolerations=[{"operator": "Exists"}],
+        volumes=[host_path("proc", "/proc"), host_path("sys", "/sys"), host_path("root", "/")])),
+        created=created, sel=ne)
+    daemonset(ns, "promtail", template({"app": "promtail"}, pod_spec([container(
+        "promtail", "docker.io/grafana/promtail:3.2.0", args=["-config.file=/etc/promtail/promtail.yaml"],
+        env_=[env_ref("HOSTNAME", "field", "spec.nodeName")], ports=[port(3101, "http-metrics")],
+        readiness=http_probe("/ready", "http-metrics"),
+        sc=DROP_ALL | {"readOnlyRootFilesystem": True, "runAsUser": 0},
+        mounts=[("pods", "/var/log/pods", True), ("run", "/run/promtail")])], sa="promtail",
+        tolerations=[{"operator": "Exists"}], volumes=[host_path("pods", "/var/log/pods"),
+                                                       host_path("run", "/run/promtail")])),
+        created=created + timedelta(days=8))
+    ksm = {"app.kubernetes.io/name": "kube-state-metrics"}
+    deployment(ns, "kube-state-metrics", template(ksm, pod_spec([container(
+        "kube-state-metrics", "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.13.0", args=[
+            "--port=8080", "--resources=configmaps,cronjobs,daemonsets,deployments,jobs,namespaces,nodes,"
+            "persistentvolumeclaims,persistentvolumes,pods,replicasets,services,statefulsets"],
+        ports=[port(8080, "http")], readiness=http_probe("/", 8081), resources=res("10m", "64Mi"),
+        sc=hardened_sc(65534))], sa="kube-state-metrics", sc=HARDENED_POD_SC)), 1, created=created, sel=ksm)
+    gsel = {"app.kubernetes.io/instance": "grafana", "app.kubernetes.io/name": "grafana"}
+    deployment(ns, "grafana", template(gsel, pod_spec([container(
+        "grafana", "docker.io/grafana/grafana:11.2.2",
+        env_=[env_ref("GF_SECURITY_ADMIN_USER", "secret", "grafana", "admin-user"),
+              env_ref("GF_SECURITY_ADMIN_PASSWORD", "secret", "grafana", "admin-password"),
+              env("GF_PATHS_DATA", "/var/lib/grafana/"), env("GF_PATHS_LOGS", "/var/log/grafana")],
+        ports=[port(3000, "grafana")], readiness=http_probe("/api/health", 3000), sc=DROP_ALL,
+        mounts=[("config", "/etc/grafana/grafana.ini"), ("storage", "/var/lib/grafana")])],
+        sa="grafana", sc={"fsGroup": 472, "runAsGroup": 472, "runAsNonRoot": True, "runAsUser": 472},
+        volumes=[{"name": "config", "configMap": {"defaultMode": 420, "name": "grafana"}},
+                 {"name": "storage", "emptyDir": {}}])), 1, created=created, sel=gsel, labels=glabels, annotations=gann)
+    service(ns, "grafana", (("service", 80, 3000),), created=created, selector=gsel, type_="NodePort",
+            labels=glabels, annotations=gann, node_ports={"service": 32000})
+    service(ns, "prometheus", (("web", 9090, "web"),), created=created)
+    for name, ports, sel in (("prometheus-operated", (("web", 9090, "web"),), {"app": "prometheus"}),
+                             ("alertmanager-operated", (("web", 9093, "web"), ("mesh", 9094, 9094)),
+                              {"app": "alertmanager"}), ("node-exporter", (("metrics", 9100, 9100),), ne)):
+        service(ns, name, ports, created=created, headless=True, selector=sel)
+
+
+def app_container(name, image, readiness=True, **kw):
+    """An ordinary application container: no securityContext at all."""
+    return container(name, image, ports=[port(8080, "http")], resources=res("100m", "128Mi", lmem="256Mi"),
+                     readiness=http_probe("/healthz", "http") if readiness else None, **kw)
+
+
+def build_shop():
+    ns, created, reg = "shop", at(days=2), "registry.example.com/shop"
+    service_account(ns, "payments", created=created)
+    service_account(ns, "postgres", created=created, automount=False)
+    configmap(ns, "shop-config", {"CURRENCY": "EUR", "DB_HOST": "postgres.shop.svc.cluster.local", "DB_NAME": "shop",
+                                  "DB_PASSWORD": "hunter2-sample", "DB_USER": "shop", "FEATURE_RECOMMENDATIONS": "true",
+                                  "LOG_LEVEL": "info"}, created=created)
+    for name in ("payments-db", "postgres-credentials"):
+        secret(ns, name, created=created)
+    secret(ns, "tls-shop", "kubernetes.io/tls", created=created + timedelta(hours=1), annotations={
+        "cert-manager.io/certificate-name": "shop-tls", "cert-manager.io/issuer-kind": "ClusterIssuer",
+        "cert-manager.io/issuer-name": "letsencrypt"})
+    web = {"app": "frontend", "tier": "web"}
+    deployment(ns, "frontend", template(web, pod_spec([app_container(
+        "frontend", f"{reg}/frontend:2.14.1",
+        env_=[env("API_BASE_URL", "http://checkout:80"), env("LOG_LEVEL", "info")])])),
+        3, created=created, previous_image=f"{reg}/frontend:2.13.0", labels=web)
+    pdb(ns, "frontend", {"matchLabels": {"app": "frontend"}}, 3, created=created, min_available=2)
+    deployment(ns, "cart", template({"app": "cart"}, pod_spec([app_container(
+        "cart", f"{reg}/cart:1.9.0", readiness=False, env_=[env("REDIS_ADDR", "redis:6379")])])), 2, created=created)
+    stripe_key = "sk_live_" + suffix(24, "stripe", alphabet="ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789")
+    deployment(ns, "payments", template({"app": "payments"}, pod_spec([app_container(
+        "payments", f"{reg}/payments:3.2.4", env_from=[{"secretRef": {"name": "payments-db"}}],
+        env_=[env("STRIPE_API_KEY", stripe_key), env("PAYMENTS_PROVIDER_URL", "https://api.stripe.com"),
+              env("LOG_LEVEL", "info")])], sa="payments")), 2, created=created + timedelta(hours=2))
+    services = {"catalog": ("4.1.0", 8), "search": ("2.0.3", 6), "checkout": ("1.17.2", 6),
+                "recommendations": ("0.9.1", 6), "inventory": ("1.4.0", 4), "shipping": ("1.2.2", 4),
+                "notifications": ("2.3.0", 3), "reviews": ("1.0.7", 3), "currency": ("1.1.0", 3)}
+    for name, (version, replicas) in services.items():
+        extra = {"catalog": {"env_from": [{"configMapRef": {"name": "shop-config"}}]},
+                 "notifications": {"env_": [env("SMTP_HOST", "smtp.example.com")]}}.get(name, {})
+        tpl = template({"app": name}, pod_spec([app_container(name, f"{reg}/{name}:{version}", **extra)]))
+        deployment(ns, name, tpl, replicas, created=created + timedelta(hours=1))
+    pdb(ns, "catalog", {"matchLabels": {"app": "catalog"}}, 8, created=created, max_unavailable=1)
+    deployment(ns, "redis", template({"app": "redis"}, pod_spec([container(
+        "redis", "docker.io/library/redis:7.4.1", ports=[port(6379, "redis")], resources=res("100m", "256Mi"),
+        readiness={"failureThreshold": 3, "periodSeconds": 10, "successThreshold": 1, "tcpSocket": {"port": 6379},
+                   "timeoutSeconds": 1})])), 1, created=created)
+    statefulset(ns, "postgres", template({"app": "postgres"}, pod_spec([container(
+        "postgres", "docker.io/library/postgres:16.4", ports=[port(5432, "postgres")],
+        env_=[env_ref("POSTGRES_PASSWORD", "secret", "postgres-credentials", "password"),
+              env("PGDATA", "/var/lib/postgresql/data/pgdata")],
+        readiness=exec_probe(["pg_isready", "-U", "shop"]), resources=res("500m", "1Gi", "2", "2Gi"),
+        mounts=[("data", "/var/lib/postgresql/data")], sc={"runAsUser": 0})], sa="postgres")),
+        1, created=created, service="postgres", claims=[("data", "20Gi")], update={"type": "OnDelete"})
+    for name in ["frontend", "cart", "payments", *services]:
+        service(ns, name, created=created)
+    service(ns, "redis", (("redis", 6379, "redis"),), created=created)
+    service(ns, "postgres", (("postgres", 5432, "postgres"),), created=created, headless=True)
+    service(ns, "stripe-api", created=created, type_="ExternalName", external_name="api.stripe.com")
+    netpol(ns, "postgres-allow-payments", {"matchLabels": {"app": "postgres"}}, ["Ingress"],
+           created=created + timedelta(days=1), ingress=[{
+               "from": [{"podSelector": {"matchLabels": {"app": a}}} for a in ("payments", "catalog", "checkout")],
+               "ports": [{"port": 5432, "protocol": "TCP"}]}])
+    binding("shop-devs-edit", "edit", [subject("Group", "shop-devs")], ns, created=created)
+    ing = new("networking.k8s.io/v1", "Ingress", "shop", ns, created=created, generation=1, annotations={
+        "cert-manager.io/cluster-issuer": "letsencrypt", "nginx.ingress.kubernetes.io/ssl-redirect": "true"})
+    ing["spec"] = {"ingressClassName": "nginx", "tls": [{"hosts": ["shop.example.com"], "secretName": "tls-shop"}],
+                   "rules": [{"host": "shop.example.com", "http": {"paths": [{"path": "/", "pathType": "Prefix",
+                              "backend": {"service": {"name": "frontend", "port": {"name": "http"}}}}]}}]}
+    ing["status"] = {"loadBalancer": {"ingress": [{"ip": "203.0.113.10"}]}}
+    cert = new("cert-manager.io/v1", "Certificate", "shop-tls", ns, created=created, generation=1)
+    cert["spec"] = {"dnsNames": ["shop.example.com"], "secretName": "tls-shop",
+                    "issuerRef": {"group": "cert-manager.io", "kind": "ClusterIssuer", "name": "letsencrypt"}}
+    cert["status"] = {"notAfter": "2026-05-26T08:12:44Z", "renewalTime": "2026-04-26T08:12:44Z", "conditions": [{
+        "lastTransitionTime": ts(created + timedelta(hours=1)), "message": "Certificate is up to date and has not "
+        "expired", "observedGeneration": 1, "reason": "Ready", "status": "True", "type": "Ready"}]}
+
+
+def build_batch():
+    ns, created, reg = "batch", at(days=3), "registry.example.com/data"
+    service_account(ns, "reports", created=created)
+    cronjob(ns, "report-nightly", "0 2 * * *", template({"app": "report-nightly"}, pod_spec([container(
+        "report", f"{reg}/reports:2026.02", args=["generate", "--period=daily"], resources=res("500m", "1Gi"),
+        env_=[env("REPORT_BUCKET", "s3://sample-reports"), env("LOG_LEVEL", "info")])],
+        init=[container("fetch-data", "docker.io/library/busybox:1.36", sc={"privileged": True}, command=[
+            "sh", "-c", "mount -t tmpfs tmpfs /scratch && cp -r /seed/. /scratch/"])],
+        sa="reports", restart="OnFailure")), created=created, last_run=NOW.replace(hour=2, minute=0))
+    cronjob(ns, "cleanup", "*/30 * * * *", template({"app": "cleanup"}, pod_spec([container(
+        "cleanup", f"{reg}/cleanup:1.3.0", args=["--older-than=7d"], resources=res("50m", "64Mi"),
+        sc=DROP_ALL | {"readOnlyRootFilesystem": True, "runAsNonRoot": True, "runAsUser": 1000})],
+        restart="Never", automount=False, sc=RUNTIME_DEFAULT)), created=created,
+        last_run=NOW.replace(hour=10, minute=0))
+
+
+def build_legacy():
+    ns, created, reg = "legacy", at(days=4), "registry.example.com/legacy"
+    service_account(ns, "legacy-app", created=created)
+    service_account(ns, "legacy-admin", created=created, secrets=["legacy-admin-token"])
+    secret(ns, "legacy-admin-token", "kubernetes.io/service-account-token", created=created, annotations={
+        "kubernetes.io/service-account.name": "legacy-admin",
+        "kubernetes.io/service-account.uid": uid("ServiceAccount", ns, "legacy-admin")})
+    secret(ns, "legacy-db", created=created)
+    configmap(ns, "legacy-settings", {"APP_ENV": "production", "JAVA_OPTS": "-Xmx2g"}, created=created)
+    binding("legacy-admin", "cluster-admin", [subject("ServiceAccount", "legacy-admin", ns)], ns, created=created)
+    role("legacy-everything", [rule("*", "*", "*")], ns, created=created)
+    binding("legacy-everything", "legacy-everything", [subject("ServiceAccount", "legacy-app", ns)], ns,
+            role_kind="Role", created=created)
+    deployment(ns, "legacy-monolith", template({"app": "legacy-monolith"}, pod_spec([container(
+        "monolith", f"{reg}/monolith:latest", ports=[port(8080, "http")], sc={"privileged": True},
+        env_from=[{"configMapRef": {"name": "legacy-settings"}}])], sa="legacy-admin")),
+        1, created=created, strategy={"type": "Recreate"})
+    deployment(ns, "legacy-api", template({"app": "legacy-api"}, pod_spec([container(
+        "api", f"{reg}/api:5.2", ports=[port(8080, "http", host=8080)], sc={"capabilities": {"add": ["SYS_ADMIN"]}},
+        resources=res("250m", "512Mi"))], sa="legacy-app")), 2, created=created,
+        strategy={"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": "100%"}})
+    # someone ran `kubectl debug` on one legacy-api pod: an ephemeral container, running as root
+    debugged = next(o for o in FILES[ns] if o["kind"] == "Pod" and o["metadata"]["name"].startswith("legacy-api-"))
+    debugged["spec"]["ephemeralContainers"] = [container(
+        "debugger-7xk2p", "docker.io/library/busybox:1.36", command=["sh"], stdin=True, tty=True,
+        targetContainerName="api", sc={"runAsUser": 0})]
+    debugged["status"]["ephemeralContainerStatuses"] = [
+        {k: v for k, v in container_status(c, debugged["metadata"]["name"], NOW - timedelta(minutes=42)).items()
+         if k != "started"} for c in debugged["spec"]["ephemeralContainers"]]
+    deployment(ns, "legacy-ipc-cache", template({"app": "legacy-ipc-cache"}, pod_spec([container(
+        "cache", f"{reg}/shm-cache:2.1", ports=[port(11211, "cache")])], host_ipc=True)), 2, created=created)
+    deployment(ns, "legacy-sandbox", template({"app": "legacy-sandbox"}, pod_spec([container(
+        "sandbox", f"{reg}/build-sandbox:1.0", sc={"procMount": "Unmasked", "runAsUser": 0})], hostUsers=False)),
+        2, created=created + timedelta(days=20))
+    deployment(ns, "legacy-pinger", template({"app": "legacy-pinger"}, pod_spec([container(
+        "pinger", f"{reg}/pinger:0.4", args=["--targets=10.0.1.0/24"],
+        sc={"capabilities": {"add": ["NET_RAW"], "drop": ["ALL"]}, "runAsNonRoot": True, "runAsUser": 1000})])),
+        1, created=created)
+    daemonset(ns, "legacy-metrics-agent", template({"app": "legacy-metrics-agent"}, pod_spec([container(
+        "agent", f"{reg}/metrics-agent:3.0", sc={"capabilities": {"add": ["cap_net_admin"]}},
+        mounts=[("varlog", "/var/log")])], host_pid=True, volumes=[host_path("varlog", "/var/log")])),
+        created=created, nodes=WORKERS, update={"type": "OnDelete"})
+    sel = {"app": "legacy-queue"}
+    rc = new("v1", "ReplicationController", "legacy-queue", ns, created=created, labels=sel, generation=1)
+    rc_tpl = template(sel, pod_spec([container("queue", f"{reg}/queue:1.8", ports=[port(5672, "amqp")],
+                                               env_=[env_ref("QUEUE_DB_URL", "secret", "legacy-db", "url")])],
+                                    sa="legacy-app"))
+    rc["spec"] = {"replicas": 3, "selector": sel, "template": rc_tpl}
+    rc["status"] = _counts(3, fullyLabeledReplicas=3, observedGeneration=1)
+    for i in range(3):
+        pod(ns, f"legacy-queue-{suffix(5, 'legacy-queue', i)}", rc_tpl, schedule(ns, "legacy-queue", i),
+            created + timedelta(seconds=3), owner=rc, generate_name="legacy-queue-")
+    pod(ns, "legacy-debug", template({"run": "legacy-debug"}, pod_spec([container(
+        "legacy-debug", "docker.io/library/ubuntu:22.04", command=["sleep", "infinity"])])), "worker-02", at(days=31))
+    service(ns, "legacy-web", (("http", 80, 8080),), created=created, type_="NodePort",
+            selector={"app": "legacy-monolith"})
+    service(ns, "legacy-api", created=created)
+
+
+def build_hardened():
+    ns, created, reg = "hardened", at(days=6), "registry.example.com/platform"
+    apps = ("api", "web", "worker", "auth", "gateway", "notifier", "scheduler", "ledger")
+    for sa in apps + ("kv",):
+        service_account(ns, sa, created=created, automount=False)
+    for name in ("api-credentials", "kv-tls"):
+        secret(ns, name, created=created)
+    configmap(ns, "api-config", {"LISTEN_ADDR": ":8080", "LOG_LEVEL": "info"}, created=created)
+
+    def hardened_tpl(name, image, uid_, volumes=(), mounts=()):
+        return template({"app": name}, pod_spec([container(
+            name, image, ports=[port(8080, "http")], sc=hardened_sc(uid_),
+            env_from=[{"configMapRef": {"name": "api-config"}}] if name == "api" else None,
+            readiness=http_probe("/readyz", "http"), liveness=http_probe("/livez", "http"),
+            resources=res("200m", "256Mi", "200m", "256Mi"), mounts=[("tmp", "/tmp"), *mounts])],
+            sa=name, automount=False, sc=HARDENED_POD_SC,
+            volumes=[{"name": "tmp", "emptyDir": {"medium": "Memory", "sizeLimit": "64Mi"}}, *volumes]))
+
+    credentials = {"name": "credentials", "secret": {"defaultMode": 256, "secretName": "api-credentials"}}
+    for i, name in enumerate(apps):
+        extra = ([credentials], [("credentials", "/var/run/secrets/api", True)]) if name == "api" else ()
+        deployment(ns, name, hardened_tpl(name, f"{reg}/{name}:1.8.{i}", 10001 + i, *extra), 3,
+                   created=created + timedelta(minutes=i), strategy=SAFE_ROLLOUT)
+        pdb(ns, name, {"matchExpressions": [{"key": "app", "operator": "In", "values": [name]}]}, 3, created=created,
+            max_unavailable=1)
+        if name == "web":
+            service(ns, "web", (("https", 443, "http"),), created=created, type_="LoadBalancer",
+                    source_ranges=["192.0.2.0/24"], lb_ip="203.0.113.60")
+        elif name != "worker":
+            service(ns, name, created=created)
+    statefulset(ns, "kv", hardened_tpl("kv", f"{reg}/kv:3.1.0", 10100, mounts=[("data", "/data")]), 2,
+                created=created, service="kv", claims=[("data", "10Gi")])
+    pdb(ns, "kv", {"matchExpressions": [{"key": "app", "operator": "In", "values": ["kv"]}]}, 2, created=created,
+        min_available=1)
+    service(ns, "kv", (("client", 8080, "http"),), created=created, headless=True)
+    netpol(ns, "default-deny", {}, ["Ingress", "Egress"], created=created)
+    netpol(ns, "allow-dns", {}, ["Egress"], created=created, egress=[{
+        "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+        "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]}])
+    netpol(ns, "allow-web-ingress", {"matchLabels": {"app": "web"}}, ["Ingress"], created=created,
+           ingress=[{"ports": [{"port": 8080, "protocol": "TCP"}]}])
+    netpol(ns, "allow-api-from-web", {"matchLabels": {"app": "api"}}, ["Ingress"], created=created, ingress=[{
+        "from": [{"podSelector": {"matchLabels": {"app": "web"}}}], "ports": [{"port": 8080, "protocol": "TCP"}]}])
+    binding("team-view", "view", [subject("Group", "platform-team")], ns, created=created)
+
+
+def build_dev():
+    ns, created, reg = "dev", at(days=9), "registry.example.com/dev"
+    deployment(ns, "dev-api", template({"app": "dev-api"}, pod_spec([app_container(
+        "api", f"{reg}/api:main-8f3c2a1", env_=[env("LOG_LEVEL", "debug")],
+        sc={"allowPrivilegeEscalation": False, "runAsNonRoot": True, "runAsUser": 1000})])), 3, created=created)
+    deployment(ns, "dev-frontend", template({"app": "dev-frontend"}, pod_spec([app_container(
+        "frontend", f"{reg}/frontend:main-8f3c2a1")])), 3, created=created)
+    deployment(ns, "dev-worker", template({"app": "dev-worker"}, pod_spec([app_container(
+        "worker", f"{reg}/worker:main-8f3c2a1")])), 2, created=created)
+    # created before the namespace was labelled enforce=baseline: admission never judged it
+    deployment(ns, "dev-log-shipper", template({"app": "dev-log-shipper"}, pod_spec([container(
+        "shipper", "docker.io/fluent/fluent-bit:3.1.9", mounts=[("varlog", "/var/log", True)])],
+        volumes=[host_path("varlog", "/var/log", "Directory")])), 1, created=created - timedelta(days=1))
+    netpol(ns, "default-deny-ingress", {}, ["Ingress"], created=created)
+    binding("dev-team-view", "view", [subject("Group", "dev-team")], ns, created=created)
+
+
+def kubeconfig():
+    users = [
+        ("admin", {"token": "REDACTED-sample-token-0000"}),
+        ("ci-deployer", {"client-certificate-data": fake_b64("ci-deployer-crt", 120),
+                         "client-key-data": fake_b64("ci-deployer-key", 120)}),
+        ("dev-oidc", {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": "kubectl", "args": [
+            "oidc-login", "get-token", "--oidc-issuer-url=https://login.example.com/realms/sample",
+            "--oidc-client-id=kubernetes"], "env": None, "interactiveMode": "IfAvailable",
+            "provideClusterInfo": False}}),
+        ("sre", {"auth-provider": {"name": "oidc", "config": {
+            "client-id": "kubernetes", "idp-issuer-url": "https://login.example.com/realms/sample"}}})]
+    return {"apiVersion": "v1", "kind": "Config", "current-context": f"admin@{CLUSTER}", "preferences": {},
+            "clusters": [{"name": CLUSTER, "cluster": {"certificate-authority-data": fake_b64("cluster-ca", 96),
+                                                       "server": f"https://{HOST_IP[CP]}:6443"}}],
+            "contexts": [{"name": f"{u}@{CLUSTER}", "context": {"cluster": CLUSTER, "user": u}} for u, _ in users],
+            "users": [{"name": u, "user": cfg} for u, cfg in users]}
+
+
+# ------------------------------------------------------------------------------------ README --
+STORY = """\
+# The sample cluster
+
+`sample-cluster/` is a capture of a small kubeadm cluster (Kubernetes 1.31, Calico, ingress-nginx,
+Prometheus and Grafana, a web shop, a few teams' namespaces) with realistic, deliberate
+misconfigurations. Every notebook runs on it when no cluster is at hand, and the tests use it as
+their fixture. `generate_sample.py` writes it: regenerate with `python data/generate_sample.py`
+(deterministic: same script, byte-identical files) rather than editing the YAML by hand.
+
+## Files
+
+- `cluster.yaml`: cluster-scoped objects (Namespaces, Nodes, ClusterRoles, ClusterRoleBindings,
+  CRDs, PersistentVolumes, StorageClass, PriorityClasses, IngressClass, webhook configuration).
+- `<namespace>.yaml`: everything in one namespace.
+- `kubeconfig.yaml`: the kubeconfig the auditor was handed (fake credentials).
+
+Each file is one `kind: List` document as `kubectl get ... -o yaml` writes it: keys sorted, every
+item with `apiVersion`, `kind` and full `metadata` (uid, creationTimestamp, resourceVersion,
+labels, annotations, ownerReferences with `controller: true`). It is what a live capture sees:
+Deployments own ReplicaSets (one old ReplicaSet of `shop/frontend` is scaled to 0) which own Pods;
+StatefulSets and DaemonSets own their Pods; CronJobs own Jobs which own Pods; control-plane
+static pods are owned by their Node. Pods carry the API server's defaults (service account,
+`kube-api-access-*` token volume, default tolerations, priority). Secrets are listed as metadata
+and `type` only, never `data`. A cert-manager `Certificate` in `shop` is a kind the toolkit does
+not know: it must still load.
+
+{counts}
+
+## The story, namespace by namespace
+
+Check ids in brackets are the findings each item is meant to trigger.
+
+### Cluster level: API server, nodes, RBAC, kubeconfig
+
+Wrong:
+- The API server (static pod `kube-system/kube-apiserver-cp-01`) runs with
+  `--anonymous-auth=true` [authn-anonymous] and a static token file
+  `--token-auth-file=/etc/kubernetes/tokens.csv` [authn-token-file]. It has no `--oidc-*` flags
+  and no `--authentication-config` [authn-no-external-idp], although the kubeconfig already has
+  OIDC users. kubeadm recorded the same settings in `kube-system/kubeadm-config`.
+- `worker-01` has an `ExternalIP` 203.0.113.21; `worker-03` registered its public address
+  198.51.100.23 as its `InternalIP` [node-external-ip, both].
+- ClusterRoleBinding `ci-deployer-admin`: User `ci-deployer` -> `cluster-admin`
+  [rbac-cluster-admin, rbac-clusterwide-binding].
+- ClusterRole `secret-reader` (get/list/watch secrets) bound cluster-wide by
+  `grafana-secret-reader` to ServiceAccount `monitoring/grafana` [rbac-secrets-read,
+  rbac-clusterwide-binding].
+- ClusterRole `oncall-debugger` (create `pods/exec` and `pods/attach`, `impersonate` users, groups
+  and service accounts) bound to Group `oncall` [rbac-escalation, rbac-clusterwide-binding].
+- ClusterRoleBinding `anonymous-view`: `view` -> Group `system:unauthenticated`
+  [rbac-anonymous-binding, rbac-clusterwide-binding].
+- ClusterRole `ingress-nginx` lists and watches secrets in every namespace (the controller needs
+  TLS secrets: a real finding and a good exemption exercise) [rbac-secrets-read,
+  rbac-clusterwide-binding]. The add-ons' own ClusterRoleBindings (`calico-node`,
+  `calico-kube-controllers`, `system:coredns`, `system:metrics-server`, `prometheus`,
+  `kube-state-metrics`, `ingress-nginx-admission`) give service accounts read-mostly roles
+  cluster-wide: legitimate, reported at most as low [rbac-clusterwide-binding].
+- kubeconfig users `admin` (static bearer token) and `ci-deployer` (embedded client certificate
+  and key) [authn-kubeconfig-static].
+- No policy engine: no Kyverno or Gatekeeper webhook; the `kyverno` namespace is empty, left from
+  a planned install [policy-engine-absent]. `hardened` and `dev` enforce Pod Security Admission,
+  which is not a policy engine: policy-engine-absent fires all the same.
+
+Right (must not fire):
+- `--authorization-mode=Node,RBAC`, no ABAC [rbac-abac-enabled]; no `--insecure-port`
+  [apiserver-insecure-port]; no `--basic-auth-file`, a flag removed upstream
+  [authn-basic-auth-file].
+- `cp-01` and `worker-02` have private addresses only [node-external-ip].
+- kubeconfig users `dev-oidc` (exec plugin `kubectl oidc-login`) and `sre`
+  (`auth-provider: oidc`) [authn-kubeconfig-static].
+- The built-in defaults: `cluster-admin` -> Group `system:masters`; `system:public-info-viewer`
+  lets `system:unauthenticated` GET `/healthz`, `/livez`, `/readyz` and `/version` only; kubeadm's
+  `kube-public/kubeadm:bootstrap-signer-clusterinfo` lets `system:anonymous` get the one ConfigMap
+  `cluster-info`; `system:controller:*` roles with `*` rules (namespace-controller,
+  generic-garbage-collector) or `escalate` (clusterrole-aggregation-controller) bound to
+  kube-system controller accounts [rbac-anonymous-binding, rbac-cluster-admin, rbac-wildcard,
+  rbac-escalation].
+- `admin`, `edit` and `view` carry their `aggregationRule`; the custom `monitoring-reader` is
+  aggregated into `view` (label `rbac.authorization.k8s.io/aggregate-to-view: "true"`).
+
+### kube-system
+
+What a kubeadm control plane and its CNI need (findings, and exemption candidates):
+- Static pods `kube-apiserver`, `etcd`, `kube-controller-manager`, `kube-scheduler` on `cp-01`:
+  hostNetwork [host-network], no container securityContext [rootfs-writable, run-as-root,
+  priv-escalation, cap-net-raw].
+- DaemonSet `kube-proxy`: hostNetwork, privileged [host-network, privileged].
+- DaemonSet `calico-node`: hostNetwork, privileged, adds `NET_ADMIN`, ten hostPath volumes; its
+  init container `install-cni` is privileged too [host-network, privileged, cap-dangerous-add].
+- `calico-kube-controllers`: 1 replica, strategy Recreate, as upstream ships it
+  [rollout-single-replica, rollout-recreate]. `coredns`: 2 replicas, no PDB [rollout-no-pdb].
+
+Right: `coredns` drops ALL and adds only NET_BIND_SERVICE, read-only root, no privilege
+escalation, readiness probe; `metrics-server` is fully hardened (but 1 replica
+[rollout-single-replica]).
+
+### ingress-nginx
+
+Wrong: the controller sets `allowPrivilegeEscalation: true` and `readOnlyRootFilesystem: false`
+[priv-escalation, rootfs-writable]; 3 replicas, no PDB [rollout-no-pdb]; Service
+`ingress-nginx-controller` is a LoadBalancer (203.0.113.10) with no `loadBalancerSourceRanges`
+[svc-lb-open]; no NetworkPolicy [net-no-policy]; no PSA label [psa-not-enforced].
+
+Right: drop ALL and add NET_BIND_SERVICE only [cap-net-raw, cap-dangerous-add], `runAsUser: 101`
+with `runAsNonRoot` [run-as-root], readiness probe. The admission Jobs are fully hardened. The
+ValidatingWebhookConfiguration `ingress-nginx-admission` validates Ingresses: not a policy engine.
+
+### monitoring
+
+Wrong: `grafana` takes `GF_SECURITY_ADMIN_PASSWORD` (and the admin user) from Secret `grafana`
+by `secretKeyRef` [secret-env-ref]; Service `grafana` is a NodePort (32000) [svc-nodeport];
+grafana's service account reads every Secret (above). DaemonSet `node-exporter`: hostNetwork,
+hostPID, hostPort 9100, hostPath `/`, `/proc`, `/sys` [host-network, host-pid, host-port].
+DaemonSet `promtail` has `runAsUser: 0` [run-as-root]. `prometheus` (StatefulSet), `grafana` and
+`kube-state-metrics` have 1 replica [rollout-single-replica]. No NetworkPolicy [net-no-policy],
+no PSA [psa-not-enforced].
+
+Right: `node-exporter` and `kube-state-metrics` run as 65534 with a read-only root and drop ALL;
+node-exporter's service account does not automount a token [authn-sa-token-automount];
+`alertmanager` has 3 replicas and a PDB.
+
+### shop
+
+Wrong:
+- `payments`: literal env `STRIPE_API_KEY=sk_live_...` [secret-env-literal];
+  `envFrom: secretRef payments-db` [secret-envfrom].
+- ConfigMap `shop-config` has `DB_PASSWORD: hunter2-sample` among ordinary keys
+  [secret-configmap-credential]; `catalog` loads it with `envFrom` (a configMapRef: not
+  secret-envfrom).
+- StatefulSet `postgres`: `runAsUser: 0` [run-as-root], `updateStrategy: OnDelete`
+  [rollout-ondelete], 1 replica [rollout-single-replica], `POSTGRES_PASSWORD` from a
+  `secretKeyRef` [secret-env-ref].
+- `cart`: 2 replicas, no readiness probe, no PDB [rollout-no-readiness, rollout-no-pdb]. `redis`:
+  1 replica [rollout-single-replica]. The other services have readiness probes but, except
+  `frontend` and `catalog`, no PDB [rollout-no-pdb].
+- No container sets a securityContext [rootfs-writable, priv-escalation, run-as-root, cap-net-raw].
+- NetworkPolicy `postgres-allow-payments` selects only `app: postgres`; no default deny
+  [net-no-default-deny]. No PSA [psa-not-enforced].
+- RoleBinding `shop-devs-edit` gives Group `shop-devs` the `edit` ClusterRole in `shop` only:
+  namespace-scoped, but `edit` reads Secrets, creates `pods/exec` and impersonates service
+  accounts [rbac-secrets-read, rbac-escalation].
+
+Right: `frontend` (3 replicas, readiness probes, PDB `minAvailable: 2`); `catalog` (PDB); the
+namespace has a NetworkPolicy [net-no-policy]; `postgres`'s service account does not automount a
+token; Services of type ClusterIP, headless (`postgres`) and ExternalName (`stripe-api`); TLS
+Secret `tls-shop` (type `kubernetes.io/tls`) used by Ingress `shop`.
+
+### batch
+
+Wrong: CronJob `report-nightly` has a privileged init container `fetch-data` [privileged]; its main
+container has no securityContext. No NetworkPolicy, no PSA [net-no-policy, psa-not-enforced].
+
+Right: CronJob `cleanup` is hardened (non-root, read-only root, drop ALL, no token). Each CronJob
+has one recent, completed Job and its Succeeded pod.
+
+### legacy
+
+Everything wrong:
+- `legacy-monolith`: strategy Recreate, 1 replica, privileged, runs as ServiceAccount
+  `legacy-admin` [rollout-recreate, rollout-single-replica, privileged]. That account is bound to
+  `cluster-admin` by RoleBinding `legacy-admin` [rbac-cluster-admin] and has a long-lived token
+  Secret `legacy-admin-token` (type `kubernetes.io/service-account-token`)
+  [authn-legacy-sa-token-secret].
+- `legacy-api`: `maxUnavailable: 100%` [rollout-max-unavailable], adds `SYS_ADMIN`
+  [cap-dangerous-add], `hostPort: 8080` [host-port]; one of its pods has an ephemeral container
+  `debugger-7xk2p` left by `kubectl debug`, `runAsUser: 0` [run-as-root].
+- `legacy-ipc-cache`: `hostIPC: true` [host-ipc].
+- `legacy-sandbox`: `procMount: Unmasked` (with `hostUsers: false`, as the API requires)
+  [proc-mount-unmasked].
+- `legacy-pinger`: drops ALL but adds `NET_RAW` back [cap-net-raw].
+- DaemonSet `legacy-metrics-agent`: hostPID, adds `cap_net_admin` (lower case, `cap_` prefix)
+  [host-pid, cap-dangerous-add], `updateStrategy: OnDelete` [rollout-ondelete].
+- ReplicationController `legacy-queue` (a URL from a secretKeyRef [secret-env-ref]) and a bare Pod
+  `legacy-debug` (no owner, root).
+- Role `legacy-everything` (`*` verbs on `*` resources in `*` groups) bound to `legacy-app`
+  [rbac-wildcard].
+- Service `legacy-web` is a NodePort [svc-nodeport]; no NetworkPolicy [net-no-policy]; no PSA
+  labels [psa-not-enforced].
+
+### hardened
+
+Everything right: PSA `enforce: restricted` (+ audit, warn) [psa-not-enforced]; 8 Deployments of 3
+replicas with `maxUnavailable: 0`, readiness probes and a PDB each (selectors with
+`matchExpressions`) [rollout-*]; StatefulSet `kv` (2 replicas, RollingUpdate, PDB); pod
+`runAsNonRoot` and container `runAsUser`, `readOnlyRootFilesystem`,
+`allowPrivilegeEscalation: false`, drop ALL, `seccompProfile: RuntimeDefault` [run-as-root,
+rootfs-writable, priv-escalation, cap-net-raw]; no token automount, on pods and service accounts
+[authn-sa-token-automount]; secrets mounted as files, never env [secret-*]; a default-deny
+NetworkPolicy (empty podSelector, Ingress and Egress, no rules) plus allow rules [net-no-policy,
+net-no-default-deny]; LoadBalancer `web` limited by `loadBalancerSourceRanges` [svc-lb-open]; team
+access through a `view` RoleBinding.
+
+### dev
+
+PSA `enforce: baseline`; a default deny for ingress only: egress is open [net-no-default-deny,
+for egress]. `dev-log-shipper` mounts hostPath `/var/log`: baseline would reject it, but it was
+created before the namespace was labelled (admission only judges new pods), so it runs and shows
+in `pss_violations`. `dev-api`, `dev-frontend`, `dev-worker` are ordinary.
+
+### kyverno, default, kube-public, kube-node-lease
+
+Nothing but what every namespace has (`default` ServiceAccount, `kube-root-ca.crt` ConfigMap), the
+`kubernetes` Service in `default` and `cluster-info` in `kube-public`.
+
+## Check coverage
+
+| check | fires on | passes on |
+|---|---|---|
+| secret-env-ref | grafana, shop/postgres, legacy/legacy-queue | hardened (secret files), frontend |
+| secret-envfrom | shop/payments | catalog, legacy-monolith, hardened/api (configMapRef) |
+| secret-env-literal | shop/payments `STRIPE_API_KEY` | plain literals (`LOG_LEVEL`, `SMTP_HOST`, ...) |
+| secret-configmap-credential | shop/shop-config `DB_PASSWORD` | every other ConfigMap |
+| authn-anonymous | kube-apiserver-cp-01 | (one API server) |
+| authn-token-file | kube-apiserver-cp-01 | (one API server) |
+| authn-basic-auth-file | never | kube-apiserver-cp-01 |
+| authn-no-external-idp | kube-apiserver-cp-01 | (one API server) |
+| authn-kubeconfig-static | admin, ci-deployer | dev-oidc, sre |
+| authn-sa-token-automount | workloads mounting a token (shop, legacy, dev, ...) | hardened, cleanup, postgres |
+| authn-legacy-sa-token-secret | legacy/legacy-admin-token | Opaque, tls and helm Secrets |
+| cap-net-raw | containers not dropping it; legacy-pinger adds it | hardened, coredns, ingress-nginx |
+| cap-dangerous-add | legacy-api, legacy-metrics-agent, calico-node | coredns, ingress-nginx (NET_BIND_SERVICE) |
+| policy-engine-absent | the cluster | never |
+| psa-not-enforced | shop, legacy, batch, monitoring, ingress-nginx, ... | hardened, dev |
+| host-ipc | legacy-ipc-cache | everything else |
+| host-network | static pods, kube-proxy, calico-node, node-exporter | everything else |
+| host-pid | node-exporter, legacy-metrics-agent | everything else |
+| host-port | node-exporter (9100), legacy-api (8080) | everything else |
+| rbac-abac-enabled | never | kube-apiserver-cp-01 |
+| rbac-cluster-admin | ci-deployer-admin, legacy/legacy-admin | cluster-admin -> system:masters |
+| rbac-wildcard | legacy/legacy-everything | system:controller:* roles |
+| rbac-clusterwide-binding | ci-deployer-admin, grafana-secret-reader, oncall-debugger, anonymous-view | RoleBindings |
+| rbac-secrets-read | grafana-secret-reader, ingress-nginx, shop-devs-edit | view bindings |
+| rbac-escalation | oncall-debugger, shop-devs-edit | view bindings, built-in controllers |
+| rbac-anonymous-binding | anonymous-view | system:public-info-viewer, cluster-info |
+| rootfs-writable | most containers | hardened, coredns, metrics-server, node-exporter |
+| node-external-ip | worker-01, worker-03 | cp-01, worker-02 |
+| net-no-policy | legacy, batch, monitoring, ingress-nginx, kube-system | shop, hardened, dev |
+| net-no-default-deny | shop, dev (egress) | hardened |
+| svc-nodeport | monitoring/grafana, legacy/legacy-web | all other Services |
+| svc-lb-open | ingress-nginx/ingress-nginx-controller | hardened/web |
+| apiserver-insecure-port | never | kube-apiserver-cp-01 |
+| privileged | legacy-monolith, kube-proxy, calico-node, report-nightly (init) | everything else |
+| priv-escalation | ingress-nginx (explicit true), containers leaving it unset | hardened, coredns, metrics-server |
+| run-as-root | postgres, promtail, legacy-sandbox, ephemeral debugger, unset | hardened, ingress-nginx, grafana |
+| proc-mount-unmasked | legacy-sandbox | everything else |
+| rollout-recreate | legacy-monolith, calico-kube-controllers | everything else |
+| rollout-max-unavailable | legacy-api | everything else |
+| rollout-single-replica | legacy-monolith, postgres, prometheus, grafana, redis, ... | hardened, frontend |
+| rollout-no-readiness | cart, legacy workloads | frontend, hardened |
+| rollout-no-pdb | cart, coredns, ingress-nginx, ... | frontend, catalog, alertmanager, hardened |
+| rollout-ondelete | postgres, legacy-metrics-agent | everything else |
+
+authn-anonymous, authn-token-file, authn-no-external-idp, authn-basic-auth-file,
+rbac-abac-enabled, apiserver-insecure-port and policy-engine-absent judge the one API server or the
+cluster as a whole, so they can only go one way here.
+
+## Notes for check authors
+
+- Public addresses use the documentation ranges 203.0.113.0/24 and 198.51.100.0/24, which
+  Python's `ipaddress` calls `is_private`: treat only RFC 1918, 100.64.0.0/10 (CGNAT), loopback
+  and link-local addresses as private.
+- Pods with hostNetwork show `hostPort` equal to `containerPort` (the API server's defaulting);
+  their templates do not.
+- LoadBalancer Services get `nodePort`s too: svc-nodeport is about `type: NodePort`.
+- `kube-root-ca.crt` and `cluster-info` hold a public CA certificate and `kubeadm-config` mentions
+  `token-auth-file` (a path): none of them is a credential [secret-configmap-credential].
+"""
+
+KIND_ORDER = ["Namespace", "Node", "PriorityClass", "StorageClass", "PersistentVolume", "CustomResourceDefinition",
+              "ClusterRole", "ClusterRoleBinding", "IngressClass", "ValidatingWebhookConfiguration", "ServiceAccount",
+              "ConfigMap", "Secret", "Service", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet",
+              "ReplicationController", "CronJob", "Job", "Pod", "PersistentVolumeClaim", "PodDisruptionBudget",
+              "NetworkPolicy", "Ingress", "Role", "RoleBinding"]
+
+
+def kind_rank(o):
+    return KIND_ORDER.index(o["kind"]) if o["kind"] in KIND_ORDER else len(KIND_ORDER)
+
+
+def canon(x):
+    """Sort mapping keys as kubectl does, copying every node so the YAML has no aliases."""
+    if isinstance(x, dict):
+        return {k: canon(x[k]) for k in sorted(x)}
+    return [canon(v) for v in x] if isinstance(x, list) else x
+
+
+def _represent_str(dumper, s):
+    """Block style for multi-line strings, double quotes where a plain scalar would not read back as a string."""
+    plain_tag = dumper.resolve(yaml.ScalarNode, s, (True, False))
+    style = "|" if "\n" in s else '"' if s == "" or plain_tag != "tag:yaml.org,2002:str" else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", s, style=style)
+
+
+def dump(doc):
+    yaml.add_representer(str, _represent_str, Dumper=yaml.SafeDumper)
+    return yaml.safe_dump(canon(doc), sort_keys=False, default_flow_style=False, width=4096)
+
+
+def main():
+    for build in (build_cluster, build_kube_system, build_ingress_nginx, build_monitoring, build_shop, build_batch,
+                  build_legacy, build_hardened, build_dev):
+        build()
+    everything = sorted((o for items in FILES.values() for o in items),
+                        key=lambda o: (o["metadata"]["creationTimestamp"], kind_rank(o), o["metadata"]["name"]))
+    for i, o in enumerate(everything):  # resourceVersions grow with creation time
+        o["metadata"]["resourceVersion"] = str(2417 + 13 * i)
+    if OUT.exists():
+        shutil.rmtree(OUT)
+    OUT.mkdir(parents=True)
+    rows = []
+    for stem in sorted(FILES):
+        items = sorted(FILES[stem], key=lambda o: (kind_rank(o), o["kind"], o["metadata"]["name"]))
+        (OUT / f"{stem}.yaml").write_text(dump({"apiVersion": "v1", "items": items, "kind": "List",
+                                               "metadata": {"resourceVersion": ""}}))
+        kinds = Counter(o["kind"] for o in items)
+        rows.append(f"| `{stem}.yaml` | {len(items)} | {kinds['Pod']} | "
+                    + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())) + " |")
+    (OUT / "kubeconfig.yaml").write_text(dump(kubeconfig()))
+    total = Counter(o["kind"] for o in everything)
+    counts = ("| file | objects | pods | kinds |\n|---|---|---|---|\n" + "\n".join(rows)
+              + f"\n\nIn all {len(everything)} objects, {total['Pod']} of them pods, on {total['Node']} nodes.")
+    (DATA / "README.md").write_text(STORY.replace("{counts}", counts))
+    print(f"wrote {len(FILES) + 1} files ({len(everything)} objects, {total['Pod']} pods) to {OUT}")
+
+
+if __name__ == "__main__":
+    main()

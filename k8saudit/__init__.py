@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from .frames import FRAMES, SCHEMAS, describe
 from .snapshot import Snapshot, SnapshotError
-from .sources import kubeconfig_users, load, sample, sample_path
+from .sources import kubeconfig_users, load, load_cluster, load_clusters, sample, sample_path
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "FRAMES", "SCHEMAS", "Snapshot", "SnapshotError", "describe", "kubeconfig_users", "load", "sample",
+    "FRAMES", "SCHEMAS", "Snapshot", "SnapshotError", "describe", "kubeconfig_users", "load", "load_cluster",
+    "load_clusters", "sample",
     "sample_path", "__version__",
 ]

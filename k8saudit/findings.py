@@ -30,7 +30,8 @@ REASON_ANNOTATION = "k8saudit.io/exempt-reason"
 
 #: built-in exemptions for well-known system components: (check ids, namespace, kind, name glob, reason)
 DEFAULT_EXEMPTIONS: list[tuple[tuple[str, ...], str, str, str, str]] = [
-    (("host-network", "privileged", "priv-escalation", "run-as-root", "rootfs-writable", "cap-net-raw"),
+    (("host-network", "privileged", "priv-escalation", "run-as-root", "rootfs-writable", "cap-net-raw",
+      "rollout-no-readiness"),
      "kube-system", "DaemonSet", "kube-proxy", "kube-proxy programs the node's network: it needs hostNetwork and privileges"),
     (("host-network", "privileged", "priv-escalation", "run-as-root", "rootfs-writable", "cap-net-raw",
       "cap-dangerous-add", "host-port"),
@@ -155,6 +156,8 @@ def _frames_for(c: Check, snap: Snapshot) -> tuple[dict[str, Any], int]:
             if c.where:
                 df = df.query(c.where)
             evaluated = len(df)
+            if p == "apiserver":  # one row per flag; what is evaluated is each kube-apiserver pod
+                evaluated = len(df.drop_duplicates(["cluster", "pod"]))
         args[p] = df
     if c.on == "cluster":
         evaluated = 1

@@ -337,3 +337,17 @@ def test_empty_snapshot_frames_have_the_schema(name: str) -> None:
 
 def test_frames_are_cached(sample_snap: ka.Snapshot) -> None:
     assert sample_snap.workloads is sample_snap.workloads
+
+
+def test_ephemeral_containers_of_live_pods_count(tmp_path: Path) -> None:
+    """`kubectl debug` adds ephemeral containers to pods, never to templates: they roll up too."""
+    text = LIVE_STYLE.replace(
+        "  metadata: {name: api-7d9f-b, namespace: shop, ownerReferences: [{kind: ReplicaSet, name: api-7d9f, uid: rs1, controller: true}]}\n"
+        "  spec: {containers: [{name: api, image: api}]}",
+        "  metadata: {name: api-7d9f-b, namespace: shop, ownerReferences: [{kind: ReplicaSet, name: api-7d9f, uid: rs1, controller: true}]}\n"
+        "  spec: {containers: [{name: api, image: api}], ephemeralContainers: [{name: debugger, image: busybox, securityContext: {runAsUser: 0}}]}")
+    assert text != LIVE_STYLE
+    c = load_yaml(tmp_path, text).containers
+    dbg = c[c.container == "debugger"]
+    assert dbg[["kind", "name", "container_type"]].values.tolist() == [["Deployment", "api", "ephemeral"]]
+    assert dbg.run_as_user.tolist() == [0]

@@ -80,11 +80,11 @@ def authn_anonymous(apiserver: pd.DataFrame) -> pd.DataFrame:
     if bad.empty:
         return none()
     absent = bad["anonymous-auth"].isna()
-    msg = "kube-apiserver" + _on_node(bad) + " accepts anonymous requests: " + ("--anonymous-auth is not set and defaults to true").where(
-        absent, "--anonymous-auth=" + bad["anonymous-auth"].fillna(""))
-    msg = msg + (" (unless the --authentication-config file restricts anonymous access)").where(
-        absent & bad["authentication-config"].notna(), "")
-    ev = ("--anonymous-auth=" + bad["anonymous-auth"].fillna("<not set>"))
+    state = ("--anonymous-auth=" + bad["anonymous-auth"]).fillna("--anonymous-auth is not set and defaults to true")
+    caveat = pd.Series(" (unless the --authentication-config file restricts anonymous access)", index=bad.index)
+    msg = ("kube-apiserver" + _on_node(bad) + " accepts anonymous requests: " + state
+           + caveat.where(absent & bad["authentication-config"].notna(), ""))
+    ev = "--anonymous-auth=" + bad["anonymous-auth"].fillna("<not set>")
     return bad.assign(message=msg, evidence=ev)[_POD_KEYS + ["message", "evidence"]]
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._common import any_in, bracket, joined, none, rows, tri, who
+from ._common import any_in, bracket, joined, none, rows, who
 from ._registry import CIS, NSA_CISA, PSS_BASELINE, PSS_RESTRICTED, check
 
 #: capabilities that hand a container a path to the node (module loading, raw devices, ptrace of
@@ -50,8 +50,8 @@ def cap_net_raw(containers: pd.DataFrame) -> pd.DataFrame:
     w = who(bad)
     msg = (w + " does not drop NET_RAW").mask(added[bad.index], w + " adds " + joined(bad["caps_add"], ("ALL", "NET_RAW")))
     msg = msg.mask(privileged[bad.index], w + " is privileged: it holds NET_RAW whatever it drops")
-    ev = ("securityContext.capabilities.drop=" + bracket(bad["caps_drop"])
-          + "; capabilities.add=" + bracket(bad["caps_add"]) + "; privileged=" + tri(bad["privileged"]))
+    ev = "securityContext.capabilities.drop=" + bracket(bad["caps_drop"]) + "; capabilities.add=" + bracket(bad["caps_add"])
+    ev = ev.mask(privileged[bad.index], ev + "; privileged=true")
     return rows(bad, msg, ev)
 
 

@@ -112,6 +112,11 @@ def _labels(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"_subject": subject, "_role": role, "_rule": rule, "_where": where}, index=df.index)
 
 
+def _text_if(mask: pd.Series, text: str) -> pd.Series:
+    """``text`` where ``mask`` holds, else the empty string."""
+    return pd.Series(text, index=mask.index, dtype="string").where(mask, "")
+
+
 def _uniq(values: pd.Series) -> str:
     return ", ".join(dict.fromkeys(v for v in values if isinstance(v, str)))
 
@@ -188,7 +193,7 @@ def rbac_cluster_admin(rbac: pd.DataFrame) -> pd.DataFrame:
         return none()
     b = per_binding(hit)
     b["message"] = b["label"] + " gives cluster-admin " + b["where"] + " to " + b["subjects"]
-    b["evidence"] = "roleRef=ClusterRole/cluster-admin; subjects: " + b["subjects"]
+    b["evidence"] = "roleRef: ClusterRole cluster-admin; subjects: " + b["subjects"]
     return b[_OUT]
 
 
@@ -212,7 +217,7 @@ def rbac_wildcard(rbac: pd.DataFrame) -> pd.DataFrame:
         return none()
     what = pd.Series("", index=hit.index, dtype="string")
     for name, m in fields.items():
-        what = what + (name + " ").where(m[hit.index], "")
+        what = what + _text_if(m[hit.index], name + " ")
     b = per_binding(hit, what=what.str.strip().str.replace(" ", ", ", regex=False))
     b["message"] = (b["label"] + " grants " + b["subjects"] + " `*` in " + b["what"] + " " + b["where"]
                     + " through " + b["roles"])
@@ -263,23 +268,25 @@ def rbac_secrets_read(rbac: pd.DataFrame) -> pd.DataFrame:
         return none()
     verbs = joined(hit["verbs"], read + ("*",))
     b = per_binding(hit, verbs=verbs)
-    b["message"] = (b["label"] + " lets " + b["subjects"] + " read Secrets " + b["where"] + " (" + b["verbs"]
+    b["message"] = (b["label"] + " lets " + b["subjects"] + " read Secrets " + b["where"] + " (verbs: " + b["verbs"]
                     + ") through " + b["roles"])
     b["evidence"] = b["rules"]
     return b[_OUT]
 
 
-#: (what it allows, verbs (None: any), resources, API group)
-ESCALATION: tuple[tuple[str, tuple[str, ...] | None, tuple[str, ...], str], ...] = (
-    ("bind roles", ("bind",), ("roles", "clusterroles"), "rbac.authorization.k8s.io"),
-    ("escalate roles", ("escalate",), ("roles", "clusterroles"), "rbac.authorization.k8s.io"),
-    ("impersonate", ("impersonate",), ("users", "groups", "serviceaccounts"), ""),
-    ("impersonate", ("impersonate",), ("uids", "userextras"), "authentication.k8s.io"),
-    ("create pods", ("create",), ("pods",), ""),
-    ("exec into pods", ("create", "get"), ("pods/exec",), ""),
-    ("attach to pods", ("create", "get"), ("pods/attach",), ""),
-    ("reach kubelets through nodes/proxy", None, ("nodes/proxy",), ""),
-    ("create service account tokens", ("create",), ("serviceaccounts/token",), ""),
+#: (what it allows, verbs (None: any), resources, API group, cluster-scoped resources: only a
+#: ClusterRoleBinding can grant them)
+ESCALATION: tuple[tuple[str, tuple[str, ...] | None, tuple[str, ...], str, bool], ...] = (
+    ("bind roles", ("bind",), ("roles", "clusterroles"), "rbac.authorization.k8s.io", False),
+    ("escalate roles", ("escalate",), ("roles", "clusterroles"), "rbac.authorization.k8s.io", False),
+    ("impersonate", ("impersonate",), ("serviceaccounts",), "", False),
+    ("impersonate", ("impersonate",), ("users", "groups"), "", True),
+    ("impersonate", ("impersonate",), ("uids", "userextras"), "authentication.k8s.io", True),
+    ("create pods", ("create",), ("pods",), "", False),
+    ("exec into pods", ("create", "get"), ("pods/exec",), "", False),
+    ("attach to pods", ("create", "get"), ("pods/attach",), "", False),
+    ("proxy to kubelets (nodes/proxy)", None, ("nodes/proxy",), "", True),
+    ("create service account tokens", ("create",), ("serviceaccounts/token",), "", False),
 )
 
 
@@ -303,9 +310,10 @@ ESCALATION: tuple[tuple[str, tuple[str, ...] | None, tuple[str, ...], str], ...]
 def rbac_escalation(rbac: pd.DataFrame) -> pd.DataFrame:
     r = rbac[granted(rbac)]
     what = pd.Series("", index=r.index, dtype="string")
-    for label, verbs, resources, group in ESCALATION:
-        m = _can(r, verbs, resources, group)
-        what = what + (label + ", ").where(m & ~what.str.contains(label + ",", regex=False), "")
+    cluster_wide = r["scope"].eq("cluster").fillna(False).astype(bool)
+    for label, verbs, resources, group, cluster_scoped in ESCALATION:
+        m = _can(r, verbs, resources, group) & (cluster_wide if cluster_scoped else True)
+        what = what + _text_if(m & ~what.str.contains(label + ",", regex=False), label + ", ")
     hit = r[what != ""]
     if hit.empty:
         return none()

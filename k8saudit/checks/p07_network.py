@@ -42,8 +42,9 @@ def node_external_ip(nodes: pd.DataFrame) -> pd.DataFrame:
     bad = nodes[nodes["has_public_address"]]
     if bad.empty:
         return none()
-    pub = bad["public_ips"].where(bad["public_ips"].str.len() > 0, bad["external_ips"])
-    msg = "node `" + bad["name"] + "` has public address(es) " + bracket(pub)
+    has_pub = bad["public_ips"].str.len() > 0
+    msg = ("node `" + bad["name"] + "` has ExternalIP " + bracket(bad["external_ips"])).mask(
+        has_pub, "node `" + bad["name"] + "` has public address(es) " + bracket(bad["public_ips"]))
     ev = "status.addresses ExternalIP=" + bracket(bad["external_ips"]) + "; public=" + bracket(bad["public_ips"])
     return rows(bad.assign(kind="Node", namespace=None), msg, ev)
 
@@ -146,7 +147,7 @@ def svc_lb_open(services: pd.DataFrame) -> pd.DataFrame:
     if bad.empty:
         return none()
     msg = "LoadBalancer Service `" + bad["name"] + "` accepts traffic from any address"
-    ev = ("spec.loadBalancerSourceRanges=" + bracket(ranges[bad.index]) + "; ports=" + bracket(bad["ports"])
+    ev = ("source ranges (spec or annotation)=" + bracket(ranges[bad.index]) + "; ports=" + bracket(bad["ports"])
           + "; ingress=" + bracket(bad["lb_ingress"]))
     return rows(bad.assign(kind="Service"), msg, ev)
 

@@ -53,11 +53,11 @@ def rollout_max_unavailable(workloads: pd.DataFrame) -> pd.DataFrame:
     bad = w[(all_pct | all_pods.fillna(False).astype(bool)) & ~sts_single.fillna(False).astype(bool) & running]
     if bad.empty:
         return none()
-    replicas = bad["replicas"].astype("string").fillna("one per node")
-    msg = (bad["kind"] + " `" + bad["name"] + "` may take all its pods down during an update (maxUnavailable "
-           + mu[bad.index] + " of " + replicas + " replicas)")
+    replicas = ("replicas=" + bad["replicas"].astype("string")).fillna("one pod per node")
+    msg = (bad["kind"] + " `" + bad["name"] + "` may take all its pods down during an update (maxUnavailable="
+           + mu[bad.index] + ", " + replicas + ")")
     field = bad["kind"].map({"Deployment": "spec.strategy"}).fillna("spec.updateStrategy").astype("string")
-    return rows(bad, msg, field + ".rollingUpdate.maxUnavailable=" + mu[bad.index] + "; replicas=" + replicas)
+    return rows(bad, msg, field + ".rollingUpdate.maxUnavailable=" + mu[bad.index] + "; " + replicas)
 
 
 @check("rollout-single-replica", practice=10, severity="low", on="workloads", fires_on="workload",
@@ -72,7 +72,7 @@ def rollout_single_replica(workloads: pd.DataFrame) -> pd.DataFrame:
     bad = workloads[(workloads["replicas"] == 1).fillna(False).astype(bool)]
     if bad.empty:
         return none()
-    return rows(bad, bad["kind"] + " `" + bad["name"] + "` runs a single replica", "spec.replicas=1")
+    return rows(bad, bad["kind"] + " `" + bad["name"] + "` runs a single replica", "spec.replicas=1 (or not set: the default)")
 
 
 @check("rollout-no-readiness", practice=10, severity="low", on="containers", fires_on="container",
@@ -103,9 +103,12 @@ def rollout_no_readiness(containers: pd.DataFrame) -> pd.DataFrame:
        needs=("PodDisruptionBudget",))
 def rollout_no_pdb(workloads: pd.DataFrame, pdbs: pd.DataFrame) -> pd.DataFrame:
     covered = pd.Series(False, index=workloads.index)
+    by_ns = workloads.groupby("namespace").groups
     for ns, selector in zip(pdbs["namespace"], pdbs["selector"]):  # a few budgets per namespace
-        same = workloads.index[(workloads["namespace"] == ns).fillna(False).to_numpy()]
-        covered[same] |= workloads.loc[same, "pod_labels"].map(lambda labels, s=selector: matches(s, labels)).astype(bool)
+        same = by_ns.get(ns)
+        if same is not None:
+            labels = workloads.loc[same, "pod_labels"]
+            covered[same] |= labels.map(lambda lab, s=selector: matches(s, lab)).astype(bool)
     bad = workloads[~covered]
     if bad.empty:
         return none()

@@ -40,7 +40,7 @@ def escape(value: Any) -> str:
 
 
 def _escape_plain(s: str) -> str:
-    return s.replace("\\", "\\\\").replace("<", "\\<").replace("*", "\\*").replace("_", "\\_")
+    return s.replace("\\", "\\\\").replace("<", "\\<").replace("*", "\\*")
 
 
 def table(df: pd.DataFrame) -> str:
@@ -69,16 +69,16 @@ def findings_markdown(findings: pd.DataFrame, snapshot: Snapshot | None = None) 
 
     out.append("## Summary\n")
     out.append(table(severity_counts(findings)))
+    if len(findings):
+        out.append("\n### Open findings per practice\n")
+        out.append(table(practice_counts(findings).drop(columns=["practice"])))
     card = practice_scorecard(findings)
     if card is not None:
-        out.append("\n### Scorecard\n")
+        out.append("\n### Scorecard (score: share of evaluated objects passing)\n")
         keep = ["practice", "title", "evaluated", "failing", "exempt", "score", "status"]
         if len(names) > 1:
             keep.insert(0, "cluster")
         out.append(table(card[keep]))
-    elif len(findings):
-        out.append("\n### Findings per practice\n")
-        out.append(table(practice_counts(findings)))
     ex = exemptions(findings)
     if len(ex):
         out.append("\n### Exemptions in force\n")

@@ -22,6 +22,8 @@ class WorkloadRec(NamedTuple):
     template: m.PodTemplate | None
     source: str
     pod_count: int
+    #: ephemeral containers found on the workload's live pods (`kubectl debug` adds them to pods, never templates)
+    pod_ephemeral: tuple[m.Container, ...] = ()
 
 
 _CONTROLLERS = m.POD_TEMPLATE_KINDS
@@ -73,6 +75,7 @@ def workload_index(snap: Any) -> list[WorkloadRec]:
         return cur_kind, cur
 
     counts: dict[int, int] = {}
+    ephemeral: dict[int, dict[str, m.Container]] = {}
     groups: dict[tuple[str, str | None, str | None], list[Any]] = {}
     bare: list[tuple[Any, str]] = []
     pods = snap.items("Pod")
@@ -82,6 +85,11 @@ def workload_index(snap: Any) -> list[WorkloadRec]:
         if owner is not None:
             _, t = top(ok, owner)  # type: ignore[arg-type]
             counts[id(t)] = counts.get(id(t), 0) + 1
+            eph = p.spec.ephemeral_containers if p.spec is not None else None
+            if eph:
+                bucket = ephemeral.setdefault(id(t), {})
+                for c in eph:
+                    bucket.setdefault(c.name, c)
         elif ref is not None and ref.kind != _SYSTEM_NODE_OWNER:
             groups.setdefault((ref.kind or "Unknown", p.metadata.namespace, ref.name), []).append((p, src))
         else:
@@ -94,13 +102,18 @@ def workload_index(snap: Any) -> list[WorkloadRec]:
             if owner is not None:
                 continue  # rolls up to its owner
             md = o.metadata
-            out.append(WorkloadRec(kind, md.namespace, md.name, o, m.pod_template(o), src, counts.get(id(o), 0)))
+            out.append(WorkloadRec(kind, md.namespace, md.name, o, m.pod_template(o), src, counts.get(id(o), 0),
+                                   tuple(ephemeral.get(id(o), {}).values())))
     for p, src in bare:
         md = p.metadata
         out.append(WorkloadRec("Pod", md.namespace, md.name, p, m.pod_template(p), src, 1))
     for (kind, ns, name), members in groups.items():
         p, src = members[0]
-        out.append(WorkloadRec(kind, ns, name, p, m.pod_template(p), src, len(members)))
+        eph_g: dict[str, m.Container] = {}
+        for q, _ in members[1:]:
+            for c in (q.spec.ephemeral_containers if q.spec is not None else None) or ():
+                eph_g.setdefault(c.name, c)
+        out.append(WorkloadRec(kind, ns, name, p, m.pod_template(p), src, len(members), tuple(eph_g.values())))
     snap._frames["_workload_index"] = out
     return out
 
@@ -264,12 +277,15 @@ def build_workloads(snap: Any) -> Any:
     return make("workloads", cols)
 
 
-def _containers_of(spec: m.PodSpec | None) -> list[tuple[m.Container, str]]:
-    if spec is None:
-        return []
-    out = [(c, "container") for c in spec.containers or ()]
-    out += [(c, "init") for c in spec.init_containers or ()]
-    out += [(c, "ephemeral") for c in spec.ephemeral_containers or ()]
+def _containers_of(spec: m.PodSpec | None, rec: WorkloadRec | None = None) -> list[tuple[m.Container, str]]:
+    out: list[tuple[m.Container, str]] = []
+    if spec is not None:
+        out += [(c, "container") for c in spec.containers or ()]
+        out += [(c, "init") for c in spec.init_containers or ()]
+        out += [(c, "ephemeral") for c in spec.ephemeral_containers or ()]
+    if rec is not None and rec.pod_ephemeral:
+        have = {c.name for c, t in out if t == "ephemeral"}
+        out += [(c, "ephemeral") for c in rec.pod_ephemeral if c.name not in have]
     return out
 
 
@@ -288,7 +304,7 @@ def build_containers(snap: Any) -> Any:
         p_seccomp = psc.seccomp_profile.type if psc is not None and psc.seccomp_profile is not None else None
         batch = rec.kind in ("Job", "CronJob") or (
             rec.kind == "Pod" and spec is not None and spec.restart_policy in ("Never", "OnFailure"))
-        for c, ctype in _containers_of(spec):
+        for c, ctype in _containers_of(spec, rec):
             sc = c.security_context
             sidecar = ctype == "init" and c.restart_policy == "Always"
             cols["cluster"].append(cluster)
@@ -359,7 +375,7 @@ def build_env(snap: Any) -> Any:
 
     for rec in workload_index(snap):
         _, spec, _ = _spec_fields(rec)
-        for c, ctype in _containers_of(spec):
+        for c, ctype in _containers_of(spec, rec):
             for e in c.env or ():
                 vf = e.value_from
                 if vf is None:

@@ -8,8 +8,10 @@ from pathlib import Path
 from ..snapshot import Snapshot, SnapshotError, is_saved_snapshot
 from .files import Progress, load_paths
 from .kubeconfig import kubeconfig_users
+from .live import list_contexts, load_cluster, load_clusters
 
-__all__ = ["load", "sample", "sample_path", "kubeconfig_users", "SnapshotError"]
+__all__ = ["load", "load_cluster", "load_clusters", "list_contexts", "sample", "sample_path", "kubeconfig_users",
+           "SnapshotError"]
 
 
 def load(

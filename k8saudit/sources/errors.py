@@ -49,13 +49,12 @@ def status_message(body: bytes | str | None) -> str:
 
 def server_of(exc: BaseException) -> str | None:
     """``host:port`` an urllib3 error was about, when it says."""
-    pool = getattr(exc, "pool", None)
-    if pool is not None and getattr(pool, "host", None):
-        return f"{pool.host}:{pool.port}" if pool.port else str(pool.host)
-    conn = getattr(exc, "conn", None)
-    if conn is not None and getattr(conn, "host", None):
-        return f"{conn.host}:{conn.port}" if conn.port else str(conn.host)
-    return None
+    src = exc.conn if isinstance(exc, u3.NewConnectionError) else getattr(exc, "pool", None)
+    host = getattr(src, "host", None)
+    if not host:
+        return None
+    port = getattr(src, "port", None)
+    return f"{host}:{port}" if port else str(host)
 
 
 def _one_line(text: str) -> str:

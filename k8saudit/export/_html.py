@@ -1,0 +1,226 @@
+"""Findings → one self-contained HTML report that works offline.
+
+Header (cluster, capture time), counts by severity, the scorecard per practice,
+three overview charts (plotly; plotly.js is inlined once), the exemptions, and
+a findings table that sorts (click a header) and filters (text box, severity,
+practice, exempt) with a small script of its own; each row's evidence and
+remediation open in a details toggle. Nothing is loaded from the network (a
+Content-Security-Policy in the page forbids it), and every value is
+HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
+
+from ._charts import overview_figures
+from ._common import (
+    SEVERITY_ORDER, captured_at, check_of, clusters, expired_waivers, exemptions, generated_at, object_ref,
+    practice_counts, practice_label, practice_scorecard, severity_counts, sort_findings, text, version,
+)
+from ._style import EXEMPT_COLOR, SEVERITY_COLORS, SEVERITY_TEXT, STATUS_COLORS
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+    from ..snapshot import Snapshot
+
+CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+       "img-src data: blob:; font-src data:")
+_FENCE = re.compile(r"```[a-zA-Z0-9_-]*\n(.*?)```", re.DOTALL)
+_CODE = re.compile(r"`([^`\n]+)`")
+
+
+def esc(v: Any) -> str:
+    return html.escape(text(v), quote=True)
+
+
+def rich(v: Any) -> str:
+    """Escaped text with Markdown code spans and fenced blocks as ``<code>`` / ``<pre>``."""
+    s = html.escape(text(v), quote=True)
+    s = _FENCE.sub(lambda m: "<pre><code>" + m.group(1).rstrip("\n") + "</code></pre>", s)
+    parts = re.split(r"(<pre><code>.*?</code></pre>)", s, flags=re.DOTALL)
+    return "".join(p if p.startswith("<pre>") else _CODE.sub(r"<code>\1</code>", p) for p in parts)
+
+
+def _asset(name: str) -> str:
+    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+
+
+def _figure_js(fig: go.Figure, div_id: str) -> str:
+    data = pio.to_json(fig, validate=False, pretty=False)
+    # JSON that cannot end the <script> element: <, > and & as \\u escapes (only ever inside strings)
+    data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return (f'(function(){{var f={data};Plotly.newPlot("{div_id}",f.data,f.layout,'
+            '{displaylogo:false,responsive:true});})();')
+
+
+def _table(df: pd.DataFrame, *, cls: str = "", fmt: dict[str, Any] | None = None) -> str:
+    head = "".join(f"<th>{esc(c)}</th>" for c in df.columns)
+    body = []
+    for rec in df.itertuples(index=False, name=None):
+        cells = []
+        for c, v in zip(df.columns, rec):
+            f = (fmt or {}).get(str(c))
+            cells.append(f"<td>{f(v) if f else esc(v)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def _badge(sev: Any) -> str:
+    s = text(sev)
+    return f'<span class="sev sev-{esc(s)}">{esc(s)}</span>'
+
+
+def _status(s: Any) -> str:
+    return f'<span class="status status-{esc(s)}">{esc(text(s).replace("_", " "))}</span>'
+
+
+def _score(v: Any) -> str:
+    if text(v) == "":
+        return "—"
+    pct = float(v)
+    return (f'<span class="bar"><span style="width:{pct:.0f}%"></span></span> '
+            f'<span class="num">{pct:.1f}</span>')
+
+
+def _summary(findings: pd.DataFrame) -> str:
+    counts = severity_counts(findings)
+    cards = [f'<div class="card sev-{esc(r.severity)}"><div class="n">{r.open}</div>'
+             f'<div class="l">{esc(r.severity)}</div></div>' for r in counts.itertuples()]
+    n_ex = int(findings["exempt"].astype(bool).sum())
+    cards.append(f'<div class="card card-exempt"><div class="n">{n_ex}</div><div class="l">exempt</div></div>')
+    return '<section id="summary"><h2>Open findings by severity</h2><div class="cards">' + "".join(cards) + "</div></section>"
+
+
+def _scorecard(findings: pd.DataFrame, multi: bool) -> str:
+    card = practice_scorecard(findings)
+    if card is None:
+        df = practice_counts(findings).drop(columns=["practice"])
+        return ('<section id="scorecard"><h2>Findings per practice</h2>'
+                + _table(df, cls="small", fmt={s: (lambda v: f'<span class="num">{esc(v)}</span>')
+                                                for s in SEVERITY_ORDER}) + "</section>")
+    df = pd.DataFrame({
+        **({"cluster": card["cluster"]} if multi else {}),
+        "practice": [practice_label(p, short=False) for p in card["practice"]],
+        "score": card["score"], "failing / evaluated": [f"{f} / {e}" for f, e in zip(card["failing"], card["evaluated"])],
+        "exempt": card["exempt"], "status": card["status"],
+        "not assessable": card["not_assessable"],
+    })
+    return ('<section id="scorecard"><h2>Scorecard per practice</h2><p class="hint">Score: share of the '
+            'evaluated objects that pass (exempt findings count as passing).</p>'
+            + _table(df, cls="small", fmt={"score": _score, "status": _status}) + "</section>")
+
+
+def _rows(findings: pd.DataFrame, multi: bool) -> str:
+    rank = {s: i for i, s in enumerate(reversed(SEVERITY_ORDER))}
+    out = []
+    for r in sort_findings(findings).itertuples(index=False):
+        ex = bool(r.exempt)
+        c = check_of(text(r.check_id))
+        obj = object_ref(r.kind, r.namespace, r.name)
+        details = [f"<dt>Evidence</dt><dd>{rich(r.evidence) or '—'}</dd>",
+                   f"<dt>Remediation</dt><dd class='remedy'>{rich(c.remediation if c else r.remediation)}</dd>"]
+        if c is not None and c.why:
+            details.insert(0, f"<dt>Why it matters</dt><dd>{rich(c.why)}</dd>")
+        if ex:
+            details.append(f"<dt>Exempt</dt><dd>{esc(r.exempt_reason)}</dd>")
+        details.append(f"<dt>Finding id</dt><dd><code>{esc(r.finding_id)}</code></dd>")
+        sev = text(r.severity)
+        status = (f'<span class="exempt-tag" title="{esc(r.exempt_reason)}">exempt</span>' if ex
+                  else '<span class="open-tag">open</span>')
+        out.append(
+            f'<tr class="{"exempt" if ex else "open"}" data-sev="{esc(sev)}" data-practice="{esc(r.practice)}" '
+            f'data-exempt="{int(ex)}">'
+            + (f"<td>{esc(r.cluster)}</td>" if multi else "")
+            + f'<td data-v="{rank.get(sev, -1)}">{_badge(sev)}</td>'
+            f'<td data-v="{esc(r.practice)}">{esc(practice_label(r.practice))}</td>'
+            f'<td><code title="{esc(r.title)}">{esc(r.check_id)}</code></td>'
+            f"<td>{esc(obj)}</td><td>{esc(r.container)}</td>"
+            f'<td class="msg"><details><summary>{rich(r.message)}</summary><dl>{"".join(details)}</dl></details></td>'
+            f'<td data-v="{int(ex)}">{status}</td></tr>')
+    return "".join(out)
+
+
+def _controls(findings: pd.DataFrame) -> str:
+    sevs = [s for s in SEVERITY_ORDER if (findings["severity"].astype("string") == s).any()]
+    practices = sorted({int(p) for p in findings["practice"].dropna()})
+    sev_opts = "".join(f'<option value="{esc(s)}">{esc(s)}</option>' for s in sevs)
+    pr_opts = "".join(f'<option value="{p}">{esc(practice_label(p))}</option>' for p in practices)
+    return (
+        '<div class="controls">'
+        '<label>Filter <input id="q" type="search" placeholder="text in any column, evidence, remediation…" '
+        'autocomplete="off"></label>'
+        f'<label>Severity <select id="f-sev"><option value="">all</option>{sev_opts}</select></label>'
+        f'<label>Practice <select id="f-practice"><option value="">all</option>{pr_opts}</select></label>'
+        '<label>Exempt <select id="f-exempt"><option value="show">show</option><option value="hide">hide</option>'
+        '<option value="only">only exempt</option></select></label>'
+        '<span id="count" aria-live="polite"></span></div>')
+
+
+def _extra_tables(findings: pd.DataFrame) -> str:
+    out = []
+    ex = exemptions(findings)
+    if len(ex):
+        out.append("<h3>Exemptions in force</h3>" + _table(ex, cls="small"))
+    exp = expired_waivers(findings)
+    if len(exp):
+        out.append("<h3>Expired waivers (no longer applied)</h3>" + _table(exp, cls="small"))
+    return '<section id="exemptions"><h2>Exemptions</h2>' + "".join(out) + "</section>" if out else ""
+
+
+def _css() -> str:
+    sev = "".join(f".sev-{s}{{background:{c};color:{SEVERITY_TEXT[s]}}}" for s, c in SEVERITY_COLORS.items())
+    st = "".join(f".status-{s}{{color:{c}}}" for s, c in STATUS_COLORS.items())
+    return _asset("report.css") + sev + st + f".exempt-tag{{color:{EXEMPT_COLOR}}}"
+
+
+def findings_html(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> str:
+    names = clusters(findings, snapshot)
+    multi = findings["cluster"].nunique() > 1
+    at = captured_at(findings, snapshot)
+    figs = overview_figures(findings)
+    charts = "".join(f'<div class="chart" id="chart-{i}"></div>' for i in range(len(figs)))
+    fig_js = "".join(_figure_js(f, f"chart-{i}") for i, f in enumerate(figs))
+    heads = ([("Cluster", "")] if multi else []) + [
+        ("Severity", ""), ("Practice", ""), ("Check", ""), ("Object", ""), ("Container", ""), ("Finding", "wide"),
+        ("Status", "")]
+    thead = "".join(f'<th class="{c}" aria-sort="none"><button type="button">{esc(h)}</button></th>' for h, c in heads)
+    title = f"k8saudit report: {', '.join(names) or 'no cluster'}"
+    live = int((~findings["exempt"].astype(bool)).sum())
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="k8saudit {esc(version())}">
+<title>{esc(title)}</title>
+<style>{_css()}</style>
+</head><body>
+<header><h1>Kubernetes security report</h1>
+<p class="meta"><span>Cluster{"s" if len(names) > 1 else ""}: <strong>{esc(", ".join(names))}</strong></span>
+<span>Captured: <strong>{esc(at or "unknown")}</strong></span>
+<span>Findings: <strong>{len(findings)}</strong> ({live} open, {len(findings) - live} exempt)</span>
+<span>Generated {esc(generated_at())} by k8saudit {esc(version())}</span></p></header>
+<main>
+{_summary(findings)}
+<section id="charts"><h2>Overview</h2><div class="charts">{charts}</div></section>
+{_scorecard(findings, multi)}
+{_extra_tables(findings)}
+<section id="findings-section"><h2>Findings</h2>
+{_controls(findings)}
+<table id="findings" class="findings"><thead><tr>{thead}</tr></thead>
+<tbody>{_rows(findings, multi)}</tbody></table>
+<p id="none" hidden>No finding matches the filter.</p>
+</section></main>
+<script>{get_plotlyjs()}</script>
+<script>{fig_js}</script>
+<script>{_asset("report.js")}</script>
+</body></html>
+"""

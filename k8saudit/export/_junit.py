@@ -1,0 +1,99 @@
+"""Findings → JUnit XML, for CI systems that show test reports.
+
+One ``<testsuite>`` per practice; one ``<testcase>`` per (check, object): a
+``<failure>`` when any of its findings is open, ``<skipped>`` when all are exempt.
+From the audit's stats (``findings.attrs["stats"]``) a check that evaluated
+objects without failing becomes a passing testcase, a check that could not be
+assessed a skipped one, and a check that crashed an ``<error>``.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..checks import PRACTICES
+from ._common import captured_at, check_of, columns, generated_at, object_ref, practice_label, sort_findings, text
+
+if TYPE_CHECKING:
+    from ..snapshot import Snapshot
+
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _x(v: Any) -> str:
+    return _XML_BAD.sub("\ufffd", text(v))
+
+
+def _case(suite: ET.Element, classname: str, name: str) -> ET.Element:
+    return ET.SubElement(suite, "testcase", {"classname": _x(classname), "name": _x(name), "time": "0"})
+
+
+def document(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> ET.Element:
+    columns(findings)
+    stats = findings.attrs.get("stats")
+    stats = stats if isinstance(stats, pd.DataFrame) else pd.DataFrame(columns=["cluster", "check_id", "practice",
+                                                                                "evaluated", "failing", "status", "reason"])
+    practices = sorted({int(p) for p in findings["practice"].dropna()} | {int(p) for p in stats["practice"].dropna()})
+    multi = findings["cluster"].nunique() > 1 or stats["cluster"].nunique() > 1
+    root = ET.Element("testsuites", {"name": "k8saudit"})
+    ordered = sort_findings(findings)
+    totals = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
+    stamp = captured_at(findings, snapshot) or generated_at()
+    for p in practices:
+        suite = ET.SubElement(root, "testsuite", {"name": _x(f"{p}. {PRACTICES.get(p, practice_label(p))}"),
+                                                  "timestamp": _x(stamp.rstrip("Z")), "time": "0"})
+        mine = ordered[ordered["practice"].eq(p).fillna(False).astype(bool)]
+        keys = ["cluster", "check_id", "kind", "namespace", "name"]
+        for (cl, cid, kind, ns, name), grp in mine.groupby(keys, dropna=False, sort=False):
+            obj = object_ref(kind, ns, name)
+            case = _case(suite, f"k8saudit.{cid}", (f"{cl}: " if multi else "") + obj)
+            open_ = grp[~grp["exempt"].astype(bool)]
+            first = grp.iloc[0]
+            if len(open_):
+                lines = []
+                for r in open_.itertuples(index=False):
+                    who = f"container {r.container}: " if text(r.container) else ""
+                    lines.append(f"{who}{text(r.message)}" + (f"\n  evidence: {text(r.evidence)}" if text(r.evidence) else ""))
+                c = check_of(text(cid))
+                lines.append("\nRemediation:\n" + (c.remediation if c else text(first["remediation"])))
+                fail = ET.SubElement(case, "failure", {"message": _x(f"[{first['severity']}] {first['title']}: "
+                                                                       f"{open_.iloc[0]['message']}"),
+                                                       "type": _x(first["severity"])})
+                fail.text = _x("\n".join(lines))
+            else:
+                ET.SubElement(case, "skipped", {"message": _x(f"exempt: {text(first['exempt_reason'])}")})
+        st = stats[stats["practice"].astype("Int64").eq(p).fillna(False).astype(bool)]
+        for r in st.itertuples(index=False):
+            label = (f"{r.cluster}: " if multi else "") + f"{int(r.evaluated)} object(s) evaluated"
+            if r.status == "pass" and int(r.evaluated) > 0:
+                _case(suite, f"k8saudit.{r.check_id}", label + ", none failing")
+            elif r.status == "not_assessable":
+                case = _case(suite, f"k8saudit.{r.check_id}", (f"{r.cluster}: " if multi else "") + "not assessable")
+                ET.SubElement(case, "skipped", {"message": _x(r.reason)})
+            elif r.status == "error":
+                case = _case(suite, f"k8saudit.{r.check_id}", (f"{r.cluster}: " if multi else "") + "check error")
+                ET.SubElement(case, "error", {"message": _x(r.reason), "type": "CheckError"})
+        counts = {"tests": len(suite), "failures": len(suite.findall("testcase/failure")),
+                  "errors": len(suite.findall("testcase/error")), "skipped": len(suite.findall("testcase/skipped"))}
+        for k, v in counts.items():
+            suite.set(k, str(v))
+            totals[k] += v
+    for k, v in totals.items():
+        root.set(k, str(v))
+    root.set("time", "0")
+    return root
+
+
+def findings_junit(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> str:
+    root = document(findings, snapshot)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def write(findings: pd.DataFrame, path: Path, snapshot: Snapshot | None = None) -> None:
+    path.write_text(findings_junit(findings, snapshot), encoding="utf-8")

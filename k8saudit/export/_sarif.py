@@ -1,0 +1,171 @@
+"""Findings → SARIF 2.1.0, for code-scanning dashboards.
+
+One run; ``tool.driver.rules`` holds every registered check (id, title, why,
+remediation, help link, default level, ``security-severity`` and the practice as
+a tag). Levels by severity: critical and high → ``error``, medium → ``warning``,
+low and info → ``note``. ``partialFingerprints`` carry the stable
+``finding_id``, so dashboards track a finding across runs.
+
+Every result names its object as a logical location ``Kind/namespace/name``.
+When the snapshot came from manifests (``meta["origin"] == "files"``), the
+result also points at the file and line the object was read from, relative to
+the directory the scan was started in when it lies below it. Exempt findings
+are kept, with an external suppression carrying the reason.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import pandas as pd
+
+from ..checks import CHECKS, PRACTICE_SHORT, Check
+from ._common import captured_at, check_of, clusters, columns, help_uri, is_na, object_ref, text, version
+
+if TYPE_CHECKING:
+    from ..snapshot import Snapshot
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+FINGERPRINT = "k8sauditFindingId/v1"
+LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
+
+
+def information_uri() -> str:
+    """The project's home page, from the installed package's metadata when it names one."""
+    try:
+        from importlib.metadata import PackageNotFoundError, metadata
+
+        md = metadata("k8saudit")
+        for entry in md.get_all("Project-URL") or []:
+            url = entry.split(",", 1)[-1].strip()
+            if url.startswith("http"):
+                return url
+        if (md.get("Home-page") or "").startswith("http"):
+            return str(md["Home-page"])
+    except (ImportError, PackageNotFoundError):
+        pass
+    return "https://pypi.org/project/k8saudit/"
+
+
+def _rule(c: Check | None, check_id: str, first: pd.Series | None) -> dict[str, Any]:
+    title = c.title if c else text(first["title"] if first is not None else check_id)
+    severity = c.severity if c else text(first["severity"] if first is not None else "medium")
+    practice = c.practice if c else (int(first["practice"]) if first is not None and not is_na(first["practice"]) else 0)
+    remedy = c.remediation if c else text(first["remediation"] if first is not None else "")
+    why = c.why if c else title
+    refs = list(c.references) if c else []
+    md = f"**Remediation**\n\n{remedy}" + ("\n\n**References**\n\n" + "\n".join(f"- {r}" for r in refs) if refs else "")
+    rule: dict[str, Any] = {
+        "id": check_id,
+        "name": "".join(w.capitalize() for w in check_id.replace("_", "-").split("-")),
+        "shortDescription": {"text": title},
+        "fullDescription": {"text": why},
+        "help": {"text": remedy or title, "markdown": md},
+        "helpUri": help_uri(c) or information_uri(),
+        "defaultConfiguration": {"level": LEVELS.get(severity, "warning")},
+        "properties": {
+            "security-severity": SECURITY_SEVERITY.get(severity, "5.5"),
+            "precision": "high",
+            "tags": ["security", "kubernetes", f"practice-{practice}", PRACTICE_SHORT.get(practice, "other")],
+            "practice": practice,
+            "severity": severity,
+        },
+    }
+    return rule
+
+
+def _uri(path: str) -> str:
+    """A path as a URI reference: relative to the current directory when below it, else ``file://``."""
+    p = Path(path)
+    if p.is_absolute():
+        try:
+            p = p.resolve().relative_to(Path.cwd().resolve())
+        except ValueError:
+            return p.resolve().as_uri()
+    return quote(PurePosixPath(p.as_posix()).as_posix(), safe="/._-~")
+
+
+def _locations(snapshot: Snapshot | None) -> dict[tuple[str, str, str | None, str], tuple[str, int]]:
+    """(cluster, kind, namespace, name) → (file URI, line) for snapshots read from manifests."""
+    out: dict[tuple[str, str, str | None, str], tuple[str, int]] = {}
+    if snapshot is None:
+        return out
+    for s in snapshot.members or [snapshot]:
+        if s.meta.get("origin") != "files":
+            continue
+        roots = [Path(r) for r in s.source.split(", ") if r]
+        bases = [r if r.is_dir() else r.parent for r in roots]
+        objs = s.objects
+        for cl, kind, ns, name, src, line in zip(objs["cluster"], objs["kind"], objs["namespace"], objs["name"],
+                                                 objs["source"], objs["line"]):
+            label = text(src).split("#", 1)[0]
+            if not label:
+                continue
+            base = next((b for b in bases if (b / label).is_file()), bases[0] if bases else Path("."))
+            key = (text(cl), text(kind), None if is_na(ns) else str(ns), text(name))
+            out.setdefault(key, (_uri(str(base / label)), 0 if is_na(line) else int(line)))
+    return out
+
+
+def document(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> dict[str, Any]:
+    columns(findings)
+    firsts = {cid: grp.iloc[0] for cid, grp in findings.groupby("check_id", sort=False)}
+    rules: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for cid in CHECKS:
+        seen[cid] = len(rules)
+        rules.append(_rule(CHECKS[cid], cid, None))
+    for cid, first in firsts.items():  # checks no longer registered (an old export), or aliases
+        if cid not in seen:
+            seen[cid] = len(rules)
+            rules.append(_rule(check_of(cid), cid, first))
+    where = _locations(snapshot)
+    results = []
+    for r in findings.itertuples(index=False):
+        sev = text(r.severity)
+        obj = object_ref(r.kind, r.namespace, r.name)
+        container = f", container {r.container}" if text(r.container) else ""
+        loc: dict[str, Any] = {"logicalLocations": [{
+            "fullyQualifiedName": obj, "name": text(r.name) or obj, "kind": "resource"}]}
+        key = (text(r.cluster), text(r.kind), None if is_na(r.namespace) else str(r.namespace), text(r.name))
+        if key in where:
+            uri, line = where[key]
+            phys: dict[str, Any] = {"artifactLocation": {"uri": uri}}
+            if line > 0:
+                phys["region"] = {"startLine": line}
+            loc["physicalLocation"] = phys
+        cid = text(r.check_id)
+        res: dict[str, Any] = {
+            "ruleId": cid,
+            "ruleIndex": seen[cid],
+            "level": LEVELS.get(sev, "warning"),
+            "message": {"text": f"{text(r.message)} ({obj}{container})"},
+            "locations": [loc],
+            "partialFingerprints": {FINGERPRINT: text(r.finding_id)},
+            "properties": {"cluster": text(r.cluster), "severity": sev,
+                           "practice": None if is_na(r.practice) else int(r.practice),
+                           "evidence": text(r.evidence)},
+        }
+        if bool(r.exempt):
+            res["suppressions"] = [{"kind": "external", "justification": text(r.exempt_reason) or "exempt"}]
+        results.append(res)
+    run: dict[str, Any] = {
+        "tool": {"driver": {"name": "k8saudit", "version": version(), "semanticVersion": version(),
+                            "informationUri": information_uri(), "rules": rules}},
+        "results": results,
+        "columnKind": "unicodeCodePoints",
+        "properties": {"clusters": clusters(findings, snapshot), "captured_at": captured_at(findings, snapshot)},
+    }
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def findings_sarif(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> str:
+    return json.dumps(document(findings, snapshot), indent=2, ensure_ascii=False) + "\n"
+
+
+def write(findings: pd.DataFrame, path: Path, snapshot: Snapshot | None = None) -> None:
+    path.write_text(findings_sarif(findings, snapshot), encoding="utf-8")

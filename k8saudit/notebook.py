@@ -1,0 +1,176 @@
+"""What the notebooks share: the source parameter, loading it, practice headers and small summaries.
+
+Every notebook has a ``parameters`` cell (``SOURCE = "sample"``) followed by
+``SOURCE = source_from_env(SOURCE)``, so ``K8SAUDIT_SOURCE`` runs all of them
+against another source without editing them.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from .checks import CHECKS, PRACTICE_SHORT, PRACTICES
+from .export._style import SEVERITY_COLORS, SEVERITY_TEXT
+from .snapshot import Snapshot, SnapshotError
+
+ENV_VAR = "K8SAUDIT_SOURCE"
+
+#: the notebooks, by number (0: overview, 1-10: practices, 11: export)
+NOTEBOOKS: dict[int, str] = {
+    0: "00-overview.ipynb",
+    1: "01-secrets-in-env.ipynb",
+    2: "02-api-server-authn.ipynb",
+    3: "03-capabilities.ipynb",
+    4: "04-host-namespaces.ipynb",
+    5: "05-rbac.ipynb",
+    6: "06-read-only-rootfs.ipynb",
+    7: "07-network-isolation.ipynb",
+    8: "08-privileged-containers.ipynb",
+    9: "09-proc-mount.ipynb",
+    10: "10-rolling-updates.ipynb",
+    11: "11-export-findings.ipynb",
+}
+
+
+def source_from_env(default: str = "sample") -> str:
+    """``$K8SAUDIT_SOURCE`` when set (a path, ``sample`` or ``context:NAME``), else ``default``."""
+    value = os.environ.get(ENV_VAR, "").strip()
+    return value or default
+
+
+def repo_root(start: str | os.PathLike[str] | None = None) -> Path:
+    """The checkout's root (the first parent holding pyproject.toml), else the current directory."""
+    here = Path(start or Path.cwd()).resolve()
+    for d in (here, *here.parents):
+        if (d / "pyproject.toml").is_file() and (d / "k8saudit").is_dir():
+            return d
+    return Path.cwd()
+
+
+def open_source(source: str) -> Snapshot:
+    """Load a source string: ``sample``, ``context:NAME`` (a live cluster; ``context:`` alone: the
+    current context) or a path (manifests, dumps or a saved snapshot; relative paths are also looked
+    up from the checkout's root)."""
+    from . import sources
+
+    src = source.strip()
+    if src in ("", "sample"):
+        return sources.sample()
+    if src.startswith("context:"):
+        name = src.partition(":")[2].strip() or None
+        try:
+            from .sources.live import load_cluster
+        except ImportError as e:
+            raise SnapshotError(f"cannot read a live cluster: {e}") from None
+        return load_cluster(context=name)
+    path = Path(src).expanduser()
+    if not path.exists() and not path.is_absolute() and (repo_root() / path).exists():
+        path = repo_root() / path
+    if not path.exists():
+        raise SnapshotError(f"{src}: no such file or directory (a source is 'sample', 'context:NAME' or a path)")
+    return sources.load(path)
+
+
+def _badge(severity: str) -> str:
+    return (f'<span style="background:{SEVERITY_COLORS.get(severity, "#9ca3af")};'
+            f'color:{SEVERITY_TEXT.get(severity, "#111827")};padding:1px 7px;border-radius:9px;'
+            f'font-size:0.85em">{html.escape(severity)}</span>')
+
+
+class CheckTable:
+    """The checks of one practice, from the registry; renders as HTML, Markdown or plain text."""
+
+    def __init__(self, practice: int) -> None:
+        if practice not in PRACTICES:
+            raise ValueError(f"practice must be 1-10, not {practice!r}")
+        self.practice = practice
+        self.checks = CHECKS.for_practice(practice)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame([{"check": c.id, "severity": c.severity, "finds": c.title, "looks at": c.fires_on,
+                              "why": c.why} for c in self.checks],
+                            columns=["check", "severity", "finds", "looks at", "why"])
+
+    def _repr_html_(self) -> str:
+        head = (f"<h4 style='margin:0.4em 0'>Practice {self.practice}: {html.escape(PRACTICES[self.practice])}</h4>"
+                f"<p style='margin:0 0 0.5em'>k8saudit runs {len(self.checks)} check(s) for this practice:</p>")
+        rows = "".join(
+            f"<tr><td><code>{html.escape(c.id)}</code></td><td>{_badge(c.severity)}</td>"
+            f"<td>{html.escape(c.title)}</td><td>{html.escape(c.fires_on)}</td>"
+            f"<td style='text-align:left;font-size:0.9em'>{html.escape(c.why)}</td></tr>" for c in self.checks)
+        return (head + "<table><thead><tr><th>check</th><th>severity</th><th>finds</th><th>looks at</th>"
+                "<th style='text-align:left'>why it matters</th></tr></thead><tbody>" + rows + "</tbody></table>")
+
+    def _repr_markdown_(self) -> str:
+        lines = [f"**Practice {self.practice}: {PRACTICES[self.practice]}**", "",
+                 "| check | severity | finds | looks at |", "|---|---|---|---|"]
+        lines += [f"| `{c.id}` | {c.severity} | {c.title} | {c.fires_on} |" for c in self.checks]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"Practice {self.practice} ({PRACTICE_SHORT[self.practice]}): " + ", ".join(c.id for c in self.checks)
+
+
+def practice_header(practice: int) -> CheckTable:
+    """The checks of a practice as a table (rendered from the registry, never typed by hand)."""
+    return CheckTable(practice)
+
+
+def check_summary(findings: pd.DataFrame, practice: int) -> pd.DataFrame:
+    """Per check of a practice (all of them, also those without findings): severity, open, exempt, status."""
+    stats = findings.attrs.get("stats")
+    status = dict(zip(stats["check_id"], stats["status"])) if stats is not None and len(stats) else {}
+    f = findings[findings["practice"] == practice]
+    rows = []
+    for c in CHECKS.for_practice(practice):
+        mine = f[f["check_id"] == c.id]
+        ex = int(mine["exempt"].astype(bool).sum())
+        st = status.get(c.id, "not run")
+        if st == "fail" and ex == len(mine):
+            st = "pass (all exempt)"
+        rows.append({"check": c.id, "severity": c.severity, "open": len(mine) - ex, "exempt": ex, "status": st})
+    return pd.DataFrame(rows, columns=["check", "severity", "open", "exempt", "status"])
+
+
+def at_a_glance(snap: Snapshot) -> pd.Series:
+    """Counts a reader checks first: namespaces, workloads, containers, pods, nodes, services, bindings."""
+    ns = snap.namespaces
+    return pd.Series({
+        "namespaces": len(ns),
+        "workloads": len(snap.workloads),
+        "containers": len(snap.containers),
+        "pods": int(snap.kinds.get("Pod", 0)),
+        "nodes": len(snap.nodes),
+        "services": len(snap.services),
+        "role bindings (rules)": len(snap.rbac),
+        "objects loaded": len(snap),
+        "objects skipped": len(snap.skipped),
+    }, name=snap.cluster)
+
+
+def top_findings(findings: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    """The ``n`` worst open findings (severity, then practice), in a few readable columns."""
+    live = findings[~findings["exempt"].astype(bool)]
+    live = live.sort_values(["severity", "practice", "check_id", "namespace", "name"], ascending=[False, True, True, True, True],
+                            kind="stable")
+    cols = ["severity", "practice", "check_id", "kind", "namespace", "name", "container"]
+    return live[cols].head(n).reset_index(drop=True)
+
+
+def notebook_links() -> str:
+    """Markdown links to the practice notebooks."""
+    lines = [f"- [{n}. {PRACTICES[n]}]({NOTEBOOKS[n]})" for n in range(1, 11)]
+    lines.append(f"- [Export the findings]({NOTEBOOKS[11]})")
+    return "\n".join(lines)
+
+
+def output_dir(name: str = "out") -> Path:
+    """``out/`` at the checkout's root (created)."""
+    d = repo_root() / name
+    d.mkdir(parents=True, exist_ok=True)
+    return d

@@ -1,0 +1,87 @@
+"""The command line: frames, snapshot, scan, checks; user errors are one line and exit 2."""
+
+from __future__ import annotations
+
+import io
+import json
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from k8saudit.cli import main
+from k8saudit.sources import sample_path
+
+SAMPLE = str(sample_path())
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_frames_csv_of_the_sample() -> None:
+    code, out, _ = run("frames", "workloads", SAMPLE, "--format", "csv", "--columns", "kind,namespace,name,pss_level")
+    assert code == 0
+    df = pd.read_csv(io.StringIO(out.lstrip("\ufeff")))
+    assert list(df.columns) == ["kind", "namespace", "name", "pss_level"] and len(df) > 40
+
+
+def test_frames_json_and_markdown() -> None:
+    code, out, _ = run("frames", "nodes", SAMPLE, "--format", "json")
+    assert code == 0 and len(json.loads(out)) == 4
+    code, out, _ = run("frames", "nodes", SAMPLE, "--format", "markdown")
+    assert code == 0 and out.lstrip().startswith("|")
+
+
+def test_snapshot_then_scan_the_snapshot(tmp_path: Path) -> None:
+    code, out, _ = run("snapshot", SAMPLE, "-o", str(tmp_path / "snap"))
+    assert code == 0 and "saved" in out
+    code, out1, _ = run("scan", str(tmp_path / "snap"), "--format", "csv")
+    code2, out2, _ = run("scan", SAMPLE, "--format", "csv")
+    assert code == code2 == 0 and out1 == out2
+
+
+def test_scan_text_report_and_fail_on() -> None:
+    code, out, _ = run("scan", "sample")
+    assert code == 0 and "Summary" in out and "[8]" in out
+    code, _, err = run("scan", "sample", "--practice", "8", "--fail-on", "high", "-q")
+    assert code == 1
+    code, _, _ = run("scan", "sample", "--practice", "9", "--min-severity", "critical", "--fail-on", "critical", "-q",
+                     "--check", "proc-mount-unmasked", "--no-default-exemptions")
+    assert code in (0, 1)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["scan", "/no/such/dir"], "no such file or directory"),
+    (["scan", "sample", "--practice", "11"], "--practice"),
+    (["scan", "sample", "--fail-on", "urgent"], "--fail-on"),
+    (["scan", "sample", "--check", "no-such-check"], "no check"),
+    (["scan", "sample", "--exemptions", "/no/waivers.yaml"], "waivers"),
+    (["frames", "nope", "sample"], "no frame"),
+    (["frames", "workloads", "sample", "--columns", "kind,bogus"], "bogus"),
+    (["scan"], "no source"),
+], ids=["missing-path", "bad-practice", "bad-severity", "bad-check", "missing-waivers", "bad-frame", "bad-column",
+        "no-source"])
+def test_user_errors_are_one_line_exit_2(argv: list[str], message: str) -> None:
+    code, _, err = run(*argv)
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("k8saudit: ") and message in err, err
+    assert "Traceback" not in err
+
+
+def test_checks_catalog_lists_every_practice() -> None:
+    code, out, _ = run("checks")
+    assert code == 0
+    for n in range(1, 11):
+        assert f"\n{n}. " in out
+
+
+def test_checks_md_is_generated_from_the_registry() -> None:
+    from k8saudit.report import catalog_markdown
+
+    path = Path(__file__).resolve().parents[1] / "CHECKS.md"
+    assert path.read_text() == catalog_markdown(), "CHECKS.md is stale: run `make catalog`"
