@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from .diff import diff, diff_text
 from .frames import FRAMES, SCHEMAS, describe
 from .snapshot import Snapshot, SnapshotError
 from .sources import kubeconfig_users, load, load_cluster, load_clusters, sample, sample_path
@@ -15,7 +16,7 @@ from .sources import kubeconfig_users, load, load_cluster, load_clusters, sample
 __version__ = "0.1.0"
 
 __all__ = [
-    "FRAMES", "SCHEMAS", "Snapshot", "SnapshotError", "describe", "kubeconfig_users", "load", "load_cluster",
+    "FRAMES", "SCHEMAS", "Snapshot", "SnapshotError", "describe", "diff", "diff_text", "kubeconfig_users", "load", "load_cluster",
     "load_clusters", "sample",
     "sample_path", "__version__",
 ]

@@ -213,20 +213,22 @@ def cmd_scan(args: argparse.Namespace) -> int:
     shown.attrs.update(findings.attrs)
     if args.output:
         from .export import ExportError, export
+        # one -o with an explicit --format other than text: that format; otherwise from each extension
+        fmt = args.format if len(args.output) == 1 and args.format != "text" else None
         for out in args.output:
             try:
-                path = export(shown, out, snapshot=snap, format=None if len(args.output) > 1 else args.format)
-            except ExportError as e:
+                path = export(shown, out, snapshot=snap, format=fmt)
+            except (ExportError, OSError) as e:
                 raise UserError(str(e)) from None
             if not args.quiet:
                 print(f"wrote {path}", file=sys.stderr)
-    if not args.output or args.format == "text":
-        fmt = args.format if not args.output else "text"
-        if fmt == "text":
-            sys.stdout.write(report.text(shown, snap, show_exempt=args.show_exempt))
-        else:
-            from .export import findings_to_text
-            sys.stdout.write(findings_to_text(shown, fmt))
+    elif args.format == "text":
+        sys.stdout.write(report.text(shown, snap, show_exempt=args.show_exempt))
+    elif args.format in ("xlsx",):
+        raise UserError("--format xlsx is a binary format: write it to a file with -o FILE.xlsx")
+    else:
+        from .export import findings_to_text
+        sys.stdout.write(findings_to_text(shown, args.format, snapshot=snap))
     if fail_on is not None:
         live = findings[(~findings["exempt"]) & (findings["severity"] >= fail_on)]
         if len(live):

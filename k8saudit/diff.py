@@ -38,6 +38,7 @@ def _findings(x: pd.DataFrame | Snapshot) -> pd.DataFrame:
 
 def _keyed(df: pd.DataFrame) -> pd.DataFrame:
     out = df[FINDINGS_COLUMNS].reset_index(drop=True)
+    out.attrs = {}  # attrs holding frames (stats) make pandas refuse to merge: "truth value is ambiguous"
     return out.assign(_n=out.groupby("finding_id", dropna=False).cumcount())
 
 
@@ -103,7 +104,8 @@ def diff_text(changes: pd.DataFrame) -> str:
         if part.empty:
             continue
         lines += ["", f"{heading} ({len(part)})"]
-        for practice, grp in part.groupby("practice", sort=True):
+        for key, grp in part.groupby("practice", sort=True):
+            practice: Any = key
             lines.append(f"  {int(practice)}. {PRACTICES.get(int(practice), '')}")
             for r in grp.itertuples(index=False):
                 line = _line(r)

@@ -131,6 +131,14 @@ def finding_id(cluster: str, check_id: str, kind: str, namespace: str, name: str
     return hashlib.sha1(key.encode()).hexdigest()[:16]
 
 
+def _finding_ids(rows: pd.DataFrame) -> list[str]:
+    cols = [rows[c].astype("object").where(rows[c].notna(), "").astype(str)
+            for c in ("cluster", "check_id", "kind", "namespace", "name", "container")]
+    keys = cols[0].str.cat(cols[1:], sep="\x1f")
+    sha1 = hashlib.sha1
+    return [sha1(k.encode()).hexdigest()[:16] for k in keys]
+
+
 def empty_findings() -> pd.DataFrame:
     df = pd.DataFrame({c: pd.Series([], dtype="string") for c in FINDINGS_COLUMNS})
     return _types(df)
@@ -257,29 +265,27 @@ def audit(
     stats = pd.concat(all_stats, ignore_index=True)
     sev_over = cfg.get("severities") or {}
     meta = {c.id: c for c in CHECKS.values()}
-    if len(rows):
-        rows["practice"] = [meta[i].practice for i in rows["check_id"]]
-        rows["severity"] = [sev_over.get(i, meta[i].severity) for i in rows["check_id"]]
-        rows["title"] = [meta[i].title for i in rows["check_id"]]
-        rows["remediation"] = [meta[i].remediation for i in rows["check_id"]]
-        rows["message"] = [m if m else t for m, t in zip(rows["message"], rows["title"])]
-    else:
-        for col in ("practice", "severity", "title", "remediation"):
-            rows[col] = []
-    rows["finding_id"] = [finding_id(*t) for t in zip(rows["cluster"], rows["check_id"], rows["kind"],
-                                                      rows["namespace"], rows["name"], rows["container"])]
+    cid = rows["check_id"]
+    rows["practice"] = cid.map({k: c.practice for k, c in meta.items()})
+    rows["severity"] = cid.map({k: sev_over.get(k, c.severity) for k, c in meta.items()})
+    rows["title"] = cid.map({k: c.title for k, c in meta.items()})
+    rows["remediation"] = cid.map({k: c.remediation for k, c in meta.items()})
+    msg = rows["message"]
+    rows["message"] = msg.where(msg.notna() & (msg.astype("object") != ""), rows["title"])
+    rows["finding_id"] = _finding_ids(rows)
     today = today or _dt.date.today()
     exempt, reasons, expired = _exemptions(rows, snap, waivers or [], default_exemptions, today)
     rows["exempt"] = exempt
     rows["exempt_reason"] = reasons
     df = _types(rows[FINDINGS_COLUMNS].copy())
-    sev_rank = {s: i for i, s in enumerate(SEVERITIES)}
-    df = df.assign(_r=[-sev_rank.get(str(s), 0) for s in df["severity"]]).sort_values(
-        ["cluster", "practice", "_r", "check_id", "namespace", "kind", "name", "container"],
-        na_position="first", kind="stable").drop(columns="_r").reset_index(drop=True)
-    df.attrs["stats"] = stats
-    df.attrs["expired_waivers"] = [w.__dict__ for w in expired]
-    df.attrs["clusters"] = snap.clusters
+    df["_r"] = -df["severity"].cat.codes
+    df = df.sort_values(["cluster", "practice", "_r", "check_id", "namespace", "kind", "name", "container"],
+                        na_position="first", kind="stable").drop(columns="_r").reset_index(drop=True)
+    # attrs hold plain data (records), so pandas can still concat and merge findings frames
+    df.attrs["stats"] = stats.astype(object).where(stats.notna(), None).to_dict("records")
+    df.attrs["expired_waivers"] = [{**w.__dict__, "expires": str(w.expires) if w.expires else None} for w in expired]
+    df.attrs["clusters"] = list(snap.clusters)
+    df.attrs["captured_at"] = snap.captured_at
     return df
 
 
@@ -294,44 +300,69 @@ def _annotations(snap: Snapshot) -> dict[tuple[str, str | None, str | None], dic
     return out
 
 
+def _glob(series: pd.Series, pattern: str) -> pd.Series:
+    """Vectorised fnmatch of a string column (NA counts as "")."""
+    if pattern in ("*", ""):
+        return pd.Series(True, index=series.index)
+    return series.astype("object").where(series.notna(), "").astype(str).str.match(fnmatch.translate(pattern))
+
+
 def _exemptions(rows: pd.DataFrame, snap: Snapshot, waivers: list[Waiver], defaults: bool,
                 today: _dt.date) -> tuple[list[bool], list[str | None], list[Waiver]]:
+    """Mark rows exempt: annotations first, then waivers, then the built-in defaults."""
     n = len(rows)
-    exempt = [False] * n
-    reasons: list[str | None] = [None] * n
     expired = [w for w in waivers if w.expired(today)]
     active = [w for w in waivers if not w.expired(today)]
-    ann = {}
+    reason = pd.Series([None] * n, index=rows.index, dtype="object")
+    if not n:
+        return [], [], expired
+    # annotations: only the few objects that carry one are looked up
+    ann: dict[tuple[str, str | None, str | None], dict[str, str]] = {}
     for s in snap.members or [snap]:
         ann.update(_annotations(s))
-    if not n:
-        return exempt, reasons, expired
-    for i, (cid, kind, ns, name) in enumerate(zip(rows["check_id"], rows["kind"], rows["namespace"], rows["name"])):
-        a = ann.get((kind, ns, name)) or ann.get(("Namespace", None, ns)) or {}
-        ignored = {x.strip() for x in a.get(IGNORE_ANNOTATION, "").split(",") if x.strip()}
-        if cid in ignored or "*" in ignored or "all" in ignored:
-            exempt[i] = True
-            reasons[i] = "annotation: " + a.get(REASON_ANNOTATION, f"{IGNORE_ANNOTATION} lists {cid}")
-            continue
-        hit = next((w for w in active if _match(w, cid, kind, ns, name)), None)
-        if hit is not None:
-            exempt[i] = True
-            until = f" until {hit.expires}" if hit.expires else ""
-            owner = f" ({hit.owner})" if hit.owner else ""
-            reasons[i] = f"waiver{owner}: {hit.reason}{until}"
-            continue
-        if defaults:
-            for ids, dns, dkind, dname, why in DEFAULT_EXEMPTIONS:
-                if cid in ids and fnmatch.fnmatchcase(ns or "", dns) and kind == dkind and fnmatch.fnmatchcase(name or "", dname):
-                    exempt[i] = True
-                    reasons[i] = f"default exemption: {why}"
-                    break
-    return exempt, reasons, expired
+    if ann:
+        keys = list(zip(rows["kind"], rows["namespace"], rows["name"], rows["check_id"]))
+        for i, (kind, ns, name, cid) in enumerate(keys):
+            a = ann.get((kind, ns, name)) or ann.get(("Namespace", None, ns))
+            if not a:
+                continue
+            ignored = {x.strip() for x in a.get(IGNORE_ANNOTATION, "").split(",") if x.strip()}
+            if cid in ignored or "*" in ignored or "all" in ignored:
+                reason.iat[i] = "annotation: " + a.get(REASON_ANNOTATION, f"{IGNORE_ANNOTATION} lists {cid}")
+    for w in active:
+        todo = reason.isna()
+        if not todo.any():
+            break
+        hit = todo & _glob(rows["check_id"], w.check) & _glob(rows["kind"], w.kind) \
+            & _glob(rows["namespace"], w.namespace) & _glob(rows["name"], w.name)
+        until = f" until {w.expires}" if w.expires else ""
+        owner = f" ({w.owner})" if w.owner else ""
+        reason[hit] = f"waiver{owner}: {w.reason}{until}"
+    if defaults:
+        for ids, dns, dkind, dname, why in DEFAULT_EXEMPTIONS:
+            todo = reason.isna() & rows["check_id"].isin(ids) & (rows["kind"] == dkind)
+            if not todo.any():
+                continue
+            hit = todo & _glob(rows["namespace"], dns) & _glob(rows["name"], dname)
+            reason[hit] = f"default exemption: {why}"
+    return reason.notna().tolist(), reason.tolist(), expired
 
 
 def _match(w: Waiver, cid: str, kind: str, ns: str | None, name: str | None) -> bool:
     return (fnmatch.fnmatchcase(cid, w.check) and fnmatch.fnmatchcase(kind or "", w.kind)
             and fnmatch.fnmatchcase(ns or "", w.namespace) and fnmatch.fnmatchcase(name or "", w.name))
+
+
+STATS_COLUMNS = ["cluster", "check_id", "practice", "evaluated", "failing", "status", "reason"]
+
+
+def check_stats(findings: pd.DataFrame) -> pd.DataFrame | None:
+    """Per check of the audit behind ``findings``: evaluated, failing, status (pass, fail, not_assessable, error), reason."""
+    raw = findings.attrs.get("stats")
+    if raw is None:
+        return None
+    df = raw.copy() if isinstance(raw, pd.DataFrame) else pd.DataFrame(list(raw), columns=STATS_COLUMNS)
+    return df.astype({"evaluated": int, "failing": int, "practice": int}) if len(df) else df
 
 
 def scorecard(findings: pd.DataFrame, snap: Snapshot | None = None, *, by: str = "practice") -> pd.DataFrame:
@@ -340,11 +371,12 @@ def scorecard(findings: pd.DataFrame, snap: Snapshot | None = None, *, by: str =
     Columns: evaluated, failing (not exempt), exempt, findings, score (0-100, share of
     evaluated objects passing), status (``fail``, ``pass``, ``not_assessable``, ``error``).
     """
-    stats: pd.DataFrame | None = findings.attrs.get("stats")
+    stats = check_stats(findings)
     if stats is None:
         if snap is None:
             raise ValueError("scorecard needs the findings of audit() (or pass the snapshot)")
-        stats = audit(snap).attrs["stats"]
+        stats = check_stats(audit(snap))
+    assert stats is not None
     live = findings[~findings["exempt"]]
     if by == "namespace":
         g = findings.assign(live=~findings["exempt"]).groupby(["cluster", "namespace"], dropna=False)

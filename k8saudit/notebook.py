@@ -15,6 +15,7 @@ import pandas as pd
 
 from .checks import CHECKS, PRACTICE_SHORT, PRACTICES
 from .export._style import SEVERITY_COLORS, SEVERITY_TEXT
+from .findings import check_stats
 from .snapshot import Snapshot, SnapshotError
 
 ENV_VAR = "K8SAUDIT_SOURCE"
@@ -123,7 +124,7 @@ def practice_header(practice: int) -> CheckTable:
 
 def check_summary(findings: pd.DataFrame, practice: int) -> pd.DataFrame:
     """Per check of a practice (all of them, also those without findings): severity, open, exempt, status."""
-    stats = findings.attrs.get("stats")
+    stats = check_stats(findings)
     status = dict(zip(stats["check_id"], stats["status"])) if stats is not None and len(stats) else {}
     f = findings[findings["practice"] == practice]
     rows = []

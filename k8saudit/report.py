@@ -14,7 +14,7 @@ _SEV_MARK = {"critical": "CRIT", "high": "HIGH", "medium": "MED ", "low": "LOW "
 
 def text(findings: pd.DataFrame, snap: Any = None, *, show_exempt: bool = False, width: int = 110) -> str:
     """The scan report: findings grouped by practice, then a summary."""
-    from .findings import scorecard
+    from .findings import check_stats, scorecard
 
     out: list[str] = []
     clusters = findings.attrs.get("clusters") or (snap.clusters if snap is not None else [])
@@ -57,7 +57,7 @@ def text(findings: pd.DataFrame, snap: Any = None, *, show_exempt: bool = False,
                 title = f"{r.cluster}: {title}"
             note = "" if r.status != "not_assessable" else "  not assessable"
             out.append(f"  {title[:58]:<58} {r.evaluated:>9} {r.failing:>8} {score:>6}{note}")
-        na = findings.attrs["stats"]
+        na = check_stats(findings)
         na = na[na["status"].isin(["not_assessable", "error"])]
         if len(na):
             out.append("")

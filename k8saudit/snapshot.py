@@ -304,7 +304,16 @@ class Snapshot:
     @classmethod
     def read(cls, path: str | os.PathLike[str]) -> Snapshot:
         """Read a directory written by :meth:`save`."""
-        root = Path(path)
+        was = gc.isenabled()
+        gc.disable()  # millions of small objects, no cycles
+        try:
+            return cls._read(Path(path))
+        finally:
+            if was:
+                gc.enable()
+
+    @classmethod
+    def _read(cls, root: Path) -> Snapshot:
         try:
             manifest = json.loads((root / "snapshot.json").read_text())
         except (OSError, ValueError) as e:

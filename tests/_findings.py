@@ -59,8 +59,7 @@ def make_findings(rows: list[dict[str, Any]], *, cluster: str = CLUSTER, stats: 
         recs = [{"cluster": cluster, "check_id": c.id, "practice": c.practice, "evaluated": 5 + int(n_fail.get(c.id, 0)),
                  "failing": int(n_fail.get(c.id, 0)), "status": "fail" if c.id in set(df["check_id"]) else "pass",
                  "reason": None} for p in PRACTICES for c in CHECKS.for_practice(p)]
-        df.attrs["stats"] = pd.DataFrame(recs, columns=["cluster", "check_id", "practice", "evaluated", "failing",
-                                                        "status", "reason"])
+        df.attrs["stats"] = recs
     return df
 
 

@@ -14,7 +14,7 @@ import pytest
 
 import k8saudit as ka
 from k8saudit.checks import CHECKS
-from k8saudit.findings import audit
+from k8saudit.findings import audit, check_stats
 
 FIXTURES = Path(__file__).parent / "checks"
 CASES = sorted(p for p in FIXTURES.glob("*/*.yaml") if p.name.startswith(("pass-", "fail-")))
@@ -28,7 +28,7 @@ def test_check_fixture(case: Path) -> None:
     snap = ka.load(case)
     assert snap.skipped.empty, snap.skipped.to_string()
     findings = audit(snap, checks=[check_id], default_exemptions=False)
-    stats = findings.attrs["stats"].set_index("check_id").loc[check_id]
+    stats = check_stats(findings).set_index("check_id").loc[check_id]
     assert stats["status"] in ("pass", "fail"), f"{check_id}: {stats['status']}: {stats['reason']}"
     assert stats["evaluated"] >= 1, f"{check_id} evaluated nothing in {case.name}"
     mine = findings[findings.check_id == check_id]

@@ -85,3 +85,12 @@ def test_checks_md_is_generated_from_the_registry() -> None:
 
     path = Path(__file__).resolve().parents[1] / "CHECKS.md"
     assert path.read_text() == catalog_markdown(), "CHECKS.md is stale: run `make catalog`"
+
+
+def test_scan_writes_several_outputs_and_one_with_format(tmp_path: Path) -> None:
+    code, _, err = run("scan", "sample", "-o", str(tmp_path / "a.csv"), "-o", str(tmp_path / "b.sarif"))
+    assert code == 0 and (tmp_path / "a.csv").exists() and (tmp_path / "b.sarif").exists()
+    code, _, _ = run("scan", "sample", "-o", str(tmp_path / "c.html"))
+    assert code == 0 and (tmp_path / "c.html").read_text().lstrip().lower().startswith("<!doctype html")
+    code, _, err = run("scan", "sample", "--format", "xlsx")
+    assert code == 2 and "-o" in err

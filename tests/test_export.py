@@ -75,6 +75,7 @@ def test_format_argument_overrides_extension(tmp_path: Path, findings: pd.DataFr
     out = export(findings, tmp_path / "findings.out", format="json")
     assert json.loads(out.read_text())["generator"] == "k8saudit"
     assert _sniff(export(findings, tmp_path / "x.txt", format="xml")) == "junit"
+    assert _sniff(export(findings, tmp_path / "y.md", format="text")) == "markdown"  # the CLI's default: from the name
 
 
 @pytest.mark.parametrize("name", ["report.pdf", "report", "report.yaml"])
@@ -294,6 +295,9 @@ def test_html_is_self_contained_and_escaped(tmp_path: Path, findings: pd.DataFra
     assert len(re.findall(r'<tr class="(open|exempt)"', page)) == len(findings)
     assert len(re.findall(r'<tr class="exempt"', page)) == int(findings["exempt"].sum())
     assert page.count("<details>") == len(findings)
+    # why and remediation once per check, copied into a row's details when it is opened
+    assert page.count("<template data-check=") == findings["check_id"].nunique()
+    assert page.count('<dt class="check-info"') == len(findings)
     assert "test-cluster" in page and "Scorecard per practice" in page
     for p in sorted(set(findings["practice"])):
         assert f'<option value="{p}">' in page

@@ -19,7 +19,7 @@ import yaml
 import k8saudit as ka
 from k8saudit import cli
 from k8saudit._model import KINDS
-from k8saudit.findings import audit
+from k8saudit.findings import audit, check_stats
 from k8saudit.frames import FRAMES
 from k8saudit.snapshot import SnapshotError
 from k8saudit.sources import live
@@ -191,8 +191,8 @@ def test_live_and_files_give_the_same_frames_and_findings(tmp_path: Path) -> Non
                           f"only live: {list((rb - ra).elements())[:3]}")
     fa, fb = audit(files), audit(snap)
     assert len(fa) > 0 and _finding_keys(fa) == _finding_keys(fb)
-    sa = fa.attrs["stats"].set_index("check_id")["status"]
-    sb = fb.attrs["stats"].set_index("check_id")["status"]
+    sa = check_stats(fa).set_index("check_id")["status"]
+    sb = check_stats(fb).set_index("check_id")["status"]
     assert sa.to_dict() == sb.to_dict()
     legacy = fa[fa["check_id"] == "authn-legacy-sa-token-secret"]
     if len(legacy):  # fires live on the annotation alone
@@ -285,7 +285,7 @@ def test_forbidden_secrets_are_recorded_and_the_rest_loads(server: FakeApiServer
     assert row["reason"].startswith("forbidden: list secrets at cluster scope (")
     assert 'cannot list resource "secrets"' in row["reason"]
     assert snap.unreadable_kinds() == {"Secret": row["reason"]}
-    stats = audit(snap).attrs["stats"].set_index("check_id")
+    stats = check_stats(audit(snap)).set_index("check_id")
     from k8saudit.checks import CHECKS
     needing = [c.id for c in CHECKS.values() if "Secret" in c.needs]
     assert needing, "some checks need Secrets"
@@ -401,12 +401,12 @@ def test_an_unusable_server_is_one_line_and_cli_exit_2(case: str, tmp_path: Path
     with FakeApiServer(OBJECTS) as srv:
         if case == "refused":
             kc, port = _dead_kubeconfig(tmp_path)
-            expect = [f"127.0.0.1:{port}", "connection refused"]
+            expect = [f"https://127.0.0.1:{port}", "connection refused"]
         elif case == "tls":
-            kc, expect = _bad_ca(tmp_path, srv), ["TLS failure", "certificate verify failed"]
+            kc, expect = _bad_ca(tmp_path, srv), [f"TLS failure talking to the API server {srv.url}", "certificate verify failed"]
         else:
             kc = srv.write_kubeconfig(tmp_path / "kubeconfig", context="fake", token="wrong")
-            expect = ["rejected the credentials", "401"]
+            expect = [f"the API server {srv.url} rejected the credentials", "401"]
         with pytest.raises(SnapshotError) as err:
             _load(kc)
         msg = str(err.value)
@@ -434,7 +434,7 @@ def test_unknown_context_and_missing_kubeconfig(kubeconfig: Path, tmp_path: Path
                                                                "(read timeout=30)"), "did not answer after 30s"),
     (lambda: __import__("kubernetes").client.exceptions.ApiException(
         status=0, reason="SSLError\n[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed "
-                         "certificate (_ssl.c:1006)"), "TLS failure: certificate verify failed: self-signed certificate"),
+                         "certificate (_ssl.c:1006)"), "TLS failure talking to the API server: certificate verify failed: self-signed certificate"),
     (lambda: __import__("kubernetes").client.exceptions.ApiException(
         status=403, reason="Forbidden", body='{"kind":"Status","message":"pods is forbidden"}'),
      "the API server answered 403 Forbidden: pods is forbidden"),

@@ -56,6 +56,14 @@ def pod_spec_path(kinds: pd.Series, field: str) -> pd.Series:
     return prefix + "." + field
 
 
+def workload_column(containers: pd.DataFrame, workloads: pd.DataFrame, column: str) -> pd.Series:
+    """A workloads column aligned to each container row (e.g. ``host_network``, ``host_users``)."""
+    keys = ["cluster", "kind", "namespace", "name"]
+    right = workloads[keys + [column]].drop_duplicates(keys)
+    got = containers[keys].merge(right, on=keys, how="left")[column]
+    return pd.Series(got.array, index=containers.index, name=column)
+
+
 def rows(df: pd.DataFrame, message: pd.Series | str, evidence: pd.Series | str) -> pd.DataFrame:
     """The offending rows in the shape the runner wants (``container`` when the frame has one)."""
     out = df[[c for c in ("kind", "namespace", "name", "container") if c in df.columns]].copy()

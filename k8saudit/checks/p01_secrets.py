@@ -14,13 +14,15 @@ are masked in the frames already (``<masked: N chars>``) and stay masked here.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .._normalize import MASK_PREFIX
 from ._common import none, who
 from ._registry import CIS, NSA_CISA, check
 
-K8S_SECRETS_GOOD = "Kubernetes docs, Good practices for Secrets: https://kubernetes.io/docs/concepts/security/secrets-good-practices/"
+K8S_SECRETS_GOOD = ("Kubernetes docs, Good practices for Secrets: "
+                    "https://kubernetes.io/docs/concepts/security/secrets-good-practices/")
 K8S_SECRET_FILES = ("Kubernetes docs, Using Secrets as files from a Pod: "
                     "https://kubernetes.io/docs/concepts/configuration/secret/#using-secrets-as-files-from-a-pod")
 
@@ -55,22 +57,35 @@ def _masked(values: pd.Series) -> pd.Series:
     return v.where(v.str.startswith(MASK_PREFIX), MASK_PREFIX + " " + v.str.len().astype("string") + " chars>")
 
 
+def join_by(groups: pd.Series, texts: pd.Series, sep: str) -> pd.Series:
+    """Per group id: its distinct non-empty texts joined by ``sep``, in order of appearance (indexed by group id).
+
+    Vectorised: the texts are sorted by group and concatenated with ``np.add.reduceat``,
+    so 100k groups cost no per-group Python call.
+    """
+    d = pd.DataFrame({"g": groups.to_numpy(), "t": texts.astype(object).to_numpy()}).drop_duplicates()
+    d = d[d["t"].notna() & (d["t"] != "")].sort_values("g", kind="stable")
+    g = d["g"].to_numpy()
+    if len(g) == 0:
+        return pd.Series([], dtype="string")
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    joined = np.add.reduceat((d["t"] + sep).to_numpy(dtype=object), starts)
+    return pd.Series(joined, index=g[starts], dtype="string").str.slice(stop=-len(sep))
+
+
 def _per_container(rows: pd.DataFrame, item: pd.Series, evidence: pd.Series, verb: str) -> pd.DataFrame:
     """One row per container: ``<type> `name` <verb> item1, item2`` and the evidence joined."""
     if rows.empty:
         return none()
-    df = rows[_CONTAINER_KEYS + ["container_type"]].assign(_item=item, _ev=evidence)
-    out = (df.groupby(_CONTAINER_KEYS + ["container_type"], dropna=False, sort=False)
-           .agg(_items=("_item", _join), evidence=("_ev", "; ".join)).reset_index())
-    out["message"] = who(out) + " " + verb + " " + out["_items"]
-    return out[_CONTAINER_KEYS + ["message", "evidence"]]
+    gid = pd.Series(rows.groupby(_CONTAINER_KEYS, dropna=False, sort=False).ngroup().to_numpy(), index=rows.index)
+    first = ~gid.duplicated()
+    out = rows.loc[first, _CONTAINER_KEYS + ["container_type"]].set_axis(gid[first].to_numpy())
+    out["message"] = who(out) + " " + verb + " " + join_by(gid, item, ", ")
+    out["evidence"] = join_by(gid, evidence, "; ")
+    return out[_CONTAINER_KEYS + ["message", "evidence"]].reset_index(drop=True)
 
 
-def _join(values: pd.Series) -> str:
-    return ", ".join(dict.fromkeys(values))
-
-
-@check("secret-env-ref", practice=1, severity="low", on="containers", fires_on="container", needs=("Secret",),
+@check("secret-env-ref", practice=1, severity="low", on="containers", fires_on="container",
        title="Secret passed to a container as an environment variable",
        why="A Secret read through `valueFrom.secretKeyRef` ends up in the process environment: every child "
            "process inherits it, it can be read from /proc/<pid>/environ by anyone who can exec into the "
@@ -88,7 +103,7 @@ def secret_env_ref(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
     return _per_container(rows, item, ev, "reads")
 
 
-@check("secret-envfrom", practice=1, severity="medium", on="containers", fires_on="container", needs=("Secret",),
+@check("secret-envfrom", practice=1, severity="medium", on="containers", fires_on="container",
        title="Whole Secret loaded into a container's environment with envFrom",
        why="`envFrom.secretRef` copies every key of the Secret into the environment, including keys added later "
            "for other consumers, and the pod spec does not say which variables hold credentials. Everything "
@@ -130,9 +145,10 @@ def secret_env_literal(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFr
        needs=("ConfigMap",),
        title="Credential stored in a ConfigMap",
        why="ConfigMaps are meant to be read widely: the built-in `view` role can read them but not Secrets, "
-           "they are never encrypted at rest, and they are copied into logs and dashboards. A password or "
-           "token under a ConfigMap key is readable by everyone who can look at the namespace, and any pod "
-           "that loads the ConfigMap with envFrom puts it in its environment.",
+           "encryption at rest is usually configured for Secrets only, and dashboards and `kubectl describe` "
+           "print ConfigMap values in full. A password or token under a ConfigMap key is readable by everyone "
+           "who can look at the namespace, and any pod that loads the ConfigMap with envFrom puts it in its "
+           "environment.",
        remediation="Move the key into a Secret (and rotate the credential, it has been exposed), then mount "
                    "that Secret as a file:\n\n```yaml\napiVersion: v1\nkind: Secret\nmetadata:\n  name: "
                    "app-db\ntype: Opaque\nstringData:\n  password: <from your secret store>\n```\n\nRemove the "
@@ -145,10 +161,13 @@ def secret_configmap_credential(config_maps: pd.DataFrame) -> pd.DataFrame:
     if rows.empty:
         return none()
     shown = _masked(rows["value"])
-    df = rows[["namespace", "name"]].assign(kind="ConfigMap", _item=rows["key"] + " (" + shown + ")",
-                                            _ev="data." + rows["key"] + "=" + shown)
-    out = (df.groupby(keys, dropna=False, sort=False)
-           .agg(_items=("_item", _join), evidence=("_ev", "; ".join), _n=("_item", "size")).reset_index())
-    noun = pd.Series("key", index=out.index).where(out["_n"] == 1, "keys")
-    out["message"] = "ConfigMap `" + out["name"] + "` holds credential-looking " + noun + " " + out["_items"]
-    return out[keys + ["message", "evidence"]]
+    gid = pd.Series(rows.groupby(["namespace", "name"], dropna=False, sort=False).ngroup().to_numpy(),
+                    index=rows.index)
+    first = ~gid.duplicated()
+    out = rows.loc[first, ["namespace", "name"]].set_axis(gid[first].to_numpy()).assign(kind="ConfigMap")
+    n = gid.value_counts()
+    noun = pd.Series("keys", index=out.index).where(n.reindex(out.index) > 1, "key")
+    out["message"] = ("ConfigMap `" + out["name"] + "` holds credential-looking " + noun + " "
+                      + join_by(gid, rows["key"] + " (" + shown + ")", ", "))
+    out["evidence"] = join_by(gid, "data." + rows["key"] + "=" + shown, "; ")
+    return out[keys + ["message", "evidence"]].reset_index(drop=True)

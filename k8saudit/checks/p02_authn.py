@@ -15,6 +15,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ._common import none
+from .p01_secrets import join_by
 from ._registry import CIS, NSA_CISA, check
 
 K8S_AUTHN = "Kubernetes docs, Authenticating: https://kubernetes.io/docs/reference/access-authn-authz/authentication/"
@@ -51,10 +52,6 @@ def apiserver_flags(apiserver: pd.DataFrame, *flags: str) -> pd.DataFrame:
     out.insert(1, "namespace", "kube-system")
     out.insert(2, "name", out["pod"])
     return out.reset_index(drop=True)
-
-
-def _set(values: pd.Series) -> pd.Series:
-    return values.notna()
 
 
 def _on_node(df: pd.DataFrame) -> pd.Series:
@@ -100,7 +97,7 @@ def authn_anonymous(apiserver: pd.DataFrame) -> pd.DataFrame:
        references=[CIS + " 1.2.2", NSA_CISA, K8S_AUTHN + "#static-token-file", K8S_APISERVER])
 def authn_token_file(apiserver: pd.DataFrame) -> pd.DataFrame:
     f = apiserver_flags(apiserver, "token-auth-file")
-    bad = f[_set(f["token-auth-file"])]
+    bad = f[f["token-auth-file"].notna()]
     msg = "kube-apiserver" + _on_node(bad) + " reads static bearer tokens from " + bad["token-auth-file"]
     return bad.assign(message=msg, evidence="--token-auth-file=" + bad["token-auth-file"])[
         _POD_KEYS + ["message", "evidence"]]
@@ -121,7 +118,7 @@ def authn_token_file(apiserver: pd.DataFrame) -> pd.DataFrame:
                    "https://github.com/kubernetes/kubernetes/blob/master/CHANGELOG/CHANGELOG-1.19.md"])
 def authn_basic_auth_file(apiserver: pd.DataFrame) -> pd.DataFrame:
     f = apiserver_flags(apiserver, "basic-auth-file")
-    bad = f[_set(f["basic-auth-file"])]
+    bad = f[f["basic-auth-file"].notna()]
     msg = "kube-apiserver" + _on_node(bad) + " accepts passwords from " + bad["basic-auth-file"]
     return bad.assign(message=msg, evidence="--basic-auth-file=" + bad["basic-auth-file"])[
         _POD_KEYS + ["message", "evidence"]]
@@ -178,10 +175,13 @@ def authn_kubeconfig_static(kubeconfig_users: pd.DataFrame) -> pd.DataFrame:
     if bad.empty:
         return none()
     ctx = bad["context"].fillna("(no context)")
-    df = bad.assign(_ctx=ctx, _ev="user " + bad["user"].fillna("?") + " auth=" + bad["auth_type"].fillna("?")
-                    + " context=" + ctx + " in " + bad["source"].fillna("?"))
-    out = (df.groupby("user", dropna=False, sort=False)
-           .agg(_auth=("auth_type", _join), _ctx=("_ctx", _join), evidence=("_ev", _join_ev)).reset_index())
+    uid = pd.Series(bad.groupby("user", dropna=False, sort=False).ngroup().to_numpy(), index=bad.index)
+    first = ~uid.duplicated()
+    out = bad.loc[first, ["user"]].set_axis(uid[first].to_numpy())
+    out["_auth"] = join_by(uid, bad["auth_type"], ", ")
+    out["_ctx"] = join_by(uid, ctx, ", ")
+    out["evidence"] = join_by(uid, "user " + bad["user"].fillna("?") + " auth=" + bad["auth_type"].fillna("?")
+                              + " context=" + ctx + " in " + bad["source"].fillna("?"), "; ")
     out["kind"] = "KubeconfigUser"
     out["namespace"] = None
     out["name"] = out["user"]
@@ -192,12 +192,13 @@ def authn_kubeconfig_static(kubeconfig_users: pd.DataFrame) -> pd.DataFrame:
     return out[_POD_KEYS + ["message", "evidence"]]
 
 
-def _join(values: pd.Series) -> str:
-    return ", ".join(dict.fromkeys(v for v in values if isinstance(v, str)))
-
-
-def _join_ev(values: pd.Series) -> str:
-    return "; ".join(dict.fromkeys(values))
+def _static_pod(workloads: pd.DataFrame) -> pd.Series:
+    """Static pods (a kubelet mirror pod, or a kubeadm control-plane manifest): they never get a token."""
+    pods = workloads[workloads["kind"].eq("Pod")]
+    mirror = pods["annotations"].map(lambda a: any(k in (a or {}) for k in _STATIC_POD_ANNOTATIONS))
+    control_plane = pods["namespace"].eq("kube-system") & pods["labels"].map(
+        lambda x: (x or {}).get("tier") == "control-plane")
+    return (mirror.astype(bool) | control_plane.astype(bool)).reindex(workloads.index, fill_value=False)
 
 
 @check("authn-sa-token-automount", practice=2, severity="low", on="workloads", fires_on="workload",
@@ -216,10 +217,8 @@ def _join_ev(values: pd.Series) -> str:
                    "and keep automounting on for those only.",
        references=[CIS + " 5.1.5", CIS + " 5.1.6", NSA_CISA, K8S_SA_CONFIG])
 def authn_sa_token_automount(workloads: pd.DataFrame, rbac: pd.DataFrame) -> pd.DataFrame:
-    static = workloads["annotations"].map(lambda a: any(k in (a or {}) for k in _STATIC_POD_ANNOTATIONS))
-    control_plane = (workloads["kind"].eq("Pod") & workloads["namespace"].eq("kube-system")
-                     & workloads["labels"].map(lambda x: (x or {}).get("tier") == "control-plane"))
-    bad = workloads[workloads["automount_sa_token"] & ~static.astype(bool) & ~control_plane.astype(bool)]
+    bad = workloads[workloads["automount_sa_token"]]
+    bad = bad[~_static_pod(bad)]
     if bad.empty:
         return none()
     sa = bad["service_account"].fillna("default")
@@ -233,13 +232,15 @@ def authn_sa_token_automount(workloads: pd.DataFrame, rbac: pd.DataFrame) -> pd.
     ev = ev.mask(bad["automount_source"] == "service_account", sa_ref + " automountServiceAccountToken=true")
     # what the token is worth: the roles bound to the account
     sa_rows = rbac[rbac["subject_kind"].eq("ServiceAccount")]
-    role = sa_rows["role_kind"] + " " + sa_rows["role"]
-    roles = (sa_rows.assign(_role=role).groupby(["subject_namespace", "subject"])["_role"].agg(_join)
-             .rename("_roles"))
-    bad = bad.assign(_sa=sa).merge(roles, left_on=["namespace", "_sa"], right_index=True, how="left")
+    role_ns = (sa_rows["binding_namespace"].fillna("") + "/").where(sa_rows["role_kind"].eq("Role").fillna(False), "")
+    role = sa_rows["role_kind"].fillna("?") + " " + role_ns + sa_rows["role"].fillna("?")
+    sa_key = sa_rows["subject_namespace"].fillna("") + "/" + sa_rows["subject"].fillna("")
+    roles = join_by(sa_key, role, ", ").rename("_roles")
+    bad = bad.assign(_sa=sa, _key=bad["namespace"].fillna("") + "/" + sa).merge(
+        roles, left_on="_key", right_index=True, how="left").set_axis(bad.index)
     bound = ("; the account is bound to " + bad["_roles"]).where(bad["_roles"].notna(), "")
-    msg = ("pods of " + bad["kind"] + " `" + bad["name"] + "` get the API token of service account `" + bad["_sa"]
-           + "`: " + why.loc[bad.index] + bound.fillna(""))
+    msg = (bad["kind"] + " `" + bad["name"] + "` runs with the API token of service account `" + bad["_sa"]
+           + "` mounted: " + why.loc[bad.index] + bound.fillna(""))
     return bad.assign(message=msg, evidence=ev.loc[bad.index])[_POD_KEYS + ["message", "evidence"]]
 
 

@@ -48,9 +48,11 @@ def cap_net_raw(containers: pd.DataFrame) -> pd.DataFrame:
     if bad.empty:
         return none()
     w = who(bad)
-    msg = (w + " does not drop NET_RAW").mask(added[bad.index], w + " adds " + joined(bad["caps_add"], ("ALL", "NET_RAW")))
+    msg = (w + " does not drop NET_RAW").mask(added[bad.index],
+                                              w + " adds " + joined(bad["caps_add"], ("ALL", "NET_RAW")))
     msg = msg.mask(privileged[bad.index], w + " is privileged: it holds NET_RAW whatever it drops")
-    ev = "securityContext.capabilities.drop=" + bracket(bad["caps_drop"]) + "; capabilities.add=" + bracket(bad["caps_add"])
+    ev = ("securityContext.capabilities.drop=" + bracket(bad["caps_drop"])
+          + "; capabilities.add=" + bracket(bad["caps_add"]))
     ev = ev.mask(privileged[bad.index], ev + "; privileged=true")
     return rows(bad, msg, ev)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._common import joined, none, pod_spec_path, rows, who
+from ._common import joined, none, pod_spec_path, rows, who, workload_column
 from ._registry import CIS, NSA_CISA, PSS_BASELINE, check
 
 _NS_DOC = "Kubernetes docs, Pod spec (hostNetwork, hostPID, hostIPC): https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#security-context"
@@ -61,10 +61,8 @@ def host_network(workloads: pd.DataFrame) -> pd.DataFrame:
                     "outside)."),
        references=[f"{CIS} 5.2.13", PSS_BASELINE, NSA_CISA])
 def host_port(containers: pd.DataFrame, workloads: pd.DataFrame) -> pd.DataFrame:
-    keys = ["cluster", "kind", "namespace", "name"]
-    on_host = containers[keys].merge(workloads[keys + ["host_network"]].drop_duplicates(keys), on=keys, how="left")["host_network"]
-    has_port = containers["host_ports"].str.len() > 0
-    bad = containers[has_port & ~on_host.fillna(False).astype(bool).to_numpy()]
+    on_host = workload_column(containers, workloads, "host_network").fillna(False).astype(bool)
+    bad = containers[(containers["host_ports"].str.len() > 0) & ~on_host]
     if bad.empty:
         return none()
     ports = joined(bad["host_ports"])

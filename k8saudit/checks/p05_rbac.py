@@ -15,10 +15,13 @@ discovery grants Kubernetes and kubeadm give them themselves.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
-from ._common import joined, none
+from ._common import any_in, joined, none
 from ._registry import CIS, NSA_CISA, check
+from .p01_secrets import join_by
 from .p02_authn import apiserver_flags
 
 K8S_RBAC = "Kubernetes docs, Using RBAC Authorization: https://kubernetes.io/docs/reference/access-authn-authz/rbac/"
@@ -67,49 +70,38 @@ def granted(rbac: pd.DataFrame) -> pd.Series:
 
 
 # --------------------------------------------------------------------------- what a rule allows
+#
+# A rule is the same for every binding and subject that reaches it, so rules are
+# judged and described once per distinct rule (role × rule index), then spread
+# back over the binding × subject rows: the cost follows the number of rules,
+# not the size of the frame.
+
+
+def per_rule(df: pd.DataFrame, fn: Callable[[pd.DataFrame], pd.Series]) -> pd.Series:
+    """``fn`` (rules → one value per rule) evaluated once per distinct rule of ``df``, aligned to its rows."""
+    if df.empty:
+        return fn(df)
+    role_ns = df["binding_namespace"].where(df["role_kind"].eq("Role").fillna(False))
+    keys = pd.DataFrame({"k": df["role_kind"], "ns": role_ns, "r": df["role"], "i": df["rule_index"]})
+    rid = keys.groupby(list(keys.columns), dropna=False, sort=False).ngroup().to_numpy()
+    first = ~pd.Series(rid).duplicated().to_numpy()
+    value = fn(df[first])
+    value.index = rid[first]
+    return pd.Series(value.reindex(rid).array, index=df.index)
 
 
 def _can(df: pd.DataFrame, verbs: tuple[str, ...] | None, resources: tuple[str, ...], group: str) -> pd.Series:
-    """Rows whose rule allows one of ``verbs`` (None: any verb) on one of ``resources`` in ``group``.
+    """Rules that allow one of ``verbs`` (None: any verb) on one of ``resources`` in ``group``.
 
     Matching follows the RBAC authorizer: ``*`` matches any verb, group and resource
     (subresources included) and ``*/<subresource>`` matches that subresource of any resource.
     """
     res = set(resources) | {"*"} | {"*/" + r.split("/", 1)[1] for r in resources if "/" in r}
-    verb_ok = (df["verbs"].str.len() > 0) if verbs is None else _any(df["verbs"], verbs + ("*",))
-    return _any(df["api_groups"], (group, "*")) & _any(df["resources"], tuple(res)) & verb_ok
-
-
-def _any(lists: pd.Series, values: tuple[str, ...]) -> pd.Series:
-    if lists.empty:
-        return pd.Series(False, index=lists.index, dtype=bool)
-    ex = lists.explode()
-    return ex.isin(values).groupby(level=0).any().reindex(lists.index, fill_value=False).astype(bool)
+    verb_ok = (df["verbs"].str.len() > 0) if verbs is None else any_in(df["verbs"], verbs + ("*",))
+    return (any_in(df["api_groups"], (group, "*")) & any_in(df["resources"], tuple(res)) & verb_ok).astype(bool)
 
 
 # --------------------------------------------------------------------------- messages
-
-
-def _text_list(lists: pd.Series) -> pd.Series:
-    ex = lists.explode().dropna().astype(str)
-    ex = ex.where(ex != "", '""')  # the core API group
-    return "[" + ex.groupby(level=0).agg(", ".join).reindex(lists.index, fill_value="") + "]"
-
-
-def _labels(df: pd.DataFrame) -> pd.DataFrame:
-    """Subject, role, rule and scope of each row as text."""
-    sa = df["subject_kind"].eq("ServiceAccount").fillna(False)
-    ns = df["subject_namespace"].fillna("")
-    subject = df["subject_kind"].fillna("?") + " " + (ns + "/").where(sa & (ns != ""), "") + df["subject"].fillna("?")
-    role_ns = (df["binding_namespace"].fillna("") + "/").where(df["role_kind"].eq("Role").fillna(False), "")
-    role = df["role_kind"].fillna("?") + " " + role_ns + df["role"].fillna("?")
-    names = _text_list(df["resource_names"])
-    rule = (role + " rule " + df["rule_index"].astype("string").fillna("?") + ": apiGroups=" + _text_list(df["api_groups"])
-            + " resources=" + _text_list(df["resources"]) + " verbs=" + _text_list(df["verbs"])
-            + (" resourceNames=" + names).where(names != "[]", ""))
-    where = ("in namespace " + df["scope"].fillna("?")).where(df["scope"].ne("cluster").fillna(True),
-                                                              "across the whole cluster")
-    return pd.DataFrame({"_subject": subject, "_role": role, "_rule": rule, "_where": where}, index=df.index)
 
 
 def _text_if(mask: pd.Series, text: str) -> pd.Series:
@@ -117,26 +109,51 @@ def _text_if(mask: pd.Series, text: str) -> pd.Series:
     return pd.Series(text, index=mask.index, dtype="string").where(mask, "")
 
 
-def _uniq(values: pd.Series) -> str:
-    return ", ".join(dict.fromkeys(v for v in values if isinstance(v, str)))
+def _text_list(lists: pd.Series) -> pd.Series:
+    """``[a, b]`` per list (the core API group shown as ``""``); only ever run on distinct rules."""
+    return lists.map(lambda xs: "[" + ", ".join(str(x) if x != "" else '""' for x in xs) + "]").astype("string")
 
 
-def _uniq_ev(values: pd.Series) -> str:
-    return "; ".join(dict.fromkeys(v for v in values if isinstance(v, str)))
+def _role_text(df: pd.DataFrame) -> pd.Series:
+    role_ns = (df["binding_namespace"].fillna("") + "/").where(df["role_kind"].eq("Role").fillna(False), "")
+    return df["role_kind"].fillna("?") + " " + role_ns + df["role"].fillna("?")
 
 
-def per_binding(df: pd.DataFrame, **extra: pd.Series) -> pd.DataFrame:
-    """One row per binding: ``kind``/``namespace``/``name`` of the binding, ``label`` (``RoleBinding `ns/x```),
-    ``subjects``, ``roles``, ``rules``, ``where`` and each ``extra`` column, as joined unique texts."""
-    d = pd.concat([df[_BKEYS], _labels(df)], axis=1).assign(**extra)
-    agg = {"subjects": ("_subject", _uniq), "roles": ("_role", _uniq), "rules": ("_rule", _uniq_ev),
-           "where": ("_where", "first")}
-    agg.update({k: (k, _uniq) for k in extra})
-    out = d.groupby(_BKEYS, dropna=False, sort=False).agg(**agg).reset_index()
-    out["kind"], out["namespace"], out["name"] = out["binding_kind"], out["binding_namespace"], out["binding"]
+def _rule_text(df: pd.DataFrame) -> pd.Series:
+    names = _text_list(df["resource_names"])
+    return (_role_text(df) + " rule " + df["rule_index"].astype("string").fillna("?") + ": apiGroups="
+            + _text_list(df["api_groups"]) + " resources=" + _text_list(df["resources"]) + " verbs="
+            + _text_list(df["verbs"]) + _text_if(names != "[]", " resourceNames=") + names.where(names != "[]", ""))
+
+
+def _subject_text(df: pd.DataFrame) -> pd.Series:
+    sa = df["subject_kind"].eq("ServiceAccount").fillna(False)
+    ns = df["subject_namespace"].fillna("")
+    return df["subject_kind"].fillna("?") + " " + (ns + "/").where(sa & (ns != ""), "") + df["subject"].fillna("?")
+
+
+def _where_text(df: pd.DataFrame) -> pd.Series:
+    cluster = df["scope"].eq("cluster").fillna(False)
+    return ("in namespace " + df["scope"].fillna("?")).where(~cluster, "across the whole cluster")
+
+
+def per_binding(df: pd.DataFrame, *, rules: bool = True, **extra: pd.Series) -> pd.DataFrame:
+    """One row per binding of ``df``: its ``kind``/``namespace``/``name``, ``label`` (``RoleBinding `ns/x```),
+    ``roles``, ``where``, ``subjects``, ``rules`` (when asked) and each ``extra`` column as joined unique texts."""
+    bid = pd.Series(df.groupby(_BKEYS, dropna=False, sort=False).ngroup().to_numpy(), index=df.index)
+    first = ~bid.duplicated()
+    out = df.loc[first, _BKEYS].set_axis(bid[first].to_numpy())
+    out["roles"] = _role_text(df[first]).to_numpy()  # a binding has one roleRef
+    out["where"] = _where_text(df[first]).to_numpy()
+    out["subjects"] = join_by(bid, _subject_text(df), ", ")
+    if rules:
+        out["rules"] = join_by(bid, per_rule(df, _rule_text), "; ")
+    for name, values in extra.items():
+        out[name] = join_by(bid, values, ", ")
     ns = (out["binding_namespace"].astype("string") + "/").fillna("")
     out["label"] = out["binding_kind"] + " `" + ns + out["binding"] + "`"
-    return out
+    out["kind"], out["namespace"], out["name"] = out["binding_kind"], out["binding_namespace"], out["binding"]
+    return out.reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- checks
@@ -158,17 +175,16 @@ def rbac_abac_enabled(apiserver: pd.DataFrame) -> pd.DataFrame:
     modes = f["authorization-mode"].fillna("").str.split(",").map(lambda xs: [x.strip() for x in xs if x.strip()])
     structured = f["authorization-config"].notna() & f["authorization-mode"].isna()  # modes are in a file
     unset = f["authorization-mode"].isna() & ~structured
-    abac, allow_all = _any(modes, ("ABAC",)), _any(modes, ("AlwaysAllow",))
-    no_rbac = ~_any(modes, ("RBAC",)) & ~structured
+    abac, allow_all = any_in(modes, ("ABAC",)), any_in(modes, ("AlwaysAllow",))
+    no_rbac = ~any_in(modes, ("RBAC",)) & ~structured
     bad = f[unset | abac | allow_all | no_rbac]
     if bad.empty:
         return none()
-    why = pd.Series("", index=bad.index, dtype="string")
-    why = why.mask(no_rbac[bad.index], "does not include RBAC")
-    why = why.mask(abac[bad.index], "includes ABAC")
-    why = why.mask(allow_all[bad.index], "includes AlwaysAllow: every authenticated request is allowed")
-    why = why.mask(unset[bad.index], "is not set: it defaults to AlwaysAllow, every authenticated request is allowed")
-    msg = "kube-apiserver on node " + bad["node"].fillna("?") + ": --authorization-mode " + why
+    i = bad.index
+    why = (_text_if(unset[i], "is not set: it defaults to AlwaysAllow, every authenticated request is allowed; ")
+           + _text_if(allow_all[i], "includes AlwaysAllow: every authenticated request is allowed; ")
+           + _text_if(abac[i], "includes ABAC; ") + _text_if(no_rbac[i] & ~unset[i], "does not include RBAC; "))
+    msg = "kube-apiserver on node " + bad["node"].fillna("?") + ": --authorization-mode " + why.str.rstrip("; ")
     ev = "--authorization-mode=" + bad["authorization-mode"].fillna("<not set>")
     return bad.assign(message=msg, evidence=ev)[_OUT]
 
@@ -183,7 +199,8 @@ def rbac_abac_enabled(apiserver: pd.DataFrame) -> pd.DataFrame:
                    "namespace, or a custom Role), then delete the binding to cluster-admin:\n\n```yaml\n"
                    "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: ci-deployer\n"
                    "  namespace: shop\nsubjects:\n  - kind: ServiceAccount\n    name: deployer\n    namespace: ci\n"
-                   "roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: edit\n```\n\n"
+                   "roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n"
+                   "  name: edit     # or a Role with only what the subject uses\n```\n\n"
                    "Keep cluster-admin for a break-glass account. " + _REVIEW,
        references=[CIS + " 5.1.1", NSA_CISA, K8S_RBAC_GOOD, K8S_RBAC + "#user-facing-roles"])
 def rbac_cluster_admin(rbac: pd.DataFrame) -> pd.DataFrame:
@@ -191,10 +208,18 @@ def rbac_cluster_admin(rbac: pd.DataFrame) -> pd.DataFrame:
                & rbac["role"].eq("cluster-admin").fillna(False)]
     if hit.empty:
         return none()
-    b = per_binding(hit)
+    b = per_binding(hit, rules=False)
     b["message"] = b["label"] + " gives cluster-admin " + b["where"] + " to " + b["subjects"]
     b["evidence"] = "roleRef: ClusterRole cluster-admin; subjects: " + b["subjects"]
     return b[_OUT]
+
+
+def _wildcards(rules: pd.DataFrame) -> pd.Series:
+    """Per rule: which of verbs, resources, apiGroups hold ``*`` (``""`` for none)."""
+    what = pd.Series("", index=rules.index, dtype="string")
+    for name, col in (("verbs", "verbs"), ("resources", "resources"), ("apiGroups", "api_groups")):
+        what = what + _text_if(any_in(rules[col], ("*",)), name + " ")
+    return what.str.strip().str.replace(" ", ", ", regex=False)
 
 
 @check("rbac-wildcard", practice=5, severity="medium", on="rbac", fires_on="binding", needs=RBAC_ALL_KINDS,
@@ -209,23 +234,19 @@ def rbac_cluster_admin(rbac: pd.DataFrame) -> pd.DataFrame:
        references=[CIS + " 5.1.3", NSA_CISA, K8S_RBAC_GOOD])
 def rbac_wildcard(rbac: pd.DataFrame) -> pd.DataFrame:
     r = rbac[granted(rbac) & ~(rbac["role_kind"].eq("ClusterRole") & rbac["role"].eq("cluster-admin")).fillna(False)]
-    fields = {"verbs": _any(r["verbs"], ("*",)), "resources": _any(r["resources"], ("*",)),
-              "apiGroups": _any(r["api_groups"], ("*",))}
-    mask = fields["verbs"] | fields["resources"] | fields["apiGroups"]
-    hit = r[mask]
+    what = per_rule(r, _wildcards)
+    hit = r[what != ""]
     if hit.empty:
         return none()
-    what = pd.Series("", index=hit.index, dtype="string")
-    for name, m in fields.items():
-        what = what + _text_if(m[hit.index], name + " ")
-    b = per_binding(hit, what=what.str.strip().str.replace(" ", ", ", regex=False))
+    b = per_binding(hit, what=what[hit.index])
     b["message"] = (b["label"] + " grants " + b["subjects"] + " `*` in " + b["what"] + " " + b["where"]
                     + " through " + b["roles"])
     b["evidence"] = b["rules"]
     return b[_OUT]
 
 
-@check("rbac-clusterwide-binding", practice=5, severity="low", on="rbac", fires_on="binding", needs=RBAC_KINDS,
+@check("rbac-clusterwide-binding", practice=5, severity="low", on="rbac", fires_on="binding",
+       needs=("ClusterRoleBinding",),
        title="Permissions granted cluster-wide with a ClusterRoleBinding",
        why="A ClusterRoleBinding applies its role in every namespace, including kube-system and namespaces "
            "created later. A subject that only works in a few namespaces should get RoleBindings there, so a "
@@ -242,7 +263,7 @@ def rbac_clusterwide_binding(rbac: pd.DataFrame) -> pd.DataFrame:
     hit = rbac[granted(rbac) & rbac["binding_kind"].eq("ClusterRoleBinding").fillna(False)]
     if hit.empty:
         return none()
-    b = per_binding(hit)
+    b = per_binding(hit, rules=False)
     b["message"] = b["label"] + " grants " + b["roles"] + " in every namespace to " + b["subjects"]
     b["evidence"] = "roleRef: " + b["roles"] + "; subjects: " + b["subjects"]
     return b[_OUT]
@@ -263,11 +284,11 @@ def rbac_clusterwide_binding(rbac: pd.DataFrame) -> pd.DataFrame:
 def rbac_secrets_read(rbac: pd.DataFrame) -> pd.DataFrame:
     r = rbac[granted(rbac)]
     read = ("get", "list", "watch")
-    hit = r[_can(r, read, ("secrets",), "") & (r["resource_names"].str.len() == 0)]
+    reads = per_rule(r, lambda x: _can(x, read, ("secrets",), "") & (x["resource_names"].str.len() == 0))
+    hit = r[reads.astype(bool)]
     if hit.empty:
         return none()
-    verbs = joined(hit["verbs"], read + ("*",))
-    b = per_binding(hit, verbs=verbs)
+    b = per_binding(hit, verbs=per_rule(hit, lambda x: joined(x["verbs"], read + ("*",))))
     b["message"] = (b["label"] + " lets " + b["subjects"] + " read Secrets " + b["where"] + " (verbs: " + b["verbs"]
                     + ") through " + b["roles"])
     b["evidence"] = b["rules"]
@@ -290,6 +311,15 @@ ESCALATION: tuple[tuple[str, tuple[str, ...] | None, tuple[str, ...], str, bool]
 )
 
 
+def _escalations(rules: pd.DataFrame, *, cluster_scoped: bool) -> pd.Series:
+    """Per rule: the escalation paths it opens (``"create pods, exec into pods, "``; ``""`` for none)."""
+    what = pd.Series("", index=rules.index, dtype="string")
+    for label, verbs, resources, group, cluster_only in ESCALATION:
+        if cluster_only == cluster_scoped:
+            what = what + _text_if(_can(rules, verbs, resources, group), label + ", ")
+    return what
+
+
 @check("rbac-escalation", practice=5, severity="high", on="rbac", fires_on="binding", needs=RBAC_ALL_KINDS,
        title="Subject holds a privilege-escalation permission",
        why="Some permissions are worth more than they look. bind and escalate let a subject grant itself any "
@@ -309,17 +339,16 @@ ESCALATION: tuple[tuple[str, tuple[str, ...] | None, tuple[str, ...], str, bool]
                    K8S_RBAC + "#restrictions-on-role-creation-or-update"])
 def rbac_escalation(rbac: pd.DataFrame) -> pd.DataFrame:
     r = rbac[granted(rbac)]
-    what = pd.Series("", index=r.index, dtype="string")
     cluster_wide = r["scope"].eq("cluster").fillna(False).astype(bool)
-    for label, verbs, resources, group, cluster_scoped in ESCALATION:
-        m = _can(r, verbs, resources, group) & (cluster_wide if cluster_scoped else True)
-        what = what + _text_if(m & ~what.str.contains(label + ",", regex=False), label + ", ")
+    what = (per_rule(r, lambda x: _escalations(x, cluster_scoped=False))
+            + per_rule(r, lambda x: _escalations(x, cluster_scoped=True)).where(cluster_wide, ""))
     hit = r[what != ""]
     if hit.empty:
         return none()
-    what = what[hit.index].str.rstrip(", ")
-    b = per_binding(hit, what=what)
-    b["what"] = b["what"].map(lambda s: ", ".join(dict.fromkeys(x.strip() for x in s.split(","))))
+    b = per_binding(hit)
+    items = what[hit.index].str.rstrip(", ").str.split(", ").explode()  # one row per path, to dedupe them
+    bid = hit.groupby(_BKEYS, dropna=False, sort=False).ngroup()
+    b["what"] = join_by(bid.reindex(items.index), items, ", ").to_numpy()
     b["message"] = b["label"] + " lets " + b["subjects"] + " " + b["what"] + " " + b["where"] + " through " + b["roles"]
     b["evidence"] = b["rules"]
     return b[_OUT]
@@ -344,7 +373,7 @@ def rbac_anonymous_binding(rbac: pd.DataFrame) -> pd.DataFrame:
     hit = rbac[public & ~_builtin_public_grant(rbac, DISCOVERY_ROLES)]
     if hit.empty:
         return none()
-    b = per_binding(hit)
+    b = per_binding(hit, rules=False)
     b["message"] = b["label"] + " grants " + b["roles"] + " " + b["where"] + " to " + b["subjects"]
     b["evidence"] = "roleRef: " + b["roles"] + "; subjects: " + b["subjects"]
     return b[_OUT]

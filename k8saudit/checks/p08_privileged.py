@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._common import none, rows, tri, who
+from ._common import none, rows, tri, who, workload_column
 from ._registry import CIS, NSA_CISA, PSS_BASELINE, PSS_RESTRICTED, check
 
 _SC_DOC = "Kubernetes docs, Configure a Security Context: https://kubernetes.io/docs/tasks/configure-pod-container/security-context/"
@@ -42,7 +42,8 @@ def priv_escalation(containers: pd.DataFrame) -> pd.DataFrame:
         return none()
     w = who(bad)
     unset = bad["allow_privilege_escalation"].isna()
-    msg = (w + " allows privilege escalation").mask(unset, w + " allows privilege escalation (not set: defaults to true)")
+    msg = (w + " allows privilege escalation").mask(
+        unset, w + " allows privilege escalation (not set: defaults to true)")
     priv = bad["privileged"].fillna(False).astype(bool)
     msg = msg.mask(priv, w + " is privileged, which always allows privilege escalation: drop privileged first")
     ev = "securityContext.allowPrivilegeEscalation=" + tri(bad["allow_privilege_escalation"])
@@ -62,9 +63,7 @@ def priv_escalation(containers: pd.DataFrame) -> pd.DataFrame:
                     "    runAsGroup: 10001\n```\nand build the image with a numeric `USER`."),
        references=[f"{CIS} 5.2.7", PSS_RESTRICTED, NSA_CISA, _SC_DOC])
 def run_as_root(containers: pd.DataFrame, workloads: pd.DataFrame) -> pd.DataFrame:
-    keys = ["cluster", "kind", "namespace", "name"]
-    userns = containers[keys].merge(workloads[keys + ["host_users"]].drop_duplicates(keys), on=keys,
-                                    how="left")["host_users"].eq(False).fillna(False).to_numpy()
+    userns = workload_column(containers, workloads, "host_users").eq(False).fillna(False).astype(bool)
     nonroot = containers["run_as_non_root"].fillna(False).astype(bool)
     uid0 = containers["run_as_user"].eq(0).fillna(False).astype(bool)
     bad = containers[(~nonroot | uid0) & ~userns]

@@ -66,13 +66,15 @@ def rollout_max_unavailable(workloads: pd.DataFrame) -> pd.DataFrame:
        why=("With one replica every node drain, eviction, crash or StatefulSet update is an outage, and a "
             "PodDisruptionBudget cannot protect it. Workloads scaled to 0 are not reported; an autoscaler "
             "managing replicas is not visible here, so waive such findings."),
-       remediation="Run at least two replicas (`spec.replicas: 2`), spread across nodes with topologySpreadConstraints.",
+       remediation=("Run at least two replicas (`spec.replicas: 2`), spread across nodes with "
+                    "topologySpreadConstraints."),
        references=[_DEPLOY_DOC, _PDB_DOC])
 def rollout_single_replica(workloads: pd.DataFrame) -> pd.DataFrame:
     bad = workloads[(workloads["replicas"] == 1).fillna(False).astype(bool)]
     if bad.empty:
         return none()
-    return rows(bad, bad["kind"] + " `" + bad["name"] + "` runs a single replica", "spec.replicas=1 (or not set: the default)")
+    msg = bad["kind"] + " `" + bad["name"] + "` runs a single replica"
+    return rows(bad, msg, "spec.replicas=1 (or not set: the default)")
 
 
 @check("rollout-no-readiness", practice=10, severity="low", on="containers", fires_on="container",
@@ -102,14 +104,12 @@ def rollout_no_readiness(containers: pd.DataFrame) -> pd.DataFrame:
        references=[_PDB_DOC],
        needs=("PodDisruptionBudget",))
 def rollout_no_pdb(workloads: pd.DataFrame, pdbs: pd.DataFrame) -> pd.DataFrame:
-    covered = pd.Series(False, index=workloads.index)
-    by_ns = workloads.groupby("namespace").groups
-    for ns, selector in zip(pdbs["namespace"], pdbs["selector"]):  # a few budgets per namespace
-        same = by_ns.get(ns)
-        if same is not None:
-            labels = workloads.loc[same, "pod_labels"]
-            covered[same] |= labels.map(lambda lab, s=selector: matches(s, lab)).astype(bool)
-    bad = workloads[~covered]
+    # candidate pairs within a namespace (a few budgets per namespace), then one selector match per pair
+    wl = workloads[["namespace", "pod_labels"]].reset_index(names="_row")
+    pairs = wl.merge(pdbs[["namespace", "selector"]], on="namespace", how="inner")
+    hit = [matches(sel, lab) for sel, lab in zip(pairs["selector"], pairs["pod_labels"])]
+    covered_rows = set(pairs.loc[hit, "_row"]) if len(pairs) else set()
+    bad = workloads[~workloads.index.isin(list(covered_rows))]
     if bad.empty:
         return none()
     msg = (bad["kind"] + " `" + bad["name"] + "` runs " + bad["replicas"].astype("string")

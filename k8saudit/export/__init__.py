@@ -45,7 +45,7 @@ FRAME_FORMATS = ("table", "csv", "json", "markdown")
 
 
 def _format_for(path: Path, fmt: str | None) -> str:
-    if fmt is not None:
+    if fmt is not None and fmt.lower() not in ("text", "auto"):
         f = _ALIASES.get(fmt.lower(), fmt.lower())
         if f not in FORMATS:
             raise ExportError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
@@ -62,7 +62,8 @@ def _format_for(path: Path, fmt: str | None) -> str:
 
 def export(findings: pd.DataFrame, path: str | os.PathLike[str], snapshot: Snapshot | None = None,
            format: str | None = None) -> Path:
-    """Write the findings to ``path``; the format comes from the extension unless ``format`` is given.
+    """Write the findings to ``path``; the format comes from the extension unless ``format`` is given
+    (``"text"``, the CLI's default for stdout, also means: from the extension).
 
     ``snapshot`` adds the capture time to reports and, for SARIF, the manifest
     file and line of each finding when the snapshot was read from files.

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..findings import check_stats
+
 from ..checks import CHECKS, PRACTICE_SHORT, PRACTICES, SEVERITIES, Check
 from ..findings import FINDINGS_COLUMNS, SEVERITY_DTYPE, scorecard
 
@@ -156,8 +158,8 @@ def practice_counts(findings: pd.DataFrame) -> pd.DataFrame:
 
 def practice_scorecard(findings: pd.DataFrame) -> pd.DataFrame | None:
     """``scorecard(findings)`` when the findings carry the audit's stats, else None."""
-    stats = findings.attrs.get("stats")
-    if not isinstance(stats, pd.DataFrame) or stats.empty:
+    stats = check_stats(findings)
+    if stats is None or stats.empty:
         return None
     return scorecard(findings)
 

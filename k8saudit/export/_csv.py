@@ -21,6 +21,7 @@ import csv
 import io
 import os
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -51,9 +52,9 @@ def table_csv(df: pd.DataFrame) -> str:
     return buf.getvalue()
 
 
-def _flat(v: object) -> object:
-    if isinstance(v, (list, tuple)) or (hasattr(v, "tolist") and not isinstance(v, str) and getattr(v, "ndim", 0)):
-        items = v.tolist() if hasattr(v, "tolist") else list(v)  # type: ignore[union-attr]
+def _flat(v: Any) -> Any:
+    if isinstance(v, (list, tuple)) or (hasattr(v, "tolist") and not isinstance(v, str) and bool(getattr(v, "ndim", 0))):
+        items = v.tolist() if hasattr(v, "tolist") else list(v)
         return ", ".join(str(x) for x in items)
     if isinstance(v, dict):
         return ", ".join(f"{k}={x}" for k, x in v.items())

@@ -22,8 +22,19 @@ from plotly.offline import get_plotlyjs
 
 from ._charts import overview_figures
 from ._common import (
-    SEVERITY_ORDER, captured_at, check_of, clusters, expired_waivers, exemptions, generated_at, object_ref,
-    practice_counts, practice_label, practice_scorecard, severity_counts, sort_findings, text, version,
+    SEVERITY_ORDER,
+    captured_at,
+    check_of,
+    clusters,
+    exemptions,
+    expired_waivers,
+    generated_at,
+    practice_counts,
+    practice_label,
+    practice_scorecard,
+    severity_counts,
+    text,
+    version,
 )
 from ._style import EXEMPT_COLOR, SEVERITY_COLORS, SEVERITY_TEXT, STATUS_COLORS
 
@@ -43,11 +54,40 @@ def esc(v: Any) -> str:
 
 
 def rich(v: Any) -> str:
-    """Escaped text with Markdown code spans and fenced blocks as ``<code>`` / ``<pre>``."""
-    s = html.escape(text(v), quote=True)
-    s = _FENCE.sub(lambda m: "<pre><code>" + m.group(1).rstrip("\n") + "</code></pre>", s)
-    parts = re.split(r"(<pre><code>.*?</code></pre>)", s, flags=re.DOTALL)
-    return "".join(p if p.startswith("<pre>") else _CODE.sub(r"<code>\1</code>", p) for p in parts)
+    """Escaped text with a little Markdown: fenced blocks as ``<pre>``, code spans as ``<code>``,
+    blank lines as paragraph breaks, list items on lines of their own."""
+    s = html.escape(text(v).replace("\r\n", "\n"), quote=True)
+    blocks: list[str] = []
+    pos = 0
+    for m in _FENCE.finditer(s):
+        blocks.append(_paragraphs(s[pos:m.start()]))
+        blocks.append("<pre><code>" + m.group(1).rstrip("\n") + "</code></pre>")
+        pos = m.end()
+    blocks.append(_paragraphs(s[pos:]))
+    return "".join(blocks)
+
+
+def _paragraphs(s: str) -> str:
+    out = []
+    for para in re.split(r"\n\s*\n", s.strip("\n")):
+        if not para.strip():
+            continue
+        lines = para.split("\n")
+        joined = lines[0]
+        for line in lines[1:]:
+            joined += ("<br>" if re.match(r"\s*([-*]|\d+\.)\s", line) else " ") + line.strip()
+        out.append("<p>" + _CODE.sub(r"<code>\1</code>", joined) + "</p>")
+    return "".join(out)
+
+
+def inline(v: Any) -> str:
+    """One line of escaped text, code spans as ``<code>``."""
+    return _CODE.sub(r"<code>\1</code>", html.escape(" ".join(text(v).split()), quote=True))
+
+
+def _obj(kind: Any, namespace: Any, name: Any) -> str:
+    """``Kind/namespace/name`` escaped, with line-break opportunities after the slashes."""
+    return "/<wbr>".join(esc(p) for p in (kind, namespace, name) if text(p))
 
 
 def _asset(name: str) -> str:
@@ -114,6 +154,8 @@ def _scorecard(findings: pd.DataFrame, multi: bool) -> str:
         "exempt": card["exempt"], "status": card["status"],
         "not assessable": card["not_assessable"],
     })
+    if df["not assessable"].isna().all():
+        df = df.drop(columns=["not assessable"])
     return ('<section id="scorecard"><h2>Scorecard per practice</h2><p class="hint">Score: share of the '
             'evaluated objects that pass (exempt findings count as passing).</p>'
             + _table(df, cls="small", fmt={"score": _score, "status": _status}) + "</section>")
@@ -122,20 +164,21 @@ def _scorecard(findings: pd.DataFrame, multi: bool) -> str:
 def _rows(findings: pd.DataFrame, multi: bool) -> str:
     rank = {s: i for i, s in enumerate(reversed(SEVERITY_ORDER))}
     out = []
-    for r in sort_findings(findings).itertuples(index=False):
+    order = findings.assign(_r=findings["severity"].astype("string").map(rank).fillna(-1).to_numpy() * -1)
+    order = order.sort_values(["_r", "exempt", "practice", "check_id", "namespace", "kind", "name", "container"],
+                              na_position="first", kind="stable")
+    for r in order.itertuples(index=False):
         ex = bool(r.exempt)
-        c = check_of(text(r.check_id))
-        obj = object_ref(r.kind, r.namespace, r.name)
         details = [f"<dt>Evidence</dt><dd>{rich(r.evidence) or '—'}</dd>",
-                   f"<dt>Remediation</dt><dd class='remedy'>{rich(c.remediation if c else r.remediation)}</dd>"]
-        if c is not None and c.why:
-            details.insert(0, f"<dt>Why it matters</dt><dd>{rich(c.why)}</dd>")
+                   f'<dt class="check-info" data-check="{esc(r.check_id)}" hidden></dt>']
         if ex:
             details.append(f"<dt>Exempt</dt><dd>{esc(r.exempt_reason)}</dd>")
         details.append(f"<dt>Finding id</dt><dd><code>{esc(r.finding_id)}</code></dd>")
         sev = text(r.severity)
         status = (f'<span class="exempt-tag" title="{esc(r.exempt_reason)}">exempt</span>' if ex
                   else '<span class="open-tag">open</span>')
+        if "status" in findings.columns:  # a diff
+            status += f'<br><span class="change">{esc(text(r.status).replace("_", " "))}</span>'
         out.append(
             f'<tr class="{"exempt" if ex else "open"}" data-sev="{esc(sev)}" data-practice="{esc(r.practice)}" '
             f'data-exempt="{int(ex)}">'
@@ -143,9 +186,22 @@ def _rows(findings: pd.DataFrame, multi: bool) -> str:
             + f'<td data-v="{rank.get(sev, -1)}">{_badge(sev)}</td>'
             f'<td data-v="{esc(r.practice)}">{esc(practice_label(r.practice))}</td>'
             f'<td><code title="{esc(r.title)}">{esc(r.check_id)}</code></td>'
-            f"<td>{esc(obj)}</td><td>{esc(r.container)}</td>"
-            f'<td class="msg"><details><summary>{rich(r.message)}</summary><dl>{"".join(details)}</dl></details></td>'
+            f"<td>{_obj(r.kind, r.namespace, r.name)}</td><td>{esc(r.container)}</td>"
+            f'<td class="msg"><details><summary>{inline(r.message)}</summary><dl>{"".join(details)}</dl></details></td>'
             f'<td data-v="{int(ex)}">{status}</td></tr>')
+    return "".join(out)
+
+
+def _check_info(findings: pd.DataFrame) -> str:
+    """Why and remediation once per check, as templates the script copies into a row's details
+    when it is opened (repeating them in every row would make large reports huge)."""
+    out = []
+    for cid, grp in findings.groupby("check_id", sort=True):
+        c = check_of(str(cid))
+        why = f"<dt>Why it matters</dt><dd>{rich(c.why)}</dd>" if c is not None and c.why else ""
+        remedy = rich(c.remediation if c is not None else grp["remediation"].iloc[0])
+        out.append(f'<template data-check="{esc(cid)}">{why}<dt>Remediation</dt><dd class="remedy">{remedy}</dd>'
+                   "</template>")
     return "".join(out)
 
 
@@ -156,7 +212,7 @@ def _controls(findings: pd.DataFrame) -> str:
     pr_opts = "".join(f'<option value="{p}">{esc(practice_label(p))}</option>' for p in practices)
     return (
         '<div class="controls">'
-        '<label>Filter <input id="q" type="search" placeholder="text in any column, evidence, remediation…" '
+        '<label>Filter <input id="q" type="search" placeholder="text in any column or evidence…" '
         'autocomplete="off"></label>'
         f'<label>Severity <select id="f-sev"><option value="">all</option>{sev_opts}</select></label>'
         f'<label>Practice <select id="f-practice"><option value="">all</option>{pr_opts}</select></label>'
@@ -218,6 +274,7 @@ def findings_html(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> s
 <table id="findings" class="findings"><thead><tr>{thead}</tr></thead>
 <tbody>{_rows(findings, multi)}</tbody></table>
 <p id="none" hidden>No finding matches the filter.</p>
+<div id="check-info" hidden>{_check_info(findings)}</div>
 </section></main>
 <script>{get_plotlyjs()}</script>
 <script>{fig_js}</script>

@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..findings import check_stats
+
 from ..findings import FINDINGS_COLUMNS
 from ._common import captured_at, clusters, columns, generated_at, plain, records, typed, version
 
@@ -36,7 +38,7 @@ STATS_COLUMNS = ["cluster", "check_id", "practice", "evaluated", "failing", "sta
 
 def document(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> dict[str, Any]:
     cols = columns(findings)
-    stats = findings.attrs.get("stats")
+    stats = check_stats(findings)
     return {
         "generator": "k8saudit",
         "version": version(),
@@ -45,7 +47,7 @@ def document(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> dict[s
         "clusters": clusters(findings, snapshot),
         "captured_at": captured_at(findings, snapshot),
         "findings": records(findings[cols]),
-        "stats": records(stats) if isinstance(stats, pd.DataFrame) else [],
+        "stats": records(stats) if stats is not None else [],
         "expired_waivers": [plain(w) for w in findings.attrs.get("expired_waivers") or []],
     }
 
@@ -90,7 +92,7 @@ def read(path: str | os.PathLike[str]) -> pd.DataFrame:
     if doc.get("captured_at"):
         df.attrs["captured_at"] = doc["captured_at"]
     if doc.get("stats"):
-        df.attrs["stats"] = pd.DataFrame(doc["stats"], columns=STATS_COLUMNS)
+        df.attrs["stats"] = [{c: r.get(c) for c in STATS_COLUMNS} for r in doc["stats"]]
     if doc.get("expired_waivers"):
         df.attrs["expired_waivers"] = list(doc["expired_waivers"])
     return df

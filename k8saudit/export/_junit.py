@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..findings import STATS_COLUMNS, check_stats
+
 from ..checks import PRACTICES
 from ._common import captured_at, check_of, columns, generated_at, object_ref, practice_label, sort_findings, text
 
@@ -35,9 +37,10 @@ def _case(suite: ET.Element, classname: str, name: str) -> ET.Element:
 
 def document(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> ET.Element:
     columns(findings)
-    stats = findings.attrs.get("stats")
-    stats = stats if isinstance(stats, pd.DataFrame) else pd.DataFrame(columns=["cluster", "check_id", "practice",
-                                                                                "evaluated", "failing", "status", "reason"])
+    if "status" in findings.columns:  # a diff: resolved findings no longer fail
+        findings = findings[findings["status"].astype("string") != "resolved"]
+    stats = check_stats(findings)
+    stats = stats if stats is not None else pd.DataFrame(columns=STATS_COLUMNS)
     practices = sorted({int(p) for p in findings["practice"].dropna()} | {int(p) for p in stats["practice"].dropna()})
     multi = findings["cluster"].nunique() > 1 or stats["cluster"].nunique() > 1
     root = ET.Element("testsuites", {"name": "k8saudit"})
@@ -57,7 +60,8 @@ def document(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> ET.Ele
             if len(open_):
                 lines = []
                 for r in open_.itertuples(index=False):
-                    who = f"container {r.container}: " if text(r.container) else ""
+                    named = not text(r.container) or text(r.container) in text(r.message)
+                    who = "" if named else f"container {r.container}: "
                     lines.append(f"{who}{text(r.message)}" + (f"\n  evidence: {text(r.evidence)}" if text(r.evidence) else ""))
                 c = check_of(text(cid))
                 lines.append("\nRemediation:\n" + (c.remediation if c else text(first["remediation"])))
@@ -68,16 +72,17 @@ def document(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> ET.Ele
             else:
                 ET.SubElement(case, "skipped", {"message": _x(f"exempt: {text(first['exempt_reason'])}")})
         st = stats[stats["practice"].astype("Int64").eq(p).fillna(False).astype(bool)]
-        for r in st.itertuples(index=False):
-            label = (f"{r.cluster}: " if multi else "") + f"{int(r.evaluated)} object(s) evaluated"
-            if r.status == "pass" and int(r.evaluated) > 0:
-                _case(suite, f"k8saudit.{r.check_id}", label + ", none failing")
-            elif r.status == "not_assessable":
-                case = _case(suite, f"k8saudit.{r.check_id}", (f"{r.cluster}: " if multi else "") + "not assessable")
-                ET.SubElement(case, "skipped", {"message": _x(r.reason)})
-            elif r.status == "error":
-                case = _case(suite, f"k8saudit.{r.check_id}", (f"{r.cluster}: " if multi else "") + "check error")
-                ET.SubElement(case, "error", {"message": _x(r.reason), "type": "CheckError"})
+        s: Any
+        for s in st.itertuples(index=False):
+            label = (f"{s.cluster}: " if multi else "") + f"{int(s.evaluated)} object(s) evaluated"
+            if s.status == "pass" and int(s.evaluated) > 0:
+                _case(suite, f"k8saudit.{s.check_id}", label + ", none failing")
+            elif s.status == "not_assessable":
+                case = _case(suite, f"k8saudit.{s.check_id}", (f"{s.cluster}: " if multi else "") + "not assessable")
+                ET.SubElement(case, "skipped", {"message": _x(s.reason)})
+            elif s.status == "error":
+                case = _case(suite, f"k8saudit.{s.check_id}", (f"{s.cluster}: " if multi else "") + "check error")
+                ET.SubElement(case, "error", {"message": _x(s.reason), "type": "CheckError"})
         counts = {"tests": len(suite), "failures": len(suite.findall("testcase/failure")),
                   "errors": len(suite.findall("testcase/error")), "skipped": len(suite.findall("testcase/skipped"))}
         for k, v in counts.items():

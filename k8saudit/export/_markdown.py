@@ -15,8 +15,20 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ._common import (
-    SEVERITY_ORDER, captured_at, check_of, clusters, expired_waivers, exemptions, object_ref, plain,
-    practice_counts, practice_label, practice_scorecard, severity_counts, sort_findings, text, version,
+    captured_at,
+    check_of,
+    clusters,
+    exemptions,
+    expired_waivers,
+    object_ref,
+    plain,
+    practice_counts,
+    practice_label,
+    practice_scorecard,
+    severity_counts,
+    sort_findings,
+    text,
+    version,
 )
 
 if TYPE_CHECKING:
@@ -70,7 +82,7 @@ def findings_markdown(findings: pd.DataFrame, snapshot: Snapshot | None = None) 
     out.append("## Summary\n")
     out.append(table(severity_counts(findings)))
     if len(findings):
-        out.append("\n### Open findings per practice\n")
+        out.append("\n### Findings per practice (open ones by severity)\n")
         out.append(table(practice_counts(findings).drop(columns=["practice"])))
     card = practice_scorecard(findings)
     if card is not None:
@@ -102,6 +114,7 @@ def findings_markdown(findings: pd.DataFrame, snapshot: Snapshot | None = None) 
             "message": grp["message"],
             "evidence": grp["evidence"],
             "exempt": [f"exempt: {text(r)}" if e else "" for e, r in zip(grp["exempt"], grp["exempt_reason"])],
+            **({"change": grp["status"].astype("string").str.replace("_", " ")} if "status" in grp else {}),
         })
         out.append(table(rows))
         for cid in dict.fromkeys(grp["check_id"]):
@@ -112,8 +125,3 @@ def findings_markdown(findings: pd.DataFrame, snapshot: Snapshot | None = None) 
             out.append(f"\n**`{cid}`: {escape(title)}.** {remedy.strip()}\n")
     return "\n".join(out).replace("\n\n\n", "\n\n")
 
-
-def severity_line(findings: pd.DataFrame) -> str:
-    """``2 critical, 5 high, ...`` for open findings."""
-    c = severity_counts(findings).set_index("severity")["open"]
-    return ", ".join(f"{int(c[s])} {s}" for s in SEVERITY_ORDER if c[s])

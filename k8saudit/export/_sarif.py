@@ -10,7 +10,9 @@ Every result names its object as a logical location ``Kind/namespace/name``.
 When the snapshot came from manifests (``meta["origin"] == "files"``), the
 result also points at the file and line the object was read from, relative to
 the directory the scan was started in when it lies below it. Exempt findings
-are kept, with an external suppression carrying the reason.
+are kept, with an external suppression carrying the reason. The changes of
+:func:`k8saudit.diff` carry SARIF's ``baselineState`` (new, unchanged, updated,
+absent).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ if TYPE_CHECKING:
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT = "k8sauditFindingId/v1"
 LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+#: diff() statuses → SARIF ``result.baselineState``
+BASELINE_STATES = {"new": "new", "unchanged": "unchanged", "severity_changed": "updated", "resolved": "absent"}
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
 
 
@@ -44,8 +48,9 @@ def information_uri() -> str:
             url = entry.split(",", 1)[-1].strip()
             if url.startswith("http"):
                 return url
-        if (md.get("Home-page") or "").startswith("http"):
-            return str(md["Home-page"])
+        home = (md.get_all("Home-page") or [""])[0]
+        if home.startswith("http"):
+            return home
     except (ImportError, PackageNotFoundError):
         pass
     return "https://pypi.org/project/k8saudit/"
@@ -113,18 +118,21 @@ def _locations(snapshot: Snapshot | None) -> dict[tuple[str, str, str | None, st
 
 def document(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> dict[str, Any]:
     columns(findings)
-    firsts = {cid: grp.iloc[0] for cid, grp in findings.groupby("check_id", sort=False)}
+    firsts: dict[Any, pd.Series] = {cid: grp.iloc[0] for cid, grp in findings.groupby("check_id", sort=False)}
     rules: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     for cid in CHECKS:
         seen[cid] = len(rules)
         rules.append(_rule(CHECKS[cid], cid, None))
-    for cid, first in firsts.items():  # checks no longer registered (an old export), or aliases
+    for key, first in firsts.items():  # checks no longer registered (an old export), or aliases
+        cid = str(key)
         if cid not in seen:
             seen[cid] = len(rules)
             rules.append(_rule(check_of(cid), cid, first))
     where = _locations(snapshot)
+    has_status = "status" in findings.columns
     results = []
+    r: Any
     for r in findings.itertuples(index=False):
         sev = text(r.severity)
         obj = object_ref(r.kind, r.namespace, r.name)
@@ -150,6 +158,8 @@ def document(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> dict[s
                            "practice": None if is_na(r.practice) else int(r.practice),
                            "evidence": text(r.evidence)},
         }
+        if has_status:  # a diff: SARIF's own baseline states
+            res["baselineState"] = BASELINE_STATES.get(text(r.status), "unchanged")
         if bool(r.exempt):
             res["suppressions"] = [{"kind": "external", "justification": text(r.exempt_reason) or "exempt"}]
         results.append(res)

@@ -17,14 +17,27 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+from ..findings import check_stats
 import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from ..checks import PRACTICE_SHORT, PRACTICES
 from ._common import (
-    captured_at, clusters, expired_waivers, exemptions, generated_at, guard, is_na, plain, practice_counts,
-    practice_scorecard, severity_counts, sort_findings, version,
+    captured_at,
+    clusters,
+    exemptions,
+    expired_waivers,
+    generated_at,
+    guard,
+    is_na,
+    plain,
+    practice_counts,
+    practice_scorecard,
+    severity_counts,
+    sort_findings,
+    version,
 )
 from ._style import EXEMPT_COLOR, SEVERITY_COLORS, SEVERITY_TEXT, STATUS_COLORS
 
@@ -162,18 +175,19 @@ def _practice_sheet(wb: xlsxwriter.Workbook, practice: int, grp: pd.DataFrame, s
 
 
 def write(findings: pd.DataFrame, path: Path, snapshot: Snapshot | None = None) -> None:
-    from ._common import columns
     from ..findings import FINDINGS_COLUMNS
+    from ._common import columns
 
     extras = [c for c in columns(findings) if c not in FINDINGS_COLUMNS]
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                          "strings_to_numbers": False})
     f = _Formats(wb)
     _summary(wb, findings, snapshot, f)
-    stats = findings.attrs.get("stats")
+    stats = check_stats(findings)
     status: dict[int, str] = {}
-    if isinstance(stats, pd.DataFrame) and len(stats):
-        for p, grp in stats.groupby("practice"):
+    if stats is not None and len(stats):
+        for key, grp in stats.groupby("practice"):
+            p: Any = key
             st = set(grp["status"])
             status[int(p)] = "not_assessable" if st <= {"not_assessable"} else "run"
     practices = sorted(set(status) | {int(p) for p in findings["practice"].dropna()})

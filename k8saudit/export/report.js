@@ -59,6 +59,19 @@
     });
   });
 
+  // a row's details get the check's "why" and remediation (kept once per check) when first opened
+  var info = {};
+  Array.prototype.forEach.call(document.querySelectorAll("#check-info template"), function (t) {
+    info[t.getAttribute("data-check")] = t;
+  });
+  body.addEventListener("toggle", function (e) {
+    var d = e.target;
+    if (!d.open) { return; }
+    var slot = d.querySelector("dt.check-info");
+    var t = slot && info[slot.getAttribute("data-check")];
+    if (t) { slot.replaceWith(t.content.cloneNode(true)); }
+  }, true);
+
   [q, sev, practice, exempt].forEach(function (el) {
     el.addEventListener(el === q ? "input" : "change", apply);
   });

@@ -72,54 +72,56 @@ def _tls(text: str) -> str:
     text = re.sub(r"^SSLError\s*", "", text.strip())
     text = re.sub(r"\s*\(_ssl\.c:\d+\)", "", text)
     m = re.search(r"\[SSL[^\]]*\]\s*(.+)", text)
-    return "TLS failure: " + _one_line(m.group(1) if m else text)
+    return _one_line(m.group(1) if m else text)
 
 
-def describe_error(exc: BaseException) -> str | None:
-    """One line naming the server (when known) and the cause; None for an error that is a bug."""
+def describe_error(exc: BaseException, server: str | None = None) -> str | None:
+    """One line naming the server and the cause; None for an error that is a bug.
+
+    ``server`` (the API server's URL) is named when given, else the host and
+    port the error itself mentions.
+    """
     if isinstance(exc, u3.MaxRetryError) and exc.reason is not None:
-        inner = describe_error(exc.reason)
+        inner = describe_error(exc.reason, server)
         return inner if inner is not None else _one_line(str(exc))
-    where = server_of(exc)
-    at = f" {where}" if where else ""
+    where = server or server_of(exc)
+    api = f"the API server {where}" if where else "the API server"
     if isinstance(exc, u3.NameResolutionError):
-        return f"cannot resolve the API server's host{at}: {_socket_cause(str(exc))}"
+        return f"cannot resolve the host of {api}: {_socket_cause(_one_line(str(exc)))}"
     if isinstance(exc, u3.NewConnectionError):
-        return f"cannot connect to the API server{at}: {_socket_cause(_one_line(str(exc)))}"
+        return f"cannot connect to {api}: {_socket_cause(_one_line(str(exc)))}"
     if isinstance(exc, u3.ConnectTimeoutError):
-        return f"timed out connecting to the API server{at}"
+        return f"timed out connecting to {api}"
     if isinstance(exc, u3.ReadTimeoutError):
         m = re.search(r"read timeout=([\d.]+)", str(exc))
         after = f" after {float(m.group(1)):.0f}s" if m else ""
-        return f"the API server{at} did not answer{after} (request timed out)"
-    if isinstance(exc, u3.SSLError):
-        return f"{_tls(str(exc))} talking to the API server{at}"
+        return f"{api} did not answer{after} (request timed out)"
+    if isinstance(exc, (u3.SSLError, ssl.SSLError)):
+        return f"TLS failure talking to {api}: {_tls(str(exc))}"
     if isinstance(exc, u3.ProtocolError):
-        return f"the connection to the API server{at} broke: {_socket_cause(_one_line(str(exc)))}"
+        return f"the connection to {api} broke: {_socket_cause(_one_line(str(exc)))}"
     if isinstance(exc, u3.LocationValueError):
         return f"the API server address is not a valid URL: {_one_line(str(exc))}"
     if isinstance(exc, u3.HTTPError):
-        return f"HTTP error talking to the API server{at}: {_one_line(str(exc))}"
-    if isinstance(exc, ssl.SSLError):
-        return _tls(str(exc))
+        return f"HTTP error talking to {api}: {_one_line(str(exc))}"
     if ApiException and isinstance(exc, ApiException):
-        return _describe_api(exc)
+        return _describe_api(exc, api)
     if ConfigException and isinstance(exc, ConfigException):
         return f"kubeconfig: {_one_line(str(exc))}"
     if isinstance(exc, ConnectionError):
-        return f"connection to the API server failed: {_socket_cause(_one_line(str(exc)))}"
+        return f"the connection to {api} failed: {_socket_cause(_one_line(str(exc)))}"
     return None
 
 
-def _describe_api(exc: Any) -> str:
+def _describe_api(exc: Any, api: str) -> str:
     status = int(exc.status or 0)
     reason = str(exc.reason or "")
     if status == 0:
         if reason.startswith("SSLError"):
-            return _tls(reason)
-        return _one_line(reason) or "request to the API server failed"
+            return f"TLS failure talking to {api}: {_tls(reason)}"
+        return f"request to {api} failed: {_one_line(reason)}" if reason else f"request to {api} failed"
     msg = status_message(exc.body)
     word = _STATUS_WORDS.get(status, reason)
     if status == 401:
-        return f"the API server rejected the credentials (401 Unauthorized){': ' + msg if msg else ''}"
-    return f"the API server answered {status} {word}{': ' + msg if msg else ''}"
+        return f"{api} rejected the credentials (401 Unauthorized){': ' + msg if msg else ''}"
+    return f"{api} answered {status} {word}{': ' + msg if msg else ''}"

@@ -121,23 +121,28 @@ def load_cluster(
     if page_size < 1 or workers < 1 or timeout <= 0:
         raise ValueError("page_size and workers must be at least 1, timeout positive")
     if in_cluster is None:
-        in_cluster = _running_in_pod(kubeconfig)
+        in_cluster = context is None and _running_in_pod(kubeconfig)
     started = time.monotonic()
     widget = None
     if progress is None:
         widget = _NotebookProgress.create()
         progress = widget
-    conn = _connect(context, kubeconfig, in_cluster, cluster, workers)
+    ns_filter = list(dict.fromkeys(namespaces)) if namespaces else None
+    tasks = [(r, ns) for r in RESOURCES for ns in (ns_filter if r.namespaced and ns_filter else [None])]
     try:
-        loader = _Loader(conn, timeout=timeout, page_size=page_size, progress=progress)
-        version = loader.server_version()
-        ns_filter = list(dict.fromkeys(namespaces)) if namespaces else None
-        tasks = [(r, ns) for r in RESOURCES for ns in (ns_filter if r.namespaced and ns_filter else [None])]
-        results = loader.run(tasks, workers)
-    except _Fatal as e:
-        raise SnapshotError(f"{conn.label}: {e}") from None
-    finally:
-        conn.api.close()
+        conn = _connect(context, kubeconfig, in_cluster, cluster, workers)
+        try:
+            loader = _Loader(conn, timeout=timeout, page_size=page_size, progress=progress)
+            version = loader.server_version()
+            results = loader.run(tasks, workers)
+        except _Fatal as e:
+            raise SnapshotError(f"{conn.label}: {e}") from None
+        finally:
+            conn.api.close()
+    except SnapshotError as e:
+        if widget is not None:
+            widget.done(f"k8saudit: {e}")
+        raise
 
     snap = Snapshot(conn.cluster, source=f"{conn.server} ({conn.label})", meta={
         "origin": "live", "context": conn.context, "server": conn.server, "server_version": version,
@@ -387,26 +392,28 @@ class _Loader:
                 resp = self.api.call_api(method, url, header_params=headers, _request_timeout=self.timeout)
                 body = resp.read()
             except u3.NewConnectionError as e:
-                raise _Fatal(_short(e)) from None
+                raise _Fatal(self._cause(e)) from None
             except (u3.ReadTimeoutError, u3.ConnectTimeoutError):
                 raise _Timeout from None
             except (u3.ProtocolError, ConnectionError) as e:
                 if attempt >= MAX_ATTEMPTS:
-                    raise _HTTPError(0, _short(e), attempt) from None
+                    raise _HTTPError(0, self._cause(e), attempt) from None
                 self._backoff(attempt, None)
                 continue
             except (u3.HTTPError, ApiException) as e:
-                raise _Fatal(_short(e)) from None
+                raise _Fatal(self._cause(e)) from None
             status = resp.status
             if 200 <= status < 300:
                 return body
             if status == 401:
-                raise _Fatal(describe_error(ApiException(status=401, reason="Unauthorized", body=body)
-                                            ) or "401 Unauthorized")
+                raise _Fatal(self._cause(ApiException(status=401, reason="Unauthorized", body=body)))
             if status in RETRY_STATUS and attempt < MAX_ATTEMPTS:
                 self._backoff(attempt, resp.headers.get("Retry-After"))
                 continue
             raise _HTTPError(status, status_message(body), attempt)
+
+    def _cause(self, e: BaseException) -> str:
+        return describe_error(e, self.conn.server) or _short(e)
 
     def _backoff(self, attempt: int, retry_after: str | None) -> None:
         delay = None
@@ -436,6 +443,8 @@ class _Loader:
     def run(self, tasks: list[tuple[Resource, str | None]], workers: int) -> list[_Result]:
         self.total = len(tasks)
         results: list[_Result | None] = [None] * len(tasks)
+        for res, _ in tasks:  # build the decoders here: msgspec's type info is not built concurrently
+            _list_decoder(_Partial if res.kind == "Secret" else m.KINDS[res.kind])
         # the big lists first, so they do not finish last on their own
         order = sorted(range(len(tasks)), key=lambda i: tasks[i][0].kind not in ("Pod", "ReplicaSet", "ConfigMap"))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="k8saudit-list") as ex:
@@ -526,7 +535,10 @@ class _Loader:
             try:
                 out.append(dec.decode(raw))
             except msgspec.ValidationError as e:
-                md = msgspec.json.decode(raw, type=_Partial).metadata
+                try:
+                    md = msgspec.json.decode(raw, type=_Partial).metadata
+                except (msgspec.ValidationError, msgspec.DecodeError):
+                    md = m.ObjectMeta()
                 self._skip(result, path, f"invalid {result.res.kind} {md.name}: {e}", "invalid",
                            namespace=md.namespace, name=md.name)
         return out

@@ -100,3 +100,58 @@ def ordered(values: Iterable[str], first: Iterable[str]) -> list[str]:
     vals = list(dict.fromkeys(values))
     head = [v for v in first if v in vals]
     return head + sorted(v for v in vals if v not in head)
+
+
+def intensity(color: str, t: float) -> str:
+    """The fill of a cell of ``color`` at intensity ``t`` (0: a light tint, 1: the full colour)."""
+    return blend(color, 0.2 + 0.8 * max(0.0, min(1.0, t)))
+
+
+BLANK = "#f3f4f6"
+
+
+def segmented_scale(colors: list[str]) -> list[list[float | str]]:
+    """A colorscale for ``z = column + u`` on ``zmin=0, zmax=len(colors)``: in column j, u=0 is a blank cell,
+    u from 0.05 to 0.99 ramps from a light tint to the full ``colors[j]``."""
+    k = len(colors)
+    out: list[list[float | str]] = []
+    for j, c in enumerate(colors):
+        out += [[j / k, BLANK], [(j + 0.02) / k, BLANK], [(j + 0.05) / k, intensity(c, 0.0)],
+                [(j + 0.99) / k, intensity(c, 1.0)]]
+    out[-1][0] = 1.0
+    return out
+
+
+def grid(fig: go.Figure, x: list[str], y: list[str], colors: list[str], t: list[list[float | None]],
+         text: list[list[str]], hover: str) -> go.Figure:
+    """A rows x columns grid, column j drawn in ``colors[j]`` at intensity ``t[i][j]`` (None: blank cell).
+
+    One heatmap trace: ``x``, ``y``, ``text`` as given; ``z`` encodes column and intensity.
+    """
+    z = [[j + (0.0 if v is None else 0.05 + 0.94 * min(max(v, 0.0), 1.0)) for j, v in enumerate(row)] for row in t]
+    fig.add_trace(go.Heatmap(
+        x=x, y=y, z=z, zmin=0, zmax=len(x), colorscale=segmented_scale(colors), showscale=False,
+        xgap=3, ygap=3, text=text, texttemplate="%{text}", textfont={"size": 12},
+        hovertemplate=hover + "<extra></extra>"))
+    return fig
+
+
+def legend_below(fig: go.Figure, rows: int = 1, *, gap: int = 78) -> go.Figure:
+    """A horizontal legend under the x-axis title (``rows``: how many lines it takes)."""
+    m = fig.layout.margin
+    height = fig.layout.height or 460
+    bottom = gap + 24 * rows
+    plot = max(100, height - (m.t or 60) - bottom)
+    fig.update_layout(margin={"b": bottom},
+                      legend={"orientation": "h", "x": 0, "xanchor": "left", "yanchor": "top", "y": -gap / plot + 0.02})
+    return fig
+
+
+def integer_axis(fig: go.Figure, top: float, axis: str = "x") -> go.Figure:
+    """Counts: whole-number ticks."""
+    upd = fig.update_xaxes if axis == "x" else fig.update_yaxes
+    if top <= 10:
+        upd(dtick=1, tick0=0)
+    else:
+        upd(tickformat="d")
+    return upd(rangemode="tozero")

@@ -105,9 +105,10 @@ def network_coverage(namespaces: pd.DataFrame) -> go.Figure:
             text=[f"{w} workload(s), {n} polic{'y' if n == 1 else 'ies'}" for w, n in zip(part["w"], part["np"])],
             textposition="outside", cliponaxis=False,
             hovertemplate="%{y}: %{x} workload(s)<br>" + c + "<extra></extra>"))
-    exposed = int((df["rank"] >= 2).sum())
+    busy = df[df["w"] > 0]
+    exposed = int((busy["rank"] >= 2).sum())
     layout(fig, title,
-           subtitle=f"{exposed} of {len(df)} application namespaces let any pod talk to their pods "
+           subtitle=f"{exposed} of {len(busy)} application namespaces with workloads accept traffic from any pod "
                     "(no default-deny ingress). System namespaces are not shown.",
            x="workloads in the namespace", y="namespace", legend="coverage", height=max(340, 140 + 30 * len(df)))
     fig.update_yaxes(categoryorder="array", categoryarray=df["ns"].tolist(), autorange="reversed")
@@ -199,7 +200,7 @@ def rollout(workloads: pd.DataFrame, *, kinds: tuple[str, ...] = ("Deployment", 
     layout(fig, title,
            subtitle=f"{n_all} of {len(df)} Deployments/StatefulSets go completely down during an update "
                     "(Recreate, a single replica, or maxUnavailable ≥ replicas).",
-           x="replicas", y=None, legend="during a rolling update", height=max(360, 150 + 22 * len(df)), width=1000)
+           x="replicas", y=None, legend="during an update", height=max(360, 150 + 22 * len(df)), width=1000)
     fig.update_layout(barmode="stack", legend={"orientation": "h", "y": -0.06, "x": 0, "yanchor": "top"})
     fig.update_yaxes(autorange="reversed", tickfont={"size": 11})
     fig.update_xaxes(dtick=1)

@@ -9,8 +9,8 @@ import plotly.graph_objects as go
 
 from ..checks import PRACTICES
 from ._base import (
-    EXEMPT_COLOR, NEUTRAL_COLOR, OK_COLOR, SEVERITY_COLORS, SEVERITY_ORDER, STATUS_COLORS, blend, empty_figure,
-    layout, namespace_of, practice_label, text_color,
+    EXEMPT_COLOR, NEUTRAL_COLOR, OK_COLOR, SEVERITY_COLORS, SEVERITY_ORDER, STATUS_COLORS, empty_figure, grid, layout,
+    namespace_of, practice_label,
 )
 
 #: Pod Security Standards levels, most secure first, and their colours
@@ -31,51 +31,28 @@ def severity_counts(findings: pd.DataFrame, *, include_exempt: bool = False) -> 
 
 
 def severity_heatmap(findings: pd.DataFrame, *, include_exempt: bool = False) -> go.Figure:
-    """Practice x severity: how many findings, each severity in its own colour.
+    """Practice x severity: how many findings, each severity column in its own colour.
 
-    One heatmap trace per severity (``fig.data[i].x == (severity,)``, ``z`` the
-    counts per practice, top to bottom 1-10). Exempt findings are left out unless
-    ``include_exempt``.
+    ``fig.data[0]``: ``x`` the severities (worst first), ``y`` the practices 1-10,
+    ``text`` the counts (``severity_counts`` gives them as a frame). Exempt
+    findings are left out unless ``include_exempt``.
     """
     counts = severity_counts(findings, include_exempt=include_exempt)
     labels = [practice_label(p) for p in counts.index]
     top = max(1, int(counts.to_numpy().max()))
-    fig = go.Figure()
-    for sev in SEVERITY_ORDER:
-        col = counts[sev].tolist()
-        fills = [_cell_fill(sev, n, top) for n in col]
-        fig.add_trace(go.Heatmap(
-            x=[sev], y=labels, z=[[n] for n in col], name=sev, showscale=False, xgap=3, ygap=3,
-            zmin=0, zmax=top, colorscale=_scale(sev, top),
-            hovertemplate="%{y}<br>" + sev + ": %{z} finding(s)<extra></extra>",
-        ))
-        for label, n, fill in zip(labels, col, fills):
-            fig.add_annotation(x=sev, y=label, text=str(n) if n else "·", showarrow=False,
-                               font={"color": text_color(fill), "size": 13})
+    t = [[None if n == 0 else 0.35 + 0.65 * math.log1p(n) / math.log1p(top) for n in row] for row in counts.to_numpy().tolist()]
+    text = [[str(n) if n else "" for n in row] for row in counts.to_numpy().tolist()]
+    fig = grid(go.Figure(), list(SEVERITY_ORDER), labels, [SEVERITY_COLORS[s] for s in SEVERITY_ORDER], t, text,
+               "%{y}<br>%{x}: %{text} finding(s)")
     total = int(counts.to_numpy().sum())
-    excluded = "" if include_exempt else f"; {int(findings['exempt'].astype(bool).sum())} exempt finding(s) not counted"
+    excluded = "" if include_exempt else f" ({int(findings['exempt'].astype(bool).sum())} exempt ones not counted)"
     layout(fig, "Findings by practice and severity",
-           subtitle=f"{total} open finding(s){excluded}. Darker cells hold more findings.",
-           x="severity (worst on the left)", y=None, height=520, width=760)
+           subtitle=f"{total} open findings{excluded}. Worst severity on the left; darker cells hold more findings; "
+                    "empty cells none.",
+           height=560, width=820)
     fig.update_yaxes(autorange="reversed", showgrid=False, ticksuffix="  ")
-    fig.update_xaxes(side="top", showgrid=False, title_standoff=4)
+    fig.update_xaxes(side="top", showgrid=False)
     return fig
-
-
-def _cell_fill(sev: str, n: int, top: int) -> str:
-    if n <= 0:
-        return "#ffffff"
-    return blend(SEVERITY_COLORS[sev], 0.25 + 0.75 * math.log1p(n) / math.log1p(top))
-
-
-def _scale(sev: str, top: int) -> list[list[float | str]]:
-    # white for 0, then a log ramp from a light tint (1 finding) to the full severity colour (``top``)
-    e = 0.5 / top
-    out: list[list[float | str]] = [[0.0, "#ffffff"], [e, "#ffffff"]]
-    for k in range(1, 11):
-        s = e + (1 - e) * k / 10
-        out.append([s, _cell_fill(sev, max(1, round(s * top)), top)])
-    return out
 
 
 def findings_by_namespace(findings: pd.DataFrame, *, top: int = 20) -> go.Figure:
@@ -100,7 +77,7 @@ def findings_by_namespace(findings: pd.DataFrame, *, top: int = 20) -> go.Figure
         fig.add_trace(go.Bar(y=list(order), x=live.loc[order, sev].tolist(), name=sev, orientation="h",
                              marker_color=SEVERITY_COLORS[sev],
                              hovertemplate="%{y}: %{x} " + sev + " finding(s)<extra></extra>"))
-    fig.add_trace(go.Bar(y=list(order), x=exempt.loc[order].tolist(), name="exempt (any severity)",
+    fig.add_trace(go.Bar(y=list(order), x=[n or None for n in exempt.loc[order].tolist()], name="exempt (any severity)",
                          orientation="h", marker={"color": "#ffffff", "line": {"color": EXEMPT_COLOR, "width": 1.5},
                                                   "pattern": {"shape": "/", "fgcolor": EXEMPT_COLOR}},
                          hovertemplate="%{y}: %{x} exempt finding(s)<extra></extra>"))
@@ -140,13 +117,20 @@ def pss_levels(workloads: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def scorecard_bar(scorecard: pd.DataFrame) -> go.Figure:
-    """Score per practice (share of evaluated objects that pass), coloured by status.
+def scorecard_bar(scorecard: pd.DataFrame, findings: pd.DataFrame | None = None) -> go.Figure:
+    """Score per practice (share of evaluated objects that pass).
 
-    ``fig.data[0]``: ``y`` the practice labels 1-10, ``x`` the scores (0 when
-    not assessable or without checks), ``text`` failing/evaluated.
+    Bars are green when the practice passes, grey when it cannot be assessed, and
+    otherwise red, or, given the ``findings``, the colour of the worst open
+    severity. ``fig.data[0]``: ``y`` the practice labels 1-10, ``x`` the scores
+    (0 when not assessable or without checks), ``text`` failing/evaluated.
     """
     sc = scorecard.drop_duplicates("practice").set_index("practice") if len(scorecard) else pd.DataFrame()
+    worst: dict[int, str] = {}
+    if findings is not None and len(findings):
+        live = findings[~findings["exempt"].astype(bool)]
+        for p, sevs in live.groupby(live["practice"].astype(int))["severity"]:
+            worst[int(p)] = str(sevs.max())
     labels, scores, colors, texts, hovers = [], [], [], [], []
     for p in PRACTICES:
         labels.append(practice_label(p))
@@ -160,22 +144,30 @@ def scorecard_bar(scorecard: pd.DataFrame) -> go.Figure:
         status = str(row["status"])
         score = row["score"]
         scores.append(float(score) if score is not None and score == score else 0.0)
-        colors.append(STATUS_COLORS.get(status, NEUTRAL_COLOR))
+        color = STATUS_COLORS.get(status, NEUTRAL_COLOR)
+        if status == "fail" and p in worst:
+            color = SEVERITY_COLORS[worst[p]]
+        colors.append(color)
         if status == "not_assessable":
             texts.append("not assessable")
         else:
             texts.append(f"{scores[-1]:.0f}%  ({int(row['failing'])} of {int(row['evaluated'])} failing)")
-        hovers.append(f"{PRACTICES[p]}<br>status: {status}")
+        hovers.append(f"{PRACTICES[p]}<br>status: {status}" + (f", worst open: {worst[p]}" if p in worst else ""))
     fig = go.Figure(go.Bar(y=labels, x=scores, orientation="h", marker_color=colors, text=texts,
                            textposition="outside", cliponaxis=False, customdata=hovers,
                            hovertemplate="%{customdata}<br>score %{x:.1f}%<extra></extra>", showlegend=False))
-    for status, color in (("pass", STATUS_COLORS["pass"]), ("fail", STATUS_COLORS["fail"]),
-                          ("not assessable", STATUS_COLORS["not_assessable"])):
-        fig.add_trace(go.Bar(x=[None], y=[None], name=status, marker_color=color, orientation="h"))
+    keys = [("all pass", STATUS_COLORS["pass"])]
+    if worst:
+        keys += [(f"worst open: {s}", SEVERITY_COLORS[s]) for s in SEVERITY_ORDER if s in worst.values()]
+    else:
+        keys += [("some fail", STATUS_COLORS["fail"])]
+    keys += [("not assessable", STATUS_COLORS["not_assessable"])]
+    for name, color in keys:
+        fig.add_trace(go.Bar(x=[None], y=[None], name=name, marker_color=color, orientation="h"))
     layout(fig, "Scorecard: share of checked objects that pass, per practice",
-           subtitle="Exempt findings count as passing. Red: some objects fail; green: all pass.",
-           x="score (% of evaluated objects passing)", y=None, legend="status", height=480)
-    fig.update_xaxes(range=[0, 135], tickvals=[0, 25, 50, 75, 100], ticksuffix="%")
+           subtitle="Bar length: % of (check, object) evaluations that pass; exempt findings count as passing.",
+           x="score (% of evaluations passing)", y=None, legend="bar colour", height=480)
+    fig.update_xaxes(range=[0, 140], tickvals=[0, 25, 50, 75, 100], ticksuffix="%")
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(bargap=0.35)
     return fig

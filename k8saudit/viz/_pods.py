@@ -9,7 +9,8 @@ import plotly.graph_objects as go
 from ..checks import CHECKS
 from ..checks.p03_capabilities import DANGEROUS_CAPABILITIES
 from ._base import (
-    NEUTRAL_COLOR, OK_COLOR, SEVERITY_COLORS, blend, empty_figure, layout, namespace_of, ordered, text_color,
+    NEUTRAL_COLOR, OK_COLOR, SEVERITY_COLORS, blend, empty_figure, grid, integer_axis, layout, legend_below,
+    namespace_of, ordered,
 )
 
 
@@ -28,9 +29,11 @@ def _stacked_by_namespace(table: pd.DataFrame, colors: dict[str, str], title: st
                              marker_color=colors[cat],
                              hovertemplate="%{y}: %{x} " + unit + "<br>" + cat + "<extra></extra>"))
     layout(fig, title, subtitle=subtitle, x=x, y="namespace", legend=legend,
-           height=max(320, 130 + 28 * len(order)))
-    fig.update_layout(barmode="stack", legend={"orientation": "h", "y": -0.18, "x": 0, "yanchor": "top"})
-    fig.update_yaxes(autorange="reversed")
+           height=max(340, 190 + 28 * len(order)))
+    fig.update_layout(barmode="stack")
+    legend_below(fig, rows=(len(table.columns) + 1) // 2)
+    integer_axis(fig, float(table.sum(axis=1).max()))
+    fig.update_yaxes(autorange="reversed", ticksuffix=" ")
     return fig
 
 
@@ -103,28 +106,22 @@ def capabilities(containers: pd.DataFrame) -> go.Figure:
            subtitle=(f"{keep} of {len(containers)} containers keep NET_RAW (they drop neither NET_RAW nor ALL). "
                      "Added bars: red = dangerous capability, amber = NET_RAW, grey = harmless."),
            x="number of containers", y="capability", height=max(320, 150 + 46 * len(caps)))
-    fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.2, "x": 0, "yanchor": "top"})
-    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(barmode="group")
+    legend_below(fig)
+    integer_axis(fig, float(max(dropped.max() if len(dropped) else 0, added.max() if len(added) else 0)))
+    fig.update_yaxes(autorange="reversed", ticksuffix=" ")
     return fig
 
 
 def _matrix(rows: list[str], columns: list[tuple[str, str]], cells: list[list[tuple[float, str]]],
-            title: str, subtitle: str, x: str, y: str) -> go.Figure:
-    """A workload x setting grid: each column one heatmap trace in its check's colour; cells (intensity, text)."""
-    fig = go.Figure()
-    for j, (label, color) in enumerate(columns):
-        z = [[cells[i][j][0]] for i in range(len(rows))]
-        text = [cells[i][j][1] for i in range(len(rows))]
-        fig.add_trace(go.Heatmap(
-            x=[label], y=rows, z=z, zmin=0, zmax=1, showscale=False, xgap=3, ygap=3, name=label,
-            colorscale=[[0, "#f3f4f6"], [0.001, blend(color, 0.35)], [1, color]],
-            customdata=[[t] for t in text], hovertemplate="%{y}<br>" + label + ": %{customdata}<extra></extra>"))
-        for r, (v, t) in zip(rows, (cells[i][j] for i in range(len(rows)))):
-            fill = "#f3f4f6" if v <= 0 else blend(color, 0.35 + 0.65 * v)
-            fig.add_annotation(x=label, y=r, text=t, showarrow=False, font={"size": 11, "color": text_color(fill)})
-    layout(fig, title, subtitle=subtitle, x=x, y=y, height=max(300, 150 + 26 * len(rows)))
+            title: str, subtitle: str, x: str | None, y: str) -> go.Figure:
+    """A row x setting grid, each column in its check's colour; cells (0 ok / 0.5 risky default / 1 risky, text)."""
+    t = [[None if v <= 0 else 0.3 if v < 1 else 1.0 for v, _ in row] for row in cells]
+    text = [[label for _, label in row] for row in cells]
+    fig = grid(go.Figure(), [c for c, _ in columns], rows, [c for _, c in columns], t, text, "%{y}<br>%{x}: %{text}")
+    layout(fig, title, subtitle=subtitle, x=x, y=y, height=max(300, 160 + 24 * len(rows)), width=1000)
     fig.update_xaxes(side="top", showgrid=False)
-    fig.update_yaxes(autorange="reversed", showgrid=False, ticksuffix="  ")
+    fig.update_yaxes(autorange="reversed", showgrid=False, ticksuffix="  ", tickfont={"size": 11})
     return fig
 
 
@@ -135,8 +132,8 @@ def _workload_label(df: pd.DataFrame) -> pd.Series:
 def host_namespaces(workloads: pd.DataFrame, containers: pd.DataFrame) -> go.Figure:
     """Workloads sharing a namespace of the node: hostNetwork, hostPID, hostIPC, hostPort.
 
-    Heatmap traces per setting (``fig.data[i].x == (setting,)``), ``y`` the
-    workloads using at least one, ``z`` 1 where used.
+    ``fig.data[0]``: ``x`` the settings, ``y`` the workloads using at least one,
+    ``text`` "shared", the host ports, or "—".
     """
     title = "Workloads that share the node's namespaces"
     keys = ["cluster", "kind", "namespace", "name"]
@@ -158,7 +155,7 @@ def host_namespaces(workloads: pd.DataFrame, containers: pd.DataFrame) -> go.Fig
         cells.append(row)
     return _matrix(labels, cols, cells, title,
                    f"{len(used)} of {len(workloads)} workloads. Coloured: the setting is on (severity colour of its check).",
-                   x="pod setting", y="workload (namespace/name)")
+                   x=None, y="workload (namespace/name)")
 
 
 def _ns_status(containers: pd.DataFrame, status: pd.Series, cats: dict[str, str], title: str, subtitle: str,
@@ -211,7 +208,7 @@ def _true(v: object) -> bool:
 def privilege_matrix(containers: pd.DataFrame, *, only_risky: bool = True) -> go.Figure:
     """Containers x (privileged, privilege escalation, root): explicit settings full colour, unset defaults pale.
 
-    Heatmap traces ``privileged``, ``allowPrivilegeEscalation``, ``runs as root``;
+    ``fig.data[0]``: ``x`` privileged, allowPrivilegeEscalation, may run as root; ``text`` the cells;
     ``y`` containers as ``namespace/workload: container``.
     """
     title = "Privileged, privilege escalation and root, per container"
@@ -231,14 +228,15 @@ def privilege_matrix(containers: pd.DataFrame, *, only_risky: bool = True) -> go
         cells.append([cp, ce, cr])
     risky = [any(v > 0 for v, _ in row) for row in cells]
     keep = [i for i, r in enumerate(risky) if r or not only_risky]
+    keep.sort(key=lambda i: (-cells[i][0][0], -cells[i][2][0], -cells[i][1][0]))  # worst first
     if not keep:
         return empty_figure(title, "Every container is unprivileged, blocks escalation and runs as a non-root user.")
     sub = c.iloc[keep]
     labels = (namespace_of(sub["namespace"]) + "/" + sub["name"].astype("string") + ": "
               + sub["container"].astype("string")).tolist()
     cols = [("privileged", check_color("privileged")), ("allowPrivilegeEscalation", check_color("priv-escalation")),
-            ("runs as root", check_color("run-as-root"))]
+            ("may run as root", check_color("run-as-root"))]
     return _matrix(labels, cols, [cells[i] for i in keep], title,
                    f"{len(keep)} of {len(c)} containers have at least one risk. Full colour: set explicitly; "
                    "pale: not set, so the risky default applies.",
-                   x="security setting", y="container (namespace/workload: container)")
+                   x=None, y="container (namespace/workload: container)")

@@ -134,6 +134,7 @@ def rbac_sankey(rbac: pd.DataFrame, *, include_system: bool = False) -> go.Figur
                    + [SEVERITY_COLORS.get(PERMISSIONS.get(p, "info"), NEUTRAL_COLOR) for p in permissions])
     fig = go.Figure(go.Sankey(
         arrangement="snap",
+        textfont={"size": 12, "color": "#111827", "shadow": "1px 1px 2px #ffffff, -1px -1px 2px #ffffff"},
         node={"label": labels, "color": node_colors, "pad": 12, "thickness": 14,
               "line": {"color": "#ffffff", "width": 0.5}},
         link={"source": src, "target": dst, "value": val, "color": col, "customdata": hover,
@@ -144,5 +145,9 @@ def rbac_sankey(rbac: pd.DataFrame, *, include_system: bool = False) -> go.Figur
     layout(fig, title,
            subtitle=f"Red flows are granted cluster-wide (ClusterRoleBinding): {n_wide} of {len(subjects)} subjects. "
                     f"Grey: one namespace only. Permissions coloured by severity.{hidden}",
-           height=max(520, 26 * max(len(subjects), len(permissions)) + 160), width=1100)
+           height=max(520, 26 * max(len(subjects), len(permissions)) + 170), width=1100)
+    for x, text, anchor in ((0, "subject", "left"), (0.5, "role", "center"), (1, "permission", "right")):
+        fig.add_annotation(x=x, y=1.0, xref="paper", yref="paper", yanchor="bottom", xanchor=anchor, text=f"<b>{text}</b>",
+                           showarrow=False, font={"size": 13, "color": "#4b5563"})
+    fig.update_layout(margin={"t": 115})
     return fig

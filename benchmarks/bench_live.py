@@ -1,0 +1,259 @@
+"""Benchmark: reading a live cluster with k8saudit vs. the kubernetes client's typed models.
+
+    python benchmarks/bench_live.py                       # 1,000 and 10,000 pods
+    python benchmarks/bench_live.py --pods 100000         # opt-in: minutes, GBs
+    python benchmarks/bench_live.py --pods 1000 --variants live
+
+A synthetic cluster of N pods (``benchmarks/synth.py``) is served by the
+loopback API server (``k8saudit.testing.FakeApiServer``, HTTPS, bearer token)
+running in a separate process, items encoded once up front. Each variant then
+runs in a fresh Python process that reports its wall time and peak RSS
+(``VmHWM``):
+
+- ``live``:  ``k8saudit.load_cluster()``: paginated, concurrent, raw bytes
+  decoded by msgspec into the snapshot's typed structs.
+- ``typed``: the obvious way: ``CoreV1Api().list_pod_for_all_namespaces()``
+  and friends for the same kinds, typed models, no pagination.
+
+Targets: ``live`` at least 10x faster than ``typed``; ``live`` within 2.5 GB
+peak at 100,000 pods.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+TARGET_SPEEDUP = 10.0
+TARGET_PEAK_GB_AT_100K = 2.5
+
+
+# --------------------------------------------------------------------------- the served cluster
+
+
+class SynthStore:
+    """The objects of a synthetic N-pod cluster, each encoded once (compact JSON, as the API server sends)."""
+
+    def __init__(self, n_pods: int, log: Any = None) -> None:
+        import orjson
+
+        from benchmarks.synth import KINDS, iter_objects
+
+        self.items: dict[str, list[bytes]] = {}
+        self.by_ns: dict[str, dict[str, list[int]]] = {}
+        self.bytes = 0
+        for res in KINDS:
+            t = time.perf_counter()
+            items: list[bytes] = []
+            by_ns: dict[str, list[int]] = {}
+            for o in iter_objects(n_pods, res):
+                ns = (o.get("metadata") or {}).get("namespace") or ""
+                by_ns.setdefault(ns, []).append(len(items))
+                items.append(orjson.dumps({k: v for k, v in o.items() if k not in ("kind", "apiVersion")}))
+            self.items[res], self.by_ns[res] = items, by_ns
+            self.bytes += sum(map(len, items))
+            if log:
+                log(f"encoded {len(items):,} {res} in {time.perf_counter() - t:.1f}s")
+
+    def kinds(self) -> list[str]:
+        return list(self.items)
+
+    def list(self, resource: str, namespace: str | None, start: int, limit: int | None) -> tuple[list[bytes], int]:
+        items = self.items.get(resource, [])
+        if namespace is not None:
+            idx = self.by_ns.get(resource, {}).get(namespace, [])
+            picked = idx[start:] if limit is None else idx[start:start + limit]
+            return [items[i] for i in picked], len(idx)
+        return (items[start:] if limit is None else items[start:start + limit]), len(items)
+
+
+def serve(n_pods: int, workdir: Path) -> None:
+    """Run the API server for an N-pod cluster until stdin closes; print the kubeconfig path when ready."""
+    from k8saudit.testing import FakeApiServer
+
+    def log(msg: str) -> None:
+        print(f"  [server] {msg}", file=sys.stderr, flush=True)
+
+    t = time.perf_counter()
+    store = SynthStore(n_pods)
+    log(f"{n_pods:,} pods: {store.bytes / 1e6:,.0f} MB of JSON encoded in {time.perf_counter() - t:.1f}s")
+    with FakeApiServer(store) as srv:
+        kc = srv.write_kubeconfig(workdir / "kubeconfig", context="bench", cluster=f"synth-{n_pods}")
+        print(kc, flush=True)
+        sys.stdin.read()  # until the parent closes it
+
+
+# --------------------------------------------------------------------------- the variants
+
+
+def _peak_rss_mb() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _typed(kubeconfig: str) -> int:
+    """Every kind k8saudit reads, listed the obvious way: typed models, one request each."""
+    from kubernetes import client, config
+
+    api = config.new_client_from_config(config_file=kubeconfig, context="bench")
+    core, apps, batch = client.CoreV1Api(api), client.AppsV1Api(api), client.BatchV1Api(api)
+    net, rbac, policy = client.NetworkingV1Api(api), client.RbacAuthorizationV1Api(api), client.PolicyV1Api(api)
+    adm, ext = client.AdmissionregistrationV1Api(api), client.ApiextensionsV1Api(api)
+    calls = [
+        core.list_namespace, core.list_node, core.list_pod_for_all_namespaces,
+        apps.list_deployment_for_all_namespaces, apps.list_replica_set_for_all_namespaces,
+        apps.list_stateful_set_for_all_namespaces, apps.list_daemon_set_for_all_namespaces,
+        batch.list_job_for_all_namespaces, batch.list_cron_job_for_all_namespaces,
+        core.list_replication_controller_for_all_namespaces, core.list_service_for_all_namespaces,
+        net.list_network_policy_for_all_namespaces, core.list_service_account_for_all_namespaces,
+        core.list_secret_for_all_namespaces, core.list_config_map_for_all_namespaces,
+        rbac.list_role_for_all_namespaces, rbac.list_cluster_role, rbac.list_role_binding_for_all_namespaces,
+        rbac.list_cluster_role_binding, policy.list_pod_disruption_budget_for_all_namespaces,
+        adm.list_validating_webhook_configuration, adm.list_mutating_webhook_configuration,
+        adm.list_validating_admission_policy, ext.list_custom_resource_definition,
+    ]
+    kept = []
+    for call in calls:
+        kept.append(call())
+    return sum(len(r.items) for r in kept)
+
+
+def _live(kubeconfig: str, page_size: int, workers: int) -> int:
+    import k8saudit as ka
+
+    snap = ka.load_cluster("bench", kubeconfig=kubeconfig, page_size=page_size, workers=workers, timeout=120)
+    if snap.skipped_records:
+        print(f"  [live] skipped: {snap.skipped_records}", file=sys.stderr)
+    return len(snap)
+
+
+def measure(variant: str, kubeconfig: str, page_size: int, workers: int) -> None:
+    """Run one variant in this (fresh) process and print its figures as JSON."""
+    import k8saudit  # noqa: F401  imports are not what is measured
+    import kubernetes.client  # noqa: F401
+
+    base = _peak_rss_mb()
+    t = time.perf_counter()
+    n = _live(kubeconfig, page_size, workers) if variant == "live" else _typed(kubeconfig)
+    seconds = time.perf_counter() - t
+    print(json.dumps({"variant": variant, "objects": n, "seconds": seconds, "peak_mb": _peak_rss_mb(),
+                      "base_mb": base}))
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def run(n_pods: int, variants: list[str], page_size: int, workers: int, limit_s: float) -> list[dict[str, Any]]:
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="k8saudit-bench-") as tmp:
+        server = subprocess.Popen([sys.executable, __file__, "--serve", str(n_pods), "--workdir", tmp],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            assert server.stdout is not None
+            kubeconfig = server.stdout.readline().strip()
+            if not kubeconfig:
+                raise SystemExit(f"the API server for {n_pods:,} pods did not start")
+            for variant in variants:
+                cmd = [sys.executable, "-X", "faulthandler", __file__, "--measure", variant, "--kubeconfig", kubeconfig,
+                       "--page-size", str(page_size), "--workers", str(workers)]
+                try:
+                    out = subprocess.run(cmd, capture_output=True, text=True, timeout=limit_s)
+                except subprocess.TimeoutExpired:
+                    rows.append({"pods": n_pods, "variant": variant, "error": f"over {limit_s:.0f}s"})
+                    continue
+                if out.returncode != 0:
+                    print(out.stderr[-3000:], file=sys.stderr)
+                    last = (out.stderr.strip().splitlines() or ["?"])[-1]
+                    rows.append({"pods": n_pods, "variant": variant, "error": f"exit {out.returncode}: {last}"})
+                    continue
+                rows.append({"pods": n_pods, **json.loads(out.stdout.strip().splitlines()[-1])})
+                print(f"  {n_pods:>9,} pods  {variant:<6} {rows[-1]['seconds']:8.2f}s  "
+                      f"peak {rows[-1]['peak_mb']:,.0f} MB", file=sys.stderr, flush=True)
+        finally:
+            if server.stdin:
+                server.stdin.close()
+            try:
+                server.wait(30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    return rows
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    out = [f"{'pods':>9}  {'variant':<7} {'objects':>9} {'seconds':>9} {'peak RSS':>10}  {'speedup':>8}",
+           "-" * 60]
+    by = {(r["pods"], r["variant"]): r for r in rows}
+    for r in rows:
+        if "error" in r:
+            out.append(f"{r['pods']:>9,}  {r['variant']:<7} {'':>9} {r['error']}")
+            continue
+        speed = ""
+        typed = by.get((r["pods"], "typed"))
+        if r["variant"] == "live" and typed and "seconds" in typed:
+            speed = f"{typed['seconds'] / r['seconds']:7.1f}x"
+        out.append(f"{r['pods']:>9,}  {r['variant']:<7} {r['objects']:>9,} {r['seconds']:>8.2f}s "
+                   f"{r['peak_mb']:>7,.0f} MB  {speed:>8}")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--pods", default="1000,10000", help="comma-separated cluster sizes (default 1000,10000)")
+    ap.add_argument("--variants", default="live,typed", help="live, typed or both (default)")
+    ap.add_argument("--page-size", type=int, default=500)
+    ap.add_argument("--workers", type=int, default=4)
+    ap.add_argument("--limit", type=float, default=3600, help="seconds a variant may take (default 3600)")
+    ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    ap.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--workdir", help=argparse.SUPPRESS)
+    ap.add_argument("--measure", choices=("live", "typed"), help=argparse.SUPPRESS)
+    ap.add_argument("--kubeconfig", help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    if a.serve is not None:
+        serve(a.serve, Path(a.workdir))
+        return 0
+    if a.measure:
+        measure(a.measure, a.kubeconfig, a.page_size, a.workers)
+        return 0
+    sizes = [int(x.replace("_", "")) for x in a.pods.split(",") if x]
+    variants = [v.strip() for v in a.variants.split(",") if v.strip()]
+    rows: list[dict[str, Any]] = []
+    for n in sizes:
+        rows += run(n, variants, a.page_size, a.workers, a.limit)
+    print(table(rows))
+    for n in sizes:
+        lv, ty = next((r for r in rows if r["pods"] == n and r["variant"] == "live" and "seconds" in r), None), \
+            next((r for r in rows if r["pods"] == n and r["variant"] == "typed" and "seconds" in r), None)
+        if lv and ty:
+            ok = ty["seconds"] / lv["seconds"] >= TARGET_SPEEDUP
+            print(f"{n:,} pods: live is {ty['seconds'] / lv['seconds']:.1f}x faster than typed "
+                  f"(target {TARGET_SPEEDUP:.0f}x: {'met' if ok else 'NOT met'})")
+        if lv and n >= 100_000:
+            ok = lv["peak_mb"] / 1024 <= TARGET_PEAK_GB_AT_100K
+            print(f"{n:,} pods: live peak {lv['peak_mb'] / 1024:.2f} GB "
+                  f"(target {TARGET_PEAK_GB_AT_100K} GB: {'met' if ok else 'NOT met'})")
+    if a.json:
+        Path(a.json).write_text(json.dumps(rows, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,315 @@
+"""ipywidgets for the notebooks: explore findings, pick a source, fix a manifest and re-check it.
+
+Each widget is an ``ipywidgets.VBox`` (display it as the last line of a cell) with
+plain Python properties a test can drive without a browser: set the controls'
+``.value`` and read ``.filtered`` / ``.value`` / ``.check()``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import tempfile
+from pathlib import Path
+
+import ipywidgets as w
+import pandas as pd
+
+from .checks import CHECKS, PRACTICES, SEVERITIES
+from .export._style import EXEMPT_COLOR, SEVERITY_COLORS, SEVERITY_TEXT, STATUS_COLORS
+from .findings import audit
+from .fixes import fix_for
+from .notebook import open_source, repo_root
+from .snapshot import Snapshot, SnapshotError, is_saved_snapshot
+from .viz import CLUSTER_SCOPED, practice_label
+
+ALL = "(all)"
+_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+#: sort keys of the explorer: label → (columns, ascending)
+SORTS: dict[str, tuple[list[str], list[bool]]] = {
+    "severity (worst first)": (["_rank", "practice", "check_id", "namespace", "name"], [False, True, True, True, True]),
+    "practice": (["practice", "_rank", "check_id", "namespace", "name"], [True, False, True, True, True]),
+    "check": (["check_id", "namespace", "name", "container"], [True, True, True, True]),
+    "namespace": (["namespace", "_rank", "check_id", "name"], [True, False, True, True]),
+    "name": (["name", "namespace", "_rank", "check_id"], [True, True, False, True]),
+}
+
+
+def _e(v: object) -> str:
+    return "" if v is None or v is pd.NA or (isinstance(v, float) and v != v) else html.escape(str(v))
+
+
+def badge(severity: str) -> str:
+    return (f'<span style="background:{SEVERITY_COLORS.get(severity, EXEMPT_COLOR)};color:{SEVERITY_TEXT.get(severity, "#111")};'
+            f'padding:0 6px;border-radius:8px;font-size:0.85em">{_e(severity)}</span>')
+
+
+def markdown_html(text: str) -> str:
+    """The little Markdown remediations use: fenced code blocks and `inline code`."""
+    out = []
+    for i, part in enumerate(re.split(r"```[a-z]*\n?", text or "")):
+        if i % 2:
+            out.append(f'<pre style="background:#f3f4f6;padding:6px;margin:4px 0">{html.escape(part.rstrip())}</pre>')
+        else:
+            esc = html.escape(part).replace("\n", "<br>")
+            out.append(re.sub(r"`([^`]+)`", r"<code>\1</code>", esc))
+    return "".join(out)
+
+
+class FindingsExplorer(w.VBox):
+    """Filter findings by namespace, practice, check, minimum severity and exemption; sort; inspect one.
+
+    ``.filtered`` is the filtered, sorted DataFrame; ``.value`` the selected finding
+    (a row, or None). ``snap`` (optional) fills the suggested fix with the cluster's names.
+    """
+
+    def __init__(self, findings: pd.DataFrame, *, snap: Snapshot | None = None, practice: int | None = None,
+                 max_rows: int = 50) -> None:
+        self.findings = findings.assign(_rank=findings["severity"].astype(str).map(_RANK).astype(int),
+                                        _ns=findings["namespace"].astype("string").fillna(CLUSTER_SCOPED))
+        self.snap, self.max_rows = snap, max_rows
+        f = self.findings
+        style = {"description_width": "initial"}
+        self.namespace = w.Dropdown(options=[ALL, *sorted(f["_ns"].unique())], value=ALL, description="namespace",
+                                    style=style)
+        present = sorted({int(p) for p in f["practice"].dropna()})
+        self.practice = w.Dropdown(options=[("all practices", 0), *[(practice_label(p), p) for p in present]],
+                                   value=practice if practice in present else 0, description="practice", style=style)
+        self.check_id = w.Dropdown(options=[ALL], value=ALL, description="check", style=style)
+        self.severity = w.Dropdown(options=[(f"{s} and worse", s) for s in SEVERITIES], value="info",
+                                   description="severity", style=style)
+        self.show_exempt = w.Checkbox(value=True, description="show exempt", indent=False)
+        self.sort_by = w.Dropdown(options=list(SORTS), value="severity (worst first)", description="sort by", style=style)
+        self.summary = w.HTML()
+        self.table = w.HTML()
+        self.selector = w.Select(options=[], rows=6, description="finding", layout=w.Layout(width="98%"), style=style)
+        self.detail = w.HTML()
+        self._update_checks()
+        for ctl in (self.namespace, self.check_id, self.severity, self.show_exempt, self.sort_by):
+            ctl.observe(self._refresh, names="value")
+        self.practice.observe(self._on_practice, names="value")
+        self.selector.observe(self._show_detail, names="value")
+        filters = w.HBox([self.namespace, self.practice, self.check_id], layout=w.Layout(flex_flow="row wrap"))
+        options = w.HBox([self.severity, self.sort_by, self.show_exempt], layout=w.Layout(flex_flow="row wrap"))
+        super().__init__([filters, options, self.summary, self.table, self.selector, self.detail])
+        self._refresh()
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def filtered(self) -> pd.DataFrame:
+        """The findings passing the filters, in the chosen order (schema columns only)."""
+        f = self.findings
+        m = f["_rank"] >= _RANK[self.severity.value]
+        if self.namespace.value != ALL:
+            m &= f["_ns"] == self.namespace.value
+        if self.practice.value:
+            m &= f["practice"] == self.practice.value
+        if self.check_id.value != ALL:
+            m &= f["check_id"] == self.check_id.value
+        if not self.show_exempt.value:
+            m &= ~f["exempt"].astype(bool)
+        cols, asc = SORTS[self.sort_by.value]
+        out = f[m.fillna(False).astype(bool)].sort_values(cols, ascending=asc, kind="stable", na_position="first")
+        return out.drop(columns=["_rank", "_ns"]).reset_index(drop=True)
+
+    @property
+    def value(self) -> pd.Series | None:
+        """The selected finding, or None."""
+        fid = self.selector.value
+        if fid is None:
+            return None
+        rows = self.findings[self.findings["finding_id"] == fid]
+        return rows.drop(columns=["_rank", "_ns"]).iloc[0] if len(rows) else None
+
+    def select(self, finding_id: str) -> None:
+        """Select one finding (it must pass the filters)."""
+        self.selector.value = finding_id
+
+    # ------------------------------------------------------------------ rendering
+
+    def _on_practice(self, _change: object = None) -> None:
+        self._update_checks()
+        self._refresh()
+
+    def _update_checks(self) -> None:
+        f = self.findings
+        if self.practice.value:
+            f = f[f["practice"] == self.practice.value]
+        ids = [c for c in CHECKS if c in set(f["check_id"])]
+        keep = self.check_id.value if self.check_id.value in ids else ALL
+        self.check_id.options = [ALL, *ids]
+        self.check_id.value = keep
+
+    def _refresh(self, _change: object = None) -> None:
+        df = self.filtered
+        n_ex = int(df["exempt"].astype(bool).sum())
+        self.summary.value = (f"<b>{len(df)}</b> finding(s) shown of {len(self.findings)}"
+                              + (f" ({n_ex} exempt, greyed)" if n_ex else ""))
+        self.table.value = self._table_html(df)
+        opts = [(self._label(r), r.finding_id) for r in df.head(500).itertuples()]
+        current = self.selector.value
+        self.selector.options = opts
+        ids = [fid for _, fid in opts]
+        self.selector.value = current if current in ids else (ids[0] if ids else None)
+        self._show_detail()
+
+    @staticmethod
+    def _label(r: object) -> str:
+        where = f"{r.namespace}/{r.name}" if isinstance(r.namespace, str) else str(r.name)  # type: ignore[attr-defined]
+        cont = f" [{r.container}]" if isinstance(r.container, str) else ""  # type: ignore[attr-defined]
+        ex = " (exempt)" if r.exempt else ""  # type: ignore[attr-defined]
+        return f"{r.severity:<8} {r.check_id}: {r.kind} {where}{cont}{ex}"  # type: ignore[attr-defined]
+
+    def _table_html(self, df: pd.DataFrame) -> str:
+        head = "".join(f"<th style='text-align:left'>{c}</th>" for c in
+                       ("severity", "practice", "check", "object", "container", "message"))
+        rows = []
+        for r in df.head(self.max_rows).itertuples():
+            style = f"color:{EXEMPT_COLOR};font-style:italic" if r.exempt else ""
+            obj = f"{_e(r.kind)} {_e(r.namespace) + '/' if isinstance(r.namespace, str) else ''}{_e(r.name)}"
+            rows.append(f"<tr style='{style}'><td>{badge(str(r.severity))}</td><td>{_e(r.practice)}</td>"
+                        f"<td><code>{_e(r.check_id)}</code></td><td>{obj}</td><td>{_e(r.container)}</td>"
+                        f"<td style='text-align:left'>{_e(r.message)}{' (exempt)' if r.exempt else ''}</td></tr>")
+        more = (f"<p><i>showing the first {self.max_rows} of {len(df)}: narrow the filters or use "
+                "<code>explorer.filtered</code></i></p>" if len(df) > self.max_rows else "")
+        return (f"<div style='max-height:360px;overflow:auto'><table style='font-size:0.9em'><thead><tr>{head}</tr>"
+                f"</thead><tbody>{''.join(rows)}</tbody></table></div>{more}")
+
+    def _show_detail(self, _change: object = None) -> None:
+        r = self.value
+        if r is None:
+            self.detail.value = "<i>No finding selected.</i>"
+            return
+        ex = f"<p><b>Exempt:</b> {_e(r['exempt_reason'])}</p>" if r["exempt"] else ""
+        fix = html.escape(fix_for(r, self.snap))
+        self.detail.value = (
+            f"<div style='border-left:4px solid {SEVERITY_COLORS.get(str(r['severity']), EXEMPT_COLOR)};padding-left:8px'>"
+            f"<p>{badge(str(r['severity']))} <b>{_e(r['title'])}</b> <code>{_e(r['check_id'])}</code> "
+            f"(practice {_e(r['practice'])}: {_e(PRACTICES.get(int(r['practice']), ''))})</p>"
+            f"<p>{_e(r['message'])}</p><p><b>Evidence:</b> <code>{_e(r['evidence'])}</code></p>{ex}"
+            f"<p><b>Remediation:</b> {markdown_html(str(r['remediation']))}</p>"
+            f"<p><b>Suggested fix:</b></p><pre style='background:#f3f4f6;padding:6px'>{fix}</pre>"
+            f"<p style='color:#6b7280;font-size:0.85em'>finding_id {_e(r['finding_id'])}</p></div>")
+
+
+def source_options(snapshots_dir: str | Path | None = None) -> list[tuple[str, str]]:
+    """(label, source) pairs: kubeconfig contexts (when a kubeconfig exists), the sample, and the snapshots
+    saved under ``snapshots_dir`` (default: ``snapshots/`` at the checkout's root)."""
+    out: list[tuple[str, str]] = []
+    try:
+        from .sources.live import list_contexts
+
+        out += [(f"kubeconfig context: {c}", f"context:{c}") for c in list_contexts()]
+    except (SnapshotError, ImportError):
+        pass
+    out.append(("bundled sample cluster", "sample"))
+    root = Path(snapshots_dir) if snapshots_dir is not None else repo_root() / "snapshots"
+    if root.is_dir():
+        out += [(f"saved snapshot: {p.name}", str(p)) for p in sorted(root.iterdir()) if is_saved_snapshot(p)]
+    return out
+
+
+class SourcePicker(w.VBox):
+    """Choose where the cluster state comes from; ``.value`` is a source string, ``.load()`` a Snapshot."""
+
+    def __init__(self, value: str = "sample", *, snapshots_dir: str | Path | None = None) -> None:
+        self.choice = w.Dropdown(options=source_options(snapshots_dir), description="source",
+                                 layout=w.Layout(width="60%"))
+        self.path = w.Text(placeholder="…or a path: manifests, a kubectl dump, a saved snapshot",
+                           layout=w.Layout(width="60%"))
+        self.button = w.Button(description="Load", button_style="primary", icon="download")
+        self.status = w.HTML()
+        self.snapshot: Snapshot | None = None
+        self.button.on_click(lambda _b: self.load())
+        super().__init__([self.choice, self.path, self.button, self.status])
+        self.value = value
+
+    @property
+    def value(self) -> str:
+        return self.path.value.strip() or str(self.choice.value)
+
+    @value.setter
+    def value(self, source: str) -> None:
+        known = [v for _, v in self.choice.options]
+        if source in known:
+            self.choice.value, self.path.value = source, ""
+        else:
+            self.path.value = source
+
+    def load(self) -> Snapshot | None:
+        """Load the chosen source (None, with the reason shown, when it cannot be read)."""
+        self.status.value = f"loading <code>{_e(self.value)}</code>…"
+        try:
+            self.snapshot = open_source(self.value)
+        except SnapshotError as e:
+            self.status.value = f"<span style='color:{SEVERITY_COLORS['high']}'>cannot load: {_e(e)}</span>"
+            return None
+        s = self.snapshot
+        self.status.value = (f"loaded <b>{_e(s.cluster)}</b>: {len(s):,} objects, {len(s.workloads)} workloads, "
+                             f"{len(s.skipped)} skipped")
+        return s
+
+
+class ManifestExercise(w.VBox):
+    """Fix a broken manifest, re-check it with the practice's checks, compare with the solution.
+
+    ``checks`` limits the re-check to some check ids (cluster-level checks such as
+    ``policy-engine-absent`` cannot pass on a single manifest).
+    """
+
+    def __init__(self, practice: int, broken_yaml: str, solution_yaml: str, *, checks: list[str] | None = None,
+                 task: str = "") -> None:
+        self.practice, self.checks = practice, checks
+        self.broken, self.solution = broken_yaml.strip() + "\n", solution_yaml.strip() + "\n"
+        self.editor = w.Textarea(value=self.broken, rows=min(30, self.broken.count("\n") + 2),
+                                 layout=w.Layout(width="98%"))
+        self.editor.add_class("k8saudit-code")
+        self.button = w.Button(description="Re-check", button_style="primary", icon="check")
+        self.reset = w.Button(description="Start over", icon="undo")
+        self.show_solution = w.ToggleButton(value=False, description="Show solution", icon="eye")
+        self.result = w.HTML()
+        self.solution_view = w.HTML(layout=w.Layout(display="none"))
+        self.button.on_click(lambda _b: self.check())
+        self.reset.on_click(lambda _b: setattr(self.editor, "value", self.broken))
+        self.show_solution.observe(self._toggle, names="value")
+        intro = w.HTML("<style>.k8saudit-code textarea{font-family:monospace;font-size:12px}</style>"
+                       f"<p><b>Exercise (practice {practice}):</b> {_e(task)} Edit the manifest, then press "
+                       "<i>Re-check</i>.</p>")
+        super().__init__([intro, self.editor, w.HBox([self.button, self.reset, self.show_solution]),
+                          self.result, self.solution_view])
+        self.findings: pd.DataFrame | None = None
+        self._loaded = 0
+
+    def _toggle(self, change: dict[str, object]) -> None:
+        self.solution_view.value = f"<pre style='background:#ecfdf5;padding:6px'>{html.escape(self.solution)}</pre>"
+        self.solution_view.layout.display = "block" if change["new"] else "none"
+
+    def check(self, text: str | None = None) -> pd.DataFrame:
+        """Audit the editor's text (or ``text``) → the findings that still fire; also shown below."""
+        body = self.editor.value if text is None else text
+        with tempfile.TemporaryDirectory(prefix="k8saudit-exercise-") as tmp:
+            path = Path(tmp) / "exercise.yaml"
+            path.write_text(body)
+            snap = open_source(str(path))
+        f = audit(snap, practices=[self.practice], checks=self.checks, default_exemptions=False)
+        self.findings = f
+        self._loaded = len(snap)
+        problems = snap.skipped
+        if not len(snap) and not len(problems):
+            self.result.value = f"<p style='color:{SEVERITY_COLORS['high']}'>The editor holds no Kubernetes object.</p>"
+        elif len(problems):
+            msg = "; ".join(problems["reason"].astype(str).head(3))
+            self.result.value = f"<p style='color:{SEVERITY_COLORS['high']}'>The manifest could not be read: {_e(msg)}</p>"
+        elif f.empty:
+            self.result.value = f"<p style='color:{STATUS_COLORS['pass']}'>✔ No findings left: well done.</p>"
+        else:
+            items = "".join(f"<li>{badge(str(r.severity))} <code>{_e(r.check_id)}</code> {_e(r.message)}</li>"
+                            for r in f.itertuples())
+            self.result.value = f"<p>Still failing ({len(f)}):</p><ul>{items}</ul>"
+        return f
+
+    @property
+    def passed(self) -> bool:
+        """True when the last re-check found nothing."""
+        return self.findings is not None and self.findings.empty and self._loaded > 0
