@@ -652,7 +652,8 @@ def _namespaced(pl: Plan, ns: str, resource: str) -> Iterator[Obj]:
             yield _service(ns, wl.name, wl.created, [port], _selector(wl)["matchLabels"], template(pl.n_pods, wl)[0],
                            "Headless" if wl.kind == "StatefulSet" else typ, rs.choice([None, ["10.0.0.0/8"], ["0.0.0.0/0"]]))
     elif resource == "serviceaccounts":
-        for sa in sorted({"default"} | {w.sa for w in wls}):
+        bound = {b[3] for b in CLUSTER_BINDINGS if b[2] == "ServiceAccount" and b[4] == ns}  # even if their pods did not fit
+        for sa in sorted({"default"} | bound | {w.sa for w in wls}):
             extra = {"automountServiceAccountToken": False} if sa != "default" and r.random() < 0.3 else {}
             yield obj(resource, meta("ServiceAccount", ns, sa, created + 300 * (sa != "default"))) | extra
     elif resource == "configmaps":

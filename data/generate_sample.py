@@ -1454,8 +1454,9 @@ Wrong:
 - kubeconfig users `admin` (static bearer token) and `ci-deployer` (embedded client certificate
   and key) [authn-kubeconfig-static].
 - No policy engine: no Kyverno or Gatekeeper webhook; the `kyverno` namespace is empty, left from
-  a planned install [policy-engine-absent]. `hardened` and `dev` enforce Pod Security Admission,
-  which is not a policy engine: policy-engine-absent fires all the same.
+  a planned install. `hardened` and `dev` enforce Pod Security Admission, so admission control is
+  not absent and policy-engine-absent does not fire; the namespaces that enforce nothing are
+  reported one by one [psa-not-enforced].
 
 Right (must not fire):
 - `--authorization-mode=Node,RBAC`, no ABAC [rbac-abac-enabled]; no `--insecure-port`
@@ -1615,7 +1616,7 @@ Nothing but what every namespace has (`default` ServiceAccount, `kube-root-ca.cr
 | authn-legacy-sa-token-secret | legacy/legacy-admin-token | Opaque, tls and helm Secrets |
 | cap-net-raw | containers not dropping it; legacy-pinger adds it | hardened, coredns, ingress-nginx |
 | cap-dangerous-add | legacy-api, legacy-metrics-agent, calico-node | coredns, ingress-nginx (NET_BIND_SERVICE) |
-| policy-engine-absent | the cluster | never |
+| policy-engine-absent | never (hardened and dev enforce Pod Security Admission) | the cluster |
 | psa-not-enforced | shop, legacy, batch, monitoring, ingress-nginx, ... | hardened, dev |
 | host-ipc | legacy-ipc-cache | everything else |
 | host-network | static pods, kube-proxy, calico-node, node-exporter | everything else |

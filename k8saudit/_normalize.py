@@ -31,6 +31,9 @@ _NOT_CREDENTIAL = re.compile(
 
 MASK_PREFIX = "<masked:"
 
+#: an env value that only references another variable
+_VAR_REF = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_.-]*\)")
+
 #: a password inside a URL (postgres://user:password@host)
 _URL_CRED = re.compile(r"(://[^/\s:@]+:)([^@\s/]+)@")
 
@@ -80,6 +83,8 @@ def _mask_containers(spec: m.PodSpec | None) -> None:
                 cred = cache.get(e.name)
                 if cred is None:
                     cred = looks_like_credential(e.name)
+                if cred and isinstance(v, str) and _VAR_REF.fullmatch(v):
+                    continue  # "$(OTHER_VAR)": a reference to another variable, not a literal
                 if cred:
                     e.value = mask(v)
                 elif isinstance(v, str) and "@" in v and _URL_CRED.search(v):

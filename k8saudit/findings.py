@@ -30,11 +30,17 @@ REASON_ANNOTATION = "k8saudit.io/exempt-reason"
 
 #: built-in exemptions for well-known system components: (check ids, namespace, kind, name glob, reason)
 DEFAULT_EXEMPTIONS: list[tuple[tuple[str, ...], str, str, str, str]] = [
+    (("authn-sa-token-automount",), "kube-system", "Deployment", "coredns",
+     "cluster add-on that talks to the API server: it needs its token"),
+    (("authn-sa-token-automount",), "kube-system", "Deployment", "metrics-server",
+     "cluster add-on that talks to the API server: it needs its token"),
+    (("authn-sa-token-automount",), "kube-system", "Deployment", "calico-kube-controllers",
+     "CNI controller that talks to the API server: it needs its token"),
     (("host-network", "privileged", "priv-escalation", "run-as-root", "rootfs-writable", "cap-net-raw",
       "rollout-no-readiness"),
      "kube-system", "DaemonSet", "kube-proxy", "kube-proxy programs the node's network: it needs hostNetwork and privileges"),
     (("host-network", "privileged", "priv-escalation", "run-as-root", "rootfs-writable", "cap-net-raw",
-      "cap-dangerous-add", "host-port"),
+      "cap-dangerous-add", "host-port", "authn-sa-token-automount"),
      "kube-system", "DaemonSet", "calico-node", "CNI agent: manages the node's network"),
     (("host-network", "privileged", "priv-escalation", "run-as-root", "rootfs-writable", "cap-net-raw",
       "cap-dangerous-add", "host-port"),
@@ -164,8 +170,13 @@ def _frames_for(c: Check, snap: Snapshot) -> tuple[dict[str, Any], int]:
             if c.where:
                 df = df.query(c.where)
             evaluated = len(df)
-            if p == "apiserver":  # one row per flag; what is evaluated is each kube-apiserver pod
+            # count objects, not rows: one row per flag / per binding x subject x rule
+            if p == "apiserver":
                 evaluated = len(df.drop_duplicates(["cluster", "pod"]))
+            elif p == "rbac":
+                evaluated = len(df.drop_duplicates(["cluster", "binding_kind", "binding_namespace", "binding"]))
+            elif p == "config_maps":
+                evaluated = len(df.drop_duplicates(["cluster", "namespace", "name"]))
         args[p] = df
     if c.on == "cluster":
         evaluated = 1

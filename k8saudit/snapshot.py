@@ -71,6 +71,8 @@ class Snapshot:
         self._skipped: list[dict[str, Any]] = []
         self._keys: dict[tuple[str, str | None, str | None], str] | None = {}
         self._frames: dict[str, pd.DataFrame] = {}
+        #: uid of every pod-template owner seen so far → names of its template's containers
+        self._templates: dict[str, frozenset[str]] = {}
 
     # ------------------------------------------------------------------ building
 
@@ -93,6 +95,7 @@ class Snapshot:
                           kind=kind, namespace=md.namespace, name=md.name)
                 return False
             self._keys[key] = source
+        self._compact_one(obj)
         b = self._buckets.get(kind)
         if b is None:
             b = self._buckets[kind] = _Bucket()
@@ -109,6 +112,7 @@ class Snapshot:
             md = o.metadata
             if md.namespace is None and type(o).api[2]:
                 md.namespace = "default"
+            self._compact_one(o)
         b = self._buckets.get(kind)
         if b is None:
             b = self._buckets[kind] = _Bucket()
@@ -116,6 +120,53 @@ class Snapshot:
         b.sources.extend(sources)
         b.lines.extend(lines if lines is not None else [0] * len(objs))
         self._keys = None  # dedupe is off once batches are added
+        self._frames.clear()
+
+    # ------------------------------------------------------------------ compaction
+    #
+    # A live capture holds every pod and ReplicaSet beside the Deployment that owns them: 100k copies
+    # of a few hundred templates. Frames read a workload's template once, so an owned object keeps
+    # only what its owner's template does not say: a ReplicaSet or Job of a known owner drops its
+    # template; a pod of a known owner keeps just the containers its template lacks (sidecars
+    # injected by admission webhooks), its ephemeral containers, node and status.
+
+    def _compact_one(self, obj: Any) -> None:
+        if isinstance(obj, m.Pod):
+            self._compact_pod(obj)
+            return
+        if not isinstance(obj, _TEMPLATE_OWNERS):
+            return
+        tpl = m.pod_template(obj)
+        spec = tpl.spec if tpl is not None else None
+        uid = obj.metadata.uid
+        if uid and spec is not None:
+            self._templates[uid] = frozenset(
+                c.name for c in [*(spec.containers or ()), *(spec.init_containers or ())])
+        if isinstance(obj, (m.ReplicaSet, m.Job)) and tpl is not None and spec is not None:
+            ref = _controller(obj.metadata.owner_references)
+            if ref is not None and ref.uid in self._templates:
+                tpl.spec = None  # the owner's template is the one the frames read
+
+    def _compact_pod(self, pod: m.Pod) -> None:
+        spec = pod.spec
+        ref = _controller(pod.metadata.owner_references)
+        if spec is None or ref is None:
+            return
+        names = self._templates.get(ref.uid or "")
+        if names is None:
+            return
+        extra = [c for c in spec.containers or () if c.name not in names]
+        extra_init = [c for c in spec.init_containers or () if c.name not in names]
+        pod.spec = m.PodSpec(containers=extra or None, init_containers=extra_init or None,
+                             ephemeral_containers=spec.ephemeral_containers, node_name=spec.node_name,
+                             restart_policy=spec.restart_policy, service_account_name=spec.service_account_name)
+
+    def compact(self) -> None:
+        """Drop what owned objects repeat from their owners' templates (see above); idempotent."""
+        for kind in ("CronJob", "Deployment", "StatefulSet", "DaemonSet", "ReplicationController", "Job",
+                     "ReplicaSet", "Pod"):
+            for o in self.items(kind):
+                self._compact_one(o)
         self._frames.clear()
 
     def skip(
@@ -355,6 +406,19 @@ def _saved_bucket(tp: type) -> type:
             gc=False,
         )
     return st
+
+
+_TEMPLATE_OWNERS = (m.Deployment, m.StatefulSet, m.DaemonSet, m.ReplicaSet, m.ReplicationController, m.Job,
+                    m.CronJob)
+
+
+def _controller(refs: list[m.OwnerReference] | None) -> m.OwnerReference | None:
+    if not refs:
+        return None
+    for r in refs:
+        if r.controller:
+            return r
+    return refs[0]
 
 
 def _qual(namespace: str | None, name: str | None) -> str:

@@ -53,10 +53,12 @@ def main(argv: list[str] | None = None) -> int:
         "overview-scorecard": viz.scorecard_bar(scorecard(findings), findings),
         "p07-exposed-services": viz.exposed_services(snap.services, snap.nodes),
     }
-    figures.update({name: viz.practice_chart(n, snap) for n, name in PRACTICE_FILES.items()})
+    figures.update({name: viz.practice_chart(n, snap, findings) for n, name in PRACTICE_FILES.items()})
     t0 = time.perf_counter()
     paths = [out / f"{name}.png" for name in figures]
-    pio.write_images(list(figures.values()), paths, scale=2)  # one browser for all of them
+    figs = list(figures.values())
+    pio.write_images(figs, paths, scale=2,  # one browser for all of them; sizes as each figure's layout says
+                     width=[f.layout.width or 900 for f in figs], height=[f.layout.height or 500 for f in figs])
     for path in paths:
         print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     print(f"{len(figures)} charts in {time.perf_counter() - t0:.1f}s")

@@ -351,3 +351,24 @@ def test_ephemeral_containers_of_live_pods_count(tmp_path: Path) -> None:
     dbg = c[c.container == "debugger"]
     assert dbg[["kind", "name", "container_type"]].values.tolist() == [["Deployment", "api", "ephemeral"]]
     assert dbg.run_as_user.tolist() == [0]
+
+
+def test_injected_sidecars_of_live_pods_are_containers_too(tmp_path: Path) -> None:
+    """A mutating webhook (a service mesh) adds containers to pods that the template never had."""
+    text = LIVE_STYLE.replace(
+        "  metadata: {name: api-7d9f-a, namespace: shop, ownerReferences: [{kind: ReplicaSet, name: api-7d9f, uid: rs1, controller: true}]}\n"
+        "  spec: {containers: [{name: api, image: api}]}",
+        "  metadata: {name: api-7d9f-a, namespace: shop, ownerReferences: [{kind: ReplicaSet, name: api-7d9f, uid: rs1, controller: true}]}\n"
+        "  spec: {containers: [{name: api, image: api}, {name: istio-proxy, image: proxyv2}],"
+        " initContainers: [{name: istio-init, image: proxyv2, securityContext: {capabilities: {add: [NET_ADMIN, NET_RAW]}}}]}")
+    assert text != LIVE_STYLE
+    snap = load_yaml(tmp_path, text)
+    c = snap.containers[(snap.containers.kind == "Deployment") & (snap.containers.name == "api")].set_index("container")
+    assert list(c.index) == ["api", "istio-proxy", "istio-init"]
+    assert c.injected.to_dict() == {"api": False, "istio-proxy": True, "istio-init": True}
+    assert c.loc["istio-init", "caps_add"] == ["NET_ADMIN", "NET_RAW"]
+    # owned objects were compacted: the pods keep only what their template lacks, the ReplicaSet no template
+    pods = {p.metadata.name: p for p in snap.items("Pod")}
+    assert [x.name for x in pods["api-7d9f-a"].spec.containers] == ["istio-proxy"]
+    assert pods["api-7d9f-b"].spec.containers is None
+    assert snap.items("ReplicaSet")[0].spec.template.spec is None

@@ -298,5 +298,6 @@ def build_secrets(snap: Any) -> Any:
         cols["type"].append(s.type)
         cols["keys"].append(list(s.data_keys or []))
         cols["service_account"].append(sa)
-        cols["is_sa_token"].append(s.type == "kubernetes.io/service-account-token" or (s.type is None and sa is not None))
+        metadata_only = s.type is None and s.data_keys is None  # listed live as metadata: type unknown
+        cols["is_sa_token"].append(s.type == "kubernetes.io/service-account-token" or (metadata_only and sa is not None))
     return make("secrets", cols)

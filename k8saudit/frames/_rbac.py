@@ -12,10 +12,25 @@ from ._schema import make
 SYSTEM_NAMESPACES = ("kube-system",)
 
 
+#: system: groups that stand for everyone (or every service account)
+EVERYONE = ("system:anonymous", "system:unauthenticated", "system:authenticated", "system:serviceaccounts")
+
+
 def is_system_subject(kind: str | None, name: str | None, namespace: str | None) -> bool:
+    """A ``system:`` user or group, or a kube-system service account.
+
+    Note the ``system:`` groups that stand for everyone (``system:authenticated``, …) are system
+    subjects here; the ``is_everyone`` column marks them, and the RBAC checks treat grants to them
+    as grants to all.
+    """
     if kind == "ServiceAccount":
         return namespace in SYSTEM_NAMESPACES
     return bool(name) and str(name).startswith("system:")
+
+
+def is_everyone(kind: str | None, name: str | None) -> bool:
+    n = str(name or "")
+    return kind in ("Group", "User") and (n in EVERYONE or n.startswith("system:serviceaccounts:"))
 
 
 def _rule_tuple(r: m.PolicyRule) -> tuple[tuple[str, ...], ...]:
@@ -54,7 +69,7 @@ def cluster_role_rules(snap: Any) -> dict[str, list[m.PolicyRule]]:
 def build_rbac(snap: Any) -> Any:
     names = ("cluster binding_kind binding binding_namespace scope subject_kind subject subject_namespace role_kind "
              "role role_found rule_index api_groups resources verbs resource_names non_resource_urls "
-             "is_system_subject").split()
+             "is_system_subject is_everyone").split()
     cols: dict[str, list[Any]] = {c: [] for c in names}
     cr_rules = cluster_role_rules(snap)
     ns_roles = {(r.metadata.namespace, r.metadata.name): list(r.rules or ()) for r in snap.items("Role")}
@@ -75,6 +90,7 @@ def build_rbac(snap: Any) -> Any:
             if s.kind == "ServiceAccount" and not s_ns and bns:
                 s_ns = bns
             system = is_system_subject(s.kind, s.name, s_ns)
+            everyone = is_everyone(s.kind, s.name)
             for idx, r in rule_rows:
                 cols["cluster"].append(snap.cluster)
                 cols["binding_kind"].append(bkind)
@@ -94,4 +110,5 @@ def build_rbac(snap: Any) -> Any:
                 cols["resource_names"].append(list(r.resource_names or ()) if r is not None else [])
                 cols["non_resource_urls"].append(list(r.non_resource_urls or ()) if r is not None else [])
                 cols["is_system_subject"].append(system)
+                cols["is_everyone"].append(everyone)
     return make("rbac", cols)

@@ -64,6 +64,7 @@ SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
         ("container", S, "container name"),
         ("container_type", S, "container, init or ephemeral"),
         ("sidecar", B, "an init container with restartPolicy Always"),
+        ("injected", B, "found on the workload's live pods but not in its template (added by an admission webhook)"),
         ("long_running", B, "expected to keep running (not a Job's, not a plain init container)"),
         ("image", S, "image reference"),
         ("privileged", TB, "securityContext.privileged"),
@@ -120,6 +121,7 @@ SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
         ("resource_names", O, "rule resourceNames"),
         ("non_resource_urls", O, "rule nonResourceURLs"),
         ("is_system_subject", B, "a system: user/group or a kube-system service account"),
+        ("is_everyone", B, "a group (or user) that stands for everyone: system:authenticated, system:unauthenticated, system:anonymous, system:serviceaccounts[:ns]"),
     ],
     "nodes": [
         ("cluster", S, "cluster name"),

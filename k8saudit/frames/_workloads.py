@@ -22,8 +22,9 @@ class WorkloadRec(NamedTuple):
     template: m.PodTemplate | None
     source: str
     pod_count: int
-    #: ephemeral containers found on the workload's live pods (`kubectl debug` adds them to pods, never templates)
-    pod_ephemeral: tuple[m.Container, ...] = ()
+    #: containers found on the workload's live pods but not in its template: ephemeral ones (`kubectl debug`
+    #: adds them to pods) and sidecars injected by admission webhooks, as (container, container_type)
+    pod_extra: tuple[tuple[m.Container, str], ...] = ()
 
 
 _CONTROLLERS = m.POD_TEMPLATE_KINDS
@@ -85,11 +86,8 @@ def workload_index(snap: Any) -> list[WorkloadRec]:
         if owner is not None:
             _, t = top(ok, owner)  # type: ignore[arg-type]
             counts[id(t)] = counts.get(id(t), 0) + 1
-            eph = p.spec.ephemeral_containers if p.spec is not None else None
-            if eph:
-                bucket = ephemeral.setdefault(id(t), {})
-                for c in eph:
-                    bucket.setdefault(c.name, c)
+            if p.spec is not None and (p.spec.ephemeral_containers or p.spec.containers or p.spec.init_containers):
+                _collect_extra(ephemeral.setdefault(id(t), {}), p.spec, t)
         elif ref is not None and ref.kind != _SYSTEM_NODE_OWNER:
             groups.setdefault((ref.kind or "Unknown", p.metadata.namespace, ref.name), []).append((p, src))
         else:
@@ -109,16 +107,28 @@ def workload_index(snap: Any) -> list[WorkloadRec]:
         out.append(WorkloadRec("Pod", md.namespace, md.name, p, m.pod_template(p), src, 1))
     for (kind, ns, name), members in groups.items():
         p, src = members[0]
-        eph_g: dict[str, m.Container] = {}
+        eph_g: dict[tuple[str, str], tuple[m.Container, str]] = {}
         for q, _ in members[1:]:
-            for c in (q.spec.ephemeral_containers if q.spec is not None else None) or ():
-                eph_g.setdefault(c.name, c)
+            if q.spec is not None:
+                _collect_extra(eph_g, q.spec, p)
         out.append(WorkloadRec(kind, ns, name, p, m.pod_template(p), src, len(members), tuple(eph_g.values())))
     snap._frames["_workload_index"] = out
     return out
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _collect_extra(bucket: dict[tuple[str, str], tuple[m.Container, str]], spec: m.PodSpec, top: Any) -> None:
+    """Add a live pod's containers that its workload's template lacks (by name) to ``bucket``."""
+    tpl = m.pod_template(top)
+    tspec = tpl.spec if tpl is not None else None
+    names = {c.name for c in [*(tspec.containers or ()), *(tspec.init_containers or ())]} if tspec is not None else set()
+    for group, ctype in ((spec.containers, "container"), (spec.init_containers, "init"),
+                         (spec.ephemeral_containers, "ephemeral")):
+        for c in group or ():
+            if ctype == "ephemeral" or c.name not in names:
+                bucket.setdefault((ctype, c.name), (c, ctype))
 
 
 def _caps(values: list[str] | None) -> list[str]:
@@ -283,14 +293,14 @@ def _containers_of(spec: m.PodSpec | None, rec: WorkloadRec | None = None) -> li
         out += [(c, "container") for c in spec.containers or ()]
         out += [(c, "init") for c in spec.init_containers or ()]
         out += [(c, "ephemeral") for c in spec.ephemeral_containers or ()]
-    if rec is not None and rec.pod_ephemeral:
-        have = {c.name for c, t in out if t == "ephemeral"}
-        out += [(c, "ephemeral") for c in rec.pod_ephemeral if c.name not in have]
+    if rec is not None and rec.pod_extra:
+        have = {(t, c.name) for c, t in out}
+        out += [(c, t) for c, t in rec.pod_extra if (t, c.name) not in have]
     return out
 
 
 def build_containers(snap: Any) -> Any:
-    names = ("cluster kind namespace name container container_type sidecar long_running image privileged "
+    names = ("cluster kind namespace name container container_type sidecar injected long_running image privileged "
              "allow_privilege_escalation read_only_root_filesystem run_as_non_root run_as_user run_as_group "
              "proc_mount seccomp_profile caps_add caps_drop host_ports readiness_probe liveness_probe").split()
     cols: dict[str, list[Any]] = {c: [] for c in names}
@@ -304,9 +314,11 @@ def build_containers(snap: Any) -> Any:
         p_seccomp = psc.seccomp_profile.type if psc is not None and psc.seccomp_profile is not None else None
         batch = rec.kind in ("Job", "CronJob") or (
             rec.kind == "Pod" and spec is not None and spec.restart_policy in ("Never", "OnFailure"))
+        tnames = {c.name for c, t in _containers_of(spec)}
         for c, ctype in _containers_of(spec, rec):
             sc = c.security_context
             sidecar = ctype == "init" and c.restart_policy == "Always"
+            cols["injected"].append(ctype != "ephemeral" and c.name not in tnames)
             cols["cluster"].append(cluster)
             cols["kind"].append(rec.kind)
             cols["namespace"].append(rec.namespace)

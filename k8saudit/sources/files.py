@@ -61,6 +61,7 @@ def load_paths(
     snap = Snapshot(cluster, source=", ".join(str(p) for p in roots), meta={"origin": "files"})
     with _gc_paused():
         _load_roots(snap, roots, progress)
+        snap.compact()  # objects read before their owners
     return snap
 
 
@@ -90,11 +91,31 @@ def _load_roots(snap: Snapshot, roots: list[Path], progress: Progress | None) ->
             base = root
         else:
             files, base = [root], root.parent
+        files.sort(key=_owners_first)
         for f in files:
             rel = f.relative_to(base).as_posix()
             if progress:
                 progress(f"reading {rel}")
             load_file(snap, f, rel, progress=progress)
+
+
+#: owners load before what they own, so owned objects can be compacted as they are decoded
+_KIND_ORDER = {k: i for i, k in enumerate(
+    ("CronJob", "Deployment", "StatefulSet", "DaemonSet", "ReplicationController", "Job", "ReplicaSet", "Pod"))}
+_FIRST_KIND = re.compile(rb'"kind"\s*:\s*"(\w+)"|^\s*-?\s*kind:\s*["\']?(\w+)', re.MULTILINE)
+
+
+def _owners_first(path: Path) -> tuple[int, str]:
+    """Sort key: files whose first object is a Pod last, ReplicaSets and Jobs just before, other kinds first."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(65536)
+    except OSError:
+        return (0, str(path))
+    mt = _FIRST_KIND.search(head)
+    kind = (mt.group(1) or mt.group(2)).decode() if mt else ""
+    kind = kind[:-4] if kind.endswith("List") and kind != "List" else kind
+    return (_KIND_ORDER.get(kind, -1) + 1, str(path))
 
 
 def load_file(snap: Snapshot, path: Path, label: str, *, progress: Progress | None = None) -> None:

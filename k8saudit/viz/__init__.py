@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pandas as pd
 import plotly.graph_objects as go
 
 from ..snapshot import Snapshot
@@ -20,32 +21,33 @@ from ._base import CLUSTER_SCOPED, OK_COLOR, SEVERITY_COLORS, SEVERITY_ORDER, pr
 from ._cluster import COVERAGE, apiserver_flags, exposed_services, network_coverage, rollout
 from ._overview import PSS_COLORS, PSS_LEVELS, findings_by_namespace, pss_levels, scorecard_bar, severity_counts, severity_heatmap
 from ._pods import (
-    SECRET_PATHS, capabilities, check_color, host_namespaces, keeps_net_raw, privilege_matrix, proc_mount,
+    SECRET_PATHS, capabilities, check_color, exempt_objects, host_namespaces, keeps_net_raw, privilege_matrix, proc_mount,
     rootfs_by_namespace, secrets_sources,
 )
 from ._rbac import CLUSTER_WIDE_LINK, NAMESPACED_LINK, PERMISSIONS, permissions_of, rbac_permissions, rbac_sankey
 
-#: the main chart of each practice, drawn from a snapshot
-PRACTICE_CHARTS: dict[int, Callable[[Snapshot], go.Figure]] = {
-    1: lambda s: secrets_sources(s.env, s.volumes),
-    2: lambda s: apiserver_flags(s.apiserver),
-    3: lambda s: capabilities(s.containers),
-    4: lambda s: host_namespaces(s.workloads, s.containers),
-    5: lambda s: rbac_sankey(s.rbac),
-    6: lambda s: rootfs_by_namespace(s.containers),
-    7: lambda s: network_coverage(s.namespaces),
-    8: lambda s: privilege_matrix(s.containers),
-    9: lambda s: proc_mount(s.containers),
-    10: lambda s: rollout(s.workloads),
+#: the main chart of each practice, drawn from a snapshot (and its findings, to mark exempt objects)
+PRACTICE_CHARTS: dict[int, Callable[[Snapshot, pd.DataFrame | None], go.Figure]] = {
+    1: lambda s, f: secrets_sources(s.env, s.volumes),
+    2: lambda s, f: apiserver_flags(s.apiserver),
+    3: lambda s, f: capabilities(s.containers),
+    4: lambda s, f: host_namespaces(s.workloads, s.containers, f),
+    5: lambda s, f: rbac_sankey(s.rbac),
+    6: lambda s, f: rootfs_by_namespace(s.containers),
+    7: lambda s, f: network_coverage(s.namespaces),
+    8: lambda s, f: privilege_matrix(s.containers, f),
+    9: lambda s, f: proc_mount(s.containers),
+    10: lambda s, f: rollout(s.workloads),
 }
 
 
-def practice_chart(practice: int, snap: Snapshot) -> go.Figure:
-    """The main chart of one practice (1-10) for a snapshot."""
+def practice_chart(practice: int, snap: Snapshot, findings: pd.DataFrame | None = None) -> go.Figure:
+    """The main chart of one practice (1-10) for a snapshot; ``findings`` marks exempt objects where it helps."""
     try:
-        return PRACTICE_CHARTS[practice](snap)
+        chart = PRACTICE_CHARTS[practice]
     except KeyError:
         raise ValueError(f"practice must be 1-10, not {practice!r}") from None
+    return chart(snap, findings)
 
 
 __all__ = [
@@ -54,6 +56,6 @@ __all__ = [
     "practice_chart", "practice_label", "check_color",
     "severity_heatmap", "severity_counts", "findings_by_namespace", "pss_levels", "scorecard_bar",
     "secrets_sources", "apiserver_flags", "capabilities", "keeps_net_raw", "host_namespaces", "rbac_sankey",
-    "rbac_permissions", "permissions_of", "rootfs_by_namespace", "network_coverage", "exposed_services",
+    "rbac_permissions", "permissions_of", "exempt_objects", "rootfs_by_namespace", "network_coverage", "exposed_services",
     "privilege_matrix", "proc_mount", "rollout",
 ]

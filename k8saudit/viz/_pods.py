@@ -125,15 +125,26 @@ def _matrix(rows: list[str], columns: list[tuple[str, str]], cells: list[list[tu
     return fig
 
 
+def exempt_objects(findings: pd.DataFrame | None, checks: tuple[str, ...], *, by_container: bool = False) -> set[tuple]:
+    """(namespace, name[, container]) whose findings of ``checks`` are all exempt."""
+    if findings is None or findings.empty:
+        return set()
+    f = findings[findings["check_id"].isin(list(checks))]
+    keys = ["namespace", "name"] + (["container"] if by_container else [])
+    all_ex = f.assign(ex=f["exempt"].astype(bool)).groupby(keys, dropna=False)["ex"].all()
+    return {tuple(k) for k, v in all_ex.items() if v}
+
+
 def _workload_label(df: pd.DataFrame) -> pd.Series:
     return (namespace_of(df["namespace"]) + "/" + df["name"].astype("string") + " (" + df["kind"].astype("string") + ")")
 
 
-def host_namespaces(workloads: pd.DataFrame, containers: pd.DataFrame) -> go.Figure:
+def host_namespaces(workloads: pd.DataFrame, containers: pd.DataFrame, findings: pd.DataFrame | None = None) -> go.Figure:
     """Workloads sharing a namespace of the node: hostNetwork, hostPID, hostIPC, hostPort.
 
     ``fig.data[0]``: ``x`` the settings, ``y`` the workloads using at least one,
-    ``text`` "shared", the host ports, or "—".
+    ``text`` "shared", the host ports, or "—". Given the ``findings``, workloads whose
+    findings here are all exempt are labelled so.
     """
     title = "Workloads that share the node's namespaces"
     keys = ["cluster", "kind", "namespace", "name"]
@@ -145,7 +156,9 @@ def host_namespaces(workloads: pd.DataFrame, containers: pd.DataFrame) -> go.Fig
     used = w[flags.any(axis=1) | (w["hp"].map(len) > 0)]
     if used.empty:
         return empty_figure(title, "No workload uses hostNetwork, hostPID, hostIPC or a hostPort.")
-    labels = _workload_label(used).tolist()
+    exempt = exempt_objects(findings, ("host-network", "host-pid", "host-ipc", "host-port"))
+    labels = [label + ("  · exempt" if (ns, n) in exempt else "")
+              for label, ns, n in zip(_workload_label(used), used["namespace"], used["name"])]
     cols = [("hostNetwork", check_color("host-network")), ("hostPID", check_color("host-pid")),
             ("hostIPC", check_color("host-ipc")), ("hostPort", check_color("host-port"))]
     cells = []
@@ -154,7 +167,8 @@ def host_namespaces(workloads: pd.DataFrame, containers: pd.DataFrame) -> go.Fig
         row.append((1.0, ", ".join(map(str, r["hp"]))) if r["hp"] else (0.0, "—"))
         cells.append(row)
     return _matrix(labels, cols, cells, title,
-                   f"{len(used)} of {len(workloads)} workloads. Coloured: the setting is on (severity colour of its check).",
+                   f"{len(used)} of {len(workloads)} workloads. Coloured: the setting is on (severity colour of its check)."
+                   + (" 'exempt': expected of this system component." if exempt else ""),
                    x=None, y="workload (namespace/name)")
 
 
@@ -205,7 +219,8 @@ def _true(v: object) -> bool:
     return v is not pd.NA and v is not None and bool(v)
 
 
-def privilege_matrix(containers: pd.DataFrame, *, only_risky: bool = True) -> go.Figure:
+def privilege_matrix(containers: pd.DataFrame, findings: pd.DataFrame | None = None, *,
+                     only_risky: bool = True) -> go.Figure:
     """Containers x (privileged, privilege escalation, root): explicit settings full colour, unset defaults pale.
 
     ``fig.data[0]``: ``x`` privileged, allowPrivilegeEscalation, may run as root; ``text`` the cells;
@@ -228,15 +243,18 @@ def privilege_matrix(containers: pd.DataFrame, *, only_risky: bool = True) -> go
         cells.append([cp, ce, cr])
     risky = [any(v > 0 for v, _ in row) for row in cells]
     keep = [i for i, r in enumerate(risky) if r or not only_risky]
-    keep.sort(key=lambda i: (-cells[i][0][0], -cells[i][2][0], -cells[i][1][0]))  # worst first
+    keep.sort(key=lambda i: (-cells[i][0][0], -sum(v == 1.0 for v, _ in cells[i]), -sum(v for v, _ in cells[i])))
     if not keep:
         return empty_figure(title, "Every container is unprivileged, blocks escalation and runs as a non-root user.")
     sub = c.iloc[keep]
-    labels = (namespace_of(sub["namespace"]) + "/" + sub["name"].astype("string") + ": "
-              + sub["container"].astype("string")).tolist()
+    exempt = exempt_objects(findings, ("privileged", "priv-escalation", "run-as-root"), by_container=True)
+    labels = [f"{label}  · exempt" if (ns, n, ct) in exempt else label for label, ns, n, ct in zip(
+        (namespace_of(sub["namespace"]) + "/" + sub["name"].astype("string") + ": " + sub["container"].astype("string")),
+        sub["namespace"], sub["name"], sub["container"])]
     cols = [("privileged", check_color("privileged")), ("allowPrivilegeEscalation", check_color("priv-escalation")),
             ("may run as root", check_color("run-as-root"))]
     return _matrix(labels, cols, [cells[i] for i in keep], title,
                    f"{len(keep)} of {len(c)} containers have at least one risk. Full colour: set explicitly; "
-                   "pale: not set, so the risky default applies.",
+                   "pale: not set, so the risky default applies." + (" 'exempt': expected of this system component."
+                                                                     if exempt else ""),
                    x=None, y="container (namespace/workload: container)")
