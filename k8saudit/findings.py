@@ -394,6 +394,12 @@ def scorecard(findings: pd.DataFrame, snap: Snapshot | None = None, *, by: str =
         out = g.agg(findings=("check_id", "size"), failing=("live", "sum"), exempt=("exempt", "sum"),
                     critical=("severity", lambda s: int((s == "critical").sum())),
                     high=("severity", lambda s: int((s == "high").sum()))).reset_index()
+        if snap is not None:  # namespaces without findings belong in the table too
+            allns = pd.concat([s.namespaces[["cluster", "name"]] for s in snap.members or [snap]], ignore_index=True)
+            allns = allns.rename(columns={"name": "namespace"})
+            out = allns.merge(out, on=["cluster", "namespace"], how="outer")
+            out = out.fillna({c: 0 for c in ("findings", "failing", "exempt", "critical", "high")})
+            out = out.astype({c: int for c in ("findings", "failing", "exempt", "critical", "high")})
         return out.sort_values(["failing", "findings"], ascending=False, kind="stable").reset_index(drop=True)
     obj_fail = (live.drop_duplicates(["cluster", "check_id", "kind", "namespace", "name", "container"])
                 .groupby(["cluster", "check_id"]).size().rename("failing_now"))

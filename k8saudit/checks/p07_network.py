@@ -6,6 +6,8 @@ import ipaddress
 
 import pandas as pd
 
+from ..frames import is_public_ip
+
 from ._common import any_in, bracket, none, rows
 from ._registry import CIS, NSA_CISA, check
 
@@ -110,10 +112,12 @@ def svc_nodeport(services: pd.DataFrame) -> pd.DataFrame:
 
 
 def _ip_private(address: str) -> bool:
+    """A private (internal) address, by the same ranges as the nodes frame; a hostname cannot tell."""
     try:
-        return not ipaddress.ip_address(address).is_global
+        ipaddress.ip_address(address)
     except ValueError:
-        return False  # a hostname: cannot tell
+        return False
+    return not is_public_ip(address)
 
 
 def _internal(lb: pd.DataFrame) -> pd.Series:
