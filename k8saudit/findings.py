@@ -341,21 +341,22 @@ def _exemptions(rows: pd.DataFrame, snap: Snapshot, waivers: list[Waiver], defau
             if cid in ignored or "*" in ignored or "all" in ignored:
                 reason.iat[i] = "annotation: " + a.get(REASON_ANNOTATION, f"{IGNORE_ANNOTATION} lists {cid}")
     for w in active:
-        todo = reason.isna()
+        todo = reason.isna() & _glob(rows["check_id"], w.check)
         if not todo.any():
-            break
-        hit = todo & _glob(rows["check_id"], w.check) & _glob(rows["kind"], w.kind) \
-            & _glob(rows["namespace"], w.namespace) & _glob(rows["name"], w.name)
+            continue
+        sub = rows[todo]
+        hit = _glob(sub["kind"], w.kind) & _glob(sub["namespace"], w.namespace) & _glob(sub["name"], w.name)
         until = f" until {w.expires}" if w.expires else ""
         owner = f" ({w.owner})" if w.owner else ""
-        reason[hit] = f"waiver{owner}: {w.reason}{until}"
+        reason[hit[hit].index] = f"waiver{owner}: {w.reason}{until}"
     if defaults:
         for ids, dns, dkind, dname, why in DEFAULT_EXEMPTIONS:
             todo = reason.isna() & rows["check_id"].isin(ids) & (rows["kind"] == dkind)
             if not todo.any():
                 continue
-            hit = todo & _glob(rows["namespace"], dns) & _glob(rows["name"], dname)
-            reason[hit] = f"default exemption: {why}"
+            sub = rows[todo]
+            hit = _glob(sub["namespace"], dns) & _glob(sub["name"], dname)
+            reason[hit[hit].index] = f"default exemption: {why}"
     return reason.notna().tolist(), reason.tolist(), expired
 
 

@@ -36,8 +36,8 @@ def text(findings: pd.DataFrame, snap: Any = None, *, show_exempt: bool = False,
                 where = "/".join(str(x) for x in (r.namespace, r.name) if isinstance(x, str) and x)
                 cont = f" [{r.container}]" if isinstance(r.container, str) and r.container else ""
                 tag = " (exempt)" if r.exempt else ""
-                line = f"       {r.kind} {where}{cont}{tag}: {r.message}"
-                out.append(textwrap.shorten(line, width=width, placeholder=" …"))
+                line = f"{r.kind} {where}{cont}{tag}: {r.message}"
+                out.append("       " + textwrap.shorten(line, width=width - 7, placeholder=" …"))
             if len(rows) > 25:
                 out.append(f"       … and {len(rows) - 25} more")
     out.append("")
@@ -49,21 +49,21 @@ def text(findings: pd.DataFrame, snap: Any = None, *, show_exempt: bool = False,
     if "stats" in findings.attrs:
         sc = scorecard(findings)
         out.append("")
-        out.append(f"  {'practice':<58} {'evaluated':>9} {'failing':>8} {'score':>6}")
+        out.append(f"  {'practice':<70} {'evaluated':>9} {'failing':>8} {'score':>6}")
         for r in sc.itertuples():
             score = "n/a" if r.score is None or r.score != r.score else f"{r.score:.0f}%"
             title = f"{r.practice:>2}. {r.title}"
             if len(sc["cluster"].unique()) > 1:
                 title = f"{r.cluster}: {title}"
             note = "" if r.status != "not_assessable" else "  not assessable"
-            out.append(f"  {title[:58]:<58} {r.evaluated:>9} {r.failing:>8} {score:>6}{note}")
+            out.append(f"  {title[:70]:<70} {r.evaluated:>9} {r.failing:>8} {score:>6}{note}")
         na = check_stats(findings)
         na = na[na["status"].isin(["not_assessable", "error"])]
         if len(na):
             out.append("")
             out.append("Could not assess:")
             for r in na.itertuples():
-                out.append(textwrap.shorten(f"  {r.check_id}: {r.reason}", width=width, placeholder=" …"))
+                out.append("  " + textwrap.shorten(f"{r.check_id}: {r.reason}", width=width - 2, placeholder=" …"))
     expired = findings.attrs.get("expired_waivers") or []
     if expired:
         out.append("")

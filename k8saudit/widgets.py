@@ -159,7 +159,7 @@ class FindingsExplorer(w.VBox):
         where = f"{r.namespace}/{r.name}" if isinstance(r.namespace, str) else str(r.name)  # type: ignore[attr-defined]
         cont = f" [{r.container}]" if isinstance(r.container, str) else ""  # type: ignore[attr-defined]
         ex = " (exempt)" if r.exempt else ""  # type: ignore[attr-defined]
-        return f"{r.severity:<8} {r.check_id}: {r.kind} {where}{cont}{ex}"  # type: ignore[attr-defined]
+        return f"{r.severity} · {r.check_id}: {r.kind} {where}{cont}{ex}"  # type: ignore[attr-defined]
 
     def _table_html(self, df: pd.DataFrame) -> str:
         head = "".join(f"<th style='text-align:left'>{c}</th>" for c in
@@ -169,11 +169,12 @@ class FindingsExplorer(w.VBox):
             style = f"color:{EXEMPT_COLOR};font-style:italic" if r.exempt else ""
             obj = f"{_e(r.kind)} {_e(r.namespace) + '/' if isinstance(r.namespace, str) else ''}{_e(r.name)}"
             rows.append(f"<tr style='{style}'><td>{badge(str(r.severity))}</td><td>{_e(r.practice)}</td>"
-                        f"<td><code>{_e(r.check_id)}</code></td><td>{obj}</td><td>{_e(r.container)}</td>"
+                        f"<td><code>{_e(r.check_id)}</code></td><td style='white-space:nowrap'>{obj}</td>"
+                        f"<td>{_e(r.container)}</td>"
                         f"<td style='text-align:left'>{_e(r.message)}{' (exempt)' if r.exempt else ''}</td></tr>")
         more = (f"<p><i>showing the first {self.max_rows} of {len(df)}: narrow the filters or use "
                 "<code>explorer.filtered</code></i></p>" if len(df) > self.max_rows else "")
-        return (f"<div style='max-height:360px;overflow:auto'><table style='font-size:0.9em'><thead><tr>{head}</tr>"
+        return (f"<div style='max-height:360px;overflow:auto'><table style='font-size:0.9em;line-height:1.3'><thead><tr>{head}</tr>"
                 f"</thead><tbody>{''.join(rows)}</tbody></table></div>{more}")
 
     def _show_detail(self, _change: object = None) -> None:
@@ -274,7 +275,7 @@ class ManifestExercise(w.VBox):
         self.reset.on_click(lambda _b: setattr(self.editor, "value", self.broken))
         self.show_solution.observe(self._toggle, names="value")
         intro = w.HTML("<style>.k8saudit-code textarea{font-family:monospace;font-size:12px}</style>"
-                       f"<p><b>Exercise (practice {practice}):</b> {_e(task)} Edit the manifest, then press "
+                       f"<p><b>Exercise (practice {practice}):</b> {markdown_html(task)} Edit the manifest, then press "
                        "<i>Re-check</i>.</p>")
         super().__init__([intro, self.editor, w.HBox([self.button, self.reset, self.show_solution]),
                           self.result, self.solution_view])

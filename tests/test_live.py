@@ -222,6 +222,11 @@ def test_a_small_cluster_loads_with_provenance_and_meta(server: FakeApiServer, k
     users = snap.kubeconfig_users
     assert users[["context", "user", "auth_type"]].values.tolist() == [["fake", "fake-user", "token"]]
     assert server.token not in repr(snap.kubeconfig_entries)
+    # equal strings are one object across pods (what keeps 100k pods in memory)
+    a, b = [p for p in snap.items("Pod") if p.metadata.namespace == "shop"][:2]
+    assert a.spec.containers[0].image is b.spec.containers[0].image
+    assert a.spec.containers[0].env[1].name is b.spec.containers[0].env[1].name
+    assert a.metadata.labels["app"] is b.metadata.labels["app"]
 
 
 # --------------------------------------------------------------------------- (b) read-only, secrets metadata only

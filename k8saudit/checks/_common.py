@@ -19,18 +19,17 @@ def none() -> pd.DataFrame:
 
 def any_in(lists: pd.Series, values: Iterable[str]) -> pd.Series:
     """Per row: does the list hold any of ``values``?"""
-    ex = lists.explode()
-    hit = ex.isin(list(values))
-    return hit.groupby(level=0).any().reindex(lists.index, fill_value=False).astype(bool)
+    want = set(values)
+    hit = [bool(v) and isinstance(v, (list, tuple)) and not want.isdisjoint(v) for v in lists]
+    return pd.Series(hit, index=lists.index, dtype=bool)
 
 
 def joined(lists: pd.Series, only: Iterable[str] | None = None, sep: str = ", ") -> pd.Series:
     """Per row: the list's items (or only those in ``only``) joined by ``sep``; "" for none."""
-    ex = lists.explode().dropna()
-    if only is not None:
-        ex = ex[ex.isin(list(only))]
-    out = ex.astype(str).groupby(level=0).agg(sep.join)
-    return out.reindex(lists.index, fill_value="").astype("string")
+    keep = None if only is None else set(only)
+    out = [sep.join(str(x) for x in (v if isinstance(v, (list, tuple)) else ()) if keep is None or x in keep)
+           for v in lists]
+    return pd.Series(out, index=lists.index, dtype="string")
 
 
 def bracket(lists: pd.Series) -> pd.Series:

@@ -40,6 +40,7 @@ from kubernetes.config.config_exception import ConfigException
 
 from .. import _model as m
 from ..snapshot import Snapshot, SnapshotError
+from ._intern import Interner
 from .errors import describe_error, status_message
 from .kubeconfig import parse_kubeconfig
 
@@ -374,6 +375,7 @@ class _Loader:
         self.done = 0
         self.total = 0
         self.requests = 0
+        self.interner = Interner()
 
     # ---- requests
     def get(self, path: str, query: list[tuple[str, Any]], accept: str) -> bytes:
@@ -443,8 +445,10 @@ class _Loader:
     def run(self, tasks: list[tuple[Resource, str | None]], workers: int) -> list[_Result]:
         self.total = len(tasks)
         results: list[_Result | None] = [None] * len(tasks)
-        for res, _ in tasks:  # build the decoders here: msgspec's type info is not built concurrently
-            _list_decoder(_Partial if res.kind == "Secret" else m.KINDS[res.kind])
+        types = [_Partial if res.kind == "Secret" else m.KINDS[res.kind] for res, _ in tasks]
+        for tp in types:  # build the decoders here: msgspec's type info is not built concurrently
+            _list_decoder(tp)
+        self.interner.prepare([*types, m.Secret])
         # the big lists first, so they do not finish last on their own
         order = sorted(range(len(tasks)), key=lambda i: tasks[i][0].kind not in ("Pod", "ReplicaSet", "ConfigMap"))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="k8saudit-list") as ex:
@@ -517,6 +521,7 @@ class _Loader:
                 if o.api_version is None:
                     o.api_version = api_version
         if items:
+            self.interner.intern(items)  # equal strings shared: a 100k-pod snapshot fits in memory
             paths: dict[str | None, str] = {}
             srcs = result.sources
             for o in items:
