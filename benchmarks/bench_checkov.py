@@ -10,9 +10,9 @@ when it is missing (pip, a few minutes the first time), then times both tools on
 
 Each run is a fresh process started by a small wrapper that reports its wall clock and the peak RSS
 of its largest process (getrusage RUSAGE_CHILDREN); the tools take turns and the best of --runs
-is kept. Then, for every
-check both tools have, it prints the failing counts side by side. ``--skip-download`` keeps Checkov
-from calling its vendor's API (no network here; it only adds guideline links).
+is kept. Then, for every check both tools have, it prints the failing counts side by side.
+``--skip-download`` keeps Checkov from calling its vendor's API (it only adds guideline links, and
+a failed call costs seconds of retries).
 
     python benchmarks/bench_checkov.py                      # 10k pods, ~10 min with the install
     python benchmarks/bench_checkov.py --pods 1000 --json /tmp/checkov.json
@@ -143,20 +143,21 @@ def obj_key(kind: str, namespace: str | None, name: str) -> str:
 def compare(ckv: list[CkvFailure], ours: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
     ckv_res: dict[str, set[str]] = {}
     titles: dict[str, str] = {}
-    for f in ckv:
-        ckv_res.setdefault(f.check_id, set()).add(f.resource)
-        titles[f.check_id] = f.check_name
+    for c in ckv:
+        ckv_res.setdefault(c.check_id, set()).add(c.resource)
+        titles[c.check_id] = c.check_name
     our_rows: Counter[str] = Counter(f["check_id"] for f in ours)
     our_res: dict[str, set[str]] = {}
     for f in ours:
         our_res.setdefault(f["check_id"], set()).add(obj_key(f["kind"], f["namespace"], f["name"]))
-    rows, warnings = [], []
+    rows: list[dict[str, Any]] = []
+    warnings: list[str] = []
     for our_ids, ckv_ids in MAPPING:
         for cid, word in ckv_ids.items():
             if cid in titles and word not in titles[cid].lower():
                 warnings.append(f"{cid} is now titled {titles[cid]!r}: check the mapping to {'+'.join(our_ids)}")
-        a = set().union(*(ckv_res.get(c, set()) for c in ckv_ids))
-        b = set().union(*(our_res.get(c, set()) for c in our_ids))
+        a: set[str] = set().union(*(ckv_res.get(c, set()) for c in ckv_ids))
+        b: set[str] = set().union(*(our_res.get(c, set()) for c in our_ids))
         rows.append({"k8saudit": list(our_ids), "checkov": list(ckv_ids),
                      "checkov_titles": {c: titles.get(c) for c in ckv_ids}, "checkov_resources": len(a),
                      "k8saudit_findings": sum(our_rows[c] for c in our_ids), "k8saudit_objects": len(b),

@@ -209,6 +209,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
     snap = _load(args)
     _report_skipped(snap, args.quiet)
     findings = _audit(args, snap)
+    for s in snap.members or [snap]:  # the exports read the objects frame only: free the others
+        s._frames = {k: v for k, v in s._frames.items() if k == "objects"}
     shown = _filter_min(findings, minimum)
     shown.attrs.update(findings.attrs)
     if args.output:

@@ -517,3 +517,15 @@ def test_no_export_contains_a_secret_value(tmp_path: Path, monkeypatch: pytest.M
     for fmt in ("csv", "json", "markdown", "sarif", "junit", "html"):
         text = findings_to_text(found, fmt, snapshot=snap)
         assert not [n for n in needles if n in text], fmt
+
+
+def test_large_json_export_is_chunked_and_round_trips(tmp_path, monkeypatch) -> None:
+    from k8saudit.export import _json, export, read_findings
+    import k8saudit as ka
+    from k8saudit.findings import audit
+
+    findings = audit(ka.sample())
+    monkeypatch.setattr(_json, "_CHUNK", 7)
+    path = export(findings, tmp_path / "f.json")
+    back = read_findings(path)
+    pd.testing.assert_frame_equal(back, findings, check_like=False)

@@ -24,9 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..findings import check_stats
-
-from ..findings import FINDINGS_COLUMNS
+from ..findings import FINDINGS_COLUMNS, check_stats
 from ._common import captured_at, clusters, columns, generated_at, plain, records, typed, version
 
 if TYPE_CHECKING:
@@ -52,8 +50,23 @@ def document(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> dict[s
     }
 
 
+#: findings are encoded this many at a time, so a 400k-finding export never holds every record as dicts at once
+_CHUNK = 20_000
+
+
 def findings_json(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> str:
-    return json.dumps(document(findings, snapshot), indent=2, ensure_ascii=False) + "\n"
+    if len(findings) <= _CHUNK:
+        return json.dumps(document(findings, snapshot), indent=2, ensure_ascii=False) + "\n"
+    head = document(findings.iloc[:0], snapshot)
+    cols = columns(findings)
+    parts: list[str] = []
+    for start in range(0, len(findings), _CHUNK):
+        recs = records(findings[cols].iloc[start:start + _CHUNK])
+        parts.append(",\n".join("    " + json.dumps(r, ensure_ascii=False) for r in recs))
+    body = json.dumps(head, indent=2, ensure_ascii=False)
+    marker = '"findings": []'
+    assert marker in body
+    return body.replace(marker, '"findings": [\n' + ",\n".join(parts) + "\n  ]", 1) + "\n"
 
 
 def table_json(df: pd.DataFrame) -> str:
