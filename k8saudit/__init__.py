@@ -1,14 +1,19 @@
 """k8saudit: Kubernetes security assessment in pandas frames, for Jupyter.
 
 >>> import k8saudit as ka
->>> snap = ka.sample()            # the bundled sample cluster
+>>> snap = ka.sample()            # the bundled sample cluster (or ka.load(path), ka.load_cluster(context=...))
 >>> snap.workloads.head()         # tidy frames
 >>> findings = ka.audit(snap)     # one findings DataFrame
+>>> ka.scorecard(findings)        # per practice: evaluated, failing, score
+>>> ka.export(findings, "report.html", snapshot=snap)
 """
 
 from __future__ import annotations
 
+from .checks import CHECKS, PRACTICES
 from .diff import diff, diff_text
+from .export import export, read_findings
+from .findings import FINDINGS_COLUMNS, audit, check_stats, load_waivers, scorecard
 from .frames import FRAMES, SCHEMAS, describe
 from .snapshot import Snapshot, SnapshotError
 from .sources import kubeconfig_users, load, load_cluster, load_clusters, sample, sample_path
@@ -16,7 +21,7 @@ from .sources import kubeconfig_users, load, load_cluster, load_clusters, sample
 __version__ = "0.1.0"
 
 __all__ = [
-    "FRAMES", "SCHEMAS", "Snapshot", "SnapshotError", "describe", "diff", "diff_text", "kubeconfig_users", "load", "load_cluster",
-    "load_clusters", "sample",
-    "sample_path", "__version__",
+    "CHECKS", "FINDINGS_COLUMNS", "FRAMES", "PRACTICES", "SCHEMAS", "Snapshot", "SnapshotError", "audit",
+    "check_stats", "describe", "diff", "diff_text", "export", "kubeconfig_users", "load", "load_cluster",
+    "load_clusters", "load_waivers", "read_findings", "sample", "sample_path", "scorecard", "__version__",
 ]

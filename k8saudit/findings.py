@@ -133,7 +133,7 @@ def load_config(path: str | os.PathLike[str] | None) -> dict[str, Any]:
 
 
 def finding_id(cluster: str, check_id: str, kind: str, namespace: str, name: str, container: str) -> str:
-    key = "\x1f".join(str(x) if x is not None and x == x else "" for x in (cluster, check_id, kind, namespace, name, container))
+    key = "\x1f".join("" if x is None or pd.isna(x) else str(x) for x in (cluster, check_id, kind, namespace, name, container))
     return hashlib.sha1(key.encode()).hexdigest()[:16]
 
 

@@ -1,0 +1,190 @@
+"""audit(): schema, registry integrity, exemptions (annotations, waivers, defaults), errors, config."""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import k8saudit as ka
+from k8saudit.checks import CHECKS, PRACTICES, SEVERITIES, check
+from k8saudit.checks._registry import Registry
+from k8saudit.findings import FINDINGS_COLUMNS, ConfigError, audit, check_stats, finding_id, load_waivers, scorecard
+
+HOSTNET = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: ops}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: agent
+  namespace: ops
+  annotations: {k8saudit.io/ignore: "host-network, host-pid", k8saudit.io/exempt-reason: "reads host metrics"}
+spec:
+  template:
+    spec: {hostNetwork: true, hostPID: true, hostIPC: true, containers: [{name: a, image: a}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: ops}
+spec:
+  template:
+    spec: {hostNetwork: true, containers: [{name: w, image: w}]}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: kube-proxy, namespace: kube-system}
+spec:
+  template:
+    spec: {hostNetwork: true, containers: [{name: kube-proxy, image: kube-proxy}]}
+"""
+
+
+@pytest.fixture
+def snap(tmp_path: Path) -> ka.Snapshot:
+    (tmp_path / "m.yaml").write_text(HOSTNET)
+    return ka.load(tmp_path / "m.yaml")
+
+
+def _row(f: pd.DataFrame, check_id: str, name: str) -> pd.Series:
+    hit = f[(f.check_id == check_id) & (f.name == name)]
+    assert len(hit) == 1, hit
+    return hit.iloc[0]
+
+
+def test_findings_schema_and_dtypes(sample_snap: ka.Snapshot) -> None:
+    f = audit(sample_snap)
+    assert list(f.columns) == FINDINGS_COLUMNS
+    assert f.severity.cat.ordered and list(f.severity.cat.categories) == list(SEVERITIES)
+    assert str(f.practice.dtype) == "Int64" and f.exempt.dtype == bool
+    assert f.finding_id.is_unique
+    assert len(f.query("practice == 8 and severity >= 'high'")) > 0
+    r = f.iloc[0]
+    assert r.finding_id == finding_id(r.cluster, r.check_id, r.kind, r.namespace, r.name, r.container)
+
+
+def test_finding_ids_are_stable_across_loads(sample_snap: ka.Snapshot) -> None:
+    a = set(audit(sample_snap).finding_id)
+    b = set(audit(ka.sample()).finding_id)
+    assert a == b
+
+
+def test_annotation_exempts_only_the_listed_checks(snap: ka.Snapshot) -> None:
+    f = audit(snap, practices=[4])
+    assert _row(f, "host-network", "agent").exempt
+    assert _row(f, "host-network", "agent").exempt_reason == "annotation: reads host metrics"
+    assert _row(f, "host-pid", "agent").exempt
+    assert not _row(f, "host-ipc", "agent").exempt  # not listed: still open
+    assert not _row(f, "host-network", "web").exempt
+
+
+def test_default_exemptions_can_be_turned_off(snap: ka.Snapshot) -> None:
+    on = _row(audit(snap, practices=[4]), "host-network", "kube-proxy")
+    assert on.exempt and on.exempt_reason.startswith("default exemption:")
+    off = _row(audit(snap, practices=[4], default_exemptions=False), "host-network", "kube-proxy")
+    assert not off.exempt and pd.isna(off.exempt_reason)
+
+
+def test_waivers_with_owner_and_expiry(snap: ka.Snapshot, tmp_path: Path) -> None:
+    w = tmp_path / "waivers.yaml"
+    w.write_text(textwrap.dedent("""
+        waivers:
+          - {check: "host-*", namespace: ops, kind: Deployment, name: "we*", reason: migrating, owner: sre, expires: 2027-01-31}
+          - {check: host-ipc, name: agent, reason: old exception, owner: sec, expires: 2026-01-01}
+        """))
+    f = audit(snap, practices=[4], waivers=w, today=dt.date(2026, 11, 26))
+    web = _row(f, "host-network", "web")
+    assert web.exempt and web.exempt_reason == "waiver (sre): migrating until 2027-01-31"
+    assert not _row(f, "host-ipc", "agent").exempt  # expired: stops applying...
+    expired = f.attrs["expired_waivers"]
+    assert [e["check"] for e in expired] == ["host-ipc"]  # ...and is reported
+    later = audit(snap, practices=[4], waivers=w, today=dt.date(2027, 2, 1))
+    assert not _row(later, "host-network", "web").exempt
+
+
+@pytest.mark.parametrize("text, message", [
+    ("waivers: [{check: host-ipc}]", "needs a `reason:`"),
+    ("waivers: [{reason: x}]", "needs at least `check:`"),
+    ("waivers: [{check: host-ipc, reason: x, expires: someday}]", "is not a date"),
+    ("waivers: 3", "expected a list"),
+], ids=["no-reason", "no-check", "bad-date", "not-a-list"])
+def test_bad_waivers_file_names_the_entry(tmp_path: Path, text: str, message: str) -> None:
+    p = tmp_path / "w.yaml"
+    p.write_text(text)
+    with pytest.raises(ConfigError, match=message) as e:
+        load_waivers(p)
+    assert str(p) in str(e.value)
+
+
+def test_severity_override_and_disabled_checks(snap: ka.Snapshot, tmp_path: Path) -> None:
+    cfg = tmp_path / "k8saudit.yaml"
+    cfg.write_text("severities: {host-network: critical}\ndisabled: [host-ipc]\n")
+    f = audit(snap, practices=[4], config=cfg)
+    assert set(f[f.check_id == "host-network"].severity) == {"critical"}
+    assert "host-ipc" not in set(f.check_id)
+    cfg.write_text("severities: {host-network: urgent}\n")
+    with pytest.raises(ConfigError, match="urgent"):
+        audit(snap, config=cfg)
+
+
+def test_a_check_that_raises_is_an_error_row_and_the_others_run(snap: ka.Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    broken = dataclasses.replace(CHECKS["host-ipc"], fn=lambda workloads: 1 / 0)
+    monkeypatch.setitem(CHECKS._checks, "host-ipc", broken)
+    f = audit(snap, practices=[4])
+    err = f[f.kind == "CheckError"]
+    assert err[["check_id", "name"]].values.tolist() == [["host-ipc", "host-ipc"]]
+    assert "ZeroDivisionError" in err.message.iloc[0]
+    assert (f.check_id == "host-network").any()
+    stats = check_stats(f).set_index("check_id")
+    assert stats.loc["host-ipc", "status"] == "error"
+    sc = scorecard(f, by="check").set_index("check_id")
+    assert sc.loc["host-ipc", "status"] == "error"
+
+
+def test_unreadable_kinds_make_checks_not_assessable(snap: ka.Snapshot) -> None:
+    snap.skip("/api/v1/secrets", "forbidden: list secrets at cluster scope", category="forbidden", kind="Secret")
+    f = audit(snap)
+    stats = check_stats(f).set_index("check_id")
+    assert stats.loc["authn-legacy-sa-token-secret", "status"] == "not_assessable"
+    assert "forbidden" in stats.loc["authn-legacy-sa-token-secret", "reason"]
+    # no static kube-apiserver pod (a managed control plane): the flag checks say so instead of passing
+    assert stats.loc["authn-anonymous", "status"] == "not_assessable"
+    assert "not assessable from the API" in stats.loc["authn-anonymous", "reason"]
+    sc = scorecard(f).set_index("practice")
+    assert "authn-anonymous" in sc.loc[2, "not_assessable"]
+
+
+def test_findings_frames_concat_and_merge(sample_snap: ka.Snapshot) -> None:
+    a, b = audit(sample_snap), audit(sample_snap)
+    both = pd.concat([a, b], ignore_index=True)
+    assert len(both) == 2 * len(a)
+    assert len(a.merge(b[["finding_id"]], on="finding_id")) == len(a)
+
+
+def test_registry_integrity() -> None:
+    ids = list(CHECKS)
+    assert len(ids) == len(set(ids)) == 43
+    assert {c.practice for c in CHECKS.values()} == set(PRACTICES)
+    for c in CHECKS.values():
+        assert c.title and c.why.strip() and c.remediation.strip(), c.id
+        assert c.severity in SEVERITIES and c.references, c.id
+        assert c.on == "cluster" or c.on in ka.FRAMES, c.id
+        for p in c.params:
+            assert p == "snap" or p in ka.FRAMES, (c.id, p)
+    reg = Registry()
+
+    @check("x-one", practice=1, severity="low", on="workloads", title="t", why="w", remediation="r")
+    def _one(workloads: pd.DataFrame) -> pd.DataFrame:  # pragma: no cover
+        return workloads
+
+    one = CHECKS._checks.pop("x-one")
+    reg.add(one)
+    with pytest.raises(ValueError, match="twice"):
+        reg.add(one)
