@@ -206,17 +206,17 @@ def main() -> None:
 
     print(f"\n{'k8saudit check':<30} {'checkov ids':<33} {'ckv res':>8} {'k8s rows':>9} {'k8s obj':>8} {'both':>6}")
     for r in rows:
+        both = "-" if r["both"] is None else f"{r['both']:,}"
         print(f"{'+'.join(r['k8saudit']):<30} {','.join(r['checkov']):<33} {r['checkov_resources']:>8,} "
-              f"{r['k8saudit_findings']:>9,} {r['k8saudit_objects']:>8,} {'-' if r['both'] is None else r['both']:>6,}")
-    print("units: Checkov fails once per manifest object and check, however many containers are at fault "
-          "(CKV_K8S_49/157/158 count Roles and ClusterRoles, CKV2_K8S_* bindings); k8saudit reports one row per "
-          "container for container checks, per workload for pod-level ones and per binding for RBAC. "
-          "'k8s obj' collapses k8saudit's rows to distinct objects (bindings for RBAC), 'both' = objects "
-          "flagged by both tools ('-': roles vs bindings, not comparable). k8saudit rows include the ones "
-          "its default exemptions mark exempt.")
+              f"{r['k8saudit_findings']:>9,} {r['k8saudit_objects']:>8,} {both:>6}")
+    print("units: Checkov fails once per manifest object and check, however many containers are at fault\n"
+          "  (CKV_K8S_49/157/158 fail Roles/ClusterRoles, CKV2_K8S_* bindings); k8saudit reports a row per container\n"
+          "  for container checks, per workload for pod-level ones, per binding for RBAC (exempt rows included).\n"
+          "  'k8s obj' collapses k8saudit's rows to distinct objects, 'both' = objects flagged by both tools\n"
+          "  ('-': Roles vs bindings, not comparable).")
     mapped = {c for _, ids in MAPPING for c in ids}
     other = Counter(f.check_id for f in ckv if f.check_id not in mapped)
-    print("Checkov failures without a k8saudit counterpart here: "
+    print("Checkov failures with no counterpart above: "
           + ", ".join(f"{c} {n:,}" for c, n in sorted(other.items(), key=lambda x: -x[1])))
     for w in warnings:
         print("WARNING:", w)

@@ -19,10 +19,10 @@ import yaml
 
 from .checks import CHECKS
 from .checks.p03_capabilities import DANGEROUS_CAPABILITIES
+from .checks.p05_rbac import PUBLIC_GROUPS
 from .snapshot import Snapshot
 
 Row = Mapping[str, Any]
-ANONYMOUS = ("system:anonymous", "system:unauthenticated", "system:authenticated")
 _LISTS = {"container": "containers", "init": "initContainers", "ephemeral": "ephemeralContainers"}
 _PLURAL = {"Deployment": "deployment", "StatefulSet": "statefulset", "DaemonSet": "daemonset", "Job": "job",
            "CronJob": "cronjob", "ReplicaSet": "replicaset", "ReplicationController": "replicationcontroller",
@@ -177,7 +177,7 @@ def _rbac_subjects(c: _Ctx) -> tuple[str, list[dict[str, Any]]]:
 
 def _namespaced_binding(c: _Ctx, role: str | None = None, note: str = "") -> str:
     bound, subjects = _rbac_subjects(c)
-    if any(s["name"] in ANONYMOUS for s in subjects):
+    if any(s["name"] in PUBLIC_GROUPS for s in subjects):
         return FIXES["rbac-anonymous-binding"](c)
     ns = next((s["namespace"] for s in subjects if s["kind"] == "ServiceAccount"), c.ns or "<namespace>")
     doc = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
@@ -199,11 +199,7 @@ def _default_deny(c: _Ctx) -> str:
 
 def _pod_labels(c: _Ctx) -> dict[str, Any]:
     """The workload's selector labels (else its pod labels, else ``app: <name>``)."""
-    rows = c._rows("workloads") if c.snap is not None else pd.DataFrame()
-    if c.container is not None and c.snap is not None:
-        w = c.snap.workloads
-        m = (w["kind"] == c.kind) & (w["name"] == c.name) & (w["namespace"] == c.ns)
-        rows = w[m.fillna(False).astype(bool)]
+    rows = c._rows("workloads")
     if len(rows):
         sel = rows["selector"].iloc[0] or {}
         return dict(sel.get("match_labels") or {}) or dict(rows["pod_labels"].iloc[0] or {}) or {"app": c.name}

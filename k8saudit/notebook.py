@@ -76,7 +76,8 @@ def open_source(source: str) -> Snapshot:
     return sources.load(path)
 
 
-def _badge(severity: str) -> str:
+def badge(severity: str) -> str:
+    """A severity as a small coloured label (HTML)."""
     return (f'<span style="background:{SEVERITY_COLORS.get(severity, "#9ca3af")};'
             f'color:{SEVERITY_TEXT.get(severity, "#111827")};padding:1px 7px;border-radius:9px;'
             f'font-size:0.85em">{html.escape(severity)}</span>')
@@ -101,7 +102,7 @@ class CheckTable:
         head = (f"<h4 style='margin:0.4em 0'>Practice {self.practice}: {html.escape(PRACTICES[self.practice])}</h4>"
                 f"<p style='margin:0 0 0.5em'>k8saudit runs {len(self.checks)} check(s) for this practice:</p>")
         rows = "".join(
-            f"<tr><td><code>{html.escape(c.id)}</code></td><td>{_badge(c.severity)}</td>"
+            f"<tr><td><code>{html.escape(c.id)}</code></td><td>{badge(c.severity)}</td>"
             f"<td>{html.escape(c.title)}</td><td>{html.escape(c.fires_on)}</td>"
             f"<td style='text-align:left;font-size:0.9em'>{html.escape(c.why)}</td></tr>" for c in self.checks)
         return (head + "<table><thead><tr><th>check</th><th>severity</th><th>finds</th><th>looks at</th>"

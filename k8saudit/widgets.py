@@ -16,10 +16,10 @@ import ipywidgets as w
 import pandas as pd
 
 from .checks import CHECKS, PRACTICES, SEVERITIES
-from .export._style import EXEMPT_COLOR, SEVERITY_COLORS, SEVERITY_TEXT, STATUS_COLORS
+from .export._style import EXEMPT_COLOR, SEVERITY_COLORS, STATUS_COLORS
 from .findings import audit
 from .fixes import fix_for
-from .notebook import open_source, repo_root
+from .notebook import badge, open_source, repo_root
 from .snapshot import Snapshot, SnapshotError, is_saved_snapshot
 from .viz import CLUSTER_SCOPED, practice_label
 
@@ -37,11 +37,6 @@ SORTS: dict[str, tuple[list[str], list[bool]]] = {
 
 def _e(v: object) -> str:
     return "" if v is None or v is pd.NA or (isinstance(v, float) and v != v) else html.escape(str(v))
-
-
-def badge(severity: str) -> str:
-    return (f'<span style="background:{SEVERITY_COLORS.get(severity, EXEMPT_COLOR)};color:{SEVERITY_TEXT.get(severity, "#111")};'
-            f'padding:0 6px;border-radius:8px;font-size:0.85em">{_e(severity)}</span>')
 
 
 def markdown_html(text: str) -> str:
@@ -168,10 +163,11 @@ class FindingsExplorer(w.VBox):
         for r in df.head(self.max_rows).itertuples():
             style = f"color:{EXEMPT_COLOR};font-style:italic" if r.exempt else ""
             obj = f"{_e(r.kind)} {_e(r.namespace) + '/' if isinstance(r.namespace, str) else ''}{_e(r.name)}"
+            message = markdown_html(str(r.message))
             rows.append(f"<tr style='{style}'><td>{badge(str(r.severity))}</td><td>{_e(r.practice)}</td>"
-                        f"<td><code>{_e(r.check_id)}</code></td><td style='white-space:nowrap'>{obj}</td>"
-                        f"<td>{_e(r.container)}</td>"
-                        f"<td style='text-align:left'>{_e(r.message)}{' (exempt)' if r.exempt else ''}</td></tr>")
+                        f"<td style='white-space:nowrap'><code>{_e(r.check_id)}</code></td>"
+                        f"<td style='white-space:nowrap'>{obj}</td><td>{_e(r.container)}</td>"
+                        f"<td style='text-align:left'>{message}{' (exempt)' if r.exempt else ''}</td></tr>")
         more = (f"<p><i>showing the first {self.max_rows} of {len(df)}: narrow the filters or use "
                 "<code>explorer.filtered</code></i></p>" if len(df) > self.max_rows else "")
         return (f"<div style='max-height:360px;overflow:auto'><table style='font-size:0.9em;line-height:1.3'><thead><tr>{head}</tr>"
@@ -188,7 +184,7 @@ class FindingsExplorer(w.VBox):
             f"<div style='border-left:4px solid {SEVERITY_COLORS.get(str(r['severity']), EXEMPT_COLOR)};padding-left:8px'>"
             f"<p>{badge(str(r['severity']))} <b>{_e(r['title'])}</b> <code>{_e(r['check_id'])}</code> "
             f"(practice {_e(r['practice'])}: {_e(PRACTICES.get(int(r['practice']), ''))})</p>"
-            f"<p>{_e(r['message'])}</p><p><b>Evidence:</b> <code>{_e(r['evidence'])}</code></p>{ex}"
+            f"<p>{markdown_html(str(r['message']))}</p><p><b>Evidence:</b> <code>{_e(r['evidence'])}</code></p>{ex}"
             f"<p><b>Remediation:</b> {markdown_html(str(r['remediation']))}</p>"
             f"<p><b>Suggested fix:</b></p><pre style='background:#f3f4f6;padding:6px'>{fix}</pre>"
             f"<p style='color:#6b7280;font-size:0.85em'>finding_id {_e(r['finding_id'])}</p></div>")

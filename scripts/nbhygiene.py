@@ -7,14 +7,14 @@ Each notebook runs top to bottom in its own directory, on the bundled sample
 ($K8SAUDIT_SOURCE is ignored). A run that shows an error or anything on stderr
 (a warning) writes nothing and fails. Cells starting with ``# NBVAL_CHECK_OUTPUT``
 keep their outputs and execution counts; every other cell is stored without
-outputs and with ``execution_count: null``, so diffs stay reviewable.
+outputs and with ``execution_count: null``, so diffs stay reviewable. Cells marked
+``# NBVAL_SKIP`` are not run, as under nbval.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
+SKIP_MARK = "# NBVAL_SKIP"
 
 
 def is_checked(cell: nbformat.NotebookNode) -> bool:
@@ -79,10 +80,15 @@ def hygiene(nb: nbformat.NotebookNode) -> list[str]:
 
 def run(path: Path, timeout: int) -> tuple[nbformat.NotebookNode, float]:
     nb = nbformat.read(path, as_version=4)
+    skipped = {i: c.source for i, c in enumerate(nb.cells) if c.cell_type == "code" and SKIP_MARK in c.source}
+    for i in skipped:  # as nbval does: not run at all
+        nb.cells[i].source = ""
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False, allow_errors=True,
                             store_widget_state=False, resources={"metadata": {"path": str(path.parent)}})
     t0 = time.perf_counter()
     client.execute()
+    for i, source in skipped.items():
+        nb.cells[i].source = source
     return nb, time.perf_counter() - t0
 
 

@@ -3,10 +3,11 @@
 Every kind k8saudit models is listed with GET only, page by page (``limit`` /
 ``continue``), several kinds at once. Pages are never turned into the client's
 typed models: the raw bytes are decoded with msgspec straight into the typed
-structs of :mod:`k8saudit._model`, skipping every field nobody reads. Secrets
-are listed as metadata only (``PartialObjectMetadataList``), so their values
-never leave the cluster; ConfigMaps go through the normaliser like every other
-source's.
+structs of :mod:`k8saudit._model`, skipping every field nobody reads, and equal
+parts of objects (the env, probes and mounts pods of one workload repeat) are
+kept once: treat loaded objects as read-only. Secrets are listed as metadata
+only (``PartialObjectMetadataList``), so their values never leave the cluster;
+ConfigMaps go through the normaliser like every other source's.
 
 What the credentials may not read (403), what the server does not serve (404),
 and lists that failed after retries become rows of ``snap.skipped``, and the
@@ -20,11 +21,13 @@ cannot be reached, a TLS failure or rejected credentials raise
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +43,7 @@ from kubernetes.config.config_exception import ConfigException
 
 from .. import _model as m
 from ..snapshot import Snapshot, SnapshotError
-from ._intern import Interner
+from ._share import Sharer
 from .errors import describe_error, status_message
 from .kubeconfig import parse_kubeconfig
 
@@ -82,10 +85,16 @@ class Resource:
         return f"{base}/namespaces/{namespace}/{self.plural}" if namespace else f"{base}/{self.plural}"
 
 
-#: every resource the loader lists (all GA at v1), in snapshot order
+#: every resource the loader lists (all GA at v1)
 RESOURCES: tuple[Resource, ...] = tuple(
     Resource(kind, cls.api[0], "v1", cls.api[1], cls.api[2]) for kind, cls in m.KINDS.items()
 )
+
+#: the order kinds go into the snapshot: owners before the objects they own, so the snapshot
+#: keeps only what a pod or ReplicaSet adds to its owner's template
+_OWNERS_FIRST = ("CronJob", "Deployment", "StatefulSet", "DaemonSet", "ReplicationController", "Job",
+                 "ReplicaSet", "Pod")
+_ADD_ORDER = {k: i for i, k in enumerate(dict.fromkeys(["Namespace", "Node", *_OWNERS_FIRST, *m.KINDS]))}
 
 
 # --------------------------------------------------------------------------- public API
@@ -135,7 +144,14 @@ def load_cluster(
         try:
             loader = _Loader(conn, timeout=timeout, page_size=page_size, progress=progress)
             version = loader.server_version()
-            results = loader.run(tasks, workers)
+            with _gc_paused():  # millions of new objects: collections would rescan them all, page after page
+                results = loader.run(tasks, workers)
+                snap = Snapshot(conn.cluster, source=f"{conn.server} ({conn.label})", meta={
+                    "origin": "live", "context": conn.context, "server": conn.server,
+                    "server_version": version, "in_cluster": in_cluster, "namespaces": ns_filter,
+                    "page_size": page_size,
+                })
+                _assemble(snap, results, ns_filter)
         except _Fatal as e:
             raise SnapshotError(f"{conn.label}: {e}") from None
         finally:
@@ -144,21 +160,7 @@ def load_cluster(
         if widget is not None:
             widget.done(f"k8saudit: {e}")
         raise
-
-    snap = Snapshot(conn.cluster, source=f"{conn.server} ({conn.label})", meta={
-        "origin": "live", "context": conn.context, "server": conn.server, "server_version": version,
-        "in_cluster": in_cluster, "namespaces": ns_filter, "page_size": page_size,
-    })
     snap.kubeconfig_entries = conn.entries
-    for r in results:
-        objs = r.items
-        if ns_filter and r.res.kind == "Namespace":
-            keep = [i for i, o in enumerate(objs) if o.metadata.name in ns_filter]
-            objs, r.sources = [objs[i] for i in keep], [r.sources[i] for i in keep]
-        if objs:
-            snap.add_many(r.res.kind, objs, r.sources)
-        for s in r.skips:
-            snap.skip(**s)
     snap.meta["kinds_listed"] = [r.kind for r in RESOURCES]
     snap.meta["kinds"] = dict(snap.kinds)
     snap.meta["requests"] = loader.requests
@@ -167,6 +169,29 @@ def load_cluster(
         widget.done(f"{conn.cluster}: {len(snap):,} objects in {snap.meta['duration_s']:.1f}s"
                     + (f"; {len(snap.skipped_records)} skipped (see snap.skipped)" if snap.skipped_records else ""))
     return snap
+
+
+def _assemble(snap: Snapshot, results: list[_Result], ns_filter: list[str] | None) -> None:
+    for r in sorted(results, key=lambda r: _ADD_ORDER[r.res.kind]):  # owners before what they own
+        objs = r.items
+        if ns_filter and r.res.kind == "Namespace":
+            keep = [i for i, o in enumerate(objs) if o.metadata.name in ns_filter]
+            objs, r.sources = [objs[i] for i in keep], [r.sources[i] for i in keep]
+        if objs:
+            snap.add_many(r.res.kind, objs, r.sources)
+        for s in r.skips:
+            snap.skip(**s)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def load_clusters(
@@ -331,6 +356,21 @@ class _Partial(msgspec.Struct, gc=False):
     metadata: m.ObjectMeta = msgspec.field(default_factory=m.ObjectMeta)
 
 
+class _ListHead(msgspec.Struct, gc=False):
+    metadata: _ListMeta = msgspec.field(default_factory=_ListMeta)
+
+
+_head_decoder = msgspec.json.Decoder(_ListHead)
+
+
+def _continue_of(body: bytes) -> str | None:
+    """The continue token of a list page (the items are skipped, not decoded)."""
+    try:
+        return _head_decoder.decode(body).metadata.continue_ or None
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None  # _add_page says what is wrong with it
+
+
 class _RawList(msgspec.Struct, gc=False):
     kind: str | None = None
     metadata: _ListMeta = msgspec.field(default_factory=_ListMeta)
@@ -375,7 +415,8 @@ class _Loader:
         self.done = 0
         self.total = 0
         self.requests = 0
-        self.interner = Interner()
+        self.sharer = Sharer()
+        self.prefetch: ThreadPoolExecutor | None = None
 
     # ---- requests
     def get(self, path: str, query: list[tuple[str, Any]], accept: str) -> bytes:
@@ -448,10 +489,10 @@ class _Loader:
         types = [_Partial if res.kind == "Secret" else m.KINDS[res.kind] for res, _ in tasks]
         for tp in types:  # build the decoders here: msgspec's type info is not built concurrently
             _list_decoder(tp)
-        self.interner.prepare([*types, m.Secret])
         # the big lists first, so they do not finish last on their own
         order = sorted(range(len(tasks)), key=lambda i: tasks[i][0].kind not in ("Pod", "ReplicaSet", "ConfigMap"))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="k8saudit-list") as ex:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="k8saudit-list") as ex, \
+                ThreadPoolExecutor(max_workers=workers, thread_name_prefix="k8saudit-page") as self.prefetch:
             futs = {ex.submit(self.list, *tasks[i]): i for i in order}
             try:
                 for f in as_completed(futs):
@@ -468,20 +509,23 @@ class _Loader:
         where = f'in namespace "{namespace}"' if namespace else ("at cluster scope" if res.namespaced else "")
         what = f"list {res.plural} {where}".strip()
         accept = METADATA_ACCEPT if res.kind == "Secret" else JSON_ACCEPT
+        prefetch = self.prefetch
+        assert prefetch is not None, "list() runs inside run()"
         restarts = 0
         while True:
             result = _Result(res, namespace)
             token: str | None = None
             try:
+                body = self.get(path, self._query(None), accept)
                 while True:
-                    query: list[tuple[str, Any]] = [("limit", self.page_size)]
-                    if token:
-                        query.append(("continue", token))
-                    body = self.get(path, query, accept)
-                    token = self._add_page(result, body, path)
-                    self._report(res.kind, namespace, len(result.items), final=not token)
-                    if not token:
+                    # ask for the next page now, decode this one while it comes
+                    token = _continue_of(body)
+                    nxt = prefetch.submit(self.get, path, self._query(token), accept) if token else None
+                    self._add_page(result, body, path)
+                    self._report(res.kind, namespace, len(result.items), final=nxt is None)
+                    if nxt is None:
                         return result
+                    body = nxt.result()
             except _HTTPError as e:
                 if e.status == 410 and token and restarts < MAX_RESTARTS:
                     restarts += 1  # the continue token expired: start the list again
@@ -499,7 +543,10 @@ class _Loader:
             except _Cancelled:
                 return result
 
-    def _add_page(self, result: _Result, body: bytes, path: str) -> str | None:
+    def _query(self, token: str | None) -> list[tuple[str, Any]]:
+        return [("limit", self.page_size), ("continue", token)] if token else [("limit", self.page_size)]
+
+    def _add_page(self, result: _Result, body: bytes, path: str) -> None:
         res = result.res
         tp: type = _Partial if res.kind == "Secret" else m.KINDS[res.kind]
         try:
@@ -521,7 +568,7 @@ class _Loader:
                 if o.api_version is None:
                     o.api_version = api_version
         if items:
-            self.interner.intern(items)  # equal strings shared: a 100k-pod snapshot fits in memory
+            self.sharer.share(items)  # equal parts become one object: a 100k-pod snapshot fits in memory
             paths: dict[str | None, str] = {}
             srcs = result.sources
             for o in items:
@@ -531,7 +578,6 @@ class _Loader:
                     p = paths[ns] = res.path(ns) if res.namespaced and ns else path
                 srcs.append(p)
             result.items.extend(items)
-        return page.metadata.continue_ or None
 
     def _decode_one_by_one(self, result: _Result, raws: list[msgspec.Raw], tp: type, path: str) -> list[Any]:
         out = []

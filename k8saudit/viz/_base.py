@@ -23,7 +23,8 @@ CLUSTER_SCOPED = "(cluster-scoped)"
 FONT = "Inter, Segoe UI, Helvetica Neue, Arial, sans-serif"
 
 __all__ = ["SEVERITY_COLORS", "SEVERITY_ORDER", "STATUS_COLORS", "EXEMPT_COLOR", "OK_COLOR", "NEUTRAL_COLOR",
-           "CLUSTER_SCOPED", "practice_label", "layout", "empty_figure", "blend", "text_color", "namespace_of"]
+           "CLUSTER_SCOPED", "practice_label", "layout", "empty_figure", "blend", "namespace_of",
+           "intensity", "segmented_scale", "grid", "legend_below", "integer_axis", "ordered"]
 
 
 def practice_label(n: int) -> str:
@@ -81,13 +82,6 @@ def blend(color: str, t: float, base: str = "#ffffff") -> str:
     a, b = _rgb(base), _rgb(color)
     mixed = [round(x + (y - x) * max(0.0, min(1.0, t))) for x, y in zip(a, b)]
     return "#{:02x}{:02x}{:02x}".format(*mixed)
-
-
-def text_color(fill: str) -> str:
-    """Dark or white text, whichever reads better on ``fill``."""
-    r, g, b = _rgb(fill)
-    luminance = (0.299 * r + 0.587 * g + 0.114 * b) / 255
-    return "#111827" if luminance > 0.55 else "#ffffff"
 
 
 def namespace_of(values: pd.Series) -> pd.Series:

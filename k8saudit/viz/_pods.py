@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..checks import CHECKS
+from ..checks._common import any_in
 from ..checks.p03_capabilities import DANGEROUS_CAPABILITIES
 from ._base import (
     NEUTRAL_COLOR, OK_COLOR, SEVERITY_COLORS, blend, empty_figure, grid, integer_axis, layout, legend_below,
@@ -72,10 +73,9 @@ def secrets_sources(env: pd.DataFrame, volumes: pd.DataFrame) -> go.Figure:
 
 def keeps_net_raw(containers: pd.DataFrame) -> pd.Series:
     """Per container: does it keep NET_RAW (drops neither NET_RAW nor ALL, adds it back, or is privileged)?"""
-    drop = containers["caps_drop"].map(lambda v: bool({"ALL", "NET_RAW"} & set(v or ())))
-    add = containers["caps_add"].map(lambda v: bool({"ALL", "NET_RAW"} & set(v or ())))
-    priv = containers["privileged"].fillna(False).astype(bool)
-    return (~drop.astype(bool)) | add.astype(bool) | priv
+    drop = any_in(containers["caps_drop"], ("ALL", "NET_RAW"))
+    add = any_in(containers["caps_add"], ("ALL", "NET_RAW"))
+    return ~drop | add | containers["privileged"].fillna(False).astype(bool)
 
 
 def capabilities(containers: pd.DataFrame) -> go.Figure:

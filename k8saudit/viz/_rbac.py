@@ -14,7 +14,6 @@ WRITE = {"create", "update", "patch", "delete", "deletecollection"}
 RBAC_RESOURCES = {"roles", "rolebindings", "clusterroles", "clusterrolebindings"}
 WORKLOAD_RESOURCES = {"pods", "deployments", "daemonsets", "statefulsets", "replicasets", "jobs", "cronjobs",
                       "replicationcontrollers"}
-ANONYMOUS = ("system:anonymous", "system:unauthenticated", "system:authenticated")
 
 #: permissions, most dangerous first, with the severity colour they are drawn in
 PERMISSIONS: dict[str, str] = {
@@ -66,7 +65,7 @@ def builtin(rbac: pd.DataFrame) -> pd.Series:
     """
     sys = rbac["is_system_subject"].astype(bool)
     default_binding = rbac["binding"].astype("string").str.startswith(("system:", "kubeadm:")).fillna(False)
-    anon = rbac["subject"].isin(list(ANONYMOUS)).fillna(False).astype(bool)
+    anon = rbac["is_everyone"].astype(bool)
     return (sys & ~(anon & ~default_binding)).astype(bool)
 
 
