@@ -49,14 +49,14 @@ def text(findings: pd.DataFrame, snap: Any = None, *, show_exempt: bool = False,
     if "stats" in findings.attrs:
         sc = scorecard(findings)
         out.append("")
-        out.append(f"  {'practice':<70} {'evaluated':>9} {'failing':>8} {'score':>6}")
+        out.append(f"  {'practice':<76} {'evaluated':>9} {'failing':>8} {'score':>6}")
         for r in sc.itertuples():
             score = "n/a" if r.score is None or r.score != r.score else f"{r.score:.0f}%"
             title = f"{r.practice:>2}. {r.title}"
             if len(sc["cluster"].unique()) > 1:
                 title = f"{r.cluster}: {title}"
             note = "" if r.status != "not_assessable" else "  not assessable"
-            out.append(f"  {title[:70]:<70} {r.evaluated:>9} {r.failing:>8} {score:>6}{note}")
+            out.append(f"  {title[:76]:<76} {r.evaluated:>9} {r.failing:>8} {score:>6}{note}")
         na = check_stats(findings)
         na = na[na["status"].isin(["not_assessable", "error"])]
         if len(na):

@@ -130,8 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--notebook", type=Path, default=ROOT / "notebooks" / "00-overview.ipynb")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "img" / "overview.png")
     ap.add_argument("--width", type=int, default=1280)
+    ap.add_argument("--max-height", type=int, default=9000, help="crop the page to this height (pixels)")
     args = ap.parse_args(argv)
-    print(f"wrote {capture(args.notebook, args.out, width=args.width)}")
+    print(f"wrote {capture(args.notebook, args.out, width=args.width, max_height=args.max_height)}")
     return 0
 
 
