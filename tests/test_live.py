@@ -22,7 +22,7 @@ from k8saudit._model import KINDS
 from k8saudit.findings import audit, check_stats
 from k8saudit.frames import FRAMES
 from k8saudit.snapshot import SnapshotError
-from k8saudit.sources import live
+from k8saudit.sources import _listing, live
 from k8saudit.sources.errors import describe_error
 from k8saudit.testing import FakeApiServer
 
@@ -103,7 +103,7 @@ def kubeconfig(server: FakeApiServer, tmp_path: Path) -> Path:
 def _no_real_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Backoff delays are recorded, not slept."""
     delays: list[float] = []
-    monkeypatch.setattr(live, "_sleep", delays.append)
+    monkeypatch.setattr(_listing, "_sleep", delays.append)
     return delays
 
 
@@ -222,11 +222,12 @@ def test_a_small_cluster_loads_with_provenance_and_meta(server: FakeApiServer, k
     users = snap.kubeconfig_users
     assert users[["context", "user", "auth_type"]].values.tolist() == [["fake", "fake-user", "token"]]
     assert server.token not in repr(snap.kubeconfig_entries)
-    # equal strings are one object across pods (what keeps 100k pods in memory)
+    # equal parts are one object across pods (what keeps 100k pods in memory)
     a, b = [p for p in snap.items("Pod") if p.metadata.namespace == "shop"][:2]
     assert a.spec.containers[0].image is b.spec.containers[0].image
-    assert a.spec.containers[0].env[1].name is b.spec.containers[0].env[1].name
-    assert a.metadata.labels["app"] is b.metadata.labels["app"]
+    assert a.spec.containers[0].env is b.spec.containers[0].env
+    assert a.spec.containers[0].security_context is b.spec.containers[0].security_context
+    assert a.metadata.labels is b.metadata.labels and a.metadata.uid != b.metadata.uid
 
 
 # --------------------------------------------------------------------------- (b) read-only, secrets metadata only

@@ -174,9 +174,12 @@ def _load_yaml_text(snap: Snapshot, text: str, label: str) -> None:
     bounds.append(len(text))
     doc_index = 0
     loaded_any = False
+    line_at, pos = 1, 0  # line numbers are counted incrementally: one pass over the text in all
     for a, b in zip(bounds, bounds[1:]):
         chunk = text[a:b]
-        start_line = text.count("\n", 0, a) + 1 if a else 1
+        line_at += text.count("\n", pos, a)
+        pos = a
+        start_line = line_at
         body = chunk
         if _DOC_SEP.match(chunk):  # drop the separator line itself
             nl = chunk.find("\n")
