@@ -245,7 +245,8 @@ def _safe_yaml(text: str) -> tuple[Any, Any]:
         node = loader.get_single_node()
         if node is None:
             return None, None
-        size = _expanded_size(node)
+        # an alias needs an anchor (&name): without one the expanded size is the node count
+        size = _expanded_size(node) if "&" in text else 0
         if size > MAX_YAML_NODES:
             raise _AliasBomb(
                 f"YAML aliases expand to more than {MAX_YAML_NODES:,} nodes (an alias bomb?); document refused")
