@@ -1,0 +1,390 @@
+"""Listing one resource page by page, for the live loader (:mod:`k8saudit.sources.live`).
+
+GET only, with bounded retries (429 and 5xx, honouring ``Retry-After``), an
+expired continue token restarting the list, the next page requested while this
+one is decoded, and pages decoded by msgspec straight into the typed structs.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+import urllib3.exceptions as u3
+from kubernetes import client as kclient
+from kubernetes.client.exceptions import ApiException
+
+from .. import _model as m
+from ._share import Sharer
+from .errors import describe_error, status_message
+
+Progress = Callable[[str], None]
+
+#: the Accept header that makes the API server send metadata only (Secrets)
+METADATA_ACCEPT = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
+JSON_ACCEPT = "application/json"
+#: statuses worth another try, with exponential backoff (``Retry-After`` honoured)
+RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+MAX_ATTEMPTS = 5
+BACKOFF = 0.5  # seconds before the second attempt; doubled each time
+MAX_DELAY = 30.0
+#: how often an expired continue token (410 Gone) restarts a kind's list
+MAX_RESTARTS = 2
+USER_AGENT = "k8saudit"
+
+_sleep = time.sleep  # replaced in tests
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One listed resource: its kind, API group/version, plural and scope."""
+
+    kind: str
+    group: str
+    version: str
+    plural: str
+    namespaced: bool
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    def path(self, namespace: str | None = None) -> str:
+        base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
+        return f"{base}/namespaces/{namespace}/{self.plural}" if namespace else f"{base}/{self.plural}"
+
+
+#: every resource the loader lists (all GA at v1)
+RESOURCES: tuple[Resource, ...] = tuple(
+    Resource(kind, cls.api[0], "v1", cls.api[1], cls.api[2]) for kind, cls in m.KINDS.items()
+)
+
+
+class _Timeout(Exception):
+    pass
+
+
+class _Cancelled(Exception):
+    pass
+
+
+class _HTTPError(Exception):
+    def __init__(self, status: int, message: str, attempts: int) -> None:
+        super().__init__(f"{status}: {message}")
+        self.status, self.message, self.attempts = status, message, attempts
+
+
+class _ListMeta(msgspec.Struct, gc=False):
+    continue_: str | None = msgspec.field(default=None, name="continue")
+
+
+class _Partial(msgspec.Struct, gc=False):
+    """An item of a PartialObjectMetadataList: metadata only."""
+
+    metadata: m.ObjectMeta = msgspec.field(default_factory=m.ObjectMeta)
+
+
+class _ListHead(msgspec.Struct, gc=False):
+    metadata: _ListMeta = msgspec.field(default_factory=_ListMeta)
+
+
+_head_decoder = msgspec.json.Decoder(_ListHead)
+
+
+def _continue_of(body: bytes) -> str | None:
+    """The continue token of a list page (the items are skipped, not decoded)."""
+    try:
+        return _head_decoder.decode(body).metadata.continue_ or None
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None  # _add_page says what is wrong with it
+
+
+class _RawList(msgspec.Struct, gc=False):
+    kind: str | None = None
+    metadata: _ListMeta = msgspec.field(default_factory=_ListMeta)
+    items: list[msgspec.Raw] | None = None
+
+
+_list_decoders: dict[type, msgspec.json.Decoder] = {}
+
+
+def _list_decoder(tp: type) -> msgspec.json.Decoder:
+    """A decoder of one list page whose items are ``tp``."""
+    dec = _list_decoders.get(tp)
+    if dec is None:
+        st = msgspec.defstruct(f"{tp.__name__.lstrip('_')}List", [
+            ("kind", str | None, None),
+            ("metadata", _ListMeta, msgspec.field(default_factory=_ListMeta)),
+            ("items", list[tp] | None, None),  # type: ignore[valid-type]
+        ], gc=False)
+        dec = _list_decoders[tp] = msgspec.json.Decoder(st)
+    return dec
+
+
+@dataclass
+class Result:
+    res: Resource
+    namespace: str | None
+    items: list[Any] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    skips: list[dict[str, Any]] = field(default_factory=list)
+
+
+def error_text(e: BaseException) -> str:
+    return describe_error(e) or " ".join(str(e).split()) or type(e).__name__
+
+
+class Fatal(Exception):
+    """The cluster cannot be read at all (unreachable, TLS, credentials rejected)."""
+
+
+class Lister:
+    """Lists resources of one API server for one load (see :meth:`run`)."""
+
+    def __init__(self, api: kclient.ApiClient, server: str, cluster: str, *, timeout: float, page_size: int,
+                 progress: Progress | None) -> None:
+        self.api = api
+        self.server = server
+        self.cluster = cluster
+        self.timeout = timeout
+        self.page_size = page_size
+        self.progress = progress
+        self.cancel = threading.Event()
+        self.lock = threading.Lock()
+        self.counts: dict[tuple[str, str | None], int] = {}
+        self.done = 0
+        self.total = 0
+        self.requests = 0
+        self.sharer = Sharer()
+        self.prefetch: ThreadPoolExecutor | None = None
+
+    # ---- requests
+    def get(self, path: str, query: list[tuple[str, Any]], accept: str) -> bytes:
+        """GET with bounded retries of 429/5xx and broken connections; the body of a 2xx answer."""
+        attempt = 0
+        while True:
+            attempt += 1
+            if self.cancel.is_set():
+                raise _Cancelled
+            with self.lock:
+                self.requests += 1
+            try:
+                method, url, headers, _, _ = self.api.param_serialize(
+                    "GET", path, query_params=list(query), header_params={"Accept": accept},
+                    auth_settings=["BearerToken"])
+                resp = self.api.call_api(method, url, header_params=headers, _request_timeout=self.timeout)
+                body = resp.read()
+            except u3.NewConnectionError as e:
+                raise Fatal(self._cause(e)) from None
+            except (u3.ReadTimeoutError, u3.ConnectTimeoutError):
+                raise _Timeout from None
+            except (u3.ProtocolError, ConnectionError) as e:
+                if attempt >= MAX_ATTEMPTS:
+                    raise _HTTPError(0, self._cause(e), attempt) from None
+                self._backoff(attempt, None)
+                continue
+            except (u3.HTTPError, ApiException) as e:
+                raise Fatal(self._cause(e)) from None
+            status = resp.status
+            if 200 <= status < 300:
+                return body
+            if status == 401:
+                raise Fatal(self._cause(ApiException(status=401, reason="Unauthorized", body=body)))
+            if status in RETRY_STATUS and attempt < MAX_ATTEMPTS:
+                self._backoff(attempt, resp.headers.get("Retry-After"))
+                continue
+            raise _HTTPError(status, status_message(body), attempt)
+
+    def _cause(self, e: BaseException) -> str:
+        return describe_error(e, self.server) or error_text(e)
+
+    def _backoff(self, attempt: int, retry_after: str | None) -> None:
+        delay = None
+        if retry_after:
+            try:
+                delay = max(0.0, float(retry_after))
+            except ValueError:
+                delay = None
+        if delay is None:
+            delay = BACKOFF * 2 ** (attempt - 1) * (1 + random.random() / 4)
+        _sleep(min(delay, MAX_DELAY))
+
+    def server_version(self) -> str | None:
+        try:
+            body = self.get("/version", [], JSON_ACCEPT)
+        except _Timeout:
+            raise Fatal(f"the API server {self.server} did not answer within {self.timeout:g}s "
+                        f"(timeout={self.timeout:g})") from None
+        except _HTTPError:
+            return None  # some servers hide /version; the lists will tell
+        try:
+            return msgspec.json.decode(body).get("gitVersion")
+        except (msgspec.DecodeError, AttributeError):
+            return None
+
+    # ---- lists
+    def run(self, tasks: list[tuple[Resource, str | None]], workers: int) -> list[Result]:
+        self.total = len(tasks)
+        results: list[Result | None] = [None] * len(tasks)
+        types = [_Partial if res.kind == "Secret" else m.KINDS[res.kind] for res, _ in tasks]
+        for tp in types:  # every decoder built once, here, before the threads start
+            _list_decoder(tp)
+        # the big lists first, so they do not finish last on their own
+        order = sorted(range(len(tasks)), key=lambda i: tasks[i][0].kind not in ("Pod", "ReplicaSet", "ConfigMap"))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="k8saudit-list") as ex, \
+                ThreadPoolExecutor(max_workers=workers, thread_name_prefix="k8saudit-page") as self.prefetch:
+            futs = {ex.submit(self.list, *tasks[i]): i for i in order}
+            try:
+                for f in as_completed(futs):
+                    results[futs[f]] = f.result()
+            except BaseException:
+                self.cancel.set()
+                for f in futs:
+                    f.cancel()
+                raise
+        return [r for r in results if r is not None]
+
+    def list(self, res: Resource, namespace: str | None) -> Result:
+        path = res.path(namespace)
+        where = f'in namespace "{namespace}"' if namespace else ("at cluster scope" if res.namespaced else "")
+        what = f"list {res.plural} {where}".strip()
+        accept = METADATA_ACCEPT if res.kind == "Secret" else JSON_ACCEPT
+        prefetch = self.prefetch
+        assert prefetch is not None, "list() runs inside run()"
+        restarts = 0
+        while True:
+            result = Result(res, namespace)
+            token: str | None = None
+            try:
+                body = self.get(path, self._query(None), accept)
+                while True:
+                    # ask for the next page now, decode this one while it comes
+                    token = _continue_of(body)
+                    nxt = prefetch.submit(self.get, path, self._query(token), accept) if token else None
+                    self._add_page(result, body, path)
+                    self._report(res.kind, namespace, len(result.items), final=nxt is None)
+                    if nxt is None:
+                        return result
+                    body = nxt.result()
+            except _HTTPError as e:
+                if e.status == 410 and token and restarts < MAX_RESTARTS:
+                    restarts += 1  # the continue token expired: start the list again
+                    self._say(f"{self.cluster}: {res.plural}: continue token expired, listing again")
+                    continue
+                self._skip_http(result, e, what, path, token)
+                self._report(res.kind, namespace, len(result.items), final=True)
+                return result
+            except _Timeout:
+                kept = f"; the first {len(result.items):,} kept" if result.items else ""
+                self._skip(result, path, f"error: {what} timed out after {self.timeout:g}s "
+                                         f"(timeout={self.timeout:g}){kept}", "error")
+                self._report(res.kind, namespace, len(result.items), final=True)
+                return result
+            except _Cancelled:
+                return result
+
+    def _query(self, token: str | None) -> list[tuple[str, Any]]:
+        return [("limit", self.page_size), ("continue", token)] if token else [("limit", self.page_size)]
+
+    def _add_page(self, result: Result, body: bytes, path: str) -> None:
+        res = result.res
+        tp: type = _Partial if res.kind == "Secret" else m.KINDS[res.kind]
+        try:
+            page = _list_decoder(tp).decode(body)
+            items: list[Any] = page.items or []
+        except msgspec.ValidationError:
+            raw = msgspec.json.decode(body, type=_RawList)
+            page, items = raw, self._decode_one_by_one(result, raw.items or [], tp, path)
+        except msgspec.DecodeError as e:
+            raise _HTTPError(200, f"the answer is not valid JSON: {e}", 1) from None
+        if res.kind == "Secret":
+            if page.kind != "PartialObjectMetadataList":
+                raise _HTTPError(200, f"the server answered {page.kind or 'something else'} instead of "
+                                      "metadata only (PartialObjectMetadataList); no Secret was kept", 1)
+            items = [m.Secret(api_version=res.api_version, metadata=p.metadata) for p in items]
+        else:
+            api_version = res.api_version
+            for o in items:  # list responses omit kind and apiVersion per item
+                if o.api_version is None:
+                    o.api_version = api_version
+        if items:
+            self.sharer.share(items)  # equal parts become one object: a 100k-pod snapshot fits in memory
+            paths: dict[str | None, str] = {}
+            srcs = result.sources
+            for o in items:
+                ns = o.metadata.namespace
+                p = paths.get(ns)
+                if p is None:
+                    p = paths[ns] = res.path(ns) if res.namespaced and ns else path
+                srcs.append(p)
+            result.items.extend(items)
+
+    def _decode_one_by_one(self, result: Result, raws: list[msgspec.Raw], tp: type, path: str) -> list[Any]:
+        out = []
+        dec = m.decoder(tp)
+        for raw in raws:
+            try:
+                out.append(dec.decode(raw))
+            except msgspec.ValidationError as e:
+                try:
+                    md = msgspec.json.decode(raw, type=_Partial).metadata
+                except (msgspec.ValidationError, msgspec.DecodeError):
+                    md = m.ObjectMeta()
+                self._skip(result, path, f"invalid {result.res.kind} {md.name}: {e}", "invalid",
+                           namespace=md.namespace, name=md.name)
+        return out
+
+    def _skip_http(self, result: Result, e: _HTTPError, what: str, path: str, token: str | None) -> None:
+        res = result.res
+        kept = f"; the first {len(result.items):,} kept" if result.items else ""
+        msg = f" ({e.message})" if e.message else ""
+        if e.status == 403:
+            self._skip(result, path, f"forbidden: {what}{msg}", "forbidden")
+        elif e.status == 404:
+            self._skip(result, path, f"not served: this API server does not serve {res.plural} "
+                                     f"({res.api_version})", "not_served")
+        elif e.status == 410:
+            self._skip(result, path, f"error: {what}: the continue token kept expiring (410 Gone) after "
+                                     f"{MAX_RESTARTS} restarts{kept}", "error")
+        elif e.status == 200:
+            self._skip(result, path, f"error: {what}: {e.message}{kept}", "error")
+        else:
+            tries = f" after {e.attempts} attempts" if e.attempts > 1 else ""
+            code = f"{e.status} " if e.status else ""
+            self._skip(result, path, f"error: {what} failed{tries}: {code}{e.message or ''}".rstrip(": ")
+                       + kept, "error")
+
+    def _skip(self, result: Result, path: str, reason: str, category: str, *,
+              namespace: str | None = None, name: str | None = None) -> None:
+        result.skips.append({"source": path, "reason": reason, "category": category, "kind": result.res.kind,
+                             "namespace": namespace if name else result.namespace, "name": name})
+
+    # ---- progress
+    def _report(self, kind: str, namespace: str | None, count: int, *, final: bool) -> None:
+        with self.lock:
+            self.done += final
+            if self.progress is None:
+                return
+            self.counts[(kind, namespace)] = count
+            per_kind: dict[str, int] = {}
+            for (k, _), n in self.counts.items():
+                per_kind[k] = per_kind.get(k, 0) + n
+            counts = ", ".join(f"{k} {n:,}" for k, n in per_kind.items() if n)
+            self._say_locked(f"{self.cluster}: {self.done}/{self.total} lists done; {counts}")
+
+    def _say(self, msg: str) -> None:
+        if self.progress is not None:
+            with self.lock:
+                self._say_locked(msg)
+
+    def _say_locked(self, msg: str) -> None:
+        try:
+            self.progress(msg)  # type: ignore[misc]
+        except Exception:  # a broken progress display never stops a load
+            self.progress = None
