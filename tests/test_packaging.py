@@ -23,6 +23,9 @@ def test_environment_yml_mirrors_pyproject() -> None:
     wanted = {_name(r) for r in project["dependencies"]} | {_name(r) for r in project["optional-dependencies"]["test"]}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     have = {_name(d) for d in env["dependencies"] if isinstance(d, str)}
+    for d in env["dependencies"]:
+        if isinstance(d, dict):  # the pip: section, for packages conda-forge does not carry
+            have |= {_name(x) for x in d.get("pip", []) if not x.startswith("-")}
     missing = sorted(n for n in wanted if CONDA_NAMES.get(n, n) not in have)
     extra = sorted(n for n in have - {"python", "pip"} if n not in {CONDA_NAMES.get(w, w) for w in wanted})
     assert not missing and not extra, f"environment.yml drifted from pyproject.toml: missing {missing}, extra {extra}"

@@ -314,3 +314,53 @@ def test_large_json_lists_are_streamed_in_batches(tmp_path: Path, monkeypatch: p
 def test_missing_path_is_a_clear_error(tmp_path: Path) -> None:
     snap = ka.load(tmp_path / "nope")
     assert snap.skipped.iloc[0].reason == "no such file or directory"
+
+
+def test_yaml_11_booleans_mean_what_kubectl_reads(tmp_path: Path) -> None:
+    """`privileged: yes` is true in YAML 1.1 (Kubernetes), a string in 1.2: the loader reads it as true."""
+    write(tmp_path, "p.yaml", """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: p, namespace: ns}
+        spec:
+          hostNetwork: yes
+          containers:
+          - name: c
+            image: c
+            securityContext: {privileged: on}
+        """)
+    snap = ka.load(tmp_path)
+    assert snap.skipped.empty, snap.skipped.to_string()
+    assert snap.workloads.host_network.tolist() == [True] and snap.containers.privileged.tolist() == [True]
+
+
+def test_yaml_anchors_and_merge_keys(tmp_path: Path) -> None:
+    write(tmp_path, "anchors.yaml", """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: d, namespace: ns}
+        spec:
+          template:
+            spec:
+              containers:
+              - &base {name: a, image: app, securityContext: {runAsNonRoot: true}}
+              - <<: *base
+                name: b
+        """)
+    c = ka.load(tmp_path).containers.set_index("container")
+    assert list(c.index) == ["a", "b"] and c.loc["b", "run_as_non_root"] == True  # noqa: E712
+
+
+def test_unquoted_timestamps_stay_strings(tmp_path: Path) -> None:
+    write(tmp_path, "t.yaml", """
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: a, creationTimestamp: 2026-01-15T09:14:03Z}
+        ---
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: b, creationTimestamp: 2026-01-15T09:14:03Z, labels: &l {team: x}, annotations: *l}
+        """)
+    snap = ka.load(tmp_path)
+    assert snap.skipped.empty, snap.skipped.to_string()
+    assert set(snap.objects.created) == {"2026-01-15T09:14:03Z"}

@@ -192,6 +192,20 @@ def _load_yaml_text(snap: Snapshot, text: str, label: str) -> None:
             continue
         helm = _HELM_SOURCE.search(body)
         where = f"{label}#{doc_index}" + (f" ({helm.group(1).strip()})" if helm else "")
+        fast = _fast_yaml(body)
+        if fast is not None:
+            doc, first = fast
+            before = len(snap._skipped)
+            _add_document(snap, doc, where, doc_index, start_line + first, label=label,
+                          item_lines=_list_item_lines(body, start_line) if isinstance(doc, dict) else None)
+            retry = (len(snap._skipped) == before + 1 and snap._skipped[-1]["category"] == "invalid"
+                     and isinstance(doc, dict) and not str(doc.get("kind", "")).endswith("List"))
+            if not retry:
+                loaded_any = True
+                doc_index += 1
+                continue
+            snap._skipped.pop()  # read it again as YAML 1.1, the way kubectl does
+
         try:
             doc, node = _safe_yaml(body)
         except _AliasBomb as e:
@@ -206,6 +220,49 @@ def _load_yaml_text(snap: Snapshot, text: str, label: str) -> None:
         doc_index += 1
     if doc_index == 0 and not loaded_any:
         snap.skip(label, "empty file: no documents (only comments or separators)", category="empty")
+
+
+# YAML documents go through yaml_rs first (a Rust parser, about 4x faster than libyaml through PyYAML).
+# It reads YAML 1.2 where Kubernetes reads 1.1: the two differ on unquoted yes/no/on/off, octal 0755 and
+# merge keys. Documents with anchors or merge keys take the PyYAML path (which also bounds alias
+# expansion); a single object that fails validation after yaml_rs (``privileged: yes`` is a string in
+# 1.2) is read again with PyYAML, so it means what kubectl makes of it. Any refusal by yaml_rs also
+# falls back to PyYAML, which words the error messages.
+_FIRST_CONTENT = re.compile(r"^[ \t]*[^#\s]", re.MULTILINE)
+_LIST_ITEM = re.compile(r"^- ", re.MULTILINE)
+
+try:  # optional at import: without it every document takes the PyYAML path
+    import yaml_rs as _yaml_rs
+except ImportError:  # pragma: no cover
+    _yaml_rs = None
+
+
+def _fast_yaml(body: str) -> tuple[Any, int] | None:
+    """(document, line of its first content) through yaml_rs, or None to take the PyYAML path."""
+    if _yaml_rs is None or "&" in body or "<<" in body:
+        return None
+    try:
+        doc = _yaml_rs.loads(body, parse_datetime=False)
+    except Exception:  # any refusal: PyYAML decides and explains
+        return None
+    if doc is None:
+        return None
+    mt = _FIRST_CONTENT.search(body)
+    first = body.count("\n", 0, mt.start()) if mt else 0
+    return doc, first
+
+
+def _list_item_lines(body: str, offset: int) -> list[int] | None:
+    """Lines of the items of a ``kind: List`` as kubectl writes it (``items:`` then ``- `` at column 0)."""
+    at = body.find("\nitems:")
+    if at < 0:
+        return None
+    lines, pos, line = [], at, offset + body.count("\n", 0, at)
+    for mt in _LIST_ITEM.finditer(body, at):
+        line += body.count("\n", pos, mt.start())
+        pos = mt.start()
+        lines.append(line)
+    return lines
 
 
 def _has_content(body: str) -> bool:
@@ -238,9 +295,21 @@ def _item_lines(node: yaml.Node, offset: int) -> list[int] | None:
     return None
 
 
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """Safe loading, timestamps kept as the strings the API uses (creationTimestamp and friends)."""
+
+    yaml_implicit_resolvers = {
+        k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+        for k, v in _BaseLoader.yaml_implicit_resolvers.items()
+    }
+
+
 def _safe_yaml(text: str) -> tuple[Any, Any]:
     """Parse one YAML document safely: no tags, and aliases may not expand without bound."""
-    loader = yaml.CSafeLoader(text) if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
