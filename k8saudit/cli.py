@@ -97,6 +97,7 @@ def _load(args: argparse.Namespace) -> Any:
 
 def _report_skipped(snap: Any, quiet: bool) -> None:
     sk = snap.skipped
+    sk = sk[sk["category"] != "not_served"]  # kinds the server does not serve: expected, recorded quietly
     if sk.empty or quiet:
         return
     print(f"k8saudit: {len(sk)} item(s) could not be read (see `snap.skipped`):", file=sys.stderr)

@@ -483,7 +483,8 @@ class FakeApiServer:
             h.wfile.write(reply.body)
 
     def _respond(self, h: _Handler, route: _Route, query: dict[str, str], mode: str | None) -> _Reply:
-        if h.headers.get("Authorization", "") != f"Bearer {self.token}":
+        scheme, _, token = h.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or token != self.token:  # the scheme is case-insensitive (RFC 7235)
             return _status(401, "Unauthorized")
         if h.command != "GET":
             return _status(405, "the server does not allow this method on the requested resource")
