@@ -679,6 +679,16 @@ AnyObject = Union[tuple(KINDS.values())]  # type: ignore[valid-type]
 Object = Union[K8sObject, Generic]
 
 
+def controller_ref(refs: list[OwnerReference] | None) -> OwnerReference | None:
+    """The controlling owner reference (``controller: true``), else the first one, else None."""
+    if not refs:
+        return None
+    for r in refs:
+        if r.controller:
+            return r
+    return refs[0]
+
+
 def kind_of(obj: Object) -> str:
     return obj.kind
 

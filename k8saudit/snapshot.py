@@ -8,7 +8,6 @@ frames; every frame has a ``cluster`` column either way.
 from __future__ import annotations
 
 import datetime as _dt
-import gc
 import gzip
 import json
 import os
@@ -21,6 +20,7 @@ import pandas as pd
 
 from . import _model as m
 from ._normalize import normalize
+from ._util import gc_paused
 
 SNAPSHOT_FORMAT = "k8saudit-snapshot"
 SNAPSHOT_VERSION = 1
@@ -143,13 +143,13 @@ class Snapshot:
             self._templates[uid] = frozenset(
                 c.name for c in [*(spec.containers or ()), *(spec.init_containers or ())])
         if isinstance(obj, (m.ReplicaSet, m.Job)) and tpl is not None and spec is not None:
-            ref = _controller(obj.metadata.owner_references)
+            ref = m.controller_ref(obj.metadata.owner_references)
             if ref is not None and ref.uid in self._templates:
                 tpl.spec = None  # the owner's template is the one the frames read
 
     def _compact_pod(self, pod: m.Pod) -> None:
         spec = pod.spec
-        ref = _controller(pod.metadata.owner_references)
+        ref = m.controller_ref(pod.metadata.owner_references)
         if spec is None or ref is None:
             return
         names = self._templates.get(ref.uid or "")
@@ -280,13 +280,8 @@ class Snapshot:
             parts = [s.frame(name) for s in self.members]
             df = pd.concat(parts, ignore_index=True) if parts else _frames.empty(name)
         else:
-            was = gc.isenabled()
-            gc.disable()  # frames allocate many small objects and no cycles
-            try:
+            with gc_paused():
                 df = _frames.FRAMES[name](self)
-            finally:
-                if was:
-                    gc.enable()
         self._frames[name] = df
         return df
 
@@ -355,13 +350,8 @@ class Snapshot:
     @classmethod
     def read(cls, path: str | os.PathLike[str]) -> Snapshot:
         """Read a directory written by :meth:`save`."""
-        was = gc.isenabled()
-        gc.disable()  # millions of small objects, no cycles
-        try:
+        with gc_paused():
             return cls._read(Path(path))
-        finally:
-            if was:
-                gc.enable()
 
     @classmethod
     def _read(cls, root: Path) -> Snapshot:
@@ -410,15 +400,6 @@ def _saved_bucket(tp: type) -> type:
 
 _TEMPLATE_OWNERS = (m.Deployment, m.StatefulSet, m.DaemonSet, m.ReplicaSet, m.ReplicationController, m.Job,
                     m.CronJob)
-
-
-def _controller(refs: list[m.OwnerReference] | None) -> m.OwnerReference | None:
-    if not refs:
-        return None
-    for r in refs:
-        if r.controller:
-            return r
-    return refs[0]
 
 
 def _qual(namespace: str | None, name: str | None) -> str:

@@ -150,7 +150,6 @@ def check(
     aliases: tuple[str, ...] | list[str] = (),
 ) -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
     """Register a check. See the module docstring for the contract."""
-    global _seq
     if severity not in SEVERITIES:
         raise ValueError(f"{id}: severity {severity!r} is not one of {SEVERITIES}")
     if practice not in PRACTICES:

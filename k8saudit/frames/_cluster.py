@@ -38,7 +38,7 @@ def build_objects(snap: Any) -> Any:
         prov = snap.provenance(kind)
         n = len(items)
         mds = [o.metadata for o in items]
-        refs = [_controller_ref(md.owner_references) for md in mds]
+        refs = [m.controller_ref(md.owner_references) for md in mds]
         cols["cluster"] += [snap.cluster] * n
         cols["kind"] += [kind] * n
         cols["api_version"] += [o.api_version for o in items]
@@ -51,15 +51,6 @@ def build_objects(snap: Any) -> Any:
         cols["source"] += [p[0] for p in prov]
         cols["line"] += [p[1] for p in prov]
     return make("objects", cols)
-
-
-def _controller_ref(refs: list[m.OwnerReference] | None) -> m.OwnerReference | None:
-    if not refs:
-        return None
-    for r in refs:
-        if r.controller:
-            return r
-    return refs[0]
 
 
 def build_nodes(snap: Any) -> Any:

@@ -12,11 +12,9 @@ objects (fields nobody reads are skipped, never materialised).
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ import yaml
 
 from .. import _model as m
 from .._normalize import convert
+from .._util import gc_paused
 from ..snapshot import Snapshot
 from .kubeconfig import parse_kubeconfig
 
@@ -59,22 +58,10 @@ def load_paths(
         first = roots[0].resolve()
         cluster = (first if first.is_dir() else first.parent).name or "cluster"
     snap = Snapshot(cluster, source=", ".join(str(p) for p in roots), meta={"origin": "files"})
-    with _gc_paused():
+    with gc_paused():
         _load_roots(snap, roots, progress)
         snap.compact()  # objects read before their owners
     return snap
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Bulk decoding creates millions of objects and no cycles: the cyclic collector only costs time."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _load_roots(snap: Snapshot, roots: list[Path], progress: Progress | None) -> None:

@@ -21,11 +21,9 @@ cannot be reached, a TLS failure or rejected credentials raise
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +34,7 @@ from kubernetes import config as kconfig
 from kubernetes.config.config_exception import ConfigException
 
 from .. import _model as m
+from .._util import gc_paused
 from ..snapshot import Snapshot, SnapshotError
 from ._listing import (
     BACKOFF, JSON_ACCEPT, MAX_ATTEMPTS, MAX_DELAY, MAX_RESTARTS, METADATA_ACCEPT, RESOURCES, RETRY_STATUS,
@@ -103,7 +102,7 @@ def load_cluster(
             lister = Lister(conn.api, conn.server, conn.cluster, timeout=timeout, page_size=page_size,
                             progress=progress)
             version = lister.server_version()
-            with _gc_paused():  # millions of new objects: collections would rescan them all, page after page
+            with gc_paused():  # millions of new objects: collections would rescan them all, page after page
                 results = lister.run(tasks, workers)
                 snap = Snapshot(conn.cluster, source=f"{conn.server} ({conn.label})", meta={
                     "origin": "live", "context": conn.context, "server": conn.server,
@@ -140,17 +139,6 @@ def _assemble(snap: Snapshot, results: list[Result], ns_filter: list[str] | None
             snap.add_many(r.res.kind, objs, r.sources)
         for s in r.skips:
             snap.skip(**s)
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def load_clusters(
