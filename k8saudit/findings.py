@@ -138,11 +138,10 @@ def finding_id(cluster: str, check_id: str, kind: str, namespace: str, name: str
 
 
 def _finding_ids(rows: pd.DataFrame) -> list[str]:
-    cols = [rows[c].astype("object").where(rows[c].notna(), "").astype(str)
+    cols = [["" if v is None or v is pd.NA or v != v else str(v) for v in rows[c].tolist()]
             for c in ("cluster", "check_id", "kind", "namespace", "name", "container")]
-    keys = cols[0].str.cat(cols[1:], sep="\x1f")
     sha1 = hashlib.sha1
-    return [sha1(k.encode()).hexdigest()[:16] for k in keys]
+    return [sha1("\x1f".join(t).encode()).hexdigest()[:16] for t in zip(*cols)]
 
 
 def empty_findings() -> pd.DataFrame:
@@ -215,9 +214,8 @@ def run_checks(snap: Snapshot, checks: list[Check] | None = None) -> tuple[pd.Da
                                         "container": None, "message": f"check failed: {type(e).__name__}: {e}",
                                         "evidence": None}]))
             continue
-        failing = len(out.drop_duplicates(["kind", "namespace", "name"])) if len(out) else 0
-        if c.on in ("containers",) and len(out):
-            failing = len(out.drop_duplicates(["kind", "namespace", "name", "container"]))
+        keys = ["kind", "namespace", "name"] + (["container"] if c.on == "containers" else [])
+        failing = len(set(zip(*(out[k].tolist() for k in keys)))) if len(out) else 0
         stats.append({"cluster": snap.cluster, "check_id": c.id, "practice": c.practice,
                       "evaluated": int(evaluated), "failing": int(failing),
                       "status": "fail" if len(out) else "pass", "reason": None})
