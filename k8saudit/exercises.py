@@ -40,6 +40,25 @@ spec:
 {pod}"""
 
 
+
+_EX7_BROKEN = """apiVersion: v1
+kind: Namespace
+metadata:
+  name: workshop
+---
+""" + _deploy("api", "      containers:\n      - name: api\n        image: registry.example.com/api:1.4\n") + """---
+apiVersion: v1
+kind: Service
+metadata:
+  name: api
+  namespace: workshop
+spec:
+  type: NodePort
+  selector: {app: api}
+  ports:
+  - {port: 80, targetPort: 8080}
+"""
+
 EXERCISES: dict[int, Exercise] = {
     1: Exercise(1, "The billing service gets its database password as a literal env var and its API token from a "
                    "Secret through env. Deliver both as files from a Secret volume instead.",
@@ -171,40 +190,8 @@ subjects:
                 ("rootfs-writable",)),
     7: Exercise(7, "Any pod in the cluster can reach this namespace's pods, and the Service is open on every node. "
                    "Add a default-deny NetworkPolicy and make the Service internal (ClusterIP).",
-                """apiVersion: v1
-kind: Namespace
-metadata:
-  name: workshop
----
-""" + _deploy("api", "      containers:\n      - name: api\n        image: registry.example.com/api:1.4\n") + """---
-apiVersion: v1
-kind: Service
-metadata:
-  name: api
-  namespace: workshop
-spec:
-  type: NodePort
-  selector: {app: api}
-  ports:
-  - {port: 80, targetPort: 8080}
-""",
-                """apiVersion: v1
-kind: Namespace
-metadata:
-  name: workshop
----
-""" + _deploy("api", "      containers:\n      - name: api\n        image: registry.example.com/api:1.4\n") + """---
-apiVersion: v1
-kind: Service
-metadata:
-  name: api
-  namespace: workshop
-spec:
-  type: ClusterIP
-  selector: {app: api}
-  ports:
-  - {port: 80, targetPort: 8080}
----
+                _EX7_BROKEN,
+                _EX7_BROKEN.replace("type: NodePort", "type: ClusterIP") + """---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:

@@ -372,3 +372,10 @@ def test_injected_sidecars_of_live_pods_are_containers_too(tmp_path: Path) -> No
     assert [x.name for x in pods["api-7d9f-a"].spec.containers] == ["istio-proxy"]
     assert pods["api-7d9f-b"].spec.containers is None
     assert snap.items("ReplicaSet")[0].spec.template.spec is None
+
+
+def test_boolean_flags_never_take_the_next_token() -> None:
+    from k8saudit.frames import parse_flags
+
+    got = dict(parse_flags(["kube-apiserver", "--anonymous-auth", "false", "--secure-port", "6443", "--profiling=false"]))
+    assert got == {"anonymous-auth": "true", "secure-port": "6443", "profiling": "false"}

@@ -96,11 +96,15 @@ def authn_anonymous(apiserver: pd.DataFrame) -> pd.DataFrame:
                    "```yaml\n    # delete this line\n    - --token-auth-file=/etc/kubernetes/tokens.csv\n```",
        references=[CIS + " 1.2.2", NSA_CISA, K8S_AUTHN + "#static-token-file", K8S_APISERVER])
 def authn_token_file(apiserver: pd.DataFrame) -> pd.DataFrame:
-    f = apiserver_flags(apiserver, "token-auth-file")
-    bad = f[f["token-auth-file"].notna()]
-    msg = "kube-apiserver" + _on_node(bad) + " reads static bearer tokens from " + bad["token-auth-file"]
-    return bad.assign(message=msg, evidence="--token-auth-file=" + bad["token-auth-file"])[
-        _POD_KEYS + ["message", "evidence"]]
+    return _flag_set(apiserver, "token-auth-file", " reads static bearer tokens from ")
+
+
+def _flag_set(apiserver: pd.DataFrame, flag: str, says: str) -> pd.DataFrame:
+    """One row per kube-apiserver pod that sets ``--flag``: "kube-apiserver on NODE{says}{value}"."""
+    f = apiserver_flags(apiserver, flag)
+    bad = f[f[flag].notna()]
+    msg = "kube-apiserver" + _on_node(bad) + says + bad[flag]
+    return bad.assign(message=msg, evidence=f"--{flag}=" + bad[flag])[_POD_KEYS + ["message", "evidence"]]
 
 
 @check("authn-basic-auth-file", practice=2, severity="high", on="apiserver", fires_on="apiserver",
@@ -117,11 +121,7 @@ def authn_token_file(apiserver: pd.DataFrame) -> pd.DataFrame:
                    "Kubernetes 1.19 release notes (basic authentication removed): "
                    "https://github.com/kubernetes/kubernetes/blob/master/CHANGELOG/CHANGELOG-1.19.md"])
 def authn_basic_auth_file(apiserver: pd.DataFrame) -> pd.DataFrame:
-    f = apiserver_flags(apiserver, "basic-auth-file")
-    bad = f[f["basic-auth-file"].notna()]
-    msg = "kube-apiserver" + _on_node(bad) + " accepts passwords from " + bad["basic-auth-file"]
-    return bad.assign(message=msg, evidence="--basic-auth-file=" + bad["basic-auth-file"])[
-        _POD_KEYS + ["message", "evidence"]]
+    return _flag_set(apiserver, "basic-auth-file", " accepts passwords from ")
 
 
 @check("authn-no-external-idp", practice=2, severity="medium", on="apiserver", fires_on="apiserver",

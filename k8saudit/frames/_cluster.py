@@ -179,8 +179,23 @@ def _is_apiserver_pod(p: m.Pod) -> bool:
         "kube-apiserver" in (c.image or "") for c in p.spec.containers or ()))
 
 
+#: kube-apiserver flags that are booleans: like Go's pflag, ``--flag value`` does not give them ``value``
+BOOL_FLAGS = frozenset({
+    "anonymous-auth", "allow-privileged", "profiling", "contention-profiling", "enable-bootstrap-token-auth",
+    "enable-aggregator-routing", "enable-priority-and-fairness", "enable-garbage-collector",
+    "enable-logs-handler", "enable-swagger-ui", "kubelet-https", "service-account-lookup",
+    "audit-log-compress", "watch-cache", "storage-media-type-json", "strict-transport-security-directives-enabled",
+    "authorization-always-allow-paths-enabled", "service-account-extend-token-expiration", "logtostderr",
+    "alsologtostderr", "tls-sni-cert-key-enabled",
+})
+
+
 def parse_flags(tokens: list[str]) -> list[tuple[str, str]]:
-    """``--flag=value``, ``--flag value`` and bare ``--flag`` from a command line."""
+    """``--flag=value``, ``--flag value`` and bare ``--flag`` from a command line.
+
+    A boolean flag never takes the next token: ``--anonymous-auth false`` sets it to true (and
+    ``false`` is a stray argument), exactly as the API server's own flag parser reads it.
+    """
     out: list[tuple[str, str]] = []
     i = 0
     while i < len(tokens):
@@ -190,7 +205,7 @@ def parse_flags(tokens: list[str]) -> list[tuple[str, str]]:
             if "=" in body:
                 k, v = body.split("=", 1)
                 out.append((k, v))
-            elif i + 1 < len(tokens) and not str(tokens[i + 1]).startswith("-"):
+            elif body not in BOOL_FLAGS and i + 1 < len(tokens) and not str(tokens[i + 1]).startswith("-"):
                 out.append((body, str(tokens[i + 1])))
                 i += 1
             else:
