@@ -184,6 +184,8 @@ def _frames_for(c: Check, snap: Snapshot) -> tuple[dict[str, Any], int]:
 
 def assessable(c: Check, snap: Snapshot) -> str | None:
     """None when the check can be assessed on this snapshot, else the reason it cannot."""
+    if snap.meta.get("error"):
+        return f"the cluster could not be read: {snap.meta['error']}"
     unreadable = snap.unreadable_kinds()
     for kind in c.needs:
         if kind in unreadable:

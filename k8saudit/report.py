@@ -62,8 +62,10 @@ def text(findings: pd.DataFrame, snap: Any = None, *, show_exempt: bool = False,
         if len(na):
             out.append("")
             out.append("Could not assess:")
-            for r in na.itertuples():
-                out.append("  " + textwrap.shorten(f"{r.check_id}: {r.reason}", width=width - 2, placeholder=" …"))
+            for (cluster, reason), grp in na.groupby(["cluster", "reason"], sort=False, dropna=False):
+                ids = ", ".join(grp["check_id"]) if len(grp) <= 6 else f"{len(grp)} checks"
+                prefix = f"{cluster}: " if na["cluster"].nunique() > 1 else ""
+                out.append("  " + textwrap.shorten(f"{prefix}{ids}: {reason}", width=width - 2, placeholder=" …"))
     expired = findings.attrs.get("expired_waivers") or []
     if expired:
         out.append("")

@@ -490,6 +490,33 @@ def test_load_clusters_combines_two_servers(tmp_path: Path) -> None:
     assert set(audit(snap)["cluster"]) <= {"prod-cluster", "staging-cluster"}
 
 
+def test_one_unreachable_context_does_not_stop_a_fleet_scan(tmp_path: Path) -> None:
+    (tmp_path / "dead").mkdir()
+    dead_kc, _ = _dead_kubeconfig(tmp_path / "dead")
+    with FakeApiServer(OBJECTS) as a:
+        docs = [yaml.safe_load(a.write_kubeconfig(tmp_path / "kc-prod", context="prod", cluster="prod-cluster",
+                                                  user="prod-user").read_text()),
+                yaml.safe_load(dead_kc.read_text())]
+        docs[1]["contexts"][0]["name"] = "gone"
+        docs[1]["contexts"][0]["context"]["cluster"] = "gone-cluster"
+        docs[1]["clusters"][0]["name"] = "gone-cluster"
+        merged = dict(docs[0])
+        for key in ("clusters", "users", "contexts"):
+            merged[key] = docs[0][key] + docs[1][key]
+        kc = tmp_path / "kubeconfig"
+        kc.write_text(yaml.safe_dump(merged))
+        snap = ka.load_clusters(["prod", "gone"], kubeconfig=kc)
+    assert snap.clusters == ["prod-cluster", "gone-cluster"]
+    f = audit(snap)
+    assert set(f["cluster"]) == {"prod-cluster"}  # nothing is reported clean or dirty for the unreachable one
+    stats = check_stats(f)
+    gone = stats[stats.cluster == "gone-cluster"]
+    assert len(gone) and (gone.status == "not_assessable").all()
+    assert gone.reason.str.contains("could not be read").all()
+    sk = snap.skipped
+    assert sk[sk.cluster == "gone-cluster"].category.tolist() == ["error"]
+
+
 class _AnyCaseBearer(FakeApiServer):
     """The real API server takes the auth scheme in any case; the in-cluster config sends "bearer"."""
 

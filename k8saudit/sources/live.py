@@ -171,9 +171,23 @@ def load_clusters(
     for n in names.values():
         counts[n] = counts.get(n, 0) + 1
     names = {c: (n if counts[n] == 1 else c) for c, n in names.items()}
-    snaps = [load_cluster(c, kubeconfig=path, namespaces=namespaces, progress=progress, cluster=names[c],
-                          timeout=timeout, page_size=page_size, workers=workers, in_cluster=False)
-             for c in contexts]
+    snaps: list[Snapshot] = []
+    errors: list[str] = []
+    for c in contexts:
+        try:
+            snaps.append(load_cluster(c, kubeconfig=path, namespaces=namespaces, progress=progress,
+                                      cluster=names[c], timeout=timeout, page_size=page_size, workers=workers,
+                                      in_cluster=False))
+        except SnapshotError as e:
+            if len(contexts) == 1:
+                raise
+            # one unreachable cluster does not stop a fleet scan: it is recorded and not assessed
+            failed = Snapshot(names[c], source=f"context {c}", meta={"origin": "live", "context": c, "error": str(e)})
+            failed.skip(f"context {c}", str(e), category="error")
+            snaps.append(failed)
+            errors.append(str(e))
+    if len(errors) == len(snaps):
+        raise SnapshotError("no context could be read: " + "; ".join(errors))
     return Snapshot.combine(snaps) if len(snaps) > 1 else snaps[0]
 
 
