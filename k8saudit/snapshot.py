@@ -78,14 +78,43 @@ class Snapshot:
 
     def add(self, obj: Any, source: str = "", line: int = 0, *, dedupe: bool = True) -> bool:
         """Keep one decoded object (normalised: no secret values). False for a duplicate."""
+        if not self._admit(obj, source, dedupe):
+            return False
+        b = self._buckets.get(obj.kind)
+        if b is None:
+            b = self._buckets[obj.kind] = _Bucket()
+        b.items.append(obj)
+        b.sources.append(source)
+        b.lines.append(line)
+        self._frames.clear()
+        return True
+
+    def add_many(self, kind: str, objs: list[Any], sources: list[str], lines: list[int] | None = None) -> None:
+        """Keep a batch of objects of one kind (the path for large lists); duplicates are reported."""
+        lines = lines if lines is not None else [0] * len(objs)
+        keep = [self._admit(o, src, True) for o, src in zip(objs, sources)]
+        if not all(keep):
+            objs = [o for o, k in zip(objs, keep) if k]
+            sources = [x for x, k in zip(sources, keep) if k]
+            lines = [x for x, k in zip(lines, keep) if k]
+        b = self._buckets.get(kind)
+        if b is None:
+            b = self._buckets[kind] = _Bucket()
+        b.items.extend(objs)
+        b.sources.extend(sources)
+        b.lines.extend(lines)
+        self._frames.clear()
+
+    def _admit(self, obj: Any, source: str, dedupe: bool) -> bool:
+        """Normalise an object about to be kept (secret rules, defaults, compaction); False for a duplicate."""
         normalize(obj)
-        kind = obj.kind
         md = obj.metadata
         if md.namespace is None and isinstance(obj, m.K8sObject) and type(obj).api[2]:
             md.namespace = "default"
         if md.name is None and md.generate_name:
             md.name = md.generate_name + "*"
         if dedupe and self._keys is not None:
+            kind = obj.kind
             key = (kind, md.namespace, md.name)
             first = self._keys.get(key)
             if first is not None:
@@ -96,31 +125,7 @@ class Snapshot:
                 return False
             self._keys[key] = source
         self._compact_one(obj)
-        b = self._buckets.get(kind)
-        if b is None:
-            b = self._buckets[kind] = _Bucket()
-        b.items.append(obj)
-        b.sources.append(source)
-        b.lines.append(line)
-        self._frames.clear()
         return True
-
-    def add_many(self, kind: str, objs: list[Any], sources: list[str], lines: list[int] | None = None) -> None:
-        """Keep a batch of objects of one kind (fast path for large lists; no dedupe)."""
-        for o in objs:
-            normalize(o)
-            md = o.metadata
-            if md.namespace is None and type(o).api[2]:
-                md.namespace = "default"
-            self._compact_one(o)
-        b = self._buckets.get(kind)
-        if b is None:
-            b = self._buckets[kind] = _Bucket()
-        b.items.extend(objs)
-        b.sources.extend(sources)
-        b.lines.extend(lines if lines is not None else [0] * len(objs))
-        self._keys = None  # dedupe is off once batches are added
-        self._frames.clear()
 
     # ------------------------------------------------------------------ compaction
     #

@@ -364,3 +364,13 @@ def test_unquoted_timestamps_stay_strings(tmp_path: Path) -> None:
     snap = ka.load(tmp_path)
     assert snap.skipped.empty, snap.skipped.to_string()
     assert set(snap.objects.created) == {"2026-01-15T09:14:03Z"}
+
+
+def test_duplicates_across_a_streamed_list_and_a_manifest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(files_mod, "CHUNK", 4096)
+    body = json.dumps({"apiVersion": "v1", "items": [pod(f"p{i}") for i in range(50)], "kind": "List"}, indent=4)
+    write(tmp_path, "a-pods.json", body)
+    write(tmp_path, "b.yaml", json.dumps(pod("p7")))
+    snap = ka.load(tmp_path)
+    assert snap.kinds == {"Pod": 50}
+    assert snap.skipped[["source", "category", "name"]].values.tolist() == [["b.yaml", "duplicate", "p7"]]
