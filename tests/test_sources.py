@@ -374,3 +374,22 @@ def test_duplicates_across_a_streamed_list_and_a_manifest(tmp_path: Path, monkey
     snap = ka.load(tmp_path)
     assert snap.kinds == {"Pod": 50}
     assert snap.skipped[["source", "category", "name"]].values.tolist() == [["b.yaml", "duplicate", "p7"]]
+
+
+def test_fast_yaml_path_agrees_with_pyyaml_on_the_sample_and_fixtures() -> None:
+    """Every document that takes the yaml_rs path must mean what PyYAML (YAML 1.1, as kubectl) reads."""
+    root = Path(__file__).resolve().parents[1]
+    texts = [p.read_text() for p in sorted((root / "data" / "sample-cluster").glob("*.yaml"))]
+    texts += [p.read_text() for p in sorted((root / "tests" / "checks").glob("*/*.yaml"))]
+    fast = 0
+    for text in texts:
+        bounds = [0] + [mt.start() for mt in files_mod._DOC_SEP.finditer(text)] + [len(text)]
+        for a, b in zip(bounds, bounds[1:]):
+            body = text[a:b]
+            body = body[3:] if files_mod._DOC_SEP.match(body) else body
+            got = files_mod._fast_yaml(body) if files_mod._has_content(body) else None
+            if got is None:
+                continue
+            fast += 1
+            assert got[0] == files_mod._safe_yaml(body)[0]
+    assert fast > 300

@@ -212,9 +212,11 @@ def _load_yaml_text(snap: Snapshot, text: str, label: str) -> None:
 # YAML documents go through yaml_rs first (a Rust parser, about 4x faster than libyaml through PyYAML).
 # It reads YAML 1.2 where Kubernetes reads 1.1: the two differ on unquoted yes/no/on/off, octal 0755 and
 # merge keys. Documents with anchors or merge keys take the PyYAML path (which also bounds alias
-# expansion); a single object that fails validation after yaml_rs (``privileged: yes`` is a string in
+# expansion), and so do documents with octal-looking numbers (``defaultMode: 0644``); a single
+# object that fails validation after yaml_rs (``privileged: yes`` is a string in
 # 1.2) is read again with PyYAML, so it means what kubectl makes of it. Any refusal by yaml_rs also
 # falls back to PyYAML, which words the error messages.
+_OCTAL = re.compile(r"[:\-,\[][ \t]*0[0-7]+[ \t]*(?:$|[,}\]#])", re.MULTILINE)  # 0644: octal in YAML 1.1, decimal in 1.2
 _FIRST_CONTENT = re.compile(r"^[ \t]*[^#\s]", re.MULTILINE)
 _LIST_ITEM = re.compile(r"^- ", re.MULTILINE)
 
@@ -226,7 +228,7 @@ except ImportError:  # pragma: no cover
 
 def _fast_yaml(body: str) -> tuple[Any, int] | None:
     """(document, line of its first content) through yaml_rs, or None to take the PyYAML path."""
-    if _yaml_rs is None or "&" in body or "<<" in body:
+    if _yaml_rs is None or "&" in body or "<<" in body or _OCTAL.search(body):
         return None
     try:
         doc = _yaml_rs.loads(body, parse_datetime=False)
