@@ -30,6 +30,7 @@ _CAPS_DOC = ("Kubernetes docs, Set capabilities for a container: "
 
 
 @check("cap-net-raw", practice=3, severity="medium", on="containers", fires_on="container",
+       where="not windows",  # Linux-only setting: Windows pods ignore it (as Pod Security Standards do)
        title="Container keeps the NET_RAW capability",
        why=("Container runtimes grant NET_RAW by default. With it a compromised container can forge packets: "
             "ARP or DNS spoofing against its neighbours on the node, ICMP tricks, sniffing on its interface. "
@@ -58,6 +59,7 @@ def cap_net_raw(containers: pd.DataFrame) -> pd.DataFrame:
 
 
 @check("cap-dangerous-add", practice=3, severity="high", on="containers", fires_on="container",
+       where="not windows",  # Linux-only setting: Windows pods ignore it (as Pod Security Standards do)
        title="Container adds a dangerous capability",
        why=("Capabilities such as SYS_ADMIN, SYS_MODULE, SYS_PTRACE, DAC_READ_SEARCH, BPF or NET_ADMIN each "
             "open a known path out of the container: mounting filesystems, loading kernel modules, attaching "

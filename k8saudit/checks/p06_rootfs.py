@@ -9,6 +9,7 @@ from ._registry import CIS, NSA_CISA, check
 
 
 @check("rootfs-writable", practice=6, severity="low", on="containers", fires_on="container",
+       where="not windows",  # Linux-only setting: Windows pods ignore it (as Pod Security Standards do)
        title="Container root filesystem is writable",
        why=("An attacker who gets code execution in a container with a writable root filesystem can drop "
             "tools, replace binaries or configuration the application loads later, and persist across "

@@ -27,6 +27,7 @@ def privileged(containers: pd.DataFrame) -> pd.DataFrame:
 
 
 @check("priv-escalation", practice=8, severity="medium", on="containers", fires_on="container",
+       where="not windows",  # Linux-only setting: Windows pods ignore it (as Pod Security Standards do)
        title="Container allows privilege escalation",
        why=("Unless `allowPrivilegeEscalation: false` sets no_new_privs, a process can gain privileges "
             "through setuid binaries or file capabilities in the image (sudo, su, ping, a planted binary): "

@@ -66,6 +66,7 @@ SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
         ("sidecar", B, "an init container with restartPolicy Always"),
         ("injected", B, "found on the workload's live pods but not in its template (added by an admission webhook)"),
         ("long_running", B, "expected to keep running (not a Job's, not a plain init container)"),
+        ("windows", B, "the pod runs on Windows (spec.os.name): Linux-only settings do not apply"),
         ("image", S, "image reference"),
         ("privileged", TB, "securityContext.privileged"),
         ("allow_privilege_escalation", TB, "securityContext.allowPrivilegeEscalation"),

@@ -300,7 +300,7 @@ def _containers_of(spec: m.PodSpec | None, rec: WorkloadRec | None = None) -> li
 
 
 def build_containers(snap: Any) -> Any:
-    names = ("cluster kind namespace name container container_type sidecar injected long_running image privileged "
+    names = ("cluster kind namespace name container container_type sidecar injected long_running windows image privileged "
              "allow_privilege_escalation read_only_root_filesystem run_as_non_root run_as_user run_as_group "
              "proc_mount seccomp_profile caps_add caps_drop host_ports readiness_probe liveness_probe").split()
     cols: dict[str, list[Any]] = {c: [] for c in names}
@@ -312,6 +312,7 @@ def build_containers(snap: Any) -> Any:
         p_user = psc.run_as_user if psc is not None else None
         p_group = psc.run_as_group if psc is not None else None
         p_seccomp = psc.seccomp_profile.type if psc is not None and psc.seccomp_profile is not None else None
+        windows = spec is not None and spec.os is not None and spec.os.name == "windows"
         batch = rec.kind in ("Job", "CronJob") or (
             rec.kind == "Pod" and spec is not None and spec.restart_policy in ("Never", "OnFailure"))
         tnames = {c.name for c, t in _containers_of(spec)}
@@ -327,6 +328,7 @@ def build_containers(snap: Any) -> Any:
             cols["container_type"].append(ctype)
             cols["sidecar"].append(sidecar)
             cols["long_running"].append(not batch and (ctype == "container" or sidecar))
+            cols["windows"].append(windows)
             cols["image"].append(c.image)
             if sc is not None:
                 caps = sc.capabilities
