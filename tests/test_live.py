@@ -517,6 +517,27 @@ def test_one_unreachable_context_does_not_stop_a_fleet_scan(tmp_path: Path) -> N
     assert sk[sk.cluster == "gone-cluster"].category.tolist() == ["error"]
 
 
+def test_forbidden_at_cluster_scope_is_listed_namespace_by_namespace(tmp_path: Path) -> None:
+    """An auditor with a Role per namespace: cluster-wide `list pods` is 403, per namespace it works."""
+    objs, _ = _sample_documents(SAMPLE)
+    srv = FakeApiServer(objs)
+    srv.forbid("configmaps", namespace="shop")  # cluster scope and shop forbidden, other namespaces readable
+    with srv:
+        kc = srv.write_kubeconfig(tmp_path / "kubeconfig", context="fake")
+        snap = ka.load_cluster(context="fake", kubeconfig=kc)
+        paths = [r.path for r in srv.requests]
+        srv.assert_read_only()
+    files = ka.load(SAMPLE)
+    want = {(o.metadata.namespace, o.metadata.name) for o in files.items("ConfigMap") if o.metadata.namespace != "shop"}
+    got = {(o.metadata.namespace, o.metadata.name) for o in snap.items("ConfigMap")}
+    assert got == want and want
+    sk = snap.skipped
+    rows = sk[sk.kind == "ConfigMap"]
+    assert rows[["namespace", "category"]].values.tolist() == [["shop", "forbidden"]]  # only what is still hidden
+    assert "/api/v1/namespaces/monitoring/configmaps" in paths
+    assert check_stats(audit(snap)).set_index("check_id").loc["secret-configmap-credential", "status"] == "not_assessable"
+
+
 class _AnyCaseBearer(FakeApiServer):
     """The real API server takes the auth scheme in any case; the in-cluster config sends "bearer"."""
 

@@ -104,6 +104,7 @@ def load_cluster(
             version = lister.server_version()
             with gc_paused():  # millions of new objects: collections would rescan them all, page after page
                 results = lister.run(tasks, workers)
+                results = _namespace_fallback(lister, results, ns_filter, workers)
                 snap = Snapshot(conn.cluster, source=f"{conn.server} ({conn.label})", meta={
                     "origin": "live", "context": conn.context, "server": conn.server,
                     "server_version": version, "in_cluster": in_cluster, "namespaces": ns_filter,
@@ -127,6 +128,39 @@ def load_cluster(
         widget.done(f"{conn.cluster}: {len(snap):,} objects in {snap.meta['duration_s']:.1f}s"
                     + (f"; {len(snap.skipped_records)} skipped (see snap.skipped)" if snap.skipped_records else ""))
     return snap
+
+
+#: beyond this many namespaces, a kind forbidden at cluster scope is not retried namespace by namespace
+MAX_FALLBACK_NAMESPACES = 1000
+
+
+def _forbidden(r: Result) -> bool:
+    return any(s["category"] == "forbidden" for s in r.skips)
+
+
+def _namespace_fallback(lister: Lister, results: list[Result], ns_filter: list[str] | None,
+                        workers: int) -> list[Result]:
+    """Kinds forbidden at cluster scope are listed again namespace by namespace.
+
+    Auditors are often granted a Role per namespace rather than a ClusterRole: a 403 on
+    ``list pods`` at cluster scope then hides pods that ``list pods in namespace X`` returns.
+    Namespaces that still answer 403 stay recorded (and make the kind not assessable).
+    """
+    forbidden = [r for r in results if r.res.namespaced and r.namespace is None and _forbidden(r)]
+    if not forbidden:
+        return results
+    names = ns_filter or sorted({o.metadata.name for r in results if r.res.kind == "Namespace" for o in r.items})
+    if not names or len(names) > MAX_FALLBACK_NAMESPACES:
+        return results
+    more = lister.run([(r.res, ns) for r in forbidden for ns in names], workers)
+    out = [r for r in results if r not in forbidden]
+    for r in forbidden:
+        per = [x for x in more if x.res is r.res]
+        if all(_forbidden(x) for x in per):
+            out.append(r)  # forbidden everywhere: the one cluster-scope row says it
+        else:
+            out.extend(per)
+    return out
 
 
 def _assemble(snap: Snapshot, results: list[Result], ns_filter: list[str] | None) -> None:
