@@ -4,11 +4,34 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from ..snapshot import Snapshot, SnapshotError, is_saved_snapshot
 from .files import Progress, load_paths
 from .kubeconfig import kubeconfig_users
-from .live import list_contexts, load_cluster, load_clusters
+
+# the live loader (and the kubernetes client it imports) loads on first use: file scans start faster
+
+
+def load_cluster(*args: Any, **kwargs: Any) -> Snapshot:
+    """Read a live cluster: see :func:`k8saudit.sources.live.load_cluster`."""
+    from .live import load_cluster as _load_cluster
+
+    return _load_cluster(*args, **kwargs)
+
+
+def load_clusters(*args: Any, **kwargs: Any) -> Snapshot:
+    """Read several contexts into one snapshot: see :func:`k8saudit.sources.live.load_clusters`."""
+    from .live import load_clusters as _load_clusters
+
+    return _load_clusters(*args, **kwargs)
+
+
+def list_contexts(*args: Any, **kwargs: Any) -> list[str]:
+    """The contexts of a kubeconfig: see :func:`k8saudit.sources.live.list_contexts`."""
+    from .live import list_contexts as _list_contexts
+
+    return _list_contexts(*args, **kwargs)
 
 __all__ = ["load", "load_cluster", "load_clusters", "list_contexts", "sample", "sample_path", "kubeconfig_users",
            "SnapshotError"]
