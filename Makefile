@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.k8saudit-installed
 
-.PHONY: setup demo test lab bench sample catalog clean
+.PHONY: setup demo test lab bench bench-checkov sample catalog clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,9 +26,15 @@ test: $(STAMP)
 lab: $(STAMP)
 	@$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-## bench: the benchmarks (not part of the tests; large ones take minutes and GBs of disk)
+## bench: the benchmarks (not part of the tests): files and live at 1k and 10k pods
+##   larger: $(PY) benchmarks/bench_load.py --pods 100000 (6.3 GB of JSON, minutes); make bench-checkov
 bench: $(STAMP)
-	@$(PY) benchmarks/run.py
+	@$(PY) benchmarks/bench_load.py --pods 1000,10000
+	@$(PY) benchmarks/bench_live.py
+
+## bench-checkov: k8saudit vs Checkov on the same 7,081 manifests (installs Checkov in its own venv; ~10 min)
+bench-checkov: $(STAMP)
+	@$(PY) benchmarks/bench_checkov.py
 
 ## sample: regenerate the bundled sample cluster from data/generate_sample.py
 sample: $(STAMP)
