@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.k8saudit-installed
 
-.PHONY: setup demo test lab bench bench-checkov sample catalog clean
+.PHONY: setup demo test lab bench bench-checkov notebooks sample catalog clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ bench: $(STAMP)
 ## bench-checkov: k8saudit vs Checkov on the same 7,081 manifests (installs Checkov in its own venv; ~10 min)
 bench-checkov: $(STAMP)
 	@$(PY) benchmarks/bench_checkov.py
+
+## notebooks: re-run every notebook and store the outputs of its checked cells (after an intended change)
+notebooks: $(STAMP)
+	@$(PY) scripts/nbhygiene.py
 
 ## sample: regenerate the bundled sample cluster from data/generate_sample.py
 sample: $(STAMP)
