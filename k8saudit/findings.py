@@ -332,14 +332,20 @@ def _exemptions(rows: pd.DataFrame, snap: Snapshot, waivers: list[Waiver], defau
     for s in snap.members or [snap]:
         ann.update(_annotations(s))
     if ann:
-        keys = list(zip(rows["kind"], rows["namespace"], rows["name"], rows["check_id"]))
-        for i, (kind, ns, name, cid) in enumerate(keys):
-            a = ann.get((kind, ns, name)) or ann.get(("Namespace", None, ns))
-            if not a:
-                continue
-            ignored = {x.strip() for x in a.get(IGNORE_ANNOTATION, "").split(",") if x.strip()}
+        # the object's own annotation, else its namespace's: joined, not looked up row by row
+        keys = list(ann)
+        own = pd.DataFrame([(*k, i) for i, k in enumerate(keys)], columns=["kind", "namespace", "name", "_ann"])
+        hit = rows[["kind", "namespace", "name"]].astype(object).merge(own, how="left", on=["kind", "namespace", "name"])
+        by_ns = {k[2]: i for i, k in enumerate(keys) if k[0] == "Namespace"}
+        which = hit["_ann"].where(hit["_ann"].notna(), rows["namespace"].astype(object).map(by_ns).to_numpy())
+        values = list(ann.values())
+        cids = rows["check_id"].tolist()
+        for j, a in which.dropna().astype(int).items():  # positions: hit has a fresh RangeIndex
+            note = values[a]
+            ignored = {x.strip() for x in note.get(IGNORE_ANNOTATION, "").split(",") if x.strip()}
+            cid = cids[j]
             if cid in ignored or "*" in ignored or "all" in ignored:
-                reason.iat[i] = "annotation: " + a.get(REASON_ANNOTATION, f"{IGNORE_ANNOTATION} lists {cid}")
+                reason.iat[j] = "annotation: " + note.get(REASON_ANNOTATION, f"{IGNORE_ANNOTATION} lists {cid}")
     for w in active:
         todo = reason.isna() & _glob(rows["check_id"], w.check)
         if not todo.any():

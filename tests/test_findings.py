@@ -188,3 +188,25 @@ def test_registry_integrity() -> None:
     reg.add(one)
     with pytest.raises(ValueError, match="twice"):
         reg.add(one)
+
+
+def test_namespace_annotation_exempts_its_objects_unless_they_carry_their_own(tmp_path: Path) -> None:
+    (tmp_path / "m.yaml").write_text(textwrap.dedent("""
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: lab, annotations: {k8saudit.io/ignore: host-network, k8saudit.io/exempt-reason: lab cluster}}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: a, namespace: lab}
+        spec: {hostNetwork: true, containers: [{name: c, image: c}]}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: b, namespace: lab, annotations: {k8saudit.io/ignore: host-pid}}
+        spec: {hostNetwork: true, hostPID: true, containers: [{name: c, image: c}]}
+        """))
+    f = audit(ka.load(tmp_path / "m.yaml"), practices=[4])
+    assert _row(f, "host-network", "a").exempt_reason == "annotation: lab cluster"
+    assert not _row(f, "host-network", "b").exempt  # its own annotation decides
+    assert _row(f, "host-pid", "b").exempt

@@ -1,4 +1,4 @@
-"""Overview figures of a findings frame (plotly), shared by the HTML report and the notebooks.
+"""The HTML report's overview figures of a findings frame (plotly); the notebooks' charts are in k8saudit.viz.
 
 Each function takes the findings DataFrame and returns a ``go.Figure``; colours
 come from :data:`k8saudit.export._style.SEVERITY_COLORS`. Open findings are

@@ -133,15 +133,11 @@ def build_namespaces(snap: Any) -> Any:
     wl_count: dict[str | None, int] = {}
     for rec in workload_index(snap):
         wl_count[rec.namespace] = wl_count.get(rec.namespace, 0) + 1
-    np_count: dict[str | None, int] = {}
-    deny_in: dict[str | None, bool] = {}
-    deny_out: dict[str | None, bool] = {}
-    for p in snap.items("NetworkPolicy"):
-        r = _policy_row(p)
-        ns = r["namespace"]
-        np_count[ns] = np_count.get(ns, 0) + 1
-        deny_in[ns] = deny_in.get(ns, False) or r["default_deny_ingress"]
-        deny_out[ns] = deny_out.get(ns, False) or r["default_deny_egress"]
+    per_ns = snap.frame("network_policies").groupby("namespace").agg(
+        n=("name", "size"), deny_in=("default_deny_ingress", "any"), deny_out=("default_deny_egress", "any"))
+    np_count = per_ns["n"].to_dict()
+    deny_in = per_ns["deny_in"].to_dict()
+    deny_out = per_ns["deny_out"].to_dict()
     referenced: set[str] = set()
     for kind, n in snap.kinds.items():
         if n and kind != "Namespace":
