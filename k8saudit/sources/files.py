@@ -182,16 +182,11 @@ def _load_yaml_text(snap: Snapshot, text: str, label: str) -> None:
         fast = _fast_yaml(body)
         if fast is not None:
             doc, first = fast
-            before = len(snap._skipped)
             _add_document(snap, doc, where, doc_index, start_line + first, label=label,
                           item_lines=_list_item_lines(body, start_line) if isinstance(doc, dict) else None)
-            retry = (len(snap._skipped) == before + 1 and snap._skipped[-1]["category"] == "invalid"
-                     and isinstance(doc, dict) and not str(doc.get("kind", "")).endswith("List"))
-            if not retry:
-                loaded_any = True
-                doc_index += 1
-                continue
-            snap._skipped.pop()  # read it again as YAML 1.1, the way kubectl does
+            loaded_any = True
+            doc_index += 1
+            continue
 
         try:
             doc, node = _safe_yaml(body)
@@ -213,8 +208,8 @@ def _load_yaml_text(snap: Snapshot, text: str, label: str) -> None:
 # It reads YAML 1.2 where Kubernetes reads 1.1: the two differ on unquoted yes/no/on/off, octal 0755 and
 # merge keys. Documents with anchors or merge keys take the PyYAML path (which also bounds alias
 # expansion), and so do documents with octal-looking numbers (``defaultMode: 0644``); a single
-# object that fails validation after yaml_rs (``privileged: yes`` is a string in
-# 1.2) is read again with PyYAML, so it means what kubectl makes of it. Any refusal by yaml_rs also
+# object that does not validate after yaml_rs (``privileged: yes`` is a string in 1.2) is read
+# with PyYAML instead, so it means what kubectl makes of it. Any refusal by yaml_rs also
 # falls back to PyYAML, which words the error messages.
 _OCTAL = re.compile(r"[:\-,\[][ \t]*0[0-7]+[ \t]*(?:$|[,}\]#])", re.MULTILINE)  # 0644: octal in YAML 1.1, decimal in 1.2
 _FIRST_CONTENT = re.compile(r"^[ \t]*[^#\s]", re.MULTILINE)
@@ -236,6 +231,13 @@ def _fast_yaml(body: str) -> tuple[Any, int] | None:
         return None
     if doc is None:
         return None
+    kind = doc.get("kind") if isinstance(doc, dict) else None
+    tp = m.KINDS.get(kind) if isinstance(kind, str) else None
+    if tp is not None:  # a single object that does not validate may mean something else in YAML 1.1
+        try:
+            msgspec.convert(doc, tp, strict=False)
+        except (msgspec.ValidationError, TypeError, ValueError):
+            return None
     mt = _FIRST_CONTENT.search(body)
     first = body.count("\n", 0, mt.start()) if mt else 0
     return doc, first
