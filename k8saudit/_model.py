@@ -689,10 +689,6 @@ def controller_ref(refs: list[OwnerReference] | None) -> OwnerReference | None:
     return refs[0]
 
 
-def kind_of(obj: Object) -> str:
-    return obj.kind
-
-
 def pod_template(obj: Object) -> PodTemplate | None:
     """The pod template of a workload object (CronJob: the job template's)."""
     if isinstance(obj, Pod):
@@ -715,5 +711,3 @@ def decoder(tp: Any) -> msgspec.json.Decoder:
         dec = _decoders[tp] = msgspec.json.Decoder(tp)
     return dec
 
-
-encoder = msgspec.json.Encoder()

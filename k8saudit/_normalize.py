@@ -61,10 +61,6 @@ def mask(value: Any) -> str:
     return f"{MASK_PREFIX} {len(text)} chars>"
 
 
-def is_masked(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith(MASK_PREFIX)
-
-
 def _mask_containers(spec: m.PodSpec | None) -> None:
     if spec is None:
         return
