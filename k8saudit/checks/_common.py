@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 ROW_COLUMNS = ["kind", "namespace", "name", "container", "message", "evidence"]
@@ -69,3 +70,39 @@ def rows(df: pd.DataFrame, message: pd.Series | str, evidence: pd.Series | str) 
     out["message"] = message
     out["evidence"] = evidence
     return out
+
+
+def join_by(groups: pd.Series, texts: pd.Series, sep: str) -> pd.Series:
+    """Per group id: its distinct non-empty texts joined by ``sep``, in order of appearance (indexed by group id).
+
+    Vectorised: the texts are sorted by group and concatenated with ``np.add.reduceat``,
+    so 100k groups cost no per-group Python call.
+    """
+    d = pd.DataFrame({"g": groups.to_numpy(), "t": texts.astype(object).to_numpy()}).drop_duplicates()
+    d = d[d["t"].notna() & (d["t"] != "")].sort_values("g", kind="stable")
+    g = d["g"].to_numpy()
+    if len(g) == 0:
+        return pd.Series([], dtype="string")
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    joined = np.add.reduceat((d["t"] + sep).to_numpy(dtype=object), starts)
+    return pd.Series(joined, index=g[starts], dtype="string").str.slice(stop=-len(sep))
+
+
+def apiserver_flags(apiserver: pd.DataFrame, *flags: str) -> pd.DataFrame:
+    """One row per kube-apiserver pod with ``kind``/``namespace``/``name`` and one column per flag.
+
+    A flag given twice keeps its last value (as the flag parser does); an absent or
+    empty flag is ``<NA>``.
+    """
+    pods = apiserver.drop_duplicates("pod")[["node", "pod"]]
+    sel = apiserver[apiserver["flag"].isin(flags)].drop_duplicates(["pod", "flag"], keep="last")
+    wide = sel.pivot(index="pod", columns="flag", values="value") if len(sel) else pd.DataFrame(
+        index=pd.Index([], name="pod"))
+    out = pods.merge(wide.reindex(columns=list(flags)), left_on="pod", right_index=True, how="left")
+    for f in flags:
+        v = out[f].astype("string").str.strip()
+        out[f] = v.where(v != "")
+    out.insert(0, "kind", "Pod")
+    out.insert(1, "namespace", "kube-system")
+    out.insert(2, "name", out["pod"])
+    return out.reset_index(drop=True)

@@ -14,11 +14,10 @@ are masked in the frames already (``<masked: N chars>``) and stay masked here.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from .._normalize import MASK_PREFIX
-from ._common import none, who
+from ._common import join_by, none, who
 from ._registry import CIS, NSA_CISA, check
 
 K8S_SECRETS_GOOD = ("Kubernetes docs, Good practices for Secrets: "
@@ -55,22 +54,6 @@ def _masked(values: pd.Series) -> pd.Series:
     """Values as shown in findings: masked whatever the frame holds (defence in depth)."""
     v = values.fillna("").astype("string")
     return v.where(v.str.startswith(MASK_PREFIX), MASK_PREFIX + " " + v.str.len().astype("string") + " chars>")
-
-
-def join_by(groups: pd.Series, texts: pd.Series, sep: str) -> pd.Series:
-    """Per group id: its distinct non-empty texts joined by ``sep``, in order of appearance (indexed by group id).
-
-    Vectorised: the texts are sorted by group and concatenated with ``np.add.reduceat``,
-    so 100k groups cost no per-group Python call.
-    """
-    d = pd.DataFrame({"g": groups.to_numpy(), "t": texts.astype(object).to_numpy()}).drop_duplicates()
-    d = d[d["t"].notna() & (d["t"] != "")].sort_values("g", kind="stable")
-    g = d["g"].to_numpy()
-    if len(g) == 0:
-        return pd.Series([], dtype="string")
-    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    joined = np.add.reduceat((d["t"] + sep).to_numpy(dtype=object), starts)
-    return pd.Series(joined, index=g[starts], dtype="string").str.slice(stop=-len(sep))
 
 
 def _per_container(rows: pd.DataFrame, item: pd.Series, evidence: pd.Series, verb: str) -> pd.DataFrame:

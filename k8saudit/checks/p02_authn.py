@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._common import none
-from .p01_secrets import join_by
+from ._common import apiserver_flags, join_by, none
 from ._registry import CIS, NSA_CISA, check
 
 K8S_AUTHN = "Kubernetes docs, Authenticating: https://kubernetes.io/docs/reference/access-authn-authz/authentication/"
@@ -32,26 +31,6 @@ _FALSE = ("false", "0", "f")
 
 #: annotations the kubelet puts on mirror pods of static pods (which never get a service account token)
 _STATIC_POD_ANNOTATIONS = ("kubernetes.io/config.mirror", "kubernetes.io/config.source")
-
-
-def apiserver_flags(apiserver: pd.DataFrame, *flags: str) -> pd.DataFrame:
-    """One row per kube-apiserver pod with ``kind``/``namespace``/``name`` and one column per flag.
-
-    A flag given twice keeps its last value (as the flag parser does); an absent or
-    empty flag is ``<NA>``.
-    """
-    pods = apiserver.drop_duplicates("pod")[["node", "pod"]]
-    sel = apiserver[apiserver["flag"].isin(flags)].drop_duplicates(["pod", "flag"], keep="last")
-    wide = sel.pivot(index="pod", columns="flag", values="value") if len(sel) else pd.DataFrame(
-        index=pd.Index([], name="pod"))
-    out = pods.merge(wide.reindex(columns=list(flags)), left_on="pod", right_index=True, how="left")
-    for f in flags:
-        v = out[f].astype("string").str.strip()
-        out[f] = v.where(v != "")
-    out.insert(0, "kind", "Pod")
-    out.insert(1, "namespace", "kube-system")
-    out.insert(2, "name", out["pod"])
-    return out.reset_index(drop=True)
 
 
 def _on_node(df: pd.DataFrame) -> pd.Series:

@@ -19,10 +19,8 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from ._common import any_in, joined, none
+from ._common import any_in, apiserver_flags, join_by, joined, none
 from ._registry import CIS, NSA_CISA, check
-from .p01_secrets import join_by
-from .p02_authn import apiserver_flags
 
 K8S_RBAC = "Kubernetes docs, Using RBAC Authorization: https://kubernetes.io/docs/reference/access-authn-authz/rbac/"
 K8S_RBAC_GOOD = ("Kubernetes docs, Role Based Access Control Good Practices: "

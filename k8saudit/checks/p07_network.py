@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..frames import is_public_ip
 
-from ._common import any_in, bracket, none, rows
+from ._common import any_in, apiserver_flags, bracket, none, rows
 from ._registry import CIS, NSA_CISA, check
 
 #: the legacy way to restrict a cloud load balancer, honoured when spec.loadBalancerSourceRanges is empty
@@ -166,13 +166,8 @@ def svc_lb_open(services: pd.DataFrame) -> pd.DataFrame:
        references=["CIS Kubernetes Benchmark v1.6 1.2.18, 1.2.19", NSA_CISA],
        needs_apiserver=True)
 def apiserver_insecure_port(apiserver: pd.DataFrame) -> pd.DataFrame:
-    pods = apiserver.drop_duplicates(["cluster", "pod"])[["cluster", "node", "pod"]]
-    flags = (apiserver[apiserver["flag"].isin(["insecure-port", "insecure-bind-address"])]
-             .drop_duplicates(["cluster", "pod", "flag"], keep="last")
-             .pivot(index=["cluster", "pod"], columns="flag", values="value"))
-    flags = flags.reindex(columns=["insecure-port", "insecure-bind-address"])
-    p = pods.merge(flags, left_on=["cluster", "pod"], right_index=True, how="left")
-    port, bind = p["insecure-port"].astype("string"), p["insecure-bind-address"].astype("string")
+    p = apiserver_flags(apiserver, "insecure-port", "insecure-bind-address")
+    port, bind = p["insecure-port"], p["insecure-bind-address"]
     open_port = port.notna() & (port.str.strip() != "0")
     bad = p[(open_port | bind.notna()).fillna(False).astype(bool)]
     if bad.empty:
@@ -184,5 +179,4 @@ def apiserver_insecure_port(apiserver: pd.DataFrame) -> pd.DataFrame:
                    "kube-apiserver on node `" + node + "` sets --insecure-bind-address (insecure port disabled)")
     ev = ("--insecure-port=" + port[bad.index].fillna("not set") + "; --insecure-bind-address="
           + bind[bad.index].fillna("not set"))
-    out = bad.assign(kind="Pod", namespace="kube-system", name=bad["pod"])
-    return rows(out, msg, ev)
+    return rows(bad, msg, ev)
