@@ -689,6 +689,15 @@ def controller_ref(refs: list[OwnerReference] | None) -> OwnerReference | None:
     return refs[0]
 
 
+def pod_spec_keys(kind: str) -> tuple[str, ...]:
+    """Keys from an object's root to its pod spec (Pod, CronJob, or any other workload kind)."""
+    if kind == "Pod":
+        return ("spec",)
+    if kind == "CronJob":
+        return ("spec", "jobTemplate", "spec", "template", "spec")
+    return ("spec", "template", "spec")
+
+
 def pod_template(obj: Object) -> PodTemplate | None:
     """The pod template of a workload object (CronJob: the job template's)."""
     if isinstance(obj, Pod):

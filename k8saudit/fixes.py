@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from ._model import pod_spec_keys
 from .checks import CHECKS
 from .checks.p03_capabilities import DANGEROUS_CAPABILITIES
 from .checks.p05_rbac import PUBLIC_GROUPS
@@ -43,11 +44,7 @@ def _dump(doc: Any) -> str:
 
 def pod_path(kind: str) -> list[str]:
     """Keys from the object's root to its pod spec."""
-    if kind == "Pod":
-        return ["spec"]
-    if kind == "CronJob":
-        return ["spec", "jobTemplate", "spec", "template", "spec"]
-    return ["spec", "template", "spec"]
+    return list(pod_spec_keys(kind))
 
 
 def _nest(path: list[str], leaf: dict[str, Any]) -> dict[str, Any]:

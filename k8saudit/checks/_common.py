@@ -7,10 +7,11 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from .._model import pod_spec_keys
+
 ROW_COLUMNS = ["kind", "namespace", "name", "container", "message", "evidence"]
 
 _CONTAINER_WORD = {"container": "container", "init": "init container", "ephemeral": "ephemeral container"}
-_POD_SPEC = {"Pod": "spec", "CronJob": "spec.jobTemplate.spec.template.spec"}
 
 
 def none() -> pd.DataFrame:
@@ -52,7 +53,7 @@ def who(containers: pd.DataFrame) -> pd.Series:
 
 def pod_spec_path(kinds: pd.Series, field: str) -> pd.Series:
     """Where a pod-spec field sits in each kind: ``spec.hostPID``, ``spec.template.spec.hostPID``, ..."""
-    prefix = kinds.map(_POD_SPEC).fillna("spec.template.spec").astype("string")
+    prefix = kinds.map(lambda k: ".".join(pod_spec_keys(str(k)))).astype("string")
     return prefix + "." + field
 
 
