@@ -39,6 +39,18 @@ PRACTICE_SHORT: dict[int, str] = {
     6: "Read-only rootfs", 7: "Network", 8: "Privileged", 9: "/proc mount", 10: "Rolling updates",
 }
 
+#: severities worst first (tables, legends and charts)
+SEVERITY_ORDER: tuple[str, ...] = tuple(reversed(SEVERITIES))
+
+
+def practice_label(practice: Any, *, short: bool = True) -> str:
+    """``3. Capabilities`` (or the practice's full title with ``short=False``); ``?`` when missing."""
+    if practice is None or practice is pd.NA or (isinstance(practice, float) and practice != practice):
+        return "?"
+    p = int(practice)
+    return f"{p}. {(PRACTICE_SHORT if short else PRACTICES).get(p, f'Practice {p}')}"
+
+
 # references used across checks
 PSS_BASELINE = "Pod Security Standards (baseline): https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline"
 PSS_RESTRICTED = "Pod Security Standards (restricted): https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted"

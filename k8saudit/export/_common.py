@@ -11,14 +11,14 @@ import pandas as pd
 
 from ..findings import check_stats
 
-from ..checks import CHECKS, PRACTICE_SHORT, PRACTICES, SEVERITIES, Check
+from ..checks import CHECKS, Check
+from ..checks._registry import SEVERITY_ORDER, practice_label
 from ..findings import FINDINGS_COLUMNS, SEVERITY_DTYPE, scorecard
 
 if TYPE_CHECKING:
     from ..snapshot import Snapshot
 
 #: severities from the worst down, the order reports list them in
-SEVERITY_ORDER: tuple[str, ...] = tuple(reversed(SEVERITIES))
 
 #: columns ``diff()`` adds; exports keep them after the schema's columns and read them back typed
 DIFF_STATUSES = ("new", "severity_changed", "resolved", "unchanged")
@@ -98,14 +98,6 @@ def check_of(check_id: str) -> Check | None:
         return CHECKS[check_id]
     except KeyError:
         return None
-
-
-def practice_label(practice: Any, *, short: bool = True) -> str:
-    if is_na(practice):
-        return "?"
-    p = int(practice)
-    name = (PRACTICE_SHORT if short else PRACTICES).get(p, f"Practice {p}")
-    return f"{p}. {name}"
 
 
 def object_ref(kind: Any, namespace: Any, name: Any) -> str:

@@ -7,11 +7,10 @@ from collections.abc import Iterable
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..checks import PRACTICE_SHORT, PRACTICES, SEVERITIES
+from ..checks._registry import SEVERITY_ORDER, practice_label
 from ..export._style import EXEMPT_COLOR, SEVERITY_COLORS, STATUS_COLORS
 
 #: severities from the worst down: the order of legends, columns and stacks
-SEVERITY_ORDER: tuple[str, ...] = tuple(reversed(SEVERITIES))
 
 #: a passing / safe state (the same green as the scorecard's "pass")
 OK_COLOR = STATUS_COLORS["pass"]
@@ -25,11 +24,6 @@ FONT = "Inter, Segoe UI, Helvetica Neue, Arial, sans-serif"
 __all__ = ["SEVERITY_COLORS", "SEVERITY_ORDER", "STATUS_COLORS", "EXEMPT_COLOR", "OK_COLOR", "NEUTRAL_COLOR",
            "CLUSTER_SCOPED", "practice_label", "layout", "empty_figure", "blend", "namespace_of",
            "intensity", "segmented_scale", "grid", "legend_below", "integer_axis", "ordered"]
-
-
-def practice_label(n: int) -> str:
-    """``3. Capabilities``: the practice number and its short name."""
-    return f"{n}. {PRACTICE_SHORT.get(n, PRACTICES.get(n, '?'))}"
 
 
 def layout(
