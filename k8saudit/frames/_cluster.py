@@ -211,6 +211,8 @@ def parse_flags(tokens: list[str]) -> list[tuple[str, str]]:
 
 
 def build_apiserver(snap: Any) -> Any:
+    """One row per flag of each kube-apiserver static pod; a pod that sets no flag at all
+    still gets one row (``flag`` and ``value`` missing), so its defaults are judged too."""
     cols: dict[str, list[Any]] = {c: [] for c in ("cluster", "node", "pod", "flag", "value")}
     for p in snap.items("Pod"):
         if not _is_apiserver_pod(p) or p.spec is None:
@@ -219,7 +221,8 @@ def build_apiserver(snap: Any) -> Any:
         c = next((c for c in cs if c.name == "kube-apiserver"), cs[0] if cs else None)
         if c is None:
             continue
-        for flag, value in parse_flags(list(c.command or []) + list(c.args or [])):
+        flags: list[tuple[str | None, str | None]] = list(parse_flags(list(c.command or []) + list(c.args or [])))
+        for flag, value in flags or [(None, None)]:
             cols["cluster"].append(snap.cluster)
             cols["node"].append(p.spec.node_name)
             cols["pod"].append(p.metadata.name)

@@ -181,7 +181,7 @@ SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
         ("cluster", S, "cluster name"),
         ("node", S, "node running the kube-apiserver static pod"),
         ("pod", S, "pod name"),
-        ("flag", S, "flag name without leading dashes"),
+        ("flag", S, "flag name without leading dashes (missing on the one row of a pod that sets no flag)"),
         ("value", S, "flag value ('true' for a bare flag)"),
     ],
     "kubeconfig_users": [

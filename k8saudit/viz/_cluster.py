@@ -45,6 +45,7 @@ def apiserver_flags(apiserver: pd.DataFrame) -> go.Figure:
                                    "these settings cannot be judged here.")
     settings, nodes, values, verdicts, means, fills = [], [], [], [], [], []
     for (node, _pod), grp in apiserver.groupby(["node", "pod"], dropna=False, sort=True):
+        grp = grp[grp["flag"].notna()]  # a pod that sets no flag has one row without any
         flags = dict(zip(grp["flag"].astype(str), grp["value"].astype(str)))
         for setting, check_id, meaning, value, ok in _APISERVER_ROWS:
             good = ok(flags)
