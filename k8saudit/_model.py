@@ -277,10 +277,12 @@ class Volume(_S):
 
     @property
     def type(self) -> str:
+        """The volume source as named in the API; a volume naming none is the ``emptyDir``
+        the API server defaults it to (a live cluster shows it so)."""
         for name in VOLUME_TYPES:
             if getattr(self, name) is not None:
                 return _VOLUME_WIRE[name]
-        return "unknown"
+        return "emptyDir"
 
 
 _VOLUME_WIRE = {n: Volume.__struct_encode_fields__[Volume.__struct_fields__.index(n)]

@@ -105,14 +105,25 @@ CASES: list[tuple[str, dict[str, Any] | None, dict[str, str] | None, str, list[s
      None, P, ["capabilities-baseline", "capabilities-restricted"]),
     ("cap-add-default-chown", pod(ctr(sc={"capabilities": {"drop": ["ALL"], "add": ["CHOWN"]}})),
      None, B, ["capabilities-restricted"]),
+    # admission compares names verbatim: CAP_CHOWN is not in the default set, so not baseline
     ("cap-add-cap-prefixed-chown",
      pod(ctr(sc={"capabilities": {"drop": ["ALL"], "add": ["CAP_CHOWN"]}})),
-     None, B, ["capabilities-restricted"]),
+     None, P, ["capabilities-baseline", "capabilities-restricted"]),
+    ("cap-add-cap-prefixed-chown-in-init-container",
+     pod(ctr(), initContainers=[ctr("init", sc={"capabilities": {"drop": ["ALL"], "add": ["CAP_SETUID"]}})]),
+     None, P, ["capabilities-baseline", "capabilities-restricted"]),
+    ("cap-add-chown-and-cap-chown",
+     pod(ctr(sc={"capabilities": {"drop": ["ALL"], "add": ["CHOWN", "CAP_CHOWN"]}})),
+     None, P, ["capabilities-baseline", "capabilities-restricted"]),
     ("cap-add-net-bind-service",
      pod(ctr(sc={"capabilities": {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}})), None, R, []),
+    # restricted allows exactly "NET_BIND_SERVICE"; the prefixed name is not a default one either
     ("cap-add-cap-net-bind-service",
      pod(ctr(sc={"capabilities": {"drop": ["ALL"], "add": ["CAP_NET_BIND_SERVICE"]}})),
-     None, R, []),
+     None, P, ["capabilities-baseline", "capabilities-restricted"]),
+    ("cap-add-lowercase-net-bind-service",
+     pod(ctr(sc={"capabilities": {"drop": ["ALL"], "add": ["net_bind_service"]}})),
+     None, P, ["capabilities-baseline", "capabilities-restricted"]),
     ("cap-no-capabilities", pod(ctr(sc={"capabilities": None})), None, B,
      ["capabilities-restricted"]),
     ("cap-drop-some", pod(ctr(sc={"capabilities": {"drop": ["NET_RAW"]}})), None, B,
@@ -126,7 +137,12 @@ CASES: list[tuple[str, dict[str, Any] | None, dict[str, str] | None, str, list[s
      ["volume-types"]),
     ("git-repo-volume", pod(volumes=[{"name": "g", "gitRepo": {"repository": "r"}}]), None, B,
      ["volume-types"]),
-    ("volume-without-source", pod(volumes=[{"name": "v"}]), None, B, ["volume-types"]),
+    # the API server defaults a volume with no source to emptyDir before admission sees it
+    ("volume-without-source", pod(volumes=[{"name": "v"}]), None, R, []),
+    ("volume-with-null-empty-dir", pod(volumes=[{"name": "v", "emptyDir": None}]), None, R, []),
+    ("volume-without-source-beside-host-path",
+     pod(volumes=[{"name": "v"}, {"name": "h", "hostPath": {"path": "/"}}]), None, P,
+     ["host-path-volumes", "volume-types"]),
     ("allowed-volumes", pod(volumes=[
         {"name": "a", "configMap": {"name": "c"}}, {"name": "b", "secret": {"secretName": "s"}},
         {"name": "c", "emptyDir": {}}, {"name": "d", "persistentVolumeClaim": {"claimName": "p"}},
@@ -363,3 +379,43 @@ def test_speed() -> None:
     for _ in range(10_000):
         evaluate(spec, meta)
     assert time.perf_counter() - start < 1.0
+
+
+# --------------------------------------------------------------------------- through the frames
+
+_NS_AND_POD = """
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+  labels: {pod-security.kubernetes.io/enforce: baseline}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: chowner, namespace: shop}
+spec:
+  volumes: [{name: scratch}]
+  containers:
+    - name: app
+      image: registry.example.com/app:1.0
+      securityContext:
+        capabilities: {add: [%s]}
+"""
+
+
+@pytest.mark.parametrize(("cap", "level", "rejected"), [
+    ("CAP_CHOWN", "privileged", True),   # admission rejects the prefixed spelling
+    ("CHOWN", "baseline", False),
+])
+def test_prefixed_capability_through_frames(tmp_path: Any, cap: str, level: str, rejected: bool) -> None:
+    import k8saudit as ka
+
+    (tmp_path / "pod.yaml").write_text(_NS_AND_POD % cap)
+    snap = ka.load(tmp_path)
+    w = snap.frame("workloads").set_index("name").loc["chowner"]
+    assert (w["pss_level"], bool(w["pss_rejected"])) == (level, rejected)
+    assert "volume-types" not in w["pss_violations"]  # the sourceless volume is an emptyDir
+    assert snap.frame("volumes").set_index("volume").loc["scratch", "type"] == "emptyDir"
+    # the capability checks keep the runtime's reading: CHOWN is a default capability either way
+    findings = ka.audit(snap, checks=["cap-dangerous-add"], default_exemptions=False)
+    assert findings.empty

@@ -18,11 +18,14 @@ Semantics worth knowing:
 - The checks are per container: a spec with no containers at all (and ``None``)
   breaks nothing and is ``restricted``; a minimal pod (one container, no
   securityContext) is ``baseline``.
-- Capability names are compared case-sensitively, as upstream does
-  (``sys_admin`` is not ``SYS_ADMIN``: a runtime may accept it, admission does
-  not). One deliberate departure: in ``capabilities.add`` a ``CAP_`` prefix names
-  the same capability (``CAP_CHOWN`` counts as ``CHOWN``), where admission
-  rejects the prefixed spelling outright. ``drop`` must contain ``ALL`` verbatim.
+- Capability names are compared verbatim, as upstream does: ``sys_admin`` is
+  not ``SYS_ADMIN`` and ``CAP_CHOWN`` is not ``CHOWN`` (a runtime may accept
+  both spellings, admission accepts neither). So adding ``CAP_CHOWN`` breaks
+  ``capabilities-baseline``, and only a bare ``NET_BIND_SERVICE`` may be added
+  under restricted. ``drop`` must contain ``ALL`` verbatim. (The
+  ``cap-dangerous-add`` check reads capabilities the way a runtime does instead.)
+- A volume that names no source is the ``emptyDir`` the API server defaults it
+  to, so it breaks nothing.
 - ``spec.hostUsers: false`` skips ``running-as-non-root``,
   ``running-as-non-root-user`` and the baseline ``proc-mount``; restricted still
   requires the default /proc mount (``proc-mount-restricted``).
@@ -246,12 +249,11 @@ def _check_container(c: Container, bad: set[str], pod_non_root: bool, pod_seccom
     if caps is None or not caps.drop or "ALL" not in caps.drop:
         add("capabilities-restricted")
     if caps is not None and caps.add:
-        for cap in caps.add:
-            name = cap[4:] if cap.startswith("CAP_") else cap
-            if name not in BASELINE_CAPABILITIES:
+        for cap in caps.add:  # verbatim, as admission compares them
+            if cap not in BASELINE_CAPABILITIES:
                 add("capabilities-baseline")
                 add("capabilities-restricted")
-            elif name != "NET_BIND_SERVICE":
+            elif cap != "NET_BIND_SERVICE":
                 add("capabilities-restricted")
 
 
