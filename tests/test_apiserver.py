@@ -407,3 +407,125 @@ def test_memory_store_groups_and_guesses_types() -> None:
     assert total == 5 and [orjson.loads(i)["metadata"]["name"] for i in items] == ["web-1", "web-2"]
     assert store.list("pods", None, 0, None)[1] == len(PODS) and store.list("nothing", None, 0, None) == ([], 0)
     assert store.get("namespaces", None, "shop") is not None and store.get("pods", "shop", "nope") is None
+
+
+# --------------------------------------------------------------------------- fault injection
+
+
+def _pods_page(srv: FakeApiServer, token: str | None = None, limit: int = 3) -> tuple[int, bytes]:
+    q = f"?limit={limit}" + (f"&continue={token}" if token else "")
+    status, _, body = _raw(srv, "GET", "/api/v1/pods" + q)
+    return status, body
+
+
+@pytest.mark.parametrize(("status", "reason"), [
+    (403, "Forbidden"), (404, "NotFound"), (410, "Expired"), (429, "TooManyRequests"),
+    (500, "InternalError"), (503, "ServiceUnavailable"), (504, "Timeout")])
+def test_fault_status_answers_like_the_api_server(server: FakeApiServer, status: int, reason: str) -> None:
+    server.fault("pods", status, times=2)
+    for _ in range(2):
+        code, body = _pods_page(server)
+        doc = orjson.loads(body)
+        assert (code, doc["kind"], doc["code"], doc["reason"]) == (status, "Status", status, reason)
+    assert _pods_page(server)[0] == 200  # used up
+    assert [r.fault for r in server.requests] == [f"status {status}"] * 2 + [None]
+    assert _raw(server, "GET", "/api/v1/configmaps")[0] == 200  # other resources untouched
+
+
+def test_fault_forbidden_names_the_user_and_the_scope(server: FakeApiServer, api: ApiClient) -> None:
+    server.fault("Pod", 403, times=None)  # a kind works as well as a plural
+    for _ in range(3):
+        with pytest.raises(ApiException) as exc:
+            client.CoreV1Api(api).list_namespaced_pod("shop")
+        assert exc.value.status == 403
+    assert 'cannot list resource "pods" in API group "" in the namespace "shop"' in _body(exc.value)["message"]
+
+
+def test_fault_retry_after_header_and_details(server: FakeApiServer) -> None:
+    server.fault("pods", 429, retry_after=7)
+    code, headers, body = _raw(server, "GET", "/api/v1/pods")
+    assert (code, headers["Retry-After"], orjson.loads(body)["details"]["retryAfterSeconds"]) == (429, "7", 7)
+
+
+def test_fault_on_one_page_only(server: FakeApiServer) -> None:
+    server.fault("pods", 500, page=2, times=None)
+    code, body = _pods_page(server)
+    assert code == 200
+    token = orjson.loads(body)["metadata"]["continue"]
+    for _ in range(2):
+        assert _pods_page(server, token)[0] == 500
+    assert [r.page for r in server.requests] == [1, 2, 2]
+
+
+def test_fault_in_one_namespace(server: FakeApiServer) -> None:
+    server.fault("pods", 403, namespace="kube-system", times=None)
+    assert _raw(server, "GET", "/api/v1/namespaces/shop/pods")[0] == 200
+    assert _raw(server, "GET", "/api/v1/namespaces/kube-system/pods")[0] == 403
+    assert _raw(server, "GET", "/api/v1/pods")[0] == 403  # the cluster-scope list includes that namespace
+
+
+def test_fault_410_on_a_first_page_and_on_a_continue(server: FakeApiServer) -> None:
+    server.fault("pods", 410)
+    code, body = _pods_page(server)
+    assert code == 410 and orjson.loads(body)["message"].startswith("too old resource version")
+    token = orjson.loads(_pods_page(server)[1])["metadata"]["continue"]
+    server.fault("pods", 410, page=2)
+    code, body = _pods_page(server, token)
+    assert code == 410 and orjson.loads(body)["metadata"]["continue"] == token
+
+
+def test_fault_garbage_and_truncated_bodies(server: FakeApiServer) -> None:
+    whole = _pods_page(server)[1]
+    server.fault("pods", body="garbage")
+    code, body = _pods_page(server)
+    assert code == 200
+    with pytest.raises(orjson.JSONDecodeError):
+        orjson.loads(body)
+    server.fault("pods", body="truncated")
+    code, body = _pods_page(server)
+    assert code == 200 and whole.startswith(body) and 0 < len(body) < len(whole)
+    with pytest.raises(orjson.JSONDecodeError):
+        orjson.loads(body)
+    server.fault("pods", body="truncated")  # a single GET too, once
+    with pytest.raises(orjson.JSONDecodeError):
+        orjson.loads(_raw(server, "GET", "/api/v1/namespaces/shop/pods/web-1")[2])
+    assert orjson.loads(_raw(server, "GET", "/api/v1/namespaces/shop/pods/web-1")[2])["metadata"]["name"] == "web-1"
+
+
+def test_fault_stop_paging_drops_the_token_and_keeps_the_count(server: FakeApiServer) -> None:
+    server.fault("pods", body="stop_paging", page=2)
+    first = orjson.loads(_pods_page(server)[1])
+    second = orjson.loads(_pods_page(server, first["metadata"]["continue"])[1])
+    assert len(second["items"]) == 3
+    assert "continue" not in second["metadata"] and second["metadata"]["remainingItemCount"] == len(PODS) - 6
+
+
+def test_fault_delay_slows_answers(server: FakeApiServer) -> None:
+    server.fault("configmaps", delay=0.3, times=1)
+    t0 = time.monotonic()
+    assert _raw(server, "GET", "/api/v1/configmaps")[0] == 200
+    assert time.monotonic() - t0 >= 0.3
+    assert server.requests[-1].fault == "delay 0.3s"
+
+
+def test_faults_apply_in_order_and_can_be_cleared(server: FakeApiServer) -> None:
+    server.fault("pods", 503)
+    server.fault("pods", 429)
+    forever = server.fault("pods", 500, times=None)
+    assert [_pods_page(server)[0] for _ in range(4)] == [503, 429, 500, 500]
+    assert forever.times is None
+    server.clear_faults()
+    assert _pods_page(server)[0] == 200
+
+
+@pytest.mark.parametrize(("kw", "message"), [
+    ({}, "needs a status, a body or a delay"),
+    ({"status": 200}, "not an error status"),
+    ({"status": 500, "body": "garbage"}, "not both"),
+    ({"body": "gibberish"}, "unknown body fault"),
+    ({"status": 500, "times": 0}, "at least 1"),
+    ({"status": 500, "page": 0}, "counts from 1"),
+])
+def test_fault_arguments_are_checked(server: FakeApiServer, kw: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        server.fault("pods", **kw)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from k8saudit.testing.apiserver import (
     BUILTIN_TYPES,
+    FAULT_BODIES,
     FakeApiServer,
+    Fault,
     MemoryStore,
     RequestRecord,
     ResourceType,
     Store,
 )
 
-__all__ = ["BUILTIN_TYPES", "FakeApiServer", "MemoryStore", "RequestRecord", "ResourceType", "Store"]
+__all__ = ["BUILTIN_TYPES", "FAULT_BODIES", "FakeApiServer", "Fault", "MemoryStore", "RequestRecord", "ResourceType",
+           "Store"]

@@ -2,8 +2,18 @@
 
 Discovery, paginated lists (full or ``PartialObjectMetadataList``) and single
 GETs over TLS with bearer-token auth, shaped like the real API server's
-responses; injectable 403/404/410/429/5xx and slowness; every request recorded.
-Objects come from a ``Store`` (``MemoryStore``, or any generator-backed one).
+responses; every request recorded. Objects come from a ``Store``
+(``MemoryStore``, or any generator-backed one).
+
+Faults are injected per resource with :meth:`FakeApiServer.fault`: an HTTP
+status (403, 404, 410, 429, 5xx, with ``Retry-After``), a broken body
+(``garbage``, ``truncated``, ``stop_paging``) or a delay, for a number of
+requests or for ever, on every request or on one page of a list::
+
+    with FakeApiServer(objects) as api:
+        api.fault("pods", status=503, times=2, retry_after=1)   # two 503s, then answers
+        api.fault("configmaps", body="truncated", page=2)        # the second page cut short
+        api.fault("secrets", status=403, times=None)             # forbidden for ever
 """
 
 from __future__ import annotations
@@ -15,7 +25,6 @@ import ssl
 import threading
 import time
 import uuid
-from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -29,7 +38,8 @@ import orjson
 import trustme
 import yaml
 
-__all__ = ["BUILTIN_TYPES", "FakeApiServer", "MemoryStore", "RequestRecord", "ResourceType", "Store"]
+__all__ = ["BUILTIN_TYPES", "FAULT_BODIES", "FakeApiServer", "Fault", "MemoryStore", "RequestRecord",
+           "ResourceType", "Store"]
 
 
 class ResourceType(NamedTuple):
@@ -172,6 +182,44 @@ class RequestRecord:
     namespace: str | None = None
     name: str | None = None
     metadata_only: bool = False
+    page: int | None = None  # 1 for the first page of a list, 2 for the first continue request, ...
+    fault: str | None = None  # the injected fault this request met ("status 503", "body truncated", ...)
+
+
+#: what a broken body can be: bytes that are not JSON, a JSON document cut in the middle, or a
+#: list page that drops its continue token before the end (keeping ``remainingItemCount``)
+FAULT_BODIES = ("garbage", "truncated", "stop_paging")
+
+
+@dataclass
+class Fault:
+    """One injected fault (see :meth:`FakeApiServer.fault`); ``times`` None means for ever."""
+
+    resource: str
+    status: int | None = None
+    body: str | None = None
+    times: int | None = 1
+    page: int | None = None
+    namespace: str | None = None
+    retry_after: int | None = None
+    delay: float = 0.0
+    continued_only: bool = False  # only requests that carry a continue token
+
+    def matches(self, resource: str, namespace: str | None, page: int | None) -> bool:
+        if self.resource != resource or self.times == 0:
+            return False
+        if self.namespace is not None and namespace not in (None, self.namespace):
+            return False
+        if self.page is not None and page != self.page:
+            return False
+        if self.continued_only and (page is None or page < 2):
+            return False
+        return not (self.body == "stop_paging" and page is None)  # only lists page
+
+    def describe(self) -> str:
+        parts = [f"status {self.status}" if self.status else "", f"body {self.body}" if self.body else "",
+                 f"delay {self.delay:g}s" if self.delay else ""]
+        return ", ".join(p for p in parts if p)
 
 
 @dataclass
@@ -180,6 +228,8 @@ class _Reply:
     body: bytes
     ctype: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
+    page: int | None = None
+    fault: str | None = None
 
 
 @dataclass
@@ -263,11 +313,33 @@ def _details(t: ResourceType, name: str | None) -> dict[str, str]:
 
 _NOT_FOUND_PAGE = _Reply(404, b"404 page not found\n", "text/plain; charset=utf-8")
 
+#: what a broken proxy in front of an API server may send with a 200
+_GARBAGE = b"\x1f\x8b\x08\x00<html><body>upstream connect error</body></html>\xff\xfe{[\x00"
+
 
 def _with_type(item: bytes, t: ResourceType) -> bytes:
     prefix = orjson.dumps({"kind": t.kind, "apiVersion": t.api_version})
     item = item.strip()
     return prefix if item == b"{}" else prefix[:-1] + b"," + item[1:]
+
+
+def _page_of(token: str | None) -> int:
+    """Which page of a list a request asks for: 1 without a continue token, else what the token says."""
+    if not token:
+        return 1
+    try:
+        return int(orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))).get("page", 2))
+    except (ValueError, TypeError, AttributeError):
+        return 2
+
+
+def _broken(body: bytes, fault: str | None) -> bytes:
+    """A 200 answer's body as a fault leaves it: not JSON at all, or cut in the middle."""
+    if fault == "garbage":
+        return _GARBAGE
+    if fault == "truncated":
+        return body[:max(1, len(body) // 2)]
+    return body
 
 
 def _partial(item: bytes, api_version: str) -> bytes:
@@ -346,8 +418,7 @@ class FakeApiServer:
         self._records: list[RequestRecord] = []
         self._forbidden: set[tuple[str, str | None]] = set()
         self._not_served: set[str] = set()
-        self._failures: dict[str, deque[tuple[int, int | None]]] = defaultdict(deque)
-        self._expire: dict[str, int] = defaultdict(int)
+        self._faults: list[Fault] = []
         self._delay: dict[str, float] = {}
         self._types: dict[tuple[str, str, str], ResourceType] = {}
         for t in (*BUILTIN_TYPES, *(resolve_type(k) for k in self.store.kinds())):
@@ -369,15 +440,55 @@ class FakeApiServer:
         with self._lock:
             self._not_served.add(resource)
 
+    def fault(self, resource: ResourceType | str, status: int | None = None, *, body: str | None = None,
+              times: int | None = 1, page: int | None = None, namespace: str | None = None,
+              retry_after: int | None = None, delay: float = 0.0) -> Fault:
+        """Inject a fault into the next ``times`` matching requests for ``resource`` (None: every one).
+
+        ``resource`` is a plural ("pods"), a built-in kind ("Pod") or a ``ResourceType``.
+        ``status`` answers with that HTTP status and a ``Status`` body (403 Forbidden, 404
+        NotFound, 410 Expired with a continue token, 429/5xx, with ``Retry-After`` when
+        ``retry_after`` is given). ``body`` breaks a 200 answer instead: ``"garbage"`` (bytes that
+        are not JSON), ``"truncated"`` (the JSON cut in the middle) or ``"stop_paging"`` (a list
+        page without its continue token although items remain). ``page`` limits the fault to one
+        page of a list (1 is the first request, 2 the first continue request, ...); ``namespace``
+        to requests in that namespace (and cluster-scope ones). ``delay`` (seconds) slows every
+        matching answer. Faults are tried in the order given; each matching request uses up one
+        of ``times``. Returns the fault, whose ``times`` counts down.
+        """
+        if status is None and body is None and not delay:
+            raise ValueError("fault() needs a status, a body or a delay")
+        if status is not None and body is not None:
+            raise ValueError("fault() takes a status or a body, not both")
+        if status is not None and not 400 <= status <= 599:
+            raise ValueError(f"status {status} is not an error status (400-599)")
+        if body is not None and body not in FAULT_BODIES:
+            raise ValueError(f"unknown body fault {body!r}; expected one of {FAULT_BODIES}")
+        if times is not None and times < 1:
+            raise ValueError("times must be at least 1, or None for ever")
+        if page is not None and page < 1:
+            raise ValueError("page counts from 1 (the first page of a list)")
+        name = resolve_type(resource).resource if not isinstance(resource, str) or resource in _BY_KIND \
+            else resource
+        return self._add_fault(Fault(name, status, body, times, page, namespace, retry_after, delay))
+
+    def _add_fault(self, f: Fault) -> Fault:
+        with self._lock:
+            self._faults.append(f)
+        return f
+
+    def clear_faults(self) -> None:
+        """Remove every fault injected with :meth:`fault`, :meth:`fail_next` or :meth:`expire_continue`."""
+        with self._lock:
+            self._faults.clear()
+
     def fail_next(self, resource: str, status: int = 500, times: int = 1, retry_after: int | None = None) -> None:
         """The next ``times`` requests for ``resource`` fail with ``status`` (Retry-After header if given)."""
-        with self._lock:
-            self._failures[resource].extend([(status, retry_after)] * times)
+        self.fault(resource, status, times=times, retry_after=retry_after)
 
     def expire_continue(self, resource: str, times: int = 1) -> None:
         """The next ``times`` continue-token requests for ``resource`` get 410 Gone (reason Expired)."""
-        with self._lock:
-            self._expire[resource] += times
+        self._add_fault(Fault(resource, 410, times=times, continued_only=True))
 
     def slow(self, resource: str, delay: float) -> None:
         """Delay every response for ``resource`` by ``delay`` seconds."""
@@ -468,7 +579,8 @@ class FakeApiServer:
         mode = _negotiate(accept, route.name is None)
         reply = self._respond(h, route, query, mode)
         record = RequestRecord(h.command, split.path, query, accept, reply.status, route.resource,
-                               route.namespace, route.name, mode is not None and mode != "json")
+                               route.namespace, route.name, mode is not None and mode != "json", reply.page,
+                               reply.fault)
         with self._lock:
             self._records.append(record)
         h.send_response(reply.status)
@@ -539,25 +651,57 @@ class FakeApiServer:
 
     def _serve(self, t: ResourceType, route: _Route, query: dict[str, str], mode: str | None) -> _Reply:
         res, ns, name = t.resource, route.namespace, route.name
+        page = None if name else _page_of(query.get("continue"))
         with self._lock:
             delay = self._delay.get(res, 0.0)
-            failure = self._failures[res].popleft() if self._failures.get(res) else None
+            fault = next((f for f in self._faults if f.matches(res, ns, page)), None)
+            if fault is not None and fault.times is not None:
+                fault.times -= 1
             forbidden = (res, None) in self._forbidden or any(
                 r == res and (ns is None or n == ns) for r, n in self._forbidden)
+        delay += fault.delay if fault is not None else 0.0
         if delay:
             time.sleep(delay)
-        if failure is not None:
-            code, retry_after = failure
-            headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
-            details = {} if retry_after is None else {"retryAfterSeconds": retry_after}
-            return _status(code, _FAILURE_MESSAGES.get(code, "injected failure"), details, headers=headers)
-        verb = "get" if name else ("watch" if query.get("watch") in ("true", "1") else "list")  # no watch streams
+        if fault is not None and fault.status is not None:
+            reply = self._failure(fault, t, route, query)
+        else:
+            reply = self._answer(t, route, query, mode, forbidden, fault.body if fault is not None else None)
+            if fault is not None and reply.status == 200:
+                reply.body = _broken(reply.body, fault.body)
+        reply.page = page
+        reply.fault = fault.describe() if fault is not None else None
+        return reply
+
+    def _failure(self, fault: Fault, t: ResourceType, route: _Route, query: dict[str, str]) -> _Reply:
+        code, retry_after, name = fault.status or 500, fault.retry_after, route.name
+        headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
+        details: dict[str, Any] = {} if retry_after is None else {"retryAfterSeconds": retry_after}
+        if code == 403:
+            return self._forbidden_reply(t, route, query)
+        if code == 404:
+            return _status(404, f'{t.resource} "{name}" not found' if name else
+                           "the server could not find the requested resource", _details(t, name) if name else {})
+        if code == 410:
+            token = query.get("continue")
+            if token:
+                return _status(410, _EXPIRED, metadata={"continue": token})
+            return _status(410, f"too old resource version: 1 ({self.resource_version})", _details(t, name))
+        return _status(code, _FAILURE_MESSAGES.get(code, "injected failure"), details, headers=headers)
+
+    def _forbidden_reply(self, t: ResourceType, route: _Route, query: dict[str, str]) -> _Reply:
+        res, ns, name = t.resource, route.namespace, route.name
+        verb = "get" if name else ("watch" if query.get("watch") in ("true", "1") else "list")
+        subject = f'{res} "{name}"' if name else res
+        scope = f'in the namespace "{ns}"' if ns else "at the cluster scope"
+        return _status(403, f'{subject} is forbidden: User "{self.user}" cannot {verb} resource "{res}" '
+                            f'in API group "{t.group}" {scope}', _details(t, name))
+
+    def _answer(self, t: ResourceType, route: _Route, query: dict[str, str], mode: str | None, forbidden: bool,
+                body_fault: str | None) -> _Reply:
+        res, ns, name = t.resource, route.namespace, route.name
         if forbidden:
-            subject = f'{res} "{name}"' if name else res
-            scope = f'in the namespace "{ns}"' if ns else "at the cluster scope"
-            return _status(403, f'{subject} is forbidden: User "{self.user}" cannot {verb} resource "{res}" '
-                                f'in API group "{t.group}" {scope}', _details(t, name))
-        if verb == "watch":
+            return self._forbidden_reply(t, route, query)
+        if query.get("watch") in ("true", "1") and not name:  # no watch streams
             return _status(400, "watch is not supported by this server")
         if mode is None:
             return _status(406, "only the following media types are accepted: application/json, "
@@ -570,9 +714,10 @@ class FakeApiServer:
                 return _Reply(200, _with_type(item, t))
             return _Reply(200, _partial(item, mode),
                           f"application/json;as=PartialObjectMetadata;g=meta.k8s.io;v={mode.split('/')[1]}")
-        return self._list(t, ns, query, mode)
+        return self._list(t, ns, query, mode, stop_paging=body_fault == "stop_paging")
 
-    def _list(self, t: ResourceType, ns: str | None, query: dict[str, str], mode: str) -> _Reply:
+    def _list(self, t: ResourceType, ns: str | None, query: dict[str, str], mode: str, *,
+              stop_paging: bool = False) -> _Reply:
         try:
             limit = max(int(query.get("limit") or 0), 0)
         except ValueError:
@@ -580,26 +725,21 @@ class FakeApiServer:
         if limit and self.page_size_cap:
             limit = min(limit, self.page_size_cap)
         key = f"/{t.group}/{t.resource}/{ns or ''}"
-        start = 0
+        start, page = 0, 1
         if token := query.get("continue"):
             try:
                 doc = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-                start = int(doc["start"])
+                start, page = int(doc["start"]), int(doc.get("page", 2))
                 if doc.get("key") != key or start < 0:
                     raise ValueError("continue token does not match this request")
             except (ValueError, KeyError, TypeError) as err:
                 return _status(400, f"continue key is not valid: {err}")
-            with self._lock:
-                expired = self._expire.get(t.resource, 0) > 0
-                if expired:
-                    self._expire[t.resource] -= 1
-            if expired:
-                return _status(410, _EXPIRED, metadata={"continue": self._token(key, start)})
         items, total = self.store.list(t.resource, ns, start, limit or None)
         end = start + len(items)
         meta: dict[str, Any] = {"resourceVersion": self.resource_version}
         if limit and end < total:
-            meta["continue"] = self._token(key, end)
+            if not stop_paging:  # a server that stops paging loses the token, not the count
+                meta["continue"] = self._token(key, end, page + 1)
             meta["remainingItemCount"] = total - end
         if mode == "json":
             kind, api_version, ctype = f"{t.kind}List", t.api_version, "application/json"
@@ -610,8 +750,8 @@ class FakeApiServer:
         head = orjson.dumps({"kind": kind, "apiVersion": api_version, "metadata": meta})[:-1]
         return _Reply(200, b"".join((head, b',"items":[', b",".join(items), b"]}")), ctype)
 
-    def _token(self, key: str, start: int) -> str:
-        doc = {"v": "meta.k8s.io/v1", "rv": int(self.resource_version), "key": key, "start": start}
+    def _token(self, key: str, start: int, page: int) -> str:
+        doc = {"v": "meta.k8s.io/v1", "rv": int(self.resource_version), "key": key, "start": start, "page": page}
         return base64.urlsafe_b64encode(orjson.dumps(doc)).rstrip(b"=").decode()
 
     def _get_item(self, t: ResourceType, ns: str | None, name: str) -> bytes | None:
