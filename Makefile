@@ -40,9 +40,10 @@ bench-checkov: $(STAMP)
 notebooks: $(STAMP)
 	@$(PY) scripts/nbhygiene.py
 
-## sample: regenerate the bundled sample cluster from data/generate_sample.py
+## sample: regenerate the bundled sample clusters from data/generate_sample.py and data/generate_legacy.py
 sample: $(STAMP)
 	@$(PY) data/generate_sample.py
+	@$(PY) data/generate_legacy.py
 
 ## catalog: regenerate CHECKS.md from the registry
 catalog: $(STAMP)

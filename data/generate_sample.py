@@ -92,10 +92,10 @@ def fake_pem(seed):
     return "-----BEGIN CERTIFICATE-----\n" + "\n".join(lines) + "\n-----END CERTIFICATE-----\n"
 
 
-def new(api, kind, name, ns=None, *, created=T0, labels=None, annotations=None, owner=None,
+def new(api, kind, name, ns=None, *, created=None, labels=None, annotations=None, owner=None,
         generate_name=None, generation=None, block=True):
     """Create an object with full metadata and file it under its namespace (or cluster.yaml)."""
-    m = {"name": name, "uid": uid(kind, ns, name), "creationTimestamp": ts(created)}
+    m = {"name": name, "uid": uid(kind, ns, name), "creationTimestamp": ts(created or T0)}
     for key, value in (("namespace", ns), ("labels", labels), ("annotations", annotations),
                        ("generateName", generate_name), ("generation", generation)):
         if value:
@@ -564,7 +564,7 @@ def subject(kind, name, ns=None):
         {"namespace": ns} if kind == "ServiceAccount" else {"apiGroup": "rbac.authorization.k8s.io"})
 
 
-def role(name, rules, ns=None, *, created=T0, builtin=False, labels=None, aggregation=None):
+def role(name, rules, ns=None, *, created=None, builtin=False, labels=None, aggregation=None):
     r = new(RBAC, "Role" if ns else "ClusterRole", name, ns, created=created,
             labels=(BOOT if builtin else {}) | (labels or {}), annotations=AUTOUPDATE if builtin else None)
     if aggregation:
@@ -573,7 +573,7 @@ def role(name, rules, ns=None, *, created=T0, builtin=False, labels=None, aggreg
     r["rules"] = rules
 
 
-def binding(name, role_name, subjects, ns=None, *, role_kind="ClusterRole", created=T0, builtin=False,
+def binding(name, role_name, subjects, ns=None, *, role_kind="ClusterRole", created=None, builtin=False,
             labels=None):
     b = new(RBAC, "RoleBinding" if ns else "ClusterRoleBinding", name, ns, created=created,
             labels=(BOOT if builtin else {}) | (labels or {}), annotations=AUTOUPDATE if builtin else None)
@@ -605,8 +605,8 @@ HEALTH = "/healthz,/livez,/readyz,/version,/version/"
 
 
 # ------------------------------------------------------------------------------ the cluster --
-def build_cluster():
-    """Nodes, namespaces and the cluster-scoped objects."""
+def build_nodes():
+    """The Nodes of NODES, as the kubelets registered them."""
     for i, (name, ip, ext, cp, kubelet) in enumerate(NODES):
         labels = {"beta.kubernetes.io/arch": "amd64", "beta.kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
                   "kubernetes.io/hostname": name, "kubernetes.io/os": "linux"}
@@ -642,6 +642,11 @@ def build_cluster():
                          "kubeProxyVersion": kubelet, "kubeletVersion": kubelet, "machineID": hexid(32, name, "m"),
                          "operatingSystem": "linux", "osImage": "Ubuntu 24.04.1 LTS",
                          "systemUUID": str(uuid.UUID(hexid(32, name, "system")))}}
+
+
+def build_cluster():
+    """Nodes, namespaces and the cluster-scoped objects."""
+    build_nodes()
 
     def psa(level):
         return {"pod-security.kubernetes.io/enforce": level, "pod-security.kubernetes.io/enforce-version": "latest",
@@ -696,7 +701,12 @@ def build_cluster():
              "type": t} for t, reason, msg in (("NamesAccepted", "NoConflicts", "no conflicts found"), (
                  "Established", "InitialNamesAccepted", "the initial names have been accepted"))]}
 
-    # Built-in RBAC, as every cluster has it
+    builtin_rbac()
+    _cluster_rbac(nginx_labels)
+
+
+def builtin_rbac():
+    """The built-in ClusterRoles and bindings every cluster has (and kubeadm's bootstrap roles)."""
     role("cluster-admin", [rule("*", "*", "*"), urls("*", "*")], builtin=True)
     role("admin", ADMIN_RULES, builtin=True, aggregation="admin")
     role("edit", EDIT_RULES, builtin=True, aggregation="edit",
@@ -735,6 +745,10 @@ def build_cluster():
     role("kubeadm:get-nodes", [rule("", "nodes", "get")])
     binding("kubeadm:get-nodes", "kubeadm:get-nodes",
             [subject("Group", "system:bootstrappers:kubeadm:default-node-token")])
+
+
+def _cluster_rbac(nginx_labels):
+    """The add-ons' and the teams' cluster-wide RBAC, the deliberate misconfigurations included."""
     binding("kubeadm:node-proxier", "system:node-proxier", [subject("ServiceAccount", "kube-proxy", "kube-system")])
     for name, rules in (
             ("system:coredns", [rule("", "endpoints,services,pods,namespaces", "list,watch"),
@@ -1663,6 +1677,9 @@ cluster as a whole, so they can only go one way here.
   `token-auth-file` (a path): none of them is a credential [secret-configmap-credential].
 """
 
+#: where the legacy cluster's story starts in data/README.md (data/generate_legacy.py writes from there on)
+LEGACY_MARK = "# The legacy cluster"
+
 KIND_ORDER = ["Namespace", "Node", "PriorityClass", "StorageClass", "PersistentVolume", "CustomResourceDefinition",
               "ClusterRole", "ClusterRoleBinding", "IngressClass", "ValidatingWebhookConfiguration", "ServiceAccount",
               "ConfigMap", "Secret", "Service", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet",
@@ -1693,31 +1710,40 @@ def dump(doc):
     return yaml.safe_dump(canon(doc), sort_keys=False, default_flow_style=False, width=4096)
 
 
-def main():
-    for build in (build_cluster, build_kube_system, build_ingress_nginx, build_monitoring, build_shop, build_batch,
-                  build_legacy, build_hardened, build_dev):
-        build()
+def write_cluster(out, kubeconfig_doc, first_version=2417):
+    """Write FILES to ``out`` (one List per namespace, cluster.yaml, kubeconfig.yaml); the README's counts table."""
     everything = sorted((o for items in FILES.values() for o in items),
                         key=lambda o: (o["metadata"]["creationTimestamp"], kind_rank(o), o["metadata"]["name"]))
     for i, o in enumerate(everything):  # resourceVersions grow with creation time
-        o["metadata"]["resourceVersion"] = str(2417 + 13 * i)
-    if OUT.exists():
-        shutil.rmtree(OUT)
-    OUT.mkdir(parents=True)
+        o["metadata"]["resourceVersion"] = str(first_version + 13 * i)
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
     rows = []
     for stem in sorted(FILES):
         items = sorted(FILES[stem], key=lambda o: (kind_rank(o), o["kind"], o["metadata"]["name"]))
-        (OUT / f"{stem}.yaml").write_text(dump({"apiVersion": "v1", "items": items, "kind": "List",
+        (out / f"{stem}.yaml").write_text(dump({"apiVersion": "v1", "items": items, "kind": "List",
                                                "metadata": {"resourceVersion": ""}}))
         kinds = Counter(o["kind"] for o in items)
         rows.append(f"| `{stem}.yaml` | {len(items)} | {kinds['Pod']} | "
                     + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())) + " |")
-    (OUT / "kubeconfig.yaml").write_text(dump(kubeconfig()))
+    (out / "kubeconfig.yaml").write_text(dump(kubeconfig_doc))
     total = Counter(o["kind"] for o in everything)
     counts = ("| file | objects | pods | kinds |\n|---|---|---|---|\n" + "\n".join(rows)
               + f"\n\nIn all {len(everything)} objects, {total['Pod']} of them pods, on {total['Node']} nodes.")
-    (DATA / "README.md").write_text(STORY.replace("{counts}", counts))
-    print(f"wrote {len(FILES) + 1} files ({len(everything)} objects, {total['Pod']} pods) to {OUT}")
+    print(f"wrote {len(FILES) + 1} files ({len(everything)} objects, {total['Pod']} pods) to {out}")
+    return counts
+
+
+def main():
+    for build in (build_cluster, build_kube_system, build_ingress_nginx, build_monitoring, build_shop, build_batch,
+                  build_legacy, build_hardened, build_dev):
+        build()
+    counts = write_cluster(OUT, kubeconfig())
+    readme = DATA / "README.md"
+    old = readme.read_text() if readme.exists() else ""
+    legacy = old[old.index(LEGACY_MARK):] if LEGACY_MARK in old else ""  # data/generate_legacy.py's part
+    readme.write_text(STORY.replace("{counts}", counts) + ("\n" + legacy if legacy else ""))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """k8saudit: Kubernetes security assessment in pandas frames, for Jupyter.
 
 >>> import k8saudit as ka
->>> snap = ka.sample()            # the bundled sample cluster (or ka.load(path), ka.load_cluster(context=...))
+>>> snap = ka.sample()            # the bundled sample cluster (ka.sample("legacy"): an old 1.15 one; or ka.load(path), ka.load_cluster(context=...))
 >>> snap.workloads.head()         # tidy frames
 >>> findings = ka.audit(snap)     # one findings DataFrame
 >>> ka.scorecard(findings)        # per practice: evaluated, failing, score

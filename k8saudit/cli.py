@@ -53,7 +53,7 @@ class _Progress:
 def _add_source_args(p: argparse.ArgumentParser, *, positional: bool = True) -> None:
     if positional:
         p.add_argument("source", nargs="*", help="manifest files/directories, a saved snapshot directory, "
-                                                  "or `sample` for the bundled sample cluster")
+                                                  "or `sample` / `sample:legacy` for a bundled sample cluster")
     p.add_argument("--context", action="append", default=[], metavar="NAME",
                    help="read a live cluster through this kubeconfig context (repeatable)")
     p.add_argument("--all-contexts", action="store_true", help="read every context of the kubeconfig")
@@ -82,12 +82,15 @@ def _load(args: argparse.Namespace) -> Any:
                 return live.load_cluster(context=contexts[0], cluster=args.cluster, **kw)
             return live.load_clusters(contexts, **kw)
         if not args.source:
-            raise UserError("no source: give manifest paths, a snapshot directory, `sample`, or --context NAME")
+            raise UserError("no source: give manifest paths, a snapshot directory, `sample`, `sample:legacy`, "
+                            "or --context NAME")
+        from .sources import sample_source
+
+        if len(args.source) == 1 and (name := sample_source(args.source[0])) is not None:
+            return ka.sample(name)
         for s in args.source:
-            if s != "sample" and not Path(s).exists():
+            if not Path(s).exists():
                 raise UserError(f"{s}: no such file or directory")
-        if args.source == ["sample"]:
-            return ka.sample()
         return ka.load(*args.source, cluster=args.cluster, progress=prog)
     except SnapshotError as e:
         raise UserError(str(e)) from None
@@ -316,6 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "into pandas frames, run the checks of ten security practices, export the findings.",
         epilog="examples:\n"
                "  k8saudit scan sample                                  the bundled sample cluster\n"
+               "  k8saudit scan sample:legacy                           the second one: an old 1.15 cluster\n"
                "  k8saudit scan manifests/ --practice 3,8 --fail-on high\n"
                "  k8saudit scan --context prod -o report.html -o findings.sarif\n"
                "  k8saudit frames workloads data/sample-cluster --format csv\n"

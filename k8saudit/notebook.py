@@ -38,7 +38,7 @@ NOTEBOOKS: dict[int, str] = {
 
 
 def source_from_env(default: str = "sample") -> str:
-    """``$K8SAUDIT_SOURCE`` when set (a path, ``sample`` or ``context:NAME``), else ``default``."""
+    """``$K8SAUDIT_SOURCE`` when set (a path, ``sample``, ``sample:legacy`` or ``context:NAME``), else ``default``."""
     value = os.environ.get(ENV_VAR, "").strip()
     return value or default
 
@@ -53,14 +53,15 @@ def repo_root(start: str | os.PathLike[str] | None = None) -> Path:
 
 
 def open_source(source: str) -> Snapshot:
-    """Load a source string: ``sample``, ``context:NAME`` (a live cluster; ``context:`` alone: the
+    """Load a source string: ``sample`` (``sample:legacy``: the second bundled sample), ``context:NAME`` (a live cluster; ``context:`` alone: the
     current context) or a path (manifests, dumps or a saved snapshot; relative paths are also looked
     up from the checkout's root)."""
     from . import sources
 
     src = source.strip()
-    if src in ("", "sample"):
-        return sources.sample()
+    name = sources.sample_source(src)
+    if name is not None:
+        return sources.sample(name)
     if src.startswith("context:"):
         name = src.partition(":")[2].strip() or None
         try:
@@ -72,7 +73,8 @@ def open_source(source: str) -> Snapshot:
     if not path.exists() and not path.is_absolute() and (repo_root() / path).exists():
         path = repo_root() / path
     if not path.exists():
-        raise SnapshotError(f"{src}: no such file or directory (a source is 'sample', 'context:NAME' or a path)")
+        raise SnapshotError(f"{src}: no such file or directory (a source is 'sample', 'sample:legacy', "
+                            "'context:NAME' or a path)")
     return sources.load(path)
 
 

@@ -55,6 +55,11 @@ def test_scan_text_report_and_fail_on() -> None:
     assert code in (0, 1)
 
 
+def test_scan_the_legacy_sample() -> None:
+    code, out, _ = run("scan", "sample:legacy", "--practice", "7", "--fail-on", "critical", "-q")
+    assert code == 1 and "legacy-cluster" in out and "insecure port" in out.lower()
+
+
 @pytest.mark.parametrize("argv, message", [
     (["scan", "/no/such/dir"], "no such file or directory"),
     (["scan", "sample", "--practice", "11"], "--practice"),
@@ -64,8 +69,9 @@ def test_scan_text_report_and_fail_on() -> None:
     (["frames", "nope", "sample"], "no frame"),
     (["frames", "workloads", "sample", "--columns", "kind,bogus"], "bogus"),
     (["scan"], "no source"),
+    (["scan", "sample:nope"], "no bundled sample 'nope'"),
 ], ids=["missing-path", "bad-practice", "bad-severity", "bad-check", "missing-waivers", "bad-frame", "bad-column",
-        "no-source"])
+        "no-source", "bad-sample"])
 def test_user_errors_are_one_line_exit_2(argv: list[str], message: str) -> None:
     code, _, err = run(*argv)
     assert code == 2

@@ -76,3 +76,21 @@ def test_no_secret_value_in_findings(case: Path) -> None:
     text = "\n".join(findings[c].astype("string").fillna("").str.cat(sep="\n") for c in FINDINGS_COLUMNS)
     leaked = sorted(v for v in values if v in text)
     assert not leaked, f"secret values in findings of {case.name}: {leaked}"
+
+
+@pytest.mark.parametrize("name", ["main", "legacy"])
+def test_no_secret_value_of_a_bundled_sample_leaves_it(name: str, tmp_path: Path) -> None:
+    """The samples' literal credentials (env, ConfigMaps, kubeconfig) reach no finding, frame or saved snapshot."""
+    values: set[str] = set()
+    for f in sorted(ka.sample_path(name).glob("*.yaml")):
+        for doc in yaml.safe_load_all(f.read_text()):
+            for item in (doc.get("items") or [doc]) if isinstance(doc, dict) else []:
+                values |= {v for v in secret_values(item) if len(v) >= MIN_LENGTH}
+    assert len(values) >= 3, values
+    snap = ka.sample(name)
+    findings = audit(snap, default_exemptions=False)
+    snap.save(tmp_path / "snap")
+    texts = [findings.to_csv()] + [snap.frame(f).to_csv() for f in ("env", "config_maps", "kubeconfig_users")]
+    texts += [p.read_text(errors="replace") for p in (tmp_path / "snap").rglob("*") if p.is_file()]
+    leaked = sorted(v for v in values if any(v in t for t in texts))
+    assert not leaked, f"secret values of the {name} sample leaked: {leaked}"

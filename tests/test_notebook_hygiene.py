@@ -109,6 +109,9 @@ def test_source_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_open_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_snap: ka.Snapshot) -> None:
     assert open_source("sample").cluster == sample_snap.cluster
+    assert open_source(" sample:legacy ").cluster == "legacy-cluster"
+    with pytest.raises(ka.SnapshotError, match="samples: main, legacy"):
+        open_source("sample:nope")
     assert len(open_source("data/sample-cluster")) == len(sample_snap)  # relative to the checkout
     sample_snap.save(tmp_path / "snap")
     assert len(open_source(str(tmp_path / "snap"))) == len(sample_snap)

@@ -161,12 +161,14 @@ def test_sample_works_from_a_wheel(tmp_path: Path) -> None:
         names = z.namelist()
         z.extractall(tmp_path / "site")
     assert any(n.startswith("k8saudit/_sample/sample-cluster/") for n in names)
-    code = "import k8saudit as ka, sys; s = ka.sample(); print(ka.sample_path()); print(len(s))"
+    assert any(n.startswith("k8saudit/_sample/legacy-cluster/") for n in names)
+    code = ("import k8saudit as ka, sys; s = ka.sample(); print(ka.sample_path()); "
+            "print(len(s) + 1000 * len(ka.sample('legacy')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
                          env={**os.environ, "PYTHONPATH": str(tmp_path / "site")})
     assert out.returncode == 0, out.stderr
     path, count = out.stdout.split()
-    assert "_sample" in path and int(count) > 100
+    assert "_sample" in path and int(count) % 1000 > 100 and int(count) // 1000 > 100
 
 
 # --------------------------------------------------------------------------- bad input
@@ -379,7 +381,7 @@ def test_duplicates_across_a_streamed_list_and_a_manifest(tmp_path: Path, monkey
 def test_fast_yaml_path_agrees_with_pyyaml_on_the_sample_and_fixtures() -> None:
     """Every document that takes the yaml_rs path must mean what PyYAML (YAML 1.1, as kubectl) reads."""
     root = Path(__file__).resolve().parents[1]
-    texts = [p.read_text() for p in sorted((root / "data" / "sample-cluster").glob("*.yaml"))]
+    texts = [p.read_text() for d in ("sample-cluster", "legacy-cluster") for p in sorted((root / "data" / d).glob("*.yaml"))]
     texts += [p.read_text() for p in sorted((root / "tests" / "checks").glob("*/*.yaml"))]
     fast = 0
     for text in texts:

@@ -202,8 +202,11 @@ def rbac_abac_enabled(apiserver: pd.DataFrame) -> pd.DataFrame:
                    "Keep cluster-admin for a break-glass account. " + _REVIEW,
        references=[CIS + " 5.1.1", NSA_CISA, K8S_RBAC_GOOD, K8S_RBAC + "#user-facing-roles"])
 def rbac_cluster_admin(rbac: pd.DataFrame) -> pd.DataFrame:
-    hit = rbac[granted(rbac) & rbac["role_kind"].eq("ClusterRole").fillna(False)
-               & rbac["role"].eq("cluster-admin").fillna(False)]
+    # no component of Kubernetes runs as cluster-admin cluster-wide: a ClusterRoleBinding of it to a service
+    # account is an add-on's (a dashboard, Tiller), kube-system or not
+    sa_everywhere = rbac["subject_kind"].eq("ServiceAccount") & rbac["binding_kind"].eq("ClusterRoleBinding")
+    hit = rbac[(granted(rbac) | sa_everywhere.fillna(False).astype(bool))
+               & rbac["role_kind"].eq("ClusterRole").fillna(False) & rbac["role"].eq("cluster-admin").fillna(False)]
     if hit.empty:
         return none()
     b = per_binding(hit, rules=False)

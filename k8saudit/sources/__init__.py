@@ -33,8 +33,8 @@ def list_contexts(*args: Any, **kwargs: Any) -> list[str]:
 
     return _list_contexts(*args, **kwargs)
 
-__all__ = ["load", "load_cluster", "load_clusters", "list_contexts", "sample", "sample_path", "kubeconfig_users",
-           "SnapshotError"]
+__all__ = ["load", "load_cluster", "load_clusters", "list_contexts", "sample", "sample_path", "sample_source", "SAMPLES",
+           "kubeconfig_users", "SnapshotError"]
 
 
 def load(
@@ -59,22 +59,48 @@ def load(
     return load_paths(list(paths), cluster=cluster, progress=progress)
 
 
-def sample_path() -> Path:
-    """The bundled sample cluster's directory (inside the installed package, or the checkout's data/)."""
+#: the bundled samples: name -> (directory under data/, when it was "captured"; fixed, so outputs are reproducible)
+SAMPLES: dict[str, tuple[str, str]] = {
+    "main": ("sample-cluster", "2026-11-20T09:00:00Z"),
+    "legacy": ("legacy-cluster", "2026-11-20T09:30:00Z"),
+}
+
+
+def _sample_dir(name: str) -> str:
+    if name not in SAMPLES:
+        raise SnapshotError(f"no bundled sample {name!r}; samples: {', '.join(SAMPLES)}")
+    return SAMPLES[name][0]
+
+
+def sample_path(name: str = "main") -> Path:
+    """A bundled sample cluster's directory (inside the installed package, or the checkout's data/)."""
+    d = _sample_dir(name)
     here = Path(__file__).resolve().parent.parent
-    for candidate in (here / "_sample" / "sample-cluster", here.parent / "data" / "sample-cluster"):
+    for candidate in (here / "_sample" / d, here.parent / "data" / d):
         if candidate.is_dir():
             return candidate
-    raise SnapshotError("the bundled sample cluster is missing from this installation")
+    raise SnapshotError(f"the bundled sample {d} is missing from this installation")
 
 
-#: when the bundled sample was "captured" (fixed, so outputs on the sample are reproducible)
-SAMPLE_CAPTURED_AT = "2026-11-20T09:00:00Z"
-
-
-def sample() -> Snapshot:
-    """The bundled sample cluster: a realistic capture with deliberate misconfigurations."""
-    snap = load(sample_path(), cluster="sample-cluster")
-    snap.captured_at = SAMPLE_CAPTURED_AT
-    snap.source = "bundled sample (data/sample-cluster)"
+def sample(name: str = "main") -> Snapshot:
+    """A bundled sample cluster: ``"main"`` (the default: a current kubeadm cluster with deliberate
+    misconfigurations) or ``"legacy"`` (an old self-managed 1.15 cluster: ABAC, AlwaysAllow, basic-auth and
+    token files, the insecure port, no admission policy). data/README.md tells both stories."""
+    d = _sample_dir(name)
+    snap = load(sample_path(name), cluster=d)
+    snap.captured_at = SAMPLES[name][1]
+    snap.source = f"bundled sample (data/{d})"
     return snap
+
+
+def sample_source(source: str) -> str | None:
+    """The sample a source string names (``sample`` or ``sample:main``: "main"; ``sample:legacy``: "legacy"),
+    else None. The notebooks' ``SOURCE``, ``$K8SAUDIT_SOURCE`` and the command line read sources this way."""
+    s = source.strip()
+    if s in ("", "sample"):
+        return "main"
+    if s.startswith("sample:"):
+        name = s.partition(":")[2].strip() or "main"
+        _sample_dir(name)
+        return name
+    return None
