@@ -19,7 +19,7 @@ import msgspec
 import pandas as pd
 
 from . import _model as m
-from ._normalize import normalize
+from ._normalize import RULES_VERSION, normalize
 from ._util import gc_paused
 
 SNAPSHOT_FORMAT = "k8saudit-snapshot"
@@ -346,7 +346,7 @@ class Snapshot:
         manifest = {
             "format": SNAPSHOT_FORMAT, "version": SNAPSHOT_VERSION,
             "cluster": self.cluster, "captured_at": self.captured_at, "source": self.source,
-            "meta": self.meta, "kinds": kinds, "skipped": self._skipped,
+            "masking": RULES_VERSION, "meta": self.meta, "kinds": kinds, "skipped": self._skipped,
             "kubeconfig": self.kubeconfig_entries,
         }
         (root / "snapshot.json").write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n")
@@ -372,6 +372,8 @@ class Snapshot:
                    captured_at=manifest.get("captured_at"), meta=manifest.get("meta"))
         snap._skipped = list(manifest.get("skipped", []))
         snap.kubeconfig_entries = list(manifest.get("kubeconfig", []))
+        # written before the current secret rules: apply them now (the objects may hold values they mask)
+        stale = not isinstance(manifest.get("masking"), int) or manifest["masking"] < RULES_VERSION
         for kind, info in manifest.get("kinds", {}).items():
             tp = m.KINDS.get(kind, m.Generic)
             dec = msgspec.json.Decoder(_saved_bucket(tp))
@@ -382,6 +384,9 @@ class Snapshot:
                 snap.skip(str(root / info["file"]), f"cannot read saved {kind} objects: {e}",
                           category="unreadable", kind=kind)
                 continue
+            if stale:
+                for o in data.items:
+                    normalize(o)
             b = snap._buckets[kind] = _Bucket()
             b.items, b.sources, b.lines = data.items, data.sources, data.lines
         snap._keys = None

@@ -139,18 +139,24 @@ def secret_env_literal(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFr
        references=[NSA_CISA, K8S_SECRETS_GOOD,
                    "Kubernetes docs, ConfigMaps: https://kubernetes.io/docs/concepts/configuration/configmap/"])
 def secret_configmap_credential(config_maps: pd.DataFrame) -> pd.DataFrame:
-    rows = config_maps[config_maps["looks_like_credential"] & (config_maps["value_length"].fillna(0) > 0)]
+    whole = config_maps["looks_like_credential"] & (config_maps["value_length"].fillna(0) > 0)
+    inside = config_maps["credential_lines"].map(bool, na_action="ignore").fillna(False).astype(bool)
+    rows = config_maps[whole | inside]
     keys = ["kind", "namespace", "name"]
     if rows.empty:
         return none()
     shown = _masked(rows["value"])
+    lines = rows["credential_lines"].map(lambda ls: "; ".join(ls or ()))
+    is_whole = whole[rows.index]
+    item = (rows["key"] + " (" + shown + ")").where(is_whole, rows["key"] + " (" + lines + ")")
+    ev = ("data." + rows["key"] + "=" + shown).where(is_whole, "data." + rows["key"] + ": " + lines)
     gid = pd.Series(rows.groupby(["namespace", "name"], dropna=False, sort=False).ngroup().to_numpy(),
                     index=rows.index)
     first = ~gid.duplicated()
     out = rows.loc[first, ["namespace", "name"]].set_axis(gid[first].to_numpy()).assign(kind="ConfigMap")
     n = gid.value_counts()
     noun = pd.Series("keys", index=out.index).where(n.reindex(out.index) > 1, "key")
-    out["message"] = ("ConfigMap `" + out["name"] + "` holds credential-looking " + noun + " "
-                      + join_by(gid, rows["key"] + " (" + shown + ")", ", "))
-    out["evidence"] = join_by(gid, "data." + rows["key"] + "=" + shown, "; ")
+    out["message"] = ("ConfigMap `" + out["name"] + "` holds credentials under " + noun + " "
+                      + join_by(gid, item, ", "))
+    out["evidence"] = join_by(gid, ev, "; ")
     return out[keys + ["message", "evidence"]].reset_index(drop=True)

@@ -6,7 +6,7 @@ import ipaddress
 from typing import Any
 
 from .. import _model as m
-from .._normalize import looks_like_credential
+from .._normalize import MASK_PREFIX, looks_like_credential
 from ._schema import make
 from ._workloads import _selector, workload_index
 
@@ -268,7 +268,8 @@ def build_service_accounts(snap: Any) -> Any:
 
 def build_config_maps(snap: Any) -> Any:
     cols: dict[str, list[Any]] = {c: [] for c in
-                                  "cluster namespace name key looks_like_credential value value_length".split()}
+                                  ("cluster namespace name key looks_like_credential value value_length "
+                                   "credential_lines").split()}
     for cm in snap.items("ConfigMap"):
         for key, value in (cm.data or {}).items():
             cred = looks_like_credential(key)
@@ -280,6 +281,8 @@ def build_config_maps(snap: Any) -> Any:
             cols["looks_like_credential"].append(cred)
             cols["value"].append(text if cred else None)  # already masked on load
             cols["value_length"].append(_masked_len(text))
+            cols["credential_lines"].append(
+                [ln.strip() for ln in text.splitlines() if MASK_PREFIX in ln] if not cred and MASK_PREFIX in text else [])
     return make("config_maps", cols)
 
 

@@ -220,6 +220,8 @@ SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
         ("looks_like_credential", B, "the key looks like it holds a credential"),
         ("value", S, "the value when the key looks like a credential: always masked"),
         ("value_length", I, "length of the value"),
+        ("credential_lines", O, "lines of any other value that held a credential (``db.password=…``), "
+                                "as kept: masked"),
     ],
     "secrets": [
         ("cluster", S, "cluster name"),
