@@ -78,9 +78,13 @@ def mask(value: Any) -> str:
     return f"{MASK_PREFIX} {len(text)} chars>"
 
 
-#: where a credential may sit in free text: a credential-looking word, a URL with a password, a PEM key
-_HINT = re.compile(CREDENTIAL_NAME.pattern.replace("PWD$|^PWD|_PW$", "PWD|_PW\\b") + r"|://[^/\s@]*:[^@\s/]*@|PRIVATE KEY-----",
-                   re.IGNORECASE)
+#: lower-case fragments of every word :data:`CREDENTIAL_NAME` matches, and of URLs and PEM keys: text with
+#: none of them holds no credential (a few substring tests, much cheaper than the full scan)
+_HINT = re.compile("pass|secret|token|key|credential|conn|dsn|pwd|_pw|://")
+
+
+def _hint(text: str) -> bool:
+    return _HINT.search(text.lower()) is not None
 
 #: ``key=value``, ``key: value``, ``"key": "value"``, ``--flag=value``, ``--flag value`` (the value follows the match)
 _KEY_SEP = re.compile(r"""(?<![\w.\-/])(?P<dash>--?)?(?P<q>["']?)(?P<key>[A-Za-z_][\w.\-]*)(?P=q)"""
@@ -190,8 +194,22 @@ def mask_text(text: str, *, lines: bool = False) -> str:
     them), URL passwords and PEM private keys. ``lines=True`` reads it as a config file (a value runs
     to the end of its line; YAML ``key: |`` blocks too); otherwise as a shell line (a value is a word).
     """
-    if not text or not _HINT.search(text):
+    if not text:
         return text
+    cache = _text_cache_lines if lines else _text_cache
+    got = cache.get(text)
+    if got is None:
+        got = _mask_text(text, lines) if _hint(text) else text
+        if len(text) <= 256 and len(cache) < 100_000:  # short texts repeat (env values); bounded memory
+            cache[text] = got
+    return got
+
+
+_text_cache: dict[str, str] = {}
+_text_cache_lines: dict[str, str] = {}
+
+
+def _mask_text(text: str, lines: bool) -> str:
     spans = _masked_spans(text, lines)
     if not spans:
         return text
@@ -219,7 +237,7 @@ def mask_args(tokens: list[Any]) -> list[Any] | None:
     if key in _args_cache:
         return _args_cache[key]
     out: list[Any] | None = None
-    if _HINT.search("\n".join(key)):
+    if _hint("\n".join(key)):
         out = list(tokens)
         value_of_flag = False
         for i, t in enumerate(key):
@@ -235,7 +253,7 @@ def mask_args(tokens: list[Any]) -> list[Any] | None:
                 out[i] = masked
         if all(a is b for a, b in zip(out, tokens)):
             out = None
-    if len(_args_cache) < 100_000:
+    if len(_args_cache) < 100_000 and sum(map(len, key)) <= 1024:
         _args_cache[key] = out
     return out
 
@@ -297,8 +315,12 @@ def _mask_containers(spec: m.PodSpec | None) -> None:
                 cred = cache.get(e.name)
                 if cred is None:
                     cred = looks_like_credential(e.name)
-                if cred or (isinstance(v, str) and _HINT.search(v)):
+                if cred:
                     e.value = mask_env_value(e.name, v)
+                elif isinstance(v, str):
+                    masked = mask_text(v)
+                    if masked is not v:
+                        e.value = masked
 
 
 # --------------------------------------------------------------------------- last-applied-configuration
