@@ -422,6 +422,8 @@ def normalize(obj: Any) -> Any:
             if tpl.metadata is not obj.metadata:
                 _mask_metadata(tpl.metadata)
             _mask_containers(tpl.spec)
+        if isinstance(obj, m.CronJob) and obj.spec is not None and obj.spec.job_template is not None:
+            _mask_metadata(obj.spec.job_template.metadata)
     return obj
 
 

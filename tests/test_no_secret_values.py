@@ -511,3 +511,14 @@ def test_a_secret_keeps_its_keys_type_and_metadata() -> None:
     kept = json.loads(s.metadata.annotations[LAST_APPLIED])
     assert kept == {"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/basic-auth",
                     "metadata": {"name": "s", "labels": {"app": "a"}}}
+
+
+def test_last_applied_in_nested_metadata_is_masked_too() -> None:
+    """A pod template's and a CronJob's job template's metadata carry annotations of their own."""
+    blob = json.dumps({"kind": "Pod", "spec": {"containers": [{"name": "c", "args": ["--token", "nested-tok-1"]}]}})
+    ann = {LAST_APPLIED: blob}
+    doc = {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "c"}, "spec": {"jobTemplate": {
+        "metadata": {"annotations": ann},
+        "spec": {"template": {"metadata": {"annotations": ann}, "spec": {"containers": [{"name": "c"}]}}}}}}
+    kept = msgspec.json.encode(convert(doc))
+    assert b"nested-tok-1" not in kept and kept.count(b"<masked: 12 chars>") == 2
