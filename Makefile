@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.k8saudit-installed
 
-.PHONY: setup demo test lab bench bench-checkov notebooks sample catalog clean
+.PHONY: setup demo test lab dashboard bench bench-checkov notebooks sample catalog clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ test: $(STAMP)
 ## lab: open JupyterLab on the notebooks
 lab: $(STAMP)
 	@$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+## dashboard: the overview and practice notebooks as a web app (Voilà) on http://127.0.0.1:8866, code hidden
+##   on another source: make dashboard SOURCE=sample:legacy (or a snapshot path, or context:NAME)
+SOURCE ?= sample
+dashboard: $(STAMP)
+	@$(VENV)/bin/k8saudit dashboard $(SOURCE)
 
 ## bench: the benchmarks (not part of the tests): files and live at 1k and 10k pods
 ##   larger: $(PY) benchmarks/bench_load.py --pods 100000 (6.3 GB of JSON, minutes); make bench-checkov

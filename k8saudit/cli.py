@@ -1,4 +1,4 @@
-"""The ``k8saudit`` command: frames, snapshot, scan, checks, diff, demo.
+"""The ``k8saudit`` command: frames, snapshot, scan, checks, diff, dashboard, demo.
 
 User errors become a one-line message and exit status 2; ``scan --fail-on``
 exits 1 when a finding at or above that severity is not exempt.
@@ -306,6 +306,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run(Path(args.out))
 
 
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    import importlib.util
+    import subprocess
+
+    from .dashboard import DashboardError, urls, voila_command
+
+    try:
+        argv, env = voila_command(args.source, port=args.port, open_browser=args.open)
+    except DashboardError as e:
+        raise UserError(str(e)) from None
+    if importlib.util.find_spec("voila") is None:
+        raise UserError("the dashboard needs Voilà, which is not installed: pip install 'voila>=0.5' "
+                        "(`make setup` installs it)")
+    print(f"k8saudit dashboard of {env['K8SAUDIT_SOURCE']}: {urls(args.port)['00-overview.ipynb']}\n"
+          "(the practices are linked from the overview; Ctrl-C stops the server)", flush=True)
+    try:
+        return subprocess.call(argv, env=env)
+    except KeyboardInterrupt:
+        return 0
+
+
 # --------------------------------------------------------------------------- parser
 
 FRAME_FORMATS = ("table", "csv", "json", "markdown")
@@ -375,6 +396,15 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("-o", "--output", action="append", default=[], metavar="FILE")
     d.add_argument("--fail-on-new", action="store_true", help="exit 1 when there are new findings")
     d.set_defaults(func=cmd_diff)
+
+    b = sub.add_parser("dashboard", help="serve the overview and practice notebooks as a web app (Voilà)",
+                       description="Serve the overview and the practice notebooks as a web app on 127.0.0.1, "
+                                   "code hidden, the same widgets and charts, offline.")
+    b.add_argument("source", nargs="?", default="sample",
+                   help="`sample` (default), `sample:legacy`, a snapshot or manifest path, or `context:NAME`")
+    b.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default: 8866)")
+    b.add_argument("--open", action="store_true", help="open it in the default web browser")
+    b.set_defaults(func=cmd_dashboard)
 
     m = sub.add_parser("demo", help="audit the bundled sample cluster and write every export")
     m.add_argument("--out", default="out", metavar="DIR")

@@ -141,6 +141,33 @@ def check_summary(findings: pd.DataFrame, practice: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["check", "severity", "open", "exempt", "status"])
 
 
+def examples_elsewhere(findings: pd.DataFrame, practice: int) -> pd.DataFrame:
+    """Every check has a live example: for each check of ``practice`` that raises nothing in ``findings``,
+    its findings on the bundled samples (``sample``, ``sample:legacy``) other than the audited cluster.
+
+    Checks that judge the API server or the cluster as a whole can only go one way on one cluster; this
+    shows where they go the other way. Empty when every check of the practice fires here.
+    """
+    from . import sources
+    from .findings import audit
+
+    cols = ["source", "check", "severity", "object", "message"]
+    quiet = [c.id for c in CHECKS.for_practice(practice) if not findings["check_id"].eq(c.id).any()]
+    here = set(findings["cluster"].dropna().unique()) if "cluster" in findings else set()
+    frames = []
+    for name, (directory, _) in sources.SAMPLES.items():
+        if not quiet or directory in here:
+            continue
+        f = audit(sources.sample(name), checks=quiet)
+        f = f[~f["exempt"].astype(bool)]
+        obj = f["kind"].astype("string") + " " + (f["namespace"].astype("string") + "/").fillna("") + f["name"]
+        frames.append(pd.DataFrame({"source": "sample" if name == "main" else f"sample:{name}", "check": f["check_id"],
+                                    "severity": f["severity"].astype("string"), "object": obj,
+                                    "message": f["message"]}))
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+    return out[cols].sort_values(["check", "source", "object"], kind="stable").reset_index(drop=True)
+
+
 def at_a_glance(snap: Snapshot) -> pd.Series:
     """Counts a reader checks first: namespaces, workloads, containers, pods, nodes, services, bindings."""
     ns = snap.namespaces

@@ -201,6 +201,7 @@ def source_options(snapshots_dir: str | Path | None = None) -> list[tuple[str, s
     except (SnapshotError, ImportError):
         pass
     out.append(("bundled sample cluster", "sample"))
+    out.append(("bundled legacy cluster (an old 1.15 one)", "sample:legacy"))
     root = Path(snapshots_dir) if snapshots_dir is not None else repo_root() / "snapshots"
     if root.is_dir():
         out += [(f"saved snapshot: {p.name}", str(p)) for p in sorted(root.iterdir()) if is_saved_snapshot(p)]

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 
 import k8saudit as ka
@@ -9,3 +12,19 @@ import k8saudit as ka
 def sample_snap() -> ka.Snapshot:
     """The bundled sample cluster, loaded once per test session (treat it as read-only)."""
     return ka.sample()
+
+
+#: Debian's chromium, driven by Python playwright (never a downloaded browser build) in the `browser` tests
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A headless chromium for the tests of one module."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
@@ -70,8 +71,10 @@ def test_scan_the_legacy_sample() -> None:
     (["frames", "workloads", "sample", "--columns", "kind,bogus"], "bogus"),
     (["scan"], "no source"),
     (["scan", "sample:nope"], "no bundled sample 'nope'"),
+    (["dashboard", "/no/such/snapshot"], "no such file or directory"),
+    (["dashboard", "sample:nope"], "no bundled sample 'nope'"),
 ], ids=["missing-path", "bad-practice", "bad-severity", "bad-check", "missing-waivers", "bad-frame", "bad-column",
-        "no-source", "bad-sample"])
+        "no-source", "bad-sample", "dashboard-missing-path", "dashboard-bad-sample"])
 def test_user_errors_are_one_line_exit_2(argv: list[str], message: str) -> None:
     code, _, err = run(*argv)
     assert code == 2
@@ -100,3 +103,24 @@ def test_scan_writes_several_outputs_and_one_with_format(tmp_path: Path) -> None
     assert code == 0 and (tmp_path / "c.html").read_text().lstrip().lower().startswith("<!doctype html")
     code, _, err = run("scan", "sample", "--format", "xlsx")
     assert code == 2 and "-o" in err
+
+
+def test_dashboard_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Voilà on loopback, code hidden, the source passed to the notebooks as $K8SAUDIT_SOURCE (paths absolute)."""
+    from k8saudit.dashboard import notebooks_dir, urls, voila_command
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "snap").mkdir()
+    argv, env = voila_command("snap", port=9999)
+    assert argv[1:4] == ["-m", "voila", str(notebooks_dir())]
+    assert "--port=9999" in argv and "--Voila.ip=127.0.0.1" in argv and "--strip_sources=True" in argv
+    assert "--no-browser" in argv and "--template=k8saudit" in argv
+    template = Path(env["JUPYTER_PATH"].split(os.pathsep)[0]) / "voila" / "templates" / "k8saudit" / "index.html.j2"
+    assert template.is_file()  # what it leaves out is checked in a browser: tests/test_dashboard_browser.py
+    assert env["K8SAUDIT_SOURCE"] == str(tmp_path / "snap")
+    assert voila_command()[1]["K8SAUDIT_SOURCE"] == "sample"
+    assert voila_command("sample:legacy")[1]["K8SAUDIT_SOURCE"] == "sample:legacy"
+    assert voila_command("context:prod")[1]["K8SAUDIT_SOURCE"] == "context:prod"
+    assert ("--ServerApp.allow_root=True" in argv) == (os.geteuid() == 0)
+    assert urls(9999)["00-overview.ipynb"] == "http://127.0.0.1:9999/voila/render/00-overview.ipynb"
+    assert len(urls()) == 11

@@ -18,9 +18,7 @@ import k8saudit as ka
 from k8saudit.export import export
 from k8saudit.findings import audit
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+CHROMIUM = "/usr/bin/chromium"  # the `browser` fixture (conftest.py) launches it
 DOCS_IMG = Path(__file__).resolve().parent.parent / "docs" / "img" / "report.png"
 
 pytestmark = [
@@ -35,15 +33,6 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, int]:
     findings = audit(snap)
     out = export(findings, tmp_path_factory.mktemp("out") / "report.html", snapshot=snap)
     return out, len(findings), int(findings["exempt"].sum())
-
-
-@pytest.fixture(scope="module")
-def browser() -> Any:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def _visible(page: Any) -> int:

@@ -148,3 +148,17 @@ def test_check_summary_and_top_findings(sample_snap: ka.Snapshot) -> None:
     glance = at_a_glance(sample_snap)
     assert glance["workloads"] == len(sample_snap.workloads) and glance["nodes"] == 4
     assert isinstance(glance, pd.Series)
+
+
+def test_examples_elsewhere_shows_where_quiet_checks_fire(sample_snap: ka.Snapshot) -> None:
+    """Practice by practice: the checks that raise nothing on the audited cluster, on the other bundled sample."""
+    from k8saudit.findings import audit
+    from k8saudit.notebook import examples_elsewhere
+
+    main = audit(sample_snap)
+    got = examples_elsewhere(main, 7)
+    assert list(got["check"]) == ["apiserver-insecure-port"] and set(got["source"]) == {"sample:legacy"}
+    assert examples_elsewhere(main, 8).empty  # every check of practice 8 fires on the main sample
+    legacy = audit(ka.sample("legacy"))
+    back = examples_elsewhere(legacy, 2)
+    assert set(back["check"]) == {"authn-anonymous", "authn-no-external-idp"} and set(back["source"]) == {"sample"}

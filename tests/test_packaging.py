@@ -39,6 +39,6 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 def test_makefile_targets_set_themselves_up() -> None:
     mk = (ROOT / "Makefile").read_text()
-    for target in ("demo", "test", "lab"):
+    for target in ("demo", "test", "lab", "dashboard"):
         assert re.search(rf"^{target}: \$\(STAMP\)", mk, re.MULTILINE), f"`make {target}` must depend on the set-up"
     assert "-m venv" in mk and "pip install" in mk

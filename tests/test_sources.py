@@ -162,6 +162,7 @@ def test_sample_works_from_a_wheel(tmp_path: Path) -> None:
         z.extractall(tmp_path / "site")
     assert any(n.startswith("k8saudit/_sample/sample-cluster/") for n in names)
     assert any(n.startswith("k8saudit/_sample/legacy-cluster/") for n in names)
+    assert "k8saudit/_jupyter/voila/templates/k8saudit/index.html.j2" in names  # the dashboard's offline template
     code = ("import k8saudit as ka, sys; s = ka.sample(); print(ka.sample_path()); "
             "print(len(s) + 1000 * len(ka.sample('legacy')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,

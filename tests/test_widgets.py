@@ -106,7 +106,7 @@ def test_source_picker_lists_contexts_when_a_kubeconfig_exists(tmp_path: Path, m
     cfg.write_text(KUBECONFIG)
     monkeypatch.setenv("KUBECONFIG", str(cfg))
     values = [v for _, v in source_options(tmp_path / "none")]
-    assert values == ["context:dev", "context:prod", "sample"]
+    assert values == ["context:dev", "context:prod", "sample", "sample:legacy"]
     picker = SourcePicker("context:prod", snapshots_dir=tmp_path / "none")
     assert picker.value == "context:prod"
 
@@ -117,9 +117,9 @@ def test_source_picker_without_kubeconfig_offers_sample_and_snapshots(
     sample_snap.save(tmp_path / "snapshots" / "sample-copy")
     picker = SourcePicker(snapshots_dir=tmp_path / "snapshots")
     values = [v for _, v in picker.choice.options]
-    assert values == ["sample", str(tmp_path / "snapshots" / "sample-copy")]
+    assert values == ["sample", "sample:legacy", str(tmp_path / "snapshots" / "sample-copy")]
     assert picker.value == "sample"
-    picker.choice.value = values[1]
+    picker.choice.value = values[2]
     snap = picker.load()
     assert snap is not None and len(snap) == len(sample_snap)
     assert "loaded" in picker.status.value
