@@ -360,14 +360,114 @@ def test_an_expired_continue_token_restarts_the_list(server: FakeApiServer, kube
     assert sum("continue" not in r.query for r in pods) == 2  # the first page, twice
 
 
-def test_a_token_that_keeps_expiring_is_an_error(server: FakeApiServer, kubeconfig: Path) -> None:
+def test_a_token_that_keeps_expiring_makes_the_list_partial(server: FakeApiServer, kubeconfig: Path) -> None:
     server.expire_continue("pods", times=10)
     snap = _load(kubeconfig, page_size=3)
     row = snap.skipped.iloc[0]
-    assert (row["kind"], row["category"]) == ("Pod", "error") and "410 Gone" in row["reason"]
-    assert "Pod" in snap.unreadable_kinds()
-    assert len(snap.items("Pod")) == 3  # the pages read before giving up are kept, and said so
-    assert "the first 3 kept" in row["reason"]
+    assert (row["kind"], row["category"]) == ("Pod", "partial") and pd.isna(row["name"])
+    assert "410 Gone" in row["reason"]
+    assert len(snap.items("Pod")) == 3  # the page read before giving up is kept, and said so
+    assert f"{live.MAX_RESTARTS} restarts; 3 items read from 1 page" in row["reason"]
+
+
+# --------------------------------------------------------------------------- every fault class
+
+ALL_PODS = 8  # SHOP_PODS and coredns-0; with page_size=3 the pods come in pages of 3, 3 and 2
+
+#: (id, fault arguments, category of the Pod skip row or None, text of its reason, pods kept)
+FAULT_CLASSES: list[tuple[str, dict[str, Any], str | None, str, int]] = [
+    ("403-forever", {"status": 403, "times": None}, "forbidden", 'cannot list resource "pods"', 0),
+    ("404-forever", {"status": 404, "times": None}, "not_served", "does not serve pods", 0),
+    ("429-twice-then-ok", {"status": 429, "times": 2, "retry_after": 3}, None, "", ALL_PODS),
+    ("429-forever", {"status": 429, "times": None, "retry_after": 1}, "error",
+     f"failed after {live.MAX_ATTEMPTS} attempts: 429 Too many requests", 0),
+    ("500-forever", {"status": 500, "times": None}, "error", f"after {live.MAX_ATTEMPTS} attempts: 500", 0),
+    ("503-on-page-2-twice", {"status": 503, "times": 2, "page": 2}, None, "", ALL_PODS),
+    ("500-on-page-2-forever", {"status": 500, "times": None, "page": 2}, "partial",
+     f"page 2 failed after {live.MAX_ATTEMPTS} attempts: 500 Internal error occurred: injected failure; "
+     "3 items read from 1 page", 3),
+    ("403-on-page-3", {"status": 403, "times": None, "page": 3}, "partial",
+     'page 3 failed: 403 pods is forbidden: User "system:serviceaccount:audit:k8saudit" cannot list', 6),
+    ("410-on-first-page", {"status": 410, "times": None}, "error", "410 too old resource version", 0),
+    ("410-on-page-2-once", {"status": 410, "page": 2}, None, "", ALL_PODS),
+    ("410-on-page-2-forever", {"status": 410, "times": None, "page": 2}, "partial",
+     "the continue token kept expiring (410 Gone)", 3),
+    ("garbage-once", {"body": "garbage"}, None, "", ALL_PODS),
+    ("garbage-forever", {"body": "garbage", "times": None}, "error",
+     f"failed after {live.MAX_ATTEMPTS} attempts: the answer is not valid JSON", 0),
+    ("truncated-forever", {"body": "truncated", "times": None}, "error", "the answer is not valid JSON", 0),
+    ("truncated-page-2-forever", {"body": "truncated", "times": None, "page": 2}, "partial",
+     "page 2 failed after 5 attempts: the answer is not valid JSON", 3),
+    ("garbage-page-3-forever", {"body": "garbage", "times": None, "page": 3}, "partial",
+     "not valid JSON", 6),
+    ("stop-paging-after-page-2", {"body": "stop_paging", "page": 2}, "partial",
+     "the server stopped paging after page 2 although 2 more items remained (remainingItemCount); "
+     "6 items read from 2 pages", 6),
+    ("stop-paging-on-page-1", {"body": "stop_paging", "page": 1}, "partial",
+     "stopped paging after page 1 although 5 more items remained", 3),
+]
+
+
+@pytest.mark.parametrize(("fault", "category", "text", "kept"), [c[1:] for c in FAULT_CLASSES],
+                         ids=[c[0] for c in FAULT_CLASSES])
+def test_each_fault_class_is_retried_or_recorded(server: FakeApiServer, kubeconfig: Path, fault: dict[str, Any],
+                                                 category: str | None, text: str, kept: int) -> None:
+    server.fault("pods", **fault)
+    snap = _load(kubeconfig, page_size=3)
+    assert len(snap.items("Pod")) == kept
+    assert snap.kinds["ConfigMap"] == 1 and snap.kinds["Namespace"] == 3  # the other kinds are whole
+    rows = snap.skipped
+    if category is None:
+        assert rows.empty, rows.to_string()
+        return
+    assert len(rows) == 1, rows.to_string()
+    row = rows.iloc[0]
+    assert (row["kind"], row["category"]) == ("Pod", category)
+    assert pd.isna(row["namespace"]) and pd.isna(row["name"])  # the whole kind, not one object
+    assert row["source"] == "/api/v1/pods"
+    assert text in row["reason"], row["reason"]
+    assert row["reason"].startswith(f"{category.replace('_', ' ')}: " if category != "error" else "error: ")
+    if category in ("forbidden", "not_served", "error"):
+        assert "Pod" in snap.unreadable_kinds()
+
+
+def test_retries_of_a_bad_body_back_off(server: FakeApiServer, kubeconfig: Path,
+                                        _no_real_sleeps: list[float]) -> None:
+    server.fault("configmaps", body="truncated", times=2)
+    snap = _load(kubeconfig)
+    assert snap.kinds["ConfigMap"] == 1 and snap.skipped.empty
+    assert len(_no_real_sleeps) == 2
+    cms = [r for r in server.requests if r.resource == "configmaps"]
+    assert [r.fault for r in cms] == ["body truncated", "body truncated", None]
+
+
+def test_a_slow_later_page_makes_the_list_partial(server: FakeApiServer, kubeconfig: Path) -> None:
+    server.fault("pods", delay=2.0, page=2, times=None)
+    snap = _load(kubeconfig, page_size=3, timeout=0.5)
+    row = snap.skipped.iloc[0]
+    assert (row["kind"], row["category"]) == ("Pod", "partial")
+    assert "page 2 timed out after 0.5s (timeout=0.5); 3 items read from 1 page" in row["reason"]
+    assert len(snap.items("Pod")) == 3
+
+
+def test_a_list_that_is_not_a_list_is_an_error(server: FakeApiServer, kubeconfig: Path) -> None:
+    from k8saudit.testing.apiserver import _Reply
+
+    real = server._list
+
+    def odd(t: Any, ns: Any, query: Any, mode: str, **kw: Any) -> Any:
+        if t.resource == "services":
+            return _Reply(200, b'{"kind": "ServiceList", "metadata": {"continue": 5}, "items": 7}')
+        if t.resource == "endpoints":
+            return _Reply(200, b'{"kind": "EndpointsList", "metadata": {}, "items": 7}')
+        return real(t, ns, query, mode, **kw)
+
+    server._list = odd  # type: ignore[method-assign]
+    snap = _load(kubeconfig)
+    by_kind = snap.skipped.set_index("kind")
+    assert by_kind.loc["Service", "category"] == "error"
+    assert "the answer is not a list page" in by_kind.loc["Service", "reason"]
+    assert snap.kinds["Pod"] == ALL_PODS
 
 
 # --------------------------------------------------------------------------- (h) (i) timeouts and dead servers
@@ -621,3 +721,44 @@ def test_a_real_cluster() -> None:
     assert snap.kinds.get("Namespace", 0) >= 1 or "Namespace" in snap.unreadable_kinds()
     assert all(not s.type and not s.data_keys for s in snap.items("Secret"))
     audit(snap)
+
+
+def _rewrite_pages(server: FakeApiServer, resource: str, edit: Any) -> None:
+    """Pass every list page of ``resource`` through ``edit(page_number, doc)``."""
+    import orjson
+
+    real = server._list
+
+    def wrapped(t: Any, ns: Any, query: Any, mode: str, **kw: Any) -> Any:
+        reply = real(t, ns, query, mode, **kw)
+        if t.resource == resource and reply.status == 200:
+            doc = orjson.loads(reply.body)
+            edit(1 if "continue" not in query else 2, doc)
+            reply.body = orjson.dumps(doc)
+        return reply
+
+    server._list = wrapped  # type: ignore[method-assign]
+
+
+def test_a_server_that_drops_token_and_count_is_caught_by_the_count_before(server: FakeApiServer,
+                                                                          kubeconfig: Path) -> None:
+    def drop(page: int, doc: dict[str, Any]) -> None:
+        if page == 2:  # the second page ends the list: no token, no count
+            doc["metadata"].pop("continue", None)
+            doc["metadata"].pop("remainingItemCount", None)
+
+    _rewrite_pages(server, "pods", drop)
+    snap = _load(kubeconfig, page_size=3)
+    row = snap.skipped.iloc[0]
+    assert (row["kind"], row["category"]) == ("Pod", "partial")
+    assert "although 2 more items remained" in row["reason"] and len(snap.items("Pod")) == 6
+
+
+def test_a_count_that_was_one_off_is_not_a_partial_list(server: FakeApiServer, kubeconfig: Path) -> None:
+    def overcount(page: int, doc: dict[str, Any]) -> None:
+        if doc["metadata"].get("continue"):
+            doc["metadata"]["remainingItemCount"] += 1  # a pod created while the list was read
+
+    _rewrite_pages(server, "pods", overcount)
+    snap = _load(kubeconfig, page_size=3)
+    assert snap.skipped.empty and len(snap.items("Pod")) == ALL_PODS

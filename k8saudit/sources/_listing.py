@@ -1,8 +1,15 @@
 """Listing one resource page by page, for the live loader (:mod:`k8saudit.sources.live`).
 
-GET only, with bounded retries (429 and 5xx, honouring ``Retry-After``), an
-expired continue token restarting the list, the next page requested while this
-one is decoded, and pages decoded by msgspec straight into the typed structs.
+GET only, with bounded retries (429 and 5xx, honouring ``Retry-After``; a body
+that is not JSON, cut short or garbled, is asked for again too), an expired
+continue token restarting the list, the next page requested while this one is
+decoded, and pages decoded by msgspec straight into the typed structs.
+
+What could not be read becomes a skip row, never silence: a kind whose first page
+fails is ``forbidden``, ``not_served`` or ``error``; a list that ends early (a later
+page failing, a continue token that keeps expiring, a server that stops paging
+while its ``remainingItemCount`` says more items remain) is ``partial``, with the
+items read kept and counted in the reason.
 """
 
 from __future__ import annotations
@@ -82,6 +89,7 @@ class _HTTPError(Exception):
 
 class _ListMeta(msgspec.Struct, gc=False):
     continue_: str | None = msgspec.field(default=None, name="continue")
+    remaining_item_count: int | None = msgspec.field(default=None, name="remainingItemCount")
 
 
 class _Partial(msgspec.Struct, gc=False):
@@ -95,14 +103,6 @@ class _ListHead(msgspec.Struct, gc=False):
 
 
 _head_decoder = msgspec.json.Decoder(_ListHead)
-
-
-def _continue_of(body: bytes) -> str | None:
-    """The continue token of a list page (the items are skipped, not decoded)."""
-    try:
-        return _head_decoder.decode(body).metadata.continue_ or None
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        return None  # _add_page says what is wrong with it
 
 
 class _RawList(msgspec.Struct, gc=False):
@@ -215,6 +215,23 @@ class Lister:
             delay = BACKOFF * 2 ** (attempt - 1) * (1 + random.random() / 4)
         _sleep(min(delay, MAX_DELAY))
 
+    def page(self, path: str, query: list[tuple[str, Any]], accept: str) -> tuple[bytes, _ListMeta]:
+        """One list page and its metadata. A body that is not JSON (garbled, or cut short by a
+        proxy) is asked for again like a 5xx; one that is JSON but not a list page is an error."""
+        attempt = 0
+        while True:
+            attempt += 1
+            body = self.get(path, query, accept)
+            try:
+                return body, _head_decoder.decode(body).metadata
+            except msgspec.ValidationError as e:  # (a DecodeError too: caught first)
+                raise _HTTPError(200, f"the answer is not a list page: {e}", attempt) from None
+            except msgspec.DecodeError as e:
+                if attempt >= MAX_ATTEMPTS:
+                    raise _HTTPError(200, f"the answer is not valid JSON ({e}; {len(body):,} bytes)",
+                                     attempt) from None
+                self._backoff(attempt, None)
+
     def server_version(self) -> str | None:
         try:
             body = self.get("/version", [], JSON_ACCEPT)
@@ -261,33 +278,75 @@ class Lister:
         while True:
             result = Result(res, namespace)
             token: str | None = None
+            pages = 0
+            announced: int | None = None  # what the previous page said remained
             try:
-                body = self.get(path, self._query(None), accept)
+                body, meta = self.page(path, self._query(None), accept)
                 while True:
                     # ask for the next page now, decode this one while it comes
-                    token = _continue_of(body)
-                    nxt = prefetch.submit(self.get, path, self._query(token), accept) if token else None
+                    token = meta.continue_ or None
+                    nxt = prefetch.submit(self.page, path, self._query(token), accept) if token else None
+                    before = len(result.items) + len(result.skips)
                     self._add_page(result, body, path)
+                    pages += 1
                     self._report(res.kind, namespace, len(result.items), final=nxt is None)
                     if nxt is None:
+                        got = len(result.items) + len(result.skips) - before
+                        self._check_complete(result, meta, announced, got, pages, what, path)
                         return result
-                    body = nxt.result()
+                    announced = meta.remaining_item_count
+                    body, meta = nxt.result()
             except _HTTPError as e:
                 if e.status == 410 and token and restarts < MAX_RESTARTS:
                     restarts += 1  # the continue token expired: start the list again
                     self._say(f"{self.cluster}: {res.plural}: continue token expired, listing again")
                     continue
-                self._skip_http(result, e, what, path, token)
+                if pages:
+                    self._skip_partial(result, self._why(e, restarts, pages + 1), what, path, pages)
+                else:
+                    self._skip_http(result, e, what, path)
                 self._report(res.kind, namespace, len(result.items), final=True)
                 return result
             except _Timeout:
-                kept = f"; the first {len(result.items):,} kept" if result.items else ""
-                self._skip(result, path, f"error: {what} timed out after {self.timeout:g}s "
-                                         f"(timeout={self.timeout:g}){kept}", "error")
+                why = f"timed out after {self.timeout:g}s (timeout={self.timeout:g})"
+                if pages:
+                    self._skip_partial(result, f"page {pages + 1} {why}", what, path, pages)
+                else:
+                    self._skip(result, path, f"error: {what} {why}", "error")
                 self._report(res.kind, namespace, len(result.items), final=True)
                 return result
             except _Cancelled:
                 return result
+
+    def _check_complete(self, result: Result, meta: _ListMeta, announced: int | None, got: int, pages: int,
+                        what: str, path: str) -> None:
+        """The last page came without a continue token: had the server said more items remain?
+
+        Either this page's own ``remainingItemCount`` is positive, or the previous page announced
+        clearly more items than this one holds: the count is an estimate (objects created while
+        the list is read move it), so a shortfall of 1% or a single item is let pass. A server that
+        never sends the count cannot be caught this way.
+        """
+        left = meta.remaining_item_count
+        if not left and announced is not None and announced - got > max(1, announced // 100):
+            left = announced - got
+        if left and left > 0:
+            self._skip_partial(result, f"the server stopped paging after page {pages} although "
+                                       f"{left:,} more item{'s' if left != 1 else ''} remained (remainingItemCount)",
+                               what, path, pages)
+
+    @staticmethod
+    def _why(e: _HTTPError, restarts: int, page: int) -> str:
+        if e.status == 410:
+            return f"the continue token kept expiring (410 Gone), {restarts} restarts"
+        tries = f" after {e.attempts} attempts" if e.attempts > 1 else ""
+        code = f"{e.status} " if e.status and e.status != 200 else ""
+        return f"page {page} failed{tries}: {code}{e.message or ''}".rstrip(": ")
+
+    def _skip_partial(self, result: Result, why: str, what: str, path: str, pages: int) -> None:
+        n = len(result.items)
+        self._skip(result, path, f"partial: {what} ended early: {why}; {n:,} item{'s' if n != 1 else ''} "
+                                 f"read from {pages} page{'s' if pages != 1 else ''}", "partial")
 
     def _query(self, token: str | None) -> list[tuple[str, Any]]:
         return [("limit", self.page_size), ("continue", token)] if token else [("limit", self.page_size)]
@@ -299,7 +358,10 @@ class Lister:
             page = _list_decoder(tp).decode(body)
             items: list[Any] = page.items or []
         except msgspec.ValidationError:
-            raw = msgspec.json.decode(body, type=_RawList)
+            try:
+                raw = msgspec.json.decode(body, type=_RawList)
+            except msgspec.ValidationError as e:
+                raise _HTTPError(200, f"the answer is not a list page: {e}", 1) from None
             page, items = raw, self._decode_one_by_one(result, raw.items or [], tp, path)
         except msgspec.DecodeError as e:
             raise _HTTPError(200, f"the answer is not valid JSON: {e}", 1) from None
@@ -340,25 +402,19 @@ class Lister:
                            namespace=md.namespace, name=md.name)
         return out
 
-    def _skip_http(self, result: Result, e: _HTTPError, what: str, path: str, token: str | None) -> None:
+    def _skip_http(self, result: Result, e: _HTTPError, what: str, path: str) -> None:
+        """The first page of a list failed: nothing of the kind was read."""
         res = result.res
-        kept = f"; the first {len(result.items):,} kept" if result.items else ""
         msg = f" ({e.message})" if e.message else ""
         if e.status == 403:
             self._skip(result, path, f"forbidden: {what}{msg}", "forbidden")
         elif e.status == 404:
             self._skip(result, path, f"not served: this API server does not serve {res.plural} "
                                      f"({res.api_version})", "not_served")
-        elif e.status == 410:
-            self._skip(result, path, f"error: {what}: the continue token kept expiring (410 Gone) after "
-                                     f"{MAX_RESTARTS} restarts{kept}", "error")
-        elif e.status == 200:
-            self._skip(result, path, f"error: {what}: {e.message}{kept}", "error")
         else:
             tries = f" after {e.attempts} attempts" if e.attempts > 1 else ""
-            code = f"{e.status} " if e.status else ""
-            self._skip(result, path, f"error: {what} failed{tries}: {code}{e.message or ''}".rstrip(": ")
-                       + kept, "error")
+            code = f"{e.status} " if e.status and e.status != 200 else ""
+            self._skip(result, path, f"error: {what} failed{tries}: {code}{e.message or ''}".rstrip(": "), "error")
 
     def _skip(self, result: Result, path: str, reason: str, category: str, *,
               namespace: str | None = None, name: str | None = None) -> None:

@@ -10,8 +10,11 @@ only (``PartialObjectMetadataList``), so their values never leave the cluster;
 ConfigMaps go through the normaliser like every other source's.
 
 What the credentials may not read (403), what the server does not serve (404),
-and lists that failed after retries become rows of ``snap.skipped``, and the
-checks that need those kinds are reported as not assessable. A server that
+and lists whose first page failed after retries (5xx, 429, a body that is not
+JSON) become rows of ``snap.skipped``, and the checks that need those kinds are
+reported as not assessable. A list that ended early (a later page failing, a
+continue token that kept expiring, a server that stopped paging) keeps what was
+read and is recorded as ``partial``. A server that
 cannot be reached, a TLS failure or rejected credentials raise
 :class:`~k8saudit.snapshot.SnapshotError` with a one-line message.
 
