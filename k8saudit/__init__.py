@@ -13,7 +13,9 @@ from __future__ import annotations
 from .checks import CHECKS, PRACTICES
 from .diff import diff, diff_text
 from .export import export, read_findings
-from .findings import FINDINGS_COLUMNS, audit, check_stats, load_waivers, scorecard
+from .findings import (
+    FINDINGS_COLUMNS, NoObjectsError, audit, check_stats, is_partial, load_waivers, not_assessed, scorecard,
+)
 from .frames import FRAMES, SCHEMAS, describe
 from .snapshot import Snapshot, SnapshotError
 from .sources import kubeconfig_users, load, load_cluster, load_clusters, sample, sample_path
@@ -21,7 +23,7 @@ from .sources import kubeconfig_users, load, load_cluster, load_clusters, sample
 __version__ = "0.1.0"
 
 __all__ = [
-    "CHECKS", "FINDINGS_COLUMNS", "FRAMES", "PRACTICES", "SCHEMAS", "Snapshot", "SnapshotError", "audit",
-    "check_stats", "describe", "diff", "diff_text", "export", "kubeconfig_users", "load", "load_cluster",
-    "load_clusters", "load_waivers", "read_findings", "sample", "sample_path", "scorecard", "__version__",
+    "CHECKS", "FINDINGS_COLUMNS", "FRAMES", "PRACTICES", "SCHEMAS", "NoObjectsError", "Snapshot", "SnapshotError",
+    "audit", "check_stats", "describe", "diff", "diff_text", "export", "is_partial", "kubeconfig_users", "load",
+    "load_cluster", "load_clusters", "load_waivers", "not_assessed", "read_findings", "sample", "sample_path", "scorecard", "__version__",
 ]

@@ -18,12 +18,15 @@ import pandas as pd
 import yaml
 
 from .checks import CHECKS, PRACTICES, SEVERITIES, Check
-from .snapshot import Snapshot
+from .snapshot import SKIPPED_COLUMNS, Snapshot, SnapshotError, category_not_assessed
 
 FINDINGS_COLUMNS = ["cluster", "check_id", "practice", "severity", "title", "kind", "namespace", "name",
                     "container", "message", "remediation", "evidence", "exempt", "exempt_reason", "finding_id"]
 
 SEVERITY_DTYPE = pd.CategoricalDtype(list(SEVERITIES), ordered=True)
+
+#: columns of the per-check stats (``findings.attrs["stats"]``, :func:`check_stats`)
+STATS_COLUMNS = ["cluster", "check_id", "practice", "evaluated", "failing", "status", "reason"]
 
 IGNORE_ANNOTATION = "k8saudit.io/ignore"
 REASON_ANNOTATION = "k8saudit.io/exempt-reason"
@@ -182,52 +185,117 @@ def _frames_for(c: Check, snap: Snapshot) -> tuple[dict[str, Any], int]:
     return args, evaluated
 
 
-def assessable(c: Check, snap: Snapshot) -> str | None:
-    """None when the check can be assessed on this snapshot, else the reason it cannot."""
-    if snap.meta.get("error"):
-        return f"the cluster could not be read: {snap.meta['error']}"
-    unreadable = snap.unreadable_kinds()
-    for kind in c.needs:
-        if kind in unreadable:
-            return f"could not read {kind}: {unreadable[kind]}"
+#: per-check statuses: ``pass`` and ``fail`` are complete verdicts; the others are not (see :func:`assessable`)
+STATUSES = ("pass", "fail", "partial", "not_assessable", "error")
+INCOMPLETE = ("partial", "not_assessable", "error")
+
+
+class NoObjectsError(SnapshotError):
+    """The input holds no Kubernetes object at all: there is nothing to audit (not an empty cluster)."""
+
+
+@dataclass
+class Coverage:
+    """What one snapshot's skipped rows mean for the checks (see ``k8saudit.snapshot.NOTED``)."""
+
+    #: kinds whose list failed at cluster scope → reason
+    missing: dict[str, str]
+    #: kinds read in part (a namespace forbidden, a list that ended early, an object that failed to load) → reason
+    partial: dict[str, str]
+    #: not-assessed rows that name no kind (a file or document that could not be parsed): any check may miss them
+    unknown: list[str]
+    error: str | None = None
+
+    @classmethod
+    def of(cls, snap: Snapshot) -> Coverage:
+        missing = snap.unreadable_kinds()
+        partial: dict[str, str] = {}
+        unknown: list[str] = []
+        for r in snap.skipped_records:
+            if not category_not_assessed(r["category"]):
+                continue
+            kind = r["kind"]
+            if not kind:
+                doc = f"#{r['document']}" if r.get("document") not in (None, "") else ""
+                unknown.append(f"{r['source']}{doc}: {r['reason']}")
+            elif kind not in missing:
+                partial.setdefault(kind, _where(r) + r["reason"])
+        return cls(missing, partial, unknown, snap.meta.get("error"))
+
+
+def _where(r: dict[str, Any]) -> str:
+    what = "/".join(str(x) for x in (r.get("namespace"), r.get("name")) if x)
+    return f"{what}: " if r.get("name") else f"in namespace {r['namespace']}: " if r.get("namespace") else ""
+
+
+def assessable(c: Check, snap: Snapshot, coverage: Coverage | None = None) -> tuple[str | None, str | None]:
+    """(status, reason) when the check cannot give a complete verdict on this snapshot, else (None, None).
+
+    ``not_assessable``: the cluster could not be read, one of the check's input kinds
+    (:attr:`Check.inputs`) could not be listed at all, or the kube-apiserver's flags are not
+    visible. ``partial``: an input kind was read in part (forbidden in some namespaces, a list
+    that ended early, an object of that kind that failed to parse, validate or conflicted with
+    another copy), or a document of unknown kind could not be read. Either way the check never
+    reports ``pass``.
+    """
+    cov = coverage or Coverage.of(snap)
+    if cov.error:
+        return "not_assessable", f"the cluster could not be read: {cov.error}"
+    missing = [k for k in c.inputs if k in cov.missing]
+    if missing:
+        return "not_assessable", "; ".join(f"could not read {k}: {cov.missing[k]}" for k in missing)
     if c.needs_apiserver and not snap.apiserver_visible:
-        return "not assessable from the API: the kube-apiserver's flags are not visible (managed control plane?)"
-    return None
+        return "not_assessable", ("not assessable from the API: the kube-apiserver's flags are not visible "
+                                  "(managed control plane?)")
+    part = [k for k in c.inputs if k in cov.partial]
+    if part:
+        return "partial", "; ".join(f"{k} read in part ({cov.partial[k]})" for k in part)
+    if cov.unknown and c.inputs:
+        more = f" (and {len(cov.unknown) - 1} more)" if len(cov.unknown) > 1 else ""
+        return "partial", f"{len(cov.unknown)} input item(s) of unknown kind could not be read: {cov.unknown[0]}{more}"
+    return None, None
 
 
 def run_checks(snap: Snapshot, checks: list[Check] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run checks on one cluster's snapshot → (raw rows, per-check stats)."""
+    """Run checks on one cluster's snapshot → (raw rows, per-check stats).
+
+    A check that is not assessable or partial (:func:`assessable`) still runs on what was read,
+    when anything was, and its findings are kept: they are real. Its status stays what
+    :func:`assessable` says, never ``pass`` or ``fail``.
+    """
     parts: list[pd.DataFrame] = []
     stats: list[dict[str, Any]] = []
+    cov = Coverage.of(snap)
     for c in checks if checks is not None else list(CHECKS.values()):
-        reason = assessable(c, snap)
-        if reason is not None:
-            stats.append({"cluster": snap.cluster, "check_id": c.id, "practice": c.practice, "evaluated": 0,
-                          "failing": 0, "status": "not_assessable", "reason": reason})
+        status, reason = assessable(c, snap, cov)
+        base = {"cluster": snap.cluster, "check_id": c.id, "practice": c.practice}
+        if status == "not_assessable" and (cov.error or (c.needs_apiserver and not snap.apiserver_visible)):
+            stats.append({**base, "evaluated": 0, "failing": 0, "status": status, "reason": reason})
             continue
         try:
             args, evaluated = _frames_for(c, snap)
             out = c.fn(**args)
             out = _normalize_rows(out, c)
         except Exception as e:  # a broken check is reported; the others still run
-            stats.append({"cluster": snap.cluster, "check_id": c.id, "practice": c.practice, "evaluated": 0,
-                          "failing": 0, "status": "error", "reason": f"{type(e).__name__}: {e}"})
+            stats.append({**base, "evaluated": 0, "failing": 0, "status": "error",
+                          "reason": f"{type(e).__name__}: {e}"})
             parts.append(pd.DataFrame([{"check_id": c.id, "kind": "CheckError", "namespace": None, "name": c.id,
                                         "container": None, "message": f"check failed: {type(e).__name__}: {e}",
                                         "evidence": None}]))
             continue
         keys = ["kind", "namespace", "name"] + (["container"] if c.on == "containers" else [])
         failing = len(set(zip(*(out[k].tolist() for k in keys)))) if len(out) else 0
-        stats.append({"cluster": snap.cluster, "check_id": c.id, "practice": c.practice,
-                      "evaluated": int(evaluated), "failing": int(failing),
-                      "status": "fail" if len(out) else "pass", "reason": None})
+        if status is None:
+            status = "fail" if len(out) else "pass"
+        stats.append({**base, "evaluated": int(evaluated), "failing": int(failing), "status": status,
+                      "reason": reason})
         if len(out):
             out.insert(0, "check_id", c.id)
             parts.append(out)
     rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         columns=["check_id", "kind", "namespace", "name", "container", "message", "evidence"])
     rows.insert(0, "cluster", snap.cluster)
-    return rows, pd.DataFrame(stats, columns=["cluster", "check_id", "practice", "evaluated", "failing", "status", "reason"])
+    return rows, pd.DataFrame(stats, columns=STATS_COLUMNS)
 
 
 def _normalize_rows(out: pd.DataFrame, c: Check) -> pd.DataFrame:
@@ -255,8 +323,16 @@ def audit(
 ) -> pd.DataFrame:
     """Run the checks over a snapshot → the findings DataFrame (schema: ``FINDINGS_COLUMNS``).
 
-    ``findings.attrs`` holds ``stats`` (per check: evaluated, failing, status) and
-    ``expired_waivers``; :func:`scorecard` reads them.
+    ``findings.attrs`` holds ``stats`` (per check: evaluated, failing, status, reason),
+    ``skipped`` (what the snapshot could not read, as in ``snap.skipped``) and
+    ``expired_waivers``; :func:`scorecard`, :func:`not_assessed` and the exports read them.
+
+    A check whose inputs could not be read is ``not_assessable``, one whose inputs were read
+    in part ``partial``; neither is ever ``pass`` (:func:`assessable`). Such an audit is
+    partial: :func:`not_assessed` lists why, and ``k8saudit scan --fail-on`` exits 3.
+    A snapshot with no Kubernetes object at all (an empty directory, a file that is not a
+    manifest, a dump the loader refused) raises :class:`NoObjectsError` instead of
+    auditing an empty cluster.
     """
     if isinstance(waivers, (str, os.PathLike)):
         waivers = load_waivers(waivers)
@@ -267,6 +343,8 @@ def audit(
                 and (checks is None or c.id in checks or any(a in checks for a in c.aliases))
                 and c.id not in disabled]
     members = snap.members or [snap]
+    if not any(len(s) or s.kubeconfig_entries for s in members):
+        raise NoObjectsError(no_objects_message(snap))
     all_rows, all_stats = [], []
     for s in members:
         rows, stats = run_checks(s, selected)
@@ -295,6 +373,7 @@ def audit(
     # attrs hold plain data (records), so pandas can still concat and merge findings frames
     df.attrs["stats"] = stats.astype(object).where(stats.notna(), None).to_dict("records")
     df.attrs["expired_waivers"] = [{**w.__dict__, "expires": str(w.expires) if w.expires else None} for w in expired]
+    df.attrs["skipped"] = [dict(r) for r in snap.skipped_records]
     df.attrs["clusters"] = list(snap.clusters)
     df.attrs["captured_at"] = snap.captured_at
     return df
@@ -371,11 +450,47 @@ def _match(w: Waiver, cid: str, kind: str, ns: str | None, name: str | None) -> 
             and fnmatch.fnmatchcase(ns or "", w.namespace) and fnmatch.fnmatchcase(name or "", w.name))
 
 
-STATS_COLUMNS = ["cluster", "check_id", "practice", "evaluated", "failing", "status", "reason"]
+def no_objects_message(snap: Snapshot) -> str:
+    """``no Kubernetes objects found in SOURCE: reasons`` (the skipped rows, the first few)."""
+    recs = snap.skipped_records
+    where = snap.source or snap.cluster
+    if not recs:
+        return f"no Kubernetes objects found in {where}: nothing to read"
+    shown = [f"{r['source']}{'#' + str(r['document']) if r.get('document') not in (None, '') else ''}: {r['reason']}"
+             for r in recs[:5]]
+    more = f"; … and {len(recs) - 5} more" if len(recs) > 5 else ""
+    return f"no Kubernetes objects found in {where}: " + "; ".join(shown) + more
+
+
+def skipped_of(findings: pd.DataFrame) -> pd.DataFrame:
+    """What the audited snapshot could not read (``findings.attrs["skipped"]``), as ``snap.skipped`` has it."""
+    df = pd.DataFrame(list(findings.attrs.get("skipped") or []), columns=SKIPPED_COLUMNS)
+    return df.astype({c: "string" for c in SKIPPED_COLUMNS})
+
+
+NOT_ASSESSED_COLUMNS = ["cluster", "check_id", "practice", "status", "reason"]
+
+
+def not_assessed(findings: pd.DataFrame) -> pd.DataFrame:
+    """The checks of the audit that gave no complete verdict: ``partial``, ``not_assessable`` or ``error``,
+    with the reason. Empty when the audit is complete. (From a CSV export, which carries no
+    stats, ``attrs["not_assessed"]``.)"""
+    stats = check_stats(findings)
+    if stats is None:
+        df = pd.DataFrame(list(findings.attrs.get("not_assessed") or []), columns=NOT_ASSESSED_COLUMNS)
+    else:
+        df = stats[stats["status"].isin(INCOMPLETE)][NOT_ASSESSED_COLUMNS]
+    return df.reset_index(drop=True)
+
+
+def is_partial(findings: pd.DataFrame) -> bool:
+    """True when some check of the audit behind ``findings`` is not assessable, partial or failed to run."""
+    return len(not_assessed(findings)) > 0
 
 
 def check_stats(findings: pd.DataFrame) -> pd.DataFrame | None:
-    """Per check of the audit behind ``findings``: evaluated, failing, status (pass, fail, not_assessable, error), reason."""
+    """Per check of the audit behind ``findings``: evaluated, failing, status (``pass``, ``fail``,
+    ``partial``, ``not_assessable``, ``error``), reason."""
     raw = findings.attrs.get("stats")
     if raw is None:
         return None
@@ -387,7 +502,12 @@ def scorecard(findings: pd.DataFrame, snap: Snapshot | None = None, *, by: str =
     """Per practice (``by="practice"``), per check (``"check"``) or per namespace (``"namespace"``).
 
     Columns: evaluated, failing (not exempt), exempt, findings, score (0-100, share of
-    evaluated objects passing), status (``fail``, ``pass``, ``not_assessable``, ``error``).
+    evaluated objects passing), status. Per check: ``pass``, ``fail``, ``partial``,
+    ``not_assessable``, ``error``; the score is given for ``pass`` and ``fail`` only.
+    Per practice: ``fail`` when any finding is open (from an incomplete check too),
+    else ``not_assessable`` when no check of it was assessed, ``partial`` when some were
+    not, ``pass`` when every check passed; evaluated, failing and the score count the
+    completely assessed checks; ``not_assessable`` and ``partial`` name the others.
     """
     stats = check_stats(findings)
     if stats is None:
@@ -415,20 +535,24 @@ def scorecard(findings: pd.DataFrame, snap: Snapshot | None = None, *, by: str =
     st = stats.set_index(["cluster", "check_id"]).join([obj_fail, n_exempt, n_find]).fillna(
         {"failing_now": 0, "exempt": 0, "findings": 0}).reset_index()
     st["failing"] = st[["failing_now", "evaluated"]].min(axis=1).astype(int)
-    st["status"] = [s if s in ("not_assessable", "error") else ("fail" if f else "pass")
-                    for s, f in zip(st["status"], st["failing"])]
+    st["status"] = [s if s in INCOMPLETE else ("fail" if f else "pass") for s, f in zip(st["status"], st["failing"])]
+    complete = ~st["status"].isin(INCOMPLETE)
     if by == "check":
         st["severity"] = [CHECKS[c].severity for c in st["check_id"]]
         st["title"] = [CHECKS[c].title for c in st["check_id"]]
-        st["score"] = _score(st["evaluated"], st["failing"])
+        st["score"] = [s if ok else None for s, ok in zip(_score(st["evaluated"], st["failing"]), complete)]
         return st[["cluster", "practice", "check_id", "severity", "title", "evaluated", "failing", "exempt",
                    "findings", "score", "status", "reason"]].astype({"exempt": int, "findings": int})
     rows = []
     for (cluster, practice), grp in st.groupby(["cluster", "practice"]):
-        ok = grp[~grp["status"].isin(["not_assessable", "error"])]
+        ok = grp[~grp["status"].isin(INCOMPLETE)]
         evaluated, failing = int(ok["evaluated"].sum()), int(ok["failing"].sum())
-        na = grp[grp["status"] == "not_assessable"]
-        status = ("not_assessable" if len(ok) == 0 else "fail" if failing else "pass")
+        na = grp[grp["status"].isin(("not_assessable", "error"))]
+        part = grp[grp["status"] == "partial"]
+        # failures found by a check that is itself incomplete still make the practice fail
+        any_failing = failing or int(grp["failing"].sum())
+        status = ("fail" if any_failing else "not_assessable" if len(ok) == 0 and len(part) == 0
+                  else "partial" if len(ok) < len(grp) else "pass")
         rows.append({
             "cluster": cluster, "practice": int(practice), "title": PRACTICES[int(practice)],
             "checks": len(grp), "evaluated": evaluated, "failing": failing,
@@ -436,9 +560,10 @@ def scorecard(findings: pd.DataFrame, snap: Snapshot | None = None, *, by: str =
             "score": _score(pd.Series([evaluated]), pd.Series([failing]))[0] if len(ok) else None,
             "status": status,
             "not_assessable": ", ".join(na["check_id"]) or None,
+            "partial": ", ".join(part["check_id"]) or None,
         })
     return pd.DataFrame(rows, columns=["cluster", "practice", "title", "checks", "evaluated", "failing", "exempt",
-                                       "findings", "score", "status", "not_assessable"])
+                                       "findings", "score", "status", "not_assessable", "partial"])
 
 
 def _score(evaluated: pd.Series, failing: pd.Series) -> list[float | None]:

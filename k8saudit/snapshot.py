@@ -28,8 +28,22 @@ SNAPSHOT_VERSION = 1
 #: columns of ``snap.skipped``
 SKIPPED_COLUMNS = ["cluster", "source", "document", "kind", "namespace", "name", "category", "reason"]
 
-#: skipped categories that mean "this kind could not be read at all"
-UNREADABLE = ("forbidden", "not_served", "error")
+#: Skipped categories, and what each means for an audit (the one place that says it).
+#: Noted only, nothing an audit needs is lost: an empty file, a document that is not a Kubernetes object
+#: (a Helm values file, a kustomization.yaml), an identical second copy of an object already loaded.
+NOTED = frozenset({"empty", "not_kubernetes", "duplicate"})
+#: Every other category means something that should have been assessed was not, and makes the audit
+#: partial: unreadable, too_large, parse_error, invalid, forbidden, not_served, error, partial (a kind's
+#: list ended early), conflict (two differing copies of one object: the kept one is assessed, the other
+#: is not), an unreachable cluster, and any category added later.
+#: Of those, the categories that, on a row naming a kind and no object, mean the kind's list failed:
+#: at cluster scope nothing of the kind was read; in one namespace, the kind was read in part.
+UNREADABLE = ("forbidden", "not_served", "error", "unreadable")
+
+
+def category_not_assessed(category: str | None) -> bool:
+    """True when a skipped row of this category means something was not assessed (see :data:`NOTED`)."""
+    return category not in NOTED
 
 
 class SnapshotError(Exception):
@@ -258,10 +272,10 @@ class Snapshot:
         return df.astype({c: "string" for c in SKIPPED_COLUMNS})
 
     def unreadable_kinds(self) -> dict[str, str]:
-        """Kinds the source could not list at all (403, not served, errors) → reason."""
+        """Kinds the source could not list at all (403, not served, errors at cluster scope) → reason."""
         out: dict[str, str] = {}
         for r in self.skipped_records:
-            if r["category"] in UNREADABLE and r["kind"] and not r["name"]:
+            if r["category"] in UNREADABLE and r["kind"] and not r["name"] and not r["namespace"]:
                 out.setdefault(r["kind"], r["reason"])
         return out
 

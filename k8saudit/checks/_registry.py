@@ -7,16 +7,29 @@ is passed in, and its rows are what the check *evaluated*. The function returns
 the offending rows, with at least ``kind``, ``namespace`` and ``name`` (and
 ``container`` for container checks); optional ``message`` and ``evidence``
 columns say what is wrong. The runner adds everything else.
+
+What a check depends on is derived, not declared: the kinds that feed each frame it
+takes (``k8saudit.frames.FRAME_KINDS``), plus the kinds behind the columns it reads
+that come from elsewhere (``COLUMN_KINDS``: a column counts as read when its name
+appears in the check's source or ``where``). Only a check that reads the snapshot
+itself (a ``snap`` parameter) names the kinds it reads that way, with ``needs``.
+:attr:`Check.inputs` is the result; the runner reports a check whose inputs could not
+be read (or only in part) as not assessable (or partial), never as passing.
 """
 
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
+
+from .. import _model as m
+from ..frames import COLUMN_KINDS, FRAME_KINDS
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 
@@ -73,6 +86,7 @@ class Check:
     fn: Callable[..., pd.DataFrame] = field(repr=False, compare=False)
     where: str | None = None
     references: tuple[str, ...] = ()
+    #: kinds read through the ``snap`` parameter (everything else is derived: see :attr:`inputs`)
     needs: tuple[str, ...] = ()
     needs_apiserver: bool = False
     aliases: tuple[str, ...] = ()
@@ -81,11 +95,30 @@ class Check:
     def params(self) -> list[str]:
         return list(inspect.signature(self.fn).parameters)
 
+    @property
+    def frames(self) -> list[str]:
+        """The frames the check reads: its parameters (``snap`` aside) and ``on``."""
+        out = [p for p in self.params if p != "snap"]
+        return out + [self.on] if self.on in FRAME_KINDS and self.on not in out else out
+
+    @cached_property
+    def inputs(self) -> tuple[str, ...]:
+        """The kinds this check's result depends on, derived from what it reads (see the module docstring)."""
+        words = _words(self)
+        kinds = set(self.needs)
+        for f in self.frames:
+            kinds.update(FRAME_KINDS.get(f, ()))
+            for col, extra in COLUMN_KINDS.get(f, {}).items():
+                if words is None or col in words:
+                    kinds.update(extra)
+        order = {k: i for i, k in enumerate(m.KINDS)}
+        return tuple(sorted(kinds, key=lambda k: (order.get(k, len(order)), k)))
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.id, "practice": self.practice, "severity": self.severity, "title": self.title,
             "fires_on": self.fires_on, "why": self.why, "remediation": self.remediation,
-            "references": list(self.references), "needs": list(self.needs),
+            "references": list(self.references), "inputs": list(self.inputs),
         }
 
 
@@ -124,7 +157,7 @@ class Registry(Mapping[str, Check]):
         """The catalog: id, practice, severity, title, fires_on, why, remediation, references."""
         rows = [self[k].as_dict() for k in self]
         df = pd.DataFrame(rows, columns=["id", "practice", "severity", "title", "fires_on", "why",
-                                         "remediation", "references", "needs"])
+                                         "remediation", "references", "inputs"])
         df["severity"] = pd.Categorical(df["severity"], categories=SEVERITIES, ordered=True)
         return df
 
@@ -132,10 +165,21 @@ class Registry(Mapping[str, Check]):
         return f"<{len(self)} checks over {len({c.practice for c in self.values()})} practices>"
 
     def _repr_html_(self) -> str:
-        return self.frame().drop(columns=["why", "references", "needs"])._repr_html_()  # type: ignore[operator]
+        return self.frame().drop(columns=["why", "references", "inputs"])._repr_html_()  # type: ignore[operator]
 
 
 _seq = 0
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _words(c: Check) -> set[str] | None:
+    """Identifiers and string words in a check's source and ``where`` (None when the source is not available:
+    every column then counts as read)."""
+    try:
+        src = inspect.getsource(c.fn)
+    except (OSError, TypeError):
+        return None
+    return set(_WORD.findall(src + " " + (c.where or "")))
 
 
 def _order(c: Check) -> int:
@@ -168,6 +212,14 @@ def check(
         raise ValueError(f"{id}: practice {practice} is not 1-10")
 
     def deco(fn: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
+        params = list(inspect.signature(fn).parameters)
+        unknown = [p for p in params if p != "snap" and p not in FRAME_KINDS]
+        if unknown:
+            raise ValueError(f"{id}: parameter(s) {unknown} name no frame (frames: {', '.join(FRAME_KINDS)})")
+        if on not in FRAME_KINDS and on != "cluster":
+            raise ValueError(f"{id}: on={on!r} is neither a frame nor 'cluster'")
+        if "snap" in params and not needs:
+            raise ValueError(f"{id}: a check that reads the snapshot itself names the kinds it reads there (needs=)")
         global _seq
         _seq += 1
         fn._k8saudit_seq = _seq  # type: ignore[attr-defined]

@@ -125,7 +125,6 @@ def secret_env_literal(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFr
 
 
 @check("secret-configmap-credential", practice=1, severity="high", on="config_maps", fires_on="ConfigMap",
-       needs=("ConfigMap",),
        title="Credential stored in a ConfigMap",
        why="ConfigMaps are meant to be read widely: the built-in `view` role can read them but not Secrets, "
            "encryption at rest is usually configured for Secrets only, and dashboards and `kubectl describe` "

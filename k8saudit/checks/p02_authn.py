@@ -181,7 +181,6 @@ def _static_pod(workloads: pd.DataFrame) -> pd.Series:
 
 
 @check("authn-sa-token-automount", practice=2, severity="low", on="workloads", fires_on="workload",
-       needs=("ServiceAccount",),
        title="Service account token mounted into pods that may not need it",
        why="Unless told otherwise, every pod gets a token for its service account at "
            "/var/run/secrets/kubernetes.io/serviceaccount. Most applications never call the Kubernetes API, "
@@ -224,7 +223,6 @@ def authn_sa_token_automount(workloads: pd.DataFrame, rbac: pd.DataFrame) -> pd.
 
 
 @check("authn-legacy-sa-token-secret", practice=2, severity="medium", on="secrets", fires_on="Secret",
-       needs=("Secret",),
        title="Long-lived service account token stored in a Secret",
        why="A Secret of type kubernetes.io/service-account-token holds a token that never expires and is not "
            "bound to a pod: whoever can read the Secret, or finds it in a backup or a leaked manifest, can act "

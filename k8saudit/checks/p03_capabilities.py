@@ -105,7 +105,7 @@ def policy_engines(snap: Any) -> list[str]:
                     "or install a policy engine (Kyverno, Gatekeeper) with policies that reject privileged "
                     "pods, host namespaces and added capabilities."),
        references=[f"{CIS} 5.2.1", NSA_CISA, _PSA_DOC],
-       needs=("Namespace", "ValidatingWebhookConfiguration"))
+       needs=("ValidatingWebhookConfiguration", "ValidatingAdmissionPolicy"))
 def policy_engine_absent(namespaces: pd.DataFrame, snap: Any) -> pd.DataFrame:
     if namespaces["psa_enforce"].isin(ENFORCING_LEVELS).any() or policy_engines(snap):
         return none()
@@ -131,8 +131,7 @@ def policy_engine_absent(namespaces: pd.DataFrame, snap: Any) -> pd.DataFrame:
                     "be rejected):\n```yaml\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n"
                     "    pod-security.kubernetes.io/enforce: baseline\n"
                     "    pod-security.kubernetes.io/warn: restricted\n```"),
-       references=[f"{CIS} 5.2.1", PSS_BASELINE, _PSA_DOC],
-       needs=("Namespace",))
+       references=[f"{CIS} 5.2.1", PSS_BASELINE, _PSA_DOC])
 def psa_not_enforced(namespaces: pd.DataFrame) -> pd.DataFrame:
     bad = namespaces[~namespaces["psa_enforce"].isin(ENFORCING_LEVELS)]
     if bad.empty:

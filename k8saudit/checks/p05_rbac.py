@@ -27,8 +27,6 @@ K8S_RBAC_GOOD = ("Kubernetes docs, Role Based Access Control Good Practices: "
                  "https://kubernetes.io/docs/concepts/security/rbac-good-practices/")
 K8S_AUTHZ = "Kubernetes docs, Authorization: https://kubernetes.io/docs/reference/access-authn-authz/authorization/"
 
-RBAC_KINDS = ("ClusterRoleBinding", "RoleBinding")
-RBAC_ALL_KINDS = ("ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding")
 
 #: groups (and the anonymous user) that stand for everyone who can reach, or has any account on, the API
 PUBLIC_GROUPS = ("system:anonymous", "system:unauthenticated", "system:authenticated")
@@ -187,7 +185,7 @@ def rbac_abac_enabled(apiserver: pd.DataFrame) -> pd.DataFrame:
     return bad.assign(message=msg, evidence=ev)[_OUT]
 
 
-@check("rbac-cluster-admin", practice=5, severity="high", on="rbac", fires_on="binding", needs=RBAC_KINDS,
+@check("rbac-cluster-admin", practice=5, severity="high", on="rbac", fires_on="binding",
        title="Subject bound to cluster-admin",
        why="cluster-admin may do anything to any object, Secrets and RBAC included; a RoleBinding to it gives "
            "the same power over a whole namespace. A stolen token or kubeconfig of such a subject, or one "
@@ -223,7 +221,7 @@ def _wildcards(rules: pd.DataFrame) -> pd.Series:
     return what.str.strip().str.replace(" ", ", ", regex=False)
 
 
-@check("rbac-wildcard", practice=5, severity="medium", on="rbac", fires_on="binding", needs=RBAC_ALL_KINDS,
+@check("rbac-wildcard", practice=5, severity="medium", on="rbac", fires_on="binding",
        title="Role with wildcard permissions bound to a subject",
        why="A `*` in verbs, resources or apiGroups grants everything that exists now and everything added "
            "later: new subresources, new verbs such as escalate or impersonate, the resources of every CRD an "
@@ -247,7 +245,6 @@ def rbac_wildcard(rbac: pd.DataFrame) -> pd.DataFrame:
 
 
 @check("rbac-clusterwide-binding", practice=5, severity="low", on="rbac", fires_on="binding",
-       needs=("ClusterRoleBinding",),
        title="Permissions granted cluster-wide with a ClusterRoleBinding",
        why="A ClusterRoleBinding applies its role in every namespace, including kube-system and namespaces "
            "created later. A subject that only works in a few namespaces should get RoleBindings there, so a "
@@ -270,7 +267,7 @@ def rbac_clusterwide_binding(rbac: pd.DataFrame) -> pd.DataFrame:
     return b[_OUT]
 
 
-@check("rbac-secrets-read", practice=5, severity="medium", on="rbac", fires_on="binding", needs=RBAC_ALL_KINDS,
+@check("rbac-secrets-read", practice=5, severity="medium", on="rbac", fires_on="binding",
        title="Subject may read Secrets",
        why="get, list or watch on Secrets returns their values: database passwords, API keys, TLS keys, and "
            "service account tokens that let the reader act as that account. `list` and `watch` read every "
@@ -321,7 +318,7 @@ def _escalations(rules: pd.DataFrame, *, cluster_scoped: bool) -> pd.Series:
     return what
 
 
-@check("rbac-escalation", practice=5, severity="high", on="rbac", fires_on="binding", needs=RBAC_ALL_KINDS,
+@check("rbac-escalation", practice=5, severity="high", on="rbac", fires_on="binding",
        title="Subject holds a privilege-escalation permission",
        why="Some permissions are worth more than they look. bind and escalate let a subject grant itself any "
            "role; impersonate lets it act as any user, group or service account; create pods runs any image "
@@ -355,7 +352,7 @@ def rbac_escalation(rbac: pd.DataFrame) -> pd.DataFrame:
     return b[_OUT]
 
 
-@check("rbac-anonymous-binding", practice=5, severity="high", on="rbac", fires_on="binding", needs=RBAC_KINDS,
+@check("rbac-anonymous-binding", practice=5, severity="high", on="rbac", fires_on="binding",
        title="Role granted to anonymous or to every authenticated user",
        why="system:anonymous and system:unauthenticated are whoever can reach the API port; "
            "system:authenticated is everyone with any valid credential: every service account token of "

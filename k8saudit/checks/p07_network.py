@@ -38,8 +38,7 @@ _NS_WHERE = "not is_system and workload_count > 0"
             "behind load balancers and a NAT gateway."),
        remediation=("Move the node pool to private subnets (managed clusters: private nodes / no public IP), "
                     "or firewall the node addresses so only the load balancers and admins' bastion reach them."),
-       references=[NSA_CISA, "CIS Amazon EKS Benchmark 5.4.3; CIS GKE Benchmark 5.6.5 (private nodes)"],
-       needs=("Node",))
+       references=[NSA_CISA, "CIS Amazon EKS Benchmark 5.4.3; CIS GKE Benchmark 5.6.5 (private nodes)"])
 def node_external_ip(nodes: pd.DataFrame) -> pd.DataFrame:
     bad = nodes[nodes["has_public_address"]]
     if bad.empty:
@@ -60,8 +59,7 @@ def node_external_ip(nodes: pd.DataFrame) -> pd.DataFrame:
        remediation=("Start with a default deny and open what the workloads need:\n```yaml\n"
                     "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny\n"
                     "spec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n```"),
-       references=[f"{CIS} 5.3.2", NSA_CISA, _NP_DOC],
-       needs=("NetworkPolicy",))
+       references=[f"{CIS} 5.3.2", NSA_CISA, _NP_DOC])
 def net_no_policy(namespaces: pd.DataFrame) -> pd.DataFrame:
     bad = namespaces[namespaces["network_policy_count"] == 0]
     if bad.empty:
@@ -81,8 +79,7 @@ def net_no_policy(namespaces: pd.DataFrame) -> pd.DataFrame:
                     "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny\n"
                     "spec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n```\nWith Egress denied, "
                     "allow DNS (UDP/TCP 53 to kube-dns) explicitly."),
-       references=[f"{CIS} 5.3.2", NSA_CISA, _NP_DOC],
-       needs=("NetworkPolicy",))
+       references=[f"{CIS} 5.3.2", NSA_CISA, _NP_DOC])
 def net_no_default_deny(namespaces: pd.DataFrame) -> pd.DataFrame:
     bad = namespaces[~namespaces["default_deny_ingress"]]
     if bad.empty:

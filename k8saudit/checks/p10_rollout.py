@@ -101,8 +101,7 @@ def rollout_no_readiness(containers: pd.DataFrame) -> pd.DataFrame:
        remediation=("Add a budget whose selector matches the pods:\n```yaml\napiVersion: policy/v1\n"
                     "kind: PodDisruptionBudget\nmetadata:\n  name: web\nspec:\n  maxUnavailable: 1\n"
                     "  selector:\n    matchLabels: {app: web}\n```"),
-       references=[_PDB_DOC],
-       needs=("PodDisruptionBudget",))
+       references=[_PDB_DOC])
 def rollout_no_pdb(workloads: pd.DataFrame, pdbs: pd.DataFrame) -> pd.DataFrame:
     # candidate pairs within a namespace (a few budgets per namespace), then one selector match per pair
     wl = workloads[["namespace", "pod_labels"]].reset_index(names="_row")

@@ -27,6 +27,7 @@ EXEMPT_COLOR = "#9ca3af"
 STATUS_COLORS: dict[str, str] = {
     "pass": "#16a34a",
     "fail": "#dc2626",
+    "partial": "#d97706",
     "not_assessable": "#6b7280",
     "error": "#7c3aed",
 }

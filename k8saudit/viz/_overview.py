@@ -150,6 +150,9 @@ def scorecard_bar(scorecard: pd.DataFrame, findings: pd.DataFrame | None = None)
         colors.append(color)
         if status == "not_assessable":
             texts.append("not assessable")
+        elif status == "partial":
+            texts.append(f"partial: {row.get('partial') or row.get('not_assessable') or 'some checks'} "
+                         "not fully assessed")
         else:
             texts.append(f"{scores[-1]:.0f}%  ({int(row['failing'])} of {int(row['evaluated'])} failing)")
         hovers.append(f"{PRACTICES[p]}<br>status: {status}" + (f", worst open: {worst[p]}" if p in worst else ""))
@@ -161,7 +164,7 @@ def scorecard_bar(scorecard: pd.DataFrame, findings: pd.DataFrame | None = None)
         keys += [(f"worst open: {s}", SEVERITY_COLORS[s]) for s in SEVERITY_ORDER if s in worst.values()]
     else:
         keys += [("some fail", STATUS_COLORS["fail"])]
-    keys += [("not assessable", STATUS_COLORS["not_assessable"])]
+    keys += [("partial", STATUS_COLORS["partial"]), ("not assessable", STATUS_COLORS["not_assessable"])]
     for name, color in keys:
         fig.add_trace(go.Bar(x=[None], y=[None], name=name, marker_color=color, orientation="h"))
     layout(fig, "Scorecard: share of checked objects that pass, per practice",
