@@ -1,7 +1,12 @@
 """The ``k8saudit`` command: frames, snapshot, scan, checks, diff, dashboard, demo.
 
-User errors become a one-line message and exit status 2; ``scan --fail-on``
-exits 1 when a finding at or above that severity is not exempt.
+User errors become a one-line message and exit status 2 (so does a source with no
+Kubernetes object at all). ``scan --fail-on LEVEL`` exits 1 when a finding at or above
+that severity is not exempt; otherwise 3 when the audit is partial (something that
+should have been assessed was not: an object that failed to parse or validate, a kind
+that could not be listed, a check not assessable or partial, an unreachable cluster)
+unless ``--allow-partial`` is given; otherwise 0. Failing findings win over a partial
+audit: 1 says "found", 3 says "found nothing at LEVEL, but could not look everywhere".
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+EXIT_PARTIAL = 3
 
 
 class UserError(Exception):
@@ -99,16 +105,32 @@ def _load(args: argparse.Namespace) -> Any:
 
 
 def _report_skipped(snap: Any, quiet: bool) -> None:
+    from .snapshot import NOTED
+
     sk = snap.skipped
-    sk = sk[sk["category"] != "not_served"]  # kinds the server does not serve: expected, recorded quietly
     if sk.empty or quiet:
         return
-    print(f"k8saudit: {len(sk)} item(s) could not be read (see `snap.skipped`):", file=sys.stderr)
-    for r in sk.head(20).itertuples():
-        doc = f"#{r.document}" if isinstance(r.document, str) else ""
-        print(f"  {r.source}{doc}: {r.reason}", file=sys.stderr)
-    if len(sk) > 20:
-        print(f"  … and {len(sk) - 20} more", file=sys.stderr)
+    lost = sk[~sk["category"].isin(NOTED)]
+    if len(lost):
+        print(f"k8saudit: {len(lost)} item(s) could not be read (see `k8saudit frames skipped`):", file=sys.stderr)
+        for r in lost.head(20).itertuples():
+            doc = f"#{r.document}" if isinstance(r.document, str) else ""
+            print(f"  {r.source}{doc}: {r.reason}", file=sys.stderr)
+        if len(lost) > 20:
+            print(f"  … and {len(lost) - 20} more", file=sys.stderr)
+    noted = sk[sk["category"].isin(NOTED)]
+    if len(noted):
+        counts = ", ".join(f"{n} {c.replace('_', ' ')}" for c, n in noted["category"].value_counts().items())
+        print(f"k8saudit: noted, nothing lost: {counts}", file=sys.stderr)
+
+
+def _require_objects(snap: Any) -> None:
+    """A source with no Kubernetes object at all is an error, not an empty cluster."""
+    from .findings import no_objects_message
+
+    members = snap.members or [snap]
+    if not any(len(s) or s.kubeconfig_entries for s in members):
+        raise UserError(no_objects_message(snap))
 
 
 def _write_frame(df: Any, fmt: str, out: str | None) -> None:
@@ -148,6 +170,7 @@ def cmd_frames(args: argparse.Namespace) -> int:
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
     snap = _load(args)
+    _require_objects(snap)
     _report_skipped(snap, args.quiet)
     members = snap.members or [snap]
     for s in members:
@@ -182,7 +205,7 @@ def _severity(text: str | None, flag: str) -> str | None:
 
 
 def _audit(args: argparse.Namespace, snap: Any) -> Any:
-    from .findings import ConfigError, audit
+    from .findings import ConfigError, NoObjectsError, audit
 
     checks = [c.strip() for c in args.check.split(",")] if getattr(args, "check", None) else None
     if checks:
@@ -194,7 +217,7 @@ def _audit(args: argparse.Namespace, snap: Any) -> Any:
         findings = audit(snap, practices=_parse_practices(args.practice), checks=checks,
                          waivers=args.exemptions, default_exemptions=not args.no_default_exemptions,
                          config=args.config)
-    except ConfigError as e:
+    except (ConfigError, NoObjectsError) as e:
         raise UserError(str(e)) from None
     return findings
 
@@ -211,6 +234,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     minimum = _severity(args.min_severity, "--min-severity")
     fail_on = _severity(args.fail_on, "--fail-on")
     snap = _load(args)
+    _require_objects(snap)
     _report_skipped(snap, args.quiet)
     findings = _audit(args, snap)
     for s in snap.members or [snap]:  # the exports read the objects frame only: free the others
@@ -235,12 +259,30 @@ def cmd_scan(args: argparse.Namespace) -> int:
     else:
         from .export import findings_to_text
         sys.stdout.write(findings_to_text(shown, args.format, snapshot=snap))
-    if fail_on is not None:
-        live = findings[(~findings["exempt"]) & (findings["severity"] >= fail_on)]
-        if len(live):
-            if not args.quiet:
-                print(f"k8saudit: {len(live)} finding(s) at or above {fail_on} are not exempt", file=sys.stderr)
-            return EXIT_FINDINGS
+    return _gate(findings, fail_on, args.allow_partial, args.quiet)
+
+
+def _gate(findings: Any, fail_on: str | None, allow_partial: bool, quiet: bool) -> int:
+    """The exit status of ``scan``: 1 for open findings at or above ``fail_on``, else 3 for a partial audit
+    (unless allowed), else 0. Without ``--fail-on`` the scan reports and exits 0."""
+    from .findings import not_assessed
+
+    if fail_on is None:
+        return 0
+    live = findings[(~findings["exempt"]) & (findings["severity"] >= fail_on)]
+    gaps = not_assessed(findings)
+    if len(live):
+        if not quiet:
+            print(f"k8saudit: {len(live)} finding(s) at or above {fail_on} are not exempt (exit {EXIT_FINDINGS})",
+                  file=sys.stderr)
+        return EXIT_FINDINGS
+    if len(gaps) and not allow_partial:
+        if not quiet:
+            counts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in gaps["status"].value_counts().items())
+            print(f"k8saudit: partial audit: {len(gaps)} check(s) gave no complete verdict ({counts}); nothing at or "
+                  f"above {fail_on} was found in what could be read (exit {EXIT_PARTIAL}; --allow-partial accepts "
+                  "a partial audit)", file=sys.stderr)
+        return EXIT_PARTIAL
     return 0
 
 
@@ -345,7 +387,11 @@ def build_parser() -> argparse.ArgumentParser:
                "  k8saudit scan --context prod -o report.html -o findings.sarif\n"
                "  k8saudit frames workloads data/sample-cluster --format csv\n"
                "  k8saudit snapshot --context prod -o snapshots/prod-2026-11-26\n"
-               "  k8saudit diff snapshots/prod-2026-11-19 snapshots/prod-2026-11-26",
+               "  k8saudit diff snapshots/prod-2026-11-19 snapshots/prod-2026-11-26\n\n"
+               "exit status: 0 ok; 1 scan --fail-on: a finding at or above LEVEL is not exempt (diff --fail-on-new:\n"
+               "  new findings); 2 usage or input error (a source with no Kubernetes object at all included);\n"
+               "  3 scan --fail-on: nothing failing at LEVEL, but the audit is partial (something that should\n"
+               "  have been assessed was not) and --allow-partial was not given",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--version", action="version", version=f"k8saudit {_version()}")
@@ -357,7 +403,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--practice", metavar="N[,N]", help="only these practices (1-10)")
     s.add_argument("--check", metavar="ID[,ID]", help="only these checks")
     s.add_argument("--min-severity", metavar="LEVEL", help="hide findings below this severity")
-    s.add_argument("--fail-on", metavar="LEVEL", help="exit 1 when a non-exempt finding is at or above LEVEL")
+    s.add_argument("--fail-on", metavar="LEVEL",
+                   help="exit 1 when a non-exempt finding is at or above LEVEL; otherwise exit 3 when the audit is "
+                        "partial (an object that failed to parse or validate, a kind that could not be listed, a "
+                        "check not assessable or partial, an unreachable cluster)")
+    s.add_argument("--allow-partial", action="store_true",
+                   help="with --fail-on: accept a partial audit (exit 0 instead of 3); it is still reported")
     s.add_argument("--exemptions", metavar="FILE", help="waivers file (check, namespace, kind, name, reason, owner, expires)")
     s.add_argument("--no-default-exemptions", action="store_true", help="do not exempt well-known system components")
     s.add_argument("--show-exempt", action="store_true", help="list exempt findings in the text report too")

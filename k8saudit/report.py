@@ -14,7 +14,7 @@ _SEV_MARK = {"critical": "CRIT", "high": "HIGH", "medium": "MED ", "low": "LOW "
 
 def text(findings: pd.DataFrame, snap: Any = None, *, show_exempt: bool = False, width: int = 110) -> str:
     """The scan report: findings grouped by practice, then a summary."""
-    from .findings import check_stats, scorecard
+    from .findings import scorecard
 
     out: list[str] = []
     clusters = findings.attrs.get("clusters") or (snap.clusters if snap is not None else [])
@@ -22,6 +22,7 @@ def text(findings: pd.DataFrame, snap: Any = None, *, show_exempt: bool = False,
     if snap is not None:
         head += f" (captured {snap.captured_at}; {len(snap):,} objects)"
     out += [head, "=" * min(len(head), width)]
+    out += partial_banner(findings, width)
     live = findings[~findings["exempt"]]
     shown = findings if show_exempt else live
     for practice in range(1, 11):
@@ -55,17 +56,9 @@ def text(findings: pd.DataFrame, snap: Any = None, *, show_exempt: bool = False,
             title = f"{r.practice:>2}. {r.title}"
             if len(sc["cluster"].unique()) > 1:
                 title = f"{r.cluster}: {title}"
-            note = "" if r.status != "not_assessable" else "  not assessable"
+            note = {"not_assessable": "  not assessable", "partial": "  partial"}.get(r.status, "")
             out.append(f"  {title[:76]:<76} {r.evaluated:>9} {r.failing:>8} {score:>6}{note}")
-        na = check_stats(findings)
-        na = na[na["status"].isin(["not_assessable", "error"])]
-        if len(na):
-            out.append("")
-            out.append("Could not assess:")
-            for (cluster, reason), grp in na.groupby(["cluster", "reason"], sort=False, dropna=False):
-                ids = ", ".join(grp["check_id"]) if len(grp) <= 6 else f"{len(grp)} checks"
-                prefix = f"{cluster}: " if na["cluster"].nunique() > 1 else ""
-                out.append("  " + textwrap.shorten(f"{prefix}{ids}: {reason}", width=width - 2, placeholder=" …"))
+    out += not_assessed_text(findings, width)
     expired = findings.attrs.get("expired_waivers") or []
     if expired:
         out.append("")
@@ -73,6 +66,59 @@ def text(findings: pd.DataFrame, snap: Any = None, *, show_exempt: bool = False,
         for w in expired:
             out.append(f"  {w['check']} {w['kind']}/{w['namespace']}/{w['name']} expired {w['expires']} ({w['reason']})")
     return "\n".join(out) + "\n"
+
+
+def partial_banner(findings: pd.DataFrame, width: int = 110) -> list[str]:
+    """The lines that open a partial audit's report: how many checks gave no complete verdict, and why."""
+    from .findings import not_assessed
+
+    gaps = not_assessed(findings)
+    if gaps.empty:
+        return []
+    counts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in gaps["status"].value_counts().items())
+    return ["", f"PARTIAL AUDIT: {len(gaps)} check(s) gave no complete verdict ({counts}): what they report is not "
+                "a clean bill.",
+            "  `scan --fail-on` exits 3 for it unless --allow-partial; see \"Not assessed\" below."]
+
+
+def not_assessed_text(findings: pd.DataFrame, width: int = 110) -> list[str]:
+    """The "Not assessed" section: checks without a complete verdict (by reason), what could not be read,
+    and what was noted (files that are not Kubernetes objects, empty files, identical duplicates)."""
+    from .findings import not_assessed, skipped_of
+    from .snapshot import NOTED
+
+    out: list[str] = []
+    gaps = not_assessed(findings)
+    sk = skipped_of(findings)
+    lost = sk[~sk["category"].isin(NOTED)]
+    noted = sk[sk["category"].isin(NOTED)]
+    multi = len(findings.attrs.get("clusters") or []) > 1 or gaps["cluster"].nunique() > 1
+
+    def line(text: str, indent: int = 2) -> str:
+        return " " * indent + textwrap.shorten(text, width=width - indent, placeholder=" …")
+
+    if len(gaps) or len(lost):
+        out += ["", "Not assessed", "------------"]
+    for (cluster, status, reason), grp in gaps.groupby(["cluster", "status", "reason"], sort=False, dropna=False):
+        ids = ", ".join(grp["check_id"]) if len(grp) <= 6 else f"{len(grp)} checks"
+        prefix = f"{cluster}: " if multi else ""
+        out.append(line(f"{prefix}{str(status).replace('_', ' ')}: {ids}: {reason}"))
+    if len(lost):
+        out.append(f"  Input that could not be read ({len(lost)}):")
+        for r in lost.head(20).itertuples():
+            doc = f"#{r.document}" if isinstance(r.document, str) else ""
+            out.append(line(f"[{r.category}] {r.source}{doc}: {r.reason}", 4))
+        if len(lost) > 20:
+            out.append(f"    … and {len(lost) - 20} more")
+    if len(noted):
+        out += ["", f"Noted, nothing lost ({len(noted)}):"]
+        for r in noted.head(10).itertuples():
+            doc = f"#{r.document}" if isinstance(r.document, str) else ""
+            what = "not a Kubernetes object" if r.category == "not_kubernetes" else str(r.category).replace("_", " ")
+            out.append(line(f"{what}: {r.source}{doc}: {r.reason}"))
+        if len(noted) > 10:
+            out.append(f"  … and {len(noted) - 10} more")
+    return out
 
 
 def catalog_markdown() -> str:
