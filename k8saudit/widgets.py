@@ -17,7 +17,7 @@ import pandas as pd
 
 from .checks import CHECKS, PRACTICES, SEVERITIES
 from .export._style import EXEMPT_COLOR, SEVERITY_COLORS, STATUS_COLORS
-from .findings import audit
+from .findings import audit, empty_findings
 from .fixes import fix_for
 from .notebook import badge, open_source, repo_root
 from .snapshot import Snapshot, SnapshotError, is_saved_snapshot
@@ -290,7 +290,9 @@ class ManifestExercise(w.VBox):
             path = Path(tmp) / "exercise.yaml"
             path.write_text(body)
             snap = open_source(str(path))
-        f = audit(snap, practices=[self.practice], checks=self.checks, default_exemptions=False)
+        # nothing to audit is said below; audit() refuses a snapshot with no object
+        f = (audit(snap, practices=[self.practice], checks=self.checks, default_exemptions=False) if len(snap)
+             else empty_findings())
         self.findings = f
         self._loaded = len(snap)
         problems = snap.skipped
