@@ -9,11 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..findings import check_stats
-
 from ..checks import CHECKS, Check
 from ..checks._registry import SEVERITY_ORDER, practice_label
-from ..findings import FINDINGS_COLUMNS, SEVERITY_DTYPE, scorecard
+from ..findings import FINDINGS_COLUMNS, SEVERITY_DTYPE, check_stats, not_assessed, scorecard, skipped_of
+from ..snapshot import NOTED
 
 if TYPE_CHECKING:
     from ..snapshot import Snapshot
@@ -170,6 +169,47 @@ def expired_waivers(findings: pd.DataFrame) -> pd.DataFrame:
     cols = ["check", "namespace", "kind", "name", "reason", "owner", "expires", "source"]
     rows = [{c: plain(w.get(c)) for c in cols} for w in findings.attrs.get("expired_waivers") or []]
     return pd.DataFrame(rows, columns=cols)
+
+
+# --------------------------------------------------------------------------- what was not assessed
+#
+# Every format records it: the checks of the audit without a complete verdict (``not_assessed``: partial,
+# not_assessable, error, with the reason) and what the snapshot could not read (``skipped``), both carried
+# in ``findings.attrs`` like the stats.
+
+
+def not_assessed_checks(findings: pd.DataFrame) -> pd.DataFrame:
+    """cluster, check_id, practice, status, reason of every check without a complete verdict."""
+    return not_assessed(findings)
+
+
+def skipped_input(findings: pd.DataFrame, *, noted: bool | None = None) -> pd.DataFrame:
+    """What the audited snapshot could not read (``noted=False``), or only noted (``True``: not Kubernetes,
+    empty, identical duplicates), or both (``None``)."""
+    sk = skipped_of(findings)
+    if noted is None:
+        return sk
+    mask = sk["category"].isin(NOTED)
+    return sk[mask if noted else ~mask].reset_index(drop=True)
+
+
+def partial_summary(findings: pd.DataFrame) -> str | None:
+    """One sentence for the top of a report when the audit is partial, else None."""
+    gaps = not_assessed_checks(findings)
+    if gaps.empty:
+        return None
+    counts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in gaps["status"].value_counts().items())
+    lost = len(skipped_input(findings, noted=False))
+    read = f"; {lost} input item(s) could not be read" if lost else ""
+    return (f"Partial audit: {len(gaps)} check(s) gave no complete verdict ({counts}){read}. "
+            "What those checks report is not a clean bill (see Not assessed).")
+
+
+def not_assessed_tables(findings: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(checks without a complete verdict, input not read, input only noted) for report tables."""
+    gaps = not_assessed_checks(findings)[["cluster", "check_id", "practice", "status", "reason"]]
+    cols = ["cluster", "category", "source", "document", "kind", "namespace", "name", "reason"]
+    return gaps, skipped_input(findings, noted=False)[cols], skipped_input(findings, noted=True)[cols]
 
 
 def sort_findings(findings: pd.DataFrame) -> pd.DataFrame:

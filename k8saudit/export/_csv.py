@@ -9,6 +9,22 @@ Text written to stdout carries no mark.
 ``exempt`` is ``true``/``false``, ``practice`` a number, missing values an empty
 cell (an empty string reads back as missing too).
 
+What was not assessed travels in the same file, as rows a reader cannot miss
+(a sidecar file or a comment line would be lost by CSV tools), after the findings:
+
+- ``kind`` ``(not assessed)``: one row per check without a complete verdict;
+  ``name`` is its status (``not_assessable``, ``partial``, ``error``), ``message``
+  the reason; ``severity`` is empty (it is not a finding).
+- ``kind`` ``(skipped)``: one row per input the snapshot could not read or only
+  noted; ``title`` is the category (``forbidden``, ``parse_error``,
+  ``not_kubernetes``, ...), ``namespace``/``name`` the object when known,
+  ``message`` the reason, ``evidence`` a JSON object with ``source``, ``document``
+  and ``kind``.
+
+No Kubernetes kind has parentheses, so ``df[~df.kind.str.startswith("(")]`` keeps
+the findings; :func:`read` moves these rows back into ``attrs`` (``not_assessed``,
+``skipped``), so the findings read back are exactly the findings written.
+
 Spreadsheet safety: a cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a
 carriage return would be run as a formula by Excel or LibreOffice (CSV
 injection); such a cell is written with a leading ``'``. :func:`read` strips
@@ -19,13 +35,20 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from ._common import columns, guard, is_na, typed, unguard
+from ..checks import CHECKS
+from ..findings import finding_id
+from ..snapshot import SKIPPED_COLUMNS
+from ._common import columns, guard, is_na, not_assessed_checks, skipped_input, text, typed, unguard
+
+NOT_ASSESSED_KIND = "(not assessed)"
+SKIPPED_KIND = "(skipped)"
 
 
 def _cell(v: object) -> str:
@@ -39,7 +62,31 @@ def _cell(v: object) -> str:
 def findings_csv(findings: pd.DataFrame) -> str:
     """The findings as CSV text (no byte order mark; :func:`write` adds it)."""
     cols = columns(findings)
-    return table_csv(findings[cols])
+    extra = _coverage_rows(findings, cols)
+    return table_csv(pd.concat([findings[cols].astype(object), extra], ignore_index=True) if len(extra) else findings[cols])
+
+
+def _coverage_rows(findings: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    """The ``(not assessed)`` and ``(skipped)`` rows (see the module docstring)."""
+    rows: list[dict[str, Any]] = []
+    g: Any
+    for g in not_assessed_checks(findings).itertuples(index=False):
+        cid = text(g.check_id)
+        c = CHECKS.get(cid)
+        rows.append({"cluster": g.cluster, "check_id": cid, "practice": None if is_na(g.practice) else int(g.practice),
+                     "title": c.title if c is not None else None, "kind": NOT_ASSESSED_KIND,
+                     "name": g.status, "message": g.reason, "exempt": False,
+                     "finding_id": finding_id(text(g.cluster), cid, NOT_ASSESSED_KIND, "", text(g.status), "")})
+    r: Any
+    for r in skipped_input(findings).itertuples(index=False):
+        ev = {"source": r.source, "document": r.document, "kind": r.kind}
+        ev = {k: (None if is_na(v) else str(v)) for k, v in ev.items()}
+        rows.append({"cluster": r.cluster, "title": r.category, "kind": SKIPPED_KIND,
+                     "namespace": r.namespace, "name": r.name, "message": r.reason,
+                     "evidence": json.dumps(ev, ensure_ascii=False), "exempt": False,
+                     "finding_id": finding_id(text(r.cluster), "", SKIPPED_KIND, text(r.namespace),
+                                              text(r.name), json.dumps(ev) + text(r.reason))})
+    return pd.DataFrame(rows, columns=cols, dtype=object)
 
 
 def table_csv(df: pd.DataFrame) -> str:
@@ -77,4 +124,23 @@ def read(path: str | os.PathLike[str]) -> pd.DataFrame:
     data = {c: [unguard(r[i]) if i < len(r) and r[i] != "" else None for r in body] for i, c in enumerate(header)}
     df = pd.DataFrame(data, columns=header)
     columns(df)  # raises when a schema column is missing
-    return typed(df)
+    gaps = df["kind"] == NOT_ASSESSED_KIND
+    lost = df["kind"] == SKIPPED_KIND
+    out = typed(df[~(gaps | lost)].reset_index(drop=True))
+    if gaps.any():
+        out.attrs["not_assessed"] = [
+            {"cluster": r["cluster"], "check_id": r["check_id"],
+             "practice": None if r["practice"] is None else int(r["practice"]), "status": r["name"],
+             "reason": r["message"]} for r in df[gaps].to_dict("records")]
+    if lost.any():
+        recs = []
+        for r in df[lost].to_dict("records"):
+            try:
+                ev = json.loads(r["evidence"] or "{}")
+            except ValueError:
+                ev = {"source": r["evidence"]}
+            recs.append({"cluster": r["cluster"], "source": ev.get("source"), "document": ev.get("document"),
+                         "kind": ev.get("kind"), "namespace": r["namespace"], "name": r["name"],
+                         "category": r["title"], "reason": r["message"]})
+        out.attrs["skipped"] = [{c: x.get(c) for c in SKIPPED_COLUMNS} for x in recs]
+    return out

@@ -1,6 +1,8 @@
 """Findings → one self-contained HTML report that works offline.
 
-Header (cluster, capture time), counts by severity, the scorecard per practice,
+Header (cluster, capture time; a partial audit says so there), counts by
+severity, the scorecard per practice, what was not assessed (checks, input not
+read, input only noted),
 three overview charts (plotly; plotly.js is inlined once), the exemptions, and
 a findings table that sorts (click a header) and filters (text box, severity,
 practice, exempt) with a small script of its own; each row's evidence and
@@ -29,6 +31,8 @@ from ._common import (
     exemptions,
     expired_waivers,
     generated_at,
+    not_assessed_tables,
+    partial_summary,
     practice_counts,
     practice_label,
     practice_scorecard,
@@ -232,10 +236,33 @@ def _extra_tables(findings: pd.DataFrame) -> str:
     return '<section id="exemptions"><h2>Exemptions</h2>' + "".join(out) + "</section>" if out else ""
 
 
+def _banner(findings: pd.DataFrame) -> str:
+    text_ = partial_summary(findings)
+    return f'<p class="partial-banner" id="partial">{esc(text_)}</p>' if text_ else ""
+
+
+def _not_assessed(findings: pd.DataFrame) -> str:
+    gaps, lost, noted = not_assessed_tables(findings)
+    if gaps.empty and lost.empty and noted.empty:
+        return ""
+    out = []
+    if len(gaps):
+        out.append("<h3>Checks without a complete verdict</h3>"
+                   + _table(gaps, cls="small", fmt={"status": _status}))
+    if len(lost):
+        out.append("<h3>Input that could not be read</h3>" + _table(lost, cls="small"))
+    if len(noted):
+        out.append("<h3>Noted, nothing lost (not Kubernetes objects, empty files, identical duplicates)</h3>"
+                   + _table(noted, cls="small"))
+    return '<section id="not-assessed"><h2>Not assessed</h2>' + "".join(out) + "</section>"
+
+
 def _css() -> str:
     sev = "".join(f".sev-{s}{{background:{c};color:{SEVERITY_TEXT[s]}}}" for s, c in SEVERITY_COLORS.items())
     st = "".join(f".status-{s}{{color:{c}}}" for s, c in STATUS_COLORS.items())
-    return _asset("report.css") + sev + st + f".exempt-tag{{color:{EXEMPT_COLOR}}}"
+    return (_asset("report.css") + sev + st + f".exempt-tag{{color:{EXEMPT_COLOR}}}"
+            + f".partial-banner{{border-left:4px solid {STATUS_COLORS['partial']};padding:.4em .8em;"
+            "font-weight:bold}")
 
 
 def findings_html(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> str:
@@ -263,11 +290,12 @@ def findings_html(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> s
 <p class="meta"><span>Cluster{"s" if len(names) > 1 else ""}: <strong>{esc(", ".join(names))}</strong></span>
 <span>Captured: <strong>{esc(at or "unknown")}</strong></span>
 <span>Findings: <strong>{len(findings)}</strong> ({live} open, {len(findings) - live} exempt)</span>
-<span>Generated {esc(generated_at())} by k8saudit {esc(version())}</span></p></header>
+<span>Generated {esc(generated_at())} by k8saudit {esc(version())}</span></p>{_banner(findings)}</header>
 <main>
 {_summary(findings)}
 <section id="charts"><h2>Overview</h2><div class="charts">{charts}</div></section>
 {_scorecard(findings, multi)}
+{_not_assessed(findings)}
 {_extra_tables(findings)}
 <section id="findings-section"><h2>Findings</h2>
 {_controls(findings)}

@@ -6,7 +6,13 @@ The file is one object with stable keys::
      "generated_at": "...", "clusters": ["prod"], "captured_at": "...",
      "findings": [{"cluster": ..., "check_id": ..., ..., "finding_id": ...}],
      "stats": [{"cluster": ..., "check_id": ..., "evaluated": 12, "failing": 1, ...}],
+     "partial": false,
+     "not_assessed": [{"cluster": ..., "check_id": ..., "status": "not_assessable", "reason": ...}],
+     "skipped": [{"cluster": ..., "source": ..., "kind": ..., "category": "forbidden", "reason": ...}],
      "expired_waivers": [...]}
+
+``partial`` is true when some check gave no complete verdict; ``not_assessed`` lists
+those checks and why, ``skipped`` what the snapshot could not read (or only noted).
 
 An envelope rather than bare records, so the file says what produced it and
 carries what the scorecard needs (``stats``): :func:`read` restores them into
@@ -24,8 +30,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..findings import FINDINGS_COLUMNS, check_stats
-from ._common import captured_at, clusters, columns, generated_at, plain, records, typed, version
+from ..findings import FINDINGS_COLUMNS, NOT_ASSESSED_COLUMNS, check_stats
+from ..snapshot import SKIPPED_COLUMNS
+from ._common import (
+    captured_at, clusters, columns, generated_at, not_assessed_checks, plain, records, skipped_input, typed, version,
+)
 
 if TYPE_CHECKING:
     from ..snapshot import Snapshot
@@ -37,6 +46,7 @@ STATS_COLUMNS = ["cluster", "check_id", "practice", "evaluated", "failing", "sta
 def document(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> dict[str, Any]:
     cols = columns(findings)
     stats = check_stats(findings)
+    gaps = not_assessed_checks(findings)
     return {
         "generator": "k8saudit",
         "version": version(),
@@ -46,6 +56,9 @@ def document(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> dict[s
         "captured_at": captured_at(findings, snapshot),
         "findings": records(findings[cols]),
         "stats": records(stats) if stats is not None else [],
+        "partial": bool(len(gaps)),
+        "not_assessed": records(gaps),
+        "skipped": records(skipped_input(findings)),
         "expired_waivers": [plain(w) for w in findings.attrs.get("expired_waivers") or []],
     }
 
@@ -106,6 +119,10 @@ def read(path: str | os.PathLike[str]) -> pd.DataFrame:
         df.attrs["captured_at"] = doc["captured_at"]
     if doc.get("stats"):
         df.attrs["stats"] = [{c: r.get(c) for c in STATS_COLUMNS} for r in doc["stats"]]
+    if doc.get("skipped"):
+        df.attrs["skipped"] = [{c: r.get(c) for c in SKIPPED_COLUMNS} for r in doc["skipped"]]
+    if doc.get("not_assessed"):
+        df.attrs["not_assessed"] = [{c: r.get(c) for c in NOT_ASSESSED_COLUMNS} for r in doc["not_assessed"]]
     if doc.get("expired_waivers"):
         df.attrs["expired_waivers"] = list(doc["expired_waivers"])
     return df

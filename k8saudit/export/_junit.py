@@ -3,8 +3,13 @@
 One ``<testsuite>`` per practice; one ``<testcase>`` per (check, object): a
 ``<failure>`` when any of its findings is open, ``<skipped>`` when all are exempt.
 From the audit's stats (``findings.attrs["stats"]``) a check that evaluated
-objects without failing becomes a passing testcase, a check that could not be
-assessed a skipped one, and a check that crashed an ``<error>``.
+objects without failing becomes a passing testcase; a check without a complete
+verdict (not assessable, partial, crashed) an ``<error>`` whose type is its status
+and message the reason: a partial audit is never green. Every suite carries the
+properties ``k8saudit.partial`` (true/false) and ``k8saudit.not_assessed`` (how many
+checks); when the snapshot could not read something, a last suite "Input not
+assessed" has one testcase per item: an ``<error>`` (its category) for what was lost,
+``<skipped>`` for what was only noted (not Kubernetes, empty, identical duplicate).
 """
 
 from __future__ import annotations
@@ -16,10 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..findings import STATS_COLUMNS, check_stats
-
 from ..checks import PRACTICES
-from ._common import captured_at, check_of, columns, generated_at, object_ref, practice_label, sort_findings, text
+from ..findings import STATS_COLUMNS, check_stats
+from ..snapshot import NOTED
+from ._common import (
+    captured_at, check_of, columns, generated_at, not_assessed_checks, object_ref, practice_label, skipped_input,
+    sort_findings, text,
+)
 
 if TYPE_CHECKING:
     from ..snapshot import Snapshot
@@ -47,9 +55,20 @@ def document(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> ET.Ele
     ordered = sort_findings(findings)
     totals = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
     stamp = captured_at(findings, snapshot) or generated_at()
+    n_gaps = len(not_assessed_checks(findings))
+    props = {"k8saudit.partial": "true" if n_gaps else "false", "k8saudit.not_assessed": str(n_gaps)}
+
+    def new_suite(name: str) -> ET.Element:
+        suite = ET.SubElement(root, "testsuite", {"name": _x(name), "timestamp": _x(stamp.rstrip("Z")), "time": "0"})
+        pe = ET.SubElement(suite, "properties")
+        for k, v in props.items():
+            ET.SubElement(pe, "property", {"name": k, "value": v})
+        return suite
+
+    suites = []
     for p in practices:
-        suite = ET.SubElement(root, "testsuite", {"name": _x(f"{p}. {PRACTICES.get(p, practice_label(p))}"),
-                                                  "timestamp": _x(stamp.rstrip("Z")), "time": "0"})
+        suite = new_suite(f"{p}. {PRACTICES.get(p, practice_label(p))}")
+        suites.append(suite)
         mine = ordered[ordered["practice"].eq(p).fillna(False).astype(bool)]
         keys = ["cluster", "check_id", "kind", "namespace", "name"]
         for (cl, cid, kind, ns, name), grp in mine.groupby(keys, dropna=False, sort=False):
@@ -77,13 +96,29 @@ def document(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> ET.Ele
             label = (f"{s.cluster}: " if multi else "") + f"{int(s.evaluated)} object(s) evaluated"
             if s.status == "pass" and int(s.evaluated) > 0:
                 _case(suite, f"k8saudit.{s.check_id}", label + ", none failing")
-            elif s.status == "not_assessable":
-                case = _case(suite, f"k8saudit.{s.check_id}", (f"{s.cluster}: " if multi else "") + "not assessable")
-                ET.SubElement(case, "skipped", {"message": _x(s.reason)})
+            elif s.status in ("not_assessable", "partial"):
+                what = "not assessable" if s.status == "not_assessable" else "partial"
+                case = _case(suite, f"k8saudit.{s.check_id}", (f"{s.cluster}: " if multi else "") + what)
+                ET.SubElement(case, "error", {"message": _x(s.reason), "type": s.status})
             elif s.status == "error":
                 case = _case(suite, f"k8saudit.{s.check_id}", (f"{s.cluster}: " if multi else "") + "check error")
                 ET.SubElement(case, "error", {"message": _x(s.reason), "type": "CheckError"})
-        counts = {"tests": len(suite), "failures": len(suite.findall("testcase/failure")),
+    sk = skipped_input(findings)
+    if len(sk):
+        suite = new_suite("Input not assessed")
+        suites.append(suite)
+        r: Any
+        for r in sk.itertuples(index=False):
+            doc = f"#{r.document}" if text(r.document) else ""
+            obj = object_ref(r.kind, r.namespace, r.name)
+            case = _case(suite, f"k8saudit.input.{text(r.category)}",
+                         (f"{r.cluster}: " if multi else "") + f"{text(r.source)}{doc}" + (f" {obj}" if obj else ""))
+            if r.category in NOTED:
+                ET.SubElement(case, "skipped", {"message": _x(f"noted ({r.category}): {text(r.reason)}")})
+            else:
+                ET.SubElement(case, "error", {"message": _x(r.reason), "type": _x(r.category)})
+    for suite in suites:
+        counts = {"tests": len(suite.findall("testcase")), "failures": len(suite.findall("testcase/failure")),
                   "errors": len(suite.findall("testcase/error")), "skipped": len(suite.findall("testcase/skipped"))}
         for k, v in counts.items():
             suite.set(k, str(v))

@@ -13,6 +13,12 @@ the directory the scan was started in when it lies below it. Exempt findings
 are kept, with an external suppression carrying the reason. The changes of
 :func:`k8saudit.diff` carry SARIF's ``baselineState`` (new, unchanged, updated,
 absent).
+
+What the audit could not assess is in ``runs[0].invocations[0]``: ``executionSuccessful``
+is false for a partial audit, and ``toolExecutionNotifications`` holds one notification
+per check without a complete verdict (``error`` for not assessable, ``warning`` for
+partial; ``associatedRule`` names the check) and one per input the snapshot could not
+read (``warning``) or only noted (``note``: not Kubernetes, empty, identical duplicate).
 """
 
 from __future__ import annotations
@@ -25,7 +31,11 @@ from urllib.parse import quote
 import pandas as pd
 
 from ..checks import CHECKS, PRACTICE_SHORT, Check
-from ._common import captured_at, check_of, clusters, columns, help_uri, is_na, object_ref, text, version
+from ..snapshot import NOTED
+from ._common import (
+    captured_at, check_of, clusters, columns, help_uri, is_na, not_assessed_checks, object_ref, skipped_input, text,
+    version,
+)
 
 if TYPE_CHECKING:
     from ..snapshot import Snapshot
@@ -164,6 +174,7 @@ def document(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> dict[s
             res["suppressions"] = [{"kind": "external", "justification": text(r.exempt_reason) or "exempt"}]
         results.append(res)
     run: dict[str, Any] = {
+        "invocations": [_invocation(findings, seen)],
         "tool": {"driver": {"name": "k8saudit", "version": version(), "semanticVersion": version(),
                             "informationUri": information_uri(), "rules": rules}},
         "results": results,
@@ -171,6 +182,36 @@ def document(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> dict[s
         "properties": {"clusters": clusters(findings, snapshot), "captured_at": captured_at(findings, snapshot)},
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def _invocation(findings: pd.DataFrame, seen: dict[str, int]) -> dict[str, Any]:
+    gaps = not_assessed_checks(findings)
+    notes: list[dict[str, Any]] = []
+    g: Any
+    for g in gaps.itertuples(index=False):
+        cid = text(g.check_id)
+        note: dict[str, Any] = {
+            "level": "warning" if g.status == "partial" else "error",
+            "message": {"text": f"{cid} on {text(g.cluster)}: {text(g.status).replace('_', ' ')}: {text(g.reason)}"},
+            "properties": {"kind": "check", "cluster": text(g.cluster), "check_id": cid, "status": text(g.status),
+                           "practice": None if is_na(g.practice) else int(g.practice)},
+        }
+        if cid in seen:
+            note["associatedRule"] = {"id": cid, "index": seen[cid]}
+        notes.append(note)
+    r: Any
+    for r in skipped_input(findings).itertuples(index=False):
+        doc = f"#{r.document}" if text(r.document) else ""
+        obj = object_ref(r.kind, r.namespace, r.name)
+        notes.append({
+            "level": "note" if r.category in NOTED else "warning",
+            "message": {"text": f"{text(r.category)}: {text(r.source)}{doc}{': ' + obj if obj else ''}: {text(r.reason)}"},
+            "properties": {"kind": "input", "cluster": text(r.cluster), "category": text(r.category),
+                           "source": text(r.source), "document": text(r.document) or None,
+                           "object_kind": text(r.kind) or None, "namespace": text(r.namespace) or None,
+                           "name": text(r.name) or None},
+        })
+    return {"executionSuccessful": gaps.empty, "toolExecutionNotifications": notes}
 
 
 def findings_sarif(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> str:

@@ -1,9 +1,12 @@
 """Findings → Excel workbook (xlsxwriter).
 
-A *Summary* sheet (cluster, capture time, counts by severity, the scorecard per
-practice, exemptions in force, expired waivers), then one sheet per practice
-("1 Secrets in env", ...) with a frozen header row, an autofilter, coloured
-severity cells and exempt findings greyed (kept, never hidden).
+A *Summary* sheet (cluster, capture time, whether the audit is partial, counts by
+severity, the scorecard per practice, exemptions in force, expired waivers), then
+one sheet per practice ("1 Secrets in env", ...) with a frozen header row, an
+autofilter, coloured severity cells and exempt findings greyed (kept, never
+hidden), and last a *Not assessed* sheet: the checks without a complete verdict
+and why, the input that could not be read, and what was only noted (it says
+"Everything was assessed." when that is so).
 
 Every text cell is written as text, never as a formula, and a cell that begins
 with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with ``'``
@@ -18,12 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..findings import check_stats
 import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from ..checks import PRACTICE_SHORT, PRACTICES
+from ..findings import check_stats
 from ._common import (
     captured_at,
     clusters,
@@ -32,6 +35,8 @@ from ._common import (
     generated_at,
     guard,
     is_na,
+    not_assessed_tables,
+    partial_summary,
     plain,
     practice_counts,
     practice_scorecard,
@@ -109,7 +114,8 @@ def _summary(wb: xlsxwriter.Workbook, findings: pd.DataFrame, snapshot: Snapshot
     facts = [("Cluster" + ("s" if len(names) > 1 else ""), ", ".join(names)),
              ("Captured", captured_at(findings, snapshot) or "unknown"),
              ("Generated", f"{generated_at()} by k8saudit {version()}"),
-             ("Findings", f"{len(findings)} ({live} open, {len(findings) - live} exempt)")]
+             ("Findings", f"{len(findings)} ({live} open, {len(findings) - live} exempt)"),
+             ("Assessed", partial_summary(findings) or "completely: every check gave a verdict")]
     for i, (k, v) in enumerate(facts, start=2):
         ws.write_string(i, 0, k, f.label)
         ws.write_string(i, 1, guard(v))
@@ -174,6 +180,29 @@ def _practice_sheet(wb: xlsxwriter.Workbook, practice: int, grp: pd.DataFrame, s
         ws.set_column(j, j, max(len(c) + 3, min(SHEET_COLUMNS.get(c, 24), longest + 2)))
 
 
+NOT_ASSESSED_SHEET = "Not assessed"
+
+
+def _not_assessed_sheet(wb: xlsxwriter.Workbook, findings: pd.DataFrame, f: _Formats) -> None:
+    ws = wb.add_worksheet(NOT_ASSESSED_SHEET)
+    gaps, lost, noted = not_assessed_tables(findings)
+    row = 0
+    if gaps.empty and lost.empty and noted.empty:
+        ws.write_string(0, 0, "Everything was assessed.")
+        return
+    for title, df, fmt in (("Checks without a complete verdict", gaps, {"status": lambda s: f.status.get(str(s))}),
+                           ("Input that could not be read", lost, None),
+                           ("Noted, nothing lost (not Kubernetes objects, empty files, identical duplicates)",
+                            noted, None)):
+        if df.empty:
+            continue
+        ws.write_string(row, 0, title, f.h2)
+        row = _table(ws, row + 1, df, f, fmt_col=fmt)
+    ws.set_column(0, 1, 22)
+    ws.set_column(2, 6, 18)
+    ws.set_column(7, 7, 80)
+
+
 def write(findings: pd.DataFrame, path: Path, snapshot: Snapshot | None = None) -> None:
     from ..findings import FINDINGS_COLUMNS
     from ._common import columns
@@ -195,4 +224,5 @@ def write(findings: pd.DataFrame, path: Path, snapshot: Snapshot | None = None) 
     ordered = sort_findings(findings)
     for p in practices:
         _practice_sheet(wb, p, ordered[ordered["practice"].eq(p).fillna(False).astype(bool)], status.get(p), f, multi, extras)
+    _not_assessed_sheet(wb, findings, f)
     wb.close()
