@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
@@ -12,10 +11,9 @@ import yaml
 
 import k8saudit as ka
 from k8saudit.cli import EXIT_FINDINGS, EXIT_PARTIAL, EXIT_USAGE, build_parser, main
-from k8saudit.sources import _listing
 from k8saudit.testing import FakeApiServer
 
-from test_not_assessed import TINY
+from test_not_assessed import TINY, _no_real_sleeps, server  # noqa: F401  (fixtures: the loopback server)
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -116,17 +114,6 @@ def test_no_kubernetes_object_at_all_is_exit_2(tmp_path: Path, content: str | No
 
 
 # --------------------------------------------------------------------------- live
-
-
-@pytest.fixture(autouse=True)
-def _no_real_sleeps(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_listing, "_sleep", lambda s: None)
-
-
-@pytest.fixture
-def server() -> Iterator[FakeApiServer]:
-    with FakeApiServer(TINY) as srv:
-        yield srv
 
 
 def test_live_forbidden_pods_exit_3_not_0(server: FakeApiServer, tmp_path: Path) -> None:
