@@ -57,6 +57,8 @@ def text(findings: pd.DataFrame, snap: Any = None, *, show_exempt: bool = False,
             if len(sc["cluster"].unique()) > 1:
                 title = f"{r.cluster}: {title}"
             note = {"not_assessable": "  not assessable", "partial": "  partial"}.get(r.status, "")
+            if r.status == "fail" and (isinstance(r.not_assessable, str) or isinstance(r.partial, str)):
+                note = "  some checks not fully assessed"
             out.append(f"  {title[:76]:<76} {r.evaluated:>9} {r.failing:>8} {score:>6}{note}")
     out += not_assessed_text(findings, width)
     expired = findings.attrs.get("expired_waivers") or []

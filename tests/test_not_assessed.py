@@ -252,6 +252,12 @@ def test_pods_not_read_keep_what_deployments_show_but_never_pass(tmp_path: Path)
     practice = scorecard(f).set_index("practice")
     assert practice.loc[8, "status"] == "fail"  # a failure found is a failure
     assert "privileged" in practice.loc[8, "not_assessable"]
+    from k8saudit import report
+
+    text = report.text(f, snap)
+    line = next(x for x in text.splitlines() if x.lstrip().startswith("8. No privileged"))
+    assert line.endswith("some checks not fully assessed")
+    assert text.splitlines()[3].startswith("PARTIAL AUDIT: ")
 
 
 def test_practice_status_is_partial_not_pass(tmp_path: Path) -> None:
