@@ -764,3 +764,38 @@ def test_a_count_that_was_one_off_is_not_a_partial_list(server: FakeApiServer, k
     _rewrite_pages(server, "pods", overcount)
     snap = _load(kubeconfig, page_size=3)
     assert snap.skipped.empty and len(snap.items("Pod")) == ALL_PODS
+
+
+# --------------------------------------------------------------------------- what each fault class does to the gate
+
+#: (id, fault, scorecard status of a check that reads Pods)
+GATE_CASES: list[tuple[str, dict[str, Any], str]] = [
+    ("403-forever", {"status": 403, "times": None}, "not_assessable"),
+    ("404-forever", {"status": 404, "times": None}, "not_assessable"),
+    ("429-forever", {"status": 429, "times": None, "retry_after": 1}, "not_assessable"),
+    ("500-forever", {"status": 500, "times": None}, "not_assessable"),
+    ("garbage-forever", {"body": "garbage", "times": None}, "not_assessable"),
+    ("truncated-forever", {"body": "truncated", "times": None}, "not_assessable"),
+    ("410-on-page-2-forever", {"status": 410, "times": None, "page": 2}, "partial"),
+    ("500-on-page-2-forever", {"status": 500, "times": None, "page": 2}, "partial"),
+    ("truncated-page-2-forever", {"body": "truncated", "times": None, "page": 2}, "partial"),
+    ("stop-paging-after-page-2", {"body": "stop_paging", "page": 2}, "partial"),
+    ("503-twice", {"status": 503, "times": 2}, "pass"),
+]
+
+
+@pytest.mark.parametrize(("fault", "status"), [c[1:] for c in GATE_CASES], ids=[c[0] for c in GATE_CASES])
+def test_each_fault_class_reaches_the_scorecard_and_the_exit_code(tmp_path: Path, fault: dict[str, Any],
+                                                                  status: str) -> None:
+    exit_partial = cli.EXIT_PARTIAL
+    with FakeApiServer(OBJECTS, page_size_cap=3) as srv:  # pages of 3 whatever the client asks
+        kc = srv.write_kubeconfig(tmp_path / "kubeconfig", context="fake")
+        srv.fault("pods", **fault)
+        snap = _load(kc)
+        stats = check_stats(audit(snap, checks=["host-pid"])).set_index("check_id")
+        assert stats.loc["host-pid", "status"] == status, stats.loc["host-pid", "reason"]
+        argv = ["scan", "--context", "fake", "--kubeconfig", str(kc), "--check", "host-pid", "-q", "--fail-on", "low"]
+        for extra, code in (([], 0 if status == "pass" else exit_partial), (["--allow-partial"], 0)):
+            srv.clear_faults()
+            srv.fault("pods", **fault)
+            assert cli.main([*argv, *extra]) == code, extra
