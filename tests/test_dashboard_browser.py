@@ -40,31 +40,49 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    pytest.importorskip("voila")
-    port = _free_port()
-    argv, env = voila_command("sample", port=port)
-    log = tmp_path_factory.mktemp("voila") / "voila.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
+def _start(log: Any) -> tuple[subprocess.Popen[bytes], int]:
+    """Voilà on a free port; it must not wander to another port when this one was taken meanwhile
+    (``port_retries=0``): then a fresh port is tried."""
+    for _attempt in range(3):
+        port = _free_port()
+        argv, env = voila_command("sample", port=port)
+        with open(log, "ab") as out:
+            proc = subprocess.Popen([*argv, "--ServerApp.port_retries=0"], env=env, stdout=out,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 60
         while True:
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/voila/tree", timeout=2).close()
-                break
+                return proc, port
             except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
+                if proc.poll() is not None:
+                    break  # the port was taken between choosing and binding: try another
+                if time.monotonic() > deadline:
+                    _stop(proc)
                     pytest.fail("Voilà did not start:\n" + log.read_text(errors="replace")[-3000:])
                 time.sleep(0.5)
+    pytest.fail("Voilà did not start on three free ports:\n" + log.read_text(errors="replace")[-3000:])
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    pytest.importorskip("voila")
+    log = tmp_path_factory.mktemp("voila") / "voila.log"
+    proc, port = _start(log)
+    try:
         yield port
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        _stop(proc)
 
 
 def _harmless(error: Any) -> bool:
