@@ -11,6 +11,7 @@ names, the capabilities to keep, the pod labels).
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -299,11 +300,42 @@ FIXES: dict[str, Callable[[_Ctx], str]] = {
 }
 
 
+#: what applying a fix would break, by the kind of component an exemption covers (found in its reason)
+EXEMPT_BREAKS: list[tuple[str, str]] = [
+    ("API server", "the add-on: it can no longer authenticate to the API server"),
+    ("CNI", "the pod network: the agent can no longer set up interfaces, routes and iptables rules on its node, "
+            "so new pods get no network and existing ones lose it"),
+    ("kube-proxy", "Service routing: the node's iptables/IPVS rules stop being programmed, so Services no longer "
+                   "reach their pods"),
+    ("control-plane", "the control plane: the static pod no longer starts on its node (API server, etcd, "
+                      "controller manager or scheduler down)"),
+    ("node-exporter", "node monitoring: the exporter can no longer read the host's network and processes"),
+]
+
+
+def exempt_warning(finding: Row) -> str | None:
+    """For an exempt finding: why it is exempt and what applying its fix would break (None when not exempt)."""
+    if not _true(finding.get("exempt")):
+        return None
+    reason = _s(finding.get("exempt_reason")) or "exempt"
+    ns, name = _s(finding.get("namespace")), _s(finding.get("name")) or "?"
+    where = f"{_s(finding.get('kind')) or ''} {ns + '/' if ns else ''}{name}".strip()
+    breaks = next((b for key, b in EXEMPT_BREAKS if key.lower() in reason.lower()),
+                  "what the exemption protects: the component relies on exactly this setting (see the reason)")
+    return (f"This finding is exempt ({reason}). Do not apply this fix to {where}: the component needs what it "
+            f"takes away, and applying it would break {breaks}. Shown for reference only.")
+
+
 def fix_for(finding: Row, snap: Snapshot | None = None) -> str:
-    """The YAML (or command) that resolves one finding row; with ``snap``, filled in from the cluster."""
+    """The YAML (or command) that resolves one finding row; with ``snap``, filled in from the cluster.
+
+    For an exempt finding the text starts with a warning (comment lines): why it is exempt and what
+    applying the fix would break."""
     c = _Ctx(finding, snap)
+    warning = exempt_warning(finding)
+    head = "".join(f"# WARNING: {line}\n" for line in textwrap.wrap(warning, 100)) if warning else ""
     fix = FIXES.get(c.check)
     if fix is not None:
-        return fix(c)
+        return head + fix(c)
     rem = CHECKS[c.check].remediation if c.check in CHECKS else str(finding.get("remediation") or "")
-    return c.header(how="") + "".join(f"# {line}\n" for line in rem.splitlines())
+    return head + c.header(how="") + "".join(f"# {line}\n" for line in rem.splitlines())

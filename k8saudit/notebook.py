@@ -19,6 +19,8 @@ from .findings import check_stats
 from .snapshot import Snapshot, SnapshotError
 
 ENV_VAR = "K8SAUDIT_SOURCE"
+#: where notebooks write their files instead of ``<checkout>/out`` (the notebook tests set it to a temporary folder)
+OUT_ENV_VAR = "K8SAUDIT_OUT"
 
 #: the notebooks, by number (0: overview, 1-10: practices, 11: export)
 NOTEBOOKS: dict[int, str] = {
@@ -201,7 +203,9 @@ def notebook_links() -> str:
 
 
 def output_dir(name: str = "out") -> Path:
-    """``out/`` at the checkout's root (created)."""
-    d = repo_root() / name
+    """``out/`` at the checkout's root (created), or ``$K8SAUDIT_OUT`` when set (the notebook tests point it at
+    a temporary folder, so they never overwrite what ``make demo`` wrote)."""
+    env = os.environ.get(OUT_ENV_VAR, "").strip()
+    d = Path(env).expanduser() if env else repo_root() / name
     d.mkdir(parents=True, exist_ok=True)
     return d

@@ -10,15 +10,17 @@ from __future__ import annotations
 import html
 import re
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import ipywidgets as w
 import pandas as pd
 
 from .checks import CHECKS, PRACTICES, SEVERITIES
+from .export import export
 from .export._style import EXEMPT_COLOR, SEVERITY_COLORS, STATUS_COLORS
 from .findings import audit, empty_findings
-from .fixes import fix_for
+from .fixes import exempt_warning, fix_for
 from .notebook import badge, open_source, repo_root
 from .snapshot import Snapshot, SnapshotError, is_saved_snapshot
 from .viz import CLUSTER_SCOPED, practice_label
@@ -49,6 +51,21 @@ def markdown_html(text: str) -> str:
             esc = html.escape(part).replace("\n", "<br>")
             out.append(re.sub(r"`([^`]+)`", r"<code>\1</code>", esc))
     return "".join(out)
+
+
+@dataclass(frozen=True)
+class Exported:
+    """What an explorer's export wrote: the file, how many findings of how many, and the filters."""
+
+    path: Path
+    rows: int
+    total: int
+    filters: str
+
+    def __str__(self) -> str:
+        return f"{self.path.name}: {self.rows} of {self.total} findings ({self.filters})"
+
+    __repr__ = __str__
 
 
 class FindingsExplorer(w.VBox):
@@ -121,6 +138,24 @@ class FindingsExplorer(w.VBox):
         """Select one finding (it must pass the filters)."""
         self.selector.value = finding_id
 
+    @property
+    def filter_text(self) -> str:
+        """The filters in words, e.g. ``practice 8, high and worse, exempt hidden``."""
+        ns = self.namespace.value
+        parts = ["all namespaces" if ns == ALL else f"namespace {ns}",
+                 f"practice {self.practice.value}" if self.practice.value else "all practices"]
+        if self.check_id.value != ALL:
+            parts.append(f"check {self.check_id.value}")
+        parts.append("every severity" if self.severity.value == SEVERITIES[0] else f"{self.severity.value} and worse")
+        parts.append("exempt shown" if self.show_exempt.value else "exempt hidden")
+        return ", ".join(parts)
+
+    def export(self, path: str | Path, *, format: str | None = None) -> Exported:
+        """Write the filtered findings to ``path`` (format from the extension); say what was written."""
+        df = self.filtered
+        p = export(df, path, snapshot=self.snap, format=format)
+        return Exported(p, len(df), len(self.findings), self.filter_text)
+
     # ------------------------------------------------------------------ rendering
 
     def _on_practice(self, _change: object = None) -> None:
@@ -142,11 +177,15 @@ class FindingsExplorer(w.VBox):
         self.summary.value = (f"<b>{len(df)}</b> finding(s) shown of {len(self.findings)}"
                               + (f" ({n_ex} exempt, greyed)" if n_ex else ""))
         self.table.value = self._table_html(df)
-        opts = [(self._label(r), r.finding_id) for r in df.head(500).itertuples()]
+        top = df.head(500)
+        opts = [(self._label(r), r.finding_id) for r in top.itertuples()]
         current = self.selector.value
         self.selector.options = opts
         ids = [fid for _, fid in opts]
-        self.selector.value = current if current in ids else (ids[0] if ids else None)
+        if current not in ids:  # start on the first finding that is not exempt (its fix is safe to apply)
+            live = top.loc[~top["exempt"].astype(bool), "finding_id"]
+            current = live.iloc[0] if len(live) else (ids[0] if ids else None)
+        self.selector.value = current
         self._show_detail()
 
     @staticmethod
@@ -179,6 +218,9 @@ class FindingsExplorer(w.VBox):
             self.detail.value = "<i>No finding selected.</i>"
             return
         ex = f"<p><b>Exempt:</b> {_e(r['exempt_reason'])}</p>" if r["exempt"] else ""
+        warning = exempt_warning(r)
+        warn = (f"<p style='border:2px solid {SEVERITY_COLORS['high']};background:#fef2f2;padding:6px'>"
+                f"<b>⚠ Do not apply this fix.</b> {_e(warning)}</p>" if warning else "")
         fix = html.escape(fix_for(r, self.snap))
         self.detail.value = (
             f"<div style='border-left:4px solid {SEVERITY_COLORS.get(str(r['severity']), EXEMPT_COLOR)};padding-left:8px'>"
@@ -186,7 +228,7 @@ class FindingsExplorer(w.VBox):
             f"(practice {_e(r['practice'])}: {_e(PRACTICES.get(int(r['practice']), ''))})</p>"
             f"<p>{markdown_html(str(r['message']))}</p><p><b>Evidence:</b> <code>{_e(r['evidence'])}</code></p>{ex}"
             f"<p><b>Remediation:</b> {markdown_html(str(r['remediation']))}</p>"
-            f"<p><b>Suggested fix:</b></p><pre style='background:#f3f4f6;padding:6px'>{fix}</pre>"
+            f"<p><b>Suggested fix:</b></p>{warn}<pre style='background:#f3f4f6;padding:6px'>{fix}</pre>"
             f"<p style='color:#6b7280;font-size:0.85em'>finding_id {_e(r['finding_id'])}</p></div>")
 
 
@@ -219,6 +261,7 @@ class SourcePicker(w.VBox):
         self.button = w.Button(description="Load", button_style="primary", icon="download")
         self.status = w.HTML()
         self.snapshot: Snapshot | None = None
+        self._loaded_from: str | None = None
         self.button.on_click(lambda _b: self.load())
         super().__init__([self.choice, self.path, self.button, self.status])
         self.value = value
@@ -241,12 +284,23 @@ class SourcePicker(w.VBox):
         try:
             self.snapshot = open_source(self.value)
         except SnapshotError as e:
+            self.snapshot, self._loaded_from = None, None
             self.status.value = f"<span style='color:{SEVERITY_COLORS['high']}'>cannot load: {_e(e)}</span>"
             return None
-        s = self.snapshot
+        s, self._loaded_from = self.snapshot, self.value
         self.status.value = (f"loaded <b>{_e(s.cluster)}</b>: {len(s):,} objects, {len(s.workloads)} workloads, "
                              f"{len(s.skipped)} skipped")
         return s
+
+    def current(self) -> Snapshot:
+        """The snapshot of what the picker shows now: the one *Load* read when the choice has not changed
+        since, else the choice loaded now. Raises SnapshotError (also shown) when it cannot be read."""
+        if self.snapshot is not None and self._loaded_from == self.value:
+            return self.snapshot
+        snap = self.load()
+        if snap is None:
+            raise SnapshotError(f"{self.value}: cannot load (see the picker's message)")
+        return snap
 
 
 class ManifestExercise(w.VBox):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -107,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
                 failed += 1
         return 1 if failed else 0
     os.environ.pop("K8SAUDIT_SOURCE", None)
+    # exports and workshop progress go to a temporary folder, never to out/ or the home folder
+    tmp = tempfile.mkdtemp(prefix="k8saudit-nbhygiene-")
+    os.environ["K8SAUDIT_OUT"] = str(Path(tmp) / "out")
+    os.environ["K8SAUDIT_PROGRESS"] = str(Path(tmp) / "progress.json")
     # kernels import the checkout's k8saudit, installed or not
     os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
     for p in paths:

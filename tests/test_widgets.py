@@ -180,7 +180,9 @@ def test_every_check_has_a_fix() -> None:
 def test_fix_for_every_sample_finding_is_yaml(findings: pd.DataFrame, sample_snap: ka.Snapshot) -> None:
     for _, row in findings.drop_duplicates("check_id").iterrows():
         text = fix_for(row, sample_snap)
-        assert text.startswith(f"# {row['check_id']}: ")
+        body = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("# WARNING: "))
+        assert body.startswith(f"# {row['check_id']}: ")
+        assert text.startswith("# WARNING: ") == bool(row["exempt"])
         assert row["name"] in text
         list(yaml.safe_load_all(text))  # parses
 
@@ -231,3 +233,56 @@ def test_fix_for_anonymous_clusterwide_binding_deletes_it(findings: pd.DataFrame
 
 def test_severities_offered_by_the_explorer_are_all_known(explorer: FindingsExplorer) -> None:
     assert [v for _, v in explorer.severity.options] == list(SEVERITIES)
+
+
+# ---------------------------------------------------------------------- exempt findings: no harmful fix
+
+def test_explorer_starts_on_the_first_finding_that_is_not_exempt(findings: pd.DataFrame, sample_snap: ka.Snapshot) -> None:
+    ex = FindingsExplorer(findings, snap=sample_snap, practice=3)
+    first = ex.filtered.iloc[0]
+    assert first["exempt"] and first["name"] == "calico-node"  # the worst finding of practice 3 is the exempt CNI
+    assert ex.value is not None and not ex.value["exempt"]
+    assert ex.value["finding_id"] == ex.filtered.loc[~ex.filtered["exempt"], "finding_id"].iloc[0]
+    assert "Do not apply" not in ex.detail.value
+    ex.check_id.value = "cap-dangerous-add"  # a filter change keeps the rule
+    assert not ex.value["exempt"]
+
+
+def test_explorer_falls_back_to_an_exempt_finding_with_a_warning(findings: pd.DataFrame, sample_snap: ka.Snapshot) -> None:
+    only_exempt = findings[findings["exempt"] & (findings["name"] == "calico-node")]
+    ex = FindingsExplorer(only_exempt, snap=sample_snap)
+    assert ex.value is not None and ex.value["exempt"]
+    detail = ex.detail.value
+    assert "Do not apply this fix" in detail and "CNI agent" in detail and "pod network" in detail
+    fix_at = detail.index("Suggested fix")
+    assert fix_at < detail.index("Do not apply") < detail.index("<pre", fix_at)  # the warning comes before the patch
+
+
+def test_fix_for_an_exempt_cni_finding_warns_what_it_breaks(findings: pd.DataFrame, sample_snap: ka.Snapshot) -> None:
+    row = findings[(findings["check_id"] == "cap-dangerous-add") & (findings["name"] == "calico-node")].iloc[0]
+    assert row["exempt"]
+    text = fix_for(row, sample_snap)
+    head = text.split("# cap-dangerous-add:")[0]
+    assert "exempt (default exemption: CNI agent" in head.replace("\n# WARNING: ", " ")
+    assert "Do not apply this fix to DaemonSet kube-system/calico-node" in head.replace("\n# WARNING: ", " ")
+    assert "pod network" in head
+    assert _patch(text)["spec"]["template"]["spec"]["containers"][0]["securityContext"]["capabilities"] == {"drop": ["ALL"]}
+    live = row.copy()
+    live["exempt"] = False
+    assert "WARNING" not in fix_for(live, sample_snap)
+
+
+@pytest.mark.parametrize(("reason", "breaks"), [
+    ("default exemption: CNI controller that talks to the API server: it needs its token", "authenticate to the API server"),
+    ("default exemption: kube-proxy programs the node's network: it needs hostNetwork and privileges", "Service routing"),
+    ("default exemption: control-plane static pod (kubeadm)", "the control plane"),
+    ("annotation: our log shipper needs the host's PID namespace", "the component relies on exactly this setting"),
+])
+def test_exempt_warning_names_what_breaks(reason: str, breaks: str) -> None:
+    from k8saudit.fixes import exempt_warning
+
+    row = {"check_id": "host-pid", "kind": "DaemonSet", "namespace": "ops", "name": "agent", "exempt": True,
+           "exempt_reason": reason}
+    text = exempt_warning(row)
+    assert text is not None and breaks in text and reason in text and "ops/agent" in text
+    assert exempt_warning({**row, "exempt": False}) is None
