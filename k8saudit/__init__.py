@@ -19,11 +19,13 @@ from .findings import (
 from .frames import FRAMES, SCHEMAS, describe
 from .snapshot import Snapshot, SnapshotError
 from .sources import kubeconfig_users, load, load_cluster, load_clusters, sample, sample_path
+from . import workshop  # noqa: E402,I001 - ka.workshop.progress()
 
 __version__ = "0.1.0"
 
 __all__ = [
     "CHECKS", "FINDINGS_COLUMNS", "FRAMES", "PRACTICES", "SCHEMAS", "NoObjectsError", "Snapshot", "SnapshotError",
     "audit", "check_stats", "describe", "diff", "diff_text", "export", "is_partial", "kubeconfig_users", "load",
-    "load_cluster", "load_clusters", "load_waivers", "not_assessed", "read_findings", "sample", "sample_path", "scorecard", "__version__",
+    "load_cluster", "load_clusters", "load_waivers", "not_assessed", "read_findings", "sample", "sample_path", "scorecard", "workshop",
+    "__version__",
 ]

@@ -369,6 +369,32 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         return 0
 
 
+def cmd_workshop(args: argparse.Namespace) -> int:
+    from .workshop import ProgressError, report
+
+    try:
+        df, errors = report(args.folder)
+    except ProgressError as e:
+        raise UserError(str(e)) from None
+    for err in errors:
+        print(f"k8saudit: skipped {err}", file=sys.stderr)
+    if df.empty:
+        raise UserError(f"{args.folder}: no progress file found (trainees hand theirs in with "
+                        "ka.workshop.hand_in(FOLDER))")
+    if args.format in ("csv", "markdown", "json"):
+        from .export import frame_to_text
+        sys.stdout.write(frame_to_text(df, args.format))
+        return 0
+    marks = df.copy()
+    for col in map(str, range(1, 11)):
+        marks[col] = marks[col].map(lambda v: "" if not v else "S" if "after the solution" in v else "H" if "hint" in v
+                                    else "+" if v.startswith("solved") else ".")
+    print(marks.to_string(index=False))
+    print(f"\n{len(df)} trainee(s). +: solved, H: solved with hints, S: solved after seeing the solution, "
+          ".: tried, not solved yet")
+    return 0
+
+
 # --------------------------------------------------------------------------- parser
 
 FRAME_FORMATS = ("table", "csv", "json", "markdown")
@@ -456,6 +482,16 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default: 8866)")
     b.add_argument("--open", action="store_true", help="open it in the default web browser")
     b.set_defaults(func=cmd_dashboard)
+
+    w = sub.add_parser("workshop", help="trainer's view: merge a class's exercise progress files",
+                       description="`k8saudit workshop report DIR` merges the progress files (*.json) that trainees "
+                                   "handed in (ka.workshop.hand_in(DIR)) into one table: a row per trainee, a column "
+                                   "per practice's exercise.")
+    wsub = w.add_subparsers(dest="workshop_command", metavar="ACTION", required=True)
+    wr = wsub.add_parser("report", help="one table for the whole class")
+    wr.add_argument("folder", metavar="DIR")
+    wr.add_argument("--format", choices=("text", "csv", "markdown", "json"), default="text")
+    wr.set_defaults(func=cmd_workshop)
 
     m = sub.add_parser("demo", help="audit the bundled sample cluster and write every export")
     m.add_argument("--out", default="out", metavar="DIR")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,9 +16,9 @@ import ipywidgets as w
 import pandas as pd
 
 from .checks import CHECKS, PRACTICES, SEVERITIES
+from .exercises import Exercise, Grade, grade
 from .export import export
 from .export._style import EXEMPT_COLOR, SEVERITY_COLORS, STATUS_COLORS
-from .findings import audit, empty_findings
 from .fixes import exempt_warning, fix_for
 from .notebook import badge, open_source, repo_root
 from .snapshot import Snapshot, SnapshotError, is_saved_snapshot
@@ -304,66 +303,100 @@ class SourcePicker(w.VBox):
 
 
 class ManifestExercise(w.VBox):
-    """Fix a broken manifest, re-check it with the practice's checks, compare with the solution.
+    """Fix a broken manifest, re-check it, get graded feedback, two hints on request, then the solution.
 
-    ``checks`` limits the re-check to some check ids (cluster-level checks such as
-    ``policy-engine-absent`` cannot pass on a single manifest).
+    A re-check passes only when what the exercise is about is still there (see ``k8saudit.exercises``)
+    and the practice's checks find nothing. Each attempt, hint and solution shown is recorded in the
+    trainee's progress file (``k8saudit.workshop``).
     """
 
     def __init__(self, practice: int, broken_yaml: str, solution_yaml: str, *, checks: list[str] | None = None,
-                 task: str = "") -> None:
+                 task: str = "", exercise: Exercise | None = None) -> None:
         self.practice, self.checks = practice, checks
         self.broken, self.solution = broken_yaml.strip() + "\n", solution_yaml.strip() + "\n"
+        self.exercise = exercise or Exercise(practice, task, self.broken, self.solution, tuple(checks or ()))
         self.editor = w.Textarea(value=self.broken, rows=min(30, self.broken.count("\n") + 2),
                                  layout=w.Layout(width="98%"))
         self.editor.add_class("k8saudit-code")
         self.button = w.Button(description="Re-check", button_style="primary", icon="check")
         self.reset = w.Button(description="Start over", icon="undo")
+        self.hint_button = w.Button(description="Hint", icon="lightbulb-o")
         self.show_solution = w.ToggleButton(value=False, description="Show solution", icon="eye")
         self.result = w.HTML()
+        self.hint_view = w.HTML()
         self.solution_view = w.HTML(layout=w.Layout(display="none"))
+        self.hints_shown = 0
         self.button.on_click(lambda _b: self.check())
         self.reset.on_click(lambda _b: setattr(self.editor, "value", self.broken))
+        self.hint_button.on_click(lambda _b: self.hint())
         self.show_solution.observe(self._toggle, names="value")
         intro = w.HTML("<style>.k8saudit-code textarea{font-family:monospace;font-size:12px}</style>"
                        f"<p><b>Exercise (practice {practice}):</b> {markdown_html(task)} Edit the manifest, then press "
-                       "<i>Re-check</i>.</p>")
-        super().__init__([intro, self.editor, w.HBox([self.button, self.reset, self.show_solution]),
-                          self.result, self.solution_view])
+                       "<i>Re-check</i>. Stuck? <i>Hint</i> gives a first hint, then a second, then the solution.</p>")
+        super().__init__([intro, self.editor, w.HBox([self.button, self.reset, self.hint_button, self.show_solution]),
+                          self.result, self.hint_view, self.solution_view])
+        self.grade: Grade | None = None
         self.findings: pd.DataFrame | None = None
-        self._loaded = 0
+
+    @classmethod
+    def of(cls, ex: Exercise) -> ManifestExercise:
+        """The widget of one exercise of ``k8saudit.exercises``."""
+        return cls(ex.practice, ex.broken, ex.solution, checks=list(ex.checks), task=ex.task, exercise=ex)
+
+    def hint(self) -> str:
+        """The next hint (two levels), then the solution; returns what is now shown."""
+        hints = [h for h in self.exercise.hints if h]
+        if self.hints_shown < len(hints):
+            self.hints_shown += 1
+            self.hint_view.value = "".join(f"<p>💡 <b>Hint {i + 1}:</b> {markdown_html(h)}</p>"
+                                           for i, h in enumerate(hints[: self.hints_shown]))
+            self.hint_button.description = "Another hint" if self.hints_shown < len(hints) else "Solution"
+            self._record("hint", level=self.hints_shown)
+            return hints[self.hints_shown - 1]
+        self.show_solution.value = True
+        return self.solution
 
     def _toggle(self, change: dict[str, object]) -> None:
         self.solution_view.value = f"<pre style='background:#ecfdf5;padding:6px'>{html.escape(self.solution)}</pre>"
         self.solution_view.layout.display = "block" if change["new"] else "none"
+        if change["new"]:
+            self._record("solution")
+
+    def _record(self, event: str, **kw: object) -> None:
+        from . import workshop
+
+        workshop.record(self.practice, event, **kw)  # type: ignore[arg-type]
 
     def check(self, text: str | None = None) -> pd.DataFrame:
-        """Audit the editor's text (or ``text``) → the findings that still fire; also shown below."""
+        """Grade the editor's text (or ``text``) → the findings that still fire; the feedback is shown below."""
         body = self.editor.value if text is None else text
-        with tempfile.TemporaryDirectory(prefix="k8saudit-exercise-") as tmp:
-            path = Path(tmp) / "exercise.yaml"
-            path.write_text(body)
-            snap = open_source(str(path))
-        # nothing to audit is said below; audit() refuses a snapshot with no object
-        f = (audit(snap, practices=[self.practice], checks=self.checks, default_exemptions=False) if len(snap)
-             else empty_findings())
-        self.findings = f
-        self._loaded = len(snap)
-        problems = snap.skipped
-        if not len(snap) and not len(problems):
-            self.result.value = f"<p style='color:{SEVERITY_COLORS['high']}'>The editor holds no Kubernetes object.</p>"
-        elif len(problems):
-            msg = "; ".join(problems["reason"].astype(str).head(3))
-            self.result.value = f"<p style='color:{SEVERITY_COLORS['high']}'>The manifest could not be read: {_e(msg)}</p>"
-        elif f.empty:
-            self.result.value = f"<p style='color:{STATUS_COLORS['pass']}'>✔ No findings left: well done.</p>"
+        g = self.grade = grade(self.practice, body, exercise=self.exercise)
+        f = self.findings = g.findings
+        bad = SEVERITY_COLORS["high"]
+        if g.problems:
+            self.result.value = f"<p style='color:{bad}'>The manifest could not be read: {_e('; '.join(g.problems))}</p>"
+        elif not g.loaded:
+            self.result.value = f"<p style='color:{bad}'>The editor holds no Kubernetes object.</p>"
+        elif g.passed:
+            self.result.value = f"<p style='color:{STATUS_COLORS['pass']}'>✔ No findings left, and everything the " \
+                                "exercise needs is still there: well done.</p>"
         else:
-            items = "".join(f"<li>{badge(str(r.severity))} <code>{_e(r.check_id)}</code> {_e(r.message)}</li>"
-                            for r in f.itertuples())
-            self.result.value = f"<p>Still failing ({len(f)}):</p><ul>{items}</ul>"
+            parts = []
+            if g.missing:
+                items = "".join(f"<li>{markdown_html(m[0].upper() + m[1:])}: it must stay.</li>" for m in g.missing)
+                parts.append(f"<p style='color:{bad}'><b>Removed or changed what must stay ({len(g.missing)}):</b> the "
+                             f"fix has to keep the app working.</p><ul>{items}</ul>")
+            if len(f):
+                items = "".join(
+                    f"<li>{badge(str(r.severity))} <code>{_e(r.check_id)}</code> {markdown_html(str(r.message))}"
+                    + (" <i>(exempt by annotation: exemptions do not count here)</i>" if r.exempt else "") + "</li>"
+                    for r in f.itertuples())
+                parts.append(f"<p><b>Still failing ({len(f)}):</b></p><ul>{items}</ul>")
+            self.result.value = "".join(parts)
+        self._record("attempt", passed=g.passed)
         return f
 
     @property
     def passed(self) -> bool:
-        """True when the last re-check found nothing."""
-        return self.findings is not None and self.findings.empty and self._loaded > 0
+        """True when the last re-check passed (nothing removed that must stay, no findings left)."""
+        return self.grade is not None and self.grade.passed

@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import k8saudit as ka
+
+# exercise widgets record workshop progress: never into the tester's home folder
+os.environ["K8SAUDIT_PROGRESS"] = str(Path(tempfile.mkdtemp(prefix="k8saudit-tests-")) / "progress.json")
 
 
 @pytest.fixture(scope="session")
