@@ -113,6 +113,27 @@ def test_every_practice_has_a_titled_main_chart(sample_snap: ka.Snapshot, findin
     assert len(fig.data) >= 1
 
 
+def test_charts_fill_their_container(sample_snap: ka.Snapshot, findings: pd.DataFrame) -> None:
+    """No fixed width (it clips charts in a narrow JupyterLab): every chart autosizes to its output area."""
+    figs = [viz.practice_chart(p, sample_snap, findings) for p in PRACTICES]
+    figs += [viz.severity_heatmap(findings), viz.findings_by_namespace(findings), viz.pss_levels(sample_snap.workloads),
+             viz.scorecard_bar(ka.scorecard(findings), findings), viz.findings_by_namespace(empty_findings())]
+    for fig in figs:
+        assert fig.layout.width is None and fig.layout.autosize is True, fig.layout.title.text
+        assert fig.layout.height  # the height stays fixed, sized to the content
+
+
+def test_long_subtitles_wrap_instead_of_being_cut(sample_snap: ka.Snapshot) -> None:
+    from k8saudit.viz._base import wrap
+
+    text = " ".join(["subjects"] * 40)
+    lines = wrap(text).split("<br>")
+    assert len(lines) > 2 and all(len(line) <= 110 for line in lines) and " ".join(lines) == text
+    assert wrap("<b>markup</b> " * 20) == "<b>markup</b> " * 20 and wrap("short") == "short"
+    sankey = viz.rbac_sankey(sample_snap.rbac)
+    assert "<br>" in sankey.layout.title.subtitle.text and sankey.layout.margin.t > 90
+
+
 def test_practice_chart_rejects_unknown_practice(sample_snap: ka.Snapshot) -> None:
     with pytest.raises(ValueError, match="1-10"):
         viz.practice_chart(11, sample_snap)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable
 
 import pandas as pd
@@ -22,7 +23,7 @@ CLUSTER_SCOPED = "(cluster-scoped)"
 FONT = "Inter, Segoe UI, Helvetica Neue, Arial, sans-serif"
 
 __all__ = ["SEVERITY_COLORS", "SEVERITY_ORDER", "STATUS_COLORS", "EXEMPT_COLOR", "OK_COLOR", "NEUTRAL_COLOR",
-           "CLUSTER_SCOPED", "practice_label", "layout", "empty_figure", "blend", "namespace_of",
+           "CLUSTER_SCOPED", "practice_label", "layout", "wrap", "empty_figure", "blend", "namespace_of",
            "intensity", "segmented_scale", "grid", "legend_below", "integer_axis", "ordered"]
 
 
@@ -35,16 +36,19 @@ def layout(
     y: str | None = None,
     height: int | None = None,
     legend: str | None = None,
-    width: int = 900,
 ) -> go.Figure:
-    """Title, subtitle, axis titles and the house style."""
+    """Title, subtitle, axis titles and the house style.
+
+    No fixed width: the figure fills its container (a notebook's output area, the HTML report's column),
+    so nothing is clipped in a narrow JupyterLab; only the height is set."""
+    sub = wrap(subtitle or "")
     fig.update_layout(
         template="plotly_white",
         font={"family": FONT, "size": 13, "color": "#1f2937"},
         title={"text": f"<b>{title}</b>", "x": 0.01, "xanchor": "left", "font": {"size": 17},
-               "subtitle": {"text": subtitle or "", "font": {"size": 12, "color": "#4b5563"}}},
-        margin={"l": 10, "r": 20, "t": 90 if subtitle else 60, "b": 10},
-        width=width,
+               "subtitle": {"text": sub, "font": {"size": 12, "color": "#4b5563"}}},
+        margin={"l": 10, "r": 20, "t": (90 + 15 * sub.count("<br>")) if sub else 60, "b": 10},
+        autosize=True,
         height=height or 460,
         legend={"title": {"text": legend or ""}, "traceorder": "normal"},
         hoverlabel={"font": {"family": FONT}},
@@ -54,6 +58,14 @@ def layout(
     if y is not None:
         fig.update_yaxes(title_text=y, automargin=True)
     return fig
+
+
+def wrap(text: str, width: int = 110) -> str:
+    """Plotly does not wrap titles: break a long plain-text subtitle into lines (``<br>``) so that a
+    narrow output area (a 1280-px JupyterLab with its file browser open) shows all of it."""
+    if len(text) <= width or "<" in text:
+        return text
+    return "<br>".join(textwrap.wrap(text, width))
 
 
 def empty_figure(title: str, message: str, *, subtitle: str | None = None) -> go.Figure:

@@ -66,7 +66,7 @@ def apiserver_flags(apiserver: pd.DataFrame) -> go.Figure:
     ))
     layout(fig, title, subtitle=f"{n_risk} of {len(settings)} settings need attention; "
                                 "verdict colour: green ok, otherwise the severity of the check that fires.",
-           height=150 + 32 * len(settings), width=1000)
+           height=150 + 32 * len(settings))
     return fig
 
 
@@ -158,7 +158,7 @@ def exposed_services(services: pd.DataFrame, nodes: pd.DataFrame | None = None) 
         cells={"values": [names, types, ports, sources], "align": "left", "height": 28,
                "fill_color": [white, white, white, fills]},
     ))
-    return layout(fig, title, subtitle=nodes_note, height=170 + 30 * len(names), width=1000)
+    return layout(fig, title, subtitle=nodes_note, height=170 + 30 * len(names))
 
 
 def rollout(workloads: pd.DataFrame, *, kinds: tuple[str, ...] = ("Deployment", "StatefulSet")) -> go.Figure:
@@ -201,7 +201,7 @@ def rollout(workloads: pd.DataFrame, *, kinds: tuple[str, ...] = ("Deployment", 
     layout(fig, title,
            subtitle=f"{n_all} of {len(df)} Deployments/StatefulSets go completely down during an update "
                     "(Recreate, a single replica, or maxUnavailable ≥ replicas).",
-           x="replicas", y=None, legend="during an update", height=max(360, 150 + 22 * len(df)), width=1000)
+           x="replicas", y=None, legend="during an update", height=max(360, 150 + 22 * len(df)))
     fig.update_layout(barmode="stack", legend={"orientation": "h", "y": -0.06, "x": 0, "yanchor": "top"})
     fig.update_yaxes(autorange="reversed", tickfont={"size": 11})
     fig.update_xaxes(dtick=1)

@@ -49,7 +49,7 @@ def severity_heatmap(findings: pd.DataFrame, *, include_exempt: bool = False) ->
     layout(fig, "Findings by practice and severity",
            subtitle=f"{total} open findings{excluded}. Worst severity on the left; darker cells hold more findings; "
                     "empty cells none.",
-           height=560, width=820)
+           height=560)
     fig.update_yaxes(autorange="reversed", showgrid=False, ticksuffix="  ")
     fig.update_xaxes(side="top", showgrid=False)
     return fig

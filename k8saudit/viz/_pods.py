@@ -119,7 +119,7 @@ def _matrix(rows: list[str], columns: list[tuple[str, str]], cells: list[list[tu
     t = [[None if v <= 0 else 0.3 if v < 1 else 1.0 for v, _ in row] for row in cells]
     text = [[label for _, label in row] for row in cells]
     fig = grid(go.Figure(), [c for c, _ in columns], rows, [c for _, c in columns], t, text, "%{y}<br>%{x}: %{text}")
-    layout(fig, title, subtitle=subtitle, x=x, y=y, height=max(300, 160 + 24 * len(rows)), width=1000)
+    layout(fig, title, subtitle=subtitle, x=x, y=y, height=max(300, 160 + 24 * len(rows)))
     fig.update_xaxes(side="top", showgrid=False)
     fig.update_yaxes(autorange="reversed", showgrid=False, ticksuffix="  ", tickfont={"size": 11})
     return fig

@@ -144,7 +144,7 @@ def rbac_sankey(rbac: pd.DataFrame, *, include_system: bool = False) -> go.Figur
     layout(fig, title,
            subtitle=f"Red flows are granted cluster-wide (ClusterRoleBinding): {n_wide} of {len(subjects)} subjects. "
                     f"Grey: one namespace only. Permissions coloured by severity.{hidden}",
-           height=max(520, 26 * max(len(subjects), len(permissions)) + 170), width=1100)
+           height=max(520, 26 * max(len(subjects), len(permissions)) + 170))
     for x, text, anchor in ((0, "subject", "left"), (0.5, "role", "center"), (1, "permission", "right")):
         fig.add_annotation(x=x, y=1.0, xref="paper", yref="paper", yanchor="bottom", xanchor=anchor, text=f"<b>{text}</b>",
                            showarrow=False, font={"size": 13, "color": "#4b5563"})
