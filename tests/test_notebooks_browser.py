@@ -23,9 +23,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+CHROMIUM = "/usr/bin/chromium"  # the `browser` fixture (conftest.py) launches it
 PRACTICE_NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("[01][0-9]-*.ipynb")
                             if 1 <= int(p.name[:2]) <= 10)
 TOKEN = "k8saudit-browser-test"
@@ -91,15 +89,6 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 #: every notebook panel: its path, whether its kernel is idle, and how many cells ran / are still queued
