@@ -10,15 +10,15 @@
 
 from __future__ import annotations
 
-from .checks import CHECKS, PRACTICES
+from . import vocab
+from .checks import CHECKS
 from .diff import diff, diff_text
 from .export import export, read_findings
-from .findings import (
-    FINDINGS_COLUMNS, NoObjectsError, audit, check_stats, is_partial, load_waivers, not_assessed, scorecard,
-)
+from .findings import NoObjectsError, audit, check_stats, is_partial, load_waivers, not_assessed, scorecard
 from .frames import FRAMES, SCHEMAS, describe
 from .snapshot import Snapshot, SnapshotError
 from .sources import kubeconfig_users, load, load_cluster, load_clusters, sample, sample_path
+from .vocab import FINDINGS_COLUMNS, PRACTICES, SEVERITIES
 from . import workshop  # noqa: E402,I001 - ka.workshop.progress()
 
 __version__ = "0.1.0"
@@ -27,5 +27,5 @@ __all__ = [
     "CHECKS", "FINDINGS_COLUMNS", "FRAMES", "PRACTICES", "SCHEMAS", "NoObjectsError", "Snapshot", "SnapshotError",
     "audit", "check_stats", "describe", "diff", "diff_text", "export", "is_partial", "kubeconfig_users", "load",
     "load_cluster", "load_clusters", "load_waivers", "not_assessed", "read_findings", "sample", "sample_path", "scorecard", "workshop",
-    "__version__",
+    "SEVERITIES", "vocab", "__version__",
 ]

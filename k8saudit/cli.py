@@ -105,7 +105,7 @@ def _load(args: argparse.Namespace) -> Any:
 
 
 def _report_skipped(snap: Any, quiet: bool) -> None:
-    from .snapshot import NOTED
+    from .vocab import NOTED
 
     sk = snap.skipped
     if sk.empty or quiet:
@@ -195,7 +195,7 @@ def _parse_practices(text: str | None) -> list[int] | None:
 
 
 def _severity(text: str | None, flag: str) -> str | None:
-    from .checks import SEVERITIES
+    from .vocab import SEVERITIES
 
     if text is None:
         return None
@@ -254,10 +254,11 @@ def cmd_scan(args: argparse.Namespace) -> int:
                 print(f"wrote {path}", file=sys.stderr)
     elif args.format == "text":
         sys.stdout.write(report.text(shown, snap, show_exempt=args.show_exempt))
-    elif args.format in ("xlsx",):
-        raise UserError("--format xlsx is a binary format: write it to a file with -o FILE.xlsx")
     else:
-        from .export import findings_to_text
+        from .export import findings_to_text, lookup
+        fmt = lookup(args.format)
+        if fmt.binary:
+            raise UserError(f"--format {fmt.name} is a binary format: write it to a file with -o FILE{fmt.extensions[0]}")
         sys.stdout.write(findings_to_text(shown, args.format, snapshot=snap))
     return _gate(findings, fail_on, args.allow_partial, args.quiet)
 
@@ -287,7 +288,8 @@ def _gate(findings: Any, fail_on: str | None, allow_partial: bool, quiet: bool) 
 
 
 def cmd_checks(args: argparse.Namespace) -> int:
-    from .checks import CHECKS, PRACTICES
+    from .checks import CHECKS
+    from .vocab import PRACTICES
     from .report import catalog_markdown
 
     practices = _parse_practices(args.practice)
@@ -398,7 +400,13 @@ def cmd_workshop(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- parser
 
 FRAME_FORMATS = ("table", "csv", "json", "markdown")
-SCAN_FORMATS = ("text", "csv", "json", "markdown", "sarif", "junit", "html", "xlsx")
+
+
+def _scan_formats() -> tuple[tuple[str, ...], str]:
+    """The ``scan --format`` choices and the ``-o`` extensions, from the export registry."""
+    from .export import formats
+
+    return ("text", *(f.name for f in formats())), " ".join(e for f in formats() for e in f.extensions)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -439,9 +447,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-default-exemptions", action="store_true", help="do not exempt well-known system components")
     s.add_argument("--show-exempt", action="store_true", help="list exempt findings in the text report too")
     s.add_argument("--config", metavar="FILE", help="config file: severity overrides, disabled checks")
-    s.add_argument("--format", choices=SCAN_FORMATS, default="text", help="output format for stdout (default: text)")
+    scan_formats, extensions = _scan_formats()
+    s.add_argument("--format", choices=scan_formats, default="text", help="output format for stdout (default: text)")
     s.add_argument("-o", "--output", action="append", default=[], metavar="FILE",
-                   help="write findings to FILE; format from the extension (.csv .json .md .html .xlsx .sarif .xml); repeatable")
+                   help=f"write findings to FILE; format from the extension ({extensions}); repeatable")
     s.set_defaults(func=cmd_scan)
 
     f = sub.add_parser("frames", help="print one frame of a source",

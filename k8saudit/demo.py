@@ -6,8 +6,13 @@ import sys
 import time
 from pathlib import Path
 
-DEMO_FILES = ("findings.csv", "findings.json", "findings.md", "report.html", "findings.xlsx",
-              "findings.sarif", "results.xml")
+
+
+def demo_files() -> list[str]:
+    """One file per registered export format: findings.csv, findings.json, ..., report.html, results.xml."""
+    from .export import formats
+
+    return [f.stem + f.extensions[0] for f in formats()]
 
 
 def run(out: Path) -> int:
@@ -23,7 +28,7 @@ def run(out: Path) -> int:
     sys.stdout.write(text(findings, snap))
     out.mkdir(parents=True, exist_ok=True)
     print(f"\nLoaded and audited the sample cluster in {elapsed:.2f} s. Wrote:")
-    for name in DEMO_FILES:
+    for name in demo_files():
         path = export(findings, out / name, snapshot=snap)
         print(f"  {path}  ({path.stat().st_size / 1024:,.0f} KB)")
     snap.save(out / "sample-snapshot")

@@ -15,14 +15,13 @@ from typing import Any
 
 import pandas as pd
 
-from .checks import PRACTICES, SEVERITIES
-from .findings import FINDINGS_COLUMNS, SEVERITY_DTYPE, audit
+from .findings import audit
 from .snapshot import Snapshot
+from .vocab import DIFF_COLUMNS, DIFF_STATUS_DTYPE, DIFF_STATUSES, FINDINGS_COLUMNS, PRACTICES, SEVERITIES, SEVERITY_DTYPE
 
-#: the statuses, in the order reports list them
-STATUSES = ("new", "severity_changed", "resolved", "unchanged")
-STATUS_DTYPE = pd.CategoricalDtype(list(STATUSES))
-DIFF_COLUMNS = FINDINGS_COLUMNS + ["status", "severity_before", "severity_after"]
+#: the statuses, in the order reports list them (public names kept: ``k8saudit.diff.STATUSES``)
+STATUSES = DIFF_STATUSES
+STATUS_DTYPE = DIFF_STATUS_DTYPE
 
 
 def _findings(x: pd.DataFrame | Snapshot) -> pd.DataFrame:

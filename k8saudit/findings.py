@@ -17,16 +17,13 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from .checks import CHECKS, PRACTICES, SEVERITIES, Check
-from .snapshot import SKIPPED_COLUMNS, Snapshot, SnapshotError, category_not_assessed
-
-FINDINGS_COLUMNS = ["cluster", "check_id", "practice", "severity", "title", "kind", "namespace", "name",
-                    "container", "message", "remediation", "evidence", "exempt", "exempt_reason", "finding_id"]
-
-SEVERITY_DTYPE = pd.CategoricalDtype(list(SEVERITIES), ordered=True)
-
-#: columns of the per-check stats (``findings.attrs["stats"]``, :func:`check_stats`)
-STATS_COLUMNS = ["cluster", "check_id", "practice", "evaluated", "failing", "status", "reason"]
+from .checks import CHECKS, Check
+from .snapshot import Snapshot, SnapshotError, category_not_assessed
+from .vocab import (
+    FINDINGS_DTYPES, INCOMPLETE, NOT_ASSESSED_COLUMNS, PRACTICES, SEVERITIES, SKIPPED_COLUMNS, STATS_COLUMNS,
+)
+# public here since the first release
+from .vocab import CHECK_STATUSES as STATUSES, FINDINGS_COLUMNS as FINDINGS_COLUMNS, SEVERITY_DTYPE as SEVERITY_DTYPE
 
 IGNORE_ANNOTATION = "k8saudit.io/ignore"
 REASON_ANNOTATION = "k8saudit.io/exempt-reason"
@@ -153,11 +150,7 @@ def empty_findings() -> pd.DataFrame:
 
 
 def _types(df: pd.DataFrame) -> pd.DataFrame:
-    df = df.astype({c: "string" for c in FINDINGS_COLUMNS if c not in ("practice", "severity", "exempt")})
-    df["practice"] = df["practice"].astype("Int64")
-    df["severity"] = df["severity"].astype(SEVERITY_DTYPE)
-    df["exempt"] = df["exempt"].astype("bool")
-    return df
+    return df.astype(FINDINGS_DTYPES)
 
 
 def _frames_for(c: Check, snap: Snapshot) -> tuple[dict[str, Any], int]:
@@ -185,9 +178,6 @@ def _frames_for(c: Check, snap: Snapshot) -> tuple[dict[str, Any], int]:
     return args, evaluated
 
 
-#: per-check statuses: ``pass`` and ``fail`` are complete verdicts; the others are not (see :func:`assessable`)
-STATUSES = ("pass", "fail", "partial", "not_assessable", "error")
-INCOMPLETE = ("partial", "not_assessable", "error")
 
 
 class NoObjectsError(SnapshotError):
@@ -466,9 +456,6 @@ def skipped_of(findings: pd.DataFrame) -> pd.DataFrame:
     """What the audited snapshot could not read (``findings.attrs["skipped"]``), as ``snap.skipped`` has it."""
     df = pd.DataFrame(list(findings.attrs.get("skipped") or []), columns=SKIPPED_COLUMNS)
     return df.astype({c: "string" for c in SKIPPED_COLUMNS})
-
-
-NOT_ASSESSED_COLUMNS = ["cluster", "check_id", "practice", "status", "reason"]
 
 
 def not_assessed(findings: pd.DataFrame) -> pd.DataFrame:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .checks import CHECKS, PRACTICE_SHORT, PRACTICES
-from .export._style import SEVERITY_COLORS, SEVERITY_TEXT
+from .checks import CHECKS
+from .vocab import PRACTICE_SHORT, PRACTICES, SEVERITY_COLORS, SEVERITY_TEXT
 from .findings import check_stats
 from .snapshot import Snapshot, SnapshotError
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from .checks import CHECKS, PRACTICES, SEVERITIES
+from .checks import CHECKS
+from .vocab import PRACTICES, SEVERITIES
 
 _SEV_MARK = {"critical": "CRIT", "high": "HIGH", "medium": "MED ", "low": "LOW ", "info": "INFO"}
 
@@ -87,7 +88,7 @@ def not_assessed_text(findings: pd.DataFrame, width: int = 110) -> list[str]:
     """The "Not assessed" section: checks without a complete verdict (by reason), what could not be read,
     and what was noted (files that are not Kubernetes objects, empty files, identical duplicates)."""
     from .findings import not_assessed, skipped_of
-    from .snapshot import NOTED
+    from .vocab import NOTED
 
     out: list[str] = []
     gaps = not_assessed(findings)

@@ -21,24 +21,10 @@ import pandas as pd
 from . import _model as m
 from ._normalize import RULES_VERSION, normalize
 from ._util import gc_paused
+from .vocab import NOTED, SKIPPED_COLUMNS, UNREADABLE
 
 SNAPSHOT_FORMAT = "k8saudit-snapshot"
 SNAPSHOT_VERSION = 1
-
-#: columns of ``snap.skipped``
-SKIPPED_COLUMNS = ["cluster", "source", "document", "kind", "namespace", "name", "category", "reason"]
-
-#: Skipped categories, and what each means for an audit (the one place that says it).
-#: Noted only, nothing an audit needs is lost: an empty file, a document that is not a Kubernetes object
-#: (a Helm values file, a kustomization.yaml), an identical second copy of an object already loaded.
-NOTED = frozenset({"empty", "not_kubernetes", "duplicate"})
-#: Every other category means something that should have been assessed was not, and makes the audit
-#: partial: unreadable, too_large, parse_error, invalid, forbidden, not_served, error, partial (a kind's
-#: list ended early), conflict (two differing copies of one object: the kept one is assessed, the other
-#: is not), an unreachable cluster, and any category added later.
-#: Of those, the categories that, on a row naming a kind and no object, mean the kind's list failed:
-#: at cluster scope nothing of the kind was read; in one namespace, the kind was read in part.
-UNREADABLE = ("forbidden", "not_served", "error", "unreadable")
 
 
 def category_not_assessed(category: str | None) -> bool:

@@ -15,14 +15,14 @@ from pathlib import Path
 import ipywidgets as w
 import pandas as pd
 
-from .checks import CHECKS, PRACTICES, SEVERITIES
+from .checks import CHECKS
 from .exercises import Exercise, Grade, grade
 from .export import export
-from .export._style import EXEMPT_COLOR, SEVERITY_COLORS, STATUS_COLORS
 from .fixes import exempt_warning, fix_for
 from .notebook import badge, open_source, repo_root
 from .snapshot import Snapshot, SnapshotError, is_saved_snapshot
 from .viz import CLUSTER_SCOPED, practice_label
+from .vocab import EXEMPT_COLOR, PRACTICES, SEVERITIES, SEVERITY_COLORS, STATUS_COLORS
 
 ALL = "(all)"
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}

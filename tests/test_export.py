@@ -20,9 +20,9 @@ from k8saudit.checks import CHECKS, PRACTICES
 from k8saudit.export import ExportError, export, findings_to_text, frame_to_text, read_findings
 from k8saudit.export._charts import findings_by_namespace, findings_by_practice, severity_donut
 from k8saudit.export._common import guard, unguard
-from k8saudit.export._style import SEVERITY_COLORS
 from k8saudit.export._xlsx import sheet_name
 from k8saudit.findings import FINDINGS_COLUMNS, audit, scorecard
+from k8saudit.vocab import SEVERITY_COLORS
 
 # The official SARIF 2.1.0 schema, as SchemaStore publishes it (sarif-2.1.0.json, whose "$id" is
 # oasis-tcs/sarif-spec's Schemata/sarif-schema-2.1.0.json), taken unchanged from the PyPI package

@@ -5,10 +5,8 @@ See :mod:`k8saudit.checks._registry` for the contract a check follows.
 
 from __future__ import annotations
 
-from ._registry import (
-    CHECKS, CIS, NSA_CISA, PRACTICE_SHORT, PRACTICES, PSS_BASELINE, PSS_RESTRICTED, SEVERITIES, Check, Registry,
-    check,
-)
+from ..vocab import PRACTICE_SHORT, PRACTICES, SEVERITIES
+from ._registry import CHECKS, CIS, NSA_CISA, PSS_BASELINE, PSS_RESTRICTED, Check, Registry, check
 
 # importing the practice modules registers their checks, in practice order
 from . import (  # noqa: E402,F401  isort: skip

@@ -30,39 +30,7 @@ import pandas as pd
 
 from .. import _model as m
 from ..frames import COLUMN_KINDS, FRAME_KINDS
-
-SEVERITIES = ("info", "low", "medium", "high", "critical")
-
-PRACTICES: dict[int, str] = {
-    1: "Secrets are not passed in environment variables",
-    2: "Strong authentication and authorization at the API server",
-    3: "NET_RAW dropped, no dangerous capabilities; a policy engine enforces it",
-    4: "No sharing of the host's IPC, PID or network namespace",
-    5: "RBAC, not ABAC; namespace-scoped over cluster-wide permissions",
-    6: "Read-only root filesystem",
-    7: "Nodes isolated from public networks; traffic restricted",
-    8: "No privileged containers (nor privilege escalation, nor root)",
-    9: "No unmasked /proc mount",
-    10: "A rolling update strategy that keeps the workload available",
-}
-
-#: short practice names used in notebook titles, sheet names and charts
-PRACTICE_SHORT: dict[int, str] = {
-    1: "Secrets in env", 2: "API authn/authz", 3: "Capabilities", 4: "Host namespaces", 5: "RBAC",
-    6: "Read-only rootfs", 7: "Network", 8: "Privileged", 9: "/proc mount", 10: "Rolling updates",
-}
-
-#: severities worst first (tables, legends and charts)
-SEVERITY_ORDER: tuple[str, ...] = tuple(reversed(SEVERITIES))
-
-
-def practice_label(practice: Any, *, short: bool = True) -> str:
-    """``3. Capabilities`` (or the practice's full title with ``short=False``); ``?`` when missing."""
-    if practice is None or practice is pd.NA or (isinstance(practice, float) and practice != practice):
-        return "?"
-    p = int(practice)
-    return f"{p}. {(PRACTICE_SHORT if short else PRACTICES).get(p, f'Practice {p}')}"
-
+from ..vocab import PRACTICES, SEVERITIES
 
 # references used across checks
 PSS_BASELINE = "Pod Security Standards (baseline): https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline"

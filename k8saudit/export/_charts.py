@@ -1,7 +1,7 @@
 """The HTML report's overview figures of a findings frame (plotly); the notebooks' charts are in k8saudit.viz.
 
 Each function takes the findings DataFrame and returns a ``go.Figure``; colours
-come from :data:`k8saudit.export._style.SEVERITY_COLORS`. Open findings are
+come from :data:`k8saudit.vocab.SEVERITY_COLORS`. Open findings are
 coloured by severity; exempt ones are counted apart, in grey.
 """
 
@@ -10,8 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ._common import SEVERITY_ORDER, practice_label
-from ._style import EXEMPT_COLOR, SEVERITY_COLORS
+from ..vocab import EXEMPT_COLOR, SEVERITY_COLORS, SEVERITY_ORDER, practice_label
 
 _LAYOUT = dict(template="plotly_white", margin=dict(l=10, r=10, t=44, b=10), barmode="stack",
                legend=dict(orientation="h", yanchor="top", y=-0.08, xanchor="left", x=0, title_text="",

@@ -10,21 +10,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..checks import CHECKS, Check
-from ..checks._registry import SEVERITY_ORDER, practice_label
-from ..findings import FINDINGS_COLUMNS, SEVERITY_DTYPE, check_stats, not_assessed, scorecard, skipped_of
-from ..snapshot import NOTED
+from ..findings import check_stats, not_assessed, scorecard, skipped_of
+from ..vocab import DIFF_DTYPES, FINDINGS_COLUMNS, NOTED, SEVERITY_DTYPE, SEVERITY_ORDER, practice_label
 
 if TYPE_CHECKING:
     from ..snapshot import Snapshot
-
-#: severities from the worst down, the order reports list them in
-
-#: columns ``diff()`` adds; exports keep them after the schema's columns and read them back typed
-DIFF_STATUSES = ("new", "severity_changed", "resolved", "unchanged")
-DIFF_STATUS_DTYPE = pd.CategoricalDtype(list(DIFF_STATUSES))
-EXTRA_DTYPES: dict[str, Any] = {
-    "status": DIFF_STATUS_DTYPE, "severity_before": SEVERITY_DTYPE, "severity_after": SEVERITY_DTYPE,
-}
 
 _FORMULA_START = re.compile(r"^'*[=+\-@\t\r]")
 _GUARDED = re.compile(r"^'+[=+\-@\t\r]")
@@ -242,8 +232,8 @@ def typed(df: pd.DataFrame) -> pd.DataFrame:
             out[c] = out[c].astype(bool)
         elif c == "severity":
             out[c] = out[c].astype("object").where(out[c].notna(), None).astype(SEVERITY_DTYPE)
-        elif c in EXTRA_DTYPES:
-            out[c] = out[c].astype("object").where(out[c].notna(), None).astype(EXTRA_DTYPES[c])
+        elif c in DIFF_DTYPES:
+            out[c] = out[c].astype("object").where(out[c].notna(), None).astype(DIFF_DTYPES[c])
         else:
             out[c] = out[c].astype("object").where(out[c].notna(), None).astype("string")
     return out

@@ -44,8 +44,9 @@ import pandas as pd
 
 from ..checks import CHECKS
 from ..findings import finding_id
-from ..snapshot import SKIPPED_COLUMNS
+from ..vocab import SKIPPED_COLUMNS
 from ._common import columns, guard, is_na, not_assessed_checks, skipped_input, text, typed, unguard
+from ._registry import Format, register
 
 NOT_ASSESSED_KIND = "(not assessed)"
 SKIPPED_KIND = "(skipped)"
@@ -144,3 +145,8 @@ def read(path: str | os.PathLike[str]) -> pd.DataFrame:
                          "category": r["title"], "reason": r["message"]})
         out.attrs["skipped"] = [{c: x.get(c) for c in SKIPPED_COLUMNS} for x in recs]
     return out
+
+
+register(Format("csv", (".csv",), text=lambda findings, snapshot: findings_csv(findings),
+                write=lambda findings, path, snapshot: write(findings, path), read=read,
+                description="one row per finding; reads back with read_findings"))

@@ -22,9 +22,9 @@ import pandas as pd
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
+from ..vocab import EXEMPT_COLOR, SEVERITY_COLORS, SEVERITY_ORDER, SEVERITY_TEXT, STATUS_COLORS, practice_label
 from ._charts import overview_figures
 from ._common import (
-    SEVERITY_ORDER,
     captured_at,
     check_of,
     clusters,
@@ -34,13 +34,12 @@ from ._common import (
     not_assessed_tables,
     partial_summary,
     practice_counts,
-    practice_label,
     practice_scorecard,
     severity_counts,
     text,
     version,
 )
-from ._style import EXEMPT_COLOR, SEVERITY_COLORS, SEVERITY_TEXT, STATUS_COLORS
+from ._registry import Format, register
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -309,3 +308,7 @@ def findings_html(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> s
 <script>{_asset("report.js")}</script>
 </body></html>
 """
+
+
+register(Format("html", (".html", ".htm"), text=findings_html, aliases=("htm",), stem="report",
+                description="a standalone report with charts, filters and sorting"))

@@ -30,17 +30,17 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..findings import FINDINGS_COLUMNS, NOT_ASSESSED_COLUMNS, check_stats
-from ..snapshot import SKIPPED_COLUMNS
+from ..findings import check_stats
+from ..vocab import FINDINGS_COLUMNS, NOT_ASSESSED_COLUMNS, SKIPPED_COLUMNS, STATS_COLUMNS
 from ._common import (
     captured_at, clusters, columns, generated_at, not_assessed_checks, plain, records, skipped_input, typed, version,
 )
+from ._registry import Format, register
 
 if TYPE_CHECKING:
     from ..snapshot import Snapshot
 
 FORMAT = "k8saudit-findings"
-STATS_COLUMNS = ["cluster", "check_id", "practice", "evaluated", "failing", "status", "reason"]
 
 
 def document(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> dict[str, Any]:
@@ -126,3 +126,7 @@ def read(path: str | os.PathLike[str]) -> pd.DataFrame:
     if doc.get("expired_waivers"):
         df.attrs["expired_waivers"] = list(doc["expired_waivers"])
     return df
+
+
+register(Format("json", (".json",), text=findings_json, write=write, read=read,
+                description="findings, check statistics and metadata; reads back with read_findings"))

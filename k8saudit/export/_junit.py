@@ -21,13 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..checks import PRACTICES
-from ..findings import STATS_COLUMNS, check_stats
-from ..snapshot import NOTED
+from ..findings import check_stats
+from ..vocab import NOTED, PRACTICES, STATS_COLUMNS, practice_label
 from ._common import (
-    captured_at, check_of, columns, generated_at, not_assessed_checks, object_ref, practice_label, skipped_input,
-    sort_findings, text,
+    captured_at, check_of, columns, generated_at, not_assessed_checks, object_ref, skipped_input, sort_findings, text,
 )
+from ._registry import Format, register
 
 if TYPE_CHECKING:
     from ..snapshot import Snapshot
@@ -137,3 +136,7 @@ def findings_junit(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> 
 
 def write(findings: pd.DataFrame, path: Path, snapshot: Snapshot | None = None) -> None:
     path.write_text(findings_junit(findings, snapshot), encoding="utf-8")
+
+
+register(Format("junit", (".xml",), text=findings_junit, write=write, aliases=("xml",), stem="results",
+                description="JUnit XML: one test case per check and object, for CI"))

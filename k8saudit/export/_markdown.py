@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..vocab import practice_label
 from ._common import (
     captured_at,
     check_of,
@@ -27,13 +28,13 @@ from ._common import (
     partial_summary,
     plain,
     practice_counts,
-    practice_label,
     practice_scorecard,
     severity_counts,
     sort_findings,
     text,
     version,
 )
+from ._registry import Format, register
 
 if TYPE_CHECKING:
     from ..snapshot import Snapshot
@@ -148,3 +149,6 @@ def findings_markdown(findings: pd.DataFrame, snapshot: Snapshot | None = None) 
             out.append(f"\n**`{cid}`: {escape(title)}.** {remedy.strip()}\n")
     return "\n".join(out).replace("\n\n\n", "\n\n")
 
+
+register(Format("markdown", (".md", ".markdown"), text=findings_markdown, aliases=("md",),
+                description="a report grouped by practice"))

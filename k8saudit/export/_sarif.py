@@ -30,12 +30,13 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from ..checks import CHECKS, PRACTICE_SHORT, Check
-from ..snapshot import NOTED
+from ..checks import CHECKS, Check
+from ..vocab import NOTED, PRACTICE_SHORT
 from ._common import (
     captured_at, check_of, clusters, columns, help_uri, is_na, not_assessed_checks, object_ref, skipped_input, text,
     version,
 )
+from ._registry import Format, register
 
 if TYPE_CHECKING:
     from ..snapshot import Snapshot
@@ -220,3 +221,7 @@ def findings_sarif(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> 
 
 def write(findings: pd.DataFrame, path: Path, snapshot: Snapshot | None = None) -> None:
     path.write_text(findings_sarif(findings, snapshot), encoding="utf-8")
+
+
+register(Format("sarif", (".sarif", ".sarif.json"), text=findings_sarif, write=write,
+                description="SARIF 2.1.0 for code-scanning dashboards"))

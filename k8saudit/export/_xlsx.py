@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-
 import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from ..checks import PRACTICE_SHORT, PRACTICES
 from ..findings import check_stats
+from ..vocab import EXEMPT_COLOR, PRACTICE_SHORT, PRACTICES, SEVERITY_COLORS, SEVERITY_TEXT, STATUS_COLORS
+from . import _registry
 from ._common import (
     captured_at,
     clusters,
@@ -44,7 +44,6 @@ from ._common import (
     sort_findings,
     version,
 )
-from ._style import EXEMPT_COLOR, SEVERITY_COLORS, SEVERITY_TEXT, STATUS_COLORS
 
 if TYPE_CHECKING:
     from ..snapshot import Snapshot
@@ -226,3 +225,7 @@ def write(findings: pd.DataFrame, path: Path, snapshot: Snapshot | None = None) 
         _practice_sheet(wb, p, ordered[ordered["practice"].eq(p).fillna(False).astype(bool)], status.get(p), f, multi, extras)
     _not_assessed_sheet(wb, findings, f)
     wb.close()
+
+
+_registry.register(_registry.Format("xlsx", (".xlsx",), write=write, aliases=("excel",),
+                                   description="Excel workbook: a summary sheet and one sheet per practice"))

@@ -8,15 +8,10 @@ from collections.abc import Iterable
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..checks._registry import SEVERITY_ORDER, practice_label
-from ..export._style import EXEMPT_COLOR, SEVERITY_COLORS, STATUS_COLORS
+from ..vocab import (
+    EXEMPT_COLOR, NEUTRAL_COLOR, OK_COLOR, SEVERITY_COLORS, SEVERITY_ORDER, STATUS_COLORS, practice_label,
+)
 
-#: severities from the worst down: the order of legends, columns and stacks
-
-#: a passing / safe state (the same green as the scorecard's "pass")
-OK_COLOR = STATUS_COLORS["pass"]
-#: a neutral, "nothing to judge" state
-NEUTRAL_COLOR = "#d1d5db"
 #: the label of findings and rows without a namespace
 CLUSTER_SCOPED = "(cluster-scoped)"
 

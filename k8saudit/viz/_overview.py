@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..checks import PRACTICES
+from ..vocab import PRACTICES
 from ._base import (
     EXEMPT_COLOR, NEUTRAL_COLOR, OK_COLOR, SEVERITY_COLORS, SEVERITY_ORDER, STATUS_COLORS, empty_figure, grid, layout,
     namespace_of, practice_label,
