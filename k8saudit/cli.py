@@ -50,7 +50,8 @@ class _Progress:
             sys.stderr.write(msg + "\n")
         sys.stderr.flush()
 
-    def done(self) -> None:
+    def done(self, message: str | None = None) -> None:
+        """End of a load: clear the progress line (the outcome is reported by the command itself)."""
         if self.tty and self.last:
             sys.stderr.write("\r\x1b[K")
             sys.stderr.flush()
@@ -59,7 +60,8 @@ class _Progress:
 def _add_source_args(p: argparse.ArgumentParser, *, positional: bool = True) -> None:
     if positional:
         p.add_argument("source", nargs="*", help="manifest files/directories, a saved snapshot directory, "
-                                                  "or `sample` / `sample:legacy` for a bundled sample cluster")
+                                                  "`sample` / `sample:legacy` for a bundled sample cluster, `context:NAME` for a live "
+                                                  "one, or `-` for manifests on standard input")
     p.add_argument("--context", action="append", default=[], metavar="NAME",
                    help="read a live cluster through this kubeconfig context (repeatable)")
     p.add_argument("--all-contexts", action="store_true", help="read every context of the kubeconfig")
@@ -89,15 +91,17 @@ def _load(args: argparse.Namespace) -> Any:
             return live.load_clusters(contexts, **kw)
         if not args.source:
             raise UserError("no source: give manifest paths, a snapshot directory, `sample`, `sample:legacy`, "
-                            "or --context NAME")
-        from .sources import sample_source
+                            "`-` (standard input) or --context NAME")
+        from .sources import open_source, parse_source
 
-        if len(args.source) == 1 and (name := sample_source(args.source[0])) is not None:
-            return ka.sample(name)
-        for s in args.source:
-            if not Path(s).exists():
-                raise UserError(f"{s}: no such file or directory")
-        return ka.load(*args.source, cluster=args.cluster, progress=prog)
+        sources = [parse_source(s) for s in args.source]
+        if len(sources) == 1:
+            kw = dict(kubeconfig=args.kubeconfig, namespaces=args.namespace or None) if sources[0].kind == "context" else {}
+            return open_source(sources[0], cluster=args.cluster, progress=prog, **kw)
+        if any(s.kind != "path" for s in sources):
+            raise UserError(f"{' '.join(args.source)}: give one source, or several paths (`sample`, `context:NAME` "
+                            "and `-` stand alone)")
+        return ka.load(*(s.name or "" for s in sources), cluster=args.cluster, progress=prog)
     except SnapshotError as e:
         raise UserError(str(e)) from None
     finally:

@@ -38,20 +38,16 @@ def notebooks_dir() -> Path:
 def resolve_source(source: str | None) -> str:
     """The source for ``$K8SAUDIT_SOURCE``: ``sample`` by default, ``sample:NAME`` and ``context:NAME`` as given,
     a path made absolute (the notebooks run in their own directory)."""
-    from .sources import sample_source
     from .snapshot import SnapshotError
+    from .sources import parse_source
 
-    src = (source or "sample").strip()
     try:
-        if sample_source(src) is not None or src.startswith("context:"):
-            return src
+        src = parse_source(source or "sample")
     except SnapshotError as e:
         raise DashboardError(str(e)) from None
-    path = Path(src).expanduser()
-    if not path.exists():
-        raise DashboardError(f"{src}: no such file or directory (a source is 'sample', 'sample:legacy', "
-                             "'context:NAME' or a path)")
-    return str(path.resolve())
+    if src.kind == "stdin":
+        raise DashboardError("the dashboard cannot read standard input: save the manifests to a file and give its path")
+    return str(Path(src.name or "").resolve()) if src.kind == "path" else str(src)
 
 
 def voila_command(source: str | None = None, *, port: int = DEFAULT_PORT, open_browser: bool = False,

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import html
 import os
+import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from .checks import CHECKS
-from .vocab import PRACTICE_SHORT, PRACTICES, SEVERITY_COLORS, SEVERITY_TEXT
 from .findings import check_stats
-from .snapshot import Snapshot, SnapshotError
+from .snapshot import Snapshot
+from .vocab import PRACTICE_SHORT, PRACTICES, SEVERITY_COLORS, SEVERITY_TEXT
 
 ENV_VAR = "K8SAUDIT_SOURCE"
 #: where notebooks write their files instead of ``<checkout>/out`` (the notebook tests set it to a temporary folder)
@@ -54,30 +56,49 @@ def repo_root(start: str | os.PathLike[str] | None = None) -> Path:
     return Path.cwd()
 
 
+class ProgressLabel:
+    """A source's progress as a label under the cell (see :class:`k8saudit.sources.Progress`)."""
+
+    def __init__(self, label: Any) -> None:
+        self.label = label
+        self.last = 0.0
+
+    def __call__(self, message: str) -> None:
+        now = time.monotonic()
+        if now - self.last >= 0.2:
+            self.last = now
+            self.label.value = message[:200]
+
+    def done(self, message: str) -> None:
+        self.label.value = message
+
+
+def progress_label() -> ProgressLabel | None:
+    """A :class:`ProgressLabel` shown under the running cell, inside a Jupyter kernel only (else None)."""
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if shell is None or not hasattr(shell, "kernel"):
+            return None
+        import ipywidgets
+        from IPython.display import display
+    except Exception:
+        return None
+    label = ipywidgets.Label("connecting…")
+    display(label)
+    return ProgressLabel(label)
+
+
 def open_source(source: str) -> Snapshot:
-    """Load a source string: ``sample`` (``sample:legacy``: the second bundled sample), ``context:NAME`` (a live cluster; ``context:`` alone: the
-    current context) or a path (manifests, dumps or a saved snapshot; relative paths are also looked
-    up from the checkout's root)."""
+    """Load a source string: ``sample`` (``sample:legacy``: the second bundled sample), ``context:NAME`` (a live
+    cluster, its progress shown under the cell; ``context:`` alone: the current context) or a path (manifests,
+    dumps or a saved snapshot; relative paths are also looked up from the checkout's root).
+    See :func:`k8saudit.sources.parse_source`."""
     from . import sources
 
-    src = source.strip()
-    name = sources.sample_source(src)
-    if name is not None:
-        return sources.sample(name)
-    if src.startswith("context:"):
-        name = src.partition(":")[2].strip() or None
-        try:
-            from .sources.live import load_cluster
-        except ImportError as e:
-            raise SnapshotError(f"cannot read a live cluster: {e}") from None
-        return load_cluster(context=name)
-    path = Path(src).expanduser()
-    if not path.exists() and not path.is_absolute() and (repo_root() / path).exists():
-        path = repo_root() / path
-    if not path.exists():
-        raise SnapshotError(f"{src}: no such file or directory (a source is 'sample', 'sample:legacy', "
-                            "'context:NAME' or a path)")
-    return sources.load(path)
+    src = sources.parse_source(source, root=repo_root())
+    return sources.open_source(src, progress=progress_label() if src.kind == "context" else None)
 
 
 def badge(severity: str) -> str:

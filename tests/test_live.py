@@ -199,6 +199,33 @@ def test_live_and_files_give_the_same_frames_and_findings(tmp_path: Path) -> Non
         assert _finding_keys(legacy) <= _finding_keys(fb)
 
 
+class _Reporter:
+    """A progress reporter with ``done``, as the notebook's label and the CLI's printer are."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.outcome: list[str] = []
+
+    def __call__(self, message: str) -> None:
+        self.lines.append(message)
+
+    def done(self, message: str) -> None:
+        self.outcome.append(message)
+
+
+def test_progress_goes_to_the_callback_and_done_gets_the_outcome(server: FakeApiServer, kubeconfig: Path,
+                                                                 tmp_path: Path) -> None:
+    rep = _Reporter()
+    snap = _load(kubeconfig, progress=rep)
+    assert rep.lines and rep.outcome == [rep.outcome[0]] and rep.outcome[0].startswith(f"{snap.cluster}: {len(snap)} objects")
+    rep = _Reporter()
+    bad = server.write_kubeconfig(tmp_path / "bad", context="fake", cluster="fake-cluster")
+    bad.write_text(bad.read_text().replace(server.url, "http://127.0.0.1:9"))
+    with pytest.raises(ka.SnapshotError):
+        _load(bad, progress=rep, timeout=2)
+    assert len(rep.outcome) == 1 and rep.outcome[0].startswith("k8saudit: ")
+
+
 def test_a_small_cluster_loads_with_provenance_and_meta(server: FakeApiServer, kubeconfig: Path) -> None:
     lines: list[str] = []
     snap = _load(kubeconfig, progress=lines.append)

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from ..snapshot import Snapshot, SnapshotError, is_saved_snapshot
-from .files import Progress, load_paths
+from ._progress import Progress
+from .files import load_paths, load_stream
 from .kubeconfig import kubeconfig_users
 
 # the live loader (and the kubernetes client it imports) loads on first use: file scans start faster
@@ -33,8 +34,9 @@ def list_contexts(*args: Any, **kwargs: Any) -> list[str]:
 
     return _list_contexts(*args, **kwargs)
 
-__all__ = ["load", "load_cluster", "load_clusters", "list_contexts", "sample", "sample_path", "sample_source", "SAMPLES",
-           "kubeconfig_users", "SnapshotError"]
+__all__ = ["load", "load_cluster", "load_clusters", "load_stream", "list_contexts", "open_source", "parse_source",
+           "sample", "sample_path", "sample_source", "Progress", "SAMPLES", "Source", "kubeconfig_users",
+           "SnapshotError"]
 
 
 def load(
@@ -47,10 +49,19 @@ def load(
     ``paths`` are files or directories (YAML, JSON, ``kubectl get -o json|yaml``
     output, ``helm template`` / ``kustomize build`` output), or one directory
     written by :meth:`Snapshot.save`. ``cluster`` names the cluster (default:
-    the directory's name).
+    the directory's name). One source string works too: ``load("sample:legacy")``,
+    ``load("context:prod")``, ``load("-")`` (see :func:`parse_source`).
     """
     if not paths:
         raise SnapshotError("load() needs at least one path")
+    if len(paths) == 1 and isinstance(paths[0], str) and paths[0].strip():
+        src = parse_source(paths[0], must_exist=False)
+        if src.kind != "path":
+            return open_source(src, cluster=cluster, progress=progress)
+    return _load_files(paths, cluster=cluster, progress=progress)
+
+
+def _load_files(paths: tuple[str | os.PathLike[str], ...], *, cluster: str | None, progress: Progress | None) -> Snapshot:
     if len(paths) == 1 and is_saved_snapshot(paths[0]):
         snap = Snapshot.read(paths[0])
         if cluster:
@@ -95,12 +106,9 @@ def sample(name: str = "main") -> Snapshot:
 
 def sample_source(source: str) -> str | None:
     """The sample a source string names (``sample`` or ``sample:main``: "main"; ``sample:legacy``: "legacy"),
-    else None. The notebooks' ``SOURCE``, ``$K8SAUDIT_SOURCE`` and the command line read sources this way."""
-    s = source.strip()
-    if s in ("", "sample"):
-        return "main"
-    if s.startswith("sample:"):
-        name = s.partition(":")[2].strip() or "main"
-        _sample_dir(name)
-        return name
-    return None
+    else None; an unknown sample name raises :class:`SnapshotError`. See :func:`parse_source`."""
+    src = parse_source(source, must_exist=False)
+    return src.name if src.kind == "sample" else None
+
+
+from .spec import Source, open_source, parse_source  # noqa: E402  (spec reads SAMPLES and load above)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,10 +27,10 @@ from kubernetes import client as kclient
 from kubernetes.client.exceptions import ApiException
 
 from .. import _model as m
+from ._progress import Progress
 from ._share import Sharer
 from .errors import describe_error, status_message
 
-Progress = Callable[[str], None]
 
 #: the Accept header that makes the API server send metadata only (Secrets)
 METADATA_ACCEPT = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"

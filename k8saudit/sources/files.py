@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+import shutil
+import tempfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import msgspec
 import yaml
@@ -24,10 +25,10 @@ import yaml
 from .. import _model as m
 from .._normalize import convert
 from .._util import gc_paused
-from ..snapshot import Snapshot
+from ..snapshot import Snapshot, SnapshotError
+from ._progress import Progress
 from .kubeconfig import parse_kubeconfig
 
-Progress = Callable[[str], None]
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 #: YAML is parsed whole; beyond this size it is refused with a message
@@ -103,6 +104,26 @@ def _owners_first(path: Path) -> tuple[int, str]:
     kind = (mt.group(1) or mt.group(2)).decode() if mt else ""
     kind = kind[:-4] if kind.endswith("List") and kind != "List" else kind
     return (_KIND_ORDER.get(kind, -1) + 1, str(path))
+
+
+def load_stream(stream: IO[bytes], *, cluster: str | None = None, progress: Progress | None = None,
+                label: str = "<stdin>") -> Snapshot:
+    """Manifests from a stream (``-``: standard input): YAML or JSON, spooled to a temporary file so the
+    same limits and streaming apply as to a file."""
+    snap = Snapshot(cluster or "stdin", source=label, meta={"origin": "files"})
+    with tempfile.TemporaryDirectory(prefix="k8saudit-stdin-") as tmp:
+        path = Path(tmp) / "stdin"
+        try:
+            with open(path, "wb") as fh:
+                shutil.copyfileobj(stream, fh, 1 << 20)
+        except OSError as e:
+            raise SnapshotError(f"{label}: cannot read: {e.strerror or e}") from None
+        with gc_paused():
+            if progress:
+                progress(f"reading {label}")
+            load_file(snap, path, label, progress=progress)
+            snap.compact()
+    return snap
 
 
 def load_file(snap: Snapshot, path: Path, label: str, *, progress: Progress | None = None) -> None:

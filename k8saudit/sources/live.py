@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,12 +43,12 @@ from ._listing import (
     BACKOFF, JSON_ACCEPT, MAX_ATTEMPTS, MAX_DELAY, MAX_RESTARTS, METADATA_ACCEPT, RESOURCES, RETRY_STATUS,
     USER_AGENT, Fatal, Lister, Resource, Result, error_text,
 )
+from ._progress import Progress, finish
 from .kubeconfig import parse_kubeconfig
 
 __all__ = ["BACKOFF", "JSON_ACCEPT", "MAX_ATTEMPTS", "MAX_DELAY", "MAX_RESTARTS", "METADATA_ACCEPT", "RESOURCES",
            "RETRY_STATUS", "Resource", "list_contexts", "load_cluster", "load_clusters"]
 
-Progress = Callable[[str], None]
 
 #: the order kinds go into the snapshot: owners before the objects they own, so the snapshot
 #: keeps only what a pod or ReplicaSet adds to its owner's template
@@ -86,17 +86,14 @@ def load_cluster(
     kinds are still read). ``cluster`` names the cluster (default: the context's
     cluster). ``timeout`` bounds each request in seconds, ``page_size`` is the
     ``limit`` of each list request, ``workers`` how many lists run at once.
-    ``progress`` receives a line per page; in a notebook a label shows it.
+    ``progress`` receives a line per page, and ``progress.done(outcome)`` when it has one (see
+    :class:`k8saudit.sources.Progress`; the notebooks pass a label widget, the command line a stderr printer).
     """
     if page_size < 1 or workers < 1 or timeout <= 0:
         raise ValueError("page_size and workers must be at least 1, timeout positive")
     if in_cluster is None:
         in_cluster = context is None and _running_in_pod(kubeconfig)
     started = time.monotonic()
-    widget = None
-    if progress is None:
-        widget = _NotebookProgress.create()
-        progress = widget
     ns_filter = list(dict.fromkeys(namespaces)) if namespaces else None
     tasks = [(r, ns) for r in RESOURCES for ns in (ns_filter if r.namespaced and ns_filter else [None])]
     try:
@@ -119,17 +116,15 @@ def load_cluster(
         finally:
             conn.api.close()
     except SnapshotError as e:
-        if widget is not None:
-            widget.done(f"k8saudit: {e}")
+        finish(progress, f"k8saudit: {e}")
         raise
     snap.kubeconfig_entries = conn.entries
     snap.meta["kinds_listed"] = [r.kind for r in RESOURCES]
     snap.meta["kinds"] = dict(snap.kinds)
     snap.meta["requests"] = lister.requests
     snap.meta["duration_s"] = round(time.monotonic() - started, 3)
-    if widget is not None:
-        widget.done(f"{conn.cluster}: {len(snap):,} objects in {snap.meta['duration_s']:.1f}s"
-                    + (f"; {len(snap.skipped_records)} skipped (see snap.skipped)" if snap.skipped_records else ""))
+    finish(progress, f"{conn.cluster}: {len(snap):,} objects in {snap.meta['duration_s']:.1f}s"
+           + (f"; {len(snap.skipped_records)} skipped (see snap.skipped)" if snap.skipped_records else ""))
     return snap
 
 
@@ -317,39 +312,3 @@ def _kubeconfig_entries(path: str) -> list[dict[str, Any]]:
         if isinstance(doc, dict):
             out.extend(parse_kubeconfig(doc, p))
     return out
-
-
-# --------------------------------------------------------------------------- notebooks
-
-
-class _NotebookProgress:
-    """A label under the cell while a notebook loads a cluster (only inside a Jupyter kernel)."""
-
-    def __init__(self, label: Any) -> None:
-        self.label = label
-        self.last = 0.0
-
-    @classmethod
-    def create(cls) -> _NotebookProgress | None:
-        try:
-            from IPython import get_ipython
-
-            shell = get_ipython()
-            if shell is None or not hasattr(shell, "kernel"):
-                return None
-            import ipywidgets
-            from IPython.display import display
-        except Exception:
-            return None
-        label = ipywidgets.Label("connecting…")
-        display(label)
-        return cls(label)
-
-    def __call__(self, msg: str) -> None:
-        now = time.monotonic()
-        if now - self.last >= 0.2:
-            self.last = now
-            self.label.value = msg[:200]
-
-    def done(self, msg: str) -> None:
-        self.label.value = msg
