@@ -96,8 +96,9 @@ def _load(args: argparse.Namespace) -> Any:
 
         sources = [parse_source(s) for s in args.source]
         if len(sources) == 1:
-            kw = dict(kubeconfig=args.kubeconfig, namespaces=args.namespace or None) if sources[0].kind == "context" else {}
-            return open_source(sources[0], cluster=args.cluster, progress=prog, **kw)
+            live_kw: dict[str, Any] = ({"kubeconfig": args.kubeconfig, "namespaces": args.namespace or None}
+                                       if sources[0].kind == "context" else {})
+            return open_source(sources[0], cluster=args.cluster, progress=prog, **live_kw)
         if any(s.kind != "path" for s in sources):
             raise UserError(f"{' '.join(args.source)}: give one source, or several paths (`sample`, `context:NAME` "
                             "and `-` stand alone)")

@@ -132,14 +132,23 @@ def load_config(path: str | os.PathLike[str] | None) -> dict[str, Any]:
     return doc
 
 
+#: the columns a finding's id hashes: two audits of the same cluster match findings on it
+ID_COLUMNS = ("cluster", "check_id", "kind", "namespace", "name", "container")
+
+
+def _id_text(v: Any) -> str:
+    return "" if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v)
+
+
 def finding_id(cluster: str, check_id: str, kind: str, namespace: str, name: str, container: str) -> str:
-    key = "\x1f".join("" if x is None or pd.isna(x) else str(x) for x in (cluster, check_id, kind, namespace, name, container))
-    return hashlib.sha1(key.encode()).hexdigest()[:16]
+    """The stable id of a finding: a hash of ``ID_COLUMNS`` (a missing value counts as empty)."""
+    return _finding_ids(pd.DataFrame([[cluster, check_id, kind, namespace, name, container]], columns=list(ID_COLUMNS),
+                                     dtype=object))[0]
 
 
 def _finding_ids(rows: pd.DataFrame) -> list[str]:
-    cols = [["" if v is None or v is pd.NA or v != v else str(v) for v in rows[c].tolist()]
-            for c in ("cluster", "check_id", "kind", "namespace", "name", "container")]
+    """:func:`finding_id` of every row, vectorised over the columns."""
+    cols = [[_id_text(v) for v in rows[c].tolist()] for c in ID_COLUMNS]
     sha1 = hashlib.sha1
     return [sha1("\x1f".join(t).encode()).hexdigest()[:16] for t in zip(*cols)]
 
@@ -433,11 +442,6 @@ def _exemptions(rows: pd.DataFrame, snap: Snapshot, waivers: list[Waiver], defau
             hit = _glob(sub["namespace"], dns) & _glob(sub["name"], dname)
             reason[hit[hit].index] = f"default exemption: {why}"
     return reason.notna().tolist(), reason.tolist(), expired
-
-
-def _match(w: Waiver, cid: str, kind: str, ns: str | None, name: str | None) -> bool:
-    return (fnmatch.fnmatchcase(cid, w.check) and fnmatch.fnmatchcase(kind or "", w.kind)
-            and fnmatch.fnmatchcase(ns or "", w.namespace) and fnmatch.fnmatchcase(name or "", w.name))
 
 
 def no_objects_message(snap: Snapshot) -> str:

@@ -53,8 +53,6 @@ def _on_node(df: pd.DataFrame) -> pd.Series:
 def authn_anonymous(apiserver: pd.DataFrame) -> pd.DataFrame:
     f = apiserver_flags(apiserver, "anonymous-auth", "authentication-config")
     bad = f[~f["anonymous-auth"].str.lower().isin(_FALSE).fillna(False)]
-    if bad.empty:
-        return none()
     absent = bad["anonymous-auth"].isna()
     state = ("--anonymous-auth=" + bad["anonymous-auth"]).fillna("--anonymous-auth is not set and defaults to true")
     caveat = pd.Series(" (unless the --authentication-config file restricts anonymous access)", index=bad.index)
@@ -151,8 +149,6 @@ def authn_no_external_idp(apiserver: pd.DataFrame) -> pd.DataFrame:
                    "#client-go-credential-plugins"])
 def authn_kubeconfig_static(kubeconfig_users: pd.DataFrame) -> pd.DataFrame:
     bad = kubeconfig_users[kubeconfig_users["static_credential"]]
-    if bad.empty:
-        return none()
     ctx = bad["context"].fillna("(no context)")
     uid = pd.Series(bad.groupby("user", dropna=False, sort=False).ngroup().to_numpy(), index=bad.index)
     first = ~uid.duplicated()
@@ -197,7 +193,7 @@ def _static_pod(workloads: pd.DataFrame) -> pd.Series:
 def authn_sa_token_automount(workloads: pd.DataFrame, rbac: pd.DataFrame) -> pd.DataFrame:
     bad = workloads[workloads["automount_sa_token"]]
     bad = bad[~_static_pod(bad)]
-    if bad.empty:
+    if bad.empty:  # the merge below needs rows to type its key
         return none()
     sa = bad["service_account"].fillna("default")
     sa_ref = "ServiceAccount " + bad["namespace"].fillna("") + "/" + sa

@@ -46,8 +46,6 @@ def cap_net_raw(containers: pd.DataFrame) -> pd.DataFrame:
     added = any_in(c["caps_add"], ("ALL", "NET_RAW"))
     privileged = c["privileged"].fillna(False).astype(bool)
     bad = c[~dropped | added | privileged]
-    if bad.empty:
-        return none()
     w = who(bad)
     msg = (w + " does not drop NET_RAW").mask(added[bad.index],
                                               w + " adds " + joined(bad["caps_add"], ("ALL", "NET_RAW")))
@@ -72,8 +70,6 @@ def cap_net_raw(containers: pd.DataFrame) -> pd.DataFrame:
        references=[f"{CIS} 5.2.9", PSS_BASELINE, NSA_CISA, _CAPS_DOC])
 def cap_dangerous_add(containers: pd.DataFrame) -> pd.DataFrame:
     bad = containers[any_in(containers["caps_add"], DANGEROUS_CAPABILITIES)]
-    if bad.empty:
-        return none()
     msg = who(bad) + " adds " + joined(bad["caps_add"], DANGEROUS_CAPABILITIES)
     return rows(bad, msg, "securityContext.capabilities.add=" + bracket(bad["caps_add"]))
 
@@ -134,8 +130,6 @@ def policy_engine_absent(namespaces: pd.DataFrame, snap: Any) -> pd.DataFrame:
        references=[f"{CIS} 5.2.1", PSS_BASELINE, _PSA_DOC])
 def psa_not_enforced(namespaces: pd.DataFrame) -> pd.DataFrame:
     bad = namespaces[~namespaces["psa_enforce"].isin(ENFORCING_LEVELS)]
-    if bad.empty:
-        return none()
     label = bad["psa_enforce"]
     ev = ("pod-security.kubernetes.io/enforce=" + label).fillna("pod-security.kubernetes.io/enforce not set")
     ev = ev.mask(~bad["declared"], "Namespace object not in the snapshot: its labels are unknown")

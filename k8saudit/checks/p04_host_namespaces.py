@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._common import joined, none, pod_spec_path, rows, who, workload_column
+from ._common import joined, pod_spec_path, rows, who, workload_column
 from ._registry import CIS, NSA_CISA, PSS_BASELINE, check
 
 _NS_DOC = "Kubernetes docs, Pod spec (hostNetwork, hostPID, hostIPC): https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#security-context"
@@ -12,8 +12,6 @@ _NS_DOC = "Kubernetes docs, Pod spec (hostNetwork, hostPID, hostIPC): https://ku
 
 def _host_namespace(workloads: pd.DataFrame, column: str, field: str, what: str) -> pd.DataFrame:
     bad = workloads[workloads[column]]
-    if bad.empty:
-        return none()
     msg = bad["kind"] + " `" + bad["name"] + f"` shares the host's {what} namespace ({field}: true)"
     return rows(bad, msg, pod_spec_path(bad["kind"], field) + "=true")
 
@@ -63,7 +61,5 @@ def host_network(workloads: pd.DataFrame) -> pd.DataFrame:
 def host_port(containers: pd.DataFrame, workloads: pd.DataFrame) -> pd.DataFrame:
     on_host = workload_column(containers, workloads, "host_network").fillna(False).astype(bool)
     bad = containers[(containers["host_ports"].str.len() > 0) & ~on_host]
-    if bad.empty:
-        return none()
     ports = joined(bad["host_ports"])
     return rows(bad, who(bad) + " binds host port(s) " + ports, "ports[].hostPort=[" + ports + "]")

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from ._common import any_in, apiserver_flags, join_by, joined, none
+from ._common import any_in, apiserver_flags, join_by, joined
 from ._registry import CIS, NSA_CISA, check
 
 K8S_RBAC = "Kubernetes docs, Using RBAC Authorization: https://kubernetes.io/docs/reference/access-authn-authz/rbac/"
@@ -174,8 +174,6 @@ def rbac_abac_enabled(apiserver: pd.DataFrame) -> pd.DataFrame:
     abac, allow_all = any_in(modes, ("ABAC",)), any_in(modes, ("AlwaysAllow",))
     no_rbac = ~any_in(modes, ("RBAC",)) & ~structured
     bad = f[unset | abac | allow_all | no_rbac]
-    if bad.empty:
-        return none()
     i = bad.index
     why = (_text_if(unset[i], "is not set: it defaults to AlwaysAllow, every authenticated request is allowed; ")
            + _text_if(allow_all[i], "includes AlwaysAllow: every authenticated request is allowed; ")
@@ -205,8 +203,6 @@ def rbac_cluster_admin(rbac: pd.DataFrame) -> pd.DataFrame:
     sa_everywhere = rbac["subject_kind"].eq("ServiceAccount") & rbac["binding_kind"].eq("ClusterRoleBinding")
     hit = rbac[(granted(rbac) | sa_everywhere.fillna(False).astype(bool))
                & rbac["role_kind"].eq("ClusterRole").fillna(False) & rbac["role"].eq("cluster-admin").fillna(False)]
-    if hit.empty:
-        return none()
     b = per_binding(hit, rules=False)
     b["message"] = b["label"] + " gives cluster-admin " + b["where"] + " to " + b["subjects"]
     b["evidence"] = "roleRef: ClusterRole cluster-admin; subjects: " + b["subjects"]
@@ -235,8 +231,6 @@ def rbac_wildcard(rbac: pd.DataFrame) -> pd.DataFrame:
     r = rbac[granted(rbac) & ~(rbac["role_kind"].eq("ClusterRole") & rbac["role"].eq("cluster-admin")).fillna(False)]
     what = per_rule(r, _wildcards)
     hit = r[what != ""]
-    if hit.empty:
-        return none()
     b = per_binding(hit, what=what[hit.index])
     b["message"] = (b["label"] + " grants " + b["subjects"] + " `*` in " + b["what"] + " " + b["where"]
                     + " through " + b["roles"])
@@ -259,8 +253,6 @@ def rbac_wildcard(rbac: pd.DataFrame) -> pd.DataFrame:
        references=[NSA_CISA, K8S_RBAC_GOOD, K8S_RBAC + "#rolebinding-and-clusterrolebinding"])
 def rbac_clusterwide_binding(rbac: pd.DataFrame) -> pd.DataFrame:
     hit = rbac[granted(rbac) & rbac["binding_kind"].eq("ClusterRoleBinding").fillna(False)]
-    if hit.empty:
-        return none()
     b = per_binding(hit, rules=False)
     b["message"] = b["label"] + " grants " + b["roles"] + " in every namespace to " + b["subjects"]
     b["evidence"] = "roleRef: " + b["roles"] + "; subjects: " + b["subjects"]
@@ -284,8 +276,6 @@ def rbac_secrets_read(rbac: pd.DataFrame) -> pd.DataFrame:
     read = ("get", "list", "watch")
     reads = per_rule(r, lambda x: _can(x, read, ("secrets",), "") & (x["resource_names"].str.len() == 0))
     hit = r[reads.astype(bool)]
-    if hit.empty:
-        return none()
     b = per_binding(hit, verbs=per_rule(hit, lambda x: joined(x["verbs"], read + ("*",))))
     b["message"] = (b["label"] + " lets " + b["subjects"] + " read Secrets " + b["where"] + " (verbs: " + b["verbs"]
                     + ") through " + b["roles"])
@@ -341,8 +331,6 @@ def rbac_escalation(rbac: pd.DataFrame) -> pd.DataFrame:
     what = (per_rule(r, lambda x: _escalations(x, cluster_scoped=False))
             + per_rule(r, lambda x: _escalations(x, cluster_scoped=True)).where(cluster_wide, ""))
     hit = r[what != ""]
-    if hit.empty:
-        return none()
     b = per_binding(hit)
     items = what[hit.index].str.rstrip(", ").str.split(", ").explode()  # one row per path, to dedupe them
     bid = hit.groupby(_BKEYS, dropna=False, sort=False).ngroup()
@@ -369,8 +357,6 @@ def rbac_escalation(rbac: pd.DataFrame) -> pd.DataFrame:
 def rbac_anonymous_binding(rbac: pd.DataFrame) -> pd.DataFrame:
     public = rbac["subject"].isin(PUBLIC_GROUPS).fillna(False).astype(bool)
     hit = rbac[public & ~_builtin_public_grant(rbac, DISCOVERY_ROLES)]
-    if hit.empty:
-        return none()
     b = per_binding(hit, rules=False)
     b["message"] = b["label"] + " grants " + b["roles"] + " " + b["where"] + " to " + b["subjects"]
     b["evidence"] = "roleRef: " + b["roles"] + "; subjects: " + b["subjects"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._common import none, rows, tri, who
+from ._common import rows, tri, who
 from ._registry import CIS, NSA_CISA, check
 
 
@@ -23,7 +23,5 @@ from ._registry import CIS, NSA_CISA, check
                    "Kubernetes docs, SecurityContext: https://kubernetes.io/docs/tasks/configure-pod-container/security-context/"])
 def rootfs_writable(containers: pd.DataFrame) -> pd.DataFrame:
     bad = containers[~containers["read_only_root_filesystem"].fillna(False).astype(bool)]
-    if bad.empty:
-        return none()
     return rows(bad, who(bad) + " has a writable root filesystem",
                 "securityContext.readOnlyRootFilesystem=" + tri(bad["read_only_root_filesystem"]))

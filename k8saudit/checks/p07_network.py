@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..frames import is_public_ip
 
-from ._common import any_in, apiserver_flags, bracket, none, rows
+from ._common import any_in, apiserver_flags, bracket, rows
 from ._registry import CIS, NSA_CISA, check
 
 #: the legacy way to restrict a cloud load balancer, honoured when spec.loadBalancerSourceRanges is empty
@@ -41,8 +41,6 @@ _NS_WHERE = "not is_system and workload_count > 0"
        references=[NSA_CISA, "CIS Amazon EKS Benchmark 5.4.3; CIS GKE Benchmark 5.6.5 (private nodes)"])
 def node_external_ip(nodes: pd.DataFrame) -> pd.DataFrame:
     bad = nodes[nodes["has_public_address"]]
-    if bad.empty:
-        return none()
     has_pub = bad["public_ips"].str.len() > 0
     msg = ("node `" + bad["name"] + "` has ExternalIP " + bracket(bad["external_ips"])).mask(
         has_pub, "node `" + bad["name"] + "` has public address(es) " + bracket(bad["public_ips"]))
@@ -62,8 +60,6 @@ def node_external_ip(nodes: pd.DataFrame) -> pd.DataFrame:
        references=[f"{CIS} 5.3.2", NSA_CISA, _NP_DOC])
 def net_no_policy(namespaces: pd.DataFrame) -> pd.DataFrame:
     bad = namespaces[namespaces["network_policy_count"] == 0]
-    if bad.empty:
-        return none()
     msg = ("namespace `" + bad["name"] + "` runs " + bad["workload_count"].astype("string")
            + " workload(s) and has no NetworkPolicy")
     return rows(bad.assign(kind="Namespace", namespace=bad["name"]), msg, "NetworkPolicies in the namespace: 0")
@@ -82,8 +78,6 @@ def net_no_policy(namespaces: pd.DataFrame) -> pd.DataFrame:
        references=[f"{CIS} 5.3.2", NSA_CISA, _NP_DOC])
 def net_no_default_deny(namespaces: pd.DataFrame) -> pd.DataFrame:
     bad = namespaces[~namespaces["default_deny_ingress"]]
-    if bad.empty:
-        return none()
     egress = bad["default_deny_egress"].map({True: "denied by default", False: "not denied by default either"})
     msg = "namespace `" + bad["name"] + "` has no default-deny ingress policy; egress is " + egress.astype("string")
     ev = ("default-deny ingress: no; default-deny egress: " + bad["default_deny_egress"].map({True: "yes", False: "no"})
@@ -101,8 +95,6 @@ def net_no_default_deny(namespaces: pd.DataFrame) -> pd.DataFrame:
        references=[NSA_CISA, _SVC_DOC])
 def svc_nodeport(services: pd.DataFrame) -> pd.DataFrame:
     bad = services[services["type"] == "NodePort"]
-    if bad.empty:
-        return none()
     ports = bracket(bad["node_ports"]).replace("not set", "assigned at creation")
     msg = "Service `" + bad["name"] + "` is exposed on every node (NodePort " + ports + ")"
     return rows(bad.assign(kind="Service"), msg, "spec.type=NodePort; nodePort=" + ports)
@@ -145,8 +137,6 @@ def svc_lb_open(services: pd.DataFrame) -> pd.DataFrame:
     ranges = lb["load_balancer_source_ranges"].where(lb["load_balancer_source_ranges"].str.len() > 0, ann_ranges)
     restricted = (ranges.str.len() > 0) & ~any_in(ranges, OPEN_RANGES)
     bad = lb[~restricted & ~_internal(lb)]
-    if bad.empty:
-        return none()
     msg = "LoadBalancer Service `" + bad["name"] + "` accepts traffic from any address"
     ev = ("source ranges (spec or annotation)=" + bracket(ranges[bad.index]) + "; ports=" + bracket(bad["ports"])
           + "; ingress=" + bracket(bad["lb_ingress"]))
@@ -167,8 +157,6 @@ def apiserver_insecure_port(apiserver: pd.DataFrame) -> pd.DataFrame:
     port, bind = p["insecure-port"], p["insecure-bind-address"]
     open_port = port.notna() & (port.str.strip() != "0")
     bad = p[(open_port | bind.notna()).fillna(False).astype(bool)]
-    if bad.empty:
-        return none()
     node = bad["node"].astype("string").fillna("?")
     msg = ("kube-apiserver on node `" + node + "` serves the unauthenticated port "
            + port[bad.index].fillna("(default)") + " on " + bind[bad.index].fillna("127.0.0.1"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._common import none, rows, tri, who, workload_column
+from ._common import rows, tri, who, workload_column
 from ._registry import CIS, NSA_CISA, PSS_BASELINE, PSS_RESTRICTED, check
 
 _SC_DOC = "Kubernetes docs, Configure a Security Context: https://kubernetes.io/docs/tasks/configure-pod-container/security-context/"
@@ -21,8 +21,6 @@ _SC_DOC = "Kubernetes docs, Configure a Security Context: https://kubernetes.io/
        references=[f"{CIS} 5.2.2", PSS_BASELINE, NSA_CISA, _SC_DOC])
 def privileged(containers: pd.DataFrame) -> pd.DataFrame:
     bad = containers[containers["privileged"].fillna(False).astype(bool)]
-    if bad.empty:
-        return none()
     return rows(bad, who(bad) + " runs privileged", "securityContext.privileged=true")
 
 
@@ -39,8 +37,6 @@ def privileged(containers: pd.DataFrame) -> pd.DataFrame:
 def priv_escalation(containers: pd.DataFrame) -> pd.DataFrame:
     c = containers
     bad = c[c["allow_privilege_escalation"].fillna(True).astype(bool)]
-    if bad.empty:
-        return none()
     w = who(bad)
     unset = bad["allow_privilege_escalation"].isna()
     msg = (w + " allows privilege escalation").mask(
@@ -68,8 +64,6 @@ def run_as_root(containers: pd.DataFrame, workloads: pd.DataFrame) -> pd.DataFra
     nonroot = containers["run_as_non_root"].fillna(False).astype(bool)
     uid0 = containers["run_as_user"].eq(0).fillna(False).astype(bool)
     bad = containers[(~nonroot | uid0) & ~userns]
-    if bad.empty:
-        return none()
     w = who(bad)
     user = bad["run_as_user"].astype("string").fillna("not set")
     msg = (w + " may run as root (runAsNonRoot " + tri(bad["run_as_non_root"]) + ")")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._common import none, rows, who
+from ._common import rows, who
 from ._registry import CIS, PSS_BASELINE, PSS_RESTRICTED, check
 
 
@@ -23,6 +23,4 @@ from ._registry import CIS, PSS_BASELINE, PSS_RESTRICTED, check
                    "Kubernetes docs, procMount: https://kubernetes.io/docs/concepts/security/pod-security-standards/"])
 def proc_mount_unmasked(containers: pd.DataFrame) -> pd.DataFrame:
     bad = containers[(containers["proc_mount"] == "Unmasked").fillna(False).astype(bool)]
-    if bad.empty:
-        return none()
     return rows(bad, who(bad) + " mounts /proc unmasked", "securityContext.procMount=Unmasked")

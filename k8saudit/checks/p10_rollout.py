@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .._selectors import matches
-from ._common import none, rows, who
+from ._common import rows, who
 from ._registry import check
 
 _DEPLOY_DOC = "Kubernetes docs, Deployment strategy: https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#strategy"
@@ -26,8 +26,6 @@ _PDB_DOC = "Kubernetes docs, Pod disruption budgets: https://kubernetes.io/docs/
        references=[_DEPLOY_DOC])
 def rollout_recreate(workloads: pd.DataFrame) -> pd.DataFrame:
     bad = workloads[workloads["strategy"] == "Recreate"]
-    if bad.empty:
-        return none()
     return rows(bad, "Deployment `" + bad["name"] + "` stops every pod before starting new ones (Recreate)",
                 "spec.strategy.type=Recreate")
 
@@ -51,8 +49,6 @@ def rollout_max_unavailable(workloads: pd.DataFrame) -> pd.DataFrame:
     sts_single = (w["kind"] == "StatefulSet") & (w["replicas"] < 2)
     running = (w["replicas"] != 0).fillna(True).astype(bool)  # DaemonSets: <NA>
     bad = w[(all_pct | all_pods.fillna(False).astype(bool)) & ~sts_single.fillna(False).astype(bool) & running]
-    if bad.empty:
-        return none()
     replicas = ("replicas=" + bad["replicas"].astype("string")).fillna("one pod per node")
     msg = (bad["kind"] + " `" + bad["name"] + "` may take all its pods down during an update (maxUnavailable="
            + mu[bad.index] + ", " + replicas + ")")
@@ -71,8 +67,6 @@ def rollout_max_unavailable(workloads: pd.DataFrame) -> pd.DataFrame:
        references=[_DEPLOY_DOC, _PDB_DOC])
 def rollout_single_replica(workloads: pd.DataFrame) -> pd.DataFrame:
     bad = workloads[(workloads["replicas"] == 1).fillna(False).astype(bool)]
-    if bad.empty:
-        return none()
     msg = bad["kind"] + " `" + bad["name"] + "` runs a single replica"
     return rows(bad, msg, "spec.replicas=1 (or not set: the default)")
 
@@ -88,8 +82,6 @@ def rollout_single_replica(workloads: pd.DataFrame) -> pd.DataFrame:
        references=[_PROBE_DOC, _DEPLOY_DOC])
 def rollout_no_readiness(containers: pd.DataFrame) -> pd.DataFrame:
     bad = containers[~containers["readiness_probe"]]
-    if bad.empty:
-        return none()
     return rows(bad, who(bad) + " has no readiness probe", "readinessProbe not set")
 
 
@@ -109,8 +101,6 @@ def rollout_no_pdb(workloads: pd.DataFrame, pdbs: pd.DataFrame) -> pd.DataFrame:
     hit = [matches(sel, lab) for sel, lab in zip(pairs["selector"], pairs["pod_labels"])]
     covered_rows = set(pairs.loc[hit, "_row"]) if len(pairs) else set()
     bad = workloads[~workloads.index.isin(list(covered_rows))]
-    if bad.empty:
-        return none()
     msg = (bad["kind"] + " `" + bad["name"] + "` runs " + bad["replicas"].astype("string")
            + " replicas and no PodDisruptionBudget selects its pods")
     return rows(bad, msg, "PodDisruptionBudgets selecting the pod labels: 0")
@@ -126,7 +116,5 @@ def rollout_no_pdb(workloads: pd.DataFrame, pdbs: pd.DataFrame) -> pd.DataFrame:
        references=[_STS_DOC, _DS_DOC])
 def rollout_ondelete(workloads: pd.DataFrame) -> pd.DataFrame:
     bad = workloads[workloads["strategy"] == "OnDelete"]
-    if bad.empty:
-        return none()
     return rows(bad, bad["kind"] + " `" + bad["name"] + "` updates its pods only when they are deleted (OnDelete)",
                 "spec.updateStrategy.type=OnDelete")
