@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
+import msgspec.yaml
 import pandas as pd
 import yaml
 
@@ -28,40 +30,47 @@ from .vocab import CHECK_STATUSES as STATUSES, FINDINGS_COLUMNS as FINDINGS_COLU
 IGNORE_ANNOTATION = "k8saudit.io/ignore"
 REASON_ANNOTATION = "k8saudit.io/exempt-reason"
 
-#: built-in exemptions for well-known system components: (check ids, namespace, kind, name glob, reason)
-DEFAULT_EXEMPTIONS: list[tuple[tuple[str, ...], str, str, str, str]] = [
-    (("authn-sa-token-automount",), "kube-system", "Deployment", "coredns",
-     "cluster add-on that talks to the API server: it needs its token"),
-    (("authn-sa-token-automount",), "kube-system", "Deployment", "metrics-server",
-     "cluster add-on that talks to the API server: it needs its token"),
-    (("authn-sa-token-automount",), "kube-system", "Deployment", "calico-kube-controllers",
-     "CNI controller that talks to the API server: it needs its token"),
-    (("host-network", "privileged", "priv-escalation", "run-as-root", "rootfs-writable", "cap-net-raw",
-      "rollout-no-readiness"),
-     "kube-system", "DaemonSet", "kube-proxy", "kube-proxy programs the node's network: it needs hostNetwork and privileges"),
-    (("host-network", "privileged", "priv-escalation", "run-as-root", "rootfs-writable", "cap-net-raw",
-      "cap-dangerous-add", "host-port", "authn-sa-token-automount"),
-     "kube-system", "DaemonSet", "calico-node", "CNI agent: manages the node's network"),
-    (("host-network", "privileged", "priv-escalation", "run-as-root", "rootfs-writable", "cap-net-raw",
-      "cap-dangerous-add", "host-port"),
-     "kube-system", "DaemonSet", "cilium*", "CNI agent: manages the node's network"),
-    (("host-network", "privileged", "priv-escalation", "run-as-root", "rootfs-writable", "cap-net-raw",
-      "cap-dangerous-add"),
-     "*", "DaemonSet", "kube-flannel*", "CNI agent: manages the node's network"),
-    (("host-network", "privileged", "priv-escalation", "run-as-root", "rootfs-writable", "cap-net-raw",
-      "cap-dangerous-add"),
-     "kube-system", "DaemonSet", "aws-node", "CNI agent: manages the node's network"),
-    (("host-network", "host-pid", "host-port"),
-     "*", "DaemonSet", "*node-exporter*", "node-exporter reads the host's metrics: it needs the host's network and PID namespaces"),
-    (("host-network", "run-as-root", "rootfs-writable", "priv-escalation", "rollout-no-readiness", "cap-net-raw"),
-     "kube-system", "Pod", "kube-apiserver-*", "control-plane static pod (kubeadm)"),
-    (("host-network", "run-as-root", "rootfs-writable", "priv-escalation", "rollout-no-readiness", "cap-net-raw"),
-     "kube-system", "Pod", "etcd-*", "control-plane static pod (kubeadm)"),
-    (("host-network", "run-as-root", "rootfs-writable", "priv-escalation", "rollout-no-readiness", "cap-net-raw"),
-     "kube-system", "Pod", "kube-controller-manager-*", "control-plane static pod (kubeadm)"),
-    (("host-network", "run-as-root", "rootfs-writable", "priv-escalation", "rollout-no-readiness", "cap-net-raw"),
-     "kube-system", "Pod", "kube-scheduler-*", "control-plane static pod (kubeadm)"),
-]
+class DefaultExemption(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """One built-in exemption (``k8saudit/data/default-exemptions.yaml``): the checks it covers, the object it
+    matches (namespace and name are globs) and why."""
+
+    checks: list[str]
+    namespace: str
+    kind: str
+    name: str
+    reason: str
+
+
+#: the packaged defaults, well-known system components that need what the checks flag
+DEFAULT_EXEMPTIONS_FILE = Path(__file__).parent / "data" / "default-exemptions.yaml"
+
+
+def default_exemptions(path: str | os.PathLike[str] | None = None) -> list[DefaultExemption]:
+    """The built-in exemptions (or those of ``path``), validated: every field present and typed, nothing
+    unknown, every check id registered (an alias counts). A bad file is a :class:`ConfigError` naming it."""
+    p = Path(path) if path is not None else DEFAULT_EXEMPTIONS_FILE
+    if path is None and p in _DEFAULTS:
+        return _DEFAULTS[p]
+    try:
+        items = msgspec.yaml.decode(p.read_bytes(), type=list[DefaultExemption])
+    except OSError as e:
+        raise ConfigError(f"{p}: cannot read: {e.strerror or e}") from None
+    except msgspec.ValidationError as e:
+        raise ConfigError(f"{p}: {e}") from None
+    except msgspec.DecodeError as e:
+        raise ConfigError(f"{p}: not YAML: {' '.join(str(e).split())}") from None
+    known = set(CHECKS) | {a for c in CHECKS.values() for a in c.aliases}
+    for i, d in enumerate(items):
+        unknown = [c for c in d.checks if c not in known]
+        if unknown or not d.checks:
+            raise ConfigError(f"{p}: entry {i} ({d.kind} {d.namespace}/{d.name}): "
+                              + (f"unknown check id(s) {', '.join(unknown)}" if unknown else "no check ids"))
+    if path is None:
+        _DEFAULTS[p] = items
+    return items
+
+
+_DEFAULTS: dict[Path, list[DefaultExemption]] = {}
 
 
 @dataclass
@@ -434,7 +443,8 @@ def _exemptions(rows: pd.DataFrame, snap: Snapshot, waivers: list[Waiver], defau
         owner = f" ({w.owner})" if w.owner else ""
         reason[hit[hit].index] = f"waiver{owner}: {w.reason}{until}"
     if defaults:
-        for ids, dns, dkind, dname, why in DEFAULT_EXEMPTIONS:
+        for d in default_exemptions():
+            ids, dns, dkind, dname, why = d.checks, d.namespace, d.kind, d.name, d.reason
             todo = reason.isna() & rows["check_id"].isin(ids) & (rows["kind"] == dkind)
             if not todo.any():
                 continue

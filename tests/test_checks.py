@@ -60,3 +60,21 @@ def test_a_check_over_empty_frames_finds_nothing(check_id: str, sample_snap: ka.
         pytest.skip("reads the snapshot itself")
     out = c.fn(**{p: sample_snap.frame(p).iloc[:0] for p in c.params})
     assert isinstance(out, pd.DataFrame) and len(out) == 0
+
+
+CATALOG = Path(__file__).resolve().parents[1] / "CHECKS.md"
+
+
+@pytest.mark.parametrize("check_id", list(CHECKS), ids=str)
+def test_a_check_is_complete(check_id: str) -> None:
+    """Every step of README's "Adding a check": fixtures where it fires and where it does not, a fix, a catalog entry."""
+    from k8saudit.fixes import FIXES
+
+    names = [p.name for p in (FIXTURES / check_id).glob("*.yaml")]
+    missing = [what for what, ok in [
+        (f"tests/checks/{check_id}/fail-*.yaml", any(n.startswith("fail-") for n in names)),
+        (f"tests/checks/{check_id}/pass-*.yaml", any(n.startswith("pass-") for n in names)),
+        ("a fix in k8saudit/fixes.py FIXES", check_id in FIXES),
+        ("an entry in CHECKS.md (make catalog)", f"### `{check_id}`" in CATALOG.read_text()),
+    ] if not ok]
+    assert not missing, f"{check_id} lacks: {'; '.join(missing)}"
