@@ -316,7 +316,15 @@ def _normalize_rows(out: pd.DataFrame, c: Check) -> pd.DataFrame:
             cols[col] = out[col].astype("object").where(out[col].notna(), None).tolist()
         else:
             cols[col] = [None] * n
-    return pd.DataFrame(cols)
+    df = pd.DataFrame(cols)
+    keys = ["kind", "namespace", "name", "container"]
+    if n and df.duplicated(keys).any():  # one finding per object (a workload and the pods that differ from it)
+        g = df.groupby(keys, dropna=False, sort=False)
+        first = g.first().reset_index()
+        first["evidence"] = g["evidence"].agg(
+            lambda s: "; ".join(dict.fromkeys(x for x in s if isinstance(x, str))) or None).to_numpy()
+        df = first[list(cols)].astype(object).where(first[list(cols)].notna(), None)
+    return df
 
 
 def audit(

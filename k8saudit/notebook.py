@@ -196,7 +196,7 @@ def at_a_glance(snap: Snapshot) -> pd.Series:
     ns = snap.namespaces
     return pd.Series({
         "namespaces": len(ns),
-        "workloads": len(snap.workloads),
+        "workloads": int(snap.workloads["pod"].isna().sum()),  # not the rows of pods that differ
         "containers": len(snap.containers),
         "pods": int(snap.kinds.get("Pod", 0)),
         "nodes": len(snap.nodes),

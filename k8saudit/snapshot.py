@@ -20,6 +20,7 @@ import pandas as pd
 
 from . import _model as m
 from ._normalize import RULES_VERSION, normalize
+from ._podspec import TemplateIndex, residual
 from ._util import gc_paused
 from .vocab import NOTED, SKIPPED_COLUMNS, UNREADABLE
 
@@ -71,8 +72,8 @@ class Snapshot:
         self._skipped: list[dict[str, Any]] = []
         self._keys: dict[tuple[str, str | None, str | None], str] | None = {}
         self._frames: dict[str, pd.DataFrame] = {}
-        #: uid of every pod-template owner seen so far → names of its template's containers
-        self._templates: dict[str, frozenset[str]] = {}
+        #: uid of every pod-template owner seen so far → what its template says (canonical keys)
+        self._templates: dict[str, TemplateIndex] = {}
 
     # ------------------------------------------------------------------ building
 
@@ -131,9 +132,11 @@ class Snapshot:
     #
     # A live capture holds every pod and ReplicaSet beside the Deployment that owns them: 100k copies
     # of a few hundred templates. Frames read a workload's template once, so an owned object keeps
-    # only what its owner's template does not say: a ReplicaSet or Job of a known owner drops its
-    # template; a pod of a known owner keeps just the containers its template lacks (sidecars
-    # injected by admission webhooks), its ephemeral containers, node and status.
+    # only what its owner's template does not say (see ``_podspec``): a ReplicaSet or Job whose
+    # template is its owner's drops it (an older revision keeps its own); a pod keeps the containers
+    # that differ from its template's or that it lacks (sidecars injected by admission webhooks,
+    # containers a webhook or an edit changed), its ephemeral containers, the volumes its template
+    # lacks, and its own fields (host namespaces, security context, service account, node).
 
     def _compact_one(self, obj: Any) -> None:
         if isinstance(obj, m.Pod):
@@ -144,27 +147,27 @@ class Snapshot:
         tpl = m.pod_template(obj)
         spec = tpl.spec if tpl is not None else None
         uid = obj.metadata.uid
-        if uid and spec is not None:
-            self._templates[uid] = frozenset(
-                c.name for c in [*(spec.containers or ()), *(spec.init_containers or ())])
-        if isinstance(obj, (m.ReplicaSet, m.Job)) and tpl is not None and spec is not None:
+        owner = None
+        if isinstance(obj, (m.ReplicaSet, m.Job)):
             ref = m.controller_ref(obj.metadata.owner_references)
-            if ref is not None and ref.uid in self._templates:
+            owner = self._templates.get(ref.uid or "") if ref is not None else None
+        if owner is not None and (spec is None or owner.same(spec)):
+            if tpl is not None:
                 tpl.spec = None  # the owner's template is the one the frames read
+            if uid:
+                self._templates[uid] = owner
+        elif uid and spec is not None:
+            self._templates[uid] = TemplateIndex(spec)
 
     def _compact_pod(self, pod: m.Pod) -> None:
         spec = pod.spec
         ref = m.controller_ref(pod.metadata.owner_references)
         if spec is None or ref is None:
             return
-        names = self._templates.get(ref.uid or "")
-        if names is None:
+        tpl = self._templates.get(ref.uid or "")
+        if tpl is None:
             return
-        extra = [c for c in spec.containers or () if c.name not in names]
-        extra_init = [c for c in spec.init_containers or () if c.name not in names]
-        pod.spec = m.PodSpec(containers=extra or None, init_containers=extra_init or None,
-                             ephemeral_containers=spec.ephemeral_containers, node_name=spec.node_name,
-                             restart_policy=spec.restart_policy, service_account_name=spec.service_account_name)
+        pod.spec = residual(spec, tpl, pod.metadata.name)
 
     def compact(self) -> None:
         """Drop what owned objects repeat from their owners' templates (see above); idempotent."""

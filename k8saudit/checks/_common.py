@@ -65,12 +65,38 @@ def workload_column(containers: pd.DataFrame, workloads: pd.DataFrame, column: s
     return pd.Series(got.array, index=containers.index, name=column)
 
 
+def pod_note(df: pd.DataFrame) -> pd.Series:
+    """`` (seen in pod `x`, which differs from the template)`` for rows read from a pod (``pod`` column), else ""."""
+    if "pod" not in df.columns:
+        return pd.Series("", index=df.index, dtype="string")
+    pod = df["pod"].astype("string")
+    where = ("pod `" + pod + "`").mask(pod.str.contains("/", regex=False).fillna(False), "older revision " + pod)
+    return (" (seen in " + where + ", which differs from the template)").fillna("")
+
+
 def rows(df: pd.DataFrame, message: pd.Series | str, evidence: pd.Series | str) -> pd.DataFrame:
-    """The offending rows in the shape the runner wants (``container`` when the frame has one)."""
-    out = df[[c for c in ("kind", "namespace", "name", "container") if c in df.columns]].copy()
+    """The offending rows in the shape the runner wants (``container`` when the frame has one).
+
+    Rows read from a pod that differs from its workload's template (a ``pod`` column) stay the
+    workload's findings, with the pod named in the evidence; when the template fails the same way
+    the template's row says it, and several differing pods give one finding.
+    """
+    keys = [c for c in ("kind", "namespace", "name", "container") if c in df.columns]
+    out = df[keys].copy()
     out["message"] = message
     out["evidence"] = evidence
-    return out
+    if "pod" not in df.columns or not df["pod"].notna().any():
+        return out
+    from_pod = df["pod"].notna()
+    k = out[keys].astype(object).where(out[keys].notna(), None).apply(tuple, axis=1)
+    out = out[~from_pod | ~k.isin(set(k[~from_pod]))]
+    out["evidence"] = out["evidence"].astype("string").fillna("") + pod_note(df.loc[out.index])
+    if not out.duplicated(keys).any():
+        return out
+    g = out.groupby(keys, dropna=False, sort=False)
+    first = g.first().reset_index()
+    first["evidence"] = g["evidence"].agg(lambda s: "; ".join(dict.fromkeys(x for x in s if isinstance(x, str)))).to_numpy()
+    return first[keys + ["message", "evidence"]]
 
 
 def join_by(groups: pd.Series, texts: pd.Series, sep: str) -> pd.Series:

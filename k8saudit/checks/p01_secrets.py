@@ -17,7 +17,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .._normalize import MASK_PREFIX
-from ._common import join_by, none, who
+from ._common import join_by, none, pod_note, who
 from ._registry import CIS, NSA_CISA, check
 
 K8S_SECRETS_GOOD = ("Kubernetes docs, Good practices for Secrets: "
@@ -82,7 +82,7 @@ def secret_env_ref(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
     rows = env[env["source"] == "secret_key_ref"]
     item = rows["var"] + " from Secret " + rows["namespace"].fillna("") + "/" + rows["secret_name"].fillna("?")
     ev = ("env " + rows["var"] + " valueFrom.secretKeyRef=" + rows["secret_name"].fillna("?") + "/"
-          + rows["secret_key"].fillna("?"))
+          + rows["secret_key"].fillna("?") + pod_note(rows))
     return _per_container(rows, item, ev, "reads")
 
 
@@ -101,7 +101,8 @@ def secret_envfrom(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
     prefix = rows["var"].fillna("")
     with_prefix = (" (prefix " + prefix + ")").where(prefix != "", "")
     item = "Secret " + rows["namespace"].fillna("") + "/" + rows["secret_name"].fillna("?") + with_prefix
-    ev = "envFrom.secretRef=" + rows["secret_name"].fillna("?") + (" prefix=" + prefix).where(prefix != "", "")
+    ev = ("envFrom.secretRef=" + rows["secret_name"].fillna("?") + (" prefix=" + prefix).where(prefix != "", "")
+          + pod_note(rows))
     return _per_container(rows, item, ev, "loads every key into its environment from")
 
 
@@ -120,7 +121,7 @@ def secret_env_literal(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFr
     rows = env[(env["source"] == "literal") & env["looks_like_credential"] & (value != "")]
     shown = _masked(rows["value"])
     item = rows["var"] + " (" + shown + ")"
-    ev = "env " + rows["var"] + "=" + shown
+    ev = "env " + rows["var"] + "=" + shown + pod_note(rows)
     return _per_container(rows, item, ev, "sets a literal credential in")
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._common import apiserver_flags, join_by, none
+from ._common import apiserver_flags, join_by, none, rows
 from ._registry import CIS, NSA_CISA, check
 
 K8S_AUTHN = "Kubernetes docs, Authenticating: https://kubernetes.io/docs/reference/access-authn-authz/authentication/"
@@ -215,7 +215,7 @@ def authn_sa_token_automount(workloads: pd.DataFrame, rbac: pd.DataFrame) -> pd.
     bound = ("; the account is bound to " + bad["_roles"]).where(bad["_roles"].notna(), "")
     msg = (bad["kind"] + " `" + bad["name"] + "` runs with the API token of service account `" + bad["_sa"]
            + "` mounted: " + why.loc[bad.index] + bound.fillna(""))
-    return bad.assign(message=msg, evidence=ev.loc[bad.index])[_POD_KEYS + ["message", "evidence"]]
+    return rows(bad, msg, ev.loc[bad.index])
 
 
 @check("authn-legacy-sa-token-secret", practice=2, severity="medium", on="secrets", fires_on="Secret",

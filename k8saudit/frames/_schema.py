@@ -35,6 +35,8 @@ SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
         ("line", I, "line in the file where its document starts (0 when unknown)"),
     ],
     "workloads": WORKLOAD_KEYS + [
+        ("pod", S, "<NA> for the workload's own row (its template); else the first pod whose own fields (host namespaces, security context, service account) give it another outcome than its template (count workloads with `pod.isna()`), or `ReplicaSet/<name>` of an older revision still running"),
+        ("synthetic", B, "the controller is not in the snapshot (e.g. `kubectl get pods` alone, or ReplicaSets not readable): this row stands for it and is read from its pods; a Deployment is inferred from the pod-template-hash naming"),
         ("uid", S, "uid of the workload object"),
         ("api_version", S, "apiVersion"),
         ("replicas", I, "desired replicas (Deployment/StatefulSet/ReplicaSet/RC: default 1; Job: parallelism; Pod: 1)"),
@@ -62,7 +64,9 @@ SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
     ],
     "containers": WORKLOAD_KEYS + [
         ("container", S, "container name"),
+        ("pod", S, "<NA> for a container of the workload's template; else the first pod running this container as it is (a container its template lacks or says otherwise, or any container of a pod whose own security context differs), or `ReplicaSet/<name>` of an older revision"),
         ("container_type", S, "container, init or ephemeral"),
+        ("differs_from_template", B, "a pod's container that its template also names, but with other settings (image, security context, ...): mutated by a webhook, edited, or an older revision"),
         ("sidecar", B, "an init container with restartPolicy Always"),
         ("injected", B, "found on the workload's live pods but not in its template (added by an admission webhook)"),
         ("long_running", B, "expected to keep running (not a Job's, not a plain init container)"),
@@ -84,6 +88,7 @@ SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
     ],
     "env": WORKLOAD_KEYS + [
         ("container", S, "container name"),
+        ("pod", S, "<NA> for the template's containers; else the pod whose own container this is (see containers.pod)"),
         ("container_type", S, "container, init or ephemeral"),
         ("var", S, "variable name (envFrom: the prefix, or empty)"),
         ("source", S, "literal, secret_key_ref, config_map_key_ref, field_ref, resource_field_ref, env_from_secret, env_from_config_map, unset"),
@@ -96,6 +101,7 @@ SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
     ],
     "volumes": WORKLOAD_KEYS + [
         ("volume", S, "volume name"),
+        ("pod", S, "<NA> for the template's volumes; else the first pod that adds this volume (the service account token volume and StatefulSet claims are not counted)"),
         ("type", S, "volume type as in the API (hostPath, secret, configMap, ...)"),
         ("host_path", S, "hostPath.path"),
         ("host_path_type", S, "hostPath.type"),

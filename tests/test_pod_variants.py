@@ -1,0 +1,352 @@
+"""Pods and their owners: pods whose controller is missing, pods that differ from their template.
+
+Inputs are what clusters give: `kubectl get pods -A -o json` dumps (ReplicaSets absent), and live-style
+captures where the API server has added the service account token volume, a node name and defaults
+to every pod, and where a webhook, an edit or a rollout in progress made some pods differ.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import k8saudit as ka
+from k8saudit.findings import audit
+
+NS = "shop"
+
+
+def deployment(name: str = "web", *, containers: list[dict[str, Any]] | None = None,
+               pod_spec: dict[str, Any] | None = None) -> dict[str, Any]:
+    spec = {"containers": containers or [_container()], **(pod_spec or {})}
+    return {"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": name, "namespace": NS, "uid": f"uid-deploy-{name}"},
+            "spec": {"replicas": 3, "selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name}}, "spec": spec}}}
+
+
+def _container(image: str = "registry.example.com/web:1.2") -> dict[str, Any]:
+    return {"name": "web", "image": image, "ports": [{"containerPort": 8080}],
+            "readinessProbe": {"httpGet": {"path": "/healthz", "port": 8080}},
+            "securityContext": {"allowPrivilegeEscalation": False, "runAsNonRoot": True,
+                                "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}}}
+
+
+def replicaset(dep: dict[str, Any], h: str, *, replicas: int = 3, spec: dict[str, Any] | None = None) -> dict[str, Any]:
+    name = dep["metadata"]["name"]
+    tpl = copy.deepcopy(dep["spec"]["template"])
+    if spec is not None:
+        tpl["spec"] = spec
+    tpl["metadata"]["labels"]["pod-template-hash"] = h
+    tpl["spec"].setdefault("restartPolicy", "Always")  # what the API server defaults in stored templates
+    return {"apiVersion": "apps/v1", "kind": "ReplicaSet",
+            "metadata": {"name": f"{name}-{h}", "namespace": NS, "uid": f"uid-rs-{name}-{h}",
+                         "labels": {"app": name, "pod-template-hash": h},
+                         "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": name,
+                                              "uid": dep["metadata"]["uid"], "controller": True}]},
+            "spec": {"replicas": replicas, "template": tpl}}
+
+
+def pod_of(rs: dict[str, Any], suffix: str, *, mutate: Any = None) -> dict[str, Any]:
+    """A pod as the API server returns it: template spec plus token volume, node, defaults."""
+    h = rs["metadata"]["labels"]["pod-template-hash"]
+    spec = copy.deepcopy(rs["spec"]["template"]["spec"])
+    token = f"kube-api-access-{suffix[:5]}"
+    for c in spec["containers"]:
+        c.setdefault("volumeMounts", []).append(
+            {"name": token, "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "readOnly": True})
+        c["terminationMessagePath"] = "/dev/termination-log"
+        for p in c.get("ports", []):
+            p.setdefault("protocol", "TCP")
+        probe = c.get("readinessProbe", {}).get("httpGet")
+        if probe is not None:
+            probe.setdefault("scheme", "HTTP")
+    spec.setdefault("volumes", []).append({"name": token, "projected": {"sources": [
+        {"serviceAccountToken": {"path": "token", "expirationSeconds": 3607}},
+        {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}}]}})
+    spec.update(nodeName=f"node-{suffix[-1]}", serviceAccountName="default", serviceAccount="default",
+                securityContext=spec.get("securityContext") or {}, restartPolicy="Always", dnsPolicy="ClusterFirst")
+    pod = {"apiVersion": "v1", "kind": "Pod",
+           "metadata": {"name": f"{rs['metadata']['name']}-{suffix}", "namespace": NS, "uid": f"uid-pod-{suffix}",
+                        "labels": {"app": rs["metadata"]["labels"]["app"], "pod-template-hash": h},
+                        "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                                             "name": rs["metadata"]["name"], "uid": rs["metadata"]["uid"],
+                                             "controller": True}]},
+           "spec": spec, "status": {"phase": "Running"}}
+    if mutate is not None:
+        mutate(pod["spec"])
+    return pod
+
+
+def write_list(path: Path, items: list[dict[str, Any]]) -> Path:
+    path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}, indent=2))
+    return path
+
+
+def load(tmp_path: Path, *files: tuple[str, list[dict[str, Any]]], sub: str = "dump") -> ka.Snapshot:
+    d = tmp_path / sub
+    d.mkdir()
+    for name, items in files:
+        write_list(d / name, items)
+    snap = ka.load(d)
+    assert snap.skipped.empty, snap.skipped.to_string()
+    return snap
+
+
+def findings_for(snap: ka.Snapshot, check_id: str) -> Any:
+    f = audit(snap)
+    assert f.finding_id.is_unique
+    return f[f.check_id == check_id]
+
+
+# --------------------------------------------------------------------------- owners not in the input
+
+
+def test_kubectl_get_pods_alone_gives_synthetic_owners(tmp_path: Path) -> None:
+    """`kubectl get pods -A -o json`: ReplicaSets, StatefulSets and Jobs are not in the dump."""
+    dep = deployment()
+    rs = replicaset(dep, "5d9c7b6f4")
+    pods = [pod_of(rs, s) for s in ("abcde", "fghij", "klmno")]
+    sts_pod = {"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"name": "db-0", "namespace": NS, "uid": "uid-db-0",
+                            "ownerReferences": [{"kind": "StatefulSet", "name": "db", "uid": "uid-sts-db",
+                                                 "controller": True}]},
+               "spec": {"containers": [{"name": "db", "image": "postgres:16"}],
+                        "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data-db-0"}}]}}
+    job_pod = {"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"name": "backup-29000-xyz", "namespace": NS, "uid": "uid-job-pod",
+                            "ownerReferences": [{"kind": "Job", "name": "backup-29000", "uid": "uid-job",
+                                                 "controller": True}]},
+               "spec": {"restartPolicy": "Never",
+                        "containers": [{"name": "backup", "image": "backup:1",
+                                        "securityContext": {"privileged": True}}]}}
+    snap = load(tmp_path, ("pods.json", [*pods, sts_pod, job_pod]))
+    w = snap.workloads.set_index(["kind", "name"])
+    assert set(w.index) == {("Deployment", "web"), ("StatefulSet", "db"), ("Job", "backup-29000")}
+    assert w["synthetic"].all()
+    assert w.loc[("Deployment", "web"), "pod_count"] == 3
+    assert w["pod"].isna().all()  # three identical pods: no variant
+    assert w["replicas"].isna().all() and w["strategy"].isna().all()  # unknown without the controller
+    c = snap.containers
+    assert sorted(c["name"]) == ["backup-29000", "db", "web"]
+    priv = findings_for(snap, "privileged")
+    assert list(zip(priv.kind, priv.name)) == [("Job", "backup-29000")]
+
+
+def test_pods_of_a_known_deployment_without_replicasets_roll_up(tmp_path: Path) -> None:
+    dep = deployment()
+    rs = replicaset(dep, "5d9c7b6f4")
+    pods = [pod_of(rs, s) for s in ("abcde", "fghij")]
+    snap = load(tmp_path, ("deploy.json", [dep]), ("pods.json", pods))
+    w = snap.workloads
+    assert len(w) == 1 and w.kind[0] == "Deployment" and not w.synthetic[0] and w.pod_count[0] == 2
+    assert snap.containers["pod"].isna().all()
+
+
+def test_replicaset_without_its_deployment_is_its_own_workload(tmp_path: Path) -> None:
+    """Deployments forbidden (or not dumped): the ReplicaSet stands, its pods roll up to it."""
+    dep = deployment()
+    rs = replicaset(dep, "5d9c7b6f4")
+    pods = [pod_of(rs, "abcde"), pod_of(rs, "fghij", mutate=_privileged)]
+    snap = load(tmp_path, ("rs.json", [rs]), ("pods.json", pods))
+    w = snap.workloads
+    assert set(w["kind"]) == {"ReplicaSet"} and not w["synthetic"].any()
+    priv = findings_for(snap, "privileged")
+    assert list(priv["kind"]) == ["ReplicaSet"] and "web-5d9c7b6f4-fghij" in priv["evidence"].iloc[0]
+
+
+def test_unknown_owner_kind_and_mutated_member(tmp_path: Path) -> None:
+    """A pod owned by a custom controller (an Argo Rollout): the most common spec is the template."""
+    base = {"containers": [{"name": "app", "image": "app:1", "securityContext": {"runAsNonRoot": True}}]}
+
+    def pod(i: int, spec: dict[str, Any]) -> dict[str, Any]:
+        return {"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": f"canary-{i}", "namespace": NS, "uid": f"u{i}",
+                             "ownerReferences": [{"kind": "Rollout", "name": "canary", "uid": "r1", "controller": True}]},
+                "spec": spec}
+
+    odd = copy.deepcopy(base)
+    odd["containers"][0]["securityContext"] = {"runAsNonRoot": True, "capabilities": {"add": ["SYS_ADMIN"]}}
+    snap = load(tmp_path, ("pods.json", [pod(0, odd), pod(1, base), pod(2, base)]))
+    w = snap.workloads
+    assert list(w["kind"].unique()) == ["Rollout"] and w["synthetic"].all()
+    cap = findings_for(snap, "cap-dangerous-add")
+    assert len(cap) == 1 and "canary-0" in cap["evidence"].iloc[0]
+
+
+# --------------------------------------------------------------------------- pods that differ from their template
+
+
+def _privileged(spec: dict[str, Any]) -> None:
+    spec["containers"][0]["image"] = "attacker.example.com/miner:latest"
+    spec["containers"][0]["securityContext"] = {"privileged": True}
+
+
+def _cap_added(spec: dict[str, Any]) -> None:
+    spec["containers"][0]["securityContext"]["capabilities"] = {"add": ["SYS_ADMIN"], "drop": ["ALL"]}
+
+
+def _image(spec: dict[str, Any]) -> None:
+    spec["containers"][0]["image"] = "registry.example.com/web:0.9-debug"
+
+
+def _host_path(spec: dict[str, Any]) -> None:
+    spec["volumes"].append({"name": "host", "hostPath": {"path": "/", "type": "Directory"}})
+    spec["containers"][0]["volumeMounts"].append({"name": "host", "mountPath": "/host"})
+
+
+def _host_network(spec: dict[str, Any]) -> None:
+    spec["hostNetwork"] = True
+
+
+def _no_pod_nonroot(spec: dict[str, Any]) -> None:
+    spec["securityContext"] = {"runAsUser": 0}
+
+
+def _sidecar(spec: dict[str, Any]) -> None:
+    spec["containers"].append({"name": "proxy", "image": "envoy:1", "securityContext": {"privileged": True}})
+
+
+def _live(tmp_path: Path, mutate: Any, *, dep: dict[str, Any] | None = None) -> ka.Snapshot:
+    dep = dep or deployment()
+    rs = replicaset(dep, "5d9c7b6f4")
+    pods = [pod_of(rs, "abcde"), pod_of(rs, "fghij", mutate=mutate), pod_of(rs, "klmno")]
+    return load(tmp_path, ("deploy.json", [dep]), ("rs.json", [rs]), ("pods.json", pods))
+
+
+def test_identical_pods_compact_and_add_nothing(tmp_path: Path) -> None:
+    snap = _live(tmp_path, None)
+    for p in snap.items("Pod"):  # the token volume, node and defaults are all the pods keep
+        assert p.spec.containers is None and p.spec.volumes is None and p.spec.node_name
+    assert snap.items("ReplicaSet")[0].spec.template.spec is None
+    assert snap.workloads["pod"].isna().all() and snap.containers["pod"].isna().all()
+    assert snap.volumes.empty
+    assert findings_for(snap, "privileged").empty
+
+
+@pytest.mark.parametrize(("mutate", "check_id", "column", "value"), [
+    (_privileged, "privileged", "image", "attacker.example.com/miner:latest"),
+    (_cap_added, "cap-dangerous-add", "caps_add", ["SYS_ADMIN"]),
+    (_sidecar, "privileged", "container", "proxy"),
+], ids=["privileged-other-image", "capability-added", "injected-sidecar"])
+def test_mutated_container_is_audited_with_the_pod_named(tmp_path: Path, mutate: Any, check_id: str, column: str,
+                                                         value: Any) -> None:
+    snap = _live(tmp_path, mutate)
+    c = snap.containers
+    odd = c[c["pod"].notna()]
+    assert list(odd["pod"]) == ["web-5d9c7b6f4-fghij"]
+    assert odd[column].tolist() == [value]
+    if mutate is _sidecar:
+        assert odd["injected"].all() and not odd["differs_from_template"].any()
+    else:
+        assert odd["differs_from_template"].all() and not odd["injected"].any()
+    f = findings_for(snap, check_id)
+    assert list(zip(f.kind, f.name)) == [("Deployment", "web")]
+    assert "pod `web-5d9c7b6f4-fghij`" in f["evidence"].iloc[0]
+    assert snap.items("Pod")[0].spec.containers is None  # the identical pods still compact
+
+
+def test_changed_image_only_is_kept(tmp_path: Path) -> None:
+    snap = _live(tmp_path, _image)
+    c = snap.containers
+    assert sorted(c["image"]) == ["registry.example.com/web:0.9-debug", "registry.example.com/web:1.2"]
+    assert findings_for(snap, "privileged").empty  # a different image alone is no finding of its own
+
+
+def test_added_host_path_volume(tmp_path: Path) -> None:
+    snap = _live(tmp_path, _host_path)
+    v = snap.volumes
+    assert list(zip(v["volume"], v["type"], v["host_path"], v["pod"])) == [
+        ("host", "hostPath", "/", "web-5d9c7b6f4-fghij")]
+
+
+def test_pod_level_changes_make_a_variant_workload_row(tmp_path: Path) -> None:
+    snap = _live(tmp_path, _host_network)
+    w = snap.workloads
+    assert len(w) == 2 and w["pod"].tolist()[1] == "web-5d9c7b6f4-fghij"
+    assert w["host_network"].tolist() == [False, True]
+    f = findings_for(snap, "host-network")
+    assert len(f) == 1 and "web-5d9c7b6f4-fghij" in f["evidence"].iloc[0]
+    assert snap.namespaces.set_index("name").loc[NS, "workload_count"] == 1
+
+
+def test_pod_security_context_dropped_reaches_its_containers(tmp_path: Path) -> None:
+    """The template runs as non-root at pod level; one pod runs as UID 0 instead."""
+    dep = deployment(containers=[{"name": "web", "image": "web:1", "securityContext": {
+        "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}}],
+        pod_spec={"securityContext": {"runAsNonRoot": True, "runAsUser": 1000}})
+    snap = _live(tmp_path, _no_pod_nonroot, dep=dep)
+    c = snap.containers
+    assert c["run_as_user"].tolist() == [1000, 0]
+    f = findings_for(snap, "run-as-root")
+    assert len(f) == 1 and "web-5d9c7b6f4-fghij" in f["evidence"].iloc[0]
+
+
+def test_old_revision_mid_rollout(tmp_path: Path) -> None:
+    """The old ReplicaSet still runs pods with a privileged container; the new template fixed it."""
+    dep = deployment()
+    new_rs = replicaset(dep, "7c8d9e0f1", replicas=2)
+    old_spec = copy.deepcopy(dep["spec"]["template"]["spec"])
+    _privileged(old_spec)
+    old_rs = replicaset(dep, "5d9c7b6f4", replicas=1, spec=old_spec)
+    retired_spec = copy.deepcopy(dep["spec"]["template"]["spec"])
+    _cap_added(retired_spec)
+    retired = replicaset(dep, "1a2b3c4d5", replicas=0, spec=retired_spec)  # scaled to 0: runs nothing
+    pods = [pod_of(new_rs, "abcde"), pod_of(new_rs, "fghij"), pod_of(old_rs, "klmno")]
+    snap = load(tmp_path, ("deploy.json", [dep]), ("rs.json", [new_rs, old_rs, retired]), ("pods.json", pods))
+    assert snap.get("ReplicaSet", NS, "web-5d9c7b6f4").spec.template.spec is not None  # differs: kept
+    assert snap.get("ReplicaSet", NS, "web-7c8d9e0f1").spec.template.spec is None  # same: compacted
+    f = findings_for(snap, "privileged")
+    assert list(zip(f.kind, f.name)) == [("Deployment", "web")]
+    assert "web-5d9c7b6f4-klmno" in f["evidence"].iloc[0]
+    assert findings_for(snap, "cap-dangerous-add").empty
+    # without its pods (Pods not readable) the running old ReplicaSet is named instead
+    snap2 = load(tmp_path, ("deploy.json", [dep]), ("rs.json", [new_rs, old_rs, retired]), sub="no-pods")
+    f2 = findings_for(snap2, "privileged")
+    assert "older revision ReplicaSet/web-5d9c7b6f4" in f2["evidence"].iloc[0]
+
+
+def test_statefulset_claims_and_token_volumes_are_not_differences(tmp_path: Path) -> None:
+    sts = {"apiVersion": "apps/v1", "kind": "StatefulSet",
+           "metadata": {"name": "db", "namespace": NS, "uid": "uid-sts"},
+           "spec": {"replicas": 2, "template": {"metadata": {"labels": {"app": "db"}}, "spec": {
+               "containers": [{"name": "db", "image": "postgres:16",
+                               "volumeMounts": [{"name": "data", "mountPath": "/var/lib/postgresql"}]}]}}}}
+    pods = []
+    for i in range(2):
+        pods.append({"apiVersion": "v1", "kind": "Pod",
+                     "metadata": {"name": f"db-{i}", "namespace": NS, "uid": f"uid-db-{i}",
+                                  "ownerReferences": [{"kind": "StatefulSet", "name": "db", "uid": "uid-sts",
+                                                       "controller": True}]},
+                     "spec": {"containers": [{"name": "db", "image": "postgres:16", "volumeMounts": [
+                         {"name": "data", "mountPath": "/var/lib/postgresql"},
+                         {"name": "default-token-x1y2z", "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"}]}],
+                         "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": f"data-db-{i}"}},
+                                     {"name": "default-token-x1y2z", "secret": {"secretName": "default-token-x1y2z"}}]}})
+    snap = load(tmp_path, ("sts.json", [sts]), ("pods.json", pods))
+    assert snap.containers["pod"].isna().all() and snap.volumes.empty
+    assert snap.workloads["pod_count"].tolist() == [2]
+
+
+def test_variants_survive_save_and_reload(tmp_path: Path) -> None:
+    snap = _live(tmp_path, _privileged)
+    saved = snap.save(tmp_path / "saved")
+    again = ka.load(saved)
+    a = audit(snap)[["check_id", "kind", "name", "container", "evidence"]]
+    b = audit(again)[["check_id", "kind", "name", "container", "evidence"]]
+    assert a.reset_index(drop=True).equals(b.reset_index(drop=True))
+    assert "web-5d9c7b6f4-fghij" in " ".join(b[b.check_id == "privileged"]["evidence"])
+
+
+def test_many_identical_mutations_give_one_row(tmp_path: Path) -> None:
+    """A webhook that mutates every pod the same way: one row, not one per pod."""
+    dep = deployment()
+    rs = replicaset(dep, "5d9c7b6f4")
+    pods = [pod_of(rs, f"p{i:04d}", mutate=_sidecar) for i in range(50)]
+    snap = load(tmp_path, ("deploy.json", [dep]), ("rs.json", [rs]), ("pods.json", pods))
+    c = snap.containers
+    assert len(c) == 2 and c["pod"].tolist()[1] == "web-5d9c7b6f4-p0000"
