@@ -11,10 +11,10 @@ drops values before an object is kept).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Union
+from typing import Annotated, Any, ClassVar, Union
 
 import msgspec
-from msgspec import Struct, field
+from msgspec import Meta, Struct, field
 
 
 class _S(Struct, rename="camel", omit_defaults=True, gc=False):
@@ -56,7 +56,11 @@ class LabelSelector(_S):
 
 # --------------------------------------------------------------------------- pods
 
-IntOrStr = Union[int, str]
+#: an integer the API can hold (int64): a larger one makes the object invalid (skipped with the field's
+#: path) instead of overflowing a frame column and failing every check that reads it
+I64 = Annotated[int, Meta(ge=-(2**63), le=2**63 - 1)]
+
+IntOrStr = Union[I64, str]
 
 
 class KeyRef(_S):
@@ -99,8 +103,8 @@ class EnvFromSource(_S):
 
 
 class ContainerPort(_S):
-    container_port: int | None = None
-    host_port: int | None = None
+    container_port: I64 | None = None
+    host_port: I64 | None = None
     host_ip: str | None = field(default=None, name="hostIP")
     protocol: str | None = None
     name: str | None = None
@@ -133,8 +137,8 @@ class SecurityContext(_S):
     allow_privilege_escalation: bool | None = None
     read_only_root_filesystem: bool | None = None
     run_as_non_root: bool | None = None
-    run_as_user: int | None = None
-    run_as_group: int | None = None
+    run_as_user: I64 | None = None
+    run_as_group: I64 | None = None
     proc_mount: str | None = None
     capabilities: Capabilities | None = None
     seccomp_profile: SeccompProfile | None = None
@@ -150,10 +154,10 @@ class Sysctl(_S):
 
 class PodSecurityContext(_S):
     run_as_non_root: bool | None = None
-    run_as_user: int | None = None
-    run_as_group: int | None = None
-    fs_group: int | None = None
-    supplemental_groups: list[int] | None = None
+    run_as_user: I64 | None = None
+    run_as_group: I64 | None = None
+    fs_group: I64 | None = None
+    supplemental_groups: list[I64] | None = None
     seccomp_profile: SeccompProfile | None = None
     se_linux_options: SELinuxOptions | None = field(default=None, name="seLinuxOptions")
     app_armor_profile: SeccompProfile | None = None
@@ -319,7 +323,7 @@ class PodTemplate(_S):
 class RollingUpdate(_S):
     max_unavailable: IntOrStr | None = None
     max_surge: IntOrStr | None = None
-    partition: int | None = None
+    partition: I64 | None = None
 
 
 class Strategy(_S):
@@ -365,7 +369,7 @@ class Pod(K8sObject, tag="Pod"):
 
 
 class DeploymentSpec(_S):
-    replicas: int | None = None
+    replicas: I64 | None = None
     selector: LabelSelector | None = None
     template: PodTemplate | None = None
     strategy: Strategy | None = None
@@ -377,7 +381,7 @@ class Deployment(K8sObject, tag="Deployment"):
 
 
 class StatefulSetSpec(_S):
-    replicas: int | None = None
+    replicas: I64 | None = None
     selector: LabelSelector | None = None
     template: PodTemplate | None = None
     update_strategy: Strategy | None = None
@@ -401,7 +405,7 @@ class DaemonSet(K8sObject, tag="DaemonSet"):
 
 
 class ReplicaSetSpec(_S):
-    replicas: int | None = None
+    replicas: I64 | None = None
     selector: LabelSelector | None = None
     template: PodTemplate | None = None
 
@@ -412,7 +416,7 @@ class ReplicaSet(K8sObject, tag="ReplicaSet"):
 
 
 class ReplicationControllerSpec(_S):
-    replicas: int | None = None
+    replicas: I64 | None = None
     selector: dict[str, str] | None = None
     template: PodTemplate | None = None
 
@@ -423,8 +427,8 @@ class ReplicationController(K8sObject, tag="ReplicationController"):
 
 
 class JobSpec(_S):
-    parallelism: int | None = None
-    completions: int | None = None
+    parallelism: I64 | None = None
+    completions: I64 | None = None
     template: PodTemplate | None = None
 
 
@@ -492,9 +496,9 @@ class Node(K8sObject, tag="Node"):
 
 class ServicePort(_S):
     name: str | None = None
-    port: int | None = None
+    port: I64 | None = None
     target_port: IntOrStr | None = None
-    node_port: int | None = None
+    node_port: I64 | None = None
     protocol: str | None = None
 
 

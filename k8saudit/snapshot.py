@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import gzip
+import hashlib
 import json
 import os
+import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,8 @@ from ._util import gc_paused
 from .vocab import NOTED, SKIPPED_COLUMNS, UNREADABLE
 
 SNAPSHOT_FORMAT = "k8saudit-snapshot"
-SNAPSHOT_VERSION = 1
+#: 2: snapshot.json holds a sha256 per object file (version 1 snapshots are read, unverified)
+SNAPSHOT_VERSION = 2
 
 
 def category_not_assessed(category: str | None) -> bool:
@@ -70,7 +73,8 @@ class Snapshot:
         self.members: list[Snapshot] = []
         self._buckets: dict[str, _Bucket] = {}
         self._skipped: list[dict[str, Any]] = []
-        self._keys: dict[tuple[str, str | None, str | None], str] | None = {}
+        #: (kind, namespace, name) → (source, object) of every object kept so far (duplicates are refused)
+        self._keys: dict[tuple[str, str | None, str | None], tuple[str, Any]] | None = {}
         self._frames: dict[str, pd.DataFrame] = {}
         #: uid of every pod-template owner seen so far → what its template says (canonical keys)
         self._templates: dict[str, TemplateIndex] = {}
@@ -119,14 +123,44 @@ class Snapshot:
             key = (kind, md.namespace, md.name)
             first = self._keys.get(key)
             if first is not None:
-                file, _, doc = source.partition("#")
-                self.skip(file, f"duplicate {kind} {_qual(md.namespace, md.name)}: already loaded from {first}; "
-                          "the first one is kept", category="duplicate", document=doc.split(" ")[0] or None,
-                          kind=kind, namespace=md.namespace, name=md.name)
+                self._duplicate(obj, source, *first)
                 return False
-            self._keys[key] = source
+            self._keys[key] = (source, obj)
         self._compact_one(obj)
         return True
+
+    def _duplicate(self, obj: Any, source: str, first: str, kept: Any) -> None:
+        """Report an object seen twice: ``duplicate`` when both say the same, else ``conflict`` (the first is kept)."""
+        kind, md = obj.kind, obj.metadata
+        file, _, doc = source.partition("#")
+        what = f"{kind} {_qual(md.namespace, md.name)}"
+        if self._comparable(obj, kept) == _ENC.encode(kept):
+            self.skip(file, f"duplicate {what}: already loaded from {first}; the first one is kept",
+                      category="duplicate", document=doc.split(" ")[0] or None,
+                      kind=kind, namespace=md.namespace, name=md.name)
+            return
+        self.skip(file, f"conflict: {what} from {source} differs from the one loaded from {first}; the one from "
+                  f"{first} is kept and assessed, this one is not", category="conflict",
+                  document=doc.split(" ")[0] or None, kind=kind, namespace=md.namespace, name=md.name)
+
+    def _comparable(self, obj: Any, kept: Any) -> bytes:
+        """``obj`` encoded as it would be kept (compacted like ``kept`` was), to compare with it."""
+        if isinstance(obj, m.Pod) and obj.spec is not None:
+            ref = m.controller_ref(obj.metadata.owner_references)
+            tpl = self._templates.get(ref.uid or "") if ref is not None else None
+            if tpl is not None:
+                return _ENC.encode(msgspec.structs.replace(obj, spec=residual(obj.spec, tpl, obj.metadata.name)))
+        if isinstance(obj, (m.ReplicaSet, m.Job)):
+            mine, theirs = m.pod_template(obj), m.pod_template(kept)
+            idx = self._templates.get(kept.metadata.uid or "")
+            if (mine is not None and mine.spec is not None and theirs is not None and theirs.spec is None
+                    and idx is not None and idx.same(mine.spec)):
+                spec, mine.spec = mine.spec, None
+                try:
+                    return _ENC.encode(obj)
+                finally:
+                    mine.spec = spec
+        return _ENC.encode(obj)
 
     # ------------------------------------------------------------------ compaction
     #
@@ -343,9 +377,10 @@ class Snapshot:
                 b'{"kind":', enc.encode(kind), b',"items":', enc.encode(b.items),
                 b',"sources":', enc.encode(b.sources), b',"lines":', enc.encode(b.lines), b"}",
             ])
+            blob = gzip.compress(body, compresslevel=5, mtime=0)
             with open(root / fname, "wb") as fh:
-                fh.write(gzip.compress(body, compresslevel=5, mtime=0))
-            kinds[kind] = {"count": len(b.items), "file": fname}
+                fh.write(blob)
+            kinds[kind] = {"count": len(b.items), "file": fname, "sha256": hashlib.sha256(blob).hexdigest()}
         manifest = {
             "format": SNAPSHOT_FORMAT, "version": SNAPSHOT_VERSION,
             "cluster": self.cluster, "captured_at": self.captured_at, "source": self.source,
@@ -363,38 +398,85 @@ class Snapshot:
 
     @classmethod
     def _read(cls, root: Path) -> Snapshot:
+        where = root / "snapshot.json"
+        if not where.is_file():
+            raise SnapshotError(f"{root}: not a k8saudit snapshot (no snapshot.json)")
         try:
-            manifest = json.loads((root / "snapshot.json").read_text())
+            manifest = json.loads(where.read_text())
         except (OSError, ValueError) as e:
-            raise SnapshotError(f"{root / 'snapshot.json'}: not a readable k8saudit snapshot ({e})") from None
-        if manifest.get("format") != SNAPSHOT_FORMAT:
-            raise SnapshotError(f"{root / 'snapshot.json'}: not a k8saudit snapshot (format {manifest.get('format')!r})")
-        if manifest.get("version", 0) > SNAPSHOT_VERSION:
-            raise SnapshotError(f"{root}: snapshot format version {manifest['version']} is newer than this k8saudit understands")
-        snap = cls(manifest.get("cluster", root.name), source=manifest.get("source", str(root)),
-                   captured_at=manifest.get("captured_at"), meta=manifest.get("meta"))
-        snap._skipped = list(manifest.get("skipped", []))
+            raise SnapshotError(f"{where}: not a readable k8saudit snapshot ({e})") from None
+        if not isinstance(manifest, dict) or manifest.get("format") != SNAPSHOT_FORMAT:
+            fmt = manifest.get("format") if isinstance(manifest, dict) else None
+            raise SnapshotError(f"{where}: not a k8saudit snapshot (format {fmt!r})")
+        version = manifest.get("version", 0)
+        if not isinstance(version, int) or version > SNAPSHOT_VERSION:
+            raise SnapshotError(f"{root}: snapshot format version {version!r} is newer than this k8saudit understands")
+        kinds = manifest.get("kinds", {})
+        skipped = manifest.get("skipped", [])
+        if not isinstance(kinds, dict) or not isinstance(skipped, list) or not all(
+                isinstance(r, dict) for r in skipped):
+            raise SnapshotError(f"{where}: `kinds` must be a mapping and `skipped` a list of records")
+        snap = cls(str(manifest.get("cluster", root.name)), source=str(manifest.get("source", str(root))),
+                   captured_at=manifest.get("captured_at"),
+                   meta=manifest.get("meta") if isinstance(manifest.get("meta"), dict) else None)
+        snap._skipped = [{c: r.get(c) for c in SKIPPED_COLUMNS} for r in skipped]
         snap.kubeconfig_entries = list(manifest.get("kubeconfig", []))
         # written before the current secret rules: apply them now (the objects may hold values they mask)
         stale = not isinstance(manifest.get("masking"), int) or manifest["masking"] < RULES_VERSION
-        for kind, info in manifest.get("kinds", {}).items():
-            tp = m.KINDS.get(kind, m.Generic)
-            dec = msgspec.json.Decoder(_saved_bucket(tp))
+        unverified = []
+        for kind, info in kinds.items():
+            path, digest = _saved_file(root, where, kind, info)
             try:
-                with open(root / info["file"], "rb") as fh:
-                    data = dec.decode(gzip.decompress(fh.read()))
-            except (OSError, msgspec.DecodeError, EOFError, gzip.BadGzipFile) as e:
-                snap.skip(str(root / info["file"]), f"cannot read saved {kind} objects: {e}",
-                          category="unreadable", kind=kind)
-                continue
+                blob = path.read_bytes()
+            except OSError as e:
+                raise SnapshotError(f"{path}: cannot read the saved {kind} objects: {e.strerror or e}") from None
+            if digest is None:
+                unverified.append(kind)
+            elif hashlib.sha256(blob).hexdigest() != digest:
+                raise SnapshotError(f"{path}: content does not match the sha256 recorded in {where}: the snapshot "
+                                    "was altered or damaged after it was saved; refusing to read it")
+            tp = m.KINDS.get(kind, m.Generic)
+            try:
+                data = msgspec.json.Decoder(_saved_bucket(tp)).decode(gzip.decompress(blob))
+            except (msgspec.DecodeError, EOFError, gzip.BadGzipFile, OSError, RecursionError) as e:
+                raise SnapshotError(f"{path}: not a readable list of saved {kind} objects: {e}") from None
+            n = len(data.items)
+            if len(data.sources) != n or len(data.lines) != n or data.kind != kind:
+                raise SnapshotError(f"{path}: inconsistent saved {kind} objects: {n} items, {len(data.sources)} "
+                                    f"sources, {len(data.lines)} lines, kind {data.kind!r}")
+            if isinstance(info.get("count"), int) and info["count"] != n:
+                raise SnapshotError(f"{path}: holds {n} {kind} objects, {where} says {info['count']}")
             if stale:
                 for o in data.items:
                     normalize(o)
             b = snap._buckets[kind] = _Bucket()
             b.items, b.sources, b.lines = data.items, data.sources, data.lines
+        if unverified:
+            snap.meta["integrity"] = (f"unverified: snapshot format {version} records no content hashes "
+                                      f"({', '.join(unverified)})")
+            warnings.warn(f"{root}: {snap.meta['integrity']}; save it again to add them", stacklevel=3)
+        else:
+            snap.meta["integrity"] = "verified (sha256 of every object file)"
         snap._keys = None
         return snap
 
+
+def _saved_file(root: Path, where: Path, kind: str, info: Any) -> tuple[Path, str | None]:
+    """The object file of one kind (only ever inside the snapshot's directory) and its recorded sha256."""
+    if not isinstance(info, dict) or not isinstance(info.get("file"), str):
+        raise SnapshotError(f"{where}: kinds.{kind} must be a mapping with a `file`")
+    name = info["file"]
+    rel = Path(name)
+    inside = root.resolve()
+    if rel.is_absolute() or ".." in rel.parts or "\\" in name or not (root / rel).resolve().is_relative_to(inside):
+        raise SnapshotError(f"{where}: kinds.{kind}.file {name!r} is not a file inside the snapshot; refusing it")
+    digest = info.get("sha256")
+    if digest is not None and not (isinstance(digest, str) and len(digest) == 64):
+        raise SnapshotError(f"{where}: kinds.{kind}.sha256 is not a sha256 hex digest")
+    return root / rel, digest
+
+
+_ENC = msgspec.json.Encoder()
 
 _saved_types: dict[type, type] = {}
 
@@ -422,3 +504,11 @@ def _qual(namespace: str | None, name: str | None) -> str:
 def is_saved_snapshot(path: str | os.PathLike[str]) -> bool:
     p = Path(path)
     return p.is_dir() and (p / "snapshot.json").is_file()
+
+
+def looks_like_snapshot(path: str | os.PathLike[str]) -> bool:
+    """A saved snapshot, or what is left of one: a directory (or its ``objects/``) of ``<Kind>.json.gz`` files."""
+    p = Path(path)
+    if not p.is_dir():
+        return False
+    return is_saved_snapshot(p) or any((p / "objects").glob("*.json.gz")) or any(p.glob("*.json.gz"))

@@ -184,7 +184,7 @@ BAD_CASES = {
     "binary": ("blob.yaml", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "unreadable", "binary file"),
     "empty": ("empty.yaml", "", "empty", "empty file"),
     "only-comments": ("comments.yaml", "# nothing here\n---\n# still nothing\n", "empty", "empty file"),
-    "scalar-document": ("scalar.yaml", "just a string\n", "invalid", "not a Kubernetes object"),
+    "scalar-document": ("scalar.yaml", "just a string\n", "not_kubernetes", "not a Kubernetes object"),
     "wrong-type": ("wrongtype.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec: {containers: nginx}\n",
                    "invalid", "$.spec.containers"),
 }

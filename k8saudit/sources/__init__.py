@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..snapshot import Snapshot, SnapshotError, is_saved_snapshot
+from ..snapshot import Snapshot, SnapshotError, is_saved_snapshot, looks_like_snapshot
 from ._progress import Progress
 from .files import load_paths, load_stream
 from .kubeconfig import kubeconfig_users
@@ -67,6 +67,12 @@ def _load_files(paths: tuple[str | os.PathLike[str], ...], *, cluster: str | Non
         if cluster:
             snap.cluster = cluster
         return snap
+    for p in paths:
+        if looks_like_snapshot(p):
+            if is_saved_snapshot(p):
+                raise SnapshotError(f"{p}: a saved snapshot is loaded on its own, not with other paths")
+            raise SnapshotError(f"{p}: looks like a saved snapshot's object files but has no snapshot.json: "
+                                "not a readable snapshot (load the directory that holds snapshot.json)")
     return load_paths(list(paths), cluster=cluster, progress=progress)
 
 

@@ -37,6 +37,9 @@ MAX_YAML_BYTES = 256 * 1024**2
 MAX_WHOLE_JSON_BYTES = 512 * 1024**2
 #: a YAML document whose aliases expand to more nodes than this is refused
 MAX_YAML_NODES = 2_000_000
+#: a document nested deeper than this is refused (real objects nest a few dozen levels; parsers
+#: recurse, and one of them crashes the process on a few hundred kB of ``- - - -``)
+MAX_DEPTH = 512
 CHUNK = 64 * 1024**2
 
 _DOC_SEP = re.compile(r"^(?:---|\.\.\.)(?:[ \t].*)?$", re.MULTILINE)
@@ -67,15 +70,14 @@ def load_paths(
 
 def _load_roots(snap: Snapshot, roots: list[Path], progress: Progress | None) -> None:
     for root in roots:
+        if root.is_symlink() and not root.exists():
+            snap.skip(str(root), f"broken symbolic link (to {os.readlink(root)})", category="unreadable")
+            continue
         if not root.exists():
             snap.skip(str(root), "no such file or directory", category="unreadable")
             continue
         if root.is_dir():
-            files = sorted(
-                p for p in root.rglob("*")
-                if p.is_file() and p.suffix.lower() in MANIFEST_SUFFIXES
-                and not any(part.startswith(".") for part in p.relative_to(root).parts)
-            )
+            files = _walk(snap, root)
             base = root
         else:
             files, base = [root], root.parent
@@ -85,6 +87,32 @@ def _load_roots(snap: Snapshot, roots: list[Path], progress: Progress | None) ->
             if progress:
                 progress(f"reading {rel}")
             load_file(snap, f, rel, progress=progress)
+
+
+def _walk(snap: Snapshot, root: Path) -> list[Path]:
+    """The manifest files under ``root`` (hidden entries skipped); what cannot be listed or followed is a skipped row."""
+    files: list[Path] = []
+
+    def unreadable(e: OSError) -> None:
+        where = Path(e.filename).relative_to(root).as_posix() if e.filename else str(root)
+        snap.skip(where + "/", f"cannot list directory: {e.strerror or e}", category="unreadable")
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable, followlinks=False):
+        here = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith(".") or not name.lower().endswith(MANIFEST_SUFFIXES):
+                continue
+            p = here / name
+            if p.is_symlink() and not p.exists():
+                target = os.readlink(p)
+                snap.skip(p.relative_to(root).as_posix(), f"broken symbolic link (to {target})", category="unreadable")
+                continue
+            if p.is_file():
+                files.append(p)
+            elif not p.is_dir():  # a FIFO, a socket, a device: reading it could block or never end
+                snap.skip(p.relative_to(root).as_posix(), "not a regular file: not read", category="unreadable")
+    return files
 
 
 #: owners load before what they own, so owned objects can be compacted as they are decoded
@@ -166,6 +194,9 @@ def load_file(snap: Snapshot, path: Path, label: str, *, progress: Progress | No
         except msgspec.DecodeError as e:
             snap.skip(label, f"malformed JSON: {e}", category="parse_error", document=0)
             return
+        except RecursionError:
+            snap.skip(label, _TOO_DEEP, category="parse_error", document=0)
+            return
         _add_document(snap, doc, f"{label}#0", 0, 0, label=label)
         return
     _load_yaml_text(snap, text, label)
@@ -200,6 +231,10 @@ def _load_yaml_text(snap: Snapshot, text: str, label: str) -> None:
             continue
         helm = _HELM_SOURCE.search(body)
         where = f"{label}#{doc_index}" + (f" ({helm.group(1).strip()})" if helm else "")
+        if _too_deep(body):
+            snap.skip(label, _TOO_DEEP, category="parse_error", document=doc_index)
+            doc_index += 1
+            continue
         fast = _fast_yaml(body)
         if fast is not None:
             doc, first = fast
@@ -213,6 +248,8 @@ def _load_yaml_text(snap: Snapshot, text: str, label: str) -> None:
             doc, node = _safe_yaml(body)
         except _AliasBomb as e:
             snap.skip(label, str(e), category="parse_error", document=doc_index)
+        except RecursionError:
+            snap.skip(label, _TOO_DEEP, category="parse_error", document=doc_index)
         except yaml.YAMLError as e:
             snap.skip(label, f"malformed YAML: {_yaml_msg(e, start_line)}", category="parse_error", document=doc_index)
         else:
@@ -257,7 +294,7 @@ def _fast_yaml(body: str) -> tuple[Any, int] | None:
     if tp is not None:  # a single object that does not validate may mean something else in YAML 1.1
         try:
             msgspec.convert(doc, tp, strict=False)
-        except (msgspec.ValidationError, TypeError, ValueError):
+        except (msgspec.ValidationError, TypeError, ValueError, RecursionError):
             return None
     mt = _FIRST_CONTENT.search(body)
     first = body.count("\n", 0, mt.start()) if mt else 0
@@ -282,6 +319,28 @@ def _has_content(body: str) -> bool:
         s = line.strip()
         if s and not s.startswith("#"):
             return True
+    return False
+
+
+_TOO_DEEP = f"document nested more than {MAX_DEPTH} levels deep: refused (no Kubernetes object nests like that)"
+_INDENT_RUN = re.compile(r"^[ \t-]{%d,}" % MAX_DEPTH, re.MULTILINE)  # block nesting: indentation and "- - -"
+_FLOW = re.compile(r"[\[\]{}]")
+
+
+def _too_deep(body: str) -> bool:
+    """An upper bound of a YAML document's nesting is beyond :data:`MAX_DEPTH` (checked before parsing)."""
+    if _INDENT_RUN.search(body):
+        return True
+    if body.count("[") + body.count("{") < MAX_DEPTH:
+        return False
+    depth = 0
+    for mt in _FLOW.finditer(body):  # brackets inside quoted strings count too: an upper bound
+        if mt.group() in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif depth:
+            depth -= 1
     return False
 
 
@@ -317,6 +376,22 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
         k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
         for k, v in _BaseLoader.yaml_implicit_resolvers.items()
     }
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> Any:
+        """A key given twice in one mapping is an error, as kubectl makes it (not last-one-wins)."""
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[tuple[str, str], Any] = {}
+            for key_node, _ in node.value:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                    k = (key_node.tag, key_node.value)
+                    first = seen.get(k)
+                    if first is not None:
+                        raise yaml.constructor.ConstructorError(
+                            "while constructing a mapping", node.start_mark,
+                            f"duplicate key {key_node.value!r} (kubectl refuses it too)",
+                            key_node.start_mark)
+                    seen[k] = key_node.start_mark
+        return super().construct_mapping(node, deep)
 
 
 def _safe_yaml(text: str) -> tuple[Any, Any]:
@@ -371,12 +446,20 @@ def _expanded_size(root: yaml.Node) -> int:
 def _add_document(snap: Snapshot, doc: Any, where: str, doc_index: int, line: int, *, label: str | None = None,
                   item_lines: list[int] | None = None) -> None:
     label = label or where.split("#", 1)[0]
+    if isinstance(doc, list) and not any(isinstance(i, dict) for i in doc):
+        snap.skip(label, "document is a list of plain values, not Kubernetes objects: ignored",
+                  category="not_kubernetes", document=doc_index)
+        return
     if isinstance(doc, list):  # a bare JSON array of objects
         for i, item in enumerate(doc):
             _add_object(snap, item, f"{where}/{i}", label, f"{doc_index}/{i}", line, None)
         return
     if not isinstance(doc, dict):
-        snap.skip(label, f"document is a {type(doc).__name__}, not a Kubernetes object", document=doc_index)
+        snap.skip(label, f"document is a {type(doc).__name__}, not a Kubernetes object: ignored",
+                  category="not_kubernetes", document=doc_index)
+        return
+    if _not_kubernetes(doc):
+        snap.skip(label, _NOT_K8S, category="not_kubernetes", document=doc_index)
         return
     kind = doc.get("kind")
     if isinstance(kind, str) and kind.endswith("List") and isinstance(doc.get("items"), list):
@@ -387,6 +470,18 @@ def _add_document(snap: Snapshot, doc: Any, where: str, doc_index: int, line: in
                         lines[i] if lines else line, item_kind, doc.get("apiVersion") if item_kind else None)
         return
     _add_object(snap, doc, where, label, doc_index, line, None)
+
+
+_NOT_K8S = ("not a Kubernetes object (no `kind`, no `metadata`; or a kustomize file): a Helm values or Chart "
+            "file, a kustomization.yaml or other configuration: ignored")
+
+
+def _not_kubernetes(doc: dict[str, Any]) -> bool:
+    """A document that is plainly some other configuration, not a broken Kubernetes manifest."""
+    api = doc.get("apiVersion")
+    if isinstance(api, str) and api.startswith("kustomize.config.k8s.io/"):
+        return True
+    return "kind" not in doc and "metadata" not in doc
 
 
 def _add_object(snap: Snapshot, doc: Any, where: str, label: str, document: Any, line: int,
@@ -412,6 +507,10 @@ def _add_object(snap: Snapshot, doc: Any, where: str, label: str, document: Any,
         return
     try:
         obj = convert(doc)
+    except RecursionError:
+        snap.skip(label, f"{kind} {_s(name) or ''}: {_TOO_DEEP}".replace("  ", " "), category="parse_error",
+                  document=document, kind=kind, namespace=_s(ns), name=_s(name))
+        return
     except (msgspec.ValidationError, TypeError, ValueError) as e:
         snap.skip(label, f"invalid {kind} {_s(name) or ''}: {e}".replace("  ", " "), category="invalid",
                   document=document, kind=kind, namespace=_s(ns), name=_s(name))
@@ -500,7 +599,7 @@ def _decode_region(snap: Snapshot, region: memoryview, label: str, index: int, d
     """Decode one batch of whole items (``[item, item, ...]``); fall back to item by item when one is bad."""
     try:
         objs = dec.decode(region)
-    except (msgspec.ValidationError, msgspec.DecodeError):
+    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
         return _decode_items_one_by_one(snap, bytes(region[1:-1]), label, index, item_kind)
     n = len(objs)
     kinds = {type(o) for o in objs}
@@ -536,6 +635,9 @@ def _decode_items_one_by_one(snap: Snapshot, region: bytes, label: str, index: i
         except msgspec.DecodeError as e:
             snap.skip(label, f"malformed JSON in item {index + i}: {e}", category="parse_error",
                       document=f"0/items/{index + i}")
+            continue
+        except RecursionError:
+            snap.skip(label, f"item {index + i}: {_TOO_DEEP}", category="parse_error", document=f"0/items/{index + i}")
             continue
         _add_object(snap, doc, f"{label}#0/items/{index + i}", label, f"0/items/{index + i}", 0, item_kind,
                     "v1" if item_kind else None)
