@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import re
 from collections.abc import Iterator
 
 
@@ -22,3 +23,29 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
+
+
+#: characters that reorder or hide what a reader sees, or drive a terminal: bidirectional controls
+#: (U+202A-U+202E, U+2066-U+2069, U+200E/U+200F, U+061C), zero-width and invisible formatting
+#: characters, line/paragraph separators, and C0/C1 controls other than tab and newline
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+_ESCAPED = re.compile(r"\\(?:x([01][0-9a-f]|7f|[89][0-9a-f])|u(061c|200[b-f]|202[8-9a-e]|206[0-9]|feff))")
+
+
+def visible(text: str) -> str:
+    """``text`` with every character that could reorder, hide or control what is shown written as an escape.
+
+    ``"evil\\u202etxt.exe"`` stays readable as such in a terminal, a CSV cell or a Markdown table
+    instead of displaying reversed. Tabs and newlines are kept. :func:`unvisible` undoes it.
+    """
+    if not _UNSAFE.search(text):
+        return text
+    return _UNSAFE.sub(lambda mt: f"\\u{ord(mt.group()):04x}" if ord(mt.group()) > 0xFF
+                       else f"\\x{ord(mt.group()):02x}", text)
+
+
+def unvisible(text: str) -> str:
+    """Back from :func:`visible` (reading an export)."""
+    if "\\" not in text:
+        return text
+    return _ESCAPED.sub(lambda mt: chr(int(mt.group(1) or mt.group(2), 16)), text)

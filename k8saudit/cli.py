@@ -110,6 +110,7 @@ def _load(args: argparse.Namespace) -> Any:
 
 
 def _report_skipped(snap: Any, quiet: bool) -> None:
+    from ._util import visible
     from .vocab import NOTED
 
     sk = snap.skipped
@@ -120,7 +121,7 @@ def _report_skipped(snap: Any, quiet: bool) -> None:
         print(f"k8saudit: {len(lost)} item(s) could not be read (see `k8saudit frames skipped`):", file=sys.stderr)
         for r in lost.head(20).itertuples():
             doc = f"#{r.document}" if isinstance(r.document, str) else ""
-            print(f"  {r.source}{doc}: {r.reason}", file=sys.stderr)
+            print(visible(f"  {r.source}{doc}: {r.reason}"), file=sys.stderr)
         if len(lost) > 20:
             print(f"  … and {len(lost) - 20} more", file=sys.stderr)
     noted = sk[sk["category"].isin(NOTED)]

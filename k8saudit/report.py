@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._util import visible
 from .checks import CHECKS
 from .vocab import PRACTICES, SEVERITIES
 
@@ -68,7 +69,7 @@ def text(findings: pd.DataFrame, snap: Any = None, *, show_exempt: bool = False,
         out.append("Expired waivers (no longer applied):")
         for w in expired:
             out.append(f"  {w['check']} {w['kind']}/{w['namespace']}/{w['name']} expired {w['expires']} ({w['reason']})")
-    return "\n".join(out) + "\n"
+    return visible("\n".join(out) + "\n")  # object names and messages reach a terminal
 
 
 def partial_banner(findings: pd.DataFrame, width: int = 110) -> list[str]:

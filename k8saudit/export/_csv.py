@@ -29,6 +29,10 @@ Spreadsheet safety: a cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or
 carriage return would be run as a formula by Excel or LibreOffice (CSV
 injection); such a cell is written with a leading ``'``. :func:`read` strips
 that guard again, so a round trip gives back the original text.
+
+Characters that reorder or hide text (bidirectional controls such as U+202E, zero-width
+characters) and control characters are written as visible escapes (``\\u202e``);
+:func:`read` turns them back.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._util import unvisible, visible
 from ..checks import CHECKS
 from ..findings import finding_id
 from ..vocab import SKIPPED_COLUMNS
@@ -57,7 +62,7 @@ def _cell(v: object) -> str:
         return ""
     if isinstance(v, bool):
         return "true" if v else "false"
-    return guard(str(v)) if isinstance(v, str) else str(v)
+    return guard(visible(v)) if isinstance(v, str) else str(v)
 
 
 def findings_csv(findings: pd.DataFrame) -> str:
@@ -94,7 +99,7 @@ def table_csv(df: pd.DataFrame) -> str:
     """Any frame as CSV text, spreadsheet-guarded; lists and dicts as their text."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow([str(c) for c in df.columns])
+    w.writerow([visible(str(c)) for c in df.columns])
     for row in df.itertuples(index=False, name=None):
         w.writerow([_cell(_flat(v)) for v in row])
     return buf.getvalue()
@@ -122,7 +127,8 @@ def read(path: str | os.PathLike[str]) -> pd.DataFrame:
 
         raise ExportError(f"{path}: empty file, not a findings export")
     header, body = rows[0], rows[1:]
-    data = {c: [unguard(r[i]) if i < len(r) and r[i] != "" else None for r in body] for i, c in enumerate(header)}
+    data = {c: [unvisible(unguard(r[i])) if i < len(r) and r[i] != "" else None for r in body]
+            for i, c in enumerate(header)}
     df = pd.DataFrame(data, columns=header)
     columns(df)  # raises when a schema column is missing
     gaps = df["kind"] == NOT_ASSESSED_KIND

@@ -4,9 +4,9 @@ A summary (counts by severity, findings per practice, the scorecard when the
 audit's stats are there), a "Not assessed" section (the checks without a complete
 verdict and why, the input that could not be read, what was only noted; a partial
 audit also says so at the top), then one table per practice followed by the
-remediation of each check in it. Cell text is escaped: ``|`` becomes ``\\|``,
-line breaks ``<br>``, and ``<`` outside code spans ``\\<`` so that text such as
-``<none>`` is not taken for HTML.
+remediation of each check in it. Cell text (object names, messages, evidence come
+from the cluster) is made inert by :func:`escape`: no link, image, HTML or extra cell
+can come out of it, and bidi controls are shown as escapes.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .._util import visible
 from ..vocab import practice_label
 from ._common import (
     captured_at,
@@ -39,25 +40,25 @@ from ._registry import Format, register
 if TYPE_CHECKING:
     from ..snapshot import Snapshot
 
-_CODE = re.compile(r"(`+)(.+?)\1", re.DOTALL)
+#: Markdown punctuation that could format, link, embed an image or break the table in a cell
+_MD_SPECIAL = re.compile(r"[\\`*_\[\]()!<>|#~&{}]")
+#: what GitHub turns into links by itself: URLs, www. names, e-mail addresses
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z0-9]):(?=//)|(?<=www)\.|@")
 
 
 def escape(value: Any) -> str:
-    """One table cell: pipes escaped, newlines as ``<br>``, ``<`` escaped outside code spans."""
+    """One table cell, inert: nothing in it renders as a link, an image, HTML, emphasis or a new cell.
+
+    Characters that reorder or hide text (bidi controls) are shown as escapes (``\\u202e``),
+    Markdown punctuation is backslash-escaped, ``://``, ``www.`` and ``@`` are broken so that
+    GitHub does not autolink them, and newlines become ``<br>``.
+    """
     s = text(value)
     if isinstance(value, (list, tuple)):
         s = ", ".join(text(x) for x in value)
-    out, pos = [], 0
-    for m in _CODE.finditer(s):
-        out.append(_escape_plain(s[pos:m.start()]))
-        out.append(m.group(0).replace("\n", " "))
-        pos = m.end()
-    out.append(_escape_plain(s[pos:]))
-    return "".join(out).replace("|", "\\|").replace("\r\n", "<br>").replace("\n", "<br>").replace("\r", "<br>")
-
-
-def _escape_plain(s: str) -> str:
-    return s.replace("\\", "\\\\").replace("<", "\\<").replace("*", "\\*")
+    s = _MD_SPECIAL.sub(lambda mt: "\\" + mt.group(), visible(s))
+    s = _AUTOLINK.sub(lambda mt: "\\" + mt.group(), s)
+    return s.replace("\r\n", "<br>").replace("\n", "<br>").replace("\r", "<br>")
 
 
 def table(df: pd.DataFrame) -> str:
@@ -128,7 +129,7 @@ def findings_markdown(findings: pd.DataFrame, snapshot: Snapshot | None = None) 
         out.append("\nNo findings.\n")
     multi = findings["cluster"].nunique() > 1
     for practice, grp in sort_findings(findings).groupby("practice", sort=True):
-        out.append(f"\n## {escape(practice_label(practice, short=False))}\n")
+        out.append(f"\n## {practice_label(practice, short=False)}\n")  # the registry's text
         rows = pd.DataFrame({
             **({"cluster": grp["cluster"]} if multi else {}),
             "severity": grp["severity"].astype("string"),
@@ -144,9 +145,9 @@ def findings_markdown(findings: pd.DataFrame, snapshot: Snapshot | None = None) 
         for cid in dict.fromkeys(grp["check_id"]):
             c = check_of(cid)
             first = grp[grp["check_id"] == cid].iloc[0]
-            title = c.title if c is not None else text(first["title"])
+            title = c.title if c is not None else escape(first["title"])  # read back from a file: not trusted
             remedy = c.remediation if c is not None else text(first["remediation"])
-            out.append(f"\n**`{cid}`: {escape(title)}.** {remedy.strip()}\n")
+            out.append(f"\n**`{escape(cid)}`: {title}.** {remedy.strip()}\n")
     return "\n".join(out).replace("\n\n\n", "\n\n")
 
 
