@@ -364,7 +364,10 @@ def build_ci():
     daemonset(ns, "docker-gc", template({"app": "docker-gc"}, pod_spec([container(
         "docker-gc", "spotify/docker-gc:latest", command=["sh", "-c", "while true; do /docker-gc; sleep 3600; done"],
         mounts=[("docker-sock", "/var/run/docker.sock")])], host_pid=True,
-        volumes=[host_path("docker-sock", "/var/run/docker.sock", "Socket")])),
+        volumes=[host_path("docker-sock", "/var/run/docker.sock", "Socket")]), annotations={
+        # the profiles of 2019, set by annotation (the fields came in 1.19 and 1.30): both filters off
+        "seccomp.security.alpha.kubernetes.io/pod": "unconfined",
+        "container.apparmor.security.beta.kubernetes.io/docker-gc": "unconfined"}),
         created=created + timedelta(days=30), nodes=gs.WORKERS, update={"type": "OnDelete"})
 
 
@@ -498,7 +501,11 @@ Wrong:
 - `ci/jenkins`: privileged, root, the node's Docker socket mounted, hostPort 50000 [privileged,
   run-as-root, host-port], NodePort Service [svc-nodeport]; ConfigMap `jenkins-agent` holds the agent's
   `JENKINS_SECRET` [secret-configmap-credential]. DaemonSet `docker-gc` shares the host's PID
-  namespace [host-pid] and, like flannel, updates `OnDelete` [rollout-ondelete]: the default of
+  namespace [host-pid], runs `docker-gc:latest` [image-mutable-tag], mounts the Docker socket
+  [host-path-sensitive], turns seccomp and AppArmor off by the annotations of the time
+  (`seccomp.security.alpha.kubernetes.io/pod: unconfined`,
+  `container.apparmor.security.beta.kubernetes.io/docker-gc: unconfined`) [seccomp-unconfined,
+  apparmor-unconfined] and, like flannel, updates `OnDelete` [rollout-ondelete]: the default of
   DaemonSets created through `extensions/v1beta1`.
 - `kube-flannel-ds-amd64` adds NET_ADMIN and uses hostNetwork, `kube-proxy` is privileged
   [cap-dangerous-add, host-network, privileged]: what the CNI and the proxy need, as in the first

@@ -1281,7 +1281,8 @@ def build_legacy():
             role_kind="Role", created=created)
     deployment(ns, "legacy-monolith", template({"app": "legacy-monolith"}, pod_spec([container(
         "monolith", f"{reg}/monolith:latest", ports=[port(8080, "http")], sc={"privileged": True},
-        env_from=[{"configMapRef": {"name": "legacy-settings"}}])], sa="legacy-admin")),
+        env_from=[{"configMapRef": {"name": "legacy-settings"}}])], sa="legacy-admin",
+        sc={"seccompProfile": {"type": "Unconfined"}})),
         1, created=created, strategy={"type": "Recreate"})
     deployment(ns, "legacy-api", template({"app": "legacy-api"}, pod_spec([container(
         "api", f"{reg}/api:5.2", ports=[port(8080, "http", host=8080)], sc={"capabilities": {"add": ["SYS_ADMIN"]}},
@@ -1296,7 +1297,8 @@ def build_legacy():
         {k: v for k, v in container_status(c, debugged["metadata"]["name"], NOW - timedelta(minutes=42)).items()
          if k != "started"} for c in debugged["spec"]["ephemeralContainers"]]
     deployment(ns, "legacy-ipc-cache", template({"app": "legacy-ipc-cache"}, pod_spec([container(
-        "cache", f"{reg}/shm-cache:2.1", ports=[port(11211, "cache")])], host_ipc=True)), 2, created=created)
+        "cache", f"{reg}/shm-cache:2.1", ports=[port(11211, "cache")],
+        sc={"appArmorProfile": {"type": "Unconfined"}})], host_ipc=True)), 2, created=created)
     deployment(ns, "legacy-sandbox", template({"app": "legacy-sandbox"}, pod_spec([container(
         "sandbox", f"{reg}/build-sandbox:1.0", sc={"procMount": "Unmasked", "runAsUser": 0})], hostUsers=False)),
         2, created=created + timedelta(days=20))
@@ -1319,7 +1321,7 @@ def build_legacy():
         pod(ns, f"legacy-queue-{suffix(5, 'legacy-queue', i)}", rc_tpl, schedule(ns, "legacy-queue", i),
             created + timedelta(seconds=3), owner=rc, generate_name="legacy-queue-")
     pod(ns, "legacy-debug", template({"run": "legacy-debug"}, pod_spec([container(
-        "legacy-debug", "docker.io/library/ubuntu:22.04", command=["sleep", "infinity"])])), "worker-02", at(days=31))
+        "legacy-debug", "docker.io/library/ubuntu", command=["sleep", "infinity"])])), "worker-02", at(days=31))
     service(ns, "legacy-web", (("http", 80, 8080),), created=created, type_="NodePort",
             selector={"app": "legacy-monolith"})
     service(ns, "legacy-api", created=created)
@@ -1567,22 +1569,23 @@ has one recent, completed Job and its Succeeded pod.
 ### legacy
 
 Everything wrong:
-- `legacy-monolith`: strategy Recreate, 1 replica, privileged, runs as ServiceAccount
-  `legacy-admin` [rollout-recreate, rollout-single-replica, privileged]. That account is bound to
+- `legacy-monolith`: strategy Recreate, 1 replica, privileged, image `monolith:latest`, seccomp
+  `Unconfined` at pod level, runs as ServiceAccount `legacy-admin` [rollout-recreate,
+  rollout-single-replica, privileged, image-mutable-tag, seccomp-unconfined]. That account is bound to
   `cluster-admin` by RoleBinding `legacy-admin` [rbac-cluster-admin] and has a long-lived token
   Secret `legacy-admin-token` (type `kubernetes.io/service-account-token`)
   [authn-legacy-sa-token-secret].
 - `legacy-api`: `maxUnavailable: 100%` [rollout-max-unavailable], adds `SYS_ADMIN`
   [cap-dangerous-add], `hostPort: 8080` [host-port]; one of its pods has an ephemeral container
   `debugger-7xk2p` left by `kubectl debug`, `runAsUser: 0` [run-as-root].
-- `legacy-ipc-cache`: `hostIPC: true` [host-ipc].
+- `legacy-ipc-cache`: `hostIPC: true`, `appArmorProfile: Unconfined` [host-ipc, apparmor-unconfined].
 - `legacy-sandbox`: `procMount: Unmasked` (with `hostUsers: false`, as the API requires)
   [proc-mount-unmasked].
 - `legacy-pinger`: drops ALL but adds `NET_RAW` back [cap-net-raw].
 - DaemonSet `legacy-metrics-agent`: hostPID, adds `cap_net_admin` (lower case, `cap_` prefix)
   [host-pid, cap-dangerous-add], `updateStrategy: OnDelete` [rollout-ondelete].
 - ReplicationController `legacy-queue` (a URL from a secretKeyRef [secret-env-ref]) and a bare Pod
-  `legacy-debug` (no owner, root).
+  `legacy-debug` (no owner, root, image `ubuntu` with no tag [image-mutable-tag]).
 - Role `legacy-everything` (`*` verbs on `*` resources in `*` groups) bound to `legacy-app`
   [rbac-wildcard].
 - Service `legacy-web` is a NodePort [svc-nodeport]; no NetworkPolicy [net-no-policy]; no PSA
@@ -1660,6 +1663,12 @@ Nothing but what every namespace has (`default` ServiceAccount, `kube-root-ca.cr
 | rollout-no-readiness | cart, legacy workloads | frontend, hardened |
 | rollout-no-pdb | cart, coredns, ingress-nginx, ... | frontend, catalog, alertmanager, hardened |
 | rollout-ondelete | postgres, legacy-metrics-agent | everything else |
+| host-path-sensitive | node-exporter (`/`, `/proc`, `/sys`), calico-node (`/etc/cni/net.d`, `/run/...`), kube-proxy, static pods (`/etc/kubernetes`) | dev-log-shipper, legacy-metrics-agent (`/var/log`), everything without hostPath |
+| host-path-volume | dev-log-shipper, legacy-metrics-agent, calico-node (`/lib/modules`, ...) | node-exporter (only sensitive paths), everything without hostPath |
+| seccomp-unconfined | legacy-monolith (pod level) | hardened, cleanup (RuntimeDefault); unset elsewhere |
+| seccomp-not-set | containers with no profile (shop, legacy, monitoring, ...) | hardened, cleanup, legacy-monolith (Unconfined: the other check) |
+| apparmor-unconfined | legacy-ipc-cache | everything else (unset: the runtime default) |
+| image-mutable-tag | legacy-monolith (`:latest`), legacy-debug (no tag) | everything else (version tags) |
 
 authn-anonymous, authn-token-file, authn-no-external-idp, authn-basic-auth-file,
 rbac-abac-enabled, apiserver-insecure-port and policy-engine-absent judge the one API server or the

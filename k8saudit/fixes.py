@@ -21,6 +21,7 @@ import yaml
 from ._model import pod_spec_keys
 from .checks import CHECKS
 from .checks.p03_capabilities import DANGEROUS_CAPABILITIES
+from .checks.p04_host_namespaces import sensitive_host_path
 from .checks.p05_rbac import PUBLIC_GROUPS
 from .snapshot import Snapshot
 
@@ -219,6 +220,33 @@ def _strategy(c: _Ctx) -> str:
     return c.header() + _dump({"spec": spec})
 
 
+def _host_paths(c: _Ctx) -> str:
+    """Delete the hostPath volumes (strategic merge ``$patch: delete``) and their mounts; say what to use instead."""
+    vols = c._rows("volumes")
+    sensitive = c.check == "host-path-sensitive"
+    names = [] if vols.empty else [str(v) for v, p in zip(vols["volume"], vols["host_path"])
+                                   if isinstance(p, str) and (sensitive_host_path(p) is not None) == sensitive]
+    if not names:
+        names = ["<volume>"]
+    note = ("# then remove the volumeMounts of these volumes from each container; give the workload an emptyDir,\n"
+            "# a ConfigMap/Secret or a PersistentVolumeClaim instead (or exempt a node agent explicitly)\n")
+    return c.header() + note + _dump(_nest(pod_path(c.kind), {
+        "volumes": [{"name": n, "$patch": "delete"} for n in names]}))
+
+
+def _pin_image(c: _Ctx) -> str:
+    row = c.container_row
+    image = _s(row["image"]) if row is not None else None
+    repo = "<image>"
+    if image:
+        repo = image.split("@", 1)[0]
+        last = repo.rsplit("/", 1)
+        if ":" in last[-1]:
+            repo = repo[: len(repo) - len(last[-1]) + last[-1].index(":")]
+    return c.header() + "# find the digest: crane digest " + repo + ":<version>\n" + _dump(_nest(pod_path(c.kind), {
+        c.list_key: [{"name": c.container or "<container>", "image": f"{repo}:<version>@sha256:<digest>"}]}))
+
+
 def _comment(*lines: str) -> Callable[[_Ctx], str]:
     return lambda c: c.header(how="") + "".join(f"# {line.format(c=c)}\n" for line in lines)
 
@@ -234,6 +262,15 @@ FIXES: dict[str, Callable[[_Ctx], str]] = {
     "cap-net-raw": _caps,
     "cap-dangerous-add": _caps,
     "proc-mount-unmasked": lambda c: c.security({"procMount": "Default"}),
+    "host-path-sensitive": _host_paths,
+    "host-path-volume": _host_paths,
+    "seccomp-unconfined": lambda c: c.header() + _dump(_nest(pod_path(c.kind), {
+        "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+        c.list_key: [{"name": c.container or "<container>",
+                      "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}}}]})),
+    "seccomp-not-set": lambda c: c.pod({"securityContext": {"seccompProfile": {"type": "RuntimeDefault"}}}),
+    "apparmor-unconfined": lambda c: c.security({"appArmorProfile": {"type": "RuntimeDefault"}}),
+    "image-mutable-tag": _pin_image,
     "host-ipc": lambda c: c.pod({"hostIPC": False}),
     "host-pid": lambda c: c.pod({"hostPID": False}),
     "host-network": lambda c: c.pod({"hostNetwork": False}),

@@ -10,6 +10,7 @@ import pandas as pd
 from ._util import visible
 from .checks import CHECKS
 from .vocab import PRACTICES, SEVERITIES
+from .frameworks import FRAMEWORKS, controls, framework, framework_label
 
 _SEV_MARK = {"critical": "CRIT", "high": "HIGH", "medium": "MED ", "low": "LOW ", "info": "INFO"}
 
@@ -141,4 +142,15 @@ def catalog_markdown() -> str:
                       c.why.strip(), "", "**Remediation.** " + c.remediation.strip(), ""]
             if c.references:
                 lines += ["References: " + "; ".join(c.references), ""]
+            if c.controls:
+                lines += ["Controls: " + "; ".join(
+                    f"{framework_label(f, short=True)} " + ", ".join(c.controls[f]) for f in FRAMEWORKS if c.controls.get(f)), ""]
+    lines += ["## Compliance frameworks", "",
+              "`ka.compliance(findings, FRAMEWORK)` reads an audit as the controls of a framework; the controls "
+              "each check evidences are listed above. Controls no check evidences are reported `not_covered`, "
+              "never `pass`.", "", "| framework | id | controls | evidenced by a check | source |", "|---|---|---:|---:|---|"]
+    for f in FRAMEWORKS:
+        ctl = controls(f)
+        src = framework(f)["sources"][0].split(": ", 1)[-1]
+        lines.append(f"| {framework_label(f)} | `{f}` | {len(ctl)} | {int((ctl['checks'].str.len() > 0).sum())} | {src} |")
     return "\n".join(lines).rstrip() + "\n"

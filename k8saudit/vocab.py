@@ -147,6 +147,7 @@ STATUS_COLORS: dict[str, str] = {
     "partial": "#d97706",
     "not_assessable": "#6b7280",
     "error": "#7c3aed",
+    "not_covered": "#9ca3af",  # a compliance control no check evidences
 }
 #: a passing / safe state (the same green as the scorecard's "pass")
 OK_COLOR = STATUS_COLORS["pass"]

@@ -20,7 +20,7 @@ from k8saudit.checks import CHECKS, PRACTICES
 from k8saudit.export import ExportError, export, findings_to_text, frame_to_text, read_findings
 from k8saudit.export._charts import findings_by_namespace, findings_by_practice, severity_donut
 from k8saudit.export._common import guard, unguard
-from k8saudit.export._xlsx import sheet_name
+from k8saudit.export._xlsx import framework_sheet_name, sheet_name
 from k8saudit.findings import FINDINGS_COLUMNS, audit, scorecard
 from k8saudit.vocab import SEVERITY_COLORS
 
@@ -238,7 +238,8 @@ def test_markdown(findings: pd.DataFrame) -> None:
 def test_xlsx(tmp_path: Path, findings: pd.DataFrame) -> None:
     wb = openpyxl.load_workbook(export(findings, tmp_path / "f.xlsx"))
     assert wb.sheetnames[0] == "Summary"
-    assert wb.sheetnames[1:-1] == [sheet_name(p) for p in sorted(PRACTICES)] and wb.sheetnames[-1] == "Not assessed"
+    assert wb.sheetnames[1:] == [sheet_name(p) for p in sorted(PRACTICES)] + [
+        framework_sheet_name(fid) for fid in ka.FRAMEWORKS] + ["Not assessed"]  # compliance: test_compliance.py
     assert all(len(n) <= 31 and not re.search(r"[\[\]:*?/\\]", n) for n in wb.sheetnames)
     assert sheet_name(1) == "1 Secrets in env" and sheet_name(9) == "9 proc mount"
     summary = [str(c) for row in wb["Summary"].iter_rows(values_only=True) for c in row if c is not None]

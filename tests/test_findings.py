@@ -170,7 +170,7 @@ def test_findings_frames_concat_and_merge(sample_snap: ka.Snapshot) -> None:
 
 def test_registry_integrity() -> None:
     ids = list(CHECKS)
-    assert len(ids) == len(set(ids)) == 43
+    assert len(ids) == len(set(ids)) == 49
     assert {c.practice for c in CHECKS.values()} == set(PRACTICES)
     for c in CHECKS.values():
         assert c.title and c.why.strip() and c.remediation.strip(), c.id

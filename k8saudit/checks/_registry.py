@@ -58,6 +58,8 @@ class Check:
     needs: tuple[str, ...] = ()
     needs_apiserver: bool = False
     aliases: tuple[str, ...] = ()
+    #: framework id (``cis``, ``nsa``, ``pss``, ``mitre``) -> the ids of the controls this check evidences
+    controls: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
     @property
     def params(self) -> list[str]:
@@ -87,6 +89,7 @@ class Check:
             "id": self.id, "practice": self.practice, "severity": self.severity, "title": self.title,
             "fires_on": self.fires_on, "why": self.why, "remediation": self.remediation,
             "references": list(self.references), "inputs": list(self.inputs),
+            "controls": {k: list(v) for k, v in self.controls.items()},
         }
 
 
@@ -125,7 +128,7 @@ class Registry(Mapping[str, Check]):
         """The catalog: id, practice, severity, title, fires_on, why, remediation, references."""
         rows = [self[k].as_dict() for k in self]
         df = pd.DataFrame(rows, columns=["id", "practice", "severity", "title", "fires_on", "why",
-                                         "remediation", "references", "inputs"])
+                                         "remediation", "references", "inputs", "controls"])
         df["severity"] = pd.Categorical(df["severity"], categories=SEVERITIES, ordered=True)
         return df
 
@@ -133,7 +136,7 @@ class Registry(Mapping[str, Check]):
         return f"<{len(self)} checks over {len({c.practice for c in self.values()})} practices>"
 
     def _repr_html_(self) -> str:
-        return self.frame().drop(columns=["why", "references", "inputs"])._repr_html_()  # type: ignore[operator]
+        return self.frame().drop(columns=["why", "references", "inputs", "controls"])._repr_html_()  # type: ignore[operator]
 
 
 _seq = 0
@@ -172,6 +175,7 @@ def check(
     needs: tuple[str, ...] | list[str] = (),
     needs_apiserver: bool = False,
     aliases: tuple[str, ...] | list[str] = (),
+    controls: Mapping[str, list[str] | tuple[str, ...]] | None = None,
 ) -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
     """Register a check. See the module docstring for the contract."""
     if severity not in SEVERITIES:
@@ -194,7 +198,8 @@ def check(
         CHECKS.add(Check(id=id, practice=practice, severity=severity, title=title, why=why,
                          remediation=remediation, on=on, fires_on=fires_on or on, fn=fn, where=where,
                          references=tuple(references), needs=tuple(needs), needs_apiserver=needs_apiserver,
-                         aliases=tuple(aliases)))
+                         aliases=tuple(aliases),
+                         controls={k: tuple(v) for k, v in (controls or {}).items()}))
         return fn
 
     return deco

@@ -77,7 +77,8 @@ def _per_container(rows: pd.DataFrame, item: pd.Series, evidence: pd.Series, ver
            "and old values linger.",
        remediation=_MOUNT_AS_FILE,
        references=[CIS + " 5.4.1 (prefer Secrets as files over Secrets as environment variables)", NSA_CISA,
-                   K8S_SECRETS_GOOD, K8S_SECRET_FILES])
+                   K8S_SECRETS_GOOD, K8S_SECRET_FILES],
+       controls={"cis": ["5.4.1"], "nsa": ["net.secrets"], "mitre": ["T1552.007"]})
 def secret_env_ref(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
     rows = env[env["source"] == "secret_key_ref"]
     item = rows["var"] + " from Secret " + rows["namespace"].fillna("") + "/" + rows["secret_name"].fillna("?")
@@ -95,7 +96,8 @@ def secret_env_ref(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
                    "(see below), or at least with `valueFrom.secretKeyRef` for the one key the container "
                    "needs.\n\n" + _MOUNT_AS_FILE,
        references=[CIS + " 5.4.1 (prefer Secrets as files over Secrets as environment variables)", NSA_CISA,
-                   K8S_SECRETS_GOOD, K8S_SECRET_FILES])
+                   K8S_SECRETS_GOOD, K8S_SECRET_FILES],
+       controls={"cis": ["5.4.1"], "nsa": ["net.secrets"], "mitre": ["T1552.007"]})
 def secret_envfrom(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
     rows = env[env["source"] == "env_from_secret"]
     prefix = rows["var"].fillna("")
@@ -115,7 +117,8 @@ def secret_envfrom(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
        remediation="Move the value into a Secret (created out of band or by an external-secrets operator), "
                    "rotate it since it has been exposed, and mount the Secret as a file:\n\n" + _MOUNT_AS_FILE,
        references=[CIS + " 5.4.1", NSA_CISA, K8S_SECRETS_GOOD,
-                   "Kubernetes docs, Secrets: https://kubernetes.io/docs/concepts/configuration/secret/"])
+                   "Kubernetes docs, Secrets: https://kubernetes.io/docs/concepts/configuration/secret/"],
+       controls={"cis": ["5.4.1"], "nsa": ["net.secrets"], "mitre": ["T1552.007"]})
 def secret_env_literal(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
     value = env["value"].fillna("")
     rows = env[(env["source"] == "literal") & env["looks_like_credential"] & (value != "")]
@@ -137,7 +140,8 @@ def secret_env_literal(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFr
                    "app-db\ntype: Opaque\nstringData:\n  password: <from your secret store>\n```\n\nRemove the "
                    "key from the ConfigMap.",
        references=[NSA_CISA, K8S_SECRETS_GOOD,
-                   "Kubernetes docs, ConfigMaps: https://kubernetes.io/docs/concepts/configuration/configmap/"])
+                   "Kubernetes docs, ConfigMaps: https://kubernetes.io/docs/concepts/configuration/configmap/"],
+       controls={"nsa": ["net.secrets"], "mitre": ["T1552.001", "T1552.007"]})
 def secret_configmap_credential(config_maps: pd.DataFrame) -> pd.DataFrame:
     whole = config_maps["looks_like_credential"] & (config_maps["value_length"].fillna(0) > 0)
     inside = config_maps["credential_lines"].map(bool, na_action="ignore").fillna(False).astype(bool)

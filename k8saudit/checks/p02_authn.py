@@ -49,7 +49,8 @@ def _on_node(df: pd.DataFrame) -> pd.Series:
                    "that call /healthz or /livez without credentials must then use a client certificate, or (on "
                    "Kubernetes 1.32+) use an AuthenticationConfiguration that allows anonymous access to those "
                    "health endpoints only.",
-       references=[CIS + " 1.2.1", NSA_CISA, K8S_AUTHN + "#anonymous-requests", K8S_APISERVER])
+       references=[CIS + " 1.2.1", NSA_CISA, K8S_AUTHN + "#anonymous-requests", K8S_APISERVER],
+       controls={"cis": ["1.2.1"], "nsa": ["authn.authentication"], "mitre": ["T1133", "T1613"]})
 def authn_anonymous(apiserver: pd.DataFrame) -> pd.DataFrame:
     f = apiserver_flags(apiserver, "anonymous-auth", "authentication-config")
     bad = f[~f["anonymous-auth"].str.lower().isin(_FALSE).fillna(False)]
@@ -71,7 +72,8 @@ def authn_anonymous(apiserver: pd.DataFrame) -> pd.DataFrame:
        remediation="Move people to an identity provider (OIDC or an authentication webhook) and workloads to "
                    "service account tokens, then remove the flag from the kube-apiserver manifest:\n\n"
                    "```yaml\n    # delete this line\n    - --token-auth-file=/etc/kubernetes/tokens.csv\n```",
-       references=[CIS + " 1.2.2", NSA_CISA, K8S_AUTHN + "#static-token-file", K8S_APISERVER])
+       references=[CIS + " 1.2.2", NSA_CISA, K8S_AUTHN + "#static-token-file", K8S_APISERVER],
+       controls={"cis": ["1.2.2"], "nsa": ["authn.authentication"], "mitre": ["T1078", "T1110"]})
 def authn_token_file(apiserver: pd.DataFrame) -> pd.DataFrame:
     return _flag_set(apiserver, "token-auth-file", " reads static bearer tokens from ")
 
@@ -96,7 +98,8 @@ def _flag_set(apiserver: pd.DataFrame, flag: str, says: str) -> pd.DataFrame:
                    "Kubernetes version.",
        references=["CIS Kubernetes Benchmark v1.5 1.2.2", NSA_CISA, K8S_AUTHN,
                    "Kubernetes 1.19 release notes (basic authentication removed): "
-                   "https://github.com/kubernetes/kubernetes/blob/master/CHANGELOG/CHANGELOG-1.19.md"])
+                   "https://github.com/kubernetes/kubernetes/blob/master/CHANGELOG/CHANGELOG-1.19.md"],
+       controls={"nsa": ["authn.authentication"], "mitre": ["T1078", "T1110"]})
 def authn_basic_auth_file(apiserver: pd.DataFrame) -> pd.DataFrame:
     return _flag_set(apiserver, "basic-auth-file", " accepts passwords from ")
 
@@ -119,7 +122,8 @@ def authn_basic_auth_file(apiserver: pd.DataFrame) -> pd.DataFrame:
                    "`--authentication-token-webhook-config-file`. Keep client certificates for break-glass "
                    "and components only.",
        references=[CIS + " 3.1.1 (client certificate authentication should not be used for users)", NSA_CISA,
-                   K8S_AUTHN + "#openid-connect-tokens", K8S_AUTHN + "#webhook-token-authentication"])
+                   K8S_AUTHN + "#openid-connect-tokens", K8S_AUTHN + "#webhook-token-authentication"],
+       controls={"cis": ["3.1.1", "3.1.2"], "nsa": ["authn.authentication"], "mitre": ["T1078"]})
 def authn_no_external_idp(apiserver: pd.DataFrame) -> pd.DataFrame:
     idp = ("oidc-issuer-url", "authentication-token-webhook-config-file", "authentication-config")
     f = apiserver_flags(apiserver, *idp)
@@ -146,7 +150,10 @@ def authn_no_external_idp(apiserver: pd.DataFrame) -> pd.DataFrame:
        references=[CIS + " 3.1.1", CIS + " 3.1.2", NSA_CISA,
                    "Kubernetes docs, client-go credential plugins: "
                    "https://kubernetes.io/docs/reference/access-authn-authz/authentication/"
-                   "#client-go-credential-plugins"])
+                   "#client-go-credential-plugins"],
+       controls={"cis": ["3.1.1", "3.1.2"],
+                 "nsa": ["authn.authentication", "net.kubeconfig"],
+                 "mitre": ["T1552.001", "T1078"]})
 def authn_kubeconfig_static(kubeconfig_users: pd.DataFrame) -> pd.DataFrame:
     bad = kubeconfig_users[kubeconfig_users["static_credential"]]
     ctx = bad["context"].fillna("(no context)")
@@ -189,7 +196,8 @@ def _static_pod(workloads: pd.DataFrame) -> pd.Series:
                    "  serviceAccountName: web\n  automountServiceAccountToken: false\n```\n\n"
                    "Workloads that do need the API: give them their own ServiceAccount with a minimal Role "
                    "and keep automounting on for those only.",
-       references=[CIS + " 5.1.5", CIS + " 5.1.6", NSA_CISA, K8S_SA_CONFIG])
+       references=[CIS + " 5.1.5", CIS + " 5.1.6", NSA_CISA, K8S_SA_CONFIG],
+       controls={"cis": ["5.1.5", "5.1.6"], "nsa": ["pod.sa-tokens"], "mitre": ["T1528"]})
 def authn_sa_token_automount(workloads: pd.DataFrame, rbac: pd.DataFrame) -> pd.DataFrame:
     bad = workloads[workloads["automount_sa_token"]]
     bad = bad[~_static_pod(bad)]
@@ -231,7 +239,8 @@ def authn_sa_token_automount(workloads: pd.DataFrame, rbac: pd.DataFrame) -> pd.
        references=[NSA_CISA, K8S_SA_ADMIN + "#manual-secret-management-for-serviceaccounts",
                    "Kubernetes docs, Legacy service account token cleaner: "
                    "https://kubernetes.io/docs/reference/access-authn-authz/service-accounts-admin/"
-                   "#legacy-serviceaccount-token-cleaner"])
+                   "#legacy-serviceaccount-token-cleaner"],
+       controls={"cis": ["5.1.6"], "nsa": ["pod.sa-tokens"], "mitre": ["T1528", "T1550.001"]})
 def authn_legacy_sa_token_secret(secrets: pd.DataFrame) -> pd.DataFrame:
     bad = secrets[secrets["is_sa_token"]]
     sa = bad["service_account"].fillna("?")

@@ -39,7 +39,11 @@ _CAPS_DOC = ("Kubernetes docs, Set capabilities for a container: "
                     "```yaml\nsecurityContext:\n  capabilities:\n    drop: [ALL]\n"
                     "    add: [NET_BIND_SERVICE]   # only if it binds a port below 1024\n```\n"
                     "Remove NET_RAW and ALL from `add`, and `privileged: true`."),
-       references=[f"{CIS} 5.2.8", f"{CIS} 5.2.10", PSS_RESTRICTED, NSA_CISA, _CAPS_DOC])
+       references=[f"{CIS} 5.2.8", f"{CIS} 5.2.10", PSS_RESTRICTED, NSA_CISA, _CAPS_DOC],
+       controls={"cis": ["5.2.8", "5.2.9"],
+                 "nsa": ["pod.privileged"],
+                 "pss": ["capabilities-restricted"],
+                 "mitre": ["T1046"]})
 def cap_net_raw(containers: pd.DataFrame) -> pd.DataFrame:
     c = containers
     dropped = any_in(c["caps_drop"], ("ALL", "NET_RAW"))
@@ -67,7 +71,11 @@ def cap_net_raw(containers: pd.DataFrame) -> pd.DataFrame:
        remediation=("Remove the capability from `securityContext.capabilities.add`; if the workload truly needs it "
                     "(a CNI or storage agent), run it in a dedicated namespace and record an exemption:\n"
                     "```yaml\nsecurityContext:\n  capabilities:\n    drop: [ALL]\n```"),
-       references=[f"{CIS} 5.2.9", PSS_BASELINE, NSA_CISA, _CAPS_DOC])
+       references=[f"{CIS} 5.2.9", PSS_BASELINE, NSA_CISA, _CAPS_DOC],
+       controls={"cis": ["5.2.9"],
+                 "nsa": ["pod.privileged"],
+                 "pss": ["capabilities-baseline"],
+                 "mitre": ["T1611", "T1068"]})
 def cap_dangerous_add(containers: pd.DataFrame) -> pd.DataFrame:
     bad = containers[any_in(containers["caps_add"], DANGEROUS_CAPABILITIES)]
     msg = who(bad) + " adds " + joined(bad["caps_add"], DANGEROUS_CAPABILITIES)
@@ -101,7 +109,8 @@ def policy_engines(snap: Any) -> list[str]:
                     "or install a policy engine (Kyverno, Gatekeeper) with policies that reject privileged "
                     "pods, host namespaces and added capabilities."),
        references=[f"{CIS} 5.2.1", NSA_CISA, _PSA_DOC],
-       needs=("ValidatingWebhookConfiguration", "ValidatingAdmissionPolicy"))
+       needs=("ValidatingWebhookConfiguration", "ValidatingAdmissionPolicy"),
+       controls={"cis": ["5.2.1"], "nsa": ["pod.security-enforcement"], "mitre": ["T1610"]})
 def policy_engine_absent(namespaces: pd.DataFrame, snap: Any) -> pd.DataFrame:
     if namespaces["psa_enforce"].isin(ENFORCING_LEVELS).any() or policy_engines(snap):
         return none()
@@ -127,7 +136,8 @@ def policy_engine_absent(namespaces: pd.DataFrame, snap: Any) -> pd.DataFrame:
                     "be rejected):\n```yaml\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n"
                     "    pod-security.kubernetes.io/enforce: baseline\n"
                     "    pod-security.kubernetes.io/warn: restricted\n```"),
-       references=[f"{CIS} 5.2.1", PSS_BASELINE, _PSA_DOC])
+       references=[f"{CIS} 5.2.1", PSS_BASELINE, _PSA_DOC],
+       controls={"cis": ["5.2.1"], "nsa": ["pod.security-enforcement"], "mitre": ["T1610"]})
 def psa_not_enforced(namespaces: pd.DataFrame) -> pd.DataFrame:
     bad = namespaces[~namespaces["psa_enforce"].isin(ENFORCING_LEVELS)]
     label = bad["psa_enforce"]
@@ -137,3 +147,81 @@ def psa_not_enforced(namespaces: pd.DataFrame) -> pd.DataFrame:
            + " workload(s) with no Pod Security Standard enforced")
     out = rows(bad.assign(kind="Namespace", namespace=bad["name"]), msg, ev)
     return out
+
+
+# -- seccomp ----------------------------------------------------------------------------------------------------
+
+_SECCOMP_OK = ("RuntimeDefault", "Localhost")
+_SECCOMP_DOC = "Kubernetes docs, Restrict a container's syscalls with seccomp: https://kubernetes.io/docs/tutorials/security/seccomp/"
+
+
+def _seccomp_field(c: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """(the effective field type, the legacy annotation value lower-cased), both ``<NA>`` when unset."""
+    return c["seccomp_profile"].astype("string"), c["seccomp_annotation"].astype("string").str.strip().str.lower()
+
+
+@check("seccomp-unconfined", practice=3, severity="high", on="containers", fires_on="container",
+       where="not windows",  # Linux-only setting: Windows pods ignore it (as Pod Security Standards do)
+       title="Container runs with seccomp explicitly Unconfined",
+       why=("`seccompProfile: Unconfined` switches off the syscall filter even on nodes whose kubelet applies "
+            "RuntimeDefault to every pod (`--seccomp-default`): the container may call `unshare`, `keyctl`, "
+            "`bpf`, `mount` and the rest of the few hundred syscalls most kernel escapes (CVE-2022-0185, "
+            "CVE-2022-0492) go through. Worse than leaving it unset, which a node default can still cover. "
+            "Read as the kubelet does: the container's field, else the pod's; the deprecated "
+            "`seccomp.security.alpha.kubernetes.io` annotations (`unconfined`) count where no field is set."),
+       remediation=("Set the runtime's default profile at pod level and remove `Unconfined` from every "
+                    "container:\n```yaml\nspec:\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n```\n"
+                    "If one syscall is missing, write a Localhost profile that adds it rather than dropping the filter."),
+       references=[f"{CIS} 5.7.2", PSS_BASELINE, NSA_CISA, _SECCOMP_DOC],
+       controls={"cis": ["5.6.2"],
+                 "nsa": ["pod.hardening"],
+                 "pss": ["seccomp-baseline"],
+                 "mitre": ["T1611", "T1068"]})
+def seccomp_unconfined(containers: pd.DataFrame) -> pd.DataFrame:
+    field, ann = _seccomp_field(containers)
+    by_field = field.eq("Unconfined").fillna(False).astype(bool)
+    by_ann = (field.isna() & ann.eq("unconfined")).fillna(False).astype(bool)
+    bad = containers[by_field | by_ann]
+    if bad.empty:
+        return none()
+    w = who(bad)
+    msg = (w + " runs with seccomp Unconfined").mask(
+        by_ann[bad.index], w + " runs with seccomp unconfined (legacy annotation)")
+    ev = pd.Series("securityContext.seccompProfile.type=Unconfined (effective: container over pod)",
+                   index=bad.index, dtype="string").mask(
+        by_ann[bad.index], "metadata.annotations[seccomp.security.alpha.kubernetes.io/...]=unconfined")
+    return rows(bad, msg, ev)
+
+
+@check("seccomp-not-set", practice=3, severity="low", on="containers", fires_on="container",
+       where="not windows",
+       title="Container has no seccomp profile",
+       why=("With no `seccompProfile` the container runs Unconfined unless every node's kubelet was started "
+            "with `--seccomp-default`, which is not visible from the API: every syscall the kernel offers is "
+            "reachable from the container. The runtime's default profile blocks about 50 rarely needed, "
+            "often exploited ones and breaks almost nothing. Read as the kubelet does (container over pod). "
+            "A profile set only by the deprecated `seccomp.security.alpha.kubernetes.io` annotations is "
+            "reported too: kubelets ignore it since Kubernetes 1.25 and the API stopped copying it into "
+            "the field in 1.27."),
+       remediation=("Set it once at pod level; every container inherits it:\n"
+                    "```yaml\nspec:\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n```"),
+       references=[f"{CIS} 5.7.2", PSS_RESTRICTED, NSA_CISA, _SECCOMP_DOC],
+       controls={"cis": ["5.6.2"],
+                 "nsa": ["pod.hardening"],
+                 "pss": ["seccomp-restricted"],
+                 "mitre": ["T1611", "T1068"]})
+def seccomp_not_set(containers: pd.DataFrame) -> pd.DataFrame:
+    field, ann = _seccomp_field(containers)
+    unset = field.isna() & ~ann.eq("unconfined").fillna(False).astype(bool)
+    bad = containers[unset]
+    if bad.empty:
+        return none()
+    w = who(bad)
+    only_ann = ann[bad.index].notna()
+    msg = (w + " sets no seccomp profile").mask(
+        only_ann, w + " sets its seccomp profile only by the deprecated annotation (" + ann[bad.index].fillna("")
+        + "), which current kubelets ignore")
+    ev = pd.Series("securityContext.seccompProfile not set (container nor pod)", index=bad.index, dtype="string")
+    ev = ev.mask(only_ann, "securityContext.seccompProfile not set; annotation seccomp.security.alpha.kubernetes.io="
+                 + ann[bad.index].fillna(""))
+    return rows(bad, msg, ev)

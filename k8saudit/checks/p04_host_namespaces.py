@@ -1,10 +1,12 @@
-"""Practice 4: no sharing of the host's IPC, PID or network namespace, and no host ports."""
+"""Practice 4: no sharing of the host's IPC, PID or network namespace, no host ports, no host paths."""
 
 from __future__ import annotations
 
+import posixpath
+
 import pandas as pd
 
-from ._common import joined, pod_spec_path, rows, who, workload_column
+from ._common import join_by, joined, none, pod_spec_path, rows, who, workload_column
 from ._registry import CIS, NSA_CISA, PSS_BASELINE, check
 
 _NS_DOC = "Kubernetes docs, Pod spec (hostNetwork, hostPID, hostIPC): https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#security-context"
@@ -22,7 +24,8 @@ def _host_namespace(workloads: pd.DataFrame, column: str, field: str, what: str)
             "/dev/shm: it can read or corrupt data that other processes on the node, including other pods, "
             "exchange there."),
        remediation="Remove `hostIPC: true` from the pod spec (or set it to false).",
-       references=[f"{CIS} 5.2.4", PSS_BASELINE, NSA_CISA, _NS_DOC])
+       references=[f"{CIS} 5.2.4", PSS_BASELINE, NSA_CISA, _NS_DOC],
+       controls={"cis": ["5.2.4"], "nsa": ["pod.privileged"], "pss": ["host-namespaces"], "mitre": ["T1611"]})
 def host_ipc(workloads: pd.DataFrame) -> pd.DataFrame:
     return _host_namespace(workloads, "host_ipc", "hostIPC", "IPC")
 
@@ -33,7 +36,8 @@ def host_ipc(workloads: pd.DataFrame) -> pd.DataFrame:
             "(secrets included); as root it can signal or ptrace them and reach their filesystems through "
             "/proc/<pid>/root: a short path to owning the node."),
        remediation="Remove `hostPID: true` from the pod spec (or set it to false).",
-       references=[f"{CIS} 5.2.3", PSS_BASELINE, NSA_CISA, _NS_DOC])
+       references=[f"{CIS} 5.2.3", PSS_BASELINE, NSA_CISA, _NS_DOC],
+       controls={"cis": ["5.2.3"], "nsa": ["pod.privileged"], "pss": ["host-namespaces"], "mitre": ["T1611"]})
 def host_pid(workloads: pd.DataFrame) -> pd.DataFrame:
     return _host_namespace(workloads, "host_pid", "hostPID", "PID")
 
@@ -44,7 +48,11 @@ def host_pid(workloads: pd.DataFrame) -> pd.DataFrame:
             "localhost on the node (kubelet, etcd, metadata endpoints), sniff node traffic with NET_RAW, and "
             "every port it opens is open on the node. NetworkPolicies no longer apply to it."),
        remediation="Remove `hostNetwork: true` from the pod spec; expose the workload through a Service instead.",
-       references=[f"{CIS} 5.2.5", PSS_BASELINE, NSA_CISA, _NS_DOC])
+       references=[f"{CIS} 5.2.5", PSS_BASELINE, NSA_CISA, _NS_DOC],
+       controls={"cis": ["5.2.5"],
+                 "nsa": ["pod.privileged"],
+                 "pss": ["host-namespaces"],
+                 "mitre": ["T1611", "T1046"]})
 def host_network(workloads: pd.DataFrame) -> pd.DataFrame:
     return _host_namespace(workloads, "host_network", "hostNetwork", "network")
 
@@ -57,9 +65,137 @@ def host_network(workloads: pd.DataFrame) -> pd.DataFrame:
        remediation=("Remove `hostPort` from the container's `ports` and expose the workload with a Service "
                     "(ClusterIP, or a LoadBalancer/Ingress with source ranges when it must be reached from "
                     "outside)."),
-       references=[f"{CIS} 5.2.13", PSS_BASELINE, NSA_CISA])
+       references=[f"{CIS} 5.2.13", PSS_BASELINE, NSA_CISA],
+       controls={"cis": ["5.2.12"], "nsa": ["pod.privileged"], "pss": ["host-ports"], "mitre": ["T1133"]})
 def host_port(containers: pd.DataFrame, workloads: pd.DataFrame) -> pd.DataFrame:
     on_host = workload_column(containers, workloads, "host_network").fillna(False).astype(bool)
     bad = containers[(containers["host_ports"].str.len() > 0) & ~on_host]
     ports = joined(bad["host_ports"])
     return rows(bad, who(bad) + " binds host port(s) " + ports, "ports[].hostPort=[" + ports + "]")
+
+
+# -- hostPath volumes -----------------------------------------------------------------------------------------
+
+#: host paths whose mount hands a container the node: the whole filesystem, its configuration and
+#: credentials (/etc: kubeconfigs, PKI, shadow), the kubelet's state (every pod's Secrets and service
+#: account tokens, the kubelet's client certificate), the kernel's interfaces (/proc, /sys)
+SENSITIVE_HOST_PATHS: tuple[str, ...] = ("/", "/etc", "/var/lib/kubelet", "/proc", "/sys")
+#: container runtime sockets: whoever can connect runs a privileged container on the node
+RUNTIME_SOCKETS: tuple[str, ...] = (
+    "/run/docker.sock", "/run/containerd/containerd.sock", "/run/crio/crio.sock", "/run/cri-dockerd.sock",
+    "/run/k3s/containerd/containerd.sock", "/run/dockershim.sock",
+)
+_WHAT = {"/etc": "the node's configuration and keys", "/var/lib/kubelet": "every pod's Secrets and tokens",
+         "/proc": "the host's processes", "/sys": "the kernel's settings"}
+_RUNTIME_DIRS = tuple(sorted({p.rsplit("/", 1)[0] for p in RUNTIME_SOCKETS} - {"/run"}))
+_SOCKET_NAMES = frozenset(p.rsplit("/", 1)[1] for p in RUNTIME_SOCKETS)
+#: single files under /etc that are mounted for the time zone only
+_HARMLESS = frozenset({"/etc/localtime", "/etc/timezone"})
+_HOSTPATH_DOC = "Kubernetes docs, hostPath volumes: https://kubernetes.io/docs/concepts/storage/volumes/#hostpath"
+
+
+def _canonical(path: str) -> str:
+    """``/var/run/./docker.sock/`` → ``/run/docker.sock`` (/var/run is a link to /run on every current distribution)."""
+    p = posixpath.normpath("/" + path.strip())
+    p = "/" + p.lstrip("/")  # normpath keeps a leading "//"
+    if p == "/var/run" or p.startswith("/var/run/"):
+        p = "/run" + p[len("/var/run"):]
+    return p
+
+
+def _under(path: str, root: str) -> bool:
+    return root == "/" or path == root or path.startswith(root + "/")
+
+
+def sensitive_host_path(path: str | None) -> str | None:
+    """Why a hostPath is sensitive (``None`` when it is not): it is, lies under or contains a sensitive path or
+    a container runtime socket. Mounting a parent (``/var``, ``/run``) exposes what lies below it."""
+    if not path:
+        return None
+    p = _canonical(path)
+    if p in _HARMLESS:
+        return None
+    if p == "/":
+        return "the node's whole filesystem"
+    if p.rsplit("/", 1)[1] in _SOCKET_NAMES:
+        return "container runtime socket"
+    for sock in RUNTIME_SOCKETS:
+        if _under(sock, p):
+            return f"contains the container runtime socket {sock}"
+    for d in _RUNTIME_DIRS:
+        if _under(p, d):
+            return f"under {d}: the container runtime's sockets and state"
+    for root in SENSITIVE_HOST_PATHS[1:]:
+        if _under(p, root):
+            return _WHAT[root] if p == root else f"under {root}: {_WHAT[root]}"
+        if _under(root, p):
+            return f"contains {root}: {_WHAT[root]}"
+    return None
+
+
+def _host_paths(workloads: pd.DataFrame, volumes: pd.DataFrame, sensitive: bool) -> pd.DataFrame:
+    hp = volumes[volumes["type"] == "hostPath"]
+    if hp.empty:
+        return none()
+    uniq = hp["host_path"].dropna().unique()
+    why = pd.Series({p: sensitive_host_path(p) for p in uniq}, dtype="object")
+    reason = hp["host_path"].map(why)
+    hp = hp[reason.notna() == sensitive]
+    if hp.empty:
+        return none()
+    reason = reason[hp.index]
+    keys = ["cluster", "kind", "namespace", "name"]
+    text = "`" + hp["host_path"].fillna("").astype("string") + "`"
+    if sensitive:
+        text = text + " (" + reason.astype("string") + ")"
+    ev = "volumes[" + hp["volume"].astype("string") + "].hostPath.path=" + hp["host_path"].fillna("").astype("string")
+    g = hp[keys].astype("string").fillna("").agg("\x1f".join, axis=1)
+    paths, evs = join_by(g, text, ", "), join_by(g, ev, "; ")
+    bad = hp.drop_duplicates(keys).assign(_g=g).merge(workloads[keys], on=keys, how="inner")
+    bad = bad.assign(_p=bad["_g"].map(paths), _e=bad["_g"].map(evs))
+    word = "sensitive host path(s) " if sensitive else "host path(s) "
+    msg = bad["kind"] + " `" + bad["name"] + "` mounts " + word + bad["_p"]
+    return rows(bad, msg, bad["_e"])
+
+
+@check("host-path-sensitive", practice=4, severity="critical", on="workloads", fires_on="workload",
+       title="Pod mounts a sensitive path of the node",
+       why=("A hostPath volume on `/`, `/etc`, `/var/lib/kubelet`, `/proc`, `/sys` or a container runtime socket "
+            "(docker.sock, containerd.sock, crio.sock) hands the container the node: the runtime socket starts a "
+            "privileged container on request, `/var/lib/kubelet` holds every pod's Secrets and tokens and the "
+            "kubelet's credentials, `/etc` the node's kubeconfigs and keys, `/proc` and `/sys` the host's "
+            "processes and kernel settings. A read-only mount still reads every credential and still connects to "
+            "a socket. A path under one of these (`/etc/kubernetes/pki`) or above one (`/var`, `/run`) counts "
+            "too; `/var/run` is read as `/run`. Only `/etc/localtime` and `/etc/timezone` are left to "
+            "host-path-volume."),
+       remediation=("Remove the hostPath volume. Read metrics and logs through the kubelet's API or a node agent "
+                    "that is exempted explicitly; build images with a rootless builder (BuildKit rootless, kaniko) "
+                    "instead of the runtime socket; mount Secrets and ConfigMaps instead of host files:\n"
+                    "```yaml\nvolumes:\n- name: config\n  configMap:\n    name: app-config\n```"),
+       references=[f"{CIS} 5.2.12", PSS_BASELINE, NSA_CISA, _HOSTPATH_DOC],
+       controls={"cis": ["5.2.11"],
+                 "nsa": ["pod.privileged"],
+                 "pss": ["host-path-volumes", "volume-types"],
+                 "mitre": ["T1611", "T1610", "T1552.001", "T1612"]})
+def host_path_sensitive(workloads: pd.DataFrame, volumes: pd.DataFrame) -> pd.DataFrame:
+    return _host_paths(workloads, volumes, sensitive=True)
+
+
+@check("host-path-volume", practice=4, severity="medium", on="workloads", fires_on="workload",
+       title="Pod mounts a path of the node",
+       why=("Any hostPath volume ties the pod to what is on one node and gives it a view of the node's "
+            "filesystem around the container's: a log directory holds other pods' logs, a writable path lets it "
+            "plant files other processes trust, and symlinks or a later change of path widen it. The Pod "
+            "Security Standards forbid hostPath volumes at baseline. Sensitive paths are reported by "
+            "host-path-sensitive instead, so a volume is reported once."),
+       remediation=("Use a volume type that does not reach into the node (emptyDir, a PersistentVolumeClaim, "
+                    "a ConfigMap or Secret); when a node agent truly needs the path, mount it read-only in "
+                    "that container only and record an exemption:\n```yaml\nvolumeMounts:\n- name: varlog\n"
+                    "  mountPath: /var/log\n  readOnly: true\n```"),
+       references=[f"{CIS} 5.2.12", PSS_BASELINE, NSA_CISA, _HOSTPATH_DOC],
+       controls={"cis": ["5.2.11"],
+                 "nsa": ["pod.privileged"],
+                 "pss": ["host-path-volumes", "volume-types"],
+                 "mitre": ["T1611"]})
+def host_path_volume(workloads: pd.DataFrame, volumes: pd.DataFrame) -> pd.DataFrame:
+    return _host_paths(workloads, volumes, sensitive=False)

@@ -165,7 +165,8 @@ def per_binding(df: pd.DataFrame, *, rules: bool = True, **extra: pd.Series) -> 
                    "remove `--authorization-policy-file`:\n\n```yaml\n    - --authorization-mode=Node,RBAC\n"
                    "```\n\nTranslate whatever the ABAC policy file allowed into Roles and RoleBindings first.",
        references=[CIS + " 1.2.6", CIS + " 1.2.7", CIS + " 1.2.8", NSA_CISA, K8S_AUTHZ,
-                   "Kubernetes docs, ABAC mode: https://kubernetes.io/docs/reference/access-authn-authz/abac/"])
+                   "Kubernetes docs, ABAC mode: https://kubernetes.io/docs/reference/access-authn-authz/abac/"],
+       controls={"cis": ["1.2.6", "1.2.7", "1.2.8"], "nsa": ["authz.rbac"], "mitre": ["T1078"]})
 def rbac_abac_enabled(apiserver: pd.DataFrame) -> pd.DataFrame:
     f = apiserver_flags(apiserver, "authorization-mode", "authorization-config")
     modes = f["authorization-mode"].fillna("").str.split(",").map(lambda xs: [x.strip() for x in xs if x.strip()])
@@ -196,7 +197,8 @@ def rbac_abac_enabled(apiserver: pd.DataFrame) -> pd.DataFrame:
                    "roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n"
                    "  name: edit     # or a Role with only what the subject uses\n```\n\n"
                    "Keep cluster-admin for a break-glass account. " + _REVIEW,
-       references=[CIS + " 5.1.1", NSA_CISA, K8S_RBAC_GOOD, K8S_RBAC + "#user-facing-roles"])
+       references=[CIS + " 5.1.1", NSA_CISA, K8S_RBAC_GOOD, K8S_RBAC + "#user-facing-roles"],
+       controls={"cis": ["5.1.1"], "nsa": ["authz.rbac"], "mitre": ["T1098.006", "T1078"]})
 def rbac_cluster_admin(rbac: pd.DataFrame) -> pd.DataFrame:
     # no component of Kubernetes runs as cluster-admin cluster-wide: a ClusterRoleBinding of it to a service
     # account is an add-on's (a dashboard, Tiller), kube-system or not
@@ -226,7 +228,8 @@ def _wildcards(rules: pd.DataFrame) -> pd.Series:
        remediation="List the verbs, resources and API groups the subject needs instead of `*`:\n\n```yaml\n"
                    "rules:\n  - apiGroups: [apps]\n    resources: [deployments]\n"
                    "    verbs: [get, list, watch, update, patch]\n```\n\n" + _REVIEW,
-       references=[CIS + " 5.1.3", NSA_CISA, K8S_RBAC_GOOD])
+       references=[CIS + " 5.1.3", NSA_CISA, K8S_RBAC_GOOD],
+       controls={"cis": ["5.1.3"], "nsa": ["authz.rbac"], "mitre": ["T1098.006"]})
 def rbac_wildcard(rbac: pd.DataFrame) -> pd.DataFrame:
     r = rbac[granted(rbac) & ~(rbac["role_kind"].eq("ClusterRole") & rbac["role"].eq("cluster-admin")).fillna(False)]
     what = per_rule(r, _wildcards)
@@ -250,7 +253,8 @@ def rbac_wildcard(rbac: pd.DataFrame) -> pd.DataFrame:
                    "  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: view\n```\n\n"
                    "Keep ClusterRoleBindings for what is cluster-scoped by nature (nodes, namespaces, CRDs) "
                    "and for agents that truly work on every namespace.",
-       references=[NSA_CISA, K8S_RBAC_GOOD, K8S_RBAC + "#rolebinding-and-clusterrolebinding"])
+       references=[NSA_CISA, K8S_RBAC_GOOD, K8S_RBAC + "#rolebinding-and-clusterrolebinding"],
+       controls={"nsa": ["authz.rbac"], "mitre": ["T1098.006"]})
 def rbac_clusterwide_binding(rbac: pd.DataFrame) -> pd.DataFrame:
     hit = rbac[granted(rbac) & rbac["binding_kind"].eq("ClusterRoleBinding").fillna(False)]
     b = per_binding(hit, rules=False)
@@ -270,7 +274,8 @@ def rbac_clusterwide_binding(rbac: pd.DataFrame) -> pd.DataFrame:
                    "    resourceNames: [app-db]\n    verbs: [get]\n```\n\nPeople rarely need it: the built-in "
                    "`view` role leaves Secrets out; prefer it over `edit` or `admin` for read access. "
                    + _REVIEW,
-       references=[CIS + " 5.1.2", NSA_CISA, K8S_RBAC_GOOD + "#listing-secrets"])
+       references=[CIS + " 5.1.2", NSA_CISA, K8S_RBAC_GOOD + "#listing-secrets"],
+       controls={"cis": ["5.1.2"], "nsa": ["authz.rbac"], "mitre": ["T1552.007", "T1528"]})
 def rbac_secrets_read(rbac: pd.DataFrame) -> pd.DataFrame:
     r = rbac[granted(rbac)]
     read = ("get", "list", "watch")
@@ -324,7 +329,10 @@ def _escalations(rules: pd.DataFrame, *, cluster_scoped: bool) -> pd.Series:
                    "    verbs: [get, list, watch, update, patch]\n```\n\n" + _REVIEW,
        references=[CIS + " 5.1.4", CIS + " 5.1.8", CIS + " 5.1.10", CIS + " 5.1.13", NSA_CISA,
                    K8S_RBAC_GOOD + "#privilege-escalation-risks",
-                   K8S_RBAC + "#restrictions-on-role-creation-or-update"])
+                   K8S_RBAC + "#restrictions-on-role-creation-or-update"],
+       controls={"cis": ["5.1.4", "5.1.8", "5.1.13"],
+                 "nsa": ["authz.rbac"],
+                 "mitre": ["T1098.006", "T1609", "T1610", "T1053.007"]})
 def rbac_escalation(rbac: pd.DataFrame) -> pd.DataFrame:
     r = rbac[granted(rbac)]
     cluster_wide = r["scope"].eq("cluster").fillna(False).astype(bool)
@@ -353,7 +361,10 @@ def rbac_escalation(rbac: pd.DataFrame) -> pd.DataFrame:
                    "    apiGroup: rbac.authorization.k8s.io\n```\n\nIf the binding exists for a health check or "
                    "metrics scraper, give that client its own credentials.",
        references=[CIS + " 5.1.2", CIS + " 5.1.4", NSA_CISA, K8S_RBAC_GOOD,
-                   K8S_RBAC + "#discovery-roles"])
+                   K8S_RBAC + "#discovery-roles"],
+       controls={"cis": ["5.1.2", "5.1.4"],
+                 "nsa": ["authz.rbac", "authn.authentication"],
+                 "mitre": ["T1078.001", "T1613"]})
 def rbac_anonymous_binding(rbac: pd.DataFrame) -> pd.DataFrame:
     public = rbac["subject"].isin(PUBLIC_GROUPS).fillna(False).astype(bool)
     hit = rbac[public & ~_builtin_public_grant(rbac, DISCOVERY_ROLES)]

@@ -20,7 +20,8 @@ from ._registry import CIS, NSA_CISA, check
                     "  - {name: tmp, mountPath: /tmp}\n# pod spec\nvolumes:\n"
                     "  - {name: tmp, emptyDir: {sizeLimit: 64Mi}}\n```"),
        references=[f"{CIS} 5.7.3", NSA_CISA,
-                   "Kubernetes docs, SecurityContext: https://kubernetes.io/docs/tasks/configure-pod-container/security-context/"])
+                   "Kubernetes docs, SecurityContext: https://kubernetes.io/docs/tasks/configure-pod-container/security-context/"],
+       controls={"cis": ["5.6.3"], "nsa": ["pod.immutable-fs"]})
 def rootfs_writable(containers: pd.DataFrame) -> pd.DataFrame:
     bad = containers[~containers["read_only_root_filesystem"].fillna(False).astype(bool)]
     return rows(bad, who(bad) + " has a writable root filesystem",

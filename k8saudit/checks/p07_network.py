@@ -38,7 +38,8 @@ _NS_WHERE = "not is_system and workload_count > 0"
             "behind load balancers and a NAT gateway."),
        remediation=("Move the node pool to private subnets (managed clusters: private nodes / no public IP), "
                     "or firewall the node addresses so only the load balancers and admins' bastion reach them."),
-       references=[NSA_CISA, "CIS Amazon EKS Benchmark 5.4.3; CIS GKE Benchmark 5.6.5 (private nodes)"])
+       references=[NSA_CISA, "CIS Amazon EKS Benchmark 5.4.3; CIS GKE Benchmark 5.6.5 (private nodes)"],
+       controls={"nsa": ["net.worker-segmentation"], "mitre": ["T1133", "T1190"]})
 def node_external_ip(nodes: pd.DataFrame) -> pd.DataFrame:
     bad = nodes[nodes["has_public_address"]]
     has_pub = bad["public_ips"].str.len() > 0
@@ -57,7 +58,8 @@ def node_external_ip(nodes: pd.DataFrame) -> pd.DataFrame:
        remediation=("Start with a default deny and open what the workloads need:\n```yaml\n"
                     "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny\n"
                     "spec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n```"),
-       references=[f"{CIS} 5.3.2", NSA_CISA, _NP_DOC])
+       references=[f"{CIS} 5.3.2", NSA_CISA, _NP_DOC],
+       controls={"cis": ["5.3.2"], "nsa": ["net.policies"], "mitre": ["T1046"]})
 def net_no_policy(namespaces: pd.DataFrame) -> pd.DataFrame:
     bad = namespaces[namespaces["network_policy_count"] == 0]
     msg = ("namespace `" + bad["name"] + "` runs " + bad["workload_count"].astype("string")
@@ -75,7 +77,8 @@ def net_no_policy(namespaces: pd.DataFrame) -> pd.DataFrame:
                     "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny\n"
                     "spec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n```\nWith Egress denied, "
                     "allow DNS (UDP/TCP 53 to kube-dns) explicitly."),
-       references=[f"{CIS} 5.3.2", NSA_CISA, _NP_DOC])
+       references=[f"{CIS} 5.3.2", NSA_CISA, _NP_DOC],
+       controls={"cis": ["5.3.2"], "nsa": ["net.policies"], "mitre": ["T1046"]})
 def net_no_default_deny(namespaces: pd.DataFrame) -> pd.DataFrame:
     bad = namespaces[~namespaces["default_deny_ingress"]]
     egress = bad["default_deny_egress"].map({True: "denied by default", False: "not denied by default either"})
@@ -92,7 +95,8 @@ def net_no_default_deny(namespaces: pd.DataFrame) -> pd.DataFrame:
             "public nodes that is the internet."),
        remediation=("Use `type: ClusterIP` behind an Ingress or Gateway, or a LoadBalancer with "
                     "`loadBalancerSourceRanges`; if a NodePort is needed, firewall the node port range."),
-       references=[NSA_CISA, _SVC_DOC])
+       references=[NSA_CISA, _SVC_DOC],
+       controls={"nsa": ["net.worker-segmentation"], "mitre": ["T1133", "T1190"]})
 def svc_nodeport(services: pd.DataFrame) -> pd.DataFrame:
     bad = services[services["type"] == "NodePort"]
     ports = bracket(bad["node_ports"]).replace("not set", "assigned at creation")
@@ -129,7 +133,8 @@ def _internal(lb: pd.DataFrame) -> pd.Series:
        remediation=("Restrict the sources, or make it internal:\n```yaml\nspec:\n  type: LoadBalancer\n"
                     "  loadBalancerSourceRanges: [203.0.113.0/24]\n```"),
        references=[NSA_CISA, _SVC_DOC,
-                   "Kubernetes docs, loadBalancerSourceRanges: https://kubernetes.io/docs/tasks/access-application-cluster/configure-cloud-provider-firewall/"])
+                   "Kubernetes docs, loadBalancerSourceRanges: https://kubernetes.io/docs/tasks/access-application-cluster/configure-cloud-provider-firewall/"],
+       controls={"nsa": ["net.worker-segmentation"], "mitre": ["T1133", "T1190"]})
 def svc_lb_open(services: pd.DataFrame) -> pd.DataFrame:
     lb = services
     ann_ranges = lb["annotations"].map(
@@ -151,7 +156,8 @@ def svc_lb_open(services: pd.DataFrame) -> pd.DataFrame:
        remediation=("Remove `--insecure-port` (or set it to 0) and `--insecure-bind-address` from the "
                     "kube-apiserver manifest (/etc/kubernetes/manifests/kube-apiserver.yaml), and upgrade."),
        references=["CIS Kubernetes Benchmark v1.6 1.2.18, 1.2.19", NSA_CISA],
-       needs_apiserver=True)
+       needs_apiserver=True,
+       controls={"nsa": ["net.control-plane"], "mitre": ["T1133"]})
 def apiserver_insecure_port(apiserver: pd.DataFrame) -> pd.DataFrame:
     p = apiserver_flags(apiserver, "insecure-port", "insecure-bind-address")
     port, bind = p["insecure-port"], p["insecure-bind-address"]

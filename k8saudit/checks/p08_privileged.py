@@ -18,7 +18,8 @@ _SC_DOC = "Kubernetes docs, Configure a Security Context: https://kubernetes.io/
        remediation=("Remove `privileged: true`; grant the one capability the workload needs instead:\n"
                     "```yaml\nsecurityContext:\n  privileged: false\n  allowPrivilegeEscalation: false\n"
                     "  capabilities:\n    drop: [ALL]\n```"),
-       references=[f"{CIS} 5.2.2", PSS_BASELINE, NSA_CISA, _SC_DOC])
+       references=[f"{CIS} 5.2.2", PSS_BASELINE, NSA_CISA, _SC_DOC],
+       controls={"cis": ["5.2.2"], "nsa": ["pod.privileged"], "pss": ["privileged"], "mitre": ["T1611", "T1610"]})
 def privileged(containers: pd.DataFrame) -> pd.DataFrame:
     bad = containers[containers["privileged"].fillna(False).astype(bool)]
     return rows(bad, who(bad) + " runs privileged", "securityContext.privileged=true")
@@ -33,7 +34,8 @@ def privileged(containers: pd.DataFrame) -> pd.DataFrame:
        remediation=("Set it on every container:\n```yaml\nsecurityContext:\n  allowPrivilegeEscalation: false\n```\n"
                     "The API refuses `false` together with `privileged: true` or an added SYS_ADMIN: remove "
                     "those first."),
-       references=[f"{CIS} 5.2.6", PSS_RESTRICTED, NSA_CISA, _SC_DOC])
+       references=[f"{CIS} 5.2.6", PSS_RESTRICTED, NSA_CISA, _SC_DOC],
+       controls={"cis": ["5.2.6"], "nsa": ["pod.privileged"], "pss": ["privilege-escalation"], "mitre": ["T1068"]})
 def priv_escalation(containers: pd.DataFrame) -> pd.DataFrame:
     c = containers
     bad = c[c["allow_privilege_escalation"].fillna(True).astype(bool)]
@@ -58,7 +60,11 @@ def priv_escalation(containers: pd.DataFrame) -> pd.DataFrame:
        remediation=("Run as a fixed non-root user, at pod level so every container inherits it:\n"
                     "```yaml\nspec:\n  securityContext:\n    runAsNonRoot: true\n    runAsUser: 10001\n"
                     "    runAsGroup: 10001\n```\nand build the image with a numeric `USER`."),
-       references=[f"{CIS} 5.2.7", PSS_RESTRICTED, NSA_CISA, _SC_DOC])
+       references=[f"{CIS} 5.2.7", PSS_RESTRICTED, NSA_CISA, _SC_DOC],
+       controls={"cis": ["5.2.7"],
+                 "nsa": ["pod.non-root"],
+                 "pss": ["running-as-non-root", "running-as-non-root-user"],
+                 "mitre": ["T1611", "T1068"]})
 def run_as_root(containers: pd.DataFrame, workloads: pd.DataFrame) -> pd.DataFrame:
     userns = workload_column(containers, workloads, "host_users").eq(False).fillna(False).astype(bool)
     nonroot = containers["run_as_non_root"].fillna(False).astype(bool)
@@ -70,3 +76,28 @@ def run_as_root(containers: pd.DataFrame, workloads: pd.DataFrame) -> pd.DataFra
     msg = msg.mask(uid0[bad.index], w + " runs as root (runAsUser=0)")
     ev = "runAsNonRoot=" + tri(bad["run_as_non_root"]) + "; runAsUser=" + user + " (effective: container over pod)"
     return rows(bad, msg, ev)
+
+
+_APPARMOR_DOC = "Kubernetes docs, Restrict a container's access to resources with AppArmor: https://kubernetes.io/docs/tutorials/security/apparmor/"
+
+
+@check("apparmor-unconfined", practice=8, severity="medium", on="containers", fires_on="container",
+       where="not windows",
+       title="Container runs with AppArmor explicitly unconfined",
+       why=("On nodes with AppArmor (Ubuntu, Debian, SUSE), the runtime's default profile denies writes to "
+            "/proc and /sys, mounts and raw kernel interfaces, a second wall behind capabilities that several "
+            "container escapes ran into. `appArmorProfile: Unconfined` (or the older annotation "
+            "`container.apparmor.security.beta.kubernetes.io/<container>: unconfined`) takes that wall down. "
+            "Read as the kubelet does: the container's field, else its annotation, else the pod's field. "
+            "Leaving it unset is fine (the runtime default applies)."),
+       remediation=("Remove the Unconfined setting (the runtime default applies), or name it:\n"
+                    "```yaml\nspec:\n  securityContext:\n    appArmorProfile:\n      type: RuntimeDefault\n```\n"
+                    "and delete any `container.apparmor.security.beta.kubernetes.io/*: unconfined` annotation."),
+       references=[f"{CIS} 5.7.3", PSS_BASELINE, NSA_CISA, _APPARMOR_DOC],
+       controls={"cis": ["5.6.3"], "nsa": ["pod.hardening"], "pss": ["apparmor"], "mitre": ["T1611"]})
+def apparmor_unconfined(containers: pd.DataFrame) -> pd.DataFrame:
+    bad = containers[containers["apparmor_profile"].astype("string").eq("Unconfined").fillna(False).astype(bool)]
+    if bad.empty:
+        return none()
+    return rows(bad, who(bad) + " runs with AppArmor unconfined",
+                "appArmorProfile.type=Unconfined (effective: container field, else annotation, else pod)")

@@ -20,7 +20,11 @@ from ._registry import CIS, PSS_BASELINE, PSS_RESTRICTED, check
                     "container builds that need it belong in a user namespace (`hostUsers: false`) on "
                     "dedicated nodes."),
        references=[PSS_BASELINE, PSS_RESTRICTED, f"{CIS} 5.7.3",
-                   "Kubernetes docs, procMount: https://kubernetes.io/docs/concepts/security/pod-security-standards/"])
+                   "Kubernetes docs, procMount: https://kubernetes.io/docs/concepts/security/pod-security-standards/"],
+       controls={"cis": ["5.6.3"],
+                 "nsa": ["pod.hardening"],
+                 "pss": ["proc-mount", "proc-mount-restricted"],
+                 "mitre": ["T1611"]})
 def proc_mount_unmasked(containers: pd.DataFrame) -> pd.DataFrame:
     bad = containers[(containers["proc_mount"] == "Unmasked").fillna(False).astype(bool)]
     return rows(bad, who(bad) + " mounts /proc unmasked", "securityContext.procMount=Unmasked")

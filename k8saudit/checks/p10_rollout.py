@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from .._selectors import matches
-from ._common import rows, who
-from ._registry import check
+from ._common import none, rows, who
+from ._registry import NSA_CISA, check
 
 _DEPLOY_DOC = "Kubernetes docs, Deployment strategy: https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#strategy"
 _STS_DOC = "Kubernetes docs, StatefulSet update strategies: https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#update-strategies"
@@ -23,7 +23,8 @@ _PDB_DOC = "Kubernetes docs, Pod disruption budgets: https://kubernetes.io/docs/
        remediation=("Use a rolling update:\n```yaml\nspec:\n  strategy:\n    type: RollingUpdate\n"
                     "    rollingUpdate: {maxUnavailable: 0, maxSurge: 1}\n```\n(Recreate is only needed when two "
                     "versions must never run together, e.g. a ReadWriteOnce volume.)"),
-       references=[_DEPLOY_DOC])
+       references=[_DEPLOY_DOC],
+       controls={"nsa": ["ops.availability"], "mitre": ["T1499"]})
 def rollout_recreate(workloads: pd.DataFrame) -> pd.DataFrame:
     bad = workloads[workloads["strategy"] == "Recreate"]
     return rows(bad, "Deployment `" + bad["name"] + "` stops every pod before starting new ones (Recreate)",
@@ -39,7 +40,8 @@ def rollout_recreate(workloads: pd.DataFrame) -> pd.DataFrame:
             "only (their replica count is the node count); workloads scaled to 0 are skipped."),
        remediation=("Keep some pods serving during the update:\n```yaml\nspec:\n  strategy:\n    rollingUpdate:\n"
                     "      maxUnavailable: 25%   # or 0 with maxSurge: 1\n```"),
-       references=[_DEPLOY_DOC, _STS_DOC, _DS_DOC])
+       references=[_DEPLOY_DOC, _STS_DOC, _DS_DOC],
+       controls={"nsa": ["ops.availability"], "mitre": ["T1499"]})
 def rollout_max_unavailable(workloads: pd.DataFrame) -> pd.DataFrame:
     w = workloads
     mu = w["max_unavailable"].astype("string").str.strip()
@@ -64,7 +66,8 @@ def rollout_max_unavailable(workloads: pd.DataFrame) -> pd.DataFrame:
             "managing replicas is not visible here, so waive such findings."),
        remediation=("Run at least two replicas (`spec.replicas: 2`), spread across nodes with "
                     "topologySpreadConstraints."),
-       references=[_DEPLOY_DOC, _PDB_DOC])
+       references=[_DEPLOY_DOC, _PDB_DOC],
+       controls={"nsa": ["ops.availability"], "mitre": ["T1499"]})
 def rollout_single_replica(workloads: pd.DataFrame) -> pd.DataFrame:
     bad = workloads[(workloads["replicas"] == 1).fillna(False).astype(bool)]
     msg = bad["kind"] + " `" + bad["name"] + "` runs a single replica"
@@ -79,7 +82,8 @@ def rollout_single_replica(workloads: pd.DataFrame) -> pd.DataFrame:
             "healthy pod. Jobs' containers and plain init containers are not evaluated."),
        remediation=("Add a readiness probe on an endpoint that answers only when the app can serve:\n```yaml\n"
                     "readinessProbe:\n  httpGet: {path: /healthz/ready, port: 8080}\n  periodSeconds: 5\n```"),
-       references=[_PROBE_DOC, _DEPLOY_DOC])
+       references=[_PROBE_DOC, _DEPLOY_DOC],
+       controls={"nsa": ["ops.availability"]})
 def rollout_no_readiness(containers: pd.DataFrame) -> pd.DataFrame:
     bad = containers[~containers["readiness_probe"]]
     return rows(bad, who(bad) + " has no readiness probe", "readinessProbe not set")
@@ -93,7 +97,8 @@ def rollout_no_readiness(containers: pd.DataFrame) -> pd.DataFrame:
        remediation=("Add a budget whose selector matches the pods:\n```yaml\napiVersion: policy/v1\n"
                     "kind: PodDisruptionBudget\nmetadata:\n  name: web\nspec:\n  maxUnavailable: 1\n"
                     "  selector:\n    matchLabels: {app: web}\n```"),
-       references=[_PDB_DOC])
+       references=[_PDB_DOC],
+       controls={"nsa": ["ops.availability"], "mitre": ["T1499"]})
 def rollout_no_pdb(workloads: pd.DataFrame, pdbs: pd.DataFrame) -> pd.DataFrame:
     # candidate pairs within a namespace (a few budgets per namespace), then one selector match per pair
     wl = workloads[["namespace", "pod_labels"]].reset_index(names="_row")
@@ -113,8 +118,46 @@ def rollout_no_pdb(workloads: pd.DataFrame, pdbs: pd.DataFrame) -> pd.DataFrame:
             "deletes that pod; the old, vulnerable version keeps running on part of the fleet indefinitely."),
        remediation=("Use a rolling update:\n```yaml\nspec:\n  updateStrategy:\n    type: RollingUpdate\n"
                     "    rollingUpdate: {maxUnavailable: 1}\n```"),
-       references=[_STS_DOC, _DS_DOC])
+       references=[_STS_DOC, _DS_DOC],
+       controls={"nsa": ["ops.availability"]})
 def rollout_ondelete(workloads: pd.DataFrame) -> pd.DataFrame:
     bad = workloads[workloads["strategy"] == "OnDelete"]
     return rows(bad, bad["kind"] + " `" + bad["name"] + "` updates its pods only when they are deleted (OnDelete)",
                 "spec.updateStrategy.type=OnDelete")
+
+
+_IMAGE_DOC = "Kubernetes docs, Images (image names, tags and digests): https://kubernetes.io/docs/concepts/containers/images/#image-names"
+#: ``[registry[:port]/]path[:tag][@digest]``: the tag is after the last ``:`` of the last path segment
+_IMAGE = r"^(?P<repo>(?:[^/@]+/)*[^/:@]+)(?::(?P<tag>[^/@]+))?(?:@(?P<digest>.+))?$"
+
+
+def image_reference(images: pd.Series) -> pd.DataFrame:
+    """Per image: ``repo``, ``tag`` and ``digest`` (``<NA>`` when absent), vectorised."""
+    return images.astype("string").str.strip().str.extract(_IMAGE)
+
+
+@check("image-mutable-tag", practice=10, severity="medium", on="containers", fires_on="container",
+       where="image == image",  # a container with no image is invalid and judged by the API, not here
+       title="Container image is not pinned (tag latest or none)",
+       why=("`:latest`, or no tag at all (which means latest), names whatever was pushed last: two pods of one "
+            "rollout can run different code, a rollback goes to the same moving target, and whoever can push "
+            "to the repository changes what runs at the next restart, with no change to the manifest to "
+            "review. A fixed version tag can be moved too; only a digest (`@sha256:...`) pins the bytes, and it "
+            "is never reported. Other tags are not reported."),
+       remediation=("Deploy a version, ideally pinned by digest (tools such as Renovate or `crane digest` keep "
+                    "it current):\n```yaml\ncontainers:\n- name: app\n  image: registry.example.com/app:1.4.2@sha256:<digest>\n```"),
+       references=[NSA_CISA, _IMAGE_DOC],
+       controls={"nsa": ["pod.secure-images"], "mitre": ["T1525", "T1204.003"]})
+def image_mutable_tag(containers: pd.DataFrame) -> pd.DataFrame:
+    ref = image_reference(containers["image"])
+    no_digest = ref["digest"].isna()
+    tag = ref["tag"]
+    bad_mask = (no_digest & (tag.isna() | tag.eq("latest"))).fillna(False).astype(bool)
+    bad = containers[bad_mask.to_numpy()]
+    if bad.empty:
+        return none()
+    t = tag[bad_mask.to_numpy()]
+    img = bad["image"].astype("string")
+    msg = (who(bad) + " runs `" + img + "`, tag latest").where(
+        t.notna().to_numpy(), who(bad) + " runs `" + img + "` with no tag (latest)")
+    return rows(bad, msg, "image=" + img)

@@ -145,6 +145,15 @@ def practice_scorecard(findings: pd.DataFrame) -> pd.DataFrame | None:
     return scorecard(findings)
 
 
+def compliance_tables(findings: pd.DataFrame) -> dict[str, pd.DataFrame] | None:
+    """Per framework id, ``ka.compliance`` of the audit behind ``findings`` (None without its per-check results)."""
+    from ..frameworks import FRAMEWORKS, compliance
+
+    if findings.attrs.get("stats") is None:
+        return None
+    return {fid: compliance(findings, fid) for fid in FRAMEWORKS}
+
+
 def exemptions(findings: pd.DataFrame) -> pd.DataFrame:
     """The exemptions in force: per reason, how many findings and which checks."""
     ex = findings[findings["exempt"].astype(bool)]

@@ -28,6 +28,7 @@ from ._common import (
     captured_at,
     check_of,
     clusters,
+    compliance_tables,
     exemptions,
     expired_waivers,
     generated_at,
@@ -224,6 +225,29 @@ def _controls(findings: pd.DataFrame) -> str:
         '<span id="count" aria-live="polite"></span></div>')
 
 
+def _compliance(findings: pd.DataFrame) -> str:
+    """A section per compliance framework: counts by status, then the controls in a collapsible table."""
+    from ..frameworks import STATUSES, framework_label
+
+    tables = compliance_tables(findings)
+    if not tables:
+        return ""
+    out = ['<section id="compliance"><h2>Compliance frameworks</h2><p class="hint">Each control is '
+           "<em>fail</em> when a check evidencing it found a non-exempt object, <em>not assessable</em> when one "
+           "could not run on this snapshot, <em>pass</em> when every check behind it ran and found nothing, "
+           "<em>not covered</em> when no k8saudit check evidences it (never counted as a pass).</p>"]
+    for fid, df in tables.items():
+        counts = df["status"].astype(str).value_counts()
+        line = ", ".join(f"{int(counts.get(s, 0))} {s.replace('_', ' ')}" for s in STATUSES)
+        cols = ["control", "title", "status", "checks", "failing_objects", "exempt_findings", "reason"]
+        out.append(f'<details class="framework" id="compliance-{esc(fid)}"><summary><strong>'
+                   f"{esc(framework_label(fid))}</strong>: {esc(line)}</summary>"
+                   + _table(df[cols].rename(columns={"failing_objects": "failing objects",
+                                                     "exempt_findings": "exempt findings"}),
+                            cls="small", fmt={"status": _status}) + "</details>")
+    return "".join(out) + "</section>"
+
+
 def _extra_tables(findings: pd.DataFrame) -> str:
     out = []
     ex = exemptions(findings)
@@ -295,6 +319,7 @@ def findings_html(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> s
 <section id="charts"><h2>Overview</h2><div class="charts">{charts}</div></section>
 {_scorecard(findings, multi)}
 {_not_assessed(findings)}
+{_compliance(findings)}
 {_extra_tables(findings)}
 <section id="findings-section"><h2>Findings</h2>
 {_controls(findings)}

@@ -30,6 +30,7 @@ from . import _registry
 from ._common import (
     captured_at,
     clusters,
+    compliance_tables,
     exemptions,
     expired_waivers,
     generated_at,
@@ -62,6 +63,13 @@ def sheet_name(practice: int) -> str:
     short = re.sub(r"(?<=\w)/(?=\w)", "-", short)
     short = " ".join(_BAD_SHEET_CHARS.sub(" ", short).split())
     return f"{practice} {short}"[:31]
+
+
+def framework_sheet_name(fid: str) -> str:
+    """``CIS v1.12.0``, ``NSA-CISA v1.2``: a compliance framework's sheet."""
+    from ..frameworks import framework_label
+
+    return _BAD_SHEET_CHARS.sub("-", framework_label(fid, short=True).split(" (")[0])[:31]
 
 
 class _Formats:
@@ -223,8 +231,30 @@ def write(findings: pd.DataFrame, path: Path, snapshot: Snapshot | None = None) 
     ordered = sort_findings(findings)
     for p in practices:
         _practice_sheet(wb, p, ordered[ordered["practice"].eq(p).fillna(False).astype(bool)], status.get(p), f, multi, extras)
+    for fid, table in (compliance_tables(findings) or {}).items():
+        _framework_sheet(wb, fid, table, f)
     _not_assessed_sheet(wb, findings, f)
     wb.close()
+
+
+def _framework_sheet(wb: xlsxwriter.Workbook, fid: str, table: pd.DataFrame, f: _Formats) -> None:
+    """One sheet per compliance framework: a row per control, its status, the checks behind it."""
+    from ..frameworks import framework, framework_label
+
+    ws = wb.add_worksheet(framework_sheet_name(fid))
+    ws.write_string(0, 0, framework_label(fid), f.title)
+    ws.write_string(1, 0, guard(framework(fid)["scope"]))
+    ws.write_string(2, 0, "Sources: " + "; ".join(framework(fid)["sources"]))
+    ws.write_string(3, 0, "Status: fail (a check found a non-exempt object), not_assessable (a check behind it could "
+                    "not run here), pass (every check behind it ran and found nothing), not_covered (no check "
+                    "evidences it).")
+    cols = ["control", "section", "title", "status", "checks", "failing_objects", "exempt_findings", "reason"]
+    top = 5
+    _table(ws, top, table[cols], f, fmt_col={"status": lambda s: f.status.get(str(s))})
+    ws.freeze_panes(top + 1, 0)
+    ws.autofilter(top, 0, top + len(table), len(cols) - 1)
+    for j, w in enumerate((10, 28, 60, 15, 40, 15, 15, 60)):
+        ws.set_column(j, j, w)
 
 
 _registry.register(_registry.Format("xlsx", (".xlsx",), write=write, aliases=("excel",),

@@ -80,6 +80,11 @@ SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
         ("run_as_group", I, "effective runAsGroup (container over pod)"),
         ("proc_mount", S, "securityContext.procMount"),
         ("seccomp_profile", S, "effective seccompProfile.type (container over pod)"),
+        ("seccomp_annotation", S, "legacy seccomp annotation value (container.seccomp.security.alpha.kubernetes.io/<c> "
+                                  "over seccomp.security.alpha.kubernetes.io/pod), e.g. runtime/default, unconfined"),
+        ("apparmor_profile", S, "effective AppArmor profile type: container appArmorProfile, else the legacy "
+                                "container.apparmor.security.beta.kubernetes.io/<c> annotation (runtime/default → "
+                                "RuntimeDefault, localhost/* → Localhost, unconfined → Unconfined), else the pod's"),
         ("caps_add", O, "capabilities.add, upper case, CAP_ prefix removed"),
         ("caps_drop", O, "capabilities.drop, upper case, CAP_ prefix removed"),
         ("host_ports", O, "non-zero hostPorts"),

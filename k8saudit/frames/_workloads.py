@@ -479,15 +479,40 @@ def _containers_of(spec: m.PodSpec | None) -> list[tuple[m.Container, str]]:
     return out
 
 
+#: the annotations that set seccomp and AppArmor profiles before the fields existed (deprecated)
+SECCOMP_POD_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod"
+SECCOMP_CONTAINER_ANNOTATION = "container.seccomp.security.alpha.kubernetes.io/"
+APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/"
+
+
+def _profile_type(p: Any) -> str | None:
+    return p.type if p is not None and p.type else None
+
+
+def apparmor_annotation_type(value: Any) -> str | None:
+    """The field's type for a legacy AppArmor annotation value (``runtime/default``, ``localhost/x``, ``unconfined``)."""
+    if not isinstance(value, str) or not value:
+        return None
+    if value == "runtime/default":
+        return "RuntimeDefault"
+    if value.startswith("localhost/"):
+        return "Localhost"
+    if value == "unconfined":
+        return "Unconfined"
+    return value  # unknown: kept verbatim, so a check can name it
+
+
 def build_containers(snap: Any) -> Any:
     names = ("cluster kind namespace name container pod container_type differs_from_template sidecar injected "
              "long_running windows image privileged allow_privilege_escalation read_only_root_filesystem "
-             "run_as_non_root run_as_user run_as_group proc_mount seccomp_profile caps_add caps_drop host_ports "
-             "readiness_probe liveness_probe").split()
+             "run_as_non_root run_as_user run_as_group proc_mount seccomp_profile seccomp_annotation apparmor_profile "
+             "caps_add caps_drop host_ports readiness_probe liveness_probe").split()
     cols: dict[str, list[Any]] = {c: [] for c in names}
     cluster = snap.cluster
     for rec in workload_index(snap):
-        _, tspec, _ = _spec_fields(rec)
+        _, tspec, tmeta = _spec_fields(rec)
+        ann = (tmeta.annotations if tmeta is not None else None) or {}  # the legacy profile annotations
+        p_seccomp_ann = ann.get(SECCOMP_POD_ANNOTATION) if ann else None
         tidx = TemplateIndex(tspec) if rec.variants else None
         for spec, pod, containers, _ in _specs(rec, all_containers_on_pod_change=True):
             psc = spec.security_context if spec is not None else None
@@ -495,6 +520,7 @@ def build_containers(snap: Any) -> Any:
             p_user = psc.run_as_user if psc is not None else None
             p_group = psc.run_as_group if psc is not None else None
             p_seccomp = psc.seccomp_profile.type if psc is not None and psc.seccomp_profile is not None else None
+            p_apparmor = _profile_type(psc.app_armor_profile if psc is not None else None)
             windows = spec is not None and spec.os is not None and spec.os.name == "windows"
             batch = rec.kind in ("Job", "CronJob") or (
                 rec.kind == "Pod" and spec is not None and spec.restart_policy in ("Never", "OnFailure"))
@@ -516,6 +542,12 @@ def build_containers(snap: Any) -> Any:
                 cols["long_running"].append(not batch and (ctype == "container" or sidecar))
                 cols["windows"].append(windows)
                 cols["image"].append(c.image)
+                cols["seccomp_annotation"].append(
+                    (ann.get(SECCOMP_CONTAINER_ANNOTATION + c.name) or p_seccomp_ann) if ann else None)
+                c_apparmor = _profile_type(sc.app_armor_profile if sc is not None else None)
+                if c_apparmor is None and ann:
+                    c_apparmor = apparmor_annotation_type(ann.get(APPARMOR_ANNOTATION + c.name))
+                cols["apparmor_profile"].append(c_apparmor or p_apparmor)
                 if sc is not None:
                     caps = sc.capabilities
                     cols["privileged"].append(sc.privileged)
