@@ -170,3 +170,15 @@ def test_xlsx_has_a_sheet_per_framework_and_html_a_section(sample_snap: ka.Snaps
 def _csv(f: pd.DataFrame, tmp_path: Path) -> Path:
     ka.export(f, tmp_path / "f.csv")
     return tmp_path / "f.csv"
+
+
+def test_a_partial_check_never_passes_a_control(tmp_path: Path) -> None:
+    f = _audit(tmp_path, POD.format(name="a", extra="", privileged="false"))
+    assert _row(ka.compliance(f, "cis"), "5.2.2")["status"] == "pass"
+    stats = [dict(r) for r in f.attrs["stats"]]
+    for r in stats:
+        if r["check_id"] == "privileged":
+            r["status"], r["reason"] = "partial", "Pod read in part (forbidden in namespace kube-system)"
+    f.attrs["stats"] = stats
+    row = _row(ka.compliance(f, "cis"), "5.2.2")
+    assert row["status"] == "not_assessable" and "read in part" in row["reason"]
