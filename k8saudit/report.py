@@ -107,7 +107,11 @@ def not_assessed_text(findings: pd.DataFrame, width: int = 110) -> list[str]:
     for (cluster, status, reason), grp in gaps.groupby(["cluster", "status", "reason"], sort=False, dropna=False):
         ids = ", ".join(grp["check_id"]) if len(grp) <= 6 else f"{len(grp)} checks"
         prefix = f"{cluster}: " if multi else ""
-        out.append(line(f"{prefix}{str(status).replace('_', ' ')}: {ids}: {reason}"))
+        head = f"{prefix}{str(status).replace('_', ' ')}: {ids}"
+        if len(head) + len(str(reason)) + 4 <= width:
+            out.append(line(f"{head}: {reason}"))
+        else:  # the reason on its own line, so a long list of checks does not cut it off
+            out += [line(head + ":"), line(str(reason), 4)]
     if len(lost):
         out.append(f"  Input that could not be read ({len(lost)}):")
         for r in lost.head(20).itertuples():
