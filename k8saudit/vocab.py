@@ -14,7 +14,7 @@ import pandas as pd
 __all__ = [
     "SEVERITIES", "SEVERITY_ORDER", "SEVERITY_DTYPE",
     "PRACTICES", "PRACTICE_SHORT", "practice_label",
-    "FINDINGS_COLUMNS", "FINDINGS_DTYPES", "STATS_COLUMNS", "CHECK_STATUSES", "INCOMPLETE", "NOT_ASSESSED_COLUMNS",
+    "FINDINGS_COLUMNS", "FINDINGS_DTYPES", "STATS_COLUMNS", "CHECK_STATUSES", "CONTROL_STATUSES", "INCOMPLETE", "NOT_ASSESSED_COLUMNS",
     "DIFF_STATUSES", "DIFF_STATUS_DTYPE", "DIFF_COLUMNS", "DIFF_DTYPES",
     "SKIPPED_COLUMNS", "SKIPPED_CATEGORIES", "NOTED", "UNREADABLE",
     "SEVERITY_COLORS", "SEVERITY_TEXT", "EXEMPT_COLOR", "STATUS_COLORS", "OK_COLOR", "NEUTRAL_COLOR",
@@ -84,6 +84,8 @@ NOT_ASSESSED_COLUMNS: list[str] = ["cluster", "check_id", "practice", "status", 
 # ---------------------------------------------------------------- diffs of two audits
 
 #: ``diff()`` statuses, in the order a diff lists them
+#: status of a compliance framework's control (k8saudit.frameworks.compliance), worst first
+CONTROL_STATUSES: tuple[str, ...] = ("fail", "not_assessable", "pass", "not_covered")
 DIFF_STATUSES: tuple[str, ...] = ("new", "severity_changed", "resolved", "unchanged")
 DIFF_STATUS_DTYPE = pd.CategoricalDtype(list(DIFF_STATUSES))
 #: the columns of ``diff()``: the findings schema, then what changed
@@ -147,7 +149,6 @@ STATUS_COLORS: dict[str, str] = {
     "partial": "#d97706",
     "not_assessable": "#6b7280",
     "error": "#7c3aed",
-    "not_covered": "#9ca3af",  # a compliance control no check evidences
 }
 #: a passing / safe state (the same green as the scorecard's "pass")
 OK_COLOR = STATUS_COLORS["pass"]

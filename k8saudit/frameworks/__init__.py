@@ -26,10 +26,11 @@ import yaml
 
 from ..checks import CHECKS
 from ..findings import scorecard
+from ..vocab import CONTROL_STATUSES
 
 #: the frameworks k8saudit maps its checks to, by id
 FRAMEWORKS: tuple[str, ...] = ("cis", "nsa", "pss", "mitre")
-STATUSES: tuple[str, ...] = ("fail", "not_assessable", "pass", "not_covered")
+STATUSES: tuple[str, ...] = CONTROL_STATUSES
 COLUMNS = ["framework", "control", "section", "title", "status", "checks", "failing_objects", "exempt_findings",
            "reason"]
 
