@@ -97,7 +97,5 @@ _APPARMOR_DOC = "Kubernetes docs, Restrict a container's access to resources wit
        controls={"cis": ["5.6.3"], "nsa": ["pod.hardening"], "pss": ["apparmor"], "mitre": ["T1611"]})
 def apparmor_unconfined(containers: pd.DataFrame) -> pd.DataFrame:
     bad = containers[containers["apparmor_profile"].astype("string").eq("Unconfined").fillna(False).astype(bool)]
-    if bad.empty:
-        return none()
     return rows(bad, who(bad) + " runs with AppArmor unconfined",
                 "appArmorProfile.type=Unconfined (effective: container field, else annotation, else pod)")
