@@ -87,8 +87,9 @@ def exposed_node_port(ctx: Context) -> pd.DataFrame:
       certainty="either",
       title="internet → workload listening on its node's address (hostPort or hostNetwork) on a public node",
       why="A hostPort, or a pod on the host's network, listens on the node's own addresses. On a node with a "
-          "public address the internet reaches it directly. Certain for the nodes its pods run on; possible "
-          "when its pods (or the nodes) are not in the snapshot.")
+          "public address the internet reaches it directly. Certain for the nodes its pods run on with a "
+          "declared port; possible for a pod on the host's network that declares none, or when its pods "
+          "(or the nodes) are not in the snapshot.")
 def exposed_host_port(ctx: Context) -> pd.DataFrame:
     w = ctx.workloads[ctx.workloads["running"]]
     c = ctx.frame("containers")
@@ -99,13 +100,20 @@ def exposed_host_port(ctx: Context) -> pd.DataFrame:
     if len(hp):
         parts.append(pd.DataFrame({
             "vertex": hp["vertex"], "kind": hp["kind"], "namespace": hp["namespace"], "name": hp["name"],
-            "container": hp["container"], "check": "host-port",
+            "container": hp["container"], "check": "host-port", "sure": True,
             "what": "container " + hp["container"] + " hostPort=[" + joined(hp["host_ports"]) + "]"}))
     hn = w[w["host_network"].astype(bool)]
     if len(hn):
+        # on the host's network a declared port is a host port (the API server fills hostPort in); without
+        # one the pod may still listen on the node's addresses: possible
+        ports = c[c["host_ports"].str.len() > 0].groupby(["kind", "namespace", "name"])["host_ports"].agg(
+            lambda s: sorted({p for ps in s for p in ps}))
+        listed = hn.set_index(["kind", "namespace", "name"]).index.map(lambda k: ports.get(k, []))
         parts.append(pd.DataFrame({"vertex": hn["vertex"], "kind": hn["kind"], "namespace": hn["namespace"],
                                    "name": hn["name"], "container": None, "check": "host-network",
-                                   "what": "hostNetwork=true"}))
+                                   "sure": [bool(p) for p in listed],
+                                   "what": ["hostNetwork=true, ports " + ", ".join(map(str, p)) if p else
+                                            "hostNetwork=true, no port declared" for p in listed]}))
     if not parts:
         return no_edges()
     src = pd.concat(parts, ignore_index=True).astype(object)
@@ -115,10 +123,10 @@ def exposed_host_port(ctx: Context) -> pd.DataFrame:
     pub_names = set(pub["vertex"])
     known = x[x["node"].isin(pub_names)]
     rows = [(v, f"{k} {ns}/{n}: {what}; runs on {node[5:]}, a node with a public address",
-             [(chk, k, ns, n, cn), ("node-external-ip", "Node", None, node[5:], None)], True)
-            for v, k, ns, n, cn, chk, what, node in zip(known["vertex"], known["kind"], known["namespace"],
-                                                        known["name"], known["container"], known["check"],
-                                                        known["what"], known["node"])]
+             [(chk, k, ns, n, cn), ("node-external-ip", "Node", None, node[5:], None)], bool(sure))
+            for v, k, ns, n, cn, chk, what, node, sure in zip(
+                known["vertex"], known["kind"], known["namespace"], known["name"], known["container"],
+                known["check"], known["what"], known["node"], known["sure"])]
     unplaced = x[~x["certain"].astype(bool)]
     for v, k, ns, n, cn, chk, what in zip(unplaced["vertex"], unplaced["kind"], unplaced["namespace"],
                                           unplaced["name"], unplaced["container"], unplaced["check"],

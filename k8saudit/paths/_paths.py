@@ -53,8 +53,10 @@ def resolve_entries(g: AttackGraph, entries: Sequence[str] | str | None, assume_
             if len(hit):
                 out += hit["vertex"].tolist()
                 continue
-        if spec in V.ENTRIES:
-            continue  # an entry with no edge (e.g. anonymous access turned off) reaches nothing
+        short_workload = spec.startswith("workload:") and spec.count("/") == 1
+        if spec in V.ENTRIES or (spec.partition(":")[0] in V.PREFIXES and not short_workload):
+            out.append(spec)  # a vertex this graph has no edge from reaches nothing
+            continue
         raise ValueError(f"unknown entry {spec!r}: use internet, anonymous, authenticated, workload:NS/NAME "
                          "or a vertex id of the graph")
     if assume_breach:
@@ -156,7 +158,7 @@ def attack_paths(
     truncated = False
     for ent in ents:
         if ent not in h:
-            continue
+            continue  # no edge leaves it
         dist, first = nx.single_source_dijkstra(h, ent, weight="weight")
         for t in sorted((t for t in dist if t in tgts and t != ent), key=lambda t: (dist[t], t)):
             if max_paths is not None and len(rows) >= max_paths:

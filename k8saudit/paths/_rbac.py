@@ -21,6 +21,8 @@ from ._registry import edge, edges, no_edges
 RBAC_API = "rbac.authorization.k8s.io"
 CERTS_API = "certificates.k8s.io"
 ADMISSION_API = "admissionregistration.k8s.io"
+#: the findings on a binding whose fix removes what it grants (rbac-secrets-read is added for Secrets)
+RBAC_RESTS = ("rbac-escalation", "rbac-wildcard", "rbac-cluster-admin", "rbac-anonymous-binding")
 #: ClusterRoles that are full control of a namespace when bound there
 ADMIN_ROLES = ("cluster-admin", "admin")
 
@@ -35,6 +37,15 @@ def _text(g: pd.DataFrame, what: str) -> pd.Series:
 
 def _hub(prefix: str, where: pd.Series) -> pd.Series:
     return prefix + ":" + where.astype(str)
+
+
+def _in(where: str) -> str:
+    return " in every namespace" if where == V.ALL else f" in {where}"
+
+
+def _named(objs: pd.DataFrame, names: Any, where: str) -> pd.DataFrame:
+    """Rows of ``objs`` (namespace, name) among ``names``, in scope ``where``."""
+    return objs[objs["name"].isin(list(names)) & ((where == V.ALL) | objs["namespace"].eq(where))]
 
 
 def _frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
@@ -78,17 +89,18 @@ def _rests(ctx: Context, g: pd.DataFrame, esc: pd.Series | bool, specific: str =
 
 
 @edge("rbac-create-pods", group="rbac", technique="Deploy a pod as any service account of the namespace",
-      attack=("T1610",), rests_on=("rbac-escalation", "rbac-wildcard", "rbac-cluster-admin", "rbac-anonymous-binding"),
+      attack=("T1610",), rests_on=RBAC_RESTS,
       on="rbac",
       title="identity → any service account of the namespace (create pods, or create/change a pod-template owner)",
       why="Whoever may create pods, or create or change a Deployment, DaemonSet, StatefulSet, ReplicaSet, Job, "
           "CronJob or ReplicationController, runs a pod with any serviceAccountName of the namespace and "
-          "reads its token.")
+          "reads its token. rbac-escalation reports create pods; the pod-template owners are gaps unless a "
+          "wildcard or a cluster-admin binding grants them.")
 def rbac_create_pods(ctx: Context) -> pd.DataFrame:
     g = _pod_creators(ctx)
     if g.empty:
         return no_edges()
-    ev = _text(g, "").str.cat(g["what"], sep="") + " " + g["where"].map(lambda w: "in every namespace" if w == "*" else f"in {w}")
+    ev = _text(g, "") + g["what"] + g["where"].map(_in)
     rows = list(zip(g["identity"], _hub("sas", g["where"]), ev, _rests(ctx, g, g["esc"]), [True] * len(g)))
     return _frame(rows)
 
@@ -99,8 +111,7 @@ def _unenforced(ctx: Context) -> pd.DataFrame:
 
 
 @edge("rbac-privileged-pod", group="rbac", technique="Deploy a privileged pod on a node of one's choosing",
-      attack=("T1610", "T1611"), rests_on=("rbac-escalation", "rbac-wildcard", "rbac-cluster-admin",
-                                           "rbac-anonymous-binding", "psa-not-enforced"),
+      attack=("T1610", "T1611"), rests_on=RBAC_RESTS + ("psa-not-enforced",),
       on="rbac", certainty="either",
       title="identity → root on a node (create pods in a namespace whose Pod Security admission allows privileged pods)",
       why="Whoever may create pods where no Pod Security level baseline or restricted is enforced starts a "
@@ -128,7 +139,7 @@ def rbac_privileged_pod(ctx: Context) -> pd.DataFrame:
 
 
 @edge("rbac-exec", group="rbac", technique="Exec into running pods", attack=("T1609",),
-      rests_on=("rbac-escalation", "rbac-wildcard", "rbac-cluster-admin", "rbac-anonymous-binding"), on="rbac",
+      rests_on=RBAC_RESTS, on="rbac",
       title="identity → every workload in scope (pods/exec, pods/attach, pods/ephemeralcontainers)",
       why="exec and attach run commands in a running container, and an ephemeral container (kubectl debug) "
           "adds one: the attacker is then that workload, with its token, its Secrets and its escape routes. "
@@ -146,8 +157,7 @@ def rbac_exec(ctx: Context) -> pd.DataFrame:
     for ident, where, names, ev, rests in zip(g["identity"], g["where"], g["names"], _text(g, "") + g["what"],
                                              _rests(ctx, g, g["esc"])):
         if not len(names):
-            rows.append((ident, f"workloads:{where}", ev + (" in every namespace" if where == V.ALL else f" in {where}"),
-                         rests, True))
+            rows.append((ident, f"workloads:{where}", ev + _in(where), rests, True))
             continue
         hit = pods[pods["pod"].isin(list(names)) & ((where == V.ALL) | pods["namespace"].eq(where))]
         for v in hit["vertex"].unique():
@@ -156,7 +166,7 @@ def rbac_exec(ctx: Context) -> pd.DataFrame:
 
 
 @edge("rbac-token-request", group="rbac", technique="Mint a token for another service account",
-      attack=("T1528",), rests_on=("rbac-escalation", "rbac-wildcard", "rbac-cluster-admin", "rbac-anonymous-binding"),
+      attack=("T1528",), rests_on=RBAC_RESTS,
       on="rbac",
       title="identity → service accounts in scope (create serviceaccounts/token)",
       why="The TokenRequest API issues a fresh token for any service account the subject may create "
@@ -172,13 +182,12 @@ def rbac_token_request(ctx: Context) -> pd.DataFrame:
         if not len(names):
             rows.append((ident, f"sas:{where}", ev, rests, True))
             continue
-        hit = sas[sas["name"].isin(list(names)) & ((where == V.ALL) | sas["namespace"].eq(where))]
-        rows += [(ident, v, ev, rests, True) for v in hit["vertex"]]
+        rows += [(ident, v, ev, rests, True) for v in _named(sas, names, where)["vertex"]]
     return _frame(rows)
 
 
 @edge("rbac-impersonate", group="rbac", technique="Impersonate another identity", attack=("T1078",),
-      rests_on=("rbac-escalation", "rbac-wildcard", "rbac-cluster-admin", "rbac-anonymous-binding"), on="rbac",
+      rests_on=RBAC_RESTS, on="rbac",
       title="identity → the users, groups or service accounts it may impersonate",
       why="The impersonate verb lets a request act as another user, group or service account "
           "(Impersonate-User / Impersonate-Group headers). Impersonating groups includes system:masters, "
@@ -199,8 +208,7 @@ def rbac_impersonate(ctx: Context) -> pd.DataFrame:
         if not len(names):
             rows.append((ident, f"sas:{where}", ev, rests, True))
             continue
-        hit = sas[sas["name"].isin(list(names)) & ((where == V.ALL) | sas["namespace"].eq(where))]
-        rows += [(ident, v, ev, rests, True) for v in hit["vertex"]]
+        rows += [(ident, v, ev, rests, True) for v in _named(sas, names, where)["vertex"]]
     return _frame(rows)
 
 
@@ -221,7 +229,7 @@ def _pair_rests(ctx: Context, x: pd.DataFrame, esc_a: bool, esc_b: bool) -> list
 
 
 @edge("rbac-bind", group="rbac", technique="Bind oneself a more powerful role", attack=("T1098.006",),
-      rests_on=("rbac-escalation", "rbac-wildcard", "rbac-cluster-admin", "rbac-anonymous-binding"), on="rbac",
+      rests_on=RBAC_RESTS, on="rbac",
       certainty="either",
       title="identity → admin of the namespace, or cluster-admin (bind on roles + create role bindings)",
       why="RBAC lets a subject create a binding to a role it does not hold only with the bind verb on that "
@@ -249,14 +257,14 @@ def rbac_bind(ctx: Context) -> pd.DataFrame:
                       else "ns-admin:" + x["scope2"].astype(str))
             ev = ("bind " + role_res + " (" + x["binding_kind_a"] + " " + x["binding_a"] + ") and create "
                   + binding_res + " (" + x["binding_kind_b"] + " " + x["binding_b"] + ")"
-                  + x["scope2"].map(lambda w: " in every namespace" if w == V.ALL else f" in {w}"))
+                  + x["scope2"].map(_in))
             certain = role_res == "clusterroles"  # bind on Roles only: some Role of the namespace must be powerful
             rows += list(zip(x["identity"], target, ev, _pair_rests(ctx, x, True, False), [certain] * len(x)))
     return _frame(rows)
 
 
 @edge("rbac-escalate", group="rbac", technique="Rewrite one's own role", attack=("T1098.006",),
-      rests_on=("rbac-escalation", "rbac-wildcard", "rbac-cluster-admin", "rbac-anonymous-binding"), on="rbac",
+      rests_on=RBAC_RESTS, on="rbac",
       certainty="either",
       title="identity → admin of the namespace, or cluster-admin (escalate + write roles)",
       why="The escalate verb lifts RBAC's rule that a role may only hold permissions its writer has: with it "
@@ -282,7 +290,7 @@ def rbac_escalate(ctx: Context) -> pd.DataFrame:
 
 
 @edge("rbac-nodes-proxy", group="rbac", technique="Run commands in pods through the kubelet API", attack=("T1609",),
-      rests_on=("rbac-escalation", "rbac-wildcard", "rbac-cluster-admin", "rbac-anonymous-binding"), on="rbac",
+      rests_on=RBAC_RESTS, on="rbac",
       title="identity → every workload on the nodes it may proxy to (nodes/proxy)",
       why="nodes/proxy reaches the kubelet's API, whose /exec and /run endpoints run commands in any pod of "
           "the node, around admission and the API server's audit (a websocket GET is enough).")
@@ -359,10 +367,9 @@ def rbac_secrets_read(ctx: Context) -> pd.DataFrame:
     for ident, where, names, ev, rests in zip(g["identity"], g["where"], g["names"], _text(g, "read secrets"),
                                              _rests(ctx, g, True, "rbac-secrets-read")):
         if not len(names):
-            rows.append((ident, f"secrets:{where}", ev + (" in every namespace" if where == V.ALL else f" in {where}"),
-                         rests, True))
+            rows.append((ident, f"secrets:{where}", ev + _in(where), rests, True))
             continue
-        hit = tok[tok["name"].isin(list(names)) & ((where == V.ALL) | tok["namespace"].eq(where))]
+        hit = _named(tok, names, where)
         for ns, name, sa in zip(hit["namespace"], hit["name"], hit["service_account"]):
             rows.append((ident, f"sa:{ns}/{sa}", f"{ev}: {ns}/{name} holds a token of ServiceAccount {sa}",
                          rests + [("authn-legacy-sa-token-secret", "Secret", ns, name, None)], True))

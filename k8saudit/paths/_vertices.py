@@ -36,6 +36,9 @@ ANY_NODE = "node:*"
 SCHEDULED_NODE = "node:?"
 ALL = "*"
 
+#: prefixes of vertex ids (``<prefix>:<name>``)
+PREFIXES = ("workload", "sa", "user", "group", "node", "sas", "workloads", "users", "groups", "ns-admin", "secrets")
+
 #: vertex types in display order (left to right)
 TYPES = ("entry", "workload", "service_account", "user", "group", "hub", "node", "secrets", "target")
 
