@@ -1,4 +1,4 @@
-"""The ``k8saudit`` command: frames, snapshot, scan, paths, checks, diff, demo, exercise.
+"""The ``k8saudit`` command: frames, snapshot, scan, paths, checks, diff, dashboard, demo.
 
 User errors become a one-line message and exit status 2 (so does a source with no
 Kubernetes object at all). ``scan --fail-on LEVEL`` exits 1 when a finding at or above
