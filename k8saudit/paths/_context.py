@@ -53,6 +53,16 @@ class Context:
         return w
 
     @cached_property
+    def pod_labels_by_namespace(self) -> dict[str, list[tuple[str, dict[str, str]]]]:
+        """namespace → (workload vertex, pod labels) of its running workloads (what Service selectors match)."""
+        w = self.workloads[self.workloads["running"]]
+        out: dict[str, list[tuple[str, dict[str, str]]]] = {}
+        for ns, v, labels in zip(w["namespace"], w["vertex"], w["pod_labels"]):
+            if labels:
+                out.setdefault(ns, []).append((v, dict(labels)))
+        return out
+
+    @cached_property
     def pods(self) -> pd.DataFrame:
         """One row per pod still running: namespace, pod, node, and the workload it rolls up to."""
         objs = self.frame("objects")
@@ -131,13 +141,16 @@ class Context:
         return r
 
     @cached_property
-    def _rules(self) -> tuple[pd.Series, pd.DataFrame]:
-        """(rule id per grant row, the distinct rules): a rule is judged once, however many bindings reach it."""
+    def _rules(self) -> tuple[pd.Series, list[tuple[int, frozenset[str], frozenset[str], frozenset[str]]]]:
+        """(rule id per grant row, the distinct rules as (id, verbs, groups, resources) sets): a rule is judged
+        once, however many bindings reach it."""
         g = self.grants
         role_ns = g["binding_namespace"].where(g["role_kind"].eq("Role").fillna(False))
         keys = pd.DataFrame({"k": g["role_kind"], "ns": role_ns, "r": g["role"], "i": g["rule_index"]})
         rid = pd.Series(keys.groupby(list(keys.columns), dropna=False, sort=False).ngroup().to_numpy(), index=g.index)
-        rules = g.assign(rid=rid).drop_duplicates("rid")[["rid", "verbs", "api_groups", "resources"]]
+        first = g.assign(rid=rid).drop_duplicates("rid")
+        rules = [(int(i), frozenset(v), frozenset(a), frozenset(r))
+                 for i, v, a, r in zip(first["rid"], first["verbs"], first["api_groups"], first["resources"])]
         return rid, rules
 
     def can(self, verbs: tuple[str, ...], resource: str, group: str = "") -> pd.DataFrame:
@@ -159,10 +172,10 @@ class Context:
 
         def match(strict: bool) -> set[int]:
             star = () if strict else ("*",)
-            res = (resource,) + star + (("*/" + sub,) if sub and not strict else ())
-            ok = (any_in(rules["verbs"], verbs + star) & any_in(rules["api_groups"], (group,) + star)
-                  & any_in(rules["resources"], res))
-            return set(rules["rid"][ok])
+            vs, gs = set(verbs + star), {group, *star}
+            res = {resource, *star, *(("*/" + sub,) if sub and not strict else ())}
+            return {i for i, v, a, r in rules if not vs.isdisjoint(v) and not gs.isdisjoint(a)
+                    and not res.isdisjoint(r)}
 
         loose, strict = match(False), match(True)
         rows = rid.isin(loose) & (~self.full if verbs != ("*",) else True)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
+from networkx.algorithms.flow import boykov_kolmogorov
 import pandas as pd
 
 from ._paths import as_graph, attack_paths, resolve_entries, resolve_targets
@@ -27,40 +28,65 @@ from ._paths import as_graph, attack_paths, resolve_entries, resolve_targets
 Edge = tuple[str, str, frozenset[str]]
 
 
+class _Adjacency:
+    """Edges by source, with the findings each rests on; searches skip the edges of fixed findings."""
+
+    def __init__(self, edges: Iterable[Edge]) -> None:
+        self.out: dict[str, list[tuple[str, frozenset[str]]]] = {}
+        self.back: dict[str, list[str]] = {}
+        for u, v, fs in edges:
+            self.out.setdefault(u, []).append((v, fs))
+            self.back.setdefault(v, []).append(u)
+
+    def reach(self, starts: Iterable[str], fixed: Collection[str] = (), gaps_only: bool = False) -> set[str]:
+        fixed = set(fixed)
+        seen = set(starts)
+        todo = deque(seen)
+        while todo:
+            for v, fs in self.out.get(todo.popleft(), ()):
+                if v in seen or (gaps_only and fs) or (fixed and not fixed.isdisjoint(fs)):
+                    continue
+                seen.add(v)
+                todo.append(v)
+        return seen
+
+    def reach_back(self, ends: Iterable[str]) -> set[str]:
+        seen = set(ends)
+        todo = deque(seen)
+        while todo:
+            for u in self.back.get(todo.popleft(), ()):
+                if u not in seen:
+                    seen.add(u)
+                    todo.append(u)
+        return seen
+
+
 def reachable(edges: Iterable[Edge], entries: Iterable[str], *, fixed: Collection[str] = (),
               gaps_only: bool = False) -> set[str]:
     """Vertices reachable from ``entries`` once the edges resting on ``fixed`` findings are gone
     (``gaps_only``: through edges resting on no finding at all)."""
-    adj: dict[str, list[str]] = {}
-    fixed = set(fixed)
-    for u, v, fs in edges:
-        if (gaps_only and fs) or (fixed and not fixed.isdisjoint(fs)):
-            continue
-        adj.setdefault(u, []).append(v)
-    seen = set(entries)
-    todo = deque(seen)
-    while todo:
-        for v in adj.get(todo.popleft(), ()):
-            if v not in seen:
-                seen.add(v)
-                todo.append(v)
-    return seen
+    return _Adjacency(edges).reach(entries, fixed, gaps_only)
 
 
 def min_fix_set(edges: list[Edge], entries: Collection[str], targets: Collection[str]) -> tuple[set[str], set[str]]:
     """(findings to fix, targets no fix can cut off): after fixing the first, no entry reaches a target
     except those of the second."""
-    unbreakable = reachable(edges, entries, gaps_only=True) & set(targets)
+    adj = _Adjacency(edges)
+    unbreakable = adj.reach(entries, gaps_only=True) & set(targets)
     sinks = set(targets) - unbreakable
-    if not sinks or not (reachable(edges, entries) & sinks):
+    forward = adj.reach(entries)
+    if not sinks or not (forward & sinks):
         return set(), unbreakable
+    backward = adj.reach_back(sinks & forward)
     d: nx.DiGraph = nx.DiGraph()  # type: ignore[type-arg]
     S, T = ("s",), ("t",)
     for x in entries:
         d.add_edge(S, ("v", x))
-    for x in sinks:
+    for x in sinks & forward:
         d.add_edge(("v", x), T)
     for u, v, fs in edges:
+        if u not in forward or v not in backward:
+            continue  # on no entry → target walk: irrelevant to the cut
         chain = [("v", u)]
         for f in sorted(fs):
             d.add_edge(("in", f), ("out", f), capacity=1)
@@ -69,7 +95,7 @@ def min_fix_set(edges: list[Edge], entries: Collection[str], targets: Collection
         for a, b in zip(chain[::2], chain[1::2]):  # (u → f1_in), (f1_out → f2_in), …, (fk_out → v)
             if a != b:
                 d.add_edge(a, b)
-    _, (side, _) = nx.minimum_cut(d, S, T)
+    _, (side, _) = nx.minimum_cut(d, S, T, flow_func=boykov_kolmogorov)
     cut = {n[1] for n in side if n[0] == "in" and ("out", n[1]) not in side}
     # drop what the graph itself does not need (fewest-used first), keeping every sink cut off
     usage: dict[str, int] = {}
@@ -77,9 +103,9 @@ def min_fix_set(edges: list[Edge], entries: Collection[str], targets: Collection
         for f in fs & cut:
             usage[f] = usage.get(f, 0) + 1
     for f in sorted(cut, key=lambda f: (usage.get(f, 0), f)):
-        if not (reachable(edges, entries, fixed=cut - {f}) & sinks):
+        if not (adj.reach(entries, cut - {f}) & sinks):
             cut.discard(f)
-    assert not (reachable(edges, entries, fixed=cut) & sinks), "the cut leaves a breakable target reachable"
+    assert not (adj.reach(entries, cut) & sinks), "the cut leaves a breakable target reachable"
     return cut, unbreakable
 
 

@@ -12,17 +12,13 @@ from ._registry import edge, edges, no_edges
 
 def _selected(ctx: Context, services: pd.DataFrame) -> pd.DataFrame:
     """(service namespace, service name, workload vertex) for the running workloads each service selects."""
-    w = ctx.workloads[ctx.workloads["running"]]
+    by_ns = ctx.pod_labels_by_namespace
     rows: list[tuple[str, str, str]] = []
-    by_ns = {ns: g for ns, g in w.groupby("namespace", sort=False)}
     for ns, name, sel in zip(services["namespace"], services["name"], services["selector"]):
         if not sel or ns not in by_ns:
             continue
         items = dict(sel).items()
-        g = by_ns[ns]
-        for v, labels in zip(g["vertex"], g["pod_labels"]):
-            if labels and items <= dict(labels).items():
-                rows.append((ns, name, v))
+        rows += [(ns, name, v) for v, labels in by_ns[ns] if items <= labels.items()]
     return pd.DataFrame(rows, columns=["namespace", "service", "workload"], dtype=object)
 
 

@@ -6,8 +6,10 @@ from collections.abc import Iterable
 from typing import Any
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
+from .._util import gc_paused
 from . import _vertices as V
 from ._context import Context
 from ._registry import EDGE_KINDS, EdgeKind
@@ -104,18 +106,23 @@ def _norm(s: pd.Series) -> pd.Series:
 def join_findings(raw: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:
     """Add ``finding_ids`` and ``checks`` to raw edges: the findings matching each edge's ``rests`` keys."""
     n = len(raw)
-    keys = [(i, *r) for i, rs in enumerate(raw["rests"]) for r in rs]
+    rests = raw["rests"].tolist()
+    counts = [len(rs) for rs in rests]
+    flat = [r for rs in rests for r in rs]
     ids: list[list[str]] = [[] for _ in range(n)]
     checks: list[list[str]] = [[] for _ in range(n)]
-    if keys and len(findings):
-        k = pd.DataFrame(keys, columns=["_e", "check_id", "kind", "namespace", "name", "container"])
-        f = findings[["check_id", "kind", "namespace", "name", "container", "finding_id"]]
+    if flat and len(findings):
+        k = pd.DataFrame(flat, columns=["check_id", "kind", "namespace", "name", "container"], dtype=object)
+        k["_e"] = np.repeat(np.arange(n), counts)
+        # a bare copy of the columns: findings.attrs (per-check stats) would be deep-copied by every operation
+        f = pd.DataFrame({c: findings[c].to_numpy() for c in ("check_id", "kind", "namespace", "name", "container",
+                                                               "finding_id")})
         on = ["check_id", "kind", "namespace", "name"]
         left = k.assign(**{c: _norm(k[c]) for c in on}, container=_norm(k["container"]))
         right = f.assign(**{c: _norm(f[c]) for c in on}, _fc=_norm(f["container"]))[on + ["_fc", "finding_id"]]
         m = left.merge(right, on=on)
         m = m[(m["container"] == "") | (m["container"] == m["_fc"])].drop_duplicates(["_e", "finding_id"])
-        for e, fid, cid in zip(m["_e"], m["finding_id"], m["check_id"]):
+        for e, fid, cid in zip(m["_e"].tolist(), m["finding_id"].tolist(), m["check_id"].tolist()):
             ids[e].append(fid)
             if cid not in checks[e]:
                 checks[e].append(cid)
@@ -138,6 +145,11 @@ def attack_graph(snap: Any, findings: pd.DataFrame | None = None, *, fixed: Iter
         from ..findings import audit
 
         findings = audit(snap)
+    with gc_paused():  # tens of thousands of small lists and dicts, no cycles
+        return _attack_graph(snap, findings, fixed)
+
+
+def _attack_graph(snap: Any, findings: pd.DataFrame, fixed: Iterable[str]) -> AttackGraph:
     raw = build_edges(snap)
     e = join_findings(raw, findings)
     # the same step resting on the same findings (two rules, two bindings without findings) is one edge
@@ -171,9 +183,9 @@ def _assemble(e: pd.DataFrame, cluster: str, fixed: frozenset[str]) -> AttackGra
     nf["out_degree"] = nf["vertex"].map(e["source"].value_counts()).fillna(0).astype(int)
     nf["in_degree"] = nf["vertex"].map(e["target"].value_counts()).fillna(0).astype(int)
     g.add_nodes_from((v, {"type": t, "label": lab}) for v, t, lab in zip(nf["vertex"], nf["type"], nf["label"]))
-    g.add_edges_from((s, t, i, {"kind": k, "certain": c, "structural": st, "finding_ids": f})
-                     for s, t, i, k, c, st, f in zip(e["source"], e["target"], e["edge"], e["kind"], e["certain"],
-                                                     e["structural"], e["finding_ids"]))
+    # the attributes live in edges_frame (g.edge_rows(ids)); the graph keeps the kind for quick filters
+    g.add_edges_from((s, t, i, {"kind": k}) for s, t, i, k in zip(e["source"].tolist(), e["target"].tolist(),
+                                                                  e["edge"].tolist(), e["kind"].tolist()))
     g.nodes_frame = nf[NODES_FRAME_COLUMNS]
     g.edges_frame = e
     g.cluster = cluster

@@ -15,6 +15,7 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
+from .._util import gc_paused
 from . import _vertices as V
 from ._graph import AttackGraph, attack_graph
 
@@ -87,6 +88,13 @@ def resolve_targets(g: AttackGraph, targets: Sequence[str] | str | None) -> list
 
 def simple_graph(g: AttackGraph, certain_only: bool = False) -> nx.DiGraph:  # type: ignore[type-arg]
     """One arc per (source, target): weight 0 for model wiring, 1 for an attacker step; ``edges``: the edge ids."""
+    cache = g.__dict__.setdefault("_simple", {})
+    if certain_only not in cache:
+        cache[certain_only] = _simple(g, certain_only)
+    return cache[certain_only]
+
+
+def _simple(g: AttackGraph, certain_only: bool) -> nx.DiGraph:  # type: ignore[type-arg]
     e = g.edges_frame
     if certain_only:
         e = e[e["certain"]]
@@ -101,17 +109,31 @@ def simple_graph(g: AttackGraph, certain_only: bool = False) -> nx.DiGraph:  # t
     return h
 
 
+_STEP_FIELDS = ("source", "target", "source_label", "target_label", "kind", "technique", "attack", "certain",
+                "structural", "evidence", "finding_ids", "gap")
+
+
+def _edge_records(g: AttackGraph) -> dict[int, dict[str, Any]]:
+    """edge id → its fields as a dict (built once per graph: steps are read edge by edge)."""
+    rec = g.__dict__.get("_records")
+    if rec is None:
+        e = g.edges_frame
+        cols = [e[c].tolist() for c in _STEP_FIELDS]
+        rec = g.__dict__["_records"] = {i: dict(zip(_STEP_FIELDS, vals))
+                                        for i, vals in zip(e["edge"].tolist(), zip(*cols))}
+    return rec
+
+
 def _step(g: AttackGraph, ids: list[int]) -> dict[str, Any]:
-    rows = g.edge_rows(ids)
-    order = rows.assign(_c=~rows["certain"], _g=rows["gap"]).sort_values(["_c", "_g", "edge"])
-    p = order.iloc[0]
-    all_ids = [f for fs in rows["finding_ids"] for f in fs]
-    return {"source": p["source"], "target": p["target"], "source_label": p["source_label"],
-            "target_label": p["target_label"], "kind": p["kind"], "technique": p["technique"], "attack": p["attack"],
-            "certain": bool(p["certain"]), "structural": bool(p["structural"]), "evidence": p["evidence"],
-            "finding_ids": list(p["finding_ids"]), "alternatives": len(rows) - 1,
-            "all_finding_ids": list(dict.fromkeys(all_ids)),
-            "breakable": not bool(rows["structural"].any()) and bool((rows["finding_ids"].str.len() > 0).all())}
+    rec = _edge_records(g)
+    rows = [rec[i] for i in ids]
+    p = min(rows, key=lambda r: (not r["certain"], r["gap"]))
+    all_ids = list(dict.fromkeys(f for r in rows for f in r["finding_ids"]))
+    step = {k: p[k] for k in _STEP_FIELDS if k != "gap"}
+    step.update(certain=bool(p["certain"]), structural=bool(p["structural"]), finding_ids=list(p["finding_ids"]),
+                alternatives=len(rows) - 1, all_finding_ids=all_ids,
+                breakable=not any(r["structural"] for r in rows) and all(len(r["finding_ids"]) for r in rows))
+    return step
 
 
 def _row(g: AttackGraph, h: nx.DiGraph, path: list[str]) -> dict[str, Any]:  # type: ignore[type-arg]
@@ -126,6 +148,26 @@ def _row(g: AttackGraph, h: nx.DiGraph, path: list[str]) -> dict[str, Any]:  # t
         "attack": list(dict.fromkeys(a for s in moves for a in s["attack"].split(", ") if a)),
         "finding_ids": ids, "summary": " → ".join(V.label(v) for v in path), "steps": steps, "vertices": path,
     }
+
+
+#: below this many arcs, the k shortest simple paths are exact (Yen's algorithm, networkx shortest_simple_paths);
+#: above, the k paths are taken among the shortest ones (equal length), which costs one search per entry
+EXACT_LIMIT = 5_000
+
+
+def _dag_paths(pred: dict[str, list[str]], start: str, root: str, k: int) -> list[list[str]]:
+    """Up to ``k`` paths from ``start`` back to ``root`` along shortest-path predecessors (``start`` first)."""
+    out: list[list[str]] = []
+    stack = [(start, [start])]
+    while stack and len(out) < k:
+        v, acc = stack.pop()
+        if v == root:
+            out.append(acc)
+            continue
+        for u in reversed(pred.get(v, ())):
+            if u not in acc:
+                stack.append((u, acc + [u]))
+    return out
 
 
 def attack_paths(
@@ -147,30 +189,64 @@ def attack_paths(
     anonymous and authenticated API clients, and the targets cluster-admin, root on any node and
     every namespace's Secrets; both certain and possible edges are used (``certain`` says which
     paths hold only certain steps; ``certain_only=True`` drops the rest). ``k`` bounds the paths
-    per (entry, target) pair; ``max_paths`` the whole (``df.attrs["truncated"]`` says when it bit).
-    ``fixed`` lists finding ids to treat as fixed (a what-if).
+    per (entry, target) pair: the k shortest simple paths on graphs of up to ``EXACT_LIMIT`` arcs,
+    else k among the shortest (``df.attrs["method"]``); ``max_paths`` bounds the whole
+    (``df.attrs["truncated"]`` says when it bit). ``fixed`` lists finding ids to treat as fixed.
     """
-    g = as_graph(source, findings, fixed)
+    with gc_paused():
+        return _attack_paths(as_graph(source, findings, fixed), entries, targets, k, assume_breach, certain_only,
+                             max_paths)
+
+
+def _attack_paths(g: AttackGraph, entries: Any, targets: Any, k: int, assume_breach: bool, certain_only: bool,
+                  max_paths: int | None) -> pd.DataFrame:
     ents = resolve_entries(g, entries, assume_breach)
-    tgts = set(resolve_targets(g, targets))
+    tgts = resolve_targets(g, targets)
     h = simple_graph(g, certain_only)
-    rows: list[dict[str, Any]] = []
+    exact = h.number_of_edges() <= EXACT_LIMIT
+    found: list[list[str]] = []
     truncated = False
-    for ent in ents:
-        if ent not in h:
-            continue  # no edge leaves it
-        dist, first = nx.single_source_dijkstra(h, ent, weight="weight")
-        for t in sorted((t for t in dist if t in tgts and t != ent), key=lambda t: (dist[t], t)):
-            if max_paths is not None and len(rows) >= max_paths:
-                truncated = True
+    tset, eset = set(tgts), set(ents)
+    if len(ents) <= len(tgts):  # one search from each entry
+        for ent in ents:
+            if ent not in h:
+                continue
+            pred, dist = nx.dijkstra_predecessor_and_distance(h, ent, weight="weight")
+            for t in sorted((t for t in dist if t in tset and t != ent), key=lambda t: (dist[t], t)):
+                if exact and k > 1:
+                    found += list(islice(nx.shortest_simple_paths(h, ent, t, weight="weight"), k))
+                else:
+                    found += [p[::-1] for p in _dag_paths(pred, t, ent, k)]
+                if max_paths is not None and len(found) >= max_paths:
+                    truncated = True
+                    break
+            if truncated:
                 break
-            found = [first[t]] if k == 1 else list(islice(nx.shortest_simple_paths(h, ent, t, weight="weight"), k))
-            rows += [_row(g, h, p) for p in found]
+    else:  # many entries (assume breach): one search back from each target
+        r = h.reverse(copy=False)
+        for t in tgts:
+            if t not in r:
+                continue
+            pred, dist = nx.dijkstra_predecessor_and_distance(r, t, weight="weight")
+            for ent in sorted((e for e in dist if e in eset and e != t), key=lambda e: (dist[e], e)):
+                if exact and k > 1:
+                    found += list(islice(nx.shortest_simple_paths(h, ent, t, weight="weight"), k))
+                else:
+                    found += _dag_paths(pred, ent, t, k)
+                if max_paths is not None and len(found) >= max_paths:
+                    truncated = True
+                    break
+            if truncated:
+                break
+    if max_paths is not None:
+        found = found[:max_paths]
+    rows = [_row(g, h, p) for p in found]
     df = pd.DataFrame(rows, columns=[c for c in PATH_COLUMNS if c != "path_id"])
     df = df.sort_values(["entry", "length", "target"], kind="stable").reset_index(drop=True)
     df.insert(0, "path_id", [f"P{i + 1:04d}" for i in range(len(df))])
-    df.attrs.update({"cluster": g.cluster, "entries": ents, "targets": sorted(tgts), "k": k,
-                     "certain_only": certain_only, "truncated": truncated, "fixed": sorted(g.fixed)})
+    df.attrs.update({"cluster": g.cluster, "entries": ents, "targets": sorted(tset), "k": k,
+                     "certain_only": certain_only, "truncated": truncated, "fixed": sorted(g.fixed),
+                     "method": "k shortest simple paths" if exact else "k among the shortest paths"})
     return df
 
 
