@@ -234,6 +234,17 @@ def _filter_min(findings: Any, minimum: str | None) -> Any:
     return findings[findings["severity"] >= minimum]
 
 
+def _paths_columns(findings: Any, fmt: str) -> Any:
+    """The attack-path columns go to JSON, Excel and HTML; CSV, Markdown, SARIF and JUnit keep the schema."""
+    from .export import PATH_FORMATS
+
+    if fmt in PATH_FORMATS:
+        return findings
+    out = findings.drop(columns=["on_attack_path", "paths_through", "priority"], errors="ignore")
+    out.attrs.update(findings.attrs)
+    return out
+
+
 def cmd_scan(args: argparse.Namespace) -> int:
     from . import report
 
@@ -243,17 +254,21 @@ def cmd_scan(args: argparse.Namespace) -> int:
     _require_objects(snap)
     _report_skipped(snap, args.quiet)
     findings = _audit(args, snap)
+    ranked = findings
+    if not args.no_paths and not snap.members and len(findings):
+        from .export import with_attack_paths
+        ranked = with_attack_paths(findings, snap)  # before the frames are freed: the attack graph reads them
     for s in snap.members or [snap]:  # the exports read the objects frame only: free the others
         s._frames = {k: v for k, v in s._frames.items() if k == "objects"}
-    shown = _filter_min(findings, minimum)
+    shown = _filter_min(ranked, minimum)
     shown.attrs.update(findings.attrs)
     if args.output:
-        from .export import ExportError, export
+        from .export import ExportError, _format_for, export
         # one -o with an explicit --format other than text: that format; otherwise from each extension
         fmt = args.format if len(args.output) == 1 and args.format != "text" else None
         for out in args.output:
             try:
-                path = export(shown, out, snapshot=snap, format=fmt)
+                path = export(_paths_columns(shown, _format_for(Path(out), fmt).name), out, snapshot=snap, format=fmt)
             except (ExportError, OSError) as e:
                 raise UserError(str(e)) from None
             if not args.quiet:
@@ -265,7 +280,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         fmt = lookup(args.format)
         if fmt.binary:
             raise UserError(f"--format {fmt.name} is a binary format: write it to a file with -o FILE{fmt.extensions[0]}")
-        sys.stdout.write(findings_to_text(shown, args.format, snapshot=snap))
+        sys.stdout.write(findings_to_text(_paths_columns(shown, fmt.name), args.format, snapshot=snap))
     return _gate(findings, fail_on, args.allow_partial, args.quiet)
 
 
@@ -298,6 +313,7 @@ def cmd_paths(args: argparse.Namespace) -> int:
     from .paths._report import flat, text
 
     snap = _load(args)
+    _require_objects(snap)
     _report_skipped(snap, args.quiet)
     if snap.members:
         raise UserError("paths reads one cluster at a time: give one source or one --context")
@@ -489,6 +505,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-default-exemptions", action="store_true", help="do not exempt well-known system components")
     s.add_argument("--show-exempt", action="store_true", help="list exempt findings in the text report too")
     s.add_argument("--config", metavar="FILE", help="config file: severity overrides, disabled checks")
+    s.add_argument("--no-paths", action="store_true",
+                   help="do not build the attack graph (no on_attack_path/priority; the text report keeps its order)")
     scan_formats, extensions = _scan_formats()
     s.add_argument("--format", choices=scan_formats, default="text", help="output format for stdout (default: text)")
     s.add_argument("-o", "--output", action="append", default=[], metavar="FILE",
