@@ -133,8 +133,12 @@ def _on_paths(findings: pd.DataFrame, width: int, limit: int = 15) -> list[str]:
     """The findings that sit on an attack path, in priority order: the ones to fix first."""
     on = findings[findings["on_attack_path"].fillna(False).astype(bool)].sort_values("priority")
     if on.empty:
+        from .findings import is_partial
+
+        caveat = (" (among what could be assessed: the audit is partial, see above)" if is_partial(findings)
+                  else "")
         return ["", "No finding sits on an attack path from the internet or the API to cluster-admin, a node or "
-                "a namespace's Secrets."]
+                f"a namespace's Secrets{caveat}."]
     out = ["", f"On attack paths: {len(on)} finding(s) to fix first (`k8saudit paths` shows the paths)"]
     for r in on.head(limit).itertuples():
         where = "/".join(str(x) for x in (r.namespace, r.name) if isinstance(x, str) and x)

@@ -68,3 +68,13 @@ def test_assume_breach() -> None:
 def test_user_errors(argv: list[str], message: str) -> None:
     code, _, err = run(*argv)
     assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_an_incomplete_snapshot_says_so(tmp_path: Path) -> None:
+    """A document that cannot be read could hold a step: the report says the paths may be incomplete."""
+    src = (FIXTURES / "rbac-privileged-pod" / "fail-no-pss.yaml").read_text()
+    (tmp_path / "m.yaml").write_text(src + "---\nkind: Pod\napiVersion: v1\nmetadata: {name: [broken\n")
+    code, out, _ = run("paths", str(tmp_path / "m.yaml"), "--from", "sa:app/deployer", "-q")
+    assert code == 0 and "INCOMPLETE: 1 item(s) could not be read" in out
+    code, out, _ = run("paths", str(FIXTURES / "rbac-privileged-pod" / "fail-no-pss.yaml"), "-q")
+    assert "INCOMPLETE" not in out

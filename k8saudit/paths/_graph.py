@@ -34,6 +34,8 @@ class AttackGraph(nx.MultiDiGraph):  # type: ignore[type-arg]
     edges_frame: pd.DataFrame
     cluster: str
     fixed: frozenset[str]
+    #: what could not be read (see :func:`incomplete`): empty when the graph saw everything
+    incomplete: list[str] = []
 
     @property
     def entries(self) -> list[str]:
@@ -52,11 +54,15 @@ class AttackGraph(nx.MultiDiGraph):  # type: ignore[type-arg]
         """The graph with every edge resting on one of ``finding_ids`` removed (those findings fixed)."""
         fixed = frozenset(finding_ids)
         keep = ~self.edges_frame["finding_ids"].map(lambda ids: bool(fixed.intersection(ids))).astype(bool)
-        return _assemble(self.edges_frame[keep].reset_index(drop=True), self.cluster, self.fixed | fixed)
+        g = _assemble(self.edges_frame[keep].reset_index(drop=True), self.cluster, self.fixed | fixed)
+        g.incomplete = self.incomplete
+        return g
 
     def only(self, mask: pd.Series) -> AttackGraph:
         """The graph with only the edges where ``mask`` (aligned to ``edges_frame``) holds."""
-        return _assemble(self.edges_frame[mask.to_numpy()].reset_index(drop=True), self.cluster, self.fixed)
+        g = _assemble(self.edges_frame[mask.to_numpy()].reset_index(drop=True), self.cluster, self.fixed)
+        g.incomplete = self.incomplete
+        return g
 
     def edge_rows(self, ids: list[int]) -> pd.DataFrame:
         """Rows of ``edges_frame`` by edge id."""
@@ -67,8 +73,9 @@ class AttackGraph(nx.MultiDiGraph):  # type: ignore[type-arg]
 
     def __repr__(self) -> str:
         e = self.edges_frame
+        note = f"; incomplete: {len(self.incomplete)} item(s) could not be read" if self.incomplete else ""
         return (f"<AttackGraph of {self.cluster}: {self.number_of_nodes()} vertices, {len(e)} edges "
-                f"({int(e['gap'].sum())} gaps)>")
+                f"({int(e['gap'].sum())} gaps){note}>")
 
 
 def _run(kind: EdgeKind, ctx: Context) -> pd.DataFrame:
@@ -167,7 +174,22 @@ def _attack_graph(snap: Any, findings: pd.DataFrame, fixed: Iterable[str]) -> At
     e["edge"] = range(len(e))
     e = e[EDGES_FRAME_COLUMNS]
     g = _assemble(e, snap.cluster, frozenset())
-    return g.without(fixed) if fixed else g
+    g = g.without(fixed) if fixed else g
+    g.incomplete = incomplete(snap)
+    return g
+
+
+def incomplete(snap: Any) -> list[str]:
+    """What the snapshot could not read (kinds, objects, documents): steps through them are missing from the
+    graph, so a path not found there is no proof that none exists."""
+    out = []
+    for r in snap.skipped_records:
+        if r["category"] == "not_served":
+            continue  # the server has no such kind: nothing is missing
+        what = " ".join(str(x) for x in (r.get("kind"), "/".join(str(y) for y in (r.get("namespace"), r.get("name"))
+                                                                  if y)) if x) or str(r.get("source") or "a document")
+        out.append(f"{what}: {r['reason']}")
+    return out
 
 
 def _assemble(e: pd.DataFrame, cluster: str, fixed: frozenset[str]) -> AttackGraph:

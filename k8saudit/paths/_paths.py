@@ -246,7 +246,8 @@ def _attack_paths(g: AttackGraph, entries: Any, targets: Any, k: int, assume_bre
     df.insert(0, "path_id", [f"P{i + 1:04d}" for i in range(len(df))])
     df.attrs.update({"cluster": g.cluster, "entries": ents, "targets": sorted(tset), "k": k,
                      "certain_only": certain_only, "truncated": truncated, "fixed": sorted(g.fixed),
-                     "method": "k shortest simple paths" if exact else "k among the shortest paths"})
+                     "method": "k shortest simple paths" if exact else "k among the shortest paths",
+                     "incomplete": list(g.incomplete)})
     return df
 
 

@@ -32,6 +32,10 @@ def text(paths: pd.DataFrame, findings: pd.DataFrame, cut: Any = None, *, width:
            + (" …" if len(a.get("entries", [])) > 6 else "")
            + f" to {len(a.get('targets', []))} target(s); at most {a.get('k')} per entry and target; "
            + ("certain steps only" if a.get("certain_only") else "certain and possible steps")]
+    if a.get("incomplete"):
+        miss = a["incomplete"]
+        out.append(f"INCOMPLETE: {len(miss)} item(s) could not be read ({miss[0]}{' …' if len(miss) > 1 else ''}); "
+                   "steps through them are missing, so a path not listed here is no proof that none exists")
     if a.get("truncated"):
         out.append("(truncated: more paths exist; narrow --from/--to)")
     for r in paths.head(limit).itertuples():
