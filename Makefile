@@ -51,9 +51,10 @@ sample: $(STAMP)
 	@$(PY) data/generate_sample.py
 	@$(PY) data/generate_legacy.py
 
-## catalog: regenerate CHECKS.md from the registry
+## catalog: regenerate CHECKS.md from the check registry and docs/attack-paths.md from the edge-kind registry
 catalog: $(STAMP)
 	@$(VENV)/bin/k8saudit checks --format markdown > CHECKS.md
+	@$(PY) -m k8saudit.paths > docs/attack-paths.md
 
 clean:
 	rm -rf out .pytest_cache build dist *.egg-info

@@ -7,6 +7,7 @@
 >>> ka.scorecard(findings)        # per practice: evaluated, failing, score
 >>> ka.compliance(findings, "cis")  # per control of a framework (cis, nsa, pss, mitre): status, checks, failing objects
 >>> ka.export(findings, "report.html", snapshot=snap)
+>>> ka.attack_paths(snap)        # which findings chain into a takeover; ka.attack_cut(snap): the fewest fixes
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from .export import export, read_findings
 from .findings import NoObjectsError, audit, check_stats, is_partial, load_waivers, not_assessed, scorecard
 from .frames import FRAMES, SCHEMAS, describe
 from .frameworks import FRAMEWORKS, compliance, compliance_summary
+from .paths import EDGE_KINDS, attack_cut, attack_graph, attack_paths, prioritize
 from .snapshot import Snapshot, SnapshotError
 from .sources import kubeconfig_users, load, load_cluster, load_clusters, sample, sample_path
 from .vocab import FINDINGS_COLUMNS, PRACTICES, SEVERITIES
@@ -26,9 +28,9 @@ from . import workshop  # noqa: E402,I001 - ka.workshop.progress()
 __version__ = "0.1.0"
 
 __all__ = [
-    "CHECKS", "FINDINGS_COLUMNS", "FRAMES", "FRAMEWORKS", "PRACTICES", "SCHEMAS", "NoObjectsError", "Snapshot",
-    "SnapshotError", "audit", "check_stats", "compliance", "compliance_summary", "describe", "diff", "diff_text",
-    "export", "is_partial", "kubeconfig_users", "load", "load_cluster", "load_clusters", "load_waivers",
-    "not_assessed", "read_findings", "sample", "sample_path", "scorecard", "workshop", "SEVERITIES", "vocab",
-    "__version__",
+    "CHECKS", "EDGE_KINDS", "FINDINGS_COLUMNS", "FRAMES", "FRAMEWORKS", "PRACTICES", "SCHEMAS", "NoObjectsError",
+    "Snapshot", "SnapshotError", "attack_cut", "attack_graph", "attack_paths", "audit", "check_stats", "compliance",
+    "compliance_summary", "describe", "diff", "diff_text", "export", "is_partial", "kubeconfig_users", "load",
+    "load_cluster", "load_clusters", "load_waivers", "not_assessed", "prioritize", "read_findings", "sample",
+    "sample_path", "scorecard", "workshop", "SEVERITIES", "vocab", "__version__",
 ]

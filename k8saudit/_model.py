@@ -544,6 +544,41 @@ class NetworkPolicy(K8sObject, tag="NetworkPolicy"):
     spec: NetworkPolicySpec | None = None
 
 
+class IngressServiceBackend(_S):
+    name: str | None = None
+
+
+class IngressBackend(_S):
+    service: IngressServiceBackend | None = None
+
+
+class HTTPIngressPath(_S):
+    path: str | None = None
+    backend: IngressBackend | None = None
+
+
+class HTTPIngressRuleValue(_S):
+    paths: list[HTTPIngressPath] | None = None
+
+
+class IngressRule(_S):
+    host: str | None = None
+    http: HTTPIngressRuleValue | None = None
+
+
+class IngressSpec(_S):
+    ingress_class_name: str | None = None
+    default_backend: IngressBackend | None = None
+    rules: list[IngressRule] | None = None
+
+
+class Ingress(K8sObject, tag="Ingress"):
+    """Routes from outside the cluster to Services (the attack graph's exposure edges read it)."""
+
+    api = ("networking.k8s.io", "ingresses", True)
+    spec: IngressSpec | None = None
+
+
 class ServiceAccount(K8sObject, tag="ServiceAccount"):
     api = ("", "serviceaccounts", True)
     automount_service_account_token: bool | None = None
@@ -669,7 +704,7 @@ KINDS: dict[str, type[K8sObject]] = {
     cls.__struct_config__.tag: cls  # type: ignore[misc]
     for cls in (
         Namespace, Node, Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob,
-        ReplicationController, Service, NetworkPolicy, ServiceAccount, Secret, ConfigMap,
+        ReplicationController, Service, Ingress, NetworkPolicy, ServiceAccount, Secret, ConfigMap,
         Role, ClusterRole, RoleBinding, ClusterRoleBinding, PodDisruptionBudget,
         ValidatingWebhookConfiguration, MutatingWebhookConfiguration,
         ValidatingAdmissionPolicy, CustomResourceDefinition,

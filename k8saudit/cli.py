@@ -1,4 +1,4 @@
-"""The ``k8saudit`` command: frames, snapshot, scan, checks, diff, dashboard, demo.
+"""The ``k8saudit`` command: frames, snapshot, scan, paths, checks, diff, dashboard, demo.
 
 User errors become a one-line message and exit status 2 (so does a source with no
 Kubernetes object at all). ``scan --fail-on LEVEL`` exits 1 when a finding at or above
@@ -234,6 +234,17 @@ def _filter_min(findings: Any, minimum: str | None) -> Any:
     return findings[findings["severity"] >= minimum]
 
 
+def _paths_columns(findings: Any, fmt: str) -> Any:
+    """The attack-path columns go to JSON, Excel and HTML; CSV, Markdown, SARIF and JUnit keep the schema."""
+    from .export import PATH_FORMATS
+
+    if fmt in PATH_FORMATS:
+        return findings
+    out = findings.drop(columns=["on_attack_path", "paths_through", "priority"], errors="ignore")
+    out.attrs.update(findings.attrs)
+    return out
+
+
 def cmd_scan(args: argparse.Namespace) -> int:
     from . import report
 
@@ -243,17 +254,21 @@ def cmd_scan(args: argparse.Namespace) -> int:
     _require_objects(snap)
     _report_skipped(snap, args.quiet)
     findings = _audit(args, snap)
+    ranked = findings
+    if not args.no_paths and not snap.members and len(findings):
+        from .export import with_attack_paths
+        ranked = with_attack_paths(findings, snap)  # before the frames are freed: the attack graph reads them
     for s in snap.members or [snap]:  # the exports read the objects frame only: free the others
         s._frames = {k: v for k, v in s._frames.items() if k == "objects"}
-    shown = _filter_min(findings, minimum)
+    shown = _filter_min(ranked, minimum)
     shown.attrs.update(findings.attrs)
     if args.output:
-        from .export import ExportError, export
+        from .export import ExportError, _format_for, export
         # one -o with an explicit --format other than text: that format; otherwise from each extension
         fmt = args.format if len(args.output) == 1 and args.format != "text" else None
         for out in args.output:
             try:
-                path = export(shown, out, snapshot=snap, format=fmt)
+                path = export(_paths_columns(shown, _format_for(Path(out), fmt).name), out, snapshot=snap, format=fmt)
             except (ExportError, OSError) as e:
                 raise UserError(str(e)) from None
             if not args.quiet:
@@ -265,7 +280,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         fmt = lookup(args.format)
         if fmt.binary:
             raise UserError(f"--format {fmt.name} is a binary format: write it to a file with -o FILE{fmt.extensions[0]}")
-        sys.stdout.write(findings_to_text(shown, args.format, snapshot=snap))
+        sys.stdout.write(findings_to_text(_paths_columns(shown, fmt.name), args.format, snapshot=snap))
     return _gate(findings, fail_on, args.allow_partial, args.quiet)
 
 
@@ -290,6 +305,42 @@ def _gate(findings: Any, fail_on: str | None, allow_partial: bool, quiet: bool) 
                   f"above {fail_on} was found in what could be read (exit {EXIT_PARTIAL}; --allow-partial accepts "
                   "a partial audit)", file=sys.stderr)
         return EXIT_PARTIAL
+    return 0
+
+
+def cmd_paths(args: argparse.Namespace) -> int:
+    from .paths import attack_cut, attack_graph, attack_paths
+    from .paths._report import flat, text
+
+    snap = _load(args)
+    _require_objects(snap)
+    _report_skipped(snap, args.quiet)
+    if snap.members:
+        raise UserError("paths reads one cluster at a time: give one source or one --context")
+    if args.k < 1:
+        raise UserError("-k must be at least 1")
+    findings = _audit(args, snap)
+    g = attack_graph(snap, findings)
+    opts = dict(entries=args.sources or None, targets=args.to or None, assume_breach=args.assume_breach,
+                certain_only=args.certain_only)
+    try:
+        paths = attack_paths(g, k=args.k, **opts)
+        cut = attack_cut(g, findings, k=args.k, **opts) if args.format == "text" else None
+    except ValueError as e:
+        raise UserError(str(e)) from None
+    if args.format == "text":
+        out = text(paths, findings, cut)
+    else:
+        from .export import frame_to_text
+        out = frame_to_text(paths.drop(columns=["vertices"]) if args.format == "json" else flat(paths), args.format)
+    if args.output:
+        Path(args.output).write_text(out, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
+    else:
+        sys.stdout.write(out)
+    if args.fail_on_path and len(paths):
+        if not args.quiet:
+            print(f"k8saudit: {len(paths)} attack path(s) found", file=sys.stderr)
+        return EXIT_FINDINGS
     return 0
 
 
@@ -427,7 +478,8 @@ def build_parser() -> argparse.ArgumentParser:
                "  k8saudit scan --context prod -o report.html -o findings.sarif\n"
                "  k8saudit frames workloads data/sample-cluster --format csv\n"
                "  k8saudit snapshot --context prod -o snapshots/prod-2026-11-26\n"
-               "  k8saudit diff snapshots/prod-2026-11-19 snapshots/prod-2026-11-26\n\n"
+               "  k8saudit diff snapshots/prod-2026-11-19 snapshots/prod-2026-11-26\n"
+               "  k8saudit paths sample --to cluster-admin --fail-on-path\n\n"
                "exit status: 0 ok; 1 scan --fail-on: a finding at or above LEVEL is not exempt (diff --fail-on-new:\n"
                "  new findings); 2 usage or input error (a source with no Kubernetes object at all included);\n"
                "  3 scan --fail-on: nothing failing at LEVEL, but the audit is partial (something that should\n"
@@ -453,6 +505,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-default-exemptions", action="store_true", help="do not exempt well-known system components")
     s.add_argument("--show-exempt", action="store_true", help="list exempt findings in the text report too")
     s.add_argument("--config", metavar="FILE", help="config file: severity overrides, disabled checks")
+    s.add_argument("--no-paths", action="store_true",
+                   help="do not build the attack graph (no on_attack_path/priority; the text report keeps its order)")
     scan_formats, extensions = _scan_formats()
     s.add_argument("--format", choices=scan_formats, default="text", help="output format for stdout (default: text)")
     s.add_argument("-o", "--output", action="append", default=[], metavar="FILE",
@@ -475,6 +529,29 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source_args(n)
     n.add_argument("-o", "--output", required=True, metavar="DIR", help="snapshot directory to write")
     n.set_defaults(func=cmd_snapshot)
+
+    a = sub.add_parser("paths", help="attack paths: which findings chain into a takeover, and what to fix first",
+                       description="Build the attack graph of one cluster and print the paths from the entries "
+                                   "(the internet, anonymous and authenticated API clients, or the workloads you "
+                                   "name) to the targets (cluster-admin, root on a node, a namespace's Secrets), "
+                                   "step by step, then the fewest findings whose fixes break every path.")
+    _add_source_args(a)
+    a.add_argument("--from", dest="sources", action="append", default=[], metavar="ENTRY",
+                   help="internet, anonymous, authenticated or workload:NS/NAME (repeatable; default: the first three)")
+    a.add_argument("--to", action="append", default=[], metavar="TARGET",
+                   help="cluster-admin, nodes, secrets or secrets:NS (repeatable; default: all)")
+    a.add_argument("--assume-breach", action="store_true", help="every workload is an entry (a compromised pod)")
+    a.add_argument("--certain-only", action="store_true", help="only steps known to work (no possible ones)")
+    a.add_argument("-k", type=int, default=3, metavar="N", help="shortest paths per entry and target (default 3)")
+    a.add_argument("--fail-on-path", action="store_true", help="exit 1 when any path exists")
+    a.add_argument("--practice", metavar="N[,N]", help=argparse.SUPPRESS)
+    a.add_argument("--check", metavar="ID[,ID]", help=argparse.SUPPRESS)
+    a.add_argument("--exemptions", metavar="FILE", help="waivers file (exempt findings still count as not fixed)")
+    a.add_argument("--no-default-exemptions", action="store_true", help=argparse.SUPPRESS)
+    a.add_argument("--config", metavar="FILE", help="config file: severity overrides, disabled checks")
+    a.add_argument("--format", choices=("text", "csv", "json", "markdown"), default="text")
+    a.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    a.set_defaults(func=cmd_paths)
 
     c = sub.add_parser("checks", help="list the checks, grouped by practice")
     c.add_argument("--practice", metavar="N[,N]")

@@ -28,6 +28,10 @@ def text(findings: pd.DataFrame, snap: Any = None, *, show_exempt: bool = False,
     out += partial_banner(findings, width)
     live = findings[~findings["exempt"]]
     shown = findings if show_exempt else live
+    ranked = "on_attack_path" in findings.columns
+    if ranked:
+        out += _on_paths(shown, width)
+        shown = shown.sort_values("priority", kind="stable")  # within each check, findings on a path first
     for practice in range(1, 11):
         grp = shown[shown["practice"] == practice]
         if grp.empty:
@@ -39,7 +43,7 @@ def text(findings: pd.DataFrame, snap: Any = None, *, show_exempt: bool = False,
             for r in rows.head(25).itertuples():
                 where = "/".join(str(x) for x in (r.namespace, r.name) if isinstance(x, str) and x)
                 cont = f" [{r.container}]" if isinstance(r.container, str) and r.container else ""
-                tag = " (exempt)" if r.exempt else ""
+                tag = (" (exempt)" if r.exempt else "") + (" [on an attack path]" if ranked and r.on_attack_path else "")
                 line = f"{r.kind} {where}{cont}{tag}: {r.message}"
                 out.append("       " + textwrap.shorten(line, width=width - 7, placeholder=" …"))
             if len(rows) > 25:
@@ -127,6 +131,26 @@ def not_assessed_text(findings: pd.DataFrame, width: int = 110) -> list[str]:
             out.append(line(f"{what}: {r.source}{doc}: {r.reason}"))
         if len(noted) > 10:
             out.append(f"  … and {len(noted) - 10} more")
+    return out
+
+
+def _on_paths(findings: pd.DataFrame, width: int, limit: int = 15) -> list[str]:
+    """The findings that sit on an attack path, in priority order: the ones to fix first."""
+    on = findings[findings["on_attack_path"].fillna(False).astype(bool)].sort_values("priority")
+    if on.empty:
+        from .findings import is_partial
+
+        caveat = (" (among what could be assessed: the audit is partial, see above)" if is_partial(findings)
+                  else "")
+        return ["", "No finding sits on an attack path from the internet or the API to cluster-admin, a node or "
+                f"a namespace's Secrets{caveat}."]
+    out = ["", f"On attack paths: {len(on)} finding(s) to fix first (`k8saudit paths` shows the paths)"]
+    for r in on.head(limit).itertuples():
+        where = "/".join(str(x) for x in (r.namespace, r.name) if isinstance(x, str) and x)
+        line = f"{_SEV_MARK[str(r.severity)]} {r.check_id}: {r.kind} {where} (on {r.paths_through} listed path(s))"
+        out.append("  " + textwrap.shorten(line, width=width - 2, placeholder=" …"))
+    if len(on) > limit:
+        out.append(f"  … and {len(on) - limit} more")
     return out
 
 

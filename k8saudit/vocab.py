@@ -14,8 +14,8 @@ import pandas as pd
 __all__ = [
     "SEVERITIES", "SEVERITY_ORDER", "SEVERITY_DTYPE",
     "PRACTICES", "PRACTICE_SHORT", "practice_label",
-    "FINDINGS_COLUMNS", "FINDINGS_DTYPES", "STATS_COLUMNS", "CHECK_STATUSES", "CONTROL_STATUSES", "INCOMPLETE", "NOT_ASSESSED_COLUMNS",
-    "DIFF_STATUSES", "DIFF_STATUS_DTYPE", "DIFF_COLUMNS", "DIFF_DTYPES",
+    "FINDINGS_COLUMNS", "FINDINGS_DTYPES", "STATS_COLUMNS", "CHECK_STATUSES", "CONTROL_STATUSES", "INCOMPLETE",
+    "NOT_ASSESSED_COLUMNS", "DIFF_STATUSES", "DIFF_STATUS_DTYPE", "DIFF_COLUMNS", "DIFF_DTYPES", "PRIORITY_DTYPES",
     "SKIPPED_COLUMNS", "SKIPPED_CATEGORIES", "NOTED", "UNREADABLE",
     "SEVERITY_COLORS", "SEVERITY_TEXT", "EXEMPT_COLOR", "STATUS_COLORS", "OK_COLOR", "NEUTRAL_COLOR",
 ]
@@ -94,6 +94,9 @@ DIFF_COLUMNS: list[str] = FINDINGS_COLUMNS + ["status", "severity_before", "seve
 DIFF_DTYPES: dict[str, Any] = {
     "status": DIFF_STATUS_DTYPE, "severity_before": SEVERITY_DTYPE, "severity_after": SEVERITY_DTYPE,
 }
+
+#: dtypes of the columns ``ka.prioritize`` adds (JSON, Excel and HTML exports made with the snapshot carry them)
+PRIORITY_DTYPES: dict[str, Any] = {"on_attack_path": "boolean", "paths_through": "Int64", "priority": "Int64"}
 
 # ---------------------------------------------------------------- what a source could not read
 

@@ -33,6 +33,7 @@ SORTS: dict[str, tuple[list[str], list[bool]]] = {
     "check": (["check_id", "namespace", "name", "container"], [True, True, True, True]),
     "namespace": (["namespace", "_rank", "check_id", "name"], [True, False, True, True]),
     "name": (["name", "namespace", "_rank", "check_id"], [True, True, False, True]),
+    "priority (attack paths first)": (["priority"], [True]),
 }
 
 
@@ -90,7 +91,9 @@ class FindingsExplorer(w.VBox):
         self.severity = w.Dropdown(options=[(f"{s} and worse", s) for s in SEVERITIES], value="info",
                                    description="severity", style=style)
         self.show_exempt = w.Checkbox(value=True, description="show exempt", indent=False)
-        self.sort_by = w.Dropdown(options=list(SORTS), value="severity (worst first)", description="sort by", style=style)
+        sorts = [k for k in SORTS if k != "priority (attack paths first)" or "priority" in findings.columns]
+        self.sort_by = w.Dropdown(options=sorts, value=sorts[-1] if "priority" in findings.columns else
+                                  "severity (worst first)", description="sort by", style=style)
         self.summary = w.HTML()
         self.table = w.HTML()
         self.selector = w.Select(options=[], rows=6, description="finding", layout=w.Layout(width="98%"), style=style)
@@ -400,3 +403,144 @@ class ManifestExercise(w.VBox):
     def passed(self) -> bool:
         """True when the last re-check passed (nothing removed that must stay, no findings left)."""
         return self.grade is not None and self.grade.passed
+
+
+# --------------------------------------------------------------------------- attack paths
+
+
+class PathExplorer(w.VBox):
+    """Pick an entry and a target, see the paths between them step by step: technique, evidence, and the
+    finding whose fix removes each step (or "gap" when no check reports it).
+
+    ``.value`` is the selected path (a row of ``ka.attack_paths``), ``.steps`` its steps as a DataFrame.
+    """
+
+    def __init__(self, paths: pd.DataFrame, findings: pd.DataFrame) -> None:
+        self.paths, self.findings = paths, findings
+        self._by_id = findings.set_index("finding_id") if len(findings) else None
+        style = {"description_width": "initial"}
+        entries = list(dict.fromkeys(paths["entry"]))
+        self.entry = w.Dropdown(options=[(_label_of(paths, e, "entry"), e) for e in entries],
+                                value=entries[0] if entries else None, description="from", style=style)
+        self.target = w.Dropdown(options=[], description="to", style=style)
+        self.path = w.Select(options=[], rows=4, description="path", layout=w.Layout(width="98%"), style=style)
+        self.summary = w.HTML()
+        self.detail = w.HTML()
+        self.entry.observe(self._on_entry, names="value")
+        self.target.observe(self._on_target, names="value")
+        self.path.observe(self._show, names="value")
+        super().__init__([w.HBox([self.entry, self.target], layout=w.Layout(flex_flow="row wrap")), self.summary,
+                          self.path, self.detail])
+        self._on_entry()
+
+    @property
+    def value(self) -> pd.Series | None:
+        pid = self.path.value
+        rows = self.paths[self.paths["path_id"] == pid]
+        return rows.iloc[0] if len(rows) else None
+
+    @property
+    def steps(self) -> pd.DataFrame:
+        """The selected path's attacker steps: target, technique, ATT&CK, evidence, fix (``gap`` when none)."""
+        p = self.value
+        cols = ["step", "to", "technique", "attack", "certain", "evidence", "fix"]
+        if p is None:
+            return pd.DataFrame(columns=cols)
+        moves = [s for s in p["steps"] if not s["structural"]]
+        return pd.DataFrame([{"step": i + 1, "to": s["target_label"], "technique": s["technique"],
+                              "attack": s["attack"], "certain": s["certain"], "evidence": s["evidence"],
+                              "fix": self._fix(s) or "gap: no check reports this step"}
+                             for i, s in enumerate(moves)], columns=cols)
+
+    def _fix(self, step: dict) -> str:
+        parts = []
+        for fid in step["finding_ids"]:
+            if self._by_id is not None and fid in self._by_id.index:
+                r = self._by_id.loc[fid]
+                where = "/".join(str(x) for x in (r["namespace"], r["name"]) if isinstance(x, str) and x)
+                parts.append(f"{r['check_id']} on {r['kind']} {where}")
+        return " or ".join(parts)
+
+    def _on_entry(self, _change: object = None) -> None:
+        p = self.paths[self.paths["entry"] == self.entry.value]
+        targets = list(dict.fromkeys(p.sort_values(["length", "target"])["target"]))
+        self.target.options = [(_label_of(p, t, "target"), t) for t in targets]
+        self.target.value = targets[0] if targets else None
+        self._on_target()
+
+    def _on_target(self, _change: object = None) -> None:
+        p = self.paths[(self.paths["entry"] == self.entry.value) & (self.paths["target"] == self.target.value)]
+        self.path.options = [(f"{r.path_id} · {r.length} step(s){'' if r.certain else ' (possible)'}: {r.summary}",
+                              r.path_id) for r in p.itertuples()]
+        self.path.value = p["path_id"].iloc[0] if len(p) else None
+        self.summary.value = (f"<b>{len(p)}</b> path(s) shown (the shortest first) of {len(self.paths)} "
+                              f"from {self.entry.label or 'nowhere'}")
+        self._show()
+
+    def _show(self, _change: object = None) -> None:
+        st = self.steps
+        if st.empty:
+            self.detail.value = "<i>No path selected.</i>"
+            return
+        rows = "".join(
+            f"<tr><td>{r.step}</td><td style='white-space:nowrap'><b>{_e(r.to)}</b></td>"
+            f"<td>{_e(r.technique)} <code>{_e(r.attack)}</code>{'' if r.certain else ' <i>(possible)</i>'}</td>"
+            f"<td style='text-align:left'><code>{_e(r.evidence)}</code></td>"
+            f"<td style='text-align:left;color:{'#b91c1c' if r.fix.startswith('gap') else '#065f46'}'>{_e(r.fix)}</td></tr>"
+            for r in st.itertuples())
+        self.detail.value = ("<table style='font-size:0.9em;line-height:1.3'><thead><tr><th>#</th><th>reaches</th>"
+                             "<th>technique</th><th style='text-align:left'>evidence</th>"
+                             f"<th style='text-align:left'>fix</th></tr></thead><tbody>{rows}</tbody></table>")
+
+
+def _label_of(paths: pd.DataFrame, vertex: str, col: str) -> str:
+    hit = paths.loc[paths[col] == vertex, f"{col}_label"]
+    return str(hit.iloc[0]) if len(hit) else vertex
+
+
+class FixWhatIf(w.VBox):
+    """The fewest findings whose fixes break every breakable path, and a toggle that recomputes the paths
+    as if they were fixed. ``.paths`` is the current paths frame; ``.apply.value`` the toggle."""
+
+    def __init__(self, graph: object, findings: pd.DataFrame, **path_options: object) -> None:
+        from .paths import attack_cut, attack_paths
+
+        self.graph, self.findings, self.options = graph, findings, path_options
+        self.cut = attack_cut(graph, findings, **path_options)  # type: ignore[arg-type]
+        self.before = attack_paths(graph, **path_options)  # type: ignore[arg-type]
+        self.after = attack_paths(graph.without(self.cut.finding_ids), **path_options)  # type: ignore[attr-defined]
+        self.apply = w.ToggleButton(value=False, description=f"apply these {len(self.cut.fixes)} fixes",
+                                    icon="wrench", layout=w.Layout(width="auto"))
+        self.fixes = w.HTML(self._fixes_html())
+        self.result = w.HTML()
+        self.apply.observe(self._refresh, names="value")
+        super().__init__([self.fixes, self.apply, self.result])
+        self._refresh()
+
+    @property
+    def paths(self) -> pd.DataFrame:
+        return self.after if self.apply.value else self.before
+
+    def _fixes_html(self) -> str:
+        rows = "".join(
+            f"<tr><td>{i + 1}</td><td>{badge(str(r.severity))}</td><td><code>{_e(r.check_id)}</code></td>"
+            f"<td style='white-space:nowrap'>{_e(r.kind)} {_e(r.namespace) + '/' if isinstance(r.namespace, str) else ''}"
+            f"{_e(r.name)}</td><td>{r.paths_removed}</td><td style='text-align:left'>{_e(r.title)}</td></tr>"
+            for i, r in enumerate(self.cut.fixes.itertuples()))
+        stuck = ""
+        if self.cut.unbreakable_targets:
+            stuck = ("<p>Reached through gaps alone, whatever is fixed: "
+                     + ", ".join(_e(t) for t in self.cut.unbreakable_targets) + "</p>")
+        return (f"<p><b>Fix these {len(self.cut.fixes)} finding(s) to break every breakable path</b></p>"
+                "<table style='font-size:0.9em'><thead><tr><th>#</th><th>severity</th><th>check</th><th>object</th>"
+                f"<th>paths it breaks</th><th style='text-align:left'>title</th></tr></thead><tbody>{rows}</tbody>"
+                f"</table>{stuck}")
+
+    def _refresh(self, _change: object = None) -> None:
+        p = self.paths
+        by_target = p.groupby("target").size().sort_values(ascending=False)
+        cells = "".join(f"<tr><td>{_e(t)}</td><td>{n}</td></tr>" for t, n in by_target.head(12).items())
+        state = "with the fixes applied" if self.apply.value else "as the cluster is"
+        self.result.value = (f"<p><b>{len(p)}</b> path(s) {state} (before: {len(self.before)}, after: "
+                             f"{len(self.after)})</p><table style='font-size:0.9em'><thead><tr><th>target</th>"
+                             f"<th>paths</th></tr></thead><tbody>{cells}</tbody></table>")

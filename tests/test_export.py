@@ -172,6 +172,12 @@ def test_round_trip_is_identical(tmp_path: Path, findings: pd.DataFrame, ext: st
 def test_round_trip_of_a_real_audit(tmp_path: Path, sample: tuple[ka.Snapshot, pd.DataFrame], ext: str) -> None:
     snap, found = sample
     back = read_findings(export(found, tmp_path / f"f{ext}", snapshot=snap))
+    if ext == ".json":  # with the snapshot, JSON carries the attack-path columns too
+        ranked = ka.prioritize(found, snap)
+        assert list(back.columns[len(found.columns):]) == ["on_attack_path", "paths_through", "priority"]
+        assert back["priority"].tolist() == ranked["priority"].tolist() and back["on_attack_path"].any()
+        assert back["on_attack_path"].tolist() == ranked["on_attack_path"].tolist()
+        back = back[found.columns]
     pd.testing.assert_frame_equal(back, found)
 
 

@@ -45,14 +45,18 @@ def export(findings: pd.DataFrame, path: str | os.PathLike[str], snapshot: Snaps
     """Write the findings to ``path``; the format comes from the extension unless ``format`` is given
     (``"text"``, the CLI's default for stdout, also means: from the extension).
 
-    ``snapshot`` adds the capture time to reports and, for SARIF, the manifest
-    file and line of each finding when the snapshot was read from files.
+    ``snapshot`` adds the capture time to reports, for SARIF the manifest file and
+    line of each finding when the snapshot was read from files, and for JSON, Excel
+    and HTML the attack-path columns ``on_attack_path``, ``paths_through`` and
+    ``priority`` (:func:`k8saudit.prioritize`).
     """
     from ._common import columns
 
     p = Path(path)
     fmt = _format_for(p, format)
     columns(findings)
+    if fmt.name in PATH_FORMATS:
+        findings = with_attack_paths(findings, snapshot)
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
         fmt.write_file(findings, p, snapshot)
@@ -61,10 +65,33 @@ def export(findings: pd.DataFrame, path: str | os.PathLike[str], snapshot: Snaps
     return p
 
 
+#: formats that carry ``on_attack_path``, ``paths_through`` and ``priority`` when the snapshot is given
+PATH_FORMATS = ("json", "xlsx", "html")
+
+
+def with_attack_paths(findings: pd.DataFrame, snapshot: Snapshot | None) -> pd.DataFrame:
+    """``findings`` plus ``on_attack_path``, ``paths_through`` and ``priority`` (``ka.prioritize``) when the
+    snapshot of one cluster is given and they are not there yet; computed once per snapshot and findings."""
+    if snapshot is None or snapshot.members or findings.empty or "priority" in findings.columns:
+        return findings
+    from ..paths import prioritize
+
+    key = ("_attack_priority", hash(tuple(findings["finding_id"])))
+    cached = snapshot._frames.get(key)
+    if cached is None:
+        cached = snapshot._frames[key] = prioritize(findings, snapshot)[
+            ["finding_id", "on_attack_path", "paths_through", "priority"]]
+    out = findings.merge(cached, on="finding_id", how="left")
+    out.attrs = findings.attrs
+    return out
+
+
 def findings_to_text(findings: pd.DataFrame, fmt: str, snapshot: Snapshot | None = None) -> str:
     """The findings as text in any registered text format: ``csv``, ``json``, ``markdown``, ``sarif``, ``junit``,
     ``html``, ..."""
     f = lookup(fmt)
+    if f.name in PATH_FORMATS:
+        findings = with_attack_paths(findings, snapshot)
     if f.text is None:
         raise ExportError(f"{f.name} is a binary format: write it to a file (e.g. -o report{f.extensions[0]})")
     return f.text(findings, snapshot)

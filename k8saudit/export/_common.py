@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..checks import CHECKS, Check
 from ..findings import check_stats, not_assessed, scorecard, skipped_of
-from ..vocab import DIFF_DTYPES, FINDINGS_COLUMNS, NOTED, SEVERITY_DTYPE, SEVERITY_ORDER, practice_label
+from ..vocab import DIFF_DTYPES, FINDINGS_COLUMNS, PRIORITY_DTYPES, NOTED, SEVERITY_DTYPE, SEVERITY_ORDER, practice_label
 
 if TYPE_CHECKING:
     from ..snapshot import Snapshot
@@ -241,8 +241,9 @@ def typed(df: pd.DataFrame) -> pd.DataFrame:
             out[c] = out[c].astype(bool)
         elif c == "severity":
             out[c] = out[c].astype("object").where(out[c].notna(), None).astype(SEVERITY_DTYPE)
-        elif c in DIFF_DTYPES:
-            out[c] = out[c].astype("object").where(out[c].notna(), None).astype(DIFF_DTYPES[c])
+        elif c in DIFF_DTYPES or c in PRIORITY_DTYPES:
+            dtype = DIFF_DTYPES.get(c) or PRIORITY_DTYPES[c]
+            out[c] = out[c].astype("object").where(out[c].notna(), None).astype(dtype)
         else:
             out[c] = out[c].astype("object").where(out[c].notna(), None).astype("string")
     return out

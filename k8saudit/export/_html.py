@@ -167,6 +167,7 @@ def _scorecard(findings: pd.DataFrame, multi: bool) -> str:
 
 def _rows(findings: pd.DataFrame, multi: bool) -> str:
     rank = {s: i for i, s in enumerate(reversed(SEVERITY_ORDER))}
+    ranked = "priority" in findings.columns and findings["priority"].notna().all()
     out = []
     order = findings.assign(_r=findings["severity"].astype("string").map(rank).fillna(-1).to_numpy() * -1)
     order = order.sort_values(["_r", "exempt", "practice", "check_id", "namespace", "kind", "name", "container"],
@@ -192,7 +193,10 @@ def _rows(findings: pd.DataFrame, multi: bool) -> str:
             f'<td><code title="{esc(r.title)}">{esc(r.check_id)}</code></td>'
             f"<td>{_obj(r.kind, r.namespace, r.name)}</td><td>{esc(r.container)}</td>"
             f'<td class="msg"><details><summary>{inline(r.message)}</summary><dl>{"".join(details)}</dl></details></td>'
-            f'<td data-v="{int(ex)}">{status}</td></tr>')
+            f'<td data-v="{int(ex)}">{status}</td>'
+            + (f'<td data-v="{int(r.priority)}">{int(r.priority)}'
+               f'{" <span class=open-tag>on a path</span>" if r.on_attack_path else ""}</td>' if ranked else "")
+            + "</tr>")
     return "".join(out)
 
 
@@ -297,7 +301,7 @@ def findings_html(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> s
     fig_js = "".join(_figure_js(f, f"chart-{i}") for i, f in enumerate(figs))
     heads = ([("Cluster", "")] if multi else []) + [
         ("Severity", ""), ("Practice", ""), ("Check", ""), ("Object", ""), ("Container", ""), ("Finding", "wide"),
-        ("Status", "")]
+        ("Status", "")] + ([("Priority", "")] if "priority" in findings.columns else [])
     thead = "".join(f'<th class="{c}" aria-sort="none"><button type="button">{esc(h)}</button></th>' for h, c in heads)
     title = f"k8saudit report: {', '.join(names) or 'no cluster'}"
     live = int((~findings["exempt"].astype(bool)).sum())

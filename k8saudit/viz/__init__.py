@@ -24,6 +24,7 @@ from ._pods import (
     SECRET_PATHS, capabilities, check_color, exempt_objects, host_namespaces, keeps_net_raw, privilege_matrix, proc_mount,
     rootfs_by_namespace, secrets_sources,
 )
+from ._paths import attack_graph_figure
 from ._rbac import CLUSTER_WIDE_LINK, NAMESPACED_LINK, PERMISSIONS, permissions_of, rbac_permissions, rbac_sankey
 
 #: the main chart of each practice, drawn from a snapshot (and its findings, to mark exempt objects)
@@ -57,5 +58,5 @@ __all__ = [
     "severity_heatmap", "severity_counts", "findings_by_namespace", "pss_levels", "scorecard_bar",
     "secrets_sources", "apiserver_flags", "capabilities", "keeps_net_raw", "host_namespaces", "rbac_sankey",
     "rbac_permissions", "permissions_of", "exempt_objects", "rootfs_by_namespace", "network_coverage", "exposed_services",
-    "privilege_matrix", "proc_mount", "rollout",
+    "privilege_matrix", "proc_mount", "rollout", "attack_graph_figure",
 ]

@@ -1,0 +1,95 @@
+"""Benchmark: the attack graph, its paths and its minimum cut on a synthetic cluster.
+
+A script, not a test. It loads the synthetic cluster (benchmarks/synth.py, cached under --data),
+builds every frame and audits it (not measured), then measures, above that:
+
+  graph   ka.attack_graph(snap, findings)   time, and memory above the frames and findings
+  paths   ka.attack_paths(graph)            the default entries and targets, k shortest per pair
+  breach  ka.attack_paths(graph, assume_breach=True, targets="cluster-admin", k=1)
+  cut     ka.attack_cut(graph, findings)
+
+Memory is the peak resident set above the resident set once the frames and findings exist (the
+kernel's peak counter is reset through /proc/self/clear_refs before each step).
+
+    python benchmarks/bench_paths.py --pods 10000
+    python benchmarks/bench_paths.py --pods 100000      # ~6 GB of JSON generated once, minutes
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from benchmarks.bench_load import ensure_data  # noqa: E402
+
+
+def _status(key: str) -> float:
+    for line in open("/proc/self/status"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _reset_peak() -> None:
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
+def measure(name: str, fn, base_mb: float, rows: list[dict]) -> object:
+    _reset_peak()
+    t = time.perf_counter()
+    out = fn()
+    dt = time.perf_counter() - t
+    peak = _status("VmHWM") - base_mb
+    rows.append({"step": name, "seconds": round(dt, 2), "peak_above_frames_mb": round(peak)})
+    print(f"  {name:<7} {dt:8.2f} s   peak {peak:8,.0f} MB above the frames", file=sys.stderr)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pods", type=int, default=10000)
+    ap.add_argument("--data", default=str(HERE / ".data"), help="where generated clusters are cached")
+    ap.add_argument("--json", help="also write the figures as JSON to this file")
+    args = ap.parse_args()
+
+    import k8saudit as ka
+
+    data = ensure_data(args.pods, Path(args.data))
+    t = time.perf_counter()
+    snap = ka.load(data)
+    for name in ka.FRAMES:
+        snap.frame(name)
+    findings = ka.audit(snap)
+    print(f"{args.pods:,} pods: loaded, framed and audited in {time.perf_counter() - t:.1f} s "
+          f"({len(findings):,} findings; RSS {_status('VmRSS'):,.0f} MB)", file=sys.stderr)
+    base = _status("VmRSS")
+    rows: list[dict] = []
+    g = measure("graph", lambda: ka.attack_graph(snap, findings), base, rows)
+    paths = measure("paths", lambda: ka.attack_paths(g), base, rows)
+    breach = measure("breach", lambda: ka.attack_paths(g, assume_breach=True, entries=[], targets="cluster-admin",
+                                                      k=1), base, rows)
+    cut = measure("cut", lambda: ka.attack_cut(g, findings), base, rows)
+    e = g.edges_frame
+    print(f"\ngraph: {g.number_of_nodes():,} vertices, {len(e):,} edges ({int(e['gap'].sum()):,} gaps); "
+          f"{len(paths):,} paths (truncated: {paths.attrs['truncated']}); assume breach: {len(breach):,} paths "
+          f"to cluster-admin; cut: {len(cut.fixes)} fixes, {len(cut.unbreakable_targets)} unbreakable targets")
+    total = sum(r["seconds"] for r in rows if r["step"] in ("graph", "paths"))
+    peak = max(r["peak_above_frames_mb"] for r in rows if r["step"] in ("graph", "paths"))
+    print(f"graph + paths: {total:.1f} s, peak {peak:,} MB above the frames (aim: <= 10 s, <= 1,000 MB)")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"pods": args.pods, "steps": rows, "vertices": g.number_of_nodes(),
+                                               "edges": len(e), "paths": len(paths)}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,227 @@
+"""What every edge function reads: the snapshot's frames and a few shared derivations, each built once.
+
+- ``placement``: which node each running pod of each workload is on (pods' ``spec.nodeName``);
+- ``grants``: the rbac frame with each subject as a graph vertex, and :meth:`Context.can`, the
+  RBAC authorizer's matching rules (verbs, API groups, resources and subresources, ``*`` and
+  ``*/subresource``, ``resourceNames``) over it.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+
+from .. import _model as m
+from ..checks._common import any_in
+from ..checks.p05_rbac import PUBLIC_GROUPS
+from . import _vertices as V
+
+#: pod phases whose containers are gone (their tokens are no longer on the node)
+_DONE = ("Succeeded", "Failed")
+#: pod-template owners: whoever may create or change one runs pods as any service account of the namespace
+TEMPLATE_OWNERS: tuple[tuple[str, str], ...] = (
+    ("apps", "deployments"), ("apps", "replicasets"), ("apps", "statefulsets"), ("apps", "daemonsets"),
+    ("batch", "jobs"), ("batch", "cronjobs"), ("", "replicationcontrollers"),
+)
+
+
+class Context:
+    """The inputs of the edge functions for one snapshot."""
+
+    def __init__(self, snap: Any) -> None:
+        self.snap = snap
+        #: vertices edges leave from / lead to so far (the graph builder fills them for the late kinds)
+        self.sources: set[str] = set()
+        self.targets: set[str] = set()
+        self._can: dict[tuple[Any, ...], pd.DataFrame] = {}
+
+    def frame(self, name: str) -> pd.DataFrame:
+        return self.snap.frame(name)
+
+    # ------------------------------------------------------------------ workloads and nodes
+
+    @cached_property
+    def workloads(self) -> pd.DataFrame:
+        """The workloads frame plus ``vertex`` (its graph vertex id) and ``running`` (replicas > 0 or pods seen)."""
+        w = self.frame("workloads").copy()
+        w["vertex"] = ("workload:" + w["namespace"].fillna("") + "/" + w["kind"].fillna("") + "/"
+                       + w["name"].fillna("")).astype(object)
+        replicas = w["replicas"].fillna(1).astype(int)
+        w["running"] = ((replicas > 0) | (w["pod_count"].fillna(0).astype(int) > 0)).astype(bool)
+        return w
+
+    @cached_property
+    def pod_labels_by_namespace(self) -> dict[str, list[tuple[str, dict[str, str]]]]:
+        """namespace → (workload vertex, pod labels) of its running workloads (what Service selectors match)."""
+        w = self.workloads[self.workloads["running"]]
+        out: dict[str, list[tuple[str, dict[str, str]]]] = {}
+        for ns, v, labels in zip(w["namespace"], w["vertex"], w["pod_labels"]):
+            if labels:
+                out.setdefault(ns, []).append((v, dict(labels)))
+        return out
+
+    @cached_property
+    def pods(self) -> pd.DataFrame:
+        """One row per pod still running: namespace, pod, node, and the workload it rolls up to."""
+        objs = self.frame("objects")
+        owners = objs[["kind", "namespace", "name", "owner_kind", "owner_name"]].dropna(subset=["owner_kind"])
+        rows = []
+        for p in self.snap.items("Pod"):
+            if p.status is not None and p.status.phase in _DONE:
+                continue
+            ref = m.controller_ref(p.metadata.owner_references)
+            rows.append((p.metadata.namespace, p.metadata.name, p.spec.node_name if p.spec is not None else None,
+                         ref.kind if ref is not None else None, ref.name if ref is not None else None))
+        pods = pd.DataFrame(rows, columns=["namespace", "pod", "node", "owner_kind", "owner_name"], dtype=object)
+        # one or two levels up: Pod -> ReplicaSet -> Deployment, Pod -> Job -> CronJob
+        up = owners.rename(columns={"kind": "owner_kind", "name": "owner_name", "owner_kind": "top_kind",
+                                    "owner_name": "top_name"}).astype(object)
+        pods = pods.merge(up, on=["namespace", "owner_kind", "owner_name"], how="left")
+        static = pods["owner_kind"].eq("Node")
+        kind = pods["top_kind"].where(pods["top_kind"].notna(), pods["owner_kind"])
+        name = pods["top_name"].where(pods["top_kind"].notna(), pods["owner_name"])
+        bare = kind.isna() | static
+        pods["kind"] = kind.where(~bare, "Pod")
+        pods["name"] = name.where(~bare, pods["pod"])
+        pods["vertex"] = "workload:" + pods["namespace"].fillna("") + "/" + pods["kind"] + "/" + pods["name"]
+        return pods[["namespace", "pod", "node", "kind", "name", "vertex"]]
+
+    @cached_property
+    def nodes(self) -> pd.DataFrame:
+        """The nodes frame plus ``vertex`` and ``control_plane`` (a control-plane role, or it runs kube-apiserver)."""
+        n = self.frame("nodes").copy()
+        api_nodes = set(self.frame("apiserver")["node"].dropna())
+        roles = n["roles"].map(lambda r: bool({"control-plane", "master"} & set(r or ())))
+        n["control_plane"] = (roles | n["name"].isin(api_nodes)).astype(bool)
+        n["vertex"] = ("node:" + n["name"]).astype(object)
+        return n
+
+    @property
+    def nodes_known(self) -> bool:
+        return len(self.nodes) > 0
+
+    @cached_property
+    def placement(self) -> pd.DataFrame:
+        """(workload vertex, node vertex) for every running pod with a known node."""
+        p = self.pods[self.pods["node"].notna()]
+        return pd.DataFrame({"workload": p["vertex"], "node": "node:" + p["node"].astype(str)}).drop_duplicates()
+
+    def node_of(self, workloads: pd.DataFrame) -> pd.DataFrame:
+        """Where each of ``workloads`` (rows with ``vertex``) runs: ``workload``, ``node``, ``certain``.
+
+        Known placement gives the nodes of its pods (certain). Otherwise: ``node:*`` when the
+        snapshot has no nodes at all, else ``node:?`` (the node it will be scheduled on), possible.
+        """
+        placed = workloads[["vertex"]].rename(columns={"vertex": "workload"}).merge(self.placement, on="workload")
+        placed["certain"] = True
+        rest = workloads[~workloads["vertex"].isin(placed["workload"]) & workloads["running"]]
+        unknown = pd.DataFrame({"workload": rest["vertex"].to_numpy(),
+                                "node": V.ANY_NODE if not self.nodes_known else V.SCHEDULED_NODE,
+                                "certain": False})
+        return pd.concat([placed, unknown], ignore_index=True)
+
+    # ------------------------------------------------------------------ RBAC
+
+    @cached_property
+    def grants(self) -> pd.DataFrame:
+        """The rbac frame plus ``identity`` (the subject's vertex), ``where`` (namespace or ``*``), ``public``."""
+        r = self.frame("rbac").copy()
+        kind, subj = r["subject_kind"].fillna(""), r["subject"].fillna("")
+        sa_user = kind.eq("User") & subj.str.startswith("system:serviceaccount:")
+        sa_parts = subj.where(sa_user, "::::").str.split(":")
+        ident = pd.Series("user:" + subj, index=r.index, dtype=object)
+        ident = ident.where(~kind.eq("Group"), "group:" + subj)
+        ident = ident.where(~kind.eq("ServiceAccount"), "sa:" + r["subject_namespace"].fillna("") + "/" + subj)
+        ident = ident.where(~sa_user, "sa:" + sa_parts.str[2].fillna("") + "/" + sa_parts.str[3].fillna(""))
+        r["identity"] = ident.astype(object)
+        r["where"] = r["scope"].where(~r["scope"].eq("cluster"), V.ALL).astype(object)
+        r["public"] = subj.isin(PUBLIC_GROUPS).astype(bool)
+        return r
+
+    @cached_property
+    def _rules(self) -> tuple[pd.Series, list[tuple[int, frozenset[str], frozenset[str], frozenset[str]]]]:
+        """(rule id per grant row, the distinct rules as (id, verbs, groups, resources) sets): a rule is judged
+        once, however many bindings reach it."""
+        g = self.grants
+        role_ns = g["binding_namespace"].where(g["role_kind"].eq("Role").fillna(False))
+        keys = pd.DataFrame({"k": g["role_kind"], "ns": role_ns, "r": g["role"], "i": g["rule_index"]})
+        rid = pd.Series(keys.groupby(list(keys.columns), dropna=False, sort=False).ngroup().to_numpy(), index=g.index)
+        first = g.assign(rid=rid).drop_duplicates("rid")
+        rules = [(int(i), frozenset(v), frozenset(a), frozenset(r))
+                 for i, v, a, r in zip(first["rid"], first["verbs"], first["api_groups"], first["resources"])]
+        return rid, rules
+
+    def can(self, verbs: tuple[str, ...], resource: str, group: str = "") -> pd.DataFrame:
+        """Grants allowing one of ``verbs`` on ``resource`` (``pods`` or ``pods/exec``) in API ``group``.
+
+        Adds ``names`` (the rule's resourceNames: empty means every object) and ``wildcard`` (the
+        grant matched only through a ``*``), as the RBAC authorizer matches: ``*`` matches any verb,
+        group and resource, ``*/<sub>`` any resource's subresource ``<sub>``; ``pods`` does not match
+        ``pods/exec``. Grants of full control (``*`` on ``*``) are left out unless ``verbs`` is
+        ``("*",)``: rbac-admin covers them.
+        """
+        key = (verbs, resource, group)
+        hit = self._can.get(key)
+        if hit is not None:
+            return hit
+        g = self.grants
+        rid, rules = self._rules
+        sub = resource.split("/", 1)[1] if "/" in resource else None
+
+        def match(strict: bool) -> set[int]:
+            star = () if strict else ("*",)
+            vs, gs = set(verbs + star), {group, *star}
+            res = {resource, *star, *(("*/" + sub,) if sub and not strict else ())}
+            return {i for i, v, a, r in rules if not vs.isdisjoint(v) and not gs.isdisjoint(a)
+                    and not res.isdisjoint(r)}
+
+        loose, strict = match(False), match(True)
+        rows = rid.isin(loose) & (~self.full if verbs != ("*",) else True)
+        hit = g[rows].assign(names=g["resource_names"][rows], wildcard=~rid[rows].isin(strict))
+        self._can[key] = hit
+        return hit
+
+    @cached_property
+    def full(self) -> pd.Series:
+        """Grant rows of bindings that hold ``*`` on ``*`` in ``*`` (no resourceNames) in their scope."""
+        g = self.grants
+        star = (any_in(g["verbs"], ("*",)) & any_in(g["resources"], ("*",)) & any_in(g["api_groups"], ("*",))
+                & (g["resource_names"].str.len() == 0))
+        bkey = (g["binding_kind"].fillna("") + "|" + g["binding_namespace"].fillna("") + "|"
+                + g["binding"].fillna("")).astype(object)
+        return bkey.isin(set(bkey[star])) | g["identity"].eq("group:system:masters")
+
+    def rbac_rests(self, g: pd.DataFrame, *specific: str) -> list[list[tuple[Any, ...]]]:
+        """The findings whose fix removes a grant row: ``specific`` checks on its binding, plus rbac-wildcard
+        (when the grant came through a ``*``), rbac-cluster-admin (a binding to cluster-admin) and
+        rbac-anonymous-binding (a grant to everyone)."""
+        out = []
+        for bk, bns, b, wild, role_kind, role, public in zip(
+                g["binding_kind"], g["binding_namespace"], g["binding"], g["wildcard"], g["role_kind"], g["role"],
+                g["public"]):
+            ns = None if bns is None or bns is pd.NA else bns
+            checks = list(specific)
+            if wild:
+                checks.append("rbac-wildcard")
+            if role_kind == "ClusterRole" and role == "cluster-admin":
+                checks.append("rbac-cluster-admin")
+            if public:
+                checks.append("rbac-anonymous-binding")
+            out.append([(c, bk, ns, b, None) for c in checks])
+        return out
+
+    @cached_property
+    def namespaces(self) -> pd.DataFrame:
+        return self.frame("namespaces")
+
+    @cached_property
+    def service_accounts(self) -> pd.DataFrame:
+        """Every service account: the ServiceAccount objects and those workloads name (namespace, name, vertex)."""
+        sa = self.frame("service_accounts")[["namespace", "name"]]
+        w = self.workloads
+        used = pd.DataFrame({"namespace": w["namespace"], "name": w["service_account"].fillna("default")})
+        out = pd.concat([sa, used], ignore_index=True).astype(object).dropna().drop_duplicates()
+        out["vertex"] = "sa:" + out["namespace"] + "/" + out["name"]
+        return out.reset_index(drop=True)

@@ -1,0 +1,215 @@
+"""attack_graph(): run every edge kind over a snapshot's frames → a networkx MultiDiGraph, with tidy frames."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from .._util import gc_paused
+from . import _vertices as V
+from ._context import Context
+from ._registry import EDGE_KINDS, EdgeKind
+
+#: edge kinds that wire what the others built (they read ``ctx.sources`` / ``ctx.targets``), in this order
+LATE = ("hub", "system-masters", "member-of", "anonymous-access", "node-kubelet-credentials", "node-choice")
+
+EDGES_FRAME_COLUMNS = ["edge", "source", "target", "kind", "group", "technique", "attack", "certain", "structural",
+                       "gap", "evidence", "checks", "finding_ids", "source_label", "target_label"]
+NODES_FRAME_COLUMNS = ["vertex", "type", "label", "namespace", "is_entry", "is_target", "out_degree", "in_degree"]
+
+
+class AttackGraph(nx.MultiDiGraph):  # type: ignore[type-arg]
+    """The attack graph: a ``networkx.MultiDiGraph`` whose vertices are entries, workloads, identities,
+    hubs, nodes and targets, and whose edges are attacker steps (key: the ``edge`` id of ``edges_frame``).
+
+    ``nodes_frame`` and ``edges_frame`` hold the same as tidy DataFrames; ``gaps`` the steps no check
+    reports; ``entries`` and ``targets`` the vertex ids the paths start and end at.
+    """
+
+    nodes_frame: pd.DataFrame
+    edges_frame: pd.DataFrame
+    cluster: str
+    fixed: frozenset[str]
+    #: what could not be read (see :func:`incomplete`): empty when the graph saw everything
+    incomplete: list[str] = []
+
+    @property
+    def entries(self) -> list[str]:
+        return [v for v in V.ENTRIES if v in self]
+
+    @property
+    def targets(self) -> list[str]:
+        return [v for v in self.nodes if V.is_target(v)]
+
+    @property
+    def gaps(self) -> pd.DataFrame:
+        """Edges an attacker can take that rest on no finding (no check reports them)."""
+        return self.edges_frame[self.edges_frame["gap"]].reset_index(drop=True)
+
+    def without(self, finding_ids: Iterable[str]) -> AttackGraph:
+        """The graph with every edge resting on one of ``finding_ids`` removed (those findings fixed)."""
+        fixed = frozenset(finding_ids)
+        keep = ~self.edges_frame["finding_ids"].map(lambda ids: bool(fixed.intersection(ids))).astype(bool)
+        g = _assemble(self.edges_frame[keep].reset_index(drop=True), self.cluster, self.fixed | fixed)
+        g.incomplete = self.incomplete
+        return g
+
+    def only(self, mask: pd.Series) -> AttackGraph:
+        """The graph with only the edges where ``mask`` (aligned to ``edges_frame``) holds."""
+        g = _assemble(self.edges_frame[mask.to_numpy()].reset_index(drop=True), self.cluster, self.fixed)
+        g.incomplete = self.incomplete
+        return g
+
+    def edge_rows(self, ids: list[int]) -> pd.DataFrame:
+        """Rows of ``edges_frame`` by edge id."""
+        by_id = getattr(self, "_by_id", None)
+        if by_id is None:
+            by_id = self._by_id = self.edges_frame.set_index(self.edges_frame["edge"].to_numpy())
+        return by_id.loc[ids]
+
+    def __repr__(self) -> str:
+        e = self.edges_frame
+        note = f"; incomplete: {len(self.incomplete)} item(s) could not be read" if self.incomplete else ""
+        return (f"<AttackGraph of {self.cluster}: {self.number_of_nodes()} vertices, {len(e)} edges "
+                f"({int(e['gap'].sum())} gaps){note}>")
+
+
+def _run(kind: EdgeKind, ctx: Context) -> pd.DataFrame:
+    try:
+        out = kind.fn(ctx)
+    except Exception as e:  # a broken edge kind is named, never silently empty
+        raise RuntimeError(f"attack-graph edge kind {kind.id} failed: {type(e).__name__}: {e}") from e
+    return out.assign(kind=kind.id)
+
+
+def build_edges(snap: Any, kinds: Iterable[str] | None = None) -> pd.DataFrame:
+    """Every edge of every kind (or of ``kinds``) over ``snap``: source, target, certain, evidence, rests, kind."""
+    ctx = Context(snap)
+    wanted = set(kinds) if kinds is not None else set(EDGE_KINDS)
+    parts = [_run(k, ctx) for k in EDGE_KINDS.values() if k.id not in LATE and k.id in wanted]
+    ctx.sources = set().union(*(set(p["source"]) for p in parts)) if parts else set()
+    ctx.targets = set().union(*(set(p["target"]) for p in parts)) if parts else set()
+    for kid in LATE:
+        if kid not in wanted:
+            continue
+        p = _run(EDGE_KINDS[kid], ctx)
+        parts.append(p)
+        ctx.sources |= set(p["source"])
+        ctx.targets |= set(p["target"])
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=["source", "target", "certain", "evidence", "rests", "kind"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def _norm(s: pd.Series) -> pd.Series:
+    return s.astype(object).where(s.notna(), "").astype(str)
+
+
+def join_findings(raw: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:
+    """Add ``finding_ids`` and ``checks`` to raw edges: the findings matching each edge's ``rests`` keys."""
+    n = len(raw)
+    rests = raw["rests"].tolist()
+    counts = [len(rs) for rs in rests]
+    flat = [r for rs in rests for r in rs]
+    ids: list[list[str]] = [[] for _ in range(n)]
+    checks: list[list[str]] = [[] for _ in range(n)]
+    if flat and len(findings):
+        k = pd.DataFrame(flat, columns=["check_id", "kind", "namespace", "name", "container"], dtype=object)
+        k["_e"] = np.repeat(np.arange(n), counts)
+        # a bare copy of the columns: findings.attrs (per-check stats) would be deep-copied by every operation
+        f = pd.DataFrame({c: findings[c].to_numpy() for c in ("check_id", "kind", "namespace", "name", "container",
+                                                               "finding_id")})
+        on = ["check_id", "kind", "namespace", "name"]
+        left = k.assign(**{c: _norm(k[c]) for c in on}, container=_norm(k["container"]))
+        right = f.assign(**{c: _norm(f[c]) for c in on}, _fc=_norm(f["container"]))[on + ["_fc", "finding_id"]]
+        m = left.merge(right, on=on)
+        m = m[(m["container"] == "") | (m["container"] == m["_fc"])].drop_duplicates(["_e", "finding_id"])
+        for e, fid, cid in zip(m["_e"].tolist(), m["finding_id"].tolist(), m["check_id"].tolist()):
+            ids[e].append(fid)
+            if cid not in checks[e]:
+                checks[e].append(cid)
+    out = raw.drop(columns=["rests"]).copy()
+    out["finding_ids"] = ids
+    out["checks"] = checks
+    return out
+
+
+def attack_graph(snap: Any, findings: pd.DataFrame | None = None, *, fixed: Iterable[str] = ()) -> AttackGraph:
+    """The attack graph of one cluster's snapshot.
+
+    ``findings`` (default: ``audit(snap)``) are joined to the edges: each edge lists the ids of the
+    findings whose fix removes it. ``fixed`` removes the edges resting on those finding ids (a
+    what-if: the graph once they are fixed).
+    """
+    if getattr(snap, "members", None):
+        raise ValueError("attack_graph works on one cluster at a time: pass one member of the fleet snapshot")
+    if findings is None:
+        from ..findings import audit
+
+        findings = audit(snap)
+    with gc_paused():  # tens of thousands of small lists and dicts, no cycles
+        return _attack_graph(snap, findings, fixed)
+
+
+def _attack_graph(snap: Any, findings: pd.DataFrame, fixed: Iterable[str]) -> AttackGraph:
+    raw = build_edges(snap)
+    e = join_findings(raw, findings)
+    # the same step resting on the same findings (two rules, two bindings without findings) is one edge
+    e = e[~e.assign(_f=e["finding_ids"].map(lambda x: "|".join(sorted(x))))
+          .duplicated(["source", "target", "kind", "_f"])].reset_index(drop=True)
+    meta = {k.id: k for k in EDGE_KINDS.values()}
+    e["group"] = e["kind"].map(lambda k: meta[k].group)
+    e["technique"] = e["kind"].map(lambda k: meta[k].technique)
+    e["attack"] = e["kind"].map(lambda k: ", ".join(meta[k].attack))
+    e["structural"] = e["kind"].map(lambda k: meta[k].structural).astype(bool)
+    e["gap"] = (~e["structural"] & (e["finding_ids"].str.len() == 0)).astype(bool)
+    e["certain"] = e["certain"].astype(bool)
+    e["source_label"] = e["source"].map(V.label)
+    e["target_label"] = e["target"].map(V.label)
+    e["edge"] = range(len(e))
+    e = e[EDGES_FRAME_COLUMNS]
+    g = _assemble(e, snap.cluster, frozenset())
+    g = g.without(fixed) if fixed else g
+    g.incomplete = incomplete(snap)
+    return g
+
+
+def incomplete(snap: Any) -> list[str]:
+    """What the snapshot could not read (kinds, objects, documents): steps through them are missing from the
+    graph, so a path not found there is no proof that none exists."""
+    out = []
+    for r in snap.skipped_records:
+        if r["category"] == "not_served":
+            continue  # the server has no such kind: nothing is missing
+        what = " ".join(str(x) for x in (r.get("kind"), "/".join(str(y) for y in (r.get("namespace"), r.get("name"))
+                                                                  if y)) if x) or str(r.get("source") or "a document")
+        out.append(f"{what}: {r['reason']}")
+    return out
+
+
+def _assemble(e: pd.DataFrame, cluster: str, fixed: frozenset[str]) -> AttackGraph:
+    g = AttackGraph()
+    verts = pd.unique(pd.concat([pd.Series(list(V.ENTRIES) + [V.CLUSTER_ADMIN], dtype=object),
+                                 e["source"], e["target"]], ignore_index=True))
+    nf = pd.DataFrame({"vertex": verts})
+    nf["type"] = nf["vertex"].map(V.vtype)
+    nf["label"] = nf["vertex"].map(V.label)
+    nf["namespace"] = nf["vertex"].map(V.namespace_of)
+    nf["is_entry"] = nf["vertex"].isin(V.ENTRIES)
+    nf["is_target"] = nf["vertex"].map(V.is_target).astype(bool)
+    nf["out_degree"] = nf["vertex"].map(e["source"].value_counts()).fillna(0).astype(int)
+    nf["in_degree"] = nf["vertex"].map(e["target"].value_counts()).fillna(0).astype(int)
+    g.add_nodes_from((v, {"type": t, "label": lab}) for v, t, lab in zip(nf["vertex"], nf["type"], nf["label"]))
+    # the attributes live in edges_frame (g.edge_rows(ids)); the graph keeps the kind for quick filters
+    g.add_edges_from((s, t, i, {"kind": k}) for s, t, i, k in zip(e["source"].tolist(), e["target"].tolist(),
+                                                                  e["edge"].tolist(), e["kind"].tolist()))
+    g.nodes_frame = nf[NODES_FRAME_COLUMNS]
+    g.edges_frame = e
+    g.cluster = cluster
+    g.fixed = fixed
+    return g

@@ -1,0 +1,288 @@
+"""attack_paths() and prioritize(): bounded path enumeration, and findings ranked by the paths they sit on.
+
+Paths are enumerated bounded: the ``k`` shortest simple paths per (entry, target) pair (networkx
+``shortest_simple_paths``), and only for pairs a breadth-first search found connected. Whether a
+finding sits on *some* path is decided by reachability alone (its edge leaves a vertex an entry
+reaches, towards a vertex that reaches a target), never by enumerating every path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from itertools import islice
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+
+from .._util import gc_paused
+from . import _vertices as V
+from ._graph import AttackGraph, attack_graph
+
+PATH_COLUMNS = ["path_id", "entry", "entry_label", "target", "target_label", "length", "certain", "breakable",
+                "techniques", "attack", "finding_ids", "summary", "steps", "vertices"]
+
+#: ``--to`` shorthands
+TARGET_SETS = ("cluster-admin", "nodes", "secrets")
+
+
+def as_graph(source: Any, findings: pd.DataFrame | None = None, fixed: Iterable[str] = ()) -> AttackGraph:
+    """An AttackGraph from a graph (returned as is, ``fixed`` applied) or a snapshot (built)."""
+    fixed = list(fixed)
+    if isinstance(source, AttackGraph):
+        return source.without(fixed) if fixed else source
+    return attack_graph(source, findings, fixed=fixed)
+
+
+def resolve_entries(g: AttackGraph, entries: Sequence[str] | str | None, assume_breach: bool = False) -> list[str]:
+    """Entry vertices: ``internet``, ``anonymous``, ``authenticated``, ``workload:NS/NAME`` (any kind) or a vertex id.
+
+    ``assume_breach`` adds every workload of the graph ("what can a compromised pod reach?").
+    """
+    if isinstance(entries, str):
+        entries = [entries]
+    wanted = list(entries) if entries is not None else ([] if assume_breach else list(V.ENTRIES))
+    out: list[str] = []
+    nf = g.nodes_frame
+    for spec in wanted:
+        if spec in g:
+            out.append(spec)
+            continue
+        if spec.startswith("workload:") and spec.count("/") == 1:
+            ns, name = spec[len("workload:"):].split("/")
+            hit = nf[nf["vertex"].str.startswith(f"workload:{ns}/") & nf["vertex"].str.endswith(f"/{name}")]
+            if len(hit):
+                out += hit["vertex"].tolist()
+                continue
+        short_workload = spec.startswith("workload:") and spec.count("/") == 1
+        if spec in V.ENTRIES or (spec.partition(":")[0] in V.PREFIXES and not short_workload):
+            out.append(spec)  # a vertex this graph has no edge from reaches nothing
+            continue
+        raise ValueError(f"unknown entry {spec!r}: use internet, anonymous, authenticated, workload:NS/NAME "
+                         "or a vertex id of the graph")
+    if assume_breach:
+        out += nf.loc[nf["type"].eq("workload"), "vertex"].tolist()
+    return list(dict.fromkeys(out))
+
+
+def resolve_targets(g: AttackGraph, targets: Sequence[str] | str | None) -> list[str]:
+    """Target vertices: ``cluster-admin``, ``nodes`` (root on any node), ``secrets`` (every namespace's),
+    ``secrets:NS``, or any vertex id. Default: all of them."""
+    if isinstance(targets, str):
+        targets = [targets]
+    all_targets = [v for v in g.nodes_frame["vertex"] if V.is_target(v)]
+    if targets is None:
+        return all_targets
+    out: list[str] = []
+    for spec in targets:
+        if spec == "nodes":
+            out += [v for v in all_targets if v.startswith("node:")]
+        elif spec == "secrets":
+            out += [v for v in all_targets if v.startswith("secrets:")]
+        elif spec in g or spec == V.CLUSTER_ADMIN or spec.startswith("secrets:"):
+            out.append(spec)  # a target the graph does not reach is simply never reached
+        else:
+            raise ValueError(f"unknown target {spec!r}: use cluster-admin, nodes, secrets, secrets:NS or a vertex id")
+    return list(dict.fromkeys(out))
+
+
+def simple_graph(g: AttackGraph, certain_only: bool = False) -> nx.DiGraph:  # type: ignore[type-arg]
+    """One arc per (source, target): weight 0 for model wiring, 1 for an attacker step; ``edges``: the edge ids."""
+    cache = g.__dict__.setdefault("_simple", {})
+    if certain_only not in cache:
+        cache[certain_only] = _simple(g, certain_only)
+    return cache[certain_only]
+
+
+def _simple(g: AttackGraph, certain_only: bool) -> nx.DiGraph:  # type: ignore[type-arg]
+    e = g.edges_frame
+    if certain_only:
+        e = e[e["certain"]]
+    h: nx.DiGraph = nx.DiGraph()  # type: ignore[type-arg]
+    h.add_nodes_from(g.nodes)
+    if e.empty:
+        return h
+    agg = e.assign(w=(~e["structural"]).astype(int)).groupby(["source", "target"], sort=False).agg(
+        weight=("w", "min"), edges=("edge", list))
+    h.add_edges_from((s, t, {"weight": int(w), "edges": ids})
+                     for (s, t), w, ids in zip(agg.index, agg["weight"], agg["edges"]))
+    return h
+
+
+_STEP_FIELDS = ("source", "target", "source_label", "target_label", "kind", "technique", "attack", "certain",
+                "structural", "evidence", "finding_ids", "gap")
+
+
+def _edge_records(g: AttackGraph) -> dict[int, dict[str, Any]]:
+    """edge id → its fields as a dict (built once per graph: steps are read edge by edge)."""
+    rec = g.__dict__.get("_records")
+    if rec is None:
+        e = g.edges_frame
+        cols = [e[c].tolist() for c in _STEP_FIELDS]
+        rec = g.__dict__["_records"] = {i: dict(zip(_STEP_FIELDS, vals))
+                                        for i, vals in zip(e["edge"].tolist(), zip(*cols))}
+    return rec
+
+
+def _step(g: AttackGraph, ids: list[int]) -> dict[str, Any]:
+    rec = _edge_records(g)
+    rows = [rec[i] for i in ids]
+    p = min(rows, key=lambda r: (not r["certain"], r["gap"]))
+    all_ids = list(dict.fromkeys(f for r in rows for f in r["finding_ids"]))
+    step = {k: p[k] for k in _STEP_FIELDS if k != "gap"}
+    step.update(certain=bool(p["certain"]), structural=bool(p["structural"]), finding_ids=list(p["finding_ids"]),
+                alternatives=len(rows) - 1, all_finding_ids=all_ids,
+                breakable=not any(r["structural"] for r in rows) and all(len(r["finding_ids"]) for r in rows))
+    return step
+
+
+def _row(g: AttackGraph, h: nx.DiGraph, path: list[str]) -> dict[str, Any]:  # type: ignore[type-arg]
+    steps = [_step(g, h.edges[u, v]["edges"]) for u, v in zip(path, path[1:])]
+    moves = [s for s in steps if not s["structural"]]
+    ids = list(dict.fromkeys(f for s in steps for f in s["all_finding_ids"]))
+    return {
+        "entry": path[0], "entry_label": V.label(path[0]), "target": path[-1], "target_label": V.label(path[-1]),
+        "length": len(moves), "certain": all(s["certain"] for s in steps),
+        "breakable": any(s["breakable"] for s in moves),
+        "techniques": list(dict.fromkeys(s["technique"] for s in moves)),
+        "attack": list(dict.fromkeys(a for s in moves for a in s["attack"].split(", ") if a)),
+        "finding_ids": ids, "summary": " → ".join(V.label(v) for v in path), "steps": steps, "vertices": path,
+    }
+
+
+#: below this many arcs, the k shortest simple paths are exact (Yen's algorithm, networkx shortest_simple_paths);
+#: above, the k paths are taken among the shortest ones (equal length), which costs one search per entry
+EXACT_LIMIT = 5_000
+
+
+def _dag_paths(pred: dict[str, list[str]], start: str, root: str, k: int) -> list[list[str]]:
+    """Up to ``k`` paths from ``start`` back to ``root`` along shortest-path predecessors (``start`` first)."""
+    out: list[list[str]] = []
+    stack = [(start, [start])]
+    while stack and len(out) < k:
+        v, acc = stack.pop()
+        if v == root:
+            out.append(acc)
+            continue
+        for u in reversed(pred.get(v, ())):
+            if u not in acc:
+                stack.append((u, acc + [u]))
+    return out
+
+
+def attack_paths(
+    source: Any,
+    findings: pd.DataFrame | None = None,
+    *,
+    entries: Sequence[str] | str | None = None,
+    targets: Sequence[str] | str | None = None,
+    k: int = 3,
+    assume_breach: bool = False,
+    certain_only: bool = False,
+    fixed: Iterable[str] = (),
+    max_paths: int | None = 10_000,
+) -> pd.DataFrame:
+    """One row per attack path: entry, target, length (attacker steps), steps (one dict per edge, with
+    its evidence and finding ids), techniques, ATT&CK ids and the findings it uses.
+
+    ``source`` is a snapshot or an :func:`attack_graph`. By default the entries are the internet,
+    anonymous and authenticated API clients, and the targets cluster-admin, root on any node and
+    every namespace's Secrets; both certain and possible edges are used (``certain`` says which
+    paths hold only certain steps; ``certain_only=True`` drops the rest). ``k`` bounds the paths
+    per (entry, target) pair: the k shortest simple paths on graphs of up to ``EXACT_LIMIT`` arcs,
+    else k among the shortest (``df.attrs["method"]``); ``max_paths`` bounds the whole
+    (``df.attrs["truncated"]`` says when it bit). ``fixed`` lists finding ids to treat as fixed.
+    """
+    with gc_paused():
+        return _attack_paths(as_graph(source, findings, fixed), entries, targets, k, assume_breach, certain_only,
+                             max_paths)
+
+
+def _attack_paths(g: AttackGraph, entries: Any, targets: Any, k: int, assume_breach: bool, certain_only: bool,
+                  max_paths: int | None) -> pd.DataFrame:
+    ents = resolve_entries(g, entries, assume_breach)
+    tgts = resolve_targets(g, targets)
+    h = simple_graph(g, certain_only)
+    exact = h.number_of_edges() <= EXACT_LIMIT
+    found: list[list[str]] = []
+    truncated = False
+    tset, eset = set(tgts), set(ents)
+    if len(ents) <= len(tgts):  # one search from each entry
+        for ent in ents:
+            if ent not in h:
+                continue
+            pred, dist = nx.dijkstra_predecessor_and_distance(h, ent, weight="weight")
+            for t in sorted((t for t in dist if t in tset and t != ent), key=lambda t: (dist[t], t)):
+                if exact and k > 1:
+                    found += list(islice(nx.shortest_simple_paths(h, ent, t, weight="weight"), k))
+                else:
+                    found += [p[::-1] for p in _dag_paths(pred, t, ent, k)]
+                if max_paths is not None and len(found) >= max_paths:
+                    truncated = True
+                    break
+            if truncated:
+                break
+    else:  # many entries (assume breach): one search back from each target
+        r = h.reverse(copy=False)
+        for t in tgts:
+            if t not in r:
+                continue
+            pred, dist = nx.dijkstra_predecessor_and_distance(r, t, weight="weight")
+            for ent in sorted((e for e in dist if e in eset and e != t), key=lambda e: (dist[e], e)):
+                if exact and k > 1:
+                    found += list(islice(nx.shortest_simple_paths(h, ent, t, weight="weight"), k))
+                else:
+                    found += _dag_paths(pred, ent, t, k)
+                if max_paths is not None and len(found) >= max_paths:
+                    truncated = True
+                    break
+            if truncated:
+                break
+    if max_paths is not None:
+        found = found[:max_paths]
+    rows = [_row(g, h, p) for p in found]
+    df = pd.DataFrame(rows, columns=[c for c in PATH_COLUMNS if c != "path_id"])
+    df = df.sort_values(["entry", "length", "target"], kind="stable").reset_index(drop=True)
+    df.insert(0, "path_id", [f"P{i + 1:04d}" for i in range(len(df))])
+    df.attrs.update({"cluster": g.cluster, "entries": ents, "targets": sorted(tset), "k": k,
+                     "certain_only": certain_only, "truncated": truncated, "fixed": sorted(g.fixed),
+                     "method": "k shortest simple paths" if exact else "k among the shortest paths",
+                     "incomplete": list(g.incomplete)})
+    return df
+
+
+def relevant_edges(g: AttackGraph, entries: Sequence[str] | None = None, targets: Sequence[str] | None = None,
+                   assume_breach: bool = False) -> pd.Series:
+    """Per edge of ``g.edges_frame``: does it lie on some entry → target walk? (reachability, no enumeration)"""
+    ents = resolve_entries(g, entries, assume_breach)
+    tgts = resolve_targets(g, targets)
+    h = simple_graph(g).copy()
+    src, sink = ("__entries__",), ("__targets__",)
+    h.add_edges_from((src, v) for v in ents if v in h)
+    h.add_edges_from((t, sink) for t in tgts if t in h)
+    reach = nx.descendants(h, src) if src in h else set()
+    back = nx.ancestors(h, sink) if sink in h else set()
+    e = g.edges_frame
+    return (e["source"].isin(reach) & e["target"].isin(back)).astype(bool)
+
+
+def prioritize(findings: pd.DataFrame, source: Any, *, paths: pd.DataFrame | None = None,
+               **path_options: Any) -> pd.DataFrame:
+    """``findings`` plus ``on_attack_path`` (its fix removes an edge lying on some path from an entry to a
+    target), ``paths_through`` (enumerated paths using it) and ``priority`` (1 = fix first: on a path,
+    more paths, then severity)."""
+    g = as_graph(source, findings)
+    if paths is None:
+        paths = attack_paths(g, **path_options)
+    opts = {k: path_options[k] for k in ("entries", "targets", "assume_breach") if k in path_options}
+    on = relevant_edges(g, **opts)
+    hot = {f for fs in g.edges_frame.loc[on, "finding_ids"] for f in fs}
+    counts = pd.Series([f for fs in paths["finding_ids"] for f in fs], dtype=object).value_counts()
+    out = findings.copy()
+    out["on_attack_path"] = out["finding_id"].isin(hot).astype(bool)
+    out["paths_through"] = out["finding_id"].map(counts).fillna(0).astype(int)
+    sev = out["severity"].cat.codes if hasattr(out["severity"], "cat") else 0
+    order = out.assign(_o=~out["on_attack_path"], _p=-out["paths_through"], _s=-pd.Series(sev, index=out.index),
+                       _i=range(len(out))).sort_values(["_o", "_p", "_s", "_i"]).index
+    out["priority"] = pd.Series(range(1, len(out) + 1), index=order).reindex(out.index).astype(int)
+    return out

@@ -1,0 +1,107 @@
+"""attack_paths, prioritize and attack_cut: on the sample cluster, and on random graphs (hypothesis)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import k8saudit as ka
+from k8saudit.paths import min_fix_set
+from k8saudit.paths._cut import reachable
+from k8saudit.paths._paths import relevant_edges
+
+
+@pytest.fixture(scope="module")
+def sample() -> tuple[ka.Snapshot, pd.DataFrame, ka.paths.AttackGraph]:
+    snap = ka.sample()
+    findings = ka.audit(snap)
+    return snap, findings, ka.attack_graph(snap, findings)
+
+
+def test_graph_frames_agree_with_the_graph(sample) -> None:
+    _, findings, g = sample
+    e, n = g.edges_frame, g.nodes_frame
+    assert g.number_of_edges() == len(e) and g.number_of_nodes() == len(n)
+    assert set(e["source"]) | set(e["target"]) <= set(n["vertex"])
+    known = set(findings["finding_id"])
+    assert all(set(ids) <= known for ids in e["finding_ids"])
+    assert (e["gap"] == (~e["structural"] & (e["finding_ids"].str.len() == 0))).all()
+    assert {"internet", "cluster-admin"} <= set(n["vertex"])
+
+
+def test_paths_are_chains_of_graph_edges(sample) -> None:
+    _, _, g = sample
+    paths = ka.attack_paths(g, k=2)
+    assert len(paths) and not paths.attrs["truncated"]
+    assert paths.groupby(["entry", "target"]).size().max() <= 2
+    for verts, steps, entry, target in zip(paths["vertices"], paths["steps"], paths["entry"], paths["target"]):
+        assert verts[0] == entry and verts[-1] == target and len(set(verts)) == len(verts)
+        assert [s["source"] for s in steps] == verts[:-1] and [s["target"] for s in steps] == verts[1:]
+        assert all(g.has_edge(s["source"], s["target"]) for s in steps)
+
+
+def test_paths_options(sample) -> None:
+    _, _, g = sample
+    admin = ka.attack_paths(g, targets="cluster-admin")
+    assert set(admin["target"]) <= {"cluster-admin"}
+    sure = ka.attack_paths(g, certain_only=True)
+    assert sure["certain"].all()
+    breach = ka.attack_paths(g, entries=[], assume_breach=True, k=1, targets="cluster-admin")
+    assert breach["entry"].str.startswith("workload:").all() and len(breach)
+    one = ka.attack_paths(g, entries="workload:legacy/legacy-monolith", k=1)
+    assert set(one["entry"]) == {"workload:legacy/Deployment/legacy-monolith"}
+    with pytest.raises(ValueError, match="unknown entry"):
+        ka.attack_paths(g, entries="workload:nowhere/nothing")
+    with pytest.raises(ValueError, match="unknown target"):
+        ka.attack_paths(g, targets="the-moon")
+
+
+def test_prioritize_ranks_findings_on_paths_first(sample) -> None:
+    snap, findings, g = sample
+    p = ka.prioritize(findings, g)
+    assert sorted(p["priority"]) == list(range(1, len(p) + 1))
+    on = p[p["on_attack_path"]]
+    assert len(on) and on["priority"].max() < p.loc[~p["on_attack_path"], "priority"].min()
+    # a finding some enumerated path uses is on a path
+    assert (p.loc[p["paths_through"] > 0, "on_attack_path"]).all()
+    # the fix of an on-path finding removes an edge lying between an entry and a target
+    rel = g.edges_frame[relevant_edges(g)]
+    assert set(on["finding_id"]) == {f for ids in rel["finding_ids"] for f in ids}
+
+
+def test_cut_breaks_every_breakable_path(sample) -> None:
+    _, findings, g = sample
+    for breach in (False, True):
+        cut = ka.attack_cut(g, findings, assume_breach=breach)
+        assert len(cut.fixes) and cut.fixes["paths_removed"].is_monotonic_decreasing
+        after = ka.attack_paths(g.without(cut.finding_ids), entries=[] if breach else None, assume_breach=breach)
+        assert set(after["target"]) <= set(cut.unbreakable_targets)
+        # what no fix can break is reported: gap-only paths to those targets
+        assert set(cut.unbreakable["target"]) == set(cut.unbreakable_targets)
+        assert not cut.unbreakable["finding_ids"].map(len).any()
+
+
+# --------------------------------------------------------------------------- random graphs
+
+VERTS = [f"v{i}" for i in range(8)]
+FINDINGS = [f"f{i}" for i in range(5)]
+edge_st = st.tuples(st.sampled_from(VERTS), st.sampled_from(VERTS),
+                    st.frozensets(st.sampled_from(FINDINGS), max_size=2))
+
+
+@settings(max_examples=300, deadline=None)
+@given(edges=st.lists(edge_st, max_size=25), entries=st.sets(st.sampled_from(VERTS), min_size=1, max_size=2),
+       targets=st.sets(st.sampled_from(VERTS), min_size=1, max_size=3))
+def test_min_fix_set_breaks_all_breakable_paths_and_is_minimal(edges, entries, targets) -> None:
+    cut, unbreakable = min_fix_set(edges, entries, targets)
+    # what the gaps alone reach cannot be cut off, and is exactly what is reported
+    assert unbreakable == reachable(edges, entries, gaps_only=True) & targets
+    # after the fixes, only those targets are reached
+    assert reachable(edges, entries, fixed=cut) & targets <= unbreakable
+    # no fix in the set can be dropped
+    for f in cut:
+        assert reachable(edges, entries, fixed=cut - {f}) & (targets - unbreakable), f"{f} is not needed"
+    # every fix is a finding of some edge
+    assert cut <= {f for _, _, fs in edges for f in fs}

@@ -1,0 +1,96 @@
+"""The attack-path widgets and figure, driven without a browser; the scan report and exports carry the ranking."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+import k8saudit as ka
+from k8saudit import viz
+from k8saudit.widgets import FindingsExplorer, FixWhatIf, PathExplorer
+
+
+@pytest.fixture(scope="module")
+def sample():
+    snap = ka.sample()
+    findings = ka.audit(snap)
+    graph = ka.attack_graph(snap, findings)
+    return snap, findings, graph, ka.attack_paths(graph)
+
+
+def test_path_explorer_shows_steps_with_evidence_and_fix(sample) -> None:
+    _, findings, _, paths = sample
+    ex = PathExplorer(paths, findings)
+    ex.entry.value = "internet"
+    ex.target.value = "cluster-admin"
+    p = ex.value
+    assert p is not None and p["entry"] == "internet" and p["target"] == "cluster-admin"
+    st = ex.steps
+    assert len(st) == p["length"] and st["evidence"].str.len().gt(0).all()
+    assert st["fix"].str.startswith("gap").any() or st["fix"].str.contains(" on ").all()
+    assert "<table" in ex.detail.value and p["path_id"] in [v for _, v in ex.path.options]
+    # another target narrows the paths
+    ex.target.value = [v for _, v in ex.target.options if v.startswith("secrets:")][0]
+    assert ex.value["target"].startswith("secrets:")
+
+
+def test_fix_what_if_toggles_the_paths(sample) -> None:
+    _, findings, graph, _ = sample
+    wi = FixWhatIf(graph, findings)
+    before = len(wi.paths)
+    assert before == len(wi.before) > 0 and f"Fix these {len(wi.cut.fixes)}" in wi.fixes.value
+    wi.apply.value = True
+    assert len(wi.paths) == len(wi.after) < before and "with the fixes applied" in wi.result.value
+    assert set(wi.paths["target"]) <= set(wi.cut.unbreakable_targets)
+
+
+def test_attack_graph_figure(sample) -> None:
+    _, findings, graph, _ = sample
+    fig = viz.attack_graph_figure(graph)
+    assert isinstance(fig, go.Figure) and fig.layout.autosize and fig.layout.width is None
+    names = {t.name for t in fig.data if t.showlegend is not False}
+    assert names <= set(graph.edges_frame["technique"]) and len(names) >= 3
+    verts = next(t for t in fig.data if t.name == "vertices")
+    xs = dict(zip(verts.hovertext, verts.x))
+    assert xs["the internet"] == 0 and xs["cluster-admin"] == 5  # entries left, targets right
+    cut = ka.attack_cut(graph, findings)
+    dashed = viz.attack_graph_figure(graph, fixed=cut.finding_ids)
+    assert any(t.line.dash == "dash" for t in dashed.data if t.mode == "lines")
+
+
+def test_findings_explorer_sorts_by_priority(sample) -> None:
+    snap, findings, graph, paths = sample
+    ranked = ka.prioritize(findings, graph, paths=paths)
+    ex = FindingsExplorer(ranked, snap=snap)
+    assert ex.sort_by.value == "priority (attack paths first)"
+    top = ex.filtered
+    assert top["priority"].is_monotonic_increasing and top["on_attack_path"].iloc[0]
+    plain = FindingsExplorer(findings, snap=snap)
+    assert "priority (attack paths first)" not in plain.sort_by.options
+
+
+def test_scan_text_lists_findings_on_paths_first(sample) -> None:
+    from k8saudit import report
+    from k8saudit.export import with_attack_paths
+
+    snap, findings, _, _ = sample
+    ranked = with_attack_paths(findings, snap)
+    text = report.text(ranked, snap)
+    head, rest = text.split("[1] ", 1)
+    assert "On attack paths:" in head and "[on an attack path]" in rest
+    assert "On attack paths" not in report.text(findings, snap)
+
+
+def test_html_and_xlsx_carry_the_priority(sample, tmp_path) -> None:
+    import openpyxl
+
+    snap, findings, _, _ = sample
+    html = ka.export(findings, tmp_path / "r.html", snapshot=snap).read_text()
+    assert ">Priority</button>" in html and "on a path" in html
+    assert ">Priority</button>" not in ka.export(findings, tmp_path / "plain.html").read_text()
+    wb = openpyxl.load_workbook(ka.export(findings, tmp_path / "r.xlsx", snapshot=snap))
+    ws = wb[wb.sheetnames[1]]  # the first practice sheet: its header row names the columns
+    assert any(c.value == "priority" for row in ws.iter_rows(max_row=8) for c in row)
+    csv = pd.read_csv(ka.export(findings, tmp_path / "f.csv", snapshot=snap), encoding="utf-8-sig")
+    assert "priority" not in csv.columns
