@@ -84,3 +84,17 @@ def sample_rows() -> list[dict[str, Any]]:
         {"check_id": check_for(8, 2), "kind": "Deployment", "namespace": "shop", "name": "web", "container": "app",
          "severity": "low", "message": "another plain message", "evidence": "x"},
     ]
+
+
+def many_findings(n: int, *, cluster: str = CLUSTER) -> pd.DataFrame:
+    """``n`` findings spread over every registered check, severity and a hundred namespaces (one in nine exempt),
+    long messages included: the large synthetic set the size limits of the exports are tested with."""
+    checks = list(CHECKS)
+    rows = []
+    for i in range(n):
+        rows.append({"check_id": checks[i % len(checks)], "kind": "Deployment", "namespace": f"team-{i % 100:03d}",
+                     "name": f"app-{i:06d}", "container": "main",
+                     "message": f"finding {i}: " + "a long explanation of what is wrong " * (1 + i % 5),
+                     "evidence": f"spec.template.spec.containers[0] = {i}", "exempt": i % 9 == 0,
+                     "exempt_reason": "waived by the platform team" if i % 9 == 0 else None})
+    return make_findings(rows, cluster=cluster)

@@ -241,6 +241,12 @@ def test_markdown(findings: pd.DataFrame) -> None:
 # --------------------------------------------------------------------------- Excel
 
 
+def _ooxml(v: str) -> str:
+    """A string cell as Excel reads it: OOXML's ``_xHHHH_`` escapes of control characters decoded
+    (xlsxwriter writes a carriage return as ``_x000D_``; openpyxl hands the escape back as is)."""
+    return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), v)
+
+
 def test_xlsx(tmp_path: Path, findings: pd.DataFrame) -> None:
     wb = openpyxl.load_workbook(export(findings, tmp_path / "f.xlsx"))
     assert wb.sheetnames[0] == "Summary"
@@ -272,10 +278,27 @@ def test_xlsx(tmp_path: Path, findings: pd.DataFrame) -> None:
                 assert fill == SEVERITY_COLORS[sev].lstrip("#"), (sev, fill)
             for cell in row:
                 assert cell.data_type != "f"
-                assert not (isinstance(cell.value, str) and cell.value.startswith(SPREADSHEET_DANGER))
+                # a text that could be read as a formula keeps its value and gets Excel's quote prefix style
+                danger = isinstance(cell.value, str) and _ooxml(cell.value).startswith(SPREADSHEET_DANGER)
+                assert cell.quotePrefix == danger, (cell.coordinate, cell.value)
     assert total == len(findings)
-    cells = [c.value for ws in wb.worksheets[1:] for row in ws.iter_rows() for c in row]
-    assert "'" + NASTY["formula"] in cells and NASTY["unicode"] in cells
+    cells = [_ooxml(c.value) if isinstance(c.value, str) else c.value
+             for ws in wb.worksheets[1:] for row in ws.iter_rows() for c in row]
+    # strings are written as strings: every text reads back exactly, with no apostrophe added
+    for v in NASTY.values():
+        assert v in cells, v
+    assert "'" + NASTY["formula"] not in cells and "''=already quoted" not in cells
+
+
+def test_xlsx_evidence_has_no_added_apostrophe(tmp_path: Path, sample: tuple[ka.Snapshot, pd.DataFrame]) -> None:
+    """The sample's evidence cells (``-`` and ``=`` are common there) read back exactly as in the findings."""
+    snap, f = sample
+    wb = openpyxl.load_workbook(export(f, tmp_path / "s.xlsx", snapshot=snap))
+    got = {str(c.value) for ws in wb.worksheets[1:-1] for row in ws.iter_rows(min_row=2) for c in row
+           if isinstance(c.value, str)}
+    texts = {str(v) for col in ("message", "evidence", "title", "remediation") for v in f[col].dropna()}
+    assert texts <= got
+    assert not any(g.startswith("'") and g[1:] in texts for g in got)
 
 
 def test_xlsx_expired_waivers(tmp_path: Path, findings: pd.DataFrame) -> None:

@@ -49,12 +49,12 @@ def _help(*argv: str) -> str:
 
 
 def test_builtin_formats_in_their_order() -> None:
-    assert [f.name for f in formats()] == ["csv", "json", "markdown", "html", "xlsx", "sarif", "junit"]
+    assert [f.name for f in formats()] == ["csv", "json", "markdown", "html", "xlsx", "sarif", "junit", "openreports"]
     assert dict(FORMATS) == {f.name: f.extensions for f in formats()}
     assert [f.name for f in formats() if f.binary] == ["xlsx"]
     assert [f.name for f in formats() if f.read] == ["csv", "json"]
-    assert {a: lookup(a).name for a in ("md", "excel", "xml", "htm", "CSV")} == {
-        "md": "markdown", "excel": "xlsx", "xml": "junit", "htm": "html", "CSV": "csv"}
+    assert {a: lookup(a).name for a in ("md", "excel", "xml", "htm", "CSV", "policyreport")} == {
+        "md": "markdown", "excel": "xlsx", "xml": "junit", "htm": "html", "CSV": "csv", "policyreport": "openreports"}
 
 
 def test_a_registered_format_is_everywhere(tsv: Format, findings: pd.DataFrame, tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 from ._registry import FORMATS, ExportError, Format, for_path, formats, lookup, register, unregister
 
 # the built-in formats register themselves, in this order (FORMATS, the CLI's choices and help list them so)
-from . import _csv, _json, _markdown, _html, _xlsx, _sarif, _junit  # noqa: E402,F401  isort: skip
+from . import _csv, _json, _markdown, _html, _xlsx, _sarif, _junit, _openreports  # noqa: E402,F401  isort: skip
 
 __all__ = ["FORMATS", "ExportError", "Format", "export", "findings_to_text", "formats", "frame_to_text",
            "read_findings", "register", "unregister"]

@@ -45,6 +45,11 @@ def guard(text: str) -> str:
     return "'" + text if _FORMULA_START.match(text) else text
 
 
+def formula_like(text: str) -> bool:
+    """Whether a spreadsheet could take ``text`` for a formula (it starts with = + - @ tab or CR)."""
+    return text[:1] in ("=", "+", "-", "@", "\t", "\r")
+
+
 def unguard(text: str) -> str:
     return text[1:] if _GUARDED.match(text) else text
 

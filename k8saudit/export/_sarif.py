@@ -7,9 +7,19 @@ low and info → ``note``. ``partialFingerprints`` carry the stable
 ``finding_id``, so dashboards track a finding across runs.
 
 Every result names its object as a logical location ``Kind/namespace/name``.
-When the snapshot came from manifests (``meta["origin"] == "files"``), the
-result also points at the file and line the object was read from, relative to
-the directory the scan was started in when it lies below it. Exempt findings
+When the snapshot came from manifests (``meta["origin"] == "files"``), a result on
+an object read from a file also points at that file and the line its document
+starts on: a relative, percent-encoded URI with a ``uriBaseId`` declared in
+``run.originalUriBaseIds``: ``%SRCROOT%`` (the directory the export was made in,
+the repository root in CI) for files below it, else ``SAMPLE`` (the bundled
+sample's directory) or ``ROOT`` (the scan root). Findings on the cluster as a
+whole, or on objects implied rather than read, keep their logical location only.
+
+GitHub code scanning's ingestion rules are kept: rules carry ``help.text``,
+``precision``, the ``security`` tag next to ``security-severity``; every result a
+message, one location and ``partialFingerprints``; at most 25,000 results per run
+(beyond that the worst are kept, a ``limit`` notification says how many were left
+out and ``run.properties.results_left_out`` counts them). Exempt findings
 are kept, with an external suppression carrying the reason. The changes of
 :func:`k8saudit.diff` carry SARIF's ``baselineState`` (new, unchanged, updated,
 absent).
@@ -31,7 +41,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from ..checks import CHECKS, Check
-from ..vocab import NOTED, PRACTICE_SHORT
+from ..vocab import NOTED, PRACTICE_SHORT, SEVERITY_ORDER
 from ._common import (
     captured_at, check_of, clusters, columns, help_uri, is_na, not_assessed_checks, object_ref, skipped_input, text,
     version,
@@ -94,36 +104,93 @@ def _rule(c: Check | None, check_id: str, first: pd.Series | None) -> dict[str, 
     return rule
 
 
-def _uri(path: str) -> str:
-    """A path as a URI reference: relative to the current directory when below it, else ``file://``."""
-    p = Path(path)
-    if p.is_absolute():
-        try:
-            p = p.resolve().relative_to(Path.cwd().resolve())
-        except ValueError:
-            return p.resolve().as_uri()
-    return quote(PurePosixPath(p.as_posix()).as_posix(), safe="/._-~")
+#: the base of paths below the directory the export was made in (the repository root in CI); code-scanning
+#: uploads resolve it to the checkout
+SRCROOT = "%SRCROOT%"
+#: GitHub code scanning's limits (docs.github.com, "SARIF support for code scanning" and "SARIF results exceed
+#: limits"): results per run, and the upload's size once gzip-compressed
+MAX_RESULTS = 25_000
+MAX_GZIP_BYTES = 10 * 1024**2
+_URI_SAFE = "/-._~!$&'()*+,;=:@"
 
 
-def _locations(snapshot: Snapshot | None) -> dict[tuple[str, str, str | None, str], tuple[str, int]]:
-    """(cluster, kind, namespace, name) → (file URI, line) for snapshots read from manifests."""
-    out: dict[tuple[str, str, str | None, str], tuple[str, int]] = {}
+def relative_uri(path: PurePosixPath) -> str:
+    """A relative path as a relative URI reference: each segment percent-encoded (spaces, ``%``, ``#``, ``?``,
+    non-ASCII), never a scheme, never a leading ``/``, never ``..``."""
+    parts = [p for p in path.parts if p not in ("", ".")]
+    if not parts or path.is_absolute() or ".." in parts:
+        raise ValueError(f"not a relative path below its base: {path}")
+    uri = "/".join(quote(p, safe=_URI_SAFE.replace("/", "")) for p in parts)
+    # a first segment with a colon would read as a scheme ("c:x.yaml"): RFC 3986 section 4.2
+    return "./" + uri if ":" in uri.split("/", 1)[0] else uri
+
+
+def _dir_uri(d: Path) -> str:
+    return d.as_uri().rstrip("/") + "/"
+
+
+class _Places:
+    """Where manifests were read from: ``(uriBaseId, relative URI)`` of each file, and the bases in
+    ``run.originalUriBaseIds``: ``%SRCROOT%`` (the current directory) for files below it, else the bundled
+    sample's directory (``SAMPLE``) or the scan root (``ROOT``, ``ROOT2`` ...)."""
+
+    def __init__(self) -> None:
+        self.cwd = Path.cwd().resolve()
+        self.bases: dict[str, dict[str, Any]] = {}
+        self._ids: dict[Path, str] = {}
+
+    def place(self, file: Path, base: Path, sample: str | None) -> tuple[str, str]:
+        if file.is_relative_to(self.cwd):
+            return self._base(self.cwd, SRCROOT, None), relative_uri(PurePosixPath(file.relative_to(self.cwd).as_posix()))
+        if sample:
+            bid = self._base(base, "SAMPLE", f"the bundled sample cluster (data/{sample})")
+        else:
+            bid = self._base(base, "ROOT", "a directory the scan read, outside the one the export was made in")
+        return bid, relative_uri(PurePosixPath(file.relative_to(base).as_posix()))
+
+    def _base(self, d: Path, stem: str, what: str | None) -> str:
+        if d in self._ids:
+            return self._ids[d]
+        bid, n = stem, 1
+        while bid in self.bases:
+            n += 1
+            bid = f"{stem}{n}"
+        self._ids[d] = bid
+        entry: dict[str, Any] = {"uri": _dir_uri(d)}
+        if what:
+            entry["description"] = {"text": what}
+        self.bases[bid] = entry
+        return bid
+
+
+def _locations(snapshot: Snapshot | None, places: _Places) -> dict[tuple[str, str, str | None, str], tuple[str, str, int]]:
+    """(cluster, kind, namespace, name) → (uriBaseId, relative URI, line) for snapshots read from manifests
+    whose files are still there."""
+    out: dict[tuple[str, str, str | None, str], tuple[str, str, int]] = {}
     if snapshot is None:
         return out
     for s in snapshot.members or [snapshot]:
         if s.meta.get("origin") != "files":
             continue
-        roots = [Path(r) for r in s.source.split(", ") if r]
-        bases = [r if r.is_dir() else r.parent for r in roots]
+        if s.meta.get("roots"):
+            bases = [Path(r) for r in s.meta["roots"]]
+        else:  # a snapshot saved before roots were recorded: its source names the paths
+            roots = [Path(r) for r in s.source.split(", ") if r]
+            bases = [(r if r.is_dir() else r.parent).resolve() for r in roots]
+        sample = s.meta.get("sample")
+        found: dict[str, tuple[str, str] | None] = {}
         objs = s.objects
         for cl, kind, ns, name, src, line in zip(objs["cluster"], objs["kind"], objs["namespace"], objs["name"],
                                                  objs["source"], objs["line"]):
-            label = text(src).split("#", 1)[0]
-            if not label:
+            label = text(src).rpartition("#")[0] or text(src)
+            if label not in found:
+                base = next((b for b in bases if label and (b / label).is_file()), None)
+                found[label] = None if base is None else places.place((base / label).resolve(), base, sample)
+            where = found[label]
+            if where is None:
                 continue
-            base = next((b for b in bases if (b / label).is_file()), bases[0] if bases else Path("."))
             key = (text(cl), text(kind), None if is_na(ns) else str(ns), text(name))
-            out.setdefault(key, (_uri(str(base / label)), 0 if is_na(line) else int(line)))
+            out.setdefault(key, (*where, 0 if is_na(line) else int(line)))
     return out
 
 
@@ -140,11 +207,13 @@ def document(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> dict[s
         if cid not in seen:
             seen[cid] = len(rules)
             rules.append(_rule(check_of(cid), cid, first))
-    where = _locations(snapshot)
+    places = _Places()
+    where = _locations(snapshot, places)
     has_status = "status" in findings.columns
+    kept = _within_limit(findings)
     results = []
     r: Any
-    for r in findings.itertuples(index=False):
+    for r in kept.itertuples(index=False):
         sev = text(r.severity)
         obj = object_ref(r.kind, r.namespace, r.name)
         container = f", container {r.container}" if text(r.container) else ""
@@ -152,11 +221,9 @@ def document(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> dict[s
             "fullyQualifiedName": obj, "name": text(r.name) or obj, "kind": "resource"}]}
         key = (text(r.cluster), text(r.kind), None if is_na(r.namespace) else str(r.namespace), text(r.name))
         if key in where:
-            uri, line = where[key]
-            phys: dict[str, Any] = {"artifactLocation": {"uri": uri}}
-            if line > 0:
-                phys["region"] = {"startLine": line}
-            loc["physicalLocation"] = phys
+            base, uri, line = where[key]
+            loc["physicalLocation"] = {"artifactLocation": {"uri": uri, "uriBaseId": base},
+                                       "region": {"startLine": max(line, 1)}}
         cid = text(r.check_id)
         res: dict[str, Any] = {
             "ruleId": cid,
@@ -175,19 +242,42 @@ def document(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> dict[s
             res["suppressions"] = [{"kind": "external", "justification": text(r.exempt_reason) or "exempt"}]
         results.append(res)
     run: dict[str, Any] = {
-        "invocations": [_invocation(findings, seen)],
+        "invocations": [_invocation(findings, seen, len(findings) - len(kept))],
         "tool": {"driver": {"name": "k8saudit", "version": version(), "semanticVersion": version(),
                             "informationUri": information_uri(), "rules": rules}},
         "results": results,
         "columnKind": "unicodeCodePoints",
-        "properties": {"clusters": clusters(findings, snapshot), "captured_at": captured_at(findings, snapshot)},
+        "properties": {"clusters": clusters(findings, snapshot), "captured_at": captured_at(findings, snapshot),
+                       "findings": len(findings), "results_left_out": len(findings) - len(kept)},
     }
+    if places.bases:
+        run["originalUriBaseIds"] = places.bases
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
-def _invocation(findings: pd.DataFrame, seen: dict[str, int]) -> dict[str, Any]:
+def _within_limit(findings: pd.DataFrame) -> pd.DataFrame:
+    """All findings, or beyond :data:`MAX_RESULTS` the worst ones: open before exempt, then by severity (in their
+    order otherwise)."""
+    if len(findings) <= MAX_RESULTS:
+        return findings
+    rank = {sev: i for i, sev in enumerate(SEVERITY_ORDER)}
+    key = (findings["exempt"].astype(bool).to_numpy() * len(rank)
+           + findings["severity"].astype("string").map(rank).fillna(len(rank) - 1).to_numpy())
+    keep = pd.Series(key).sort_values(kind="stable").index[:MAX_RESULTS].sort_values()
+    return findings.iloc[keep]
+
+
+def _invocation(findings: pd.DataFrame, seen: dict[str, int], left_out: int = 0) -> dict[str, Any]:
     gaps = not_assessed_checks(findings)
     notes: list[dict[str, Any]] = []
+    if left_out:
+        notes.append({
+            "level": "warning",
+            "message": {"text": f"{left_out:,} of {len(findings):,} findings left out: code scanning accepts at most "
+                                f"{MAX_RESULTS:,} results per run; these are the least severe (exempt ones first). "
+                                "Every finding is in the CSV, JSON or XLSX export."},
+            "properties": {"kind": "limit", "results_left_out": left_out, "findings": len(findings)},
+        })
     g: Any
     for g in gaps.itertuples(index=False):
         cid = text(g.check_id)

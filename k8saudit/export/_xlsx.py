@@ -8,9 +8,11 @@ hidden), and last a *Not assessed* sheet: the checks without a complete verdict
 and why, the input that could not be read, and what was only noted (it says
 "Everything was assessed." when that is so).
 
-Every text cell is written as text, never as a formula, and a cell that begins
-with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with ``'``
-as in the CSV export, so a copy-paste or a re-save cannot turn it into one.
+Every text cell is written as a string cell, never as a formula, and shows its
+text unchanged (no ``'`` added as the CSV export must). A cell that begins with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return also carries Excel's
+*quote prefix* style (what typing a leading ``'`` does in Excel: the apostrophe
+is not part of the value), so editing or re-saving it cannot turn it into a formula.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from ._common import (
     exemptions,
     expired_waivers,
     generated_at,
-    guard,
+    formula_like,
     is_na,
     not_assessed_tables,
     partial_summary,
@@ -74,21 +76,36 @@ def framework_sheet_name(fid: str) -> str:
 
 class _Formats:
     def __init__(self, wb: xlsxwriter.Workbook) -> None:
-        self.title = wb.add_format({"bold": True, "font_size": 16})
-        self.h2 = wb.add_format({"bold": True, "font_size": 12})
-        self.header = wb.add_format({"bold": True, "bg_color": "#1f2937", "font_color": "#ffffff", "border": 1})
-        self.label = wb.add_format({"bold": True})
-        self.cell = wb.add_format({"valign": "top"})
-        self.exempt = wb.add_format({"valign": "top", "font_color": EXEMPT_COLOR, "italic": True})
-        self.sev = {s: wb.add_format({"bold": True, "valign": "top", "bg_color": c, "font_color": SEVERITY_TEXT[s]})
+        self._wb = wb
+        self._props: dict[int, dict[str, Any]] = {}
+        self._quoted: dict[int, Format] = {}
+        self.title = self._add({"bold": True, "font_size": 16})
+        self.h2 = self._add({"bold": True, "font_size": 12})
+        self.header = self._add({"bold": True, "bg_color": "#1f2937", "font_color": "#ffffff", "border": 1})
+        self.label = self._add({"bold": True})
+        self.cell = self._add({"valign": "top"})
+        self.exempt = self._add({"valign": "top", "font_color": EXEMPT_COLOR, "italic": True})
+        self.sev = {s: self._add({"bold": True, "valign": "top", "bg_color": c, "font_color": SEVERITY_TEXT[s]})
                     for s, c in SEVERITY_COLORS.items()}
-        self.sev_exempt = wb.add_format({"valign": "top", "italic": True, "bg_color": "#f3f4f6",
-                                         "font_color": EXEMPT_COLOR})
-        self.status = {s: wb.add_format({"bold": True, "font_color": c}) for s, c in STATUS_COLORS.items()}
-        self.pct = wb.add_format({"num_format": "0.0"})
+        self.sev_exempt = self._add({"valign": "top", "italic": True, "bg_color": "#f3f4f6",
+                                     "font_color": EXEMPT_COLOR})
+        self.status = {s: self._add({"bold": True, "font_color": c}) for s, c in STATUS_COLORS.items()}
+        self.pct = self._add({"num_format": "0.0"})
+
+    def _add(self, props: dict[str, Any]) -> Format:
+        fmt = self._wb.add_format(props)
+        self._props[id(fmt)] = props
+        return fmt
+
+    def quoted(self, fmt: Format | None) -> Format:
+        """``fmt`` with Excel's quote prefix (the cell stays text when edited), made once per format."""
+        key = id(fmt)
+        if key not in self._quoted:
+            self._quoted[key] = self._wb.add_format({**self._props.get(key, {}), "quote_prefix": True})
+        return self._quoted[key]
 
 
-def _put(ws: Worksheet, r: int, c: int, v: Any, fmt: Format | None = None) -> None:
+def _put(ws: Worksheet, f: _Formats, r: int, c: int, v: Any, fmt: Format | None = None) -> None:
     v = plain(v)
     if is_na(v):
         ws.write_blank(r, c, None, fmt)
@@ -99,7 +116,8 @@ def _put(ws: Worksheet, r: int, c: int, v: Any, fmt: Format | None = None) -> No
     else:
         if isinstance(v, list):
             v = ", ".join(str(x) for x in v)
-        ws.write_string(r, c, guard(str(v))[:32767], fmt)
+        s = str(v)[:32767]
+        ws.write_string(r, c, s, f.quoted(fmt) if formula_like(s) else fmt)
 
 
 def _table(ws: Worksheet, row: int, df: pd.DataFrame, f: _Formats, *, fmt_col: dict[str, Any] | None = None) -> int:
@@ -109,7 +127,7 @@ def _table(ws: Worksheet, row: int, df: pd.DataFrame, f: _Formats, *, fmt_col: d
     for i, rec in enumerate(df.itertuples(index=False, name=None), start=row + 1):
         for j, (c, v) in enumerate(zip(df.columns, rec)):
             pick = (fmt_col or {}).get(str(c))
-            _put(ws, i, j, v, pick(v) if callable(pick) else pick)
+            _put(ws, f, i, j, v, pick(v) if callable(pick) else pick)
     return row + len(df) + 2
 
 
@@ -125,7 +143,7 @@ def _summary(wb: xlsxwriter.Workbook, findings: pd.DataFrame, snapshot: Snapshot
              ("Assessed", partial_summary(findings) or "completely: every check gave a verdict")]
     for i, (k, v) in enumerate(facts, start=2):
         ws.write_string(i, 0, k, f.label)
-        ws.write_string(i, 1, guard(v))
+        _put(ws, f, i, 1, v)
     row = 2 + len(facts) + 1
     sev_fmt = {"severity": lambda s: f.sev.get(str(s))}
     ws.write_string(row, 0, "Findings by severity", f.h2)
@@ -179,7 +197,7 @@ def _practice_sheet(wb: xlsxwriter.Workbook, practice: int, grp: pd.DataFrame, s
                 fmt = f.sev_exempt if ex else f.sev.get(str(v), f.cell)
             else:
                 fmt = f.exempt if ex else f.cell
-            _put(ws, i, j, v, fmt)
+            _put(ws, f, i, j, v, fmt)
     ws.autofilter(0, 0, len(grp), len(cols) - 1)
     for j, c in enumerate(cols):
         sample = grp[c].head(500)

@@ -107,6 +107,7 @@ def sample(name: str = "main") -> Snapshot:
     snap = load(sample_path(name), cluster=d)
     snap.captured_at = SAMPLES[name][1]
     snap.source = f"bundled sample (data/{d})"
+    snap.meta["sample"] = d
     return snap
 
 

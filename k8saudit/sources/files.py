@@ -61,7 +61,9 @@ def load_paths(
     if cluster is None:
         first = roots[0].resolve()
         cluster = (first if first.is_dir() else first.parent).name or "cluster"
-    snap = Snapshot(cluster, source=", ".join(str(p) for p in roots), meta={"origin": "files"})
+    # "roots": the absolute directory each object's ``source`` label is relative to (SARIF locations use it)
+    bases = [str((r if r.is_dir() else r.parent).resolve()) for r in roots]
+    snap = Snapshot(cluster, source=", ".join(str(p) for p in roots), meta={"origin": "files", "roots": bases})
     with gc_paused():
         _load_roots(snap, roots, progress)
         snap.compact()  # objects read before their owners
