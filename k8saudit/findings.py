@@ -10,6 +10,7 @@ import datetime as _dt
 import fnmatch
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -410,7 +411,11 @@ def _glob(series: pd.Series, pattern: str) -> pd.Series:
     """Vectorised fnmatch of a string column (NA counts as "")."""
     if pattern in ("*", ""):
         return pd.Series(True, index=series.index)
-    return series.astype("object").where(series.notna(), "").astype(str).str.match(fnmatch.translate(pattern))
+    # Python's re, not the string accessor: with pyarrow installed pandas hands .str.match to RE2,
+    # which rejects the atomic groups fnmatch.translate writes
+    match = re.compile(fnmatch.translate(pattern)).match
+    values = series.astype("object").where(series.notna(), "").tolist()
+    return pd.Series([match(str(v)) is not None for v in values], index=series.index, dtype=bool)
 
 
 def _exemptions(rows: pd.DataFrame, snap: Snapshot, waivers: list[Waiver], defaults: bool,
