@@ -6,6 +6,7 @@
 >>> findings = ka.audit(snap)     # one findings DataFrame
 >>> ka.scorecard(findings)        # per practice: evaluated, failing, score
 >>> ka.export(findings, "report.html", snapshot=snap)
+>>> fleet = ka.fleet.audit(ka.fleet.sample())   # many clusters on Dask (imported on first use)
 """
 
 from __future__ import annotations
@@ -22,6 +23,15 @@ from .vocab import FINDINGS_COLUMNS, PRACTICES, SEVERITIES
 from . import workshop  # noqa: E402,I001 - ka.workshop.progress()
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    """``ka.fleet`` is imported on first use: it brings Dask, which a single-cluster audit never needs."""
+    if name == "fleet":
+        import importlib
+
+        return importlib.import_module(".fleet", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "CHECKS", "FINDINGS_COLUMNS", "FRAMES", "PRACTICES", "SCHEMAS", "NoObjectsError", "Snapshot", "SnapshotError",
