@@ -210,17 +210,21 @@ def _severity(text: str | None, flag: str) -> str | None:
     return text
 
 
-def _audit(args: argparse.Namespace, snap: Any) -> Any:
-    from .findings import ConfigError, NoObjectsError, audit
-
-    checks = [c.strip() for c in args.check.split(",")] if getattr(args, "check", None) else None
+def _parse_checks(text: str | None) -> list[str] | None:
+    checks = [c.strip() for c in text.split(",")] if text else None
     if checks:
         from .checks import CHECKS
         bad = [c for c in checks if c not in CHECKS]
         if bad:
             raise UserError(f"--check: no check {', '.join(bad)} (see `k8saudit checks`)")
+    return checks
+
+
+def _audit(args: argparse.Namespace, snap: Any) -> Any:
+    from .findings import ConfigError, NoObjectsError, audit
+
     try:
-        findings = audit(snap, practices=_parse_practices(args.practice), checks=checks,
+        findings = audit(snap, practices=_parse_practices(args.practice), checks=_parse_checks(args.check),
                          waivers=args.exemptions, default_exemptions=not args.no_default_exemptions,
                          config=args.config)
     except (ConfigError, NoObjectsError) as e:
@@ -359,12 +363,7 @@ def cmd_fleet_scan(args: argparse.Namespace) -> int:
         raise UserError("--scheduler and --workers exclude each other (--workers sizes a local cluster)")
     if args.workers is not None and args.workers < 1:
         raise UserError("--workers must be at least 1")
-    checks = [c.strip() for c in args.check.split(",")] if args.check else None
-    if checks:
-        from .checks import CHECKS
-        bad = [c for c in checks if c not in CHECKS]
-        if bad:
-            raise UserError(f"--check: no check {', '.join(bad)} (see `k8saudit checks`)")
+    checks = _parse_checks(args.check)
     sources = list(args.source) + [f"context:{c}" for c in args.context]
     if not sources and not args.all_contexts:
         raise UserError("no source: give paths, globs, `sample`, --context NAME or --all-contexts")
@@ -511,6 +510,22 @@ def _scan_formats() -> tuple[tuple[str, ...], str]:
     return ("text", *(f.name for f in formats())), " ".join(e for f in formats() for e in f.extensions)
 
 
+def _add_audit_args(p: argparse.ArgumentParser) -> None:
+    """What selects and judges the checks, for `scan` and `fleet scan` alike."""
+    p.add_argument("--practice", metavar="N[,N]", help="only these practices (1-10)")
+    p.add_argument("--check", metavar="ID[,ID]", help="only these checks")
+    p.add_argument("--fail-on", metavar="LEVEL",
+                   help="exit 1 when a non-exempt finding is at or above LEVEL; otherwise exit 3 when the audit is "
+                        "partial (an object that failed to parse or validate, a kind that could not be listed, a "
+                        "check not assessable or partial, an unreachable cluster)")
+    p.add_argument("--allow-partial", action="store_true",
+                   help="with --fail-on: accept a partial audit (exit 0 instead of 3); it is still reported")
+    p.add_argument("--exemptions", metavar="FILE", help="waivers file (check, namespace, kind, name, reason, owner, "
+                                                       "expires)")
+    p.add_argument("--no-default-exemptions", action="store_true", help="do not exempt well-known system components")
+    p.add_argument("--config", metavar="FILE", help="config file: severity overrides, disabled checks")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="k8saudit",
@@ -536,19 +551,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("scan", help="run the checks and report findings",
                        description="Run the checks over a source and print or export the findings.")
     _add_source_args(s)
-    s.add_argument("--practice", metavar="N[,N]", help="only these practices (1-10)")
-    s.add_argument("--check", metavar="ID[,ID]", help="only these checks")
+    _add_audit_args(s)
     s.add_argument("--min-severity", metavar="LEVEL", help="hide findings below this severity")
-    s.add_argument("--fail-on", metavar="LEVEL",
-                   help="exit 1 when a non-exempt finding is at or above LEVEL; otherwise exit 3 when the audit is "
-                        "partial (an object that failed to parse or validate, a kind that could not be listed, a "
-                        "check not assessable or partial, an unreachable cluster)")
-    s.add_argument("--allow-partial", action="store_true",
-                   help="with --fail-on: accept a partial audit (exit 0 instead of 3); it is still reported")
-    s.add_argument("--exemptions", metavar="FILE", help="waivers file (check, namespace, kind, name, reason, owner, expires)")
-    s.add_argument("--no-default-exemptions", action="store_true", help="do not exempt well-known system components")
     s.add_argument("--show-exempt", action="store_true", help="list exempt findings in the text report too")
-    s.add_argument("--config", metavar="FILE", help="config file: severity overrides, disabled checks")
     scan_formats, extensions = _scan_formats()
     s.add_argument("--format", choices=scan_formats, default="text", help="output format for stdout (default: text)")
     s.add_argument("-o", "--output", action="append", default=[], metavar="FILE",
@@ -631,12 +636,7 @@ def build_parser() -> argparse.ArgumentParser:
     fs.add_argument("--read-on", choices=("workers", "client"), default="workers",
                     help="where sources are read (client: here, then shipped to the workers)")
     fs.add_argument("--retries", type=int, default=2, metavar="N", help="Dask retries of a failed task (default 2)")
-    fs.add_argument("--practice", metavar="N[,N]", help="only these practices (1-10)")
-    fs.add_argument("--check", metavar="ID[,ID]", help="only these checks")
-    fs.add_argument("--fail-on", metavar="LEVEL", help="exit 1 when a non-exempt finding is at or above LEVEL")
-    fs.add_argument("--exemptions", metavar="FILE", help="waivers file, applied to every cluster")
-    fs.add_argument("--no-default-exemptions", action="store_true", help="do not exempt well-known system components")
-    fs.add_argument("--config", metavar="FILE", help="config file: severity overrides, disabled checks")
+    _add_audit_args(fs)
     fs.add_argument("-o", "--output", action="append", default=[], metavar="PATH",
                     help="a directory: the Parquet dataset (findings, scorecard, ... by cluster and date); "
                          "a file .xlsx .html .csv .json .md .sarif .xml: that export; repeatable")
