@@ -47,6 +47,7 @@ def fleet_paths(sample_dir: Path) -> list[Path]:
 @pytest.fixture(scope="module")
 def client() -> Iterator[distributed.Client]:
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                                   silence_logs=50) as cluster, distributed.Client(cluster) as c:
         yield c
 
@@ -376,3 +377,41 @@ def test_a_worker_killed_mid_run_loses_nothing(fleet_paths: list[Path], client: 
     assert pids[killed[0]] not in client.run(os.getpid).values()  # that process is gone
     assert got.failures.empty and (got.clusters["status"] == "ok").all()
     _same(got.findings, pd.concat([alone[p.name] for p in some], ignore_index=True))
+
+
+# --------------------------------------------------------------------------- charts and trends
+
+
+def _history() -> pd.DataFrame:
+    rows = []
+    for d, drift in zip(("2026-11-15", "2026-11-22", "2026-11-29"), (100.0, 90.0, 70.0)):
+        for c, score in (("staging-eu-1", 95.0), ("staging-eu-2", drift), ("prod-eu-1", None)):
+            rows.append({"cluster": c, "practice": 8, "score": score, "failing": 0 if score == 95.0 else 3,
+                         "status": "not_assessable" if score is None else "pass" if score == 100 else "fail",
+                         "date": pd.Timestamp(d)})
+    return pd.DataFrame(rows)
+
+
+def test_trends_per_date_and_per_cluster() -> None:
+    h = _history()
+    per = ka.fleet.trends(h, 8)
+    assert list(per.columns) == ["2026-11-15", "2026-11-22", "2026-11-29", "change"]
+    assert per.index[0] == "staging-eu-2" and per.loc["staging-eu-2", "change"] == -30.0
+    assert per.loc["staging-eu-1", "change"] == 0.0 and pd.isna(per.loc["prod-eu-1", "change"])
+    fleet_wide = ka.fleet.trends(h)
+    assert list(fleet_wide["clusters"]) == [2, 2, 2]  # the not assessable cluster is not averaged in
+    assert list(fleet_wide["mean_score"]) == [97.5, 92.5, 82.5]
+
+
+def test_charts_fit_their_container(fleet: ka.fleet.Fleet) -> None:
+    from k8saudit.fleet import charts
+
+    heat = charts.heatmap(fleet.scorecard)
+    assert heat.layout.width is None and heat.layout.autosize
+    z = [t for t in heat.data if t.showscale is not False][0].z
+    assert len(z) == 40 and len(z[0]) == 10 and heat.layout.height >= 40 * 18
+    bars = charts.worst(fleet.clusters, 5)
+    assert [t.name for t in bars.data] == ["critical", "high", "medium", "low"] and len(bars.data[0].y) == 5
+    line = charts.trend(_history(), 8)
+    assert [t.name for t in line.data] == ["fleet (mean of 2)", "staging-eu-2"] and line.layout.width is None
+    assert "no cluster" in charts.heatmap(fleet.scorecard.iloc[0:0]).layout.annotations[0].text

@@ -78,11 +78,11 @@ def trend(scorecard: pd.DataFrame, practice: int,
     if groups is not None:
         group = names.map(groups) if callable(groups) else names.map(dict(groups)).fillna("(no group)")
         for g, idx in per.groupby(group.to_numpy()).groups.items():
-            mean = per.loc[idx, dates].mean()
-            fig.add_trace(go.Scatter(x=dates, y=mean.round(1), name=f"{g} (mean of {len(idx)})", mode="lines+markers",
-                                     line={"dash": "dash", "width": 2}))
+            part = per.loc[idx, dates]
+            fig.add_trace(go.Scatter(x=dates, y=part.mean().round(1), name=f"{g} (mean of {_assessed(part)})",
+                                     mode="lines+markers", line={"dash": "dash", "width": 2}))
     else:
-        fig.add_trace(go.Scatter(x=dates, y=per[dates].mean().round(1), name=f"fleet (mean of {len(per)})",
+        fig.add_trace(go.Scatter(x=dates, y=per[dates].mean().round(1), name=f"fleet (mean of {_assessed(per[dates])})",
                                  mode="lines+markers", line={"dash": "dash", "width": 2}))
     moved = per[per["change"].fillna(0) != 0]
     for cluster, row in moved.head(8).iterrows():
@@ -93,3 +93,8 @@ def trend(scorecard: pd.DataFrame, practice: int,
     fig.update_yaxes(range=[0, 101])
     fig.update_xaxes(type="category")
     return _responsive(fig, 420)
+
+
+def _assessed(scores: pd.DataFrame) -> int:
+    """Clusters with a score on at least one date (not assessable everywhere: not averaged in)."""
+    return int(scores.notna().any(axis=1).sum())

@@ -110,6 +110,9 @@ def _client(client: Client | str | None, workers: int | None,
     n = workers or max(1, min(os.cpu_count() or 1, 4))
     options: dict[str, Any] = {"n_workers": n, "threads_per_worker": 1, "processes": True,
                                "dashboard_address": None, "silence_logs": logging.CRITICAL}
+    if not {"dashboard_address", "scheduler_kwargs"} & set(cluster_options or {}):
+        # no dashboard, and the scheduler's HTTP endpoint on a free loopback port, not 8787 on every interface
+        options["scheduler_kwargs"] = {"dashboard": False, "dashboard_address": "127.0.0.1:0"}
     options.update(cluster_options or {})
     with LocalCluster(**options) as cluster, Client(cluster) as c:
         yield c
