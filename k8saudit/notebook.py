@@ -38,6 +38,7 @@ NOTEBOOKS: dict[int, str] = {
     9: "09-proc-mount.ipynb",
     10: "10-rolling-updates.ipynb",
     11: "11-export-findings.ipynb",
+    13: "13-fleet.ipynb",
 }
 
 
@@ -220,6 +221,7 @@ def notebook_links() -> str:
     """Markdown links to the practice notebooks."""
     lines = [f"- [{n}. {PRACTICES[n]}]({NOTEBOOKS[n]})" for n in range(1, 11)]
     lines.append(f"- [Export the findings]({NOTEBOOKS[11]})")
+    lines.append(f"- [Fleets: many clusters in one audit]({NOTEBOOKS[13]})")
     return "\n".join(lines)
 
 
