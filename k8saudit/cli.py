@@ -409,15 +409,9 @@ def cmd_fleet_scan(args: argparse.Namespace) -> int:
             raise UserError(str(e)) from None
         if not args.quiet:
             print(f"wrote {path}", file=sys.stderr)
-    if fail_on is not None:
-        f = fleet.findings
-        live = f[(~f["exempt"]) & (f["severity"] >= fail_on)]
-        if len(live):
-            if not args.quiet:
-                print(f"k8saudit: {len(live)} finding(s) at or above {fail_on} are not exempt "
-                      f"in {live['cluster'].nunique()} cluster(s)", file=sys.stderr)
-            return EXIT_FINDINGS
-    return 0
+    # as scan: 1 for open findings at or above --fail-on, else 3 when a cluster (or a check) could not
+    # be assessed, unless --allow-partial
+    return _gate(fleet.with_stats(), fail_on, args.allow_partial, args.quiet)
 
 
 def cmd_fleet_report(args: argparse.Namespace) -> int:

@@ -360,7 +360,8 @@ def audit(
                 and (checks is None or c.id in checks or any(a in checks for a in c.aliases))
                 and c.id not in disabled]
     members = snap.members or [snap]
-    if not any(len(s) or s.kubeconfig_entries for s in members):
+    # a cluster that could not be read at all (meta "error") is audited: every check not assessable
+    if not any(len(s) or s.kubeconfig_entries or s.meta.get("error") for s in members):
         raise NoObjectsError(no_objects_message(snap))
     all_rows, all_stats = [], []
     for s in members:

@@ -210,21 +210,23 @@ def test_live_contexts_on_workers_and_broken_clusters_land_in_failures(
         alone: dict[str, pd.DataFrame]) -> None:
     with FakeApiServer(LIVE_OBJECTS) as live:
         kc = _kubeconfig(tmp_path, live)
-        got = ka.fleet.audit([fleet_paths[0], _broken_snapshot(tmp_path), "context:edge", "context:gone"],
-                             client=client, kubeconfig=kc, progress=False, timeout=5)
-    names = ["prod-eu-1", "broken", "edge-cluster", "gone-cluster"]
+        (tmp_path / "empty").mkdir()
+        got = ka.fleet.audit([fleet_paths[0], _broken_snapshot(tmp_path), "context:edge", "context:gone",
+                              tmp_path / "empty"], client=client, kubeconfig=kc, progress=False, timeout=5)
+    names = ["prod-eu-1", "broken", "edge-cluster", "gone-cluster", "empty"]
     assert list(got.clusters["cluster"]) == names
-    assert list(got.clusters["status"]) == ["ok", "failed", "ok", "failed"]
-    assert got.partial and list(got.failures["cluster"]) == ["broken", "gone-cluster"]
+    assert list(got.clusters["status"]) == ["ok", "failed", "ok", "failed", "failed"]
+    assert got.partial and list(got.failures["cluster"]) == ["broken", "gone-cluster", "empty"]
     assert set(got.failures["stage"]) == {"read"}
     reasons = dict(zip(got.failures["cluster"], got.failures["reason"]))
+    assert dict(zip(got.failures["cluster"], got.failures["error"]))["empty"] == "NoObjectsError"
     assert "snapshot.json" in reasons["broken"] and "not a readable k8saudit snapshot" in reasons["broken"]
     assert "connection refused" in reasons["gone-cluster"] and "\n" not in reasons["gone-cluster"]
     # the read clusters are audited as if alone; the failed ones are not assessable, never clean
     _same(got.findings[got.findings["cluster"] == "prod-eu-1"], alone["prod-eu-1"])
     edge = got.findings[got.findings["cluster"] == "edge-cluster"]
     assert {"privileged", "host-pid"} <= set(edge["check_id"])
-    for name in ("broken", "gone-cluster"):
+    for name in ("broken", "gone-cluster", "empty"):
         assert not (got.findings["cluster"] == name).any()
         st = got.stats[got.stats["cluster"] == name]
         assert len(st) == len(ka.CHECKS) and (st["status"] == "not_assessable").all()
@@ -337,6 +339,22 @@ def test_cli_fleet_scan_and_report(fleet_paths: list[Path], client: distributed.
     assert cli.main(["fleet", "report", str(out / "*"), "--practice", "8", "--format", "csv"]) == 0
     rows = capsys.readouterr().out.strip().splitlines()
     assert rows[0].lstrip("\ufeff").startswith("cluster,2026-11-15,2026-12-06,change") and len(rows) == 5
+
+
+def test_cli_fleet_exit_codes_match_scan(fleet_paths: list[Path], client: distributed.Client, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """1: open findings at --fail-on; else 3 when a cluster could not be audited (unless --allow-partial); else 0."""
+    address = client.scheduler.address
+    prod, broken = str(fleet_paths[0]), str(_broken_snapshot(tmp_path))  # prod-eu-1: 1 high, no critical
+    scan = ["fleet", "scan", "--scheduler", address, "-q"]
+    assert cli.main([*scan, prod, "--fail-on", "critical"]) == 0
+    assert cli.main([*scan, prod, broken]) == 0  # without --fail-on a scan reports and exits 0
+    capsys.readouterr()
+    assert cli.main([*scan[:-1], prod, broken, "--fail-on", "critical"]) == cli.EXIT_PARTIAL
+    captured = capsys.readouterr()
+    assert "partial audit" in captured.err and "broken" in captured.out
+    assert cli.main([*scan, prod, broken, "--fail-on", "critical", "--allow-partial"]) == 0
+    assert cli.main([*scan, prod, broken, "--fail-on", "high"]) == cli.EXIT_FINDINGS
 
 
 def test_cli_fleet_user_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -46,7 +46,7 @@ _S, _I, _F = "string", "int64", "float64"
 TABLES: dict[str, dict[str, Any]] = {
     "findings": {c: None for c in FINDINGS_COLUMNS},
     "scorecard": {"cluster": _S, "practice": _I, "title": _S, "checks": _I, "evaluated": _I, "failing": _I,
-                  "exempt": _I, "findings": _I, "score": _F, "status": _S, "not_assessable": _S},
+                  "exempt": _I, "findings": _I, "score": _F, "status": _S, "not_assessable": _S, "partial": _S},
     "checks": {"cluster": _S, "practice": _I, "check_id": _S, "severity": SEVERITY_DTYPE, "title": _S,
                "evaluated": _I, "failing": _I, "exempt": _I, "findings": _I, "score": _F, "status": _S,
                "reason": _S},

@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..findings import NoObjectsError
 from ..snapshot import Snapshot, SnapshotError
 from ._sources import ClusterSource
 
@@ -105,7 +106,11 @@ def audit_cluster(src: ClusterSource, opts: AuditOptions, snapshot: Snapshot | N
     if snap.cluster != src.cluster:  # the fleet's name wins (findings ids depend on it)
         snap.cluster = src.cluster
         snap._frames.clear()
-    return summarize(src, snap, opts, failure, started)
+    try:
+        return summarize(src, snap, opts, failure, started)
+    except NoObjectsError as e:  # nothing Kubernetes in the source: not an empty, clean cluster
+        failure = {"stage": "read", "error": "NoObjectsError", "reason": str(e)}
+        return summarize(src, failed_snapshot(src, str(e)), opts, failure, started)
 
 
 def summarize(src: ClusterSource, snap: Snapshot, opts: AuditOptions, failure: dict[str, Any] | None,
