@@ -69,7 +69,7 @@ def resolve(
     else:
         named = [(None, s) for s in sources]
     contexts: list[tuple[str | None, str]] = []
-    out: list[ClusterSource] = []
+    out: list[ClusterSource | int] = []  # an int: the place of contexts[i], named once all are known
     for name, src in named:
         if isinstance(src, Snapshot):
             if src.members:
@@ -82,6 +82,7 @@ def resolve(
             ctx = text[len(CONTEXT_PREFIX):].strip()
             if not ctx:
                 raise FleetSourceError(f"{text!r}: name the context (context:NAME)")
+            out.append(len(contexts))
             contexts.append((name, ctx))
         elif text == "sample":
             from ._sample import sample
@@ -103,20 +104,24 @@ def resolve(
         from ..sources import list_contexts
 
         known = {c for _, c in contexts}
-        contexts += [(None, c) for c in list_contexts(kc) if c not in known]
-    if contexts:
-        names = _context_names([c for _, c in contexts], kc)
-        out.extend(ClusterSource(name or names[c], "context", c, kubeconfig=kc, namespaces=ns) for name, c in contexts)
+        for c in list_contexts(kc):
+            if c not in known:
+                out.append(len(contexts))
+                contexts.append((None, c))
+    names = _context_names([c for _, c in contexts], kc) if contexts else {}
+    resolved = [x if isinstance(x, ClusterSource) else
+                ClusterSource(contexts[x][0] or names[contexts[x][1]], "context", contexts[x][1], kubeconfig=kc,
+                              namespaces=ns) for x in out]
     seen: dict[str, str] = {}
-    for s in out:
+    for s in resolved:
         if s.cluster in seen:
             raise FleetSourceError(f"two sources are both named {s.cluster!r} ({seen[s.cluster]} and {s.label}): "
                                    "name them with a mapping, e.g. audit({'edge-1': ..., 'edge-2': ...})")
         seen[s.cluster] = s.label
-    if not out:
+    if not resolved:
         raise FleetSourceError("no cluster to audit: give sources (paths, globs, context:NAME, sample) "
                                "or all_contexts=True")
-    return out
+    return resolved
 
 
 def _path_name(path: str) -> str:
