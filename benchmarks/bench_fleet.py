@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -33,7 +34,7 @@ CHILD_SERIAL = """
 import json, resource, sys, time
 import k8saudit as ka
 paths = json.loads(sys.argv[1])
-t = time.perf_counter()
+t, cpu0 = time.perf_counter(), time.process_time()
 kept, n = [], 0
 for p in paths:
     f = ka.audit(ka.load(p))
@@ -41,8 +42,9 @@ for p in paths:
     kept.append(f)          # the results, as a fleet keeps them
     n += len(f)
 took = time.perf_counter() - t
-print(json.dumps({"seconds": took, "findings": n,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"seconds": took, "findings": n, "cpu": time.process_time() - cpu0,
+                  "peak_mb": ru.ru_maxrss / 1024}))
 """
 
 CHILD_FLEET = """
@@ -62,6 +64,11 @@ def sample():
 with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                   silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
     client.run(lambda: __import__("k8saudit.findings"))           # workers warm, as on a running cluster
+    def cpu():
+        ru = resource.getrusage(resource.RUSAGE_SELF)
+        return ru.ru_utime + ru.ru_stime
+    workers_cpu0 = client.run(cpu)
+    client_cpu0 = time.process_time()
     before = me.memory_info().rss
     th = threading.Thread(target=sample, daemon=True); th.start()
     t = time.perf_counter()
@@ -69,7 +76,9 @@ with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_a
     took = time.perf_counter() - t
     stop.set(); th.join()
     workers = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    workers_cpu = sum(c - workers_cpu0[w] for w, c in client.run(cpu).items())
     print(json.dumps({"seconds": took, "findings": len(fleet.findings), "failures": len(fleet.failures),
+                      "workers_cpu": workers_cpu, "client_cpu": time.process_time() - client_cpu0,
                       "client_before_mb": before / 2**20, "client_peak_mb": peak[0] / 2**20,
                       "client_after_mb": me.memory_info().rss / 2**20,
                       "results_mb": fleet.findings.memory_usage(deep=True).sum() / 2**20,
@@ -130,8 +139,11 @@ def main() -> None:
           f"{time.perf_counter() - t:.0f} s\n")
 
     serial = child(CHILD_SERIAL, paths)
+    load = os.getloadavg()[0]
+    print(f"machine: {os.cpu_count()} cores, load average {load:.1f} when the runs started")
     print(f"serial, 1 process:    {serial['seconds']:7.1f} s  {len(paths) / serial['seconds']:5.2f} clusters/s  "
-          f"peak {serial['peak_mb']:6.0f} MB  ({serial['findings']:,} findings)")
+          f"peak {serial['peak_mb']:6.0f} MB  CPU {serial['cpu'] / len(paths):.2f} s/cluster  "
+          f"({serial['findings']:,} findings)")
     rows = []
     for n in sorted({int(x) for x in args.sweep.split(",") if x} | {len(paths)}):
         r = child(CHILD_FLEET, paths[:n])
@@ -139,8 +151,9 @@ def main() -> None:
         if n == len(paths):
             print(f"fleet, 2 workers:     {r['seconds']:7.1f} s  {n / r['seconds']:5.2f} clusters/s  "
                   f"client peak {r['client_peak_mb']:5.0f} MB  workers peak "
-                  f"{', '.join(f'{w:.0f}' for w in r['worker_peak_mb'])} MB  ({r['findings']:,} findings, "
-                  f"{r['failures']} failed)")
+                  f"{', '.join(f'{w:.0f}' for w in r['worker_peak_mb'])} MB  workers' CPU "
+                  f"{r['workers_cpu'] / n:.2f} s/cluster, client's {r['client_cpu'] / n:.3f} s/cluster  "
+                  f"({r['findings']:,} findings, {r['failures']} failed)")
             print(f"speed-up: {serial['seconds'] / r['seconds']:.2f}x\n")
     print("client memory as the fleet grows (results only travel back):")
     print(f"{'clusters':>9} {'seconds':>8} {'clusters/s':>11} {'client before':>14} {'client peak':>12} "
