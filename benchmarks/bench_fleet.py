@@ -10,7 +10,8 @@ subprocess so that peak memory is that run's own:
   fleet     ka.fleet.audit on a LocalCluster (2 worker processes, 1 thread each): throughput, the
             client's peak and final resident memory, each worker's peak
 
-and repeats the fleet run for growing N (``--sweep``) to show that the client holds results only.
+and repeats the fleet run lazily (``lazy=True``: the findings stay on the workers) for growing N
+(``--sweep``) to show that the client's memory does not grow with the fleet.
 
     python benchmarks/bench_fleet.py                              # 200 clusters of ~500 pods (minutes)
     python benchmarks/bench_fleet.py --clusters 40 --sweep 10,20  # quicker
@@ -54,6 +55,7 @@ from distributed import Client, LocalCluster
 import k8saudit as ka
 
 paths = json.loads(sys.argv[1])
+lazy = sys.argv[2] == "lazy"
 me = psutil.Process()
 peak = [0]
 stop = threading.Event()
@@ -72,16 +74,21 @@ with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_a
     before = me.memory_info().rss
     th = threading.Thread(target=sample, daemon=True); th.start()
     t = time.perf_counter()
-    fleet = ka.fleet.audit(paths, client=client, progress=False)
+    fleet = ka.fleet.audit(paths, client=client, progress=False, lazy=lazy)
     took = time.perf_counter() - t
+    n_findings = int(fleet.clusters["findings"].sum())
+    held = fleet.clusters.memory_usage(deep=True).sum() + fleet.checks.memory_usage(deep=True).sum() + \
+        fleet.scorecard.memory_usage(deep=True).sum()
+    if not lazy:
+        held += fleet.findings.memory_usage(deep=True).sum()
     stop.set(); th.join()
     workers = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     workers_cpu = sum(c - workers_cpu0[w] for w, c in client.run(cpu).items())
-    print(json.dumps({"seconds": took, "findings": len(fleet.findings), "failures": len(fleet.failures),
+    print(json.dumps({"seconds": took, "findings": n_findings, "failures": len(fleet.failures),
                       "workers_cpu": workers_cpu, "client_cpu": time.process_time() - client_cpu0,
                       "client_before_mb": before / 2**20, "client_peak_mb": peak[0] / 2**20,
                       "client_after_mb": me.memory_info().rss / 2**20,
-                      "results_mb": fleet.findings.memory_usage(deep=True).sum() / 2**20,
+                      "results_mb": held / 2**20,
                       "worker_peak_mb": sorted(workers.values())}))
 """
 
@@ -116,9 +123,9 @@ def make_fleet(n: int, pods: int, variants: int, root: Path) -> list[Path]:
     return out
 
 
-def child(code: str, paths: list[Path]) -> dict:
-    res = subprocess.run([sys.executable, "-c", code, json.dumps([str(p) for p in paths])], capture_output=True,
-                         text=True, cwd=ROOT)
+def child(code: str, paths: list[Path], *extra: str) -> dict:
+    res = subprocess.run([sys.executable, "-c", code, json.dumps([str(p) for p in paths]), *extra],
+                         capture_output=True, text=True, cwd=ROOT)
     if res.returncode:
         raise SystemExit(f"child failed:\n{res.stderr[-3000:]}")
     return json.loads(res.stdout.strip().splitlines()[-1])
@@ -131,6 +138,7 @@ def main() -> None:
     ap.add_argument("--variants", type=int, default=5, help="distinct synthetic clusters behind the copies")
     ap.add_argument("--sweep", default="25,50,100", help="smaller fleets for the client-memory curve")
     ap.add_argument("--data", default=str(HERE / ".data" / "fleet"))
+    ap.add_argument("--serial", metavar="JSON", help="the serial run's figures from an earlier run (skips it)")
     args = ap.parse_args()
     t = time.perf_counter()
     paths = make_fleet(args.clusters, args.pods, args.variants, Path(args.data))
@@ -138,28 +146,30 @@ def main() -> None:
     print(f"{len(paths)} saved snapshots of ~{args.pods} pods ({size / 1e6:.2f} MB each) ready in "
           f"{time.perf_counter() - t:.0f} s\n")
 
-    serial = child(CHILD_SERIAL, paths)
+    serial = json.loads(args.serial) if args.serial else child(CHILD_SERIAL, paths)
     load = os.getloadavg()[0]
     print(f"machine: {os.cpu_count()} cores, load average {load:.1f} when the runs started")
     print(f"serial, 1 process:    {serial['seconds']:7.1f} s  {len(paths) / serial['seconds']:5.2f} clusters/s  "
           f"peak {serial['peak_mb']:6.0f} MB  CPU {serial['cpu'] / len(paths):.2f} s/cluster  "
           f"({serial['findings']:,} findings)")
+    print(f"  (serial figures: {json.dumps(serial)})")
     rows = []
-    for n in sorted({int(x) for x in args.sweep.split(",") if x} | {len(paths)}):
-        r = child(CHILD_FLEET, paths[:n])
-        rows.append((n, r))
-        if n == len(paths):
+    runs = [(n, "lazy") for n in sorted({int(x) for x in args.sweep.split(",") if x} | {len(paths)})]
+    for n, mode in [(len(paths), "eager"), *runs]:
+        r = child(CHILD_FLEET, paths[:n], mode)
+        rows.append((n, mode, r))
+        if mode == "eager":
             print(f"fleet, 2 workers:     {r['seconds']:7.1f} s  {n / r['seconds']:5.2f} clusters/s  "
                   f"client peak {r['client_peak_mb']:5.0f} MB  workers peak "
                   f"{', '.join(f'{w:.0f}' for w in r['worker_peak_mb'])} MB  workers' CPU "
                   f"{r['workers_cpu'] / n:.2f} s/cluster, client's {r['client_cpu'] / n:.3f} s/cluster  "
                   f"({r['findings']:,} findings, {r['failures']} failed)")
             print(f"speed-up: {serial['seconds'] / r['seconds']:.2f}x\n")
-    print("client memory as the fleet grows (results only travel back):")
-    print(f"{'clusters':>9} {'seconds':>8} {'clusters/s':>11} {'client before':>14} {'client peak':>12} "
-          f"{'client after':>13} {'findings':>9} {'results':>8} {'worker peaks':>14}")
-    for n, r in rows:
-        print(f"{n:>9} {r['seconds']:>8.1f} {n / r['seconds']:>11.2f} {r['client_before_mb']:>11.0f} MB "
+    print("client memory as the fleet grows (results only travel back; lazy: the findings stay on the workers):")
+    print(f"{'clusters':>9} {'mode':>6} {'seconds':>8} {'clusters/s':>11} {'client before':>14} {'client peak':>12} "
+          f"{'client after':>13} {'findings':>9} {'held here':>9} {'worker peaks':>14}")
+    for n, mode, r in rows:
+        print(f"{n:>9} {mode:>6} {r['seconds']:>8.1f} {n / r['seconds']:>11.2f} {r['client_before_mb']:>11.0f} MB "
               f"{r['client_peak_mb']:>9.0f} MB {r['client_after_mb']:>10.0f} MB {r['findings']:>9,} "
               f"{r['results_mb']:>5.1f} MB {'/'.join(f'{w:.0f}' for w in r['worker_peak_mb']):>11} MB")
 
