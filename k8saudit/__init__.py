@@ -8,6 +8,7 @@
 >>> ka.compliance(findings, "cis")  # per control of a framework (cis, nsa, pss, mitre): status, checks, failing objects
 >>> ka.export(findings, "report.html", snapshot=snap)
 >>> ka.attack_paths(snap)        # which findings chain into a takeover; ka.attack_cut(snap): the fewest fixes
+>>> fleet = ka.fleet.audit(ka.fleet.sample())   # many clusters on Dask (imported on first use)
 """
 
 from __future__ import annotations
@@ -26,6 +27,15 @@ from .vocab import FINDINGS_COLUMNS, PRACTICES, SEVERITIES
 from . import workshop  # noqa: E402,I001 - ka.workshop.progress()
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    """``ka.fleet`` is imported on first use: it brings Dask, which a single-cluster audit never needs."""
+    if name == "fleet":
+        import importlib
+
+        return importlib.import_module(".fleet", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "CHECKS", "EDGE_KINDS", "FINDINGS_COLUMNS", "FRAMES", "FRAMEWORKS", "PRACTICES", "SCHEMAS", "NoObjectsError",

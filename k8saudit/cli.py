@@ -1,4 +1,4 @@
-"""The ``k8saudit`` command: frames, snapshot, scan, paths, checks, diff, dashboard, demo.
+"""The ``k8saudit`` command: frames, snapshot, scan, paths, checks, diff, fleet, dashboard, demo.
 
 User errors become a one-line message and exit status 2 (so does a source with no
 Kubernetes object at all). ``scan --fail-on LEVEL`` exits 1 when a finding at or above
@@ -210,17 +210,21 @@ def _severity(text: str | None, flag: str) -> str | None:
     return text
 
 
-def _audit(args: argparse.Namespace, snap: Any) -> Any:
-    from .findings import ConfigError, NoObjectsError, audit
-
-    checks = [c.strip() for c in args.check.split(",")] if getattr(args, "check", None) else None
+def _parse_checks(text: str | None) -> list[str] | None:
+    checks = [c.strip() for c in text.split(",")] if text else None
     if checks:
         from .checks import CHECKS
         bad = [c for c in checks if c not in CHECKS]
         if bad:
             raise UserError(f"--check: no check {', '.join(bad)} (see `k8saudit checks`)")
+    return checks
+
+
+def _audit(args: argparse.Namespace, snap: Any) -> Any:
+    from .findings import ConfigError, NoObjectsError, audit
+
     try:
-        findings = audit(snap, practices=_parse_practices(args.practice), checks=checks,
+        findings = audit(snap, practices=_parse_practices(args.practice), checks=_parse_checks(args.check),
                          waivers=args.exemptions, default_exemptions=not args.no_default_exemptions,
                          config=args.config)
     except (ConfigError, NoObjectsError) as e:
@@ -401,6 +405,91 @@ def _findings_or_snapshot(src: str, load: Any) -> Any:
     return load(p)
 
 
+def cmd_fleet_scan(args: argparse.Namespace) -> int:
+    """Audit many clusters on Dask; print the summary, save a Parquet dataset and/or exports."""
+    from .export import FORMATS
+
+    fail_on = _severity(args.fail_on, "--fail-on")
+    if args.scheduler and args.workers:
+        raise UserError("--scheduler and --workers exclude each other (--workers sizes a local cluster)")
+    if args.workers is not None and args.workers < 1:
+        raise UserError("--workers must be at least 1")
+    checks = _parse_checks(args.check)
+    sources = list(args.source) + [f"context:{c}" for c in args.context]
+    if not sources and not args.all_contexts:
+        raise UserError("no source: give paths, globs, `sample`, --context NAME or --all-contexts")
+    exts = tuple(e for f, exts in FORMATS.items() for e in exts)
+    exports = [o for o in args.output if o.lower().endswith(exts)]
+    datasets = [o for o in args.output if o not in exports]
+    from .findings import ConfigError
+    from .fleet import FleetSourceError, FleetStoreError, audit
+    from .fleet._progress import Silent, TerminalBar
+    from .fleet._report import fleet_text
+    from .snapshot import SnapshotError
+
+    started = time.monotonic()
+    try:
+        fleet = audit(sources, client=args.scheduler, all_contexts=args.all_contexts, kubeconfig=args.kubeconfig,
+                      namespaces=args.namespace or None, read_on=args.read_on, workers=args.workers,
+                      retries=args.retries, progress=Silent() if args.quiet else TerminalBar(),
+                      practices=_parse_practices(args.practice), checks=checks, waivers=args.exemptions,
+                      default_exemptions=not args.no_default_exemptions, config=args.config)
+    except (FleetSourceError, SnapshotError, ConfigError) as e:
+        raise UserError(str(e)) from None
+    except OSError as e:
+        if args.scheduler:
+            raise UserError(f"cannot reach the Dask scheduler at {args.scheduler}: {e}") from None
+        raise
+    took = time.monotonic() - started
+    where = f"the Dask cluster at {args.scheduler}" if args.scheduler else \
+        f"a local Dask cluster of {args.workers or 'up to 4'} worker processes"
+    sys.stdout.write(fleet_text(fleet, seconds=took, workers=where))
+    for out in datasets:
+        try:
+            path = fleet.save(out)
+        except FleetStoreError as e:
+            raise UserError(str(e)) from None
+        if not args.quiet:
+            print(f"wrote {path}/ (Parquet: findings, scorecard, checks, skipped, failures, clusters; "
+                  f"date {fleet.date})", file=sys.stderr)
+    for out in exports:
+        from .export import ExportError
+        try:
+            path = fleet.export(out)
+        except (ExportError, OSError) as e:
+            raise UserError(str(e)) from None
+        if not args.quiet:
+            print(f"wrote {path}", file=sys.stderr)
+    # as scan: 1 for open findings at or above --fail-on, else 3 when a cluster (or a check) could not
+    # be assessed, unless --allow-partial
+    return _gate(fleet.with_stats(), fail_on, args.allow_partial, args.quiet)
+
+
+def cmd_fleet_report(args: argparse.Namespace) -> int:
+    """Trends across saved fleet runs."""
+    from .fleet import FleetStoreError, load
+    from .fleet._report import history_text
+
+    if args.practice is not None and not 1 <= args.practice <= 10:
+        raise UserError(f"--practice {args.practice}: not in 1-10")
+    try:
+        scorecard = load(args.path, "scorecard")
+        clusters = load(args.path, "clusters")
+    except FleetStoreError as e:
+        raise UserError(str(e)) from None
+    if args.format == "text":
+        sys.stdout.write(history_text(scorecard, clusters, args.practice))
+        return 0
+    from .fleet import trends
+    df = trends(scorecard, args.practice)
+    if args.practice is not None:
+        df = df.reset_index()
+    else:
+        df = df.assign(date=df["date"].dt.strftime("%Y-%m-%d"))
+    _write_frame(df, args.format, None)
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run
 
@@ -466,6 +555,22 @@ def _scan_formats() -> tuple[tuple[str, ...], str]:
     return ("text", *(f.name for f in formats())), " ".join(e for f in formats() for e in f.extensions)
 
 
+def _add_audit_args(p: argparse.ArgumentParser) -> None:
+    """What selects and judges the checks, for `scan` and `fleet scan` alike."""
+    p.add_argument("--practice", metavar="N[,N]", help="only these practices (1-10)")
+    p.add_argument("--check", metavar="ID[,ID]", help="only these checks")
+    p.add_argument("--fail-on", metavar="LEVEL",
+                   help="exit 1 when a non-exempt finding is at or above LEVEL; otherwise exit 3 when the audit is "
+                        "partial (an object that failed to parse or validate, a kind that could not be listed, a "
+                        "check not assessable or partial, an unreachable cluster)")
+    p.add_argument("--allow-partial", action="store_true",
+                   help="with --fail-on: accept a partial audit (exit 0 instead of 3); it is still reported")
+    p.add_argument("--exemptions", metavar="FILE", help="waivers file (check, namespace, kind, name, reason, owner, "
+                                                       "expires)")
+    p.add_argument("--no-default-exemptions", action="store_true", help="do not exempt well-known system components")
+    p.add_argument("--config", metavar="FILE", help="config file: severity overrides, disabled checks")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="k8saudit",
@@ -492,19 +597,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("scan", help="run the checks and report findings",
                        description="Run the checks over a source and print or export the findings.")
     _add_source_args(s)
-    s.add_argument("--practice", metavar="N[,N]", help="only these practices (1-10)")
-    s.add_argument("--check", metavar="ID[,ID]", help="only these checks")
+    _add_audit_args(s)
     s.add_argument("--min-severity", metavar="LEVEL", help="hide findings below this severity")
-    s.add_argument("--fail-on", metavar="LEVEL",
-                   help="exit 1 when a non-exempt finding is at or above LEVEL; otherwise exit 3 when the audit is "
-                        "partial (an object that failed to parse or validate, a kind that could not be listed, a "
-                        "check not assessable or partial, an unreachable cluster)")
-    s.add_argument("--allow-partial", action="store_true",
-                   help="with --fail-on: accept a partial audit (exit 0 instead of 3); it is still reported")
-    s.add_argument("--exemptions", metavar="FILE", help="waivers file (check, namespace, kind, name, reason, owner, expires)")
-    s.add_argument("--no-default-exemptions", action="store_true", help="do not exempt well-known system components")
     s.add_argument("--show-exempt", action="store_true", help="list exempt findings in the text report too")
-    s.add_argument("--config", metavar="FILE", help="config file: severity overrides, disabled checks")
     s.add_argument("--no-paths", action="store_true",
                    help="do not build the attack graph (no on_attack_path/priority; the text report keeps its order)")
     scan_formats, extensions = _scan_formats()
@@ -584,6 +679,48 @@ def build_parser() -> argparse.ArgumentParser:
     wr.add_argument("folder", metavar="DIR")
     wr.add_argument("--format", choices=("text", "csv", "markdown", "json"), default="text")
     wr.set_defaults(func=cmd_workshop)
+
+    fl = sub.add_parser("fleet", help="audit many clusters at once on Dask; trends across saved runs",
+                        description="Fleets: one Dask task per cluster (a local cluster of worker processes, "
+                                    "or an existing Dask cluster with --scheduler).")
+    fsub = fl.add_subparsers(dest="fleet_command", metavar="SUBCOMMAND")
+    fs = fsub.add_parser(
+        "scan", help="audit every cluster of a fleet",
+        description="Audit many clusters on Dask: each cluster is read and audited on a worker; only the "
+                    "results come back. Live contexts are read on the workers, which need the kubeconfig "
+                    "and its credentials (or use --read-on client, or `k8saudit snapshot` first).",
+        epilog="examples:\n"
+               "  k8saudit fleet scan sample -o fleet/2026-12-06                the bundled 40-cluster fleet\n"
+               "  k8saudit fleet scan --all-contexts --workers 4 -o fleet/$(date +%F) -o fleet.html\n"
+               "  k8saudit fleet scan 'snapshots/*' --scheduler tcp://dask:8786 -o fleet.xlsx",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    fs.add_argument("source", nargs="*", help="saved snapshots, manifest directories, globs of them "
+                                              "(quote them), context:NAME, or `sample` (the bundled fleet)")
+    fs.add_argument("--context", action="append", default=[], metavar="NAME", help="a kubeconfig context (repeatable)")
+    fs.add_argument("--all-contexts", action="store_true", help="every context of the kubeconfig")
+    fs.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    fs.add_argument("-n", "--namespace", action="append", default=[], metavar="NS",
+                    help="live: only these namespaces (repeatable)")
+    fs.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask scheduler (e.g. tcp://dask:8786)")
+    fs.add_argument("--workers", type=int, metavar="N", help="worker processes of the local Dask cluster "
+                                                              "(default: the cores, at most 4)")
+    fs.add_argument("--read-on", choices=("workers", "client"), default="workers",
+                    help="where sources are read (client: here, then shipped to the workers)")
+    fs.add_argument("--retries", type=int, default=2, metavar="N", help="Dask retries of a failed task (default 2)")
+    _add_audit_args(fs)
+    fs.add_argument("-o", "--output", action="append", default=[], metavar="PATH",
+                    help="a directory: the Parquet dataset (findings, scorecard, ... by cluster and date); "
+                         "a file .xlsx .html .csv .json .md .sarif .xml: that export; repeatable")
+    fs.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    fs.set_defaults(func=cmd_fleet_scan)
+    fr = fsub.add_parser("report", help="trends across saved fleet runs",
+                         description="Read fleet runs saved with `fleet scan -o DIR` (globs welcome) and print "
+                                     "the trends: per date, per practice, the clusters that moved.")
+    fr.add_argument("path", nargs="+", help="saved fleet directories, e.g. fleet/ or 'fleet/*'")
+    fr.add_argument("--practice", type=int, metavar="N", help="one practice's score per cluster and date")
+    fr.add_argument("--format", choices=("text", "csv", "json", "markdown", "table"), default="text")
+    fr.set_defaults(func=cmd_fleet_report)
+    fl.set_defaults(func=lambda a: (fl.print_help(), EXIT_USAGE)[1])
 
     m = sub.add_parser("demo", help="audit the bundled sample cluster and write every export")
     m.add_argument("--out", default="out", metavar="DIR")

@@ -10,6 +10,7 @@ import datetime as _dt
 import fnmatch
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -359,7 +360,8 @@ def audit(
                 and (checks is None or c.id in checks or any(a in checks for a in c.aliases))
                 and c.id not in disabled]
     members = snap.members or [snap]
-    if not any(len(s) or s.kubeconfig_entries for s in members):
+    # a cluster that could not be read at all (meta "error") is audited: every check not assessable
+    if not any(len(s) or s.kubeconfig_entries or s.meta.get("error") for s in members):
         raise NoObjectsError(no_objects_message(snap))
     all_rows, all_stats = [], []
     for s in members:
@@ -410,7 +412,11 @@ def _glob(series: pd.Series, pattern: str) -> pd.Series:
     """Vectorised fnmatch of a string column (NA counts as "")."""
     if pattern in ("*", ""):
         return pd.Series(True, index=series.index)
-    return series.astype("object").where(series.notna(), "").astype(str).str.match(fnmatch.translate(pattern))
+    # Python's re, not the string accessor: with pyarrow installed pandas hands .str.match to RE2,
+    # which rejects the atomic groups fnmatch.translate writes
+    match = re.compile(fnmatch.translate(pattern)).match
+    values = series.astype("object").where(series.notna(), "").tolist()
+    return pd.Series([match(str(v)) is not None for v in values], index=series.index, dtype=bool)
 
 
 def _exemptions(rows: pd.DataFrame, snap: Snapshot, waivers: list[Waiver], defaults: bool,

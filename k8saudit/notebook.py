@@ -39,6 +39,7 @@ NOTEBOOKS: dict[int, str] = {
     10: "10-rolling-updates.ipynb",
     11: "11-export-findings.ipynb",
     12: "12-attack-paths.ipynb",
+    13: "13-fleet.ipynb",
 }
 
 
@@ -222,6 +223,7 @@ def notebook_links() -> str:
     lines = [f"- [{n}. {PRACTICES[n]}]({NOTEBOOKS[n]})" for n in range(1, 11)]
     lines.append(f"- [Export the findings]({NOTEBOOKS[11]})")
     lines.append(f"- [Attack paths: which findings chain into a takeover]({NOTEBOOKS[12]})")
+    lines.append(f"- [Fleets: many clusters in one audit]({NOTEBOOKS[13]})")
     return "\n".join(lines)
 
 

@@ -50,15 +50,15 @@ def _wait_ready(url: str, timeout: float = 60) -> None:
 
 
 def _charts(notebook: Path) -> int:
-    """How many cells of the notebook end with a chart (a ``viz.`` call)."""
+    """How many cells of the notebook end with a chart (a ``viz.`` or ``….charts.`` call)."""
     n = 0
     for cell in json.loads(notebook.read_text())["cells"]:
         lines = "".join(cell["source"]).strip().splitlines()
-        n += cell["cell_type"] == "code" and bool(lines) and lines[-1].startswith("viz.")
+        n += cell["cell_type"] == "code" and bool(lines) and (lines[-1].startswith("viz.") or ".charts." in lines[-1])
     return n
 
 
-def capture(notebook: Path, out: Path, *, width: int = 1280, max_height: int = 9000) -> Path:
+def capture(notebook: Path, out: Path, *, width: int = 1280, max_height: int = 9000, timeout: float = 120) -> Path:
     from playwright.sync_api import Route, sync_playwright
 
     browser_path = os.environ.get("BROWSER_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -104,7 +104,8 @@ def capture(notebook: Path, out: Path, *, width: int = 1280, max_height: int = 9
                 }""")
                 page.wait_for_function(
                     "n => ![...document.querySelectorAll('.jp-InputPrompt')].some(p => p.textContent.includes('*'))"
-                    " && document.querySelectorAll('.js-plotly-plot').length >= n", arg=_charts(notebook), timeout=120_000)
+                    " && document.querySelectorAll('.js-plotly-plot').length >= n", arg=_charts(notebook),
+                    timeout=timeout * 1000)
                 page.wait_for_timeout(2000)  # plotly and widget layout settle
                 outer = ".jp-NotebookPanel .jp-WindowedPanel-outer"
                 content = page.evaluate(f"() => document.querySelector('{outer}').scrollHeight")
@@ -131,8 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "img" / "overview.png")
     ap.add_argument("--width", type=int, default=1280)
     ap.add_argument("--max-height", type=int, default=9000, help="crop the page to this height (pixels)")
+    ap.add_argument("--timeout", type=float, default=120, help="seconds to wait for every cell to run")
     args = ap.parse_args(argv)
-    print(f"wrote {capture(args.notebook, args.out, width=args.width, max_height=args.max_height)}")
+    shot = capture(args.notebook, args.out, width=args.width, max_height=args.max_height, timeout=args.timeout)
+    print(f"wrote {shot}")
     return 0
 
 

@@ -178,8 +178,8 @@ def _static_pod(workloads: pd.DataFrame) -> pd.Series:
     """Static pods (a kubelet mirror pod, or a kubeadm control-plane manifest): they never get a token."""
     pods = workloads[workloads["kind"].eq("Pod")]
     mirror = pods["annotations"].map(lambda a: any(k in (a or {}) for k in _STATIC_POD_ANNOTATIONS))
-    control_plane = pods["namespace"].eq("kube-system") & pods["labels"].map(
-        lambda x: (x or {}).get("tier") == "control-plane")
+    control_plane = pods["namespace"].eq("kube-system").fillna(False).astype(bool) & pods["labels"].map(
+        lambda x: (x or {}).get("tier") == "control-plane").astype(bool)
     return (mirror.astype(bool) | control_plane.astype(bool)).reindex(workloads.index, fill_value=False)
 
 

@@ -186,7 +186,7 @@ def _rows(findings: pd.DataFrame, multi: bool) -> str:
             status += f'<br><span class="change">{esc(text(r.status).replace("_", " "))}</span>'
         out.append(
             f'<tr class="{"exempt" if ex else "open"}" data-sev="{esc(sev)}" data-practice="{esc(r.practice)}" '
-            f'data-exempt="{int(ex)}">'
+            f'data-exempt="{int(ex)}"' + (f' data-cluster="{esc(r.cluster)}"' if multi else "") + ">"
             + (f"<td>{esc(r.cluster)}</td>" if multi else "")
             + f'<td data-v="{rank.get(sev, -1)}">{_badge(sev)}</td>'
             f'<td data-v="{esc(r.practice)}">{esc(practice_label(r.practice))}</td>'
@@ -213,15 +213,18 @@ def _check_info(findings: pd.DataFrame) -> str:
     return "".join(out)
 
 
-def _controls(findings: pd.DataFrame) -> str:
+def _controls(findings: pd.DataFrame, names: list[str] | None = None) -> str:
     sevs = [s for s in SEVERITY_ORDER if (findings["severity"].astype("string") == s).any()]
+    # several clusters (a fleet): a cluster filter, listing every cluster audited, with findings or not
+    cl = "".join(f'<option value="{esc(c)}">{esc(c)}</option>' for c in names or [])
+    cluster = f'<label>Cluster <select id="f-cluster"><option value="">all</option>{cl}</select></label>' if cl else ""
     practices = sorted({int(p) for p in findings["practice"].dropna()})
     sev_opts = "".join(f'<option value="{esc(s)}">{esc(s)}</option>' for s in sevs)
     pr_opts = "".join(f'<option value="{p}">{esc(practice_label(p))}</option>' for p in practices)
     return (
         '<div class="controls">'
         '<label>Filter <input id="q" type="search" placeholder="text in any column or evidence…" '
-        'autocomplete="off"></label>'
+        'autocomplete="off"></label>' + cluster +
         f'<label>Severity <select id="f-sev"><option value="">all</option>{sev_opts}</select></label>'
         f'<label>Practice <select id="f-practice"><option value="">all</option>{pr_opts}</select></label>'
         '<label>Exempt <select id="f-exempt"><option value="show">show</option><option value="hide">hide</option>'
@@ -294,7 +297,7 @@ def _css() -> str:
 
 def findings_html(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> str:
     names = clusters(findings, snapshot)
-    multi = findings["cluster"].nunique() > 1
+    multi = findings["cluster"].nunique() > 1 or len(names) > 1
     at = captured_at(findings, snapshot)
     figs = overview_figures(findings)
     charts = "".join(f'<div class="chart" id="chart-{i}"></div>' for i in range(len(figs)))
@@ -326,7 +329,7 @@ def findings_html(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> s
 {_compliance(findings)}
 {_extra_tables(findings)}
 <section id="findings-section"><h2>Findings</h2>
-{_controls(findings)}
+{_controls(findings, names if multi else None)}
 <table id="findings" class="findings"><thead><tr>{thead}</tr></thead>
 <tbody>{_rows(findings, multi)}</tbody></table>
 <p id="none" hidden>No finding matches the filter.</p>

@@ -27,7 +27,15 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from ..findings import check_stats
-from ..vocab import EXEMPT_COLOR, PRACTICE_SHORT, PRACTICES, SEVERITY_COLORS, SEVERITY_TEXT, STATUS_COLORS
+from ..vocab import (
+    EXEMPT_COLOR,
+    PRACTICE_SHORT,
+    PRACTICES,
+    SEVERITY_COLORS,
+    SEVERITY_ORDER,
+    SEVERITY_TEXT,
+    STATUS_COLORS,
+)
 from . import _registry
 from ._common import (
     captured_at,
@@ -228,6 +236,37 @@ def _not_assessed_sheet(wb: xlsxwriter.Workbook, findings: pd.DataFrame, f: _For
     ws.set_column(7, 7, 80)
 
 
+def cluster_table(findings: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """One row per cluster (every cluster audited, with findings or not): open findings per severity,
+    exempt, checks not assessable, and why a cluster could not be audited."""
+    live = findings[~findings["exempt"].astype(bool)]
+    sev = live.groupby([live["cluster"].astype(str), live["severity"].astype(str)]).size()
+    exempt = findings[findings["exempt"].astype(bool)].groupby(findings["cluster"].astype(str)).size()
+    stats = check_stats(findings)
+    na = (stats[stats["status"] == "not_assessable"].groupby("cluster").size()
+          if stats is not None and len(stats) else pd.Series(dtype=int))
+    failed = {str(f.get("cluster")): str(f.get("reason")) for f in findings.attrs.get("failures") or []}
+    rows = []
+    for c in names:
+        counts = {s: int(sev.get((c, s), 0)) for s in SEVERITY_ORDER}
+        rows.append({"cluster": c, "status": "failed" if c in failed else "audited", "open": sum(counts.values()),
+                     **counts, "exempt": int(exempt.get(c, 0)), "not_assessable": int(na.get(c, 0)),
+                     "reason": failed.get(c)})
+    return pd.DataFrame(rows)
+
+
+def _clusters_sheet(wb: xlsxwriter.Workbook, findings: pd.DataFrame, names: list[str], f: _Formats) -> None:
+    ws = wb.add_worksheet("Clusters")
+    ws.write_string(0, 0, "Clusters: open findings by severity (the practice sheets have a cluster column)", f.h2)
+    table = cluster_table(findings, names)
+    _table(ws, 1, table, f)
+    ws.freeze_panes(2, 1)
+    ws.autofilter(1, 0, 1 + len(table), len(table.columns) - 1)
+    ws.set_column(0, 0, max(12, min(40, max((len(n) for n in names), default=10) + 2)))
+    ws.set_column(1, len(table.columns) - 2, 11)
+    ws.set_column(len(table.columns) - 1, len(table.columns) - 1, 60)
+
+
 def write(findings: pd.DataFrame, path: Path, snapshot: Snapshot | None = None) -> None:
     from ..findings import FINDINGS_COLUMNS
     from ._common import columns
@@ -245,7 +284,10 @@ def write(findings: pd.DataFrame, path: Path, snapshot: Snapshot | None = None) 
             st = set(grp["status"])
             status[int(p)] = "not_assessable" if st <= {"not_assessable"} else "run"
     practices = sorted(set(status) | {int(p) for p in findings["practice"].dropna()})
-    multi = findings["cluster"].nunique() > 1
+    names = clusters(findings, snapshot)
+    multi = findings["cluster"].nunique() > 1 or len(names) > 1
+    if multi:
+        _clusters_sheet(wb, findings, names, f)
     ordered = sort_findings(findings)
     for p in practices:
         _practice_sheet(wb, p, ordered[ordered["practice"].eq(p).fillna(False).astype(bool)], status.get(p), f, multi, extras)

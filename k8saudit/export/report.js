@@ -9,6 +9,7 @@
   var sev = document.getElementById("f-sev");
   var practice = document.getElementById("f-practice");
   var exempt = document.getElementById("f-exempt");
+  var cluster = document.getElementById("f-cluster");  // only in reports of several clusters
   var count = document.getElementById("count");
   var none = document.getElementById("none");
   var texts = rows.map(function (r) { return r.textContent.toLowerCase(); });
@@ -20,6 +21,7 @@
       var ok = words.every(function (w) { return texts[i].indexOf(w) !== -1; });
       if (ok && sev.value) { ok = r.dataset.sev === sev.value; }
       if (ok && practice.value) { ok = r.dataset.practice === practice.value; }
+      if (ok && cluster && cluster.value) { ok = r.dataset.cluster === cluster.value; }
       if (ok && exempt.value === "hide") { ok = r.dataset.exempt === "0"; }
       if (ok && exempt.value === "only") { ok = r.dataset.exempt === "1"; }
       r.hidden = !ok;
@@ -72,7 +74,7 @@
     if (t) { slot.replaceWith(t.content.cloneNode(true)); }
   }, true);
 
-  [q, sev, practice, exempt].forEach(function (el) {
+  [q, sev, practice, exempt, cluster].filter(Boolean).forEach(function (el) {
     el.addEventListener(el === q ? "input" : "change", apply);
   });
   apply();
