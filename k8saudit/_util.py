@@ -22,3 +22,8 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``"1 finding"``, ``"2 findings"``, ``"1,204 objects"``: a count and its noun, in the right number."""
+    return f"{n:,} {word if n == 1 else many or word + 's'}"
