@@ -49,3 +49,8 @@ def unvisible(text: str) -> str:
     if "\\" not in text:
         return text
     return _ESCAPED.sub(lambda mt: chr(int(mt.group(1) or mt.group(2), 16)), text)
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``"1 finding"``, ``"2 findings"``, ``"1,204 objects"``: a count and its noun, in the right number."""
+    return f"{n:,} {word if n == 1 else many or word + 's'}"

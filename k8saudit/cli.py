@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ._util import plural
+
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_PARTIAL = 3
@@ -68,12 +70,26 @@ def _add_source_args(p: argparse.ArgumentParser, *, positional: bool = True) -> 
     p.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
     p.add_argument("--in-cluster", action="store_true", help="use the pod's service account (running inside a cluster)")
     p.add_argument("-n", "--namespace", action="append", default=[], metavar="NS",
-                   help="live: only these namespaces (repeatable; cluster-scoped kinds are still read)")
+                   help="only these namespaces, for every source (repeatable or NS,NS; default: all, like "
+                        "kubectl -A). Cluster-scoped objects (nodes, cluster roles and bindings, ...) and their "
+                        "findings are kept; a Namespace object is kept when it is listed")
     p.add_argument("--cluster", metavar="NAME", help="name the cluster (default: directory or context name)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
 
 
+def _namespaces(args: argparse.Namespace) -> list[str]:
+    return list(dict.fromkeys(n.strip() for v in args.namespace for n in v.split(",") if n.strip()))
+
+
 def _load(args: argparse.Namespace) -> Any:
+    snap = _load_source(args)
+    namespaces = _namespaces(args)
+    if namespaces and (snap.meta.get("origin") != "live" or snap.members):
+        snap = snap.in_namespaces(namespaces)  # a live read filtered already (by the same rule)
+    return snap
+
+
+def _load_source(args: argparse.Namespace) -> Any:
     import k8saudit as ka
     from .snapshot import SnapshotError
 
@@ -82,7 +98,8 @@ def _load(args: argparse.Namespace) -> Any:
         if args.context or args.all_contexts or args.in_cluster:
             from .sources import live
 
-            kw: dict[str, Any] = dict(kubeconfig=args.kubeconfig, namespaces=args.namespace or None, progress=prog)
+            kw: dict[str, Any] = dict(kubeconfig=args.kubeconfig, namespaces=_namespaces(args) or None,
+                                      progress=prog)
             if args.in_cluster:
                 return live.load_cluster(in_cluster=True, **kw)
             contexts = args.context or live.list_contexts(args.kubeconfig)
@@ -96,7 +113,7 @@ def _load(args: argparse.Namespace) -> Any:
 
         sources = [parse_source(s) for s in args.source]
         if len(sources) == 1:
-            live_kw: dict[str, Any] = ({"kubeconfig": args.kubeconfig, "namespaces": args.namespace or None}
+            live_kw: dict[str, Any] = ({"kubeconfig": args.kubeconfig, "namespaces": _namespaces(args) or None}
                                        if sources[0].kind == "context" else {})
             return open_source(sources[0], cluster=args.cluster, progress=prog, **live_kw)
         if any(s.kind != "path" for s in sources):
@@ -118,7 +135,7 @@ def _report_skipped(snap: Any, quiet: bool) -> None:
         return
     lost = sk[~sk["category"].isin(NOTED)]
     if len(lost):
-        print(f"k8saudit: {len(lost)} item(s) could not be read (see `k8saudit frames skipped`):", file=sys.stderr)
+        print(f"k8saudit: {plural(len(lost), 'item')} could not be read (see `k8saudit frames skipped`):", file=sys.stderr)
         for r in lost.head(20).itertuples():
             doc = f"#{r.document}" if isinstance(r.document, str) else ""
             print(visible(f"  {r.source}{doc}: {r.reason}"), file=sys.stderr)
@@ -168,7 +185,7 @@ def cmd_frames(args: argparse.Namespace) -> int:
         cols = [c.strip() for c in args.columns.split(",")]
         bad = [c for c in cols if c not in df.columns]
         if bad:
-            raise UserError(f"no column(s) {', '.join(bad)} in {args.frame}; columns: {', '.join(df.columns)}")
+            raise UserError(f"no column{'s' if len(bad) > 1 else ''} {', '.join(bad)} in {args.frame}; columns: {', '.join(df.columns)}")
         df = df[cols]
     _write_frame(df, args.format, args.output)
     return 0
@@ -183,7 +200,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
         out = Path(args.output) / s.cluster if len(members) > 1 else Path(args.output)
         s.save(out)
         kinds = ", ".join(f"{n} {k}" for k, n in sorted(s.kinds.items()))
-        print(f"saved {s.cluster} to {out}: {len(s)} objects ({kinds}); {len(s.skipped_records)} skipped")
+        print(f"saved {s.cluster} to {out}: {plural(len(s), 'object')} ({kinds}); {len(s.skipped_records)} skipped")
     return 0
 
 
@@ -214,9 +231,10 @@ def _parse_checks(text: str | None) -> list[str] | None:
     checks = [c.strip() for c in text.split(",")] if text else None
     if checks:
         from .checks import CHECKS
-        bad = [c for c in checks if c not in CHECKS]
-        if bad:
-            raise UserError(f"--check: no check {', '.join(bad)} (see `k8saudit checks`)")
+        from .findings import unknown_check
+        for c in checks:
+            if c not in CHECKS:
+                raise UserError(f"--check: {unknown_check(c) or f'no check {c!r}'}")
     return checks
 
 
@@ -299,13 +317,13 @@ def _gate(findings: Any, fail_on: str | None, allow_partial: bool, quiet: bool) 
     gaps = not_assessed(findings)
     if len(live):
         if not quiet:
-            print(f"k8saudit: {len(live)} finding(s) at or above {fail_on} are not exempt (exit {EXIT_FINDINGS})",
+            print(f"k8saudit: {plural(len(live), 'finding')} at or above {fail_on} {'is' if len(live) == 1 else 'are'} not exempt (exit {EXIT_FINDINGS})",
                   file=sys.stderr)
         return EXIT_FINDINGS
     if len(gaps) and not allow_partial:
         if not quiet:
             counts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in gaps["status"].value_counts().items())
-            print(f"k8saudit: partial audit: {len(gaps)} check(s) gave no complete verdict ({counts}); nothing at or "
+            print(f"k8saudit: partial audit: {plural(len(gaps), 'check')} gave no complete verdict ({counts}); nothing at or "
                   f"above {fail_on} was found in what could be read (exit {EXIT_PARTIAL}; --allow-partial accepts "
                   "a partial audit)", file=sys.stderr)
         return EXIT_PARTIAL
@@ -368,7 +386,7 @@ def cmd_checks(args: argparse.Namespace) -> int:
         print(f"\n{practice}. {PRACTICES[int(practice)]}")
         for r in grp.itertuples():
             print(f"   {r.id:<30} {r.severity:<9} {r.title}")
-    print(f"\n{len(df)} checks. `k8saudit checks --format markdown` prints the full catalog.")
+    print(f"\n{plural(len(df), 'check')}. `k8saudit checks --format markdown` prints the full catalog.")
     return 0
 
 
@@ -538,7 +556,7 @@ def cmd_workshop(args: argparse.Namespace) -> int:
         marks[col] = marks[col].map(lambda v: "" if not v else "S" if "after the solution" in v else "H" if "hint" in v
                                     else "+" if v.startswith("solved") else ".")
     print(marks.to_string(index=False))
-    print(f"\n{len(df)} trainee(s). +: solved, H: solved with hints, S: solved after seeing the solution, "
+    print(f"\n{plural(len(df), 'trainee')}. +: solved, H: solved with hints, S: solved after seeing the solution, "
           ".: tried, not solved yet")
     return 0
 

@@ -7,6 +7,7 @@ mark rows (``exempt``, ``exempt_reason``); they never delete them.
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 import fnmatch
 import hashlib
 import os
@@ -20,6 +21,7 @@ import msgspec.yaml
 import pandas as pd
 import yaml
 
+from ._util import plural
 from .checks import CHECKS, Check
 from .snapshot import Snapshot, SnapshotError, category_not_assessed
 from .vocab import (
@@ -95,6 +97,17 @@ class ConfigError(ValueError):
     """A waivers or config file cannot be used; the message names the file and entry."""
 
 
+def unknown_check(pattern: str) -> str | None:
+    """None when ``pattern`` (a check id, or a glob such as ``rbac-*``) names at least one check; else the message
+    "no check 'X' (did you mean 'Y'?)", the suggestion being the closest real id."""
+    if pattern in CHECKS or (any(ch in pattern for ch in "*?[") and
+                             any(fnmatch.fnmatchcase(cid, pattern) for cid in CHECKS)):
+        return None
+    close = difflib.get_close_matches(pattern, list(CHECKS), n=1, cutoff=0.5)
+    hint = f" (did you mean {close[0]!r}?)" if close else " (`k8saudit checks` lists them)"
+    return f"no check {pattern!r}{hint}"
+
+
 def load_waivers(path: str | os.PathLike[str]) -> list[Waiver]:
     """Read a waivers file: ``waivers: [{check, namespace, kind, name, reason, owner, expires}]``."""
     p = Path(path)
@@ -111,6 +124,8 @@ def load_waivers(path: str | os.PathLike[str]) -> list[Waiver]:
             raise ConfigError(f"{p}: waiver #{i + 1} needs at least `check:`")
         if not e.get("reason"):
             raise ConfigError(f"{p}: waiver #{i + 1} ({e.get('check')}) needs a `reason:`")
+        if (bad := unknown_check(str(e["check"]))) is not None:
+            raise ConfigError(f"{p}: waiver #{i + 1}: {bad}")
         exp = e.get("expires")
         if exp is not None and not isinstance(exp, _dt.date):
             try:
@@ -135,10 +150,13 @@ def load_config(path: str | os.PathLike[str] | None) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise ConfigError(f"{p}: expected a mapping")
     for cid, sev in (doc.get("severities") or {}).items():
-        if cid not in CHECKS:
-            raise ConfigError(f"{p}: severities: no check {cid!r}")
+        if (bad := unknown_check(str(cid))) is not None or cid not in CHECKS:
+            raise ConfigError(f"{p}: severities: {bad or f'no check {cid!r}'}")
         if sev not in SEVERITIES:
             raise ConfigError(f"{p}: severities: {cid}: {sev!r} is not one of {', '.join(SEVERITIES)}")
+    for cid in doc.get("disabled") or []:
+        if (bad := unknown_check(str(cid))) is not None or cid not in CHECKS:
+            raise ConfigError(f"{p}: disabled: {bad or f'no check {cid!r}'}")
     return doc
 
 
@@ -261,7 +279,7 @@ def assessable(c: Check, snap: Snapshot, coverage: Coverage | None = None) -> tu
         return "partial", "; ".join(f"{k} read in part ({cov.partial[k]})" for k in part)
     if cov.unknown and c.inputs:
         more = f" (and {len(cov.unknown) - 1} more)" if len(cov.unknown) > 1 else ""
-        return "partial", f"{len(cov.unknown)} input item(s) of unknown kind could not be read: {cov.unknown[0]}{more}"
+        return "partial", f"{plural(len(cov.unknown), 'input item')} of unknown kind could not be read: {cov.unknown[0]}{more}"
     return None, None
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._util import visible
+from ._util import plural, visible
 from .checks import CHECKS
 from .vocab import PRACTICES, SEVERITIES
 from .frameworks import FRAMEWORKS, controls, framework, framework_label
@@ -23,7 +23,7 @@ def text(findings: pd.DataFrame, snap: Any = None, *, show_exempt: bool = False,
     clusters = findings.attrs.get("clusters") or (snap.clusters if snap is not None else [])
     head = f"k8saudit scan of {', '.join(clusters) or 'cluster'}"
     if snap is not None:
-        head += f" (captured {snap.captured_at}; {len(snap):,} objects)"
+        head += f" (captured {snap.captured_at}; {plural(len(snap), 'object')})"
     out += [head, "=" * min(len(head), width)]
     out += partial_banner(findings, width)
     live = findings[~findings["exempt"]]
@@ -53,7 +53,7 @@ def text(findings: pd.DataFrame, snap: Any = None, *, show_exempt: bool = False,
     out.append("-------")
     counts = live["severity"].value_counts()
     sev_line = ", ".join(f"{int(counts.get(s, 0))} {s}" for s in reversed(SEVERITIES))
-    out.append(f"{len(live)} findings ({sev_line}); {int(findings['exempt'].sum())} exempt")
+    out.append(f"{plural(len(live), 'finding')} ({sev_line}); {int(findings['exempt'].sum())} exempt")
     if "stats" in findings.attrs:
         sc = scorecard(findings)
         out.append("")
@@ -85,7 +85,7 @@ def partial_banner(findings: pd.DataFrame, width: int = 110) -> list[str]:
     if gaps.empty:
         return []
     counts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in gaps["status"].value_counts().items())
-    return ["", f"PARTIAL AUDIT: {len(gaps)} check(s) gave no complete verdict ({counts}): what they report is not "
+    return ["", f"PARTIAL AUDIT: {plural(len(gaps), 'check')} gave no complete verdict ({counts}): what they report is not "
                 "a clean bill.",
             "  `scan --fail-on` exits 3 for it unless --allow-partial; see \"Not assessed\" below."]
 

@@ -276,7 +276,7 @@ class Snapshot:
     def __repr__(self) -> str:
         kinds = ", ".join(f"{k}={n}" for k, n in sorted(self.kinds.items()))
         return (f"<Snapshot {self.cluster!r} from {self.source or '?'} at {self.captured_at}: "
-                f"{len(self)} objects ({kinds}); {len(self.skipped_records)} skipped>")
+                f"{len(self)} object{'' if len(self) == 1 else 's'} ({kinds}); {len(self.skipped_records)} skipped>")
 
     @property
     def clusters(self) -> list[str]:
@@ -356,6 +356,31 @@ class Snapshot:
         out = cls("+".join(names), source=", ".join(s.source for s in snaps),
                   captured_at=max((s.captured_at for s in snaps), default=None))
         out.members = snaps
+        return out
+
+    def in_namespaces(self, namespaces: Iterable[str]) -> Snapshot:
+        """The objects of these namespaces only, like ``kubectl -n``: a namespaced object is kept when its
+        namespace is listed, a Namespace when its name is, and a cluster-scoped object (Node, ClusterRole,
+        ClusterRoleBinding, ...) always, since it applies to every namespace. What could not be read is kept
+        unless it names another namespace. The same rule as a live read with ``namespaces=``."""
+        keep = set(namespaces)
+        if self.members:
+            return Snapshot.combine(s.in_namespaces(keep) for s in self.members)
+        out = Snapshot(self.cluster, source=self.source, captured_at=self.captured_at,
+                       meta={**self.meta, "namespaces": sorted(keep)})
+        out.kubeconfig_entries = list(self.kubeconfig_entries)
+        out._keys = None
+        for kind, b in self._buckets.items():
+            nb = _Bucket()
+            for o, src, line in zip(b.items, b.sources, b.lines):
+                md = o.metadata
+                if (md.name in keep) if kind == "Namespace" else (md.namespace is None or md.namespace in keep):
+                    nb.items.append(o)
+                    nb.sources.append(src)
+                    nb.lines.append(line)
+            if nb.items:
+                out._buckets[kind] = nb
+        out._skipped = [dict(r) for r in self._skipped if not r.get("namespace") or r["namespace"] in keep]
         return out
 
     # ------------------------------------------------------------------ save / load

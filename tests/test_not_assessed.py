@@ -230,7 +230,7 @@ def test_an_unparsable_document_of_unknown_kind_makes_every_check_with_inputs_pa
     stats = check_stats(audit(snap)).set_index("check_id")
     with_inputs = [c.id for c in CHECKS.values() if c.inputs]
     assert (stats.loc[with_inputs, "status"] == "partial").all()
-    assert stats.loc["privileged", "reason"].startswith("1 input item(s) of unknown kind could not be read: broken.yaml#0")
+    assert stats.loc["privileged", "reason"].startswith("1 input item of unknown kind could not be read: broken.yaml#0")
     assert stats.loc["authn-kubeconfig-static", "status"] == "pass"  # reads the kubeconfig only
 
 

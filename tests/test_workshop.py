@@ -111,7 +111,7 @@ def test_class_report_merges_every_trainee(tmp_path: Path, monkeypatch: pytest.M
 
     assert main(["workshop", "report", str(room)]) == 0
     out, err = capsys.readouterr()
-    assert "alice" in out and "bob" in out and "3 trainee(s)" in out and "notes.json" in err
+    assert "alice" in out and "bob" in out and "3 trainees" in out and "notes.json" in err
     assert main(["workshop", "report", str(room), "--format", "csv"]) == 0
     csv = capsys.readouterr().out.splitlines()
     assert csv[0] == "trainee,1,2,3,4,5,6,7,8,9,10,solved" and csv[1].startswith("alice,solved,")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .._util import plural
 from ..checks import CHECKS, Check
 from ..findings import check_stats, not_assessed, scorecard, skipped_of
 from ..vocab import DIFF_DTYPES, FINDINGS_COLUMNS, PRIORITY_DTYPES, NOTED, SEVERITY_DTYPE, SEVERITY_ORDER, practice_label
@@ -204,8 +205,8 @@ def partial_summary(findings: pd.DataFrame) -> str | None:
         return None
     counts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in gaps["status"].value_counts().items())
     lost = len(skipped_input(findings, noted=False))
-    read = f"; {lost} input item(s) could not be read" if lost else ""
-    return (f"Partial audit: {len(gaps)} check(s) gave no complete verdict ({counts}){read}. "
+    read = f"; {plural(lost, 'input item')} could not be read" if lost else ""
+    return (f"Partial audit: {plural(len(gaps), 'check')} gave no complete verdict ({counts}){read}. "
             "What those checks report is not a clean bill (see Not assessed).")
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .._util import plural
 from ..findings import check_stats
 from ..vocab import NOTED, PRACTICES, STATS_COLUMNS, practice_label
 from ._common import (
@@ -92,7 +93,7 @@ def document(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> ET.Ele
         st = stats[stats["practice"].astype("Int64").eq(p).fillna(False).astype(bool)]
         s: Any
         for s in st.itertuples(index=False):
-            label = (f"{s.cluster}: " if multi else "") + f"{int(s.evaluated)} object(s) evaluated"
+            label = (f"{s.cluster}: " if multi else "") + f"{plural(int(s.evaluated), 'object')} evaluated"
             if s.status == "pass" and int(s.evaluated) > 0:
                 _case(suite, f"k8saudit.{s.check_id}", label + ", none failing")
             elif s.status in ("not_assessable", "partial"):
