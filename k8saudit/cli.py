@@ -169,6 +169,35 @@ def _write_frame(df: Any, fmt: str, out: str | None) -> None:
 # --------------------------------------------------------------------------- commands
 
 
+#: bare words `-o` takes as a format on standard output besides the export formats (kubectl's habit: `-o json`,
+#: `-o yaml`, `-o wide`); a file so named is written as ./NAME. `-o -` is standard output in --format.
+STDOUT_WORDS = ("text", "wide", "yaml", "table")
+
+
+def _stdout_format(out: str, default: str) -> str | None:
+    """The format an ``-o`` value sends to standard output, or None when it names a file."""
+    from .export import ExportError, formats, lookup
+
+    if out == "-":
+        return default
+    low = out.lower()
+    if low in STDOUT_WORDS:
+        return low
+    if low in {n for f in formats() for n in (f.name, *f.aliases)}:
+        try:
+            return lookup(low).name
+        except ExportError:
+            return None
+    return None
+
+
+def _yaml_text(json_text: str) -> str:
+    import json
+
+    import yaml
+    return str(yaml.safe_dump(json.loads(json_text), sort_keys=False, allow_unicode=True, width=1000))
+
+
 def cmd_frames(args: argparse.Namespace) -> int:
     from .frames import FRAMES
 
@@ -187,7 +216,20 @@ def cmd_frames(args: argparse.Namespace) -> int:
         if bad:
             raise UserError(f"no column{'s' if len(bad) > 1 else ''} {', '.join(bad)} in {args.frame}; columns: {', '.join(df.columns)}")
         df = df[cols]
-    _write_frame(df, args.format, args.output)
+    fmt, out = args.format, args.output
+    if out is not None and (named := _stdout_format(out, fmt)) is not None:
+        fmt, out = named, None
+    if fmt not in (*FRAME_FORMATS, "yaml", "wide", "text"):
+        raise UserError(f"-o {args.output}: a frame is printed as {', '.join(FRAME_FORMATS)} or yaml")
+    if fmt == "yaml":
+        from .export import frame_to_text
+        text = _yaml_text(frame_to_text(df, "json"))
+        if out:
+            Path(out).write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+        return 0
+    _write_frame(df, "table" if fmt in ("wide", "text") else fmt, out)
     return 0
 
 
@@ -284,25 +326,33 @@ def cmd_scan(args: argparse.Namespace) -> int:
         s._frames = {k: v for k, v in s._frames.items() if k == "objects"}
     shown = _filter_min(ranked, minimum)
     shown.attrs.update(findings.attrs)
-    if args.output:
+    named = [f for o in args.output if (f := _stdout_format(o, args.format)) is not None]
+    files = [o for o in args.output if _stdout_format(o, args.format) is None]
+    if len(named) > 1:
+        raise UserError(f"-o: one format on standard output, not {len(named)} ({', '.join(named)}); "
+                        "write the others to files (-o FILE.ext)")
+    if files:
         from .export import ExportError, _format_for, export
-        # one -o with an explicit --format other than text: that format; otherwise from each extension
-        fmt = args.format if len(args.output) == 1 and args.format != "text" else None
-        for out in args.output:
+        # one file with an explicit --format other than text: that format; otherwise from each extension
+        fmt = args.format if len(files) == 1 and not named and args.format not in STDOUT_WORDS else None
+        for out in files:
             try:
                 path = export(_paths_columns(shown, _format_for(Path(out), fmt).name), out, snapshot=snap, format=fmt)
             except (ExportError, OSError) as e:
                 raise UserError(str(e)) from None
             if not args.quiet:
                 print(f"wrote {path}", file=sys.stderr)
-    elif args.format == "text":
-        sys.stdout.write(report.text(shown, snap, show_exempt=args.show_exempt))
-    else:
+    stdout = named[0] if named else None if files else args.format
+    if stdout in ("text", "wide", "table"):
+        sys.stdout.write(report.text(shown, snap, show_exempt=args.show_exempt,
+                                     limit=None if stdout == "wide" else report.LIMIT))
+    elif stdout is not None:
         from .export import findings_to_text, lookup
-        fmt = lookup(args.format)
+        fmt = lookup("json" if stdout == "yaml" else stdout)
         if fmt.binary:
-            raise UserError(f"--format {fmt.name} is a binary format: write it to a file with -o FILE{fmt.extensions[0]}")
-        sys.stdout.write(findings_to_text(_paths_columns(shown, fmt.name), args.format, snapshot=snap))
+            raise UserError(f"{fmt.name} is a binary format: write it to a file with -o FILE{fmt.extensions[0]}")
+        text = findings_to_text(_paths_columns(shown, fmt.name), fmt.name, snapshot=snap)
+        sys.stdout.write(_yaml_text(text) if stdout == "yaml" else text)
     return _gate(findings, fail_on, args.allow_partial, args.quiet)
 
 
@@ -570,7 +620,7 @@ def _scan_formats() -> tuple[tuple[str, ...], str]:
     """The ``scan --format`` choices and the ``-o`` extensions, from the export registry."""
     from .export import formats
 
-    return ("text", *(f.name for f in formats())), " ".join(e for f in formats() for e in f.extensions)
+    return ("text", "wide", "yaml", *(f.name for f in formats())), " ".join(e for f in formats() for e in f.extensions)
 
 
 def _add_audit_args(p: argparse.ArgumentParser) -> None:
@@ -622,8 +672,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="do not build the attack graph (no on_attack_path/priority; the text report keeps its order)")
     scan_formats, extensions = _scan_formats()
     s.add_argument("--format", choices=scan_formats, default="text", help="output format for stdout (default: text)")
-    s.add_argument("-o", "--output", action="append", default=[], metavar="FILE",
-                   help=f"write findings to FILE; format from the extension ({extensions}); repeatable")
+    s.add_argument("-o", "--output", action="append", default=[], metavar="FILE|FORMAT",
+                   help=f"write findings to FILE, the format from its extension ({extensions}); repeatable. Like "
+                        "kubectl, a bare format name (json, yaml, csv, sarif, wide, text, ...) prints that format on "
+                        "stdout and `-` prints --format; write a file so named as ./json")
     s.set_defaults(func=cmd_scan)
 
     f = sub.add_parser("frames", help="print one frame of a source",
@@ -631,9 +683,11 @@ def build_parser() -> argparse.ArgumentParser:
                                    "`k8saudit frames list` documents every column.")
     f.add_argument("frame", help="frame name, `skipped`, or `list`")
     _add_source_args(f)
-    f.add_argument("--format", choices=FRAME_FORMATS, default="table")
+    f.add_argument("--format", choices=(*FRAME_FORMATS, "yaml"), default="table")
     f.add_argument("--columns", metavar="A,B", help="only these columns")
-    f.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    f.add_argument("-o", "--output", metavar="FILE|FORMAT",
+                   help="write to FILE instead of stdout; a bare format name (json, yaml, csv, markdown, table, "
+                        "wide) prints that format on stdout, `-` prints --format; write a file so named as ./json")
     f.set_defaults(func=cmd_frames)
 
     n = sub.add_parser("snapshot", help="normalise a source into a saved snapshot directory",

@@ -15,8 +15,13 @@ from .frameworks import FRAMEWORKS, controls, framework, framework_label
 _SEV_MARK = {"critical": "CRIT", "high": "HIGH", "medium": "MED ", "low": "LOW ", "info": "INFO"}
 
 
-def text(findings: pd.DataFrame, snap: Any = None, *, show_exempt: bool = False, width: int = 110) -> str:
-    """The scan report: findings grouped by practice, then a summary."""
+#: objects listed per check in the text report (``limit=None``, ``scan -o wide``, lists them all)
+LIMIT = 25
+
+
+def text(findings: pd.DataFrame, snap: Any = None, *, show_exempt: bool = False, width: int = 110,
+         limit: int | None = LIMIT) -> str:
+    """The scan report: findings grouped by practice, then a summary; at most ``limit`` objects per check."""
     from .findings import scorecard
 
     out: list[str] = []
@@ -40,14 +45,14 @@ def text(findings: pd.DataFrame, snap: Any = None, *, show_exempt: bool = False,
         out.append(f"[{practice}] {PRACTICES[practice]}")
         for (cid, sev), rows in grp.groupby(["check_id", "severity"], observed=True, sort=False):
             out.append(f"  {_SEV_MARK[str(sev)]} {cid}: {CHECKS[cid].title} ({len(rows)})")
-            for r in rows.head(25).itertuples():
+            for r in (rows if limit is None else rows.head(limit)).itertuples():
                 where = "/".join(str(x) for x in (r.namespace, r.name) if isinstance(x, str) and x)
                 cont = f" [{r.container}]" if isinstance(r.container, str) and r.container else ""
                 tag = (" (exempt)" if r.exempt else "") + (" [on an attack path]" if ranked and r.on_attack_path else "")
                 line = f"{r.kind} {where}{cont}{tag}: {r.message}"
                 out.append("       " + textwrap.shorten(line, width=width - 7, placeholder=" …"))
-            if len(rows) > 25:
-                out.append(f"       … and {len(rows) - 25} more")
+            if limit is not None and len(rows) > limit:
+                out.append(f"       … and {len(rows) - limit} more (-o wide lists them all)")
     out.append("")
     out.append("Summary")
     out.append("-------")

@@ -220,9 +220,57 @@ def test_counts_speak_in_the_right_number(tmp_path: Path) -> None:
     one.write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "a"},
                                    "spec": {"hostPID": True, "containers": [{"name": "c", "image": "i:1"}]}}))
     code, out, err = run("scan", str(one), "--check", "host-pid", "--fail-on", "high")
-    assert "1 finding (" in out and "1 findings" not in out
+    assert code == 1 and "1 finding (" in out and "1 findings" not in out
     assert "1 finding at or above high is not exempt" in err
     code, out, _ = run("snapshot", str(one), "-o", str(tmp_path / "s"))
-    assert "1 object (" in out
+    assert code == 0 and "1 object (" in out
     _code, out, _ = run("scan", "sample", "-q")
     assert re.search(r"^\d[\d,]* findings \(", out, re.MULTILINE)
+
+
+# --------------------------------------------------------------------------- -o FORMAT, -o -
+
+
+def test_bare_format_names_print_to_stdout_like_kubectl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run("scan", "sample", "-o", "json", "-q")
+    doc = json.loads(out)
+    assert code == 0 and doc
+    code, out_y, _ = run("scan", "sample", "-o", "yaml", "-q")
+    as_yaml = yaml.safe_load(out_y)
+    as_yaml.pop("generated_at", None)
+    doc.pop("generated_at", None)
+    assert code == 0 and as_yaml == doc
+    code, out, _ = run("scan", "sample", "-o", "csv", "-q")
+    assert code == 0 and "check_id" in out.splitlines()[0]
+    code, out, _ = run("scan", "sample", "-o", "sarif", "-q")
+    assert code == 0 and json.loads(out)["version"] == "2.1.0"
+    code, text, _ = run("scan", "sample", "-q")
+    code, dash, _ = run("scan", "sample", "-o", "-", "-q")
+    assert code == 0 and dash == text and "more (-o wide lists them all)" in text
+    code, wide, _ = run("scan", "sample", "-o", "wide", "-q")
+    assert code == 0 and "more (-o wide" not in wide and len(wide.splitlines()) > len(text.splitlines())
+    assert run("scan", "sample", "-o", "-", "--format", "csv", "-q")[1].startswith(("check_id", "\ufeff", "cluster"))
+    assert list(tmp_path.iterdir()) == []  # nothing written to a file named json, yaml, ...
+
+
+def test_files_still_written_and_a_file_named_like_a_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run("scan", "sample", "-o", "report.csv", "-o", "json")
+    assert code == 0 and json.loads(out) and "wrote report.csv" in err and (tmp_path / "report.csv").exists()
+    code, out, _ = run("scan", "sample", "-o", "./json", "--format", "json", "-q")
+    assert code == 0 and out == "" and json.loads((tmp_path / "json").read_text())
+    code, _, err = run("scan", "sample", "-o", "json", "-o", "yaml")
+    assert code == EXIT_USAGE and "one format on standard output" in err
+    code, _, err = run("scan", "sample", "-o", "-", "--format", "xlsx")
+    assert code == EXIT_USAGE and "binary" in err
+
+
+def test_frames_output_format_names() -> None:
+    code, out, _ = run("frames", "nodes", "sample", "-o", "json", "-q")
+    nodes = json.loads(out)
+    assert code == 0 and len(nodes) == 4
+    code, out, _ = run("frames", "nodes", "sample", "-o", "yaml", "-q")
+    assert code == 0 and yaml.safe_load(out) == nodes
+    code, out, _ = run("frames", "nodes", "sample", "-o", "-", "--format", "csv", "-q")
+    assert code == 0 and len(out.strip().splitlines()) == 5
