@@ -56,7 +56,7 @@ class LabelSelector(_S):
 
 # --------------------------------------------------------------------------- pods
 
-IntOrStr = Union[int, str]
+IntOrStr = int | str
 
 
 class KeyRef(_S):
@@ -676,9 +676,9 @@ KINDS: dict[str, type[K8sObject]] = {
 POD_TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet",
                       "ReplicationController", "Job", "CronJob")
 
-AnyObject = Union[tuple(KINDS.values())]  # type: ignore[valid-type]
+AnyObject = Union[tuple(KINDS.values())]  # type: ignore[valid-type]  # noqa: UP007  (built at run time)
 
-Object = Union[K8sObject, Generic]
+Object = K8sObject | Generic
 
 
 def controller_ref(refs: list[OwnerReference] | None) -> OwnerReference | None:
@@ -713,10 +713,10 @@ def pod_template(obj: Object) -> PodTemplate | None:
     return getattr(spec, "template", None)
 
 
-_decoders: dict[type, msgspec.json.Decoder] = {}
+_decoders: dict[type, msgspec.json.Decoder[Any]] = {}
 
 
-def decoder(tp: Any) -> msgspec.json.Decoder:
+def decoder(tp: Any) -> msgspec.json.Decoder[Any]:
     dec = _decoders.get(tp)
     if dec is None:
         dec = _decoders[tp] = msgspec.json.Decoder(tp)

@@ -75,6 +75,7 @@ def _add_source_args(p: argparse.ArgumentParser, *, positional: bool = True) -> 
 
 def _load(args: argparse.Namespace) -> Any:
     import k8saudit as ka
+
     from .snapshot import SnapshotError
 
     prog = _Progress(args.quiet)
@@ -318,8 +319,8 @@ def cmd_checks(args: argparse.Namespace) -> int:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     from .diff import diff, diff_text
-    from .sources import load
     from .snapshot import SnapshotError
+    from .sources import load
 
     sides = []
     for src in (args.before, args.after):

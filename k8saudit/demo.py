@@ -17,6 +17,7 @@ def demo_files() -> list[str]:
 
 def run(out: Path) -> int:
     import k8saudit as ka
+
     from .export import export
     from .findings import audit
     from .report import text

@@ -85,7 +85,7 @@ def _line(r: Any) -> str:
     obj = "/".join(str(x) for x in (r.kind, r.namespace, r.name) if isinstance(x, str) and x)
     container = f" [{r.container}]" if isinstance(r.container, str) and r.container else ""
     exempt = " (exempt)" if r.exempt else ""
-    return f"    {str(r.severity):<8} {r.check_id:<28} {obj}{container}: {r.message}{exempt}"
+    return f"    {r.severity!s:<8} {r.check_id:<28} {obj}{container}: {r.message}{exempt}"
 
 
 def diff_text(changes: pd.DataFrame) -> str:

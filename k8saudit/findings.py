@@ -99,8 +99,8 @@ def load_waivers(path: str | os.PathLike[str]) -> list[Waiver]:
     p = Path(path)
     try:
         doc = yaml.safe_load(p.read_text())
-    except (OSError, yaml.YAMLError) as e:
-        raise ConfigError(f"{p}: cannot read waivers file: {e}") from None
+    except (OSError, yaml.YAMLError) as err:
+        raise ConfigError(f"{p}: cannot read waivers file: {err}") from None
     entries = doc.get("waivers") if isinstance(doc, dict) else doc
     if not isinstance(entries, list):
         raise ConfigError(f"{p}: expected a list under `waivers:`")

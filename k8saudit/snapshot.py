@@ -37,7 +37,7 @@ class SnapshotError(Exception):
 
 
 class _Bucket:
-    __slots__ = ("items", "sources", "lines")
+    __slots__ = ("items", "lines", "sources")
 
     def __init__(self) -> None:
         self.items: list[Any] = []
@@ -376,7 +376,7 @@ class Snapshot:
         stale = not isinstance(manifest.get("masking"), int) or manifest["masking"] < RULES_VERSION
         for kind, info in manifest.get("kinds", {}).items():
             tp = m.KINDS.get(kind, m.Generic)
-            dec = msgspec.json.Decoder(_saved_bucket(tp))
+            dec: msgspec.json.Decoder[Any] = msgspec.json.Decoder(_saved_bucket(tp))
             try:
                 with open(root / info["file"], "rb") as fh:
                     data = dec.decode(gzip.decompress(fh.read()))

@@ -33,7 +33,7 @@ _SYSTEM_NODE_OWNER = "Node"
 
 def workload_index(snap: Any) -> list[WorkloadRec]:
     """Top-level workloads of a snapshot (cached on it)."""
-    cached = snap._frames.get("_workload_index")
+    cached: list[WorkloadRec] | None = snap._frames.get("_workload_index")
     if cached is not None:
         return cached
     by_uid: dict[str, tuple[str, Any]] = {}
@@ -76,7 +76,7 @@ def workload_index(snap: Any) -> list[WorkloadRec]:
         return cur_kind, cur
 
     counts: dict[int, int] = {}
-    ephemeral: dict[int, dict[str, m.Container]] = {}
+    ephemeral: dict[int, dict[tuple[str, str], tuple[m.Container, str]]] = {}
     groups: dict[tuple[str, str | None, str | None], list[Any]] = {}
     bare: list[tuple[Any, str]] = []
     pods = snap.items("Pod")
@@ -233,7 +233,7 @@ def build_workloads(snap: Any) -> Any:
         "max_unavailable_pods labels pod_labels selector annotations pss_level pss_violations pss_enforce "
         "pss_rejected source").split()}
     for rec in recs:
-        tpl, spec, tmeta = _spec_fields(rec)
+        _tpl, spec, tmeta = _spec_fields(rec)
         md = rec.obj.metadata
         sa_name = (spec.service_account_name or spec.service_account) if spec is not None else None
         sa_name = sa_name or "default"
@@ -249,6 +249,7 @@ def build_workloads(snap: Any) -> Any:
         ns_level = enforce.get(rec.namespace)
         obj_spec = getattr(rec.obj, "spec", None)
         sel = getattr(obj_spec, "selector", None) if rec.kind not in ("Pod",) else None
+        sel_d: dict[str, Any] | None
         if isinstance(sel, dict):  # ReplicationController: a plain map
             sel_d = {"match_labels": dict(sel), "match_expressions": []}
         else:

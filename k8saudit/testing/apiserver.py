@@ -354,7 +354,7 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 120
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def do_GET(self) -> None:
