@@ -18,7 +18,7 @@ setup: $(STAMP)
 demo: $(STAMP)
 	@$(VENV)/bin/k8saudit demo --out out
 
-## lint: ruff (lint and import order), mypy (strict on frames, checks, findings, sources), the import-linter layers
+## lint: ruff (lint and import order), mypy (strict on frames, checks, findings, sources, vocab), the import-linter layers
 lint: $(STAMP)
 	@$(VENV)/bin/ruff check --quiet .
 	@$(VENV)/bin/mypy --no-error-summary

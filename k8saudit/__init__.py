@@ -19,6 +19,7 @@ from .frames import FRAMES, SCHEMAS, describe
 from .snapshot import Snapshot, SnapshotError
 from .sources import kubeconfig_users, load, load_cluster, load_clusters, sample, sample_path
 from .vocab import FINDINGS_COLUMNS, PRACTICES, SEVERITIES
+
 from . import workshop  # isort: skip  (ka.workshop.progress(); imported last)
 
 __version__ = "0.1.0"

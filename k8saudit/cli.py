@@ -295,8 +295,8 @@ def _gate(findings: Any, fail_on: str | None, allow_partial: bool, quiet: bool) 
 
 def cmd_checks(args: argparse.Namespace) -> int:
     from .checks import CHECKS
-    from .vocab import PRACTICES
     from .report import catalog_markdown
+    from .vocab import PRACTICES
 
     practices = _parse_practices(args.practice)
     if args.format == "markdown":

@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 
-
 def demo_files() -> list[str]:
     """One file per registered export format: findings.csv, findings.json, ..., report.html, results.xml."""
     from .export import formats

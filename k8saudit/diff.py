@@ -17,7 +17,15 @@ import pandas as pd
 
 from .findings import audit
 from .snapshot import Snapshot
-from .vocab import DIFF_COLUMNS, DIFF_STATUS_DTYPE, DIFF_STATUSES, FINDINGS_COLUMNS, PRACTICES, SEVERITIES, SEVERITY_DTYPE
+from .vocab import (
+    DIFF_COLUMNS,
+    DIFF_STATUS_DTYPE,
+    DIFF_STATUSES,
+    FINDINGS_COLUMNS,
+    PRACTICES,
+    SEVERITIES,
+    SEVERITY_DTYPE,
+)
 
 #: the statuses, in the order reports list them (public names kept: ``k8saudit.diff.STATUSES``)
 STATUSES = DIFF_STATUSES

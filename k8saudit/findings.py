@@ -21,11 +21,19 @@ import yaml
 
 from .checks import CHECKS, Check
 from .snapshot import Snapshot, SnapshotError, category_not_assessed
-from .vocab import (
-    FINDINGS_DTYPES, INCOMPLETE, NOT_ASSESSED_COLUMNS, PRACTICES, SEVERITIES, SKIPPED_COLUMNS, STATS_COLUMNS,
-)
+
 # public here since the first release
-from .vocab import CHECK_STATUSES as STATUSES, FINDINGS_COLUMNS as FINDINGS_COLUMNS, SEVERITY_DTYPE as SEVERITY_DTYPE
+from .vocab import FINDINGS_COLUMNS as FINDINGS_COLUMNS
+from .vocab import (
+    FINDINGS_DTYPES,
+    INCOMPLETE,
+    NOT_ASSESSED_COLUMNS,
+    PRACTICES,
+    SEVERITIES,
+    SKIPPED_COLUMNS,
+    STATS_COLUMNS,
+)
+from .vocab import SEVERITY_DTYPE as SEVERITY_DTYPE
 
 IGNORE_ANNOTATION = "k8saudit.io/ignore"
 REASON_ANNOTATION = "k8saudit.io/exempt-reason"

@@ -32,7 +32,6 @@ from ._progress import Progress
 from ._share import Sharer
 from .errors import describe_error, status_message
 
-
 #: the Accept header that makes the API server send metadata only (Secrets)
 METADATA_ACCEPT = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
 JSON_ACCEPT = "application/json"

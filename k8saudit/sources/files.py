@@ -30,7 +30,6 @@ from ..snapshot import Snapshot, SnapshotError
 from ._progress import Progress
 from .kubeconfig import parse_kubeconfig
 
-
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 #: YAML is parsed whole; beyond this size it is refused with a message
 MAX_YAML_BYTES = 256 * 1024**2
