@@ -21,9 +21,8 @@ import yaml
 
 from .checks import CHECKS, Check
 from .snapshot import Snapshot, SnapshotError, category_not_assessed
-
-# public here since the first release
-from .vocab import FINDINGS_COLUMNS as FINDINGS_COLUMNS
+from .vocab import CHECK_STATUSES as STATUSES  # noqa: F401  (public here since the first release)
+from .vocab import FINDINGS_COLUMNS as FINDINGS_COLUMNS  # public here since the first release
 from .vocab import (
     FINDINGS_DTYPES,
     INCOMPLETE,
@@ -33,7 +32,7 @@ from .vocab import (
     SKIPPED_COLUMNS,
     STATS_COLUMNS,
 )
-from .vocab import SEVERITY_DTYPE as SEVERITY_DTYPE
+from .vocab import SEVERITY_DTYPE as SEVERITY_DTYPE  # public here since the first release
 
 IGNORE_ANNOTATION = "k8saudit.io/ignore"
 REASON_ANNOTATION = "k8saudit.io/exempt-reason"
