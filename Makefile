@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.k8saudit-installed
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --upgrade pip
-	@$(PY) -m pip install --quiet -e '.[test]'
+	@$(PY) -m pip install --quiet -e '.[test,lab,dashboard,charts]'
 	@touch $(STAMP)
 
 setup: $(STAMP)

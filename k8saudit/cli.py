@@ -367,7 +367,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     except DashboardError as e:
         raise UserError(str(e)) from None
     if importlib.util.find_spec("voila") is None:
-        raise UserError("the dashboard needs Voilà, which is not installed: pip install 'voila>=0.5' "
+        raise UserError("the dashboard needs Voilà, which is not installed: pip install 'k8saudit[dashboard]' "
                         "(`make setup` installs it)")
     print(f"k8saudit dashboard of {env['K8SAUDIT_SOURCE']}: {urls(args.port)['00-overview.ipynb']}\n"
           "(the practices are linked from the overview; Ctrl-C stops the server)", flush=True)
