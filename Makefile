@@ -4,12 +4,12 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.k8saudit-installed
 
-.PHONY: setup demo test lab dashboard bench bench-checkov notebooks sample catalog clean
+.PHONY: setup demo lint test lab dashboard bench bench-checkov notebooks sample catalog clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --upgrade pip
-	@$(PY) -m pip install --quiet -e '.[test]'
+	@$(PY) -m pip install --quiet -e '.[test,lab,dashboard,charts]'
 	@touch $(STAMP)
 
 setup: $(STAMP)
@@ -18,8 +18,14 @@ setup: $(STAMP)
 demo: $(STAMP)
 	@$(VENV)/bin/k8saudit demo --out out
 
-## test: unit tests, check fixtures, the live loader against a loopback API server, and every notebook (nbval)
-test: $(STAMP)
+## lint: ruff (lint and import order), mypy (strict on frames, checks, findings, sources, vocab), the import-linter layers
+lint: $(STAMP)
+	@$(VENV)/bin/ruff check --quiet .
+	@$(VENV)/bin/mypy --no-error-summary
+	@out=$$($(VENV)/bin/lint-imports 2>&1) || { echo "$$out"; exit 1; }
+
+## test: lint, then unit tests, check fixtures, the live loader against a loopback API server, every notebook (nbval)
+test: $(STAMP) lint
 	@$(PY) -m pytest -q tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
 
 ## lab: open JupyterLab on the notebooks

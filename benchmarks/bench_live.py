@@ -146,8 +146,9 @@ def _live(kubeconfig: str, page_size: int, workers: int) -> int:
 
 def measure(variant: str, kubeconfig: str, page_size: int, workers: int) -> None:
     """Run one variant in this (fresh) process and print its figures as JSON."""
-    import k8saudit  # noqa: F401  imports are not what is measured
     import kubernetes.client  # noqa: F401
+
+    import k8saudit  # noqa: F401  imports are not what is measured
 
     base = _peak_rss_mb()
     t = time.perf_counter()

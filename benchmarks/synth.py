@@ -34,9 +34,10 @@ import random
 import sys
 import time
 import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import IO, Any, Iterable, Iterator
+from typing import IO, Any
 
 import msgspec
 import orjson

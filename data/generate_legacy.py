@@ -20,14 +20,37 @@ data/README.md, from the heading ``# The legacy cluster`` on (generate_sample.py
 """
 
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import generate_sample as gs  # noqa: E402
-from generate_sample import (  # noqa: E402
-    GLW, at, binding, configmap, container, daemonset, deployment, env, env_ref, exec_probe, fake_b64, flags,
-    host_path, http_probe, new, pdb, netpol, pod_spec, port, res, role, rule, secret, service, subject, suffix,
+import generate_sample as gs
+from generate_sample import (
+    at,
+    binding,
+    configmap,
+    container,
+    daemonset,
+    deployment,
+    env,
+    env_ref,
+    exec_probe,
+    fake_b64,
+    flags,
+    host_path,
+    http_probe,
+    netpol,
+    new,
+    pdb,
+    pod_spec,
+    port,
+    res,
+    role,
+    rule,
+    secret,
+    service,
+    subject,
+    suffix,
     template,
 )
 
@@ -40,7 +63,7 @@ NODES = [  # name, InternalIP, ExternalIP, control plane?, kubelet version
     ("node-2", "10.20.0.12", None, False, K8S),
     ("node-3", "10.20.0.13", None, False, "v1.14.10"),  # missed the upgrade
 ]
-UTC = timezone.utc
+UTC = UTC
 UPGRADE = datetime(2020, 5, 26, 19, 40, 12, tzinfo=UTC)  # kubeadm upgrade apply v1.15.12
 
 gs.CLUSTER, gs.K8S, gs.CP, gs.NODES = CLUSTER, K8S, CP, NODES
@@ -87,7 +110,7 @@ def build_cluster():
         ip = status["addresses"][0]["address"]
         md["annotations"] = {k: v for k, v in md["annotations"].items() if not k.startswith("projectcalico")} | {
             "kubeadm.alpha.kubernetes.io/cri-socket": "/var/run/dockershim.sock",
-            "flannel.alpha.coreos.com/backend-data": '{"VtepMAC":"%s"}' % ":".join(
+            "flannel.alpha.coreos.com/backend-data": '{"VtepMAC":"%s"}' % ":".join(  # noqa: UP031
                 gs.hexid(12, md["name"], "mac")[i:i + 2] for i in range(0, 12, 2)),
             "flannel.alpha.coreos.com/backend-type": "vxlan", "flannel.alpha.coreos.com/kube-subnet-manager": "true",
             "flannel.alpha.coreos.com/public-ip": ip}

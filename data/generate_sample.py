@@ -23,7 +23,7 @@ import hashlib
 import shutil
 import uuid
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import yaml
@@ -31,8 +31,8 @@ import yaml
 CLUSTER = "sample-cluster"
 DATA = Path(__file__).resolve().parent
 OUT = DATA / CLUSTER
-T0 = datetime(2026, 1, 12, 9, 14, 3, tzinfo=timezone.utc)  # kubeadm init
-NOW = datetime(2026, 3, 4, 10, 15, 0, tzinfo=timezone.utc)  # time of the capture
+T0 = datetime(2026, 1, 12, 9, 14, 3, tzinfo=UTC)  # kubeadm init
+NOW = datetime(2026, 3, 4, 10, 15, 0, tzinfo=UTC)  # time of the capture
 K8S = "v1.31.4"
 SAFE = "bcdfghjklmnpqrstvwxz2456789"  # alphabet of generated name suffixes
 HEXSAFE = "bcdf2456789"  # pod-template-hash style: hex-looking and in the safe alphabet

@@ -24,7 +24,8 @@ from .paths import EDGE_KINDS, attack_cut, attack_graph, attack_paths, prioritiz
 from .snapshot import Snapshot, SnapshotError
 from .sources import kubeconfig_users, load, load_cluster, load_clusters, sample, sample_path
 from .vocab import FINDINGS_COLUMNS, PRACTICES, SEVERITIES
-from . import workshop  # noqa: E402,I001 - ka.workshop.progress()
+
+from . import workshop  # isort: skip  (ka.workshop.progress(); imported last)
 
 __version__ = "0.1.0"
 

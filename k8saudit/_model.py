@@ -60,7 +60,7 @@ class LabelSelector(_S):
 #: path) instead of overflowing a frame column and failing every check that reads it
 I64 = Annotated[int, Meta(ge=-(2**63), le=2**63 - 1)]
 
-IntOrStr = Union[I64, str]
+IntOrStr = I64 | str
 
 
 class KeyRef(_S):
@@ -715,9 +715,9 @@ KINDS: dict[str, type[K8sObject]] = {
 POD_TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet",
                       "ReplicationController", "Job", "CronJob")
 
-AnyObject = Union[tuple(KINDS.values())]  # type: ignore[valid-type]
+AnyObject = Union[tuple(KINDS.values())]  # type: ignore[valid-type]  # noqa: UP007  (built at run time)
 
-Object = Union[K8sObject, Generic]
+Object = K8sObject | Generic
 
 
 def controller_ref(refs: list[OwnerReference] | None) -> OwnerReference | None:
@@ -752,10 +752,10 @@ def pod_template(obj: Object) -> PodTemplate | None:
     return getattr(spec, "template", None)
 
 
-_decoders: dict[type, msgspec.json.Decoder] = {}
+_decoders: dict[type, msgspec.json.Decoder[Any]] = {}
 
 
-def decoder(tp: Any) -> msgspec.json.Decoder:
+def decoder(tp: Any) -> msgspec.json.Decoder[Any]:
     dec = _decoders.get(tp)
     if dec is None:
         dec = _decoders[tp] = msgspec.json.Decoder(tp)

@@ -385,9 +385,9 @@ def mask_last_applied(blob: str) -> str:
 
 
 def _mask_metadata(md: m.ObjectMeta | None) -> None:
-    ann = md.annotations if md is not None else None
-    if not ann:
+    if md is None or not md.annotations:
         return
+    ann = md.annotations
     blob = ann.get(LAST_APPLIED)
     if blob is None:
         return

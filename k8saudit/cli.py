@@ -91,6 +91,7 @@ def _load(args: argparse.Namespace) -> Any:
 
 def _load_source(args: argparse.Namespace) -> Any:
     import k8saudit as ka
+
     from .snapshot import SnapshotError
 
     prog = _Progress(args.quiet)
@@ -418,8 +419,8 @@ def cmd_paths(args: argparse.Namespace) -> int:
 
 def cmd_checks(args: argparse.Namespace) -> int:
     from .checks import CHECKS
-    from .vocab import PRACTICES
     from .report import catalog_markdown
+    from .vocab import PRACTICES
 
     practices = _parse_practices(args.practice)
     if args.format == "markdown":
@@ -442,8 +443,8 @@ def cmd_checks(args: argparse.Namespace) -> int:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     from .diff import diff, diff_text
-    from .sources import load
     from .snapshot import SnapshotError
+    from .sources import load
 
     sides = []
     for src in (args.before, args.after):
@@ -575,7 +576,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     except DashboardError as e:
         raise UserError(str(e)) from None
     if importlib.util.find_spec("voila") is None:
-        raise UserError("the dashboard needs Voilà, which is not installed: pip install 'voila>=0.5' "
+        raise UserError("the dashboard needs Voilà, which is not installed: pip install 'k8saudit[dashboard]' "
                         "(`make setup` installs it)")
     print(f"k8saudit dashboard of {env['K8SAUDIT_SOURCE']}: {urls(args.port)['00-overview.ipynb']}\n"
           "(the practices are linked from the overview; Ctrl-C stops the server)", flush=True)

@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 
-
 def demo_files() -> list[str]:
     """One file per registered export format: findings.csv, findings.json, ..., report.html, results.xml."""
     from .export import formats
@@ -17,6 +16,7 @@ def demo_files() -> list[str]:
 
 def run(out: Path) -> int:
     import k8saudit as ka
+
     from .export import export
     from .findings import audit
     from .report import text

@@ -17,7 +17,15 @@ import pandas as pd
 
 from .findings import audit
 from .snapshot import Snapshot
-from .vocab import DIFF_COLUMNS, DIFF_STATUS_DTYPE, DIFF_STATUSES, FINDINGS_COLUMNS, PRACTICES, SEVERITIES, SEVERITY_DTYPE
+from .vocab import (
+    DIFF_COLUMNS,
+    DIFF_STATUS_DTYPE,
+    DIFF_STATUSES,
+    FINDINGS_COLUMNS,
+    PRACTICES,
+    SEVERITIES,
+    SEVERITY_DTYPE,
+)
 
 #: the statuses, in the order reports list them (public names kept: ``k8saudit.diff.STATUSES``)
 STATUSES = DIFF_STATUSES
@@ -85,7 +93,7 @@ def _line(r: Any) -> str:
     obj = "/".join(str(x) for x in (r.kind, r.namespace, r.name) if isinstance(x, str) and x)
     container = f" [{r.container}]" if isinstance(r.container, str) and r.container else ""
     exempt = " (exempt)" if r.exempt else ""
-    return f"    {str(r.severity):<8} {r.check_id:<28} {obj}{container}: {r.message}{exempt}"
+    return f"    {r.severity!s:<8} {r.check_id:<28} {obj}{container}: {r.message}{exempt}"
 
 
 def diff_text(changes: pd.DataFrame) -> str:

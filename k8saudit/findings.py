@@ -24,11 +24,18 @@ import yaml
 from ._util import plural
 from .checks import CHECKS, Check
 from .snapshot import Snapshot, SnapshotError, category_not_assessed
+from .vocab import CHECK_STATUSES as STATUSES  # noqa: F401  (public here since the first release)
+from .vocab import FINDINGS_COLUMNS as FINDINGS_COLUMNS  # public here since the first release
 from .vocab import (
-    FINDINGS_DTYPES, INCOMPLETE, NOT_ASSESSED_COLUMNS, PRACTICES, SEVERITIES, SKIPPED_COLUMNS, STATS_COLUMNS,
+    FINDINGS_DTYPES,
+    INCOMPLETE,
+    NOT_ASSESSED_COLUMNS,
+    PRACTICES,
+    SEVERITIES,
+    SKIPPED_COLUMNS,
+    STATS_COLUMNS,
 )
-# public here since the first release
-from .vocab import CHECK_STATUSES as STATUSES, FINDINGS_COLUMNS as FINDINGS_COLUMNS, SEVERITY_DTYPE as SEVERITY_DTYPE
+from .vocab import SEVERITY_DTYPE as SEVERITY_DTYPE  # public here since the first release
 
 IGNORE_ANNOTATION = "k8saudit.io/ignore"
 REASON_ANNOTATION = "k8saudit.io/exempt-reason"
@@ -113,8 +120,8 @@ def load_waivers(path: str | os.PathLike[str]) -> list[Waiver]:
     p = Path(path)
     try:
         doc = yaml.safe_load(p.read_text())
-    except (OSError, yaml.YAMLError) as e:
-        raise ConfigError(f"{p}: cannot read waivers file: {e}") from None
+    except (OSError, yaml.YAMLError) as err:
+        raise ConfigError(f"{p}: cannot read waivers file: {err}") from None
     entries = doc.get("waivers") if isinstance(doc, dict) else doc
     if not isinstance(entries, list):
         raise ConfigError(f"{p}: expected a list under `waivers:`")

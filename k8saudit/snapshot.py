@@ -41,7 +41,7 @@ class SnapshotError(Exception):
 
 
 class _Bucket:
-    __slots__ = ("items", "sources", "lines")
+    __slots__ = ("items", "lines", "sources")
 
     def __init__(self) -> None:
         self.items: list[Any] = []

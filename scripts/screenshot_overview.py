@@ -73,7 +73,7 @@ def capture(notebook: Path, out: Path, *, width: int = 1280, max_height: int = 9
         env = {k: v for k, v in os.environ.items() if k != "K8SAUDIT_SOURCE"}
         env.update(PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
                    JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTER_RUNTIME_DIR=str(Path(tmp) / "runtime"))
-        log = open(Path(tmp) / "lab.log", "w")
+        log = open(Path(tmp) / "lab.log", "w")  # noqa: SIM115  (open for the server's lifetime)
         lab = subprocess.Popen(
             [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--ServerApp.port={port}",
              "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}",

@@ -154,20 +154,19 @@ def test_pagination_gathers_every_item_exactly_once(server: FakeApiServer, api: 
 
 
 def test_page_size_cap_forces_smaller_pages(tmp_path: Path) -> None:
-    with FakeApiServer(OBJECTS, page_size_cap=3) as srv:
-        with _client(srv.write_kubeconfig(tmp_path / "kc")) as c:
-            core = client.CoreV1Api(c)
-            names: list[str] = []
-            token: str | None = None
-            while True:
-                page = core.list_pod_for_all_namespaces(limit=500, _continue=token)
-                assert len(page.items) <= 3
-                names += [p.metadata.name for p in page.items]
-                token = page.metadata._continue
-                if not token:
-                    break
-            assert len(names) == len(set(names)) == len(PODS) and len(srv.requests) == 3
-            assert len(core.list_pod_for_all_namespaces().items) == len(PODS)
+    with FakeApiServer(OBJECTS, page_size_cap=3) as srv, _client(srv.write_kubeconfig(tmp_path / "kc")) as c:
+        core = client.CoreV1Api(c)
+        names: list[str] = []
+        token: str | None = None
+        while True:
+            page = core.list_pod_for_all_namespaces(limit=500, _continue=token)
+            assert len(page.items) <= 3
+            names += [p.metadata.name for p in page.items]
+            token = page.metadata._continue
+            if not token:
+                break
+        assert len(names) == len(set(names)) == len(PODS) and len(srv.requests) == 3
+        assert len(core.list_pod_for_all_namespaces().items) == len(PODS)
 
 
 def test_list_items_lack_kind_and_api_version(server: FakeApiServer, api: ApiClient) -> None:
@@ -294,9 +293,8 @@ def test_default_client_honours_retry_after(server: FakeApiServer, api: ApiClien
 
 def test_bad_or_missing_token_is_401(server: FakeApiServer, tmp_path: Path) -> None:
     wrong = server.write_kubeconfig(tmp_path / "wrong", token="not-the-token")
-    with config.new_client_from_config(config_file=str(wrong), context="fake") as c:
-        with pytest.raises(ApiException) as exc:
-            client.CoreV1Api(c).list_namespace()
+    with config.new_client_from_config(config_file=str(wrong), context="fake") as c, pytest.raises(ApiException) as exc:
+        client.CoreV1Api(c).list_namespace()
     body = _body(exc.value)
     assert (exc.value.status, body["reason"], body["message"]) == (401, "Unauthorized", "Unauthorized")
     status, _, raw = _raw(server, "GET", "/api/v1/pods", token=None)

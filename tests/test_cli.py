@@ -49,7 +49,7 @@ def test_snapshot_then_scan_the_snapshot(tmp_path: Path) -> None:
 def test_scan_text_report_and_fail_on() -> None:
     code, out, _ = run("scan", "sample")
     assert code == 0 and "Summary" in out and "[8]" in out
-    code, _, err = run("scan", "sample", "--practice", "8", "--fail-on", "high", "-q")
+    code, _, _ = run("scan", "sample", "--practice", "8", "--fail-on", "high", "-q")
     assert code == 1
     code, _, _ = run("scan", "sample", "--practice", "9", "--min-severity", "critical", "--fail-on", "critical", "-q",
                      "--check", "proc-mount-unmasked", "--no-default-exemptions")

@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from test_not_assessed import TINY, _no_real_sleeps, server  # noqa: F401  (fixtures: the loopback server)
 
 import k8saudit as ka
 from k8saudit.cli import EXIT_FINDINGS, EXIT_PARTIAL, EXIT_USAGE, build_parser, main
 from k8saudit.testing import FakeApiServer
-
-from test_not_assessed import TINY, _no_real_sleeps, server  # noqa: F401  (fixtures: the loopback server)
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -90,7 +89,7 @@ def test_not_kubernetes_files_are_noted_and_do_not_fail_the_gate(tmp_path: Path)
     snap = ka.load(d)
     if set(snap.skipped["category"]) != {"not_kubernetes"}:
         pytest.skip(f"the file loader records these as {set(snap.skipped['category'])}, not yet as not_kubernetes")
-    code, out, err = run("scan", str(d), "--practice", "4", "--fail-on", "high")
+    code, out, _ = run("scan", str(d), "--practice", "4", "--fail-on", "high")
     assert code == 0
     assert "Noted, nothing lost" in out and "not a Kubernetes object" in out and "values.yaml" in out
     assert "PARTIAL AUDIT" not in out

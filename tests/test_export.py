@@ -550,8 +550,8 @@ def test_no_export_contains_a_secret_value(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_large_json_export_is_chunked_and_round_trips(tmp_path, monkeypatch) -> None:
-    from k8saudit.export import _json, export, read_findings
     import k8saudit as ka
+    from k8saudit.export import _json, export, read_findings
     from k8saudit.findings import audit
 
     findings = audit(ka.sample())

@@ -12,13 +12,12 @@ import openpyxl
 import pandas as pd
 import pytest
 import yaml
+from test_export import _validate_sarif
+from test_not_assessed import TINY
 
 import k8saudit as ka
 from k8saudit.export import export, findings_to_text, read_findings
 from k8saudit.findings import audit, check_stats, not_assessed, skipped_of
-
-from test_export import _validate_sarif
-from test_not_assessed import TINY
 
 
 @pytest.fixture(scope="module")

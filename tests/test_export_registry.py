@@ -15,7 +15,15 @@ from _findings import make_findings, sample_rows
 from k8saudit import cli
 from k8saudit.demo import demo_files
 from k8saudit.export import (
-    FORMATS, ExportError, Format, export, findings_to_text, formats, read_findings, register, unregister,
+    FORMATS,
+    ExportError,
+    Format,
+    export,
+    findings_to_text,
+    formats,
+    read_findings,
+    register,
+    unregister,
 )
 from k8saudit.export._registry import lookup
 
@@ -89,7 +97,7 @@ def test_the_cli_writes_a_registered_format(tsv: Format, tmp_path: Path) -> None
 
 
 def test_binary_formats_refuse_text(findings: pd.DataFrame) -> None:
-    with pytest.raises(ExportError, match="binary format.*report.xlsx"):
+    with pytest.raises(ExportError, match=r"binary format.*report\.xlsx"):
         findings_to_text(findings, "excel")
 
 

@@ -29,7 +29,13 @@ from hypothesis import strategies as st
 import k8saudit as ka
 from k8saudit import cli
 from k8saudit._normalize import (
-    LAST_APPLIED, LAST_APPLIED_DROPPED, MASK_PREFIX, convert, looks_like_credential, mask_args, mask_text,
+    LAST_APPLIED,
+    LAST_APPLIED_DROPPED,
+    MASK_PREFIX,
+    convert,
+    looks_like_credential,
+    mask_args,
+    mask_text,
     normalize,
 )
 from k8saudit.export import FORMATS
@@ -294,7 +300,7 @@ def _every_output(snap: ka.Snapshot, out: Path, exports: bool = True) -> bytes:
     """
     findings = audit(snap, default_exemptions=False)
     parts = [_frames_text(snap).encode(), findings.to_csv().encode(), repr(snap.skipped_records).encode()]
-    for fmt, exts in FORMATS.items() if exports else ():
+    for exts in FORMATS.values() if exports else ():
         parts.append(_bytes_of(ka.export(findings, out / f"findings{exts[0]}", snapshot=snap)))
     parts.append(_bytes_of(snap.save(out / "saved")))
     parts.append(_frames_text(ka.load(out / "saved")).encode())

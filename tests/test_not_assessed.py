@@ -18,7 +18,15 @@ import yaml
 import k8saudit as ka
 from k8saudit.checks import CHECKS
 from k8saudit.findings import (
-    Coverage, NoObjectsError, assessable, audit, check_stats, is_partial, not_assessed, scorecard, skipped_of,
+    Coverage,
+    NoObjectsError,
+    assessable,
+    audit,
+    check_stats,
+    is_partial,
+    not_assessed,
+    scorecard,
+    skipped_of,
 )
 from k8saudit.frames import COLUMN_KINDS, FRAME_KINDS, WORKLOAD_KINDS
 from k8saudit.snapshot import NOTED, category_not_assessed

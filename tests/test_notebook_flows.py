@@ -36,7 +36,7 @@ def cells(name: str) -> list[str]:
 
 def run(sources: list[str], ns: dict[str, Any]) -> dict[str, Any]:
     for src in sources:
-        exec(compile(src, "<cell>", "exec"), ns)  # noqa: S102 - the notebook's own cells
+        exec(compile(src, "<cell>", "exec"), ns)
     return ns
 
 

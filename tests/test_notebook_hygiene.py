@@ -15,7 +15,13 @@ import k8saudit as ka
 from k8saudit.checks import CHECKS, PRACTICES
 from k8saudit.findings import audit
 from k8saudit.notebook import (
-    NOTEBOOKS, at_a_glance, check_summary, open_source, practice_header, source_from_env, top_findings,
+    NOTEBOOKS,
+    at_a_glance,
+    check_summary,
+    open_source,
+    practice_header,
+    source_from_env,
+    top_findings,
 )
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,7 +13,8 @@ import pytest
 
 import k8saudit as ka
 from k8saudit import cli
-from k8saudit.notebook import ProgressLabel, open_source as nb_open_source, progress_label
+from k8saudit.notebook import ProgressLabel, progress_label
+from k8saudit.notebook import open_source as nb_open_source
 from k8saudit.sources import Source, load_stream, open_source, parse_source, sample_path, sample_source
 
 SAMPLE = sample_path()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import textwrap
@@ -387,7 +388,7 @@ def test_fast_yaml_path_agrees_with_pyyaml_on_the_sample_and_fixtures() -> None:
     fast = 0
     for text in texts:
         bounds = [0] + [mt.start() for mt in files_mod._DOC_SEP.finditer(text)] + [len(text)]
-        for a, b in zip(bounds, bounds[1:]):
+        for a, b in itertools.pairwise(bounds):
             body = text[a:b]
             body = body[3:] if files_mod._DOC_SEP.match(body) else body
             got = files_mod._fast_yaml(body) if files_mod._has_content(body) else None

@@ -222,7 +222,7 @@ def test_network_coverage(sample_snap: ka.Snapshot) -> None:
 
 def test_exposed_services(sample_snap: ka.Snapshot) -> None:
     fig = viz.exposed_services(sample_snap.services, sample_snap.nodes)
-    names, types, _ports, who = fig.data[0].cells.values
+    names, _types, _ports, who = fig.data[0].cells.values
     assert "legacy/legacy-web" in names and "monitoring/grafana" in names
     row = dict(zip(names, who))
     assert row["hardened/web"].startswith("only ")

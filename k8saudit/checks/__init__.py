@@ -9,7 +9,7 @@ from ..vocab import PRACTICE_SHORT, PRACTICES, SEVERITIES
 from ._registry import CHECKS, CIS, NSA_CISA, PSS_BASELINE, PSS_RESTRICTED, Check, Registry, check
 
 # importing the practice modules registers their checks, in practice order
-from . import (  # noqa: E402,F401  isort: skip
+from . import (  # noqa: F401  isort: skip
     p01_secrets, p02_authn, p03_capabilities, p04_host_namespaces, p05_rbac, p06_rootfs, p07_network,
     p08_privileged, p09_proc_mount, p10_rollout,
 )

@@ -136,7 +136,8 @@ class Registry(Mapping[str, Check]):
         return f"<{len(self)} checks over {len({c.practice for c in self.values()})} practices>"
 
     def _repr_html_(self) -> str:
-        return self.frame().drop(columns=["why", "references", "inputs", "controls"])._repr_html_()  # type: ignore[operator]
+        html: str = self.frame().drop(columns=["why", "references", "inputs", "controls"])._repr_html_()
+        return html
 
 
 _seq = 0

@@ -7,7 +7,6 @@ import ipaddress
 import pandas as pd
 
 from ..frames import is_public_ip
-
 from ._common import any_in, apiserver_flags, bracket, rows
 from ._registry import CIS, NSA_CISA, check
 

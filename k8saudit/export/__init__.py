@@ -27,6 +27,7 @@ from ._registry import FORMATS, ExportError, Format, for_path, formats, lookup, 
 
 # the built-in formats register themselves, in this order (FORMATS, the CLI's choices and help list them so)
 from . import _csv, _json, _markdown, _html, _xlsx, _sarif, _junit, _openreports  # noqa: E402,F401  isort: skip
+import contextlib  # noqa: E402
 
 __all__ = ["FORMATS", "ExportError", "Format", "export", "findings_to_text", "formats", "frame_to_text",
            "read_findings", "register", "unregister"]
@@ -103,10 +104,8 @@ def frame_to_text(df: pd.DataFrame, fmt: str) -> str:
 
     f = fmt.lower()
     if f != "table":
-        try:
+        with contextlib.suppress(ExportError):
             f = lookup(f).name
-        except ExportError:
-            pass
     if f == "table":
         return _text.table_text(df)
     if f == "csv":

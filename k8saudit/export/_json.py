@@ -33,7 +33,16 @@ import pandas as pd
 from ..findings import check_stats
 from ..vocab import FINDINGS_COLUMNS, NOT_ASSESSED_COLUMNS, SKIPPED_COLUMNS, STATS_COLUMNS
 from ._common import (
-    captured_at, clusters, columns, generated_at, not_assessed_checks, plain, records, skipped_input, typed, version,
+    captured_at,
+    clusters,
+    columns,
+    generated_at,
+    not_assessed_checks,
+    plain,
+    records,
+    skipped_input,
+    typed,
+    version,
 )
 from ._registry import Format, register
 

@@ -25,7 +25,15 @@ from .._util import plural
 from ..findings import check_stats
 from ..vocab import NOTED, PRACTICES, STATS_COLUMNS, practice_label
 from ._common import (
-    captured_at, check_of, columns, generated_at, not_assessed_checks, object_ref, skipped_input, sort_findings, text,
+    captured_at,
+    check_of,
+    columns,
+    generated_at,
+    not_assessed_checks,
+    object_ref,
+    skipped_input,
+    sort_findings,
+    text,
 )
 from ._registry import Format, register
 
@@ -107,7 +115,6 @@ def document(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> ET.Ele
     if len(sk):
         suite = new_suite("Input not assessed")
         suites.append(suite)
-        r: Any
         for r in sk.itertuples(index=False):
             doc = f"#{r.document}" if text(r.document) else ""
             obj = object_ref(r.kind, r.namespace, r.name)

@@ -43,7 +43,16 @@ import pandas as pd
 from ..checks import CHECKS, Check
 from ..vocab import NOTED, PRACTICE_SHORT, SEVERITY_ORDER
 from ._common import (
-    captured_at, check_of, clusters, columns, help_uri, is_na, not_assessed_checks, object_ref, skipped_input, text,
+    captured_at,
+    check_of,
+    clusters,
+    columns,
+    help_uri,
+    is_na,
+    not_assessed_checks,
+    object_ref,
+    skipped_input,
+    text,
     version,
 )
 from ._registry import Format, register

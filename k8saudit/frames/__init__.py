@@ -12,15 +12,25 @@ from typing import Any
 
 import pandas as pd
 
+from .. import _model as _m
 from ._cluster import (
-    build_apiserver, build_config_maps, build_kubeconfig_users, build_namespaces, build_network_policies,
-    build_nodes, build_objects, build_pdbs, build_secrets, build_service_accounts, build_services, is_public_ip,
+    build_apiserver,
+    build_config_maps,
+    build_kubeconfig_users,
+    build_namespaces,
+    build_network_policies,
+    build_nodes,
+    build_objects,
+    build_pdbs,
+    build_secrets,
+    build_service_accounts,
+    build_services,
+    is_public_ip,
     parse_flags,
 )
 from ._rbac import build_rbac, cluster_role_rules, is_system_subject
 from ._schema import SCHEMAS, columns, empty, make
 from ._workloads import build_containers, build_env, build_volumes, build_workloads, workload_index
-from .. import _model as _m
 
 FRAMES: dict[str, Callable[[Any], pd.DataFrame]] = {
     "objects": build_objects,

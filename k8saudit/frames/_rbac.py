@@ -48,7 +48,7 @@ def cluster_role_rules(snap: Any) -> dict[str, list[m.PolicyRule]]:
         changed = False
         for name, role in aggregated.items():
             have = {_rule_tuple(x) for x in rules[name]}
-            for sel in role.aggregation_rule.cluster_role_selectors or ():  # type: ignore[union-attr]
+            for sel in role.aggregation_rule.cluster_role_selectors or ():
                 sel_d = {"match_labels": sel.match_labels or {},
                          "match_expressions": [{"key": e.key, "operator": e.operator, "values": e.values or []}
                                                for e in sel.match_expressions or ()]}
@@ -84,7 +84,7 @@ def build_rbac(snap: Any) -> Any:
             rules = cr_rules.get(ref.name or "")
         found = rules is not None
         rule_rows: list[tuple[int | None, m.PolicyRule | None]] = (
-            list(enumerate(rules)) if rules else [(None, None)])  # type: ignore[arg-type]
+            list(enumerate(rules)) if rules else [(None, None)])
         for s in b.subjects or ():
             s_ns = s.namespace if s.kind == "ServiceAccount" else None
             if s.kind == "ServiceAccount" and not s_ns and bns:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-S, B, TB, I, O = "string", "bool", "boolean", "Int64", "object"
+S, B, TB, I, O = "string", "bool", "boolean", "Int64", "object"  # noqa: E741  (dtype shorthands for the tables)
 
 WORKLOAD_KEYS: list[tuple[str, str, str]] = [
     ("cluster", S, "cluster name"),

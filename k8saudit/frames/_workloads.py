@@ -50,7 +50,7 @@ _HASH_LABEL = "pod-template-hash"
 
 def workload_index(snap: Any) -> list[WorkloadRec]:
     """Top-level workloads of a snapshot (cached on it)."""
-    cached = snap._frames.get("_workload_index")
+    cached: list[WorkloadRec] | None = snap._frames.get("_workload_index")
     if cached is not None:
         return cached
     out = _WorkloadIndex(snap).build()

@@ -14,6 +14,7 @@ items read kept and counted in the reason.
 
 from __future__ import annotations
 
+import builtins
 import random
 import threading
 import time
@@ -30,7 +31,6 @@ from .. import _model as m
 from ._progress import Progress
 from ._share import Sharer
 from .errors import describe_error, status_message
-
 
 #: the Accept header that makes the API server send metadata only (Secrets)
 METADATA_ACCEPT = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
@@ -110,10 +110,14 @@ class _RawList(msgspec.Struct, gc=False):
     items: list[msgspec.Raw] | None = None
 
 
-_list_decoders: dict[type, msgspec.json.Decoder] = {}
+_list_decoders: dict[type, msgspec.json.Decoder[Any]] = {}
+
+#: a page's items undecoded (spelled here: inside :class:`Lister`, ``list`` is its method)
+RawItems = list[msgspec.Raw]
+Query = list[tuple[str, Any]]
 
 
-def _list_decoder(tp: type) -> msgspec.json.Decoder:
+def _list_decoder(tp: type) -> msgspec.json.Decoder[Any]:
     """A decoder of one list page whose items are ``tp``."""
     dec = _list_decoders.get(tp)
     if dec is None:
@@ -178,7 +182,7 @@ class Lister:
                     "GET", path, query_params=list(query), header_params={"Accept": accept},
                     auth_settings=["BearerToken"])
                 resp = self.api.call_api(method, url, header_params=headers, _request_timeout=self.timeout)
-                body = resp.read()
+                body: bytes = resp.read()
             except u3.NewConnectionError as e:
                 raise Fatal(self._cause(e)) from None
             except (u3.ReadTimeoutError, u3.ConnectTimeoutError):
@@ -194,7 +198,7 @@ class Lister:
             if 200 <= status < 300:
                 return body
             if status == 401:
-                raise Fatal(self._cause(ApiException(status=401, reason="Unauthorized", body=body)))
+                raise Fatal(self._cause(ApiException(status=401, reason="Unauthorized", body=body.decode("utf-8", "replace"))))
             if status in RETRY_STATUS and attempt < MAX_ATTEMPTS:
                 self._backoff(attempt, resp.headers.get("Retry-After"))
                 continue
@@ -240,7 +244,8 @@ class Lister:
         except _HTTPError:
             return None  # some servers hide /version; the lists will tell
         try:
-            return msgspec.json.decode(body).get("gitVersion")
+            version: str | None = msgspec.json.decode(body).get("gitVersion")
+            return version
         except (msgspec.DecodeError, AttributeError):
             return None
 
@@ -347,7 +352,7 @@ class Lister:
         self._skip(result, path, f"partial: {what} ended early: {why}; {n:,} item{'s' if n != 1 else ''} "
                                  f"read from {pages} page{'s' if pages != 1 else ''}", "partial")
 
-    def _query(self, token: str | None) -> list[tuple[str, Any]]:
+    def _query(self, token: str | None) -> Query:
         return [("limit", self.page_size), ("continue", token)] if token else [("limit", self.page_size)]
 
     def _add_page(self, result: Result, body: bytes, path: str) -> None:
@@ -386,7 +391,7 @@ class Lister:
                 srcs.append(p)
             result.items.extend(items)
 
-    def _decode_one_by_one(self, result: Result, raws: list[msgspec.Raw], tp: type, path: str) -> list[Any]:
+    def _decode_one_by_one(self, result: Result, raws: RawItems, tp: type, path: str) -> builtins.list[Any]:
         out = []
         dec = m.decoder(tp)
         for raw in raws:

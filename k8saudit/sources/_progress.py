@@ -8,6 +8,7 @@ outcome (objects read, or the error) when the load ends.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Protocol, runtime_checkable
 
 
@@ -22,7 +23,5 @@ def finish(progress: Progress | None, message: str) -> None:
     """Tell a reporter that has a ``done(message)`` how the load ended; a broken one never stops a load."""
     done = getattr(progress, "done", None)
     if callable(done):
-        try:
+        with contextlib.suppress(Exception):
             done(message)
-        except Exception:
-            pass

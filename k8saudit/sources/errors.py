@@ -104,9 +104,9 @@ def describe_error(exc: BaseException, server: str | None = None) -> str | None:
         return f"the API server address is not a valid URL: {_one_line(str(exc))}"
     if isinstance(exc, u3.HTTPError):
         return f"HTTP error talking to {api}: {_one_line(str(exc))}"
-    if ApiException and isinstance(exc, ApiException):
+    if isinstance(exc, ApiException):
         return _describe_api(exc, api)
-    if ConfigException and isinstance(exc, ConfigException):
+    if isinstance(exc, ConfigException):
         return f"kubeconfig: {_one_line(str(exc))}"
     if isinstance(exc, ConnectionError):
         return f"the connection to {api} failed: {_socket_cause(_one_line(str(exc)))}"

@@ -12,6 +12,7 @@ objects (fields nobody reads are skipped, never materialised).
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -28,7 +29,6 @@ from .._util import gc_paused
 from ..snapshot import Snapshot, SnapshotError
 from ._progress import Progress
 from .kubeconfig import parse_kubeconfig
-
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 #: YAML is parsed whole; beyond this size it is refused with a message
@@ -173,7 +173,7 @@ def load_file(snap: Snapshot, path: Path, label: str, *, progress: Progress | No
         return
     stripped = head.lstrip()
     is_json = stripped[:1] in (b"{", b"[") or path.suffix.lower() == ".json"
-    if is_json and size > MAX_WHOLE_JSON_BYTES or (is_json and size > CHUNK and _list_header(head)):
+    if (is_json and size > MAX_WHOLE_JSON_BYTES) or (is_json and size > CHUNK and _list_header(head)):
         _stream_json_list(snap, path, label, size, head, progress)
         return
     limit = MAX_WHOLE_JSON_BYTES if is_json else MAX_YAML_BYTES
@@ -216,7 +216,7 @@ def _load_yaml_text(snap: Snapshot, text: str, label: str) -> None:
     doc_index = 0
     loaded_any = False
     line_at, pos = 1, 0  # line numbers are counted incrementally: one pass over the text in all
-    for a, b in zip(bounds, bounds[1:]):
+    for a, b in itertools.pairwise(bounds):
         chunk = text[a:b]
         line_at += text.count("\n", pos, a)
         pos = a
@@ -239,8 +239,8 @@ def _load_yaml_text(snap: Snapshot, text: str, label: str) -> None:
             continue
         fast = _fast_yaml(body)
         if fast is not None:
-            doc, first = fast
-            _add_document(snap, doc, where, doc_index, start_line + first, label=label,
+            doc, first_line = fast
+            _add_document(snap, doc, where, doc_index, start_line + first_line, label=label,
                           item_lines=_list_item_lines(body, start_line) if isinstance(doc, dict) else None)
             loaded_any = True
             doc_index += 1
@@ -278,7 +278,7 @@ _LIST_ITEM = re.compile(r"^- ", re.MULTILINE)
 try:  # optional at import: without it every document takes the PyYAML path
     import yaml_rs as _yaml_rs
 except ImportError:  # pragma: no cover
-    _yaml_rs = None
+    _yaml_rs = None  # type: ignore[assignment]
 
 
 def _fast_yaml(body: str) -> tuple[Any, int] | None:
@@ -371,10 +371,10 @@ def _item_lines(node: yaml.Node, offset: int) -> list[int] | None:
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _Loader(_BaseLoader):  # type: ignore[misc]
     """Safe loading, timestamps kept as the strings the API uses (creationTimestamp and friends)."""
 
-    yaml_implicit_resolvers = {
+    yaml_implicit_resolvers = {  # noqa: RUF012  (PyYAML's own class attribute, replaced whole)
         k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
         for k, v in _BaseLoader.yaml_implicit_resolvers.items()
     }
@@ -504,7 +504,7 @@ def _add_object(snap: Snapshot, doc: Any, where: str, label: str, document: Any,
         snap.skip(label, f"{kind} {_s(name) or ''} has no `apiVersion`".replace("  ", " "),
                   document=document, kind=kind, name=_s(name), namespace=_s(ns))
         return
-    if kind == "Config" and api == "v1" and "users" in doc or kind == "Config" and "contexts" in doc:
+    if (kind == "Config" and api == "v1" and "users" in doc) or (kind == "Config" and "contexts" in doc):
         snap.kubeconfig_entries.extend(parse_kubeconfig(doc, where))
         return
     try:
@@ -596,7 +596,7 @@ def _stream_json_list(snap: Snapshot, path: Path, label: str, size: int, head: b
             pending = pending.lstrip(b", \t\r\n")
 
 
-def _decode_region(snap: Snapshot, region: memoryview, label: str, index: int, dec: msgspec.json.Decoder,
+def _decode_region(snap: Snapshot, region: memoryview, label: str, index: int, dec: msgspec.json.Decoder[Any],
                    item_kind: str | None) -> int:
     """Decode one batch of whole items (``[item, item, ...]``); fall back to item by item when one is bad."""
     try:

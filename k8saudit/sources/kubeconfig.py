@@ -43,7 +43,7 @@ def parse_kubeconfig(doc: dict[str, Any], source: str = "") -> list[dict[str, An
     clusters = {c.get("name"): c.get("cluster") or {} for c in doc.get("clusters") or [] if isinstance(c, dict)}
     current = doc.get("current-context")
     out: list[dict[str, Any]] = []
-    seen_users: set[str] = set()
+    seen_users: set[str | None] = set()
     for ctx in doc.get("contexts") or []:
         if not isinstance(ctx, dict):
             continue

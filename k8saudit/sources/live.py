@@ -40,8 +40,20 @@ from .. import _model as m
 from .._util import gc_paused
 from ..snapshot import Snapshot, SnapshotError
 from ._listing import (
-    BACKOFF, JSON_ACCEPT, MAX_ATTEMPTS, MAX_DELAY, MAX_RESTARTS, METADATA_ACCEPT, RESOURCES, RETRY_STATUS,
-    USER_AGENT, Fatal, Lister, Resource, Result, error_text,
+    BACKOFF,
+    JSON_ACCEPT,
+    MAX_ATTEMPTS,
+    MAX_DELAY,
+    MAX_RESTARTS,
+    METADATA_ACCEPT,
+    RESOURCES,
+    RETRY_STATUS,
+    USER_AGENT,
+    Fatal,
+    Lister,
+    Resource,
+    Result,
+    error_text,
 )
 from ._progress import Progress, finish
 from .kubeconfig import parse_kubeconfig
@@ -275,6 +287,7 @@ def _connect(context: str | None, kubeconfig: str | os.PathLike[str] | None, in_
     else:
         path = _config_path(kubeconfig)
         contexts, active = _contexts(path)
+        chosen: dict[str, Any] | None
         if context is None:
             if not active:
                 raise SnapshotError(f"{path}: no current context; pass context= (contexts: "

@@ -35,7 +35,6 @@ from typing import Any, NamedTuple, Protocol, runtime_checkable
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import orjson
-import trustme
 import yaml
 
 __all__ = ["BUILTIN_TYPES", "FAULT_BODIES", "FakeApiServer", "Fault", "MemoryStore", "RequestRecord",
@@ -354,7 +353,7 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 120
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def do_GET(self) -> None:
@@ -423,6 +422,8 @@ class FakeApiServer:
         self._types: dict[tuple[str, str, str], ResourceType] = {}
         for t in (*BUILTIN_TYPES, *(resolve_type(k) for k in self.store.kinds())):
             self._types.setdefault((t.group, t.version, t.resource), t)
+        import trustme  # the test extra's: imported when a server is made, not with k8saudit.testing
+
         self._ca = trustme.CA()
         self._ssl = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self._ca.issue_cert("127.0.0.1", "localhost").configure_cert(self._ssl)

@@ -19,10 +19,26 @@ import plotly.graph_objects as go
 from ..snapshot import Snapshot
 from ._base import CLUSTER_SCOPED, OK_COLOR, SEVERITY_COLORS, SEVERITY_ORDER, practice_label
 from ._cluster import COVERAGE, apiserver_flags, exposed_services, network_coverage, rollout
-from ._overview import PSS_COLORS, PSS_LEVELS, findings_by_namespace, pss_levels, scorecard_bar, severity_counts, severity_heatmap
+from ._overview import (
+    PSS_COLORS,
+    PSS_LEVELS,
+    findings_by_namespace,
+    pss_levels,
+    scorecard_bar,
+    severity_counts,
+    severity_heatmap,
+)
 from ._pods import (
-    SECRET_PATHS, capabilities, check_color, exempt_objects, host_namespaces, keeps_net_raw, privilege_matrix, proc_mount,
-    rootfs_by_namespace, secrets_sources,
+    SECRET_PATHS,
+    capabilities,
+    check_color,
+    exempt_objects,
+    host_namespaces,
+    keeps_net_raw,
+    privilege_matrix,
+    proc_mount,
+    rootfs_by_namespace,
+    secrets_sources,
 )
 from ._paths import attack_graph_figure
 from ._rbac import CLUSTER_WIDE_LINK, NAMESPACED_LINK, PERMISSIONS, permissions_of, rbac_permissions, rbac_sankey

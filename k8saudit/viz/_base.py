@@ -9,7 +9,13 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..vocab import (
-    EXEMPT_COLOR, NEUTRAL_COLOR, OK_COLOR, SEVERITY_COLORS, SEVERITY_ORDER, STATUS_COLORS, practice_label,
+    EXEMPT_COLOR,
+    NEUTRAL_COLOR,
+    OK_COLOR,
+    SEVERITY_COLORS,
+    SEVERITY_ORDER,
+    STATUS_COLORS,
+    practice_label,
 )
 
 #: the label of findings and rows without a namespace

@@ -9,8 +9,17 @@ import plotly.graph_objects as go
 
 from ..vocab import PRACTICES
 from ._base import (
-    EXEMPT_COLOR, NEUTRAL_COLOR, OK_COLOR, SEVERITY_COLORS, SEVERITY_ORDER, STATUS_COLORS, empty_figure, grid, layout,
-    namespace_of, practice_label,
+    EXEMPT_COLOR,
+    NEUTRAL_COLOR,
+    OK_COLOR,
+    SEVERITY_COLORS,
+    SEVERITY_ORDER,
+    STATUS_COLORS,
+    empty_figure,
+    grid,
+    layout,
+    namespace_of,
+    practice_label,
 )
 
 #: Pod Security Standards levels, most secure first, and their colours

@@ -10,8 +10,17 @@ from ..checks import CHECKS
 from ..checks._common import any_in
 from ..checks.p03_capabilities import DANGEROUS_CAPABILITIES
 from ._base import (
-    NEUTRAL_COLOR, OK_COLOR, SEVERITY_COLORS, blend, empty_figure, grid, integer_axis, layout, legend_below,
-    namespace_of, ordered,
+    NEUTRAL_COLOR,
+    OK_COLOR,
+    SEVERITY_COLORS,
+    blend,
+    empty_figure,
+    grid,
+    integer_axis,
+    layout,
+    legend_below,
+    namespace_of,
+    ordered,
 )
 
 
