@@ -96,9 +96,8 @@ with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_a
 def make_fleet(n: int, pods: int, variants: int, root: Path) -> list[Path]:
     """N saved snapshots: ``variants`` synthetic clusters of about ``pods`` pods, copied under N names."""
     sys.path.insert(0, str(ROOT))
-    from benchmarks.synth import write_cluster
-
     import k8saudit as ka
+    from benchmarks.synth import write_cluster
 
     bases = []
     for i in range(variants):

@@ -30,9 +30,10 @@ from benchmarks.bench_load import ensure_data  # noqa: E402
 
 
 def _status(key: str) -> float:
-    for line in open("/proc/self/status"):
-        if line.startswith(key + ":"):
-            return int(line.split()[1]) / 1024
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024
     return float("nan")
 
 

@@ -99,7 +99,7 @@ def _generated_volume(v: m.Volume, sa_vols: frozenset[str], pod_name: str | None
 class TemplateIndex:
     """Canonical keys of one template's containers and volumes (computed once per template, when first needed)."""
 
-    __slots__ = ("spec", "pod_level", "_containers", "_volumes")
+    __slots__ = ("_containers", "_volumes", "pod_level", "spec")
 
     def __init__(self, spec: m.PodSpec | None) -> None:
         self.spec = spec

@@ -793,7 +793,12 @@ def build_parser() -> argparse.ArgumentParser:
     fr.add_argument("--practice", type=int, metavar="N", help="one practice's score per cluster and date")
     fr.add_argument("--format", choices=("text", "csv", "json", "markdown", "table"), default="text")
     fr.set_defaults(func=cmd_fleet_report)
-    fl.set_defaults(func=lambda a: (fl.print_help(), EXIT_USAGE)[1])
+
+    def fleet_usage(_args: argparse.Namespace) -> int:
+        fl.print_help()
+        return EXIT_USAGE
+
+    fl.set_defaults(func=fleet_usage)
 
     m = sub.add_parser("demo", help="audit the bundled sample cluster and write every export")
     m.add_argument("--out", default="out", metavar="DIR")

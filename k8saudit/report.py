@@ -9,8 +9,8 @@ import pandas as pd
 
 from ._util import plural, visible
 from .checks import CHECKS
-from .vocab import PRACTICES, SEVERITIES
 from .frameworks import FRAMEWORKS, controls, framework, framework_label
+from .vocab import PRACTICES, SEVERITIES
 
 _SEV_MARK = {"critical": "CRIT", "high": "HIGH", "medium": "MED ", "low": "LOW ", "info": "INFO"}
 

@@ -462,7 +462,7 @@ class Snapshot:
                                     "was altered or damaged after it was saved; refusing to read it")
             tp = m.KINDS.get(kind, m.Generic)
             try:
-                data = msgspec.json.Decoder(_saved_bucket(tp)).decode(gzip.decompress(blob))
+                data: Any = msgspec.json.Decoder(_saved_bucket(tp)).decode(gzip.decompress(blob))
             except (msgspec.DecodeError, EOFError, gzip.BadGzipFile, OSError, RecursionError) as e:
                 raise SnapshotError(f"{path}: not a readable list of saved {kind} objects: {e}") from None
             n = len(data.items)

@@ -11,6 +11,7 @@ import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import ipywidgets as w
 import pandas as pd
@@ -502,13 +503,13 @@ class FixWhatIf(w.VBox):
     """The fewest findings whose fixes break every breakable path, and a toggle that recomputes the paths
     as if they were fixed. ``.paths`` is the current paths frame; ``.apply.value`` the toggle."""
 
-    def __init__(self, graph: object, findings: pd.DataFrame, **path_options: object) -> None:
+    def __init__(self, graph: Any, findings: pd.DataFrame, **path_options: Any) -> None:
         from .paths import attack_cut, attack_paths
 
         self.graph, self.findings, self.options = graph, findings, path_options
-        self.cut = attack_cut(graph, findings, **path_options)  # type: ignore[arg-type]
-        self.before = attack_paths(graph, **path_options)  # type: ignore[arg-type]
-        self.after = attack_paths(graph.without(self.cut.finding_ids), **path_options)  # type: ignore[attr-defined]
+        self.cut = attack_cut(graph, findings, **path_options)
+        self.before = attack_paths(graph, **path_options)
+        self.after = attack_paths(graph.without(self.cut.finding_ids), **path_options)
         self.apply = w.ToggleButton(value=False, description=f"apply these {len(self.cut.fixes)} fixes",
                                     icon="wrench", layout=w.Layout(width="auto"))
         self.fixes = w.HTML(self._fixes_html())

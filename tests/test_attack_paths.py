@@ -59,7 +59,7 @@ def test_paths_options(sample) -> None:
 
 
 def test_prioritize_ranks_findings_on_paths_first(sample) -> None:
-    snap, findings, g = sample
+    _snap, findings, g = sample
     p = ka.prioritize(findings, g)
     assert sorted(p["priority"]) == list(range(1, len(p) + 1))
     on = p[p["on_attack_path"]]

@@ -11,12 +11,11 @@ import pandas as pd
 import pytest
 import yaml
 from _findings import make_findings, sample_rows
+from test_export_partial import partial  # noqa: F401  (the fixture)
 
 import k8saudit as ka
 from k8saudit.export import export, findings_to_text
 from k8saudit.findings import audit, not_assessed
-
-from test_export_partial import partial  # noqa: F401  (the fixture)
 
 # The CustomResourceDefinitions of ClusterReport and Report as published by openreports/reports-api
 # (config/install.yaml at commit 79fa2f394ab7486b8d9b1cb449dfef885a0c804e, controller-gen v0.19.0), unchanged.
@@ -98,7 +97,7 @@ def test_sample_reports(sample: tuple[ka.Snapshot, pd.DataFrame], tmp_path: Path
         out.read_text().split("\n", 1)[1]  # same text to stdout (the first line holds the time)
 
 
-def test_not_assessed_is_an_error_never_a_pass(partial: tuple[ka.Snapshot, pd.DataFrame]) -> None:  # noqa: F811
+def test_not_assessed_is_an_error_never_a_pass(partial: tuple[ka.Snapshot, pd.DataFrame]) -> None:
     snap, f = partial
     docs = check(findings_to_text(f, "openreports", snapshot=snap))
     cluster = docs[0]

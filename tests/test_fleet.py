@@ -22,8 +22,7 @@ import yaml
 import k8saudit as ka
 from k8saudit import cli
 from k8saudit.findings import FINDINGS_COLUMNS, audit, scorecard
-from k8saudit.fleet import FleetSourceError, FleetStoreError, odd_ones_out
-from k8saudit.fleet import _sample
+from k8saudit.fleet import FleetSourceError, FleetStoreError, _sample, odd_ones_out
 from k8saudit.testing import FakeApiServer
 
 distributed = pytest.importorskip("distributed")
@@ -325,7 +324,7 @@ def test_cli_fleet_scan_and_report(fleet_paths: list[Path], client: distributed.
     assert wb.sheetnames[:2] == ["Summary", "Clusters"]
     rows = list(wb["Clusters"].iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in rows[1:]] == [Path(p).name for p in sources] and rows[0][:3] == ("cluster", "status", "open")
-    assert list(wb[wb.sheetnames[2]].iter_rows(max_row=1, values_only=True))[0][0] == "cluster"
+    assert next(iter(wb[wb.sheetnames[2]].iter_rows(max_row=1, values_only=True)))[0] == "cluster"
     html = (tmp_path / "fleet.html").read_text()
     assert 'id="f-cluster"' in html and html.count('data-cluster="dev-risk"') > 0
     assert cli.main([*argv[:2], *sources, "--scheduler", address, "-q", "--fail-on", "high"]) == 1
@@ -426,7 +425,7 @@ def test_charts_fit_their_container(fleet: ka.fleet.Fleet) -> None:
 
     heat = charts.heatmap(fleet.scorecard)
     assert heat.layout.width is None and heat.layout.autosize
-    z = [t for t in heat.data if t.showscale is not False][0].z
+    z = next(t for t in heat.data if t.showscale is not False).z
     assert len(z) == 40 and len(z[0]) == 10 and heat.layout.height >= 40 * 18
     bars = charts.worst(fleet.clusters, 5)
     assert [t.name for t in bars.data] == ["critical", "high", "medium", "low"] and len(bars.data[0].y) == 5

@@ -31,7 +31,7 @@ def test_path_explorer_shows_steps_with_evidence_and_fix(sample) -> None:
     assert st["fix"].str.startswith("gap").any() or st["fix"].str.contains(" on ").all()
     assert "<table" in ex.detail.value and p["path_id"] in [v for _, v in ex.path.options]
     # another target narrows the paths
-    ex.target.value = [v for _, v in ex.target.options if v.startswith("secrets:")][0]
+    ex.target.value = next(v for _, v in ex.target.options if v.startswith("secrets:"))
     assert ex.value["target"].startswith("secrets:")
 
 

@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 from ._registry import FORMATS, ExportError, Format, for_path, formats, lookup, register, unregister
 
 # the built-in formats register themselves, in this order (FORMATS, the CLI's choices and help list them so)
-from . import _csv, _json, _markdown, _html, _xlsx, _sarif, _junit, _openreports  # noqa: E402,F401  isort: skip
-import contextlib  # noqa: E402
+from . import _csv, _json, _markdown, _html, _xlsx, _sarif, _junit, _openreports  # noqa: F401  isort: skip
+import contextlib
 
 __all__ = ["FORMATS", "ExportError", "Format", "export", "findings_to_text", "formats", "frame_to_text",
            "read_findings", "register", "unregister"]
@@ -77,7 +77,7 @@ def with_attack_paths(findings: pd.DataFrame, snapshot: Snapshot | None) -> pd.D
         return findings
     from ..paths import prioritize
 
-    key = ("_attack_priority", hash(tuple(findings["finding_id"])))
+    key = f"_attack_priority:{hash(tuple(findings['finding_id']))}"
     cached = snapshot._frames.get(key)
     if cached is None:
         cached = snapshot._frames[key] = prioritize(findings, snapshot)[

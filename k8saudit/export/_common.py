@@ -12,7 +12,15 @@ import pandas as pd
 from .._util import plural
 from ..checks import CHECKS, Check
 from ..findings import check_stats, not_assessed, scorecard, skipped_of
-from ..vocab import DIFF_DTYPES, FINDINGS_COLUMNS, PRIORITY_DTYPES, NOTED, SEVERITY_DTYPE, SEVERITY_ORDER, practice_label
+from ..vocab import (
+    DIFF_DTYPES,
+    FINDINGS_COLUMNS,
+    NOTED,
+    PRIORITY_DTYPES,
+    SEVERITY_DTYPE,
+    SEVERITY_ORDER,
+    practice_label,
+)
 
 if TYPE_CHECKING:
     from ..snapshot import Snapshot

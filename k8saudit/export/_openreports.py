@@ -32,13 +32,20 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import yaml
 
-from ..vocab import practice_label
 from ..findings import check_stats
-from ._registry import Format, register
+from ..vocab import practice_label
 from ._common import (
-    captured_at, check_of, columns, is_na, not_assessed_checks, skipped_input, sort_findings, text,
+    captured_at,
+    check_of,
+    columns,
+    is_na,
+    not_assessed_checks,
+    skipped_input,
+    sort_findings,
+    text,
     version,
 )
+from ._registry import Format, register
 
 if TYPE_CHECKING:
     from ..snapshot import Snapshot

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..findings import FINDINGS_COLUMNS, STATS_COLUMNS, empty_findings
+from ..findings import empty_findings
+from ..vocab import FINDINGS_COLUMNS, STATS_COLUMNS
 from ._task import FAILURE_COLUMNS, ClusterResult
 
 if TYPE_CHECKING:
@@ -118,7 +119,7 @@ class Fleet:
         """A fleet whose findings are a pandas DataFrame (computes a lazy one; else returns ``self``)."""
         if not self.lazy:
             return self
-        findings = self._findings.compute().reset_index(drop=True)  # type: ignore[union-attr]
+        findings = self._findings.compute().reset_index(drop=True)
         out = Fleet(findings, self.scorecard, self.checks, self.stats, self.skipped, self.failures, self.clusters,
                     self.date, self.expired_waivers)
         return out

@@ -151,7 +151,7 @@ def save(fleet: Fleet, root: Path, date: str) -> Path:
 
 def _findings_by_cluster(fleet: Fleet, names: list[str]) -> Iterable[tuple[str, pd.DataFrame]]:
     if fleet.lazy:  # one partition per cluster, computed one at a time: bounded memory here
-        for name, part in zip(names, fleet.findings.to_delayed()):  # type: ignore[union-attr]
+        for name, part in zip(names, fleet.findings.to_delayed()):
             yield name, part.compute()
         return
     f = fleet.findings

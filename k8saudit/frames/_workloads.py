@@ -21,7 +21,7 @@ class Variant(NamedTuple):
     """What some of a workload's pods (or an older revision's ReplicaSet) run that its template does not say."""
 
     member: str  # the first pod with these differences (or ``ReplicaSet/<name>`` of an older revision)
-    count: int  # how many pods (or controllers) share them
+    count: int  # type: ignore[assignment]  # how many pods (or controllers) share them
     spec: m.PodSpec  # the effective spec: the template's overlaid with the pod's own
     containers: tuple[tuple[m.Container, str], ...]  # containers that differ from the template's or that it lacks
     volumes: tuple[m.Volume, ...]  # volumes the template lacks
@@ -61,7 +61,7 @@ def workload_index(snap: Any) -> list[WorkloadRec]:
 class _Variants:
     """The distinct differences of one workload's members from its template."""
 
-    __slots__ = ("index", "found")
+    __slots__ = ("found", "index")
 
     def __init__(self, template_spec: m.PodSpec | None) -> None:
         self.index = TemplateIndex(template_spec)
@@ -129,7 +129,7 @@ class _WorkloadIndex:
         hit = self.by_uid.get(ref.uid) if ref.uid else None
         if hit is not None:
             return hit[0], hit[1], ref
-        obj = self.by_key.get((ref.kind, o.metadata.namespace, ref.name))
+        obj = self.by_key.get((ref.kind or "", o.metadata.namespace, ref.name))
         return ref.kind, obj, ref
 
     def top(self, kind: str, o: Any) -> tuple[str, Any, m.PodSpec | None]:
@@ -397,13 +397,14 @@ def build_workloads(snap: Any) -> Any:
         }
 
     for rec in recs:
-        tpl, spec, tmeta = _spec_fields(rec)
+        _tpl, spec, tmeta = _spec_fields(rec)
         md = rec.obj.metadata
         replicas = _replicas(rec)
         strategy, mu, mu_pods = _strategy(rec, replicas)
         ns_level = enforce.get(rec.namespace)
         obj_spec = getattr(rec.obj, "spec", None)
         sel = getattr(obj_spec, "selector", None) if rec.kind in _CONTROLLERS and not rec.synthetic else None
+        sel_d: dict[str, Any] | None
         if isinstance(sel, dict):  # ReplicationController: a plain map
             sel_d = {"match_labels": dict(sel), "match_expressions": []}
         else:
@@ -610,7 +611,7 @@ def build_env(snap: Any) -> Any:
         cols["config_map_key"].append(ckey)
 
     for rec in workload_index(snap):
-        for _, pod, containers, _ in _specs(rec):
+        for _, _pod, containers, _ in _specs(rec):
             for c, ctype in containers:
                 for e in c.env or ():
                     vf = e.value_from

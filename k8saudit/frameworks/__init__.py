@@ -106,7 +106,7 @@ def compliance(findings: pd.DataFrame, framework: str) -> pd.DataFrame:
             continue
         mine = findings[findings["check_id"].isin(checks)]
         bad = live[live["check_id"].isin(checks)]
-        row["failing_objects"] = int(len(bad.drop_duplicates(["cluster", "kind", "namespace", "name"])))
+        row["failing_objects"] = len(bad.drop_duplicates(["cluster", "kind", "namespace", "name"]))
         row["exempt_findings"] = int(mine["exempt"].astype(bool).sum())
         states = {c: status.get(c, "not_run") for c in checks}
         if row["failing_objects"]:

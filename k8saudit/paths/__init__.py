@@ -13,8 +13,8 @@ from __future__ import annotations
 
 # importing the edge modules registers their kinds, in this order
 from . import _exposure, _tokens, _escape, _rbac, _wiring  # noqa: F401  isort: skip
-from ._graph import AttackGraph, attack_graph
 from ._cut import AttackCut, attack_cut, min_fix_set
+from ._graph import AttackGraph, attack_graph
 from ._paths import attack_paths, prioritize
 from ._registry import ATTACK, EDGE_KINDS, EdgeKind
 

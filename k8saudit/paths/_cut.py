@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
-from networkx.algorithms.flow import boykov_kolmogorov
 import pandas as pd
+from networkx.algorithms.flow import boykov_kolmogorov
 
 from ._paths import as_graph, attack_paths, resolve_entries, resolve_targets
 
@@ -78,7 +78,7 @@ def min_fix_set(edges: list[Edge], entries: Collection[str], targets: Collection
     if not sinks or not (forward & sinks):
         return set(), unbreakable
     backward = adj.reach_back(sinks & forward)
-    d: nx.DiGraph = nx.DiGraph()  # type: ignore[type-arg]
+    d: nx.DiGraph = nx.DiGraph()
     S, T = ("s",), ("t",)
     for x in entries:
         d.add_edge(S, ("v", x))
@@ -163,7 +163,7 @@ def attack_cut(source: Any, findings: pd.DataFrame | None = None, *, entries: An
     e = g.edges_frame[g.edges_frame["certain"]] if certain_only else g.edges_frame
     edge_list: list[Edge] = [(s, t, frozenset(f)) for s, t, f in zip(e["source"], e["target"], e["finding_ids"])]
     cut, unbreakable = min_fix_set(edge_list, ents, tgts)
-    popts = {"entries": ents, "targets": tgts, "k": k, "certain_only": certain_only}
+    popts: dict[str, Any] = {"entries": ents, "targets": tgts, "k": k, "certain_only": certain_only}
     before = attack_paths(g, **popts)
     after = attack_paths(g.without(cut), **popts)
     parallel: dict[tuple[str, str], list[set[str]]] = {}

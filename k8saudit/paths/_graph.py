@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import networkx as nx
@@ -22,7 +22,7 @@ EDGES_FRAME_COLUMNS = ["edge", "source", "target", "kind", "group", "technique",
 NODES_FRAME_COLUMNS = ["vertex", "type", "label", "namespace", "is_entry", "is_target", "out_degree", "in_degree"]
 
 
-class AttackGraph(nx.MultiDiGraph):  # type: ignore[type-arg]
+class AttackGraph(nx.MultiDiGraph):
     """The attack graph: a ``networkx.MultiDiGraph`` whose vertices are entries, workloads, identities,
     hubs, nodes and targets, and whose edges are attacker steps (key: the ``edge`` id of ``edges_frame``).
 
@@ -35,7 +35,7 @@ class AttackGraph(nx.MultiDiGraph):  # type: ignore[type-arg]
     cluster: str
     fixed: frozenset[str]
     #: what could not be read (see :func:`incomplete`): empty when the graph saw everything
-    incomplete: list[str] = []
+    incomplete: Sequence[str] = ()
 
     @property
     def entries(self) -> list[str]:

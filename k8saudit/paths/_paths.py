@@ -9,7 +9,7 @@ reaches, towards a vertex that reaches a target), never by enumerating every pat
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from itertools import islice
+from itertools import islice, pairwise
 from typing import Any
 
 import networkx as nx
@@ -86,7 +86,7 @@ def resolve_targets(g: AttackGraph, targets: Sequence[str] | str | None) -> list
     return list(dict.fromkeys(out))
 
 
-def simple_graph(g: AttackGraph, certain_only: bool = False) -> nx.DiGraph:  # type: ignore[type-arg]
+def simple_graph(g: AttackGraph, certain_only: bool = False) -> nx.DiGraph:
     """One arc per (source, target): weight 0 for model wiring, 1 for an attacker step; ``edges``: the edge ids."""
     cache = g.__dict__.setdefault("_simple", {})
     if certain_only not in cache:
@@ -94,11 +94,11 @@ def simple_graph(g: AttackGraph, certain_only: bool = False) -> nx.DiGraph:  # t
     return cache[certain_only]
 
 
-def _simple(g: AttackGraph, certain_only: bool) -> nx.DiGraph:  # type: ignore[type-arg]
+def _simple(g: AttackGraph, certain_only: bool) -> nx.DiGraph:
     e = g.edges_frame
     if certain_only:
         e = e[e["certain"]]
-    h: nx.DiGraph = nx.DiGraph()  # type: ignore[type-arg]
+    h: nx.DiGraph = nx.DiGraph()
     h.add_nodes_from(g.nodes)
     if e.empty:
         return h
@@ -136,8 +136,8 @@ def _step(g: AttackGraph, ids: list[int]) -> dict[str, Any]:
     return step
 
 
-def _row(g: AttackGraph, h: nx.DiGraph, path: list[str]) -> dict[str, Any]:  # type: ignore[type-arg]
-    steps = [_step(g, h.edges[u, v]["edges"]) for u, v in zip(path, path[1:])]
+def _row(g: AttackGraph, h: nx.DiGraph, path: list[str]) -> dict[str, Any]:
+    steps = [_step(g, h.edges[u, v]["edges"]) for u, v in pairwise(path)]
     moves = [s for s in steps if not s["structural"]]
     ids = list(dict.fromkeys(f for s in steps for f in s["all_finding_ids"]))
     return {

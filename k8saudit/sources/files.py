@@ -325,7 +325,7 @@ def _has_content(body: str) -> bool:
 
 
 _TOO_DEEP = f"document nested more than {MAX_DEPTH} levels deep: refused (no Kubernetes object nests like that)"
-_INDENT_RUN = re.compile(r"^[ \t-]{%d,}" % MAX_DEPTH, re.MULTILINE)  # block nesting: indentation and "- - -"
+_INDENT_RUN = re.compile(rf"^[ \t-]{{{MAX_DEPTH},}}", re.MULTILINE)  # block nesting: indentation and "- - -"
 _FLOW = re.compile(r"[\[\]{}]")
 
 

@@ -28,6 +28,7 @@ from ._overview import (
     severity_counts,
     severity_heatmap,
 )
+from ._paths import attack_graph_figure
 from ._pods import (
     SECRET_PATHS,
     capabilities,
@@ -40,7 +41,6 @@ from ._pods import (
     rootfs_by_namespace,
     secrets_sources,
 )
-from ._paths import attack_graph_figure
 from ._rbac import CLUSTER_WIDE_LINK, NAMESPACED_LINK, PERMISSIONS, permissions_of, rbac_permissions, rbac_sankey
 
 #: the main chart of each practice, drawn from a snapshot (and its findings, to mark exempt objects)
