@@ -303,7 +303,7 @@ def _framework_sheet(wb: xlsxwriter.Workbook, fid: str, table: pd.DataFrame, f: 
 
     ws = wb.add_worksheet(framework_sheet_name(fid))
     ws.write_string(0, 0, framework_label(fid), f.title)
-    ws.write_string(1, 0, guard(framework(fid)["scope"]))
+    _put(ws, f, 1, 0, framework(fid)["scope"])
     ws.write_string(2, 0, "Sources: " + "; ".join(framework(fid)["sources"]))
     ws.write_string(3, 0, "Status: fail (a check found a non-exempt object), not_assessable (a check behind it could "
                     "not run here), pass (every check behind it ran and found nothing), not_covered (no check "
