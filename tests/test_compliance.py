@@ -182,3 +182,49 @@ def test_a_partial_check_never_passes_a_control(tmp_path: Path) -> None:
     f.attrs["stats"] = stats
     row = _row(ka.compliance(f, "cis"), "5.2.2")
     assert row["status"] == "not_assessable" and "read in part" in row["reason"]
+
+
+def test_check_references_cite_the_cis_version_of_the_compliance_data() -> None:
+    """One CIS numbering everywhere: a check's CIS references are its ``controls["cis"]`` in the version of
+    frameworks/cis.yaml; an older version is cited only for a control that no longer exists, and says so."""
+    from k8saudit.checks import CIS
+
+    assert CIS == f"CIS Kubernetes Benchmark {framework('cis')['version']}"
+    for c in CHECKS.values():
+        cited = [r.removeprefix(CIS + " ") for r in c.references if r.startswith(CIS + " ")]
+        assert cited == list(c.controls.get("cis", ())), c.id
+        for r in c.references:
+            if r.startswith("CIS Kubernetes Benchmark") and not r.startswith(CIS + " "):
+                assert "no v1.12.0 control" in r and not c.controls.get("cis"), (c.id, r)
+
+
+def test_a_stale_cis_reference_is_refused() -> None:
+    from k8saudit.checks import check
+
+    for ref in ("CIS Kubernetes Benchmark v1.12.0 5.2.4", "CIS Kubernetes Benchmark v1.9 5.7.3"):
+        with pytest.raises(ValueError, match="controls="):
+            check("x-stale-cis", practice=4, severity="low", on="workloads", title="t", why="w", remediation="r",
+                  references=[ref])(lambda workloads: workloads)
+    assert "x-stale-cis" not in CHECKS
+
+
+ATTACK_ID = r"T1\d{3}(\.\d{3})?"
+
+
+def test_every_attack_technique_used_is_in_the_containers_matrix() -> None:
+    """Technique ids of checks and of attack-path edges: well-formed and in the vendored Containers matrix
+    (frameworks/mitre.yaml)."""
+    import re
+
+    matrix = {c["id"]: c["title"] for c in framework("mitre")["controls"]}
+    assert all(re.fullmatch(ATTACK_ID, t) for t in matrix)
+    used = {(c.id, t) for c in CHECKS.values() for t in c.controls.get("mitre", ())}
+    try:
+        from k8saudit.paths import ATTACK, EDGE_KINDS  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:  # attack paths not in this build
+        ATTACK, EDGE_KINDS = {}, {}
+    assert {t: matrix.get(t) for t in ATTACK} == ATTACK  # the names the attack paths show are the matrix's
+    used |= {(e.id, t) for e in EDGE_KINDS.values() for t in e.attack}
+    assert used
+    unknown = sorted((who, t) for who, t in used if t not in matrix)
+    assert not unknown, unknown

@@ -36,7 +36,17 @@ from ..vocab import PRACTICES, SEVERITIES
 PSS_BASELINE = "Pod Security Standards (baseline): https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline"
 PSS_RESTRICTED = "Pod Security Standards (restricted): https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted"
 NSA_CISA = "NSA/CISA Kubernetes Hardening Guide v1.2"
-CIS = "CIS Kubernetes Benchmark v1.9"
+#: the CIS Benchmark version whose numbering every check cites (the compliance data, frameworks/cis.yaml, is the
+#: same version; a test holds them together). A check names its CIS controls once, in ``controls={"cis": [...]}``;
+#: its CIS references are derived from them (see :func:`cis_references`).
+CIS = "CIS Kubernetes Benchmark v1.12.0"
+#: a reference to an older CIS version is allowed only for a control that no longer exists, and says so
+CIS_WITHDRAWN = "no v1.12.0 control"
+
+
+def cis_references(ids: tuple[str, ...] | list[str]) -> list[str]:
+    """The references a check's CIS control ids stand for: ``CIS Kubernetes Benchmark v1.12.0 5.2.4``."""
+    return [f"{CIS} {i}" for i in ids]
 
 
 @dataclass(frozen=True)
@@ -193,12 +203,18 @@ def check(
             raise ValueError(f"{id}: on={on!r} is neither a frame nor 'cluster'")
         if "snap" in params and not needs:
             raise ValueError(f"{id}: a check that reads the snapshot itself names the kinds it reads there (needs=)")
+        for ref in references:
+            if ref.startswith("CIS Kubernetes Benchmark") and (ref.startswith(CIS) or CIS_WITHDRAWN not in ref):
+                raise ValueError(f"{id}: reference {ref!r}: name CIS controls in controls={{'cis': [...]}} (the "
+                                 f"references are derived from them); an older version only for a control that "
+                                 f"no longer exists, saying '{CIS_WITHDRAWN}'")
         global _seq
         _seq += 1
         fn._k8saudit_seq = _seq  # type: ignore[attr-defined]
         CHECKS.add(Check(id=id, practice=practice, severity=severity, title=title, why=why,
                          remediation=remediation, on=on, fires_on=fires_on or on, fn=fn, where=where,
-                         references=tuple(references), needs=tuple(needs), needs_apiserver=needs_apiserver,
+                         references=tuple(cis_references((controls or {}).get("cis", ())) + list(references)),
+                         needs=tuple(needs), needs_apiserver=needs_apiserver,
                          aliases=tuple(aliases),
                          controls={k: tuple(v) for k, v in (controls or {}).items()}))
         return fn

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .._normalize import MASK_PREFIX
 from ._common import join_by, none, pod_note, who
-from ._registry import CIS, NSA_CISA, check
+from ._registry import NSA_CISA, check
 
 K8S_SECRETS_GOOD = ("Kubernetes docs, Good practices for Secrets: "
                     "https://kubernetes.io/docs/concepts/security/secrets-good-practices/")
@@ -76,7 +76,7 @@ def _per_container(rows: pd.DataFrame, item: pd.Series, evidence: pd.Series, ver
            "Unlike a mounted file, it is never refreshed when the Secret rotates, so rotation needs a restart "
            "and old values linger.",
        remediation=_MOUNT_AS_FILE,
-       references=[CIS + " 5.4.1 (prefer Secrets as files over Secrets as environment variables)", NSA_CISA,
+       references=[NSA_CISA,
                    K8S_SECRETS_GOOD, K8S_SECRET_FILES],
        controls={"cis": ["5.4.1"], "nsa": ["net.secrets"], "mitre": ["T1552.007"]})
 def secret_env_ref(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
@@ -95,7 +95,7 @@ def secret_env_ref(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
        remediation="Replace `envFrom: [{secretRef: ...}]` with a Secret volume mounted read-only "
                    "(see below), or at least with `valueFrom.secretKeyRef` for the one key the container "
                    "needs.\n\n" + _MOUNT_AS_FILE,
-       references=[CIS + " 5.4.1 (prefer Secrets as files over Secrets as environment variables)", NSA_CISA,
+       references=[NSA_CISA,
                    K8S_SECRETS_GOOD, K8S_SECRET_FILES],
        controls={"cis": ["5.4.1"], "nsa": ["net.secrets"], "mitre": ["T1552.007"]})
 def secret_envfrom(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
@@ -116,7 +116,7 @@ def secret_envfrom(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
            "built-in `view` role included), which is far wider than who may read Secrets.",
        remediation="Move the value into a Secret (created out of band or by an external-secrets operator), "
                    "rotate it since it has been exposed, and mount the Secret as a file:\n\n" + _MOUNT_AS_FILE,
-       references=[CIS + " 5.4.1", NSA_CISA, K8S_SECRETS_GOOD,
+       references=[NSA_CISA, K8S_SECRETS_GOOD,
                    "Kubernetes docs, Secrets: https://kubernetes.io/docs/concepts/configuration/secret/"],
        controls={"cis": ["5.4.1"], "nsa": ["net.secrets"], "mitre": ["T1552.007"]})
 def secret_env_literal(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ._common import apiserver_flags, join_by, none, rows
-from ._registry import CIS, NSA_CISA, check
+from ._registry import NSA_CISA, check
 
 K8S_AUTHN = "Kubernetes docs, Authenticating: https://kubernetes.io/docs/reference/access-authn-authz/authentication/"
 K8S_APISERVER = ("Kubernetes docs, kube-apiserver flags: "
@@ -49,7 +49,7 @@ def _on_node(df: pd.DataFrame) -> pd.Series:
                    "that call /healthz or /livez without credentials must then use a client certificate, or (on "
                    "Kubernetes 1.32+) use an AuthenticationConfiguration that allows anonymous access to those "
                    "health endpoints only.",
-       references=[CIS + " 1.2.1", NSA_CISA, K8S_AUTHN + "#anonymous-requests", K8S_APISERVER],
+       references=[NSA_CISA, K8S_AUTHN + "#anonymous-requests", K8S_APISERVER],
        controls={"cis": ["1.2.1"], "nsa": ["authn.authentication"], "mitre": ["T1133", "T1613"]})
 def authn_anonymous(apiserver: pd.DataFrame) -> pd.DataFrame:
     f = apiserver_flags(apiserver, "anonymous-auth", "authentication-config")
@@ -72,7 +72,7 @@ def authn_anonymous(apiserver: pd.DataFrame) -> pd.DataFrame:
        remediation="Move people to an identity provider (OIDC or an authentication webhook) and workloads to "
                    "service account tokens, then remove the flag from the kube-apiserver manifest:\n\n"
                    "```yaml\n    # delete this line\n    - --token-auth-file=/etc/kubernetes/tokens.csv\n```",
-       references=[CIS + " 1.2.2", NSA_CISA, K8S_AUTHN + "#static-token-file", K8S_APISERVER],
+       references=[NSA_CISA, K8S_AUTHN + "#static-token-file", K8S_APISERVER],
        controls={"cis": ["1.2.2"], "nsa": ["authn.authentication"], "mitre": ["T1078", "T1110"]})
 def authn_token_file(apiserver: pd.DataFrame) -> pd.DataFrame:
     return _flag_set(apiserver, "token-auth-file", " reads static bearer tokens from ")
@@ -96,7 +96,8 @@ def _flag_set(apiserver: pd.DataFrame, flag: str, says: str) -> pd.DataFrame:
        remediation="Remove `--basic-auth-file` from the kube-apiserver manifest, move people to an identity "
                    "provider (OIDC or an authentication webhook), and upgrade the control plane to a supported "
                    "Kubernetes version.",
-       references=["CIS Kubernetes Benchmark v1.5 1.2.2", NSA_CISA, K8S_AUTHN,
+       references=[("CIS Kubernetes Benchmark v1.5.1 1.2.2 (--basic-auth-file; the flag was removed in "
+                    "Kubernetes 1.19: no v1.12.0 control)"), NSA_CISA, K8S_AUTHN,
                    "Kubernetes 1.19 release notes (basic authentication removed): "
                    "https://github.com/kubernetes/kubernetes/blob/master/CHANGELOG/CHANGELOG-1.19.md"],
        controls={"nsa": ["authn.authentication"], "mitre": ["T1078", "T1110"]})
@@ -121,7 +122,7 @@ def authn_basic_auth_file(apiserver: pd.DataFrame) -> pd.DataFrame:
                    "structured AuthenticationConfiguration with one or more JWT issuers), or with "
                    "`--authentication-token-webhook-config-file`. Keep client certificates for break-glass "
                    "and components only.",
-       references=[CIS + " 3.1.1 (client certificate authentication should not be used for users)", NSA_CISA,
+       references=[NSA_CISA,
                    K8S_AUTHN + "#openid-connect-tokens", K8S_AUTHN + "#webhook-token-authentication"],
        controls={"cis": ["3.1.1", "3.1.2"], "nsa": ["authn.authentication"], "mitre": ["T1078"]})
 def authn_no_external_idp(apiserver: pd.DataFrame) -> pd.DataFrame:
@@ -147,7 +148,7 @@ def authn_no_external_idp(apiserver: pd.DataFrame) -> pd.DataFrame:
                    "               --oidc-client-id=kubernetes]\n```\n\n(cloud clusters: `aws eks "
                    "get-token`, `gke-gcloud-auth-plugin`, `kubelogin`). Then revoke what was embedded: delete "
                    "the token's Secret or entry, or rotate the CA / stop trusting the certificate's group.",
-       references=[CIS + " 3.1.1", CIS + " 3.1.2", NSA_CISA,
+       references=[NSA_CISA,
                    "Kubernetes docs, client-go credential plugins: "
                    "https://kubernetes.io/docs/reference/access-authn-authz/authentication/"
                    "#client-go-credential-plugins"],
@@ -196,7 +197,7 @@ def _static_pod(workloads: pd.DataFrame) -> pd.Series:
                    "  serviceAccountName: web\n  automountServiceAccountToken: false\n```\n\n"
                    "Workloads that do need the API: give them their own ServiceAccount with a minimal Role "
                    "and keep automounting on for those only.",
-       references=[CIS + " 5.1.5", CIS + " 5.1.6", NSA_CISA, K8S_SA_CONFIG],
+       references=[NSA_CISA, K8S_SA_CONFIG],
        controls={"cis": ["5.1.5", "5.1.6"], "nsa": ["pod.sa-tokens"], "mitre": ["T1528"]})
 def authn_sa_token_automount(workloads: pd.DataFrame, rbac: pd.DataFrame) -> pd.DataFrame:
     bad = workloads[workloads["automount_sa_token"]]

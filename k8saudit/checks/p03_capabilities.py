@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from ._common import any_in, bracket, joined, none, rows, who
-from ._registry import CIS, NSA_CISA, PSS_BASELINE, PSS_RESTRICTED, check
+from ._registry import NSA_CISA, PSS_BASELINE, PSS_RESTRICTED, check
 
 #: capabilities that hand a container a path to the node (module loading, raw devices, ptrace of
 #: host processes, kernel programs, MAC/firewall/clock changes) or are ``ALL`` of them
@@ -39,7 +39,7 @@ _CAPS_DOC = ("Kubernetes docs, Set capabilities for a container: "
                     "```yaml\nsecurityContext:\n  capabilities:\n    drop: [ALL]\n"
                     "    add: [NET_BIND_SERVICE]   # only if it binds a port below 1024\n```\n"
                     "Remove NET_RAW and ALL from `add`, and `privileged: true`."),
-       references=[f"{CIS} 5.2.8", f"{CIS} 5.2.10", PSS_RESTRICTED, NSA_CISA, _CAPS_DOC],
+       references=[PSS_RESTRICTED, NSA_CISA, _CAPS_DOC],
        controls={"cis": ["5.2.8", "5.2.9"],
                  "nsa": ["pod.privileged"],
                  "pss": ["capabilities-restricted"],
@@ -71,7 +71,7 @@ def cap_net_raw(containers: pd.DataFrame) -> pd.DataFrame:
        remediation=("Remove the capability from `securityContext.capabilities.add`; if the workload truly needs it "
                     "(a CNI or storage agent), run it in a dedicated namespace and record an exemption:\n"
                     "```yaml\nsecurityContext:\n  capabilities:\n    drop: [ALL]\n```"),
-       references=[f"{CIS} 5.2.9", PSS_BASELINE, NSA_CISA, _CAPS_DOC],
+       references=[PSS_BASELINE, NSA_CISA, _CAPS_DOC],
        controls={"cis": ["5.2.9"],
                  "nsa": ["pod.privileged"],
                  "pss": ["capabilities-baseline"],
@@ -108,7 +108,7 @@ def policy_engines(snap: Any) -> list[str]:
                     "pod-security.kubernetes.io/warn=restricted\n```\n"
                     "or install a policy engine (Kyverno, Gatekeeper) with policies that reject privileged "
                     "pods, host namespaces and added capabilities."),
-       references=[f"{CIS} 5.2.1", NSA_CISA, _PSA_DOC],
+       references=[NSA_CISA, _PSA_DOC],
        needs=("ValidatingWebhookConfiguration", "ValidatingAdmissionPolicy"),
        controls={"cis": ["5.2.1"], "nsa": ["pod.security-enforcement"], "mitre": ["T1610"]})
 def policy_engine_absent(namespaces: pd.DataFrame, snap: Any) -> pd.DataFrame:
@@ -136,7 +136,7 @@ def policy_engine_absent(namespaces: pd.DataFrame, snap: Any) -> pd.DataFrame:
                     "be rejected):\n```yaml\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n"
                     "    pod-security.kubernetes.io/enforce: baseline\n"
                     "    pod-security.kubernetes.io/warn: restricted\n```"),
-       references=[f"{CIS} 5.2.1", PSS_BASELINE, _PSA_DOC],
+       references=[PSS_BASELINE, _PSA_DOC],
        controls={"cis": ["5.2.1"], "nsa": ["pod.security-enforcement"], "mitre": ["T1610"]})
 def psa_not_enforced(namespaces: pd.DataFrame) -> pd.DataFrame:
     bad = namespaces[~namespaces["psa_enforce"].isin(ENFORCING_LEVELS)]
@@ -172,7 +172,7 @@ def _seccomp_field(c: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
        remediation=("Set the runtime's default profile at pod level and remove `Unconfined` from every "
                     "container:\n```yaml\nspec:\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n```\n"
                     "If one syscall is missing, write a Localhost profile that adds it rather than dropping the filter."),
-       references=[f"{CIS} 5.7.2", PSS_BASELINE, NSA_CISA, _SECCOMP_DOC],
+       references=[PSS_BASELINE, NSA_CISA, _SECCOMP_DOC],
        controls={"cis": ["5.6.2"],
                  "nsa": ["pod.hardening"],
                  "pss": ["seccomp-baseline"],
@@ -205,7 +205,7 @@ def seccomp_unconfined(containers: pd.DataFrame) -> pd.DataFrame:
             "the field in 1.27."),
        remediation=("Set it once at pod level; every container inherits it:\n"
                     "```yaml\nspec:\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n```"),
-       references=[f"{CIS} 5.7.2", PSS_RESTRICTED, NSA_CISA, _SECCOMP_DOC],
+       references=[PSS_RESTRICTED, NSA_CISA, _SECCOMP_DOC],
        controls={"cis": ["5.6.2"],
                  "nsa": ["pod.hardening"],
                  "pss": ["seccomp-restricted"],

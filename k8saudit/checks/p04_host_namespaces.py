@@ -7,7 +7,7 @@ import posixpath
 import pandas as pd
 
 from ._common import join_by, joined, none, pod_spec_path, rows, who, workload_column
-from ._registry import CIS, NSA_CISA, PSS_BASELINE, check
+from ._registry import NSA_CISA, PSS_BASELINE, check
 
 _NS_DOC = "Kubernetes docs, Pod spec (hostNetwork, hostPID, hostIPC): https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#security-context"
 
@@ -24,7 +24,7 @@ def _host_namespace(workloads: pd.DataFrame, column: str, field: str, what: str)
             "/dev/shm: it can read or corrupt data that other processes on the node, including other pods, "
             "exchange there."),
        remediation="Remove `hostIPC: true` from the pod spec (or set it to false).",
-       references=[f"{CIS} 5.2.4", PSS_BASELINE, NSA_CISA, _NS_DOC],
+       references=[PSS_BASELINE, NSA_CISA, _NS_DOC],
        controls={"cis": ["5.2.4"], "nsa": ["pod.privileged"], "pss": ["host-namespaces"], "mitre": ["T1611"]})
 def host_ipc(workloads: pd.DataFrame) -> pd.DataFrame:
     return _host_namespace(workloads, "host_ipc", "hostIPC", "IPC")
@@ -36,7 +36,7 @@ def host_ipc(workloads: pd.DataFrame) -> pd.DataFrame:
             "(secrets included); as root it can signal or ptrace them and reach their filesystems through "
             "/proc/<pid>/root: a short path to owning the node."),
        remediation="Remove `hostPID: true` from the pod spec (or set it to false).",
-       references=[f"{CIS} 5.2.3", PSS_BASELINE, NSA_CISA, _NS_DOC],
+       references=[PSS_BASELINE, NSA_CISA, _NS_DOC],
        controls={"cis": ["5.2.3"], "nsa": ["pod.privileged"], "pss": ["host-namespaces"], "mitre": ["T1611"]})
 def host_pid(workloads: pd.DataFrame) -> pd.DataFrame:
     return _host_namespace(workloads, "host_pid", "hostPID", "PID")
@@ -48,7 +48,7 @@ def host_pid(workloads: pd.DataFrame) -> pd.DataFrame:
             "localhost on the node (kubelet, etcd, metadata endpoints), sniff node traffic with NET_RAW, and "
             "every port it opens is open on the node. NetworkPolicies no longer apply to it."),
        remediation="Remove `hostNetwork: true` from the pod spec; expose the workload through a Service instead.",
-       references=[f"{CIS} 5.2.5", PSS_BASELINE, NSA_CISA, _NS_DOC],
+       references=[PSS_BASELINE, NSA_CISA, _NS_DOC],
        controls={"cis": ["5.2.5"],
                  "nsa": ["pod.privileged"],
                  "pss": ["host-namespaces"],
@@ -65,7 +65,7 @@ def host_network(workloads: pd.DataFrame) -> pd.DataFrame:
        remediation=("Remove `hostPort` from the container's `ports` and expose the workload with a Service "
                     "(ClusterIP, or a LoadBalancer/Ingress with source ranges when it must be reached from "
                     "outside)."),
-       references=[f"{CIS} 5.2.13", PSS_BASELINE, NSA_CISA],
+       references=[PSS_BASELINE, NSA_CISA],
        controls={"cis": ["5.2.12"], "nsa": ["pod.privileged"], "pss": ["host-ports"], "mitre": ["T1133"]})
 def host_port(containers: pd.DataFrame, workloads: pd.DataFrame) -> pd.DataFrame:
     on_host = workload_column(containers, workloads, "host_network").fillna(False).astype(bool)
@@ -172,7 +172,7 @@ def _host_paths(workloads: pd.DataFrame, volumes: pd.DataFrame, sensitive: bool)
                     "that is exempted explicitly; build images with a rootless builder (BuildKit rootless, kaniko) "
                     "instead of the runtime socket; mount Secrets and ConfigMaps instead of host files:\n"
                     "```yaml\nvolumes:\n- name: config\n  configMap:\n    name: app-config\n```"),
-       references=[f"{CIS} 5.2.12", PSS_BASELINE, NSA_CISA, _HOSTPATH_DOC],
+       references=[PSS_BASELINE, NSA_CISA, _HOSTPATH_DOC],
        controls={"cis": ["5.2.11"],
                  "nsa": ["pod.privileged"],
                  "pss": ["host-path-volumes", "volume-types"],
@@ -192,7 +192,7 @@ def host_path_sensitive(workloads: pd.DataFrame, volumes: pd.DataFrame) -> pd.Da
                     "a ConfigMap or Secret); when a node agent truly needs the path, mount it read-only in "
                     "that container only and record an exemption:\n```yaml\nvolumeMounts:\n- name: varlog\n"
                     "  mountPath: /var/log\n  readOnly: true\n```"),
-       references=[f"{CIS} 5.2.12", PSS_BASELINE, NSA_CISA, _HOSTPATH_DOC],
+       references=[PSS_BASELINE, NSA_CISA, _HOSTPATH_DOC],
        controls={"cis": ["5.2.11"],
                  "nsa": ["pod.privileged"],
                  "pss": ["host-path-volumes", "volume-types"],

@@ -20,7 +20,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from ._common import any_in, apiserver_flags, join_by, joined
-from ._registry import CIS, NSA_CISA, check
+from ._registry import NSA_CISA, check
 
 K8S_RBAC = "Kubernetes docs, Using RBAC Authorization: https://kubernetes.io/docs/reference/access-authn-authz/rbac/"
 K8S_RBAC_GOOD = ("Kubernetes docs, Role Based Access Control Good Practices: "
@@ -164,7 +164,7 @@ def per_binding(df: pd.DataFrame, *, rules: bool = True, **extra: pd.Series) -> 
        remediation="Set the authorization modes in the kube-apiserver manifest, drop ABAC and AlwaysAllow, and "
                    "remove `--authorization-policy-file`:\n\n```yaml\n    - --authorization-mode=Node,RBAC\n"
                    "```\n\nTranslate whatever the ABAC policy file allowed into Roles and RoleBindings first.",
-       references=[CIS + " 1.2.6", CIS + " 1.2.7", CIS + " 1.2.8", NSA_CISA, K8S_AUTHZ,
+       references=[NSA_CISA, K8S_AUTHZ,
                    "Kubernetes docs, ABAC mode: https://kubernetes.io/docs/reference/access-authn-authz/abac/"],
        controls={"cis": ["1.2.6", "1.2.7", "1.2.8"], "nsa": ["authz.rbac"], "mitre": ["T1078"]})
 def rbac_abac_enabled(apiserver: pd.DataFrame) -> pd.DataFrame:
@@ -197,7 +197,7 @@ def rbac_abac_enabled(apiserver: pd.DataFrame) -> pd.DataFrame:
                    "roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n"
                    "  name: edit     # or a Role with only what the subject uses\n```\n\n"
                    "Keep cluster-admin for a break-glass account. " + _REVIEW,
-       references=[CIS + " 5.1.1", NSA_CISA, K8S_RBAC_GOOD, K8S_RBAC + "#user-facing-roles"],
+       references=[NSA_CISA, K8S_RBAC_GOOD, K8S_RBAC + "#user-facing-roles"],
        controls={"cis": ["5.1.1"], "nsa": ["authz.rbac"], "mitre": ["T1098.006", "T1078"]})
 def rbac_cluster_admin(rbac: pd.DataFrame) -> pd.DataFrame:
     # no component of Kubernetes runs as cluster-admin cluster-wide: a ClusterRoleBinding of it to a service
@@ -228,7 +228,7 @@ def _wildcards(rules: pd.DataFrame) -> pd.Series:
        remediation="List the verbs, resources and API groups the subject needs instead of `*`:\n\n```yaml\n"
                    "rules:\n  - apiGroups: [apps]\n    resources: [deployments]\n"
                    "    verbs: [get, list, watch, update, patch]\n```\n\n" + _REVIEW,
-       references=[CIS + " 5.1.3", NSA_CISA, K8S_RBAC_GOOD],
+       references=[NSA_CISA, K8S_RBAC_GOOD],
        controls={"cis": ["5.1.3"], "nsa": ["authz.rbac"], "mitre": ["T1098.006"]})
 def rbac_wildcard(rbac: pd.DataFrame) -> pd.DataFrame:
     r = rbac[granted(rbac) & ~(rbac["role_kind"].eq("ClusterRole") & rbac["role"].eq("cluster-admin")).fillna(False)]
@@ -274,7 +274,7 @@ def rbac_clusterwide_binding(rbac: pd.DataFrame) -> pd.DataFrame:
                    "    resourceNames: [app-db]\n    verbs: [get]\n```\n\nPeople rarely need it: the built-in "
                    "`view` role leaves Secrets out; prefer it over `edit` or `admin` for read access. "
                    + _REVIEW,
-       references=[CIS + " 5.1.2", NSA_CISA, K8S_RBAC_GOOD + "#listing-secrets"],
+       references=[NSA_CISA, K8S_RBAC_GOOD + "#listing-secrets"],
        controls={"cis": ["5.1.2"], "nsa": ["authz.rbac"], "mitre": ["T1552.007", "T1528"]})
 def rbac_secrets_read(rbac: pd.DataFrame) -> pd.DataFrame:
     r = rbac[granted(rbac)]
@@ -327,10 +327,10 @@ def _escalations(rules: pd.DataFrame, *, cluster_scoped: bool) -> pd.Series:
                    "`serviceaccounts/token`, and never grant `bind`, `escalate` or `impersonate` through a "
                    "ClusterRoleBinding:\n\n```yaml\nrules:\n  - apiGroups: [apps]\n    resources: [deployments]\n"
                    "    verbs: [get, list, watch, update, patch]\n```\n\n" + _REVIEW,
-       references=[CIS + " 5.1.4", CIS + " 5.1.8", CIS + " 5.1.10", CIS + " 5.1.13", NSA_CISA,
+       references=[NSA_CISA,
                    K8S_RBAC_GOOD + "#privilege-escalation-risks",
                    K8S_RBAC + "#restrictions-on-role-creation-or-update"],
-       controls={"cis": ["5.1.4", "5.1.8", "5.1.13"],
+       controls={"cis": ["5.1.4", "5.1.8", "5.1.10", "5.1.13"],
                  "nsa": ["authz.rbac"],
                  "mitre": ["T1098.006", "T1609", "T1610", "T1053.007"]})
 def rbac_escalation(rbac: pd.DataFrame) -> pd.DataFrame:
@@ -360,7 +360,7 @@ def rbac_escalation(rbac: pd.DataFrame) -> pd.DataFrame:
                    "    name: team-shop            # instead of system:authenticated\n"
                    "    apiGroup: rbac.authorization.k8s.io\n```\n\nIf the binding exists for a health check or "
                    "metrics scraper, give that client its own credentials.",
-       references=[CIS + " 5.1.2", CIS + " 5.1.4", NSA_CISA, K8S_RBAC_GOOD,
+       references=[NSA_CISA, K8S_RBAC_GOOD,
                    K8S_RBAC + "#discovery-roles"],
        controls={"cis": ["5.1.2", "5.1.4"],
                  "nsa": ["authz.rbac", "authn.authentication"],

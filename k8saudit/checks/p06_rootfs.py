@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ._common import rows, tri, who
-from ._registry import CIS, NSA_CISA, check
+from ._registry import NSA_CISA, check
 
 
 @check("rootfs-writable", practice=6, severity="low", on="containers", fires_on="container",
@@ -19,7 +19,7 @@ from ._registry import CIS, NSA_CISA, check
                     "```yaml\nsecurityContext:\n  readOnlyRootFilesystem: true\nvolumeMounts:\n"
                     "  - {name: tmp, mountPath: /tmp}\n# pod spec\nvolumes:\n"
                     "  - {name: tmp, emptyDir: {sizeLimit: 64Mi}}\n```"),
-       references=[f"{CIS} 5.7.3", NSA_CISA,
+       references=[NSA_CISA,
                    "Kubernetes docs, SecurityContext: https://kubernetes.io/docs/tasks/configure-pod-container/security-context/"],
        controls={"cis": ["5.6.3"], "nsa": ["pod.immutable-fs"]})
 def rootfs_writable(containers: pd.DataFrame) -> pd.DataFrame:

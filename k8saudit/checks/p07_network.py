@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..frames import is_public_ip
 from ._common import any_in, apiserver_flags, bracket, rows
-from ._registry import CIS, NSA_CISA, check
+from ._registry import NSA_CISA, check
 
 #: the legacy way to restrict a cloud load balancer, honoured when spec.loadBalancerSourceRanges is empty
 SOURCE_RANGES_ANNOTATION = "service.beta.kubernetes.io/load-balancer-source-ranges"
@@ -57,7 +57,7 @@ def node_external_ip(nodes: pd.DataFrame) -> pd.DataFrame:
        remediation=("Start with a default deny and open what the workloads need:\n```yaml\n"
                     "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny\n"
                     "spec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n```"),
-       references=[f"{CIS} 5.3.2", NSA_CISA, _NP_DOC],
+       references=[NSA_CISA, _NP_DOC],
        controls={"cis": ["5.3.2"], "nsa": ["net.policies"], "mitre": ["T1046"]})
 def net_no_policy(namespaces: pd.DataFrame) -> pd.DataFrame:
     bad = namespaces[namespaces["network_policy_count"] == 0]
@@ -76,7 +76,7 @@ def net_no_policy(namespaces: pd.DataFrame) -> pd.DataFrame:
                     "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny\n"
                     "spec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n```\nWith Egress denied, "
                     "allow DNS (UDP/TCP 53 to kube-dns) explicitly."),
-       references=[f"{CIS} 5.3.2", NSA_CISA, _NP_DOC],
+       references=[NSA_CISA, _NP_DOC],
        controls={"cis": ["5.3.2"], "nsa": ["net.policies"], "mitre": ["T1046"]})
 def net_no_default_deny(namespaces: pd.DataFrame) -> pd.DataFrame:
     bad = namespaces[~namespaces["default_deny_ingress"]]
@@ -154,7 +154,8 @@ def svc_lb_open(services: pd.DataFrame) -> pd.DataFrame:
             "removed the flags; an API server that still sets them is old and exposed."),
        remediation=("Remove `--insecure-port` (or set it to 0) and `--insecure-bind-address` from the "
                     "kube-apiserver manifest (/etc/kubernetes/manifests/kube-apiserver.yaml), and upgrade."),
-       references=["CIS Kubernetes Benchmark v1.6 1.2.18, 1.2.19", NSA_CISA],
+       references=["CIS Kubernetes Benchmark v1.6.0 1.2.18, 1.2.19 (--insecure-bind-address, --insecure-port; "
+                   "the flags were removed in Kubernetes 1.24: no v1.12.0 control)", NSA_CISA],
        needs_apiserver=True,
        controls={"nsa": ["net.control-plane"], "mitre": ["T1133"]})
 def apiserver_insecure_port(apiserver: pd.DataFrame) -> pd.DataFrame:

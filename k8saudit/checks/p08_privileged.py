@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ._common import rows, tri, who, workload_column
-from ._registry import CIS, NSA_CISA, PSS_BASELINE, PSS_RESTRICTED, check
+from ._registry import NSA_CISA, PSS_BASELINE, PSS_RESTRICTED, check
 
 _SC_DOC = "Kubernetes docs, Configure a Security Context: https://kubernetes.io/docs/tasks/configure-pod-container/security-context/"
 
@@ -18,7 +18,7 @@ _SC_DOC = "Kubernetes docs, Configure a Security Context: https://kubernetes.io/
        remediation=("Remove `privileged: true`; grant the one capability the workload needs instead:\n"
                     "```yaml\nsecurityContext:\n  privileged: false\n  allowPrivilegeEscalation: false\n"
                     "  capabilities:\n    drop: [ALL]\n```"),
-       references=[f"{CIS} 5.2.2", PSS_BASELINE, NSA_CISA, _SC_DOC],
+       references=[PSS_BASELINE, NSA_CISA, _SC_DOC],
        controls={"cis": ["5.2.2"], "nsa": ["pod.privileged"], "pss": ["privileged"], "mitre": ["T1611", "T1610"]})
 def privileged(containers: pd.DataFrame) -> pd.DataFrame:
     bad = containers[containers["privileged"].fillna(False).astype(bool)]
@@ -34,7 +34,7 @@ def privileged(containers: pd.DataFrame) -> pd.DataFrame:
        remediation=("Set it on every container:\n```yaml\nsecurityContext:\n  allowPrivilegeEscalation: false\n```\n"
                     "The API refuses `false` together with `privileged: true` or an added SYS_ADMIN: remove "
                     "those first."),
-       references=[f"{CIS} 5.2.6", PSS_RESTRICTED, NSA_CISA, _SC_DOC],
+       references=[PSS_RESTRICTED, NSA_CISA, _SC_DOC],
        controls={"cis": ["5.2.6"], "nsa": ["pod.privileged"], "pss": ["privilege-escalation"], "mitre": ["T1068"]})
 def priv_escalation(containers: pd.DataFrame) -> pd.DataFrame:
     c = containers
@@ -60,7 +60,7 @@ def priv_escalation(containers: pd.DataFrame) -> pd.DataFrame:
        remediation=("Run as a fixed non-root user, at pod level so every container inherits it:\n"
                     "```yaml\nspec:\n  securityContext:\n    runAsNonRoot: true\n    runAsUser: 10001\n"
                     "    runAsGroup: 10001\n```\nand build the image with a numeric `USER`."),
-       references=[f"{CIS} 5.2.7", PSS_RESTRICTED, NSA_CISA, _SC_DOC],
+       references=[PSS_RESTRICTED, NSA_CISA, _SC_DOC],
        controls={"cis": ["5.2.7"],
                  "nsa": ["pod.non-root"],
                  "pss": ["running-as-non-root", "running-as-non-root-user"],
@@ -93,7 +93,7 @@ _APPARMOR_DOC = "Kubernetes docs, Restrict a container's access to resources wit
        remediation=("Remove the Unconfined setting (the runtime default applies), or name it:\n"
                     "```yaml\nspec:\n  securityContext:\n    appArmorProfile:\n      type: RuntimeDefault\n```\n"
                     "and delete any `container.apparmor.security.beta.kubernetes.io/*: unconfined` annotation."),
-       references=[f"{CIS} 5.7.3", PSS_BASELINE, NSA_CISA, _APPARMOR_DOC],
+       references=[PSS_BASELINE, NSA_CISA, _APPARMOR_DOC],
        controls={"cis": ["5.6.3"], "nsa": ["pod.hardening"], "pss": ["apparmor"], "mitre": ["T1611"]})
 def apparmor_unconfined(containers: pd.DataFrame) -> pd.DataFrame:
     bad = containers[containers["apparmor_profile"].astype("string").eq("Unconfined").fillna(False).astype(bool)]

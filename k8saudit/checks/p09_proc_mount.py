@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ._common import rows, who
-from ._registry import CIS, PSS_BASELINE, PSS_RESTRICTED, check
+from ._registry import PSS_BASELINE, PSS_RESTRICTED, check
 
 
 @check("proc-mount-unmasked", practice=9, severity="medium", on="containers", fires_on="container",
@@ -19,8 +19,7 @@ from ._registry import CIS, PSS_BASELINE, PSS_RESTRICTED, check
        remediation=("Remove `procMount` from the container's securityContext (or set it to `Default`). Nested "
                     "container builds that need it belong in a user namespace (`hostUsers: false`) on "
                     "dedicated nodes."),
-       references=[PSS_BASELINE, PSS_RESTRICTED, f"{CIS} 5.7.3",
-                   "Kubernetes docs, procMount: https://kubernetes.io/docs/concepts/security/pod-security-standards/"],
+       references=[PSS_BASELINE, PSS_RESTRICTED, "Kubernetes docs, procMount: https://kubernetes.io/docs/concepts/security/pod-security-standards/"],
        controls={"cis": ["5.6.3"],
                  "nsa": ["pod.hardening"],
                  "pss": ["proc-mount", "proc-mount-restricted"],
