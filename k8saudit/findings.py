@@ -21,7 +21,7 @@ import msgspec.yaml
 import pandas as pd
 import yaml
 
-from ._util import plural
+from ._util import gc_paused, plural
 from .checks import CHECKS, Check
 from .snapshot import Snapshot, SnapshotError, category_not_assessed
 from .vocab import CHECK_STATUSES as STATUSES  # noqa: F401  (public here since the first release)
@@ -376,6 +376,13 @@ def audit(
     manifest, a dump the loader refused) raises :class:`NoObjectsError` instead of
     auditing an empty cluster.
     """
+    with gc_paused():  # frames built on the way and the bookkeeping: millions of objects, no cycles
+        return _audit(snap, practices, checks, waivers, default_exemptions, config, today)
+
+
+def _audit(snap: Snapshot, practices: list[int] | None, checks: list[str] | None,
+           waivers: list[Waiver] | str | os.PathLike[str] | None, default_exemptions: bool,
+           config: dict[str, Any] | str | os.PathLike[str] | None, today: _dt.date | None) -> pd.DataFrame:
     if isinstance(waivers, (str, os.PathLike)):
         waivers = load_waivers(waivers)
     cfg = config if isinstance(config, dict) else load_config(config)

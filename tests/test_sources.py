@@ -315,6 +315,74 @@ def test_large_json_lists_are_streamed_in_batches(tmp_path: Path, monkeypatch: p
     assert srcs["p0299"] == "pods.json#0/items/299" and srcs["w"] == "pods.json#0/items/200"
 
 
+def _contents(snap: ka.Snapshot) -> tuple:
+    import msgspec
+
+    return (snap.kinds, {k: [msgspec.json.encode(o) for o in snap.items(k)] for k in snap.kinds},
+            {k: snap.provenance(k) for k in snap.kinds}, snap.skipped_records)
+
+
+def _json_lists(tmp_path: Path) -> Path:
+    """The sample cluster as `kubectl get -o json` writes it (one List per file), plus Lists the typed path
+    must hand to the general one: items without kind (a PodList), a bad item, bytes that are not UTF-8 in
+    a field no frame reads, an item without apiVersion, one without a name, an unmodelled kind, a
+    duplicate, and a kustomize file."""
+    import yaml
+
+    out = tmp_path / "lists"
+    out.mkdir()
+    sample = Path(ka.__file__).parent.parent / "data" / "sample-cluster"
+    for f in sorted(sample.glob("*.yaml")):
+        docs = [d for d in yaml.safe_load_all(f.read_text()) if d]
+        items = [i for d in docs for i in (d["items"] if d.get("kind") == "List" else [d])]
+        (out / f"{f.stem}.json").write_text(json.dumps({"apiVersion": "v1", "items": items, "kind": "List",
+                                                         "metadata": {"resourceVersion": ""}}, indent=4))
+    bare = {k: v for k, v in pod("typed").items() if k not in ("kind", "apiVersion")}
+    variants = {
+        "podlist": {"apiVersion": "v1", "kind": "PodList", "items": [bare]},
+        "bad": {"apiVersion": "v1", "kind": "List", "items": [pod("ok1"), {**pod("bad"), "spec": {"containers": 3}}]},
+        "noapi": {"kind": "List", "items": [pod("ok2"), {k: v for k, v in pod("noapi").items() if k != "apiVersion"}]},
+        "noname": {"kind": "List", "items": [{**pod("x"), "metadata": {"namespace": "ns"}}]},
+        "widget": {"kind": "List", "items": [pod("ok3"), {"apiVersion": "example.com/v1", "kind": "Widget",
+                                                           "metadata": {"name": "w"}}]},
+        "dup": {"kind": "List", "items": [pod("ok1"), pod("ok1", hostPID=True)]},
+        "kustomize": {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "ConfigList", "items": []},
+    }
+    for name, doc in variants.items():
+        (out / f"zz-{name}.json").write_text(json.dumps(doc, indent=2))
+    raw = json.dumps({"kind": "List", "items": [{**pod("latin"), "status": {"message": "@@"}}]}).encode()
+    (out / "zz-latin1.json").write_bytes(raw.replace(b"@@", b"caf\xe9"))
+    return out
+
+
+def test_json_lists_read_typed_exactly_as_the_general_path_reads_them(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    d = _json_lists(tmp_path)
+    typed = _contents(ka.load(d))
+    monkeypatch.setattr(files_mod, "_typed_list", lambda *a: False)
+    general = _contents(ka.load(d))
+    assert typed == general
+    kinds, _, prov, skipped = typed
+    assert kinds["Pod"] > 10 and ("zz-podlist.json#0/items/0", 0) in prov["Pod"]
+    assert {(r["source"], r["category"]) for r in skipped} >= {
+        ("zz-bad.json", "invalid"), ("zz-noapi.json", "invalid"), ("zz-latin1.json", "unreadable"),
+        ("zz-dup.json", "conflict"), ("zz-kustomize.json", "not_kubernetes")}
+
+
+def test_streamed_items_longer_than_a_chunk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An item longer than the read buffer makes it grow; the result is the one of a whole-file read."""
+    items = [pod(f"p{i:03d}") for i in range(60)]
+    for i in (0, 7, 8, 59):
+        items[i]["metadata"]["annotations"] = {"note": "x" * (9000 + 37 * i)}
+    items[30] = {**pod("bad"), "spec": {"containers": "nope"}}
+    write(tmp_path, "pods.json", json.dumps({"apiVersion": "v1", "items": items, "kind": "List"}, indent=4))
+    whole = _contents(ka.load(tmp_path))
+    monkeypatch.setattr(files_mod, "CHUNK", 4096)
+    streamed = _contents(ka.load(tmp_path))
+    assert streamed[:3] == whole[:3] and streamed[0] == {"Pod": 59}
+    assert [(r["document"], r["category"]) for r in streamed[3]] == [("0/items/30", "invalid")]
+
+
 def test_missing_path_is_a_clear_error(tmp_path: Path) -> None:
     snap = ka.load(tmp_path / "nope")
     assert snap.skipped.iloc[0].reason == "no such file or directory"
@@ -397,3 +465,36 @@ def test_fast_yaml_path_agrees_with_pyyaml_on_the_sample_and_fixtures() -> None:
             fast += 1
             assert got[0] == files_mod._safe_yaml(body)[0]
     assert fast > 300
+
+
+def test_gc_pause_nests_and_leaves_nothing_frozen() -> None:
+    """Loading pauses the collector; afterwards it runs as before, nothing stays frozen, cycles are reclaimed."""
+    import gc
+    import weakref
+
+    from k8saudit._util import gc_paused
+
+    class Node:
+        pass
+
+    assert gc.isenabled()
+    with gc_paused():
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the inner end does not resume it
+        a, b = Node(), Node()
+        a.other, b.other = b, a  # a cycle made while paused
+        gone = weakref.ref(a)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    del a, b
+    gc.collect()
+    assert gone() is None
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # a collector the caller switched off stays off
+    finally:
+        gc.enable()
+    snap = ka.load(Path(ka.__file__).parent.parent / "data" / "sample-cluster")
+    assert len(snap) and gc.isenabled() and gc.get_freeze_count() == 0

@@ -181,6 +181,8 @@ def load_file(snap: Snapshot, path: Path, label: str, *, progress: Progress | No
         snap.skip(label, f"file too large to parse whole ({size / 1024**2:,.0f} MB > {limit / 1024**2:,.0f} MB); "
                   "export it as `kubectl get -o json` (streamed) or split it", category="too_large")
         return
+    if is_json and stripped[:1] == b"{" and head[:1] != b"\xef" and _typed_list(snap, path, label):
+        return
     try:
         raw = path.read_bytes()
         text = raw.decode("utf-8-sig")
@@ -202,6 +204,42 @@ def load_file(snap: Snapshot, path: Path, label: str, *, progress: Progress | No
         _add_document(snap, doc, f"{label}#0", 0, 0, label=label)
         return
     _load_yaml_text(snap, text, label)
+
+
+class _ListDoc(msgspec.Struct, rename="camel"):
+    """A ``kind: List`` / ``*List`` document whose every item is a modelled kind (as ``kubectl get -o json`` writes)."""
+
+    items: list[m.AnyObject]  # type: ignore[valid-type]
+    kind: str = ""
+    api_version: Any = None
+
+
+_LIST_DOC = msgspec.json.Decoder(_ListDoc)
+
+
+def _typed_list(snap: Snapshot, path: Path, label: str) -> bool:
+    """Load a JSON List straight into typed objects, in one pass (no dicts, no text); False when the file is
+    anything else (another document, an item of a kind k8saudit does not model, a field that does not
+    validate strictly, an item without ``apiVersion`` or name), and nothing was added: the general path
+    then reads it, and words any problem, exactly as for any other file."""
+    try:
+        raw = path.read_bytes()
+        if not raw.isascii():
+            raw.decode("utf-8")  # the typed decoder does not look inside the fields it skips
+        doc = _LIST_DOC.decode(raw)
+    except (OSError, UnicodeDecodeError, msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        return False
+    api = doc.api_version
+    if not doc.kind.endswith("List") or isinstance(api, str) and api.startswith("kustomize.config.k8s.io/"):
+        return False
+    items = doc.items
+    for o in items:
+        md = o.metadata
+        if not o.api_version or md.name is None and not md.generate_name:
+            return False
+    for i, o in enumerate(items):
+        snap.add(o, f"{label}#0/items/{i}", 0)
+    return True
 
 
 # --------------------------------------------------------------------------- YAML
@@ -554,39 +592,41 @@ def _stream_json_list(snap: Snapshot, path: Path, label: str, size: int, head: b
     start = hm.end() - 1  # at the first item's "{"
     index = 0
     done_bytes = 0
-    pending = b""
+    # one buffer for every chunk, reused (a fresh 64 MB one per chunk costs its page faults each time):
+    # "[" + the partial item left over + the next CHUNK bytes read in place + room for the closing "]"
+    buf = bytearray(2 + CHUNK)
+    buf[0] = 0x5B  # "["
+    lp = 0  # bytes of the partial item left over, at buf[1:1 + lp]
     with open(path, "rb") as fh:
         fh.seek(start)
         while True:
-            # one buffer per chunk: "[" + the partial item left over + the next CHUNK bytes, read in place
-            lp = len(pending)
-            buf = bytearray(1 + lp + CHUNK)
-            buf[0] = 0x5B  # "["
-            buf[1:1 + lp] = pending
-            n = fh.readinto(memoryview(buf)[1 + lp:])
+            if len(buf) < 2 + lp + CHUNK:  # an item longer than a chunk: grow, keeping what was read
+                grown = bytearray(2 + lp + CHUNK)
+                grown[:1 + lp] = buf[:1 + lp]
+                buf = grown
+            with memoryview(buf) as mv:
+                n = fh.readinto(mv[1 + lp:1 + lp + CHUNK])
+            filled = 1 + lp + n
             eof = n < CHUNK
-            if eof:
-                del buf[1 + lp + n:]
-            cut = buf.rfind(end_pat)
+            cut = buf.rfind(end_pat, 0, filled)
             if cut < 0:
                 if eof:
-                    if bytes(buf[1:]).strip() not in (b"", b"]", b"]}"):
+                    if bytes(buf[1:filled]).strip() not in (b"", b"]", b"]}"):
                         snap.skip(label, f"truncated JSON List after item {index}", category="parse_error",
                                   document=f"0/items/{index}")
                     break
-                pending = bytes(buf[1:])
+                lp = filled - 1
                 continue
             end = cut + len(end_pat)
-            rest = bytes(buf[end:]).lstrip(b", \t\r\n") if eof else bytes(buf[end:])
-            if end < len(buf):
-                buf[end] = 0x5D  # "]"
-            else:
-                buf.append(0x5D)
-            index = _decode_region(snap, memoryview(buf)[: end + 1], label, index, batch_dec, item_kind)
+            rest = bytes(buf[end:filled])
+            if eof:
+                rest = rest.lstrip(b", \t\r\n")
+            buf[end] = 0x5D  # "]" (the buffer always has a byte to spare)
+            with memoryview(buf) as mv:
+                index = _decode_region(snap, mv[: end + 1], label, index, batch_dec, item_kind)
             done_bytes += end
             if progress:
                 progress(f"{label}: {index:,} items, {done_bytes / 1024**2:,.0f} of {size / 1024**2:,.0f} MB")
-            del buf
             if eof:
                 if rest.strip() and not rest.startswith(b"]"):
                     snap.skip(label, f"trailing data after item {index} is not valid JSON", category="parse_error",
@@ -594,6 +634,11 @@ def _stream_json_list(snap: Snapshot, path: Path, label: str, size: int, head: b
                 break
             pending = rest[1:] if rest[:1] in (b",", b"\n") else rest
             pending = pending.lstrip(b", \t\r\n")
+            lp = len(pending)
+            if len(buf) < 2 + lp + CHUNK:
+                buf = bytearray(2 + lp + CHUNK)
+                buf[0] = 0x5B
+            buf[1:1 + lp] = pending
 
 
 def _decode_region(snap: Snapshot, region: memoryview, label: str, index: int, dec: msgspec.json.Decoder[Any],
