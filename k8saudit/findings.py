@@ -10,6 +10,7 @@ import datetime as _dt
 import difflib
 import fnmatch
 import hashlib
+import operator
 import os
 import re
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from typing import Any
 
 import msgspec
 import msgspec.yaml
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -182,10 +184,23 @@ def finding_id(cluster: str, check_id: str, kind: str, namespace: str, name: str
 
 
 def _finding_ids(rows: pd.DataFrame) -> list[str]:
-    """:func:`finding_id` of every row, vectorised over the columns."""
-    cols = [[_id_text(v) for v in rows[c].tolist()] for c in ID_COLUMNS]
-    sha1 = hashlib.sha1
-    return [sha1("\x1f".join(t).encode()).hexdigest()[:16] for t in zip(*cols)]
+    """:func:`finding_id` of every row, vectorised over the columns: the texts are joined by numpy, hashed
+    by ``map`` (no Python frame per row) and the first 8 bytes of each digest written out as hex at once."""
+    n = len(rows)
+    if not n:
+        return []
+    text = None
+    for c in ID_COLUMNS:
+        col = rows[c].to_numpy(dtype=object, na_value="")
+        if pd.api.types.infer_dtype(col, skipna=False) != "string":  # a value that is not text: through str()
+            col = np.array([_id_text(v) for v in col], dtype=object)
+        text = col if text is None else text + "\x1f" + col
+    digests = b"".join(map(_DIGEST, map(hashlib.sha1, map(str.encode, text))))
+    heads = np.frombuffer(digests, dtype=np.uint8).reshape(n, 20)[:, :8]
+    return np.frombuffer(heads.tobytes().hex().encode(), dtype="S16").astype("U16").tolist()
+
+
+_DIGEST = operator.methodcaller("digest")
 
 
 def empty_findings() -> pd.DataFrame:
@@ -317,8 +332,10 @@ def run_checks(snap: Snapshot, checks: list[Check] | None = None) -> tuple[pd.Da
                                         "container": None, "message": f"check failed: {type(e).__name__}: {e}",
                                         "evidence": None}]))
             continue
-        keys = ["kind", "namespace", "name"] + (["container"] if c.on == "containers" else [])
-        failing = len(set(zip(*(out[k].tolist() for k in keys)))) if len(out) else 0
+        # distinct failing objects: rows are one per (kind, namespace, name, container) already
+        failing = len(out)
+        if failing and c.on != "containers" and out["container"].notna().any():
+            failing -= int(out.duplicated(["kind", "namespace", "name"]).sum())
         if status is None:
             status = "fail" if len(out) else "pass"
         stats.append({**base, "evaluated": int(evaluated), "failing": int(failing), "status": status,
@@ -335,14 +352,10 @@ def run_checks(snap: Snapshot, checks: list[Check] | None = None) -> tuple[pd.Da
 def _normalize_rows(out: pd.DataFrame, c: Check) -> pd.DataFrame:
     if not isinstance(out, pd.DataFrame):
         raise TypeError(f"check {c.id} returned {type(out).__name__}, not a DataFrame")
-    cols = {}
     n = len(out)
-    for col in ("kind", "namespace", "name", "container", "message", "evidence"):
-        if col in out.columns:
-            cols[col] = out[col].astype("object").where(out[col].notna(), None).tolist()
-        else:
-            cols[col] = [None] * n
-    df = pd.DataFrame(cols)
+    cols = {col: out[col].to_numpy(dtype=object, na_value=None) if col in out.columns else np.full(n, None, object)
+            for col in ("kind", "namespace", "name", "container", "message", "evidence")}
+    df = pd.DataFrame(cols, copy=False)
     keys = ["kind", "namespace", "name", "container"]
     if n and df.duplicated(keys).any():  # one finding per object (a workload and the pods that differ from it)
         g = df.groupby(keys, dropna=False, sort=False)
@@ -489,14 +502,20 @@ def _exemptions(rows: pd.DataFrame, snap: Snapshot, waivers: list[Waiver], defau
         owner = f" ({w.owner})" if w.owner else ""
         reason[hit[hit].index] = f"waiver{owner}: {w.reason}{until}"
     if defaults:
-        for d in default_exemptions():
-            ids, dns, dkind, dname, why = d.checks, d.namespace, d.kind, d.name, d.reason
-            todo = reason.isna() & rows["check_id"].isin(ids) & (rows["kind"] == dkind)
+        # one pass over all rows picks those a default could cover; each default then scans only them
+        defs = default_exemptions()
+        cand = rows[reason.isna() & rows["check_id"].isin({c for d in defs for c in d.checks})
+                    & rows["kind"].isin({d.kind for d in defs})]
+        for d in defs:
+            if cand.empty:
+                break
+            todo = cand["check_id"].isin(d.checks) & (cand["kind"] == d.kind)
             if not todo.any():
                 continue
-            sub = rows[todo]
-            hit = _glob(sub["namespace"], dns) & _glob(sub["name"], dname)
-            reason[hit[hit].index] = f"default exemption: {why}"
+            sub = cand[todo]
+            hit = _glob(sub["namespace"], d.namespace) & _glob(sub["name"], d.name)
+            reason[hit[hit].index] = f"default exemption: {d.reason}"
+            cand = cand.drop(hit[hit].index)
     return reason.notna().tolist(), reason.tolist(), expired
 
 

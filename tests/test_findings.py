@@ -8,11 +8,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import k8saudit as ka
 from k8saudit.checks import CHECKS, PRACTICES, SEVERITIES, check
 from k8saudit.checks._registry import Registry
-from k8saudit.findings import FINDINGS_COLUMNS, ConfigError, audit, check_stats, finding_id, load_waivers, scorecard
+from k8saudit.findings import (
+    FINDINGS_COLUMNS, ID_COLUMNS, ConfigError, audit, check_stats, finding_id, load_waivers, scorecard,
+)
 
 HOSTNET = """
 apiVersion: v1
@@ -66,6 +69,35 @@ def test_findings_schema_and_dtypes(sample_snap: ka.Snapshot) -> None:
     assert len(f.query("practice == 8 and severity >= 'high'")) > 0
     for r in f.head(50).itertuples():
         assert r.finding_id == finding_id(r.cluster, r.check_id, r.kind, r.namespace, r.name, r.container), r
+
+
+def _reference_id(*values: object) -> str:
+    """The documented definition of a finding id, row by row."""
+    import hashlib
+    import math
+
+    text = ["" if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else str(v) for v in values]
+    return hashlib.sha1("\x1f".join(text).encode()).hexdigest()[:16]
+
+
+def test_finding_ids_are_the_documented_hash() -> None:
+    from k8saudit.findings import _finding_ids
+
+    assert finding_id("prod", "privileged", "Deployment", "shop", "web", "app") == "9f2df340cb57fb45"
+    assert _reference_id("prod", "privileged", "Deployment", "shop", "web", "app") == "9f2df340cb57fb45"
+    rows = pd.DataFrame([["c", "x", "Pod", None, "p", pd.NA], ["c", "x", "Pod", float("nan"), 7, "é\u202e"],
+                         ["c", "x", "Pod", "", "p", ""]], columns=list(ID_COLUMNS), dtype=object)
+    assert _finding_ids(rows) == [_reference_id(*r) for r in rows.itertuples(index=False)]
+    assert _finding_ids(rows.iloc[:0]) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(*[st.one_of(st.none(), st.text(max_size=12)) for _ in range(6)]), min_size=1, max_size=20))
+def test_finding_ids_vectorised_match_the_definition(values: list[tuple]) -> None:
+    from k8saudit.findings import _finding_ids
+
+    rows = pd.DataFrame(values, columns=list(ID_COLUMNS)).astype("string")
+    assert _finding_ids(rows) == [_reference_id(*r) for r in values]
 
 
 def test_finding_ids_are_stable_across_loads(sample_snap: ka.Snapshot) -> None:
