@@ -498,3 +498,107 @@ def test_gc_pause_nests_and_leaves_nothing_frozen() -> None:
         gc.enable()
     snap = ka.load(Path(ka.__file__).parent.parent / "data" / "sample-cluster")
     assert len(snap) and gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def _big_list(tmp_path: Path, name: str, items: list, tail: str = "") -> Path:
+    body = json.dumps({"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}},
+                      indent=4)
+    return write(tmp_path, name, body if not tail else body[: body.rindex("\n    ],")] + tail)
+
+
+@pytest.mark.parametrize("case", ["clean", "bad-items", "truncated", "trailing", "no-items"])
+def test_worker_processes_read_a_streamed_list_as_one_process_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str) -> None:
+    """Batches decoded by worker processes give the very snapshot one process gives: objects, provenance,
+    skipped rows (a bad item is worded by the loader; a truncated file or trailing garbage too)."""
+    from k8saudit.sources import _parallel
+
+    items: list = [pod(f"p{i:04d}", hostPID=i % 7 == 0) for i in range(400)]
+    items[3]["metadata"]["annotations"] = {"note": "x" * 9000}  # longer than a chunk
+    items[5]["spec"]["containers"][0]["env"] = [{"name": "PASSWORD", "value": "hunter2"}]
+    tail = ""
+    if case == "bad-items":
+        items[150] = {**pod("broken"), "spec": {"containers": "nope"}}
+        items[151] = {**pod("big"), "metadata": {"name": "big", "namespace": "ns", "generation": 2**70}}
+        items[152] = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": "ns"}}
+        items[399] = pod("p0001")  # a duplicate: the first one is kept
+    elif case == "truncated":
+        tail = ',\n        {\n            "apiVersion": "v1",\n            "kind": "Pod",\n            "meta'
+    elif case == "trailing":
+        tail = ",\n        garbage\n    ]\n}\n"
+    elif case == "no-items":
+        items = []
+    _big_list(tmp_path, "pods.json", items, tail)
+    monkeypatch.setattr(files_mod, "CHUNK", 4096)
+    monkeypatch.setattr(_parallel, "MIN_BYTES", 0)
+    seen: list[str] = []
+
+    class Counting(_parallel.Pool):
+        def result(self):  # type: ignore[no-untyped-def]
+            got = super().result()
+            seen.append("worker" if got[2] is not None else "here")
+            return got
+
+    monkeypatch.setattr(_parallel, "Pool", Counting)
+    monkeypatch.setenv("K8SAUDIT_WORKERS", "1")
+    alone = _contents(ka.load(tmp_path))
+    assert not seen
+    monkeypatch.setenv("K8SAUDIT_WORKERS", "2")
+    together = _contents(ka.load(tmp_path))
+    assert together == alone
+    if case != "no-items":
+        assert seen.count("worker") >= 5
+        assert alone[0]["Pod"] >= 396 and "hunter2" not in str(alone[1])
+    if case == "bad-items":
+        assert "here" in seen and {r["category"] for r in alone[3]} == {"invalid", "conflict"}
+    if case in ("truncated", "trailing"):  # what follows the last whole item is a skipped row, never silence
+        assert [(r["category"], r["document"]) for r in alone[3]] == [("parse_error", "0/items/400")]
+
+
+def test_workers_that_cannot_start_or_die_leave_the_work_to_the_loader(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from k8saudit.sources import _parallel
+
+    _big_list(tmp_path, "pods.json", [pod(f"p{i:04d}") for i in range(300)])
+    monkeypatch.setattr(files_mod, "CHUNK", 4096)
+    monkeypatch.setattr(_parallel, "MIN_BYTES", 0)
+    monkeypatch.setenv("K8SAUDIT_WORKERS", "1")
+    alone = _contents(ka.load(tmp_path))
+    monkeypatch.setenv("K8SAUDIT_WORKERS", "2")
+    monkeypatch.setattr(_parallel.sys, "executable", str(tmp_path / "no-python"))
+    assert _contents(ka.load(tmp_path)) == alone  # no worker started: read in this process
+    monkeypatch.undo()
+    monkeypatch.setattr(files_mod, "CHUNK", 4096)
+    monkeypatch.setattr(_parallel, "MIN_BYTES", 0)
+    monkeypatch.setenv("K8SAUDIT_WORKERS", "2")
+    dying = _parallel._WORKER.replace("    for line in sys.stdin.buffer:",
+                                      "    for line in __import__('itertools').islice(sys.stdin.buffer, 3):")
+    assert dying != _parallel._WORKER
+    monkeypatch.setattr(_parallel, "_WORKER", dying)  # each worker answers a few batches, then exits
+    assert _contents(ka.load(tmp_path)) == alone
+
+
+def test_worker_count() -> None:
+    from k8saudit.sources._parallel import MIN_BYTES, workers_for
+
+    os.environ.pop("K8SAUDIT_WORKERS", None)
+    assert workers_for(MIN_BYTES - 1) == 0
+    cpus = len(os.sched_getaffinity(0))
+    assert workers_for(MIN_BYTES) == (min(cpus, 8) if cpus > 1 else 0)
+
+
+def test_a_chunk_that_ends_right_after_an_item(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next chunk then starts with the "," between items: every item is still read, nothing skipped
+    (it used to turn a batch into one malformed item and lose the pods in it)."""
+    p = _big_list(tmp_path, "pods.json", [pod(f"p{i:04d}") for i in range(200)])
+    raw = p.read_bytes()
+    start = raw.index(b"{", raw.index(b'"items"'))
+    first_end = raw.index(b"\n        }", start) + len(b"\n        }")
+    for items_in_first_chunk in (1, 7):
+        end = start
+        for _ in range(items_in_first_chunk):
+            end = raw.index(b"\n        }", end) + len(b"\n        }")
+        monkeypatch.setattr(files_mod, "CHUNK", end - start)
+        snap = ka.load(tmp_path)
+        assert snap.kinds == {"Pod": 200} and snap.skipped_records == [], items_in_first_chunk
+    assert first_end > start

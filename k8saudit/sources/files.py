@@ -27,6 +27,7 @@ from .. import _model as m
 from .._normalize import convert
 from .._util import gc_paused
 from ..snapshot import Snapshot, SnapshotError
+from . import _parallel
 from ._progress import Progress
 from .kubeconfig import parse_kubeconfig
 
@@ -590,6 +591,9 @@ def _stream_json_list(snap: Snapshot, path: Path, label: str, size: int, head: b
     item_type: Any = m.KINDS.get(item_kind) if item_kind else None
     batch_dec = msgspec.json.Decoder(list[item_type] if item_type else list[m.AnyObject])  # type: ignore[valid-type]
     start = hm.end() - 1  # at the first item's "{"
+    workers = _parallel.workers_for(size)
+    if workers and _stream_parallel(snap, path, label, size, start, end_pat, item_kind, batch_dec, progress, workers):
+        return
     index = 0
     done_bytes = 0
     # one buffer for every chunk, reused (a fresh 64 MB one per chunk costs its page faults each time):
@@ -608,6 +612,13 @@ def _stream_json_list(snap: Snapshot, path: Path, label: str, size: int, head: b
                 n = fh.readinto(mv[1 + lp:1 + lp + CHUNK])
             filled = 1 + lp + n
             eof = n < CHUNK
+            if lp == 0:  # the last read ended right after an item: drop the "," before the next one
+                k = 1
+                while k < filled and buf[k] in b", \t\r\n":
+                    k += 1
+                if k > 1:
+                    buf[1:filled - k + 1] = buf[k:filled]
+                    filled -= k - 1
             cut = buf.rfind(end_pat, 0, filled)
             if cut < 0:
                 if eof:
@@ -641,6 +652,62 @@ def _stream_json_list(snap: Snapshot, path: Path, label: str, size: int, head: b
             buf[1:1 + lp] = pending
 
 
+def _stream_parallel(snap: Snapshot, path: Path, label: str, size: int, start: int, end_pat: bytes,
+                     item_kind: str | None, batch_dec: msgspec.json.Decoder[Any], progress: Progress | None,
+                     workers: int) -> bool:
+    """The streamed List decoded by worker processes (see ``_parallel``); False when none could start
+    (nothing was read: the caller reads the file itself)."""
+    import mmap
+
+    packed = msgspec.msgpack.Decoder(batch_dec.type)
+    index = 0
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm, \
+            _parallel.Pool(path, item_kind, workers) as pool:
+        if pool.broken:
+            return False
+
+        def take() -> None:
+            nonlocal index
+            a, b, payload = pool.result()
+            objs = None
+            if payload is not None:
+                try:
+                    objs = packed.decode(payload)
+                except (msgspec.ValidationError, msgspec.DecodeError):
+                    objs = None
+            if objs is None:  # what the worker could not do, done here (and worded) as without workers
+                region = bytearray(b - a + 2)
+                region[0], region[1:-1], region[-1] = 0x5B, mm[a:b], 0x5D
+                index = _decode_region(snap, memoryview(region), label, index, batch_dec, item_kind)
+            else:
+                index = _add_batch(snap, objs, label, index)
+            if progress:
+                progress(f"{label}: {index:,} items, {b / 1024**2:,.0f} of {size / 1024**2:,.0f} MB")
+
+        tail = ("trailer", size, size)
+        for what, a, b in _parallel.regions(mm, start, size, end_pat, CHUNK):
+            if what != "items":
+                tail = (what, a, b)
+                break
+            pool.ask(a, b)
+            while pool.pending() > workers * _parallel.AHEAD:
+                take()
+        while pool.pending():
+            take()
+        what, a, b = tail
+        rest = mm[a:b]
+    if what == "rest":
+        if rest.strip() not in (b"", b"]", b"]}"):
+            snap.skip(label, f"truncated JSON List after item {index}", category="parse_error",
+                      document=f"0/items/{index}")
+    else:
+        rest = rest.lstrip(b", \t\r\n")
+        if rest.strip() and not rest.startswith(b"]"):
+            snap.skip(label, f"trailing data after item {index} is not valid JSON", category="parse_error",
+                      document=f"0/items/{index}")
+    return True
+
+
 def _decode_region(snap: Snapshot, region: memoryview, label: str, index: int, dec: msgspec.json.Decoder[Any],
                    item_kind: str | None) -> int:
     """Decode one batch of whole items (``[item, item, ...]``); fall back to item by item when one is bad."""
@@ -648,6 +715,11 @@ def _decode_region(snap: Snapshot, region: memoryview, label: str, index: int, d
         objs = dec.decode(region)
     except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
         return _decode_items_one_by_one(snap, bytes(region[1:-1]), label, index, item_kind)
+    return _add_batch(snap, objs, label, index)
+
+
+def _add_batch(snap: Snapshot, objs: list[Any], label: str, index: int) -> int:
+    """Keep a decoded batch of items ``index``, ``index + 1``, ... of the List; returns the next index."""
     n = len(objs)
     kinds = {type(o) for o in objs}
     if len(kinds) == 1:
