@@ -189,13 +189,14 @@ def _finding_ids(rows: pd.DataFrame) -> list[str]:
     n = len(rows)
     if not n:
         return []
-    text = None
+    cols = []
     for c in ID_COLUMNS:
         col = rows[c].to_numpy(dtype=object, na_value="")
         if pd.api.types.infer_dtype(col, skipna=False) != "string":  # a value that is not text: through str()
             col = np.array([_id_text(v) for v in col], dtype=object)
-        text = col if text is None else text + "\x1f" + col
-    digests = b"".join(map(_DIGEST, map(hashlib.sha1, map(str.encode, text))))
+        cols.append(col)
+    text = map(str.encode, map("\x1f".join, zip(*cols)))
+    digests = b"".join(map(_DIGEST, map(hashlib.sha1, text)))
     heads = np.frombuffer(digests, dtype=np.uint8).reshape(n, 20)[:, :8]
     return np.frombuffer(heads.tobytes().hex().encode(), dtype="S16").astype("U16").tolist()
 
@@ -417,11 +418,20 @@ def _audit(snap: Snapshot, practices: list[int] | None, checks: list[str] | None
     stats = pd.concat(all_stats, ignore_index=True)
     sev_over = cfg.get("severities") or {}
     meta = {c.id: c for c in CHECKS.values()}
-    cid = rows["check_id"]
-    rows["practice"] = cid.map({k: c.practice for k, c in meta.items()})
-    rows["severity"] = cid.map({k: sev_over.get(k, c.severity) for k, c in meta.items()})
-    rows["title"] = cid.map({k: c.title for k, c in meta.items()})
-    rows["remediation"] = cid.map({k: c.remediation for k, c in meta.items()})
+    # every column as a plain object array until the rows are sorted (gathering pointers is cheap; text
+    # columns of many pieces are not), then typed once: per-check columns from each distinct check id
+    codes, uniq = pd.factorize(rows["check_id"], use_na_sentinel=False)
+    ids = list(uniq)
+
+    def per_check(value: Any) -> np.ndarray:
+        return np.array([value(meta[k]) if k in meta else None for k in ids] + [None], dtype=object)[codes]
+
+    rows["check_id"] = np.array(ids, dtype=object)[codes]
+    rows["cluster"] = rows["cluster"].to_numpy(dtype=object, na_value=None)
+    rows["practice"] = per_check(lambda c: c.practice)
+    rows["severity"] = per_check(lambda c: sev_over.get(c.id, c.severity))
+    rows["title"] = per_check(lambda c: c.title)
+    rows["remediation"] = per_check(lambda c: c.remediation)
     msg = rows["message"]
     rows["message"] = msg.where(msg.notna() & (msg.astype("object") != ""), rows["title"])
     rows["finding_id"] = _finding_ids(rows)
@@ -429,10 +439,11 @@ def _audit(snap: Snapshot, practices: list[int] | None, checks: list[str] | None
     exempt, reasons, expired = _exemptions(rows, snap, waivers or [], default_exemptions, today)
     rows["exempt"] = exempt
     rows["exempt_reason"] = reasons
-    df = _types(rows[FINDINGS_COLUMNS].copy())
-    df["_r"] = -df["severity"].cat.codes
+    df = rows[FINDINGS_COLUMNS].copy()
+    df["_r"] = -pd.Categorical(df["severity"], dtype=SEVERITY_DTYPE).codes
     df = df.sort_values(["cluster", "practice", "_r", "check_id", "namespace", "kind", "name", "container"],
                         na_position="first", kind="stable").drop(columns="_r").reset_index(drop=True)
+    df = _types(df)
     # attrs hold plain data (records), so pandas can still concat and merge findings frames
     df.attrs["stats"] = stats.astype(object).where(stats.notna(), None).to_dict("records")
     df.attrs["expired_waivers"] = [{**w.__dict__, "expires": str(w.expires) if w.expires else None} for w in expired]
@@ -502,20 +513,21 @@ def _exemptions(rows: pd.DataFrame, snap: Snapshot, waivers: list[Waiver], defau
         owner = f" ({w.owner})" if w.owner else ""
         reason[hit[hit].index] = f"waiver{owner}: {w.reason}{until}"
     if defaults:
-        # one pass over all rows picks those a default could cover; each default then scans only them
+        # one pass over all rows picks those a default could cover; each default then looks at them only
         defs = default_exemptions()
-        cand = rows[reason.isna() & rows["check_id"].isin({c for d in defs for c in d.checks})
-                    & rows["kind"].isin({d.kind for d in defs})]
+        pick = np.flatnonzero((reason.isna() & rows["check_id"].isin({c for d in defs for c in d.checks})
+                               & rows["kind"].isin({d.kind for d in defs})).to_numpy(dtype=bool, na_value=False))
+        cand = rows[["check_id", "kind", "namespace", "name"]].iloc[pick]
+        cids, kinds = cand["check_id"].to_numpy(dtype=object), cand["kind"].to_numpy(dtype=object, na_value=None)
+        still = np.ones(len(cand), dtype=bool)
         for d in defs:
-            if cand.empty:
-                break
-            todo = cand["check_id"].isin(d.checks) & (cand["kind"] == d.kind)
-            if not todo.any():
+            todo = np.flatnonzero(still & np.isin(cids, d.checks) & (kinds == d.kind))
+            if not len(todo):
                 continue
-            sub = cand[todo]
-            hit = _glob(sub["namespace"], d.namespace) & _glob(sub["name"], d.name)
-            reason[hit[hit].index] = f"default exemption: {d.reason}"
-            cand = cand.drop(hit[hit].index)
+            sub = cand.iloc[todo]
+            hit = todo[(_glob(sub["namespace"], d.namespace) & _glob(sub["name"], d.name)).to_numpy(dtype=bool)]
+            reason.iloc[pick[hit]] = f"default exemption: {d.reason}"
+            still[hit] = False
     return reason.notna().tolist(), reason.tolist(), expired
 
 

@@ -1,6 +1,6 @@
 """Decode the batches of one large JSON List in worker processes (both cores of a laptop, more on a server).
 
-Shared-nothing: each worker is a small Python process that maps the file itself, is told the byte
+Shared-nothing: each worker is a small Python process that opens the file itself, is told the byte
 range of a batch of whole items, decodes it with the same typed decoder the loader uses and sends
 the typed objects back as compact MessagePack (only the fields k8saudit keeps, a few kB per pod
 instead of ~40 kB of JSON). The loader turns them back into objects and keeps them exactly as it
@@ -9,7 +9,7 @@ loader's process). A batch a worker cannot decode or encode, and every batch aft
 to start or dies, is decoded in the loader's own process: the result is the same, only slower.
 
 Workers import msgspec and ``_model.py`` alone (not pandas, not the package), so they start in a
-few tens of milliseconds and hold little memory: the file's pages are shared through the page cache.
+few tens of milliseconds and hold little memory: one read buffer and one batch of objects.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ AHEAD = 2
 _HEADER = struct.Struct("<bQ")
 
 _WORKER = r"""
-import importlib.util, mmap, struct, sys
+import importlib.util, struct, sys
 import msgspec
 spec = importlib.util.spec_from_file_location("_k8saudit_model", sys.argv[1])
 m = importlib.util.module_from_spec(spec)
@@ -43,17 +43,23 @@ dec, enc = msgspec.json.Decoder(list[tp]), msgspec.msgpack.Encoder()
 header = struct.Struct("<bQ")
 out = sys.stdout.buffer
 buf = bytearray()
-with open(sys.argv[2], "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+with open(sys.argv[2], "rb", buffering=0) as fh:
     for line in sys.stdin.buffer:
         a, b = map(int, line.split())
         n = b - a + 2
         if len(buf) < n:
             buf = bytearray(n)
         buf[0] = 0x5B
-        buf[1:n - 1] = mm[a:b]
         buf[n - 1] = 0x5D
         try:
             with memoryview(buf) as mv:
+                fh.seek(a)
+                got = 0
+                while got < b - a:  # read into the one buffer (a mapping would count the file in this RSS)
+                    k = fh.readinto(mv[1 + got:n - 1])
+                    if not k:
+                        raise EOFError
+                    got += k
                 payload = enc.encode(dec.decode(mv[:n]))
         except Exception:
             out.write(header.pack(0, 0))
