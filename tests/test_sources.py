@@ -584,7 +584,25 @@ def test_worker_count() -> None:
     os.environ.pop("K8SAUDIT_WORKERS", None)
     assert workers_for(MIN_BYTES - 1) == 0
     cpus = len(os.sched_getaffinity(0))
-    assert workers_for(MIN_BYTES) == (min(cpus, 8) if cpus > 1 else 0)
+    assert workers_for(MIN_BYTES) in ({0} | set(range(2, min(cpus, 8) + 1)))
+    os.environ["K8SAUDIT_WORKERS"] = "3"
+    try:
+        assert workers_for(1) == 3  # said outright: whatever the size and the load
+    finally:
+        del os.environ["K8SAUDIT_WORKERS"]
+
+
+def test_no_workers_when_the_cpus_are_busy(monkeypatch: pytest.MonkeyPatch) -> None:
+    from k8saudit.sources import _parallel
+
+    monkeypatch.delenv("K8SAUDIT_WORKERS", raising=False)
+    monkeypatch.setattr(_parallel.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    monkeypatch.setattr(_parallel.os, "getloadavg", lambda: (0.2, 0.0, 0.0))
+    assert _parallel.workers_for(_parallel.MIN_BYTES) == 4
+    monkeypatch.setattr(_parallel.os, "getloadavg", lambda: (2.0, 0.0, 0.0))
+    assert _parallel.workers_for(_parallel.MIN_BYTES) == 2
+    monkeypatch.setattr(_parallel.os, "getloadavg", lambda: (3.2, 0.0, 0.0))
+    assert _parallel.workers_for(_parallel.MIN_BYTES) == 0
 
 
 def test_a_chunk_that_ends_right_after_an_item(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -71,8 +71,10 @@ with open(sys.argv[2], "rb", buffering=0) as fh:
 
 
 def workers_for(size: int) -> int:
-    """How many worker processes decode a file of ``size`` bytes: 0 (in process) below :data:`MIN_BYTES`, on
-    one CPU, or when ``K8SAUDIT_WORKERS`` says 0 or 1; else one per CPU this process may use (at most 8)."""
+    """How many worker processes decode a file of ``size`` bytes: 0 (in process) below :data:`MIN_BYTES`, or
+    when fewer than two CPUs are free (the CPUs this process may use less the load average: workers add
+    about a third more work in all, which only pays when they run beside the loader, not in turn with other
+    programs), or when ``K8SAUDIT_WORKERS`` says 0 or 1; else one per free CPU (at most 8)."""
     env = os.environ.get("K8SAUDIT_WORKERS", "").strip()
     if env:
         try:
@@ -86,7 +88,12 @@ def workers_for(size: int) -> int:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cpus = os.cpu_count() or 1
-    return min(cpus, 8) if cpus > 1 else 0
+    try:
+        free = cpus - os.getloadavg()[0]
+    except (AttributeError, OSError):
+        free = cpus
+    n = min(int(free + 0.5), cpus, 8)
+    return n if n > 1 else 0
 
 
 class Pool:
