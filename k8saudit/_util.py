@@ -8,7 +8,6 @@ import re
 import threading
 from collections.abc import Iterator
 
-
 _gc_lock = threading.Lock()
 _gc_depth = 0
 

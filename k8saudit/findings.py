@@ -198,7 +198,8 @@ def _finding_ids(rows: pd.DataFrame) -> list[str]:
     text = map(str.encode, map("\x1f".join, zip(*cols)))
     digests = b"".join(map(_DIGEST, map(hashlib.sha1, text)))
     heads = np.frombuffer(digests, dtype=np.uint8).reshape(n, 20)[:, :8]
-    return np.frombuffer(heads.tobytes().hex().encode(), dtype="S16").astype("U16").tolist()
+    ids: list[str] = np.frombuffer(heads.tobytes().hex().encode(), dtype="S16").astype("U16").tolist()
+    return ids
 
 
 _DIGEST = operator.methodcaller("digest")
@@ -423,8 +424,10 @@ def _audit(snap: Snapshot, practices: list[int] | None, checks: list[str] | None
     codes, uniq = pd.factorize(rows["check_id"], use_na_sentinel=False)
     ids = list(uniq)
 
-    def per_check(value: Any) -> np.ndarray:
-        return np.array([value(meta[k]) if k in meta else None for k in ids] + [None], dtype=object)[codes]
+    def per_check(value: Any) -> np.ndarray[Any, Any]:
+        out: np.ndarray[Any, Any] = np.array([value(meta[k]) if k in meta else None for k in ids] + [None],
+                                             dtype=object)[codes]
+        return out
 
     rows["check_id"] = np.array(ids, dtype=object)[codes]
     rows["cluster"] = rows["cluster"].to_numpy(dtype=object, na_value=None)

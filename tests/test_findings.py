@@ -8,13 +8,21 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import k8saudit as ka
 from k8saudit.checks import CHECKS, PRACTICES, SEVERITIES, check
 from k8saudit.checks._registry import Registry
 from k8saudit.findings import (
-    FINDINGS_COLUMNS, ID_COLUMNS, ConfigError, audit, check_stats, finding_id, load_waivers, scorecard,
+    FINDINGS_COLUMNS,
+    ID_COLUMNS,
+    ConfigError,
+    audit,
+    check_stats,
+    finding_id,
+    load_waivers,
+    scorecard,
 )
 
 HOSTNET = """

@@ -231,12 +231,12 @@ def _typed_list(snap: Snapshot, path: Path, label: str) -> bool:
     except (OSError, UnicodeDecodeError, msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         return False
     api = doc.api_version
-    if not doc.kind.endswith("List") or isinstance(api, str) and api.startswith("kustomize.config.k8s.io/"):
+    if not doc.kind.endswith("List") or (isinstance(api, str) and api.startswith("kustomize.config.k8s.io/")):
         return False
-    items = doc.items
+    items: list[m.K8sObject] = doc.items
     for o in items:
         md = o.metadata
-        if not o.api_version or md.name is None and not md.generate_name:
+        if not o.api_version or (md.name is None and not md.generate_name):
             return False
     for i, o in enumerate(items):
         snap.add(o, f"{label}#0/items/{i}", 0)
