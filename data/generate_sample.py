@@ -795,6 +795,26 @@ def _cluster_rbac(nginx_labels):
     binding("oncall-debugger", "oncall-debugger", [subject("Group", "oncall")], created=at(days=12))
     binding("anonymous-view", "view", [subject("Group", "system:unauthenticated")], created=at(days=15))
 
+    # Chains for the attack graph, granted the morning of the capture (each looks routine on its own)
+    today = at(days=51, minutes=50)
+    # The storefront (behind the Ingress) starts order exports as pods in `batch`, which enforces no Pod
+    # Security level: its token can start a privileged pod on any node, where promtail's token waits.
+    role("export-runner", [rule("", "pods", "create,delete,get,list,watch"),
+                           rule("batch", "jobs", "create,delete,get,list,watch")], "batch", created=today)
+    binding("shop-export-runner", "export-runner", [subject("ServiceAccount", "default", "shop")], "batch",
+            role_kind="Role", created=today)
+    # promtail's chart role: nodes/proxy reaches every kubelet's exec API
+    role("promtail", [rule("", "nodes,nodes/proxy,services,endpoints,pods", GLW)], created=today)
+    binding("promtail", "promtail", [subject("ServiceAccount", "promtail", "monitoring")], created=today)
+    # The CI system deploys "as" each team; impersonating groups includes system:masters
+    role("ci-impersonator", [rule("", "users,groups,serviceaccounts", "impersonate")], created=today)
+    binding("ci-impersonator", "ci-impersonator", [subject("User", "gitlab-ci")], created=today)
+    # Team leads hand out roles in their namespaces: bind on any ClusterRole (cluster-admin included)
+    role("rolebinding-manager", [rule("rbac.authorization.k8s.io", "rolebindings", "create,delete,get,list,update"),
+                                 rule("rbac.authorization.k8s.io", "clusterroles", "bind")], created=today)
+    binding("team-leads-rolebinding-manager", "rolebinding-manager", [subject("Group", "team-leads")],
+            created=today)
+
 
 PKI = [("ca-certs", "/etc/ssl/certs"), ("etc-ca-certificates", "/etc/ca-certificates"),
        ("k8s-certs", "/etc/kubernetes/pki"), ("usr-share-ca-certificates", "/usr/share/ca-certificates")]
@@ -1461,6 +1481,20 @@ Wrong:
   and service accounts) bound to Group `oncall` [rbac-escalation, rbac-clusterwide-binding].
 - ClusterRoleBinding `anonymous-view`: `view` -> Group `system:unauthenticated`
   [rbac-anonymous-binding, rbac-clusterwide-binding].
+- Granted the morning of the capture, each routine on its own, together the chains of the attack
+  graph (notebook 12):
+  - Role `batch/export-runner` (create pods and Jobs) bound by `batch/shop-export-runner` to
+    ServiceAccount `shop/default`, the token of the storefront behind the Ingress; `batch` enforces
+    no Pod Security level, so that token starts a privileged pod on any node [rbac-escalation].
+  - ClusterRole `promtail` (the chart's: get/list/watch nodes, `nodes/proxy`, services, endpoints,
+    pods) bound to the promtail DaemonSet's ServiceAccount: a token on every node that reaches every
+    kubelet's exec API [rbac-escalation, rbac-clusterwide-binding].
+  - ClusterRole `ci-impersonator` (`impersonate` users, groups and service accounts) bound to the CI
+    user `gitlab-ci`, which thereby impersonates `system:masters` [rbac-escalation,
+    rbac-clusterwide-binding].
+  - ClusterRole `rolebinding-manager` (create RoleBindings, `bind` on ClusterRoles) bound to Group
+    `team-leads`: they can bind themselves `cluster-admin` in any namespace [rbac-escalation,
+    rbac-clusterwide-binding].
 - ClusterRole `ingress-nginx` lists and watches secrets in every namespace (the controller needs
   TLS secrets: a real finding and a good exemption exercise) [rbac-secrets-read,
   rbac-clusterwide-binding]. The add-ons' own ClusterRoleBindings (`calico-node`,
@@ -1642,9 +1676,9 @@ Nothing but what every namespace has (`default` ServiceAccount, `kube-root-ca.cr
 | rbac-abac-enabled | never | kube-apiserver-cp-01 |
 | rbac-cluster-admin | ci-deployer-admin, legacy/legacy-admin | cluster-admin -> system:masters |
 | rbac-wildcard | legacy/legacy-everything | system:controller:* roles |
-| rbac-clusterwide-binding | ci-deployer-admin, grafana-secret-reader, oncall-debugger, anonymous-view | RoleBindings |
+| rbac-clusterwide-binding | ci-deployer-admin, grafana-secret-reader, oncall-debugger, anonymous-view, promtail, ci-impersonator, team-leads-rolebinding-manager | RoleBindings |
 | rbac-secrets-read | grafana-secret-reader, ingress-nginx, shop-devs-edit | view bindings |
-| rbac-escalation | oncall-debugger, shop-devs-edit | view bindings, built-in controllers |
+| rbac-escalation | oncall-debugger, shop-devs-edit, batch/shop-export-runner, promtail, ci-impersonator, team-leads-rolebinding-manager | view bindings, built-in controllers |
 | rbac-anonymous-binding | anonymous-view | system:public-info-viewer, cluster-info |
 | rootfs-writable | most containers | hardened, coredns, metrics-server, node-exporter |
 | node-external-ip | worker-01, worker-03 | cp-01, worker-02 |

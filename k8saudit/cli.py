@@ -414,6 +414,12 @@ def cmd_paths(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"k8saudit: {len(paths)} attack path(s) found", file=sys.stderr)
         return EXIT_FINDINGS
+    if args.fail_on_path and g.incomplete and not args.allow_partial:
+        # no path in what could be read is no proof: a gate must not pass on it
+        if not args.quiet:
+            print(f"k8saudit: no attack path found, but {len(g.incomplete)} item(s) could not be read, so one may "
+                  f"exist (exit {EXIT_PARTIAL}; --allow-partial accepts an incomplete snapshot)", file=sys.stderr)
+        return EXIT_PARTIAL
     return 0
 
 
@@ -655,9 +661,10 @@ def build_parser() -> argparse.ArgumentParser:
                "  k8saudit diff snapshots/prod-2026-11-19 snapshots/prod-2026-11-26\n"
                "  k8saudit paths sample --to cluster-admin --fail-on-path\n\n"
                "exit status: 0 ok; 1 scan --fail-on: a finding at or above LEVEL is not exempt (diff --fail-on-new:\n"
-               "  new findings); 2 usage or input error (a source with no Kubernetes object at all included);\n"
-               "  3 scan --fail-on: nothing failing at LEVEL, but the audit is partial (something that should\n"
-               "  have been assessed was not) and --allow-partial was not given",
+               "  new findings; paths --fail-on-path: an attack path); 2 usage or input error (a source with no\n"
+               "  Kubernetes object at all included); 3 scan --fail-on: nothing failing at LEVEL, but the audit is\n"
+               "  partial (something that should have been assessed was not; paths --fail-on-path: no path, but\n"
+               "  something could not be read) and --allow-partial was not given",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--version", action="version", version=f"k8saudit {_version()}")
@@ -711,7 +718,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--assume-breach", action="store_true", help="every workload is an entry (a compromised pod)")
     a.add_argument("--certain-only", action="store_true", help="only steps known to work (no possible ones)")
     a.add_argument("-k", type=int, default=3, metavar="N", help="shortest paths per entry and target (default 3)")
-    a.add_argument("--fail-on-path", action="store_true", help="exit 1 when any path exists")
+    a.add_argument("--fail-on-path", action="store_true",
+                   help="exit 1 when any path exists; else 3 when the snapshot is incomplete (something could not "
+                        "be read), unless --allow-partial")
+    a.add_argument("--allow-partial", action="store_true",
+                   help="with --fail-on-path, exit 0 on an incomplete snapshot without paths")
     a.add_argument("--practice", metavar="N[,N]", help=argparse.SUPPRESS)
     a.add_argument("--check", metavar="ID[,ID]", help=argparse.SUPPRESS)
     a.add_argument("--exemptions", metavar="FILE", help="waivers file (exempt findings still count as not fixed)")

@@ -530,8 +530,9 @@ class FixWhatIf(w.VBox):
             for i, r in enumerate(self.cut.fixes.itertuples()))
         stuck = ""
         if self.cut.unbreakable_targets:
+            labels = dict(zip(self.graph.nodes_frame["vertex"], self.graph.nodes_frame["label"]))  # type: ignore[attr-defined]
             stuck = ("<p>Reached through gaps alone, whatever is fixed: "
-                     + ", ".join(_e(t) for t in self.cut.unbreakable_targets) + "</p>")
+                     + ", ".join(_e(str(labels.get(t, t))) for t in self.cut.unbreakable_targets) + "</p>")
         return (f"<p><b>Fix these {len(self.cut.fixes)} finding(s) to break every breakable path</b></p>"
                 "<table style='font-size:0.9em'><thead><tr><th>#</th><th>severity</th><th>check</th><th>object</th>"
                 f"<th>paths it breaks</th><th style='text-align:left'>title</th></tr></thead><tbody>{rows}</tbody>"
@@ -539,8 +540,10 @@ class FixWhatIf(w.VBox):
 
     def _refresh(self, _change: object = None) -> None:
         p = self.paths
-        by_target = p.groupby("target").size().sort_values(ascending=False)
-        cells = "".join(f"<tr><td>{_e(t)}</td><td>{n}</td></tr>" for t, n in by_target.head(12).items())
+        by_target = p.groupby(["target", "target_label"], sort=False).size().sort_values(ascending=False, kind="stable")
+        cells = "".join(f"<tr><td>{_e(str(t))}</td><td>{n}</td></tr>" for (_, t), n in by_target.head(24).items())
+        if len(by_target) > 24:
+            cells += f"<tr><td>… {len(by_target) - 24} more target(s)</td><td></td></tr>"
         state = "with the fixes applied" if self.apply.value else "as the cluster is"
         self.result.value = (f"<p><b>{len(p)}</b> path(s) {state} (before: {len(self.before)}, after: "
                              f"{len(self.after)})</p><table style='font-size:0.9em'><thead><tr><th>target</th>"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -10,6 +12,7 @@ from hypothesis import strategies as st
 import k8saudit as ka
 from k8saudit.paths import min_fix_set
 from k8saudit.paths._cut import reachable
+from k8saudit.paths._graph import build_edges
 from k8saudit.paths._paths import relevant_edges
 
 
@@ -105,3 +108,57 @@ def test_min_fix_set_breaks_all_breakable_paths_and_is_minimal(edges, entries, t
         assert reachable(edges, entries, fixed=cut - {f}) & (targets - unbreakable), f"{f} is not needed"
     # every fix is a finding of some edge
     assert cut <= {f for _, _, fs in edges for f in fs}
+
+
+# --------------------------------------------------------------------------- the sample's chains
+
+def _kinds(paths: pd.DataFrame) -> list[list[str]]:
+    return [[s["kind"] for s in steps] for steps in paths["steps"]]
+
+
+def test_sample_has_the_realistic_chains(sample) -> None:
+    """The bundled sample shows the chains the attack graph is for, resting on the findings that break them."""
+    snap, findings, g = sample
+    by_id = findings.set_index("finding_id")
+    # the storefront behind the Ingress: its token starts a privileged pod in `batch` (no Pod Security
+    # level enforced), root on a node, where the promtail DaemonSet's cluster-wide token is read
+    front = ka.attack_paths(g, entries="workload:shop/frontend", targets="sa:monitoring/promtail", k=1)
+    assert _kinds(front) == [["token-automount", "rbac-privileged-pod", "node-choice", "node-tokens"]]
+    assert "internet" in {s for s, _ in g.in_edges("workload:shop/Deployment/frontend")}
+    priv = next(s for s in front["steps"].iloc[0] if s["kind"] == "rbac-privileged-pod")
+    assert {by_id.loc[f, "check_id"] for f in priv["finding_ids"]} >= {"rbac-escalation", "psa-not-enforced"}
+    assert set(g.edges_frame.loc[g.edges_frame["source"] == "sa:monitoring/promtail", "kind"]) == {"rbac-nodes-proxy"}
+    # a CI user with impersonate reaches cluster-admin through system:masters
+    ci = ka.attack_paths(g, entries="user:gitlab-ci", targets="cluster-admin", k=5)
+    assert ["rbac-impersonate", "hub", "system-masters"] in _kinds(ci)
+    # a group with bind on ClusterRoles makes itself admin of any namespace
+    leads = g.edges_frame[(g.edges_frame["source"] == "group:team-leads")]
+    assert set(leads["kind"]) == {"rbac-bind"} and set(leads["target"]) == {"ns-admin:*"}
+    # admission-aware: the replicaset controller creates pods everywhere, but a privileged pod only
+    # where no Pod Security level is enforced (not in dev: baseline, nor hardened: restricted)
+    raw = build_edges(snap)
+    e = raw[raw["source"] == "sa:kube-system/replicaset-controller"]
+    assert set(e.loc[e["kind"] == "rbac-create-pods", "target"]) == {"sas:*"}
+    where = set(e.loc[e["kind"] == "rbac-privileged-pod", "evidence"].str.extract(r" in (\S+), whose")[0])
+    ns = snap.frame("namespaces")
+    assert where == set(ns.loc[ns["psa_enforce"].isna(), "name"]) and not where & {"dev", "hardened"}
+
+
+def test_alike_edges_merge_keeping_certainty_and_count(monkeypatch) -> None:
+    """Two ways to take one step that rest on the same findings are one edge: certain when either is."""
+    from k8saudit.paths import _graph
+
+    snap = ka.load(Path(__file__).parent / "paths" / "escape-privileged" / "fail-privileged.yaml")
+    raw = _graph.build_edges(snap)
+    first = raw[raw["kind"] == "escape-privileged"].iloc[[0]]
+    twin = first.assign(certain=True, evidence="the same step, seen twice")
+    other = first.assign(target="node:elsewhere", certain=False, evidence="a step of its own")
+    monkeypatch.setattr(_graph, "build_edges", lambda s: pd.concat(
+        [raw, first.assign(certain=False), twin, other], ignore_index=True))
+    e = ka.attack_graph(snap).edges_frame
+    mine = e[(e["kind"] == "escape-privileged") & (e["source"] == first["source"].iloc[0])]
+    merged = mine[mine["target"] == first["target"].iloc[0]]
+    assert len(merged) == 1 and bool(merged["certain"].iloc[0])
+    assert merged["evidence"].iloc[0].endswith("(and 2 more alike)")
+    alone = mine[mine["target"] == "node:elsewhere"]
+    assert len(alone) == 1 and not alone["certain"].iloc[0] and alone["evidence"].iloc[0] == "a step of its own"

@@ -78,3 +78,13 @@ def test_an_incomplete_snapshot_says_so(tmp_path: Path) -> None:
     assert code == 0 and "INCOMPLETE: 1 item(s) could not be read" in out
     code, out, _ = run("paths", str(FIXTURES / "rbac-privileged-pod" / "fail-no-pss.yaml"), "-q")
     assert "INCOMPLETE" not in out
+    # a gate on paths never passes on what it could not read: no path found there exits 3, not 0
+    code, _, err = run("paths", str(tmp_path / "m.yaml"), "--from", "internet", "--fail-on-path")
+    assert code == 3 and "could not be read" in err
+    code, _, _ = run("paths", str(tmp_path / "m.yaml"), "--from", "internet", "--fail-on-path", "--allow-partial")
+    assert code == 0
+    code, _, _ = run("paths", str(tmp_path / "m.yaml"), "--from", "sa:app/deployer", "--fail-on-path", "-q")
+    assert code == 1  # a path found is a path, complete snapshot or not
+    code, _, _ = run("paths", str(FIXTURES / "rbac-privileged-pod" / "fail-no-pss.yaml"), "--from", "internet",
+                     "--fail-on-path", "-q")
+    assert code == 0  # complete, and no path from the internet

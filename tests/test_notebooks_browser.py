@@ -1,5 +1,6 @@
-"""The practice notebooks in a real JupyterLab at 1280x800: run them all, and no chart is wider than its
-output area (a fixed-width chart is clipped: the RBAC Sankey's third column, the capabilities axis).
+"""The practice notebooks (and 12, attack paths) in a real JupyterLab at 1280x800: run them all, and no chart
+is wider than its output area (a fixed-width chart is clipped: the RBAC Sankey's third column, the
+capabilities axis).
 
 JupyterLab runs from this checkout on a copy of the notebooks (loopback only; every other request is blocked
 and must not happen), driven by Debian's chromium through Python playwright. Screenshots of each chart go to
@@ -24,8 +25,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"  # the `browser` fixture (conftest.py) launches it
+#: the practice notebooks, and the attack paths' (its graph is the widest chart of all)
 PRACTICE_NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("[01][0-9]-*.ipynb")
-                            if 1 <= int(p.name[:2]) <= 10)
+                            if 1 <= int(p.name[:2]) <= 10 or int(p.name[:2]) == 12)
 TOKEN = "k8saudit-browser-test"
 #: JupyterLab settings: render every cell (no windowing: charts off screen are measured too), no news prompt
 SETTINGS = {

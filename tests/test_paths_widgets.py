@@ -40,6 +40,9 @@ def test_fix_what_if_toggles_the_paths(sample) -> None:
     wi = FixWhatIf(graph, findings)
     before = len(wi.paths)
     assert before == len(wi.before) > 0 and f"Fix these {len(wi.cut.fixes)}" in wi.fixes.value
+    # targets by their labels, every one of them, never as vertex ids
+    assert "root on node cp-01" in wi.result.value and "node:" not in wi.result.value
+    assert wi.result.value.count("<tr><td>") == wi.before["target"].nunique()
     wi.apply.value = True
     assert len(wi.paths) == len(wi.after) < before and "with the fixes applied" in wi.result.value
     assert set(wi.paths["target"]) <= set(wi.cut.unbreakable_targets)

@@ -159,9 +159,20 @@ def attack_graph(snap: Any, findings: pd.DataFrame | None = None, *, fixed: Iter
 def _attack_graph(snap: Any, findings: pd.DataFrame, fixed: Iterable[str]) -> AttackGraph:
     raw = build_edges(snap)
     e = join_findings(raw, findings)
-    # the same step resting on the same findings (two rules, two bindings without findings) is one edge
-    e = e[~e.assign(_f=e["finding_ids"].map(lambda x: "|".join(sorted(x))))
-          .duplicated(["source", "target", "kind", "_f"])].reset_index(drop=True)
+    # the same step resting on the same findings (two rules, two bindings without findings) is one edge:
+    # certain when any of them is, its evidence the first one's and how many more say the same
+    e = e.assign(_f=e["finding_ids"].map(lambda x: "|".join(sorted(x))))
+    key = ["source", "target", "kind", "_f"]
+    dup = e.duplicated(key, keep=False)
+    if dup.any():
+        grp = e[dup].groupby(key, sort=False)
+        agg = pd.DataFrame({"_n": grp.size(), "_c": grp["certain"].any()})
+        e = e.join(agg, on=key)
+        extra = e["_n"].fillna(1).astype(int) - 1
+        e["certain"] = e["certain"].astype(bool) | e["_c"].fillna(False).astype(bool)
+        e["evidence"] = e["evidence"].where(extra.eq(0), e["evidence"] + " (and " + extra.astype(str) + " more alike)")
+        e = e.drop(columns=["_n", "_c"])
+    e = e[~e.duplicated(key)].drop(columns=["_f"]).reset_index(drop=True)
     meta = {k.id: k for k in EDGE_KINDS.values()}
     e["group"] = e["kind"].map(lambda k: meta[k].group)
     e["technique"] = e["kind"].map(lambda k: meta[k].technique)
