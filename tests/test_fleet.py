@@ -427,8 +427,51 @@ def test_charts_fit_their_container(fleet: ka.fleet.Fleet) -> None:
     assert heat.layout.width is None and heat.layout.autosize
     z = next(t for t in heat.data if t.showscale is not False).z
     assert len(z) == 40 and len(z[0]) == 10 and heat.layout.height >= 40 * 18
+    # the slanted practice names sit between the subtitle and the cells: the title is pinned to the top
+    assert heat.layout.title.yanchor == "top" and heat.layout.margin.t >= 150
     bars = charts.worst(fleet.clusters, 5)
     assert [t.name for t in bars.data] == ["critical", "high", "medium", "low"] and len(bars.data[0].y) == 5
     line = charts.trend(_history(), 8)
     assert [t.name for t in line.data] == ["fleet (mean of 2)", "staging-eu-2"] and line.layout.width is None
     assert "no cluster" in charts.heatmap(fleet.scorecard.iloc[0:0]).layout.annotations[0].text
+
+
+# --------------------------------------------------------------------------- progress
+
+
+def test_progress_bars_move_per_cluster(fleet_paths: list[Path], client: distributed.Client,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    from types import SimpleNamespace
+
+    from k8saudit.fleet import _progress
+
+    seen: list[tuple[int, int, str]] = []
+    ka.fleet.audit(fleet_paths[:3], client=client, progress=lambda d, t, r: seen.append((d, t, r.cluster)))
+    assert [(d, t) for d, t, _ in seen] == [(1, 3), (2, 3), (3, 3)]
+    assert sorted(c for *_, c in seen) == sorted(p.name for p in fleet_paths[:3])
+    # the notebook bar is a widget filled by the collecting loop (Dask's own would wait for the cell to end)
+    bar = _progress.NotebookBar()
+    bar.start([], 4)
+    for i, ok in enumerate((True, False, True), 1):
+        bar.update(i, 4, SimpleNamespace(ok=ok))
+    assert bar.bar.value == 3 and bar.bar.max == 4 and "3/4" in bar.label.value and "1 failed" in bar.label.value
+    bar.finish(4, 4)
+    assert bar.bar.bar_style == "warning" and "finished: 4/4" in bar.label.value
+    clean = _progress.NotebookBar()
+    clean.start([], 1)
+    clean.update(1, 1, SimpleNamespace(ok=True))
+    clean.finish(1, 1)
+    assert clean.bar.bar_style == "success" and "failed" not in clean.label.value
+    # off a terminal and outside Jupyter: silent unless asked; asked, a line per tenth of the way
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    assert isinstance(_progress.choose(None), _progress.Silent) and not isinstance(
+        _progress.choose(None), (_progress.TerminalBar, _progress.NotebookBar))
+    assert isinstance(_progress.choose(False), _progress.Silent)
+    out = io.StringIO()
+    term = _progress.TerminalBar(stream=out)
+    term.start([], 20)
+    for i in range(1, 21):
+        term.update(i, 20, SimpleNamespace(ok=i != 7))
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 11 and lines[-1].startswith("[" + "#" * 30 + "] 20/20 clusters  1 failed")

@@ -44,7 +44,10 @@ def heatmap(scorecard: pd.DataFrame, *, title: str = "Score per cluster and prac
     layout(fig, title, subtitle="share of evaluated objects that pass; grey: not assessable", x="practice")
     fig.update_yaxes(autorange="reversed", automargin=True)
     fig.update_xaxes(side="top", tickangle=-30, automargin=True, title_text="")
-    return _responsive(fig, 160 + 18 * len(m))
+    # the slanted practice names stand above the cells: room for them under the title and its subtitle
+    top = fig.layout.margin.t + 80
+    fig.update_layout(margin_t=top, title={"y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 14}})
+    return _responsive(fig, 80 + top + 18 * len(m))
 
 
 def worst(clusters: pd.DataFrame, n: int = 10, *, title: str | None = None) -> go.Figure:

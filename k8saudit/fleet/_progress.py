@@ -1,4 +1,4 @@
-"""Progress of a fleet run: Dask's own bar in Jupyter, a one-line bar on a terminal, or a callback."""
+"""Progress of a fleet run: a widget bar in Jupyter, a one-line bar on a terminal, or a callback."""
 
 from __future__ import annotations
 
@@ -83,13 +83,45 @@ class TerminalBar(Silent):
         self.stream.flush()
 
 
-class DaskWidget(Silent):
-    """Dask's own progress bar (``distributed.progress``), as a widget under the notebook cell."""
+class NotebookBar(Silent):
+    """A progress bar widget under the notebook cell, filled as each cluster's result comes back.
+
+    Dask's own widget (``distributed.progress``) listens on the kernel's event loop, which a blocking
+    ``fleet.audit`` call holds until the end: it would only ever show the finished run. This bar is
+    updated from the loop that collects the results, so it moves while the fleet runs.
+    """
+
+    def __init__(self) -> None:
+        import ipywidgets as w
+
+        self.bar = w.FloatProgress(value=0, min=0, max=1, description="clusters", bar_style="info",
+                                   layout=w.Layout(width="60%"))
+        self.label = w.HTML()
+        self.box = w.HBox([self.bar, self.label])
+        self.failed = 0
+        self.started = time.monotonic()
 
     def start(self, futures: Sequence[Any], total: int) -> None:
-        from distributed import progress
+        from IPython.display import display
 
-        progress(list(futures), notebook=True, multi=False)
+        self.started = time.monotonic()
+        self.bar.max = max(total, 1)
+        self._label(0, total)
+        display(self.box)
+
+    def update(self, done: int, total: int, result: ClusterResult) -> None:
+        self.failed += not result.ok
+        self.bar.value = done
+        self._label(done, total)
+
+    def finish(self, done: int, total: int) -> None:
+        self.bar.value = done
+        self.bar.bar_style = "warning" if self.failed else "success"
+        self._label(done, total, "finished: ")
+
+    def _label(self, done: int, total: int, prefix: str = "") -> None:
+        failed = f", <b>{self.failed} failed</b>" if self.failed else ""
+        self.label.value = f"{prefix}{done}/{total}{failed} &middot; {time.monotonic() - self.started:.1f} s"
 
 
 def in_notebook() -> bool:
@@ -106,13 +138,13 @@ def in_notebook() -> bool:
 
 
 def choose(progress: bool | Callback | Progress | None) -> Progress:
-    """``None``: Dask's widget in Jupyter, a bar on a terminal, else nothing; ``True``: a bar or the
+    """``None``: a widget bar in Jupyter, a bar on a terminal, else nothing; ``True``: a bar or the
     widget always; ``False``: nothing; a callable: called once per cluster."""
     if progress is False:
         return Silent()
     if progress is None or progress is True:
         if in_notebook():
-            return DaskWidget()
+            return NotebookBar()
         if progress is True or sys.stderr.isatty():
             return TerminalBar()
         return Silent()
