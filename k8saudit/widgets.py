@@ -530,7 +530,7 @@ class FixWhatIf(w.VBox):
             for i, r in enumerate(self.cut.fixes.itertuples()))
         stuck = ""
         if self.cut.unbreakable_targets:
-            labels = dict(zip(self.graph.nodes_frame["vertex"], self.graph.nodes_frame["label"]))  # type: ignore[attr-defined]
+            labels = dict(zip(self.graph.nodes_frame["vertex"], self.graph.nodes_frame["label"]))
             stuck = ("<p>Reached through gaps alone, whatever is fixed: "
                      + ", ".join(_e(str(labels.get(t, t))) for t in self.cut.unbreakable_targets) + "</p>")
         return (f"<p><b>Fix these {len(self.cut.fixes)} finding(s) to break every breakable path</b></p>"

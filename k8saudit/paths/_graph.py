@@ -163,16 +163,19 @@ def _attack_graph(snap: Any, findings: pd.DataFrame, fixed: Iterable[str]) -> At
     # certain when any of them is, its evidence the first one's and how many more say the same
     e = e.assign(_f=e["finding_ids"].map(lambda x: "|".join(sorted(x))))
     key = ["source", "target", "kind", "_f"]
-    dup = e.duplicated(key, keep=False)
-    if dup.any():
-        grp = e[dup].groupby(key, sort=False)
-        agg = pd.DataFrame({"_n": grp.size(), "_c": grp["certain"].any()})
-        e = e.join(agg, on=key)
-        extra = e["_n"].fillna(1).astype(int) - 1
-        e["certain"] = e["certain"].astype(bool) | e["_c"].fillna(False).astype(bool)
-        e["evidence"] = e["evidence"].where(extra.eq(0), e["evidence"] + " (and " + extra.astype(str) + " more alike)")
-        e = e.drop(columns=["_n", "_c"])
-    e = e[~e.duplicated(key)].drop(columns=["_f"]).reset_index(drop=True)
+    dup = e.duplicated(key, keep=False).to_numpy()
+    if dup.any():  # only the rows that have twins are grouped
+        d = e[dup]
+        grp = d.groupby(key, sort=False)["certain"]
+        first = ~d.duplicated(key).to_numpy()
+        rows = d.index[first]
+        e.loc[rows, "certain"] = grp.transform("any").to_numpy()[first].astype(bool)
+        extra = grp.transform("size").to_numpy()[first] - 1
+        e.loc[rows, "evidence"] = d["evidence"].to_numpy()[first] + [f" (and {n} more alike)" for n in extra]
+        keep = ~dup
+        keep[np.flatnonzero(dup)[first]] = True
+        e = e[keep]
+    e = e.drop(columns=["_f"]).reset_index(drop=True)
     meta = {k.id: k for k in EDGE_KINDS.values()}
     e["group"] = e["kind"].map(lambda k: meta[k].group)
     e["technique"] = e["kind"].map(lambda k: meta[k].technique)
