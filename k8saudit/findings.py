@@ -36,6 +36,7 @@ from .vocab import (
     SEVERITIES,
     SKIPPED_COLUMNS,
     STATS_COLUMNS,
+    score_band,
 )
 from .vocab import SEVERITY_DTYPE as SEVERITY_DTYPE  # public here since the first release
 
@@ -583,7 +584,8 @@ def scorecard(findings: pd.DataFrame, snap: Snapshot | None = None, *, by: str =
     """Per practice (``by="practice"``), per check (``"check"``) or per namespace (``"namespace"``).
 
     Columns: evaluated, failing (not exempt), exempt, findings, score (0-100, share of
-    evaluated objects passing), status. Per check: ``pass``, ``fail``, ``partial``,
+    evaluated objects passing), band (the score read as ``good`` >= 95, ``fair`` >= 80 or
+    ``poor``: :data:`k8saudit.vocab.SCORE_BANDS`), status. Per check: ``pass``, ``fail``, ``partial``,
     ``not_assessable``, ``error``; the score is given for ``pass`` and ``fail`` only.
     Per practice: ``fail`` when any finding is open (from an incomplete check too),
     else ``not_assessable`` when no check of it was assessed, ``partial`` when some were
@@ -622,8 +624,9 @@ def scorecard(findings: pd.DataFrame, snap: Snapshot | None = None, *, by: str =
         st["severity"] = [CHECKS[c].severity for c in st["check_id"]]
         st["title"] = [CHECKS[c].title for c in st["check_id"]]
         st["score"] = [s if ok else None for s, ok in zip(_score(st["evaluated"], st["failing"]), complete)]
+        st["band"] = [score_band(s) for s in st["score"]]
         return st[["cluster", "practice", "check_id", "severity", "title", "evaluated", "failing", "exempt",
-                   "findings", "score", "status", "reason"]].astype({"exempt": int, "findings": int})
+                   "findings", "score", "band", "status", "reason"]].astype({"exempt": int, "findings": int})
     rows = []
     for (cluster, practice), grp in st.groupby(["cluster", "practice"]):
         ok = grp[~grp["status"].isin(INCOMPLETE)]
@@ -643,8 +646,10 @@ def scorecard(findings: pd.DataFrame, snap: Snapshot | None = None, *, by: str =
             "not_assessable": ", ".join(na["check_id"]) or None,
             "partial": ", ".join(part["check_id"]) or None,
         })
-    return pd.DataFrame(rows, columns=["cluster", "practice", "title", "checks", "evaluated", "failing", "exempt",
-                                       "findings", "score", "status", "not_assessable", "partial"])
+    out = pd.DataFrame(rows, columns=["cluster", "practice", "title", "checks", "evaluated", "failing", "exempt",
+                                      "findings", "score", "status", "not_assessable", "partial"])
+    out.insert(out.columns.get_loc("score") + 1, "band", [score_band(s) for s in out["score"]])
+    return out
 
 
 def _score(evaluated: pd.Series, failing: pd.Series) -> list[float | None]:

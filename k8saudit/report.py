@@ -10,7 +10,7 @@ import pandas as pd
 from ._util import plural, visible
 from .checks import CHECKS
 from .frameworks import FRAMEWORKS, controls, framework, framework_label
-from .vocab import PRACTICES, SEVERITIES
+from .vocab import PRACTICES, SEVERITIES, bands_legend
 
 _SEV_MARK = {"critical": "CRIT", "high": "HIGH", "medium": "MED ", "low": "LOW ", "info": "INFO"}
 
@@ -62,7 +62,7 @@ def text(findings: pd.DataFrame, snap: Any = None, *, show_exempt: bool = False,
     if "stats" in findings.attrs:
         sc = scorecard(findings)
         out.append("")
-        out.append(f"  {'practice':<76} {'evaluated':>9} {'failing':>8} {'score':>6}")
+        out.append(f"  {'practice':<76} {'evaluated':>9} {'failing':>8} {'score':>6}  band")
         for r in sc.itertuples():
             score = "n/a" if r.score is None or r.score != r.score else f"{r.score:.0f}%"
             title = f"{r.practice:>2}. {r.title}"
@@ -71,7 +71,9 @@ def text(findings: pd.DataFrame, snap: Any = None, *, show_exempt: bool = False,
             note = {"not_assessable": "  not assessable", "partial": "  partial"}.get(r.status, "")
             if r.status == "fail" and (isinstance(r.not_assessable, str) or isinstance(r.partial, str)):
                 note = "  some checks not fully assessed"
-            out.append(f"  {title[:76]:<76} {r.evaluated:>9} {r.failing:>8} {score:>6}{note}")
+            band = r.band if isinstance(r.band, str) else "-"
+            out.append(f"  {title[:76]:<76} {r.evaluated:>9} {r.failing:>8} {score:>6}  {band:<4}{note}")
+        out.append(f"  band: {bands_legend()}")
     out += not_assessed_text(findings, width)
     expired = findings.attrs.get("expired_waivers") or []
     if expired:

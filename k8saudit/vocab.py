@@ -18,6 +18,7 @@ __all__ = [
     "NOT_ASSESSED_COLUMNS", "DIFF_STATUSES", "DIFF_STATUS_DTYPE", "DIFF_COLUMNS", "DIFF_DTYPES", "PRIORITY_DTYPES",
     "SKIPPED_COLUMNS", "SKIPPED_CATEGORIES", "NOTED", "UNREADABLE",
     "SEVERITY_COLORS", "SEVERITY_TEXT", "EXEMPT_COLOR", "STATUS_COLORS", "OK_COLOR", "NEUTRAL_COLOR",
+    "SCORE_BANDS", "BAND_COLORS", "score_band", "bands_legend",
 ]
 
 # ---------------------------------------------------------------- severities
@@ -157,3 +158,23 @@ STATUS_COLORS: dict[str, str] = {
 OK_COLOR = STATUS_COLORS["pass"]
 #: a neutral, "nothing to judge" state
 NEUTRAL_COLOR = "#d1d5db"
+
+# ---------------------------------------------------------------- score bands
+
+#: a score (share of evaluated objects passing, 0-100) reads as a band: (band, lowest score of it), best first.
+#: A practice at 98.7% has a few failing objects: it is "good", not a plain "fail".
+SCORE_BANDS: tuple[tuple[str, float], ...] = (("good", 95.0), ("fair", 80.0), ("poor", 0.0))
+#: colour of each band (the scorecards of the text, HTML and Excel reports)
+BAND_COLORS: dict[str, str] = {"good": "#16a34a", "fair": "#d97706", "poor": "#dc2626"}
+
+
+def score_band(score: Any) -> str | None:
+    """``good`` (95 and up), ``fair`` (80 and up) or ``poor``; None when there is no score."""
+    if score is None or score is pd.NA or (isinstance(score, float) and score != score):
+        return None
+    return next(band for band, low in SCORE_BANDS if float(score) >= low)
+
+
+def bands_legend() -> str:
+    """``good >= 95%, fair >= 80%, poor below``: how scores read as bands, for report legends."""
+    return ", ".join(f"{b} >= {low:g}%" for b, low in SCORE_BANDS[:-1]) + f", {SCORE_BANDS[-1][0]} below"

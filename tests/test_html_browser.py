@@ -99,11 +99,25 @@ def test_report_in_chromium(browser: Any, report: tuple[Path, int, int], tmp_pat
     header.locator("button").click()
     assert header.get_attribute("aria-sort") == "descending"
     assert column(3) == sorted(objs, reverse=True)
-    # severity sorts by rank, not by name
-    page.locator("#findings thead th").nth(0).locator("button").click()
+    # severity sorts by rank, not by name, and its first click puts the worst first
+    sev_head = page.locator("#findings thead th").nth(0)
+    sev_head.locator("button").click()
+    assert sev_head.get_attribute("aria-sort") == "descending" and header.get_attribute("aria-sort") == "none"
+    ranks = page.eval_on_selector_all("#findings tbody tr", "rs => rs.map(r => Number(r.cells[0].dataset.v))")
+    assert ranks == sorted(ranks, reverse=True) and ranks[0] > ranks[-1]
+    assert page.locator("#findings tbody tr").first.get_attribute("data-sev") == "critical"
+    sev_head.locator("button").click()
+    assert sev_head.get_attribute("aria-sort") == "ascending"
     ranks = page.eval_on_selector_all("#findings tbody tr", "rs => rs.map(r => Number(r.cells[0].dataset.v))")
     assert ranks == sorted(ranks)
-    page.locator("#findings thead th").nth(0).locator("button").click()
+    # after another column, severity's next first click is worst first again
+    header.locator("button").click()
+    sev_head.locator("button").click()
+    assert sev_head.get_attribute("aria-sort") == "descending"
+
+    # a practice at 98% with a few failing objects reads as "good", not only as "fail"
+    row = page.locator("#scorecard tr", has_text="No sharing of the host's IPC")
+    assert row.locator(".band").inner_text() == "good" and row.locator(".status").inner_text() == "fail"
 
     # details toggle shows evidence and remediation
     first = page.locator("#findings tbody tr").first

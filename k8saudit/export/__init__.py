@@ -42,7 +42,7 @@ def _format_for(path: Path, fmt: str | None) -> Format:
 
 
 def export(findings: pd.DataFrame, path: str | os.PathLike[str], snapshot: Snapshot | None = None,
-           format: str | None = None) -> Path:
+           format: str | None = None, *, max_chars: int | None = None) -> Path:
     """Write the findings to ``path``; the format comes from the extension unless ``format`` is given
     (``"text"``, the CLI's default for stdout, also means: from the extension).
 
@@ -50,17 +50,21 @@ def export(findings: pd.DataFrame, path: str | os.PathLike[str], snapshot: Snaps
     line of each finding when the snapshot was read from files, and for JSON, Excel
     and HTML the attack-path columns ``on_attack_path``, ``paths_through`` and
     ``priority`` (:func:`k8saudit.prioritize`).
+    ``max_chars`` (Markdown only) cuts the report to that many characters and says what was left out;
+    Markdown is cut to 65,536 (a pull request or issue body) unless told otherwise, ``max_chars=0``: no limit.
     """
     from ._common import columns
 
     p = Path(path)
     fmt = _format_for(p, format)
     columns(findings)
+    options = {} if max_chars is None else {"max_chars": max_chars}
+    fmt.check_options(options)
     if fmt.name in PATH_FORMATS:
         findings = with_attack_paths(findings, snapshot)
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
-        fmt.write_file(findings, p, snapshot)
+        fmt.write_file(findings, p, snapshot, **options)
     except OSError as e:
         raise ExportError(f"{p}: cannot write: {e.strerror or e}") from None
     return p
@@ -87,15 +91,18 @@ def with_attack_paths(findings: pd.DataFrame, snapshot: Snapshot | None) -> pd.D
     return out
 
 
-def findings_to_text(findings: pd.DataFrame, fmt: str, snapshot: Snapshot | None = None) -> str:
+def findings_to_text(findings: pd.DataFrame, fmt: str, snapshot: Snapshot | None = None, *,
+                     max_chars: int | None = None) -> str:
     """The findings as text in any registered text format: ``csv``, ``json``, ``markdown``, ``sarif``, ``junit``,
-    ``html``, ..."""
+    ``html``, ... (``max_chars``: as for :func:`export`)."""
     f = lookup(fmt)
     if f.name in PATH_FORMATS:
         findings = with_attack_paths(findings, snapshot)
     if f.text is None:
         raise ExportError(f"{f.name} is a binary format: write it to a file (e.g. -o report{f.extensions[0]})")
-    return f.text(findings, snapshot)
+    options = {} if max_chars is None else {"max_chars": max_chars}
+    f.check_options(options)
+    return f.text(findings, snapshot, **options)
 
 
 def frame_to_text(df: pd.DataFrame, fmt: str) -> str:

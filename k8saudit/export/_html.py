@@ -22,7 +22,10 @@ import pandas as pd
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from ..vocab import EXEMPT_COLOR, SEVERITY_COLORS, SEVERITY_ORDER, SEVERITY_TEXT, STATUS_COLORS, practice_label
+from ..vocab import (
+    BAND_COLORS, EXEMPT_COLOR, SEVERITY_COLORS, SEVERITY_ORDER, SEVERITY_TEXT, STATUS_COLORS, bands_legend,
+    practice_label,
+)
 from ._charts import overview_figures
 from ._common import (
     captured_at,
@@ -135,6 +138,10 @@ def _score(v: Any) -> str:
             f'<span class="num">{pct:.1f}</span>')
 
 
+def _band(b: Any) -> str:
+    return f'<span class="band band-{esc(b)}">{esc(b)}</span>' if text(b) else "—"
+
+
 def _summary(findings: pd.DataFrame) -> str:
     counts = severity_counts(findings)
     cards = [f'<div class="card sev-{esc(r.severity)}"><div class="n">{r.open}</div>'
@@ -154,15 +161,17 @@ def _scorecard(findings: pd.DataFrame, multi: bool) -> str:
     df = pd.DataFrame({
         **({"cluster": card["cluster"]} if multi else {}),
         "practice": [practice_label(p, short=False) for p in card["practice"]],
-        "score": card["score"], "failing / evaluated": [f"{f} / {e}" for f, e in zip(card["failing"], card["evaluated"])],
+        "score": card["score"], "band": card["band"],
+        "failing / evaluated": [f"{f} / {e}" for f, e in zip(card["failing"], card["evaluated"])],
         "exempt": card["exempt"], "status": card["status"],
         "not assessable": card["not_assessable"],
     })
     if df["not assessable"].isna().all():
         df = df.drop(columns=["not assessable"])
     return ('<section id="scorecard"><h2>Scorecard per practice</h2><p class="hint">Score: share of the '
-            'evaluated objects that pass (exempt findings count as passing).</p>'
-            + _table(df, cls="small", fmt={"score": _score, "status": _status}) + "</section>")
+            f'evaluated objects that pass (exempt findings count as passing); band: {esc(bands_legend())}. '
+            'Status <em>fail</em> means at least one object fails.</p>'
+            + _table(df, cls="small", fmt={"score": _score, "band": _band, "status": _status}) + "</section>")
 
 
 def _rows(findings: pd.DataFrame, multi: bool) -> str:
@@ -290,6 +299,7 @@ def _not_assessed(findings: pd.DataFrame) -> str:
 def _css() -> str:
     sev = "".join(f".sev-{s}{{background:{c};color:{SEVERITY_TEXT[s]}}}" for s, c in SEVERITY_COLORS.items())
     st = "".join(f".status-{s}{{color:{c}}}" for s, c in STATUS_COLORS.items())
+    st += "".join(f".band-{b}{{color:{c};font-weight:bold}}" for b, c in BAND_COLORS.items())
     return (_asset("report.css") + sev + st + f".exempt-tag{{color:{EXEMPT_COLOR}}}"
             + f".partial-banner{{border-left:4px solid {STATUS_COLORS['partial']};padding:.4em .8em;"
             "font-weight:bold}")
@@ -302,10 +312,13 @@ def findings_html(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> s
     figs = overview_figures(findings)
     charts = "".join(f'<div class="chart" id="chart-{i}"></div>' for i in range(len(figs)))
     fig_js = "".join(_figure_js(f, f"chart-{i}") for i, f in enumerate(figs))
-    heads = ([("Cluster", "")] if multi else []) + [
-        ("Severity", ""), ("Practice", ""), ("Check", ""), ("Object", ""), ("Container", ""), ("Finding", "wide"),
-        ("Status", "")] + ([("Priority", "")] if "priority" in findings.columns else [])
-    thead = "".join(f'<th class="{c}" aria-sort="none"><button type="button">{esc(h)}</button></th>' for h, c in heads)
+    # (header, class, direction of the first click: severity sorts worst first; priority 1 is "fix first")
+    heads = ([("Cluster", "", "")] if multi else []) + [
+        ("Severity", "", "descending"), ("Practice", "", ""), ("Check", "", ""), ("Object", "", ""),
+        ("Container", "", ""), ("Finding", "wide", ""), ("Status", "", "")] + (
+        [("Priority", "", "")] if "priority" in findings.columns else [])
+    thead = "".join(f'<th class="{c}" aria-sort="none"' + (f' data-first="{first}"' if first else "")
+                    + f'><button type="button">{esc(h)}</button></th>' for h, c, first in heads)
     title = f"k8saudit report: {', '.join(names) or 'no cluster'}"
     live = int((~findings["exempt"].astype(bool)).sum())
     return f"""<!DOCTYPE html>

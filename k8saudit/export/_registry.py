@@ -20,10 +20,11 @@ import pandas as pd
 if TYPE_CHECKING:
     from ..snapshot import Snapshot
 
-#: writes the findings as text (``snapshot`` adds capture time, manifest locations, ...)
-TextWriter = Callable[[pd.DataFrame, "Snapshot | None"], str]
+#: writes the findings as text (``snapshot`` adds capture time, manifest locations, ...; a format's ``options``
+#: come as keywords)
+TextWriter = Callable[..., str]
 #: writes the findings to a file
-FileWriter = Callable[[pd.DataFrame, Path, "Snapshot | None"], None]
+FileWriter = Callable[..., None]
 #: reads an export back into the findings DataFrame
 Reader = Callable[[Path], pd.DataFrame]
 
@@ -49,6 +50,8 @@ class Format:
     description: str = ""
     #: the file name ``make demo`` writes it to, without extension
     stem: str = "findings"
+    #: keyword options its writer takes (``max_chars`` for Markdown), passed on by ``export`` and the CLI
+    options: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.text is None and self.write is None:
@@ -61,12 +64,21 @@ class Format:
         """A format with no text form (Excel): it can only be written to a file."""
         return self.text is None
 
-    def write_file(self, findings: pd.DataFrame, path: Path, snapshot: Snapshot | None = None) -> None:
+    def write_file(self, findings: pd.DataFrame, path: Path, snapshot: Snapshot | None = None,
+                   **options: object) -> None:
+        self.check_options(options)
         if self.write is not None:
-            self.write(findings, path, snapshot)
+            self.write(findings, path, snapshot, **options)
         else:
             assert self.text is not None
-            path.write_text(self.text(findings, snapshot), encoding="utf-8")
+            path.write_text(self.text(findings, snapshot, **options), encoding="utf-8")
+
+    def check_options(self, options: Mapping[str, object]) -> None:
+        """An option this format does not take is an error naming the formats that do."""
+        for name in options:
+            if name not in self.options:
+                takes = [f.name for f in _FORMATS.values() if name in f.options]
+                raise ExportError(f"{name} applies to {' and '.join(takes) or 'no format'}, not {self.name}")
 
 
 _FORMATS: dict[str, Format] = {}

@@ -49,7 +49,10 @@
 
   Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, col) {
     th.querySelector("button").addEventListener("click", function () {
-      var dir = th.getAttribute("aria-sort") === "ascending" ? "descending" : "ascending";
+      // the first click sorts a column its natural way (severity: worst first), the next ones flip it
+      var now = th.getAttribute("aria-sort");
+      var dir = now === "none" ? (th.getAttribute("data-first") || "ascending")
+        : now === "ascending" ? "descending" : "ascending";
       Array.prototype.forEach.call(table.tHead.rows[0].cells, function (o) { o.setAttribute("aria-sort", "none"); });
       th.setAttribute("aria-sort", dir);
       var sign = dir === "ascending" ? 1 : -1;
