@@ -1,4 +1,5 @@
-"""diff(): new, resolved, unchanged and severity-changed findings, matched by finding_id."""
+"""diff(): new, resolved, unchanged and severity-changed findings, matched by a stable identity (cluster, check,
+object, container), which cluster being the same one not decided by a folder's name."""
 
 from __future__ import annotations
 
@@ -164,3 +165,57 @@ def test_cli_diff_of_exports(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert main(["diff", str(tmp_path / "before.json"), str(tmp_path / "after.csv")]) == 0
     assert "New findings (1)" in capsys.readouterr().out
     assert main(["diff", str(tmp_path / "before.json"), str(tmp_path / "after.csv"), "--fail-on-new"]) == 1
+
+
+# --------------------------------------------------------------------------- which cluster is the same one
+
+
+def _copy(tmp_path: Path, name: str) -> Path:
+    import shutil
+
+    dst = tmp_path / name
+    shutil.copytree(Path(__file__).resolve().parent.parent / "data" / "sample-cluster", dst)
+    return dst
+
+
+def test_copies_of_one_cluster_in_differently_named_folders_diff_as_no_change(tmp_path: Path) -> None:
+    a, b = ka.load(_copy(tmp_path, "prod-monday")), ka.load(_copy(tmp_path, "prod-copy"))
+    assert (a.cluster, b.cluster) == ("prod-monday", "prod-copy")  # the names differ, so do the finding ids
+    changes = diff(a, b)
+    assert set(changes["status"]) == {"unchanged"} and len(changes) == len(audit(a))
+    said = changes.attrs["matched_on"]
+    assert "prod-monday → prod-copy" in said and "same cluster by its kube-system namespace uid" in said
+    assert f"matched on: {said}" in diff_text(changes)
+    # the bundled sample is that cluster too
+    assert set(diff(a, ka.sample())["status"]) == {"unchanged"}
+
+
+def test_a_fix_in_a_renamed_copy_is_still_seen(tmp_path: Path) -> None:
+    src = _copy(tmp_path, "before")
+    after = _copy(tmp_path, "after-fix")
+    for f in after.rglob("*.yaml"):  # drop hostIPC everywhere in the copy
+        f.write_text(f.read_text().replace("hostIPC: true", "hostIPC: false"))
+    changes = diff(ka.load(src), ka.load(after))
+    gone = changes[changes["status"] == "resolved"]
+    assert len(gone) and set(gone["check_id"]) == {"host-ipc"} and not (changes["status"] == "new").any()
+
+
+def test_other_clusters_say_so_and_fleets_match_by_name() -> None:
+    f1 = make_findings(sample_rows(), cluster="east")
+    f2 = make_findings(sample_rows(), cluster="west")
+    one = diff(f1, f2)  # one cluster each: compared as one, and said
+    assert set(one["status"]) == {"unchanged"} and "east → west" in one.attrs["matched_on"]
+    fleet_a = pd.concat([f1, f2], ignore_index=True)
+    fleet_a.attrs = {"clusters": ["east", "west"]}
+    fleet_b = f2.copy()
+    fleet_b.attrs = {"clusters": ["west"]}
+    by_name = diff(fleet_a, fleet_b)  # several clusters: by name; east's findings are gone, west's unchanged
+    assert by_name.attrs["matched_on"].startswith("cluster name")
+    assert set(by_name.loc[by_name["cluster"] == "east", "status"]) == {"resolved"}
+    assert set(by_name.loc[by_name["cluster"] == "west", "status"]) == {"unchanged"}
+    # --cluster picks one out of a fleet and names the result
+    west = diff(fleet_a, f1, cluster="west")
+    assert set(west["status"]) == {"unchanged"} and set(west["cluster"]) == {"west"}
+    assert west.attrs["clusters_before"] == ["west"] and "as asked" in west.attrs["matched_on"]
+    with pytest.raises(ValueError, match="before holds no cluster 'north' \\(it holds east, west\\)"):
+        diff(fleet_a, f1, cluster="north")
