@@ -161,6 +161,28 @@ def _on_paths(findings: pd.DataFrame, width: int, limit: int = 15) -> list[str]:
     return out
 
 
+def frames_text(width: int = 100) -> str:
+    """``k8saudit frames list``: every frame's columns, dtypes and descriptions, wrapped to ``width`` columns
+    (a frame per block; ``--format csv|json|markdown`` gives the same as one table)."""
+    from .frames import describe
+
+    out: list[str] = []
+    for frame, grp in describe().groupby("frame", sort=False):
+        out += ([""] if out else []) + [f"{frame} ({len(grp)} columns)"]
+        name_w = min(max(len(c) for c in grp["column"]), 28)
+        type_w = max(len(d) for d in grp["dtype"])
+        indent = 2 + name_w + 1 + type_w + 2
+        for col, dtype, desc in zip(grp["column"], grp["dtype"], grp["description"]):
+            head = f"  {col:<{name_w}} {dtype:<{type_w}}  "
+            if len(head) > indent:  # a very long column name: its description starts on the next line
+                out.append(head.rstrip())
+                head = " " * indent
+            lines = textwrap.wrap(str(desc), width=max(width - indent, 20), break_on_hyphens=False) or [""]
+            out.append(head + lines[0])
+            out += [" " * indent + ln for ln in lines[1:]]
+    return "\n".join(out) + "\n"
+
+
 def catalog_markdown() -> str:
     """CHECKS.md: the catalog, generated from the registry (a test fails when the file is stale)."""
     lines = ["# k8saudit checks", "",

@@ -18,7 +18,7 @@ __all__ = [
     "NOT_ASSESSED_COLUMNS", "DIFF_STATUSES", "DIFF_STATUS_DTYPE", "DIFF_COLUMNS", "DIFF_DTYPES", "PRIORITY_DTYPES",
     "SKIPPED_COLUMNS", "SKIPPED_CATEGORIES", "NOTED", "UNREADABLE",
     "SEVERITY_COLORS", "SEVERITY_TEXT", "EXEMPT_COLOR", "STATUS_COLORS", "OK_COLOR", "NEUTRAL_COLOR",
-    "SCORE_BANDS", "BAND_COLORS", "score_band", "bands_legend",
+    "SCORE_BANDS", "BAND_COLORS", "BAND_STATUS", "score_band", "bands_legend",
 ]
 
 # ---------------------------------------------------------------- severities
@@ -165,7 +165,10 @@ NEUTRAL_COLOR = "#d1d5db"
 #: A practice at 98.7% has a few failing objects: it is "good", not a plain "fail".
 SCORE_BANDS: tuple[tuple[str, float], ...] = (("good", 95.0), ("fair", 80.0), ("poor", 0.0))
 #: colour of each band (the scorecards of the text, HTML and Excel reports)
-BAND_COLORS: dict[str, str] = {"good": "#16a34a", "fair": "#d97706", "poor": "#dc2626"}
+BAND_COLORS: dict[str, str] = {"good": STATUS_COLORS["pass"], "fair": STATUS_COLORS["partial"],
+                               "poor": STATUS_COLORS["fail"]}
+#: the status whose colour each band shares
+BAND_STATUS: dict[str, str] = {"good": "pass", "fair": "partial", "poor": "fail"}
 
 
 def score_band(score: Any) -> str | None:

@@ -23,7 +23,7 @@ from k8saudit.export._charts import findings_by_namespace, findings_by_practice,
 from k8saudit.export._common import guard, unguard
 from k8saudit.export._xlsx import framework_sheet_name, sheet_name
 from k8saudit.findings import FINDINGS_COLUMNS, audit, scorecard
-from k8saudit.vocab import SEVERITY_COLORS
+from k8saudit.vocab import BAND_COLORS, SEVERITY_COLORS, score_band
 
 # The official SARIF 2.1.0 schema, as SchemaStore publishes it (sarif-2.1.0.json, whose "$id" is
 # oasis-tcs/sarif-spec's Schemata/sarif-schema-2.1.0.json), taken unchanged from the PyPI package
@@ -256,8 +256,18 @@ def test_xlsx(tmp_path: Path, findings: pd.DataFrame) -> None:
     assert all(len(n) <= 31 and not re.search(r"[\[\]:*?/\\]", n) for n in wb.sheetnames)
     assert sheet_name(1) == "1 Secrets in env" and sheet_name(9) == "9 proc mount"
     summary = [str(c) for row in wb["Summary"].iter_rows(values_only=True) for c in row if c is not None]
-    assert "test-cluster" in summary and "Scorecard per practice (score: share of evaluated objects passing)" in summary
+    assert "test-cluster" in summary and ("Scorecard per practice (score: share of evaluated objects passing; "
+                                          "band: good >= 95%, fair >= 80%, poor below)") in summary
     assert "default exemption: kube-proxy | needs it" in summary
+    # each practice's score reads as a band, in the band's colour, beside its status
+    rows = [r for r in wb["Summary"].iter_rows() if r[0].value in PRACTICES]
+    head = [c.value for c in next(r for r in wb["Summary"].iter_rows() if r[0].value == "practice")]
+    card = scorecard(findings).set_index("practice")
+    assert len(rows) == len(PRACTICES)
+    for r in rows:
+        band = r[head.index("band")]
+        assert band.value == card.loc[r[0].value, "band"] == score_band(card.loc[r[0].value, "score"])
+        assert band.font.color.rgb[-6:].lower() == BAND_COLORS[band.value].lstrip("#")
     total = 0
     for p in sorted(PRACTICES):
         ws = wb[sheet_name(p)]

@@ -250,3 +250,12 @@ def test_namespace_annotation_exempts_its_objects_unless_they_carry_their_own(tm
     assert _row(f, "host-network", "a").exempt_reason == "annotation: lab cluster"
     assert not _row(f, "host-network", "b").exempt  # its own annotation decides
     assert _row(f, "host-pid", "b").exempt
+
+
+@pytest.mark.parametrize(("score", "band"), [(100.0, "good"), (98.7, "good"), (95.0, "good"), (94.9, "fair"),
+                                             (80.0, "fair"), (79.99, "poor"), (0.0, "poor"), (None, None),
+                                             (float("nan"), None)])
+def test_a_score_reads_as_a_band(score: float | None, band: str | None) -> None:
+    from k8saudit.vocab import score_band
+
+    assert score_band(score) == band

@@ -28,6 +28,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..findings import check_stats
 from ..vocab import (
+    BAND_STATUS,
     EXEMPT_COLOR,
     PRACTICE_SHORT,
     PRACTICES,
@@ -35,6 +36,7 @@ from ..vocab import (
     SEVERITY_ORDER,
     SEVERITY_TEXT,
     STATUS_COLORS,
+    bands_legend,
 )
 from . import _registry
 from ._common import (
@@ -158,12 +160,15 @@ def _summary(wb: xlsxwriter.Workbook, findings: pd.DataFrame, snapshot: Snapshot
     row = _table(ws, row + 1, severity_counts(findings), f, fmt_col=sev_fmt)
     card = practice_scorecard(findings)
     if card is not None:
-        ws.write_string(row, 0, "Scorecard per practice (score: share of evaluated objects passing)", f.h2)
-        keep = ["practice", "title", "checks", "evaluated", "failing", "exempt", "findings", "score", "status",
-                "not_assessable"]
+        ws.write_string(row, 0, f"Scorecard per practice (score: share of evaluated objects passing; band: "
+                                f"{bands_legend()})", f.h2)
+        keep = ["practice", "title", "checks", "evaluated", "failing", "exempt", "findings", "score", "band",
+                "status", "not_assessable"]
         if len(names) > 1:
             keep.insert(0, "cluster")
-        row = _table(ws, row + 1, card[keep], f, fmt_col={"status": lambda s: f.status.get(str(s)), "score": f.pct})
+        row = _table(ws, row + 1, card[keep], f, fmt_col={
+            "status": lambda s: f.status.get(str(s)), "score": f.pct,
+            "band": lambda b: f.status.get(BAND_STATUS.get(str(b), ""))})
     else:
         ws.write_string(row, 0, "Findings per practice (open, by severity)", f.h2)
         row = _table(ws, row + 1, practice_counts(findings), f)
