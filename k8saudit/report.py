@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from typing import Any
 
@@ -15,27 +16,54 @@ from .vocab import PRACTICES, SEVERITIES, bands_legend
 _SEV_MARK = {"critical": "CRIT", "high": "HIGH", "medium": "MED ", "low": "LOW ", "info": "INFO"}
 
 
-#: objects listed per check in the text report (``limit=None``, ``scan -o wide``, lists them all)
+#: objects listed per check in the text report (``limit=None``, ``scan -o wide`` or ``--all``, lists them all)
 LIMIT = 25
+#: the width of a report that goes nowhere near a terminal (a file, a pipe): lines are never cut there
+UNLIMITED = 0
 
 
-def text(findings: pd.DataFrame, snap: Any = None, *, show_exempt: bool = False, width: int = 110,
+def terminal_width() -> int:
+    """The width of the terminal the report goes to (``$COLUMNS`` first), or :data:`UNLIMITED` when it goes to
+    a pipe or a file (a CI log, ``| less``): there a cut would lose what no one can widen back."""
+    return shutil.get_terminal_size(fallback=(UNLIMITED, 0)).columns
+
+
+def _fit(line: str, width: int, indent: int, full: bool) -> list[str]:
+    """One finding's line: cut to the width with …, or (``full``) wrapped under its indent, whole."""
+    pad = " " * indent
+    if width <= UNLIMITED or width - indent < 20:
+        return [pad + line]
+    if full:
+        return textwrap.wrap(line, width=width, initial_indent=pad, subsequent_indent=pad + "  ",
+                             break_on_hyphens=False, break_long_words=True) or [pad]
+    return [pad + textwrap.shorten(line, width=width - indent, placeholder=" …")]
+
+
+def text(findings: pd.DataFrame, snap: Any = None, *, show_exempt: bool = False, width: int | None = None,
          limit: int | None = LIMIT) -> str:
-    """The scan report: findings grouped by practice, then a summary; at most ``limit`` objects per check."""
+    """The scan report: findings grouped by practice, then a summary.
+
+    ``width`` (default: the terminal's, :func:`terminal_width`; 0: no limit) cuts a finding's line to fit;
+    ``limit`` objects are listed per check. ``limit=None`` (``scan -o wide`` / ``--all``) lists every object
+    with its whole message, wrapped to the width.
+    """
     from .findings import scorecard
 
+    width = terminal_width() if width is None else width
+    full = limit is None
+    rule = width if width > UNLIMITED else 10**6
     out: list[str] = []
     clusters = findings.attrs.get("clusters") or (snap.clusters if snap is not None else [])
     head = f"k8saudit scan of {', '.join(clusters) or 'cluster'}"
     if snap is not None:
         head += f" (captured {snap.captured_at}; {plural(len(snap), 'object')})"
-    out += [head, "=" * min(len(head), width)]
-    out += partial_banner(findings, width)
+    out += [head, "=" * min(len(head), rule)]
+    out += partial_banner(findings, rule)
     live = findings[~findings["exempt"]]
     shown = findings if show_exempt else live
     ranked = "on_attack_path" in findings.columns
     if ranked:
-        out += _on_paths(shown, width)
+        out += _on_paths(shown, rule)
         shown = shown.sort_values("priority", kind="stable")  # within each check, findings on a path first
     for practice in range(1, 11):
         grp = shown[shown["practice"] == practice]
@@ -49,10 +77,9 @@ def text(findings: pd.DataFrame, snap: Any = None, *, show_exempt: bool = False,
                 where = "/".join(str(x) for x in (r.namespace, r.name) if isinstance(x, str) and x)
                 cont = f" [{r.container}]" if isinstance(r.container, str) and r.container else ""
                 tag = (" (exempt)" if r.exempt else "") + (" [on an attack path]" if ranked and r.on_attack_path else "")
-                line = f"{r.kind} {where}{cont}{tag}: {r.message}"
-                out.append("       " + textwrap.shorten(line, width=width - 7, placeholder=" …"))
+                out += _fit(f"{r.kind} {where}{cont}{tag}: {r.message}", width, 7, full)
             if limit is not None and len(rows) > limit:
-                out.append(f"       … and {len(rows) - limit} more (-o wide lists them all)")
+                out.append(f"       … and {len(rows) - limit} more (-o wide or --all lists every one)")
     out.append("")
     out.append("Summary")
     out.append("-------")
@@ -62,7 +89,8 @@ def text(findings: pd.DataFrame, snap: Any = None, *, show_exempt: bool = False,
     if "stats" in findings.attrs:
         sc = scorecard(findings)
         out.append("")
-        out.append(f"  {'practice':<76} {'evaluated':>9} {'failing':>8} {'score':>6}  band")
+        tw = 76 if width <= UNLIMITED else max(24, min(76, width - 34))
+        out.append(f"  {'practice':<{tw}} {'evaluated':>9} {'failing':>8} {'score':>6}  band")
         for r in sc.itertuples():
             score = "n/a" if r.score is None or r.score != r.score else f"{r.score:.0f}%"
             title = f"{r.practice:>2}. {r.title}"
@@ -72,9 +100,10 @@ def text(findings: pd.DataFrame, snap: Any = None, *, show_exempt: bool = False,
             if r.status == "fail" and (isinstance(r.not_assessable, str) or isinstance(r.partial, str)):
                 note = "  some checks not fully assessed"
             band = r.band if isinstance(r.band, str) else "-"
-            out.append(f"  {title[:76]:<76} {r.evaluated:>9} {r.failing:>8} {score:>6}  {band:<4}{note}")
+            title = title if len(title) <= tw else title[: tw - 1] + "…"
+            out.append(f"  {title:<{tw}} {r.evaluated:>9} {r.failing:>8} {score:>6}  {band:<4}{note}")
         out.append(f"  band: {bands_legend()}")
-    out += not_assessed_text(findings, width)
+    out += not_assessed_text(findings, rule)
     expired = findings.attrs.get("expired_waivers") or []
     if expired:
         out.append("")

@@ -247,7 +247,7 @@ def test_bare_format_names_print_to_stdout_like_kubectl(tmp_path: Path, monkeypa
     assert code == 0 and json.loads(out)["version"] == "2.1.0"
     code, text, _ = run("scan", "sample", "-q")
     code, dash, _ = run("scan", "sample", "-o", "-", "-q")
-    assert code == 0 and dash == text and "more (-o wide lists them all)" in text
+    assert code == 0 and dash == text and "more (-o wide or --all lists every one)" in text
     code, wide, _ = run("scan", "sample", "-o", "wide", "-q")
     assert code == 0 and "more (-o wide" not in wide and len(wide.splitlines()) > len(text.splitlines())
     assert run("scan", "sample", "-o", "-", "--format", "csv", "-q")[1].startswith(("check_id", "\ufeff", "cluster"))
