@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ._cliwords import cli_words
 from ._util import plural
 
 EXIT_FINDINGS = 1
@@ -202,15 +203,15 @@ def _yaml_text(json_text: str) -> str:
 def cmd_frames(args: argparse.Namespace) -> int:
     from .frames import FRAMES
 
-    if args.frame == "list":
-        from .frames import describe
-        print(describe().to_string(index=False))
-        return 0
-    if args.frame not in FRAMES and args.frame != "skipped":
+    if args.frame != "list" and args.frame not in FRAMES and args.frame != "skipped":
         raise UserError(f"no frame {args.frame!r}; frames: {', '.join(FRAMES)}, skipped")
-    snap = _load(args)
-    _report_skipped(snap, args.quiet)
-    df = snap.skipped if args.frame == "skipped" else snap.frame(args.frame)
+    if args.frame == "list":  # the columns of every frame: no source read
+        from .frames import describe
+        df = describe()
+    else:
+        snap = _load(args)
+        _report_skipped(snap, args.quiet)
+        df = snap.skipped if args.frame == "skipped" else snap.frame(args.frame)
     if args.columns:
         cols = [c.strip() for c in args.columns.split(",")]
         bad = [c for c in cols if c not in df.columns]
@@ -225,6 +226,14 @@ def cmd_frames(args: argparse.Namespace) -> int:
     if fmt == "yaml":
         from .export import frame_to_text
         text = _yaml_text(frame_to_text(df, "json"))
+        if out:
+            Path(out).write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+        return 0
+    if args.frame == "list" and fmt in ("table", "text") and not args.columns:
+        from .report import frames_text
+        text = frames_text(width=100)  # a block per frame, descriptions wrapped: fits 100 columns
         if out:
             Path(out).write_text(text, encoding="utf-8")
         else:
@@ -332,29 +341,52 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if len(named) > 1:
         raise UserError(f"-o: one format on standard output, not {len(named)} ({', '.join(named)}); "
                         "write the others to files (-o FILE.ext)")
-    if files:
-        from .export import ExportError, _format_for, export
-        # one file with an explicit --format other than text: that format; otherwise from each extension
-        fmt = args.format if len(files) == 1 and not named and args.format not in STDOUT_WORDS else None
-        for out in files:
-            try:
-                path = export(_paths_columns(shown, _format_for(Path(out), fmt).name), out, snapshot=snap, format=fmt)
-            except (ExportError, OSError) as e:
-                raise UserError(str(e)) from None
-            if not args.quiet:
-                print(f"wrote {path}", file=sys.stderr)
+    from .export import ExportError, _format_for, export, lookup
+
+    # one file with an explicit --format other than text: that format; otherwise from each extension
+    fmt = args.format if len(files) == 1 and not named and args.format not in STDOUT_WORDS else None
     stdout = named[0] if named else None if files else args.format
+    try:
+        targets = [_format_for(Path(out), fmt).name for out in files]
+    except ExportError as e:
+        raise UserError(str(e)) from None
+    if stdout is not None and stdout not in ("text", "wide", "table", "yaml"):
+        targets.append(lookup(stdout).name)
+    max_chars = _max_chars(args.max_chars, targets)
+    for out, name in zip(files, targets):
+        try:
+            path = export(_paths_columns(shown, name), out, snapshot=snap, format=fmt,
+                          max_chars=max_chars if name == "markdown" else None)
+        except (ExportError, OSError) as e:
+            raise UserError(str(e)) from None
+        if not args.quiet:
+            print(f"wrote {path}", file=sys.stderr)
     if stdout in ("text", "wide", "table"):
-        sys.stdout.write(report.text(shown, snap, show_exempt=args.show_exempt,
-                                     limit=None if stdout == "wide" else report.LIMIT))
+        wide = stdout == "wide" or args.all
+        sys.stdout.write(report.text(shown, snap, show_exempt=args.show_exempt, limit=None if wide else report.LIMIT))
     elif stdout is not None:
-        from .export import findings_to_text, lookup
-        fmt = lookup("json" if stdout == "yaml" else stdout)
-        if fmt.binary:
-            raise UserError(f"{fmt.name} is a binary format: write it to a file with -o FILE{fmt.extensions[0]}")
-        text = findings_to_text(_paths_columns(shown, fmt.name), fmt.name, snapshot=snap)
+        from .export import findings_to_text
+        f = lookup("json" if stdout == "yaml" else stdout)
+        if f.binary:
+            raise UserError(f"{f.name} is a binary format: write it to a file with -o FILE{f.extensions[0]}")
+        try:
+            text = findings_to_text(_paths_columns(shown, f.name), f.name, snapshot=snap,
+                                    max_chars=max_chars if f.name == "markdown" else None)
+        except ExportError as e:
+            raise UserError(str(e)) from None
         sys.stdout.write(_yaml_text(text) if stdout == "yaml" else text)
     return _gate(findings, fail_on, args.allow_partial, args.quiet)
+
+
+def _max_chars(value: int | None, targets: list[str]) -> int | None:
+    """``--max-chars``: for the Markdown outputs only; given with none, it is an error saying where it applies."""
+    if value is None:
+        return None
+    if "markdown" not in targets:
+        raise UserError("--max-chars applies to Markdown: add -o FILE.md (or -o markdown for standard output)")
+    if value < 0:
+        raise UserError(f"--max-chars {value}: a number of characters, or 0 for no limit")
+    return value
 
 
 def _gate(findings: Any, fail_on: str | None, allow_partial: bool, quiet: bool) -> int:
@@ -454,15 +486,18 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
     sides = []
     for src in (args.before, args.after):
-        if not Path(src).exists():
-            raise UserError(f"{src}: no such file or directory")
         try:
             sides.append(_findings_or_snapshot(src, load))
         except SnapshotError as e:
             raise UserError(str(e)) from None
-    changes = diff(sides[0], sides[1])
+    try:
+        changes = diff(sides[0], sides[1], cluster=args.cluster)
+    except ValueError as e:  # --cluster names a cluster a side does not hold
+        raise UserError(str(e).replace("before holds", f"{args.before} holds").replace(
+            "after holds", f"{args.after} holds")) from None
     if args.output:
         from .export import export
+        print(f"matched on: {changes.attrs['matched_on']}", file=sys.stderr)
         for out in args.output:
             print(f"wrote {export(changes, out)}", file=sys.stderr)
     else:
@@ -473,11 +508,16 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def _findings_or_snapshot(src: str, load: Any) -> Any:
+    """A findings export (CSV, JSON) read back, or any source (a path, `sample`, `context:NAME`) loaded."""
+    from .sources import open_source
+
     p = Path(src)
     if p.is_file() and p.suffix.lower() in (".csv", ".json"):
         from .export import read_findings
         return read_findings(p)
-    return load(p)
+    if src == "-":
+        raise UserError("diff reads two sources; standard input (-) is not one of them here: save it to a file")
+    return open_source(src)
 
 
 def cmd_fleet_scan(args: argparse.Namespace) -> int:
@@ -684,6 +724,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"write findings to FILE, the format from its extension ({extensions}); repeatable. Like "
                         "kubectl, a bare format name (json, yaml, csv, sarif, wide, text, ...) prints that format on "
                         "stdout and `-` prints --format; write a file so named as ./json")
+    s.add_argument("--all", action="store_true",
+                   help="the text report lists every object of a check with its whole message (as -o wide)")
+    s.add_argument("--max-chars", type=int, metavar="N",
+                   help="cut the Markdown report to N characters, saying what was left out (default 65536: a "
+                        "pull request or issue body; 0: no limit)")
     s.set_defaults(func=cmd_scan)
 
     f = sub.add_parser("frames", help="print one frame of a source",
@@ -738,9 +783,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_checks)
 
     d = sub.add_parser("diff", help="compare two audits: new, resolved, unchanged findings",
-                       description="Compare two snapshots (or two findings CSV/JSON exports).")
-    d.add_argument("before")
-    d.add_argument("after")
+                       description="Compare two audits: sources (snapshots, manifests, `sample`, `context:NAME`) or "
+                                   "findings CSV/JSON exports. Findings match by check, object and container within "
+                                   "the same cluster; one cluster on each side is taken as the same one whatever "
+                                   "its folder is called (--cluster names it). The report says what it matched on.")
+    d.add_argument("before", help="the earlier audit: a source or a findings export")
+    d.add_argument("after", help="the later audit: a source or a findings export")
+    d.add_argument("--cluster", metavar="NAME",
+                   help="compare as this cluster (a side holding several clusters: only this one)")
     d.add_argument("-o", "--output", action="append", default=[], metavar="FILE")
     d.add_argument("--fail-on-new", action="store_true", help="exit 1 when there are new findings")
     d.set_defaults(func=cmd_diff)
@@ -831,7 +881,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except UserError as e:
-        print(f"k8saudit: {e}", file=sys.stderr)
+        print(f"k8saudit: {cli_words(str(e))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("k8saudit: interrupted", file=sys.stderr)
@@ -844,7 +894,7 @@ def main(argv: list[str] | None = None) -> int:
         msg = describe_error(e)
         if msg is None:
             raise
-        print(f"k8saudit: {msg}", file=sys.stderr)
+        print(f"k8saudit: {cli_words(msg)}", file=sys.stderr)
         return EXIT_USAGE
 
 

@@ -253,7 +253,8 @@ class _Doc:
             parts.append(f"the findings tables show {k:,} of {n:,} findings, worst first; left out: {len(left):,} "
                          f"({_counts(left)})")
         parts += [f"the {name} table ({rows:,} row{'s' if rows != 1 else ''})" for name, rows, _ in dropped]
-        return (f"> **Cut to fit {limit:,} characters** (the size of a pull request or issue body): "
+        body = " (the size of a pull request or issue body)" if limit == DEFAULT_MAX_CHARS else ""
+        return (f"> **Cut to fit {limit:,} characters**{body}: "
                 + "; ".join(parts) + ". The full list: `k8saudit scan ... -o findings.csv` (or .xlsx, .html), "
                 "or `--max-chars 0`.\n")
 
