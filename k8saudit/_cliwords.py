@@ -9,6 +9,7 @@ from the user's input and stay as they are).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 #: a keyword parameter of the library → the flag (with its value) that does the same on the command line
 FLAGS: dict[str, str] = {
@@ -20,7 +21,7 @@ FLAGS: dict[str, str] = {
     "max_chars": "--max-chars N",
 }
 
-_RULES: tuple[tuple[re.Pattern[str], str | object], ...] = (
+_RULES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     # "pass kubeconfig=" / "pass context=" → "give --kubeconfig FILE"
     (re.compile(r"\bpass (" + "|".join(FLAGS) + r")=(?:\.\.\.)?"), lambda m: f"give {FLAGS[m[1]]}"),
     # "(or format=...)" → "(or --format NAME)"
@@ -35,5 +36,5 @@ _RULES: tuple[tuple[re.Pattern[str], str | object], ...] = (
 def cli_words(message: str) -> str:
     """``message`` with the library's parameter names turned into the command line's flags."""
     for pattern, repl in _RULES:
-        message = pattern.sub(repl, message)  # type: ignore[arg-type]
+        message = pattern.sub(repl, message)
     return message

@@ -109,10 +109,10 @@ def test_scan_all_lists_every_object(tmp_path: Path) -> None:
 
 
 def test_scan_markdown_fits_and_max_chars(tmp_path: Path) -> None:
-    code, _, err = run("scan", "sample", "-q", "-o", str(tmp_path / "f.md"))
+    code, _, _ = run("scan", "sample", "-q", "-o", str(tmp_path / "f.md"))
     md = (tmp_path / "f.md").read_text(encoding="utf-8")
     assert code == 0 and len(md) <= 65_536 and "Cut to fit 65,536 characters" in md
-    code, out, err = run("scan", "sample", "-q", "-o", "markdown", "--max-chars", "4000")
+    code, out, _ = run("scan", "sample", "-q", "-o", "markdown", "--max-chars", "4000")
     assert code == 0 and len(out) <= 4000 and "Cut to fit 4,000 characters" in out
     code, out, _ = run("scan", "sample", "-q", "-o", "markdown", "--max-chars", "0")
     assert code == 0 and len(out) > 65_536 and "Cut to fit" not in out

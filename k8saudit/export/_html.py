@@ -23,7 +23,13 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from ..vocab import (
-    BAND_COLORS, EXEMPT_COLOR, SEVERITY_COLORS, SEVERITY_ORDER, SEVERITY_TEXT, STATUS_COLORS, bands_legend,
+    BAND_COLORS,
+    EXEMPT_COLOR,
+    SEVERITY_COLORS,
+    SEVERITY_ORDER,
+    SEVERITY_TEXT,
+    STATUS_COLORS,
+    bands_legend,
     practice_label,
 )
 from ._charts import overview_figures
