@@ -118,13 +118,20 @@ def unknown_check(pattern: str) -> str | None:
     return f"no check {pattern!r}{hint}"
 
 
+def _reason(e: OSError | yaml.YAMLError) -> str:
+    """Why a file could not be read, in words: "No such file or directory", not "[Errno 2] ... '/path'"."""
+    if isinstance(e, OSError):
+        return e.strerror.lower() if e.strerror else str(e)
+    return "not YAML: " + " ".join(str(e).split())
+
+
 def load_waivers(path: str | os.PathLike[str]) -> list[Waiver]:
     """Read a waivers file: ``waivers: [{check, namespace, kind, name, reason, owner, expires}]``."""
     p = Path(path)
     try:
         doc = yaml.safe_load(p.read_text())
     except (OSError, yaml.YAMLError) as err:
-        raise ConfigError(f"{p}: cannot read waivers file: {err}") from None
+        raise ConfigError(f"{p}: cannot read waivers file: {_reason(err)}") from None
     entries = doc.get("waivers") if isinstance(doc, dict) else doc
     if not isinstance(entries, list):
         raise ConfigError(f"{p}: expected a list under `waivers:`")
@@ -156,7 +163,7 @@ def load_config(path: str | os.PathLike[str] | None) -> dict[str, Any]:
     try:
         doc = yaml.safe_load(p.read_text()) or {}
     except (OSError, yaml.YAMLError) as e:
-        raise ConfigError(f"{p}: cannot read config: {e}") from None
+        raise ConfigError(f"{p}: cannot read config: {_reason(e)}") from None
     if not isinstance(doc, dict):
         raise ConfigError(f"{p}: expected a mapping")
     for cid, sev in (doc.get("severities") or {}).items():

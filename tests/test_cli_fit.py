@@ -17,7 +17,7 @@ from k8saudit.sources import sample_path
 
 SAMPLE = Path(sample_path())
 #: how Python, not a command line, speaks: keyword arguments, calls, tracebacks
-PYTHONISH = re.compile(r"\b(kubeconfig|context|namespaces|cluster|format|max_chars)=|\w\(\)|Traceback|max_chars")
+PYTHONISH = re.compile(r"\b(kubeconfig|context|namespaces|cluster|format|max_chars)=|\w\(\)|Traceback|max_chars|Errno")
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -45,6 +45,8 @@ def test_errors_name_flags_not_parameters(tmp_path: Path, monkeypatch: pytest.Mo
         ("diff", "sample", "-"): "standard input (-)",
         ("diff", str(SAMPLE), "sample:legacy", "--cluster", "x", "-o", str(tmp_path / "d.csv")): "",
         ("scan", "context:", "--kubeconfig", str(nocurrent)): "current-context",
+        ("scan", "sample", "--exemptions", str(tmp_path / "waivers.yaml")): "cannot read waivers file: no such file",
+        ("scan", "sample", "--config", str(tmp_path / "k8saudit.yaml")): "cannot read config: no such file",
     }
     for argv, said in cases.items():
         code, _, err = run(*argv)
