@@ -78,7 +78,7 @@ _ROW = st.fixed_dictionaries({
 })
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(rows=st.lists(_ROW, max_size=150), extra=st.integers(0, 1500), limit=st.integers(MIN_MAX_CHARS, 40_000),
        clusters=st.integers(1, 400))
 def test_never_longer_than_the_limit_and_always_says_what_was_cut(rows: list[dict[str, object]], extra: int,
