@@ -366,12 +366,12 @@ def cmd_scan(args: argparse.Namespace) -> int:
         sys.stdout.write(report.text(shown, snap, show_exempt=args.show_exempt, limit=None if wide else report.LIMIT))
     elif stdout is not None:
         from .export import findings_to_text
-        f = lookup("json" if stdout == "yaml" else stdout)
-        if f.binary:
-            raise UserError(f"{f.name} is a binary format: write it to a file with -o FILE{f.extensions[0]}")
+        out_fmt = lookup("json" if stdout == "yaml" else stdout)
+        if out_fmt.binary:
+            raise UserError(f"{out_fmt.name} is a binary format: write it to a file with -o FILE{out_fmt.extensions[0]}")
         try:
-            text = findings_to_text(_paths_columns(shown, f.name), f.name, snapshot=snap,
-                                    max_chars=max_chars if f.name == "markdown" else None)
+            text = findings_to_text(_paths_columns(shown, out_fmt.name), out_fmt.name, snapshot=snap,
+                                    max_chars=max_chars if out_fmt.name == "markdown" else None)
         except ExportError as e:
             raise UserError(str(e)) from None
         sys.stdout.write(_yaml_text(text) if stdout == "yaml" else text)
