@@ -6,7 +6,7 @@ import ipaddress
 
 import pandas as pd
 
-from ..frames import is_public_ip
+from .._network import is_public_ip
 from ._common import any_in, apiserver_flags, bracket, rows
 from ._registry import NSA_CISA, check
 

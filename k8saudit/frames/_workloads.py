@@ -13,6 +13,7 @@ import msgspec
 
 from .. import _model as m
 from .._normalize import looks_like_credential
+from .._pss import evaluate, rejected_by
 from .._podspec import TemplateIndex, container_key, pod_level_key, sa_token_volumes, volume_key
 from ._schema import make
 
@@ -363,8 +364,6 @@ def _replicas(rec: WorkloadRec) -> int | None:
 
 
 def build_workloads(snap: Any) -> Any:
-    from ..checks.pss import evaluate, rejected_by
-
     recs = workload_index(snap)
     sas = {(sa.metadata.namespace, sa.metadata.name): sa.automount_service_account_token
            for sa in snap.items("ServiceAccount")}
