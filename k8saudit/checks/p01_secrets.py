@@ -17,7 +17,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .._normalize import MASK_PREFIX
-from ._common import join_by, none, pod_note, who
+from ._common import join_by, pod_note, who
 from ._registry import NSA_CISA, check
 
 K8S_SECRETS_GOOD = ("Kubernetes docs, Good practices for Secrets: "
@@ -58,8 +58,6 @@ def _masked(values: pd.Series) -> pd.Series:
 
 def _per_container(rows: pd.DataFrame, item: pd.Series, evidence: pd.Series, verb: str) -> pd.DataFrame:
     """One row per container: ``<type> `name` <verb> item1, item2`` and the evidence joined."""
-    if rows.empty:
-        return none()
     gid = pd.Series(rows.groupby(_CONTAINER_KEYS, dropna=False, sort=False).ngroup().to_numpy(), index=rows.index)
     first = ~gid.duplicated()
     out = rows.loc[first, _CONTAINER_KEYS + ["container_type"]].set_axis(gid[first].to_numpy())
@@ -147,8 +145,6 @@ def secret_configmap_credential(config_maps: pd.DataFrame) -> pd.DataFrame:
     inside = config_maps["credential_lines"].map(bool, na_action="ignore").fillna(False).astype(bool)
     rows = config_maps[whole | inside]
     keys = ["kind", "namespace", "name"]
-    if rows.empty:
-        return none()
     shown = _masked(rows["value"])
     lines = rows["credential_lines"].map(lambda ls: "; ".join(ls or ()))
     is_whole = whole[rows.index]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._common import apiserver_flags, join_by, none, rows
+from ._common import apiserver_flags, join_by, rows
 from ._registry import NSA_CISA, check
 
 K8S_AUTHN = "Kubernetes docs, Authenticating: https://kubernetes.io/docs/reference/access-authn-authz/authentication/"
@@ -202,8 +202,6 @@ def _static_pod(workloads: pd.DataFrame) -> pd.Series:
 def authn_sa_token_automount(workloads: pd.DataFrame, rbac: pd.DataFrame) -> pd.DataFrame:
     bad = workloads[workloads["automount_sa_token"]]
     bad = bad[~_static_pod(bad)]
-    if bad.empty:  # the merge below needs rows to type its key
-        return none()
     sa = bad["service_account"].fillna("default")
     sa_ref = "ServiceAccount " + bad["namespace"].fillna("") + "/" + sa
     why = pd.Series("neither the pod nor " + sa_ref + " sets automountServiceAccountToken (default true)",
@@ -218,9 +216,8 @@ def authn_sa_token_automount(workloads: pd.DataFrame, rbac: pd.DataFrame) -> pd.
     role_ns = (sa_rows["binding_namespace"].fillna("") + "/").where(sa_rows["role_kind"].eq("Role").fillna(False), "")
     role = sa_rows["role_kind"].fillna("?") + " " + role_ns + sa_rows["role"].fillna("?")
     sa_key = sa_rows["subject_namespace"].fillna("") + "/" + sa_rows["subject"].fillna("")
-    roles = join_by(sa_key, role, ", ").rename("_roles")
-    bad = bad.assign(_sa=sa, _key=bad["namespace"].fillna("") + "/" + sa).merge(
-        roles, left_on="_key", right_index=True, how="left").set_axis(bad.index)
+    roles = join_by(sa_key, role, ", ")
+    bad = bad.assign(_sa=sa, _roles=(bad["namespace"].fillna("") + "/" + sa).map(roles).astype("string"))
     bound = ("; the account is bound to " + bad["_roles"]).where(bad["_roles"].notna(), "")
     msg = (bad["kind"] + " `" + bad["name"] + "` runs with the API token of service account `" + bad["_sa"]
            + "` mounted: " + why.loc[bad.index] + bound.fillna(""))

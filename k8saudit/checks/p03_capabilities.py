@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._common import any_in, bracket, joined, none, rows, who
+from ._common import any_in, bracket, joined, rows, who
 from ._registry import NSA_CISA, PSS_BASELINE, PSS_RESTRICTED, check
 
 #: capabilities that hand a container a path to the node (module loading, raw devices, ptrace of
@@ -113,7 +113,7 @@ def policy_engines(snap: Any) -> list[str]:
        controls={"cis": ["5.2.1"], "nsa": ["pod.security-enforcement"], "mitre": ["T1610"]})
 def policy_engine_absent(namespaces: pd.DataFrame, snap: Any) -> pd.DataFrame:
     if namespaces["psa_enforce"].isin(ENFORCING_LEVELS).any() or policy_engines(snap):
-        return none()
+        return pd.DataFrame()  # enforced: nothing to report
     webhooks = [c.metadata.name for c in snap.items("ValidatingWebhookConfiguration")]
     privileged = int((namespaces["psa_enforce"] == "privileged").sum())
     evidence = (f"namespaces with pod-security.kubernetes.io/enforce=baseline|restricted: 0 of {len(namespaces)}"
@@ -182,8 +182,6 @@ def seccomp_unconfined(containers: pd.DataFrame) -> pd.DataFrame:
     by_field = field.eq("Unconfined").fillna(False).astype(bool)
     by_ann = (field.isna() & ann.eq("unconfined")).fillna(False).astype(bool)
     bad = containers[by_field | by_ann]
-    if bad.empty:
-        return none()
     w = who(bad)
     msg = (w + " runs with seccomp Unconfined").mask(
         by_ann[bad.index], w + " runs with seccomp unconfined (legacy annotation)")
@@ -214,8 +212,6 @@ def seccomp_not_set(containers: pd.DataFrame) -> pd.DataFrame:
     field, ann = _seccomp_field(containers)
     unset = field.isna() & ~ann.eq("unconfined").fillna(False).astype(bool)
     bad = containers[unset]
-    if bad.empty:
-        return none()
     w = who(bad)
     only_ann = ann[bad.index].notna()
     msg = (w + " sets no seccomp profile").mask(

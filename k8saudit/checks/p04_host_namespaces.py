@@ -6,7 +6,7 @@ import posixpath
 
 import pandas as pd
 
-from ._common import join_by, joined, none, pod_spec_path, rows, who, workload_column
+from ._common import join_by, joined, pod_spec_path, rows, who, workload_column
 from ._registry import NSA_CISA, PSS_BASELINE, check
 
 _NS_DOC = "Kubernetes docs, Pod spec (hostNetwork, hostPID, hostIPC): https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#security-context"
@@ -135,21 +135,18 @@ def sensitive_host_path(path: str | None) -> str | None:
 
 def _host_paths(workloads: pd.DataFrame, volumes: pd.DataFrame, sensitive: bool) -> pd.DataFrame:
     hp = volumes[volumes["type"] == "hostPath"]
-    if hp.empty:
-        return none()
     uniq = hp["host_path"].dropna().unique()
     why = pd.Series({p: sensitive_host_path(p) for p in uniq}, dtype="object")
     reason = hp["host_path"].map(why)
     hp = hp[reason.notna() == sensitive]
-    if hp.empty:
-        return none()
     reason = reason[hp.index]
     keys = ["cluster", "kind", "namespace", "name"]
     text = "`" + hp["host_path"].fillna("").astype("string") + "`"
     if sensitive:
         text = text + " (" + reason.astype("string") + ")"
     ev = "volumes[" + hp["volume"].astype("string") + "].hostPath.path=" + hp["host_path"].fillna("").astype("string")
-    g = hp[keys].astype("string").fillna("").agg("\x1f".join, axis=1)
+    k = hp[keys].astype("string").fillna("")
+    g = k["cluster"] + "\x1f" + k["kind"] + "\x1f" + k["namespace"] + "\x1f" + k["name"]
     paths, evs = join_by(g, text, ", "), join_by(g, ev, "; ")
     bad = hp.drop_duplicates(keys).assign(_g=g).merge(workloads[keys], on=keys, how="inner")
     bad = bad.assign(_p=bad["_g"].map(paths), _e=bad["_g"].map(evs))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .._selectors import matches
-from ._common import none, rows, who
+from ._common import rows, who
 from ._registry import NSA_CISA, check
 
 _DEPLOY_DOC = "Kubernetes docs, Deployment strategy: https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#strategy"
@@ -154,8 +154,6 @@ def image_mutable_tag(containers: pd.DataFrame) -> pd.DataFrame:
     tag = ref["tag"]
     bad_mask = (no_digest & (tag.isna() | tag.eq("latest"))).fillna(False).astype(bool)
     bad = containers[bad_mask.to_numpy()]
-    if bad.empty:
-        return none()
     t = tag[bad_mask.to_numpy()]
     img = bad["image"].astype("string")
     msg = (who(bad) + " runs `" + img + "`, tag latest").where(
