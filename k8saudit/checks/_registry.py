@@ -6,7 +6,8 @@ named by ``on`` is filtered by ``where`` (a ``DataFrame.query`` string) before i
 is passed in, and its rows are what the check *evaluated*. The function returns
 the offending rows, with at least ``kind``, ``namespace`` and ``name`` (and
 ``container`` for container checks); optional ``message`` and ``evidence``
-columns say what is wrong. The runner adds everything else.
+columns say what is wrong. The runner adds everything else. Its ``fix`` (a function of one
+finding's :class:`k8saudit.checks._fix.FixContext`) is declared with it.
 
 What a check depends on is derived, not declared: the kinds that feed each frame it
 takes (the ``kinds`` of its :class:`k8saudit.frames.FrameSpec`), plus the kinds behind the
@@ -31,6 +32,7 @@ import pandas as pd
 from .. import _model as m
 from .. import frames as _frames
 from ..vocab import PRACTICES, SEVERITIES
+from ._fix import Fix
 
 # references used across checks
 PSS_BASELINE = "Pod Security Standards (baseline): https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline"
@@ -70,6 +72,8 @@ class Check:
     aliases: tuple[str, ...] = ()
     #: framework id (``cis``, ``nsa``, ``pss``, ``mitre``) -> the ids of the controls this check evidences
     controls: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
+    #: the change that resolves one of its findings (see :mod:`k8saudit.checks._fix`; ``k8saudit.fixes.fix_for``)
+    fix: Fix | None = field(default=None, repr=False, compare=False)
 
     @property
     def params(self) -> list[str]:
@@ -194,6 +198,7 @@ def check(
     needs_apiserver: bool = False,
     aliases: tuple[str, ...] | list[str] = (),
     controls: Mapping[str, list[str] | tuple[str, ...]] | None = None,
+    fix: Fix | None = None,
 ) -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
     """Register a check. See the module docstring for the contract."""
     if severity not in SEVERITIES:
@@ -223,7 +228,7 @@ def check(
                          references=tuple(cis_references((controls or {}).get("cis", ())) + list(references)),
                          needs=tuple(needs), needs_apiserver=needs_apiserver,
                          aliases=tuple(aliases),
-                         controls={k: tuple(v) for k, v in (controls or {}).items()}))
+                         controls={k: tuple(v) for k, v in (controls or {}).items()}, fix=fix))
         return fn
 
     return deco
