@@ -333,7 +333,8 @@ class Snapshot:
         """An index some frames are built from (the workloads pods roll up to, ...), built once and cached."""
         if index.name not in self._derived:
             self._derived[index.name] = index.build(self)
-        return self._derived[index.name]  # type: ignore[no-any-return]
+        got: T = self._derived[index.name]
+        return got
 
     def drop_frames(self, keep: Iterable[str] = ()) -> None:
         """Forget the frames built so far (but those named in ``keep``) and the indexes they were built

@@ -195,7 +195,7 @@ def test_an_unregistered_frame_is_gone_everywhere() -> None:
 
 def test_a_frame_cannot_hide_what_a_snapshot_has_or_be_registered_twice() -> None:
     shadow = FrameSpec("items", "x", _probes.columns, _probes.keys, ("Pod",), _probes.builder)
-    with pytest.raises(ValueError, match="hide Snapshot.items"):
+    with pytest.raises(ValueError, match=r"hide Snapshot\.items"):
         frames.register(shadow)
     assert "items" not in ka.FRAMES and callable(ka.Snapshot.items)
     with pytest.raises(ValueError, match="registered twice"):
@@ -215,9 +215,9 @@ def test_a_spec_is_checked_when_declared() -> None:
 def test_a_builder_whose_rows_do_not_fit_its_columns_is_named() -> None:
     cols = [("cluster", "string", "c"), ("name", "string", "n")]
     short = frames.frame("x_short", "d", keys=("name",), kinds=(), columns=cols)(lambda snap: [("c",)])
-    with pytest.raises(ValueError, match="x_short.*1 values a row.*2 columns"):
+    with pytest.raises(ValueError, match=r"x_short.*1 values a row.*2 columns"):
         short(ka.Snapshot("e"))
     ragged = frames.frame("x_ragged", "d", keys=("name",), kinds=(), columns=cols)(
         lambda snap: [("c", "a"), ("c",)])
-    with pytest.raises(ValueError, match="x_ragged.*different lengths"):
+    with pytest.raises(ValueError, match=r"x_ragged.*different lengths"):
         ragged(ka.Snapshot("e"))

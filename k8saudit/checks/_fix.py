@@ -41,7 +41,7 @@ def true(v: Any) -> bool:
 
 
 def dump(doc: Any) -> str:
-    return yaml.safe_dump(doc, sort_keys=False, default_flow_style=False, width=100).rstrip() + "\n"
+    return str(yaml.safe_dump(doc, sort_keys=False, default_flow_style=False, width=100)).rstrip() + "\n"
 
 
 def pod_path(kind: str) -> list[str]:

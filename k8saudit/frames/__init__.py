@@ -27,9 +27,9 @@ from ._cluster import (
     build_secrets,
     build_service_accounts,
     build_services,
-    is_public_ip,
     parse_flags,
 )
+from .._network import is_public_ip
 from ._rbac import build_rbac, cluster_role_rules, is_system_subject
 from ._spec import (
     SPECS, Column, Derived, FrameSpec, SnapshotView, _View, frame, on_register, register, spec, unregister,

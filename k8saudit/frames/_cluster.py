@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 from .. import _model as m
@@ -29,7 +29,7 @@ PSA = "pod-security.kubernetes.io/"
     ("source", S, "where it was read: file#document/item, or API path"),
     ("line", I, "line in the file where its document starts (0 when unknown)"),
 ])
-def build_objects(snap: SnapshotView) -> list[Sequence[Any]]:
+def build_objects(snap: SnapshotView) -> list[list[Any]]:
     cols: list[list[Any]] = [[] for _ in range(11)]
     cluster, kind_, api, ns, name, uid, owner_kind, owner_name, created, source, line = cols
     for kind in snap.kinds:

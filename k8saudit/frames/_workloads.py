@@ -433,7 +433,7 @@ def build_workloads(snap: SnapshotView) -> Iterator[Row]:
                 level, violations)
 
     for rec in recs:
-        _tpl, spec, tmeta = _spec_fields(rec)
+        _, spec, tmeta = _spec_fields(rec)
         md = rec.obj.metadata
         replicas = _replicas(rec)
         strategy, mu, mu_pods = _strategy(rec, replicas)
