@@ -15,7 +15,7 @@ import os
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 import pandas as pd
@@ -344,9 +344,25 @@ class Snapshot:
         self._frames.update(kept)
         self._derived.clear()
 
-    # one accessor per frame (``snap.workloads``, ...), made from the frame specs: see _frame_accessor below
-    if TYPE_CHECKING:
-        def __getattr__(self, name: str) -> pd.DataFrame: ...
+    # One accessor per frame (``snap.workloads``, ...) is made from the frame specs (see _frame_accessor
+    # below), with the spec's docstring. The names are also declared here, for type checkers and editors
+    # (a test keeps them the frames' names).
+    objects: pd.DataFrame
+    workloads: pd.DataFrame
+    containers: pd.DataFrame
+    env: pd.DataFrame
+    volumes: pd.DataFrame
+    rbac: pd.DataFrame
+    nodes: pd.DataFrame
+    services: pd.DataFrame
+    network_policies: pd.DataFrame
+    namespaces: pd.DataFrame
+    apiserver: pd.DataFrame
+    kubeconfig_users: pd.DataFrame
+    pdbs: pd.DataFrame
+    service_accounts: pd.DataFrame
+    config_maps: pd.DataFrame
+    secrets: pd.DataFrame
 
     # ------------------------------------------------------------------ combining
 

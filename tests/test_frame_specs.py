@@ -88,6 +88,12 @@ def test_builders_read_only_what_the_snapshot_protocol_offers(name: str, sample_
     pd.testing.assert_frame_equal(SPECS[name](view), sample_snap.frame(name))
 
 
+def test_the_snapshot_declares_an_accessor_per_frame_for_type_checkers() -> None:
+    declared = {k for k, v in ka.Snapshot.__annotations__.items() if "DataFrame" in str(v)}
+    assert declared == set(SPECS)
+    assert all(isinstance(ka.Snapshot.__dict__[name], property) for name in SPECS)
+
+
 def test_derived_indexes_are_built_once_per_snapshot_and_dropped_with_its_frames() -> None:
     calls: list[int] = []
     index: Derived[int] = Derived("test-count", lambda snap: calls.append(1) or len(calls))

@@ -15,9 +15,8 @@ discovery grants Kubernetes and kubeadm give them themselves.
 
 from __future__ import annotations
 
-from typing import Any
-
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._network import is_public_ip
 from ._cluster import (
     build_apiserver,
     build_config_maps,
@@ -29,13 +30,28 @@ from ._cluster import (
     build_services,
     parse_flags,
 )
-from .._network import is_public_ip
 from ._rbac import build_rbac, cluster_role_rules, is_system_subject
 from ._spec import (
-    SPECS, Column, Derived, FrameSpec, SnapshotView, _View, frame, on_register, register, spec, unregister,
+    SPECS,
+    Column,
+    Derived,
+    FrameSpec,
+    SnapshotView,
+    _View,
+    frame,
+    on_register,
+    register,
+    spec,
+    unregister,
 )
 from ._workloads import (
-    WORKLOAD_KINDS, WORKLOADS_INDEX, build_containers, build_env, build_volumes, build_workloads, workload_index,
+    WORKLOAD_KINDS,
+    WORKLOADS_INDEX,
+    build_containers,
+    build_env,
+    build_volumes,
+    build_workloads,
+    workload_index,
 )
 
 # the one list of frames, in the order they are documented and listed

@@ -8,7 +8,7 @@ from typing import Any
 from .. import _model as m
 from .._network import is_public_ip
 from .._normalize import MASK_PREFIX, looks_like_credential
-from ._spec import B, I, O, S, TB, Row, SnapshotView, frame
+from ._spec import TB, B, I, O, Row, S, SnapshotView, frame
 from ._workloads import WORKLOAD_KINDS, _selector, workload_index
 
 SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")

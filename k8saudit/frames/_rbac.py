@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from .. import _model as m
 from .._selectors import matches
-from ._spec import B, I, O, S, Row, SnapshotView, frame
+from ._spec import B, I, O, Row, S, SnapshotView, frame
 
 #: subjects that are the cluster's own machinery
 SYSTEM_NAMESPACES = ("kube-system",)

@@ -14,9 +14,9 @@ import msgspec
 
 from .. import _model as m
 from .._normalize import looks_like_credential
-from .._pss import evaluate, rejected_by
 from .._podspec import TemplateIndex, container_key, pod_level_key, sa_token_volumes, volume_key
-from ._spec import B, I, O, S, TB, Derived, Row, SnapshotView, frame
+from .._pss import evaluate, rejected_by
+from ._spec import TB, B, Derived, I, O, Row, S, SnapshotView, frame
 
 
 class Variant(NamedTuple):

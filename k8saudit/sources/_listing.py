@@ -26,9 +26,9 @@ from typing import Any, NoReturn
 
 import msgspec
 import urllib3.exceptions as u3
-from urllib3.util.retry import RequestHistory, Retry
 from kubernetes import client as kclient
 from kubernetes.client.exceptions import ApiException
+from urllib3.util.retry import RequestHistory, Retry
 
 from .. import _model as m
 from ._progress import Progress
