@@ -333,7 +333,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         from .export import with_attack_paths
         ranked = with_attack_paths(findings, snap)  # before the frames are freed: the attack graph reads them
     for s in snap.members or [snap]:  # the exports read the objects frame only: free the others
-        s._frames = {k: v for k, v in s._frames.items() if k == "objects"}
+        s.drop_frames(keep=["objects"])
     shown = _filter_min(ranked, minimum)
     shown.attrs.update(findings.attrs)
     named = [f for o in args.output if (f := _stdout_format(o, args.format)) is not None]

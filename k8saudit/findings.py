@@ -25,6 +25,7 @@ import yaml
 
 from ._util import gc_paused, plural
 from .checks import CHECKS, Check
+from .frames import spec as frame_spec
 from .snapshot import Snapshot, SnapshotError, category_not_assessed
 from .vocab import CHECK_STATUSES as STATUSES  # noqa: F401  (public here since the first release)
 from .vocab import FINDINGS_COLUMNS as FINDINGS_COLUMNS  # public here since the first release
@@ -223,6 +224,8 @@ def _types(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _frames_for(c: Check, snap: Snapshot) -> tuple[dict[str, Any], int]:
+    """The frames a check takes, and how many objects it evaluated: the rows of its ``on`` frame (after
+    ``where``), counted by the frame's key columns when an object spans several rows."""
     args: dict[str, Any] = {}
     evaluated = 1
     for p in c.params:
@@ -233,20 +236,12 @@ def _frames_for(c: Check, snap: Snapshot) -> tuple[dict[str, Any], int]:
         if p == c.on:
             if c.where:
                 df = df.query(c.where)
-            evaluated = len(df)
-            # count objects, not rows: one row per flag / per binding x subject x rule
-            if p == "apiserver":
-                evaluated = len(df.drop_duplicates(["cluster", "pod"]))
-            elif p == "rbac":
-                evaluated = len(df.drop_duplicates(["cluster", "binding_kind", "binding_namespace", "binding"]))
-            elif p == "config_maps":
-                evaluated = len(df.drop_duplicates(["cluster", "namespace", "name"]))
+            spec = frame_spec(p)
+            evaluated = len(df) if spec.one_row_per_object else len(df.drop_duplicates(list(spec.keys)))
         args[p] = df
     if c.on == "cluster":
         evaluated = 1
     return args, evaluated
-
-
 
 
 class NoObjectsError(SnapshotError):

@@ -15,16 +15,19 @@ import os
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 import pandas as pd
 
 from . import _model as m
+from . import frames as _frames
 from ._normalize import RULES_VERSION, normalize
 from ._podspec import TemplateIndex, residual
 from ._util import gc_paused
 from .vocab import NOTED, SKIPPED_COLUMNS, UNREADABLE
+
+T = TypeVar("T")
 
 SNAPSHOT_FORMAT = "k8saudit-snapshot"
 #: 2: snapshot.json holds a sha256 per object file (version 1 snapshots are read, unverified)
@@ -76,6 +79,8 @@ class Snapshot:
         #: (kind, namespace, name) → (source, object) of every object kept so far (duplicates are refused)
         self._keys: dict[tuple[str, str | None, str | None], tuple[str, Any]] | None = {}
         self._frames: dict[str, pd.DataFrame] = {}
+        #: indexes several frames are built from (see :class:`k8saudit.frames.Derived`), by name
+        self._derived: dict[str, Any] = {}
         #: uid of every pod-template owner seen so far → what its template says (canonical keys)
         self._templates: dict[str, TemplateIndex] = {}
 
@@ -91,7 +96,7 @@ class Snapshot:
         b.items.append(obj)
         b.sources.append(source)
         b.lines.append(line)
-        self._frames.clear()
+        self.drop_frames()
         return True
 
     def add_many(self, kind: str, objs: list[Any], sources: list[str], lines: list[int] | None = None) -> None:
@@ -108,7 +113,7 @@ class Snapshot:
         b.items.extend(objs)
         b.sources.extend(sources)
         b.lines.extend(lines)
-        self._frames.clear()
+        self.drop_frames()
 
     def _admit(self, obj: Any, source: str, dedupe: bool) -> bool:
         """Normalise an object about to be kept (secret rules, defaults, compaction); False for a duplicate."""
@@ -209,7 +214,7 @@ class Snapshot:
                      "ReplicaSet", "Pod"):
             for o in self.items(kind):
                 self._compact_one(o)
-        self._frames.clear()
+        self.drop_frames()
 
     def skip(
         self,
@@ -311,38 +316,53 @@ class Snapshot:
 
     def frame(self, name: str) -> pd.DataFrame:
         """A frame by name (see :data:`k8saudit.frames.FRAMES`), built once and cached."""
-        from . import frames as _frames
-
         cached = self._frames.get(name)
         if cached is not None:
             return cached
-        if name not in _frames.FRAMES:
-            raise KeyError(f"no frame {name!r}; frames are: {', '.join(_frames.FRAMES)}")
+        spec = _frames.spec(name)
         if self.members:
             parts = [s.frame(name) for s in self.members]
-            df = pd.concat(parts, ignore_index=True) if parts else _frames.empty(name)
+            df = pd.concat(parts, ignore_index=True) if parts else spec.empty()
         else:
             with gc_paused():
-                df = _frames.FRAMES[name](self)
+                df = spec(self)
         self._frames[name] = df
         return df
 
-    objects = property(lambda self: self.frame("objects"), doc="One row per loaded object.")
-    workloads = property(lambda self: self.frame("workloads"), doc="One row per top-level pod-spec owner.")
-    containers = property(lambda self: self.frame("containers"), doc="One row per container (init, ephemeral too).")
-    env = property(lambda self: self.frame("env"), doc="One row per env var or envFrom entry.")
-    volumes = property(lambda self: self.frame("volumes"), doc="One row per pod volume.")
-    rbac = property(lambda self: self.frame("rbac"), doc="One row per binding x subject x rule.")
-    nodes = property(lambda self: self.frame("nodes"), doc="One row per node.")
-    services = property(lambda self: self.frame("services"), doc="One row per Service.")
-    network_policies = property(lambda self: self.frame("network_policies"), doc="One row per NetworkPolicy.")
-    namespaces = property(lambda self: self.frame("namespaces"), doc="One row per namespace.")
-    apiserver = property(lambda self: self.frame("apiserver"), doc="One row per kube-apiserver flag.")
-    kubeconfig_users = property(lambda self: self.frame("kubeconfig_users"), doc="One row per kubeconfig user.")
-    pdbs = property(lambda self: self.frame("pdbs"), doc="One row per PodDisruptionBudget.")
-    service_accounts = property(lambda self: self.frame("service_accounts"), doc="One row per ServiceAccount.")
-    config_maps = property(lambda self: self.frame("config_maps"), doc="One row per ConfigMap key (values masked).")
-    secrets = property(lambda self: self.frame("secrets"), doc="One row per Secret (metadata only).")
+    def derived(self, index: _frames.Derived[T]) -> T:
+        """An index some frames are built from (the workloads pods roll up to, ...), built once and cached."""
+        if index.name not in self._derived:
+            self._derived[index.name] = index.build(self)
+        got: T = self._derived[index.name]
+        return got
+
+    def drop_frames(self, keep: Iterable[str] = ()) -> None:
+        """Forget the frames built so far (but those named in ``keep``) and the indexes they were built
+        from, to free their memory; they are built again on use."""
+        kept = {k: self._frames[k] for k in keep if k in self._frames}
+        self._frames.clear()
+        self._frames.update(kept)
+        self._derived.clear()
+
+    # One accessor per frame (``snap.workloads``, ...) is made from the frame specs (see _frame_accessor
+    # below), with the spec's docstring. The names are also declared here, for type checkers and editors
+    # (a test keeps them the frames' names).
+    objects: pd.DataFrame
+    workloads: pd.DataFrame
+    containers: pd.DataFrame
+    env: pd.DataFrame
+    volumes: pd.DataFrame
+    rbac: pd.DataFrame
+    nodes: pd.DataFrame
+    services: pd.DataFrame
+    network_policies: pd.DataFrame
+    namespaces: pd.DataFrame
+    apiserver: pd.DataFrame
+    kubeconfig_users: pd.DataFrame
+    pdbs: pd.DataFrame
+    service_accounts: pd.DataFrame
+    config_maps: pd.DataFrame
+    secrets: pd.DataFrame
 
     # ------------------------------------------------------------------ combining
 
@@ -500,6 +520,25 @@ def _saved_file(root: Path, where: Path, kind: str, info: Any) -> tuple[Path, st
         raise SnapshotError(f"{where}: kinds.{kind}.sha256 is not a sha256 hex digest")
     return root / rel, digest
 
+
+def _frame_accessor(spec: _frames.FrameSpec, added: bool) -> None:
+    """``Snapshot.<frame>``: a property per registered frame, its docstring the frame's (what one row is)."""
+    if not added:
+        if isinstance(Snapshot.__dict__.get(spec.name), property):
+            delattr(Snapshot, spec.name)
+        return
+    if spec.name in Snapshot.__dict__:
+        raise ValueError(f"frame {spec.name!r} would hide Snapshot.{spec.name}")
+    name = spec.name
+
+    def get(self: Snapshot) -> pd.DataFrame:
+        return self.frame(name)
+
+    get.__name__ = name
+    setattr(Snapshot, name, property(get, doc=spec.doc))
+
+
+_frames.on_register(_frame_accessor)
 
 _ENC = msgspec.json.Encoder()
 

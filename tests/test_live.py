@@ -361,8 +361,10 @@ def test_503_backs_off_exponentially_then_succeeds(server: FakeApiServer, kubeco
     snap = _load(kubeconfig)
     assert snap.kinds["ConfigMap"] == 1 and snap.skipped.empty
     assert len(_no_real_sleeps) == 3
-    for i, d in enumerate(_no_real_sleeps):  # doubling, with at most 25% jitter
-        assert live.BACKOFF * 2**i <= d <= live.BACKOFF * 2**i * 1.25
+    # urllib3's Retry: the first retry at once, then BACKOFF doubled each time, plus up to BACKOFF/4 of jitter
+    assert _no_real_sleeps[0] == 0
+    for i, d in enumerate(_no_real_sleeps[1:], start=1):
+        assert live.BACKOFF * 2**i <= d <= live.BACKOFF * 2**i + live.BACKOFF / 4
 
 
 def test_retries_are_bounded(server: FakeApiServer, kubeconfig: Path, _no_real_sleeps: list[float]) -> None:
@@ -374,6 +376,45 @@ def test_retries_are_bounded(server: FakeApiServer, kubeconfig: Path, _no_real_s
     assert f"after {live.MAX_ATTEMPTS} attempts: 500" in row["reason"]
     assert len([r for r in server.requests if r.resource == "services"]) == live.MAX_ATTEMPTS
     assert len(_no_real_sleeps) == live.MAX_ATTEMPTS - 1
+
+
+def test_the_client_retries_through_urllib3_retry_honouring_retry_after(server: FakeApiServer, kubeconfig: Path,
+                                                                       _no_real_sleeps: list[float]) -> None:
+    """429 and 5xx are retried by the kubernetes client's own urllib3 Retry (Configuration.retries), which waits
+    what Retry-After asks (at most MAX_DELAY) instead of its backoff, and counts every attempt."""
+    from urllib3.util.retry import Retry
+
+    conn = live._connect("fake", kubeconfig, False, None, 2)
+    assert isinstance(conn.api.configuration.retries, Retry) and conn.api.configuration.retries is _listing.RETRY
+    server.fault("services", 503, times=2, retry_after=7)
+    server.fault("configmaps", 429, times=1, retry_after=3600)  # an hour: capped
+    snap = _load(kubeconfig, workers=1)
+    assert snap.kinds["Service"] == 1 and snap.kinds["ConfigMap"] == 1 and snap.skipped.empty
+    assert sorted(_no_real_sleeps) == [7, 7, live.MAX_DELAY]  # not the backoff (0, then 1s): what the server asked
+    services = [r.status for r in server.requests if r.resource == "services"]
+    assert services == [503, 503, 200]
+    assert snap.meta["requests"] == len(server.requests)  # every attempt the Retry made is counted
+
+
+def test_a_retry_after_that_is_not_a_time_falls_back_to_the_backoff(_no_real_sleeps: list[float]) -> None:
+    from urllib3 import HTTPResponse
+    from urllib3.util.retry import RequestHistory
+
+    retry = _listing.RETRY.new(history=(RequestHistory("GET", "/", None, 503, None),) * 2)
+    retry.sleep(HTTPResponse(status=503, headers={"Retry-After": "soon"}))
+    retry.sleep(HTTPResponse(status=503, headers={"Retry-After": "2"}))
+    retry.sleep(HTTPResponse(status=503))
+    backoff = live.BACKOFF * 2
+    assert backoff <= _no_real_sleeps[0] <= backoff + live.BACKOFF / 4 and _no_real_sleeps[1] == 2
+    assert backoff <= _no_real_sleeps[2] <= backoff + live.BACKOFF / 4
+
+
+def test_a_read_timeout_is_not_retried(server: FakeApiServer, kubeconfig: Path) -> None:
+    """A server too slow to answer is not asked again (the load would take attempts x timeout)."""
+    slow = server.fault("pods", delay=2.0, page=2, times=live.MAX_ATTEMPTS)
+    snap = _load(kubeconfig, page_size=3, timeout=0.5)
+    assert snap.skipped.iloc[0]["category"] == "partial"
+    assert slow.times == live.MAX_ATTEMPTS - 1  # page 2 of the pods was asked for once
 
 
 def test_an_expired_continue_token_restarts_the_list(server: FakeApiServer, kubeconfig: Path) -> None:

@@ -9,14 +9,7 @@ import pandas as pd
 
 from .._model import pod_spec_keys
 
-ROW_COLUMNS = ["kind", "namespace", "name", "container", "message", "evidence"]
-
 _CONTAINER_WORD = {"container": "container", "init": "init container", "ephemeral": "ephemeral container"}
-
-
-def none() -> pd.DataFrame:
-    """No offending rows."""
-    return pd.DataFrame(columns=ROW_COLUMNS)
 
 
 def any_in(lists: pd.Series, values: Iterable[str]) -> pd.Series:

@@ -6,12 +6,13 @@ named by ``on`` is filtered by ``where`` (a ``DataFrame.query`` string) before i
 is passed in, and its rows are what the check *evaluated*. The function returns
 the offending rows, with at least ``kind``, ``namespace`` and ``name`` (and
 ``container`` for container checks); optional ``message`` and ``evidence``
-columns say what is wrong. The runner adds everything else.
+columns say what is wrong. The runner adds everything else. Its ``fix`` (a function of one
+finding's :class:`k8saudit.checks._fix.FixContext`) is declared with it.
 
 What a check depends on is derived, not declared: the kinds that feed each frame it
-takes (``k8saudit.frames.FRAME_KINDS``), plus the kinds behind the columns it reads
-that come from elsewhere (``COLUMN_KINDS``: a column counts as read when its name
-appears in the check's source or ``where``). Only a check that reads the snapshot
+takes (the ``kinds`` of its :class:`k8saudit.frames.FrameSpec`), plus the kinds behind the
+columns it reads that come from elsewhere (a column's own ``kinds``: a column counts as read
+when its name appears in the check's source or ``where``). Only a check that reads the snapshot
 itself (a ``snap`` parameter) names the kinds it reads that way, with ``needs``.
 :attr:`Check.inputs` is the result; the runner reports a check whose inputs could not
 be read (or only in part) as not assessable (or partial), never as passing.
@@ -29,8 +30,9 @@ from typing import Any
 import pandas as pd
 
 from .. import _model as m
-from ..frames import COLUMN_KINDS, FRAME_KINDS
+from .. import frames as _frames
 from ..vocab import PRACTICES, SEVERITIES
+from ._fix import Fix
 
 # references used across checks
 PSS_BASELINE = "Pod Security Standards (baseline): https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline"
@@ -70,6 +72,8 @@ class Check:
     aliases: tuple[str, ...] = ()
     #: framework id (``cis``, ``nsa``, ``pss``, ``mitre``) -> the ids of the controls this check evidences
     controls: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
+    #: the change that resolves one of its findings (see :mod:`k8saudit.checks._fix`; ``k8saudit.fixes.fix_for``)
+    fix: Fix | None = field(default=None, repr=False, compare=False)
 
     @property
     def params(self) -> list[str]:
@@ -79,20 +83,27 @@ class Check:
     def frames(self) -> list[str]:
         """The frames the check reads: its parameters (``snap`` aside) and ``on``."""
         out = [p for p in self.params if p != "snap"]
-        return out + [self.on] if self.on in FRAME_KINDS and self.on not in out else out
+        return out + [self.on] if self.on in _frames.SPECS and self.on not in out else out
 
-    @cached_property
+    @property
     def inputs(self) -> tuple[str, ...]:
         """The kinds this check's result depends on, derived from what it reads (see the module docstring)."""
-        words = _words(self)
+        words = self._words
         kinds = set(self.needs)
         for f in self.frames:
-            kinds.update(FRAME_KINDS.get(f, ()))
-            for col, extra in COLUMN_KINDS.get(f, {}).items():
-                if words is None or col in words:
-                    kinds.update(extra)
+            spec = _frames.SPECS.get(f)
+            if spec is None:
+                continue
+            kinds.update(spec.kinds)
+            for col in spec.columns:
+                if col.kinds and (words is None or col.name in words):
+                    kinds.update(col.kinds)
         order = {k: i for i, k in enumerate(m.KINDS)}
         return tuple(sorted(kinds, key=lambda k: (order.get(k, len(order)), k)))
+
+    @cached_property
+    def _words(self) -> set[str] | None:
+        return _words(self)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -187,6 +198,7 @@ def check(
     needs_apiserver: bool = False,
     aliases: tuple[str, ...] | list[str] = (),
     controls: Mapping[str, list[str] | tuple[str, ...]] | None = None,
+    fix: Fix | None = None,
 ) -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
     """Register a check. See the module docstring for the contract."""
     if severity not in SEVERITIES:
@@ -196,10 +208,10 @@ def check(
 
     def deco(fn: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
         params = list(inspect.signature(fn).parameters)
-        unknown = [p for p in params if p != "snap" and p not in FRAME_KINDS]
+        unknown = [p for p in params if p != "snap" and p not in _frames.SPECS]
         if unknown:
-            raise ValueError(f"{id}: parameter(s) {unknown} name no frame (frames: {', '.join(FRAME_KINDS)})")
-        if on not in FRAME_KINDS and on != "cluster":
+            raise ValueError(f"{id}: parameter(s) {unknown} name no frame (frames: {', '.join(_frames.SPECS)})")
+        if on not in _frames.SPECS and on != "cluster":
             raise ValueError(f"{id}: on={on!r} is neither a frame nor 'cluster'")
         if "snap" in params and not needs:
             raise ValueError(f"{id}: a check that reads the snapshot itself names the kinds it reads there (needs=)")
@@ -216,7 +228,7 @@ def check(
                          references=tuple(cis_references((controls or {}).get("cis", ())) + list(references)),
                          needs=tuple(needs), needs_apiserver=needs_apiserver,
                          aliases=tuple(aliases),
-                         controls={k: tuple(v) for k, v in (controls or {}).items()}))
+                         controls={k: tuple(v) for k, v in (controls or {}).items()}, fix=fix))
         return fn
 
     return deco

@@ -17,7 +17,8 @@ from __future__ import annotations
 import pandas as pd
 
 from .._normalize import MASK_PREFIX
-from ._common import join_by, none, pod_note, who
+from ._common import join_by, pod_note, who
+from ._fix import PLURAL, FixContext, comment, dump, nest, pod_path
 from ._registry import NSA_CISA, check
 
 K8S_SECRETS_GOOD = ("Kubernetes docs, Good practices for Secrets: "
@@ -58,14 +59,42 @@ def _masked(values: pd.Series) -> pd.Series:
 
 def _per_container(rows: pd.DataFrame, item: pd.Series, evidence: pd.Series, verb: str) -> pd.DataFrame:
     """One row per container: ``<type> `name` <verb> item1, item2`` and the evidence joined."""
-    if rows.empty:
-        return none()
     gid = pd.Series(rows.groupby(_CONTAINER_KEYS, dropna=False, sort=False).ngroup().to_numpy(), index=rows.index)
     first = ~gid.duplicated()
     out = rows.loc[first, _CONTAINER_KEYS + ["container_type"]].set_axis(gid[first].to_numpy())
     out["message"] = who(out) + " " + verb + " " + join_by(gid, item, ", ")
     out["evidence"] = join_by(gid, evidence, "; ")
     return out[_CONTAINER_KEYS + ["message", "evidence"]].reset_index(drop=True)
+
+
+
+def _secrets_fix(c: FixContext) -> str:
+    """Mount the Secret as files instead (for a literal: first a Secret to hold it, the old value rotated)."""
+    names: list[str] = []
+    env_vars: list[str] = []
+    rows = c.rows("env")
+    if len(rows):
+        refs = rows[rows["source"].isin(["secret_key_ref", "env_from_secret"]).fillna(False).astype(bool)]
+        names = sorted({str(x) for x in refs["secret_name"].dropna()})
+        env_vars = [str(v) for v in refs["var"] if v]
+    if c.check == "secret-env-literal":
+        var = str(c.f.get("evidence") or "").replace("env ", "").split("=")[0] or "<VAR>"
+        secret = f"{c.name}-credentials"
+        new = dump({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": secret, "namespace": c.ns},
+                    "type": "Opaque", "stringData": {var.lower(): "<from your secret store; rotate the old value>"}})
+        names, env_vars = [secret], [var]
+        ns = f" -n {c.ns}" if c.ns else ""
+        pre = (f"# 1. create the Secret (kubectl apply), rotating the leaked value:\n{new}---\n"
+               f"# 2. mount it: kubectl{ns} patch {PLURAL.get(c.kind, c.kind.lower())} {c.name} --patch-file fix.yaml\n")
+    else:
+        pre = ""
+    names = names or ["<secret-name>"]
+    mounts = [{"name": f"secret-{n}", "mountPath": f"/etc/secrets/{n}", "readOnly": True} for n in names]
+    volumes = [{"name": f"secret-{n}", "secret": {"secretName": n}} for n in names]
+    drop = (f"# remove from env/envFrom: {', '.join(env_vars) or 'the envFrom secretRef'}; the app reads "
+            f"/etc/secrets/<secret>/<key> instead\n")
+    return c.header(how="" if pre else None) + pre + drop + dump(nest(pod_path(c.kind), {
+        c.list_key: [{"name": c.container or "<container>", "volumeMounts": mounts}], "volumes": volumes}))
 
 
 @check("secret-env-ref", practice=1, severity="low", on="containers", fires_on="container",
@@ -78,7 +107,8 @@ def _per_container(rows: pd.DataFrame, item: pd.Series, evidence: pd.Series, ver
        remediation=_MOUNT_AS_FILE,
        references=[NSA_CISA,
                    K8S_SECRETS_GOOD, K8S_SECRET_FILES],
-       controls={"cis": ["5.4.1"], "nsa": ["net.secrets"], "mitre": ["T1552.007"]})
+       controls={"cis": ["5.4.1"], "nsa": ["net.secrets"], "mitre": ["T1552.007"]},
+       fix=_secrets_fix)
 def secret_env_ref(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
     rows = env[env["source"] == "secret_key_ref"]
     item = rows["var"] + " from Secret " + rows["namespace"].fillna("") + "/" + rows["secret_name"].fillna("?")
@@ -97,7 +127,8 @@ def secret_env_ref(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
                    "needs.\n\n" + _MOUNT_AS_FILE,
        references=[NSA_CISA,
                    K8S_SECRETS_GOOD, K8S_SECRET_FILES],
-       controls={"cis": ["5.4.1"], "nsa": ["net.secrets"], "mitre": ["T1552.007"]})
+       controls={"cis": ["5.4.1"], "nsa": ["net.secrets"], "mitre": ["T1552.007"]},
+       fix=_secrets_fix)
 def secret_envfrom(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
     rows = env[env["source"] == "env_from_secret"]
     prefix = rows["var"].fillna("")
@@ -118,7 +149,8 @@ def secret_envfrom(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
                    "rotate it since it has been exposed, and mount the Secret as a file:\n\n" + _MOUNT_AS_FILE,
        references=[NSA_CISA, K8S_SECRETS_GOOD,
                    "Kubernetes docs, Secrets: https://kubernetes.io/docs/concepts/configuration/secret/"],
-       controls={"cis": ["5.4.1"], "nsa": ["net.secrets"], "mitre": ["T1552.007"]})
+       controls={"cis": ["5.4.1"], "nsa": ["net.secrets"], "mitre": ["T1552.007"]},
+       fix=_secrets_fix)
 def secret_env_literal(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
     value = env["value"].fillna("")
     rows = env[(env["source"] == "literal") & env["looks_like_credential"] & (value != "")]
@@ -141,14 +173,15 @@ def secret_env_literal(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFr
                    "key from the ConfigMap.",
        references=[NSA_CISA, K8S_SECRETS_GOOD,
                    "Kubernetes docs, ConfigMaps: https://kubernetes.io/docs/concepts/configuration/configmap/"],
-       controls={"nsa": ["net.secrets"], "mitre": ["T1552.001", "T1552.007"]})
+       controls={"nsa": ["net.secrets"], "mitre": ["T1552.001", "T1552.007"]},
+       fix=comment(
+           "move the key into a Secret (rotate the value: it has been exposed), mount that Secret as a file,",
+           "then remove the key: kubectl -n {c.ns} edit configmap {c.name}"))
 def secret_configmap_credential(config_maps: pd.DataFrame) -> pd.DataFrame:
     whole = config_maps["looks_like_credential"] & (config_maps["value_length"].fillna(0) > 0)
     inside = config_maps["credential_lines"].map(bool, na_action="ignore").fillna(False).astype(bool)
     rows = config_maps[whole | inside]
     keys = ["kind", "namespace", "name"]
-    if rows.empty:
-        return none()
     shown = _masked(rows["value"])
     lines = rows["credential_lines"].map(lambda ls: "; ".join(ls or ()))
     is_whole = whole[rows.index]

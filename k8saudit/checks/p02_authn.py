@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._common import apiserver_flags, join_by, none, rows
+from ._common import apiserver_flags, join_by, rows
+from ._fix import FixContext, apiserver_flag, comment, dump
 from ._registry import NSA_CISA, check
 
 K8S_AUTHN = "Kubernetes docs, Authenticating: https://kubernetes.io/docs/reference/access-authn-authz/authentication/"
@@ -37,6 +38,15 @@ def _on_node(df: pd.DataFrame) -> pd.Series:
     return " on node " + df["node"].fillna("?")
 
 
+
+def _kubeconfig_fix(c: FixContext) -> str:
+    return (f"# {c.check}: kubeconfig user {c.name}\n# replace the stored token/key with an exec plugin that fetches "
+            "short-lived credentials\n" + dump({"users": [{"name": c.name, "user": {"exec": {
+                "apiVersion": "client.authentication.k8s.io/v1", "command": "kubectl",
+                "args": ["oidc-login", "get-token", "--oidc-issuer-url=https://issuer.example.com",
+                         "--oidc-client-id=kubernetes"]}}}]}))
+
+
 @check("authn-anonymous", practice=2, severity="medium", on="apiserver", fires_on="apiserver",
        needs_apiserver=True,
        title="API server accepts anonymous requests",
@@ -50,7 +60,9 @@ def _on_node(df: pd.DataFrame) -> pd.Series:
                    "Kubernetes 1.32+) use an AuthenticationConfiguration that allows anonymous access to those "
                    "health endpoints only.",
        references=[NSA_CISA, K8S_AUTHN + "#anonymous-requests", K8S_APISERVER],
-       controls={"cis": ["1.2.1"], "nsa": ["authn.authentication"], "mitre": ["T1133", "T1613"]})
+       controls={"cis": ["1.2.1"], "nsa": ["authn.authentication"], "mitre": ["T1133", "T1613"]},
+       fix=apiserver_flag("--anonymous-auth=false",
+                          "health checks that relied on anonymous access need credentials"))
 def authn_anonymous(apiserver: pd.DataFrame) -> pd.DataFrame:
     f = apiserver_flags(apiserver, "anonymous-auth", "authentication-config")
     bad = f[~f["anonymous-auth"].str.lower().isin(_FALSE).fillna(False)]
@@ -73,7 +85,9 @@ def authn_anonymous(apiserver: pd.DataFrame) -> pd.DataFrame:
                    "service account tokens, then remove the flag from the kube-apiserver manifest:\n\n"
                    "```yaml\n    # delete this line\n    - --token-auth-file=/etc/kubernetes/tokens.csv\n```",
        references=[NSA_CISA, K8S_AUTHN + "#static-token-file", K8S_APISERVER],
-       controls={"cis": ["1.2.2"], "nsa": ["authn.authentication"], "mitre": ["T1078", "T1110"]})
+       controls={"cis": ["1.2.2"], "nsa": ["authn.authentication"], "mitre": ["T1078", "T1110"]},
+       fix=apiserver_flag("--oidc-issuer-url=https://issuer.example.com",
+                          "delete the --token-auth-file line; people sign in through the identity provider"))
 def authn_token_file(apiserver: pd.DataFrame) -> pd.DataFrame:
     return _flag_set(apiserver, "token-auth-file", " reads static bearer tokens from ")
 
@@ -100,7 +114,8 @@ def _flag_set(apiserver: pd.DataFrame, flag: str, says: str) -> pd.DataFrame:
                     "Kubernetes 1.19: no v1.12.0 control)"), NSA_CISA, K8S_AUTHN,
                    "Kubernetes 1.19 release notes (basic authentication removed): "
                    "https://github.com/kubernetes/kubernetes/blob/master/CHANGELOG/CHANGELOG-1.19.md"],
-       controls={"nsa": ["authn.authentication"], "mitre": ["T1078", "T1110"]})
+       controls={"nsa": ["authn.authentication"], "mitre": ["T1078", "T1110"]},
+       fix=apiserver_flag("--oidc-issuer-url=https://issuer.example.com", "delete the --basic-auth-file line"))
 def authn_basic_auth_file(apiserver: pd.DataFrame) -> pd.DataFrame:
     return _flag_set(apiserver, "basic-auth-file", " accepts passwords from ")
 
@@ -124,7 +139,9 @@ def authn_basic_auth_file(apiserver: pd.DataFrame) -> pd.DataFrame:
                    "and components only.",
        references=[NSA_CISA,
                    K8S_AUTHN + "#openid-connect-tokens", K8S_AUTHN + "#webhook-token-authentication"],
-       controls={"cis": ["3.1.1", "3.1.2"], "nsa": ["authn.authentication"], "mitre": ["T1078"]})
+       controls={"cis": ["3.1.1", "3.1.2"], "nsa": ["authn.authentication"], "mitre": ["T1078"]},
+       fix=apiserver_flag("--oidc-issuer-url=https://issuer.example.com",
+                          "also --oidc-client-id, --oidc-username-claim=email, --oidc-groups-claim=groups"))
 def authn_no_external_idp(apiserver: pd.DataFrame) -> pd.DataFrame:
     idp = ("oidc-issuer-url", "authentication-token-webhook-config-file", "authentication-config")
     f = apiserver_flags(apiserver, *idp)
@@ -154,7 +171,8 @@ def authn_no_external_idp(apiserver: pd.DataFrame) -> pd.DataFrame:
                    "#client-go-credential-plugins"],
        controls={"cis": ["3.1.1", "3.1.2"],
                  "nsa": ["authn.authentication", "net.kubeconfig"],
-                 "mitre": ["T1552.001", "T1078"]})
+                 "mitre": ["T1552.001", "T1078"]},
+       fix=_kubeconfig_fix)
 def authn_kubeconfig_static(kubeconfig_users: pd.DataFrame) -> pd.DataFrame:
     bad = kubeconfig_users[kubeconfig_users["static_credential"]]
     ctx = bad["context"].fillna("(no context)")
@@ -198,12 +216,11 @@ def _static_pod(workloads: pd.DataFrame) -> pd.Series:
                    "Workloads that do need the API: give them their own ServiceAccount with a minimal Role "
                    "and keep automounting on for those only.",
        references=[NSA_CISA, K8S_SA_CONFIG],
-       controls={"cis": ["5.1.5", "5.1.6"], "nsa": ["pod.sa-tokens"], "mitre": ["T1528"]})
+       controls={"cis": ["5.1.5", "5.1.6"], "nsa": ["pod.sa-tokens"], "mitre": ["T1528"]},
+       fix=lambda c: c.pod({"automountServiceAccountToken": False}))
 def authn_sa_token_automount(workloads: pd.DataFrame, rbac: pd.DataFrame) -> pd.DataFrame:
     bad = workloads[workloads["automount_sa_token"]]
     bad = bad[~_static_pod(bad)]
-    if bad.empty:  # the merge below needs rows to type its key
-        return none()
     sa = bad["service_account"].fillna("default")
     sa_ref = "ServiceAccount " + bad["namespace"].fillna("") + "/" + sa
     why = pd.Series("neither the pod nor " + sa_ref + " sets automountServiceAccountToken (default true)",
@@ -218,9 +235,8 @@ def authn_sa_token_automount(workloads: pd.DataFrame, rbac: pd.DataFrame) -> pd.
     role_ns = (sa_rows["binding_namespace"].fillna("") + "/").where(sa_rows["role_kind"].eq("Role").fillna(False), "")
     role = sa_rows["role_kind"].fillna("?") + " " + role_ns + sa_rows["role"].fillna("?")
     sa_key = sa_rows["subject_namespace"].fillna("") + "/" + sa_rows["subject"].fillna("")
-    roles = join_by(sa_key, role, ", ").rename("_roles")
-    bad = bad.assign(_sa=sa, _key=bad["namespace"].fillna("") + "/" + sa).merge(
-        roles, left_on="_key", right_index=True, how="left").set_axis(bad.index)
+    roles = join_by(sa_key, role, ", ")
+    bad = bad.assign(_sa=sa, _roles=(bad["namespace"].fillna("") + "/" + sa).map(roles).astype("string"))
     bound = ("; the account is bound to " + bad["_roles"]).where(bad["_roles"].notna(), "")
     msg = (bad["kind"] + " `" + bad["name"] + "` runs with the API token of service account `" + bad["_sa"]
            + "` mounted: " + why.loc[bad.index] + bound.fillna(""))
@@ -241,7 +257,9 @@ def authn_sa_token_automount(workloads: pd.DataFrame, rbac: pd.DataFrame) -> pd.
                    "Kubernetes docs, Legacy service account token cleaner: "
                    "https://kubernetes.io/docs/reference/access-authn-authz/service-accounts-admin/"
                    "#legacy-serviceaccount-token-cleaner"],
-       controls={"cis": ["5.1.6"], "nsa": ["pod.sa-tokens"], "mitre": ["T1528", "T1550.001"]})
+       controls={"cis": ["5.1.6"], "nsa": ["pod.sa-tokens"], "mitre": ["T1528", "T1550.001"]},
+       fix=comment("kubectl -n {c.ns} delete secret {c.name}",
+                   "where a token is needed: kubectl create token <service-account> --duration=1h"))
 def authn_legacy_sa_token_secret(secrets: pd.DataFrame) -> pd.DataFrame:
     bad = secrets[secrets["is_sa_token"]]
     sa = bad["service_account"].fillna("?")

@@ -7,7 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from ._common import any_in, bracket, joined, none, rows, who
+from ._common import any_in, bracket, joined, rows, who
+from ._fix import FixContext, dump, nest, pod_path, true
 from ._registry import NSA_CISA, PSS_BASELINE, PSS_RESTRICTED, check
 
 #: capabilities that hand a container a path to the node (module loading, raw devices, ptrace of
@@ -29,6 +30,39 @@ _CAPS_DOC = ("Kubernetes docs, Set capabilities for a container: "
              "https://kubernetes.io/docs/tasks/configure-pod-container/security-context/#set-capabilities-for-a-container")
 
 
+
+def _caps_fix(c: FixContext) -> str:
+    """Drop ALL, add back only what is neither dangerous nor NET_RAW (and unset privileged)."""
+    row = c.container_row
+    keep = [] if row is None else [x for x in (row["caps_add"] or [])
+                                   if x not in DANGEROUS_CAPABILITIES and x != "NET_RAW"]
+    caps: dict[str, Any] = {"drop": ["ALL"]}
+    if keep:
+        caps["add"] = sorted(keep)
+    sc: dict[str, Any] = {"capabilities": caps}
+    if row is not None and true(row["privileged"]):
+        sc["privileged"] = False
+    return c.security(sc)
+
+
+def _psa_fix(c: FixContext) -> str:
+    return (f"# {c.check}: namespace {c.name}\n# apply: kubectl label namespace {c.name} "
+            "pod-security.kubernetes.io/enforce=baseline (or use this patch)\n"
+            + dump({"metadata": {"labels": {"pod-security.kubernetes.io/enforce": "baseline",
+                                            "pod-security.kubernetes.io/warn": "restricted",
+                                            "pod-security.kubernetes.io/audit": "restricted"}}}))
+
+
+def _policy_engine_fix(c: FixContext) -> str:
+    return (f"# {c.check}: install an admission policy engine (Kyverno, Gatekeeper) and enforce, e.g.:\n" + dump({
+        "apiVersion": "kyverno.io/v1", "kind": "ClusterPolicy", "metadata": {"name": "require-drop-all"},
+        "spec": {"validationFailureAction": "Enforce", "rules": [{
+            "name": "drop-all", "match": {"any": [{"resources": {"kinds": ["Pod"]}}]},
+            "validate": {"message": "containers must drop ALL capabilities",
+                         "pattern": {"spec": {"containers": [
+                             {"securityContext": {"capabilities": {"drop": ["ALL"]}}}]}}}}]}}))
+
+
 @check("cap-net-raw", practice=3, severity="medium", on="containers", fires_on="container",
        where="not windows",  # Linux-only setting: Windows pods ignore it (as Pod Security Standards do)
        title="Container keeps the NET_RAW capability",
@@ -43,7 +77,8 @@ _CAPS_DOC = ("Kubernetes docs, Set capabilities for a container: "
        controls={"cis": ["5.2.8", "5.2.9"],
                  "nsa": ["pod.privileged"],
                  "pss": ["capabilities-restricted"],
-                 "mitre": ["T1046"]})
+                 "mitre": ["T1046"]},
+       fix=_caps_fix)
 def cap_net_raw(containers: pd.DataFrame) -> pd.DataFrame:
     c = containers
     dropped = any_in(c["caps_drop"], ("ALL", "NET_RAW"))
@@ -75,7 +110,8 @@ def cap_net_raw(containers: pd.DataFrame) -> pd.DataFrame:
        controls={"cis": ["5.2.9"],
                  "nsa": ["pod.privileged"],
                  "pss": ["capabilities-baseline"],
-                 "mitre": ["T1611", "T1068"]})
+                 "mitre": ["T1611", "T1068"]},
+       fix=_caps_fix)
 def cap_dangerous_add(containers: pd.DataFrame) -> pd.DataFrame:
     bad = containers[any_in(containers["caps_add"], DANGEROUS_CAPABILITIES)]
     msg = who(bad) + " adds " + joined(bad["caps_add"], DANGEROUS_CAPABILITIES)
@@ -110,10 +146,11 @@ def policy_engines(snap: Any) -> list[str]:
                     "pods, host namespaces and added capabilities."),
        references=[NSA_CISA, _PSA_DOC],
        needs=("ValidatingWebhookConfiguration", "ValidatingAdmissionPolicy"),
-       controls={"cis": ["5.2.1"], "nsa": ["pod.security-enforcement"], "mitre": ["T1610"]})
+       controls={"cis": ["5.2.1"], "nsa": ["pod.security-enforcement"], "mitre": ["T1610"]},
+       fix=_policy_engine_fix)
 def policy_engine_absent(namespaces: pd.DataFrame, snap: Any) -> pd.DataFrame:
     if namespaces["psa_enforce"].isin(ENFORCING_LEVELS).any() or policy_engines(snap):
-        return none()
+        return pd.DataFrame()  # enforced: nothing to report
     webhooks = [c.metadata.name for c in snap.items("ValidatingWebhookConfiguration")]
     privileged = int((namespaces["psa_enforce"] == "privileged").sum())
     evidence = (f"namespaces with pod-security.kubernetes.io/enforce=baseline|restricted: 0 of {len(namespaces)}"
@@ -137,7 +174,8 @@ def policy_engine_absent(namespaces: pd.DataFrame, snap: Any) -> pd.DataFrame:
                     "    pod-security.kubernetes.io/enforce: baseline\n"
                     "    pod-security.kubernetes.io/warn: restricted\n```"),
        references=[PSS_BASELINE, _PSA_DOC],
-       controls={"cis": ["5.2.1"], "nsa": ["pod.security-enforcement"], "mitre": ["T1610"]})
+       controls={"cis": ["5.2.1"], "nsa": ["pod.security-enforcement"], "mitre": ["T1610"]},
+       fix=_psa_fix)
 def psa_not_enforced(namespaces: pd.DataFrame) -> pd.DataFrame:
     bad = namespaces[~namespaces["psa_enforce"].isin(ENFORCING_LEVELS)]
     label = bad["psa_enforce"]
@@ -176,14 +214,16 @@ def _seccomp_field(c: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
        controls={"cis": ["5.6.2"],
                  "nsa": ["pod.hardening"],
                  "pss": ["seccomp-baseline"],
-                 "mitre": ["T1611", "T1068"]})
+                 "mitre": ["T1611", "T1068"]},
+       fix=lambda c: c.header() + dump(nest(pod_path(c.kind), {
+           "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+           c.list_key: [{"name": c.container or "<container>",
+                         "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}}}]})))
 def seccomp_unconfined(containers: pd.DataFrame) -> pd.DataFrame:
     field, ann = _seccomp_field(containers)
     by_field = field.eq("Unconfined").fillna(False).astype(bool)
     by_ann = (field.isna() & ann.eq("unconfined")).fillna(False).astype(bool)
     bad = containers[by_field | by_ann]
-    if bad.empty:
-        return none()
     w = who(bad)
     msg = (w + " runs with seccomp Unconfined").mask(
         by_ann[bad.index], w + " runs with seccomp unconfined (legacy annotation)")
@@ -209,13 +249,12 @@ def seccomp_unconfined(containers: pd.DataFrame) -> pd.DataFrame:
        controls={"cis": ["5.6.2"],
                  "nsa": ["pod.hardening"],
                  "pss": ["seccomp-restricted"],
-                 "mitre": ["T1611", "T1068"]})
+                 "mitre": ["T1611", "T1068"]},
+       fix=lambda c: c.pod({"securityContext": {"seccompProfile": {"type": "RuntimeDefault"}}}))
 def seccomp_not_set(containers: pd.DataFrame) -> pd.DataFrame:
     field, ann = _seccomp_field(containers)
     unset = field.isna() & ~ann.eq("unconfined").fillna(False).astype(bool)
     bad = containers[unset]
-    if bad.empty:
-        return none()
     w = who(bad)
     only_ann = ann[bad.index].notna()
     msg = (w + " sets no seccomp profile").mask(

@@ -6,7 +6,8 @@ import posixpath
 
 import pandas as pd
 
-from ._common import join_by, joined, none, pod_spec_path, rows, who, workload_column
+from ._common import join_by, joined, pod_spec_path, rows, who, workload_column
+from ._fix import FixContext, dump, nest, pod_path
 from ._registry import NSA_CISA, PSS_BASELINE, check
 
 _NS_DOC = "Kubernetes docs, Pod spec (hostNetwork, hostPID, hostIPC): https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#security-context"
@@ -18,6 +19,28 @@ def _host_namespace(workloads: pd.DataFrame, column: str, field: str, what: str)
     return rows(bad, msg, pod_spec_path(bad["kind"], field) + "=true")
 
 
+
+def _host_port_fix(c: FixContext) -> str:
+    return c.header(how="") + (
+        "# remove `hostPort` from the container's ports (keep containerPort) and reach the pods through a Service:\n"
+        + dump({"apiVersion": "v1", "kind": "Service", "metadata": {"name": c.name, "namespace": c.ns},
+                "spec": {"selector": c.pod_labels(), "ports": [{"port": 80, "targetPort": "<containerPort>"}]}}))
+
+
+def _host_paths_fix(c: FixContext) -> str:
+    """Delete the hostPath volumes (strategic merge ``$patch: delete``) and their mounts; say what to use instead."""
+    vols = c.rows("volumes")
+    sensitive = c.check == "host-path-sensitive"
+    names = [] if vols.empty else [str(v) for v, p in zip(vols["volume"], vols["host_path"], strict=True)
+                                   if isinstance(p, str) and (sensitive_host_path(p) is not None) == sensitive]
+    if not names:
+        names = ["<volume>"]
+    note = ("# then remove the volumeMounts of these volumes from each container; give the workload an emptyDir,\n"
+            "# a ConfigMap/Secret or a PersistentVolumeClaim instead (or exempt a node agent explicitly)\n")
+    return c.header() + note + dump(nest(pod_path(c.kind), {
+        "volumes": [{"name": n, "$patch": "delete"} for n in names]}))
+
+
 @check("host-ipc", practice=4, severity="high", on="workloads", fires_on="workload",
        title="Pod shares the host's IPC namespace",
        why=("With hostIPC a container sees the node's System V shared memory and message queues and "
@@ -25,7 +48,8 @@ def _host_namespace(workloads: pd.DataFrame, column: str, field: str, what: str)
             "exchange there."),
        remediation="Remove `hostIPC: true` from the pod spec (or set it to false).",
        references=[PSS_BASELINE, NSA_CISA, _NS_DOC],
-       controls={"cis": ["5.2.4"], "nsa": ["pod.privileged"], "pss": ["host-namespaces"], "mitre": ["T1611"]})
+       controls={"cis": ["5.2.4"], "nsa": ["pod.privileged"], "pss": ["host-namespaces"], "mitre": ["T1611"]},
+       fix=lambda c: c.pod({"hostIPC": False}))
 def host_ipc(workloads: pd.DataFrame) -> pd.DataFrame:
     return _host_namespace(workloads, "host_ipc", "hostIPC", "IPC")
 
@@ -37,7 +61,8 @@ def host_ipc(workloads: pd.DataFrame) -> pd.DataFrame:
             "/proc/<pid>/root: a short path to owning the node."),
        remediation="Remove `hostPID: true` from the pod spec (or set it to false).",
        references=[PSS_BASELINE, NSA_CISA, _NS_DOC],
-       controls={"cis": ["5.2.3"], "nsa": ["pod.privileged"], "pss": ["host-namespaces"], "mitre": ["T1611"]})
+       controls={"cis": ["5.2.3"], "nsa": ["pod.privileged"], "pss": ["host-namespaces"], "mitre": ["T1611"]},
+       fix=lambda c: c.pod({"hostPID": False}))
 def host_pid(workloads: pd.DataFrame) -> pd.DataFrame:
     return _host_namespace(workloads, "host_pid", "hostPID", "PID")
 
@@ -52,7 +77,8 @@ def host_pid(workloads: pd.DataFrame) -> pd.DataFrame:
        controls={"cis": ["5.2.5"],
                  "nsa": ["pod.privileged"],
                  "pss": ["host-namespaces"],
-                 "mitre": ["T1611", "T1046"]})
+                 "mitre": ["T1611", "T1046"]},
+       fix=lambda c: c.pod({"hostNetwork": False}))
 def host_network(workloads: pd.DataFrame) -> pd.DataFrame:
     return _host_namespace(workloads, "host_network", "hostNetwork", "network")
 
@@ -66,7 +92,8 @@ def host_network(workloads: pd.DataFrame) -> pd.DataFrame:
                     "(ClusterIP, or a LoadBalancer/Ingress with source ranges when it must be reached from "
                     "outside)."),
        references=[PSS_BASELINE, NSA_CISA],
-       controls={"cis": ["5.2.12"], "nsa": ["pod.privileged"], "pss": ["host-ports"], "mitre": ["T1133"]})
+       controls={"cis": ["5.2.12"], "nsa": ["pod.privileged"], "pss": ["host-ports"], "mitre": ["T1133"]},
+       fix=_host_port_fix)
 def host_port(containers: pd.DataFrame, workloads: pd.DataFrame) -> pd.DataFrame:
     on_host = workload_column(containers, workloads, "host_network").fillna(False).astype(bool)
     bad = containers[(containers["host_ports"].str.len() > 0) & ~on_host]
@@ -135,21 +162,18 @@ def sensitive_host_path(path: str | None) -> str | None:
 
 def _host_paths(workloads: pd.DataFrame, volumes: pd.DataFrame, sensitive: bool) -> pd.DataFrame:
     hp = volumes[volumes["type"] == "hostPath"]
-    if hp.empty:
-        return none()
     uniq = hp["host_path"].dropna().unique()
     why = pd.Series({p: sensitive_host_path(p) for p in uniq}, dtype="object")
     reason = hp["host_path"].map(why)
     hp = hp[reason.notna() == sensitive]
-    if hp.empty:
-        return none()
     reason = reason[hp.index]
     keys = ["cluster", "kind", "namespace", "name"]
     text = "`" + hp["host_path"].fillna("").astype("string") + "`"
     if sensitive:
         text = text + " (" + reason.astype("string") + ")"
     ev = "volumes[" + hp["volume"].astype("string") + "].hostPath.path=" + hp["host_path"].fillna("").astype("string")
-    g = hp[keys].astype("string").fillna("").agg("\x1f".join, axis=1)
+    k = hp[keys].astype("string").fillna("")
+    g = k["cluster"] + "\x1f" + k["kind"] + "\x1f" + k["namespace"] + "\x1f" + k["name"]
     paths, evs = join_by(g, text, ", "), join_by(g, ev, "; ")
     bad = hp.drop_duplicates(keys).assign(_g=g).merge(workloads[keys], on=keys, how="inner")
     bad = bad.assign(_p=bad["_g"].map(paths), _e=bad["_g"].map(evs))
@@ -176,7 +200,8 @@ def _host_paths(workloads: pd.DataFrame, volumes: pd.DataFrame, sensitive: bool)
        controls={"cis": ["5.2.11"],
                  "nsa": ["pod.privileged"],
                  "pss": ["host-path-volumes", "volume-types"],
-                 "mitre": ["T1611", "T1610", "T1552.001", "T1612"]})
+                 "mitre": ["T1611", "T1610", "T1552.001", "T1612"]},
+       fix=_host_paths_fix)
 def host_path_sensitive(workloads: pd.DataFrame, volumes: pd.DataFrame) -> pd.DataFrame:
     return _host_paths(workloads, volumes, sensitive=True)
 
@@ -196,6 +221,7 @@ def host_path_sensitive(workloads: pd.DataFrame, volumes: pd.DataFrame) -> pd.Da
        controls={"cis": ["5.2.11"],
                  "nsa": ["pod.privileged"],
                  "pss": ["host-path-volumes", "volume-types"],
-                 "mitre": ["T1611"]})
+                 "mitre": ["T1611"]},
+       fix=_host_paths_fix)
 def host_path_volume(workloads: pd.DataFrame, volumes: pd.DataFrame) -> pd.DataFrame:
     return _host_paths(workloads, volumes, sensitive=False)

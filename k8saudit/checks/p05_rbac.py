@@ -16,10 +16,12 @@ discovery grants Kubernetes and kubeadm give them themselves.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 
 from ._common import any_in, apiserver_flags, join_by, joined
+from ._fix import FixContext, apiserver_flag, comment, dump
 from ._registry import NSA_CISA, check
 
 K8S_RBAC = "Kubernetes docs, Using RBAC Authorization: https://kubernetes.io/docs/reference/access-authn-authz/rbac/"
@@ -155,6 +157,44 @@ def per_binding(df: pd.DataFrame, *, rules: bool = True, **extra: pd.Series) -> 
 # --------------------------------------------------------------------------- checks
 
 
+
+_delete_binding = comment("kubectl delete {c.kind} {c.name}   # nobody anonymous needs these permissions")
+
+
+def _rbac_subjects(c: FixContext) -> tuple[str, list[dict[str, Any]]]:
+    role, subjects = "<role>", [{"kind": "Group", "name": "<who>", "apiGroup": "rbac.authorization.k8s.io"}]
+    if c.snap is not None:
+        r = c.snap.frame("rbac")
+        rows = r[(r["binding"] == c.name) & (r["binding_kind"] == c.kind)]
+        if len(rows):
+            role = str(rows["role"].iloc[0])
+            subjects = []
+            for kind, name, sns in rows[["subject_kind", "subject", "subject_namespace"]].drop_duplicates().itertuples(
+                    index=False):
+                s: dict[str, Any] = {"kind": str(kind), "name": str(name)}
+                if kind == "ServiceAccount":
+                    s["namespace"] = str(sns)
+                else:
+                    s["apiGroup"] = "rbac.authorization.k8s.io"
+                subjects.append(s)
+    return role, subjects
+
+
+def _namespaced_binding(c: FixContext, role: str | None = None, note: str = "") -> str:
+    """Grant in the one namespace that needs it (a binding of everyone is deleted instead)."""
+    bound, subjects = _rbac_subjects(c)
+    if any(s["name"] in PUBLIC_GROUPS for s in subjects):
+        return _delete_binding(c)
+    ns = next((s["namespace"] for s in subjects if s["kind"] == "ServiceAccount"), c.ns or "<namespace>")
+    doc = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+           "metadata": {"name": c.name, "namespace": ns},
+           "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role or bound},
+           "subjects": subjects}
+    scope = "-n " + c.ns + " " if c.ns else ""
+    return (f"# {c.check}: {c.kind} {c.name}\n# grant it in the one namespace that needs it, then: "
+            f"kubectl {scope}delete {c.kind.lower()} {c.name}\n" + (f"# {note}\n" if note else "") + dump(doc))
+
+
 @check("rbac-abac-enabled", practice=5, severity="high", on="apiserver", fires_on="apiserver", needs_apiserver=True,
        title="API server authorizes with ABAC or AlwaysAllow, or without RBAC",
        why="AlwaysAllow (the default when --authorization-mode is not set) lets every authenticated request do "
@@ -166,7 +206,8 @@ def per_binding(df: pd.DataFrame, *, rules: bool = True, **extra: pd.Series) -> 
                    "```\n\nTranslate whatever the ABAC policy file allowed into Roles and RoleBindings first.",
        references=[NSA_CISA, K8S_AUTHZ,
                    "Kubernetes docs, ABAC mode: https://kubernetes.io/docs/reference/access-authn-authz/abac/"],
-       controls={"cis": ["1.2.6", "1.2.7", "1.2.8"], "nsa": ["authz.rbac"], "mitre": ["T1078"]})
+       controls={"cis": ["1.2.6", "1.2.7", "1.2.8"], "nsa": ["authz.rbac"], "mitre": ["T1078"]},
+       fix=apiserver_flag("--authorization-mode=Node,RBAC", "no ABAC, no AlwaysAllow"))
 def rbac_abac_enabled(apiserver: pd.DataFrame) -> pd.DataFrame:
     f = apiserver_flags(apiserver, "authorization-mode", "authorization-config")
     modes = f["authorization-mode"].fillna("").str.split(",").map(lambda xs: [x.strip() for x in xs if x.strip()])
@@ -198,7 +239,8 @@ def rbac_abac_enabled(apiserver: pd.DataFrame) -> pd.DataFrame:
                    "  name: edit     # or a Role with only what the subject uses\n```\n\n"
                    "Keep cluster-admin for a break-glass account. " + _REVIEW,
        references=[NSA_CISA, K8S_RBAC_GOOD, K8S_RBAC + "#user-facing-roles"],
-       controls={"cis": ["5.1.1"], "nsa": ["authz.rbac"], "mitre": ["T1098.006", "T1078"]})
+       controls={"cis": ["5.1.1"], "nsa": ["authz.rbac"], "mitre": ["T1098.006", "T1078"]},
+       fix=lambda c: _namespaced_binding(c, "admin", "cluster-admin replaced by `admin` in one namespace"))
 def rbac_cluster_admin(rbac: pd.DataFrame) -> pd.DataFrame:
     # no component of Kubernetes runs as cluster-admin cluster-wide: a ClusterRoleBinding of it to a service
     # account is an add-on's (a dashboard, Tiller), kube-system or not
@@ -229,7 +271,9 @@ def _wildcards(rules: pd.DataFrame) -> pd.Series:
                    "rules:\n  - apiGroups: [apps]\n    resources: [deployments]\n"
                    "    verbs: [get, list, watch, update, patch]\n```\n\n" + _REVIEW,
        references=[NSA_CISA, K8S_RBAC_GOOD],
-       controls={"cis": ["5.1.3"], "nsa": ["authz.rbac"], "mitre": ["T1098.006"]})
+       controls={"cis": ["5.1.3"], "nsa": ["authz.rbac"], "mitre": ["T1098.006"]},
+       fix=comment("list the resources and verbs the subject uses instead of *, e.g. rules:",
+                   "- {{apiGroups: [apps], resources: [deployments], verbs: [get, list, watch, update]}}"))
 def rbac_wildcard(rbac: pd.DataFrame) -> pd.DataFrame:
     r = rbac[granted(rbac) & ~(rbac["role_kind"].eq("ClusterRole") & rbac["role"].eq("cluster-admin")).fillna(False)]
     what = per_rule(r, _wildcards)
@@ -254,7 +298,8 @@ def rbac_wildcard(rbac: pd.DataFrame) -> pd.DataFrame:
                    "Keep ClusterRoleBindings for what is cluster-scoped by nature (nodes, namespaces, CRDs) "
                    "and for agents that truly work on every namespace.",
        references=[NSA_CISA, K8S_RBAC_GOOD, K8S_RBAC + "#rolebinding-and-clusterrolebinding"],
-       controls={"nsa": ["authz.rbac"], "mitre": ["T1098.006"]})
+       controls={"nsa": ["authz.rbac"], "mitre": ["T1098.006"]},
+       fix=lambda c: _namespaced_binding(c))
 def rbac_clusterwide_binding(rbac: pd.DataFrame) -> pd.DataFrame:
     hit = rbac[granted(rbac) & rbac["binding_kind"].eq("ClusterRoleBinding").fillna(False)]
     b = per_binding(hit, rules=False)
@@ -275,7 +320,9 @@ def rbac_clusterwide_binding(rbac: pd.DataFrame) -> pd.DataFrame:
                    "`view` role leaves Secrets out; prefer it over `edit` or `admin` for read access. "
                    + _REVIEW,
        references=[NSA_CISA, K8S_RBAC_GOOD + "#listing-secrets"],
-       controls={"cis": ["5.1.2"], "nsa": ["authz.rbac"], "mitre": ["T1552.007", "T1528"]})
+       controls={"cis": ["5.1.2"], "nsa": ["authz.rbac"], "mitre": ["T1552.007", "T1528"]},
+       fix=comment("drop `secrets` from the role's rules, or name the Secrets it may read:",
+                   "- {{apiGroups: [''], resources: [secrets], resourceNames: [<name>], verbs: [get]}}"))
 def rbac_secrets_read(rbac: pd.DataFrame) -> pd.DataFrame:
     r = rbac[granted(rbac)]
     read = ("get", "list", "watch")
@@ -332,7 +379,9 @@ def _escalations(rules: pd.DataFrame, *, cluster_scoped: bool) -> pd.Series:
                    K8S_RBAC + "#restrictions-on-role-creation-or-update"],
        controls={"cis": ["5.1.4", "5.1.8", "5.1.10", "5.1.13"],
                  "nsa": ["authz.rbac"],
-                 "mitre": ["T1098.006", "T1609", "T1610", "T1053.007"]})
+                 "mitre": ["T1098.006", "T1609", "T1610", "T1053.007"]},
+       fix=comment("remove bind, escalate, impersonate, pods/exec, pods/attach and create pods from the "
+                   "role bound by {c.kind} {c.name};", "grant them, if at all, for a limited time"))
 def rbac_escalation(rbac: pd.DataFrame) -> pd.DataFrame:
     r = rbac[granted(rbac)]
     cluster_wide = r["scope"].eq("cluster").fillna(False).astype(bool)
@@ -364,7 +413,8 @@ def rbac_escalation(rbac: pd.DataFrame) -> pd.DataFrame:
                    K8S_RBAC + "#discovery-roles"],
        controls={"cis": ["5.1.2", "5.1.4"],
                  "nsa": ["authz.rbac", "authn.authentication"],
-                 "mitre": ["T1078.001", "T1613"]})
+                 "mitre": ["T1078.001", "T1613"]},
+       fix=_delete_binding)
 def rbac_anonymous_binding(rbac: pd.DataFrame) -> pd.DataFrame:
     public = rbac["subject"].isin(PUBLIC_GROUPS).fillna(False).astype(bool)
     hit = rbac[public & ~_builtin_public_grant(rbac, DISCOVERY_ROLES)]

@@ -21,7 +21,10 @@ from ._registry import NSA_CISA, check
                     "  - {name: tmp, emptyDir: {sizeLimit: 64Mi}}\n```"),
        references=[NSA_CISA,
                    "Kubernetes docs, SecurityContext: https://kubernetes.io/docs/tasks/configure-pod-container/security-context/"],
-       controls={"cis": ["5.6.3"], "nsa": ["pod.immutable-fs"]})
+       controls={"cis": ["5.6.3"], "nsa": ["pod.immutable-fs"]},
+       fix=lambda c: c.container_patch(
+           {"securityContext": {"readOnlyRootFilesystem": True}, "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}]},
+           {"volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}]}))
 def rootfs_writable(containers: pd.DataFrame) -> pd.DataFrame:
     bad = containers[~containers["read_only_root_filesystem"].fillna(False).astype(bool)]
     return rows(bad, who(bad) + " has a writable root filesystem",

@@ -6,8 +6,9 @@ import ipaddress
 
 import pandas as pd
 
-from ..frames import is_public_ip
+from .._network import is_public_ip
 from ._common import any_in, apiserver_flags, bracket, rows
+from ._fix import FixContext, apiserver_flag, comment, dump
 from ._registry import NSA_CISA, check
 
 #: the legacy way to restrict a cloud load balancer, honoured when spec.loadBalancerSourceRanges is empty
@@ -30,6 +31,16 @@ _SVC_DOC = "Kubernetes docs, Service types: https://kubernetes.io/docs/concepts/
 _NS_WHERE = "not is_system and workload_count > 0"
 
 
+
+def _default_deny_fix(c: FixContext) -> str:
+    ns = c.ns or c.name
+    doc = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+           "metadata": {"name": "default-deny", "namespace": ns},
+           "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}
+    return (f"# {c.check}: namespace {ns}\n# apply: kubectl apply -f fix.yaml, then allow the flows each app needs "
+            "(and DNS egress) with narrower policies\n" + dump(doc))
+
+
 @check("node-external-ip", practice=7, severity="medium", on="nodes", fires_on="node",
        title="Node has a public address",
        why=("A node reachable from the internet exposes the kubelet API, every NodePort and hostPort, and "
@@ -38,7 +49,9 @@ _NS_WHERE = "not is_system and workload_count > 0"
        remediation=("Move the node pool to private subnets (managed clusters: private nodes / no public IP), "
                     "or firewall the node addresses so only the load balancers and admins' bastion reach them."),
        references=[NSA_CISA, "CIS Amazon EKS Benchmark 5.4.3; CIS GKE Benchmark 5.6.5 (private nodes)"],
-       controls={"nsa": ["net.worker-segmentation"], "mitre": ["T1133", "T1190"]})
+       controls={"nsa": ["net.worker-segmentation"], "mitre": ["T1133", "T1190"]},
+       fix=comment("move node {c.name} to a private subnet (no public IP), or firewall its public",
+                   "address so only load balancers and a bastion reach it"))
 def node_external_ip(nodes: pd.DataFrame) -> pd.DataFrame:
     bad = nodes[nodes["has_public_address"]]
     has_pub = bad["public_ips"].str.len() > 0
@@ -58,7 +71,8 @@ def node_external_ip(nodes: pd.DataFrame) -> pd.DataFrame:
                     "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny\n"
                     "spec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n```"),
        references=[NSA_CISA, _NP_DOC],
-       controls={"cis": ["5.3.2"], "nsa": ["net.policies"], "mitre": ["T1046"]})
+       controls={"cis": ["5.3.2"], "nsa": ["net.policies"], "mitre": ["T1046"]},
+       fix=_default_deny_fix)
 def net_no_policy(namespaces: pd.DataFrame) -> pd.DataFrame:
     bad = namespaces[namespaces["network_policy_count"] == 0]
     msg = ("namespace `" + bad["name"] + "` runs " + bad["workload_count"].astype("string")
@@ -77,7 +91,8 @@ def net_no_policy(namespaces: pd.DataFrame) -> pd.DataFrame:
                     "spec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n```\nWith Egress denied, "
                     "allow DNS (UDP/TCP 53 to kube-dns) explicitly."),
        references=[NSA_CISA, _NP_DOC],
-       controls={"cis": ["5.3.2"], "nsa": ["net.policies"], "mitre": ["T1046"]})
+       controls={"cis": ["5.3.2"], "nsa": ["net.policies"], "mitre": ["T1046"]},
+       fix=_default_deny_fix)
 def net_no_default_deny(namespaces: pd.DataFrame) -> pd.DataFrame:
     bad = namespaces[~namespaces["default_deny_ingress"]]
     egress = bad["default_deny_egress"].map({True: "denied by default", False: "not denied by default either"})
@@ -95,7 +110,9 @@ def net_no_default_deny(namespaces: pd.DataFrame) -> pd.DataFrame:
        remediation=("Use `type: ClusterIP` behind an Ingress or Gateway, or a LoadBalancer with "
                     "`loadBalancerSourceRanges`; if a NodePort is needed, firewall the node port range."),
        references=[NSA_CISA, _SVC_DOC],
-       controls={"nsa": ["net.worker-segmentation"], "mitre": ["T1133", "T1190"]})
+       controls={"nsa": ["net.worker-segmentation"], "mitre": ["T1133", "T1190"]},
+       fix=lambda c: c.header() + "# and publish it through an Ingress or Gateway\n" + dump(
+           {"spec": {"type": "ClusterIP"}}))
 def svc_nodeport(services: pd.DataFrame) -> pd.DataFrame:
     bad = services[services["type"] == "NodePort"]
     ports = bracket(bad["node_ports"]).replace("not set", "assigned at creation")
@@ -133,7 +150,9 @@ def _internal(lb: pd.DataFrame) -> pd.Series:
                     "  loadBalancerSourceRanges: [203.0.113.0/24]\n```"),
        references=[NSA_CISA, _SVC_DOC,
                    "Kubernetes docs, loadBalancerSourceRanges: https://kubernetes.io/docs/tasks/access-application-cluster/configure-cloud-provider-firewall/"],
-       controls={"nsa": ["net.worker-segmentation"], "mitre": ["T1133", "T1190"]})
+       controls={"nsa": ["net.worker-segmentation"], "mitre": ["T1133", "T1190"]},
+       fix=lambda c: c.header() + dump(
+           {"spec": {"loadBalancerSourceRanges": ["<office or VPN CIDR, e.g. 203.0.113.0/24>"]}}))
 def svc_lb_open(services: pd.DataFrame) -> pd.DataFrame:
     lb = services
     ann_ranges = lb["annotations"].map(
@@ -157,7 +176,8 @@ def svc_lb_open(services: pd.DataFrame) -> pd.DataFrame:
        references=["CIS Kubernetes Benchmark v1.6.0 1.2.18, 1.2.19 (--insecure-bind-address, --insecure-port; "
                    "the flags were removed in Kubernetes 1.24: no v1.12.0 control)", NSA_CISA],
        needs_apiserver=True,
-       controls={"nsa": ["net.control-plane"], "mitre": ["T1133"]})
+       controls={"nsa": ["net.control-plane"], "mitre": ["T1133"]},
+       fix=apiserver_flag("--insecure-port=0", "and delete --insecure-bind-address; then upgrade"))
 def apiserver_insecure_port(apiserver: pd.DataFrame) -> pd.DataFrame:
     p = apiserver_flags(apiserver, "insecure-port", "insecure-bind-address")
     port, bind = p["insecure-port"], p["insecure-bind-address"]

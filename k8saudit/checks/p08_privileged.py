@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ._common import rows, tri, who, workload_column
+from ._fix import true
 from ._registry import NSA_CISA, PSS_BASELINE, PSS_RESTRICTED, check
 
 _SC_DOC = "Kubernetes docs, Configure a Security Context: https://kubernetes.io/docs/tasks/configure-pod-container/security-context/"
@@ -19,7 +20,8 @@ _SC_DOC = "Kubernetes docs, Configure a Security Context: https://kubernetes.io/
                     "```yaml\nsecurityContext:\n  privileged: false\n  allowPrivilegeEscalation: false\n"
                     "  capabilities:\n    drop: [ALL]\n```"),
        references=[PSS_BASELINE, NSA_CISA, _SC_DOC],
-       controls={"cis": ["5.2.2"], "nsa": ["pod.privileged"], "pss": ["privileged"], "mitre": ["T1611", "T1610"]})
+       controls={"cis": ["5.2.2"], "nsa": ["pod.privileged"], "pss": ["privileged"], "mitre": ["T1611", "T1610"]},
+       fix=lambda c: c.security({"privileged": False}))
 def privileged(containers: pd.DataFrame) -> pd.DataFrame:
     bad = containers[containers["privileged"].fillna(False).astype(bool)]
     return rows(bad, who(bad) + " runs privileged", "securityContext.privileged=true")
@@ -35,7 +37,9 @@ def privileged(containers: pd.DataFrame) -> pd.DataFrame:
                     "The API refuses `false` together with `privileged: true` or an added SYS_ADMIN: remove "
                     "those first."),
        references=[PSS_RESTRICTED, NSA_CISA, _SC_DOC],
-       controls={"cis": ["5.2.6"], "nsa": ["pod.privileged"], "pss": ["privilege-escalation"], "mitre": ["T1068"]})
+       controls={"cis": ["5.2.6"], "nsa": ["pod.privileged"], "pss": ["privilege-escalation"], "mitre": ["T1068"]},
+       fix=lambda c: c.security({"allowPrivilegeEscalation": False} | (
+           {"privileged": False} if (c.container_row is not None and true(c.container_row["privileged"])) else {})))
 def priv_escalation(containers: pd.DataFrame) -> pd.DataFrame:
     c = containers
     bad = c[c["allow_privilege_escalation"].fillna(True).astype(bool)]
@@ -64,7 +68,8 @@ def priv_escalation(containers: pd.DataFrame) -> pd.DataFrame:
        controls={"cis": ["5.2.7"],
                  "nsa": ["pod.non-root"],
                  "pss": ["running-as-non-root", "running-as-non-root-user"],
-                 "mitre": ["T1611", "T1068"]})
+                 "mitre": ["T1611", "T1068"]},
+       fix=lambda c: c.security({"runAsNonRoot": True, "runAsUser": 10001}))
 def run_as_root(containers: pd.DataFrame, workloads: pd.DataFrame) -> pd.DataFrame:
     userns = workload_column(containers, workloads, "host_users").eq(False).fillna(False).astype(bool)
     nonroot = containers["run_as_non_root"].fillna(False).astype(bool)
@@ -94,7 +99,8 @@ _APPARMOR_DOC = "Kubernetes docs, Restrict a container's access to resources wit
                     "```yaml\nspec:\n  securityContext:\n    appArmorProfile:\n      type: RuntimeDefault\n```\n"
                     "and delete any `container.apparmor.security.beta.kubernetes.io/*: unconfined` annotation."),
        references=[PSS_BASELINE, NSA_CISA, _APPARMOR_DOC],
-       controls={"cis": ["5.6.3"], "nsa": ["pod.hardening"], "pss": ["apparmor"], "mitre": ["T1611"]})
+       controls={"cis": ["5.6.3"], "nsa": ["pod.hardening"], "pss": ["apparmor"], "mitre": ["T1611"]},
+       fix=lambda c: c.security({"appArmorProfile": {"type": "RuntimeDefault"}}))
 def apparmor_unconfined(containers: pd.DataFrame) -> pd.DataFrame:
     bad = containers[containers["apparmor_profile"].astype("string").eq("Unconfined").fillna(False).astype(bool)]
     return rows(bad, who(bad) + " runs with AppArmor unconfined",

@@ -23,7 +23,8 @@ from ._registry import PSS_BASELINE, PSS_RESTRICTED, check
        controls={"cis": ["5.6.3"],
                  "nsa": ["pod.hardening"],
                  "pss": ["proc-mount", "proc-mount-restricted"],
-                 "mitre": ["T1611"]})
+                 "mitre": ["T1611"]},
+       fix=lambda c: c.security({"procMount": "Default"}))
 def proc_mount_unmasked(containers: pd.DataFrame) -> pd.DataFrame:
     bad = containers[(containers["proc_mount"] == "Unmasked").fillna(False).astype(bool)]
     return rows(bad, who(bad) + " mounts /proc unmasked", "securityContext.procMount=Unmasked")

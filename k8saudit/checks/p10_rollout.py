@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from .._selectors import matches
-from ._common import none, rows, who
+from ._common import rows, who
+from ._fix import FixContext, dump, nest, pod_path, text
 from ._registry import NSA_CISA, check
 
 _DEPLOY_DOC = "Kubernetes docs, Deployment strategy: https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#strategy"
@@ -13,6 +14,34 @@ _STS_DOC = "Kubernetes docs, StatefulSet update strategies: https://kubernetes.i
 _DS_DOC = "Kubernetes docs, DaemonSet rolling update: https://kubernetes.io/docs/tasks/manage-daemon/update-daemon-set/"
 _PROBE_DOC = "Kubernetes docs, readiness probes: https://kubernetes.io/docs/concepts/configuration/liveness-readiness-startup-probes/"
 _PDB_DOC = "Kubernetes docs, Pod disruption budgets: https://kubernetes.io/docs/concepts/workloads/pods/disruptions/"
+
+
+
+def _pdb_fix(c: FixContext) -> str:
+    doc = {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": c.name, "namespace": c.ns},
+           "spec": {"maxUnavailable": 1, "selector": {"matchLabels": c.pod_labels()}}}
+    return f"# {c.check}: {c.kind} {c.ns}/{c.name}\n# apply: kubectl apply -f fix.yaml\n" + dump(doc)
+
+
+def _strategy_fix(c: FixContext) -> str:
+    if c.kind == "Deployment":
+        spec = {"strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}}
+    else:
+        spec = {"updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}}}
+    return c.header() + dump({"spec": spec})
+
+
+def _pin_image_fix(c: FixContext) -> str:
+    row = c.container_row
+    image = text(row["image"]) if row is not None else None
+    repo = "<image>"
+    if image:
+        repo = image.split("@", 1)[0]
+        last = repo.rsplit("/", 1)
+        if ":" in last[-1]:
+            repo = repo[: len(repo) - len(last[-1]) + last[-1].index(":")]
+    return c.header() + "# find the digest: crane digest " + repo + ":<version>\n" + dump(nest(pod_path(c.kind), {
+        c.list_key: [{"name": c.container or "<container>", "image": f"{repo}:<version>@sha256:<digest>"}]}))
 
 
 @check("rollout-recreate", practice=10, severity="low", on="workloads", fires_on="workload",
@@ -24,7 +53,8 @@ _PDB_DOC = "Kubernetes docs, Pod disruption budgets: https://kubernetes.io/docs/
                     "    rollingUpdate: {maxUnavailable: 0, maxSurge: 1}\n```\n(Recreate is only needed when two "
                     "versions must never run together, e.g. a ReadWriteOnce volume.)"),
        references=[_DEPLOY_DOC],
-       controls={"nsa": ["ops.availability"], "mitre": ["T1499"]})
+       controls={"nsa": ["ops.availability"], "mitre": ["T1499"]},
+       fix=_strategy_fix)
 def rollout_recreate(workloads: pd.DataFrame) -> pd.DataFrame:
     bad = workloads[workloads["strategy"] == "Recreate"]
     return rows(bad, "Deployment `" + bad["name"] + "` stops every pod before starting new ones (Recreate)",
@@ -41,7 +71,8 @@ def rollout_recreate(workloads: pd.DataFrame) -> pd.DataFrame:
        remediation=("Keep some pods serving during the update:\n```yaml\nspec:\n  strategy:\n    rollingUpdate:\n"
                     "      maxUnavailable: 25%   # or 0 with maxSurge: 1\n```"),
        references=[_DEPLOY_DOC, _STS_DOC, _DS_DOC],
-       controls={"nsa": ["ops.availability"], "mitre": ["T1499"]})
+       controls={"nsa": ["ops.availability"], "mitre": ["T1499"]},
+       fix=_strategy_fix)
 def rollout_max_unavailable(workloads: pd.DataFrame) -> pd.DataFrame:
     w = workloads
     mu = w["max_unavailable"].astype("string").str.strip()
@@ -67,7 +98,8 @@ def rollout_max_unavailable(workloads: pd.DataFrame) -> pd.DataFrame:
        remediation=("Run at least two replicas (`spec.replicas: 2`), spread across nodes with "
                     "topologySpreadConstraints."),
        references=[_DEPLOY_DOC, _PDB_DOC],
-       controls={"nsa": ["ops.availability"], "mitre": ["T1499"]})
+       controls={"nsa": ["ops.availability"], "mitre": ["T1499"]},
+       fix=lambda c: c.header() + dump({"spec": {"replicas": 2}}))
 def rollout_single_replica(workloads: pd.DataFrame) -> pd.DataFrame:
     bad = workloads[(workloads["replicas"] == 1).fillna(False).astype(bool)]
     msg = bad["kind"] + " `" + bad["name"] + "` runs a single replica"
@@ -83,7 +115,9 @@ def rollout_single_replica(workloads: pd.DataFrame) -> pd.DataFrame:
        remediation=("Add a readiness probe on an endpoint that answers only when the app can serve:\n```yaml\n"
                     "readinessProbe:\n  httpGet: {path: /healthz/ready, port: 8080}\n  periodSeconds: 5\n```"),
        references=[_PROBE_DOC, _DEPLOY_DOC],
-       controls={"nsa": ["ops.availability"]})
+       controls={"nsa": ["ops.availability"]},
+       fix=lambda c: c.container_patch(
+           {"readinessProbe": {"httpGet": {"path": "/healthz/ready", "port": 8080}, "periodSeconds": 5}}))
 def rollout_no_readiness(containers: pd.DataFrame) -> pd.DataFrame:
     bad = containers[~containers["readiness_probe"]]
     return rows(bad, who(bad) + " has no readiness probe", "readinessProbe not set")
@@ -98,7 +132,8 @@ def rollout_no_readiness(containers: pd.DataFrame) -> pd.DataFrame:
                     "kind: PodDisruptionBudget\nmetadata:\n  name: web\nspec:\n  maxUnavailable: 1\n"
                     "  selector:\n    matchLabels: {app: web}\n```"),
        references=[_PDB_DOC],
-       controls={"nsa": ["ops.availability"], "mitre": ["T1499"]})
+       controls={"nsa": ["ops.availability"], "mitre": ["T1499"]},
+       fix=_pdb_fix)
 def rollout_no_pdb(workloads: pd.DataFrame, pdbs: pd.DataFrame) -> pd.DataFrame:
     # candidate pairs within a namespace (a few budgets per namespace), then one selector match per pair
     wl = workloads[["namespace", "pod_labels"]].reset_index(names="_row")
@@ -119,7 +154,8 @@ def rollout_no_pdb(workloads: pd.DataFrame, pdbs: pd.DataFrame) -> pd.DataFrame:
        remediation=("Use a rolling update:\n```yaml\nspec:\n  updateStrategy:\n    type: RollingUpdate\n"
                     "    rollingUpdate: {maxUnavailable: 1}\n```"),
        references=[_STS_DOC, _DS_DOC],
-       controls={"nsa": ["ops.availability"]})
+       controls={"nsa": ["ops.availability"]},
+       fix=_strategy_fix)
 def rollout_ondelete(workloads: pd.DataFrame) -> pd.DataFrame:
     bad = workloads[workloads["strategy"] == "OnDelete"]
     return rows(bad, bad["kind"] + " `" + bad["name"] + "` updates its pods only when they are deleted (OnDelete)",
@@ -147,15 +183,14 @@ def image_reference(images: pd.Series) -> pd.DataFrame:
        remediation=("Deploy a version, ideally pinned by digest (tools such as Renovate or `crane digest` keep "
                     "it current):\n```yaml\ncontainers:\n- name: app\n  image: registry.example.com/app:1.4.2@sha256:<digest>\n```"),
        references=[NSA_CISA, _IMAGE_DOC],
-       controls={"nsa": ["pod.secure-images"], "mitre": ["T1525", "T1204.003"]})
+       controls={"nsa": ["pod.secure-images"], "mitre": ["T1525", "T1204.003"]},
+       fix=_pin_image_fix)
 def image_mutable_tag(containers: pd.DataFrame) -> pd.DataFrame:
     ref = image_reference(containers["image"])
     no_digest = ref["digest"].isna()
     tag = ref["tag"]
     bad_mask = (no_digest & (tag.isna() | tag.eq("latest"))).fillna(False).astype(bool)
     bad = containers[bad_mask.to_numpy()]
-    if bad.empty:
-        return none()
     t = tag[bad_mask.to_numpy()]
     img = bad["image"].astype("string")
     msg = (who(bad) + " runs `" + img + "`, tag latest").where(

@@ -105,7 +105,7 @@ def audit_cluster(src: ClusterSource, opts: AuditOptions, snapshot: Snapshot | N
         snap = failed_snapshot(src, str(e))
     if snap.cluster != src.cluster:  # the fleet's name wins (findings ids depend on it)
         snap.cluster = src.cluster
-        snap._frames.clear()
+        snap.drop_frames()
     try:
         return summarize(src, snap, opts, failure, started)
     except NoObjectsError as e:  # nothing Kubernetes in the source: not an empty, clean cluster

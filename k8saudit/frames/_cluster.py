@@ -2,61 +2,70 @@
 
 from __future__ import annotations
 
-import ipaddress
+from collections.abc import Iterator
 from typing import Any
 
 from .. import _model as m
+from .._network import is_public_ip
 from .._normalize import MASK_PREFIX, looks_like_credential
-from ._schema import make
-from ._workloads import _selector, workload_index
+from ._spec import TB, B, I, O, Row, S, SnapshotView, frame
+from ._workloads import WORKLOAD_KINDS, _selector, workload_index
 
 SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
 PSA = "pod-security.kubernetes.io/"
 
-_NOT_PUBLIC = [ipaddress.ip_network(n) for n in (
-    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
-    "0.0.0.0/8", "fc00::/7", "fe80::/10", "::1/128",
-)]
 
-
-def is_public_ip(address: str | None) -> bool:
-    """An address routable on the internet: not private, shared (CGNAT), loopback or link-local."""
-    if not address:
-        return False
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False  # a hostname
-    return not any(ip in net for net in _NOT_PUBLIC if net.version == ip.version)
-
-
-def build_objects(snap: Any) -> Any:
-    names = "cluster kind api_version namespace name uid owner_kind owner_name created source line".split()
-    cols: dict[str, list[Any]] = {c: [] for c in names}
+@frame("objects", "One row per loaded object.", keys=("cluster", "kind", "namespace", "name"), kinds=tuple(m.KINDS),
+       columnar=True, columns=[
+    ("cluster", S, "cluster name"),
+    ("kind", S, "object kind"),
+    ("api_version", S, "apiVersion"),
+    ("namespace", S, "namespace (<NA> for cluster-scoped kinds)"),
+    ("name", S, "metadata.name"),
+    ("uid", S, "metadata.uid"),
+    ("owner_kind", S, "kind of the controlling owner"),
+    ("owner_name", S, "name of the controlling owner"),
+    ("created", S, "metadata.creationTimestamp"),
+    ("source", S, "where it was read: file#document/item, or API path"),
+    ("line", I, "line in the file where its document starts (0 when unknown)"),
+])
+def build_objects(snap: SnapshotView) -> list[list[Any]]:
+    cols: list[list[Any]] = [[] for _ in range(11)]
+    cluster, kind_, api, ns, name, uid, owner_kind, owner_name, created, source, line = cols
     for kind in snap.kinds:
         items = snap.items(kind)
         prov = snap.provenance(kind)
         n = len(items)
         mds = [o.metadata for o in items]
         refs = [m.controller_ref(md.owner_references) for md in mds]
-        cols["cluster"] += [snap.cluster] * n
-        cols["kind"] += [kind] * n
-        cols["api_version"] += [o.api_version for o in items]
-        cols["namespace"] += [md.namespace for md in mds]
-        cols["name"] += [md.name for md in mds]
-        cols["uid"] += [md.uid for md in mds]
-        cols["owner_kind"] += [r.kind if r is not None else None for r in refs]
-        cols["owner_name"] += [r.name if r is not None else None for r in refs]
-        cols["created"] += [md.creation_timestamp for md in mds]
-        cols["source"] += [p[0] for p in prov]
-        cols["line"] += [p[1] for p in prov]
-    return make("objects", cols)
+        cluster += [snap.cluster] * n
+        kind_ += [kind] * n
+        api += [o.api_version for o in items]
+        ns += [md.namespace for md in mds]
+        name += [md.name for md in mds]
+        uid += [md.uid for md in mds]
+        owner_kind += [r.kind if r is not None else None for r in refs]
+        owner_name += [r.name if r is not None else None for r in refs]
+        created += [md.creation_timestamp for md in mds]
+        source += [p[0] for p in prov]
+        line += [p[1] for p in prov]
+    return cols
 
 
-def build_nodes(snap: Any) -> Any:
-    names = ("cluster name roles internal_ips external_ips public_ips has_public_address kubelet_version os_image "
-             "container_runtime unschedulable").split()
-    cols: dict[str, list[Any]] = {c: [] for c in names}
+@frame("nodes", "One row per node.", keys=("cluster", "name"), kinds=("Node",), columns=[
+    ("cluster", S, "cluster name"),
+    ("name", S, "node name"),
+    ("roles", O, "node-role.kubernetes.io/* labels"),
+    ("internal_ips", O, "InternalIP addresses"),
+    ("external_ips", O, "ExternalIP addresses"),
+    ("public_ips", O, "addresses outside private, loopback, link-local and shared ranges"),
+    ("has_public_address", B, "an ExternalIP or any public address"),
+    ("kubelet_version", S, "status.nodeInfo.kubeletVersion"),
+    ("os_image", S, "status.nodeInfo.osImage"),
+    ("container_runtime", S, "status.nodeInfo.containerRuntimeVersion"),
+    ("unschedulable", B, "spec.unschedulable"),
+])
+def build_nodes(snap: SnapshotView) -> Iterator[Row]:
     for n in snap.items("Node"):
         st = n.status or m.NodeStatus()
         addrs = st.addresses or []
@@ -66,69 +75,80 @@ def build_nodes(snap: Any) -> Any:
         labels = n.metadata.labels or {}
         roles = sorted(k.split("/", 1)[1] for k in labels if k.startswith("node-role.kubernetes.io/") and "/" in k)
         info = st.node_info or m.NodeInfo()
-        cols["cluster"].append(snap.cluster)
-        cols["name"].append(n.metadata.name)
-        cols["roles"].append(roles)
-        cols["internal_ips"].append(internal)
-        cols["external_ips"].append(external)
-        cols["public_ips"].append(public)
-        cols["has_public_address"].append(bool(external or public))
-        cols["kubelet_version"].append(info.kubelet_version)
-        cols["os_image"].append(info.os_image)
-        cols["container_runtime"].append(info.container_runtime_version)
-        cols["unschedulable"].append(bool(n.spec is not None and n.spec.unschedulable))
-    return make("nodes", cols)
+        yield (snap.cluster, n.metadata.name, roles, internal, external, public, bool(external or public),
+               info.kubelet_version, info.os_image, info.container_runtime_version,
+               bool(n.spec is not None and n.spec.unschedulable))
 
 
-def build_services(snap: Any) -> Any:
-    names = ("cluster namespace name type cluster_ip ports node_ports selector load_balancer_source_ranges "
-             "external_ips lb_ingress annotations").split()
-    cols: dict[str, list[Any]] = {c: [] for c in names}
+@frame("services", "One row per Service.", keys=("cluster", "namespace", "name"), kinds=("Service",), columns=[
+    ("cluster", S, "cluster name"),
+    ("namespace", S, "namespace"),
+    ("name", S, "service name"),
+    ("type", S, "ClusterIP, NodePort, LoadBalancer, ExternalName"),
+    ("cluster_ip", S, "spec.clusterIP"),
+    ("ports", O, "port/protocol list"),
+    ("node_ports", O, "node ports (NodePort and LoadBalancer)"),
+    ("selector", O, "spec.selector"),
+    ("load_balancer_source_ranges", O, "spec.loadBalancerSourceRanges"),
+    ("external_ips", O, "spec.externalIPs"),
+    ("lb_ingress", O, "status.loadBalancer.ingress ip/hostname"),
+    ("annotations", O, "metadata.annotations (cloud load-balancer settings live there)"),
+])
+def build_services(snap: SnapshotView) -> Iterator[Row]:
     for s in snap.items("Service"):
         sp = s.spec or m.ServiceSpec()
         ports = sp.ports or []
         lb = s.status.load_balancer if s.status is not None else None
-        cols["cluster"].append(snap.cluster)
-        cols["namespace"].append(s.metadata.namespace)
-        cols["name"].append(s.metadata.name)
-        cols["type"].append(sp.type or "ClusterIP")
-        cols["cluster_ip"].append(sp.cluster_ip)
-        cols["ports"].append([f"{p.port}/{p.protocol or 'TCP'}" for p in ports])
-        cols["node_ports"].append([p.node_port for p in ports if p.node_port])
-        cols["selector"].append(dict(sp.selector or {}))
-        cols["load_balancer_source_ranges"].append(list(sp.load_balancer_source_ranges or []))
-        cols["external_ips"].append(list(sp.external_ips or []))
-        cols["lb_ingress"].append([i.ip or i.hostname for i in (lb.ingress if lb is not None else None) or []])
-        cols["annotations"].append(dict(s.metadata.annotations or {}))
-    return make("services", cols)
+        yield (snap.cluster, s.metadata.namespace, s.metadata.name, sp.type or "ClusterIP", sp.cluster_ip,
+               [f"{p.port}/{p.protocol or 'TCP'}" for p in ports], [p.node_port for p in ports if p.node_port],
+               dict(sp.selector or {}), list(sp.load_balancer_source_ranges or []), list(sp.external_ips or []),
+               [i.ip or i.hostname for i in (lb.ingress if lb is not None else None) or []],
+               dict(s.metadata.annotations or {}))
 
 
-def _policy_row(p: m.NetworkPolicy) -> dict[str, Any]:
-    sp = p.spec or m.NetworkPolicySpec()
-    sel = _selector(sp.pod_selector) or {"match_labels": {}, "match_expressions": []}
-    select_all = not sel["match_labels"] and not sel["match_expressions"]
-    types = list(sp.policy_types or [])
-    if not types:  # the API's default: Ingress, plus Egress when egress rules exist
-        types = ["Ingress"] + (["Egress"] if sp.egress else [])
-    n_in, n_out = len(sp.ingress or []), len(sp.egress or [])
-    return {
-        "namespace": p.metadata.namespace, "name": p.metadata.name, "pod_selector": sel,
-        "selects_all_pods": select_all, "policy_types": types, "ingress_rules": n_in, "egress_rules": n_out,
-        "default_deny_ingress": select_all and "Ingress" in types and n_in == 0,
-        "default_deny_egress": select_all and "Egress" in types and n_out == 0,
-    }
+@frame("network_policies", "One row per NetworkPolicy.", keys=("cluster", "namespace", "name"),
+       kinds=("NetworkPolicy",), columns=[
+    ("cluster", S, "cluster name"),
+    ("namespace", S, "namespace"),
+    ("name", S, "policy name"),
+    ("pod_selector", O, "spec.podSelector"),
+    ("selects_all_pods", B, "empty podSelector: applies to every pod of the namespace"),
+    ("policy_types", O, "effective policyTypes"),
+    ("ingress_rules", I, "number of ingress rules"),
+    ("egress_rules", I, "number of egress rules"),
+    ("default_deny_ingress", B, "selects all pods, Ingress type, no ingress rules"),
+    ("default_deny_egress", B, "selects all pods, Egress type, no egress rules"),
+])
+def build_network_policies(snap: SnapshotView) -> Iterator[Row]:
+    for p in snap.items("NetworkPolicy"):
+        sp = p.spec or m.NetworkPolicySpec()
+        sel = _selector(sp.pod_selector) or {"match_labels": {}, "match_expressions": []}
+        select_all = not sel["match_labels"] and not sel["match_expressions"]
+        types = list(sp.policy_types or [])
+        if not types:  # the API's default: Ingress, plus Egress when egress rules exist
+            types = ["Ingress"] + (["Egress"] if sp.egress else [])
+        n_in, n_out = len(sp.ingress or []), len(sp.egress or [])
+        yield (snap.cluster, p.metadata.namespace, p.metadata.name, sel, select_all, types, n_in, n_out,
+               select_all and "Ingress" in types and n_in == 0, select_all and "Egress" in types and n_out == 0)
 
 
-def build_network_policies(snap: Any) -> Any:
-    rows = [_policy_row(p) for p in snap.items("NetworkPolicy")]
-    names = ("namespace name pod_selector selects_all_pods policy_types ingress_rules egress_rules "
-             "default_deny_ingress default_deny_egress").split()
-    cols = {c: [r[c] for r in rows] for c in names}
-    cols["cluster"] = [snap.cluster] * len(rows)
-    return make("network_policies", cols)
-
-
-def build_namespaces(snap: Any) -> Any:
+@frame("namespaces", "One row per namespace.", keys=("cluster", "name"),
+       # rows: declared namespaces and those objects live in; the checks keep those running workloads
+       kinds=("Namespace", *WORKLOAD_KINDS), columns=[
+    ("cluster", S, "cluster name"),
+    ("name", S, "namespace"),
+    ("declared", B, "a Namespace object is in the snapshot (else only referenced)"),
+    ("is_system", B, "kube-system, kube-public, kube-node-lease"),
+    ("labels", O, "metadata.labels"),
+    ("workload_count", I, "workloads in the namespace"),
+    ("network_policy_count", I, "NetworkPolicies in the namespace", ("NetworkPolicy",)),
+    ("default_deny_ingress", B, "some policy denies all ingress by default", ("NetworkPolicy",)),
+    ("default_deny_egress", B, "some policy denies all egress by default", ("NetworkPolicy",)),
+    ("psa_enforce", S, "pod-security.kubernetes.io/enforce"),
+    ("psa_audit", S, "pod-security.kubernetes.io/audit"),
+    ("psa_warn", S, "pod-security.kubernetes.io/warn"),
+])
+def build_namespaces(snap: SnapshotView) -> Iterator[Row]:
     declared = {n.metadata.name: n for n in snap.items("Namespace")}
     wl_count: dict[str | None, int] = {}
     for rec in workload_index(snap):
@@ -143,25 +163,12 @@ def build_namespaces(snap: Any) -> Any:
         if n and kind != "Namespace":
             referenced.update(o.metadata.namespace for o in snap.items(kind) if o.metadata.namespace)
     names = sorted(set(declared) | referenced, key=lambda s: (s is None, s))
-    cols: dict[str, list[Any]] = {c: [] for c in (
-        "cluster name declared is_system labels workload_count network_policy_count default_deny_ingress "
-        "default_deny_egress psa_enforce psa_audit psa_warn").split()}
     for name in names:
         ns = declared.get(name)
         labels = dict(ns.metadata.labels or {}) if ns is not None else {}
-        cols["cluster"].append(snap.cluster)
-        cols["name"].append(name)
-        cols["declared"].append(ns is not None)
-        cols["is_system"].append(name in SYSTEM_NAMESPACES)
-        cols["labels"].append(labels)
-        cols["workload_count"].append(wl_count.get(name, 0))
-        cols["network_policy_count"].append(np_count.get(name, 0))
-        cols["default_deny_ingress"].append(deny_in.get(name, False))
-        cols["default_deny_egress"].append(deny_out.get(name, False))
-        cols["psa_enforce"].append(labels.get(PSA + "enforce"))
-        cols["psa_audit"].append(labels.get(PSA + "audit"))
-        cols["psa_warn"].append(labels.get(PSA + "warn"))
-    return make("namespaces", cols)
+        yield (snap.cluster, name, ns is not None, name in SYSTEM_NAMESPACES, labels, wl_count.get(name, 0),
+               np_count.get(name, 0), deny_in.get(name, False), deny_out.get(name, False),
+               labels.get(PSA + "enforce"), labels.get(PSA + "audit"), labels.get(PSA + "warn"))
 
 
 def _is_apiserver_pod(p: m.Pod) -> bool:
@@ -210,10 +217,18 @@ def parse_flags(tokens: list[str]) -> list[tuple[str, str]]:
     return out
 
 
-def build_apiserver(snap: Any) -> Any:
+@frame("apiserver", "One row per kube-apiserver flag.", keys=("cluster", "pod"),
+       kinds=("Pod",),  # the kube-apiserver's static (mirror) pod
+       one_row_per_object=False, columns=[
+    ("cluster", S, "cluster name"),
+    ("node", S, "node running the kube-apiserver static pod"),
+    ("pod", S, "pod name"),
+    ("flag", S, "flag name without leading dashes (missing on the one row of a pod that sets no flag)"),
+    ("value", S, "flag value ('true' for a bare flag)"),
+])
+def build_apiserver(snap: SnapshotView) -> Iterator[Row]:
     """One row per flag of each kube-apiserver static pod; a pod that sets no flag at all
     still gets one row (``flag`` and ``value`` missing), so its defaults are judged too."""
-    cols: dict[str, list[Any]] = {c: [] for c in ("cluster", "node", "pod", "flag", "value")}
     for p in snap.items("Pod"):
         if not _is_apiserver_pod(p) or p.spec is None:
             continue
@@ -223,67 +238,84 @@ def build_apiserver(snap: Any) -> Any:
             continue
         flags: list[tuple[str | None, str | None]] = list(parse_flags(list(c.command or []) + list(c.args or [])))
         for flag, value in flags or [(None, None)]:
-            cols["cluster"].append(snap.cluster)
-            cols["node"].append(p.spec.node_name)
-            cols["pod"].append(p.metadata.name)
-            cols["flag"].append(flag)
-            cols["value"].append(value)
-    return make("apiserver", cols)
+            yield (snap.cluster, p.spec.node_name, p.metadata.name, flag, value)
 
 
-def build_kubeconfig_users(snap: Any) -> Any:
-    names = ("context kubeconfig_cluster user auth_type static_credential server namespace exec_command "
-             "is_current source").split()
-    rows = snap.kubeconfig_entries
-    cols = {c: [r.get(c) for r in rows] for c in names}
-    cols["cluster"] = [snap.cluster] * len(rows)
-    cols["static_credential"] = [bool(v) for v in cols["static_credential"]]
-    cols["is_current"] = [bool(v) for v in cols["is_current"]]
-    return make("kubeconfig_users", cols)
+@frame("kubeconfig_users", "One row per kubeconfig user.", keys=("cluster", "context"),
+       kinds=(),  # from the kubeconfig file, not from the cluster
+       columns=[
+    ("cluster", S, "cluster name of the snapshot"),
+    ("context", S, "kubeconfig context"),
+    ("kubeconfig_cluster", S, "cluster entry of the context"),
+    ("user", S, "user entry"),
+    ("auth_type", S, "token, token_file, basic_auth, client_key_data, client_cert_file, exec, auth_provider, none"),
+    ("static_credential", B, "a long-lived credential is stored in the kubeconfig"),
+    ("server", S, "API server URL"),
+    ("namespace", S, "context namespace"),
+    ("exec_command", S, "exec plugin command (basename) or auth-provider name"),
+    ("is_current", B, "the current context"),
+    ("source", S, "kubeconfig file"),
+])
+def build_kubeconfig_users(snap: SnapshotView) -> Iterator[Row]:
+    for r in snap.kubeconfig_entries:
+        yield (snap.cluster, r.get("context"), r.get("kubeconfig_cluster"), r.get("user"), r.get("auth_type"),
+               bool(r.get("static_credential")), r.get("server"), r.get("namespace"), r.get("exec_command"),
+               bool(r.get("is_current")), r.get("source"))
 
 
-def build_pdbs(snap: Any) -> Any:
-    cols: dict[str, list[Any]] = {c: [] for c in "cluster namespace name selector min_available max_unavailable".split()}
+@frame("pdbs", "One row per PodDisruptionBudget.", keys=("cluster", "namespace", "name"),
+       kinds=("PodDisruptionBudget",), columns=[
+    ("cluster", S, "cluster name"),
+    ("namespace", S, "namespace"),
+    ("name", S, "PodDisruptionBudget name"),
+    ("selector", O, "spec.selector"),
+    ("min_available", S, "spec.minAvailable"),
+    ("max_unavailable", S, "spec.maxUnavailable"),
+])
+def build_pdbs(snap: SnapshotView) -> Iterator[Row]:
     for p in snap.items("PodDisruptionBudget"):
         sp = p.spec or m.PDBSpec()
-        cols["cluster"].append(snap.cluster)
-        cols["namespace"].append(p.metadata.namespace)
-        cols["name"].append(p.metadata.name)
-        cols["selector"].append(_selector(sp.selector))
-        cols["min_available"].append(None if sp.min_available is None else str(sp.min_available))
-        cols["max_unavailable"].append(None if sp.max_unavailable is None else str(sp.max_unavailable))
-    return make("pdbs", cols)
+        yield (snap.cluster, p.metadata.namespace, p.metadata.name, _selector(sp.selector),
+               None if sp.min_available is None else str(sp.min_available),
+               None if sp.max_unavailable is None else str(sp.max_unavailable))
 
 
-def build_service_accounts(snap: Any) -> Any:
-    cols: dict[str, list[Any]] = {c: [] for c in "cluster namespace name automount_sa_token secrets".split()}
+@frame("service_accounts", "One row per ServiceAccount.", keys=("cluster", "namespace", "name"),
+       kinds=("ServiceAccount",), columns=[
+    ("cluster", S, "cluster name"),
+    ("namespace", S, "namespace"),
+    ("name", S, "service account"),
+    ("automount_sa_token", TB, "automountServiceAccountToken"),
+    ("secrets", O, "secrets listed by the account"),
+])
+def build_service_accounts(snap: SnapshotView) -> Iterator[Row]:
     for sa in snap.items("ServiceAccount"):
-        cols["cluster"].append(snap.cluster)
-        cols["namespace"].append(sa.metadata.namespace)
-        cols["name"].append(sa.metadata.name)
-        cols["automount_sa_token"].append(sa.automount_service_account_token)
-        cols["secrets"].append([s.name for s in sa.secrets or () if s.name])
-    return make("service_accounts", cols)
+        yield (snap.cluster, sa.metadata.namespace, sa.metadata.name, sa.automount_service_account_token,
+               [s.name for s in sa.secrets or () if s.name])
 
 
-def build_config_maps(snap: Any) -> Any:
-    cols: dict[str, list[Any]] = {c: [] for c in
-                                  ("cluster namespace name key looks_like_credential value value_length "
-                                   "credential_lines").split()}
+@frame("config_maps", "One row per ConfigMap key (values masked).", keys=("cluster", "namespace", "name"),
+       kinds=("ConfigMap",), one_row_per_object=False, columns=[
+    ("cluster", S, "cluster name"),
+    ("namespace", S, "namespace"),
+    ("name", S, "ConfigMap"),
+    ("key", S, "data key"),
+    ("looks_like_credential", B, "the key looks like it holds a credential"),
+    ("value", S, "the value when the key looks like a credential: always masked"),
+    ("value_length", I, "length of the value"),
+    ("credential_lines", O, "lines of any other value that held a credential (``db.password=…``), "
+                            "as kept: masked"),
+])
+def build_config_maps(snap: SnapshotView) -> Iterator[Row]:
     for cm in snap.items("ConfigMap"):
         for key, value in (cm.data or {}).items():
             cred = looks_like_credential(key)
             text = "" if value is None else str(value)
-            cols["cluster"].append(snap.cluster)
-            cols["namespace"].append(cm.metadata.namespace)
-            cols["name"].append(cm.metadata.name)
-            cols["key"].append(key)
-            cols["looks_like_credential"].append(cred)
-            cols["value"].append(text if cred else None)  # already masked on load
-            cols["value_length"].append(_masked_len(text))
-            cols["credential_lines"].append(
-                [ln.strip() for ln in text.splitlines() if MASK_PREFIX in ln] if not cred and MASK_PREFIX in text else [])
-    return make("config_maps", cols)
+            lines = ([ln.strip() for ln in text.splitlines() if MASK_PREFIX in ln]
+                     if not cred and MASK_PREFIX in text else [])
+            yield (snap.cluster, cm.metadata.namespace, cm.metadata.name, key, cred,
+                   text if cred else None,  # already masked on load
+                   _masked_len(text), lines)
 
 
 def _masked_len(text: str) -> int:
@@ -295,17 +327,20 @@ def _masked_len(text: str) -> int:
     return len(text)
 
 
-def build_secrets(snap: Any) -> Any:
-    cols: dict[str, list[Any]] = {c: [] for c in "cluster namespace name type keys service_account is_sa_token".split()}
+@frame("secrets", "One row per Secret (metadata only).", keys=("cluster", "namespace", "name"), kinds=("Secret",),
+       columns=[
+    ("cluster", S, "cluster name"),
+    ("namespace", S, "namespace"),
+    ("name", S, "Secret"),
+    ("type", S, "Secret type (<NA> when listed as metadata only)"),
+    ("keys", O, "keys it holds (values are never read)"),
+    ("service_account", S, "kubernetes.io/service-account.name annotation"),
+    ("is_sa_token", B, "a long-lived service account token Secret"),
+])
+def build_secrets(snap: SnapshotView) -> Iterator[Row]:
     for s in snap.items("Secret"):
         ann = s.metadata.annotations or {}
         sa = ann.get("kubernetes.io/service-account.name")
-        cols["cluster"].append(snap.cluster)
-        cols["namespace"].append(s.metadata.namespace)
-        cols["name"].append(s.metadata.name)
-        cols["type"].append(s.type)
-        cols["keys"].append(list(s.data_keys or []))
-        cols["service_account"].append(sa)
         metadata_only = s.type is None and s.data_keys is None  # listed live as metadata: type unknown
-        cols["is_sa_token"].append(s.type == "kubernetes.io/service-account-token" or (metadata_only and sa is not None))
-    return make("secrets", cols)
+        yield (snap.cluster, s.metadata.namespace, s.metadata.name, s.type, list(s.data_keys or []), sa,
+               s.type == "kubernetes.io/service-account-token" or (metadata_only and sa is not None))

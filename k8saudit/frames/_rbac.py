@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
 
 from .. import _model as m
 from .._selectors import matches
-from ._schema import make
+from ._spec import B, I, O, Row, S, SnapshotView, frame
 
 #: subjects that are the cluster's own machinery
 SYSTEM_NAMESPACES = ("kube-system",)
@@ -38,7 +38,7 @@ def _rule_tuple(r: m.PolicyRule) -> tuple[tuple[str, ...], ...]:
             tuple(r.resource_names or ()), tuple(r.non_resource_urls or ()))
 
 
-def cluster_role_rules(snap: Any) -> dict[str, list[m.PolicyRule]]:
+def cluster_role_rules(snap: SnapshotView) -> dict[str, list[m.PolicyRule]]:
     """Rules of every ClusterRole, aggregated ClusterRoles expanded (to a fixed point)."""
     roles = {r.metadata.name: r for r in snap.items("ClusterRole")}
     rules: dict[str, list[m.PolicyRule]] = {n: list(r.rules or ()) for n, r in roles.items()}
@@ -66,11 +66,30 @@ def cluster_role_rules(snap: Any) -> dict[str, list[m.PolicyRule]]:
     return rules
 
 
-def build_rbac(snap: Any) -> Any:
-    names = ("cluster binding_kind binding binding_namespace scope subject_kind subject subject_namespace role_kind "
-             "role role_found rule_index api_groups resources verbs resource_names non_resource_urls "
-             "is_system_subject is_everyone").split()
-    cols: dict[str, list[Any]] = {c: [] for c in names}
+@frame("rbac", "One row per binding x subject x rule.", keys=("cluster", "binding_kind", "binding_namespace", "binding"),
+       kinds=("Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"), one_row_per_object=False, columns=[
+    ("cluster", S, "cluster name"),
+    ("binding_kind", S, "RoleBinding or ClusterRoleBinding"),
+    ("binding", S, "binding name"),
+    ("binding_namespace", S, "namespace of a RoleBinding (<NA> for ClusterRoleBinding)"),
+    ("scope", S, "where the grant applies: 'cluster' or the namespace"),
+    ("subject_kind", S, "User, Group or ServiceAccount"),
+    ("subject", S, "subject name"),
+    ("subject_namespace", S, "namespace of a ServiceAccount subject"),
+    ("role_kind", S, "Role or ClusterRole"),
+    ("role", S, "role name"),
+    ("role_found", B, "the referenced role is in the snapshot"),
+    ("rule_index", I, "index of the rule in the (aggregated) role; <NA> when the role has no rules"),
+    ("api_groups", O, "rule apiGroups"),
+    ("resources", O, "rule resources"),
+    ("verbs", O, "rule verbs"),
+    ("resource_names", O, "rule resourceNames"),
+    ("non_resource_urls", O, "rule nonResourceURLs"),
+    ("is_system_subject", B, "a system: user/group or a kube-system service account"),
+    ("is_everyone", B, "a group (or user) that stands for everyone: system:authenticated, system:unauthenticated, system:anonymous, system:serviceaccounts[:ns]"),
+])
+def build_rbac(snap: SnapshotView) -> Iterator[Row]:
+    cluster = snap.cluster
     cr_rules = cluster_role_rules(snap)
     ns_roles = {(r.metadata.namespace, r.metadata.name): list(r.rules or ()) for r in snap.items("Role")}
     bindings = [("ClusterRoleBinding", b) for b in snap.items("ClusterRoleBinding")]
@@ -91,24 +110,11 @@ def build_rbac(snap: Any) -> Any:
                 s_ns = bns
             system = is_system_subject(s.kind, s.name, s_ns)
             everyone = is_everyone(s.kind, s.name)
+            head = (cluster, bkind, b.metadata.name, bns, "cluster" if bkind == "ClusterRoleBinding" else bns,
+                    s.kind, s.name, s_ns, ref.kind, ref.name, found)
             for idx, r in rule_rows:
-                cols["cluster"].append(snap.cluster)
-                cols["binding_kind"].append(bkind)
-                cols["binding"].append(b.metadata.name)
-                cols["binding_namespace"].append(bns)
-                cols["scope"].append("cluster" if bkind == "ClusterRoleBinding" else bns)
-                cols["subject_kind"].append(s.kind)
-                cols["subject"].append(s.name)
-                cols["subject_namespace"].append(s_ns)
-                cols["role_kind"].append(ref.kind)
-                cols["role"].append(ref.name)
-                cols["role_found"].append(found)
-                cols["rule_index"].append(idx)
-                cols["api_groups"].append(list(r.api_groups or ()) if r is not None else [])
-                cols["resources"].append(list(r.resources or ()) if r is not None else [])
-                cols["verbs"].append(list(r.verbs or ()) if r is not None else [])
-                cols["resource_names"].append(list(r.resource_names or ()) if r is not None else [])
-                cols["non_resource_urls"].append(list(r.non_resource_urls or ()) if r is not None else [])
-                cols["is_system_subject"].append(system)
-                cols["is_everyone"].append(everyone)
-    return make("rbac", cols)
+                if r is None:
+                    yield (*head, idx, [], [], [], [], [], system, everyone)
+                else:
+                    yield (*head, idx, list(r.api_groups or ()), list(r.resources or ()), list(r.verbs or ()),
+                           list(r.resource_names or ()), list(r.non_resource_urls or ()), system, everyone)

@@ -7,6 +7,7 @@ workload (``pod_count`` 300) and its containers are read once, from its template
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import msgspec
@@ -14,7 +15,8 @@ import msgspec
 from .. import _model as m
 from .._normalize import looks_like_credential
 from .._podspec import TemplateIndex, container_key, pod_level_key, sa_token_volumes, volume_key
-from ._schema import make
+from .._pss import evaluate, rejected_by
+from ._spec import TB, B, Derived, I, O, Row, S, SnapshotView, frame
 
 
 class Variant(NamedTuple):
@@ -48,14 +50,13 @@ _SYSTEM_NODE_OWNER = "Node"
 _HASH_LABEL = "pod-template-hash"
 
 
-def workload_index(snap: Any) -> list[WorkloadRec]:
-    """Top-level workloads of a snapshot (cached on it)."""
-    cached: list[WorkloadRec] | None = snap._frames.get("_workload_index")
-    if cached is not None:
-        return cached
-    out = _WorkloadIndex(snap).build()
-    snap._frames["_workload_index"] = out
-    return out
+#: the top-level workloads of a snapshot, each with what its pods run that its template does not say
+WORKLOADS_INDEX: Derived[list[WorkloadRec]] = Derived("workloads", lambda snap: _WorkloadIndex(snap).build())
+
+
+def workload_index(snap: SnapshotView) -> list[WorkloadRec]:
+    """Top-level workloads of a snapshot (built once per snapshot: see :data:`WORKLOADS_INDEX`)."""
+    return WORKLOADS_INDEX.of(snap)
 
 
 class _Variants:
@@ -109,7 +110,7 @@ def effective(base: m.PodSpec | None, own: m.PodSpec) -> m.PodSpec:
 
 
 class _WorkloadIndex:
-    def __init__(self, snap: Any) -> None:
+    def __init__(self, snap: SnapshotView) -> None:
         self.snap = snap
         self.by_uid: dict[str, tuple[str, Any]] = {}
         self.by_key: dict[tuple[str, str | None, str | None], Any] = {}
@@ -362,21 +363,58 @@ def _replicas(rec: WorkloadRec) -> int | None:
 # --------------------------------------------------------------------------- frames
 
 
-def build_workloads(snap: Any) -> Any:
-    from ..checks.pss import evaluate, rejected_by
+#: a workload's identity, first in every frame about what a workload runs
+WORKLOAD_KEYS: list[tuple[str, str, str]] = [
+    ("cluster", S, "cluster name"),
+    ("kind", S, "workload kind (Deployment, StatefulSet, DaemonSet, Job, CronJob, ReplicaSet, ReplicationController, Pod, or the kind of a controller not in the snapshot)"),
+    ("namespace", S, "namespace"),
+    ("name", S, "workload name"),
+]
+_WK = ("cluster", "kind", "namespace", "name")
+#: kinds whose objects make a workload (a pod spec owner, or a pod rolling up to one)
+WORKLOAD_KINDS: tuple[str, ...] = ("Pod", *m.POD_TEMPLATE_KINDS)
 
+
+@frame("workloads", "One row per top-level pod-spec owner.", keys=(*_WK, "pod"), kinds=WORKLOAD_KINDS, columns=[
+    *WORKLOAD_KEYS,
+    ("pod", S, "<NA> for the workload's own row (its template); else the first pod whose own fields (host namespaces, security context, service account) give it another outcome than its template (count workloads with `pod.isna()`), or `ReplicaSet/<name>` of an older revision still running"),
+    ("synthetic", B, "the controller is not in the snapshot (e.g. `kubectl get pods` alone, or ReplicaSets not readable): this row stands for it and is read from its pods; a Deployment is inferred from the pod-template-hash naming"),
+    ("uid", S, "uid of the workload object"),
+    ("api_version", S, "apiVersion"),
+    ("replicas", I, "desired replicas (Deployment/StatefulSet/ReplicaSet/RC: default 1; Job: parallelism; Pod: 1)"),
+    ("pod_count", I, "pods in the snapshot that roll up to this workload"),
+    ("service_account", S, "effective service account name"),
+    ("automount_sa_token", B, "is the service account token mounted (pod field, else ServiceAccount's, else true)",
+     ("ServiceAccount",)),
+    ("automount_source", S, "where automount_sa_token comes from: pod, service_account, default", ("ServiceAccount",)),
+    ("host_network", B, "spec.hostNetwork"),
+    ("host_pid", B, "spec.hostPID"),
+    ("host_ipc", B, "spec.hostIPC"),
+    ("host_users", TB, "spec.hostUsers (false: user namespace)"),
+    ("os", S, "spec.os.name"),
+    ("strategy", S, "Deployment strategy / StatefulSet, DaemonSet updateStrategy type (defaults filled)"),
+    ("max_unavailable", S, "rollingUpdate.maxUnavailable as written, or its default"),
+    ("max_unavailable_pods", I, "maxUnavailable resolved against replicas (percentages round down)"),
+    ("labels", O, "metadata.labels"),
+    ("pod_labels", O, "labels of the pods (template labels)"),
+    ("selector", O, "spec.selector as {match_labels, match_expressions}"),
+    ("annotations", O, "metadata.annotations and pod template annotations (merged)"),
+    ("pss_level", S, "highest Pod Security Standards level satisfied: restricted, baseline, privileged"),
+    ("pss_violations", O, "PSS controls broken (list of control ids)"),
+    ("pss_enforce", S, "the namespace's pod-security.kubernetes.io/enforce level", ("Namespace",)),
+    ("pss_rejected", B, "would the namespace's enforce level reject these pods", ("Namespace",)),
+    ("source", S, "where the workload object was read"),
+])
+def build_workloads(snap: SnapshotView) -> Iterator[Row]:
     recs = workload_index(snap)
+    cluster = snap.cluster
     sas = {(sa.metadata.namespace, sa.metadata.name): sa.automount_service_account_token
            for sa in snap.items("ServiceAccount")}
     enforce = {ns.metadata.name: (ns.metadata.labels or {}).get("pod-security.kubernetes.io/enforce")
                for ns in snap.items("Namespace")}
-    cols: dict[str, list[Any]] = {c: [] for c in (
-        "cluster kind namespace name pod synthetic uid api_version replicas pod_count service_account "
-        "automount_sa_token automount_source host_network host_pid host_ipc host_users os strategy max_unavailable "
-        "max_unavailable_pods labels pod_labels selector annotations pss_level pss_violations pss_enforce "
-        "pss_rejected source").split()}
 
-    def pod_fields(rec: WorkloadRec, spec: m.PodSpec | None, tmeta: Any) -> dict[str, Any]:
+    def pod_fields(rec: WorkloadRec, spec: m.PodSpec | None, tmeta: Any) -> tuple[Any, ...]:
+        """service_account … os, then pss_level and pss_violations: what a pod's own fields decide."""
         sa_name = (spec.service_account_name or spec.service_account) if spec is not None else None
         sa_name = sa_name or "default"
         if spec is not None and spec.automount_service_account_token is not None:
@@ -386,18 +424,16 @@ def build_workloads(snap: Any) -> Any:
         else:
             automount, asrc = True, "default"
         level, violations = evaluate(spec, tmeta)
-        return {
-            "service_account": sa_name, "automount_sa_token": automount, "automount_source": asrc,
-            "host_network": bool(spec is not None and spec.host_network),
-            "host_pid": bool(spec is not None and spec.host_pid),
-            "host_ipc": bool(spec is not None and spec.host_ipc),
-            "host_users": spec.host_users if spec is not None else None,
-            "os": spec.os.name if spec is not None and spec.os is not None else None,
-            "pss_level": level, "pss_violations": violations,
-        }
+        return (sa_name, automount, asrc,
+                bool(spec is not None and spec.host_network),
+                bool(spec is not None and spec.host_pid),
+                bool(spec is not None and spec.host_ipc),
+                spec.host_users if spec is not None else None,
+                spec.os.name if spec is not None and spec.os is not None else None,
+                level, violations)
 
     for rec in recs:
-        _tpl, spec, tmeta = _spec_fields(rec)
+        _, spec, tmeta = _spec_fields(rec)
         md = rec.obj.metadata
         replicas = _replicas(rec)
         strategy, mu, mu_pods = _strategy(rec, replicas)
@@ -415,38 +451,23 @@ def build_workloads(snap: Any) -> Any:
         real = not rec.synthetic and (rec.kind == "Pod" or rec.kind in _CONTROLLERS)
         base = pod_fields(rec, spec, tmeta)
         # the template's row, then one row per distinct variant whose own pod fields change the outcome
-        entries: list[tuple[str | None, int, dict[str, Any]]] = [(None, rec.pod_count, base)]
+        entries: list[tuple[str | None, int, tuple[Any, ...]]] = [(None, rec.pod_count, base)]
         for v in rec.variants:
             if not v.pod_level:  # differing containers have rows in containers (and are audited there)
                 continue
             fields = pod_fields(rec, v.spec, tmeta)
             if fields != base:
                 entries.append((v.member, v.count, fields))
+        uid = md.uid if real else None
+        api_version = rec.obj.api_version if real else None
+        pod_labels = (tmeta.labels if tmeta is not None else None) or {}
         for pod, count, fields in entries:
             variant = pod is not None
-            cols["cluster"].append(snap.cluster)
-            cols["kind"].append(rec.kind)
-            cols["namespace"].append(rec.namespace)
-            cols["name"].append(rec.name)
-            cols["pod"].append(pod)
-            cols["synthetic"].append(rec.synthetic)
-            cols["uid"].append(md.uid if real else None)
-            cols["api_version"].append(rec.obj.api_version if real else None)
-            cols["replicas"].append(None if variant else replicas)
-            cols["pod_count"].append(count)
-            for k, val in fields.items():
-                cols[k].append(val)
-            cols["strategy"].append(None if variant else strategy)
-            cols["max_unavailable"].append(None if variant else mu)
-            cols["max_unavailable_pods"].append(None if variant else mu_pods)
-            cols["labels"].append(dict(md.labels or {}))
-            cols["pod_labels"].append(dict((tmeta.labels if tmeta is not None else None) or {}))
-            cols["selector"].append(sel_d)
-            cols["annotations"].append(ann)
-            cols["pss_enforce"].append(ns_level)
-            cols["pss_rejected"].append(rejected_by(fields["pss_level"], ns_level))
-            cols["source"].append(rec.source)
-    return make("workloads", cols)
+            yield (cluster, rec.kind, rec.namespace, rec.name, pod, rec.synthetic, uid, api_version,
+                   None if variant else replicas, count, *fields[:8],
+                   None if variant else strategy, None if variant else mu, None if variant else mu_pods,
+                   dict(md.labels or {}), dict(pod_labels), sel_d, ann, fields[8], fields[9],
+                   ns_level, rejected_by(fields[8], ns_level), rec.source)
 
 
 class _Spec(NamedTuple):
@@ -503,12 +524,38 @@ def apparmor_annotation_type(value: Any) -> str | None:
     return value  # unknown: kept verbatim, so a check can name it
 
 
-def build_containers(snap: Any) -> Any:
-    names = ("cluster kind namespace name container pod container_type differs_from_template sidecar injected "
-             "long_running windows image privileged allow_privilege_escalation read_only_root_filesystem "
-             "run_as_non_root run_as_user run_as_group proc_mount seccomp_profile seccomp_annotation apparmor_profile "
-             "caps_add caps_drop host_ports readiness_probe liveness_probe").split()
-    cols: dict[str, list[Any]] = {c: [] for c in names}
+@frame("containers", "One row per container (init, ephemeral too).", keys=(*_WK, "pod", "container"),
+       kinds=WORKLOAD_KINDS, columns=[
+    *WORKLOAD_KEYS,
+    ("container", S, "container name"),
+    ("pod", S, "<NA> for a container of the workload's template; else the first pod running this container as it is (a container its template lacks or says otherwise, or any container of a pod whose own security context differs), or `ReplicaSet/<name>` of an older revision"),
+    ("container_type", S, "container, init or ephemeral"),
+    ("differs_from_template", B, "a pod's container that its template also names, but with other settings (image, security context, ...): mutated by a webhook, edited, or an older revision"),
+    ("sidecar", B, "an init container with restartPolicy Always"),
+    ("injected", B, "found on the workload's live pods but not in its template (added by an admission webhook)"),
+    ("long_running", B, "expected to keep running (not a Job's, not a plain init container)"),
+    ("windows", B, "the pod runs on Windows (spec.os.name): Linux-only settings do not apply"),
+    ("image", S, "image reference"),
+    ("privileged", TB, "securityContext.privileged"),
+    ("allow_privilege_escalation", TB, "securityContext.allowPrivilegeEscalation"),
+    ("read_only_root_filesystem", TB, "securityContext.readOnlyRootFilesystem"),
+    ("run_as_non_root", TB, "effective runAsNonRoot (container over pod)"),
+    ("run_as_user", I, "effective runAsUser (container over pod)"),
+    ("run_as_group", I, "effective runAsGroup (container over pod)"),
+    ("proc_mount", S, "securityContext.procMount"),
+    ("seccomp_profile", S, "effective seccompProfile.type (container over pod)"),
+    ("seccomp_annotation", S, "legacy seccomp annotation value (container.seccomp.security.alpha.kubernetes.io/<c> "
+                              "over seccomp.security.alpha.kubernetes.io/pod), e.g. runtime/default, unconfined"),
+    ("apparmor_profile", S, "effective AppArmor profile type: container appArmorProfile, else the legacy "
+                            "container.apparmor.security.beta.kubernetes.io/<c> annotation (runtime/default → "
+                            "RuntimeDefault, localhost/* → Localhost, unconfined → Unconfined), else the pod's"),
+    ("caps_add", O, "capabilities.add, upper case, CAP_ prefix removed"),
+    ("caps_drop", O, "capabilities.drop, upper case, CAP_ prefix removed"),
+    ("host_ports", O, "non-zero hostPorts"),
+    ("readiness_probe", B, "has a readinessProbe"),
+    ("liveness_probe", B, "has a livenessProbe"),
+])
+def build_containers(snap: SnapshotView) -> Iterator[Row]:
     cluster = snap.cluster
     for rec in workload_index(snap):
         _, tspec, tmeta = _spec_fields(rec)
@@ -529,130 +576,113 @@ def build_containers(snap: Any) -> Any:
                 sc = c.security_context
                 sidecar = ctype == "init" and c.restart_policy == "Always"
                 in_tpl = pod is None or (tidx is not None and ctype != "ephemeral" and c.name in tidx.names)
-                cols["injected"].append(ctype != "ephemeral" and not in_tpl)
-                cols["differs_from_template"].append(
-                    pod is not None and in_tpl and tidx is not None and tidx.differs(ctype, c))
-                cols["pod"].append(pod)
-                cols["cluster"].append(cluster)
-                cols["kind"].append(rec.kind)
-                cols["namespace"].append(rec.namespace)
-                cols["name"].append(rec.name)
-                cols["container"].append(c.name)
-                cols["container_type"].append(ctype)
-                cols["sidecar"].append(sidecar)
-                cols["long_running"].append(not batch and (ctype == "container" or sidecar))
-                cols["windows"].append(windows)
-                cols["image"].append(c.image)
-                cols["seccomp_annotation"].append(
-                    (ann.get(SECCOMP_CONTAINER_ANNOTATION + c.name) or p_seccomp_ann) if ann else None)
+                seccomp_ann = (ann.get(SECCOMP_CONTAINER_ANNOTATION + c.name) or p_seccomp_ann) if ann else None
                 c_apparmor = _profile_type(sc.app_armor_profile if sc is not None else None)
                 if c_apparmor is None and ann:
                     c_apparmor = apparmor_annotation_type(ann.get(APPARMOR_ANNOTATION + c.name))
-                cols["apparmor_profile"].append(c_apparmor or p_apparmor)
                 if sc is not None:
                     caps = sc.capabilities
-                    cols["privileged"].append(sc.privileged)
-                    cols["allow_privilege_escalation"].append(sc.allow_privilege_escalation)
-                    cols["read_only_root_filesystem"].append(sc.read_only_root_filesystem)
-                    cols["run_as_non_root"].append(sc.run_as_non_root if sc.run_as_non_root is not None else p_nonroot)
-                    cols["run_as_user"].append(sc.run_as_user if sc.run_as_user is not None else p_user)
-                    cols["run_as_group"].append(sc.run_as_group if sc.run_as_group is not None else p_group)
-                    cols["proc_mount"].append(sc.proc_mount)
-                    cols["seccomp_profile"].append(
+                    security: tuple[Any, ...] = (
+                        sc.privileged, sc.allow_privilege_escalation, sc.read_only_root_filesystem,
+                        sc.run_as_non_root if sc.run_as_non_root is not None else p_nonroot,
+                        sc.run_as_user if sc.run_as_user is not None else p_user,
+                        sc.run_as_group if sc.run_as_group is not None else p_group,
+                        sc.proc_mount,
                         sc.seccomp_profile.type if sc.seccomp_profile is not None and sc.seccomp_profile.type
                         else p_seccomp)
-                    cols["caps_add"].append(_caps(caps.add if caps is not None else None))
-                    cols["caps_drop"].append(_caps(caps.drop if caps is not None else None))
+                    caps_add = _caps(caps.add if caps is not None else None)
+                    caps_drop = _caps(caps.drop if caps is not None else None)
                 else:
-                    cols["privileged"].append(None)
-                    cols["allow_privilege_escalation"].append(None)
-                    cols["read_only_root_filesystem"].append(None)
-                    cols["run_as_non_root"].append(p_nonroot)
-                    cols["run_as_user"].append(p_user)
-                    cols["run_as_group"].append(p_group)
-                    cols["proc_mount"].append(None)
-                    cols["seccomp_profile"].append(p_seccomp)
-                    cols["caps_add"].append([])
-                    cols["caps_drop"].append([])
-                cols["host_ports"].append([p.host_port for p in c.ports or () if p.host_port])
-                cols["readiness_probe"].append(c.readiness_probe is not None)
-                cols["liveness_probe"].append(c.liveness_probe is not None)
-    return make("containers", cols)
+                    security = (None, None, None, p_nonroot, p_user, p_group, None, p_seccomp)
+                    caps_add, caps_drop = [], []
+                yield (cluster, rec.kind, rec.namespace, rec.name, c.name, pod, ctype,
+                       pod is not None and in_tpl and tidx is not None and tidx.differs(ctype, c),
+                       sidecar, ctype != "ephemeral" and not in_tpl,
+                       not batch and (ctype == "container" or sidecar), windows, c.image, *security,
+                       seccomp_ann, c_apparmor or p_apparmor, caps_add, caps_drop,
+                       [p.host_port for p in c.ports or () if p.host_port],
+                       c.readiness_probe is not None, c.liveness_probe is not None)
 
 
-def build_env(snap: Any) -> Any:
-    names = ("cluster kind namespace name container pod container_type var source value looks_like_credential "
-             "secret_name secret_key config_map_name config_map_key").split()
-    cols: dict[str, list[Any]] = {c: [] for c in names}
+@frame("env", "One row per env var or envFrom entry.", keys=(*_WK, "pod", "container", "var"),
+       kinds=WORKLOAD_KINDS, columns=[
+    *WORKLOAD_KEYS,
+    ("container", S, "container name"),
+    ("pod", S, "<NA> for the template's containers; else the pod whose own container this is (see containers.pod)"),
+    ("container_type", S, "container, init or ephemeral"),
+    ("var", S, "variable name (envFrom: the prefix, or empty)"),
+    ("source", S, "literal, secret_key_ref, config_map_key_ref, field_ref, resource_field_ref, env_from_secret, env_from_config_map, unset"),
+    ("value", S, "literal value; masked when the name looks like a credential"),
+    ("looks_like_credential", B, "the name looks like it holds a credential"),
+    ("secret_name", S, "Secret referenced"),
+    ("secret_key", S, "key of the Secret referenced"),
+    ("config_map_name", S, "ConfigMap referenced"),
+    ("config_map_key", S, "key of the ConfigMap referenced"),
+])
+def build_env(snap: SnapshotView) -> Iterator[Row]:
     cluster = snap.cluster
     cred_cache: dict[str, bool] = {}
 
-    pod: str | None = None
+    def cred(var: str) -> bool:
+        got = cred_cache.get(var)
+        if got is None:
+            got = cred_cache[var] = looks_like_credential(var)
+        return got
 
-    def row(rec: WorkloadRec, c: m.Container, ctype: str, var: str, source: str, value: Any = None,
-            sname: Any = None, skey: Any = None, cname: Any = None, ckey: Any = None) -> None:
-        cred = cred_cache.get(var)
-        if cred is None:
-            cred = cred_cache[var] = looks_like_credential(var)
-        cols["cluster"].append(cluster)
-        cols["kind"].append(rec.kind)
-        cols["namespace"].append(rec.namespace)
-        cols["name"].append(rec.name)
-        cols["container"].append(c.name)
-        cols["pod"].append(pod)
-        cols["container_type"].append(ctype)
-        cols["var"].append(var)
-        cols["source"].append(source)
-        cols["value"].append(None if value is None else str(value) if not isinstance(value, bool) else str(value).lower())
-        cols["looks_like_credential"].append(cred)
-        cols["secret_name"].append(sname)
-        cols["secret_key"].append(skey)
-        cols["config_map_name"].append(cname)
-        cols["config_map_key"].append(ckey)
+    def text(value: Any) -> str | None:
+        return None if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
     for rec in workload_index(snap):
-        for _, _pod, containers, _ in _specs(rec):
+        wk = (cluster, rec.kind, rec.namespace, rec.name)
+        for _, pod, containers, _ in _specs(rec):
             for c, ctype in containers:
+                head = (*wk, c.name, pod, ctype)
                 for e in c.env or ():
-                    vf = e.value_from
+                    vf, var = e.value_from, e.name
+                    # source, value, secret name and key, config map name and key
                     if vf is None:
-                        row(rec, c, ctype, e.name, "literal", e.value if e.value is not None else "")
+                        got: tuple[Any, ...] = ("literal", text(e.value if e.value is not None else ""),
+                                                None, None, None, None)
                     elif vf.secret_key_ref is not None:
-                        row(rec, c, ctype, e.name, "secret_key_ref", sname=vf.secret_key_ref.name, skey=vf.secret_key_ref.key)
+                        got = ("secret_key_ref", None, vf.secret_key_ref.name, vf.secret_key_ref.key, None, None)
                     elif vf.config_map_key_ref is not None:
-                        row(rec, c, ctype, e.name, "config_map_key_ref", cname=vf.config_map_key_ref.name,
-                            ckey=vf.config_map_key_ref.key)
+                        got = ("config_map_key_ref", None, None, None, vf.config_map_key_ref.name,
+                               vf.config_map_key_ref.key)
                     elif vf.field_ref is not None:
-                        row(rec, c, ctype, e.name, "field_ref", vf.field_ref.field_path)
+                        got = ("field_ref", text(vf.field_ref.field_path), None, None, None, None)
                     elif vf.resource_field_ref is not None:
-                        row(rec, c, ctype, e.name, "resource_field_ref", vf.resource_field_ref.resource)
+                        got = ("resource_field_ref", text(vf.resource_field_ref.resource), None, None, None, None)
                     else:
-                        row(rec, c, ctype, e.name, "unset")
+                        got = ("unset", None, None, None, None, None)
+                    yield (*head, var, got[0], got[1], cred(var), *got[2:])
                 for ef in c.env_from or ():
+                    var = ef.prefix or ""
                     if ef.secret_ref is not None:
-                        row(rec, c, ctype, ef.prefix or "", "env_from_secret", sname=ef.secret_ref.name)
+                        yield (*head, var, "env_from_secret", None, cred(var), ef.secret_ref.name, None, None, None)
                     elif ef.config_map_ref is not None:
-                        row(rec, c, ctype, ef.prefix or "", "env_from_config_map", cname=ef.config_map_ref.name)
-    return make("env", cols)
+                        yield (*head, var, "env_from_config_map", None, cred(var), None, None,
+                               ef.config_map_ref.name, None)
 
 
-def build_volumes(snap: Any) -> Any:
-    names = ("cluster kind namespace name volume pod type host_path host_path_type secret_name config_map_name "
-             "claim_name").split()
-    cols: dict[str, list[Any]] = {c: [] for c in names}
+@frame("volumes", "One row per pod volume.", keys=(*_WK, "pod", "volume"), kinds=WORKLOAD_KINDS, columns=[
+    *WORKLOAD_KEYS,
+    ("volume", S, "volume name"),
+    ("pod", S, "<NA> for the template's volumes; else the first pod that adds this volume (the service account token volume and StatefulSet claims are not counted)"),
+    ("type", S, "volume type as in the API (hostPath, secret, configMap, ...)"),
+    ("host_path", S, "hostPath.path"),
+    ("host_path_type", S, "hostPath.type"),
+    ("secret_name", S, "secret.secretName"),
+    ("config_map_name", S, "configMap.name"),
+    ("claim_name", S, "persistentVolumeClaim.claimName"),
+])
+def build_volumes(snap: SnapshotView) -> Iterator[Row]:
+    cluster = snap.cluster
     for rec in workload_index(snap):
         for _, pod, _, volumes in _specs(rec):
             for v in volumes:
-                cols["pod"].append(pod)
-                cols["cluster"].append(snap.cluster)
-                cols["kind"].append(rec.kind)
-                cols["namespace"].append(rec.namespace)
-                cols["name"].append(rec.name)
-                cols["volume"].append(v.name)
-                cols["type"].append(v.type)
-                cols["host_path"].append(v.host_path.path if v.host_path is not None else None)
-                cols["host_path_type"].append(v.host_path.type if v.host_path is not None else None)
-                cols["secret_name"].append(v.secret.secret_name if v.secret is not None else None)
-                cols["config_map_name"].append(v.config_map.name if v.config_map is not None else None)
-                cols["claim_name"].append(v.persistent_volume_claim.claim_name if v.persistent_volume_claim is not None else None)
-    return make("volumes", cols)
+                hp = v.host_path
+                yield (cluster, rec.kind, rec.namespace, rec.name, v.name, pod, v.type,
+                       hp.path if hp is not None else None, hp.type if hp is not None else None,
+                       v.secret.secret_name if v.secret is not None else None,
+                       v.config_map.name if v.config_map is not None else None,
+                       v.persistent_volume_claim.claim_name if v.persistent_volume_claim is not None else None)

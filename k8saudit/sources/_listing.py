@@ -1,7 +1,10 @@
 """Listing one resource page by page, for the live loader (:mod:`k8saudit.sources.live`).
 
-GET only, with bounded retries (429 and 5xx, honouring ``Retry-After``; a body
-that is not JSON, cut short or garbled, is asked for again too), an expired
+GET only, with bounded retries: the client's own ``urllib3.util.Retry`` (:data:`RETRY`)
+retries 429 and 5xx answers (honouring ``Retry-After``) and connections that broke before
+an answer came, with exponential backoff; what it cannot see (a body that breaks off while
+it is read, or is not JSON, cut short or garbled) is asked for again here, on the same
+policy. An expired
 continue token restarting the list, the next page requested while this one is
 decoded, and pages decoded by msgspec straight into the typed structs.
 
@@ -15,17 +18,17 @@ items read kept and counted in the reason.
 from __future__ import annotations
 
 import builtins
-import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import msgspec
 import urllib3.exceptions as u3
 from kubernetes import client as kclient
 from kubernetes.client.exceptions import ApiException
+from urllib3.util.retry import RequestHistory, Retry
 
 from .. import _model as m
 from ._progress import Progress
@@ -39,12 +42,50 @@ JSON_ACCEPT = "application/json"
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_ATTEMPTS = 5
 BACKOFF = 0.5  # seconds before the second attempt; doubled each time
-MAX_DELAY = 30.0
+MAX_DELAY = 30  # seconds: the longest backoff, and the longest Retry-After honoured
 #: how often an expired continue token (410 Gone) restarts a kind's list
 MAX_RESTARTS = 2
 USER_AGENT = "k8saudit"
 
 _sleep = time.sleep  # replaced in tests
+
+
+class _Retry(Retry):
+    """urllib3's Retry as the loader uses it: a read timeout is not retried (the server is too slow,
+    asking again would make the load take attempts x timeout), a ``Retry-After`` that is neither
+    seconds nor a date falls back to the backoff, and every pause goes through :data:`_sleep`."""
+
+    def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
+                  error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None) -> _Retry:
+        if isinstance(error, u3.ReadTimeoutError):
+            raise error
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+    def sleep(self, response: Any = None) -> None:
+        after = None
+        if response is not None and self.respect_retry_after_header:
+            try:
+                after = self.get_retry_after(response)
+            except u3.InvalidHeader:
+                after = None
+        _sleep(after if after else self.get_backoff_time())
+
+
+#: the retries of every request (the kubernetes client's ``Configuration.retries``): 429 and 5xx, and a
+#: connection that broke before the answer, MAX_ATTEMPTS in all; the first retry at once, then BACKOFF
+#: doubled each time (plus up to a quarter of BACKOFF of jitter), at most MAX_DELAY, or the Retry-After
+#: the server asks for (at most MAX_DELAY). A refused connection, a TLS failure or a redirect is not
+#: retried: the caller classifies it.
+RETRY = _Retry(total=MAX_ATTEMPTS - 1, connect=0, other=0, redirect=False, status_forcelist=RETRY_STATUS,
+               allowed_methods=frozenset({"GET"}), backoff_factor=BACKOFF, backoff_jitter=BACKOFF / 4,
+               backoff_max=MAX_DELAY, retry_after_max=MAX_DELAY, respect_retry_after_header=True,
+               raise_on_status=False)
+
+
+def _backoff(attempt: int) -> None:
+    """The pause after ``attempt`` failed tries of something the client's Retry cannot see (a body that broke
+    off or is not JSON): the pause :data:`RETRY` would make after as many."""
+    RETRY.new(history=(RequestHistory("GET", None, None, None, None),) * attempt).sleep()
 
 
 @dataclass(frozen=True)
@@ -169,54 +210,59 @@ class Lister:
 
     # ---- requests
     def get(self, path: str, query: list[tuple[str, Any]], accept: str) -> bytes:
-        """GET with bounded retries of 429/5xx and broken connections; the body of a 2xx answer."""
-        attempt = 0
+        """GET, retried by the client's :data:`RETRY` (429/5xx, broken connections), and here when the body
+        breaks off while it is read; the body of a 2xx answer."""
+        attempt = 0  # tries of this loop; the client's Retry makes some more inside each
         while True:
             attempt += 1
             if self.cancel.is_set():
                 raise _Cancelled
-            with self.lock:
-                self.requests += 1
+            tries = 1
             try:
                 method, url, headers, _, _ = self.api.param_serialize(
                     "GET", path, query_params=list(query), header_params={"Accept": accept},
                     auth_settings=["BearerToken"])
                 resp = self.api.call_api(method, url, header_params=headers, _request_timeout=self.timeout)
+                retries = getattr(resp.response, "retries", None)
+                tries += len(retries.history) if retries is not None else 0
                 body: bytes = resp.read()
-            except u3.NewConnectionError as e:
-                raise Fatal(self._cause(e)) from None
-            except (u3.ReadTimeoutError, u3.ConnectTimeoutError):
-                raise _Timeout from None
-            except (u3.ProtocolError, ConnectionError) as e:
+            except u3.MaxRetryError as e:  # what the client's Retry gave up on, or does not retry
+                tries = MAX_ATTEMPTS if isinstance(e.reason, u3.ProtocolError) else 1
+                self._count(attempt - 1 + tries)
+                cause = e.reason if e.reason is not None else e
+                if isinstance(cause, u3.ProtocolError):
+                    raise _HTTPError(0, self._cause(cause), attempt - 1 + tries) from None
+                self._fatal_or_timeout(cause)
+            except (u3.ProtocolError, ConnectionError) as e:  # the body broke off: the Retry was done by then
+                self._count(tries)
                 if attempt >= MAX_ATTEMPTS:
                     raise _HTTPError(0, self._cause(e), attempt) from None
-                self._backoff(attempt, None)
+                _backoff(attempt)
                 continue
             except (u3.HTTPError, ApiException) as e:
-                raise Fatal(self._cause(e)) from None
+                self._count(tries)
+                self._fatal_or_timeout(e)
+            self._count(tries)
             status = resp.status
             if 200 <= status < 300:
                 return body
             if status == 401:
-                raise Fatal(self._cause(ApiException(status=401, reason="Unauthorized", body=body.decode("utf-8", "replace"))))
-            if status in RETRY_STATUS and attempt < MAX_ATTEMPTS:
-                self._backoff(attempt, resp.headers.get("Retry-After"))
-                continue
-            raise _HTTPError(status, status_message(body), attempt)
+                raise Fatal(self._cause(ApiException(status=401, reason="Unauthorized",
+                                                     body=body.decode("utf-8", "replace"))))
+            raise _HTTPError(status, status_message(body), attempt - 1 + tries)
+
+    def _count(self, requests: int) -> None:
+        with self.lock:
+            self.requests += requests
+
+    def _fatal_or_timeout(self, e: BaseException) -> NoReturn:
+        """A request that no retry helps: too slow (the caller says which list), else the cluster is unreadable."""
+        if isinstance(e, u3.TimeoutError) and not isinstance(e, u3.NewConnectionError):
+            raise _Timeout from None
+        raise Fatal(self._cause(e)) from None
 
     def _cause(self, e: BaseException) -> str:
         return describe_error(e, self.server) or error_text(e)
-
-    def _backoff(self, attempt: int, retry_after: str | None) -> None:
-        delay = None
-        if retry_after:
-            try:
-                delay = max(0.0, float(retry_after))
-            except ValueError:
-                delay = None
-        if delay is None:
-            delay = BACKOFF * 2 ** (attempt - 1) * (1 + random.random() / 4)
-        _sleep(min(delay, MAX_DELAY))
 
     def page(self, path: str, query: list[tuple[str, Any]], accept: str) -> tuple[bytes, _ListMeta]:
         """One list page and its metadata. A body that is not JSON (garbled, or cut short by a
@@ -233,7 +279,7 @@ class Lister:
                 if attempt >= MAX_ATTEMPTS:
                     raise _HTTPError(200, f"the answer is not valid JSON ({e}; {len(body):,} bytes)",
                                      attempt) from None
-                self._backoff(attempt, None)
+                _backoff(attempt)
 
     def server_version(self) -> str | None:
         try:

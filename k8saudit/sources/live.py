@@ -47,6 +47,7 @@ from ._listing import (
     MAX_RESTARTS,
     METADATA_ACCEPT,
     RESOURCES,
+    RETRY,
     RETRY_STATUS,
     USER_AGENT,
     Fatal,
@@ -307,7 +308,7 @@ def _connect(context: str | None, kubeconfig: str | os.PathLike[str] | None, in_
         name = cluster or (chosen.get("context") or {}).get("cluster") or ctx_name
         label = f"context {ctx_name!r}"
         entries = _kubeconfig_entries(path)
-    cfg.retries = False  # retries are ours: bounded, with backoff, and testable
+    cfg.retries = RETRY  # urllib3's Retry: 429/5xx (Retry-After honoured) and broken connections, bounded
     cfg.connection_pool_maxsize = workers + 1
     api = kclient.ApiClient(cfg)
     api.user_agent = USER_AGENT
