@@ -21,6 +21,7 @@ demo: $(STAMP)
 ## lint: ruff (lint and import order), mypy (strict on frames, checks, findings, sources, vocab), the import-linter layers
 lint: $(STAMP)
 	@$(VENV)/bin/ruff check --quiet .
+	@$(VENV)/bin/ruff format --check --quiet .
 	@$(VENV)/bin/mypy --no-error-summary
 	@out=$$($(VENV)/bin/lint-imports 2>&1) || { echo "$$out"; exit 1; }
 

@@ -53,8 +53,10 @@ MAPPING: list[tuple[tuple[str, ...], dict[str, str]]] = [
     (("authn-sa-token-automount",), {"CKV_K8S_38": "service account tokens"}),
     (("rbac-wildcard",), {"CKV_K8S_49": "wildcard"}),
     (("rbac-escalation",), {"CKV_K8S_157": "bind", "CKV_K8S_158": "escalate"}),
-    (("rbac-escalation",), {"CKV2_K8S_1": "privilege escalation", "CKV2_K8S_2": "pods/exec",
-                            "CKV2_K8S_3": "impersonate"}),
+    (
+        ("rbac-escalation",),
+        {"CKV2_K8S_1": "privilege escalation", "CKV2_K8S_2": "pods/exec", "CKV2_K8S_3": "impersonate"},
+    ),
     (("rbac-secrets-read",), {"CKV2_K8S_5": "read all secrets"}),
 ]
 
@@ -89,6 +91,7 @@ def ensure_manifests(n_pods: int, data: Path) -> Path:
     if not path.exists():
         sys.path.insert(0, str(ROOT))
         from benchmarks.synth import write_controllers_yaml  # the controllers need no pods.json
+
         print(f"writing the controller manifests of a {n_pods:,}-pod cluster to {path} …", file=sys.stderr)
         data.mkdir(parents=True, exist_ok=True)
         write_controllers_yaml(n_pods, str(path) + ".part")
@@ -130,8 +133,12 @@ def measure(cmds: dict[str, tuple[list[str], Path]], runs: int) -> dict[str, dic
     timing = {}
     for name, rs in results.items():
         best = min(rs, key=lambda x: x["seconds"])
-        timing[name] = {"seconds": best["seconds"], "peak_mb": best["peak_mb"], "runs": [x["seconds"] for x in rs],
-                        "output_mb": cmds[name][1].stat().st_size / 1024**2}
+        timing[name] = {
+            "seconds": best["seconds"],
+            "peak_mb": best["peak_mb"],
+            "runs": [x["seconds"] for x in rs],
+            "output_mb": cmds[name][1].stat().st_size / 1024**2,
+        }
     return timing
 
 
@@ -157,10 +164,17 @@ def compare(ckv: list[CkvFailure], ours: list[dict[str, Any]]) -> tuple[list[dic
                 warnings.append(f"{cid} is now titled {titles[cid]!r}: check the mapping to {'+'.join(our_ids)}")
         a: set[str] = set().union(*(ckv_res.get(c, set()) for c in ckv_ids))
         b: set[str] = set().union(*(our_res.get(c, set()) for c in our_ids))
-        rows.append({"k8saudit": list(our_ids), "checkov": list(ckv_ids),
-                     "checkov_titles": {c: titles.get(c) for c in ckv_ids}, "checkov_resources": len(a),
-                     "k8saudit_findings": sum(our_rows[c] for c in our_ids), "k8saudit_objects": len(b),
-                     "both": None if set(ckv_ids) <= ROLE_LEVEL else len(a & b)})
+        rows.append(
+            {
+                "k8saudit": list(our_ids),
+                "checkov": list(ckv_ids),
+                "checkov_titles": {c: titles.get(c) for c in ckv_ids},
+                "checkov_resources": len(a),
+                "k8saudit_findings": sum(our_rows[c] for c in our_ids),
+                "k8saudit_objects": len(b),
+                "both": None if set(ckv_ids) <= ROLE_LEVEL else len(a & b),
+            }
+        )
     return rows, warnings
 
 
@@ -181,10 +195,26 @@ def main() -> None:
 
     ckv_out, our_out = data / f"checkov-{args.pods}.json", data / f"k8saudit-{args.pods}.json"
     load = os.getloadavg()[0]
-    timing = measure({
-        "checkov": ([str(checkov), "-f", str(manifests), "--framework", "kubernetes", "-o", "json", "--quiet",
-                     "--skip-download"], ckv_out),
-        "k8saudit": ([*k8saudit_cmd(), "scan", str(manifests), "--format", "json", "-q"], our_out)}, args.runs)
+    timing = measure(
+        {
+            "checkov": (
+                [
+                    str(checkov),
+                    "-f",
+                    str(manifests),
+                    "--framework",
+                    "kubernetes",
+                    "-o",
+                    "json",
+                    "--quiet",
+                    "--skip-download",
+                ],
+                ckv_out,
+            ),
+            "k8saudit": ([*k8saudit_cmd(), "scan", str(manifests), "--format", "json", "-q"], our_out),
+        },
+        args.runs,
+    )
     raw = ckv_out.read_bytes()
     reports = msgspec.json.decode(raw, type=CkvReport | list[CkvReport])  # a list when several frameworks ran
     ckv = [f for r in (reports if isinstance(reports, list) else [reports]) for f in r.results.failed_checks]
@@ -193,37 +223,60 @@ def main() -> None:
     rows, warnings = compare(ckv, ours)
     speedup = timing["checkov"]["seconds"] / timing["k8saudit"]["seconds"]
 
-    print(f"\n{args.pods:,}-pod cluster: {docs:,} manifests in one {size_mb:.1f} MB YAML file, "
-          f"best of {args.runs} runs "
-          f"({os.cpu_count()} CPUs, load average {load:.1f} before the first run)\n")
+    print(
+        f"\n{args.pods:,}-pod cluster: {docs:,} manifests in one {size_mb:.1f} MB YAML file, "
+        f"best of {args.runs} runs "
+        f"({os.cpu_count()} CPUs, load average {load:.1f} before the first run)\n"
+    )
     print(f"{'tool':<10} {'seconds':>9} {'peak MB':>9} {'output MB':>10} {'failures':>9}")
     for tool, n in (("checkov", len(ckv)), ("k8saudit", len(ours))):
         t = timing[tool]
         print(f"{tool:<10} {t['seconds']:>9.2f} {t['peak_mb']:>9,.0f} {t['output_mb']:>10,.1f} {n:>9,}")
-    print(f"\nspeed ratio = checkov / k8saudit = {speedup:.1f}x (target >= 20x)"
-          f"{'' if speedup >= 20 else '  ** below target **'}")
+    print(
+        f"\nspeed ratio = checkov / k8saudit = {speedup:.1f}x (target >= 20x)"
+        f"{'' if speedup >= 20 else '  ** below target **'}"
+    )
 
     print(f"\n{'k8saudit check':<30} {'checkov ids':<33} {'ckv res':>8} {'k8s rows':>9} {'k8s obj':>8} {'both':>6}")
     for r in rows:
         both = "-" if r["both"] is None else f"{r['both']:,}"
-        print(f"{'+'.join(r['k8saudit']):<30} {','.join(r['checkov']):<33} {r['checkov_resources']:>8,} "
-              f"{r['k8saudit_findings']:>9,} {r['k8saudit_objects']:>8,} {both:>6}")
-    print("units: Checkov fails once per manifest object and check, however many containers are at fault\n"
-          "  (CKV_K8S_49/157/158 fail Roles/ClusterRoles, CKV2_K8S_* bindings); k8saudit reports a row per container\n"
-          "  for container checks, per workload for pod-level ones, per binding for RBAC (exempt rows included).\n"
-          "  'k8s obj' collapses k8saudit's rows to distinct objects, 'both' = objects flagged by both tools\n"
-          "  ('-': Roles vs bindings, not comparable).")
+        print(
+            f"{'+'.join(r['k8saudit']):<30} {','.join(r['checkov']):<33} {r['checkov_resources']:>8,} "
+            f"{r['k8saudit_findings']:>9,} {r['k8saudit_objects']:>8,} {both:>6}"
+        )
+    print(
+        "units: Checkov fails once per manifest object and check, however many containers are at fault\n"
+        "  (CKV_K8S_49/157/158 fail Roles/ClusterRoles, CKV2_K8S_* bindings); k8saudit reports a row per container\n"
+        "  for container checks, per workload for pod-level ones, per binding for RBAC (exempt rows included).\n"
+        "  'k8s obj' collapses k8saudit's rows to distinct objects, 'both' = objects flagged by both tools\n"
+        "  ('-': Roles vs bindings, not comparable)."
+    )
     mapped = {c for _, ids in MAPPING for c in ids}
     other = Counter(f.check_id for f in ckv if f.check_id not in mapped)
-    print("Checkov failures with no counterpart above: "
-          + ", ".join(f"{c} {n:,}" for c, n in sorted(other.items(), key=lambda x: -x[1])))
+    print(
+        "Checkov failures with no counterpart above: "
+        + ", ".join(f"{c} {n:,}" for c, n in sorted(other.items(), key=lambda x: -x[1]))
+    )
     for w in warnings:
         print("WARNING:", w)
     if args.json:
-        Path(args.json).write_text(json.dumps({
-            "pods": args.pods, "manifest_documents": docs, "manifest_mb": size_mb, "checkov_version": version,
-            "load_average": load, "timing": timing, "speedup": speedup, "checks": rows, "checkov_unmapped": dict(other),
-            "warnings": warnings}, indent=2))
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "pods": args.pods,
+                    "manifest_documents": docs,
+                    "manifest_mb": size_mb,
+                    "checkov_version": version,
+                    "load_average": load,
+                    "timing": timing,
+                    "speedup": speedup,
+                    "checks": rows,
+                    "checkov_unmapped": dict(other),
+                    "warnings": warnings,
+                },
+                indent=2,
+            )
+        )
 
 
 if __name__ == "__main__":

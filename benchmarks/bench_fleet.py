@@ -123,8 +123,12 @@ def make_fleet(n: int, pods: int, variants: int, root: Path) -> list[Path]:
 
 
 def child(code: str, paths: list[Path], *extra: str) -> dict:
-    res = subprocess.run([sys.executable, "-c", code, json.dumps([str(p) for p in paths]), *extra],
-                         capture_output=True, text=True, cwd=ROOT)
+    res = subprocess.run(
+        [sys.executable, "-c", code, json.dumps([str(p) for p in paths]), *extra],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     if res.returncode:
         raise SystemExit(f"child failed:\n{res.stderr[-3000:]}")
     return json.loads(res.stdout.strip().splitlines()[-1])
@@ -142,15 +146,19 @@ def main() -> None:
     t = time.perf_counter()
     paths = make_fleet(args.clusters, args.pods, args.variants, Path(args.data))
     size = sum(f.stat().st_size for f in paths[0].rglob("*") if f.is_file())
-    print(f"{len(paths)} saved snapshots of ~{args.pods} pods ({size / 1e6:.2f} MB each) ready in "
-          f"{time.perf_counter() - t:.0f} s\n")
+    print(
+        f"{len(paths)} saved snapshots of ~{args.pods} pods ({size / 1e6:.2f} MB each) ready in "
+        f"{time.perf_counter() - t:.0f} s\n"
+    )
 
     serial = json.loads(args.serial) if args.serial else child(CHILD_SERIAL, paths)
     load = os.getloadavg()[0]
     print(f"machine: {os.cpu_count()} cores, load average {load:.1f} when the runs started")
-    print(f"serial, 1 process:    {serial['seconds']:7.1f} s  {len(paths) / serial['seconds']:5.2f} clusters/s  "
-          f"peak {serial['peak_mb']:6.0f} MB  CPU {serial['cpu'] / len(paths):.2f} s/cluster  "
-          f"({serial['findings']:,} findings)")
+    print(
+        f"serial, 1 process:    {serial['seconds']:7.1f} s  {len(paths) / serial['seconds']:5.2f} clusters/s  "
+        f"peak {serial['peak_mb']:6.0f} MB  CPU {serial['cpu'] / len(paths):.2f} s/cluster  "
+        f"({serial['findings']:,} findings)"
+    )
     print(f"  (serial figures: {json.dumps(serial)})")
     rows = []
     runs = [(n, "lazy") for n in sorted({int(x) for x in args.sweep.split(",") if x} | {len(paths)})]
@@ -158,19 +166,25 @@ def main() -> None:
         r = child(CHILD_FLEET, paths[:n], mode)
         rows.append((n, mode, r))
         if mode == "eager":
-            print(f"fleet, 2 workers:     {r['seconds']:7.1f} s  {n / r['seconds']:5.2f} clusters/s  "
-                  f"client peak {r['client_peak_mb']:5.0f} MB  workers peak "
-                  f"{', '.join(f'{w:.0f}' for w in r['worker_peak_mb'])} MB  workers' CPU "
-                  f"{r['workers_cpu'] / n:.2f} s/cluster, client's {r['client_cpu'] / n:.3f} s/cluster  "
-                  f"({r['findings']:,} findings, {r['failures']} failed)")
+            print(
+                f"fleet, 2 workers:     {r['seconds']:7.1f} s  {n / r['seconds']:5.2f} clusters/s  "
+                f"client peak {r['client_peak_mb']:5.0f} MB  workers peak "
+                f"{', '.join(f'{w:.0f}' for w in r['worker_peak_mb'])} MB  workers' CPU "
+                f"{r['workers_cpu'] / n:.2f} s/cluster, client's {r['client_cpu'] / n:.3f} s/cluster  "
+                f"({r['findings']:,} findings, {r['failures']} failed)"
+            )
             print(f"speed-up: {serial['seconds'] / r['seconds']:.2f}x\n")
     print("client memory as the fleet grows (results only travel back; lazy: the findings stay on the workers):")
-    print(f"{'clusters':>9} {'mode':>6} {'seconds':>8} {'clusters/s':>11} {'client before':>14} {'client peak':>12} "
-          f"{'client after':>13} {'findings':>9} {'held here':>9} {'worker peaks':>14}")
+    print(
+        f"{'clusters':>9} {'mode':>6} {'seconds':>8} {'clusters/s':>11} {'client before':>14} {'client peak':>12} "
+        f"{'client after':>13} {'findings':>9} {'held here':>9} {'worker peaks':>14}"
+    )
     for n, mode, r in rows:
-        print(f"{n:>9} {mode:>6} {r['seconds']:>8.1f} {n / r['seconds']:>11.2f} {r['client_before_mb']:>11.0f} MB "
-              f"{r['client_peak_mb']:>9.0f} MB {r['client_after_mb']:>10.0f} MB {r['findings']:>9,} "
-              f"{r['results_mb']:>5.1f} MB {'/'.join(f'{w:.0f}' for w in r['worker_peak_mb']):>11} MB")
+        print(
+            f"{n:>9} {mode:>6} {r['seconds']:>8.1f} {n / r['seconds']:>11.2f} {r['client_before_mb']:>11.0f} MB "
+            f"{r['client_peak_mb']:>9.0f} MB {r['client_after_mb']:>10.0f} MB {r['findings']:>9,} "
+            f"{r['results_mb']:>5.1f} MB {'/'.join(f'{w:.0f}' for w in r['worker_peak_mb']):>11} MB"
+        )
 
 
 if __name__ == "__main__":

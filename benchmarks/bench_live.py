@@ -79,9 +79,9 @@ class SynthStore:
         items = self.items.get(resource, [])
         if namespace is not None:
             idx = self.by_ns.get(resource, {}).get(namespace, [])
-            picked = idx[start:] if limit is None else idx[start:start + limit]
+            picked = idx[start:] if limit is None else idx[start : start + limit]
             return [items[i] for i in picked], len(idx)
-        return (items[start:] if limit is None else items[start:start + limit]), len(items)
+        return (items[start:] if limit is None else items[start : start + limit]), len(items)
 
 
 def serve(n_pods: int, workdir: Path) -> None:
@@ -124,17 +124,30 @@ def _calls(kubeconfig: str) -> list[Any]:
     net, rbac, policy = client.NetworkingV1Api(api), client.RbacAuthorizationV1Api(api), client.PolicyV1Api(api)
     adm, ext = client.AdmissionregistrationV1Api(api), client.ApiextensionsV1Api(api)
     return [
-        core.list_namespace, core.list_node, core.list_pod_for_all_namespaces,
-        apps.list_deployment_for_all_namespaces, apps.list_replica_set_for_all_namespaces,
-        apps.list_stateful_set_for_all_namespaces, apps.list_daemon_set_for_all_namespaces,
-        batch.list_job_for_all_namespaces, batch.list_cron_job_for_all_namespaces,
-        core.list_replication_controller_for_all_namespaces, core.list_service_for_all_namespaces,
-        net.list_network_policy_for_all_namespaces, core.list_service_account_for_all_namespaces,
-        core.list_secret_for_all_namespaces, core.list_config_map_for_all_namespaces,
-        rbac.list_role_for_all_namespaces, rbac.list_cluster_role, rbac.list_role_binding_for_all_namespaces,
-        rbac.list_cluster_role_binding, policy.list_pod_disruption_budget_for_all_namespaces,
-        adm.list_validating_webhook_configuration, adm.list_mutating_webhook_configuration,
-        adm.list_validating_admission_policy, ext.list_custom_resource_definition,
+        core.list_namespace,
+        core.list_node,
+        core.list_pod_for_all_namespaces,
+        apps.list_deployment_for_all_namespaces,
+        apps.list_replica_set_for_all_namespaces,
+        apps.list_stateful_set_for_all_namespaces,
+        apps.list_daemon_set_for_all_namespaces,
+        batch.list_job_for_all_namespaces,
+        batch.list_cron_job_for_all_namespaces,
+        core.list_replication_controller_for_all_namespaces,
+        core.list_service_for_all_namespaces,
+        net.list_network_policy_for_all_namespaces,
+        core.list_service_account_for_all_namespaces,
+        core.list_secret_for_all_namespaces,
+        core.list_config_map_for_all_namespaces,
+        rbac.list_role_for_all_namespaces,
+        rbac.list_cluster_role,
+        rbac.list_role_binding_for_all_namespaces,
+        rbac.list_cluster_role_binding,
+        policy.list_pod_disruption_budget_for_all_namespaces,
+        adm.list_validating_webhook_configuration,
+        adm.list_mutating_webhook_configuration,
+        adm.list_validating_admission_policy,
+        ext.list_custom_resource_definition,
     ]
 
 
@@ -186,24 +199,42 @@ def measure(variant: str, kubeconfig: str, page_size: int, workers: int) -> None
     import k8saudit  # noqa: F401  imports are not what is measured
 
     base = _peak_rss_mb()
-    run = {"live": lambda: _live(kubeconfig, page_size, workers), "raw": lambda: _raw(kubeconfig),
-           "typed": lambda: _typed(kubeconfig)}[variant]
+    run = {
+        "live": lambda: _live(kubeconfig, page_size, workers),
+        "raw": lambda: _raw(kubeconfig),
+        "typed": lambda: _typed(kubeconfig),
+    }[variant]
     c, t = _cpu(), time.perf_counter()
     n = run()
     seconds, cpu = time.perf_counter() - t, _cpu() - c
-    print(json.dumps({"variant": variant, "objects": n, "seconds": seconds, "cpu_s": cpu, "peak_mb": _peak_rss_mb(),
-                      "base_mb": base}))
+    print(
+        json.dumps(
+            {
+                "variant": variant,
+                "objects": n,
+                "seconds": seconds,
+                "cpu_s": cpu,
+                "peak_mb": _peak_rss_mb(),
+                "base_mb": base,
+            }
+        )
+    )
 
 
 # --------------------------------------------------------------------------- driver
 
 
-def run(n_pods: int, variants: list[str], page_size: int, workers: int, limit_s: float,
-        runs: int) -> list[dict[str, Any]]:
+def run(
+    n_pods: int, variants: list[str], page_size: int, workers: int, limit_s: float, runs: int
+) -> list[dict[str, Any]]:
     rows = []
     with tempfile.TemporaryDirectory(prefix="k8saudit-bench-") as tmp:
-        server = subprocess.Popen([sys.executable, __file__, "--serve", str(n_pods), "--workdir", tmp],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        server = subprocess.Popen(
+            [sys.executable, __file__, "--serve", str(n_pods), "--workdir", tmp],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         try:
             assert server.stdout is not None
             kubeconfig = server.stdout.readline().strip()
@@ -212,8 +243,20 @@ def run(n_pods: int, variants: list[str], page_size: int, workers: int, limit_s:
             print(f"  load average {_loadavg()} before {n_pods:,} pods", file=sys.stderr, flush=True)
             for i in range(runs):  # the variants take turns: each round sees the same load
                 for variant in variants:
-                    cmd = [sys.executable, "-X", "faulthandler", __file__, "--measure", variant,
-                           "--kubeconfig", kubeconfig, "--page-size", str(page_size), "--workers", str(workers)]
+                    cmd = [
+                        sys.executable,
+                        "-X",
+                        "faulthandler",
+                        __file__,
+                        "--measure",
+                        variant,
+                        "--kubeconfig",
+                        kubeconfig,
+                        "--page-size",
+                        str(page_size),
+                        "--workers",
+                        str(workers),
+                    ]
                     try:
                         out = subprocess.run(cmd, capture_output=True, text=True, timeout=limit_s)
                     except subprocess.TimeoutExpired:
@@ -225,9 +268,12 @@ def run(n_pods: int, variants: list[str], page_size: int, workers: int, limit_s:
                         rows.append({"pods": n_pods, "variant": variant, "error": f"exit {out.returncode}: {last}"})
                         continue
                     rows.append({"pods": n_pods, "run": i + 1, **json.loads(out.stdout.strip().splitlines()[-1])})
-                    print(f"  {n_pods:>9,} pods  {variant:<6} run {i + 1}: {rows[-1]['seconds']:8.2f}s wall "
-                          f"{rows[-1]['cpu_s']:8.2f}s CPU  peak {rows[-1]['peak_mb']:,.0f} MB",
-                          file=sys.stderr, flush=True)
+                    print(
+                        f"  {n_pods:>9,} pods  {variant:<6} run {i + 1}: {rows[-1]['seconds']:8.2f}s wall "
+                        f"{rows[-1]['cpu_s']:8.2f}s CPU  peak {rows[-1]['peak_mb']:,.0f} MB",
+                        file=sys.stderr,
+                        flush=True,
+                    )
             print(f"  load average {_loadavg()} after {n_pods:,} pods", file=sys.stderr, flush=True)
         finally:
             if server.stdin:
@@ -264,16 +310,21 @@ def summary(rows: list[dict[str, Any]]) -> dict[tuple[int, str], dict[str, Any]]
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    out = [f"{'pods':>9}  {'variant':<7} {'objects':>9} {'wall s min/med':>15} {'CPU s min/med':>15} "
-           f"{'peak RSS':>10}  {'live is':>12}", "-" * 86]
+    out = [
+        f"{'pods':>9}  {'variant':<7} {'objects':>9} {'wall s min/med':>15} {'CPU s min/med':>15} "
+        f"{'peak RSS':>10}  {'live is':>12}",
+        "-" * 86,
+    ]
     by = summary(rows)
     for (pods, variant), s in by.items():
         live = by.get((pods, "live"))
         speed = ""
         if variant != "live" and live:
             speed = f"{min(s['wall']) / min(live['wall']):5.1f}x faster"
-        out.append(f"{pods:>9,}  {variant:<7} {s['objects']:>9,} {_mm(s['wall']):>15} {_mm(s['cpu']):>15} "
-                   f"{s['peak_mb']:>7,.0f} MB  {speed:>12}")
+        out.append(
+            f"{pods:>9,}  {variant:<7} {s['objects']:>9,} {_mm(s['wall']):>15} {_mm(s['cpu']):>15} "
+            f"{s['peak_mb']:>7,.0f} MB  {speed:>12}"
+        )
     for r in rows:
         if "error" in r:
             out.append(f"{r['pods']:>9,}  {r['variant']:<7} {r['error']}")
@@ -314,13 +365,17 @@ def main(argv: list[str] | None = None) -> int:
             b = by.get((n, base))
             if lv and b:
                 ratio = min(b["wall"]) / min(lv["wall"])
-                print(f"{n:,} pods: live is {ratio:.1f}x faster than {base} (min of {len(lv['wall'])} runs; "
-                      f"median {statistics.median(b['wall']) / statistics.median(lv['wall']):.1f}x; CPU "
-                      f"{min(b['cpu']) / min(lv['cpu']):.1f}x; target {target}x: {'met' if ratio >= target else 'NOT met'})")
+                print(
+                    f"{n:,} pods: live is {ratio:.1f}x faster than {base} (min of {len(lv['wall'])} runs; "
+                    f"median {statistics.median(b['wall']) / statistics.median(lv['wall']):.1f}x; CPU "
+                    f"{min(b['cpu']) / min(lv['cpu']):.1f}x; target {target}x: {'met' if ratio >= target else 'NOT met'})"
+                )
         if lv and n >= 100_000:
             ok = lv["peak_mb"] / 1024 <= TARGET_PEAK_GB_AT_100K
-            print(f"{n:,} pods: live peak {lv['peak_mb'] / 1024:.2f} GB "
-                  f"(target {TARGET_PEAK_GB_AT_100K} GB: {'met' if ok else 'NOT met'})")
+            print(
+                f"{n:,} pods: live peak {lv['peak_mb'] / 1024:.2f} GB "
+                f"(target {TARGET_PEAK_GB_AT_100K} GB: {'met' if ok else 'NOT met'})"
+            )
     if a.json:
         Path(a.json).write_text(json.dumps(rows, indent=2) + "\n")
     return 0

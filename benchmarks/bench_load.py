@@ -167,8 +167,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pods", default="1000,10000", help="comma-separated cluster sizes")
     ap.add_argument("--runs", type=int, default=3, help="fresh processes per variant (default 3)")
-    ap.add_argument("--variants", default=",".join([*VARIANTS, "scan-process"]),
-                    help="comma-separated variants (default: all)")
+    ap.add_argument(
+        "--variants", default=",".join([*VARIANTS, "scan-process"]), help="comma-separated variants (default: all)"
+    )
     ap.add_argument("--data", default=str(HERE / ".data"), help="where generated clusters are cached")
     ap.add_argument("--json", help="also write the figures as JSON to this file")
     args = ap.parse_args()
@@ -186,15 +187,21 @@ def main() -> None:
                     runs["save"] = runs.get("save") or [run_variant("save", data)]
                 got = run_variant(name, data)
                 runs[name].append(got)
-                print(f"  {n:>7,} pods  {name:<12} run {i + 1}: {got['values'][0]:8.2f} s wall "
-                      f"{got['cpu']:8.2f} s CPU  peak {got['peak_mb']:8,.0f} MB "
-                      f"(workers {got['worker_peak_mb']:,.0f} MB)", file=sys.stderr, flush=True)
+                print(
+                    f"  {n:>7,} pods  {name:<12} run {i + 1}: {got['values'][0]:8.2f} s wall "
+                    f"{got['cpu']:8.2f} s CPU  peak {got['peak_mb']:8,.0f} MB "
+                    f"(workers {got['worker_peak_mb']:,.0f} MB)",
+                    file=sys.stderr,
+                    flush=True,
+                )
         for name, rs in runs.items():
             if not rs:
                 continue
             row[name] = {
-                "wall_s": [r["values"][0] for r in rs], "cpu_s": [r["cpu"] for r in rs],
-                "peak_mb": [r["peak_mb"] for r in rs], "worker_peak_mb": [r["worker_peak_mb"] for r in rs],
+                "wall_s": [r["values"][0] for r in rs],
+                "cpu_s": [r["cpu"] for r in rs],
+                "peak_mb": [r["peak_mb"] for r in rs],
+                "worker_peak_mb": [r["worker_peak_mb"] for r in rs],
                 "values": [r["values"][1:] for r in rs],
             }
         row["load_after"] = _load()
@@ -207,29 +214,37 @@ def main() -> None:
 def _print(results: list[dict]) -> None:
     print()
     for r in results:
-        print(f"{r['pods']:,} pods, {r['dump_mb']:,.0f} MB of JSON; load average {r['load_before']} before, "
-              f"{r['load_after']} after; min/median of {len(next(iter(v for v in r.values() if isinstance(v, dict)))['wall_s'])} fresh processes")
+        print(
+            f"{r['pods']:,} pods, {r['dump_mb']:,.0f} MB of JSON; load average {r['load_before']} before, "
+            f"{r['load_after']} after; min/median of {len(next(iter(v for v in r.values() if isinstance(v, dict)))['wall_s'])} fresh processes"
+        )
         print(f"  {'variant':<13} {'wall s':>13} {'CPU s':>13} {'peak MB':>9} {'workers MB':>10}")
         for name in [*VARIANTS, "scan-process"]:
             v = r.get(name)
             if not v:
                 continue
-            print(f"  {name:<13} {_mm(v['wall_s']):>13} {_mm(v['cpu_s']):>13} {max(v['peak_mb']):>9,.0f} "
-                  f"{max(v['worker_peak_mb']):>10,.0f}")
+            print(
+                f"  {name:<13} {_mm(v['wall_s']):>13} {_mm(v['cpu_s']):>13} {max(v['peak_mb']):>9,.0f} "
+                f"{max(v['worker_peak_mb']):>10,.0f}"
+            )
         k = r.get("k8saudit")
         for base in ("msgspec", "json.load"):
             b = r.get(base)
             if k and b:
-                print(f"  k8saudit load + every frame / {base} (GC off): wall "
-                      f"{min(k['wall_s']) / min(b['wall_s']):.2f} (min) "
-                      f"{statistics.median(k['wall_s']) / statistics.median(b['wall_s']):.2f} (median), "
-                      f"CPU {min(k['cpu_s']) / min(b['cpu_s']):.2f} (min)")
+                print(
+                    f"  k8saudit load + every frame / {base} (GC off): wall "
+                    f"{min(k['wall_s']) / min(b['wall_s']):.2f} (min) "
+                    f"{statistics.median(k['wall_s']) / statistics.median(b['wall_s']):.2f} (median), "
+                    f"CPU {min(k['cpu_s']) / min(b['cpu_s']):.2f} (min)"
+                )
         if r.get("audit"):
             print(f"  findings: {r['audit']['values'][0][0]:,}")
         if r.get("save"):
             print(f"  saved snapshot: {r['save']['values'][0][0] / 1024**2:,.1f} MB")
-    print("\ntargets at 100k pods: load + every frame <= 0.35x msgspec and <= 0.25x json.load, peak <= 1,600 MB; "
-          "audit <= 2 s; scan peak <= 2,000 MB; at 1k pods scan-process <= 1 s")
+    print(
+        "\ntargets at 100k pods: load + every frame <= 0.35x msgspec and <= 0.25x json.load, peak <= 1,600 MB; "
+        "audit <= 2 s; scan peak <= 2,000 MB; at 1k pods scan-process <= 1 s"
+    )
 
 
 if __name__ == "__main__":

@@ -52,8 +52,9 @@ def measure(name: str, fn, base_mb: float, rows: list[dict]) -> object:
     out = fn()
     dt, dcpu = time.perf_counter() - t, time.process_time() - cpu
     peak = _status("VmHWM") - base_mb
-    rows.append({"step": name, "seconds": round(dt, 2), "cpu_seconds": round(dcpu, 2),
-                 "peak_above_frames_mb": round(peak)})
+    rows.append(
+        {"step": name, "seconds": round(dt, 2), "cpu_seconds": round(dcpu, 2), "peak_above_frames_mb": round(peak)}
+    )
     print(f"  {name:<7} {dt:8.2f} s  (CPU {dcpu:6.2f} s)   peak {peak:8,.0f} MB above the frames", file=sys.stderr)
     return out
 
@@ -73,27 +74,45 @@ def main() -> None:
     for name in ka.FRAMES:
         snap.frame(name)
     findings = ka.audit(snap)
-    print(f"{args.pods:,} pods: loaded, framed and audited in {time.perf_counter() - t:.1f} s "
-          f"({len(findings):,} findings; RSS {_status('VmRSS'):,.0f} MB)", file=sys.stderr)
+    print(
+        f"{args.pods:,} pods: loaded, framed and audited in {time.perf_counter() - t:.1f} s "
+        f"({len(findings):,} findings; RSS {_status('VmRSS'):,.0f} MB)",
+        file=sys.stderr,
+    )
     base = _status("VmRSS")
     rows: list[dict] = []
     g = measure("graph", lambda: ka.attack_graph(snap, findings), base, rows)
     paths = measure("paths", lambda: ka.attack_paths(g), base, rows)
-    breach = measure("breach", lambda: ka.attack_paths(g, assume_breach=True, entries=[], targets="cluster-admin",
-                                                      k=1), base, rows)
+    breach = measure(
+        "breach", lambda: ka.attack_paths(g, assume_breach=True, entries=[], targets="cluster-admin", k=1), base, rows
+    )
     cut = measure("cut", lambda: ka.attack_cut(g, findings), base, rows)
     e = g.edges_frame
-    print(f"\ngraph: {g.number_of_nodes():,} vertices, {len(e):,} edges ({int(e['gap'].sum()):,} gaps); "
-          f"{len(paths):,} paths (truncated: {paths.attrs['truncated']}); assume breach: {len(breach):,} paths "
-          f"to cluster-admin; cut: {len(cut.fixes)} fixes, {len(cut.unbreakable_targets)} unbreakable targets")
+    print(
+        f"\ngraph: {g.number_of_nodes():,} vertices, {len(e):,} edges ({int(e['gap'].sum()):,} gaps); "
+        f"{len(paths):,} paths (truncated: {paths.attrs['truncated']}); assume breach: {len(breach):,} paths "
+        f"to cluster-admin; cut: {len(cut.fixes)} fixes, {len(cut.unbreakable_targets)} unbreakable targets"
+    )
     total = sum(r["seconds"] for r in rows if r["step"] in ("graph", "paths"))
     cpu = sum(r["cpu_seconds"] for r in rows if r["step"] in ("graph", "paths"))
     peak = max(r["peak_above_frames_mb"] for r in rows if r["step"] in ("graph", "paths"))
-    print(f"graph + paths: {total:.1f} s (CPU {cpu:.1f} s; load average {os.getloadavg()[0]:.1f} on "
-          f"{os.cpu_count()} cores), peak {peak:,} MB above the frames (aim: <= 10 s, <= 1,000 MB)")
+    print(
+        f"graph + paths: {total:.1f} s (CPU {cpu:.1f} s; load average {os.getloadavg()[0]:.1f} on "
+        f"{os.cpu_count()} cores), peak {peak:,} MB above the frames (aim: <= 10 s, <= 1,000 MB)"
+    )
     if args.json:
-        Path(args.json).write_text(json.dumps({"pods": args.pods, "steps": rows, "vertices": g.number_of_nodes(),
-                                               "edges": len(e), "paths": len(paths)}, indent=2))
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "pods": args.pods,
+                    "steps": rows,
+                    "vertices": g.number_of_nodes(),
+                    "edges": len(e),
+                    "paths": len(paths),
+                },
+                indent=2,
+            )
+        )
 
 
 if __name__ == "__main__":

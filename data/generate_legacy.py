@@ -82,9 +82,16 @@ def service_account(ns, name, *, created, automount=None):
     token = f"{name}-token-{suffix(5, ns, name, 'token')}"
     TOKENS[(ns, name)] = token
     gs.service_account(ns, name, created=created, automount=automount, secrets=[token])
-    secret(ns, token, "kubernetes.io/service-account-token", created=created, annotations={
-        "kubernetes.io/service-account.name": name,
-        "kubernetes.io/service-account.uid": gs.uid("ServiceAccount", ns, name)})
+    secret(
+        ns,
+        token,
+        "kubernetes.io/service-account-token",
+        created=created,
+        annotations={
+            "kubernetes.io/service-account.name": name,
+            "kubernetes.io/service-account.uid": gs.uid("ServiceAccount", ns, name),
+        },
+    )
 
 
 def namespace(name, created, labels=None):
@@ -110,58 +117,115 @@ def build_cluster():
         ip = status["addresses"][0]["address"]
         md["annotations"] = {k: v for k, v in md["annotations"].items() if not k.startswith("projectcalico")} | {
             "kubeadm.alpha.kubernetes.io/cri-socket": "/var/run/dockershim.sock",
-            "flannel.alpha.coreos.com/backend-data": '{"VtepMAC":"%s"}' % ":".join(  # noqa: UP031
-                gs.hexid(12, md["name"], "mac")[i:i + 2] for i in range(0, 12, 2)),
-            "flannel.alpha.coreos.com/backend-type": "vxlan", "flannel.alpha.coreos.com/kube-subnet-manager": "true",
-            "flannel.alpha.coreos.com/public-ip": ip}
+            "flannel.alpha.coreos.com/backend-data": '{"VtepMAC":"'
+            + ":".join(gs.hexid(12, md["name"], "mac")[i : i + 2] for i in range(0, 12, 2))
+            + '"}',
+            "flannel.alpha.coreos.com/backend-type": "vxlan",
+            "flannel.alpha.coreos.com/kube-subnet-manager": "true",
+            "flannel.alpha.coreos.com/public-ip": ip,
+        }
         if "node-role.kubernetes.io/control-plane" in md["labels"]:
             md["labels"] = {k: v for k, v in md["labels"].items() if not k.startswith("node")} | {
-                "node-role.kubernetes.io/master": ""}
+                "node-role.kubernetes.io/master": ""
+            }
             n["spec"]["taints"] = [{"effect": "NoSchedule", "key": "node-role.kubernetes.io/master"}]
-        status["nodeInfo"] |= {"containerRuntimeVersion": "docker://18.9.7", "kernelVersion": "4.15.0-213-generic",
-                               "osImage": "Ubuntu 18.04.6 LTS"}
+        status["nodeInfo"] |= {
+            "containerRuntimeVersion": "docker://18.9.7",
+            "kernelVersion": "4.15.0-213-generic",
+            "osImage": "Ubuntu 18.04.6 LTS",
+        }
         status["conditions"][0] |= {"reason": "FlannelIsUp", "message": "Flannel is running on this node"}
-    for name, created in (("default", at()), ("kube-system", at()), ("kube-public", at()),
-                          ("kube-node-lease", UPGRADE - timedelta(days=400)), ("ci", at(days=3)),
-                          ("intranet", at(days=60))):
+    for name, created in (
+        ("default", at()),
+        ("kube-system", at()),
+        ("kube-public", at()),
+        ("kube-node-lease", UPGRADE - timedelta(days=400)),
+        ("ci", at(days=3)),
+        ("intranet", at(days=60)),
+    ):
         namespace(name, created, {"team": name} if name in ("ci", "intranet") else None)
 
     gs.builtin_rbac()
     # The PodSecurityPolicies: the team's own `restricted` and the one the flannel manifest ships. The
     # PodSecurityPolicy admission plugin was never enabled, so neither is enforced.
     created = at(days=200)
-    psp("restricted", {
-        "allowPrivilegeEscalation": False, "fsGroup": {"rule": "MustRunAs", "ranges": [{"min": 1, "max": 65535}]},
-        "privileged": False, "readOnlyRootFilesystem": False, "requiredDropCapabilities": ["ALL"],
-        "runAsUser": {"rule": "MustRunAsNonRoot"}, "seLinux": {"rule": "RunAsAny"},
-        "supplementalGroups": {"rule": "MustRunAs", "ranges": [{"min": 1, "max": 65535}]},
-        "volumes": ["configMap", "emptyDir", "projected", "secret", "downwardAPI", "persistentVolumeClaim"]},
-        created=created, annotations={"seccomp.security.alpha.kubernetes.io/allowedProfileNames": "docker/default",
-                                      "seccomp.security.alpha.kubernetes.io/defaultProfileName": "docker/default"})
+    psp(
+        "restricted",
+        {
+            "allowPrivilegeEscalation": False,
+            "fsGroup": {"rule": "MustRunAs", "ranges": [{"min": 1, "max": 65535}]},
+            "privileged": False,
+            "readOnlyRootFilesystem": False,
+            "requiredDropCapabilities": ["ALL"],
+            "runAsUser": {"rule": "MustRunAsNonRoot"},
+            "seLinux": {"rule": "RunAsAny"},
+            "supplementalGroups": {"rule": "MustRunAs", "ranges": [{"min": 1, "max": 65535}]},
+            "volumes": ["configMap", "emptyDir", "projected", "secret", "downwardAPI", "persistentVolumeClaim"],
+        },
+        created=created,
+        annotations={
+            "seccomp.security.alpha.kubernetes.io/allowedProfileNames": "docker/default",
+            "seccomp.security.alpha.kubernetes.io/defaultProfileName": "docker/default",
+        },
+    )
     role("psp:restricted", [rule("policy", "podsecuritypolicies", "use", "restricted")], created=created)
-    psp("psp.flannel.unprivileged", {
-        "allowPrivilegeEscalation": False, "allowedCapabilities": ["NET_ADMIN"],
-        "allowedHostPaths": [{"pathPrefix": p} for p in ("/etc/cni/net.d", "/etc/kube-flannel", "/run/flannel")],
-        "defaultAllowPrivilegeEscalation": False, "fsGroup": {"rule": "RunAsAny"}, "hostIPC": False,
-        "hostNetwork": True, "hostPID": False, "hostPorts": [{"max": 65535, "min": 0}], "privileged": False,
-        "readOnlyRootFilesystem": False, "runAsUser": {"rule": "RunAsAny"}, "seLinux": {"rule": "RunAsAny"},
-        "supplementalGroups": {"rule": "RunAsAny"},
-        "volumes": ["configMap", "secret", "emptyDir", "hostPath"]}, created=at(minutes=30), annotations={
-        "seccomp.security.alpha.kubernetes.io/allowedProfileNames": "docker/default",
-        "seccomp.security.alpha.kubernetes.io/defaultProfileName": "docker/default"})
-    role("flannel", [rule("extensions", "podsecuritypolicies", "use", "psp.flannel.unprivileged"),
-                     rule("", "pods", "get"), rule("", "nodes", "list,watch"), rule("", "nodes/status", "patch")],
-         created=at(minutes=30))
+    psp(
+        "psp.flannel.unprivileged",
+        {
+            "allowPrivilegeEscalation": False,
+            "allowedCapabilities": ["NET_ADMIN"],
+            "allowedHostPaths": [{"pathPrefix": p} for p in ("/etc/cni/net.d", "/etc/kube-flannel", "/run/flannel")],
+            "defaultAllowPrivilegeEscalation": False,
+            "fsGroup": {"rule": "RunAsAny"},
+            "hostIPC": False,
+            "hostNetwork": True,
+            "hostPID": False,
+            "hostPorts": [{"max": 65535, "min": 0}],
+            "privileged": False,
+            "readOnlyRootFilesystem": False,
+            "runAsUser": {"rule": "RunAsAny"},
+            "seLinux": {"rule": "RunAsAny"},
+            "supplementalGroups": {"rule": "RunAsAny"},
+            "volumes": ["configMap", "secret", "emptyDir", "hostPath"],
+        },
+        created=at(minutes=30),
+        annotations={
+            "seccomp.security.alpha.kubernetes.io/allowedProfileNames": "docker/default",
+            "seccomp.security.alpha.kubernetes.io/defaultProfileName": "docker/default",
+        },
+    )
+    role(
+        "flannel",
+        [
+            rule("extensions", "podsecuritypolicies", "use", "psp.flannel.unprivileged"),
+            rule("", "pods", "get"),
+            rule("", "nodes", "list,watch"),
+            rule("", "nodes/status", "patch"),
+        ],
+        created=at(minutes=30),
+    )
     binding("flannel", "flannel", [subject("ServiceAccount", "flannel", "kube-system")], created=at(minutes=30))
-    role("system:coredns", [rule("", "endpoints,services,pods,namespaces", "list,watch"), rule("", "nodes", "get")],
-         created=at(minutes=1))
-    binding("system:coredns", "system:coredns", [subject("ServiceAccount", "coredns", "kube-system")],
-            created=at(minutes=1))
-    binding("kubeadm:node-proxier", "system:node-proxier", [subject("ServiceAccount", "kube-proxy", "kube-system")],
-            created=at(minutes=1))
+    role(
+        "system:coredns",
+        [rule("", "endpoints,services,pods,namespaces", "list,watch"), rule("", "nodes", "get")],
+        created=at(minutes=1),
+    )
+    binding(
+        "system:coredns", "system:coredns", [subject("ServiceAccount", "coredns", "kube-system")], created=at(minutes=1)
+    )
+    binding(
+        "kubeadm:node-proxier",
+        "system:node-proxier",
+        [subject("ServiceAccount", "kube-proxy", "kube-system")],
+        created=at(minutes=1),
+    )
     # Deliberate misconfigurations, of their time
-    binding("kubernetes-dashboard", "cluster-admin", [subject("ServiceAccount", "kubernetes-dashboard",
-                                                              "kube-system")], created=at(days=1))
+    binding(
+        "kubernetes-dashboard",
+        "cluster-admin",
+        [subject("ServiceAccount", "kubernetes-dashboard", "kube-system")],
+        created=at(days=1),
+    )
     binding("tiller", "cluster-admin", [subject("ServiceAccount", "tiller", "kube-system")], created=at(days=2))
     role("jenkins", [rule("*", "*", "*")], created=at(days=3))
     binding("jenkins", "jenkins", [subject("ServiceAccount", "jenkins", "ci")], created=at(days=3))
@@ -169,7 +233,10 @@ def build_cluster():
 
 def build_kube_system():
     ns, ip, pki = "kube-system", gs.HOST_IP[CP], "/etc/kubernetes/pki"
-    static_pod("kube-apiserver", flags("""kube-apiserver --advertise-address={ip} --allow-privileged=true
+    static_pod(
+        "kube-apiserver",
+        flags(
+            """kube-apiserver --advertise-address={ip} --allow-privileged=true
         --anonymous-auth=false --authorization-mode=Node,ABAC,RBAC,AlwaysAllow
         --authorization-policy-file=/etc/kubernetes/abac-policy.jsonl --basic-auth-file=/etc/kubernetes/basic-auth.csv
         --client-ca-file={pki}/ca.crt --enable-admission-plugins=NamespaceLifecycle,LimitRanger,ServiceAccount,DefaultStorageClass,DefaultTolerationSeconds,NodeRestriction,ResourceQuota
@@ -185,34 +252,78 @@ def build_kube_system():
         --requestheader-group-headers=X-Remote-Group --requestheader-username-headers=X-Remote-User
         --secure-port=6443 --service-account-key-file={pki}/sa.pub --service-cluster-ip-range=10.96.0.0/12
         --tls-cert-file={pki}/apiserver.crt --tls-private-key-file={pki}/apiserver.key
-        --token-auth-file=/etc/kubernetes/known-tokens.csv""", ip=ip, pki=pki), K8S,
-        gs.PKI + [("auth-files", "/etc/kubernetes/auth", "DirectoryOrCreate")], 6443, ip, cpu="250m")
-    static_pod("etcd", flags("""etcd --advertise-client-urls=https://{ip}:2379 --cert-file={pki}/etcd/server.crt
+        --token-auth-file=/etc/kubernetes/known-tokens.csv""",
+            ip=ip,
+            pki=pki,
+        ),
+        K8S,
+        gs.PKI + [("auth-files", "/etc/kubernetes/auth", "DirectoryOrCreate")],
+        6443,
+        ip,
+        cpu="250m",
+    )
+    static_pod(
+        "etcd",
+        flags(
+            """etcd --advertise-client-urls=https://{ip}:2379 --cert-file={pki}/etcd/server.crt
         --client-cert-auth=true --data-dir=/var/lib/etcd --initial-advertise-peer-urls=https://{ip}:2380
         --initial-cluster={cp}=https://{ip}:2380 --key-file={pki}/etcd/server.key
         --listen-client-urls=https://127.0.0.1:2379,https://{ip}:2379 --listen-peer-urls=https://{ip}:2380
         --name={cp} --peer-cert-file={pki}/etcd/peer.crt --peer-client-cert-auth=true
         --peer-key-file={pki}/etcd/peer.key --peer-trusted-ca-file={pki}/etcd/ca.crt --snapshot-count=10000
-        --trusted-ca-file={pki}/etcd/ca.crt""", ip=ip, pki=pki, cp=CP), "3.3.10",
-        [("etcd-certs", f"{pki}/etcd"), ("etcd-data", "/var/lib/etcd")], 2379, host="127.0.0.1")
-    static_pod("kube-controller-manager", flags("""kube-controller-manager --allocate-node-cidrs=true
+        --trusted-ca-file={pki}/etcd/ca.crt""",
+            ip=ip,
+            pki=pki,
+            cp=CP,
+        ),
+        "3.3.10",
+        [("etcd-certs", f"{pki}/etcd"), ("etcd-data", "/var/lib/etcd")],
+        2379,
+        host="127.0.0.1",
+    )
+    static_pod(
+        "kube-controller-manager",
+        flags(
+            """kube-controller-manager --allocate-node-cidrs=true
         --authentication-kubeconfig={conf} --authorization-kubeconfig={conf} --bind-address=127.0.0.1
         --client-ca-file={pki}/ca.crt --cluster-cidr=10.244.0.0/16 --cluster-signing-cert-file={pki}/ca.crt
         --cluster-signing-key-file={pki}/ca.key --controllers=*,bootstrapsigner,tokencleaner --kubeconfig={conf}
         --leader-elect=true --node-cidr-mask-size=24 --requestheader-client-ca-file={pki}/front-proxy-ca.crt
         --root-ca-file={pki}/ca.crt --service-account-private-key-file={pki}/sa.key
-        --use-service-account-credentials=true""", conf="/etc/kubernetes/controller-manager.conf", pki=pki), K8S,
-        gs.PKI + [("kubeconfig", "/etc/kubernetes/controller-manager.conf", "FileOrCreate")], 10252, scheme="HTTP")
-    static_pod("kube-scheduler", flags("""kube-scheduler --bind-address=127.0.0.1 --kubeconfig={conf}
-        --leader-elect=true""", conf="/etc/kubernetes/scheduler.conf"), K8S,
-        [("kubeconfig", "/etc/kubernetes/scheduler.conf", "FileOrCreate")], 10251, scheme="HTTP")
-    for sa in ("clusterrole-aggregation-controller deployment-controller generic-garbage-collector "
-               "namespace-controller replicaset-controller kube-proxy coredns").split():
+        --use-service-account-credentials=true""",
+            conf="/etc/kubernetes/controller-manager.conf",
+            pki=pki,
+        ),
+        K8S,
+        gs.PKI + [("kubeconfig", "/etc/kubernetes/controller-manager.conf", "FileOrCreate")],
+        10252,
+        scheme="HTTP",
+    )
+    static_pod(
+        "kube-scheduler",
+        flags(
+            """kube-scheduler --bind-address=127.0.0.1 --kubeconfig={conf}
+        --leader-elect=true""",
+            conf="/etc/kubernetes/scheduler.conf",
+        ),
+        K8S,
+        [("kubeconfig", "/etc/kubernetes/scheduler.conf", "FileOrCreate")],
+        10251,
+        scheme="HTTP",
+    )
+    for sa in (
+        "clusterrole-aggregation-controller deployment-controller generic-garbage-collector "
+        "namespace-controller replicaset-controller kube-proxy coredns"
+    ).split():
         service_account(ns, sa, created=at(minutes=1))
     service_account(ns, "flannel", created=at(minutes=30))
     service_account(ns, "kubernetes-dashboard", created=at(days=1))
     service_account(ns, "tiller", created=at(days=2))
-    configmap(ns, "kubeadm-config", {"ClusterConfiguration": f"""\
+    configmap(
+        ns,
+        "kubeadm-config",
+        {
+            "ClusterConfiguration": f"""\
 apiServer:
   extraArgs:
     anonymous-auth: "false"
@@ -237,86 +348,264 @@ kubernetesVersion: {K8S}
 networking:
   podSubnet: 10.244.0.0/16
   serviceSubnet: 10.96.0.0/12
-"""}, created=at(minutes=1))
-    configmap(ns, "kube-proxy", {"config.conf": "apiVersion: kubeproxy.config.k8s.io/v1alpha1\n"
-                                 "clusterCIDR: 10.244.0.0/16\nkind: KubeProxyConfiguration\nmode: iptables\n"},
-              created=at(minutes=1), labels={"app": "kube-proxy"})
-    configmap(ns, "kube-flannel-cfg", {"net-conf.json": '{\n  "Network": "10.244.0.0/16",\n  "Backend": {\n'
-                                       '    "Type": "vxlan"\n  }\n}\n'}, created=at(minutes=30),
-              labels={"app": "flannel", "tier": "node"})
-    configmap(ns, "coredns", {"Corefile": ".:53 {\n    errors\n    health\n    kubernetes cluster.local "
-                              "in-addr.arpa ip6.arpa {\n       pods insecure\n       fallthrough in-addr.arpa "
-                              "ip6.arpa\n    }\n    prometheus :9153\n    forward . /etc/resolv.conf\n    cache 30\n"
-                              "    loop\n    reload\n    loadbalance\n}\n"}, created=at(minutes=1))
+"""
+        },
+        created=at(minutes=1),
+    )
+    configmap(
+        ns,
+        "kube-proxy",
+        {
+            "config.conf": "apiVersion: kubeproxy.config.k8s.io/v1alpha1\n"
+            "clusterCIDR: 10.244.0.0/16\nkind: KubeProxyConfiguration\nmode: iptables\n"
+        },
+        created=at(minutes=1),
+        labels={"app": "kube-proxy"},
+    )
+    configmap(
+        ns,
+        "kube-flannel-cfg",
+        {"net-conf.json": '{\n  "Network": "10.244.0.0/16",\n  "Backend": {\n    "Type": "vxlan"\n  }\n}\n'},
+        created=at(minutes=30),
+        labels={"app": "flannel", "tier": "node"},
+    )
+    configmap(
+        ns,
+        "coredns",
+        {
+            "Corefile": ".:53 {\n    errors\n    health\n    kubernetes cluster.local "
+            "in-addr.arpa ip6.arpa {\n       pods insecure\n       fallthrough in-addr.arpa "
+            "ip6.arpa\n    }\n    prometheus :9153\n    forward . /etc/resolv.conf\n    cache 30\n"
+            "    loop\n    reload\n    loadbalance\n}\n"
+        },
+        created=at(minutes=1),
+    )
     linux = {"beta.kubernetes.io/os": "linux"}
-    daemonset(ns, "kube-proxy", template({"k8s-app": "kube-proxy"}, pod_spec([container(
-        "kube-proxy", img(f"kube-proxy:{K8S}"), command=[
-            "/usr/local/bin/kube-proxy", "--config=/var/lib/kube-proxy/config.conf",
-            "--hostname-override=$(NODE_NAME)"],
-        env_=[env_ref("NODE_NAME", "field", "spec.nodeName")], sc={"privileged": True},
-        mounts=[("kube-proxy", "/var/lib/kube-proxy"), ("xtables-lock", "/run/xtables.lock"),
-                ("lib-modules", "/lib/modules", True)])],
-        sa="kube-proxy", host_network=True, priority_class="system-node-critical", node_selector=linux,
-        tolerations=[{"key": "CriticalAddonsOnly", "operator": "Exists"}, {"operator": "Exists"}], volumes=[
-            {"name": "kube-proxy", "configMap": {"defaultMode": 420, "name": "kube-proxy"}},
-            host_path("xtables-lock", "/run/xtables.lock", "FileOrCreate"), host_path("lib-modules", "/lib/modules")])),
-        created=UPGRADE, nodes=gs.ALL_NODES, sel={"k8s-app": "kube-proxy"})
+    daemonset(
+        ns,
+        "kube-proxy",
+        template(
+            {"k8s-app": "kube-proxy"},
+            pod_spec(
+                [
+                    container(
+                        "kube-proxy",
+                        img(f"kube-proxy:{K8S}"),
+                        command=[
+                            "/usr/local/bin/kube-proxy",
+                            "--config=/var/lib/kube-proxy/config.conf",
+                            "--hostname-override=$(NODE_NAME)",
+                        ],
+                        env_=[env_ref("NODE_NAME", "field", "spec.nodeName")],
+                        sc={"privileged": True},
+                        mounts=[
+                            ("kube-proxy", "/var/lib/kube-proxy"),
+                            ("xtables-lock", "/run/xtables.lock"),
+                            ("lib-modules", "/lib/modules", True),
+                        ],
+                    )
+                ],
+                sa="kube-proxy",
+                host_network=True,
+                priority_class="system-node-critical",
+                node_selector=linux,
+                tolerations=[{"key": "CriticalAddonsOnly", "operator": "Exists"}, {"operator": "Exists"}],
+                volumes=[
+                    {"name": "kube-proxy", "configMap": {"defaultMode": 420, "name": "kube-proxy"}},
+                    host_path("xtables-lock", "/run/xtables.lock", "FileOrCreate"),
+                    host_path("lib-modules", "/lib/modules"),
+                ],
+            ),
+        ),
+        created=UPGRADE,
+        nodes=gs.ALL_NODES,
+        sel={"k8s-app": "kube-proxy"},
+    )
     flannel = {"app": "flannel", "tier": "node"}
     # applied from the flannel v0.11 manifest (extensions/v1beta1): such DaemonSets default to OnDelete
-    daemonset(ns, "kube-flannel-ds-amd64", template(flannel, pod_spec([container(
-        "kube-flannel", "quay.io/coreos/flannel:v0.11.0-amd64", command=["/opt/bin/flanneld"],
-        args=["--ip-masq", "--kube-subnet-mgr"], resources=res("100m", "50Mi", "100m", "50Mi"),
-        env_=[env_ref("POD_NAME", "field", "metadata.name"), env_ref("POD_NAMESPACE", "field", "metadata.namespace")],
-        sc={"privileged": False, "capabilities": {"add": ["NET_ADMIN"]}},
-        mounts=[("run", "/run/flannel"), ("flannel-cfg", "/etc/kube-flannel/")])],
-        init=[container("install-cni", "quay.io/coreos/flannel:v0.11.0-amd64", command=["cp"], args=[
-            "-f", "/etc/kube-flannel/cni-conf.json", "/etc/cni/net.d/10-flannel.conflist"],
-            mounts=[("cni", "/etc/cni/net.d"), ("flannel-cfg", "/etc/kube-flannel/")])],
-        sa="flannel", host_network=True, node_selector=linux | {"beta.kubernetes.io/arch": "amd64"},
-        tolerations=[{"effect": "NoSchedule", "operator": "Exists"}], volumes=[
-            host_path("run", "/run/flannel"), host_path("cni", "/etc/cni/net.d"),
-            {"name": "flannel-cfg", "configMap": {"defaultMode": 420, "name": "kube-flannel-cfg"}}])),
-        created=at(minutes=30), nodes=gs.ALL_NODES, sel=flannel, update={"type": "OnDelete"})
+    daemonset(
+        ns,
+        "kube-flannel-ds-amd64",
+        template(
+            flannel,
+            pod_spec(
+                [
+                    container(
+                        "kube-flannel",
+                        "quay.io/coreos/flannel:v0.11.0-amd64",
+                        command=["/opt/bin/flanneld"],
+                        args=["--ip-masq", "--kube-subnet-mgr"],
+                        resources=res("100m", "50Mi", "100m", "50Mi"),
+                        env_=[
+                            env_ref("POD_NAME", "field", "metadata.name"),
+                            env_ref("POD_NAMESPACE", "field", "metadata.namespace"),
+                        ],
+                        sc={"privileged": False, "capabilities": {"add": ["NET_ADMIN"]}},
+                        mounts=[("run", "/run/flannel"), ("flannel-cfg", "/etc/kube-flannel/")],
+                    )
+                ],
+                init=[
+                    container(
+                        "install-cni",
+                        "quay.io/coreos/flannel:v0.11.0-amd64",
+                        command=["cp"],
+                        args=["-f", "/etc/kube-flannel/cni-conf.json", "/etc/cni/net.d/10-flannel.conflist"],
+                        mounts=[("cni", "/etc/cni/net.d"), ("flannel-cfg", "/etc/kube-flannel/")],
+                    )
+                ],
+                sa="flannel",
+                host_network=True,
+                node_selector=linux | {"beta.kubernetes.io/arch": "amd64"},
+                tolerations=[{"effect": "NoSchedule", "operator": "Exists"}],
+                volumes=[
+                    host_path("run", "/run/flannel"),
+                    host_path("cni", "/etc/cni/net.d"),
+                    {"name": "flannel-cfg", "configMap": {"defaultMode": 420, "name": "kube-flannel-cfg"}},
+                ],
+            ),
+        ),
+        created=at(minutes=30),
+        nodes=gs.ALL_NODES,
+        sel=flannel,
+        update={"type": "OnDelete"},
+    )
     dns = {"k8s-app": "kube-dns"}
-    deployment(ns, "coredns", template(dns, pod_spec([container(
-        "coredns", img("coredns:1.3.1"), args=["-conf", "/etc/coredns/Corefile"],
-        ports=[port(53, "dns", proto="UDP"), port(53, "dns-tcp"), port(9153, "metrics")],
-        resources=res("100m", "70Mi", lmem="170Mi"), mounts=[("config-volume", "/etc/coredns", True)],
-        readiness=http_probe("/health", 8080), liveness=http_probe("/health", 8080, initial=60, timeout=5, failure=5),
-        sc={"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
-            "capabilities": {"add": ["NET_BIND_SERVICE"], "drop": ["all"]}})],
-        sa="coredns", priority_class="system-cluster-critical", dnsPolicy="Default", node_selector=linux,
-        tolerations=[{"key": "CriticalAddonsOnly", "operator": "Exists"},
-                     {"effect": "NoSchedule", "key": "node-role.kubernetes.io/master"}],
-        volumes=[{"name": "config-volume", "configMap": {"defaultMode": 420, "name": "coredns", "items": [
-            {"key": "Corefile", "path": "Corefile"}]}}])), 2, created=UPGRADE, sel=dns,
-        strategy={"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 1}})
-    service(ns, "kube-dns", (("dns", 53, 53, "UDP"), ("dns-tcp", 53, 53), ("metrics", 9153, 9153)),
-            created=at(minutes=1), selector=dns, cluster_ip="10.96.0.10",
-            labels=dns | {"kubernetes.io/cluster-service": "true", "kubernetes.io/name": "KubeDNS"})
+    deployment(
+        ns,
+        "coredns",
+        template(
+            dns,
+            pod_spec(
+                [
+                    container(
+                        "coredns",
+                        img("coredns:1.3.1"),
+                        args=["-conf", "/etc/coredns/Corefile"],
+                        ports=[port(53, "dns", proto="UDP"), port(53, "dns-tcp"), port(9153, "metrics")],
+                        resources=res("100m", "70Mi", lmem="170Mi"),
+                        mounts=[("config-volume", "/etc/coredns", True)],
+                        readiness=http_probe("/health", 8080),
+                        liveness=http_probe("/health", 8080, initial=60, timeout=5, failure=5),
+                        sc={
+                            "allowPrivilegeEscalation": False,
+                            "readOnlyRootFilesystem": True,
+                            "capabilities": {"add": ["NET_BIND_SERVICE"], "drop": ["all"]},
+                        },
+                    )
+                ],
+                sa="coredns",
+                priority_class="system-cluster-critical",
+                dnsPolicy="Default",
+                node_selector=linux,
+                tolerations=[
+                    {"key": "CriticalAddonsOnly", "operator": "Exists"},
+                    {"effect": "NoSchedule", "key": "node-role.kubernetes.io/master"},
+                ],
+                volumes=[
+                    {
+                        "name": "config-volume",
+                        "configMap": {
+                            "defaultMode": 420,
+                            "name": "coredns",
+                            "items": [{"key": "Corefile", "path": "Corefile"}],
+                        },
+                    }
+                ],
+            ),
+        ),
+        2,
+        created=UPGRADE,
+        sel=dns,
+        strategy={"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 1}},
+    )
+    service(
+        ns,
+        "kube-dns",
+        (("dns", 53, 53, "UDP"), ("dns-tcp", 53, 53), ("metrics", 9153, 9153)),
+        created=at(minutes=1),
+        selector=dns,
+        cluster_ip="10.96.0.10",
+        labels=dns | {"kubernetes.io/cluster-service": "true", "kubernetes.io/name": "KubeDNS"},
+    )
     kd = {"k8s-app": "kubernetes-dashboard"}
-    deployment(ns, "kubernetes-dashboard", template(kd, pod_spec([container(
-        "kubernetes-dashboard", img("kubernetes-dashboard-amd64:v1.10.1"),
-        args=["--auto-generate-certificates", "--enable-skip-login"], ports=[port(8443, proto="TCP")],
-        liveness=http_probe("/", 8443, "HTTPS", 30, timeout=30),
-        mounts=[("kubernetes-dashboard-certs", "/certs"), ("tmp-volume", "/tmp")])],
-        sa="kubernetes-dashboard", tolerations=[{"effect": "NoSchedule", "key": "node-role.kubernetes.io/master"}],
-        volumes=[{"name": "kubernetes-dashboard-certs", "secret": {"defaultMode": 420,
-                                                                   "secretName": "kubernetes-dashboard-certs"}},
-                 {"name": "tmp-volume", "emptyDir": {}}])), 1, created=at(days=1), sel=kd, labels=kd)
+    deployment(
+        ns,
+        "kubernetes-dashboard",
+        template(
+            kd,
+            pod_spec(
+                [
+                    container(
+                        "kubernetes-dashboard",
+                        img("kubernetes-dashboard-amd64:v1.10.1"),
+                        args=["--auto-generate-certificates", "--enable-skip-login"],
+                        ports=[port(8443, proto="TCP")],
+                        liveness=http_probe("/", 8443, "HTTPS", 30, timeout=30),
+                        mounts=[("kubernetes-dashboard-certs", "/certs"), ("tmp-volume", "/tmp")],
+                    )
+                ],
+                sa="kubernetes-dashboard",
+                tolerations=[{"effect": "NoSchedule", "key": "node-role.kubernetes.io/master"}],
+                volumes=[
+                    {
+                        "name": "kubernetes-dashboard-certs",
+                        "secret": {"defaultMode": 420, "secretName": "kubernetes-dashboard-certs"},
+                    },
+                    {"name": "tmp-volume", "emptyDir": {}},
+                ],
+            ),
+        ),
+        1,
+        created=at(days=1),
+        sel=kd,
+        labels=kd,
+    )
     secret(ns, "kubernetes-dashboard-certs", created=at(days=1), labels=kd)
-    service(ns, "kubernetes-dashboard", (("https", 443, 8443),), created=at(days=1), selector=kd, labels=kd,
-            type_="NodePort", node_ports={"https": 30443})
+    service(
+        ns,
+        "kubernetes-dashboard",
+        (("https", 443, 8443),),
+        created=at(days=1),
+        selector=kd,
+        labels=kd,
+        type_="NodePort",
+        node_ports={"https": 30443},
+    )
     tiller = {"app": "helm", "name": "tiller"}
-    deployment(ns, "tiller-deploy", template(tiller, pod_spec([container(
-        "tiller", "gcr.io/kubernetes-helm/tiller:v2.14.3",
-        env_=[env("TILLER_NAMESPACE", "kube-system"), env("TILLER_HISTORY_MAX", "0")],
-        ports=[port(44134, "tiller"), port(44135, "http")], readiness=http_probe("/readiness", 44135, initial=1),
-        liveness=http_probe("/liveness", 44135, initial=1))], sa="tiller")), 1, created=at(days=2), sel=tiller,
-        labels=tiller)
+    deployment(
+        ns,
+        "tiller-deploy",
+        template(
+            tiller,
+            pod_spec(
+                [
+                    container(
+                        "tiller",
+                        "gcr.io/kubernetes-helm/tiller:v2.14.3",
+                        env_=[env("TILLER_NAMESPACE", "kube-system"), env("TILLER_HISTORY_MAX", "0")],
+                        ports=[port(44134, "tiller"), port(44135, "http")],
+                        readiness=http_probe("/readiness", 44135, initial=1),
+                        liveness=http_probe("/liveness", 44135, initial=1),
+                    )
+                ],
+                sa="tiller",
+            ),
+        ),
+        1,
+        created=at(days=2),
+        sel=tiller,
+        labels=tiller,
+    )
     service(ns, "tiller-deploy", (("tiller", 44134, "tiller"),), created=at(days=2), selector=tiller, labels=tiller)
-    service("default", "kubernetes", (("https", 443, 6443),), created=at(), selector={}, cluster_ip="10.96.0.1",
-            labels={"component": "apiserver", "provider": "kubernetes"})
+    service(
+        "default",
+        "kubernetes",
+        (("https", 443, 6443),),
+        created=at(),
+        selector={},
+        cluster_ip="10.96.0.1",
+        labels={"component": "apiserver", "provider": "kubernetes"},
+    )
 
 
 def static_pod(component, command, version, mounts, port_, host="127.0.0.1", scheme="HTTPS", cpu="100m"):
@@ -332,66 +621,199 @@ def build_default():
     ns, created = "default", at(days=5)
     secret(ns, "mysql-pass", created=created)
     wp_password = "wp-" + suffix(14, "wordpress-db", alphabet="abcdefghjkmnpqrstuvwxyz23456789")
-    deployment(ns, "wordpress", template({"app": "wordpress", "tier": "frontend"}, pod_spec([container(
-        "wordpress", "wordpress:5.2.2-apache", ports=[port(80, "wordpress")],
-        env_=[env("WORDPRESS_DB_HOST", "mysql"), env("WORDPRESS_DB_USER", "wordpress"),
-              env("WORDPRESS_DB_PASSWORD", wp_password)], mounts=[("wordpress-persistent-storage", "/var/www/html")])],
-        volumes=[host_path("wordpress-persistent-storage", "/srv/wordpress")])), 2, created=created,
+    deployment(
+        ns,
+        "wordpress",
+        template(
+            {"app": "wordpress", "tier": "frontend"},
+            pod_spec(
+                [
+                    container(
+                        "wordpress",
+                        "wordpress:5.2.2-apache",
+                        ports=[port(80, "wordpress")],
+                        env_=[
+                            env("WORDPRESS_DB_HOST", "mysql"),
+                            env("WORDPRESS_DB_USER", "wordpress"),
+                            env("WORDPRESS_DB_PASSWORD", wp_password),
+                        ],
+                        mounts=[("wordpress-persistent-storage", "/var/www/html")],
+                    )
+                ],
+                volumes=[host_path("wordpress-persistent-storage", "/srv/wordpress")],
+            ),
+        ),
+        2,
+        created=created,
         sel={"app": "wordpress", "tier": "frontend"},
-        strategy={"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 1}})
-    deployment(ns, "mysql", template({"app": "wordpress", "tier": "mysql"}, pod_spec([container(
-        "mysql", "mysql:5.7.26", ports=[port(3306, "mysql")],
-        env_=[env_ref("MYSQL_ROOT_PASSWORD", "secret", "mysql-pass", "password")],
-        readiness=exec_probe(["mysqladmin", "ping"]), mounts=[("mysql-persistent-storage", "/var/lib/mysql")])],
-        node_selector={"kubernetes.io/hostname": "node-2"},
-        volumes=[host_path("mysql-persistent-storage", "/srv/mysql")])), 1, created=created,
-        sel={"app": "wordpress", "tier": "mysql"}, nodes=["node-2"], strategy={"type": "Recreate"})
-    service(ns, "wordpress", created=created, selector={"app": "wordpress", "tier": "frontend"},
-            labels={"app": "wordpress"})
-    service(ns, "mysql", (("mysql", 3306, 3306),), created=created, selector={"app": "wordpress", "tier": "mysql"},
-            labels={"app": "wordpress"})
-    ing = new("networking.k8s.io/v1", "Ingress", "wordpress", ns, created=created, generation=1,
-              annotations={"kubernetes.io/ingress.class": "nginx"})
-    ing["spec"] = {"rules": [{"host": "blog.legacy.example.com", "http": {"paths": [
-        {"path": "/", "backend": {"serviceName": "wordpress", "servicePort": 80}}]}}]}
+        strategy={"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 1}},
+    )
+    deployment(
+        ns,
+        "mysql",
+        template(
+            {"app": "wordpress", "tier": "mysql"},
+            pod_spec(
+                [
+                    container(
+                        "mysql",
+                        "mysql:5.7.26",
+                        ports=[port(3306, "mysql")],
+                        env_=[env_ref("MYSQL_ROOT_PASSWORD", "secret", "mysql-pass", "password")],
+                        readiness=exec_probe(["mysqladmin", "ping"]),
+                        mounts=[("mysql-persistent-storage", "/var/lib/mysql")],
+                    )
+                ],
+                node_selector={"kubernetes.io/hostname": "node-2"},
+                volumes=[host_path("mysql-persistent-storage", "/srv/mysql")],
+            ),
+        ),
+        1,
+        created=created,
+        sel={"app": "wordpress", "tier": "mysql"},
+        nodes=["node-2"],
+        strategy={"type": "Recreate"},
+    )
+    service(
+        ns, "wordpress", created=created, selector={"app": "wordpress", "tier": "frontend"}, labels={"app": "wordpress"}
+    )
+    service(
+        ns,
+        "mysql",
+        (("mysql", 3306, 3306),),
+        created=created,
+        selector={"app": "wordpress", "tier": "mysql"},
+        labels={"app": "wordpress"},
+    )
+    ing = new(
+        "networking.k8s.io/v1",
+        "Ingress",
+        "wordpress",
+        ns,
+        created=created,
+        generation=1,
+        annotations={"kubernetes.io/ingress.class": "nginx"},
+    )
+    ing["spec"] = {
+        "rules": [
+            {
+                "host": "blog.legacy.example.com",
+                "http": {"paths": [{"path": "/", "backend": {"serviceName": "wordpress", "servicePort": 80}}]},
+            }
+        ]
+    }
     ing["status"] = {"loadBalancer": {}}
-    gs.cronjob(ns, "mysql-backup", "30 1 * * *", template({"app": "mysql-backup"}, pod_spec([container(
-        "backup", "mysql:5.7.26", command=["sh", "-c", "mysqldump -h mysql -uroot -p$MYSQL_ROOT_PASSWORD --all-databases"
-                                                        " | gzip > /backup/all-$(date +%F).sql.gz"],
-        env_from=[{"secretRef": {"name": "mysql-pass"}}], env_=[env_ref("MYSQL_ROOT_PASSWORD", "secret",
-                                                                          "mysql-pass", "password")],
-        mounts=[("backup", "/backup")])], restart="OnFailure", volumes=[host_path("backup", "/srv/backup")])),
-        created=created, last_run=gs.NOW.replace(hour=1, minute=30))
+    gs.cronjob(
+        ns,
+        "mysql-backup",
+        "30 1 * * *",
+        template(
+            {"app": "mysql-backup"},
+            pod_spec(
+                [
+                    container(
+                        "backup",
+                        "mysql:5.7.26",
+                        command=[
+                            "sh",
+                            "-c",
+                            "mysqldump -h mysql -uroot -p$MYSQL_ROOT_PASSWORD --all-databases"
+                            " | gzip > /backup/all-$(date +%F).sql.gz",
+                        ],
+                        env_from=[{"secretRef": {"name": "mysql-pass"}}],
+                        env_=[env_ref("MYSQL_ROOT_PASSWORD", "secret", "mysql-pass", "password")],
+                        mounts=[("backup", "/backup")],
+                    )
+                ],
+                restart="OnFailure",
+                volumes=[host_path("backup", "/srv/backup")],
+            ),
+        ),
+        created=created,
+        last_run=gs.NOW.replace(hour=1, minute=30),
+    )
 
 
 def build_ci():
     ns, created = "ci", at(days=3)
     service_account(ns, "jenkins", created=created)
     secret(ns, "jenkins", created=created)
-    configmap(ns, "jenkins-agent", {"JENKINS_URL": "http://jenkins.ci:8080", "JENKINS_AGENT_NAME": "docker-1",
-                                    "JENKINS_SECRET": gs.hexid(64, "jenkins-agent")}, created=created)
+    configmap(
+        ns,
+        "jenkins-agent",
+        {
+            "JENKINS_URL": "http://jenkins.ci:8080",
+            "JENKINS_AGENT_NAME": "docker-1",
+            "JENKINS_SECRET": gs.hexid(64, "jenkins-agent"),
+        },
+        created=created,
+    )
     j = {"app": "jenkins"}
-    deployment(ns, "jenkins", template(j, pod_spec([container(
-        "jenkins", "jenkins/jenkins:2.176.2", ports=[port(8080, "http"), port(50000, "agent", host=50000)],
-        env_=[env("JAVA_OPTS", "-Djenkins.install.runSetupWizard=false"),
-              env_ref("JENKINS_ADMIN_PASSWORD", "secret", "jenkins", "admin-password")],
-        readiness=http_probe("/login", 8080, initial=60), resources=res("500m", "2Gi"),
-        sc={"privileged": True, "runAsUser": 0},
-        mounts=[("jenkins-home", "/var/jenkins_home"), ("docker-sock", "/var/run/docker.sock")])],
-        sa="jenkins", volumes=[host_path("jenkins-home", "/srv/jenkins"),
-                               host_path("docker-sock", "/var/run/docker.sock", "Socket")])),
-        1, created=created, sel=j, strategy={"type": "Recreate"}, nodes=["node-1"])
-    service(ns, "jenkins", (("http", 8080, 8080), ("agent", 50000, 50000)), created=created, selector=j,
-            type_="NodePort")
+    deployment(
+        ns,
+        "jenkins",
+        template(
+            j,
+            pod_spec(
+                [
+                    container(
+                        "jenkins",
+                        "jenkins/jenkins:2.176.2",
+                        ports=[port(8080, "http"), port(50000, "agent", host=50000)],
+                        env_=[
+                            env("JAVA_OPTS", "-Djenkins.install.runSetupWizard=false"),
+                            env_ref("JENKINS_ADMIN_PASSWORD", "secret", "jenkins", "admin-password"),
+                        ],
+                        readiness=http_probe("/login", 8080, initial=60),
+                        resources=res("500m", "2Gi"),
+                        sc={"privileged": True, "runAsUser": 0},
+                        mounts=[("jenkins-home", "/var/jenkins_home"), ("docker-sock", "/var/run/docker.sock")],
+                    )
+                ],
+                sa="jenkins",
+                volumes=[
+                    host_path("jenkins-home", "/srv/jenkins"),
+                    host_path("docker-sock", "/var/run/docker.sock", "Socket"),
+                ],
+            ),
+        ),
+        1,
+        created=created,
+        sel=j,
+        strategy={"type": "Recreate"},
+        nodes=["node-1"],
+    )
+    service(
+        ns, "jenkins", (("http", 8080, 8080), ("agent", 50000, 50000)), created=created, selector=j, type_="NodePort"
+    )
     # cleans up after the docker-in-docker builds: sees every process on the node
-    daemonset(ns, "docker-gc", template({"app": "docker-gc"}, pod_spec([container(
-        "docker-gc", "spotify/docker-gc:latest", command=["sh", "-c", "while true; do /docker-gc; sleep 3600; done"],
-        mounts=[("docker-sock", "/var/run/docker.sock")])], host_pid=True,
-        volumes=[host_path("docker-sock", "/var/run/docker.sock", "Socket")]), annotations={
-        # the profiles of 2019, set by annotation (the fields came in 1.19 and 1.30): both filters off
-        "seccomp.security.alpha.kubernetes.io/pod": "unconfined",
-        "container.apparmor.security.beta.kubernetes.io/docker-gc": "unconfined"}),
-        created=created + timedelta(days=30), nodes=gs.WORKERS, update={"type": "OnDelete"})
+    daemonset(
+        ns,
+        "docker-gc",
+        template(
+            {"app": "docker-gc"},
+            pod_spec(
+                [
+                    container(
+                        "docker-gc",
+                        "spotify/docker-gc:latest",
+                        command=["sh", "-c", "while true; do /docker-gc; sleep 3600; done"],
+                        mounts=[("docker-sock", "/var/run/docker.sock")],
+                    )
+                ],
+                host_pid=True,
+                volumes=[host_path("docker-sock", "/var/run/docker.sock", "Socket")],
+            ),
+            annotations={
+                # the profiles of 2019, set by annotation (the fields came in 1.19 and 1.30): both filters off
+                "seccomp.security.alpha.kubernetes.io/pod": "unconfined",
+                "container.apparmor.security.beta.kubernetes.io/docker-gc": "unconfined",
+            },
+        ),
+        created=created + timedelta(days=30),
+        nodes=gs.WORKERS,
+        update={"type": "OnDelete"},
+    )
 
 
 def build_intranet():
@@ -400,21 +822,50 @@ def build_intranet():
     service_account(ns, "portal", created=created, automount=False)
     secret(ns, "portal-tls", "kubernetes.io/tls", created=created)
     app = {"app": "portal"}
-    deployment(ns, "portal", template(app, pod_spec([container(
-        "portal", f"{reg}/portal:4.2.0", ports=[port(8080, "http")], sc=gs.hardened_sc(1000),
-        readiness=http_probe("/healthz", "http"), liveness=http_probe("/healthz", "http", initial=10),
-        resources=res("200m", "256Mi", "200m", "256Mi"),
-        mounts=[("tmp", "/tmp"), ("tls", "/etc/portal/tls", True)])],
-        sa="portal", automount=False, sc={"runAsNonRoot": True, "fsGroup": 1000},
-        volumes=[{"name": "tmp", "emptyDir": {}},
-                 {"name": "tls", "secret": {"defaultMode": 256, "secretName": "portal-tls"}}])),
-        3, created=created, sel=app, strategy=gs.SAFE_ROLLOUT)
+    deployment(
+        ns,
+        "portal",
+        template(
+            app,
+            pod_spec(
+                [
+                    container(
+                        "portal",
+                        f"{reg}/portal:4.2.0",
+                        ports=[port(8080, "http")],
+                        sc=gs.hardened_sc(1000),
+                        readiness=http_probe("/healthz", "http"),
+                        liveness=http_probe("/healthz", "http", initial=10),
+                        resources=res("200m", "256Mi", "200m", "256Mi"),
+                        mounts=[("tmp", "/tmp"), ("tls", "/etc/portal/tls", True)],
+                    )
+                ],
+                sa="portal",
+                automount=False,
+                sc={"runAsNonRoot": True, "fsGroup": 1000},
+                volumes=[
+                    {"name": "tmp", "emptyDir": {}},
+                    {"name": "tls", "secret": {"defaultMode": 256, "secretName": "portal-tls"}},
+                ],
+            ),
+        ),
+        3,
+        created=created,
+        sel=app,
+        strategy=gs.SAFE_ROLLOUT,
+    )
     pdb(ns, "portal", {"matchLabels": app}, 3, created=created, min_available=2)
     service(ns, "portal", created=created, selector=app)
     netpol(ns, "default-deny", {}, ["Ingress", "Egress"], created=created)
-    netpol(ns, "allow-portal", {"matchLabels": app}, ["Ingress", "Egress"], created=created,
-           ingress=[{"ports": [{"port": 8080, "protocol": "TCP"}]}],
-           egress=[{"ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]}])
+    netpol(
+        ns,
+        "allow-portal",
+        {"matchLabels": app},
+        ["Ingress", "Egress"],
+        created=created,
+        ingress=[{"ports": [{"port": 8080, "protocol": "TCP"}]}],
+        egress=[{"ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]}],
+    )
     binding("psp:restricted", "psp:restricted", [subject("ServiceAccount", "portal", ns)], ns, created=created)
     binding("intranet-devs", "edit", [subject("Group", "intranet-devs")], ns, created=created)
 
@@ -423,22 +874,58 @@ def kubeconfig():
     users = [
         ("admin", {"username": "admin", "password": "REDACTED-legacy-password"}),
         ("jenkins", {"token": "REDACTED-legacy-token-0000"}),
-        ("alice", {"auth-provider": {"name": "oidc", "config": {
-            "client-id": "kubernetes", "idp-issuer-url": "https://dex.legacy.example.com"}}})]
-    return {"apiVersion": "v1", "kind": "Config", "current-context": f"admin@{CLUSTER}", "preferences": {},
-            "clusters": [{"name": CLUSTER, "cluster": {"certificate-authority-data": fake_b64("legacy-ca", 96),
-                                                       "server": f"https://{gs.HOST_IP[CP]}:6443"}}],
-            "contexts": [{"name": f"{u}@{CLUSTER}", "context": {"cluster": CLUSTER, "user": u}} for u, _ in users],
-            "users": [{"name": u, "user": cfg} for u, cfg in users]}
+        (
+            "alice",
+            {
+                "auth-provider": {
+                    "name": "oidc",
+                    "config": {"client-id": "kubernetes", "idp-issuer-url": "https://dex.legacy.example.com"},
+                }
+            },
+        ),
+    ]
+    return {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "current-context": f"admin@{CLUSTER}",
+        "preferences": {},
+        "clusters": [
+            {
+                "name": CLUSTER,
+                "cluster": {
+                    "certificate-authority-data": fake_b64("legacy-ca", 96),
+                    "server": f"https://{gs.HOST_IP[CP]}:6443",
+                },
+            }
+        ],
+        "contexts": [{"name": f"{u}@{CLUSTER}", "context": {"cluster": CLUSTER, "user": u}} for u, _ in users],
+        "users": [{"name": u, "user": cfg} for u, cfg in users],
+    }
 
 
 # -------------------------------------------------------------------- as kubectl 1.15 shows it --
 #: the group/version an old kubectl returns each kind in
-OLD_VERSIONS = {"Deployment": "extensions/v1beta1", "DaemonSet": "extensions/v1beta1",
-                "ReplicaSet": "extensions/v1beta1", "Ingress": "extensions/v1beta1", "CronJob": "batch/v1beta1",
-                "PodDisruptionBudget": "policy/v1beta1"}
-NEWER_FIELDS = ("startupProbe", "seccompProfile", "preemptionPolicy", "hostIPs", "podIPs", "started", "clusterIPs",
-                "internalTrafficPolicy", "ipFamilies", "ipFamilyPolicy", "allocateLoadBalancerNodePorts")
+OLD_VERSIONS = {
+    "Deployment": "extensions/v1beta1",
+    "DaemonSet": "extensions/v1beta1",
+    "ReplicaSet": "extensions/v1beta1",
+    "Ingress": "extensions/v1beta1",
+    "CronJob": "batch/v1beta1",
+    "PodDisruptionBudget": "policy/v1beta1",
+}
+NEWER_FIELDS = (
+    "startupProbe",
+    "seccompProfile",
+    "preemptionPolicy",
+    "hostIPs",
+    "podIPs",
+    "started",
+    "clusterIPs",
+    "internalTrafficPolicy",
+    "ipFamilies",
+    "ipFamilyPolicy",
+    "allocateLoadBalancerNodePorts",
+)
 
 
 def _strip(x):
@@ -567,7 +1054,7 @@ def main():
     counts = gs.write_cluster(OUT, kubeconfig(), first_version=1042)
     readme = gs.DATA / "README.md"
     old = readme.read_text() if readme.exists() else ""
-    head = old[:old.index(gs.LEGACY_MARK)] if gs.LEGACY_MARK in old else old + "\n"
+    head = old[: old.index(gs.LEGACY_MARK)] if gs.LEGACY_MARK in old else old + "\n"
     readme.write_text(head + STORY.replace("{counts}", counts))
 
 

@@ -237,12 +237,36 @@ class PVCSource(_S):
 
 #: every volume type the API knows; the first one set is the volume's type
 VOLUME_TYPES: tuple[str, ...] = (
-    "host_path", "secret", "config_map", "persistent_volume_claim", "empty_dir",
-    "projected", "downward_api", "csi", "ephemeral", "image",
-    "aws_elastic_block_store", "azure_disk", "azure_file", "cephfs", "cinder", "fc",
-    "flex_volume", "flocker", "gce_persistent_disk", "git_repo", "glusterfs", "iscsi",
-    "nfs", "photon_persistent_disk", "portworx_volume", "quobyte", "rbd", "scale_io",
-    "storageos", "vsphere_volume",
+    "host_path",
+    "secret",
+    "config_map",
+    "persistent_volume_claim",
+    "empty_dir",
+    "projected",
+    "downward_api",
+    "csi",
+    "ephemeral",
+    "image",
+    "aws_elastic_block_store",
+    "azure_disk",
+    "azure_file",
+    "cephfs",
+    "cinder",
+    "fc",
+    "flex_volume",
+    "flocker",
+    "gce_persistent_disk",
+    "git_repo",
+    "glusterfs",
+    "iscsi",
+    "nfs",
+    "photon_persistent_disk",
+    "portworx_volume",
+    "quobyte",
+    "rbd",
+    "scale_io",
+    "storageos",
+    "vsphere_volume",
 )
 
 
@@ -289,8 +313,7 @@ class Volume(_S):
         return "emptyDir"
 
 
-_VOLUME_WIRE = {n: Volume.__struct_encode_fields__[Volume.__struct_fields__.index(n)]
-                for n in VOLUME_TYPES}
+_VOLUME_WIRE = {n: Volume.__struct_encode_fields__[Volume.__struct_fields__.index(n)] for n in VOLUME_TYPES}
 
 
 class PodOS(_S):
@@ -703,17 +726,36 @@ class CustomResourceDefinition(K8sObject, tag="CustomResourceDefinition"):
 KINDS: dict[str, type[K8sObject]] = {
     cls.__struct_config__.tag: cls  # type: ignore[misc]
     for cls in (
-        Namespace, Node, Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob,
-        ReplicationController, Service, Ingress, NetworkPolicy, ServiceAccount, Secret, ConfigMap,
-        Role, ClusterRole, RoleBinding, ClusterRoleBinding, PodDisruptionBudget,
-        ValidatingWebhookConfiguration, MutatingWebhookConfiguration,
-        ValidatingAdmissionPolicy, CustomResourceDefinition,
+        Namespace,
+        Node,
+        Pod,
+        Deployment,
+        ReplicaSet,
+        StatefulSet,
+        DaemonSet,
+        Job,
+        CronJob,
+        ReplicationController,
+        Service,
+        Ingress,
+        NetworkPolicy,
+        ServiceAccount,
+        Secret,
+        ConfigMap,
+        Role,
+        ClusterRole,
+        RoleBinding,
+        ClusterRoleBinding,
+        PodDisruptionBudget,
+        ValidatingWebhookConfiguration,
+        MutatingWebhookConfiguration,
+        ValidatingAdmissionPolicy,
+        CustomResourceDefinition,
     )
 }
 
 #: kinds that own a pod template (the workload kinds), with the path to it
-POD_TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet",
-                      "ReplicationController", "Job", "CronJob")
+POD_TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob")
 
 AnyObject = Union[tuple(KINDS.values())]  # type: ignore[valid-type]  # noqa: UP007  (built at run time)
 
@@ -760,4 +802,3 @@ def decoder(tp: Any) -> msgspec.json.Decoder[Any]:
     if dec is None:
         dec = _decoders[tp] = msgspec.json.Decoder(tp)
     return dec
-

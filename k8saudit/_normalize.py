@@ -86,9 +86,12 @@ _HINT = re.compile("pass|secret|token|key|credential|conn|dsn|pwd|_pw|://")
 def _hint(text: str) -> bool:
     return _HINT.search(text.lower()) is not None
 
+
 #: ``key=value``, ``key: value``, ``"key": "value"``, ``--flag=value``, ``--flag value`` (the value follows the match)
-_KEY_SEP = re.compile(r"""(?<![\w.\-/])(?P<dash>--?)?(?P<q>["']?)(?P<key>[A-Za-z_][\w.\-]*)(?P=q)"""
-                      r"""(?P<sep>[ \t]*[=:][ \t]*|[ \t]+)""")
+_KEY_SEP = re.compile(
+    r"""(?<![\w.\-/])(?P<dash>--?)?(?P<q>["']?)(?P<key>[A-Za-z_][\w.\-]*)(?P=q)"""
+    r"""(?P<sep>[ \t]*[=:][ \t]*|[ \t]+)"""
+)
 
 #: a value that only refers to a variable (``$(X)``, ``${X}``, ``$X``): not a literal
 _REF_VALUE = re.compile(r"\$(\([A-Za-z_][\w.-]*\)|\{[A-Za-z_][\w.-]*\}|[A-Za-z_]\w*)")
@@ -152,24 +155,28 @@ def _masked_spans(text: str, lines: bool) -> list[tuple[int, int]]:
         dash, sep = mt.group("dash"), mt.group("sep")
         if not sep.strip() and not dash:
             continue  # ``word value``: only flags take their value as the next word
-        if ":" in sep and not sep.endswith((" ", "\t")) and not mt.group("q") and not (
-                lines and not text[text.rfind("\n", 0, mt.start()) + 1:mt.start()].strip()):
+        if (
+            ":" in sep
+            and not sep.endswith((" ", "\t"))
+            and not mt.group("q")
+            and not (lines and not text[text.rfind("\n", 0, mt.start()) + 1 : mt.start()].strip())
+        ):
             continue  # ``image:tag``, ``host:port``; but ``"key":"value"`` and a line ``key:value``
         if not credential_key(mt.group("key")):
             continue
         span = _value_span(text, mt.end(), lines)
         if span is None:
             continue
-        value = text[span[0]:span[1]]
+        value = text[span[0] : span[1]]
         if value.startswith(MASK_PREFIX) or _REF_VALUE.fullmatch(value) or (dash and value in _BOOLEANS):
             continue
         if lines and not dash and ":" in sep and _BLOCK.fullmatch(value):  # ``password: |`` and the lines below
             line_start = text.rfind("\n", 0, mt.start()) + 1
-            indent = len(text[line_start:mt.start()]) - len(text[line_start:mt.start()].lstrip(" "))
+            indent = len(text[line_start : mt.start()]) - len(text[line_start : mt.start()].lstrip(" "))
             pos = text.find("\n", span[1])
             while pos >= 0:
                 nxt = text.find("\n", pos + 1)
-                line = text[pos + 1:nxt if nxt >= 0 else len(text)]
+                line = text[pos + 1 : nxt if nxt >= 0 else len(text)]
                 body = line.lstrip(" ")
                 if body.strip() and len(line) - len(body) <= indent:
                     break
@@ -329,6 +336,7 @@ LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 #: what replaces a last-applied-configuration that cannot be read (it may hold anything)
 LAST_APPLIED_DROPPED = "<dropped: not a readable JSON object, so it could not be masked>"
 
+
 def _mask_tree(node: Any) -> Any:
     """A parsed manifest with the rules applied (a Secret's values dropped), in place; returns it."""
     if isinstance(node, dict):
@@ -361,9 +369,9 @@ def _mask_tree(node: Any) -> Any:
             masked = mask_args([*cmd, *args])
             if masked is not None:
                 if "command" in node:
-                    node["command"] = masked[:len(cmd)]
+                    node["command"] = masked[: len(cmd)]
                 if "args" in node:
-                    node["args"] = masked[len(cmd):]
+                    node["args"] = masked[len(cmd) :]
     elif isinstance(node, list):
         for i, v in enumerate(node):
             if isinstance(v, str):

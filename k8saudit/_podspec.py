@@ -59,17 +59,34 @@ def sa_token_volumes(spec: m.PodSpec | None) -> frozenset[str]:
 
 def container_key(c: m.Container) -> bytes:
     """Canonical bytes of what a container says (equal for a pod's container and its template's)."""
-    mounts = [(vm.name, vm.mount_path, bool(vm.read_only))
-              for vm in c.volume_mounts or () if (vm.mount_path or "").rstrip("/") != SA_TOKEN_PATH]
-    ports = [(p.container_port, p.host_port or None, p.host_ip, None if (p.protocol or "TCP") == "TCP" else p.protocol)
-             for p in c.ports or ()]
+    mounts = [
+        (vm.name, vm.mount_path, bool(vm.read_only))
+        for vm in c.volume_mounts or ()
+        if (vm.mount_path or "").rstrip("/") != SA_TOKEN_PATH
+    ]
+    ports = [
+        (p.container_port, p.host_port or None, p.host_ip, None if (p.protocol or "TCP") == "TCP" else p.protocol)
+        for p in c.ports or ()
+    ]
     lc = c.lifecycle
-    return _enc.encode((
-        c.name, c.image, c.command, c.args, c.env, c.env_from, ports, _sc(c.security_context),
-        _handler(c.readiness_probe), _handler(c.liveness_probe), _handler(c.startup_probe),
-        (_handler(lc.post_start), _handler(lc.pre_stop)) if lc is not None else None,
-        mounts, c.restart_policy,
-    ))
+    return _enc.encode(
+        (
+            c.name,
+            c.image,
+            c.command,
+            c.args,
+            c.env,
+            c.env_from,
+            ports,
+            _sc(c.security_context),
+            _handler(c.readiness_probe),
+            _handler(c.liveness_probe),
+            _handler(c.startup_probe),
+            (_handler(lc.post_start), _handler(lc.pre_stop)) if lc is not None else None,
+            mounts,
+            c.restart_policy,
+        )
+    )
 
 
 def volume_key(v: m.Volume) -> bytes:
@@ -80,12 +97,19 @@ def pod_level_key(spec: m.PodSpec | None) -> bytes:
     """Canonical bytes of a pod spec's own fields (not its containers, volumes or node)."""
     if spec is None:
         return b"null"
-    return _enc.encode((
-        bool(spec.host_network), bool(spec.host_pid), bool(spec.host_ipc), spec.host_users,
-        _sc(spec.security_context), spec.service_account_name or spec.service_account or "default",
-        spec.automount_service_account_token, spec.os.name if spec.os is not None else None,
-        spec.restart_policy or "Always",
-    ))
+    return _enc.encode(
+        (
+            bool(spec.host_network),
+            bool(spec.host_pid),
+            bool(spec.host_ipc),
+            spec.host_users,
+            _sc(spec.security_context),
+            spec.service_account_name or spec.service_account or "default",
+            spec.automount_service_account_token,
+            spec.os.name if spec.os is not None else None,
+            spec.restart_policy or "Always",
+        )
+    )
 
 
 def _generated_volume(v: m.Volume, sa_vols: frozenset[str], pod_name: str | None) -> bool:
@@ -111,10 +135,15 @@ class TemplateIndex:
     def containers(self) -> dict[tuple[str, str], bytes]:
         if self._containers is None:
             spec = self.spec
-            self._containers = {} if spec is None else {
-                (ctype, c.name): container_key(c)
-                for ctype, group in (("container", spec.containers), ("init", spec.init_containers))
-                for c in group or ()}
+            self._containers = (
+                {}
+                if spec is None
+                else {
+                    (ctype, c.name): container_key(c)
+                    for ctype, group in (("container", spec.containers), ("init", spec.init_containers))
+                    for c in group or ()
+                }
+            )
         return self._containers
 
     @property
@@ -126,8 +155,9 @@ class TemplateIndex:
         if self._volumes is None:
             spec = self.spec
             sa = sa_token_volumes(spec)
-            self._volumes = {volume_key(v) for v in (spec.volumes if spec is not None else None) or ()
-                             if v.name not in sa}
+            self._volumes = {
+                volume_key(v) for v in (spec.volumes if spec is not None else None) or () if v.name not in sa
+            }
         return self._volumes
 
     def differs(self, ctype: str, c: m.Container) -> bool:
@@ -139,16 +169,21 @@ class TemplateIndex:
 
     def added_volumes(self, spec: m.PodSpec, pod_name: str | None) -> list[m.Volume]:
         sa = sa_token_volumes(spec)
-        return [v for v in spec.volumes or ()
-                if not _generated_volume(v, sa, pod_name) and volume_key(v) not in self.volumes]
+        return [
+            v
+            for v in spec.volumes or ()
+            if not _generated_volume(v, sa, pod_name) and volume_key(v) not in self.volumes
+        ]
 
     def same(self, spec: m.PodSpec | None, pod_name: str | None = None) -> bool:
         """Does ``spec`` say exactly what the template says (canonically)?"""
         if spec is None or spec.ephemeral_containers or pod_level_key(spec) != self.pod_level:
             return False
-        keys = {(ctype, c.name): container_key(c)
-                for ctype, group in (("container", spec.containers), ("init", spec.init_containers))
-                for c in group or ()}
+        keys = {
+            (ctype, c.name): container_key(c)
+            for ctype, group in (("container", spec.containers), ("init", spec.init_containers))
+            for c in group or ()
+        }
         if keys != self.containers:
             return False
         sa = sa_token_volumes(spec)
@@ -168,11 +203,18 @@ def residual(spec: m.PodSpec, tpl: TemplateIndex, pod_name: str | None) -> m.Pod
     extra_init = [c for c in spec.init_containers or () if tpl.differs("init", c)]
     vols = tpl.added_volumes(spec, pod_name)
     return m.PodSpec(
-        containers=extra or None, init_containers=extra_init or None,
-        ephemeral_containers=spec.ephemeral_containers, volumes=vols or None,
+        containers=extra or None,
+        init_containers=extra_init or None,
+        ephemeral_containers=spec.ephemeral_containers,
+        volumes=vols or None,
         service_account_name=spec.service_account_name or spec.service_account,
         automount_service_account_token=spec.automount_service_account_token,
-        host_network=spec.host_network, host_pid=spec.host_pid, host_ipc=spec.host_ipc,
-        host_users=spec.host_users, security_context=_sc(spec.security_context), node_name=spec.node_name,
-        os=spec.os, restart_policy=spec.restart_policy,
+        host_network=spec.host_network,
+        host_pid=spec.host_pid,
+        host_ipc=spec.host_ipc,
+        host_users=spec.host_users,
+        security_context=_sc(spec.security_context),
+        node_name=spec.node_name,
+        os=spec.os,
+        restart_policy=spec.restart_policy,
     )

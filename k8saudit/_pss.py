@@ -43,25 +43,55 @@ from ._model import Container, ObjectMeta, PodSpec
 LEVELS: tuple[str, ...] = ("privileged", "baseline", "restricted")
 _RANK = {name: i for i, name in enumerate(LEVELS)}
 
-BASELINE_CAPABILITIES = frozenset({
-    "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
-    "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
-})
-SAFE_SYSCTLS = frozenset({
-    "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.tcp_syncookies",
-    "net.ipv4.ping_group_range", "net.ipv4.ip_unprivileged_port_start",
-    "net.ipv4.ip_local_reserved_ports",                                     # policy v1.27
-    "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout",              # policy v1.29
-    "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes",        # policy v1.29
-    "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem",                               # policy v1.32
-    "net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat",     # policy v1.37
-})
-RESTRICTED_VOLUME_TYPES = frozenset({
-    "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image",
-    "persistentVolumeClaim", "projected", "secret",
-})
-SELINUX_TYPES = frozenset({"", "container_t", "container_init_t", "container_kvm_t",
-                           "container_engine_t"})
+BASELINE_CAPABILITIES = frozenset(
+    {
+        "AUDIT_WRITE",
+        "CHOWN",
+        "DAC_OVERRIDE",
+        "FOWNER",
+        "FSETID",
+        "KILL",
+        "MKNOD",
+        "NET_BIND_SERVICE",
+        "SETFCAP",
+        "SETGID",
+        "SETPCAP",
+        "SETUID",
+        "SYS_CHROOT",
+    }
+)
+SAFE_SYSCTLS = frozenset(
+    {
+        "kernel.shm_rmid_forced",
+        "net.ipv4.ip_local_port_range",
+        "net.ipv4.tcp_syncookies",
+        "net.ipv4.ping_group_range",
+        "net.ipv4.ip_unprivileged_port_start",
+        "net.ipv4.ip_local_reserved_ports",  # policy v1.27
+        "net.ipv4.tcp_keepalive_time",
+        "net.ipv4.tcp_fin_timeout",  # policy v1.29
+        "net.ipv4.tcp_keepalive_intvl",
+        "net.ipv4.tcp_keepalive_probes",  # policy v1.29
+        "net.ipv4.tcp_rmem",
+        "net.ipv4.tcp_wmem",  # policy v1.32
+        "net.ipv4.tcp_slow_start_after_idle",
+        "net.ipv4.tcp_notsent_lowat",  # policy v1.37
+    }
+)
+RESTRICTED_VOLUME_TYPES = frozenset(
+    {
+        "configMap",
+        "csi",
+        "downwardAPI",
+        "emptyDir",
+        "ephemeral",
+        "image",
+        "persistentVolumeClaim",
+        "projected",
+        "secret",
+    }
+)
+SELINUX_TYPES = frozenset({"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"})
 _PROFILE_OK = frozenset({"RuntimeDefault", "Localhost"})  # seccomp and AppArmor types
 _APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/"
 
@@ -73,103 +103,162 @@ def _f(*paths: str) -> list[str]:
     return [p.format(c=c) for p in paths for c in (_C if "{c}" in p else ("",))]
 
 
-def _control(level: str, upstream: str, title: str, description: str,
-             fields: list[str]) -> dict[str, Any]:
-    return {"level": level, "title": title, "description": description,
-            "fields": fields, "upstream": upstream}
+def _control(level: str, upstream: str, title: str, description: str, fields: list[str]) -> dict[str, Any]:
+    return {"level": level, "title": title, "description": description, "fields": fields, "upstream": upstream}
 
 
 #: every control: id -> level, title, description, restricted fields, upstream check id
 CONTROLS: dict[str, dict[str, Any]] = {
     "host-process": _control(
-        "baseline", "windowsHostProcess", "HostProcess",
+        "baseline",
+        "windowsHostProcess",
+        "HostProcess",
         "Windows HostProcess containers give privileged access to the Windows node.",
-        _f("spec.securityContext.windowsOptions.hostProcess",
-           "{c}.securityContext.windowsOptions.hostProcess")),
+        _f("spec.securityContext.windowsOptions.hostProcess", "{c}.securityContext.windowsOptions.hostProcess"),
+    ),
     "host-namespaces": _control(
-        "baseline", "hostNamespaces", "Host namespaces",
+        "baseline",
+        "hostNamespaces",
+        "Host namespaces",
         "Sharing the host's network, PID or IPC namespace must be disallowed.",
-        _f("spec.hostNetwork", "spec.hostPID", "spec.hostIPC")),
+        _f("spec.hostNetwork", "spec.hostPID", "spec.hostIPC"),
+    ),
     "privileged": _control(
-        "baseline", "privileged", "Privileged containers",
+        "baseline",
+        "privileged",
+        "Privileged containers",
         "Privileged containers disable most security mechanisms.",
-        _f("{c}.securityContext.privileged")),
+        _f("{c}.securityContext.privileged"),
+    ),
     "capabilities-baseline": _control(
-        "baseline", "capabilities_baseline", "Capabilities",
-        "Adding capabilities beyond the default set (" + ", ".join(sorted(BASELINE_CAPABILITIES))
+        "baseline",
+        "capabilities_baseline",
+        "Capabilities",
+        "Adding capabilities beyond the default set ("
+        + ", ".join(sorted(BASELINE_CAPABILITIES))
         + ") must be disallowed.",
-        _f("{c}.securityContext.capabilities.add")),
+        _f("{c}.securityContext.capabilities.add"),
+    ),
     "host-path-volumes": _control(
-        "baseline", "hostPathVolumes", "HostPath volumes",
-        "HostPath volumes must be forbidden.", _f("spec.volumes[*].hostPath")),
+        "baseline",
+        "hostPathVolumes",
+        "HostPath volumes",
+        "HostPath volumes must be forbidden.",
+        _f("spec.volumes[*].hostPath"),
+    ),
     "host-ports": _control(
-        "baseline", "hostPorts", "Host ports",
-        "Host ports must be disallowed (unset or 0).", _f("{c}.ports[*].hostPort")),
+        "baseline",
+        "hostPorts",
+        "Host ports",
+        "Host ports must be disallowed (unset or 0).",
+        _f("{c}.ports[*].hostPort"),
+    ),
     "host-probes": _control(
-        "baseline", "hostProbesAndHostLifecycle", "Host probes / lifecycle hooks",
+        "baseline",
+        "hostProbesAndHostLifecycle",
+        "Host probes / lifecycle hooks",
         "Probes and lifecycle handlers must not set a host (policy v1.34+).",
-        _f(*(f"{{c}}.{p}.{a}.host" for p in ("livenessProbe", "readinessProbe",
-                                               "startupProbe", "lifecycle.postStart",
-                                               "lifecycle.preStop")
-             for a in ("httpGet", "tcpSocket")))),
+        _f(
+            *(
+                f"{{c}}.{p}.{a}.host"
+                for p in ("livenessProbe", "readinessProbe", "startupProbe", "lifecycle.postStart", "lifecycle.preStop")
+                for a in ("httpGet", "tcpSocket")
+            )
+        ),
+    ),
     "apparmor": _control(
-        "baseline", "appArmorProfile", "AppArmor",
+        "baseline",
+        "appArmorProfile",
+        "AppArmor",
         "The default AppArmor profile must not be disabled: type RuntimeDefault or "
         "Localhost; annotation runtime/default, localhost/* or empty.",
-        _f("spec.securityContext.appArmorProfile.type",
-           "{c}.securityContext.appArmorProfile.type",
-           "metadata.annotations['container.apparmor.security.beta.kubernetes.io/*']")),
+        _f(
+            "spec.securityContext.appArmorProfile.type",
+            "{c}.securityContext.appArmorProfile.type",
+            "metadata.annotations['container.apparmor.security.beta.kubernetes.io/*']",
+        ),
+    ),
     "selinux": _control(
-        "baseline", "seLinuxOptions", "SELinux",
+        "baseline",
+        "seLinuxOptions",
+        "SELinux",
         "The SELinux type is limited to container_t, container_init_t, container_kvm_t, "
         "container_engine_t (or empty); a custom user or role is forbidden.",
-        _f(*(f"{s}.securityContext.seLinuxOptions.{k}" for k in ("type", "user", "role")
-             for s in ("spec", "{c}")))),
+        _f(*(f"{s}.securityContext.seLinuxOptions.{k}" for k in ("type", "user", "role") for s in ("spec", "{c}"))),
+    ),
     "proc-mount": _control(
-        "baseline", "procMount_baseline", "/proc mount type",
+        "baseline",
+        "procMount_baseline",
+        "/proc mount type",
         "The default /proc masks must be kept (procMount unset or Default), unless the "
         "pod runs in a user namespace (hostUsers: false).",
-        _f("{c}.securityContext.procMount")),
+        _f("{c}.securityContext.procMount"),
+    ),
     "seccomp-baseline": _control(
-        "baseline", "seccompProfile_baseline", "Seccomp",
+        "baseline",
+        "seccompProfile_baseline",
+        "Seccomp",
         "The seccomp profile must not be set to Unconfined.",
-        _f("spec.securityContext.seccompProfile.type", "{c}.securityContext.seccompProfile.type")),
+        _f("spec.securityContext.seccompProfile.type", "{c}.securityContext.seccompProfile.type"),
+    ),
     "sysctls": _control(
-        "baseline", "sysctls", "Sysctls",
-        "Only the namespaced, isolated 'safe' sysctls are allowed: "
-        + ", ".join(sorted(SAFE_SYSCTLS)) + ".",
-        _f("spec.securityContext.sysctls[*].name")),
+        "baseline",
+        "sysctls",
+        "Sysctls",
+        "Only the namespaced, isolated 'safe' sysctls are allowed: " + ", ".join(sorted(SAFE_SYSCTLS)) + ".",
+        _f("spec.securityContext.sysctls[*].name"),
+    ),
     "volume-types": _control(
-        "restricted", "restrictedVolumes", "Volume types",
+        "restricted",
+        "restrictedVolumes",
+        "Volume types",
         "Only " + ", ".join(sorted(RESTRICTED_VOLUME_TYPES)) + " volumes are allowed.",
-        _f("spec.volumes[*]")),
+        _f("spec.volumes[*]"),
+    ),
     "privilege-escalation": _control(
-        "restricted", "allowPrivilegeEscalation", "Privilege escalation",
-        "Every container must set allowPrivilegeEscalation: false (not checked for "
-        "Windows pods).", _f("{c}.securityContext.allowPrivilegeEscalation")),
+        "restricted",
+        "allowPrivilegeEscalation",
+        "Privilege escalation",
+        "Every container must set allowPrivilegeEscalation: false (not checked for Windows pods).",
+        _f("{c}.securityContext.allowPrivilegeEscalation"),
+    ),
     "running-as-non-root": _control(
-        "restricted", "runAsNonRoot", "Running as non-root",
+        "restricted",
+        "runAsNonRoot",
+        "Running as non-root",
         "runAsNonRoot must be true at pod level or in every container, and false nowhere "
         "(not checked for pods with hostUsers: false).",
-        _f("spec.securityContext.runAsNonRoot", "{c}.securityContext.runAsNonRoot")),
+        _f("spec.securityContext.runAsNonRoot", "{c}.securityContext.runAsNonRoot"),
+    ),
     "running-as-non-root-user": _control(
-        "restricted", "runAsUser", "Running as non-root user",
+        "restricted",
+        "runAsUser",
+        "Running as non-root user",
         "runAsUser must not be 0 (not checked for pods with hostUsers: false).",
-        _f("spec.securityContext.runAsUser", "{c}.securityContext.runAsUser")),
+        _f("spec.securityContext.runAsUser", "{c}.securityContext.runAsUser"),
+    ),
     "seccomp-restricted": _control(
-        "restricted", "seccompProfile_restricted", "Seccomp (restricted)",
+        "restricted",
+        "seccompProfile_restricted",
+        "Seccomp (restricted)",
         "The seccomp profile must be RuntimeDefault or Localhost, at pod level or in every "
         "container (not checked for Windows pods).",
-        _f("spec.securityContext.seccompProfile.type", "{c}.securityContext.seccompProfile.type")),
+        _f("spec.securityContext.seccompProfile.type", "{c}.securityContext.seccompProfile.type"),
+    ),
     "capabilities-restricted": _control(
-        "restricted", "capabilities_restricted", "Capabilities (restricted)",
-        "Every container must drop ALL and may add only NET_BIND_SERVICE (not checked for "
-        "Windows pods).",
-        _f("{c}.securityContext.capabilities.drop", "{c}.securityContext.capabilities.add")),
+        "restricted",
+        "capabilities_restricted",
+        "Capabilities (restricted)",
+        "Every container must drop ALL and may add only NET_BIND_SERVICE (not checked for Windows pods).",
+        _f("{c}.securityContext.capabilities.drop", "{c}.securityContext.capabilities.add"),
+    ),
     "proc-mount-restricted": _control(
-        "restricted", "procMount_restricted", "/proc mount type (restricted)",
+        "restricted",
+        "procMount_restricted",
+        "/proc mount type (restricted)",
         "The default /proc masks must be kept even in a user namespace.",
-        _f("{c}.securityContext.procMount")),
+        _f("{c}.securityContext.procMount"),
+    ),
 }
 
 _BASELINE_IDS = frozenset(k for k, v in CONTROLS.items() if v["level"] == "baseline")
@@ -182,8 +271,7 @@ def level_rank(level: str) -> int:
     try:
         return _RANK[level]
     except KeyError:
-        raise ValueError(f"unknown Pod Security level {level!r}; expected one of {LEVELS}") \
-            from None
+        raise ValueError(f"unknown Pod Security level {level!r}; expected one of {LEVELS}") from None
 
 
 def _bad_handler(h: Any) -> bool:
@@ -207,10 +295,12 @@ def _check_container(c: Container, bad: set[str], pod_non_root: bool, pod_seccom
         for p in c.ports:
             if p.host_port:
                 add("host-ports")
-    if (_bad_handler(c.liveness_probe) or _bad_handler(c.readiness_probe)
-            or _bad_handler(c.startup_probe)
-            or (c.lifecycle is not None and (_bad_handler(c.lifecycle.post_start)
-                                             or _bad_handler(c.lifecycle.pre_stop)))):
+    if (
+        _bad_handler(c.liveness_probe)
+        or _bad_handler(c.readiness_probe)
+        or _bad_handler(c.startup_probe)
+        or (c.lifecycle is not None and (_bad_handler(c.lifecycle.post_start) or _bad_handler(c.lifecycle.pre_stop)))
+    ):
         add("host-probes")
     sc = c.security_context
     if sc is None:
@@ -303,8 +393,12 @@ def evaluate(spec: PodSpec | None, metadata: ObjectMeta | None = None) -> tuple[
     annotations = metadata.annotations if metadata is not None else None
     if annotations:
         for k, val in annotations.items():
-            if (k.startswith(_APPARMOR_ANNOTATION) and val and val != "runtime/default"
-                    and not str(val).startswith("localhost/")):
+            if (
+                k.startswith(_APPARMOR_ANNOTATION)
+                and val
+                and val != "runtime/default"
+                and not str(val).startswith("localhost/")
+            ):
                 add("apparmor")
     if bad:
         if spec.host_users is False:

@@ -59,8 +59,9 @@ def visible(text: str) -> str:
     """
     if not _UNSAFE.search(text):
         return text
-    return _UNSAFE.sub(lambda mt: f"\\u{ord(mt.group()):04x}" if ord(mt.group()) > 0xFF
-                       else f"\\x{ord(mt.group()):02x}", text)
+    return _UNSAFE.sub(
+        lambda mt: f"\\u{ord(mt.group()):04x}" if ord(mt.group()) > 0xFF else f"\\x{ord(mt.group()):02x}", text
+    )
 
 
 def unvisible(text: str) -> str:

@@ -62,18 +62,33 @@ class _Progress:
 
 def _add_source_args(p: argparse.ArgumentParser, *, positional: bool = True) -> None:
     if positional:
-        p.add_argument("source", nargs="*", help="manifest files/directories, a saved snapshot directory, "
-                                                  "`sample` / `sample:legacy` for a bundled sample cluster, `context:NAME` for a live "
-                                                  "one, or `-` for manifests on standard input")
-    p.add_argument("--context", action="append", default=[], metavar="NAME",
-                   help="read a live cluster through this kubeconfig context (repeatable)")
+        p.add_argument(
+            "source",
+            nargs="*",
+            help="manifest files/directories, a saved snapshot directory, "
+            "`sample` / `sample:legacy` for a bundled sample cluster, `context:NAME` for a live "
+            "one, or `-` for manifests on standard input",
+        )
+    p.add_argument(
+        "--context",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="read a live cluster through this kubeconfig context (repeatable)",
+    )
     p.add_argument("--all-contexts", action="store_true", help="read every context of the kubeconfig")
     p.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
     p.add_argument("--in-cluster", action="store_true", help="use the pod's service account (running inside a cluster)")
-    p.add_argument("-n", "--namespace", action="append", default=[], metavar="NS",
-                   help="only these namespaces, for every source (repeatable or NS,NS; default: all, like "
-                        "kubectl -A). Cluster-scoped objects (nodes, cluster roles and bindings, ...) and their "
-                        "findings are kept; a Namespace object is kept when it is listed")
+    p.add_argument(
+        "-n",
+        "--namespace",
+        action="append",
+        default=[],
+        metavar="NS",
+        help="only these namespaces, for every source (repeatable or NS,NS; default: all, like "
+        "kubectl -A). Cluster-scoped objects (nodes, cluster roles and bindings, ...) and their "
+        "findings are kept; a Namespace object is kept when it is listed",
+    )
     p.add_argument("--cluster", metavar="NAME", help="name the cluster (default: directory or context name)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
 
@@ -100,8 +115,7 @@ def _load_source(args: argparse.Namespace) -> Any:
         if args.context or args.all_contexts or args.in_cluster:
             from .sources import live
 
-            kw: dict[str, Any] = dict(kubeconfig=args.kubeconfig, namespaces=_namespaces(args) or None,
-                                      progress=prog)
+            kw: dict[str, Any] = dict(kubeconfig=args.kubeconfig, namespaces=_namespaces(args) or None, progress=prog)
             if args.in_cluster:
                 return live.load_cluster(in_cluster=True, **kw)
             contexts = args.context or live.list_contexts(args.kubeconfig)
@@ -109,18 +123,25 @@ def _load_source(args: argparse.Namespace) -> Any:
                 return live.load_cluster(context=contexts[0], cluster=args.cluster, **kw)
             return live.load_clusters(contexts, **kw)
         if not args.source:
-            raise UserError("no source: give manifest paths, a snapshot directory, `sample`, `sample:legacy`, "
-                            "`-` (standard input) or --context NAME")
+            raise UserError(
+                "no source: give manifest paths, a snapshot directory, `sample`, `sample:legacy`, "
+                "`-` (standard input) or --context NAME"
+            )
         from .sources import open_source, parse_source
 
         sources = [parse_source(s) for s in args.source]
         if len(sources) == 1:
-            live_kw: dict[str, Any] = ({"kubeconfig": args.kubeconfig, "namespaces": _namespaces(args) or None}
-                                       if sources[0].kind == "context" else {})
+            live_kw: dict[str, Any] = (
+                {"kubeconfig": args.kubeconfig, "namespaces": _namespaces(args) or None}
+                if sources[0].kind == "context"
+                else {}
+            )
             return open_source(sources[0], cluster=args.cluster, progress=prog, **live_kw)
         if any(s.kind != "path" for s in sources):
-            raise UserError(f"{' '.join(args.source)}: give one source, or several paths (`sample`, `context:NAME` "
-                            "and `-` stand alone)")
+            raise UserError(
+                f"{' '.join(args.source)}: give one source, or several paths (`sample`, `context:NAME` "
+                "and `-` stand alone)"
+            )
         return ka.load(*(s.name or "" for s in sources), cluster=args.cluster, progress=prog)
     except SnapshotError as e:
         raise UserError(str(e)) from None
@@ -137,7 +158,9 @@ def _report_skipped(snap: Any, quiet: bool) -> None:
         return
     lost = sk[~sk["category"].isin(NOTED)]
     if len(lost):
-        print(f"k8saudit: {plural(len(lost), 'item')} could not be read (see `k8saudit frames skipped`):", file=sys.stderr)
+        print(
+            f"k8saudit: {plural(len(lost), 'item')} could not be read (see `k8saudit frames skipped`):", file=sys.stderr
+        )
         for r in lost.head(20).itertuples():
             doc = f"#{r.document}" if isinstance(r.document, str) else ""
             print(visible(f"  {r.source}{doc}: {r.reason}"), file=sys.stderr)
@@ -197,6 +220,7 @@ def _yaml_text(json_text: str) -> str:
     import json
 
     import yaml
+
     return str(yaml.safe_dump(json.loads(json_text), sort_keys=False, allow_unicode=True, width=1000))
 
 
@@ -207,6 +231,7 @@ def cmd_frames(args: argparse.Namespace) -> int:
         raise UserError(f"no frame {args.frame!r}; frames: {', '.join(FRAMES)}, skipped")
     if args.frame == "list":  # the columns of every frame: no source read
         from .frames import describe
+
         df = describe()
     else:
         snap = _load(args)
@@ -216,7 +241,9 @@ def cmd_frames(args: argparse.Namespace) -> int:
         cols = [c.strip() for c in args.columns.split(",")]
         bad = [c for c in cols if c not in df.columns]
         if bad:
-            raise UserError(f"no column{'s' if len(bad) > 1 else ''} {', '.join(bad)} in {args.frame}; columns: {', '.join(df.columns)}")
+            raise UserError(
+                f"no column{'s' if len(bad) > 1 else ''} {', '.join(bad)} in {args.frame}; columns: {', '.join(df.columns)}"
+            )
         df = df[cols]
     fmt, out = args.format, args.output
     if out is not None and (named := _stdout_format(out, fmt)) is not None:
@@ -225,6 +252,7 @@ def cmd_frames(args: argparse.Namespace) -> int:
         raise UserError(f"-o {args.output}: a frame is printed as {', '.join(FRAME_FORMATS)} or yaml")
     if fmt == "yaml":
         from .export import frame_to_text
+
         text = _yaml_text(frame_to_text(df, "json"))
         if out:
             Path(out).write_text(text, encoding="utf-8")
@@ -233,6 +261,7 @@ def cmd_frames(args: argparse.Namespace) -> int:
         return 0
     if args.frame == "list" and fmt in ("table", "text") and not args.columns:
         from .report import frames_text
+
         text = frames_text(width=100)  # a block per frame, descriptions wrapped: fits 100 columns
         if out:
             Path(out).write_text(text, encoding="utf-8")
@@ -284,6 +313,7 @@ def _parse_checks(text: str | None) -> list[str] | None:
     if checks:
         from .checks import CHECKS
         from .findings import unknown_check
+
         for c in checks:
             if c not in CHECKS:
                 raise UserError(f"--check: {unknown_check(c) or f'no check {c!r}'}")
@@ -294,9 +324,14 @@ def _audit(args: argparse.Namespace, snap: Any) -> Any:
     from .findings import ConfigError, NoObjectsError, audit
 
     try:
-        findings = audit(snap, practices=_parse_practices(args.practice), checks=_parse_checks(args.check),
-                         waivers=args.exemptions, default_exemptions=not args.no_default_exemptions,
-                         config=args.config)
+        findings = audit(
+            snap,
+            practices=_parse_practices(args.practice),
+            checks=_parse_checks(args.check),
+            waivers=args.exemptions,
+            default_exemptions=not args.no_default_exemptions,
+            config=args.config,
+        )
     except (ConfigError, NoObjectsError) as e:
         raise UserError(str(e)) from None
     return findings
@@ -331,6 +366,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     ranked = findings
     if not args.no_paths and not snap.members and len(findings):
         from .export import with_attack_paths
+
         ranked = with_attack_paths(findings, snap)  # before the frames are freed: the attack graph reads them
     for s in snap.members or [snap]:  # the exports read the objects frame only: free the others
         s.drop_frames(keep=["objects"])
@@ -339,8 +375,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
     named = [f for o in args.output if (f := _stdout_format(o, args.format)) is not None]
     files = [o for o in args.output if _stdout_format(o, args.format) is None]
     if len(named) > 1:
-        raise UserError(f"-o: one format on standard output, not {len(named)} ({', '.join(named)}); "
-                        "write the others to files (-o FILE.ext)")
+        raise UserError(
+            f"-o: one format on standard output, not {len(named)} ({', '.join(named)}); "
+            "write the others to files (-o FILE.ext)"
+        )
     from .export import ExportError, _format_for, export, lookup
 
     # one file with an explicit --format other than text: that format; otherwise from each extension
@@ -355,8 +393,13 @@ def cmd_scan(args: argparse.Namespace) -> int:
     max_chars = _max_chars(args.max_chars, targets)
     for out, name in zip(files, targets):
         try:
-            path = export(_paths_columns(shown, name), out, snapshot=snap, format=fmt,
-                          max_chars=max_chars if name == "markdown" else None)
+            path = export(
+                _paths_columns(shown, name),
+                out,
+                snapshot=snap,
+                format=fmt,
+                max_chars=max_chars if name == "markdown" else None,
+            )
         except (ExportError, OSError) as e:
             raise UserError(str(e)) from None
         if not args.quiet:
@@ -366,12 +409,19 @@ def cmd_scan(args: argparse.Namespace) -> int:
         sys.stdout.write(report.text(shown, snap, show_exempt=args.show_exempt, limit=None if wide else report.LIMIT))
     elif stdout is not None:
         from .export import findings_to_text
+
         out_fmt = lookup("json" if stdout == "yaml" else stdout)
         if out_fmt.binary:
-            raise UserError(f"{out_fmt.name} is a binary format: write it to a file with -o FILE{out_fmt.extensions[0]}")
+            raise UserError(
+                f"{out_fmt.name} is a binary format: write it to a file with -o FILE{out_fmt.extensions[0]}"
+            )
         try:
-            text = findings_to_text(_paths_columns(shown, out_fmt.name), out_fmt.name, snapshot=snap,
-                                    max_chars=max_chars if out_fmt.name == "markdown" else None)
+            text = findings_to_text(
+                _paths_columns(shown, out_fmt.name),
+                out_fmt.name,
+                snapshot=snap,
+                max_chars=max_chars if out_fmt.name == "markdown" else None,
+            )
         except ExportError as e:
             raise UserError(str(e)) from None
         sys.stdout.write(_yaml_text(text) if stdout == "yaml" else text)
@@ -400,15 +450,20 @@ def _gate(findings: Any, fail_on: str | None, allow_partial: bool, quiet: bool) 
     gaps = not_assessed(findings)
     if len(live):
         if not quiet:
-            print(f"k8saudit: {plural(len(live), 'finding')} at or above {fail_on} {'is' if len(live) == 1 else 'are'} not exempt (exit {EXIT_FINDINGS})",
-                  file=sys.stderr)
+            print(
+                f"k8saudit: {plural(len(live), 'finding')} at or above {fail_on} {'is' if len(live) == 1 else 'are'} not exempt (exit {EXIT_FINDINGS})",
+                file=sys.stderr,
+            )
         return EXIT_FINDINGS
     if len(gaps) and not allow_partial:
         if not quiet:
             counts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in gaps["status"].value_counts().items())
-            print(f"k8saudit: partial audit: {plural(len(gaps), 'check')} gave no complete verdict ({counts}); nothing at or "
-                  f"above {fail_on} was found in what could be read (exit {EXIT_PARTIAL}; --allow-partial accepts "
-                  "a partial audit)", file=sys.stderr)
+            print(
+                f"k8saudit: partial audit: {plural(len(gaps), 'check')} gave no complete verdict ({counts}); nothing at or "
+                f"above {fail_on} was found in what could be read (exit {EXIT_PARTIAL}; --allow-partial accepts "
+                "a partial audit)",
+                file=sys.stderr,
+            )
         return EXIT_PARTIAL
     return 0
 
@@ -426,8 +481,12 @@ def cmd_paths(args: argparse.Namespace) -> int:
         raise UserError("-k must be at least 1")
     findings = _audit(args, snap)
     g = attack_graph(snap, findings)
-    opts = dict(entries=args.sources or None, targets=args.to or None, assume_breach=args.assume_breach,
-                certain_only=args.certain_only)
+    opts = dict(
+        entries=args.sources or None,
+        targets=args.to or None,
+        assume_breach=args.assume_breach,
+        certain_only=args.certain_only,
+    )
     try:
         paths = attack_paths(g, k=args.k, **opts)
         cut = attack_cut(g, findings, k=args.k, **opts) if args.format == "text" else None
@@ -437,6 +496,7 @@ def cmd_paths(args: argparse.Namespace) -> int:
         out = text(paths, findings, cut)
     else:
         from .export import frame_to_text
+
         out = frame_to_text(paths.drop(columns=["vertices"]) if args.format == "json" else flat(paths), args.format)
     if args.output:
         Path(args.output).write_text(out, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
@@ -449,8 +509,11 @@ def cmd_paths(args: argparse.Namespace) -> int:
     if args.fail_on_path and g.incomplete and not args.allow_partial:
         # no path in what could be read is no proof: a gate must not pass on it
         if not args.quiet:
-            print(f"k8saudit: no attack path found, but {len(g.incomplete)} item(s) could not be read, so one may "
-                  f"exist (exit {EXIT_PARTIAL}; --allow-partial accepts an incomplete snapshot)", file=sys.stderr)
+            print(
+                f"k8saudit: no attack path found, but {len(g.incomplete)} item(s) could not be read, so one may "
+                f"exist (exit {EXIT_PARTIAL}; --allow-partial accepts an incomplete snapshot)",
+                file=sys.stderr,
+            )
         return EXIT_PARTIAL
     return 0
 
@@ -469,6 +532,7 @@ def cmd_checks(args: argparse.Namespace) -> int:
         df = df[df.practice.isin(practices)]
     if args.format in ("json", "csv"):
         from .export import frame_to_text
+
         sys.stdout.write(frame_to_text(df, args.format))
         return 0
     for practice, grp in df.groupby("practice"):
@@ -493,10 +557,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
     try:
         changes = diff(sides[0], sides[1], cluster=args.cluster)
     except ValueError as e:  # --cluster names a cluster a side does not hold
-        raise UserError(str(e).replace("before holds", f"{args.before} holds").replace(
-            "after holds", f"{args.after} holds")) from None
+        raise UserError(
+            str(e).replace("before holds", f"{args.before} holds").replace("after holds", f"{args.after} holds")
+        ) from None
     if args.output:
         from .export import export
+
         print(f"matched on: {changes.attrs['matched_on']}", file=sys.stderr)
         for out in args.output:
             print(f"wrote {export(changes, out)}", file=sys.stderr)
@@ -514,6 +580,7 @@ def _findings_or_snapshot(src: str, load: Any) -> Any:
     p = Path(src)
     if p.is_file() and p.suffix.lower() in (".csv", ".json"):
         from .export import read_findings
+
         return read_findings(p)
     if src == "-":
         raise UserError("diff reads two sources; standard input (-) is not one of them here: save it to a file")
@@ -544,11 +611,22 @@ def cmd_fleet_scan(args: argparse.Namespace) -> int:
 
     started = time.monotonic()
     try:
-        fleet = audit(sources, client=args.scheduler, all_contexts=args.all_contexts, kubeconfig=args.kubeconfig,
-                      namespaces=args.namespace or None, read_on=args.read_on, workers=args.workers,
-                      retries=args.retries, progress=Silent() if args.quiet else TerminalBar(),
-                      practices=_parse_practices(args.practice), checks=checks, waivers=args.exemptions,
-                      default_exemptions=not args.no_default_exemptions, config=args.config)
+        fleet = audit(
+            sources,
+            client=args.scheduler,
+            all_contexts=args.all_contexts,
+            kubeconfig=args.kubeconfig,
+            namespaces=args.namespace or None,
+            read_on=args.read_on,
+            workers=args.workers,
+            retries=args.retries,
+            progress=Silent() if args.quiet else TerminalBar(),
+            practices=_parse_practices(args.practice),
+            checks=checks,
+            waivers=args.exemptions,
+            default_exemptions=not args.no_default_exemptions,
+            config=args.config,
+        )
     except (FleetSourceError, SnapshotError, ConfigError) as e:
         raise UserError(str(e)) from None
     except OSError as e:
@@ -556,8 +634,11 @@ def cmd_fleet_scan(args: argparse.Namespace) -> int:
             raise UserError(f"cannot reach the Dask scheduler at {args.scheduler}: {e}") from None
         raise
     took = time.monotonic() - started
-    where = f"the Dask cluster at {args.scheduler}" if args.scheduler else \
-        f"a local Dask cluster of {args.workers or 'up to 4'} worker processes"
+    where = (
+        f"the Dask cluster at {args.scheduler}"
+        if args.scheduler
+        else f"a local Dask cluster of {args.workers or 'up to 4'} worker processes"
+    )
     sys.stdout.write(fleet_text(fleet, seconds=took, workers=where))
     for out in datasets:
         try:
@@ -565,10 +646,13 @@ def cmd_fleet_scan(args: argparse.Namespace) -> int:
         except FleetStoreError as e:
             raise UserError(str(e)) from None
         if not args.quiet:
-            print(f"wrote {path}/ (Parquet: findings, scorecard, checks, skipped, failures, clusters; "
-                  f"date {fleet.date})", file=sys.stderr)
+            print(
+                f"wrote {path}/ (Parquet: findings, scorecard, checks, skipped, failures, clusters; date {fleet.date})",
+                file=sys.stderr,
+            )
     for out in exports:
         from .export import ExportError
+
         try:
             path = fleet.export(out)
         except (ExportError, OSError) as e:
@@ -596,6 +680,7 @@ def cmd_fleet_report(args: argparse.Namespace) -> int:
         sys.stdout.write(history_text(scorecard, clusters, args.practice))
         return 0
     from .fleet import trends
+
     df = trends(scorecard, args.practice)
     if args.practice is not None:
         df = df.reset_index()
@@ -622,10 +707,15 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     except DashboardError as e:
         raise UserError(str(e)) from None
     if importlib.util.find_spec("voila") is None:
-        raise UserError("the dashboard needs Voilà, which is not installed: pip install 'k8saudit[dashboard]' "
-                        "(`make setup` installs it)")
-    print(f"k8saudit dashboard of {env['K8SAUDIT_SOURCE']}: {urls(args.port)['00-overview.ipynb']}\n"
-          "(the practices are linked from the overview; Ctrl-C stops the server)", flush=True)
+        raise UserError(
+            "the dashboard needs Voilà, which is not installed: pip install 'k8saudit[dashboard]' "
+            "(`make setup` installs it)"
+        )
+    print(
+        f"k8saudit dashboard of {env['K8SAUDIT_SOURCE']}: {urls(args.port)['00-overview.ipynb']}\n"
+        "(the practices are linked from the overview; Ctrl-C stops the server)",
+        flush=True,
+    )
     try:
         return subprocess.call(argv, env=env)
     except KeyboardInterrupt:
@@ -642,19 +732,34 @@ def cmd_workshop(args: argparse.Namespace) -> int:
     for err in errors:
         print(f"k8saudit: skipped {err}", file=sys.stderr)
     if df.empty:
-        raise UserError(f"{args.folder}: no progress file found (trainees hand theirs in with "
-                        "ka.workshop.hand_in(FOLDER))")
+        raise UserError(
+            f"{args.folder}: no progress file found (trainees hand theirs in with ka.workshop.hand_in(FOLDER))"
+        )
     if args.format in ("csv", "markdown", "json"):
         from .export import frame_to_text
+
         sys.stdout.write(frame_to_text(df, args.format))
         return 0
     marks = df.copy()
     for col in map(str, range(1, 11)):
-        marks[col] = marks[col].map(lambda v: "" if not v else "S" if "after the solution" in v else "H" if "hint" in v
-                                    else "+" if v.startswith("solved") else ".")
+        marks[col] = marks[col].map(
+            lambda v: (
+                ""
+                if not v
+                else "S"
+                if "after the solution" in v
+                else "H"
+                if "hint" in v
+                else "+"
+                if v.startswith("solved")
+                else "."
+            )
+        )
     print(marks.to_string(index=False))
-    print(f"\n{plural(len(df), 'trainee')}. +: solved, H: solved with hints, S: solved after seeing the solution, "
-          ".: tried, not solved yet")
+    print(
+        f"\n{plural(len(df), 'trainee')}. +: solved, H: solved with hints, S: solved after seeing the solution, "
+        ".: tried, not solved yet"
+    )
     return 0
 
 
@@ -674,14 +779,21 @@ def _add_audit_args(p: argparse.ArgumentParser) -> None:
     """What selects and judges the checks, for `scan` and `fleet scan` alike."""
     p.add_argument("--practice", metavar="N[,N]", help="only these practices (1-10)")
     p.add_argument("--check", metavar="ID[,ID]", help="only these checks")
-    p.add_argument("--fail-on", metavar="LEVEL",
-                   help="exit 1 when a non-exempt finding is at or above LEVEL; otherwise exit 3 when the audit is "
-                        "partial (an object that failed to parse or validate, a kind that could not be listed, a "
-                        "check not assessable or partial, an unreachable cluster)")
-    p.add_argument("--allow-partial", action="store_true",
-                   help="with --fail-on: accept a partial audit (exit 0 instead of 3); it is still reported")
-    p.add_argument("--exemptions", metavar="FILE", help="waivers file (check, namespace, kind, name, reason, owner, "
-                                                       "expires)")
+    p.add_argument(
+        "--fail-on",
+        metavar="LEVEL",
+        help="exit 1 when a non-exempt finding is at or above LEVEL; otherwise exit 3 when the audit is "
+        "partial (an object that failed to parse or validate, a kind that could not be listed, a "
+        "check not assessable or partial, an unreachable cluster)",
+    )
+    p.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="with --fail-on: accept a partial audit (exit 0 instead of 3); it is still reported",
+    )
+    p.add_argument(
+        "--exemptions", metavar="FILE", help="waivers file (check, namespace, kind, name, reason, owner, expires)"
+    )
     p.add_argument("--no-default-exemptions", action="store_true", help="do not exempt well-known system components")
     p.add_argument("--config", metavar="FILE", help="config file: severity overrides, disabled checks")
 
@@ -690,84 +802,133 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="k8saudit",
         description="Kubernetes security assessment: load a cluster (live, manifests or a saved snapshot) "
-                    "into pandas frames, run the checks of ten security practices, export the findings.",
+        "into pandas frames, run the checks of ten security practices, export the findings.",
         epilog="examples:\n"
-               "  k8saudit scan sample                                  the bundled sample cluster\n"
-               "  k8saudit scan sample:legacy                           the second one: an old 1.15 cluster\n"
-               "  k8saudit scan manifests/ --practice 3,8 --fail-on high\n"
-               "  k8saudit scan --context prod -o report.html -o findings.sarif\n"
-               "  k8saudit frames workloads data/sample-cluster --format csv\n"
-               "  k8saudit snapshot --context prod -o snapshots/prod-2026-11-26\n"
-               "  k8saudit diff snapshots/prod-2026-11-19 snapshots/prod-2026-11-26\n"
-               "  k8saudit paths sample --to cluster-admin --fail-on-path\n\n"
-               "exit status: 0 ok; 1 scan --fail-on: a finding at or above LEVEL is not exempt (diff --fail-on-new:\n"
-               "  new findings; paths --fail-on-path: an attack path); 2 usage or input error (a source with no\n"
-               "  Kubernetes object at all included); 3 scan --fail-on: nothing failing at LEVEL, but the audit is\n"
-               "  partial (something that should have been assessed was not; paths --fail-on-path: no path, but\n"
-               "  something could not be read) and --allow-partial was not given",
+        "  k8saudit scan sample                                  the bundled sample cluster\n"
+        "  k8saudit scan sample:legacy                           the second one: an old 1.15 cluster\n"
+        "  k8saudit scan manifests/ --practice 3,8 --fail-on high\n"
+        "  k8saudit scan --context prod -o report.html -o findings.sarif\n"
+        "  k8saudit frames workloads data/sample-cluster --format csv\n"
+        "  k8saudit snapshot --context prod -o snapshots/prod-2026-11-26\n"
+        "  k8saudit diff snapshots/prod-2026-11-19 snapshots/prod-2026-11-26\n"
+        "  k8saudit paths sample --to cluster-admin --fail-on-path\n\n"
+        "exit status: 0 ok; 1 scan --fail-on: a finding at or above LEVEL is not exempt (diff --fail-on-new:\n"
+        "  new findings; paths --fail-on-path: an attack path); 2 usage or input error (a source with no\n"
+        "  Kubernetes object at all included); 3 scan --fail-on: nothing failing at LEVEL, but the audit is\n"
+        "  partial (something that should have been assessed was not; paths --fail-on-path: no path, but\n"
+        "  something could not be read) and --allow-partial was not given",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--version", action="version", version=f"k8saudit {_version()}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    s = sub.add_parser("scan", help="run the checks and report findings",
-                       description="Run the checks over a source and print or export the findings.")
+    s = sub.add_parser(
+        "scan",
+        help="run the checks and report findings",
+        description="Run the checks over a source and print or export the findings.",
+    )
     _add_source_args(s)
     _add_audit_args(s)
     s.add_argument("--min-severity", metavar="LEVEL", help="hide findings below this severity")
     s.add_argument("--show-exempt", action="store_true", help="list exempt findings in the text report too")
-    s.add_argument("--no-paths", action="store_true",
-                   help="do not build the attack graph (no on_attack_path/priority; the text report keeps its order)")
+    s.add_argument(
+        "--no-paths",
+        action="store_true",
+        help="do not build the attack graph (no on_attack_path/priority; the text report keeps its order)",
+    )
     scan_formats, extensions = _scan_formats()
     s.add_argument("--format", choices=scan_formats, default="text", help="output format for stdout (default: text)")
-    s.add_argument("-o", "--output", action="append", default=[], metavar="FILE|FORMAT",
-                   help=f"write findings to FILE, the format from its extension ({extensions}); repeatable. Like "
-                        "kubectl, a bare format name (json, yaml, csv, sarif, wide, text, ...) prints that format on "
-                        "stdout and `-` prints --format; write a file so named as ./json")
-    s.add_argument("--all", action="store_true",
-                   help="the text report lists every object of a check with its whole message (as -o wide)")
-    s.add_argument("--max-chars", type=int, metavar="N",
-                   help="cut the Markdown report to N characters, saying what was left out (default 65536: a "
-                        "pull request or issue body; 0: no limit)")
+    s.add_argument(
+        "-o",
+        "--output",
+        action="append",
+        default=[],
+        metavar="FILE|FORMAT",
+        help=f"write findings to FILE, the format from its extension ({extensions}); repeatable. Like "
+        "kubectl, a bare format name (json, yaml, csv, sarif, wide, text, ...) prints that format on "
+        "stdout and `-` prints --format; write a file so named as ./json",
+    )
+    s.add_argument(
+        "--all",
+        action="store_true",
+        help="the text report lists every object of a check with its whole message (as -o wide)",
+    )
+    s.add_argument(
+        "--max-chars",
+        type=int,
+        metavar="N",
+        help="cut the Markdown report to N characters, saying what was left out (default 65536: a "
+        "pull request or issue body; 0: no limit)",
+    )
     s.set_defaults(func=cmd_scan)
 
-    f = sub.add_parser("frames", help="print one frame of a source",
-                       description="Print a frame (workloads, containers, env, rbac, ...) of any source. "
-                                   "`k8saudit frames list` documents every column.")
+    f = sub.add_parser(
+        "frames",
+        help="print one frame of a source",
+        description="Print a frame (workloads, containers, env, rbac, ...) of any source. "
+        "`k8saudit frames list` documents every column.",
+    )
     f.add_argument("frame", help="frame name, `skipped`, or `list`")
     _add_source_args(f)
     f.add_argument("--format", choices=(*FRAME_FORMATS, "yaml"), default="table")
     f.add_argument("--columns", metavar="A,B", help="only these columns")
-    f.add_argument("-o", "--output", metavar="FILE|FORMAT",
-                   help="write to FILE instead of stdout; a bare format name (json, yaml, csv, markdown, table, "
-                        "wide) prints that format on stdout, `-` prints --format; write a file so named as ./json")
+    f.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE|FORMAT",
+        help="write to FILE instead of stdout; a bare format name (json, yaml, csv, markdown, table, "
+        "wide) prints that format on stdout, `-` prints --format; write a file so named as ./json",
+    )
     f.set_defaults(func=cmd_frames)
 
-    n = sub.add_parser("snapshot", help="normalise a source into a saved snapshot directory",
-                       description="Capture a live cluster or normalise files into a snapshot that "
-                                   "`k8saudit scan DIR` and `ka.load(DIR)` read back exactly.")
+    n = sub.add_parser(
+        "snapshot",
+        help="normalise a source into a saved snapshot directory",
+        description="Capture a live cluster or normalise files into a snapshot that "
+        "`k8saudit scan DIR` and `ka.load(DIR)` read back exactly.",
+    )
     _add_source_args(n)
     n.add_argument("-o", "--output", required=True, metavar="DIR", help="snapshot directory to write")
     n.set_defaults(func=cmd_snapshot)
 
-    a = sub.add_parser("paths", help="attack paths: which findings chain into a takeover, and what to fix first",
-                       description="Build the attack graph of one cluster and print the paths from the entries "
-                                   "(the internet, anonymous and authenticated API clients, or the workloads you "
-                                   "name) to the targets (cluster-admin, root on a node, a namespace's Secrets), "
-                                   "step by step, then the fewest findings whose fixes break every path.")
+    a = sub.add_parser(
+        "paths",
+        help="attack paths: which findings chain into a takeover, and what to fix first",
+        description="Build the attack graph of one cluster and print the paths from the entries "
+        "(the internet, anonymous and authenticated API clients, or the workloads you "
+        "name) to the targets (cluster-admin, root on a node, a namespace's Secrets), "
+        "step by step, then the fewest findings whose fixes break every path.",
+    )
     _add_source_args(a)
-    a.add_argument("--from", dest="sources", action="append", default=[], metavar="ENTRY",
-                   help="internet, anonymous, authenticated or workload:NS/NAME (repeatable; default: the first three)")
-    a.add_argument("--to", action="append", default=[], metavar="TARGET",
-                   help="cluster-admin, nodes, secrets or secrets:NS (repeatable; default: all)")
+    a.add_argument(
+        "--from",
+        dest="sources",
+        action="append",
+        default=[],
+        metavar="ENTRY",
+        help="internet, anonymous, authenticated or workload:NS/NAME (repeatable; default: the first three)",
+    )
+    a.add_argument(
+        "--to",
+        action="append",
+        default=[],
+        metavar="TARGET",
+        help="cluster-admin, nodes, secrets or secrets:NS (repeatable; default: all)",
+    )
     a.add_argument("--assume-breach", action="store_true", help="every workload is an entry (a compromised pod)")
     a.add_argument("--certain-only", action="store_true", help="only steps known to work (no possible ones)")
     a.add_argument("-k", type=int, default=3, metavar="N", help="shortest paths per entry and target (default 3)")
-    a.add_argument("--fail-on-path", action="store_true",
-                   help="exit 1 when any path exists; else 3 when the snapshot is incomplete (something could not "
-                        "be read), unless --allow-partial")
-    a.add_argument("--allow-partial", action="store_true",
-                   help="with --fail-on-path, exit 0 on an incomplete snapshot without paths")
+    a.add_argument(
+        "--fail-on-path",
+        action="store_true",
+        help="exit 1 when any path exists; else 3 when the snapshot is incomplete (something could not "
+        "be read), unless --allow-partial",
+    )
+    a.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="with --fail-on-path, exit 0 on an incomplete snapshot without paths",
+    )
     a.add_argument("--practice", metavar="N[,N]", help=argparse.SUPPRESS)
     a.add_argument("--check", metavar="ID[,ID]", help=argparse.SUPPRESS)
     a.add_argument("--exemptions", metavar="FILE", help="waivers file (exempt findings still count as not fixed)")
@@ -782,74 +943,115 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--format", choices=("text", "markdown", "json", "csv"), default="text")
     c.set_defaults(func=cmd_checks)
 
-    d = sub.add_parser("diff", help="compare two audits: new, resolved, unchanged findings",
-                       description="Compare two audits: sources (snapshots, manifests, `sample`, `context:NAME`) or "
-                                   "findings CSV/JSON exports. Findings match by check, object and container within "
-                                   "the same cluster; one cluster on each side is taken as the same one whatever "
-                                   "its folder is called (--cluster names it). The report says what it matched on.")
+    d = sub.add_parser(
+        "diff",
+        help="compare two audits: new, resolved, unchanged findings",
+        description="Compare two audits: sources (snapshots, manifests, `sample`, `context:NAME`) or "
+        "findings CSV/JSON exports. Findings match by check, object and container within "
+        "the same cluster; one cluster on each side is taken as the same one whatever "
+        "its folder is called (--cluster names it). The report says what it matched on.",
+    )
     d.add_argument("before", help="the earlier audit: a source or a findings export")
     d.add_argument("after", help="the later audit: a source or a findings export")
-    d.add_argument("--cluster", metavar="NAME",
-                   help="compare as this cluster (a side holding several clusters: only this one)")
+    d.add_argument(
+        "--cluster", metavar="NAME", help="compare as this cluster (a side holding several clusters: only this one)"
+    )
     d.add_argument("-o", "--output", action="append", default=[], metavar="FILE")
     d.add_argument("--fail-on-new", action="store_true", help="exit 1 when there are new findings")
     d.set_defaults(func=cmd_diff)
 
-    b = sub.add_parser("dashboard", help="serve the overview and practice notebooks as a web app (Voilà)",
-                       description="Serve the overview and the practice notebooks as a web app on 127.0.0.1, "
-                                   "code hidden, the same widgets and charts, offline.")
-    b.add_argument("source", nargs="?", default="sample",
-                   help="`sample` (default), `sample:legacy`, a snapshot or manifest path, or `context:NAME`")
+    b = sub.add_parser(
+        "dashboard",
+        help="serve the overview and practice notebooks as a web app (Voilà)",
+        description="Serve the overview and the practice notebooks as a web app on 127.0.0.1, "
+        "code hidden, the same widgets and charts, offline.",
+    )
+    b.add_argument(
+        "source",
+        nargs="?",
+        default="sample",
+        help="`sample` (default), `sample:legacy`, a snapshot or manifest path, or `context:NAME`",
+    )
     b.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default: 8866)")
     b.add_argument("--open", action="store_true", help="open it in the default web browser")
     b.set_defaults(func=cmd_dashboard)
 
-    w = sub.add_parser("workshop", help="trainer's view: merge a class's exercise progress files",
-                       description="`k8saudit workshop report DIR` merges the progress files (*.json) that trainees "
-                                   "handed in (ka.workshop.hand_in(DIR)) into one table: a row per trainee, a column "
-                                   "per practice's exercise.")
+    w = sub.add_parser(
+        "workshop",
+        help="trainer's view: merge a class's exercise progress files",
+        description="`k8saudit workshop report DIR` merges the progress files (*.json) that trainees "
+        "handed in (ka.workshop.hand_in(DIR)) into one table: a row per trainee, a column "
+        "per practice's exercise.",
+    )
     wsub = w.add_subparsers(dest="workshop_command", metavar="ACTION", required=True)
     wr = wsub.add_parser("report", help="one table for the whole class")
     wr.add_argument("folder", metavar="DIR")
     wr.add_argument("--format", choices=("text", "csv", "markdown", "json"), default="text")
     wr.set_defaults(func=cmd_workshop)
 
-    fl = sub.add_parser("fleet", help="audit many clusters at once on Dask; trends across saved runs",
-                        description="Fleets: one Dask task per cluster (a local cluster of worker processes, "
-                                    "or an existing Dask cluster with --scheduler).")
+    fl = sub.add_parser(
+        "fleet",
+        help="audit many clusters at once on Dask; trends across saved runs",
+        description="Fleets: one Dask task per cluster (a local cluster of worker processes, "
+        "or an existing Dask cluster with --scheduler).",
+    )
     fsub = fl.add_subparsers(dest="fleet_command", metavar="SUBCOMMAND")
     fs = fsub.add_parser(
-        "scan", help="audit every cluster of a fleet",
+        "scan",
+        help="audit every cluster of a fleet",
         description="Audit many clusters on Dask: each cluster is read and audited on a worker; only the "
-                    "results come back. Live contexts are read on the workers, which need the kubeconfig "
-                    "and its credentials (or use --read-on client, or `k8saudit snapshot` first).",
+        "results come back. Live contexts are read on the workers, which need the kubeconfig "
+        "and its credentials (or use --read-on client, or `k8saudit snapshot` first).",
         epilog="examples:\n"
-               "  k8saudit fleet scan sample -o fleet/2026-12-06                the bundled 40-cluster fleet\n"
-               "  k8saudit fleet scan --all-contexts --workers 4 -o fleet/$(date +%F) -o fleet.html\n"
-               "  k8saudit fleet scan 'snapshots/*' --scheduler tcp://dask:8786 -o fleet.xlsx",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    fs.add_argument("source", nargs="*", help="saved snapshots, manifest directories, globs of them "
-                                              "(quote them), context:NAME, or `sample` (the bundled fleet)")
+        "  k8saudit fleet scan sample -o fleet/2026-12-06                the bundled 40-cluster fleet\n"
+        "  k8saudit fleet scan --all-contexts --workers 4 -o fleet/$(date +%F) -o fleet.html\n"
+        "  k8saudit fleet scan 'snapshots/*' --scheduler tcp://dask:8786 -o fleet.xlsx",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    fs.add_argument(
+        "source",
+        nargs="*",
+        help="saved snapshots, manifest directories, globs of them "
+        "(quote them), context:NAME, or `sample` (the bundled fleet)",
+    )
     fs.add_argument("--context", action="append", default=[], metavar="NAME", help="a kubeconfig context (repeatable)")
     fs.add_argument("--all-contexts", action="store_true", help="every context of the kubeconfig")
     fs.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
-    fs.add_argument("-n", "--namespace", action="append", default=[], metavar="NS",
-                    help="live: only these namespaces (repeatable)")
+    fs.add_argument(
+        "-n", "--namespace", action="append", default=[], metavar="NS", help="live: only these namespaces (repeatable)"
+    )
     fs.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask scheduler (e.g. tcp://dask:8786)")
-    fs.add_argument("--workers", type=int, metavar="N", help="worker processes of the local Dask cluster "
-                                                              "(default: the cores, at most 4)")
-    fs.add_argument("--read-on", choices=("workers", "client"), default="workers",
-                    help="where sources are read (client: here, then shipped to the workers)")
+    fs.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="worker processes of the local Dask cluster (default: the cores, at most 4)",
+    )
+    fs.add_argument(
+        "--read-on",
+        choices=("workers", "client"),
+        default="workers",
+        help="where sources are read (client: here, then shipped to the workers)",
+    )
     fs.add_argument("--retries", type=int, default=2, metavar="N", help="Dask retries of a failed task (default 2)")
     _add_audit_args(fs)
-    fs.add_argument("-o", "--output", action="append", default=[], metavar="PATH",
-                    help="a directory: the Parquet dataset (findings, scorecard, ... by cluster and date); "
-                         "a file .xlsx .html .csv .json .md .sarif .xml: that export; repeatable")
+    fs.add_argument(
+        "-o",
+        "--output",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a directory: the Parquet dataset (findings, scorecard, ... by cluster and date); "
+        "a file .xlsx .html .csv .json .md .sarif .xml: that export; repeatable",
+    )
     fs.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     fs.set_defaults(func=cmd_fleet_scan)
-    fr = fsub.add_parser("report", help="trends across saved fleet runs",
-                         description="Read fleet runs saved with `fleet scan -o DIR` (globs welcome) and print "
-                                     "the trends: per date, per practice, the clusters that moved.")
+    fr = fsub.add_parser(
+        "report",
+        help="trends across saved fleet runs",
+        description="Read fleet runs saved with `fleet scan -o DIR` (globs welcome) and print "
+        "the trends: per date, per practice, the clusters that moved.",
+    )
     fr.add_argument("path", nargs="+", help="saved fleet directories, e.g. fleet/ or 'fleet/*'")
     fr.add_argument("--practice", type=int, metavar="N", help="one practice's score per cluster and date")
     fr.add_argument("--format", choices=("text", "csv", "json", "markdown", "table"), default="text")
@@ -869,6 +1071,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _version() -> str:
     from . import __version__
+
     return __version__
 
 
@@ -891,6 +1094,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except Exception as e:  # the one place a bug is turned into a message, not a traceback
         from .sources.errors import describe_error
+
         msg = describe_error(e)
         if msg is None:
             raise

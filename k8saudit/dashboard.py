@@ -31,8 +31,10 @@ def notebooks_dir() -> Path:
     here = Path(__file__).resolve().parent.parent / "notebooks"
     if (here / NOTEBOOKS[0]).is_file():
         return here
-    raise DashboardError("the notebooks are not installed with this copy of k8saudit: run the dashboard from a "
-                         "checkout of the repository (`make dashboard`)")
+    raise DashboardError(
+        "the notebooks are not installed with this copy of k8saudit: run the dashboard from a "
+        "checkout of the repository (`make dashboard`)"
+    )
 
 
 def resolve_source(source: str | None) -> str:
@@ -50,12 +52,22 @@ def resolve_source(source: str | None) -> str:
     return str(Path(src.name or "").resolve()) if src.kind == "path" else str(src)
 
 
-def voila_command(source: str | None = None, *, port: int = DEFAULT_PORT, open_browser: bool = False,
-                  notebooks: Path | None = None) -> tuple[list[str], dict[str, str]]:
+def voila_command(
+    source: str | None = None, *, port: int = DEFAULT_PORT, open_browser: bool = False, notebooks: Path | None = None
+) -> tuple[list[str], dict[str, str]]:
     """The Voilà command line and environment that serve the dashboard on 127.0.0.1:``port``."""
-    argv = [sys.executable, "-m", "voila", str(notebooks or notebooks_dir()), f"--port={port}",
-            "--Voila.ip=127.0.0.1", f"--template={TEMPLATE}", "--strip_sources=True", "--show_tracebacks=False",
-            "--theme=light"]
+    argv = [
+        sys.executable,
+        "-m",
+        "voila",
+        str(notebooks or notebooks_dir()),
+        f"--port={port}",
+        "--Voila.ip=127.0.0.1",
+        f"--template={TEMPLATE}",
+        "--strip_sources=True",
+        "--show_tracebacks=False",
+        "--theme=light",
+    ]
     if not open_browser:
         argv.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # Jupyter's server refuses root without it

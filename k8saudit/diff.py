@@ -89,7 +89,9 @@ def _only(f: pd.DataFrame, names: list[str], cluster: str, side: str) -> pd.Data
     return f.assign(cluster=pd.array([cluster] * len(f), dtype="string"))
 
 
-def diff(before: pd.DataFrame | Snapshot, after: pd.DataFrame | Snapshot, *, cluster: str | None = None) -> pd.DataFrame:
+def diff(
+    before: pd.DataFrame | Snapshot, after: pd.DataFrame | Snapshot, *, cluster: str | None = None
+) -> pd.DataFrame:
     """The findings of both audits with ``status`` (new, severity_changed, resolved, unchanged),
     ``severity_before`` and ``severity_after``.
 
@@ -112,14 +114,19 @@ def diff(before: pd.DataFrame | Snapshot, after: pd.DataFrame | Snapshot, *, clu
         if ca == cb:
             matched = f"cluster {ca[0]}, then check, object and container"
         else:
-            matched = (f"one cluster on each side ({ca[0]} → {cb[0]}: taken as the same cluster; --cluster NAME "
-                       "names it), then check, object and container")
+            matched = (
+                f"one cluster on each side ({ca[0]} → {cb[0]}: taken as the same cluster; --cluster NAME "
+                "names it), then check, object and container"
+            )
     else:
         with_cluster = True
         matched = "cluster name, then check, object and container"
     if uid_a is not None and uid_b is not None:
-        matched += ("; both are the same cluster by its kube-system namespace uid" if same_uid else
-                    f"; their kube-system namespace uids differ ({uid_a} → {uid_b}): these may be different clusters")
+        matched += (
+            "; both are the same cluster by its kube-system namespace uid"
+            if same_uid
+            else f"; their kube-system namespace uids differ ({uid_a} → {uid_b}): these may be different clusters"
+        )
     a, b = _keyed(fa, with_cluster), _keyed(fb, with_cluster)
     key = ["_k", "_n"]
     m = b.merge(a[key + ["severity"]], on=key, how="left", suffixes=("", "_before"), indicator=True)
@@ -129,12 +136,14 @@ def diff(before: pd.DataFrame | Snapshot, after: pd.DataFrame | Snapshot, *, clu
     status = pd.Series("new", index=m.index, dtype="object")
     status[present] = "unchanged"
     status[present & (sev_b != sev_a).fillna(False).astype(bool)] = "severity_changed"
-    kept = m[FINDINGS_COLUMNS].assign(status=status.to_numpy(), severity_before=sev_b.to_numpy(),
-                                      severity_after=sev_a.to_numpy())
+    kept = m[FINDINGS_COLUMNS].assign(
+        status=status.to_numpy(), severity_before=sev_b.to_numpy(), severity_after=sev_a.to_numpy()
+    )
     gone = a.merge(b[key], on=key, how="left", indicator=True)
     gone = gone[gone["_merge"] == "left_only"]
-    resolved = gone[FINDINGS_COLUMNS].assign(status="resolved", severity_before=gone["severity"].astype("string"),
-                                             severity_after=None)
+    resolved = gone[FINDINGS_COLUMNS].assign(
+        status="resolved", severity_before=gone["severity"].astype("string"), severity_after=None
+    )
     parts = [p for p in (kept, resolved) if len(p)]
     out = pd.concat(parts, ignore_index=True) if parts else kept.iloc[0:0]
     out = out.astype({c: "string" for c in FINDINGS_COLUMNS if c not in ("practice", "severity", "exempt")})
@@ -146,8 +155,15 @@ def diff(before: pd.DataFrame | Snapshot, after: pd.DataFrame | Snapshot, *, clu
     out["status"] = out["status"].astype(STATUS_DTYPE)
     rank = {s: i for i, s in enumerate(reversed(SEVERITIES))}
     order = out.assign(_s=out["status"].cat.codes, _r=out["severity"].astype("string").map(rank).fillna(9))
-    out = (order.sort_values(["_s", "practice", "_r", "check_id", "namespace", "kind", "name", "container"],
-                             na_position="first", kind="stable").drop(columns=["_s", "_r"]).reset_index(drop=True))
+    out = (
+        order.sort_values(
+            ["_s", "practice", "_r", "check_id", "namespace", "kind", "name", "container"],
+            na_position="first",
+            kind="stable",
+        )
+        .drop(columns=["_s", "_r"])
+        .reset_index(drop=True)
+    )
     out = out[DIFF_COLUMNS]
     out.attrs["clusters_before"] = [cluster] if cluster is not None else ca
     out.attrs["clusters_after"] = [cluster] if cluster is not None else cb

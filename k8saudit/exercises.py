@@ -120,44 +120,82 @@ def needs_of(broken: str, replaceable: tuple[str, ...] = ()) -> list[Need]:
         if key[0] in WORKLOAD_KINDS:
             for c in m.pod(key).get("containers") or []:
                 cname, image = c.get("name"), c.get("image")
-                out.append(Need(f"container `{cname}` of {where}",
-                                lambda e, k=key, n=cname: e.container(k, n) is not None))
-                out.append(Need(f"the image of container `{cname}` (it must stay `{image}`)",
-                                lambda e, k=key, n=cname, i=image: (e.container(k, n) or {}).get("image") == i,
-                                verb="changed"))
+                out.append(
+                    Need(f"container `{cname}` of {where}", lambda e, k=key, n=cname: e.container(k, n) is not None)
+                )
+                out.append(
+                    Need(
+                        f"the image of container `{cname}` (it must stay `{image}`)",
+                        lambda e, k=key, n=cname, i=image: (e.container(k, n) or {}).get("image") == i,
+                        verb="changed",
+                    )
+                )
                 for p in c.get("ports") or []:
                     port = p.get("containerPort")
-                    out.append(Need(f"port {port} of container `{cname}` (the app listens on it)",
-                                    lambda e, k=key, n=cname, pt=port: any(
-                                        q.get("containerPort") == pt for q in (e.container(k, n) or {}).get("ports") or [])))
+                    out.append(
+                        Need(
+                            f"port {port} of container `{cname}` (the app listens on it)",
+                            lambda e, k=key, n=cname, pt=port: any(
+                                q.get("containerPort") == pt for q in (e.container(k, n) or {}).get("ports") or []
+                            ),
+                        )
+                    )
                 for v in c.get("volumeMounts") or []:
                     path = v.get("mountPath")
-                    out.append(Need(f"the volume mounted at {path} in container `{cname}`",
-                                    lambda e, k=key, n=cname, mp=path: any(
-                                        q.get("mountPath") == mp for q in (e.container(k, n) or {}).get("volumeMounts") or [])))
+                    out.append(
+                        Need(
+                            f"the volume mounted at {path} in container `{cname}`",
+                            lambda e, k=key, n=cname, mp=path: any(
+                                q.get("mountPath") == mp for q in (e.container(k, n) or {}).get("volumeMounts") or []
+                            ),
+                        )
+                    )
             if key[0] != "Pod" and key[0] not in ("Job", "CronJob", "DaemonSet"):
                 want = _sget(obj, "spec", "replicas")
                 want = 1 if want is None else int(want)
-                out.append(Need(f"replicas of {where} (it must keep serving with at least {want})",
-                                lambda e, k=key, r=want: _replicas(e.get(k)) >= r, verb="scaled down the"))
+                out.append(
+                    Need(
+                        f"replicas of {where} (it must keep serving with at least {want})",
+                        lambda e, k=key, r=want: _replicas(e.get(k)) >= r,
+                        verb="scaled down the",
+                    )
+                )
             sel = _sget(obj, "spec", "selector", "matchLabels")
             if sel:
-                out.append(Need(f"the selector {sel} of {where} (it finds its pods by it)",
-                                lambda e, k=key, s=sel: _sget(e.get(k), "spec", "selector", "matchLabels") == s,
-                                verb="changed"))
+                out.append(
+                    Need(
+                        f"the selector {sel} of {where} (it finds its pods by it)",
+                        lambda e, k=key, s=sel: _sget(e.get(k), "spec", "selector", "matchLabels") == s,
+                        verb="changed",
+                    )
+                )
             labels = m.pod_labels(key)
             if labels:
-                out.append(Need(f"the pod labels {labels} of {where} (selectors find its pods by them)",
-                                lambda e, k=key, lb=labels: lb.items() <= e.pod_labels(k).items()))
+                out.append(
+                    Need(
+                        f"the pod labels {labels} of {where} (selectors find its pods by them)",
+                        lambda e, k=key, lb=labels: lb.items() <= e.pod_labels(k).items(),
+                    )
+                )
         elif key[0] == "Service":
             for p in _sget(obj, "spec", "ports") or []:
                 pair = (p.get("port"), p.get("targetPort"))
-                out.append(Need(f"port {pair[0]} → {pair[1]} of {where} (clients reach the app through it)",
-                                lambda e, k=key, pr=pair: any((q.get("port"), q.get("targetPort")) == pr
-                                                              for q in _sget(e.get(k), "spec", "ports") or [])))
+                out.append(
+                    Need(
+                        f"port {pair[0]} → {pair[1]} of {where} (clients reach the app through it)",
+                        lambda e, k=key, pr=pair: any(
+                            (q.get("port"), q.get("targetPort")) == pr for q in _sget(e.get(k), "spec", "ports") or []
+                        ),
+                    )
+                )
             sel = _sget(obj, "spec", "selector")
-            out.append(Need(f"the selector {sel} of {where} (it sends traffic to the app's pods)",
-                            lambda e, k=key, s=sel: _sget(e.get(k), "spec", "selector") == s, verb="changed"))
+            out.append(
+                Need(
+                    f"the selector {sel} of {where} (it sends traffic to the app's pods)",
+                    lambda e, k=key, s=sel: _sget(e.get(k), "spec", "selector") == s,
+                    verb="changed",
+                )
+            )
     return out
 
 
@@ -199,13 +237,15 @@ spec:
 {pod}"""
 
 
-
-_EX7_BROKEN = """apiVersion: v1
+_EX7_BROKEN = (
+    """apiVersion: v1
 kind: Namespace
 metadata:
   name: workshop
 ---
-""" + _deploy("api", "      containers:\n      - name: api\n        image: registry.example.com/api:1.4\n") + """---
+"""
+    + _deploy("api", "      containers:\n      - name: api\n        image: registry.example.com/api:1.4\n")
+    + """---
 apiVersion: v1
 kind: Service
 metadata:
@@ -217,11 +257,16 @@ spec:
   ports:
   - {port: 80, targetPort: 8080}
 """
+)
 
 EXERCISES: dict[int, Exercise] = {
-    1: Exercise(1, "The billing service gets its database password as a literal env var and its API token from a "
-                   "Secret through env. Deliver both as files from a Secret volume instead.",
-                _deploy("billing", """      containers:
+    1: Exercise(
+        1,
+        "The billing service gets its database password as a literal env var and its API token from a "
+        "Secret through env. Deliver both as files from a Secret volume instead.",
+        _deploy(
+            "billing",
+            """      containers:
       - name: billing
         image: registry.example.com/billing:2.3
         env:
@@ -230,8 +275,11 @@ EXERCISES: dict[int, Exercise] = {
         - name: API_TOKEN
           valueFrom:
             secretKeyRef: {name: billing-api, key: token}
-"""),
-                _deploy("billing", """      containers:
+""",
+        ),
+        _deploy(
+            "billing",
+            """      containers:
       - name: billing
         image: registry.example.com/billing:2.3
         volumeMounts:
@@ -240,58 +288,89 @@ EXERCISES: dict[int, Exercise] = {
       - name: credentials
         secret:
           secretName: billing-credentials   # holds db-password and api-token
-"""),
-                ("secret-env-literal", "secret-env-ref", "secret-envfrom")),
-    2: Exercise(2, "This web frontend never calls the Kubernetes API, yet every pod gets a service account token. "
-                   "Stop mounting it.",
-                _deploy("storefront", """      containers:
+""",
+        ),
+        ("secret-env-literal", "secret-env-ref", "secret-envfrom"),
+    ),
+    2: Exercise(
+        2,
+        "This web frontend never calls the Kubernetes API, yet every pod gets a service account token. "
+        "Stop mounting it.",
+        _deploy(
+            "storefront",
+            """      containers:
       - name: web
         image: registry.example.com/storefront:1.0
-"""),
-                _deploy("storefront", """      automountServiceAccountToken: false
+""",
+        ),
+        _deploy(
+            "storefront",
+            """      automountServiceAccountToken: false
       containers:
       - name: web
         image: registry.example.com/storefront:1.0
-"""),
-                ("authn-sa-token-automount",)),
-    3: Exercise(3, "The container keeps the default capabilities (NET_RAW among them) and adds NET_ADMIN. Drop "
-                   "everything and add back only NET_BIND_SERVICE (it listens on port 80).",
-                _deploy("edge", """      containers:
+""",
+        ),
+        ("authn-sa-token-automount",),
+    ),
+    3: Exercise(
+        3,
+        "The container keeps the default capabilities (NET_RAW among them) and adds NET_ADMIN. Drop "
+        "everything and add back only NET_BIND_SERVICE (it listens on port 80).",
+        _deploy(
+            "edge",
+            """      containers:
       - name: edge
         image: registry.example.com/edge:4.1
         securityContext:
           capabilities:
             add: [NET_ADMIN, NET_BIND_SERVICE]
-"""),
-                _deploy("edge", """      containers:
+""",
+        ),
+        _deploy(
+            "edge",
+            """      containers:
       - name: edge
         image: registry.example.com/edge:4.1
         securityContext:
           capabilities:
             drop: [ALL]
             add: [NET_BIND_SERVICE]
-"""),
-                ("cap-net-raw", "cap-dangerous-add")),
-    4: Exercise(4, "A metrics sidecar was given the node's network and PID namespaces and a host port. It only "
-                   "needs its own pod: remove them.",
-                _deploy("metrics", """      hostNetwork: true
+""",
+        ),
+        ("cap-net-raw", "cap-dangerous-add"),
+    ),
+    4: Exercise(
+        4,
+        "A metrics sidecar was given the node's network and PID namespaces and a host port. It only "
+        "needs its own pod: remove them.",
+        _deploy(
+            "metrics",
+            """      hostNetwork: true
       hostPID: true
       containers:
       - name: metrics
         image: registry.example.com/metrics:0.9
         ports:
         - {containerPort: 9100, hostPort: 9100}
-"""),
-                _deploy("metrics", """      containers:
+""",
+        ),
+        _deploy(
+            "metrics",
+            """      containers:
       - name: metrics
         image: registry.example.com/metrics:0.9
         ports:
         - {containerPort: 9100}
-"""),
-                ("host-network", "host-pid", "host-ipc", "host-port")),
-    5: Exercise(5, "The CI deployer may do anything to anything, everywhere. It only updates Deployments in the "
-                   "namespace `shop`: grant exactly that.",
-                """apiVersion: rbac.authorization.k8s.io/v1
+""",
+        ),
+        ("host-network", "host-pid", "host-ipc", "host-port"),
+    ),
+    5: Exercise(
+        5,
+        "The CI deployer may do anything to anything, everywhere. It only updates Deployments in the "
+        "namespace `shop`: grant exactly that.",
+        """apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata:
   name: ci-deployer
@@ -308,7 +387,7 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: ci-deplo
 subjects:
 - {kind: ServiceAccount, name: deployer, namespace: ci}
 """,
-                """apiVersion: rbac.authorization.k8s.io/v1
+        """apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
 metadata:
   name: ci-deployer
@@ -327,15 +406,29 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: ci-deployer}
 subjects:
 - {kind: ServiceAccount, name: deployer, namespace: ci}
 """,
-                ("rbac-cluster-admin", "rbac-wildcard", "rbac-clusterwide-binding", "rbac-secrets-read",
-                 "rbac-escalation", "rbac-anonymous-binding")),
-    6: Exercise(6, "Make the root filesystem read-only. The app writes temporary files to /tmp: give it a "
-                   "small writable emptyDir there.",
-                _deploy("reports", """      containers:
+        (
+            "rbac-cluster-admin",
+            "rbac-wildcard",
+            "rbac-clusterwide-binding",
+            "rbac-secrets-read",
+            "rbac-escalation",
+            "rbac-anonymous-binding",
+        ),
+    ),
+    6: Exercise(
+        6,
+        "Make the root filesystem read-only. The app writes temporary files to /tmp: give it a "
+        "small writable emptyDir there.",
+        _deploy(
+            "reports",
+            """      containers:
       - name: reports
         image: registry.example.com/reports:3.2
-"""),
-                _deploy("reports", """      containers:
+""",
+        ),
+        _deploy(
+            "reports",
+            """      containers:
       - name: reports
         image: registry.example.com/reports:3.2
         securityContext:
@@ -345,12 +438,17 @@ subjects:
       volumes:
       - name: tmp
         emptyDir: {sizeLimit: 64Mi}
-"""),
-                ("rootfs-writable",)),
-    7: Exercise(7, "Any pod in the cluster can reach this namespace's pods, and the Service is open on every node. "
-                   "Add a default-deny NetworkPolicy and make the Service internal (ClusterIP).",
-                _EX7_BROKEN,
-                _EX7_BROKEN.replace("type: NodePort", "type: ClusterIP") + """---
+""",
+        ),
+        ("rootfs-writable",),
+    ),
+    7: Exercise(
+        7,
+        "Any pod in the cluster can reach this namespace's pods, and the Service is open on every node. "
+        "Add a default-deny NetworkPolicy and make the Service internal (ClusterIP).",
+        _EX7_BROKEN,
+        _EX7_BROKEN.replace("type: NodePort", "type: ClusterIP")
+        + """---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
@@ -360,17 +458,25 @@ spec:
   podSelector: {}
   policyTypes: [Ingress, Egress]
 """,
-                ("net-no-policy", "net-no-default-deny", "svc-nodeport", "svc-lb-open")),
-    8: Exercise(8, "This container runs privileged, as root. Make it unprivileged, block privilege escalation "
-                   "and run it as user 10001.",
-                _deploy("legacy-app", """      containers:
+        ("net-no-policy", "net-no-default-deny", "svc-nodeport", "svc-lb-open"),
+    ),
+    8: Exercise(
+        8,
+        "This container runs privileged, as root. Make it unprivileged, block privilege escalation "
+        "and run it as user 10001.",
+        _deploy(
+            "legacy-app",
+            """      containers:
       - name: app
         image: registry.example.com/legacy-app:7
         securityContext:
           privileged: true
           runAsUser: 0
-"""),
-                _deploy("legacy-app", """      containers:
+""",
+        ),
+        _deploy(
+            "legacy-app",
+            """      containers:
       - name: app
         image: registry.example.com/legacy-app:7
         securityContext:
@@ -378,38 +484,61 @@ spec:
           allowPrivilegeEscalation: false
           runAsNonRoot: true
           runAsUser: 10001
-"""),
-                ("privileged", "priv-escalation", "run-as-root")),
-    9: Exercise(9, "Someone unmasked /proc while debugging a sandbox. Restore the default, masked /proc.",
-                _deploy("sandbox", """      hostUsers: false
+""",
+        ),
+        ("privileged", "priv-escalation", "run-as-root"),
+    ),
+    9: Exercise(
+        9,
+        "Someone unmasked /proc while debugging a sandbox. Restore the default, masked /proc.",
+        _deploy(
+            "sandbox",
+            """      hostUsers: false
       containers:
       - name: sandbox
         image: registry.example.com/sandbox:1.0
         securityContext:
           procMount: Unmasked
-"""),
-                _deploy("sandbox", """      hostUsers: false
+""",
+        ),
+        _deploy(
+            "sandbox",
+            """      hostUsers: false
       containers:
       - name: sandbox
         image: registry.example.com/sandbox:1.0
         securityContext:
           procMount: Default
-"""),
-                ("proc-mount-unmasked",)),
-    10: Exercise(10, "Every release of the checkout service is an outage: one replica, Recreate, no readiness "
-                     "probe, no disruption budget. Make updates and node drains keep it serving.",
-                 _deploy("checkout", """      containers:
+""",
+        ),
+        ("proc-mount-unmasked",),
+    ),
+    10: Exercise(
+        10,
+        "Every release of the checkout service is an outage: one replica, Recreate, no readiness "
+        "probe, no disruption budget. Make updates and node drains keep it serving.",
+        _deploy(
+            "checkout",
+            """      containers:
       - name: checkout
         image: registry.example.com/checkout:5.0
-""", replicas=1, spec="  strategy:\n    type: Recreate\n"),
-                 _deploy("checkout", """      containers:
+""",
+            replicas=1,
+            spec="  strategy:\n    type: Recreate\n",
+        ),
+        _deploy(
+            "checkout",
+            """      containers:
       - name: checkout
         image: registry.example.com/checkout:5.0
         readinessProbe:
           httpGet: {path: /healthz/ready, port: 8080}
           periodSeconds: 5
-""", replicas=3, spec="  strategy:\n    type: RollingUpdate\n    rollingUpdate: {maxUnavailable: 0, maxSurge: 1}\n")
-                 + """---
+""",
+            replicas=3,
+            spec="  strategy:\n    type: RollingUpdate\n    rollingUpdate: {maxUnavailable: 0, maxSurge: 1}\n",
+        )
+        + """---
 apiVersion: policy/v1
 kind: PodDisruptionBudget
 metadata:
@@ -420,18 +549,32 @@ spec:
   selector:
     matchLabels: {app: checkout}
 """,
-                 ("rollout-recreate", "rollout-max-unavailable", "rollout-single-replica", "rollout-no-readiness",
-                  "rollout-no-pdb", "rollout-ondelete")),
+        (
+            "rollout-recreate",
+            "rollout-max-unavailable",
+            "rollout-single-replica",
+            "rollout-no-readiness",
+            "rollout-no-pdb",
+            "rollout-ondelete",
+        ),
+    ),
 }
 
 # ---------------------------------------------------------------------- what each exercise needs beyond its objects
 
+
 def _mounts_secret(key: Key, container: str) -> Callable[[Manifest], bool]:
     def test(m: Manifest) -> bool:
-        secret_vols = {v.get("name") for v in m.pod(key).get("volumes") or [] if isinstance(v, dict) and v.get("secret")}
-        mounts = {v.get("name") for v in (m.container(key, container) or {}).get("volumeMounts") or []
-                  if isinstance(v, dict) and v.get("mountPath")}
+        secret_vols = {
+            v.get("name") for v in m.pod(key).get("volumes") or [] if isinstance(v, dict) and v.get("secret")
+        }
+        mounts = {
+            v.get("name")
+            for v in (m.container(key, container) or {}).get("volumeMounts") or []
+            if isinstance(v, dict) and v.get("mountPath")
+        }
         return bool(secret_vols & mounts)
+
     return test
 
 
@@ -443,6 +586,7 @@ def _writable_at(key: Key, container: str, path: str) -> Callable[[Manifest], bo
             if mnt.get("mountPath") == path and not mnt.get("readOnly") and ("emptyDir" in vol or "ephemeral" in vol):
                 return True
         return False
+
     return test
 
 
@@ -454,38 +598,58 @@ def _runs_as(key: Key, container: str, uid: int) -> Callable[[Manifest], bool]:
     def test(m: Manifest) -> bool:
         own = _sget(m.container(key, container), "securityContext", "runAsUser")
         return (own if own is not None else _sget(m.pod(key), "securityContext", "runAsUser")) == uid
+
     return test
 
 
 def _rule_allows(rule: dict[str, Any], group: str, resource: str, verbs: set[str]) -> bool:
-    return (bool({group, "*"} & set(rule.get("apiGroups") or [])) and bool({resource, "*"} & set(rule.get("resources") or []))
-            and bool((verbs | {"*"}) & set(rule.get("verbs") or [])))
+    return (
+        bool({group, "*"} & set(rule.get("apiGroups") or []))
+        and bool({resource, "*"} & set(rule.get("resources") or []))
+        and bool((verbs | {"*"}) & set(rule.get("verbs") or []))
+    )
 
 
-def _sa_can(sa_ns: str, sa: str, namespace: str, group: str, resource: str, verbs: set[str]) -> Callable[[Manifest], bool]:
+def _sa_can(
+    sa_ns: str, sa: str, namespace: str, group: str, resource: str, verbs: set[str]
+) -> Callable[[Manifest], bool]:
     """A binding in the manifest gives ServiceAccount sa_ns/sa one of ``verbs`` on group/resource in ``namespace``."""
+
     def test(m: Manifest) -> bool:
         for (kind, ns, _), b in m.objects.items():
             if kind not in ("RoleBinding", "ClusterRoleBinding") or (kind == "RoleBinding" and ns != namespace):
                 continue
-            if not any(isinstance(s, dict) and s.get("kind") == "ServiceAccount" and s.get("name") == sa
-                       and s.get("namespace", ns) == sa_ns for s in b.get("subjects") or []):
+            if not any(
+                isinstance(s, dict)
+                and s.get("kind") == "ServiceAccount"
+                and s.get("name") == sa
+                and s.get("namespace", ns) == sa_ns
+                for s in b.get("subjects") or []
+            ):
                 continue
             ref = b.get("roleRef") or {}
             if ref.get("apiGroup") != "rbac.authorization.k8s.io":
                 continue
             role = m.get((str(ref.get("kind")), ns if ref.get("kind") == "Role" else None, str(ref.get("name"))))
-            if role and any(isinstance(r, dict) and _rule_allows(r, group, resource, verbs) for r in role.get("rules") or []):
+            if role and any(
+                isinstance(r, dict) and _rule_allows(r, group, resource, verbs) for r in role.get("rules") or []
+            ):
                 return True
         return False
+
     return test
 
 
 def _probes(key: Key, container: str) -> Callable[[Manifest], bool]:
     def test(m: Manifest) -> bool:
         probe = _sget(m.container(key, container), "readinessProbe") or {}
-        return (bool(_sget(probe, "httpGet", "port")) or bool(_sget(probe, "tcpSocket", "port"))
-                or bool(_sget(probe, "exec", "command")) or bool(_sget(probe, "grpc", "port")))
+        return (
+            bool(_sget(probe, "httpGet", "port"))
+            or bool(_sget(probe, "tcpSocket", "port"))
+            or bool(_sget(probe, "exec", "command"))
+            or bool(_sget(probe, "grpc", "port"))
+        )
+
     return test
 
 
@@ -495,65 +659,136 @@ def _pod_field(key: Key, name: str, value: object) -> Callable[[Manifest], bool]
 
 _W = "workshop"
 _EXTRAS: dict[int, dict[str, Any]] = {
-    1: {"title": "Secrets as files",
-        "hints": ("Both variables must go from `env`: `DB_PASSWORD` is a literal, `API_TOKEN` comes from a Secret. "
-                  "The app can read its credentials from files instead.",
-                  "Delete the whole `env:` list; add a `volumes:` entry of type `secret:` to the pod spec and a "
-                  "read-only `volumeMounts:` entry for it in the container."),
-        "needs": (Need("a Secret volume mounted in container `billing` (the credentials must still reach the app, "
-                       "as files)", _mounts_secret(("Deployment", _W, "billing"), "billing"), verb="missing"),)},
-    2: {"title": "No token where none is needed",
-        "hints": ("The token comes with the pod's service account; one pod-spec field turns its mounting off.",
-                  "Add `automountServiceAccountToken: false` to the pod spec, beside `containers:`.")},
-    3: {"title": "Drop ALL capabilities",
-        "hints": ("`drop` removes capabilities, `add` grants them. NET_ADMIN is dangerous; NET_RAW stays in the "
-                  "runtime's default set until it is dropped.",
-                  "In the container's `securityContext.capabilities`: `drop: [ALL]` and `add: [NET_BIND_SERVICE]`."),
-        "needs": (Need("NET_BIND_SERVICE from container `edge` (it listens on port 80)",
-                       _adds_cap(("Deployment", _W, "edge"), "edge", "NET_BIND_SERVICE")),)},
-    4: {"title": "The pod's own namespaces",
-        "hints": ("Three settings reach into the node: two fields of the pod spec and one field of the container's port.",
-                  "Delete `hostNetwork: true`, `hostPID: true` and `hostPort: 9100` (keep `containerPort: 9100`).")},
-    5: {"title": "Least privilege for the CI",
-        "hints": ("A ClusterRoleBinding grants its role in every namespace, and `*` means every group, resource "
-                  "and verb.",
-                  "Use a Role and a RoleBinding in namespace `shop` with one rule: apiGroups `[apps]`, resources "
-                  "`[deployments]`, verbs `[get, list, watch, update, patch]`; keep the subject."),
+    1: {
+        "title": "Secrets as files",
+        "hints": (
+            "Both variables must go from `env`: `DB_PASSWORD` is a literal, `API_TOKEN` comes from a Secret. "
+            "The app can read its credentials from files instead.",
+            "Delete the whole `env:` list; add a `volumes:` entry of type `secret:` to the pod spec and a "
+            "read-only `volumeMounts:` entry for it in the container.",
+        ),
+        "needs": (
+            Need(
+                "a Secret volume mounted in container `billing` (the credentials must still reach the app, as files)",
+                _mounts_secret(("Deployment", _W, "billing"), "billing"),
+                verb="missing",
+            ),
+        ),
+    },
+    2: {
+        "title": "No token where none is needed",
+        "hints": (
+            "The token comes with the pod's service account; one pod-spec field turns its mounting off.",
+            "Add `automountServiceAccountToken: false` to the pod spec, beside `containers:`.",
+        ),
+    },
+    3: {
+        "title": "Drop ALL capabilities",
+        "hints": (
+            "`drop` removes capabilities, `add` grants them. NET_ADMIN is dangerous; NET_RAW stays in the "
+            "runtime's default set until it is dropped.",
+            "In the container's `securityContext.capabilities`: `drop: [ALL]` and `add: [NET_BIND_SERVICE]`.",
+        ),
+        "needs": (
+            Need(
+                "NET_BIND_SERVICE from container `edge` (it listens on port 80)",
+                _adds_cap(("Deployment", _W, "edge"), "edge", "NET_BIND_SERVICE"),
+            ),
+        ),
+    },
+    4: {
+        "title": "The pod's own namespaces",
+        "hints": (
+            "Three settings reach into the node: two fields of the pod spec and one field of the container's port.",
+            "Delete `hostNetwork: true`, `hostPID: true` and `hostPort: 9100` (keep `containerPort: 9100`).",
+        ),
+    },
+    5: {
+        "title": "Least privilege for the CI",
+        "hints": (
+            "A ClusterRoleBinding grants its role in every namespace, and `*` means every group, resource and verb.",
+            "Use a Role and a RoleBinding in namespace `shop` with one rule: apiGroups `[apps]`, resources "
+            "`[deployments]`, verbs `[get, list, watch, update, patch]`; keep the subject.",
+        ),
         "replaceable": ("ClusterRole", "ClusterRoleBinding"),
-        "needs": (Need("the permission the CI deploys with: ServiceAccount ci/deployer must still update "
-                       "Deployments (apps) in namespace shop",
-                       _sa_can("ci", "deployer", "shop", "apps", "deployments", {"update", "patch"})),)},
-    6: {"title": "Read-only root filesystem",
-        "hints": ("One `securityContext` field makes the root filesystem read-only; the app then needs another "
-                  "place to write /tmp.",
-                  "Set `readOnlyRootFilesystem: true` and mount an `emptyDir` volume at `/tmp`."),
-        "needs": (Need("a writable volume at /tmp in container `reports` (the app writes temporary files there)",
-                       _writable_at(("Deployment", _W, "reports"), "reports", "/tmp"), verb="missing"),)},
-    7: {"title": "Default deny, internal Service",
-        "hints": ("A NetworkPolicy whose `podSelector` is empty selects every pod of its namespace; listing a "
-                  "policy type without rules denies that direction.",
-                  "Change the Service's `type` to `ClusterIP`; add a NetworkPolicy `default-deny` in `workshop` "
-                  "with `podSelector: {}` and `policyTypes: [Ingress, Egress]`.")},
-    8: {"title": "Unprivileged, not root",
-        "hints": ("Three things in the container's `securityContext`: privileged mode, privilege escalation and "
-                  "the user it runs as.",
-                  "`privileged: false`, `allowPrivilegeEscalation: false`, `runAsNonRoot: true`, `runAsUser: 10001`."),
-        "needs": (Need("user 10001 (the task: run it as user 10001)",
-                       _runs_as(("Deployment", _W, "legacy-app"), "app", 10001), verb="missing"),)},
-    9: {"title": "Masked /proc",
-        "hints": ("The field is in the container's `securityContext`; its default value keeps /proc masked.",
-                  "Set `procMount: Default` (or delete the line); keep `hostUsers: false`."),
-        "needs": (Need("`hostUsers: false` of Deployment workshop/sandbox (the sandbox keeps its own user namespace)",
-                       _pod_field(("Deployment", _W, "sandbox"), "hostUsers", False)),)},
-    10: {"title": "Updates without an outage",
-         "hints": ("Four things: more than one replica, a rolling update that never takes a serving pod down "
-                   "first, a readiness probe so traffic waits for new pods, and a disruption budget for node drains.",
-                   "`replicas: 3`; `strategy: {type: RollingUpdate, rollingUpdate: {maxUnavailable: 0, maxSurge: 1}}`; "
-                   "a `readinessProbe` (httpGet `/healthz/ready` on 8080); a PodDisruptionBudget selecting "
-                   "`app: checkout` with `maxUnavailable: 1`."),
-         "needs": (Need("what the readiness probe checks: container `checkout` needs a probe that probes something "
-                        "(httpGet or tcpSocket with a port, exec with a command, or grpc)",
-                        _probes(("Deployment", _W, "checkout"), "checkout"), verb="missing"),)},
+        "needs": (
+            Need(
+                "the permission the CI deploys with: ServiceAccount ci/deployer must still update "
+                "Deployments (apps) in namespace shop",
+                _sa_can("ci", "deployer", "shop", "apps", "deployments", {"update", "patch"}),
+            ),
+        ),
+    },
+    6: {
+        "title": "Read-only root filesystem",
+        "hints": (
+            "One `securityContext` field makes the root filesystem read-only; the app then needs another "
+            "place to write /tmp.",
+            "Set `readOnlyRootFilesystem: true` and mount an `emptyDir` volume at `/tmp`.",
+        ),
+        "needs": (
+            Need(
+                "a writable volume at /tmp in container `reports` (the app writes temporary files there)",
+                _writable_at(("Deployment", _W, "reports"), "reports", "/tmp"),
+                verb="missing",
+            ),
+        ),
+    },
+    7: {
+        "title": "Default deny, internal Service",
+        "hints": (
+            "A NetworkPolicy whose `podSelector` is empty selects every pod of its namespace; listing a "
+            "policy type without rules denies that direction.",
+            "Change the Service's `type` to `ClusterIP`; add a NetworkPolicy `default-deny` in `workshop` "
+            "with `podSelector: {}` and `policyTypes: [Ingress, Egress]`.",
+        ),
+    },
+    8: {
+        "title": "Unprivileged, not root",
+        "hints": (
+            "Three things in the container's `securityContext`: privileged mode, privilege escalation and "
+            "the user it runs as.",
+            "`privileged: false`, `allowPrivilegeEscalation: false`, `runAsNonRoot: true`, `runAsUser: 10001`.",
+        ),
+        "needs": (
+            Need(
+                "user 10001 (the task: run it as user 10001)",
+                _runs_as(("Deployment", _W, "legacy-app"), "app", 10001),
+                verb="missing",
+            ),
+        ),
+    },
+    9: {
+        "title": "Masked /proc",
+        "hints": (
+            "The field is in the container's `securityContext`; its default value keeps /proc masked.",
+            "Set `procMount: Default` (or delete the line); keep `hostUsers: false`.",
+        ),
+        "needs": (
+            Need(
+                "`hostUsers: false` of Deployment workshop/sandbox (the sandbox keeps its own user namespace)",
+                _pod_field(("Deployment", _W, "sandbox"), "hostUsers", False),
+            ),
+        ),
+    },
+    10: {
+        "title": "Updates without an outage",
+        "hints": (
+            "Four things: more than one replica, a rolling update that never takes a serving pod down "
+            "first, a readiness probe so traffic waits for new pods, and a disruption budget for node drains.",
+            "`replicas: 3`; `strategy: {type: RollingUpdate, rollingUpdate: {maxUnavailable: 0, maxSurge: 1}}`; "
+            "a `readinessProbe` (httpGet `/healthz/ready` on 8080); a PodDisruptionBudget selecting "
+            "`app: checkout` with `maxUnavailable: 1`.",
+        ),
+        "needs": (
+            Need(
+                "what the readiness probe checks: container `checkout` needs a probe that probes something "
+                "(httpGet or tcpSocket with a port, exec with a command, or grpc)",
+                _probes(("Deployment", _W, "checkout"), "checkout"),
+                verb="missing",
+            ),
+        ),
+    },
 }
 EXERCISES = {p: replace(ex, **_EXTRAS.get(p, {})) for p, ex in EXERCISES.items()}
 
@@ -585,8 +820,11 @@ def grade(practice: int, text: str, *, exercise: Exercise | None = None) -> Grad
         snap = open_source(str(path))
     problems = [str(r) for r in snap.skipped["reason"].head(3)] if len(snap.skipped) else []
     # nothing to audit is said by the widget; audit() refuses a snapshot with no object
-    f = (audit(snap, practices=[ex.practice], checks=list(ex.checks) or None, default_exemptions=False) if len(snap)
-         else empty_findings())
+    f = (
+        audit(snap, practices=[ex.practice], checks=list(ex.checks) or None, default_exemptions=False)
+        if len(snap)
+        else empty_findings()
+    )
     missing = [] if problems or not len(snap) else [n.message for n in ex.all_needs() if not n.test(Manifest(text))]
     return Grade(ex.practice, len(snap), problems, missing, f)
 

@@ -44,6 +44,7 @@ from .vocab import SEVERITY_DTYPE as SEVERITY_DTYPE  # public here since the fir
 IGNORE_ANNOTATION = "k8saudit.io/ignore"
 REASON_ANNOTATION = "k8saudit.io/exempt-reason"
 
+
 class DefaultExemption(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """One built-in exemption (``k8saudit/data/default-exemptions.yaml``): the checks it covers, the object it
     matches (namespace and name are globs) and why."""
@@ -77,8 +78,10 @@ def default_exemptions(path: str | os.PathLike[str] | None = None) -> list[Defau
     for i, d in enumerate(items):
         unknown = [c for c in d.checks if c not in known]
         if unknown or not d.checks:
-            raise ConfigError(f"{p}: entry {i} ({d.kind} {d.namespace}/{d.name}): "
-                              + (f"unknown check id(s) {', '.join(unknown)}" if unknown else "no check ids"))
+            raise ConfigError(
+                f"{p}: entry {i} ({d.kind} {d.namespace}/{d.name}): "
+                + (f"unknown check id(s) {', '.join(unknown)}" if unknown else "no check ids")
+            )
     if path is None:
         _DEFAULTS[p] = items
     return items
@@ -111,8 +114,9 @@ class ConfigError(ValueError):
 def unknown_check(pattern: str) -> str | None:
     """None when ``pattern`` (a check id, or a glob such as ``rbac-*``) names at least one check; else the message
     "no check 'X' (did you mean 'Y'?)", the suggestion being the closest real id."""
-    if pattern in CHECKS or (any(ch in pattern for ch in "*?[") and
-                             any(fnmatch.fnmatchcase(cid, pattern) for cid in CHECKS)):
+    if pattern in CHECKS or (
+        any(ch in pattern for ch in "*?[") and any(fnmatch.fnmatchcase(cid, pattern) for cid in CHECKS)
+    ):
         return None
     close = difflib.get_close_matches(pattern, list(CHECKS), n=1, cutoff=0.5)
     hint = f" (did you mean {close[0]!r}?)" if close else " (`k8saudit checks` lists them)"
@@ -150,9 +154,18 @@ def load_waivers(path: str | os.PathLike[str]) -> list[Waiver]:
                 exp = _dt.date.fromisoformat(str(exp))
             except ValueError:
                 raise ConfigError(f"{p}: waiver #{i + 1}: `expires: {exp}` is not a date (YYYY-MM-DD)") from None
-        out.append(Waiver(check=str(e["check"]), namespace=str(e.get("namespace", "*")), kind=str(e.get("kind", "*")),
-                          name=str(e.get("name", "*")), reason=str(e["reason"]), owner=str(e.get("owner", "")),
-                          expires=exp, source=f"{p}#{i + 1}"))
+        out.append(
+            Waiver(
+                check=str(e["check"]),
+                namespace=str(e.get("namespace", "*")),
+                kind=str(e.get("kind", "*")),
+                name=str(e.get("name", "*")),
+                reason=str(e["reason"]),
+                owner=str(e.get("owner", "")),
+                expires=exp,
+                source=f"{p}#{i + 1}",
+            )
+        )
     return out
 
 
@@ -188,8 +201,9 @@ def _id_text(v: Any) -> str:
 
 def finding_id(cluster: str, check_id: str, kind: str, namespace: str, name: str, container: str) -> str:
     """The stable id of a finding: a hash of ``ID_COLUMNS`` (a missing value counts as empty)."""
-    return _finding_ids(pd.DataFrame([[cluster, check_id, kind, namespace, name, container]], columns=list(ID_COLUMNS),
-                                     dtype=object))[0]
+    return _finding_ids(
+        pd.DataFrame([[cluster, check_id, kind, namespace, name, container]], columns=list(ID_COLUMNS), dtype=object)
+    )[0]
 
 
 def _finding_ids(rows: pd.DataFrame) -> list[str]:
@@ -299,14 +313,18 @@ def assessable(c: Check, snap: Snapshot, coverage: Coverage | None = None) -> tu
     if missing:
         return "not_assessable", "; ".join(f"could not read {k}: {cov.missing[k]}" for k in missing)
     if c.needs_apiserver and not snap.apiserver_visible:
-        return "not_assessable", ("not assessable from the API: the kube-apiserver's flags are not visible "
-                                  "(managed control plane?)")
+        return "not_assessable", (
+            "not assessable from the API: the kube-apiserver's flags are not visible (managed control plane?)"
+        )
     part = [k for k in c.inputs if k in cov.partial]
     if part:
         return "partial", "; ".join(f"{k} read in part ({cov.partial[k]})" for k in part)
     if cov.unknown and c.inputs:
         more = f" (and {len(cov.unknown) - 1} more)" if len(cov.unknown) > 1 else ""
-        return "partial", f"{plural(len(cov.unknown), 'input item')} of unknown kind could not be read: {cov.unknown[0]}{more}"
+        return (
+            "partial",
+            f"{plural(len(cov.unknown), 'input item')} of unknown kind could not be read: {cov.unknown[0]}{more}",
+        )
     return None, None
 
 
@@ -331,11 +349,24 @@ def run_checks(snap: Snapshot, checks: list[Check] | None = None) -> tuple[pd.Da
             out = c.fn(**args)
             out = _normalize_rows(out, c)
         except Exception as e:  # a broken check is reported; the others still run
-            stats.append({**base, "evaluated": 0, "failing": 0, "status": "error",
-                          "reason": f"{type(e).__name__}: {e}"})
-            parts.append(pd.DataFrame([{"check_id": c.id, "kind": "CheckError", "namespace": None, "name": c.id,
-                                        "container": None, "message": f"check failed: {type(e).__name__}: {e}",
-                                        "evidence": None}]))
+            stats.append(
+                {**base, "evaluated": 0, "failing": 0, "status": "error", "reason": f"{type(e).__name__}: {e}"}
+            )
+            parts.append(
+                pd.DataFrame(
+                    [
+                        {
+                            "check_id": c.id,
+                            "kind": "CheckError",
+                            "namespace": None,
+                            "name": c.id,
+                            "container": None,
+                            "message": f"check failed: {type(e).__name__}: {e}",
+                            "evidence": None,
+                        }
+                    ]
+                )
+            )
             continue
         # distinct failing objects: rows are one per (kind, namespace, name, container) already
         failing = len(out)
@@ -343,13 +374,15 @@ def run_checks(snap: Snapshot, checks: list[Check] | None = None) -> tuple[pd.Da
             failing -= int(out.duplicated(["kind", "namespace", "name"]).sum())
         if status is None:
             status = "fail" if len(out) else "pass"
-        stats.append({**base, "evaluated": int(evaluated), "failing": int(failing), "status": status,
-                      "reason": reason})
+        stats.append({**base, "evaluated": int(evaluated), "failing": int(failing), "status": status, "reason": reason})
         if len(out):
             out.insert(0, "check_id", c.id)
             parts.append(out)
-    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["check_id", "kind", "namespace", "name", "container", "message", "evidence"])
+    rows = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["check_id", "kind", "namespace", "name", "container", "message", "evidence"])
+    )
     rows.insert(0, "cluster", snap.cluster)
     return rows, pd.DataFrame(stats, columns=STATS_COLUMNS)
 
@@ -358,15 +391,18 @@ def _normalize_rows(out: pd.DataFrame, c: Check) -> pd.DataFrame:
     if not isinstance(out, pd.DataFrame):
         raise TypeError(f"check {c.id} returned {type(out).__name__}, not a DataFrame")
     n = len(out)
-    cols = {col: out[col].to_numpy(dtype=object, na_value=None) if col in out.columns else np.full(n, None, object)
-            for col in ("kind", "namespace", "name", "container", "message", "evidence")}
+    cols = {
+        col: out[col].to_numpy(dtype=object, na_value=None) if col in out.columns else np.full(n, None, object)
+        for col in ("kind", "namespace", "name", "container", "message", "evidence")
+    }
     df = pd.DataFrame(cols, copy=False)
     keys = ["kind", "namespace", "name", "container"]
     if n and df.duplicated(keys).any():  # one finding per object (a workload and the pods that differ from it)
         g = df.groupby(keys, dropna=False, sort=False)
         first = g.first().reset_index()
-        first["evidence"] = g["evidence"].agg(
-            lambda s: "; ".join(dict.fromkeys(x for x in s if isinstance(x, str))) or None).to_numpy()
+        first["evidence"] = (
+            g["evidence"].agg(lambda s: "; ".join(dict.fromkeys(x for x in s if isinstance(x, str))) or None).to_numpy()
+        )
         df = first[list(cols)].astype(object).where(first[list(cols)].notna(), None)
     return df
 
@@ -398,17 +434,26 @@ def audit(
         return _audit(snap, practices, checks, waivers, default_exemptions, config, today)
 
 
-def _audit(snap: Snapshot, practices: list[int] | None, checks: list[str] | None,
-           waivers: list[Waiver] | str | os.PathLike[str] | None, default_exemptions: bool,
-           config: dict[str, Any] | str | os.PathLike[str] | None, today: _dt.date | None) -> pd.DataFrame:
+def _audit(
+    snap: Snapshot,
+    practices: list[int] | None,
+    checks: list[str] | None,
+    waivers: list[Waiver] | str | os.PathLike[str] | None,
+    default_exemptions: bool,
+    config: dict[str, Any] | str | os.PathLike[str] | None,
+    today: _dt.date | None,
+) -> pd.DataFrame:
     if isinstance(waivers, (str, os.PathLike)):
         waivers = load_waivers(waivers)
     cfg = config if isinstance(config, dict) else load_config(config)
     disabled = set(cfg.get("disabled") or [])
-    selected = [c for c in CHECKS.values()
-                if (practices is None or c.practice in practices)
-                and (checks is None or c.id in checks or any(a in checks for a in c.aliases))
-                and c.id not in disabled]
+    selected = [
+        c
+        for c in CHECKS.values()
+        if (practices is None or c.practice in practices)
+        and (checks is None or c.id in checks or any(a in checks for a in c.aliases))
+        and c.id not in disabled
+    ]
     members = snap.members or [snap]
     # a cluster that could not be read at all (meta "error") is audited: every check not assessable
     if not any(len(s) or s.kubeconfig_entries or s.meta.get("error") for s in members):
@@ -428,8 +473,9 @@ def _audit(snap: Snapshot, practices: list[int] | None, checks: list[str] | None
     ids = list(uniq)
 
     def per_check(value: Any) -> np.ndarray[Any, Any]:
-        out: np.ndarray[Any, Any] = np.array([value(meta[k]) if k in meta else None for k in ids] + [None],
-                                             dtype=object)[codes]
+        out: np.ndarray[Any, Any] = np.array(
+            [value(meta[k]) if k in meta else None for k in ids] + [None], dtype=object
+        )[codes]
         return out
 
     rows["check_id"] = np.array(ids, dtype=object)[codes]
@@ -447,8 +493,15 @@ def _audit(snap: Snapshot, practices: list[int] | None, checks: list[str] | None
     rows["exempt_reason"] = reasons
     df = rows[FINDINGS_COLUMNS].copy()
     df["_r"] = -pd.Categorical(df["severity"], dtype=SEVERITY_DTYPE).codes
-    df = df.sort_values(["cluster", "practice", "_r", "check_id", "namespace", "kind", "name", "container"],
-                        na_position="first", kind="stable").drop(columns="_r").reset_index(drop=True)
+    df = (
+        df.sort_values(
+            ["cluster", "practice", "_r", "check_id", "namespace", "kind", "name", "container"],
+            na_position="first",
+            kind="stable",
+        )
+        .drop(columns="_r")
+        .reset_index(drop=True)
+    )
     df = _types(df)
     # attrs hold plain data (records), so pandas can still concat and merge findings frames
     df.attrs["stats"] = stats.astype(object).where(stats.notna(), None).to_dict("records")
@@ -481,8 +534,9 @@ def _glob(series: pd.Series, pattern: str) -> pd.Series:
     return pd.Series([match(str(v)) is not None for v in values], index=series.index, dtype=bool)
 
 
-def _exemptions(rows: pd.DataFrame, snap: Snapshot, waivers: list[Waiver], defaults: bool,
-                today: _dt.date) -> tuple[list[bool], list[str | None], list[Waiver]]:
+def _exemptions(
+    rows: pd.DataFrame, snap: Snapshot, waivers: list[Waiver], defaults: bool, today: _dt.date
+) -> tuple[list[bool], list[str | None], list[Waiver]]:
     """Mark rows exempt: annotations first, then waivers, then the built-in defaults."""
     n = len(rows)
     expired = [w for w in waivers if w.expired(today)]
@@ -498,7 +552,9 @@ def _exemptions(rows: pd.DataFrame, snap: Snapshot, waivers: list[Waiver], defau
         # the object's own annotation, else its namespace's: joined, not looked up row by row
         keys = list(ann)
         own = pd.DataFrame([(*k, i) for i, k in enumerate(keys)], columns=["kind", "namespace", "name", "_ann"])
-        hit = rows[["kind", "namespace", "name"]].astype(object).merge(own, how="left", on=["kind", "namespace", "name"])
+        hit = (
+            rows[["kind", "namespace", "name"]].astype(object).merge(own, how="left", on=["kind", "namespace", "name"])
+        )
         by_ns = {k[2]: i for i, k in enumerate(keys) if k[0] == "Namespace"}
         which = hit["_ann"].where(hit["_ann"].notna(), rows["namespace"].astype(object).map(by_ns).to_numpy())
         values = list(ann.values())
@@ -521,8 +577,13 @@ def _exemptions(rows: pd.DataFrame, snap: Snapshot, waivers: list[Waiver], defau
     if defaults:
         # one pass over all rows picks those a default could cover; each default then looks at them only
         defs = default_exemptions()
-        pick = np.flatnonzero((reason.isna() & rows["check_id"].isin({c for d in defs for c in d.checks})
-                               & rows["kind"].isin({d.kind for d in defs})).to_numpy(dtype=bool, na_value=False))
+        pick = np.flatnonzero(
+            (
+                reason.isna()
+                & rows["check_id"].isin({c for d in defs for c in d.checks})
+                & rows["kind"].isin({d.kind for d in defs})
+            ).to_numpy(dtype=bool, na_value=False)
+        )
         cand = rows[["check_id", "kind", "namespace", "name"]].iloc[pick]
         cids, kinds = cand["check_id"].to_numpy(dtype=object), cand["kind"].to_numpy(dtype=object, na_value=None)
         still = np.ones(len(cand), dtype=bool)
@@ -543,8 +604,10 @@ def no_objects_message(snap: Snapshot) -> str:
     where = snap.source or snap.cluster
     if not recs:
         return f"no Kubernetes objects found in {where}: nothing to read"
-    shown = [f"{r['source']}{'#' + str(r['document']) if r.get('document') not in (None, '') else ''}: {r['reason']}"
-             for r in recs[:5]]
+    shown = [
+        f"{r['source']}{'#' + str(r['document']) if r.get('document') not in (None, '') else ''}: {r['reason']}"
+        for r in recs[:5]
+    ]
     more = f"; … and {len(recs) - 5} more" if len(recs) > 5 else ""
     return f"no Kubernetes objects found in {where}: " + "; ".join(shown) + more
 
@@ -603,9 +666,13 @@ def scorecard(findings: pd.DataFrame, snap: Snapshot | None = None, *, by: str =
     live = findings[~findings["exempt"]]
     if by == "namespace":
         g = findings.assign(live=~findings["exempt"]).groupby(["cluster", "namespace"], dropna=False)
-        out = g.agg(findings=("check_id", "size"), failing=("live", "sum"), exempt=("exempt", "sum"),
-                    critical=("severity", lambda s: int((s == "critical").sum())),
-                    high=("severity", lambda s: int((s == "high").sum()))).reset_index()
+        out = g.agg(
+            findings=("check_id", "size"),
+            failing=("live", "sum"),
+            exempt=("exempt", "sum"),
+            critical=("severity", lambda s: int((s == "critical").sum())),
+            high=("severity", lambda s: int((s == "high").sum())),
+        ).reset_index()
         if snap is not None:  # namespaces without findings belong in the table too
             allns = pd.concat([s.namespaces[["cluster", "name"]] for s in snap.members or [snap]], ignore_index=True)
             allns = allns.rename(columns={"name": "namespace"})
@@ -613,12 +680,20 @@ def scorecard(findings: pd.DataFrame, snap: Snapshot | None = None, *, by: str =
             out = out.fillna({c: 0 for c in ("findings", "failing", "exempt", "critical", "high")})
             out = out.astype({c: int for c in ("findings", "failing", "exempt", "critical", "high")})
         return out.sort_values(["failing", "findings"], ascending=False, kind="stable").reset_index(drop=True)
-    obj_fail = (live.drop_duplicates(["cluster", "check_id", "kind", "namespace", "name", "container"])
-                .groupby(["cluster", "check_id"]).size().rename("failing_now"))
+    obj_fail = (
+        live.drop_duplicates(["cluster", "check_id", "kind", "namespace", "name", "container"])
+        .groupby(["cluster", "check_id"])
+        .size()
+        .rename("failing_now")
+    )
     n_exempt = findings[findings["exempt"]].groupby(["cluster", "check_id"]).size().rename("exempt")
     n_find = findings.groupby(["cluster", "check_id"]).size().rename("findings")
-    st = stats.set_index(["cluster", "check_id"]).join([obj_fail, n_exempt, n_find]).fillna(
-        {"failing_now": 0, "exempt": 0, "findings": 0}).reset_index()
+    st = (
+        stats.set_index(["cluster", "check_id"])
+        .join([obj_fail, n_exempt, n_find])
+        .fillna({"failing_now": 0, "exempt": 0, "findings": 0})
+        .reset_index()
+    )
     st["failing"] = st[["failing_now", "evaluated"]].min(axis=1).astype(int)
     st["status"] = [s if s in INCOMPLETE else ("fail" if f else "pass") for s, f in zip(st["status"], st["failing"])]
     complete = ~st["status"].isin(INCOMPLETE)
@@ -627,8 +702,23 @@ def scorecard(findings: pd.DataFrame, snap: Snapshot | None = None, *, by: str =
         st["title"] = [CHECKS[c].title for c in st["check_id"]]
         st["score"] = [s if ok else None for s, ok in zip(_score(st["evaluated"], st["failing"]), complete)]
         st["band"] = [score_band(s) for s in st["score"]]
-        return st[["cluster", "practice", "check_id", "severity", "title", "evaluated", "failing", "exempt",
-                   "findings", "score", "band", "status", "reason"]].astype({"exempt": int, "findings": int})
+        return st[
+            [
+                "cluster",
+                "practice",
+                "check_id",
+                "severity",
+                "title",
+                "evaluated",
+                "failing",
+                "exempt",
+                "findings",
+                "score",
+                "band",
+                "status",
+                "reason",
+            ]
+        ].astype({"exempt": int, "findings": int})
     rows = []
     for (cluster, practice), grp in st.groupby(["cluster", "practice"]):
         ok = grp[~grp["status"].isin(INCOMPLETE)]
@@ -637,19 +727,48 @@ def scorecard(findings: pd.DataFrame, snap: Snapshot | None = None, *, by: str =
         part = grp[grp["status"] == "partial"]
         # failures found by a check that is itself incomplete still make the practice fail
         any_failing = failing or int(grp["failing"].sum())
-        status = ("fail" if any_failing else "not_assessable" if len(ok) == 0 and len(part) == 0
-                  else "partial" if len(ok) < len(grp) else "pass")
-        rows.append({
-            "cluster": cluster, "practice": int(practice), "title": PRACTICES[int(practice)],
-            "checks": len(grp), "evaluated": evaluated, "failing": failing,
-            "exempt": int(grp["exempt"].sum()), "findings": int(grp["findings"].sum()),
-            "score": _score(pd.Series([evaluated]), pd.Series([failing]))[0] if len(ok) else None,
-            "status": status,
-            "not_assessable": ", ".join(na["check_id"]) or None,
-            "partial": ", ".join(part["check_id"]) or None,
-        })
-    out = pd.DataFrame(rows, columns=["cluster", "practice", "title", "checks", "evaluated", "failing", "exempt",
-                                      "findings", "score", "status", "not_assessable", "partial"])
+        status = (
+            "fail"
+            if any_failing
+            else "not_assessable"
+            if len(ok) == 0 and len(part) == 0
+            else "partial"
+            if len(ok) < len(grp)
+            else "pass"
+        )
+        rows.append(
+            {
+                "cluster": cluster,
+                "practice": int(practice),
+                "title": PRACTICES[int(practice)],
+                "checks": len(grp),
+                "evaluated": evaluated,
+                "failing": failing,
+                "exempt": int(grp["exempt"].sum()),
+                "findings": int(grp["findings"].sum()),
+                "score": _score(pd.Series([evaluated]), pd.Series([failing]))[0] if len(ok) else None,
+                "status": status,
+                "not_assessable": ", ".join(na["check_id"]) or None,
+                "partial": ", ".join(part["check_id"]) or None,
+            }
+        )
+    out = pd.DataFrame(
+        rows,
+        columns=[
+            "cluster",
+            "practice",
+            "title",
+            "checks",
+            "evaluated",
+            "failing",
+            "exempt",
+            "findings",
+            "score",
+            "status",
+            "not_assessable",
+            "partial",
+        ],
+    )
     out.insert(out.columns.get_loc("score") + 1, "band", [score_band(s) for s in out["score"]])
     return out
 

@@ -39,12 +39,20 @@ FIXES: Mapping[str, Callable[[FixContext], str]] = _Fixes()
 #: what applying a fix would break, by the kind of component an exemption covers (found in its reason)
 EXEMPT_BREAKS: list[tuple[str, str]] = [
     ("API server", "the add-on: it can no longer authenticate to the API server"),
-    ("CNI", "the pod network: the agent can no longer set up interfaces, routes and iptables rules on its node, "
-            "so new pods get no network and existing ones lose it"),
-    ("kube-proxy", "Service routing: the node's iptables/IPVS rules stop being programmed, so Services no longer "
-                   "reach their pods"),
-    ("control-plane", "the control plane: the static pod no longer starts on its node (API server, etcd, "
-                      "controller manager or scheduler down)"),
+    (
+        "CNI",
+        "the pod network: the agent can no longer set up interfaces, routes and iptables rules on its node, "
+        "so new pods get no network and existing ones lose it",
+    ),
+    (
+        "kube-proxy",
+        "Service routing: the node's iptables/IPVS rules stop being programmed, so Services no longer reach their pods",
+    ),
+    (
+        "control-plane",
+        "the control plane: the static pod no longer starts on its node (API server, etcd, "
+        "controller manager or scheduler down)",
+    ),
     ("node-exporter", "node monitoring: the exporter can no longer read the host's network and processes"),
 ]
 
@@ -56,10 +64,14 @@ def exempt_warning(finding: Row) -> str | None:
     reason = text(finding.get("exempt_reason")) or "exempt"
     ns, name = text(finding.get("namespace")), text(finding.get("name")) or "?"
     where = f"{text(finding.get('kind')) or ''} {ns + '/' if ns else ''}{name}".strip()
-    breaks = next((b for key, b in EXEMPT_BREAKS if key.lower() in reason.lower()),
-                  "what the exemption protects: the component relies on exactly this setting (see the reason)")
-    return (f"This finding is exempt ({reason}). Do not apply this fix to {where}: the component needs what it "
-            f"takes away, and applying it would break {breaks}. Shown for reference only.")
+    breaks = next(
+        (b for key, b in EXEMPT_BREAKS if key.lower() in reason.lower()),
+        "what the exemption protects: the component relies on exactly this setting (see the reason)",
+    )
+    return (
+        f"This finding is exempt ({reason}). Do not apply this fix to {where}: the component needs what it "
+        f"takes away, and applying it would break {breaks}. Shown for reference only."
+    )
 
 
 def fix_for(finding: Row, snap: Snapshot | None = None) -> str:

@@ -105,9 +105,11 @@ def open_source(source: str) -> Snapshot:
 
 def badge(severity: str) -> str:
     """A severity as a small coloured label (HTML)."""
-    return (f'<span style="background:{SEVERITY_COLORS.get(severity, "#9ca3af")};'
-            f'color:{SEVERITY_TEXT.get(severity, "#111827")};padding:1px 7px;border-radius:9px;'
-            f'font-size:0.85em">{html.escape(severity)}</span>')
+    return (
+        f'<span style="background:{SEVERITY_COLORS.get(severity, "#9ca3af")};'
+        f"color:{SEVERITY_TEXT.get(severity, '#111827')};padding:1px 7px;border-radius:9px;"
+        f'font-size:0.85em">{html.escape(severity)}</span>'
+    )
 
 
 class CheckTable:
@@ -121,23 +123,37 @@ class CheckTable:
 
     @property
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame([{"check": c.id, "severity": c.severity, "finds": c.title, "looks at": c.fires_on,
-                              "why": c.why} for c in self.checks],
-                            columns=["check", "severity", "finds", "looks at", "why"])
+        return pd.DataFrame(
+            [
+                {"check": c.id, "severity": c.severity, "finds": c.title, "looks at": c.fires_on, "why": c.why}
+                for c in self.checks
+            ],
+            columns=["check", "severity", "finds", "looks at", "why"],
+        )
 
     def _repr_html_(self) -> str:
-        head = (f"<h4 style='margin:0.4em 0'>Practice {self.practice}: {html.escape(PRACTICES[self.practice])}</h4>"
-                f"<p style='margin:0 0 0.5em'>k8saudit runs {len(self.checks)} check(s) for this practice:</p>")
+        head = (
+            f"<h4 style='margin:0.4em 0'>Practice {self.practice}: {html.escape(PRACTICES[self.practice])}</h4>"
+            f"<p style='margin:0 0 0.5em'>k8saudit runs {len(self.checks)} check(s) for this practice:</p>"
+        )
         rows = "".join(
             f"<tr><td><code>{html.escape(c.id)}</code></td><td>{badge(c.severity)}</td>"
             f"<td>{html.escape(c.title)}</td><td>{html.escape(c.fires_on)}</td>"
-            f"<td style='text-align:left;font-size:0.9em'>{html.escape(c.why)}</td></tr>" for c in self.checks)
-        return (head + "<table><thead><tr><th>check</th><th>severity</th><th>finds</th><th>looks at</th>"
-                "<th style='text-align:left'>why it matters</th></tr></thead><tbody>" + rows + "</tbody></table>")
+            f"<td style='text-align:left;font-size:0.9em'>{html.escape(c.why)}</td></tr>"
+            for c in self.checks
+        )
+        return (
+            head + "<table><thead><tr><th>check</th><th>severity</th><th>finds</th><th>looks at</th>"
+            "<th style='text-align:left'>why it matters</th></tr></thead><tbody>" + rows + "</tbody></table>"
+        )
 
     def _repr_markdown_(self) -> str:
-        lines = [f"**Practice {self.practice}: {PRACTICES[self.practice]}**", "",
-                 "| check | severity | finds | looks at |", "|---|---|---|---|"]
+        lines = [
+            f"**Practice {self.practice}: {PRACTICES[self.practice]}**",
+            "",
+            "| check | severity | finds | looks at |",
+            "|---|---|---|---|",
+        ]
         lines += [f"| `{c.id}` | {c.severity} | {c.title} | {c.fires_on} |" for c in self.checks]
         return "\n".join(lines)
 
@@ -186,9 +202,17 @@ def examples_elsewhere(findings: pd.DataFrame, practice: int) -> pd.DataFrame:
         f = audit(sources.sample(name), checks=quiet)
         f = f[~f["exempt"].astype(bool)]
         obj = f["kind"].astype("string") + " " + (f["namespace"].astype("string") + "/").fillna("") + f["name"]
-        frames.append(pd.DataFrame({"source": "sample" if name == "main" else f"sample:{name}", "check": f["check_id"],
-                                    "severity": f["severity"].astype("string"), "object": obj,
-                                    "message": f["message"]}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "source": "sample" if name == "main" else f"sample:{name}",
+                    "check": f["check_id"],
+                    "severity": f["severity"].astype("string"),
+                    "object": obj,
+                    "message": f["message"],
+                }
+            )
+        )
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
     return out[cols].sort_values(["check", "source", "object"], kind="stable").reset_index(drop=True)
 
@@ -196,24 +220,30 @@ def examples_elsewhere(findings: pd.DataFrame, practice: int) -> pd.DataFrame:
 def at_a_glance(snap: Snapshot) -> pd.Series:
     """Counts a reader checks first: namespaces, workloads, containers, pods, nodes, services, bindings."""
     ns = snap.namespaces
-    return pd.Series({
-        "namespaces": len(ns),
-        "workloads": int(snap.workloads["pod"].isna().sum()),  # not the rows of pods that differ
-        "containers": len(snap.containers),
-        "pods": int(snap.kinds.get("Pod", 0)),
-        "nodes": len(snap.nodes),
-        "services": len(snap.services),
-        "role bindings (rules)": len(snap.rbac),
-        "objects loaded": len(snap),
-        "objects skipped": len(snap.skipped),
-    }, name=snap.cluster)
+    return pd.Series(
+        {
+            "namespaces": len(ns),
+            "workloads": int(snap.workloads["pod"].isna().sum()),  # not the rows of pods that differ
+            "containers": len(snap.containers),
+            "pods": int(snap.kinds.get("Pod", 0)),
+            "nodes": len(snap.nodes),
+            "services": len(snap.services),
+            "role bindings (rules)": len(snap.rbac),
+            "objects loaded": len(snap),
+            "objects skipped": len(snap.skipped),
+        },
+        name=snap.cluster,
+    )
 
 
 def top_findings(findings: pd.DataFrame, n: int = 10) -> pd.DataFrame:
     """The ``n`` worst open findings (severity, then practice), in a few readable columns."""
     live = findings[~findings["exempt"].astype(bool)]
-    live = live.sort_values(["severity", "practice", "check_id", "namespace", "name"], ascending=[False, True, True, True, True],
-                            kind="stable")
+    live = live.sort_values(
+        ["severity", "practice", "check_id", "namespace", "name"],
+        ascending=[False, True, True, True, True],
+        kind="stable",
+    )
     cols = ["severity", "practice", "check_id", "kind", "namespace", "name", "container"]
     return live[cols].head(n).reset_index(drop=True)
 

@@ -34,13 +34,25 @@ def _fit(line: str, width: int, indent: int, full: bool) -> list[str]:
     if width <= UNLIMITED or width - indent < 20:
         return [pad + line]
     if full:
-        return textwrap.wrap(line, width=width, initial_indent=pad, subsequent_indent=pad + "  ",
-                             break_on_hyphens=False, break_long_words=True) or [pad]
+        return textwrap.wrap(
+            line,
+            width=width,
+            initial_indent=pad,
+            subsequent_indent=pad + "  ",
+            break_on_hyphens=False,
+            break_long_words=True,
+        ) or [pad]
     return [pad + textwrap.shorten(line, width=width - indent, placeholder=" …")]
 
 
-def text(findings: pd.DataFrame, snap: Any = None, *, show_exempt: bool = False, width: int | None = None,
-         limit: int | None = LIMIT) -> str:
+def text(
+    findings: pd.DataFrame,
+    snap: Any = None,
+    *,
+    show_exempt: bool = False,
+    width: int | None = None,
+    limit: int | None = LIMIT,
+) -> str:
     """The scan report: findings grouped by practice, then a summary.
 
     ``width`` (default: the terminal's, :func:`terminal_width`; 0: no limit) cuts a finding's line to fit;
@@ -76,7 +88,9 @@ def text(findings: pd.DataFrame, snap: Any = None, *, show_exempt: bool = False,
             for r in (rows if limit is None else rows.head(limit)).itertuples():
                 where = "/".join(str(x) for x in (r.namespace, r.name) if isinstance(x, str) and x)
                 cont = f" [{r.container}]" if isinstance(r.container, str) and r.container else ""
-                tag = (" (exempt)" if r.exempt else "") + (" [on an attack path]" if ranked and r.on_attack_path else "")
+                tag = (" (exempt)" if r.exempt else "") + (
+                    " [on an attack path]" if ranked and r.on_attack_path else ""
+                )
                 out += _fit(f"{r.kind} {where}{cont}{tag}: {r.message}", width, 7, full)
             if limit is not None and len(rows) > limit:
                 out.append(f"       … and {len(rows) - limit} more (-o wide or --all lists every one)")
@@ -109,7 +123,9 @@ def text(findings: pd.DataFrame, snap: Any = None, *, show_exempt: bool = False,
         out.append("")
         out.append("Expired waivers (no longer applied):")
         for w in expired:
-            out.append(f"  {w['check']} {w['kind']}/{w['namespace']}/{w['name']} expired {w['expires']} ({w['reason']})")
+            out.append(
+                f"  {w['check']} {w['kind']}/{w['namespace']}/{w['name']} expired {w['expires']} ({w['reason']})"
+            )
     return visible("\n".join(out) + "\n")  # object names and messages reach a terminal
 
 
@@ -121,9 +137,12 @@ def partial_banner(findings: pd.DataFrame, width: int = 110) -> list[str]:
     if gaps.empty:
         return []
     counts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in gaps["status"].value_counts().items())
-    return ["", f"PARTIAL AUDIT: {plural(len(gaps), 'check')} gave no complete verdict ({counts}): what they report is not "
-                "a clean bill.",
-            "  `scan --fail-on` exits 3 for it unless --allow-partial; see \"Not assessed\" below."]
+    return [
+        "",
+        f"PARTIAL AUDIT: {plural(len(gaps), 'check')} gave no complete verdict ({counts}): what they report is not "
+        "a clean bill.",
+        '  `scan --fail-on` exits 3 for it unless --allow-partial; see "Not assessed" below.',
+    ]
 
 
 def not_assessed_text(findings: pd.DataFrame, width: int = 110) -> list[str]:
@@ -176,10 +195,12 @@ def _on_paths(findings: pd.DataFrame, width: int, limit: int = 15) -> list[str]:
     if on.empty:
         from .findings import is_partial
 
-        caveat = (" (among what could be assessed: the audit is partial, see above)" if is_partial(findings)
-                  else "")
-        return ["", "No finding sits on an attack path from the internet or the API to cluster-admin, a node or "
-                f"a namespace's Secrets{caveat}."]
+        caveat = " (among what could be assessed: the audit is partial, see above)" if is_partial(findings) else ""
+        return [
+            "",
+            "No finding sits on an attack path from the internet or the API to cluster-admin, a node or "
+            f"a namespace's Secrets{caveat}.",
+        ]
     out = ["", f"On attack paths: {len(on)} finding(s) to fix first (`k8saudit paths` shows the paths)"]
     for r in on.head(limit).itertuples():
         where = "/".join(str(x) for x in (r.namespace, r.name) if isinstance(x, str) and x)
@@ -214,29 +235,57 @@ def frames_text(width: int = 100) -> str:
 
 def catalog_markdown() -> str:
     """CHECKS.md: the catalog, generated from the registry (a test fails when the file is stale)."""
-    lines = ["# k8saudit checks", "",
-             "Generated from the registry by `make catalog` (`k8saudit checks --format markdown`); do not edit by hand.",
-             "", f"{len(CHECKS)} checks over {len(PRACTICES)} practices. Ids are stable: waivers, annotations "
-             "(`k8saudit.io/ignore`) and exports name them.", ""]
+    lines = [
+        "# k8saudit checks",
+        "",
+        "Generated from the registry by `make catalog` (`k8saudit checks --format markdown`); do not edit by hand.",
+        "",
+        f"{len(CHECKS)} checks over {len(PRACTICES)} practices. Ids are stable: waivers, annotations "
+        "(`k8saudit.io/ignore`) and exports name them.",
+        "",
+    ]
     for practice, title in PRACTICES.items():
         checks = CHECKS.for_practice(practice)
         lines += [f"## {practice}. {title}", "", "| id | severity | fires on | title |", "|---|---|---|---|"]
         lines += [f"| `{c.id}` | {c.severity} | {c.fires_on} | {c.title} |" for c in checks]
         lines.append("")
         for c in checks:
-            lines += [f"### `{c.id}`", "", f"**{c.title}** — severity *{c.severity}*, fires on *{c.fires_on}*.", "",
-                      c.why.strip(), "", "**Remediation.** " + c.remediation.strip(), ""]
+            lines += [
+                f"### `{c.id}`",
+                "",
+                f"**{c.title}** — severity *{c.severity}*, fires on *{c.fires_on}*.",
+                "",
+                c.why.strip(),
+                "",
+                "**Remediation.** " + c.remediation.strip(),
+                "",
+            ]
             if c.references:
                 lines += ["References: " + "; ".join(c.references), ""]
             if c.controls:
-                lines += ["Controls: " + "; ".join(
-                    f"{framework_label(f, short=True)} " + ", ".join(c.controls[f]) for f in FRAMEWORKS if c.controls.get(f)), ""]
-    lines += ["## Compliance frameworks", "",
-              "`ka.compliance(findings, FRAMEWORK)` reads an audit as the controls of a framework; the controls "
-              "each check evidences are listed above. Controls no check evidences are reported `not_covered`, "
-              "never `pass`.", "", "| framework | id | controls | evidenced by a check | source |", "|---|---|---:|---:|---|"]
+                lines += [
+                    "Controls: "
+                    + "; ".join(
+                        f"{framework_label(f, short=True)} " + ", ".join(c.controls[f])
+                        for f in FRAMEWORKS
+                        if c.controls.get(f)
+                    ),
+                    "",
+                ]
+    lines += [
+        "## Compliance frameworks",
+        "",
+        "`ka.compliance(findings, FRAMEWORK)` reads an audit as the controls of a framework; the controls "
+        "each check evidences are listed above. Controls no check evidences are reported `not_covered`, "
+        "never `pass`.",
+        "",
+        "| framework | id | controls | evidenced by a check | source |",
+        "|---|---|---:|---:|---|",
+    ]
     for f in FRAMEWORKS:
         ctl = controls(f)
         src = framework(f)["sources"][0].split(": ", 1)[-1]
-        lines.append(f"| {framework_label(f)} | `{f}` | {len(ctl)} | {int((ctl['checks'].str.len() > 0).sum())} | {src} |")
+        lines.append(
+            f"| {framework_label(f)} | `{f}` | {len(ctl)} | {int((ctl['checks'].str.len() > 0).sum())} | {src} |"
+        )
     return "\n".join(lines).rstrip() + "\n"

@@ -140,13 +140,26 @@ class Snapshot:
         file, _, doc = source.partition("#")
         what = f"{kind} {_qual(md.namespace, md.name)}"
         if self._comparable(obj, kept) == _ENC.encode(kept):
-            self.skip(file, f"duplicate {what}: already loaded from {first}; the first one is kept",
-                      category="duplicate", document=doc.split(" ")[0] or None,
-                      kind=kind, namespace=md.namespace, name=md.name)
+            self.skip(
+                file,
+                f"duplicate {what}: already loaded from {first}; the first one is kept",
+                category="duplicate",
+                document=doc.split(" ")[0] or None,
+                kind=kind,
+                namespace=md.namespace,
+                name=md.name,
+            )
             return
-        self.skip(file, f"conflict: {what} from {source} differs from the one loaded from {first}; the one from "
-                  f"{first} is kept and assessed, this one is not", category="conflict",
-                  document=doc.split(" ")[0] or None, kind=kind, namespace=md.namespace, name=md.name)
+        self.skip(
+            file,
+            f"conflict: {what} from {source} differs from the one loaded from {first}; the one from "
+            f"{first} is kept and assessed, this one is not",
+            category="conflict",
+            document=doc.split(" ")[0] or None,
+            kind=kind,
+            namespace=md.namespace,
+            name=md.name,
+        )
 
     def _comparable(self, obj: Any, kept: Any) -> bytes:
         """``obj`` encoded as it would be kept (compacted like ``kept`` was), to compare with it."""
@@ -158,8 +171,14 @@ class Snapshot:
         if isinstance(obj, (m.ReplicaSet, m.Job)):
             mine, theirs = m.pod_template(obj), m.pod_template(kept)
             idx = self._templates.get(kept.metadata.uid or "")
-            if (mine is not None and mine.spec is not None and theirs is not None and theirs.spec is None
-                    and idx is not None and idx.same(mine.spec)):
+            if (
+                mine is not None
+                and mine.spec is not None
+                and theirs is not None
+                and theirs.spec is None
+                and idx is not None
+                and idx.same(mine.spec)
+            ):
                 spec, mine.spec = mine.spec, None
                 try:
                     return _ENC.encode(obj)
@@ -210,8 +229,16 @@ class Snapshot:
 
     def compact(self) -> None:
         """Drop what owned objects repeat from their owners' templates (see above); idempotent."""
-        for kind in ("CronJob", "Deployment", "StatefulSet", "DaemonSet", "ReplicationController", "Job",
-                     "ReplicaSet", "Pod"):
+        for kind in (
+            "CronJob",
+            "Deployment",
+            "StatefulSet",
+            "DaemonSet",
+            "ReplicationController",
+            "Job",
+            "ReplicaSet",
+            "Pod",
+        ):
             for o in self.items(kind):
                 self._compact_one(o)
         self.drop_frames()
@@ -228,12 +255,18 @@ class Snapshot:
         name: str | None = None,
     ) -> None:
         """Record something that could not be read, and why."""
-        self._skipped.append({
-            "cluster": self.cluster, "source": source,
-            "document": None if document is None else str(document),
-            "kind": kind, "namespace": namespace, "name": name,
-            "category": category, "reason": reason,
-        })
+        self._skipped.append(
+            {
+                "cluster": self.cluster,
+                "source": source,
+                "document": None if document is None else str(document),
+                "kind": kind,
+                "namespace": namespace,
+                "name": name,
+                "category": category,
+                "reason": reason,
+            }
+        )
         self._frames.pop("skipped", None)
 
     # ------------------------------------------------------------------ reading
@@ -280,8 +313,10 @@ class Snapshot:
 
     def __repr__(self) -> str:
         kinds = ", ".join(f"{k}={n}" for k, n in sorted(self.kinds.items()))
-        return (f"<Snapshot {self.cluster!r} from {self.source or '?'} at {self.captured_at}: "
-                f"{len(self)} object{'' if len(self) == 1 else 's'} ({kinds}); {len(self.skipped_records)} skipped>")
+        return (
+            f"<Snapshot {self.cluster!r} from {self.source or '?'} at {self.captured_at}: "
+            f"{len(self)} object{'' if len(self) == 1 else 's'} ({kinds}); {len(self.skipped_records)} skipped>"
+        )
 
     @property
     def clusters(self) -> list[str]:
@@ -373,8 +408,11 @@ class Snapshot:
         names = [s.cluster for s in snaps]
         if len(set(names)) != len(names):
             raise SnapshotError(f"cluster names must differ to combine snapshots: {names}")
-        out = cls("+".join(names), source=", ".join(s.source for s in snaps),
-                  captured_at=max((s.captured_at for s in snaps), default=None))
+        out = cls(
+            "+".join(names),
+            source=", ".join(s.source for s in snaps),
+            captured_at=max((s.captured_at for s in snaps), default=None),
+        )
         out.members = snaps
         return out
 
@@ -386,8 +424,12 @@ class Snapshot:
         keep = set(namespaces)
         if self.members:
             return Snapshot.combine(s.in_namespaces(keep) for s in self.members)
-        out = Snapshot(self.cluster, source=self.source, captured_at=self.captured_at,
-                       meta={**self.meta, "namespaces": sorted(keep)})
+        out = Snapshot(
+            self.cluster,
+            source=self.source,
+            captured_at=self.captured_at,
+            meta={**self.meta, "namespaces": sorted(keep)},
+        )
         out.kubeconfig_entries = list(self.kubeconfig_entries)
         out._keys = None
         for kind, b in self._buckets.items():
@@ -418,18 +460,33 @@ class Snapshot:
         enc = msgspec.json.Encoder()
         for kind, b in self._buckets.items():
             fname = f"objects/{kind}.json.gz"
-            body = b"".join([
-                b'{"kind":', enc.encode(kind), b',"items":', enc.encode(b.items),
-                b',"sources":', enc.encode(b.sources), b',"lines":', enc.encode(b.lines), b"}",
-            ])
+            body = b"".join(
+                [
+                    b'{"kind":',
+                    enc.encode(kind),
+                    b',"items":',
+                    enc.encode(b.items),
+                    b',"sources":',
+                    enc.encode(b.sources),
+                    b',"lines":',
+                    enc.encode(b.lines),
+                    b"}",
+                ]
+            )
             blob = gzip.compress(body, compresslevel=5, mtime=0)
             with open(root / fname, "wb") as fh:
                 fh.write(blob)
             kinds[kind] = {"count": len(b.items), "file": fname, "sha256": hashlib.sha256(blob).hexdigest()}
         manifest = {
-            "format": SNAPSHOT_FORMAT, "version": SNAPSHOT_VERSION,
-            "cluster": self.cluster, "captured_at": self.captured_at, "source": self.source,
-            "masking": RULES_VERSION, "meta": self.meta, "kinds": kinds, "skipped": self._skipped,
+            "format": SNAPSHOT_FORMAT,
+            "version": SNAPSHOT_VERSION,
+            "cluster": self.cluster,
+            "captured_at": self.captured_at,
+            "source": self.source,
+            "masking": RULES_VERSION,
+            "meta": self.meta,
+            "kinds": kinds,
+            "skipped": self._skipped,
             "kubeconfig": self.kubeconfig_entries,
         }
         (root / "snapshot.json").write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n")
@@ -458,12 +515,18 @@ class Snapshot:
             raise SnapshotError(f"{root}: snapshot format version {version!r} is newer than this k8saudit understands")
         kinds = manifest.get("kinds", {})
         skipped = manifest.get("skipped", [])
-        if not isinstance(kinds, dict) or not isinstance(skipped, list) or not all(
-                isinstance(r, dict) for r in skipped):
+        if (
+            not isinstance(kinds, dict)
+            or not isinstance(skipped, list)
+            or not all(isinstance(r, dict) for r in skipped)
+        ):
             raise SnapshotError(f"{where}: `kinds` must be a mapping and `skipped` a list of records")
-        snap = cls(str(manifest.get("cluster", root.name)), source=str(manifest.get("source", str(root))),
-                   captured_at=manifest.get("captured_at"),
-                   meta=manifest.get("meta") if isinstance(manifest.get("meta"), dict) else None)
+        snap = cls(
+            str(manifest.get("cluster", root.name)),
+            source=str(manifest.get("source", str(root))),
+            captured_at=manifest.get("captured_at"),
+            meta=manifest.get("meta") if isinstance(manifest.get("meta"), dict) else None,
+        )
         snap._skipped = [{c: r.get(c) for c in SKIPPED_COLUMNS} for r in skipped]
         snap.kubeconfig_entries = list(manifest.get("kubeconfig", []))
         # written before the current secret rules: apply them now (the objects may hold values they mask)
@@ -478,8 +541,10 @@ class Snapshot:
             if digest is None:
                 unverified.append(kind)
             elif hashlib.sha256(blob).hexdigest() != digest:
-                raise SnapshotError(f"{path}: content does not match the sha256 recorded in {where}: the snapshot "
-                                    "was altered or damaged after it was saved; refusing to read it")
+                raise SnapshotError(
+                    f"{path}: content does not match the sha256 recorded in {where}: the snapshot "
+                    "was altered or damaged after it was saved; refusing to read it"
+                )
             tp = m.KINDS.get(kind, m.Generic)
             try:
                 data: Any = msgspec.json.Decoder(_saved_bucket(tp)).decode(gzip.decompress(blob))
@@ -487,8 +552,10 @@ class Snapshot:
                 raise SnapshotError(f"{path}: not a readable list of saved {kind} objects: {e}") from None
             n = len(data.items)
             if len(data.sources) != n or len(data.lines) != n or data.kind != kind:
-                raise SnapshotError(f"{path}: inconsistent saved {kind} objects: {n} items, {len(data.sources)} "
-                                    f"sources, {len(data.lines)} lines, kind {data.kind!r}")
+                raise SnapshotError(
+                    f"{path}: inconsistent saved {kind} objects: {n} items, {len(data.sources)} "
+                    f"sources, {len(data.lines)} lines, kind {data.kind!r}"
+                )
             if isinstance(info.get("count"), int) and info["count"] != n:
                 raise SnapshotError(f"{path}: holds {n} {kind} objects, {where} says {info['count']}")
             if stale:
@@ -497,8 +564,9 @@ class Snapshot:
             b = snap._buckets[kind] = _Bucket()
             b.items, b.sources, b.lines = data.items, data.sources, data.lines
         if unverified:
-            snap.meta["integrity"] = (f"unverified: snapshot format {version} records no content hashes "
-                                      f"({', '.join(unverified)})")
+            snap.meta["integrity"] = (
+                f"unverified: snapshot format {version} records no content hashes ({', '.join(unverified)})"
+            )
             warnings.warn(f"{root}: {snap.meta['integrity']}; save it again to add them", stacklevel=3)
         else:
             snap.meta["integrity"] = "verified (sha256 of every object file)"
@@ -557,8 +625,7 @@ def _saved_bucket(tp: type) -> type:
     return st
 
 
-_TEMPLATE_OWNERS = (m.Deployment, m.StatefulSet, m.DaemonSet, m.ReplicaSet, m.ReplicationController, m.Job,
-                    m.CronJob)
+_TEMPLATE_OWNERS = (m.Deployment, m.StatefulSet, m.DaemonSet, m.ReplicaSet, m.ReplicationController, m.Job, m.CronJob)
 
 
 def _qual(namespace: str | None, name: str | None) -> str:

@@ -12,13 +12,39 @@ from typing import Any
 import pandas as pd
 
 __all__ = [
-    "SEVERITIES", "SEVERITY_ORDER", "SEVERITY_DTYPE",
-    "PRACTICES", "PRACTICE_SHORT", "practice_label",
-    "FINDINGS_COLUMNS", "FINDINGS_DTYPES", "STATS_COLUMNS", "CHECK_STATUSES", "CONTROL_STATUSES", "INCOMPLETE",
-    "NOT_ASSESSED_COLUMNS", "DIFF_STATUSES", "DIFF_STATUS_DTYPE", "DIFF_COLUMNS", "DIFF_DTYPES", "PRIORITY_DTYPES",
-    "SKIPPED_COLUMNS", "SKIPPED_CATEGORIES", "NOTED", "UNREADABLE",
-    "SEVERITY_COLORS", "SEVERITY_TEXT", "EXEMPT_COLOR", "STATUS_COLORS", "OK_COLOR", "NEUTRAL_COLOR",
-    "SCORE_BANDS", "BAND_COLORS", "BAND_STATUS", "score_band", "bands_legend",
+    "SEVERITIES",
+    "SEVERITY_ORDER",
+    "SEVERITY_DTYPE",
+    "PRACTICES",
+    "PRACTICE_SHORT",
+    "practice_label",
+    "FINDINGS_COLUMNS",
+    "FINDINGS_DTYPES",
+    "STATS_COLUMNS",
+    "CHECK_STATUSES",
+    "CONTROL_STATUSES",
+    "INCOMPLETE",
+    "NOT_ASSESSED_COLUMNS",
+    "DIFF_STATUSES",
+    "DIFF_STATUS_DTYPE",
+    "DIFF_COLUMNS",
+    "DIFF_DTYPES",
+    "PRIORITY_DTYPES",
+    "SKIPPED_COLUMNS",
+    "SKIPPED_CATEGORIES",
+    "NOTED",
+    "UNREADABLE",
+    "SEVERITY_COLORS",
+    "SEVERITY_TEXT",
+    "EXEMPT_COLOR",
+    "STATUS_COLORS",
+    "OK_COLOR",
+    "NEUTRAL_COLOR",
+    "SCORE_BANDS",
+    "BAND_COLORS",
+    "BAND_STATUS",
+    "score_band",
+    "bands_legend",
 ]
 
 # ---------------------------------------------------------------- severities
@@ -48,8 +74,16 @@ PRACTICES: dict[int, str] = {
 
 #: short practice names used in notebook titles, sheet names and charts
 PRACTICE_SHORT: dict[int, str] = {
-    1: "Secrets in env", 2: "API authn/authz", 3: "Capabilities", 4: "Host namespaces", 5: "RBAC",
-    6: "Read-only rootfs", 7: "Network", 8: "Privileged", 9: "/proc mount", 10: "Rolling updates",
+    1: "Secrets in env",
+    2: "API authn/authz",
+    3: "Capabilities",
+    4: "Host namespaces",
+    5: "RBAC",
+    6: "Read-only rootfs",
+    7: "Network",
+    8: "Privileged",
+    9: "/proc mount",
+    10: "Rolling updates",
 }
 
 
@@ -64,12 +98,29 @@ def practice_label(practice: Any, *, short: bool = True) -> str:
 # ---------------------------------------------------------------- findings and check statistics
 
 #: the findings schema, in its fixed order
-FINDINGS_COLUMNS: list[str] = ["cluster", "check_id", "practice", "severity", "title", "kind", "namespace", "name",
-                               "container", "message", "remediation", "evidence", "exempt", "exempt_reason",
-                               "finding_id"]
+FINDINGS_COLUMNS: list[str] = [
+    "cluster",
+    "check_id",
+    "practice",
+    "severity",
+    "title",
+    "kind",
+    "namespace",
+    "name",
+    "container",
+    "message",
+    "remediation",
+    "evidence",
+    "exempt",
+    "exempt_reason",
+    "finding_id",
+]
 #: dtype of each findings column
 FINDINGS_DTYPES: dict[str, Any] = {
-    **{c: "string" for c in FINDINGS_COLUMNS}, "practice": "Int64", "severity": SEVERITY_DTYPE, "exempt": "bool",
+    **{c: "string" for c in FINDINGS_COLUMNS},
+    "practice": "Int64",
+    "severity": SEVERITY_DTYPE,
+    "exempt": "bool",
 }
 
 #: columns of ``check_stats(findings)``: one row per (cluster, check) of an audit
@@ -93,7 +144,9 @@ DIFF_STATUS_DTYPE = pd.CategoricalDtype(list(DIFF_STATUSES))
 DIFF_COLUMNS: list[str] = FINDINGS_COLUMNS + ["status", "severity_before", "severity_after"]
 #: dtypes of the columns ``diff()`` adds (exports read them back typed)
 DIFF_DTYPES: dict[str, Any] = {
-    "status": DIFF_STATUS_DTYPE, "severity_before": SEVERITY_DTYPE, "severity_after": SEVERITY_DTYPE,
+    "status": DIFF_STATUS_DTYPE,
+    "severity_before": SEVERITY_DTYPE,
+    "severity_after": SEVERITY_DTYPE,
 }
 
 #: dtypes of the columns ``ka.prioritize`` adds (JSON, Excel and HTML exports made with the snapshot carry them)
@@ -165,8 +218,11 @@ NEUTRAL_COLOR = "#d1d5db"
 #: A practice at 98.7% has a few failing objects: it is "good", not a plain "fail".
 SCORE_BANDS: tuple[tuple[str, float], ...] = (("good", 95.0), ("fair", 80.0), ("poor", 0.0))
 #: colour of each band (the scorecards of the text, HTML and Excel reports)
-BAND_COLORS: dict[str, str] = {"good": STATUS_COLORS["pass"], "fair": STATUS_COLORS["partial"],
-                               "poor": STATUS_COLORS["fail"]}
+BAND_COLORS: dict[str, str] = {
+    "good": STATUS_COLORS["pass"],
+    "fair": STATUS_COLORS["partial"],
+    "poor": STATUS_COLORS["fail"],
+}
 #: the status whose colour each band shares
 BAND_STATUS: dict[str, str] = {"good": "pass", "fair": "partial", "poor": "fail"}
 

@@ -76,25 +76,38 @@ class FindingsExplorer(w.VBox):
     (a row, or None). ``snap`` (optional) fills the suggested fix with the cluster's names.
     """
 
-    def __init__(self, findings: pd.DataFrame, *, snap: Snapshot | None = None, practice: int | None = None,
-                 max_rows: int = 50) -> None:
-        self.findings = findings.assign(_rank=findings["severity"].astype(str).map(_RANK).astype(int),
-                                        _ns=findings["namespace"].astype("string").fillna(CLUSTER_SCOPED))
+    def __init__(
+        self, findings: pd.DataFrame, *, snap: Snapshot | None = None, practice: int | None = None, max_rows: int = 50
+    ) -> None:
+        self.findings = findings.assign(
+            _rank=findings["severity"].astype(str).map(_RANK).astype(int),
+            _ns=findings["namespace"].astype("string").fillna(CLUSTER_SCOPED),
+        )
         self.snap, self.max_rows = snap, max_rows
         f = self.findings
         style = {"description_width": "initial"}
-        self.namespace = w.Dropdown(options=[ALL, *sorted(f["_ns"].unique())], value=ALL, description="namespace",
-                                    style=style)
+        self.namespace = w.Dropdown(
+            options=[ALL, *sorted(f["_ns"].unique())], value=ALL, description="namespace", style=style
+        )
         present = sorted({int(p) for p in f["practice"].dropna()})
-        self.practice = w.Dropdown(options=[("all practices", 0), *[(practice_label(p), p) for p in present]],
-                                   value=practice if practice in present else 0, description="practice", style=style)
+        self.practice = w.Dropdown(
+            options=[("all practices", 0), *[(practice_label(p), p) for p in present]],
+            value=practice if practice in present else 0,
+            description="practice",
+            style=style,
+        )
         self.check_id = w.Dropdown(options=[ALL], value=ALL, description="check", style=style)
-        self.severity = w.Dropdown(options=[(f"{s} and worse", s) for s in SEVERITIES], value="info",
-                                   description="severity", style=style)
+        self.severity = w.Dropdown(
+            options=[(f"{s} and worse", s) for s in SEVERITIES], value="info", description="severity", style=style
+        )
         self.show_exempt = w.Checkbox(value=True, description="show exempt", indent=False)
         sorts = [k for k in SORTS if k != "priority (attack paths first)" or "priority" in findings.columns]
-        self.sort_by = w.Dropdown(options=sorts, value=sorts[-1] if "priority" in findings.columns else
-                                  "severity (worst first)", description="sort by", style=style)
+        self.sort_by = w.Dropdown(
+            options=sorts,
+            value=sorts[-1] if "priority" in findings.columns else "severity (worst first)",
+            description="sort by",
+            style=style,
+        )
         self.summary = w.HTML()
         self.table = w.HTML()
         self.selector = w.Select(options=[], rows=6, description="finding", layout=w.Layout(width="98%"), style=style)
@@ -145,8 +158,10 @@ class FindingsExplorer(w.VBox):
     def filter_text(self) -> str:
         """The filters in words, e.g. ``practice 8, high and worse, exempt hidden``."""
         ns = self.namespace.value
-        parts = ["all namespaces" if ns == ALL else f"namespace {ns}",
-                 f"practice {self.practice.value}" if self.practice.value else "all practices"]
+        parts = [
+            "all namespaces" if ns == ALL else f"namespace {ns}",
+            f"practice {self.practice.value}" if self.practice.value else "all practices",
+        ]
         if self.check_id.value != ALL:
             parts.append(f"check {self.check_id.value}")
         parts.append("every severity" if self.severity.value == SEVERITIES[0] else f"{self.severity.value} and worse")
@@ -177,8 +192,9 @@ class FindingsExplorer(w.VBox):
     def _refresh(self, _change: object = None) -> None:
         df = self.filtered
         n_ex = int(df["exempt"].astype(bool).sum())
-        self.summary.value = (f"<b>{len(df)}</b> finding(s) shown of {len(self.findings)}"
-                              + (f" ({n_ex} exempt, greyed)" if n_ex else ""))
+        self.summary.value = f"<b>{len(df)}</b> finding(s) shown of {len(self.findings)}" + (
+            f" ({n_ex} exempt, greyed)" if n_ex else ""
+        )
         self.table.value = self._table_html(df)
         top = df.head(500)
         opts = [(self._label(r), r.finding_id) for r in top.itertuples()]
@@ -199,21 +215,31 @@ class FindingsExplorer(w.VBox):
         return f"{r.severity} · {r.check_id}: {r.kind} {where}{cont}{ex}"  # type: ignore[attr-defined]
 
     def _table_html(self, df: pd.DataFrame) -> str:
-        head = "".join(f"<th style='text-align:left'>{c}</th>" for c in
-                       ("severity", "practice", "check", "object", "container", "message"))
+        head = "".join(
+            f"<th style='text-align:left'>{c}</th>"
+            for c in ("severity", "practice", "check", "object", "container", "message")
+        )
         rows = []
         for r in df.head(self.max_rows).itertuples():
             style = f"color:{EXEMPT_COLOR};font-style:italic" if r.exempt else ""
             obj = f"{_e(r.kind)} {_e(r.namespace) + '/' if isinstance(r.namespace, str) else ''}{_e(r.name)}"
             message = markdown_html(str(r.message))
-            rows.append(f"<tr style='{style}'><td>{badge(str(r.severity))}</td><td>{_e(r.practice)}</td>"
-                        f"<td style='white-space:nowrap'><code>{_e(r.check_id)}</code></td>"
-                        f"<td style='white-space:nowrap'>{obj}</td><td>{_e(r.container)}</td>"
-                        f"<td style='text-align:left'>{message}{' (exempt)' if r.exempt else ''}</td></tr>")
-        more = (f"<p><i>showing the first {self.max_rows} of {len(df)}: narrow the filters or use "
-                "<code>explorer.filtered</code></i></p>" if len(df) > self.max_rows else "")
-        return (f"<div style='max-height:360px;overflow:auto'><table style='font-size:0.9em;line-height:1.3'><thead><tr>{head}</tr>"
-                f"</thead><tbody>{''.join(rows)}</tbody></table></div>{more}")
+            rows.append(
+                f"<tr style='{style}'><td>{badge(str(r.severity))}</td><td>{_e(r.practice)}</td>"
+                f"<td style='white-space:nowrap'><code>{_e(r.check_id)}</code></td>"
+                f"<td style='white-space:nowrap'>{obj}</td><td>{_e(r.container)}</td>"
+                f"<td style='text-align:left'>{message}{' (exempt)' if r.exempt else ''}</td></tr>"
+            )
+        more = (
+            f"<p><i>showing the first {self.max_rows} of {len(df)}: narrow the filters or use "
+            "<code>explorer.filtered</code></i></p>"
+            if len(df) > self.max_rows
+            else ""
+        )
+        return (
+            f"<div style='max-height:360px;overflow:auto'><table style='font-size:0.9em;line-height:1.3'><thead><tr>{head}</tr>"
+            f"</thead><tbody>{''.join(rows)}</tbody></table></div>{more}"
+        )
 
     def _show_detail(self, _change: object = None) -> None:
         r = self.value
@@ -222,8 +248,12 @@ class FindingsExplorer(w.VBox):
             return
         ex = f"<p><b>Exempt:</b> {_e(r['exempt_reason'])}</p>" if r["exempt"] else ""
         warning = exempt_warning(r)
-        warn = (f"<p style='border:2px solid {SEVERITY_COLORS['high']};background:#fef2f2;padding:6px'>"
-                f"<b>⚠ Do not apply this fix.</b> {_e(warning)}</p>" if warning else "")
+        warn = (
+            f"<p style='border:2px solid {SEVERITY_COLORS['high']};background:#fef2f2;padding:6px'>"
+            f"<b>⚠ Do not apply this fix.</b> {_e(warning)}</p>"
+            if warning
+            else ""
+        )
         fix = html.escape(fix_for(r, self.snap))
         self.detail.value = (
             f"<div style='border-left:4px solid {SEVERITY_COLORS.get(str(r['severity']), EXEMPT_COLOR)};padding-left:8px'>"
@@ -232,7 +262,8 @@ class FindingsExplorer(w.VBox):
             f"<p>{markdown_html(str(r['message']))}</p><p><b>Evidence:</b> <code>{_e(r['evidence'])}</code></p>{ex}"
             f"<p><b>Remediation:</b> {markdown_html(str(r['remediation']))}</p>"
             f"<p><b>Suggested fix:</b></p>{warn}<pre style='background:#f3f4f6;padding:6px'>{fix}</pre>"
-            f"<p style='color:#6b7280;font-size:0.85em'>finding_id {_e(r['finding_id'])}</p></div>")
+            f"<p style='color:#6b7280;font-size:0.85em'>finding_id {_e(r['finding_id'])}</p></div>"
+        )
 
 
 def source_options(snapshots_dir: str | Path | None = None) -> list[tuple[str, str]]:
@@ -257,10 +288,12 @@ class SourcePicker(w.VBox):
     """Choose where the cluster state comes from; ``.value`` is a source string, ``.load()`` a Snapshot."""
 
     def __init__(self, value: str = "sample", *, snapshots_dir: str | Path | None = None) -> None:
-        self.choice = w.Dropdown(options=source_options(snapshots_dir), description="source",
-                                 layout=w.Layout(width="60%"))
-        self.path = w.Text(placeholder="…or a path: manifests, a kubectl dump, a saved snapshot",
-                           layout=w.Layout(width="60%"))
+        self.choice = w.Dropdown(
+            options=source_options(snapshots_dir), description="source", layout=w.Layout(width="60%")
+        )
+        self.path = w.Text(
+            placeholder="…or a path: manifests, a kubectl dump, a saved snapshot", layout=w.Layout(width="60%")
+        )
         self.button = w.Button(description="Load", button_style="primary", icon="download")
         self.status = w.HTML()
         self.snapshot: Snapshot | None = None
@@ -291,8 +324,9 @@ class SourcePicker(w.VBox):
             self.status.value = f"<span style='color:{SEVERITY_COLORS['high']}'>cannot load: {_e(e)}</span>"
             return None
         s, self._loaded_from = self.snapshot, self.value
-        self.status.value = (f"loaded <b>{_e(s.cluster)}</b>: {len(s):,} objects, {len(s.workloads)} workloads, "
-                             f"{len(s.skipped)} skipped")
+        self.status.value = (
+            f"loaded <b>{_e(s.cluster)}</b>: {len(s):,} objects, {len(s.workloads)} workloads, {len(s.skipped)} skipped"
+        )
         return s
 
     def current(self) -> Snapshot:
@@ -314,13 +348,22 @@ class ManifestExercise(w.VBox):
     trainee's progress file (``k8saudit.workshop``).
     """
 
-    def __init__(self, practice: int, broken_yaml: str, solution_yaml: str, *, checks: list[str] | None = None,
-                 task: str = "", exercise: Exercise | None = None) -> None:
+    def __init__(
+        self,
+        practice: int,
+        broken_yaml: str,
+        solution_yaml: str,
+        *,
+        checks: list[str] | None = None,
+        task: str = "",
+        exercise: Exercise | None = None,
+    ) -> None:
         self.practice, self.checks = practice, checks
         self.broken, self.solution = broken_yaml.strip() + "\n", solution_yaml.strip() + "\n"
         self.exercise = exercise or Exercise(practice, task, self.broken, self.solution, tuple(checks or ()))
-        self.editor = w.Textarea(value=self.broken, rows=min(30, self.broken.count("\n") + 2),
-                                 layout=w.Layout(width="98%"))
+        self.editor = w.Textarea(
+            value=self.broken, rows=min(30, self.broken.count("\n") + 2), layout=w.Layout(width="98%")
+        )
         self.editor.add_class("k8saudit-code")
         self.button = w.Button(description="Re-check", button_style="primary", icon="check")
         self.reset = w.Button(description="Start over", icon="undo")
@@ -334,11 +377,21 @@ class ManifestExercise(w.VBox):
         self.reset.on_click(lambda _b: setattr(self.editor, "value", self.broken))
         self.hint_button.on_click(lambda _b: self.hint())
         self.show_solution.observe(self._toggle, names="value")
-        intro = w.HTML("<style>.k8saudit-code textarea{font-family:monospace;font-size:12px}</style>"
-                       f"<p><b>Exercise (practice {practice}):</b> {markdown_html(task)} Edit the manifest, then press "
-                       "<i>Re-check</i>. Stuck? <i>Hint</i> gives a first hint, then a second, then the solution.</p>")
-        super().__init__([intro, self.editor, w.HBox([self.button, self.reset, self.hint_button, self.show_solution]),
-                          self.result, self.hint_view, self.solution_view])
+        intro = w.HTML(
+            "<style>.k8saudit-code textarea{font-family:monospace;font-size:12px}</style>"
+            f"<p><b>Exercise (practice {practice}):</b> {markdown_html(task)} Edit the manifest, then press "
+            "<i>Re-check</i>. Stuck? <i>Hint</i> gives a first hint, then a second, then the solution.</p>"
+        )
+        super().__init__(
+            [
+                intro,
+                self.editor,
+                w.HBox([self.button, self.reset, self.hint_button, self.show_solution]),
+                self.result,
+                self.hint_view,
+                self.solution_view,
+            ]
+        )
         self.grade: Grade | None = None
         self.findings: pd.DataFrame | None = None
 
@@ -352,8 +405,9 @@ class ManifestExercise(w.VBox):
         hints = [h for h in self.exercise.hints if h]
         if self.hints_shown < len(hints):
             self.hints_shown += 1
-            self.hint_view.value = "".join(f"<p>💡 <b>Hint {i + 1}:</b> {markdown_html(h)}</p>"
-                                           for i, h in enumerate(hints[: self.hints_shown]))
+            self.hint_view.value = "".join(
+                f"<p>💡 <b>Hint {i + 1}:</b> {markdown_html(h)}</p>" for i, h in enumerate(hints[: self.hints_shown])
+            )
             self.hint_button.description = "Another hint" if self.hints_shown < len(hints) else "Solution"
             self._record("hint", level=self.hints_shown)
             return hints[self.hints_shown - 1]
@@ -378,23 +432,31 @@ class ManifestExercise(w.VBox):
         f = self.findings = g.findings
         bad = SEVERITY_COLORS["high"]
         if g.problems:
-            self.result.value = f"<p style='color:{bad}'>The manifest could not be read: {_e('; '.join(g.problems))}</p>"
+            self.result.value = (
+                f"<p style='color:{bad}'>The manifest could not be read: {_e('; '.join(g.problems))}</p>"
+            )
         elif not g.loaded:
             self.result.value = f"<p style='color:{bad}'>The editor holds no Kubernetes object.</p>"
         elif g.passed:
-            self.result.value = f"<p style='color:{STATUS_COLORS['pass']}'>✔ No findings left, and everything the " \
-                                "exercise needs is still there: well done.</p>"
+            self.result.value = (
+                f"<p style='color:{STATUS_COLORS['pass']}'>✔ No findings left, and everything the "
+                "exercise needs is still there: well done.</p>"
+            )
         else:
             parts = []
             if g.missing:
                 items = "".join(f"<li>{markdown_html(m[0].upper() + m[1:])}: it must stay.</li>" for m in g.missing)
-                parts.append(f"<p style='color:{bad}'><b>Removed or changed what must stay ({len(g.missing)}):</b> the "
-                             f"fix has to keep the app working.</p><ul>{items}</ul>")
+                parts.append(
+                    f"<p style='color:{bad}'><b>Removed or changed what must stay ({len(g.missing)}):</b> the "
+                    f"fix has to keep the app working.</p><ul>{items}</ul>"
+                )
             if len(f):
                 items = "".join(
                     f"<li>{badge(str(r.severity))} <code>{_e(r.check_id)}</code> {markdown_html(str(r.message))}"
-                    + (" <i>(exempt by annotation: exemptions do not count here)</i>" if r.exempt else "") + "</li>"
-                    for r in f.itertuples())
+                    + (" <i>(exempt by annotation: exemptions do not count here)</i>" if r.exempt else "")
+                    + "</li>"
+                    for r in f.itertuples()
+                )
                 parts.append(f"<p><b>Still failing ({len(f)}):</b></p><ul>{items}</ul>")
             self.result.value = "".join(parts)
         self._record("attempt", passed=g.passed)
@@ -421,8 +483,12 @@ class PathExplorer(w.VBox):
         self._by_id = findings.set_index("finding_id") if len(findings) else None
         style = {"description_width": "initial"}
         entries = list(dict.fromkeys(paths["entry"]))
-        self.entry = w.Dropdown(options=[(_label_of(paths, e, "entry"), e) for e in entries],
-                                value=entries[0] if entries else None, description="from", style=style)
+        self.entry = w.Dropdown(
+            options=[(_label_of(paths, e, "entry"), e) for e in entries],
+            value=entries[0] if entries else None,
+            description="from",
+            style=style,
+        )
         self.target = w.Dropdown(options=[], description="to", style=style)
         self.path = w.Select(options=[], rows=4, description="path", layout=w.Layout(width="98%"), style=style)
         self.summary = w.HTML()
@@ -430,8 +496,14 @@ class PathExplorer(w.VBox):
         self.entry.observe(self._on_entry, names="value")
         self.target.observe(self._on_target, names="value")
         self.path.observe(self._show, names="value")
-        super().__init__([w.HBox([self.entry, self.target], layout=w.Layout(flex_flow="row wrap")), self.summary,
-                          self.path, self.detail])
+        super().__init__(
+            [
+                w.HBox([self.entry, self.target], layout=w.Layout(flex_flow="row wrap")),
+                self.summary,
+                self.path,
+                self.detail,
+            ]
+        )
         self._on_entry()
 
     @property
@@ -448,10 +520,21 @@ class PathExplorer(w.VBox):
         if p is None:
             return pd.DataFrame(columns=cols)
         moves = [s for s in p["steps"] if not s["structural"]]
-        return pd.DataFrame([{"step": i + 1, "to": s["target_label"], "technique": s["technique"],
-                              "attack": s["attack"], "certain": s["certain"], "evidence": s["evidence"],
-                              "fix": self._fix(s) or "gap: no check reports this step"}
-                             for i, s in enumerate(moves)], columns=cols)
+        return pd.DataFrame(
+            [
+                {
+                    "step": i + 1,
+                    "to": s["target_label"],
+                    "technique": s["technique"],
+                    "attack": s["attack"],
+                    "certain": s["certain"],
+                    "evidence": s["evidence"],
+                    "fix": self._fix(s) or "gap: no check reports this step",
+                }
+                for i, s in enumerate(moves)
+            ],
+            columns=cols,
+        )
 
     def _fix(self, step: dict) -> str:
         parts = []
@@ -471,11 +554,15 @@ class PathExplorer(w.VBox):
 
     def _on_target(self, _change: object = None) -> None:
         p = self.paths[(self.paths["entry"] == self.entry.value) & (self.paths["target"] == self.target.value)]
-        self.path.options = [(f"{r.path_id} · {r.length} step(s){'' if r.certain else ' (possible)'}: {r.summary}",
-                              r.path_id) for r in p.itertuples()]
+        self.path.options = [
+            (f"{r.path_id} · {r.length} step(s){'' if r.certain else ' (possible)'}: {r.summary}", r.path_id)
+            for r in p.itertuples()
+        ]
         self.path.value = p["path_id"].iloc[0] if len(p) else None
-        self.summary.value = (f"<b>{len(p)}</b> path(s) shown (the shortest first) of {len(self.paths)} "
-                              f"from {self.entry.label or 'nowhere'}")
+        self.summary.value = (
+            f"<b>{len(p)}</b> path(s) shown (the shortest first) of {len(self.paths)} "
+            f"from {self.entry.label or 'nowhere'}"
+        )
         self._show()
 
     def _show(self, _change: object = None) -> None:
@@ -488,10 +575,13 @@ class PathExplorer(w.VBox):
             f"<td>{_e(r.technique)} <code>{_e(r.attack)}</code>{'' if r.certain else ' <i>(possible)</i>'}</td>"
             f"<td style='text-align:left'><code>{_e(r.evidence)}</code></td>"
             f"<td style='text-align:left;color:{'#b91c1c' if r.fix.startswith('gap') else '#065f46'}'>{_e(r.fix)}</td></tr>"
-            for r in st.itertuples())
-        self.detail.value = ("<table style='font-size:0.9em;line-height:1.3'><thead><tr><th>#</th><th>reaches</th>"
-                             "<th>technique</th><th style='text-align:left'>evidence</th>"
-                             f"<th style='text-align:left'>fix</th></tr></thead><tbody>{rows}</tbody></table>")
+            for r in st.itertuples()
+        )
+        self.detail.value = (
+            "<table style='font-size:0.9em;line-height:1.3'><thead><tr><th>#</th><th>reaches</th>"
+            "<th>technique</th><th style='text-align:left'>evidence</th>"
+            f"<th style='text-align:left'>fix</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
 
 
 def _label_of(paths: pd.DataFrame, vertex: str, col: str) -> str:
@@ -510,8 +600,12 @@ class FixWhatIf(w.VBox):
         self.cut = attack_cut(graph, findings, **path_options)
         self.before = attack_paths(graph, **path_options)
         self.after = attack_paths(graph.without(self.cut.finding_ids), **path_options)
-        self.apply = w.ToggleButton(value=False, description=f"apply these {len(self.cut.fixes)} fixes",
-                                    icon="wrench", layout=w.Layout(width="auto"))
+        self.apply = w.ToggleButton(
+            value=False,
+            description=f"apply these {len(self.cut.fixes)} fixes",
+            icon="wrench",
+            layout=w.Layout(width="auto"),
+        )
         self.fixes = w.HTML(self._fixes_html())
         self.result = w.HTML()
         self.apply.observe(self._refresh, names="value")
@@ -527,16 +621,22 @@ class FixWhatIf(w.VBox):
             f"<tr><td>{i + 1}</td><td>{badge(str(r.severity))}</td><td><code>{_e(r.check_id)}</code></td>"
             f"<td style='white-space:nowrap'>{_e(r.kind)} {_e(r.namespace) + '/' if isinstance(r.namespace, str) else ''}"
             f"{_e(r.name)}</td><td>{r.paths_removed}</td><td style='text-align:left'>{_e(r.title)}</td></tr>"
-            for i, r in enumerate(self.cut.fixes.itertuples()))
+            for i, r in enumerate(self.cut.fixes.itertuples())
+        )
         stuck = ""
         if self.cut.unbreakable_targets:
             labels = dict(zip(self.graph.nodes_frame["vertex"], self.graph.nodes_frame["label"]))
-            stuck = ("<p>Reached through gaps alone, whatever is fixed: "
-                     + ", ".join(_e(str(labels.get(t, t))) for t in self.cut.unbreakable_targets) + "</p>")
-        return (f"<p><b>Fix these {len(self.cut.fixes)} finding(s) to break every breakable path</b></p>"
-                "<table style='font-size:0.9em'><thead><tr><th>#</th><th>severity</th><th>check</th><th>object</th>"
-                f"<th>paths it breaks</th><th style='text-align:left'>title</th></tr></thead><tbody>{rows}</tbody>"
-                f"</table>{stuck}")
+            stuck = (
+                "<p>Reached through gaps alone, whatever is fixed: "
+                + ", ".join(_e(str(labels.get(t, t))) for t in self.cut.unbreakable_targets)
+                + "</p>"
+            )
+        return (
+            f"<p><b>Fix these {len(self.cut.fixes)} finding(s) to break every breakable path</b></p>"
+            "<table style='font-size:0.9em'><thead><tr><th>#</th><th>severity</th><th>check</th><th>object</th>"
+            f"<th>paths it breaks</th><th style='text-align:left'>title</th></tr></thead><tbody>{rows}</tbody>"
+            f"</table>{stuck}"
+        )
 
     def _refresh(self, _change: object = None) -> None:
         p = self.paths
@@ -545,6 +645,8 @@ class FixWhatIf(w.VBox):
         if len(by_target) > 24:
             cells += f"<tr><td>… {len(by_target) - 24} more target(s)</td><td></td></tr>"
         state = "with the fixes applied" if self.apply.value else "as the cluster is"
-        self.result.value = (f"<p><b>{len(p)}</b> path(s) {state} (before: {len(self.before)}, after: "
-                             f"{len(self.after)})</p><table style='font-size:0.9em'><thead><tr><th>target</th>"
-                             f"<th>paths</th></tr></thead><tbody>{cells}</tbody></table>")
+        self.result.value = (
+            f"<p><b>{len(p)}</b> path(s) {state} (before: {len(self.before)}, after: "
+            f"{len(self.after)})</p><table style='font-size:0.9em'><thead><tr><th>target</th>"
+            f"<th>paths</th></tr></thead><tbody>{cells}</tbody></table>"
+        )

@@ -87,8 +87,14 @@ def _empty() -> dict[str, Any]:
     return {"version": FORMAT_VERSION, "trainee": trainee(), "exercises": {}}
 
 
-def record(practice: int, event: str, *, passed: bool | None = None, level: int | None = None,
-           path: str | os.PathLike[str] | None = None) -> dict[str, Any] | None:
+def record(
+    practice: int,
+    event: str,
+    *,
+    passed: bool | None = None,
+    level: int | None = None,
+    path: str | os.PathLike[str] | None = None,
+) -> dict[str, Any] | None:
     """Note one event of an exercise: ``attempt`` (with ``passed``), ``hint`` (``level``) or ``solution``.
 
     Never breaks the exercise: a file that cannot be written gives a warning and None."""
@@ -100,8 +106,9 @@ def record(practice: int, event: str, *, passed: bool | None = None, level: int 
     except ProgressError as e:
         warnings.warn(f"{e}; starting a new one", stacklevel=2)
         doc = _empty()
-    ex = doc["exercises"].setdefault(str(practice), {"attempts": 0, "hints": 0, "solution_shown": False,
-                                                     "solved": False, "solved_at": None})
+    ex = doc["exercises"].setdefault(
+        str(practice), {"attempts": 0, "hints": 0, "solution_shown": False, "solved": False, "solved_at": None}
+    )
     now = _now()
     if event == "attempt":
         ex["attempts"] = int(ex.get("attempts", 0)) + 1
@@ -130,8 +137,11 @@ def _status(ex: dict[str, Any] | None) -> str:
     if not ex:
         return ""
     if ex.get("solved"):
-        note = "after the solution" if ex.get("solution_seen_first") else (
-            f"{ex.get('hints')} hint(s)" if ex.get("hints") else "")
+        note = (
+            "after the solution"
+            if ex.get("solution_seen_first")
+            else (f"{ex.get('hints')} hint(s)" if ex.get("hints") else "")
+        )
         return "solved" + (f" ({note})" if note else "")
     return f"tried ({ex.get('attempts', 0)}x)" if ex.get("attempts") else "opened hints"
 
@@ -142,10 +152,18 @@ def _rows(doc: dict[str, Any]) -> pd.DataFrame:
     rows = []
     for p in PRACTICE_IDS:
         ex = doc["exercises"].get(str(p)) or {}
-        rows.append({"practice": p, "exercise": EXERCISES[p].title if p in EXERCISES else "",
-                     "solved": bool(ex.get("solved")), "attempts": int(ex.get("attempts", 0)),
-                     "hints": int(ex.get("hints", 0)), "solution_shown": bool(ex.get("solution_shown")),
-                     "solved_at": ex.get("solved_at"), "status": _status(ex)})
+        rows.append(
+            {
+                "practice": p,
+                "exercise": EXERCISES[p].title if p in EXERCISES else "",
+                "solved": bool(ex.get("solved")),
+                "attempts": int(ex.get("attempts", 0)),
+                "hints": int(ex.get("hints", 0)),
+                "solution_shown": bool(ex.get("solution_shown")),
+                "solved_at": ex.get("solved_at"),
+                "status": _status(ex),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -165,15 +183,20 @@ class Progress:
         rows = "".join(
             f"<tr><td>{r.practice}</td><td style='text-align:left'>{html.escape(r.exercise)}</td>"
             f"<td>{'✔' if r.solved else ''}</td><td>{r.attempts}</td><td>{r.hints}</td>"
-            f"<td>{'yes' if r.solution_shown else ''}</td></tr>" for r in self.frame.itertuples())
-        return (f"<p><b>{html.escape(self.trainee)}</b>: {len(self.solved)} of {len(self.frame)} exercises solved "
-                f"<span style='color:#6b7280'>(kept in <code>{html.escape(str(self.path))}</code>)</span></p>"
-                "<table><thead><tr><th>practice</th><th style='text-align:left'>exercise</th><th>solved</th>"
-                f"<th>attempts</th><th>hints</th><th>solution seen</th></tr></thead><tbody>{rows}</tbody></table>")
+            f"<td>{'yes' if r.solution_shown else ''}</td></tr>"
+            for r in self.frame.itertuples()
+        )
+        return (
+            f"<p><b>{html.escape(self.trainee)}</b>: {len(self.solved)} of {len(self.frame)} exercises solved "
+            f"<span style='color:#6b7280'>(kept in <code>{html.escape(str(self.path))}</code>)</span></p>"
+            "<table><thead><tr><th>practice</th><th style='text-align:left'>exercise</th><th>solved</th>"
+            f"<th>attempts</th><th>hints</th><th>solution seen</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
 
     def __repr__(self) -> str:
-        return (f"{self.trainee}: {len(self.solved)} of {len(self.frame)} exercises solved ({self.path})\n"
-                + self.frame[["practice", "exercise", "status"]].to_string(index=False))
+        return f"{self.trainee}: {len(self.solved)} of {len(self.frame)} exercises solved ({self.path})\n" + self.frame[
+            ["practice", "exercise", "status"]
+        ].to_string(index=False)
 
 
 def progress(path: str | os.PathLike[str] | None = None) -> Progress:

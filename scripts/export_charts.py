@@ -26,9 +26,16 @@ from k8saudit.notebook import open_source  # noqa: E402
 
 #: file name of each practice's main chart
 PRACTICE_FILES = {
-    1: "p01-secrets-sources", 2: "p02-apiserver-flags", 3: "p03-capabilities", 4: "p04-host-namespaces",
-    5: "p05-rbac-sankey", 6: "p06-rootfs", 7: "p07-network-coverage", 8: "p08-privilege-matrix",
-    9: "p09-proc-mount", 10: "p10-rollout",
+    1: "p01-secrets-sources",
+    2: "p02-apiserver-flags",
+    3: "p03-capabilities",
+    4: "p04-host-namespaces",
+    5: "p05-rbac-sankey",
+    6: "p06-rootfs",
+    7: "p07-network-coverage",
+    8: "p08-privilege-matrix",
+    9: "p09-proc-mount",
+    10: "p10-rollout",
 }
 
 
@@ -57,8 +64,13 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     paths = [out / f"{name}.png" for name in figures]
     figs = list(figures.values())
-    pio.write_images(figs, paths, scale=2,  # one browser for all of them; sizes as each figure's layout says
-                     width=[f.layout.width or 900 for f in figs], height=[f.layout.height or 500 for f in figs])
+    pio.write_images(
+        figs,
+        paths,
+        scale=2,  # one browser for all of them; sizes as each figure's layout says
+        width=[f.layout.width or 900 for f in figs],
+        height=[f.layout.height or 500 for f in figs],
+    )
     for path in paths:
         print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     print(f"{len(figures)} charts in {time.perf_counter() - t0:.1f}s")

@@ -84,8 +84,15 @@ def run(path: Path, timeout: int) -> tuple[nbformat.NotebookNode, float]:
     skipped = {i: c.source for i, c in enumerate(nb.cells) if c.cell_type == "code" and SKIP_MARK in c.source}
     for i in skipped:  # as nbval does: not run at all
         nb.cells[i].source = ""
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False, allow_errors=True,
-                            store_widget_state=False, resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        record_timing=False,
+        allow_errors=True,
+        store_widget_state=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     t0 = time.perf_counter()
     client.execute()
     for i, source in skipped.items():

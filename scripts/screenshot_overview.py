@@ -71,14 +71,29 @@ def capture(notebook: Path, out: Path, *, width: int = 1280, max_height: int = 9
             (settings / rel).parent.mkdir(parents=True, exist_ok=True)
             (settings / rel).write_text(json.dumps(value))
         env = {k: v for k, v in os.environ.items() if k != "K8SAUDIT_SOURCE"}
-        env.update(PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
-                   JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTER_RUNTIME_DIR=str(Path(tmp) / "runtime"))
+        env.update(
+            PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+            JUPYTERLAB_SETTINGS_DIR=str(settings),
+            JUPYTER_RUNTIME_DIR=str(Path(tmp) / "runtime"),
+        )
         log = open(Path(tmp) / "lab.log", "w")  # noqa: SIM115  (open for the server's lifetime)
         lab = subprocess.Popen(
-            [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--ServerApp.port={port}",
-             "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}",
-             "--LabApp.expose_app_in_browser=True"],
-            env=env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "jupyterlab",
+                "--no-browser",
+                "--allow-root",
+                f"--ServerApp.port={port}",
+                "--ServerApp.ip=127.0.0.1",
+                f"--IdentityProvider.token={token}",
+                f"--ServerApp.root_dir={work}",
+                "--LabApp.expose_app_in_browser=True",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             base = f"http://127.0.0.1:{port}"
             _wait_ready(f"{base}/api/status?token={token}")
@@ -93,8 +108,10 @@ def capture(notebook: Path, out: Path, *, width: int = 1280, max_height: int = 9
                 page.route("**/*", only_loopback)
                 page.goto(f"{base}/lab/tree/{notebook.name}?reset&token={token}")
                 page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-                page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
-                                       " && window.jupyterapp.shell.currentWidget.sessionContext?.session?.kernel")
+                page.wait_for_function(
+                    "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
+                    " && window.jupyterapp.shell.currentWidget.sessionContext?.session?.kernel"
+                )
                 page.evaluate("""async () => {
                     const app = window.jupyterapp;
                     await app.shell.currentWidget.sessionContext.ready;
@@ -104,8 +121,10 @@ def capture(notebook: Path, out: Path, *, width: int = 1280, max_height: int = 9
                 }""")
                 page.wait_for_function(
                     "n => ![...document.querySelectorAll('.jp-InputPrompt')].some(p => p.textContent.includes('*'))"
-                    " && document.querySelectorAll('.js-plotly-plot').length >= n", arg=_charts(notebook),
-                    timeout=timeout * 1000)
+                    " && document.querySelectorAll('.js-plotly-plot').length >= n",
+                    arg=_charts(notebook),
+                    timeout=timeout * 1000,
+                )
                 page.wait_for_timeout(2000)  # plotly and widget layout settle
                 outer = ".jp-NotebookPanel .jp-WindowedPanel-outer"
                 content = page.evaluate(f"() => document.querySelector('{outer}').scrollHeight")

@@ -15,7 +15,7 @@ CLUSTER = "test-cluster"
 NASTY = {
     "pipe": "a | b || c",
     "html": "<script>alert('x')</script> & \"quoted\"",
-    "formula": "=HYPERLINK(\"http://evil.example\",\"click\")",
+    "formula": '=HYPERLINK("http://evil.example","click")',
     "plus": "+1-555-0100",
     "minus": "-cmd|' /C calc'!A0",
     "at": "@SUM(1+1)",
@@ -40,11 +40,23 @@ def make_findings(rows: list[dict[str, Any]], *, cluster: str = CLUSTER, stats: 
     out = []
     for r in rows:
         c = CHECKS[r["check_id"]]
-        row = {"cluster": cluster, "practice": c.practice, "severity": c.severity, "title": c.title,
-               "namespace": "default", "container": None, "message": c.title, "remediation": c.remediation,
-               "evidence": None, "exempt": False, "exempt_reason": None, **r}
-        row["finding_id"] = r.get("finding_id") or finding_id(row["cluster"], row["check_id"], row["kind"],
-                                                              row["namespace"], row["name"], row["container"])
+        row = {
+            "cluster": cluster,
+            "practice": c.practice,
+            "severity": c.severity,
+            "title": c.title,
+            "namespace": "default",
+            "container": None,
+            "message": c.title,
+            "remediation": c.remediation,
+            "evidence": None,
+            "exempt": False,
+            "exempt_reason": None,
+            **r,
+        }
+        row["finding_id"] = r.get("finding_id") or finding_id(
+            row["cluster"], row["check_id"], row["kind"], row["namespace"], row["name"], row["container"]
+        )
         out.append(row)
     df = pd.DataFrame(out, columns=FINDINGS_COLUMNS)
     df = df.astype({c: "string" for c in FINDINGS_COLUMNS if c not in ("practice", "severity", "exempt")})
@@ -56,9 +68,19 @@ def make_findings(rows: list[dict[str, Any]], *, cluster: str = CLUSTER, stats: 
     if stats:
         failing = df[~df["exempt"]].drop_duplicates(["check_id", "kind", "namespace", "name", "container"])
         n_fail = failing.groupby("check_id").size()
-        recs = [{"cluster": cluster, "check_id": c.id, "practice": c.practice, "evaluated": 5 + int(n_fail.get(c.id, 0)),
-                 "failing": int(n_fail.get(c.id, 0)), "status": "fail" if c.id in set(df["check_id"]) else "pass",
-                 "reason": None} for p in PRACTICES for c in CHECKS.for_practice(p)]
+        recs = [
+            {
+                "cluster": cluster,
+                "check_id": c.id,
+                "practice": c.practice,
+                "evaluated": 5 + int(n_fail.get(c.id, 0)),
+                "failing": int(n_fail.get(c.id, 0)),
+                "status": "fail" if c.id in set(df["check_id"]) else "pass",
+                "reason": None,
+            }
+            for p in PRACTICES
+            for c in CHECKS.for_practice(p)
+        ]
         df.attrs["stats"] = recs
     return df
 
@@ -66,23 +88,86 @@ def make_findings(rows: list[dict[str, Any]], *, cluster: str = CLUSTER, stats: 
 def sample_rows() -> list[dict[str, Any]]:
     """Eight findings over five practices, every severity present, one exempt, nasty text throughout."""
     return [
-        {"check_id": check_for(1), "kind": "Deployment", "namespace": "shop", "name": "web", "container": "app",
-         "severity": "critical", "message": NASTY["pipe"], "evidence": NASTY["newline"]},
-        {"check_id": check_for(1, 1), "kind": "Deployment", "namespace": "shop", "name": "api", "container": "api",
-         "severity": "high", "message": NASTY["html"], "evidence": NASTY["formula"]},
-        {"check_id": check_for(3), "kind": "DaemonSet", "namespace": "kube-system", "name": "kube-proxy",
-         "container": "kube-proxy", "severity": "high", "message": NASTY["plus"], "evidence": NASTY["minus"],
-         "exempt": True, "exempt_reason": "default exemption: kube-proxy | needs it"},
-        {"check_id": check_for(4), "kind": "Pod", "namespace": "dev", "name": "debug", "severity": "medium",
-         "message": NASTY["at"], "evidence": NASTY["tab"]},
-        {"check_id": check_for(5), "kind": "ClusterRoleBinding", "namespace": None, "name": "admins",
-         "severity": "low", "message": NASTY["cr"], "evidence": NASTY["quoted"]},
-        {"check_id": check_for(8), "kind": "StatefulSet", "namespace": "db", "name": "postgres",
-         "container": "postgres", "severity": "medium", "message": NASTY["unicode"], "evidence": "runAsUser=0"},
-        {"check_id": check_for(8, 1), "kind": "Deployment", "namespace": "shop", "name": "web", "container": "app",
-         "severity": "info", "message": "plain message", "evidence": None},
-        {"check_id": check_for(8, 2), "kind": "Deployment", "namespace": "shop", "name": "web", "container": "app",
-         "severity": "low", "message": "another plain message", "evidence": "x"},
+        {
+            "check_id": check_for(1),
+            "kind": "Deployment",
+            "namespace": "shop",
+            "name": "web",
+            "container": "app",
+            "severity": "critical",
+            "message": NASTY["pipe"],
+            "evidence": NASTY["newline"],
+        },
+        {
+            "check_id": check_for(1, 1),
+            "kind": "Deployment",
+            "namespace": "shop",
+            "name": "api",
+            "container": "api",
+            "severity": "high",
+            "message": NASTY["html"],
+            "evidence": NASTY["formula"],
+        },
+        {
+            "check_id": check_for(3),
+            "kind": "DaemonSet",
+            "namespace": "kube-system",
+            "name": "kube-proxy",
+            "container": "kube-proxy",
+            "severity": "high",
+            "message": NASTY["plus"],
+            "evidence": NASTY["minus"],
+            "exempt": True,
+            "exempt_reason": "default exemption: kube-proxy | needs it",
+        },
+        {
+            "check_id": check_for(4),
+            "kind": "Pod",
+            "namespace": "dev",
+            "name": "debug",
+            "severity": "medium",
+            "message": NASTY["at"],
+            "evidence": NASTY["tab"],
+        },
+        {
+            "check_id": check_for(5),
+            "kind": "ClusterRoleBinding",
+            "namespace": None,
+            "name": "admins",
+            "severity": "low",
+            "message": NASTY["cr"],
+            "evidence": NASTY["quoted"],
+        },
+        {
+            "check_id": check_for(8),
+            "kind": "StatefulSet",
+            "namespace": "db",
+            "name": "postgres",
+            "container": "postgres",
+            "severity": "medium",
+            "message": NASTY["unicode"],
+            "evidence": "runAsUser=0",
+        },
+        {
+            "check_id": check_for(8, 1),
+            "kind": "Deployment",
+            "namespace": "shop",
+            "name": "web",
+            "container": "app",
+            "severity": "info",
+            "message": "plain message",
+            "evidence": None,
+        },
+        {
+            "check_id": check_for(8, 2),
+            "kind": "Deployment",
+            "namespace": "shop",
+            "name": "web",
+            "container": "app",
+            "severity": "low",
+            "message": "another plain message",
+            "evidence": "x",
+        },
     ]
 
 
@@ -92,9 +177,17 @@ def many_findings(n: int, *, cluster: str = CLUSTER) -> pd.DataFrame:
     checks = list(CHECKS)
     rows = []
     for i in range(n):
-        rows.append({"check_id": checks[i % len(checks)], "kind": "Deployment", "namespace": f"team-{i % 100:03d}",
-                     "name": f"app-{i:06d}", "container": "main",
-                     "message": f"finding {i}: " + "a long explanation of what is wrong " * (1 + i % 5),
-                     "evidence": f"spec.template.spec.containers[0] = {i}", "exempt": i % 9 == 0,
-                     "exempt_reason": "waived by the platform team" if i % 9 == 0 else None})
+        rows.append(
+            {
+                "check_id": checks[i % len(checks)],
+                "kind": "Deployment",
+                "namespace": f"team-{i % 100:03d}",
+                "name": f"app-{i:06d}",
+                "container": "main",
+                "message": f"finding {i}: " + "a long explanation of what is wrong " * (1 + i % 5),
+                "evidence": f"spec.template.spec.containers[0] = {i}",
+                "exempt": i % 9 == 0,
+                "exempt_reason": "waived by the platform team" if i % 9 == 0 else None,
+            }
+        )
     return make_findings(rows, cluster=cluster)

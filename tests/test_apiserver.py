@@ -35,36 +35,84 @@ def _pod_spec() -> dict[str, Any]:
 
 
 def _pod(namespace: str, name: str) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": _meta(name, namespace), "spec": _pod_spec(),
-            "status": {"phase": "Running"}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": _meta(name, namespace),
+        "spec": _pod_spec(),
+        "status": {"phase": "Running"},
+    }
 
 
-PODS = [("shop", f"web-{i}") for i in range(5)] + [("kube-system", "coredns-0"), ("kube-system", "coredns-1"),
-                                                    ("default", "bare")]
+PODS = [("shop", f"web-{i}") for i in range(5)] + [
+    ("kube-system", "coredns-0"),
+    ("kube-system", "coredns-1"),
+    ("default", "bare"),
+]
 OBJECTS: list[dict[str, Any]] = [
     *({"apiVersion": "v1", "kind": "Namespace", "metadata": _meta(n)} for n in ("default", "shop", "kube-system")),
     *(_pod(ns, name) for ns, name in PODS),
-    {"apiVersion": "v1", "kind": "Secret", "metadata": _meta("db-credentials", "shop"), "type": "Opaque",
-     "data": {"password": "aHVudGVyMg=="}},
-    {"apiVersion": "v1", "kind": "Secret", "metadata": _meta("tls", "shop"), "type": "kubernetes.io/tls",
-     "data": {"tls.crt": "Y2VydA==", "tls.key": "a2V5"}},
-    {"apiVersion": "v1", "kind": "Secret", "metadata": _meta("bootstrap", "kube-system"), "type": "Opaque",
-     "stringData": {"token": "abc.def"}},
+    {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": _meta("db-credentials", "shop"),
+        "type": "Opaque",
+        "data": {"password": "aHVudGVyMg=="},
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": _meta("tls", "shop"),
+        "type": "kubernetes.io/tls",
+        "data": {"tls.crt": "Y2VydA==", "tls.key": "a2V5"},
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": _meta("bootstrap", "kube-system"),
+        "type": "Opaque",
+        "stringData": {"token": "abc.def"},
+    },
     {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta("settings", "shop"), "data": {"mode": "prod"}},
-    *({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(name, ns),
-       "spec": {"replicas": 2, "selector": {"matchLabels": {"app": name}},
-                "template": {"metadata": {"labels": {"app": name}}, "spec": _pod_spec()}}}
-      for ns, name in (("shop", "web"), ("kube-system", "coredns"))),
-    {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": _meta("cluster-admin"),
-     "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]},
-    {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": _meta("admins"),
-     "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
-     "subjects": [{"kind": "Group", "name": "admins", "apiGroup": "rbac.authorization.k8s.io"}]},
-    {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": _meta("read", "shop"),
-     "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
-     "subjects": [{"kind": "ServiceAccount", "name": "default", "namespace": "shop"}]},
-    {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": _meta("default-deny", "shop"),
-     "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}},
+    *(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": _meta(name, ns),
+            "spec": {
+                "replicas": 2,
+                "selector": {"matchLabels": {"app": name}},
+                "template": {"metadata": {"labels": {"app": name}}, "spec": _pod_spec()},
+            },
+        }
+        for ns, name in (("shop", "web"), ("kube-system", "coredns"))
+    ),
+    {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": _meta("cluster-admin"),
+        "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}],
+    },
+    {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": _meta("admins"),
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+        "subjects": [{"kind": "Group", "name": "admins", "apiGroup": "rbac.authorization.k8s.io"}],
+    },
+    {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": _meta("read", "shop"),
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+        "subjects": [{"kind": "ServiceAccount", "name": "default", "namespace": "shop"}],
+    },
+    {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": _meta("default-deny", "shop"),
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress"]},
+    },
     {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": _meta("w1", "shop"), "spec": {"size": 3}},
 ]
 
@@ -94,8 +142,9 @@ def api(kubeconfig: Path) -> Iterator[ApiClient]:
         yield c
 
 
-def _raw(srv: FakeApiServer, method: str, path: str, token: str | None = "test-token",
-         body: bytes | None = None) -> tuple[int, dict[str, str], bytes]:
+def _raw(
+    srv: FakeApiServer, method: str, path: str, token: str | None = "test-token", body: bytes | None = None
+) -> tuple[int, dict[str, str], bytes]:
     headers = {"Content-Type": "application/json"}
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
@@ -116,8 +165,16 @@ def test_version_and_discovery(server: FakeApiServer, api: ApiClient) -> None:
     assert client.VersionApi(api).get_code().git_version == "v1.31.2"
     assert client.CoreApi(api).get_api_versions().versions == ["v1"]
     groups = {g.name: g for g in client.ApisApi(api).get_api_versions().groups}
-    for name in ("apps", "batch", "rbac.authorization.k8s.io", "networking.k8s.io", "policy",
-                 "admissionregistration.k8s.io", "apiextensions.k8s.io", "example.com"):
+    for name in (
+        "apps",
+        "batch",
+        "rbac.authorization.k8s.io",
+        "networking.k8s.io",
+        "policy",
+        "admissionregistration.k8s.io",
+        "apiextensions.k8s.io",
+        "example.com",
+    ):
         assert name in groups
     assert groups["apps"].preferred_version.group_version == "apps/v1"
     core = {r.name: r for r in client.CoreV1Api(api).get_api_resources().resources}
@@ -206,8 +263,10 @@ def test_forbidden_is_a_status_403(server: FakeApiServer, api: ApiClient) -> Non
     assert exc.value.status == 403
     body = _body(exc.value)
     assert (body["kind"], body["status"], body["reason"], body["code"]) == ("Status", "Failure", "Forbidden", 403)
-    assert body["message"] == ('secrets is forbidden: User "system:serviceaccount:audit:k8saudit" cannot list '
-                               'resource "secrets" in API group "" at the cluster scope')
+    assert body["message"] == (
+        'secrets is forbidden: User "system:serviceaccount:audit:k8saudit" cannot list '
+        'resource "secrets" in API group "" at the cluster scope'
+    )
     server.forbid("pods", namespace="shop")
     with pytest.raises(ApiException) as exc:
         core.list_namespaced_pod("shop")
@@ -239,7 +298,10 @@ def test_not_served_and_not_found(server: FakeApiServer, api: ApiClient) -> None
         client.CoreV1Api(api).read_namespaced_pod("missing", "shop")
     body = _body(exc.value)
     assert (exc.value.status, body["message"], body["details"]) == (
-        404, 'pods "missing" not found', {"name": "missing", "kind": "pods"})
+        404,
+        'pods "missing" not found',
+        {"name": "missing", "kind": "pods"},
+    )
     assert _raw(server, "GET", "/apis/nope.example/v1/things")[0] == 404
 
 
@@ -316,10 +378,14 @@ def test_metadata_only_secrets(server: FakeApiServer, api: ApiClient) -> None:
     every = core.list_secret_for_all_namespaces(limit=2, _preload_content=False, _headers={"Accept": PARTIAL_LIST})
     page = orjson.loads(every.data)
     assert len(page["items"]) == 2 and page["metadata"]["continue"]
-    one = core.read_namespaced_secret("bootstrap", "kube-system", _preload_content=False,
-                                      _headers={"Accept": PARTIAL_ONE})
-    assert orjson.loads(one.data) == {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
-                                      "metadata": _meta("bootstrap", "kube-system")}
+    one = core.read_namespaced_secret(
+        "bootstrap", "kube-system", _preload_content=False, _headers={"Accept": PARTIAL_ONE}
+    )
+    assert orjson.loads(one.data) == {
+        "kind": "PartialObjectMetadata",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": _meta("bootstrap", "kube-system"),
+    }
     assert all(r.metadata_only for r in server.requests)
     server.assert_read_only()
 
@@ -330,8 +396,12 @@ def test_assert_read_only(server: FakeApiServer, api: ApiClient) -> None:
     client.VersionApi(api).get_code()
     core.list_namespaced_secret("shop", _headers={"Accept": PARTIAL_LIST}, _preload_content=False).read()
     server.assert_read_only()
-    status, _, raw = _raw(server, "POST", "/api/v1/namespaces/shop/configmaps",
-                          body=orjson.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}))
+    status, _, raw = _raw(
+        server,
+        "POST",
+        "/api/v1/namespaces/shop/configmaps",
+        body=orjson.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}),
+    )
     assert status == 405 and orjson.loads(raw)["reason"] == "MethodNotAllowed"
     assert server.requests[-1].method == "POST"
     with pytest.raises(AssertionError, match="POST /api/v1/namespaces/shop/configmaps"):
@@ -373,8 +443,10 @@ class GeneratedPods:
         if resource != "pods" or namespace not in (None, "bench"):
             return [], 0
         stop = self.n if limit is None else min(self.n, start + limit)
-        return [orjson.dumps({"metadata": {"name": f"pod-{i:06d}", "namespace": "bench"}, "spec": _pod_spec()})
-                for i in range(start, stop)], self.n
+        return [
+            orjson.dumps({"metadata": {"name": f"pod-{i:06d}", "namespace": "bench"}, "spec": _pod_spec()})
+            for i in range(start, stop)
+        ], self.n
 
 
 def test_generator_backed_store(tmp_path: Path) -> None:
@@ -385,8 +457,9 @@ def test_generator_backed_store(tmp_path: Path) -> None:
         names: list[str] = []
         token: str | None = None
         while True:
-            doc = orjson.loads(core.list_pod_for_all_namespaces(limit=1000, _continue=token,
-                                                                _preload_content=False).data)
+            doc = orjson.loads(
+                core.list_pod_for_all_namespaces(limit=1000, _continue=token, _preload_content=False).data
+            )
             names += [i["metadata"]["name"] for i in doc["items"]]
             token = doc["metadata"].get("continue")
             if not token:
@@ -416,9 +489,18 @@ def _pods_page(srv: FakeApiServer, token: str | None = None, limit: int = 3) -> 
     return status, body
 
 
-@pytest.mark.parametrize(("status", "reason"), [
-    (403, "Forbidden"), (404, "NotFound"), (410, "Expired"), (429, "TooManyRequests"),
-    (500, "InternalError"), (503, "ServiceUnavailable"), (504, "Timeout")])
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [
+        (403, "Forbidden"),
+        (404, "NotFound"),
+        (410, "Expired"),
+        (429, "TooManyRequests"),
+        (500, "InternalError"),
+        (503, "ServiceUnavailable"),
+        (504, "Timeout"),
+    ],
+)
 def test_fault_status_answers_like_the_api_server(server: FakeApiServer, status: int, reason: str) -> None:
     server.fault("pods", status, times=2)
     for _ in range(2):
@@ -516,14 +598,17 @@ def test_faults_apply_in_order_and_can_be_cleared(server: FakeApiServer) -> None
     assert _pods_page(server)[0] == 200
 
 
-@pytest.mark.parametrize(("kw", "message"), [
-    ({}, "needs a status, a body or a delay"),
-    ({"status": 200}, "not an error status"),
-    ({"status": 500, "body": "garbage"}, "not both"),
-    ({"body": "gibberish"}, "unknown body fault"),
-    ({"status": 500, "times": 0}, "at least 1"),
-    ({"status": 500, "page": 0}, "counts from 1"),
-])
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({}, "needs a status, a body or a delay"),
+        ({"status": 200}, "not an error status"),
+        ({"status": 500, "body": "garbage"}, "not both"),
+        ({"body": "gibberish"}, "unknown body fault"),
+        ({"status": 500, "times": 0}, "at least 1"),
+        ({"status": 500, "page": 0}, "counts from 1"),
+    ],
+)
 def test_fault_arguments_are_checked(server: FakeApiServer, kw: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         server.fault("pods", **kw)

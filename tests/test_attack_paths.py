@@ -90,13 +90,17 @@ def test_cut_breaks_every_breakable_path(sample) -> None:
 
 VERTS = [f"v{i}" for i in range(8)]
 FINDINGS = [f"f{i}" for i in range(5)]
-edge_st = st.tuples(st.sampled_from(VERTS), st.sampled_from(VERTS),
-                    st.frozensets(st.sampled_from(FINDINGS), max_size=2))
+edge_st = st.tuples(
+    st.sampled_from(VERTS), st.sampled_from(VERTS), st.frozensets(st.sampled_from(FINDINGS), max_size=2)
+)
 
 
 @settings(max_examples=300, deadline=None)
-@given(edges=st.lists(edge_st, max_size=25), entries=st.sets(st.sampled_from(VERTS), min_size=1, max_size=2),
-       targets=st.sets(st.sampled_from(VERTS), min_size=1, max_size=3))
+@given(
+    edges=st.lists(edge_st, max_size=25),
+    entries=st.sets(st.sampled_from(VERTS), min_size=1, max_size=2),
+    targets=st.sets(st.sampled_from(VERTS), min_size=1, max_size=3),
+)
 def test_min_fix_set_breaks_all_breakable_paths_and_is_minimal(edges, entries, targets) -> None:
     cut, unbreakable = min_fix_set(edges, entries, targets)
     # what the gaps alone reach cannot be cut off, and is exactly what is reported
@@ -111,6 +115,7 @@ def test_min_fix_set_breaks_all_breakable_paths_and_is_minimal(edges, entries, t
 
 
 # --------------------------------------------------------------------------- the sample's chains
+
 
 def _kinds(paths: pd.DataFrame) -> list[list[str]]:
     return [[s["kind"] for s in steps] for steps in paths["steps"]]
@@ -153,8 +158,9 @@ def test_alike_edges_merge_keeping_certainty_and_count(monkeypatch) -> None:
     first = raw[raw["kind"] == "escape-privileged"].iloc[[0]]
     twin = first.assign(certain=True, evidence="the same step, seen twice")
     other = first.assign(target="node:elsewhere", certain=False, evidence="a step of its own")
-    monkeypatch.setattr(_graph, "build_edges", lambda s: pd.concat(
-        [raw, first.assign(certain=False), twin, other], ignore_index=True))
+    monkeypatch.setattr(
+        _graph, "build_edges", lambda s: pd.concat([raw, first.assign(certain=False), twin, other], ignore_index=True)
+    )
     e = ka.attack_graph(snap).edges_frame
     mine = e[(e["kind"] == "escape-privileged") & (e["source"] == first["source"].iloc[0])]
     merged = mine[mine["target"] == first["target"].iloc[0]]

@@ -49,11 +49,18 @@ def assert_good_loaded(snap: ka.Snapshot) -> None:
 # --------------------------------------------------------------------------- deep nesting, huge integers
 
 
-@pytest.mark.parametrize("text", [
-    '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "deep"}, "data": '
-    + '{"a": ' * 1500 + "1" + "}" * 1500 + "}",
-    '[' * 100_000 + ']' * 100_000,
-], ids=["json-objects-1500", "json-arrays-100k"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "deep"}, "data": '
+        + '{"a": ' * 1500
+        + "1"
+        + "}" * 1500
+        + "}",
+        "[" * 100_000 + "]" * 100_000,
+    ],
+    ids=["json-objects-1500", "json-arrays-100k"],
+)
 def test_deep_json_is_a_skipped_document(tmp_path: Path, text: str) -> None:
     write(tmp_path, "deep.json", text)
     write(tmp_path, "good.yaml", GOOD)
@@ -63,12 +70,16 @@ def test_deep_json_is_a_skipped_document(tmp_path: Path, text: str) -> None:
     assert_good_loaded(snap)
 
 
-@pytest.mark.parametrize("body", [
-    "data:\n  x:\n" + "".join("  " * (i + 2) + "k:\n" for i in range(1200)) + "  " * 1202 + "k: 1\n",
-    "data:\n  x:\n" + "- " * 100_000 + "1\n",  # crashes the Rust YAML parser outright if it gets it
-    "data:\n  x: " + "[" * 3000 + "]" * 3000 + "\n",
-    "data:\n  x: " + "{a: " * 1000 + "1" + "}" * 1000 + "\n",
-], ids=["block-1200", "compact-sequences-100k", "flow-3000", "flow-maps-1000"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "data:\n  x:\n" + "".join("  " * (i + 2) + "k:\n" for i in range(1200)) + "  " * 1202 + "k: 1\n",
+        "data:\n  x:\n" + "- " * 100_000 + "1\n",  # crashes the Rust YAML parser outright if it gets it
+        "data:\n  x: " + "[" * 3000 + "]" * 3000 + "\n",
+        "data:\n  x: " + "{a: " * 1000 + "1" + "}" * 1000 + "\n",
+    ],
+    ids=["block-1200", "compact-sequences-100k", "flow-3000", "flow-maps-1000"],
+)
 def test_deep_yaml_is_a_skipped_document(tmp_path: Path, body: str) -> None:
     write(tmp_path, "deep.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\n" + body + "---\n" + GOOD)
     snap = ka.load(tmp_path)
@@ -83,25 +94,44 @@ def test_nesting_real_objects_use_is_accepted(tmp_path: Path) -> None:
     schema: dict = {"type": "string"}
     for _ in range(60):
         schema = {"type": "object", "properties": {"x": schema}}
-    crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-           "metadata": {"name": "things.example.com"},
-           "spec": {"group": "example.com", "versions": [{"name": "v1", "schema": {"openAPIV3Schema": schema}}]}}
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "things.example.com"},
+        "spec": {"group": "example.com", "versions": [{"name": "v1", "schema": {"openAPIV3Schema": schema}}]},
+    }
     write(tmp_path, "crd.yaml", yaml.safe_dump(crd))
     write(tmp_path, "crd.json", json.dumps({**crd, "metadata": {"name": "other.example.com"}}))
     snap = ka.load(tmp_path)
     assert snap.skipped.empty and snap.kinds == {"CustomResourceDefinition": 2}
 
 
-@pytest.mark.parametrize(("field", "doc"), [
-    ("spec.replicas", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: big, namespace: app}\nspec:\n"
-     "  replicas: 99999999999999999999999\n  template:\n    spec:\n      containers: [{name: c, image: i}]\n"),
-    ("runAsUser", "apiVersion: v1\nkind: Pod\nmetadata: {name: big, namespace: app}\nspec:\n"
-     "  securityContext: {runAsUser: 9223372036854775808}\n  containers: [{name: c, image: i}]\n"),
-    ("hostPort", '{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "big", "namespace": "app"}, "spec": '
-     '{"containers": [{"name": "c", "image": "i", "ports": [{"containerPort": 80, "hostPort": -99999999999999999999}]}]}}'),
-    ("nodePort", "apiVersion: v1\nkind: Service\nmetadata: {name: big, namespace: app}\nspec:\n"
-     "  type: NodePort\n  ports: [{port: 80, nodePort: 18446744073709551616}]\n"),
-], ids=["replicas", "run-as-user", "host-port-json", "node-port"])
+@pytest.mark.parametrize(
+    ("field", "doc"),
+    [
+        (
+            "spec.replicas",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: big, namespace: app}\nspec:\n"
+            "  replicas: 99999999999999999999999\n  template:\n    spec:\n      containers: [{name: c, image: i}]\n",
+        ),
+        (
+            "runAsUser",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: big, namespace: app}\nspec:\n"
+            "  securityContext: {runAsUser: 9223372036854775808}\n  containers: [{name: c, image: i}]\n",
+        ),
+        (
+            "hostPort",
+            '{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "big", "namespace": "app"}, "spec": '
+            '{"containers": [{"name": "c", "image": "i", "ports": [{"containerPort": 80, "hostPort": -99999999999999999999}]}]}}',
+        ),
+        (
+            "nodePort",
+            "apiVersion: v1\nkind: Service\nmetadata: {name: big, namespace: app}\nspec:\n"
+            "  type: NodePort\n  ports: [{port: 80, nodePort: 18446744073709551616}]\n",
+        ),
+    ],
+    ids=["replicas", "run-as-user", "host-port-json", "node-port"],
+)
 def test_integer_beyond_int64_skips_that_object_only(tmp_path: Path, field: str, doc: str) -> None:
     write(tmp_path, "big.yaml", doc)
     write(tmp_path, "good.yaml", GOOD)
@@ -115,9 +145,15 @@ def test_integer_beyond_int64_skips_that_object_only(tmp_path: Path, field: str,
 
 def test_integer_beyond_int64_in_a_streamed_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(files_mod, "CHUNK", 4096)  # stream even a small List
-    items = [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": f"p{i}", "namespace": "app"},
-              "spec": {"containers": [{"name": "c", "image": "i", "securityContext": {"runAsUser": 1000}}]}}
-             for i in range(40)]
+    items = [
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": f"p{i}", "namespace": "app"},
+            "spec": {"containers": [{"name": "c", "image": "i", "securityContext": {"runAsUser": 1000}}]},
+        }
+        for i in range(40)
+    ]
     items[7]["spec"]["containers"][0]["securityContext"]["runAsUser"] = 2**64
     (tmp_path / "pods.json").write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}, indent=4))
     snap = ka.load(tmp_path)
@@ -156,8 +192,9 @@ spec:
 """
 
 
-@pytest.mark.parametrize("text", [DUP_PRIV, DUP_HOST, DUP_HOST.replace("spec:", "x: &a 1\nspec:")],
-                         ids=["nested", "pod-spec", "pyyaml-path"])
+@pytest.mark.parametrize(
+    "text", [DUP_PRIV, DUP_HOST, DUP_HOST.replace("spec:", "x: &a 1\nspec:")], ids=["nested", "pod-spec", "pyyaml-path"]
+)
 def test_duplicate_yaml_keys_refuse_the_document(tmp_path: Path, text: str) -> None:
     write(tmp_path, "dup.yaml", text + "---\n" + GOOD)
     snap = ka.load(tmp_path)
@@ -282,17 +319,36 @@ def test_differing_duplicate_is_a_conflict_naming_both(tmp_path: Path) -> None:
 
 def test_conflict_of_compacted_pods_and_replicasets(tmp_path: Path) -> None:
     """Owned objects are compacted when kept: a copy is compared as it would be kept."""
-    dep = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "w", "namespace": "app", "uid": "d1"},
-           "spec": {"template": {"metadata": {"labels": {"a": "w"}},
-                                 "spec": {"containers": [{"name": "c", "image": "i:1"}]}}}}
-    rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet",
-          "metadata": {"name": "w-1", "namespace": "app", "uid": "r1",
-                       "ownerReferences": [{"kind": "Deployment", "name": "w", "uid": "d1", "controller": True}]},
-          "spec": {"template": dep["spec"]["template"]}}
-    pod = {"apiVersion": "v1", "kind": "Pod",
-           "metadata": {"name": "w-1-a", "namespace": "app", "uid": "p1",
-                        "ownerReferences": [{"kind": "ReplicaSet", "name": "w-1", "uid": "r1", "controller": True}]},
-           "spec": {"containers": [{"name": "c", "image": "i:1"}], "nodeName": "n1"}}
+    dep = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "w", "namespace": "app", "uid": "d1"},
+        "spec": {
+            "template": {"metadata": {"labels": {"a": "w"}}, "spec": {"containers": [{"name": "c", "image": "i:1"}]}}
+        },
+    }
+    rs = {
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "metadata": {
+            "name": "w-1",
+            "namespace": "app",
+            "uid": "r1",
+            "ownerReferences": [{"kind": "Deployment", "name": "w", "uid": "d1", "controller": True}],
+        },
+        "spec": {"template": dep["spec"]["template"]},
+    }
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": "w-1-a",
+            "namespace": "app",
+            "uid": "p1",
+            "ownerReferences": [{"kind": "ReplicaSet", "name": "w-1", "uid": "r1", "controller": True}],
+        },
+        "spec": {"containers": [{"name": "c", "image": "i:1"}], "nodeName": "n1"},
+    }
     mutated = json.loads(json.dumps(pod))
     mutated["spec"]["containers"][0]["image"] = "evil:1"
     lst = lambda *items: json.dumps({"apiVersion": "v1", "kind": "List", "items": list(items)})  # noqa: E731
@@ -301,8 +357,11 @@ def test_conflict_of_compacted_pods_and_replicasets(tmp_path: Path) -> None:
     write(tmp_path, "3-mutated.json", lst(mutated))
     snap = ka.load(tmp_path)
     cats = dict(zip(snap.skipped["source"] + " " + snap.skipped["kind"], snap.skipped["category"]))
-    assert cats == {"2-again.json ReplicaSet": "duplicate", "2-again.json Pod": "duplicate",
-                    "3-mutated.json Pod": "conflict"}
+    assert cats == {
+        "2-again.json ReplicaSet": "duplicate",
+        "2-again.json Pod": "duplicate",
+        "3-mutated.json Pod": "conflict",
+    }
 
 
 # --------------------------------------------------------------------------- not Kubernetes at all
@@ -311,14 +370,21 @@ def test_conflict_of_compacted_pods_and_replicasets(tmp_path: Path) -> None:
 def test_non_kubernetes_files_are_noted_not_failed(tmp_path: Path) -> None:
     write(tmp_path, "chart/values.yaml", "replicaCount: 1\nimage:\n  repository: nginx\n")
     write(tmp_path, "chart/Chart.yaml", "apiVersion: v2\nname: web\nversion: 1.0.0\n")
-    write(tmp_path, "kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
-          "resources: [good.yaml]\n")
+    write(
+        tmp_path,
+        "kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [good.yaml]\n",
+    )
     write(tmp_path, "list.yaml", "- a\n- b\n")
     write(tmp_path, "broken.yaml", "apiVersion: v1\nmetadata: {name: nokind, namespace: app}\n")
     write(tmp_path, "good.yaml", GOOD)
     snap = ka.load(tmp_path)
     cats = {k: v[0] for k, v in skipped(snap).items()}
-    assert cats == {"chart/values.yaml": "not_kubernetes", "chart/Chart.yaml": "not_kubernetes",
-                    "kustomization.yaml": "not_kubernetes", "list.yaml": "not_kubernetes",
-                    "broken.yaml": "invalid"}
+    assert cats == {
+        "chart/values.yaml": "not_kubernetes",
+        "chart/Chart.yaml": "not_kubernetes",
+        "kustomization.yaml": "not_kubernetes",
+        "list.yaml": "not_kubernetes",
+        "broken.yaml": "invalid",
+    }
     assert_good_loaded(snap)

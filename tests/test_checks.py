@@ -39,7 +39,9 @@ def test_check_fixture(case: Path) -> None:
         if m:
             assert len(mine) == int(m.group(1)), mine[["kind", "namespace", "name", "container", "message"]].to_string()
     else:
-        assert mine.empty, f"{check_id} fired on {case.name}:\n" + mine[["kind", "name", "container", "message"]].to_string()
+        assert mine.empty, (
+            f"{check_id} fired on {case.name}:\n" + mine[["kind", "name", "container", "message"]].to_string()
+        )
 
 
 def test_every_check_has_pass_and_fail_fixtures() -> None:
@@ -71,10 +73,14 @@ def test_a_check_is_complete(check_id: str) -> None:
     from k8saudit.fixes import FIXES
 
     names = [p.name for p in (FIXTURES / check_id).glob("*.yaml")]
-    missing = [what for what, ok in [
-        (f"tests/checks/{check_id}/fail-*.yaml", any(n.startswith("fail-") for n in names)),
-        (f"tests/checks/{check_id}/pass-*.yaml", any(n.startswith("pass-") for n in names)),
-        ("a fix declared with it (check(..., fix=...))", check_id in FIXES),
-        ("an entry in CHECKS.md (make catalog)", f"### `{check_id}`" in CATALOG.read_text()),
-    ] if not ok]
+    missing = [
+        what
+        for what, ok in [
+            (f"tests/checks/{check_id}/fail-*.yaml", any(n.startswith("fail-") for n in names)),
+            (f"tests/checks/{check_id}/pass-*.yaml", any(n.startswith("pass-") for n in names)),
+            ("a fix declared with it (check(..., fix=...))", check_id in FIXES),
+            ("an entry in CHECKS.md (make catalog)", f"### `{check_id}`" in CATALOG.read_text()),
+        ]
+        if not ok
+    ]
     assert not missing, f"{check_id} lacks: {'; '.join(missing)}"

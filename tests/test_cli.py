@@ -51,8 +51,20 @@ def test_scan_text_report_and_fail_on() -> None:
     assert code == 0 and "Summary" in out and "[8]" in out
     code, _, _ = run("scan", "sample", "--practice", "8", "--fail-on", "high", "-q")
     assert code == 1
-    code, _, _ = run("scan", "sample", "--practice", "9", "--min-severity", "critical", "--fail-on", "critical", "-q",
-                     "--check", "proc-mount-unmasked", "--no-default-exemptions")
+    code, _, _ = run(
+        "scan",
+        "sample",
+        "--practice",
+        "9",
+        "--min-severity",
+        "critical",
+        "--fail-on",
+        "critical",
+        "-q",
+        "--check",
+        "proc-mount-unmasked",
+        "--no-default-exemptions",
+    )
     assert code in (0, 1)
 
 
@@ -61,20 +73,35 @@ def test_scan_the_legacy_sample() -> None:
     assert code == 1 and "legacy-cluster" in out and "insecure port" in out.lower()
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["scan", "/no/such/dir"], "no such file or directory"),
-    (["scan", "sample", "--practice", "11"], "--practice"),
-    (["scan", "sample", "--fail-on", "urgent"], "--fail-on"),
-    (["scan", "sample", "--check", "no-such-check"], "no check"),
-    (["scan", "sample", "--exemptions", "/no/waivers.yaml"], "waivers"),
-    (["frames", "nope", "sample"], "no frame"),
-    (["frames", "workloads", "sample", "--columns", "kind,bogus"], "bogus"),
-    (["scan"], "no source"),
-    (["scan", "sample:nope"], "no bundled sample 'nope'"),
-    (["dashboard", "/no/such/snapshot"], "no such file or directory"),
-    (["dashboard", "sample:nope"], "no bundled sample 'nope'"),
-], ids=["missing-path", "bad-practice", "bad-severity", "bad-check", "missing-waivers", "bad-frame", "bad-column",
-        "no-source", "bad-sample", "dashboard-missing-path", "dashboard-bad-sample"])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["scan", "/no/such/dir"], "no such file or directory"),
+        (["scan", "sample", "--practice", "11"], "--practice"),
+        (["scan", "sample", "--fail-on", "urgent"], "--fail-on"),
+        (["scan", "sample", "--check", "no-such-check"], "no check"),
+        (["scan", "sample", "--exemptions", "/no/waivers.yaml"], "waivers"),
+        (["frames", "nope", "sample"], "no frame"),
+        (["frames", "workloads", "sample", "--columns", "kind,bogus"], "bogus"),
+        (["scan"], "no source"),
+        (["scan", "sample:nope"], "no bundled sample 'nope'"),
+        (["dashboard", "/no/such/snapshot"], "no such file or directory"),
+        (["dashboard", "sample:nope"], "no bundled sample 'nope'"),
+    ],
+    ids=[
+        "missing-path",
+        "bad-practice",
+        "bad-severity",
+        "bad-check",
+        "missing-waivers",
+        "bad-frame",
+        "bad-column",
+        "no-source",
+        "bad-sample",
+        "dashboard-missing-path",
+        "dashboard-bad-sample",
+    ],
+)
 def test_user_errors_are_one_line_exit_2(argv: list[str], message: str) -> None:
     code, _, err = run(*argv)
     assert code == 2

@@ -33,8 +33,10 @@ def run(*argv: str) -> tuple[int, str, str]:
 def test_errors_name_flags_not_parameters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("KUBECONFIG", raising=False)
     nocurrent = tmp_path / "kubeconfig"
-    nocurrent.write_text("apiVersion: v1\nkind: Config\nclusters: []\nusers: []\n"
-                         "contexts:\n- name: a\n  context: {cluster: c, user: u}\n")
+    nocurrent.write_text(
+        "apiVersion: v1\nkind: Config\nclusters: []\nusers: []\n"
+        "contexts:\n- name: a\n  context: {cluster: c, user: u}\n"
+    )
     cases = {
         ("scan", "--context", "prod", "--kubeconfig", str(tmp_path / "missing")): "--kubeconfig FILE",
         ("scan", "sample", "-o", str(tmp_path / "findings")): "(or --format NAME)",
@@ -61,10 +63,14 @@ def test_errors_name_flags_not_parameters(tmp_path: Path, monkeypatch: pytest.Mo
 def test_library_words_become_flags() -> None:
     from k8saudit._cliwords import cli_words
 
-    assert cli_words("no kubeconfig at x (pass kubeconfig=, set $KUBECONFIG)") == \
-        "no kubeconfig at x (give --kubeconfig FILE, set $KUBECONFIG)"
-    assert cli_words("k: no current context; pass context= (contexts: a)") == \
-        "k: no current context; give --context NAME (contexts: a)"
+    assert (
+        cli_words("no kubeconfig at x (pass kubeconfig=, set $KUBECONFIG)")
+        == "no kubeconfig at x (give --kubeconfig FILE, set $KUBECONFIG)"
+    )
+    assert (
+        cli_words("k: no current context; pass context= (contexts: a)")
+        == "k: no current context; give --context NAME (contexts: a)"
+    )
     assert cli_words("use one of .csv .md (or format=...)") == "use one of .csv .md (or --format NAME)"
     assert cli_words("diff() needs findings frames") == "diff needs findings frames"
     # names that merely contain the words are the user's own: left alone

@@ -127,8 +127,13 @@ stringData: {token: s3cr3t-piped-token}
 
 
 def _cli(*argv: str, stdin: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", "import sys; from k8saudit.cli import main; sys.exit(main())", *argv],
-                          input=stdin, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", "import sys; from k8saudit.cli import main; sys.exit(main())", *argv],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_scan_reads_standard_input_through_a_pipe() -> None:
@@ -165,8 +170,9 @@ def test_standard_input_and_the_namespace_filter() -> None:
     assert set(pd.DataFrame(json.loads(p.stdout))["name"]) == {"api", "creds"}
 
 
-@pytest.mark.parametrize("stdin, message", [("", "no Kubernetes objects found"),
-                                            ("kind: [\n", "no Kubernetes objects found")])
+@pytest.mark.parametrize(
+    "stdin, message", [("", "no Kubernetes objects found"), ("kind: [\n", "no Kubernetes objects found")]
+)
 def test_empty_or_broken_standard_input_is_a_clear_error(stdin: str, message: str) -> None:
     p = _cli("scan", "-", stdin=stdin)
     assert p.returncode == EXIT_USAGE and message in p.stderr and "Traceback" not in p.stderr
@@ -186,8 +192,9 @@ def test_waiver_with_a_mistyped_check_names_the_closest(tmp_path: Path) -> None:
     code, out, err = run("scan", "sample", "--exemptions", str(w))
     assert code == EXIT_USAGE and out == ""
     assert "no check 'privilegd' (did you mean 'privileged'?)" in err and str(w) in err and "#1" in err
-    w.write_text(yaml.safe_dump({"waivers": [{"check": "rbac-*", "reason": "r"},
-                                             {"check": "nosuch-*", "reason": "r"}]}))
+    w.write_text(
+        yaml.safe_dump({"waivers": [{"check": "rbac-*", "reason": "r"}, {"check": "nosuch-*", "reason": "r"}]})
+    )
     code, _, err = run("scan", "sample", "--exemptions", str(w))
     assert code == EXIT_USAGE and "waiver #2" in err and "'nosuch-*'" in err
     w.write_text(yaml.safe_dump({"waivers": [{"check": "rbac-*", "reason": "r"}]}))
@@ -217,8 +224,16 @@ def test_config_severities_and_disabled_with_a_typo(tmp_path: Path) -> None:
 
 def test_counts_speak_in_the_right_number(tmp_path: Path) -> None:
     one = tmp_path / "one.yaml"
-    one.write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "a"},
-                                   "spec": {"hostPID": True, "containers": [{"name": "c", "image": "i:1"}]}}))
+    one.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": "p", "namespace": "a"},
+                "spec": {"hostPID": True, "containers": [{"name": "c", "image": "i:1"}]},
+            }
+        )
+    )
     code, out, err = run("scan", str(one), "--check", "host-pid", "--fail-on", "high")
     assert code == 1 and "1 finding (" in out and "1 findings" not in out
     assert "1 finding at or above high is not exempt" in err

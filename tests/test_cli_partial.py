@@ -22,12 +22,25 @@ def run(*argv: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-CLEAN = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"},
-         "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
-                  "template": {"metadata": {"labels": {"app": "web"}},
-                               "spec": {"containers": [{"name": "web", "image": "web:1"}]}}}}
-HOST_PID = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "debug", "namespace": "shop"},
-            "spec": {"hostPID": True, "containers": [{"name": "sh", "image": "busybox"}]}}
+CLEAN = {
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {"name": "web", "namespace": "shop"},
+    "spec": {
+        "replicas": 2,
+        "selector": {"matchLabels": {"app": "web"}},
+        "template": {
+            "metadata": {"labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "web", "image": "web:1"}]},
+        },
+    },
+}
+HOST_PID = {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {"name": "debug", "namespace": "shop"},
+    "spec": {"hostPID": True, "containers": [{"name": "sh", "image": "busybox"}]},
+}
 
 
 def _dir(tmp_path: Path, *docs: dict, broken: bool = False) -> Path:
@@ -76,8 +89,12 @@ def test_open_findings_win_over_a_partial_audit(tmp_path: Path) -> None:
 
 
 def test_an_invalid_object_makes_the_gate_exit_3(tmp_path: Path) -> None:
-    bad = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "bad", "namespace": "shop"},
-           "spec": {"hostPID": "sometimes", "containers": "nope"}}
+    bad = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "bad", "namespace": "shop"},
+        "spec": {"hostPID": "sometimes", "containers": "nope"},
+    }
     code, out, _ = run("scan", str(_dir(tmp_path, CLEAN, bad)), "--practice", "4", "--fail-on", "high")
     assert code == EXIT_PARTIAL and "Pod read in part" in out
 
@@ -103,8 +120,11 @@ def test_no_kubernetes_object_at_all_is_exit_2(tmp_path: Path, content: str | No
     else:
         target = tmp_path / "input.yaml"
         target.write_text(content)
-    for argv in (["scan", str(target), "--fail-on", "high"], ["scan", str(target)],
-                 ["snapshot", str(target), "-o", str(tmp_path / "out")]):
+    for argv in (
+        ["scan", str(target), "--fail-on", "high"],
+        ["scan", str(target)],
+        ["snapshot", str(target), "-o", str(tmp_path / "out")],
+    ):
         code, out, err = run(*argv)
         assert code == EXIT_USAGE, argv
         assert err.startswith(f"k8saudit: no Kubernetes objects found in {target}") and err.count("\n") == 1
@@ -125,8 +145,19 @@ def test_live_forbidden_pods_exit_3_not_0(server: FakeApiServer, tmp_path: Path)
     assert code == EXIT_PARTIAL
     assert "not assessable: " in out and "privileged" in out and "could not read Pod: forbidden" in out
     assert "partial audit" in err
-    code, _, _ = run("scan", "--context", "fake", "--kubeconfig", kc, "--practice", "3,8", "--fail-on", "high",
-                     "--allow-partial", "-q")
+    code, _, _ = run(
+        "scan",
+        "--context",
+        "fake",
+        "--kubeconfig",
+        kc,
+        "--practice",
+        "3,8",
+        "--fail-on",
+        "high",
+        "--allow-partial",
+        "-q",
+    )
     assert code == 0
 
 
@@ -136,8 +167,9 @@ def test_live_unreachable_cluster_in_a_fleet_scan_exits_3(server: FakeApiServer,
     dead = FakeApiServer([]).start()
     port = dead.port
     dead.stop()
-    doc["clusters"].append({"name": "gone-cluster", "cluster": {**doc["clusters"][0]["cluster"],
-                                                                "server": f"https://127.0.0.1:{port}"}})
+    doc["clusters"].append(
+        {"name": "gone-cluster", "cluster": {**doc["clusters"][0]["cluster"], "server": f"https://127.0.0.1:{port}"}}
+    )
     doc["contexts"].append({"name": "gone", "context": {**doc["contexts"][0]["context"], "cluster": "gone-cluster"}})
     kc.write_text(yaml.safe_dump(doc))
     argv = ["scan", "--context", "prod", "--context", "gone", "--kubeconfig", str(kc), "--practice", "4"]

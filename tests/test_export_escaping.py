@@ -12,8 +12,20 @@ from k8saudit import report
 from k8saudit._util import unvisible, visible
 from k8saudit.export import findings_to_text, frame_to_text, read_findings
 
-BIDI = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069",
-        "\u200e", "\u200f", "\u061c"]
+BIDI = [
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",
+    "\u200e",
+    "\u200f",
+    "\u061c",
+]
 RAW_UNSAFE = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\x1b\u200b]")
 
 EVIL = """\
@@ -56,8 +68,11 @@ def test_visible_escapes_every_bidi_control() -> None:
 
 def test_terminal_report_and_tables(findings: tuple[ka.Snapshot, object]) -> None:
     snap, f = findings
-    for out in (report.text(f, snap, show_exempt=True), frame_to_text(f, "table"),
-                frame_to_text(snap.containers, "table")):
+    for out in (
+        report.text(f, snap, show_exempt=True),
+        frame_to_text(f, "table"),
+        frame_to_text(snap.containers, "table"),
+    ):
         assert not RAW_UNSAFE.search(out)
         assert "\\u202e" in out
 

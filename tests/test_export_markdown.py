@@ -21,9 +21,12 @@ SHOWN = re.compile(r"the findings tables show ([\d,]+) of ([\d,]+) findings")
 
 def _rows(md: str) -> list[str]:
     """The findings rows of the per-practice tables (inside the collapsible sections)."""
-    body = md[md.index("## Findings by practice"):] if "## Findings by practice" in md else ""
-    return [ln for ln in body.splitlines() if ln.startswith("| ") and not ln.startswith("| severity |")
-            and not ln.startswith("| cluster |")]
+    body = md[md.index("## Findings by practice") :] if "## Findings by practice" in md else ""
+    return [
+        ln
+        for ln in body.splitlines()
+        if ln.startswith("| ") and not ln.startswith("| severity |") and not ln.startswith("| cluster |")
+    ]
 
 
 def _num(s: str) -> int:
@@ -43,7 +46,9 @@ def test_the_sample_fits_a_pull_request_body_summary_first(sample: pd.DataFrame,
     at = [md.index(s) for s in ("## Summary", "### Scorecard", "### Top findings", "## Findings by practice")]
     assert at == sorted(at)
     assert md.count("<details>") == md.count("</details>") > 0 and "<details open" not in md
-    assert re.search(r"\| 4 \| No sharing of the host's IPC, PID or network namespace \|.*\| 98\.2 \| good \| fail \|", md)
+    assert re.search(
+        r"\| 4 \| No sharing of the host's IPC, PID or network namespace \|.*\| 98\.2 \| good \| fail \|", md
+    )
     # what was cut is said at the top, and adds up
     note = md[: md.index("## Summary")]
     shown, total = (_num(x) for x in SHOWN.search(note).groups())  # type: ignore[union-attr]
@@ -71,22 +76,42 @@ def test_export_and_max_chars(sample: pd.DataFrame, tmp_path) -> None:  # type: 
 
 # open-ended input: any number of findings, any text in them, any limit
 _TEXT = st.one_of(st.sampled_from(list(NASTY.values())), st.text(min_size=0, max_size=400))
-_ROW = st.fixed_dictionaries({
-    "check_id": st.sampled_from(list(CHECKS)), "name": st.text(min_size=1, max_size=60),
-    "namespace": st.sampled_from(["shop", "kube-system", "a" * 63]), "message": _TEXT, "evidence": _TEXT,
-    "exempt": st.booleans(), "severity": st.sampled_from(SEVERITY_ORDER),
-})
+_ROW = st.fixed_dictionaries(
+    {
+        "check_id": st.sampled_from(list(CHECKS)),
+        "name": st.text(min_size=1, max_size=60),
+        "namespace": st.sampled_from(["shop", "kube-system", "a" * 63]),
+        "message": _TEXT,
+        "evidence": _TEXT,
+        "exempt": st.booleans(),
+        "severity": st.sampled_from(SEVERITY_ORDER),
+    }
+)
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(rows=st.lists(_ROW, max_size=150), extra=st.integers(0, 1500), limit=st.integers(MIN_MAX_CHARS, 40_000),
-       clusters=st.integers(1, 400))
-def test_never_longer_than_the_limit_and_always_says_what_was_cut(rows: list[dict[str, object]], extra: int,
-                                                                  limit: int, clusters: int) -> None:
-    many = [{"check_id": "rootfs-writable", "kind": "Deployment", "name": f"app-{i}", "severity": "low",
-             "message": "container `app` may write its root filesystem " + "x" * (i % 90)} for i in range(extra)]
-    f = make_findings([{"kind": "Deployment", "exempt_reason": "waived" if r["exempt"] else None, **r}
-                       for r in rows] + many)
+@given(
+    rows=st.lists(_ROW, max_size=150),
+    extra=st.integers(0, 1500),
+    limit=st.integers(MIN_MAX_CHARS, 40_000),
+    clusters=st.integers(1, 400),
+)
+def test_never_longer_than_the_limit_and_always_says_what_was_cut(
+    rows: list[dict[str, object]], extra: int, limit: int, clusters: int
+) -> None:
+    many = [
+        {
+            "check_id": "rootfs-writable",
+            "kind": "Deployment",
+            "name": f"app-{i}",
+            "severity": "low",
+            "message": "container `app` may write its root filesystem " + "x" * (i % 90),
+        }
+        for i in range(extra)
+    ]
+    f = make_findings(
+        [{"kind": "Deployment", "exempt_reason": "waived" if r["exempt"] else None, **r} for r in rows] + many
+    )
     # a fleet: thousands of cluster names in the head alone can exceed the limit
     f.attrs["clusters"] = [f"cluster-{i:04d}-" + "n" * 20 for i in range(clusters)]
     md = findings_to_text(f, "markdown", max_chars=limit)
@@ -107,12 +132,33 @@ def test_never_longer_than_the_limit_and_always_says_what_was_cut(rows: list[dic
 
 
 def test_the_cut_keeps_the_worst_first() -> None:
-    rows = ([{"check_id": "privileged", "kind": "Deployment", "name": f"crit-{i}", "severity": "critical"}
-             for i in range(5)]
-            + [{"check_id": "rootfs-writable", "kind": "Deployment", "name": f"low-{i}", "severity": "low",
-                "message": "m" * 300} for i in range(400)]
-            + [{"check_id": "privileged", "kind": "Deployment", "name": f"waived-{i}", "severity": "critical",
-                "exempt": True, "exempt_reason": "ok"} for i in range(20)])
+    rows = (
+        [
+            {"check_id": "privileged", "kind": "Deployment", "name": f"crit-{i}", "severity": "critical"}
+            for i in range(5)
+        ]
+        + [
+            {
+                "check_id": "rootfs-writable",
+                "kind": "Deployment",
+                "name": f"low-{i}",
+                "severity": "low",
+                "message": "m" * 300,
+            }
+            for i in range(400)
+        ]
+        + [
+            {
+                "check_id": "privileged",
+                "kind": "Deployment",
+                "name": f"waived-{i}",
+                "severity": "critical",
+                "exempt": True,
+                "exempt_reason": "ok",
+            }
+            for i in range(20)
+        ]
+    )
     md = findings_to_text(make_findings(rows), "markdown", max_chars=20_000)
     shown = _rows(md)
     assert all(any(f"Deployment/default/crit-{i} " in r for r in shown) for i in range(5))

@@ -45,8 +45,9 @@ def check(text: str) -> list[dict]:
         assert not errors, [f"{list(e.path)}: {e.message}" for e in errors[:5]]
         assert ("namespace" in d["metadata"]) == (crd["scope"] == "Namespaced")
         assert DNS_1123.match(d["metadata"]["name"]) and len(d["metadata"]["name"]) <= 253
-        assert d["summary"] == {k: sum(r["result"] == k for r in d["results"])
-                                for k in ("pass", "fail", "warn", "error", "skip")}
+        assert d["summary"] == {
+            k: sum(r["result"] == k for r in d["results"]) for k in ("pass", "fail", "warn", "error", "skip")
+        }
         for r in d["results"]:
             assert all(isinstance(v, str) for v in r.get("properties", {}).values())
     return docs
@@ -61,11 +62,20 @@ def sample() -> tuple[ka.Snapshot, pd.DataFrame]:
 def test_validator_rejects_what_the_crd_rejects() -> None:
     defs = crds()
     v = jsonschema.Draft7Validator(defs["Report"]["schema"])
-    good = {"apiVersion": "openreports.io/v1alpha1", "kind": "Report", "metadata": {"name": "x", "namespace": "n"},
-            "results": [{"policy": "p", "result": "fail", "severity": "high", "properties": {"a": "1"}}]}
+    good = {
+        "apiVersion": "openreports.io/v1alpha1",
+        "kind": "Report",
+        "metadata": {"name": "x", "namespace": "n"},
+        "results": [{"policy": "p", "result": "fail", "severity": "high", "properties": {"a": "1"}}],
+    }
     assert v.is_valid(good)
-    for bad in ({"policy": "p", "result": "failed"}, {"policy": "p", "severity": "severe"}, {"result": "fail"},
-                {"policy": "p", "properties": {"practice": 3}}, {"policy": "p", "timestamp": {"seconds": 1}}):
+    for bad in (
+        {"policy": "p", "result": "failed"},
+        {"policy": "p", "severity": "severe"},
+        {"result": "fail"},
+        {"policy": "p", "properties": {"practice": 3}},
+        {"policy": "p", "timestamp": {"seconds": 1}},
+    ):
         assert not v.is_valid({**good, "results": [bad]}), bad
 
 
@@ -93,8 +103,9 @@ def test_sample_reports(sample: tuple[ka.Snapshot, pd.DataFrame], tmp_path: Path
     # checks that evaluated objects and found nothing are passes in the ClusterReport
     passes = {r["policy"] for r in docs[0]["results"] if r["result"] == "pass"}
     assert passes and not passes & set(found["check_id"])
-    assert findings_to_text(found, "openreports", snapshot=snap).split("\n", 1)[1] == \
-        out.read_text().split("\n", 1)[1]  # same text to stdout (the first line holds the time)
+    assert (
+        findings_to_text(found, "openreports", snapshot=snap).split("\n", 1)[1] == out.read_text().split("\n", 1)[1]
+    )  # same text to stdout (the first line holds the time)
 
 
 def test_not_assessed_is_an_error_never_a_pass(partial: tuple[ka.Snapshot, pd.DataFrame]) -> None:
@@ -114,8 +125,11 @@ def test_several_clusters_and_nasty_text(tmp_path: Path) -> None:
     a = make_findings(sample_rows(), cluster="prod/eu_1")
     b = make_findings(sample_rows(), cluster="Staging")
     both = pd.concat([a, b], ignore_index=True)
-    both.attrs = {**a.attrs, "clusters": ["prod/eu_1", "Staging"], "stats": a.attrs["stats"] + [
-        {**s, "cluster": "Staging"} for s in b.attrs["stats"]]}
+    both.attrs = {
+        **a.attrs,
+        "clusters": ["prod/eu_1", "Staging"],
+        "stats": a.attrs["stats"] + [{**s, "cluster": "Staging"} for s in b.attrs["stats"]],
+    }
     docs = check(findings_to_text(both, "openreports"))
     names = {(d["kind"], d["metadata"]["name"], d["metadata"].get("namespace")) for d in docs}
     assert len(names) == len(docs)  # no two reports collide

@@ -27,8 +27,7 @@ def partial(tmp_path_factory: pytest.TempPathFactory) -> tuple[ka.Snapshot, pd.D
     (d / "cluster.yaml").write_text(yaml.safe_dump_all([o for o in TINY if o["kind"] != "Pod"]))
     snap = ka.load(d / "cluster.yaml", cluster="tiny")
     snap.skip("/api/v1/pods", "forbidden: list pods at cluster scope", category="forbidden", kind="Pod")
-    snap.skip("chart/values.yaml", "not a Kubernetes object: no apiVersion/kind", category="not_kubernetes",
-              document=0)
+    snap.skip("chart/values.yaml", "not a Kubernetes object: no apiVersion/kind", category="not_kubernetes", document=0)
     snap.skip("broken.yaml", "malformed YAML: bad indentation (line 4)", category="parse_error", document=1)
     return snap, audit(snap)
 
@@ -64,8 +63,9 @@ def test_json_round_trips_what_was_not_assessed(tmp_path: Path, partial: tuple[k
     pd.testing.assert_frame_equal(check_stats(back), check_stats(f))
 
 
-def test_csv_carries_rows_a_reader_cannot_miss_and_round_trips(tmp_path: Path,
-                                                               partial: tuple[ka.Snapshot, pd.DataFrame]) -> None:
+def test_csv_carries_rows_a_reader_cannot_miss_and_round_trips(
+    tmp_path: Path, partial: tuple[ka.Snapshot, pd.DataFrame]
+) -> None:
     _, f = partial
     p = export(f, tmp_path / "f.csv")
     rows = list(csv.DictReader(io.StringIO(p.read_text(encoding="utf-8-sig"))))
@@ -90,8 +90,9 @@ def test_csv_of_a_complete_audit_has_findings_only(tmp_path: Path, complete: tup
     assert len(list(csv.DictReader(io.StringIO(text)))) == len(f)
 
 
-def test_sarif_invocation_notifications(partial: tuple[ka.Snapshot, pd.DataFrame],
-                                        complete: tuple[ka.Snapshot, pd.DataFrame]) -> None:
+def test_sarif_invocation_notifications(
+    partial: tuple[ka.Snapshot, pd.DataFrame], complete: tuple[ka.Snapshot, pd.DataFrame]
+) -> None:
     snap, f = partial
     doc = json.loads(findings_to_text(f, "sarif", snapshot=snap))
     _validate_sarif(doc)
@@ -106,37 +107,46 @@ def test_sarif_invocation_notifications(partial: tuple[ka.Snapshot, pd.DataFrame
     assert part["level"] == "warning" and part["properties"]["status"] == "partial"
     inputs = [n for n in notes if n["properties"]["kind"] == "input"]
     assert [(n["level"], n["properties"]["category"]) for n in inputs] == [
-        ("warning", "forbidden"), ("note", "not_kubernetes"), ("warning", "parse_error")]
+        ("warning", "forbidden"),
+        ("note", "not_kubernetes"),
+        ("warning", "parse_error"),
+    ]
     csnap, cf = complete
     cdoc = json.loads(findings_to_text(cf, "sarif", snapshot=csnap))
     _validate_sarif(cdoc)
     assert cdoc["runs"][0]["invocations"] == [{"executionSuccessful": True, "toolExecutionNotifications": []}]
 
 
-def test_junit_properties_and_errors(partial: tuple[ka.Snapshot, pd.DataFrame],
-                                     complete: tuple[ka.Snapshot, pd.DataFrame]) -> None:
+def test_junit_properties_and_errors(
+    partial: tuple[ka.Snapshot, pd.DataFrame], complete: tuple[ka.Snapshot, pd.DataFrame]
+) -> None:
     _, f = partial
     root = ET.fromstring(findings_to_text(f, "junit"))
     for suite in root.findall("testsuite"):
         props = {p.get("name"): p.get("value") for p in suite.findall("properties/property")}
         assert props == {"k8saudit.partial": "true", "k8saudit.not_assessed": str(len(not_assessed(f)))}
         assert int(suite.get("tests")) == len(suite.findall("testcase"))
-    errors = {(c.get("classname"), e.get("type")): e.get("message")
-              for c in root.iter("testcase") for e in c.findall("error")}
+    errors = {
+        (c.get("classname"), e.get("type")): e.get("message") for c in root.iter("testcase") for e in c.findall("error")
+    }
     assert "could not read Pod" in errors[("k8saudit.privileged", "not_assessable")]
     assert ("k8saudit.svc-nodeport", "partial") in errors
     inputs = next(s for s in root.findall("testsuite") if s.get("name") == "Input not assessed")
     kinds = [(c.get("classname"), [x.tag for x in c]) for c in inputs.findall("testcase")]
-    assert kinds == [("k8saudit.input.forbidden", ["error"]), ("k8saudit.input.not_kubernetes", ["skipped"]),
-                     ("k8saudit.input.parse_error", ["error"])]
+    assert kinds == [
+        ("k8saudit.input.forbidden", ["error"]),
+        ("k8saudit.input.not_kubernetes", ["skipped"]),
+        ("k8saudit.input.parse_error", ["error"]),
+    ]
     assert int(root.get("errors")) == len(root.findall("testsuite/testcase/error"))
     croot = ET.fromstring(findings_to_text(complete[1], "junit"))
     assert not croot.findall("testsuite/testcase/error")
     assert {p.get("value") for p in croot.iter("property") if p.get("name") == "k8saudit.partial"} == {"false"}
 
 
-def test_markdown_and_html_sections(partial: tuple[ka.Snapshot, pd.DataFrame],
-                                    complete: tuple[ka.Snapshot, pd.DataFrame]) -> None:
+def test_markdown_and_html_sections(
+    partial: tuple[ka.Snapshot, pd.DataFrame], complete: tuple[ka.Snapshot, pd.DataFrame]
+) -> None:
     snap, f = partial
     md = findings_to_text(f, "markdown", snapshot=snap)
     assert "> **Partial audit:" in md and "## Not assessed" in md
@@ -152,8 +162,9 @@ def test_markdown_and_html_sections(partial: tuple[ka.Snapshot, pd.DataFrame],
     assert 'id="not-assessed"' not in chtml and 'class="partial-banner"' not in chtml
 
 
-def test_xlsx_not_assessed_sheet(tmp_path: Path, partial: tuple[ka.Snapshot, pd.DataFrame],
-                                 complete: tuple[ka.Snapshot, pd.DataFrame]) -> None:
+def test_xlsx_not_assessed_sheet(
+    tmp_path: Path, partial: tuple[ka.Snapshot, pd.DataFrame], complete: tuple[ka.Snapshot, pd.DataFrame]
+) -> None:
     snap, f = partial
     wb = openpyxl.load_workbook(export(f, tmp_path / "p.xlsx", snapshot=snap))
     assert wb.sheetnames[-1] == "Not assessed"

@@ -43,8 +43,11 @@ def _read_tsv(path: Path) -> pd.DataFrame:
 
 @pytest.fixture
 def tsv() -> Iterator[Format]:
-    fmt = register(Format("tsv", (".tsv", ".tab"), text=_tsv, read=_read_tsv, aliases=("tabs",),
-                          description="tab-separated check ids"))
+    fmt = register(
+        Format(
+            "tsv", (".tsv", ".tab"), text=_tsv, read=_read_tsv, aliases=("tabs",), description="tab-separated check ids"
+        )
+    )
     yield fmt
     unregister("tsv")
 
@@ -62,7 +65,13 @@ def test_builtin_formats_in_their_order() -> None:
     assert [f.name for f in formats() if f.binary] == ["xlsx"]
     assert [f.name for f in formats() if f.read] == ["csv", "json"]
     assert {a: lookup(a).name for a in ("md", "excel", "xml", "htm", "CSV", "policyreport")} == {
-        "md": "markdown", "excel": "xlsx", "xml": "junit", "htm": "html", "CSV": "csv", "policyreport": "openreports"}
+        "md": "markdown",
+        "excel": "xlsx",
+        "xml": "junit",
+        "htm": "html",
+        "CSV": "csv",
+        "policyreport": "openreports",
+    }
 
 
 def test_a_registered_format_is_everywhere(tsv: Format, findings: pd.DataFrame, tmp_path: Path) -> None:

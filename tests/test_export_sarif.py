@@ -33,8 +33,9 @@ def validate(doc: dict) -> None:
     schema = json.loads(SARIF_SCHEMA.read_text())
     checker = jsonschema.Draft7Validator.FORMAT_CHECKER
     assert {"uri", "uri-reference"} <= set(checker.checkers), "install jsonschema[format-nongpl]"
-    errors = sorted(jsonschema.Draft7Validator(schema, format_checker=checker).iter_errors(doc),
-                    key=lambda e: list(e.path))
+    errors = sorted(
+        jsonschema.Draft7Validator(schema, format_checker=checker).iter_errors(doc), key=lambda e: list(e.path)
+    )
     assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:10])
 
 
@@ -84,8 +85,9 @@ def github_problems(raw: str) -> list[str]:
                 out.append(f"result {i}: ruleId names no rule")
             if not (res.get("message") or {}).get("text"):
                 out.append(f"result {i}: message.text is required")
-            if not res.get("partialFingerprints") or not all(isinstance(v, str) and v
-                                                             for v in res["partialFingerprints"].values()):
+            if not res.get("partialFingerprints") or not all(
+                isinstance(v, str) and v for v in res["partialFingerprints"].values()
+            ):
                 out.append(f"result {i}: partialFingerprints")
             locs = res.get("locations") or []
             if not 1 <= len(locs) <= GITHUB["locations"]:
@@ -120,8 +122,9 @@ def sample() -> tuple[ka.Snapshot, pd.DataFrame]:
 
 
 @pytest.mark.parametrize("where", ["checkout", "elsewhere"])
-def test_sample_locations_resolve_to_the_manifest_line(sample: tuple[ka.Snapshot, pd.DataFrame], where: str,
-                                                       tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sample_locations_resolve_to_the_manifest_line(
+    sample: tuple[ka.Snapshot, pd.DataFrame], where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     snap, found = sample
     if where == "elsewhere":  # the sample is not below the current directory: its own base, SAMPLE
         monkeypatch.chdir(tmp_path)
@@ -132,8 +135,10 @@ def test_sample_locations_resolve_to_the_manifest_line(sample: tuple[ka.Snapshot
     run = doc["runs"][0]
     assert set(run["originalUriBaseIds"]) == ({"SAMPLE"} if where == "elsewhere" else {"%SRCROOT%"})
     sample_dir = ka.sources.sample_path() if hasattr(ka, "sources") else None
-    from_files = {(k, "" if pd.isna(ns) else ns, n) for k, ns, n in zip(snap.objects["kind"], snap.objects["namespace"],
-                                                                       snap.objects["name"])}
+    from_files = {
+        (k, "" if pd.isna(ns) else ns, n)
+        for k, ns, n in zip(snap.objects["kind"], snap.objects["namespace"], snap.objects["name"])
+    }
     phys_count = 0
     for res, f_row in zip(run["results"], found.itertuples()):
         loc = res["locations"][0]
@@ -152,14 +157,17 @@ def test_sample_locations_resolve_to_the_manifest_line(sample: tuple[ka.Snapshot
             assert f.resolve().is_relative_to(sample_dir.resolve())
         # the region starts at the object's document: its kind and name are in the lines that follow
         kind, _, name = loc["logicalLocations"][0]["fullyQualifiedName"].partition("/")
-        lines = f.read_text().splitlines()[phys["region"]["startLine"] - 1:]
-        doc_lines = lines[:next((i for i, ln in enumerate(lines[1:], 1) if ln.startswith("---")), len(lines))]
+        lines = f.read_text().splitlines()[phys["region"]["startLine"] - 1 :]
+        doc_lines = lines[: next((i for i, ln in enumerate(lines[1:], 1) if ln.startswith("---")), len(lines))]
         assert any(ln.strip() == f"kind: {kind}" for ln in doc_lines)
         assert any(name.rsplit("/", 1)[-1] in ln for ln in doc_lines)
     assert phys_count > 0.9 * len(found)
     if where == "checkout":
-        assert all(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].startswith("data/sample-cluster/")
-                   for r in run["results"] if "physicalLocation" in r["locations"][0])
+        assert all(
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].startswith("data/sample-cluster/")
+            for r in run["results"]
+            if "physicalLocation" in r["locations"][0]
+        )
 
 
 def test_awkward_file_names_are_percent_encoded_and_resolve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -168,7 +176,8 @@ def test_awkward_file_names_are_percent_encoded_and_resolve(tmp_path: Path, monk
     d.mkdir(parents=True)
     (d / "web ü%.yaml").write_text(
         "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\n"
-        "spec:\n  hostPID: true\n  containers: [{name: c, image: nginx, securityContext: {privileged: true}}]\n")
+        "spec:\n  hostPID: true\n  containers: [{name: c, image: nginx, securityContext: {privileged: true}}]\n"
+    )
     monkeypatch.chdir(root)
     snap = ka.load("my manifests")
     found = audit(snap)
@@ -178,7 +187,9 @@ def test_awkward_file_names_are_percent_encoded_and_resolve(tmp_path: Path, monk
     validate(doc)
     assert github_problems(raw) == []
     run = doc["runs"][0]
-    pods = [r for r in run["results"] if r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "Pod/shop/web"]
+    pods = [
+        r for r in run["results"] if r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "Pod/shop/web"
+    ]
     assert len(pods) >= 2
     for res in pods:
         phys = res["locations"][0]["physicalLocation"]
@@ -194,14 +205,22 @@ def test_awkward_file_names_are_percent_encoded_and_resolve(tmp_path: Path, monk
     doc = json.loads(findings_to_text(found, "sarif", snapshot=snap))
     run = doc["runs"][0]
     assert set(run["originalUriBaseIds"]) == {"ROOT"}
-    phys = next(r["locations"][0]["physicalLocation"] for r in run["results"]
-                if "physicalLocation" in r["locations"][0])
+    phys = next(
+        r["locations"][0]["physicalLocation"] for r in run["results"] if "physicalLocation" in r["locations"][0]
+    )
     assert phys["artifactLocation"] == {"uri": "team%20%231%20(prod)/web%20%C3%BC%25.yaml", "uriBaseId": "ROOT"}
     assert resolve(run, phys) == d.resolve() / "web ü%.yaml"
 
 
-@pytest.mark.parametrize("path,uri", [("a b/c.yaml", "a%20b/c.yaml"), ("x:y.yaml", "./x:y.yaml"),
-                                      ("ü/#?.yaml", "%C3%BC/%23%3F.yaml"), ("./a//b.yaml", "a/b.yaml")])
+@pytest.mark.parametrize(
+    "path,uri",
+    [
+        ("a b/c.yaml", "a%20b/c.yaml"),
+        ("x:y.yaml", "./x:y.yaml"),
+        ("ü/#?.yaml", "%C3%BC/%23%3F.yaml"),
+        ("./a//b.yaml", "a/b.yaml"),
+    ],
+)
 def test_relative_uri(path: str, uri: str) -> None:
     from pathlib import PurePosixPath
 
@@ -248,11 +267,26 @@ def test_github_problems_catches_what_it_should() -> None:
     assert broken(lambda d: run(d)["tool"]["driver"]["rules"][0].pop("help"))
     assert broken(lambda d: run(d)["results"][0].pop("partialFingerprints"))
     assert broken(lambda d: run(d)["results"][0].update({"locations": []}))
-    assert broken(lambda d: run(d)["results"][0]["locations"][0].update(
-        {"physicalLocation": {"artifactLocation": {"uri": "bundled sample (data/x.yaml"}, "region": {"startLine": 1}}}))
-    assert broken(lambda d: run(d)["results"][0]["locations"][0].update(
-        {"physicalLocation": {"artifactLocation": {"uri": "x.yaml", "uriBaseId": "NOWHERE"},
-                              "region": {"startLine": 1}}}))
+    assert broken(
+        lambda d: run(d)["results"][0]["locations"][0].update(
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": "bundled sample (data/x.yaml"},
+                    "region": {"startLine": 1},
+                }
+            }
+        )
+    )
+    assert broken(
+        lambda d: run(d)["results"][0]["locations"][0].update(
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": "x.yaml", "uriBaseId": "NOWHERE"},
+                    "region": {"startLine": 1},
+                }
+            }
+        )
+    )
     assert broken(lambda d: d.update({"runs": [run(d)] * 21}))
 
 

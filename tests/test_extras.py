@@ -64,7 +64,9 @@ def test_the_blocker_blocks(tmp_path: Path) -> None:
 
 
 def test_load_audit_export_without_the_extras(tmp_path: Path) -> None:
-    out = _run_without(EXTRAS_ONLY, """
+    out = _run_without(
+        EXTRAS_ONLY,
+        """
         from pathlib import Path
         import k8saudit as ka
         from k8saudit.export import FORMATS
@@ -78,17 +80,23 @@ def test_load_audit_export_without_the_extras(tmp_path: Path) -> None:
             print(fmt)
         import k8saudit.cli, k8saudit.report, k8saudit.diff  # the CLI and the text report too
         assert_blocked()
-    """, tmp_path)
+    """,
+        tmp_path,
+    )
     assert out.split() == list(FORMATS)
 
 
 def test_testing_imports_without_test_only_packages(tmp_path: Path) -> None:
-    _run_without(TEST_ONLY, """
+    _run_without(
+        TEST_ONLY,
+        """
         import k8saudit.testing
         from k8saudit.testing import FakeApiServer
         assert callable(FakeApiServer)
         assert_blocked()
-    """, tmp_path)
+    """,
+        tmp_path,
+    )
 
 
 def test_extras_declared_and_installed_by_make() -> None:
@@ -100,4 +108,3 @@ def test_extras_declared_and_installed_by_make() -> None:
     installed = re.search(r"pip install .*-e '\.\[([^\]]*)\]'", (ROOT / "Makefile").read_text())
     assert installed, "the Makefile installs the project with its extras"
     assert set(installed.group(1).split(",")) == set(extras), "make installs every extra"
-

@@ -93,8 +93,15 @@ def test_finding_ids_are_the_documented_hash() -> None:
 
     assert finding_id("prod", "privileged", "Deployment", "shop", "web", "app") == "9f2df340cb57fb45"
     assert _reference_id("prod", "privileged", "Deployment", "shop", "web", "app") == "9f2df340cb57fb45"
-    rows = pd.DataFrame([["c", "x", "Pod", None, "p", pd.NA], ["c", "x", "Pod", float("nan"), 7, "é\u202e"],
-                         ["c", "x", "Pod", "", "p", ""]], columns=list(ID_COLUMNS), dtype=object)
+    rows = pd.DataFrame(
+        [
+            ["c", "x", "Pod", None, "p", pd.NA],
+            ["c", "x", "Pod", float("nan"), 7, "é\u202e"],
+            ["c", "x", "Pod", "", "p", ""],
+        ],
+        columns=list(ID_COLUMNS),
+        dtype=object,
+    )
     assert _finding_ids(rows) == [_reference_id(*r) for r in rows.itertuples(index=False)]
     assert _finding_ids(rows.iloc[:0]) == []
 
@@ -132,11 +139,13 @@ def test_default_exemptions_can_be_turned_off(snap: ka.Snapshot) -> None:
 
 def test_waivers_with_owner_and_expiry(snap: ka.Snapshot, tmp_path: Path) -> None:
     w = tmp_path / "waivers.yaml"
-    w.write_text(textwrap.dedent("""
+    w.write_text(
+        textwrap.dedent("""
         waivers:
           - {check: "host-*", namespace: ops, kind: Deployment, name: "we*", reason: migrating, owner: sre, expires: 2027-01-31}
           - {check: host-ipc, name: agent, reason: old exception, owner: sec, expires: 2026-01-01}
-        """))
+        """)
+    )
     f = audit(snap, practices=[4], waivers=w, today=dt.date(2026, 11, 26))
     web = _row(f, "host-network", "web")
     assert web.exempt and web.exempt_reason == "waiver (sre): migrating until 2027-01-31"
@@ -147,12 +156,16 @@ def test_waivers_with_owner_and_expiry(snap: ka.Snapshot, tmp_path: Path) -> Non
     assert not _row(later, "host-network", "web").exempt
 
 
-@pytest.mark.parametrize("text, message", [
-    ("waivers: [{check: host-ipc}]", "needs a `reason:`"),
-    ("waivers: [{reason: x}]", "needs at least `check:`"),
-    ("waivers: [{check: host-ipc, reason: x, expires: someday}]", "is not a date"),
-    ("waivers: 3", "expected a list"),
-], ids=["no-reason", "no-check", "bad-date", "not-a-list"])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("waivers: [{check: host-ipc}]", "needs a `reason:`"),
+        ("waivers: [{reason: x}]", "needs at least `check:`"),
+        ("waivers: [{check: host-ipc, reason: x, expires: someday}]", "is not a date"),
+        ("waivers: 3", "expected a list"),
+    ],
+    ids=["no-reason", "no-check", "bad-date", "not-a-list"],
+)
 def test_bad_waivers_file_names_the_entry(tmp_path: Path, text: str, message: str) -> None:
     p = tmp_path / "w.yaml"
     p.write_text(text)
@@ -172,7 +185,9 @@ def test_severity_override_and_disabled_checks(snap: ka.Snapshot, tmp_path: Path
         audit(snap, config=cfg)
 
 
-def test_a_check_that_raises_is_an_error_row_and_the_others_run(snap: ka.Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_check_that_raises_is_an_error_row_and_the_others_run(
+    snap: ka.Snapshot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import dataclasses
 
     broken = dataclasses.replace(CHECKS["host-ipc"], fn=lambda workloads: 1 / 0)
@@ -231,7 +246,8 @@ def test_registry_integrity() -> None:
 
 
 def test_namespace_annotation_exempts_its_objects_unless_they_carry_their_own(tmp_path: Path) -> None:
-    (tmp_path / "m.yaml").write_text(textwrap.dedent("""
+    (tmp_path / "m.yaml").write_text(
+        textwrap.dedent("""
         apiVersion: v1
         kind: Namespace
         metadata: {name: lab, annotations: {k8saudit.io/ignore: host-network, k8saudit.io/exempt-reason: lab cluster}}
@@ -245,16 +261,28 @@ def test_namespace_annotation_exempts_its_objects_unless_they_carry_their_own(tm
         kind: Pod
         metadata: {name: b, namespace: lab, annotations: {k8saudit.io/ignore: host-pid}}
         spec: {hostNetwork: true, hostPID: true, containers: [{name: c, image: c}]}
-        """))
+        """)
+    )
     f = audit(ka.load(tmp_path / "m.yaml"), practices=[4])
     assert _row(f, "host-network", "a").exempt_reason == "annotation: lab cluster"
     assert not _row(f, "host-network", "b").exempt  # its own annotation decides
     assert _row(f, "host-pid", "b").exempt
 
 
-@pytest.mark.parametrize(("score", "band"), [(100.0, "good"), (98.7, "good"), (95.0, "good"), (94.9, "fair"),
-                                             (80.0, "fair"), (79.99, "poor"), (0.0, "poor"), (None, None),
-                                             (float("nan"), None)])
+@pytest.mark.parametrize(
+    ("score", "band"),
+    [
+        (100.0, "good"),
+        (98.7, "good"),
+        (95.0, "good"),
+        (94.9, "fair"),
+        (80.0, "fair"),
+        (79.99, "poor"),
+        (0.0, "poor"),
+        (None, None),
+        (float("nan"), None),
+    ],
+)
 def test_a_score_reads_as_a_band(score: float | None, band: str | None) -> None:
     from k8saudit.vocab import score_band
 

@@ -45,9 +45,17 @@ def fleet_paths(sample_dir: Path) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[distributed.Client]:
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-                                  silence_logs=50) as cluster, distributed.Client(cluster) as c:
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+            silence_logs=50,
+        ) as cluster,
+        distributed.Client(cluster) as c,
+    ):
         yield c
 
 
@@ -64,8 +72,10 @@ def fleet(fleet_paths: list[Path], client: distributed.Client) -> ka.fleet.Fleet
 
 def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
     key = ["cluster", "finding_id"]
-    pd.testing.assert_frame_equal(a[FINDINGS_COLUMNS].sort_values(key).reset_index(drop=True),
-                                  b[FINDINGS_COLUMNS].sort_values(key).reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        a[FINDINGS_COLUMNS].sort_values(key).reset_index(drop=True),
+        b[FINDINGS_COLUMNS].sort_values(key).reset_index(drop=True),
+    )
 
 
 # --------------------------------------------------------------------------- the bundled fleet
@@ -83,8 +93,11 @@ def test_import_k8saudit_does_not_import_dask() -> None:
 def test_bundled_fleet_profiles_are_deterministic_and_varied() -> None:
     names = _sample.clusters()
     assert len(names) == 40 and len(set(names)) == 40
-    assert {e: sum(_sample.environment(n) == e for n in names) for e in _sample.ENVIRONMENTS} == \
-        {"prod": 12, "staging": 12, "dev": 16}
+    assert {e: sum(_sample.environment(n) == e for n in names) for e in _sample.ENVIRONMENTS} == {
+        "prod": 12,
+        "staging": 12,
+        "dev": 16,
+    }
     profiles = [_sample.profile(n) for n in names]
     assert profiles == [_sample.profile(n) for n in names]
     assert len({p.fixes for p in profiles}) >= 10  # differently hardened
@@ -96,7 +109,9 @@ def test_bundled_fleet_profiles_are_deterministic_and_varied() -> None:
     assert harm == sorted(set(harm)) and len(harm) == 4  # worse every week
     for n in names:
         if n != _sample.DRIFTING:  # everyone else stays the same
-            assert _sample.profile(n, _sample.DATES[0]) == dataclasses.replace(_sample.profile(n), date=_sample.DATES[0])
+            assert _sample.profile(n, _sample.DATES[0]) == dataclasses.replace(
+                _sample.profile(n), date=_sample.DATES[0]
+            )
     with pytest.raises(ValueError, match="no date"):
         _sample.profile("prod-eu-1", "2020-01-01")
 
@@ -109,14 +124,16 @@ def test_bundled_fleet_is_saved_snapshots_made_once(fleet_paths: list[Path], sam
     stamp = (sample_dir / LATEST / ".complete").stat().st_mtime
     assert ka.fleet.sample(root=sample_dir) == fleet_paths
     assert (sample_dir / LATEST / ".complete").stat().st_mtime == stamp  # reused, not regenerated
-    assert ka.fleet.sample(environments=["dev"], root=sample_dir) == [p for p in fleet_paths
-                                                                        if p.name.startswith("dev-")]
+    assert ka.fleet.sample(environments=["dev"], root=sample_dir) == [
+        p for p in fleet_paths if p.name.startswith("dev-")
+    ]
     with pytest.raises(ValueError, match="no environment"):
         ka.fleet.sample(environments=["qa"], root=sample_dir)
 
 
-def test_fleet_gives_the_findings_of_each_cluster_audited_alone(fleet: ka.fleet.Fleet,
-                                                                alone: dict[str, pd.DataFrame]) -> None:
+def test_fleet_gives_the_findings_of_each_cluster_audited_alone(
+    fleet: ka.fleet.Fleet, alone: dict[str, pd.DataFrame]
+) -> None:
     assert fleet.failures.empty and not fleet.partial
     assert list(fleet.clusters["cluster"]) == _sample.clusters()
     assert (fleet.clusters["status"] == "ok").all() and fleet.date == LATEST
@@ -128,8 +145,10 @@ def test_fleet_gives_the_findings_of_each_cluster_audited_alone(fleet: ka.fleet.
         assert counts.loc[name, "findings"] == len(f) and counts.loc[name, "open"] == int((~f["exempt"]).sum())
     # ka.scorecard and the exports read the fleet's findings (with their stats) like one cluster's
     by = ["cluster", "practice"]
-    pd.testing.assert_frame_equal(scorecard(fleet.with_stats()).sort_values(by).reset_index(drop=True),
-                                  fleet.scorecard.sort_values(by).reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        scorecard(fleet.with_stats()).sort_values(by).reset_index(drop=True),
+        fleet.scorecard.sort_values(by).reset_index(drop=True),
+    )
     assert fleet.clusters["worker"].str.startswith("tcp://").all() and fleet.clusters["worker"].nunique() == 2
 
 
@@ -146,8 +165,9 @@ def test_the_bundled_fleet_tells_its_story(fleet: ka.fleet.Fleet) -> None:
     assert all(_sample.environment(c) == "dev" for c in worst["cluster"])
 
 
-def test_lazy_fleet_keeps_findings_on_the_workers(fleet_paths: list[Path], client: distributed.Client,
-                                                  fleet: ka.fleet.Fleet) -> None:
+def test_lazy_fleet_keeps_findings_on_the_workers(
+    fleet_paths: list[Path], client: distributed.Client, fleet: ka.fleet.Fleet
+) -> None:
     import dask.dataframe as dd
 
     some = fleet_paths[::8]
@@ -158,8 +178,9 @@ def test_lazy_fleet_keeps_findings_on_the_workers(fleet_paths: list[Path], clien
     assert list(lazy.clusters["findings"]) == list(fleet.clusters.set_index("cluster").loc[names, "findings"])
 
 
-def test_snapshots_read_on_the_client_travel_to_the_workers(fleet_paths: list[Path], client: distributed.Client,
-                                                            alone: dict[str, pd.DataFrame]) -> None:
+def test_snapshots_read_on_the_client_travel_to_the_workers(
+    fleet_paths: list[Path], client: distributed.Client, alone: dict[str, pd.DataFrame]
+) -> None:
     snaps = {f"copy-{p.name}": ka.load(p) for p in fleet_paths[:2]}
     got = ka.fleet.audit(snaps, client=client, progress=False)
     assert list(got.clusters["cluster"]) == list(snaps)
@@ -185,10 +206,15 @@ def _broken_snapshot(tmp_path: Path) -> Path:
 def _kubeconfig(tmp_path: Path, live: FakeApiServer) -> Path:
     """A kubeconfig with a context served by ``live`` and one whose server is gone."""
     dead = FakeApiServer([]).start()
-    dead_doc = yaml.safe_load(dead.write_kubeconfig(tmp_path / "kc-dead", context="gone",
-                                                    cluster="gone-cluster", user="gone-user").read_text())
+    dead_doc = yaml.safe_load(
+        dead.write_kubeconfig(
+            tmp_path / "kc-dead", context="gone", cluster="gone-cluster", user="gone-user"
+        ).read_text()
+    )
     dead.stop()
-    doc = yaml.safe_load(live.write_kubeconfig(tmp_path / "kc-live", context="edge", cluster="edge-cluster").read_text())
+    doc = yaml.safe_load(
+        live.write_kubeconfig(tmp_path / "kc-live", context="edge", cluster="edge-cluster").read_text()
+    )
     for key in ("clusters", "users", "contexts"):
         doc[key] += dead_doc[key]
     kc = tmp_path / "kubeconfig"
@@ -198,20 +224,31 @@ def _kubeconfig(tmp_path: Path, live: FakeApiServer) -> Path:
 
 LIVE_OBJECTS = [
     {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop", "uid": "ns-shop"}},
-    {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web", "namespace": "shop", "uid": "pod-web"},
-     "spec": {"hostPID": True, "containers": [{"name": "web", "image": "nginx",
-                                               "securityContext": {"privileged": True}}]}},
+    {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "web", "namespace": "shop", "uid": "pod-web"},
+        "spec": {
+            "hostPID": True,
+            "containers": [{"name": "web", "image": "nginx", "securityContext": {"privileged": True}}],
+        },
+    },
 ]
 
 
 def test_live_contexts_on_workers_and_broken_clusters_land_in_failures(
-        tmp_path: Path, fleet_paths: list[Path], client: distributed.Client,
-        alone: dict[str, pd.DataFrame]) -> None:
+    tmp_path: Path, fleet_paths: list[Path], client: distributed.Client, alone: dict[str, pd.DataFrame]
+) -> None:
     with FakeApiServer(LIVE_OBJECTS) as live:
         kc = _kubeconfig(tmp_path, live)
         (tmp_path / "empty").mkdir()
-        got = ka.fleet.audit([fleet_paths[0], _broken_snapshot(tmp_path), "context:edge", "context:gone",
-                              tmp_path / "empty"], client=client, kubeconfig=kc, progress=False, timeout=5)
+        got = ka.fleet.audit(
+            [fleet_paths[0], _broken_snapshot(tmp_path), "context:edge", "context:gone", tmp_path / "empty"],
+            client=client,
+            kubeconfig=kc,
+            progress=False,
+            timeout=5,
+        )
     names = ["prod-eu-1", "broken", "edge-cluster", "gone-cluster", "empty"]
     assert list(got.clusters["cluster"]) == names
     assert list(got.clusters["status"]) == ["ok", "failed", "ok", "failed", "failed"]
@@ -258,14 +295,28 @@ def test_sources_resolve_globs_names_and_errors(fleet_paths: list[Path], sample_
     with FakeApiServer([]) as live:
         kc = _kubeconfig(tmp_path, live)
         ctx = resolve(["context:edge"], all_contexts=True, kubeconfig=kc)
-    assert [(s.cluster, s.kind, s.location) for s in ctx] == [("edge-cluster", "context", "edge"),
-                                                              ("gone-cluster", "context", "gone")]
+    assert [(s.cluster, s.kind, s.location) for s in ctx] == [
+        ("edge-cluster", "context", "edge"),
+        ("gone-cluster", "context", "gone"),
+    ]
 
 
 def test_odd_ones_out_fires_only_on_a_lone_failure() -> None:
     def checks(statuses: dict[str, str]) -> pd.DataFrame:
-        return pd.DataFrame([{"cluster": c, "check_id": "privileged", "practice": 8, "severity": "critical",
-                              "title": "t", "failing": int(s == "fail"), "status": s} for c, s in statuses.items()])
+        return pd.DataFrame(
+            [
+                {
+                    "cluster": c,
+                    "check_id": "privileged",
+                    "practice": 8,
+                    "severity": "critical",
+                    "title": "t",
+                    "failing": int(s == "fail"),
+                    "status": s,
+                }
+                for c, s in statuses.items()
+            ]
+        )
 
     lone = checks({"a": "fail", "b": "pass", "c": "pass", "d": "pass"})
     assert list(odd_ones_out(lone)["cluster"]) == ["a"]
@@ -307,13 +358,26 @@ def test_save_and_read_back_a_parquet_dataset(fleet: ka.fleet.Fleet, tmp_path: P
 # --------------------------------------------------------------------------- command line
 
 
-def test_cli_fleet_scan_and_report(fleet_paths: list[Path], client: distributed.Client, tmp_path: Path,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_fleet_scan_and_report(
+    fleet_paths: list[Path], client: distributed.Client, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     address = client.scheduler.address
     out = tmp_path / "fleet"
     sources = [str(p) for p in fleet_paths[:3]] + [str(fleet_paths[-1])]
-    argv = ["fleet", "scan", *sources, "--scheduler", address, "-q", "-o", str(out / LATEST),
-            "-o", str(tmp_path / "fleet.xlsx"), "-o", str(tmp_path / "fleet.html")]
+    argv = [
+        "fleet",
+        "scan",
+        *sources,
+        "--scheduler",
+        address,
+        "-q",
+        "-o",
+        str(out / LATEST),
+        "-o",
+        str(tmp_path / "fleet.xlsx"),
+        "-o",
+        str(tmp_path / "fleet.html"),
+    ]
     assert cli.main(argv) == 0
     text = capsys.readouterr().out
     assert "4 clusters on 2026-12-06 (4 audited, 0 failed)" in text and "dev-risk" in text
@@ -340,8 +404,9 @@ def test_cli_fleet_scan_and_report(fleet_paths: list[Path], client: distributed.
     assert rows[0].lstrip("\ufeff").startswith("cluster,2026-11-15,2026-12-06,change") and len(rows) == 5
 
 
-def test_cli_fleet_exit_codes_match_scan(fleet_paths: list[Path], client: distributed.Client, tmp_path: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_fleet_exit_codes_match_scan(
+    fleet_paths: list[Path], client: distributed.Client, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """1: open findings at --fail-on; else 3 when a cluster could not be audited (unless --allow-partial); else 0."""
     address = client.scheduler.address
     prod, broken = str(fleet_paths[0]), str(_broken_snapshot(tmp_path))  # prod-eu-1: 1 high, no critical
@@ -368,8 +433,9 @@ def test_cli_fleet_user_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixt
 # --------------------------------------------------------------------------- a worker dies
 
 
-def test_a_worker_killed_mid_run_loses_nothing(fleet_paths: list[Path], client: distributed.Client,
-                                               alone: dict[str, pd.DataFrame]) -> None:
+def test_a_worker_killed_mid_run_loses_nothing(
+    fleet_paths: list[Path], client: distributed.Client, alone: dict[str, pd.DataFrame]
+) -> None:
     """SIGKILL a worker process while it runs a cluster's task: its nanny restarts it, the scheduler
     reruns the task elsewhere, and the fleet's findings are exactly those of each cluster alone."""
     pids = client.run(os.getpid)
@@ -403,9 +469,16 @@ def _history() -> pd.DataFrame:
     rows = []
     for d, drift in zip(("2026-11-15", "2026-11-22", "2026-11-29"), (100.0, 90.0, 70.0)):
         for c, score in (("staging-eu-1", 95.0), ("staging-eu-2", drift), ("prod-eu-1", None)):
-            rows.append({"cluster": c, "practice": 8, "score": score, "failing": 0 if score == 95.0 else 3,
-                         "status": "not_assessable" if score is None else "pass" if score == 100 else "fail",
-                         "date": pd.Timestamp(d)})
+            rows.append(
+                {
+                    "cluster": c,
+                    "practice": 8,
+                    "score": score,
+                    "failing": 0 if score == 95.0 else 3,
+                    "status": "not_assessable" if score is None else "pass" if score == 100 else "fail",
+                    "date": pd.Timestamp(d),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -439,8 +512,9 @@ def test_charts_fit_their_container(fleet: ka.fleet.Fleet) -> None:
 # --------------------------------------------------------------------------- progress
 
 
-def test_progress_bars_move_per_cluster(fleet_paths: list[Path], client: distributed.Client,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_progress_bars_move_per_cluster(
+    fleet_paths: list[Path], client: distributed.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import io
     from types import SimpleNamespace
 
@@ -466,7 +540,8 @@ def test_progress_bars_move_per_cluster(fleet_paths: list[Path], client: distrib
     # off a terminal and outside Jupyter: silent unless asked; asked, a line per tenth of the way
     monkeypatch.setattr(sys, "stderr", io.StringIO())
     assert isinstance(_progress.choose(None), _progress.Silent) and not isinstance(
-        _progress.choose(None), (_progress.TerminalBar, _progress.NotebookBar))
+        _progress.choose(None), (_progress.TerminalBar, _progress.NotebookBar)
+    )
     assert isinstance(_progress.choose(False), _progress.Silent)
     out = io.StringIO()
     term = _progress.TerminalBar(stream=out)

@@ -104,8 +104,15 @@ def test_derived_indexes_are_built_once_per_snapshot_and_dropped_with_its_frames
     snap.drop_frames()
     assert index.of(snap) == 2 and workload_index(snap) is not before
     assert "late" not in set(snap.workloads["name"])
-    pod = msgspec.convert({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "late", "namespace": "x"},
-                           "spec": {"containers": [{"name": "c", "image": "c:1"}]}}, Pod)
+    pod = msgspec.convert(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "late", "namespace": "x"},
+            "spec": {"containers": [{"name": "c", "image": "c:1"}]},
+        },
+        Pod,
+    )
     assert snap.add(pod, "late.yaml")  # a new object: the index and the frames are built again
     assert "late" in set(snap.workloads["name"]) and index.of(snap) == 3
 
@@ -115,17 +122,27 @@ def test_derived_indexes_are_built_once_per_snapshot_and_dropped_with_its_frames
 PROBES = "test_probes"
 
 
-@frames.frame(PROBES, "One row per container and probe kind (a frame of this test).",
-              keys=("cluster", "namespace", "pod"), kinds=("Pod",), one_row_per_object=False, columns=[
-                  ("cluster", "string", "cluster name"),
-                  ("namespace", "string", "namespace"),
-                  ("pod", "string", "pod name"),
-                  ("container", "string", "container name"),
-                  ("probe", "string", "readiness or liveness"),
-                  ("present", "bool", "the container sets it"),
-                  ("account_mounted", "boolean", "what the pod's service account says (a column of its own kind)",
-                   ("ServiceAccount",)),
-              ])
+@frames.frame(
+    PROBES,
+    "One row per container and probe kind (a frame of this test).",
+    keys=("cluster", "namespace", "pod"),
+    kinds=("Pod",),
+    one_row_per_object=False,
+    columns=[
+        ("cluster", "string", "cluster name"),
+        ("namespace", "string", "namespace"),
+        ("pod", "string", "pod name"),
+        ("container", "string", "container name"),
+        ("probe", "string", "readiness or liveness"),
+        ("present", "bool", "the container sets it"),
+        (
+            "account_mounted",
+            "boolean",
+            "what the pod's service account says (a column of its own kind)",
+            ("ServiceAccount",),
+        ),
+    ],
+)
 def _probes(snap: SnapshotView) -> Iterator[tuple[Any, ...]]:
     for p in snap.items("Pod"):
         for c in (p.spec.containers if p.spec is not None else None) or ():
@@ -172,7 +189,9 @@ def test_a_frame_spec_registers_everywhere(probes: FrameSpec, sample_snap: ka.Sn
     plain = Check("x-test-no-liveness", 10, "low", "t", "w", "r", PROBES, "Pod", no_liveness)
     assert plain.inputs == ("Pod",)
     assert Check("x-test-mounted", 10, "low", "t", "w", "r", PROBES, "Pod", mounted).inputs == ("Pod", "ServiceAccount")
-    check("x-test-no-liveness", practice=10, severity="low", on=PROBES, title="t", why="w", remediation="r")(no_liveness)
+    check("x-test-no-liveness", practice=10, severity="low", on=PROBES, title="t", why="w", remediation="r")(
+        no_liveness
+    )
     assert CHECKS["x-test-no-liveness"].frames == [PROBES]
 
     # the runner counts the objects evaluated by the spec's keys: pods, not rows
@@ -195,7 +214,8 @@ def test_an_unregistered_frame_is_gone_everywhere() -> None:
         ka.sample().frame(PROBES)
     with pytest.raises(ValueError, match="name no frame"):
         check("x-test-gone", practice=10, severity="low", on=PROBES, title="t", why="w", remediation="r")(
-            lambda test_probes: test_probes)
+            lambda test_probes: test_probes
+        )
     assert "x-test-gone" not in CHECKS
 
 
@@ -223,7 +243,6 @@ def test_a_builder_whose_rows_do_not_fit_its_columns_is_named() -> None:
     short = frames.frame("x_short", "d", keys=("name",), kinds=(), columns=cols)(lambda snap: [("c",)])
     with pytest.raises(ValueError, match=r"x_short.*1 values a row.*2 columns"):
         short(ka.Snapshot("e"))
-    ragged = frames.frame("x_ragged", "d", keys=("name",), kinds=(), columns=cols)(
-        lambda snap: [("c", "a"), ("c",)])
+    ragged = frames.frame("x_ragged", "d", keys=("name",), kinds=(), columns=cols)(lambda snap: [("c", "a"), ("c",)])
     with pytest.raises(ValueError, match=r"x_ragged.*different lengths"):
         ragged(ka.Snapshot("e"))

@@ -128,10 +128,15 @@ items:
 def test_live_pods_roll_up_to_their_top_owner(tmp_path: Path) -> None:
     snap = load_yaml(tmp_path, LIVE_STYLE)
     w = snap.workloads.set_index(["kind", "namespace", "name"])
-    assert sorted(w.index) == sorted([
-        ("Deployment", "shop", "api"), ("CronJob", "batch", "nightly"), ("Pod", "shop", "debug-shell"),
-        ("Pod", "kube-system", "kube-apiserver-cp1"), ("Rollout", "shop", "roll"),
-    ])
+    assert sorted(w.index) == sorted(
+        [
+            ("Deployment", "shop", "api"),
+            ("CronJob", "batch", "nightly"),
+            ("Pod", "shop", "debug-shell"),
+            ("Pod", "kube-system", "kube-apiserver-cp1"),
+            ("Rollout", "shop", "roll"),
+        ]
+    )
     assert w.loc[("Deployment", "shop", "api"), "pod_count"] == 2
     assert w.loc[("CronJob", "batch", "nightly"), "pod_count"] == 1
     assert w.loc[("Rollout", "shop", "roll"), "pod_count"] == 2
@@ -146,8 +151,12 @@ def test_live_pods_roll_up_to_their_top_owner(tmp_path: Path) -> None:
 def test_apiserver_flags_from_command_and_args(tmp_path: Path) -> None:
     a = load_yaml(tmp_path, LIVE_STYLE).apiserver
     flags = dict(zip(a.flag, a.value))
-    assert flags == {"anonymous-auth": "false", "authorization-mode": "Node,RBAC", "profiling": "true",
-                     "secure-port": "6443"}
+    assert flags == {
+        "anonymous-auth": "false",
+        "authorization-mode": "Node,RBAC",
+        "profiling": "true",
+        "secure-port": "6443",
+    }
     assert set(a.node) == {"cp1"}
 
 
@@ -265,7 +274,9 @@ def test_env_and_configmap_credentials_are_masked(tmp_path: Path) -> None:
 
 
 def test_namespaces_and_network_policies(tmp_path: Path) -> None:
-    snap = load_yaml(tmp_path, """
+    snap = load_yaml(
+        tmp_path,
+        """
         apiVersion: v1
         kind: Namespace
         metadata: {name: shop, labels: {pod-security.kubernetes.io/enforce: restricted}}
@@ -284,7 +295,8 @@ def test_namespaces_and_network_policies(tmp_path: Path) -> None:
         kind: Pod
         metadata: {name: p, namespace: other}
         spec: {containers: [{name: c, image: c}]}
-        """)
+        """,
+    )
     np_ = snap.network_policies.set_index("name")
     assert np_.loc["deny", "default_deny_ingress"] and not np_.loc["deny", "default_deny_egress"]
     assert np_.loc["db", "policy_types"] == ["Ingress", "Egress"] and not np_.loc["db", "selects_all_pods"]
@@ -295,7 +307,9 @@ def test_namespaces_and_network_policies(tmp_path: Path) -> None:
 
 
 def test_automount_pod_over_serviceaccount_over_default(tmp_path: Path) -> None:
-    w = load_yaml(tmp_path, """
+    w = load_yaml(
+        tmp_path,
+        """
         apiVersion: v1
         kind: ServiceAccount
         metadata: {name: quiet, namespace: a}
@@ -315,7 +329,8 @@ def test_automount_pod_over_serviceaccount_over_default(tmp_path: Path) -> None:
         kind: Pod
         metadata: {name: default-sa, namespace: a}
         spec: {containers: [{name: c, image: c}]}
-        """).workloads.set_index("name")
+        """,
+    ).workloads.set_index("name")
     assert w.automount_sa_token.to_dict() == {"uses-sa": False, "overrides": True, "default-sa": True}
     assert w.automount_source.to_dict() == {"uses-sa": "service_account", "overrides": "pod", "default-sa": "default"}
 
@@ -325,7 +340,8 @@ def test_frame_schema_on_the_sample(name: str, sample_snap: ka.Snapshot) -> None
     df = sample_snap.frame(name)
     expected = [(c, d) for c, d, _ in SCHEMAS[name]]
     assert [(c, str(df[c].dtype)) for c in df.columns] == [
-        (c, "str" if d == "string" and str(df[c].dtype) == "str" else d) for c, d in expected]
+        (c, "str" if d == "string" and str(df[c].dtype) == "str" else d) for c, d in expected
+    ]
     assert len(df) > 0, f"the sample cluster has no rows in {name}"
 
 
@@ -345,7 +361,8 @@ def test_ephemeral_containers_of_live_pods_count(tmp_path: Path) -> None:
         "  metadata: {name: api-7d9f-b, namespace: shop, ownerReferences: [{kind: ReplicaSet, name: api-7d9f, uid: rs1, controller: true}]}\n"
         "  spec: {containers: [{name: api, image: api}]}",
         "  metadata: {name: api-7d9f-b, namespace: shop, ownerReferences: [{kind: ReplicaSet, name: api-7d9f, uid: rs1, controller: true}]}\n"
-        "  spec: {containers: [{name: api, image: api}], ephemeralContainers: [{name: debugger, image: busybox, securityContext: {runAsUser: 0}}]}")
+        "  spec: {containers: [{name: api, image: api}], ephemeralContainers: [{name: debugger, image: busybox, securityContext: {runAsUser: 0}}]}",
+    )
     assert text != LIVE_STYLE
     c = load_yaml(tmp_path, text).containers
     dbg = c[c.container == "debugger"]
@@ -360,7 +377,8 @@ def test_injected_sidecars_of_live_pods_are_containers_too(tmp_path: Path) -> No
         "  spec: {containers: [{name: api, image: api}]}",
         "  metadata: {name: api-7d9f-a, namespace: shop, ownerReferences: [{kind: ReplicaSet, name: api-7d9f, uid: rs1, controller: true}]}\n"
         "  spec: {containers: [{name: api, image: api}, {name: istio-proxy, image: proxyv2}],"
-        " initContainers: [{name: istio-init, image: proxyv2, securityContext: {capabilities: {add: [NET_ADMIN, NET_RAW]}}}]}")
+        " initContainers: [{name: istio-init, image: proxyv2, securityContext: {capabilities: {add: [NET_ADMIN, NET_RAW]}}}]}",
+    )
     assert text != LIVE_STYLE
     snap = load_yaml(tmp_path, text)
     c = snap.containers[(snap.containers.kind == "Deployment") & (snap.containers.name == "api")].set_index("container")
@@ -377,5 +395,7 @@ def test_injected_sidecars_of_live_pods_are_containers_too(tmp_path: Path) -> No
 def test_boolean_flags_never_take_the_next_token() -> None:
     from k8saudit.frames import parse_flags
 
-    got = dict(parse_flags(["kube-apiserver", "--anonymous-auth", "false", "--secure-port", "6443", "--profiling=false"]))
+    got = dict(
+        parse_flags(["kube-apiserver", "--anonymous-auth", "false", "--secure-port", "6443", "--profiling=false"])
+    )
     assert got == {"anonymous-auth": "true", "secure-port": "6443", "profiling": "false"}

@@ -51,9 +51,14 @@ POOL = _pool()
 
 #: values of every type, for replacing whatever was there
 VALUES = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
-    st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=12),
-    st.just([]), st.just({}), st.lists(st.integers(min_value=-5, max_value=5), max_size=3),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=12),
+    st.just([]),
+    st.just({}),
+    st.lists(st.integers(min_value=-5, max_value=5), max_size=3),
     st.dictionaries(st.text(max_size=4), st.integers(min_value=0, max_value=3), max_size=2),
 )
 HUGE = st.sampled_from([2**63, 2**64, -(2**63) - 1, 10**30, -(10**40), 2**53 + 1])
@@ -61,10 +66,8 @@ OPS = ("delete", "replace", "retype", "deep", "huge", "duplicate")
 FORMATS = ("yaml-docs", "yaml-list", "json-list")
 
 #: frames with one row per object of a kind: every loaded object must reach its frame
-ONE_ROW_PER_OBJECT = {"services": "Service", "network_policies": "NetworkPolicy", "nodes": "Node",
-                      "secrets": "Secret"}
-_POD_KINDS = ("Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job",
-              "CronJob")
+ONE_ROW_PER_OBJECT = {"services": "Service", "network_policies": "NetworkPolicy", "nodes": "Node", "secrets": "Secret"}
+_POD_KINDS = ("Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob")
 
 
 def _paths(node: Any, prefix: tuple[Any, ...] = (), limit: int = 400) -> list[tuple[Any, ...]]:
@@ -131,8 +134,9 @@ def mutated_inputs(draw: st.DrawFn) -> tuple[str, str, list[str]]:
             dup_lines += 1
     fmt = draw(st.sampled_from(FORMATS))
     if fmt == "json-list":
-        text = json.dumps({"apiVersion": "v1", "kind": "List", "items": docs, "metadata": {"resourceVersion": ""}},
-                          indent=4)
+        text = json.dumps(
+            {"apiVersion": "v1", "kind": "List", "items": docs, "metadata": {"resourceVersion": ""}}, indent=4
+        )
         ids = [f"0/items/{k}" for k in range(len(docs))]
     elif fmt == "yaml-list":
         text = yaml.safe_dump({"apiVersion": "v1", "items": docs, "kind": "List"}, sort_keys=False)
@@ -176,7 +180,9 @@ def _covered(snap: ka.Snapshot, name: str, expected: list[str]) -> list[str]:
     def ok(doc_id: str) -> bool:
         parts = doc_id.split("/")
         return any("/".join(parts[:n]) in seen for n in range(1, len(parts) + 1)) or any(
-            s.startswith(doc_id + "/") for s in seen)
+            s.startswith(doc_id + "/") for s in seen
+        )
+
     return [d for d in expected if not ok(d)]
 
 
@@ -198,8 +204,9 @@ def _check_load(tmp: Path, fmt: str, text: str, ids: list[str]) -> ka.Snapshot |
     if snap is None:
         return None
     missing = _covered(snap, name, ids)
-    assert not missing, (f"input objects neither loaded nor skipped: {missing}\n"
-                         f"{snap.skipped.to_string()}\nloaded: {dict(snap.kinds)}")
+    assert not missing, (
+        f"input objects neither loaded nor skipped: {missing}\n{snap.skipped.to_string()}\nloaded: {dict(snap.kinds)}"
+    )
     for frame in FRAMES:
         snap.frame(frame)  # every frame builds
     _check_frames(snap)
@@ -234,12 +241,18 @@ def _check_audit(snap: ka.Snapshot) -> None:
 
 
 _FUZZ_EXAMPLES = int(os.environ.get("K8SAUDIT_FUZZ_EXAMPLES", "500"))
-_BOUNDED = settings(max_examples=40, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                           HealthCheck.function_scoped_fixture])
-_LONG = settings(max_examples=_FUZZ_EXAMPLES, deadline=None,
-                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                        HealthCheck.function_scoped_fixture])
+_BOUNDED = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+)
+_LONG = settings(
+    max_examples=_FUZZ_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+)
 
 
 @_BOUNDED

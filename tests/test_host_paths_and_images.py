@@ -14,15 +14,38 @@ segment = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_", min_size=1,
 rel = st.lists(segment, min_size=0, max_size=4).map("/".join)
 
 
-@pytest.mark.parametrize("path, sensitive", [
-    ("/", True), ("//", True), ("/etc", True), ("/etc/kubernetes/pki", True), ("/var", True), ("/var/lib", True),
-    ("/var/run", True), ("/run", True), ("/var/run/docker.sock", True), ("/run/containerd/containerd.sock", True),
-    ("/var/run/crio/crio.sock", True), ("/home/ci/docker.sock", True), ("/data/../etc", True), ("/proc/1/root", True),
-    ("/sys/fs/cgroup", True), ("/var/lib/kubelet/pods", True),
-    ("/etc/localtime", False), ("/etc/timezone", False), ("/etcetera", False), ("/system", False),
-    ("/var/log", False), ("/var/lib/docker", False), ("/srv/data", False), ("/lib/modules", False),
-    ("/run/xtables.lock", False), ("", False), (None, False),
-])
+@pytest.mark.parametrize(
+    "path, sensitive",
+    [
+        ("/", True),
+        ("//", True),
+        ("/etc", True),
+        ("/etc/kubernetes/pki", True),
+        ("/var", True),
+        ("/var/lib", True),
+        ("/var/run", True),
+        ("/run", True),
+        ("/var/run/docker.sock", True),
+        ("/run/containerd/containerd.sock", True),
+        ("/var/run/crio/crio.sock", True),
+        ("/home/ci/docker.sock", True),
+        ("/data/../etc", True),
+        ("/proc/1/root", True),
+        ("/sys/fs/cgroup", True),
+        ("/var/lib/kubelet/pods", True),
+        ("/etc/localtime", False),
+        ("/etc/timezone", False),
+        ("/etcetera", False),
+        ("/system", False),
+        ("/var/log", False),
+        ("/var/lib/docker", False),
+        ("/srv/data", False),
+        ("/lib/modules", False),
+        ("/run/xtables.lock", False),
+        ("", False),
+        (None, False),
+    ],
+)
 def test_sensitive_host_paths(path: str | None, sensitive: bool) -> None:
     assert (sensitive_host_path(path) is not None) == sensitive, sensitive_host_path(path)
 
@@ -42,10 +65,13 @@ def test_spelling_does_not_change_the_verdict(tail: str, suffix: str) -> None:
     assert (sensitive_host_path(p) is None) == (sensitive_host_path(p.replace("/", "//") + suffix) is None)
 
 
-host = st.one_of(st.just(""), st.builds(lambda h, port: f"{h}.example.com{port}/", segment,
-                                        st.sampled_from(["", ":5000", ":443"])))
+host = st.one_of(
+    st.just(""), st.builds(lambda h, port: f"{h}.example.com{port}/", segment, st.sampled_from(["", ":5000", ":443"]))
+)
 tag = st.one_of(st.none(), st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789._-", min_size=1, max_size=12))
-digest = st.one_of(st.none(), st.text(alphabet="0123456789abcdef", min_size=64, max_size=64).map(lambda h: "sha256:" + h))
+digest = st.one_of(
+    st.none(), st.text(alphabet="0123456789abcdef", min_size=64, max_size=64).map(lambda h: "sha256:" + h)
+)
 
 
 @given(host, st.lists(segment, min_size=1, max_size=3).map("/".join), tag, digest)

@@ -23,7 +23,9 @@ DOCS_IMG = Path(__file__).resolve().parent.parent / "docs" / "img" / "report.png
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs Debian's chromium at {CHROMIUM}: apt-get install chromium"),
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason=f"needs Debian's chromium at {CHROMIUM}: apt-get install chromium"
+    ),
 ]
 
 
@@ -47,7 +49,9 @@ def test_report_in_chromium(browser: Any, report: tuple[Path, int, int], tmp_pat
 
     def route(r: Any) -> None:
         url = r.request.url
-        if url.startswith(("file://", "data:", "blob:", "about:")) or url.startswith(("http://127.0.0.1", "https://127.0.0.1")):
+        if url.startswith(("file://", "data:", "blob:", "about:")) or url.startswith(
+            ("http://127.0.0.1", "https://127.0.0.1")
+        ):
             r.continue_()
         else:
             blocked.append(url)
@@ -76,7 +80,9 @@ def test_report_in_chromium(browser: Any, report: tuple[Path, int, int], tmp_pat
     assert all("privileged" in t.lower() for t in rows)
     page.fill("#q", "")
     page.select_option("#f-sev", "critical")
-    assert page.eval_on_selector_all("#findings tbody tr", "rs => rs.filter(r => !r.hidden).every(r => r.dataset.sev === 'critical')")
+    assert page.eval_on_selector_all(
+        "#findings tbody tr", "rs => rs.filter(r => !r.hidden).every(r => r.dataset.sev === 'critical')"
+    )
     page.select_option("#f-sev", "")
     page.select_option("#f-exempt", "hide")
     assert _visible(page) == n - n_exempt
@@ -89,7 +95,8 @@ def test_report_in_chromium(browser: Any, report: tuple[Path, int, int], tmp_pat
     # sort: the Object column, ascending then descending
     def column(i: int) -> list[str]:
         return page.eval_on_selector_all(
-            "#findings tbody tr", f"rs => rs.map(r => r.cells[{i}].textContent.trim().toLowerCase())")
+            "#findings tbody tr", f"rs => rs.map(r => r.cells[{i}].textContent.trim().toLowerCase())"
+        )
 
     header = page.locator("#findings thead th").nth(3)
     header.locator("button").click()

@@ -35,57 +35,137 @@ RBAC = ROOT / "data" / "auditor-rbac.yaml"
 
 
 def _md(name: str, namespace: str | None = None, **extra: Any) -> dict[str, Any]:
-    md: dict[str, Any] = {"name": name, "uid": f"uid-{namespace or '-'}-{name}",
-                          "creationTimestamp": "2026-01-12T09:14:03Z", **extra}
+    md: dict[str, Any] = {
+        "name": name,
+        "uid": f"uid-{namespace or '-'}-{name}",
+        "creationTimestamp": "2026-01-12T09:14:03Z",
+        **extra,
+    }
     if namespace:
         md["namespace"] = namespace
     return md
 
 
 def _spec(privileged: bool = False) -> dict[str, Any]:
-    return {"serviceAccountName": "web", "containers": [{
-        "name": "app", "image": "nginx:1.27", "securityContext": {"privileged": privileged},
-        "env": [{"name": "DB_PASSWORD", "value": "hunter2"},
-                {"name": "API_TOKEN", "valueFrom": {"secretKeyRef": {"name": "db", "key": "token"}}}]}]}
+    return {
+        "serviceAccountName": "web",
+        "containers": [
+            {
+                "name": "app",
+                "image": "nginx:1.27",
+                "securityContext": {"privileged": privileged},
+                "env": [
+                    {"name": "DB_PASSWORD", "value": "hunter2"},
+                    {"name": "API_TOKEN", "valueFrom": {"secretKeyRef": {"name": "db", "key": "token"}}},
+                ],
+            }
+        ],
+    }
 
 
 SHOP_PODS = [f"web-{i}" for i in range(7)]
 OBJECTS: list[dict[str, Any]] = [
-    *({"apiVersion": "v1", "kind": "Namespace", "metadata": _md(n, labels={"kubernetes.io/metadata.name": n})}
-      for n in ("default", "shop", "kube-system")),
-    {"apiVersion": "v1", "kind": "Node", "metadata": _md("worker-1", labels={"kubernetes.io/os": "linux"}),
-     "status": {"addresses": [{"type": "InternalIP", "address": "10.0.0.5"},
-                              {"type": "ExternalIP", "address": "203.0.113.5"}],
-                "nodeInfo": {"kubeletVersion": "v1.31.2"}}},
-    *({"apiVersion": "v1", "kind": "Pod", "metadata": _md(n, "shop", labels={"app": "web"}),
-       "spec": _spec(privileged=True), "status": {"phase": "Running"}} for n in SHOP_PODS),
-    {"apiVersion": "v1", "kind": "Pod", "metadata": _md("coredns-0", "kube-system"),
-     "spec": {"containers": [{"name": "coredns", "image": "coredns:1.11"}]}},
-    {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": _md("api", "shop"),
-     "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "api"}},
-              "template": {"metadata": {"labels": {"app": "api"}}, "spec": _spec()}}},
-    {"apiVersion": "v1", "kind": "Service", "metadata": _md("web", "shop"),
-     "spec": {"type": "NodePort", "ports": [{"port": 80, "nodePort": 30080}], "selector": {"app": "web"}}},
+    *(
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": _md(n, labels={"kubernetes.io/metadata.name": n})}
+        for n in ("default", "shop", "kube-system")
+    ),
+    {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": _md("worker-1", labels={"kubernetes.io/os": "linux"}),
+        "status": {
+            "addresses": [
+                {"type": "InternalIP", "address": "10.0.0.5"},
+                {"type": "ExternalIP", "address": "203.0.113.5"},
+            ],
+            "nodeInfo": {"kubeletVersion": "v1.31.2"},
+        },
+    },
+    *(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": _md(n, "shop", labels={"app": "web"}),
+            "spec": _spec(privileged=True),
+            "status": {"phase": "Running"},
+        }
+        for n in SHOP_PODS
+    ),
+    {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": _md("coredns-0", "kube-system"),
+        "spec": {"containers": [{"name": "coredns", "image": "coredns:1.11"}]},
+    },
+    {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _md("api", "shop"),
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": {"app": "api"}},
+            "template": {"metadata": {"labels": {"app": "api"}}, "spec": _spec()},
+        },
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _md("web", "shop"),
+        "spec": {"type": "NodePort", "ports": [{"port": 80, "nodePort": 30080}], "selector": {"app": "web"}},
+    },
     {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _md("web", "shop"), "secrets": [{"name": "web-token"}]},
-    {"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/service-account-token",
-     "metadata": _md("web-token", "shop", annotations={"kubernetes.io/service-account.name": "web"}),
-     "data": {"token": base64.b64encode(b"eyJhbGciOiJSUzI1NiJ9.secret-token-value").decode()}},
-    {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": _md("db", "shop"),
-     "data": {"password": base64.b64encode(b"correct-horse-battery").decode()}},
-    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _md("settings", "shop"),
-     "data": {"mode": "prod", "DB_PASSWORD": "plain-text-password"}},
-    {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": _md("default-deny", "shop"),
-     "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}},
-    {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": _md("cluster-admin"),
-     "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]},
-    {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": _md("web-admin"),
-     "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
-     "subjects": [{"kind": "ServiceAccount", "name": "web", "namespace": "shop"}]},
-    {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingAdmissionPolicy",
-     "metadata": _md("require-labels")},
+    {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "kubernetes.io/service-account-token",
+        "metadata": _md("web-token", "shop", annotations={"kubernetes.io/service-account.name": "web"}),
+        "data": {"token": base64.b64encode(b"eyJhbGciOiJSUzI1NiJ9.secret-token-value").decode()},
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "Opaque",
+        "metadata": _md("db", "shop"),
+        "data": {"password": base64.b64encode(b"correct-horse-battery").decode()},
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": _md("settings", "shop"),
+        "data": {"mode": "prod", "DB_PASSWORD": "plain-text-password"},
+    },
+    {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": _md("default-deny", "shop"),
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress"]},
+    },
+    {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": _md("cluster-admin"),
+        "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}],
+    },
+    {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": _md("web-admin"),
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+        "subjects": [{"kind": "ServiceAccount", "name": "web", "namespace": "shop"}],
+    },
+    {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "ValidatingAdmissionPolicy",
+        "metadata": _md("require-labels"),
+    },
 ]
-SECRET_VALUES = [b"hunter2", b"correct-horse-battery", b"secret-token-value", b"plain-text-password",
-                 b"Y29ycmVjdC1ob3JzZS1iYXR0ZXJ5"]
+SECRET_VALUES = [
+    b"hunter2",
+    b"correct-horse-battery",
+    b"secret-token-value",
+    b"plain-text-password",
+    b"Y29ycmVjdC1ob3JzZS1iYXR0ZXJ5",
+]
 
 
 @pytest.fixture
@@ -187,8 +267,9 @@ def test_live_and_files_give_the_same_frames_and_findings(tmp_path: Path) -> Non
             assert b["type"].isna().all() and all(len(k) == 0 for k in b["keys"])
             drop += ["type", "keys"]
         ra, rb = _rows(a.drop(columns=drop)), _rows(b.drop(columns=drop))
-        assert ra == rb, (f"{name}: only from files: {list((ra - rb).elements())[:3]}; "
-                          f"only live: {list((rb - ra).elements())[:3]}")
+        assert ra == rb, (
+            f"{name}: only from files: {list((ra - rb).elements())[:3]}; only live: {list((rb - ra).elements())[:3]}"
+        )
     fa, fb = audit(files), audit(snap)
     assert len(fa) > 0 and _finding_keys(fa) == _finding_keys(fb)
     sa = check_stats(fa).set_index("check_id")["status"]
@@ -213,11 +294,16 @@ class _Reporter:
         self.outcome.append(message)
 
 
-def test_progress_goes_to_the_callback_and_done_gets_the_outcome(server: FakeApiServer, kubeconfig: Path,
-                                                                 tmp_path: Path) -> None:
+def test_progress_goes_to_the_callback_and_done_gets_the_outcome(
+    server: FakeApiServer, kubeconfig: Path, tmp_path: Path
+) -> None:
     rep = _Reporter()
     snap = _load(kubeconfig, progress=rep)
-    assert rep.lines and rep.outcome == [rep.outcome[0]] and rep.outcome[0].startswith(f"{snap.cluster}: {len(snap)} objects")
+    assert (
+        rep.lines
+        and rep.outcome == [rep.outcome[0]]
+        and rep.outcome[0].startswith(f"{snap.cluster}: {len(snap)} objects")
+    )
     rep = _Reporter()
     bad = server.write_kubeconfig(tmp_path / "bad", context="fake", cluster="fake-cluster")
     bad.write_text(bad.read_text().replace(server.url, "http://127.0.0.1:9"))
@@ -230,13 +316,28 @@ def test_a_small_cluster_loads_with_provenance_and_meta(server: FakeApiServer, k
     lines: list[str] = []
     snap = _load(kubeconfig, progress=lines.append)
     assert snap.cluster == "fake-cluster" and snap.skipped.empty
-    assert snap.kinds == {"Namespace": 3, "Node": 1, "Pod": 8, "Deployment": 1, "Service": 1, "ServiceAccount": 1,
-                          "Secret": 2, "ConfigMap": 1, "NetworkPolicy": 1, "ClusterRole": 1,
-                          "ClusterRoleBinding": 1, "ValidatingAdmissionPolicy": 1}
+    assert snap.kinds == {
+        "Namespace": 3,
+        "Node": 1,
+        "Pod": 8,
+        "Deployment": 1,
+        "Service": 1,
+        "ServiceAccount": 1,
+        "Secret": 2,
+        "ConfigMap": 1,
+        "NetworkPolicy": 1,
+        "ClusterRole": 1,
+        "ClusterRoleBinding": 1,
+        "ValidatingAdmissionPolicy": 1,
+    }
     assert list(snap.kinds)[:4] == ["Namespace", "Node", "Deployment", "Pod"]  # owners first, not arrival order
     meta = snap.meta
     assert (meta["origin"], meta["context"], meta["server"], meta["server_version"]) == (
-        "live", "fake", server.url, "v1.31.2")
+        "live",
+        "fake",
+        server.url,
+        "v1.31.2",
+    )
     assert meta["kinds"]["Pod"] == 8 and meta["duration_s"] > 0 and len(meta["kinds_listed"]) == len(KINDS)
     objs = snap.objects.set_index(["kind", "namespace", "name"])
     assert objs.loc[("Pod", "shop", "web-0"), "source"] == "/api/v1/namespaces/shop/pods"
@@ -244,7 +345,11 @@ def test_a_small_cluster_loads_with_provenance_and_meta(server: FakeApiServer, k
     assert objs.loc[("Deployment", "shop", "api"), "api_version"] == "apps/v1"
     cluster_scoped = snap.objects[snap.objects.kind == "ClusterRole"].iloc[0]
     assert cluster_scoped["source"] == "/apis/rbac.authorization.k8s.io/v1/clusterroles"
-    assert lines and re.search(r"Pod 8\b", lines[-1]) and f"{len(_listing.RESOURCES)}/{len(_listing.RESOURCES)} lists done" in lines[-1]
+    assert (
+        lines
+        and re.search(r"Pod 8\b", lines[-1])
+        and f"{len(_listing.RESOURCES)}/{len(_listing.RESOURCES)} lists done" in lines[-1]
+    )
     # the kubeconfig's users: how they authenticate, never the credential
     users = snap.kubeconfig_users
     assert users[["context", "user", "auth_type"]].values.tolist() == [["fake", "fake-user", "token"]]
@@ -277,6 +382,7 @@ def test_only_gets_and_secrets_travel_as_metadata(server: FakeApiServer, kubecon
     saved = snap.save(tmp_path / "snap")
     blob = b"".join(p.read_bytes() for p in saved.rglob("*") if p.is_file() and p.suffix == ".json")
     import gzip
+
     blob += b"".join(gzip.decompress(p.read_bytes()) for p in saved.rglob("*.json.gz"))
     for value in SECRET_VALUES:
         assert value not in blob
@@ -290,10 +396,12 @@ def test_the_legacy_token_check_fires_on_the_annotation(server: FakeApiServer, k
 # --------------------------------------------------------------------------- (c) pagination
 
 
-@pytest.mark.parametrize(("page_size", "cap", "pod_requests"), [(2, None, 4), (500, 3, 3), (1, None, 8)],
-                         ids=["page-2", "server-cap-3", "page-1"])
-def test_pagination_gathers_every_item_once(tmp_path: Path, page_size: int, cap: int | None,
-                                            pod_requests: int) -> None:
+@pytest.mark.parametrize(
+    ("page_size", "cap", "pod_requests"),
+    [(2, None, 4), (500, 3, 3), (1, None, 8)],
+    ids=["page-2", "server-cap-3", "page-1"],
+)
+def test_pagination_gathers_every_item_once(tmp_path: Path, page_size: int, cap: int | None, pod_requests: int) -> None:
     with FakeApiServer(OBJECTS, page_size_cap=cap) as srv:
         snap = _load(srv.write_kubeconfig(tmp_path / "kc"), page_size=page_size, workers=3)
         pods = [r for r in srv.requests if r.resource == "pods"]
@@ -320,6 +428,7 @@ def test_forbidden_secrets_are_recorded_and_the_rest_loads(server: FakeApiServer
     assert snap.unreadable_kinds() == {"Secret": row["reason"]}
     stats = check_stats(audit(snap)).set_index("check_id")
     from k8saudit.checks import CHECKS
+
     needing = [c.id for c in CHECKS.values() if "Secret" in c.inputs]
     assert needing, "some checks need Secrets"
     assert (stats.loc[needing, "status"] == "not_assessable").all()
@@ -347,16 +456,18 @@ def test_a_kind_the_server_does_not_serve_is_noted_quietly(server: FakeApiServer
 # --------------------------------------------------------------------------- (f) (g) a flaky API
 
 
-def test_429_honours_retry_after_then_succeeds(server: FakeApiServer, kubeconfig: Path,
-                                               _no_real_sleeps: list[float]) -> None:
+def test_429_honours_retry_after_then_succeeds(
+    server: FakeApiServer, kubeconfig: Path, _no_real_sleeps: list[float]
+) -> None:
     server.fail_next("pods", 429, times=2, retry_after=3)
     snap = _load(kubeconfig)
     assert snap.kinds["Pod"] == 8 and snap.skipped.empty
     assert _no_real_sleeps == [3.0, 3.0]
 
 
-def test_503_backs_off_exponentially_then_succeeds(server: FakeApiServer, kubeconfig: Path,
-                                                   _no_real_sleeps: list[float]) -> None:
+def test_503_backs_off_exponentially_then_succeeds(
+    server: FakeApiServer, kubeconfig: Path, _no_real_sleeps: list[float]
+) -> None:
     server.fail_next("configmaps", 503, times=3)
     snap = _load(kubeconfig)
     assert snap.kinds["ConfigMap"] == 1 and snap.skipped.empty
@@ -378,8 +489,9 @@ def test_retries_are_bounded(server: FakeApiServer, kubeconfig: Path, _no_real_s
     assert len(_no_real_sleeps) == live.MAX_ATTEMPTS - 1
 
 
-def test_the_client_retries_through_urllib3_retry_honouring_retry_after(server: FakeApiServer, kubeconfig: Path,
-                                                                       _no_real_sleeps: list[float]) -> None:
+def test_the_client_retries_through_urllib3_retry_honouring_retry_after(
+    server: FakeApiServer, kubeconfig: Path, _no_real_sleeps: list[float]
+) -> None:
     """429 and 5xx are retried by the kubernetes client's own urllib3 Retry (Configuration.retries), which waits
     what Retry-After asks (at most MAX_DELAY) instead of its backoff, and counts every attempt."""
     from urllib3.util.retry import Retry
@@ -447,39 +559,80 @@ FAULT_CLASSES: list[tuple[str, dict[str, Any], str | None, str, int]] = [
     ("403-forever", {"status": 403, "times": None}, "forbidden", 'cannot list resource "pods"', 0),
     ("404-forever", {"status": 404, "times": None}, "not_served", "does not serve pods", 0),
     ("429-twice-then-ok", {"status": 429, "times": 2, "retry_after": 3}, None, "", ALL_PODS),
-    ("429-forever", {"status": 429, "times": None, "retry_after": 1}, "error",
-     f"failed after {live.MAX_ATTEMPTS} attempts: 429 Too many requests", 0),
+    (
+        "429-forever",
+        {"status": 429, "times": None, "retry_after": 1},
+        "error",
+        f"failed after {live.MAX_ATTEMPTS} attempts: 429 Too many requests",
+        0,
+    ),
     ("500-forever", {"status": 500, "times": None}, "error", f"after {live.MAX_ATTEMPTS} attempts: 500", 0),
     ("503-on-page-2-twice", {"status": 503, "times": 2, "page": 2}, None, "", ALL_PODS),
-    ("500-on-page-2-forever", {"status": 500, "times": None, "page": 2}, "partial",
-     f"page 2 failed after {live.MAX_ATTEMPTS} attempts: 500 Internal error occurred: injected failure; "
-     "3 items read from 1 page", 3),
-    ("403-on-page-3", {"status": 403, "times": None, "page": 3}, "partial",
-     'page 3 failed: 403 pods is forbidden: User "system:serviceaccount:audit:k8saudit" cannot list', 6),
+    (
+        "500-on-page-2-forever",
+        {"status": 500, "times": None, "page": 2},
+        "partial",
+        f"page 2 failed after {live.MAX_ATTEMPTS} attempts: 500 Internal error occurred: injected failure; "
+        "3 items read from 1 page",
+        3,
+    ),
+    (
+        "403-on-page-3",
+        {"status": 403, "times": None, "page": 3},
+        "partial",
+        'page 3 failed: 403 pods is forbidden: User "system:serviceaccount:audit:k8saudit" cannot list',
+        6,
+    ),
     ("410-on-first-page", {"status": 410, "times": None}, "error", "410 too old resource version", 0),
     ("410-on-page-2-once", {"status": 410, "page": 2}, None, "", ALL_PODS),
-    ("410-on-page-2-forever", {"status": 410, "times": None, "page": 2}, "partial",
-     "the continue token kept expiring (410 Gone)", 3),
+    (
+        "410-on-page-2-forever",
+        {"status": 410, "times": None, "page": 2},
+        "partial",
+        "the continue token kept expiring (410 Gone)",
+        3,
+    ),
     ("garbage-once", {"body": "garbage"}, None, "", ALL_PODS),
-    ("garbage-forever", {"body": "garbage", "times": None}, "error",
-     f"failed after {live.MAX_ATTEMPTS} attempts: the answer is not valid JSON", 0),
+    (
+        "garbage-forever",
+        {"body": "garbage", "times": None},
+        "error",
+        f"failed after {live.MAX_ATTEMPTS} attempts: the answer is not valid JSON",
+        0,
+    ),
     ("truncated-forever", {"body": "truncated", "times": None}, "error", "the answer is not valid JSON", 0),
-    ("truncated-page-2-forever", {"body": "truncated", "times": None, "page": 2}, "partial",
-     "page 2 failed after 5 attempts: the answer is not valid JSON", 3),
-    ("garbage-page-3-forever", {"body": "garbage", "times": None, "page": 3}, "partial",
-     "not valid JSON", 6),
-    ("stop-paging-after-page-2", {"body": "stop_paging", "page": 2}, "partial",
-     "the server stopped paging after page 2 although 2 more items remained (remainingItemCount); "
-     "6 items read from 2 pages", 6),
-    ("stop-paging-on-page-1", {"body": "stop_paging", "page": 1}, "partial",
-     "stopped paging after page 1 although 5 more items remained", 3),
+    (
+        "truncated-page-2-forever",
+        {"body": "truncated", "times": None, "page": 2},
+        "partial",
+        "page 2 failed after 5 attempts: the answer is not valid JSON",
+        3,
+    ),
+    ("garbage-page-3-forever", {"body": "garbage", "times": None, "page": 3}, "partial", "not valid JSON", 6),
+    (
+        "stop-paging-after-page-2",
+        {"body": "stop_paging", "page": 2},
+        "partial",
+        "the server stopped paging after page 2 although 2 more items remained (remainingItemCount); "
+        "6 items read from 2 pages",
+        6,
+    ),
+    (
+        "stop-paging-on-page-1",
+        {"body": "stop_paging", "page": 1},
+        "partial",
+        "stopped paging after page 1 although 5 more items remained",
+        3,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("fault", "category", "text", "kept"), [c[1:] for c in FAULT_CLASSES],
-                         ids=[c[0] for c in FAULT_CLASSES])
-def test_each_fault_class_is_retried_or_recorded(server: FakeApiServer, kubeconfig: Path, fault: dict[str, Any],
-                                                 category: str | None, text: str, kept: int) -> None:
+@pytest.mark.parametrize(
+    ("fault", "category", "text", "kept"), [c[1:] for c in FAULT_CLASSES], ids=[c[0] for c in FAULT_CLASSES]
+)
+def test_each_fault_class_is_retried_or_recorded(
+    server: FakeApiServer, kubeconfig: Path, fault: dict[str, Any], category: str | None, text: str, kept: int
+) -> None:
     server.fault("pods", **fault)
     snap = _load(kubeconfig, page_size=3)
     assert len(snap.items("Pod")) == kept
@@ -499,8 +652,7 @@ def test_each_fault_class_is_retried_or_recorded(server: FakeApiServer, kubeconf
         assert "Pod" in snap.unreadable_kinds()
 
 
-def test_retries_of_a_bad_body_back_off(server: FakeApiServer, kubeconfig: Path,
-                                        _no_real_sleeps: list[float]) -> None:
+def test_retries_of_a_bad_body_back_off(server: FakeApiServer, kubeconfig: Path, _no_real_sleeps: list[float]) -> None:
     server.fault("configmaps", body="truncated", times=2)
     snap = _load(kubeconfig)
     assert snap.kinds["ConfigMap"] == 1 and snap.skipped.empty
@@ -564,20 +716,25 @@ def _bad_ca(tmp_path: Path, srv: FakeApiServer) -> Path:
     kc = srv.write_kubeconfig(tmp_path / "kubeconfig", context="fake")
     doc = yaml.safe_load(kc.read_text())
     doc["clusters"][0]["cluster"]["certificate-authority-data"] = base64.b64encode(
-        trustme.CA().cert_pem.bytes()).decode()
+        trustme.CA().cert_pem.bytes()
+    ).decode()
     kc.write_text(yaml.safe_dump(doc))
     return kc
 
 
 @pytest.mark.parametrize("case", ["refused", "tls", "unauthorized"])
-def test_an_unusable_server_is_one_line_and_cli_exit_2(case: str, tmp_path: Path,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unusable_server_is_one_line_and_cli_exit_2(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with FakeApiServer(OBJECTS) as srv:
         if case == "refused":
             kc, port = _dead_kubeconfig(tmp_path)
             expect = [f"https://127.0.0.1:{port}", "connection refused"]
         elif case == "tls":
-            kc, expect = _bad_ca(tmp_path, srv), [f"TLS failure talking to the API server {srv.url}", "certificate verify failed"]
+            kc, expect = (
+                _bad_ca(tmp_path, srv),
+                [f"TLS failure talking to the API server {srv.url}", "certificate verify failed"],
+            )
         else:
             kc = srv.write_kubeconfig(tmp_path / "kubeconfig", context="fake", token="wrong")
             expect = [f"the API server {srv.url} rejected the credentials", "401"]
@@ -600,22 +757,45 @@ def test_unknown_context_and_missing_kubeconfig(kubeconfig: Path, tmp_path: Path
     assert live.list_contexts(kubeconfig) == ["fake"]
 
 
-@pytest.mark.parametrize(("make", "expect"), [
-    (lambda: __import__("urllib3").exceptions.NewConnectionError(
-        None, "HTTPSConnection(host='10.0.0.1', port=6443): Failed to establish a new connection: "
-              "[Errno 111] Connection refused"), "connection refused"),
-    (lambda: __import__("urllib3").exceptions.ReadTimeoutError(None, "/api/v1/pods", "Read timed out. "
-                                                               "(read timeout=30)"), "did not answer after 30s"),
-    (lambda: __import__("kubernetes").client.exceptions.ApiException(
-        status=0, reason="SSLError\n[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed "
-                         "certificate (_ssl.c:1006)"), "TLS failure talking to the API server: certificate verify failed: self-signed certificate"),
-    (lambda: __import__("kubernetes").client.exceptions.ApiException(
-        status=403, reason="Forbidden", body='{"kind":"Status","message":"pods is forbidden"}'),
-     "the API server answered 403 Forbidden: pods is forbidden"),
-    (lambda: __import__("kubernetes").config.config_exception.ConfigException("Invalid kube-config file."),
-     "kubeconfig: Invalid kube-config file."),
-    (lambda: ConnectionResetError(104, "Connection reset by peer"), "connection reset by peer"),
-], ids=["refused", "timeout", "tls", "api-403", "config", "reset"])
+@pytest.mark.parametrize(
+    ("make", "expect"),
+    [
+        (
+            lambda: __import__("urllib3").exceptions.NewConnectionError(
+                None,
+                "HTTPSConnection(host='10.0.0.1', port=6443): Failed to establish a new connection: "
+                "[Errno 111] Connection refused",
+            ),
+            "connection refused",
+        ),
+        (
+            lambda: __import__("urllib3").exceptions.ReadTimeoutError(
+                None, "/api/v1/pods", "Read timed out. (read timeout=30)"
+            ),
+            "did not answer after 30s",
+        ),
+        (
+            lambda: __import__("kubernetes").client.exceptions.ApiException(
+                status=0,
+                reason="SSLError\n[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed "
+                "certificate (_ssl.c:1006)",
+            ),
+            "TLS failure talking to the API server: certificate verify failed: self-signed certificate",
+        ),
+        (
+            lambda: __import__("kubernetes").client.exceptions.ApiException(
+                status=403, reason="Forbidden", body='{"kind":"Status","message":"pods is forbidden"}'
+            ),
+            "the API server answered 403 Forbidden: pods is forbidden",
+        ),
+        (
+            lambda: __import__("kubernetes").config.config_exception.ConfigException("Invalid kube-config file."),
+            "kubeconfig: Invalid kube-config file.",
+        ),
+        (lambda: ConnectionResetError(104, "Connection reset by peer"), "connection reset by peer"),
+    ],
+    ids=["refused", "timeout", "tls", "api-403", "config", "reset"],
+)
 def test_describe_error(make: Any, expect: str) -> None:
     msg = describe_error(make())
     assert msg is not None and expect in msg and "\n" not in msg
@@ -641,9 +821,14 @@ def test_namespaces_limit_namespaced_kinds(server: FakeApiServer, kubeconfig: Pa
 def test_load_clusters_combines_two_servers(tmp_path: Path) -> None:
     other = [o for o in OBJECTS if o["kind"] in ("Namespace", "Pod")][:5]
     with FakeApiServer(OBJECTS) as a, FakeApiServer(other, token="other-token") as b:
-        docs = [yaml.safe_load(s.write_kubeconfig(tmp_path / f"kc-{n}", context=n, cluster=f"{n}-cluster",
-                                                  user=f"{n}-user").read_text())
-                for n, s in (("prod", a), ("staging", b))]
+        docs = [
+            yaml.safe_load(
+                s.write_kubeconfig(
+                    tmp_path / f"kc-{n}", context=n, cluster=f"{n}-cluster", user=f"{n}-user"
+                ).read_text()
+            )
+            for n, s in (("prod", a), ("staging", b))
+        ]
         merged = dict(docs[0])
         for key in ("clusters", "users", "contexts"):
             merged[key] = docs[0][key] + docs[1][key]
@@ -662,9 +847,14 @@ def test_one_unreachable_context_does_not_stop_a_fleet_scan(tmp_path: Path) -> N
     (tmp_path / "dead").mkdir()
     dead_kc, _ = _dead_kubeconfig(tmp_path / "dead")
     with FakeApiServer(OBJECTS) as a:
-        docs = [yaml.safe_load(a.write_kubeconfig(tmp_path / "kc-prod", context="prod", cluster="prod-cluster",
-                                                  user="prod-user").read_text()),
-                yaml.safe_load(dead_kc.read_text())]
+        docs = [
+            yaml.safe_load(
+                a.write_kubeconfig(
+                    tmp_path / "kc-prod", context="prod", cluster="prod-cluster", user="prod-user"
+                ).read_text()
+            ),
+            yaml.safe_load(dead_kc.read_text()),
+        ]
         docs[1]["contexts"][0]["name"] = "gone"
         docs[1]["contexts"][0]["context"]["cluster"] = "gone-cluster"
         docs[1]["clusters"][0]["name"] = "gone-cluster"
@@ -739,8 +929,9 @@ def test_in_cluster_config_is_used_in_a_pod(tmp_path: Path, monkeypatch: pytest.
 # --------------------------------------------------------------------------- (l) CLI
 
 
-def test_cli_snapshot_then_scan(server: FakeApiServer, kubeconfig: Path, tmp_path: Path,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_snapshot_then_scan(
+    server: FakeApiServer, kubeconfig: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "snap"
     assert cli.main(["snapshot", "--context", "fake", "--kubeconfig", str(kubeconfig), "-o", str(out), "-q"]) == 0
     said = capsys.readouterr().out
@@ -783,8 +974,10 @@ def test_the_shipped_cluster_role_covers_exactly_what_is_listed() -> None:
 
 
 @pytest.mark.live
-@pytest.mark.skipif(not (os.environ.get("KUBECONFIG") and os.environ.get("K8SAUDIT_LIVE_TESTS") == "1"),
-                    reason="needs a real cluster: set KUBECONFIG and K8SAUDIT_LIVE_TESTS=1")
+@pytest.mark.skipif(
+    not (os.environ.get("KUBECONFIG") and os.environ.get("K8SAUDIT_LIVE_TESTS") == "1"),
+    reason="needs a real cluster: set KUBECONFIG and K8SAUDIT_LIVE_TESTS=1",
+)
 def test_a_real_cluster() -> None:
     snap = ka.load_cluster(timeout=60)
     assert snap.meta["origin"] == "live" and snap.meta["server_version"]
@@ -810,8 +1003,9 @@ def _rewrite_pages(server: FakeApiServer, resource: str, edit: Any) -> None:
     server._list = wrapped  # type: ignore[method-assign]
 
 
-def test_a_server_that_drops_token_and_count_is_caught_by_the_count_before(server: FakeApiServer,
-                                                                          kubeconfig: Path) -> None:
+def test_a_server_that_drops_token_and_count_is_caught_by_the_count_before(
+    server: FakeApiServer, kubeconfig: Path
+) -> None:
     def drop(page: int, doc: dict[str, Any]) -> None:
         if page == 2:  # the second page ends the list: no token, no count
             doc["metadata"].pop("continue", None)
@@ -853,8 +1047,9 @@ GATE_CASES: list[tuple[str, dict[str, Any], str]] = [
 
 
 @pytest.mark.parametrize(("fault", "status"), [c[1:] for c in GATE_CASES], ids=[c[0] for c in GATE_CASES])
-def test_each_fault_class_reaches_the_scorecard_and_the_exit_code(tmp_path: Path, fault: dict[str, Any],
-                                                                  status: str) -> None:
+def test_each_fault_class_reaches_the_scorecard_and_the_exit_code(
+    tmp_path: Path, fault: dict[str, Any], status: str
+) -> None:
     exit_partial = cli.EXIT_PARTIAL
     with FakeApiServer(OBJECTS, page_size_cap=3) as srv:  # pages of 3 whatever the client asks
         kc = srv.write_kubeconfig(tmp_path / "kubeconfig", context="fake")

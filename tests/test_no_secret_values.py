@@ -83,8 +83,13 @@ def secret_values(doc: dict[str, Any]) -> Iterator[str]:
 
 
 def _secrets_of(case: Path) -> set[str]:
-    return {v for doc in yaml.safe_load_all(case.read_text()) if isinstance(doc, dict)
-            for v in secret_values(doc) if len(v) >= MIN_LENGTH}
+    return {
+        v
+        for doc in yaml.safe_load_all(case.read_text())
+        if isinstance(doc, dict)
+        for v in secret_values(doc)
+        if len(v) >= MIN_LENGTH
+    }
 
 
 WITH_SECRETS = [p for p in CASES if _secrets_of(p)]
@@ -154,68 +159,169 @@ def _applied(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _canary_docs() -> list[dict[str, Any]]:
-    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db", "namespace": "shop"},
-              "type": "Opaque", "data": {"password": _b64(C["la_secret_data"])},
-              "stringData": {"token": C["la_secret_string"]}}
-    secret_live = _applied(secret) | {"data": {"password": _b64(C["secret_data"])},
-                                      "stringData": {"token": C["secret_string"]}}
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "db", "namespace": "shop"},
+        "type": "Opaque",
+        "data": {"password": _b64(C["la_secret_data"])},
+        "stringData": {"token": C["la_secret_string"]},
+    }
+    secret_live = _applied(secret) | {
+        "data": {"password": _b64(C["secret_data"])},
+        "stringData": {"token": C["secret_string"]},
+    }
 
     def deployment(env: list[dict[str, str]], args: list[str]) -> dict[str, Any]:
-        return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "api", "namespace": "shop"},
-                "spec": {"selector": {"matchLabels": {"app": "api"}}, "template": {
+        return {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "api", "namespace": "shop"},
+            "spec": {
+                "selector": {"matchLabels": {"app": "api"}},
+                "template": {
                     "metadata": {"labels": {"app": "api"}},
-                    "spec": {"containers": [
-                        {"name": "api", "image": "example/api:1", "command": ["/app"], "args": args, "env": env},
-                        {"name": "job", "image": "example/job:1", "command": ["sh", "-c"],
-                         "args": [f"exec run --api-key={C['shell_flag']} --db postgres://u:{C['shell_url']}@db/x"]},
-                    ], "initContainers": [
-                        {"name": "init", "image": "example/init:1", "command": ["/init", "--password"],
-                         "args": [C["init_arg"]]},
-                    ]}}}}
-    applied = deployment([{"name": "PASSWORD", "value": C["la_env"]},
-                          {"name": "DATABASE_URL", "value": f"postgres://app:{C['la_url']}@db/shop"}],
-                         [f"--password={C['la_arg_eq']}", "--token", C["la_arg_two"]])
-    dep = deployment([{"name": "PASSWORD", "value": C["env_literal"]},
-                      {"name": "DATABASE_URL", "value": f"postgres://app:{C['env_url']}@db/shop"},
-                      {"name": "JAVA_OPTS", "value": f"-Xmx1g -Dspring.datasource.password={C['java_opt']}"}],
-                     [f"--password={C['arg_eq']}", "--token", C["arg_two"], "--token-auth-file=/etc/tokens.csv",
-                      "--client-secret", C["arg_client"], "--password-file=/run/secrets/pw"])
+                    "spec": {
+                        "containers": [
+                            {"name": "api", "image": "example/api:1", "command": ["/app"], "args": args, "env": env},
+                            {
+                                "name": "job",
+                                "image": "example/job:1",
+                                "command": ["sh", "-c"],
+                                "args": [
+                                    f"exec run --api-key={C['shell_flag']} --db postgres://u:{C['shell_url']}@db/x"
+                                ],
+                            },
+                        ],
+                        "initContainers": [
+                            {
+                                "name": "init",
+                                "image": "example/init:1",
+                                "command": ["/init", "--password"],
+                                "args": [C["init_arg"]],
+                            },
+                        ],
+                    },
+                },
+            },
+        }
+
+    applied = deployment(
+        [
+            {"name": "PASSWORD", "value": C["la_env"]},
+            {"name": "DATABASE_URL", "value": f"postgres://app:{C['la_url']}@db/shop"},
+        ],
+        [f"--password={C['la_arg_eq']}", "--token", C["la_arg_two"]],
+    )
+    dep = deployment(
+        [
+            {"name": "PASSWORD", "value": C["env_literal"]},
+            {"name": "DATABASE_URL", "value": f"postgres://app:{C['env_url']}@db/shop"},
+            {"name": "JAVA_OPTS", "value": f"-Xmx1g -Dspring.datasource.password={C['java_opt']}"},
+        ],
+        [
+            f"--password={C['arg_eq']}",
+            "--token",
+            C["arg_two"],
+            "--token-auth-file=/etc/tokens.csv",
+            "--client-secret",
+            C["arg_client"],
+            "--password-file=/run/secrets/pw",
+        ],
+    )
     dep["metadata"]["annotations"] = {LAST_APPLIED: json.dumps(applied)}
 
-    pod_applied = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "debug", "namespace": "ops"},
-                   "spec": {"containers": [{"name": "sh", "image": "busybox", "args": ["--api-key", C["la_pod_arg"]],
-                                            "env": [{"name": "SECRET_KEY", "value": C["la_pod_env"]}]}]}}
+    pod_applied = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "debug", "namespace": "ops"},
+        "spec": {
+            "containers": [
+                {
+                    "name": "sh",
+                    "image": "busybox",
+                    "args": ["--api-key", C["la_pod_arg"]],
+                    "env": [{"name": "SECRET_KEY", "value": C["la_pod_env"]}],
+                }
+            ]
+        },
+    }
     pod = copy.deepcopy(_applied(pod_applied))
     pod["spec"]["containers"][0]["env"] = [{"name": "API_TOKEN", "value": C["pod_env"]}]
     pod["spec"]["containers"][0]["args"] = ["--api-key", "$(API_TOKEN)"]
 
-    cm_applied = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "app-config", "namespace": "shop"},
-                  "data": {"DB_PASSWORD": C["la_cm_key"], "application.properties": f"db.password={C['la_cm_props']}\n"}}
-    cm = _applied(cm_applied) | {"data": {
-        "DB_PASSWORD": C["cm_key"],
-        "application.properties": f"server.port=8080\nspring.datasource.password={C['cm_props']}\n",
-        "config.yaml": f"auth:\n  token: {C['cm_yaml']}\n  cert: |\n    plain\nsecret: |\n  {C['cm_yaml_block']}\n",
-        "app.env": f'LOG_LEVEL=info\nexport API_KEY="{C["cm_env"]}"\n',
-        "settings.ini": f"[db]\npassword = {C['cm_ini']}\nurl = amqp://u:{C['cm_url']}@mq:5672/\n",
-        "settings.json": json.dumps({"db": {"host": "db", "password": C["cm_json"]}}, indent=2),
-        "tls.pem": f"-----BEGIN PRIVATE KEY-----\n{C['cm_pem']}\n-----END PRIVATE KEY-----\n",
-    }, "binaryData": {"blob": _b64(C["cm_binary"])}}
+    cm_applied = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "app-config", "namespace": "shop"},
+        "data": {"DB_PASSWORD": C["la_cm_key"], "application.properties": f"db.password={C['la_cm_props']}\n"},
+    }
+    cm = _applied(cm_applied) | {
+        "data": {
+            "DB_PASSWORD": C["cm_key"],
+            "application.properties": f"server.port=8080\nspring.datasource.password={C['cm_props']}\n",
+            "config.yaml": f"auth:\n  token: {C['cm_yaml']}\n  cert: |\n    plain\nsecret: |\n  {C['cm_yaml_block']}\n",
+            "app.env": f'LOG_LEVEL=info\nexport API_KEY="{C["cm_env"]}"\n',
+            "settings.ini": f"[db]\npassword = {C['cm_ini']}\nurl = amqp://u:{C['cm_url']}@mq:5672/\n",
+            "settings.json": json.dumps({"db": {"host": "db", "password": C["cm_json"]}}, indent=2),
+            "tls.pem": f"-----BEGIN PRIVATE KEY-----\n{C['cm_pem']}\n-----END PRIVATE KEY-----\n",
+        },
+        "binaryData": {"blob": _b64(C["cm_binary"])},
+    }
 
-    cr = _applied({"apiVersion": "example.com/v1", "kind": "Database", "metadata": {"name": "orders", "namespace": "shop"},
-                   "spec": {"password": C["la_cr"], "params": [{"name": "token", "value": C["la_cr_param"]}]}})
-    broken = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {
-        "name": "worker", "namespace": "shop",
-        "annotations": {LAST_APPLIED: '{"kind":"Deployment","spec":{"env":[{"name":"PASSWORD","value":"'
-                                      + C["la_broken"]}},
-        "spec": {"selector": {"matchLabels": {"app": "worker"}}, "template": {
-            "metadata": {"labels": {"app": "worker"}},
-            "spec": {"containers": [{"name": "w", "image": "example/worker:1"}]}}}}
-    apiserver = {"apiVersion": "v1", "kind": "Pod", "metadata": {
-        "name": "kube-apiserver-cp-1", "namespace": "kube-system", "labels": {"component": "kube-apiserver"}},
-        "spec": {"nodeName": "cp-1", "containers": [{"name": "kube-apiserver", "image": "registry.k8s.io/kube-apiserver:v1.31.2",
-                 "command": ["kube-apiserver", "--anonymous-auth=false", "--authorization-mode=Node,RBAC",
-                             "--token-auth-file=/etc/kubernetes/tokens.csv", "--oidc-issuer-url=https://idp",
-                             "--oidc-client-secret", C["apiserver_secret"]]}]}}
+    cr = _applied(
+        {
+            "apiVersion": "example.com/v1",
+            "kind": "Database",
+            "metadata": {"name": "orders", "namespace": "shop"},
+            "spec": {"password": C["la_cr"], "params": [{"name": "token", "value": C["la_cr_param"]}]},
+        }
+    )
+    broken = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {
+            "name": "worker",
+            "namespace": "shop",
+            "annotations": {
+                LAST_APPLIED: '{"kind":"Deployment","spec":{"env":[{"name":"PASSWORD","value":"' + C["la_broken"]
+            },
+        },
+        "spec": {
+            "selector": {"matchLabels": {"app": "worker"}},
+            "template": {
+                "metadata": {"labels": {"app": "worker"}},
+                "spec": {"containers": [{"name": "w", "image": "example/worker:1"}]},
+            },
+        },
+    }
+    apiserver = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": "kube-apiserver-cp-1",
+            "namespace": "kube-system",
+            "labels": {"component": "kube-apiserver"},
+        },
+        "spec": {
+            "nodeName": "cp-1",
+            "containers": [
+                {
+                    "name": "kube-apiserver",
+                    "image": "registry.k8s.io/kube-apiserver:v1.31.2",
+                    "command": [
+                        "kube-apiserver",
+                        "--anonymous-auth=false",
+                        "--authorization-mode=Node,RBAC",
+                        "--token-auth-file=/etc/kubernetes/tokens.csv",
+                        "--oidc-issuer-url=https://idp",
+                        "--oidc-client-secret",
+                        C["apiserver_secret"],
+                    ],
+                }
+            ],
+        },
+    }
     return [secret_live, dep, pod, cm, cr, broken, apiserver]
 
 
@@ -255,9 +361,24 @@ def _frames_text(snap: ka.Snapshot) -> str:
 def canary_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("canary-cluster")
     (root / "cluster.yaml").write_text(yaml.safe_dump_all(_canary_docs(), sort_keys=False))
-    (root / "kubectl-dump.json").write_text(json.dumps(
-        {"apiVersion": "v1", "kind": "List", "items": [_canary_docs()[0] | {"metadata": {
-            "name": "db-copy", "namespace": "shop", "annotations": _canary_docs()[0]["metadata"]["annotations"]}}]}))
+    (root / "kubectl-dump.json").write_text(
+        json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "List",
+                "items": [
+                    _canary_docs()[0]
+                    | {
+                        "metadata": {
+                            "name": "db-copy",
+                            "namespace": "shop",
+                            "annotations": _canary_docs()[0]["metadata"]["annotations"],
+                        }
+                    }
+                ],
+            }
+        )
+    )
     return root
 
 
@@ -282,8 +403,10 @@ def _assert_masked_model(snap: ka.Snapshot) -> None:
     assert not secrets.loc["db", "is_sa_token"]
     cms = snap.config_maps.set_index("key")
     assert cms.loc["DB_PASSWORD", "value"].startswith(MASK_PREFIX)
-    assert any("spring.datasource.password=" + MASK_PREFIX in ln for ln in cms.loc["application.properties",
-                                                                                  "credential_lines"])
+    assert any(
+        "spring.datasource.password=" + MASK_PREFIX in ln
+        for ln in cms.loc["application.properties", "credential_lines"]
+    )
     dep = snap.get("Deployment", "shop", "worker")
     assert dep.metadata.annotations[LAST_APPLIED] == LAST_APPLIED_DROPPED  # unreadable: dropped, and says so
     applied = json.loads(snap.get("Deployment", "shop", "api").metadata.annotations[LAST_APPLIED])
@@ -316,8 +439,7 @@ def test_no_canary_leaves_a_files_load(canary_dir: Path, tmp_path: Path) -> None
 def test_no_canary_leaves_a_live_load(canary_dir: Path, tmp_path: Path) -> None:
     docs = _canary_docs()
     with FakeApiServer(docs) as srv:
-        snap = ka.load_cluster(kubeconfig=srv.write_kubeconfig(tmp_path / "kubeconfig", context="fake"),
-                               context="fake")
+        snap = ka.load_cluster(kubeconfig=srv.write_kubeconfig(tmp_path / "kubeconfig", context="fake"), context="fake")
         srv.assert_read_only()
     assert snap.get("Secret", "shop", "db").metadata.annotations[LAST_APPLIED]  # metadata-only, annotation kept
     _assert_masked_model(snap)
@@ -333,21 +455,35 @@ def test_a_snapshot_saved_under_older_rules_is_masked_when_read(canary_dir: Path
     for doc in _canary_docs():
         by_kind.setdefault(doc["kind"], []).append(doc)
     for kind, items in by_kind.items():
-        body = json.dumps({"kind": kind, "items": items, "sources": ["old.yaml"] * len(items),
-                           "lines": [0] * len(items)}).encode()
+        body = json.dumps(
+            {"kind": kind, "items": items, "sources": ["old.yaml"] * len(items), "lines": [0] * len(items)}
+        ).encode()
         (root / f"objects/{kind}.json.gz").write_bytes(gzip.compress(body))
         kinds[kind] = {"count": len(items), "file": f"objects/{kind}.json.gz"}
-    (root / "snapshot.json").write_text(json.dumps({
-        "format": "k8saudit-snapshot", "version": 1, "cluster": "old", "captured_at": "2026-01-01T00:00:00Z",
-        "source": "old.yaml", "meta": {}, "kinds": kinds, "skipped": [], "kubeconfig": []}))
+    (root / "snapshot.json").write_text(
+        json.dumps(
+            {
+                "format": "k8saudit-snapshot",
+                "version": 1,
+                "cluster": "old",
+                "captured_at": "2026-01-01T00:00:00Z",
+                "source": "old.yaml",
+                "meta": {},
+                "kinds": kinds,
+                "skipped": [],
+                "kubeconfig": [],
+            }
+        )
+    )
     assert _leaks(_bytes_of(root))  # the old snapshot does hold them
     snap = ka.load(root)
     _assert_masked_model(snap)
     assert not _leaks(_every_output(snap, tmp_path / "out", exports=False))
 
 
-def test_no_canary_in_the_cli_report_or_snapshot(canary_dir: Path, tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_canary_in_the_cli_report_or_snapshot(
+    canary_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     cli.main(["scan", str(canary_dir)])
     cli.main(["snapshot", str(canary_dir), "-o", str(tmp_path / "snap")])
     for name in FRAMES:
@@ -359,14 +495,16 @@ def test_no_canary_in_the_cli_report_or_snapshot(canary_dir: Path, tmp_path: Pat
 
 
 @pytest.mark.parametrize("notebook", ["00-overview.ipynb", "01-secrets-in-env.ipynb"])
-def test_no_canary_in_executed_notebooks(notebook: str, canary_dir: Path, tmp_path: Path,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_canary_in_executed_notebooks(
+    notebook: str, canary_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     nbclient = pytest.importorskip("nbclient")
     monkeypatch.setenv("K8SAUDIT_SOURCE", str(canary_dir))
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]))
     nb = nbformat.read(ROOT / "notebooks" / notebook, as_version=4)
-    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
-                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    nbclient.NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
     written = tmp_path / notebook
     nbformat.write(nb, written)
     text = written.read_text()
@@ -378,36 +516,88 @@ def test_no_canary_in_executed_notebooks(notebook: str, canary_dir: Path, tmp_pa
 
 #: a value that cannot be mistaken for any other part of a manifest (its "Zq9" is found nowhere else)
 _SECRETISH = st.text(alphabet=string.ascii_letters + string.digits + "+/_!%^*~", min_size=5, max_size=40).map(
-    lambda s: "Zq9" + s)
-_CRED_KEYS = st.sampled_from(["password", "DB_PASSWORD", "api_key", "apiKey", "client-secret", "clientSecret",
-                              "token", "GITHUB_TOKEN", "secret", "db.password", "access_key", "passwd",
-                              "private_key", "SESSION_KEY", "dsn"])
-_FLAGS = st.sampled_from(["--password", "--token", "--client-secret", "--api-key", "-password", "--db-password",
-                          "--oidc-client-secret", "--access-key"])
+    lambda s: "Zq9" + s
+)
+_CRED_KEYS = st.sampled_from(
+    [
+        "password",
+        "DB_PASSWORD",
+        "api_key",
+        "apiKey",
+        "client-secret",
+        "clientSecret",
+        "token",
+        "GITHUB_TOKEN",
+        "secret",
+        "db.password",
+        "access_key",
+        "passwd",
+        "private_key",
+        "SESSION_KEY",
+        "dsn",
+    ]
+)
+_FLAGS = st.sampled_from(
+    [
+        "--password",
+        "--token",
+        "--client-secret",
+        "--api-key",
+        "-password",
+        "--db-password",
+        "--oidc-client-secret",
+        "--access-key",
+    ]
+)
 _SEPS = st.sampled_from(["=", ": ", " = ", ":\t"])
 
 
 def _where(value: str) -> st.SearchStrategy[dict[str, Any]]:
     """A manifest with ``value`` in one of the places a credential hides."""
+
     def container(**c: Any) -> dict[str, Any]:
-        return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "namespace": "n"},
-                "spec": {"template": {"spec": {"containers": [{"name": "c", "image": "i", **c}]}}}}
+        return {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "d", "namespace": "n"},
+            "spec": {"template": {"spec": {"containers": [{"name": "c", "image": "i", **c}]}}},
+        }
 
     return st.one_of(
-        _CRED_KEYS.map(lambda k: container(env=[{"name": k.upper().replace(".", "_").replace("-", "_"),
-                                                 "value": value}])),
+        _CRED_KEYS.map(
+            lambda k: container(env=[{"name": k.upper().replace(".", "_").replace("-", "_"), "value": value}])
+        ),
         _FLAGS.map(lambda f: container(args=[f"{f}={value}"])),
         _FLAGS.map(lambda f: container(args=["serve", f, value])),
         st.tuples(_FLAGS, st.sampled_from(["sh -c '", "exec app ", ""])).map(
-            lambda t: container(command=["sh", "-c"], args=[f"{t[1]}{t[0]}={value} --port 80"])),
+            lambda t: container(command=["sh", "-c"], args=[f"{t[1]}{t[0]}={value} --port 80"])
+        ),
         st.tuples(_CRED_KEYS, _SEPS, st.sampled_from(["", "  ", "export "])).map(
-            lambda t: {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "n"},
-                       "data": {"app.conf": f"host=db\n{t[2]}{t[0]}{t[1]}{value}\nport=1\n"}}),
-        _CRED_KEYS.map(lambda k: {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "n"},
-                                  "data": {"settings.json": json.dumps({"db": {k: value}})}}),
+            lambda t: {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": "c", "namespace": "n"},
+                "data": {"app.conf": f"host=db\n{t[2]}{t[0]}{t[1]}{value}\nport=1\n"},
+            }
+        ),
+        _CRED_KEYS.map(
+            lambda k: {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": "c", "namespace": "n"},
+                "data": {"settings.json": json.dumps({"db": {k: value}})},
+            }
+        ),
         st.just(container(env=[{"name": "URL", "value": f"https://user:{value.replace('/', 'x')}@host/x"}])),
-        st.just({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": "n"},
-                 "data": {"k": _b64(value)}, "stringData": {"k2": value}}),
+        st.just(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {"name": "s", "namespace": "n"},
+                "data": {"k": _b64(value)},
+                "stringData": {"k2": value},
+            }
+        ),
     )
 
 
@@ -426,10 +616,21 @@ def test_secret_looking_values_never_survive_the_normaliser(value: str, data: st
 
 
 @settings(max_examples=100, deadline=None)
-@given(path=st.from_regex(r"/[a-z]{1,8}(/[a-z0-9._-]{1,8}){0,3}", fullmatch=True),
-       flag=st.sampled_from(["--token-auth-file", "--password-file", "--client-secret-file", "--tls-private-key-file",
-                             "--service-account-key-file", "--basic-auth-file", "--api-key-path"]),
-       two_words=st.booleans())
+@given(
+    path=st.from_regex(r"/[a-z]{1,8}(/[a-z0-9._-]{1,8}){0,3}", fullmatch=True),
+    flag=st.sampled_from(
+        [
+            "--token-auth-file",
+            "--password-file",
+            "--client-secret-file",
+            "--tls-private-key-file",
+            "--service-account-key-file",
+            "--basic-auth-file",
+            "--api-key-path",
+        ]
+    ),
+    two_words=st.booleans(),
+)
 def test_file_flags_keep_their_paths(path: str, flag: str, two_words: bool) -> None:
     """A flag that names a file holds a path, not a secret: the apiserver checks read it."""
     args = [flag, path] if two_words else [f"{flag}={path}"]
@@ -479,22 +680,32 @@ def test_mask_text_keeps(text: str, lines: bool) -> None:
     assert mask_text(text, lines=lines) == text
 
 
-@pytest.mark.parametrize(("args", "expect"), [
-    (["--password", "two-words-1"], ["--password", "<masked: 11 chars>"]),
-    (["--api-key=eq-form-1"], ["--api-key=<masked: 9 chars>"]),
-    (["--password", "--verbose"], None),  # a flag with no value
-    (["--token", "true"], None),
-    (["--token-auth-file", "/etc/tokens.csv", "--basic-auth-file=/etc/basic.csv"], None),
-    (["--password", "$(DB_PASSWORD)"], None),  # a reference the kubelet expands, not a literal
-], ids=["two-words", "equals", "no-value", "boolean", "file-flags", "reference"])
+@pytest.mark.parametrize(
+    ("args", "expect"),
+    [
+        (["--password", "two-words-1"], ["--password", "<masked: 11 chars>"]),
+        (["--api-key=eq-form-1"], ["--api-key=<masked: 9 chars>"]),
+        (["--password", "--verbose"], None),  # a flag with no value
+        (["--token", "true"], None),
+        (["--token-auth-file", "/etc/tokens.csv", "--basic-auth-file=/etc/basic.csv"], None),
+        (["--password", "$(DB_PASSWORD)"], None),  # a reference the kubelet expands, not a literal
+    ],
+    ids=["two-words", "equals", "no-value", "boolean", "file-flags", "reference"],
+)
 def test_mask_args(args: list[str], expect: list[str] | None) -> None:
     assert mask_args(args) == expect
 
 
 def test_command_and_args_are_one_command_line() -> None:
     """``command: [app, --password]`` with ``args: [value]``: the value is masked across the two."""
-    doc = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [
-        {"name": "c", "command": ["app", "--password"], "args": ["split-pw-1", "--port", "80"]}]}}
+    doc = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p"},
+        "spec": {
+            "containers": [{"name": "c", "command": ["app", "--password"], "args": ["split-pw-1", "--port", "80"]}]
+        },
+    }
     c = convert(doc).spec.containers[0]
     assert c.command == ["app", "--password"] and c.args == ["<masked: 10 chars>", "--port", "80"]
 
@@ -509,22 +720,39 @@ def test_an_unreadable_last_applied_is_dropped_and_says_so() -> None:
 
 
 def test_a_secret_keeps_its_keys_type_and_metadata() -> None:
-    applied = {"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/basic-auth",
-               "metadata": {"name": "s", "labels": {"app": "a"}}, "data": {"password": "c2VjcmV0LXgx"}}
+    applied = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "kubernetes.io/basic-auth",
+        "metadata": {"name": "s", "labels": {"app": "a"}},
+        "data": {"password": "c2VjcmV0LXgx"},
+    }
     doc = _applied(applied) | {"data": {"password": "c2VjcmV0LXgx"}, "stringData": {"username": "u"}}
     s = convert(doc)
     assert s.data_keys == ["password", "username"] and s.type == "kubernetes.io/basic-auth"
     kept = json.loads(s.metadata.annotations[LAST_APPLIED])
-    assert kept == {"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/basic-auth",
-                    "metadata": {"name": "s", "labels": {"app": "a"}}}
+    assert kept == {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "kubernetes.io/basic-auth",
+        "metadata": {"name": "s", "labels": {"app": "a"}},
+    }
 
 
 def test_last_applied_in_nested_metadata_is_masked_too() -> None:
     """A pod template's and a CronJob's job template's metadata carry annotations of their own."""
     blob = json.dumps({"kind": "Pod", "spec": {"containers": [{"name": "c", "args": ["--token", "nested-tok-1"]}]}})
     ann = {LAST_APPLIED: blob}
-    doc = {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "c"}, "spec": {"jobTemplate": {
-        "metadata": {"annotations": ann},
-        "spec": {"template": {"metadata": {"annotations": ann}, "spec": {"containers": [{"name": "c"}]}}}}}}
+    doc = {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": "c"},
+        "spec": {
+            "jobTemplate": {
+                "metadata": {"annotations": ann},
+                "spec": {"template": {"metadata": {"annotations": ann}, "spec": {"containers": [{"name": "c"}]}}},
+            }
+        },
+    }
     kept = msgspec.json.encode(convert(doc))
     assert b"nested-tok-1" not in kept and kept.count(b"<masked: 12 chars>") == 2

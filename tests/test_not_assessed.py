@@ -41,47 +41,110 @@ def _md(name: str, namespace: str | None = None, **extra: Any) -> dict[str, Any]
     return md
 
 
-_PRIV = {"name": "app", "image": "nginx:1.27", "ports": [{"containerPort": 80, "hostPort": 8080}],
-         "securityContext": {"privileged": True, "capabilities": {"add": ["SYS_ADMIN"]}}}
+_PRIV = {
+    "name": "app",
+    "image": "nginx:1.27",
+    "ports": [{"containerPort": 80, "hostPort": 8080}],
+    "securityContext": {"privileged": True, "capabilities": {"add": ["SYS_ADMIN"]}},
+}
 _RBAC = "rbac.authorization.k8s.io/v1"
 
 #: one object of (almost) every kind a check reads; the privileged containers live in bare pods only
 TINY: list[dict[str, Any]] = [
     {"apiVersion": "v1", "kind": "Namespace", "metadata": _md("shop")},
     {"apiVersion": "v1", "kind": "Namespace", "metadata": _md("kube-system")},
-    {"apiVersion": "v1", "kind": "Node", "metadata": _md("n1"),
-     "status": {"addresses": [{"type": "ExternalIP", "address": "203.0.113.5"}]}},
+    {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": _md("n1"),
+        "status": {"addresses": [{"type": "ExternalIP", "address": "203.0.113.5"}]},
+    },
     {"apiVersion": "v1", "kind": "Pod", "metadata": _md("web", "shop"), "spec": {"containers": [_PRIV]}},
-    {"apiVersion": "v1", "kind": "Pod", "metadata": _md("kube-apiserver-n1", "kube-system",
-                                                        labels={"component": "kube-apiserver"}),
-     "spec": {"nodeName": "n1", "containers": [{"name": "kube-apiserver", "image": "registry.k8s.io/kube-apiserver:v1.31.0",
-                                                "command": ["kube-apiserver", "--token-auth-file=/t.csv"]}]}},
-    {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": _md("api", "shop"),
-     "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "api"}},
-              "template": {"metadata": {"labels": {"app": "api"}},
-                           "spec": {"containers": [{"name": "api", "image": "api:1"}]}}}},
-    {"apiVersion": "v1", "kind": "Service", "metadata": _md("web", "shop"),
-     "spec": {"type": "NodePort", "ports": [{"port": 80, "nodePort": 30080}]}},
+    {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": _md("kube-apiserver-n1", "kube-system", labels={"component": "kube-apiserver"}),
+        "spec": {
+            "nodeName": "n1",
+            "containers": [
+                {
+                    "name": "kube-apiserver",
+                    "image": "registry.k8s.io/kube-apiserver:v1.31.0",
+                    "command": ["kube-apiserver", "--token-auth-file=/t.csv"],
+                }
+            ],
+        },
+    },
+    {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _md("api", "shop"),
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": {"app": "api"}},
+            "template": {
+                "metadata": {"labels": {"app": "api"}},
+                "spec": {"containers": [{"name": "api", "image": "api:1"}]},
+            },
+        },
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _md("web", "shop"),
+        "spec": {"type": "NodePort", "ports": [{"port": 80, "nodePort": 30080}]},
+    },
     {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _md("default", "shop")},
-    {"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/service-account-token",
-     "metadata": _md("old-token", "shop", annotations={"kubernetes.io/service-account.name": "default"})},
+    {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "kubernetes.io/service-account-token",
+        "metadata": _md("old-token", "shop", annotations={"kubernetes.io/service-account.name": "default"}),
+    },
     {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _md("settings", "shop"), "data": {"DB_PASSWORD": "x" * 9}},
-    {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": _md("allow-web", "shop"),
-     "spec": {"podSelector": {"matchLabels": {"app": "web"}}}},
-    {"apiVersion": _RBAC, "kind": "ClusterRole", "metadata": _md("everything"),
-     "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]},
-    {"apiVersion": _RBAC, "kind": "ClusterRoleBinding", "metadata": _md("ops-everything"),
-     "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "everything"},
-     "subjects": [{"kind": "User", "name": "ops"}]},
-    {"apiVersion": _RBAC, "kind": "Role", "metadata": _md("reader", "shop"),
-     "rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}]},
-    {"apiVersion": _RBAC, "kind": "RoleBinding", "metadata": _md("dev-reader", "shop"),
-     "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "reader"},
-     "subjects": [{"kind": "User", "name": "dev"}]},
-    {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": _md("other", "shop"),
-     "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": "other"}}}},
-    {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration",
-     "metadata": _md("cert-manager-webhook")},
+    {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": _md("allow-web", "shop"),
+        "spec": {"podSelector": {"matchLabels": {"app": "web"}}},
+    },
+    {
+        "apiVersion": _RBAC,
+        "kind": "ClusterRole",
+        "metadata": _md("everything"),
+        "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}],
+    },
+    {
+        "apiVersion": _RBAC,
+        "kind": "ClusterRoleBinding",
+        "metadata": _md("ops-everything"),
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "everything"},
+        "subjects": [{"kind": "User", "name": "ops"}],
+    },
+    {
+        "apiVersion": _RBAC,
+        "kind": "Role",
+        "metadata": _md("reader", "shop"),
+        "rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}],
+    },
+    {
+        "apiVersion": _RBAC,
+        "kind": "RoleBinding",
+        "metadata": _md("dev-reader", "shop"),
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "reader"},
+        "subjects": [{"kind": "User", "name": "dev"}],
+    },
+    {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": _md("other", "shop"),
+        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": "other"}}},
+    },
+    {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "ValidatingWebhookConfiguration",
+        "metadata": _md("cert-manager-webhook"),
+    },
 ]
 
 INPUT_KINDS = sorted({k for c in CHECKS.values() for k in c.inputs})
@@ -124,7 +187,8 @@ def test_every_frame_and_column_kind_is_a_modelled_kind() -> None:
 
     assert set(FRAME_KINDS) == set(FRAMES)
     kinds = {k for ks in FRAME_KINDS.values() for k in ks} | {
-        k for cols in COLUMN_KINDS.values() for ks in cols.values() for k in ks}
+        k for cols in COLUMN_KINDS.values() for ks in cols.values() for k in ks
+    }
     assert kinds <= set(m.KINDS)
     for frame, cols in COLUMN_KINDS.items():
         documented = {c for c, _, _ in SCHEMAS[frame]}
@@ -136,10 +200,12 @@ def test_a_check_must_name_what_it_reads_through_the_snapshot() -> None:
 
     with pytest.raises(ValueError, match="needs="):
         check("x-test-snap", practice=1, severity="low", on="cluster", title="t", why="w", remediation="r")(
-            lambda snap: None)
+            lambda snap: None
+        )
     with pytest.raises(ValueError, match="name no frame"):
         check("x-test-frame", practice=1, severity="low", on="workloads", title="t", why="w", remediation="r")(
-            lambda workload: None)
+            lambda workload: None
+        )
     assert "x-test-snap" not in CHECKS and "x-test-frame" not in CHECKS
 
 
@@ -153,8 +219,9 @@ def _verdicts(snap: ka.Snapshot) -> dict[str, tuple[str | None, str | None]]:
 def test_each_input_kind_not_read_makes_its_checks_not_assessable(tmp_path: Path, kind: str) -> None:
     """Every check of the registry, with each of its input kinds not read (one snapshot per kind)."""
     snap = _snap(tmp_path, without=kind)
-    snap.skip(f"/apis/x/{kind.lower()}s", f"forbidden: list {kind.lower()}s at cluster scope",
-              category="forbidden", kind=kind)
+    snap.skip(
+        f"/apis/x/{kind.lower()}s", f"forbidden: list {kind.lower()}s at cluster scope", category="forbidden", kind=kind
+    )
     for cid, (status, reason) in _verdicts(snap).items():
         if kind in CHECKS[cid].inputs:
             assert status == "not_assessable", cid
@@ -166,8 +233,13 @@ def test_each_input_kind_not_read_makes_its_checks_not_assessable(tmp_path: Path
 @pytest.mark.parametrize("kind", INPUT_KINDS)
 def test_each_input_kind_read_in_part_makes_its_checks_partial(tmp_path: Path, kind: str) -> None:
     snap = _snap(tmp_path)
-    snap.skip(f"/api/v1/namespaces/shop/{kind.lower()}s", "forbidden: list in namespace shop",
-              category="forbidden", kind=kind, namespace="shop")
+    snap.skip(
+        f"/api/v1/namespaces/shop/{kind.lower()}s",
+        "forbidden: list in namespace shop",
+        category="forbidden",
+        kind=kind,
+        namespace="shop",
+    )
     for cid, (status, reason) in _verdicts(snap).items():
         if kind in CHECKS[cid].inputs:
             assert status == "partial", cid
@@ -198,8 +270,15 @@ def test_categories_that_lose_an_object_make_its_checks_partial(tmp_path: Path, 
     snap = _snap(tmp_path)
     # `partial`: a list that ended early (kind, no name); the others: one object that did not load
     name = None if category == "partial" else "web-2"
-    snap.skip("/api/v1/pods" if name is None else "pods.yaml", f"{category}: something", category=category,
-              kind="Pod", namespace=None if name is None else "shop", name=name, document=None if name is None else 3)
+    snap.skip(
+        "/api/v1/pods" if name is None else "pods.yaml",
+        f"{category}: something",
+        category=category,
+        kind="Pod",
+        namespace=None if name is None else "shop",
+        name=name,
+        document=None if name is None else 3,
+    )
     f = audit(snap)
     stats = check_stats(f).set_index("check_id")
     for c in CHECKS.values():
@@ -215,17 +294,32 @@ def test_categories_that_lose_an_object_make_its_checks_partial(tmp_path: Path, 
 @pytest.mark.parametrize("category", sorted(NOTED))
 def test_noted_categories_lose_nothing(tmp_path: Path, category: str) -> None:
     snap = _snap(tmp_path)
-    snap.skip("values.yaml", "not a Kubernetes object (no apiVersion/kind)", category=category,
-              kind="Pod" if category == "duplicate" else None, name="web" if category == "duplicate" else None,
-              namespace="shop" if category == "duplicate" else None)
+    snap.skip(
+        "values.yaml",
+        "not a Kubernetes object (no apiVersion/kind)",
+        category=category,
+        kind="Pod" if category == "duplicate" else None,
+        name="web" if category == "duplicate" else None,
+        namespace="shop" if category == "duplicate" else None,
+    )
     f = audit(snap)
     assert not is_partial(f) and not_assessed(f).empty
     assert skipped_of(f)["category"].tolist() == [category]
 
 
 def test_categories_in_one_place() -> None:
-    for cat in ("unreadable", "too_large", "parse_error", "invalid", "forbidden", "not_served", "error", "partial",
-                "conflict", "anything-new"):
+    for cat in (
+        "unreadable",
+        "too_large",
+        "parse_error",
+        "invalid",
+        "forbidden",
+        "not_served",
+        "error",
+        "partial",
+        "conflict",
+        "anything-new",
+    ):
         assert category_not_assessed(cat), cat
     for cat in ("empty", "not_kubernetes", "duplicate"):
         assert not category_not_assessed(cat), cat
@@ -233,8 +327,12 @@ def test_categories_in_one_place() -> None:
 
 def test_an_unparsable_document_of_unknown_kind_makes_every_check_with_inputs_partial(tmp_path: Path) -> None:
     snap = _snap(tmp_path)
-    snap.skip("broken.yaml", "malformed YAML: mapping values are not allowed here (line 3)", category="parse_error",
-              document=0)
+    snap.skip(
+        "broken.yaml",
+        "malformed YAML: mapping values are not allowed here (line 3)",
+        category="parse_error",
+        document=0,
+    )
     stats = check_stats(audit(snap)).set_index("check_id")
     with_inputs = [c.id for c in CHECKS.values() if c.inputs]
     assert (stats.loc[with_inputs, "status"] == "partial").all()
@@ -295,10 +393,14 @@ def test_no_kubernetes_object_is_an_error_not_an_empty_cluster(tmp_path: Path) -
 
 
 def test_a_kubeconfig_alone_is_something_to_audit(tmp_path: Path) -> None:
-    kc = {"apiVersion": "v1", "kind": "Config", "current-context": "c",
-          "contexts": [{"name": "c", "context": {"cluster": "k", "user": "u"}}],
-          "clusters": [{"name": "k", "cluster": {"server": "https://k.example:6443"}}],
-          "users": [{"name": "u", "user": {"token": "abc.def"}}]}
+    kc = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "current-context": "c",
+        "contexts": [{"name": "c", "context": {"cluster": "k", "user": "u"}}],
+        "clusters": [{"name": "k", "cluster": {"server": "https://k.example:6443"}}],
+        "users": [{"name": "u", "user": {"token": "abc.def"}}],
+    }
     (tmp_path / "kubeconfig.yaml").write_text(yaml.safe_dump(kc))
     snap = ka.load(tmp_path / "kubeconfig.yaml")
     if not snap.kubeconfig_entries:

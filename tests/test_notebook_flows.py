@@ -91,16 +91,23 @@ def test_output_dir_follows_k8saudit_out(no_env: Path, monkeypatch: pytest.Monke
 
 
 def test_export_notebook_leaves_its_explorer_as_set_and_says_what_it_wrote(
-        no_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    no_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     src = cells("11-export-findings.ipynb")
     ns = run(src, {})
     findings: pd.DataFrame = ns["findings"]
     live = int((~findings["exempt"]).sum())
     assert len(ns["explorer"].filtered) == live  # Run All does not leave the explorer on practice 8 / high
     out = capsys.readouterr().out
-    assert f"findings.csv: {live} of {len(findings)} findings (all namespaces, all practices, every severity, exempt hidden)" in out
+    assert (
+        f"findings.csv: {live} of {len(findings)} findings (all namespaces, all practices, every severity, exempt hidden)"
+        in out
+    )
     team = ns["team"].filtered
-    assert f"practice-08-high.xlsx: {len(team)} of {len(findings)} findings (all namespaces, practice 8, high and worse, exempt hidden)" in out
+    assert (
+        f"practice-08-high.xlsx: {len(team)} of {len(findings)} findings (all namespaces, practice 8, high and worse, exempt hidden)"
+        in out
+    )
     assert set(team["practice"]) == {8} and 0 < len(team) < live
     export_cell = next(s for s in src if "explorer.export(" in s)
     (no_env / "out" / "findings.csv").unlink()
@@ -114,8 +121,10 @@ def test_notebook_tests_write_to_a_temporary_folder() -> None:
     import sys
 
     root = Path(__file__).resolve().parent.parent
-    code = ("import os, runpy; runpy.run_path('notebooks/conftest.py');"
-            "print(os.environ['K8SAUDIT_OUT']); print(os.environ['K8SAUDIT_PROGRESS'])")
+    code = (
+        "import os, runpy; runpy.run_path('notebooks/conftest.py');"
+        "print(os.environ['K8SAUDIT_OUT']); print(os.environ['K8SAUDIT_PROGRESS'])"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True).stdout
     for line in out.split():
         p = Path(line).resolve()

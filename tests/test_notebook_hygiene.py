@@ -84,15 +84,29 @@ def test_cells_stay_short(path: Path) -> None:
 def test_practice_notebooks_share_the_skeleton(practice: int) -> None:
     nb = read(NB_DIR / NOTEBOOKS[practice])
     text = "\n".join(c.source for c in nb.cells)
-    headings = [line for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines()
-                if line.startswith("#")]
+    headings = [
+        line for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines() if line.startswith("#")
+    ]
     assert headings[0] == f"# {practice}. {PRACTICES[practice]}"
-    for h in ("## Why it matters", "## Parameters", "## What k8saudit checks", "## The findings",
-              "## The picture", "## Investigate", "## Fix", "## Exercise"):
+    for h in (
+        "## Why it matters",
+        "## Parameters",
+        "## What k8saudit checks",
+        "## The findings",
+        "## The picture",
+        "## Investigate",
+        "## Fix",
+        "## Exercise",
+    ):
         assert h in headings, h
-    for call in (f"practice_header({practice})", f"check_summary(findings, {practice})",
-                 f"FindingsExplorer(findings, snap=snap, practice={practice})", "fix_for(", f"exercise({practice})",
-                 "viz."):
+    for call in (
+        f"practice_header({practice})",
+        f"check_summary(findings, {practice})",
+        f"FindingsExplorer(findings, snap=snap, practice={practice})",
+        "fix_for(",
+        f"exercise({practice})",
+        "viz.",
+    ):
         assert call in text, call
 
 
@@ -105,6 +119,7 @@ def test_links_between_notebooks_resolve(path: Path) -> None:
 
 
 # ---------------------------------------------------------------------- k8saudit.notebook
+
 
 def test_source_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("K8SAUDIT_SOURCE", raising=False)

@@ -26,8 +26,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"  # the `browser` fixture (conftest.py) launches it
 #: the practice notebooks, and the attack paths' (its graph is the widest chart of all)
-PRACTICE_NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("[01][0-9]-*.ipynb")
-                            if 1 <= int(p.name[:2]) <= 10 or int(p.name[:2]) == 12)
+PRACTICE_NOTEBOOKS = sorted(
+    p.name
+    for p in (ROOT / "notebooks").glob("[01][0-9]-*.ipynb")
+    if 1 <= int(p.name[:2]) <= 10 or int(p.name[:2]) == 12
+)
 TOKEN = "k8saudit-browser-test"
 #: JupyterLab settings: render every cell (no windowing: charts off screen are measured too), no news prompt
 SETTINGS = {
@@ -37,7 +40,9 @@ SETTINGS = {
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs Debian's chromium at {CHROMIUM}: apt-get install chromium"),
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason=f"needs Debian's chromium at {CHROMIUM}: apt-get install chromium"
+    ),
 ]
 
 
@@ -60,14 +65,30 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         f.parent.mkdir(parents=True, exist_ok=True)
         f.write_text(json.dumps(value))
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
-           "K8SAUDIT_OUT": str(tmp / "out"), "K8SAUDIT_PROGRESS": str(tmp / "progress.json"),
-           "JUPYTER_CONFIG_DIR": str(tmp / "config"), "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
-           "JUPYTERLAB_SETTINGS_DIR": str(tmp / "settings"), "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
+        "K8SAUDIT_OUT": str(tmp / "out"),
+        "K8SAUDIT_PROGRESS": str(tmp / "progress.json"),
+        "JUPYTER_CONFIG_DIR": str(tmp / "config"),
+        "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(tmp / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
+    }
     env.pop("K8SAUDIT_SOURCE", None)
-    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-           f"--ServerApp.token={TOKEN}", f"--ServerApp.root_dir={nbdir}", "--LabApp.expose_app_in_browser=True",
-           "--LabApp.news_url=", "--ServerApp.open_browser=False"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        f"--ServerApp.token={TOKEN}",
+        f"--ServerApp.root_dir={nbdir}",
+        "--LabApp.expose_app_in_browser=True",
+        "--LabApp.news_url=",
+        "--ServerApp.open_browser=False",
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
     log = (tmp / "lab.log").open("w")
@@ -144,14 +165,19 @@ def test_practice_notebooks_run_and_no_chart_is_clipped(lab: str, browser: Any, 
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.started !== undefined", timeout=60_000)
     page.evaluate("async () => { await window.jupyterapp.started; await window.jupyterapp.restored; }")
     # open every practice notebook (each gets its kernel), then run them all at once
-    page.evaluate("async (paths) => { for (const p of paths) await window.jupyterapp.commands.execute("
-                  "'docmanager:open', {path: p, factory: 'Notebook'}); }", PRACTICE_NOTEBOOKS)
-    page.wait_for_function(f"() => ({_STATE})().length === {len(PRACTICE_NOTEBOOKS)} && ({_STATE})().every(s => s.idle)",
-                           timeout=120_000, polling=500)
+    page.evaluate(
+        "async (paths) => { for (const p of paths) await window.jupyterapp.commands.execute("
+        "'docmanager:open', {path: p, factory: 'Notebook'}); }",
+        PRACTICE_NOTEBOOKS,
+    )
+    page.wait_for_function(
+        f"() => ({_STATE})().length === {len(PRACTICE_NOTEBOOKS)} && ({_STATE})().every(s => s.idle)",
+        timeout=120_000,
+        polling=500,
+    )
     for s in page.evaluate(_STATE):  # run-all acts on the current notebook: make each current, start it, go on
         page.evaluate(_RUN_ALL, s["id"])
-    page.wait_for_function(f"() => ({_STATE})().every(s => s.idle && s.ran === s.code)",
-                           timeout=240_000, polling=1000)
+    page.wait_for_function(f"() => ({_STATE})().every(s => s.idle && s.ran === s.code)", timeout=240_000, polling=1000)
 
     shots = Path(os.environ.get("K8SAUDIT_SCREENSHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
@@ -159,9 +185,12 @@ def test_practice_notebooks_run_and_no_chart_is_clipped(lab: str, browser: Any, 
     for s in page.evaluate(_STATE):
         page.evaluate("(id) => window.jupyterapp.shell.activateById(id)", s["id"])
         page.wait_for_timeout(400)  # charts resize to the now visible panel
-        errs = page.evaluate("(id) => [...document.getElementById(id).querySelectorAll('.jp-OutputArea-output')]"
-                             ".filter(o => o.dataset.mimeType === 'application/vnd.jupyter.stderr' "
-                             "|| o.classList.contains('jp-RenderedText') && o.textContent.includes('Traceback')).length", s["id"])
+        errs = page.evaluate(
+            "(id) => [...document.getElementById(id).querySelectorAll('.jp-OutputArea-output')]"
+            ".filter(o => o.dataset.mimeType === 'application/vnd.jupyter.stderr' "
+            "|| o.classList.contains('jp-RenderedText') && o.textContent.includes('Traceback')).length",
+            s["id"],
+        )
         assert errs == 0, f"{s['path']}: a cell failed or wrote to stderr"
         charts = measured[s["path"]] = page.evaluate(_CHARTS)
         assert charts, f"{s['path']}: no chart rendered"
@@ -171,7 +200,9 @@ def test_practice_notebooks_run_and_no_chart_is_clipped(lab: str, browser: Any, 
             page.screenshot(path=str(shots / f"{Path(s['path']).stem}-chart{i}.png"))
     for path, charts in measured.items():
         for c in charts:
-            assert 0 < c["svg"] <= c["out"] + 1, f"{path}: chart {c['title']!r} is {c['svg']:.0f}px in a {c['out']}px output"
+            assert 0 < c["svg"] <= c["out"] + 1, (
+                f"{path}: chart {c['title']!r} is {c['svg']:.0f}px in a {c['out']}px output"
+            )
             assert c["scroll"] <= c["out"] + 1, f"{path}: the output of chart {c['title']!r} scrolls sideways"
     assert blocked == [], blocked
     assert errors == [], errors

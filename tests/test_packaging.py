@@ -11,8 +11,12 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 #: PyPI name → conda-forge name, where they differ
-CONDA_NAMES = {"kubernetes": "python-kubernetes", "kaleido": "python-kaleido", "pyyaml": "pyyaml",
-               "jsonschema": "jsonschema-with-format-nongpl"}
+CONDA_NAMES = {
+    "kubernetes": "python-kubernetes",
+    "kaleido": "python-kaleido",
+    "pyyaml": "pyyaml",
+    "jsonschema": "jsonschema-with-format-nongpl",
+}
 
 
 def _name(req: str) -> str:

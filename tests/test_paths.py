@@ -82,7 +82,9 @@ def test_fail_fixtures_rest_on_the_findings_they_name() -> None:
         by_id = findings.set_index("finding_id")["check_id"]
         e = g.edges_frame[g.edges_frame["kind"] == case.parent.name]
         if case.parent.name not in GAP_FIXTURES and case.stem not in GAP_FIXTURES:
-            assert any(len(ids) for ids in e["finding_ids"]), f"{case.name}: no {case.parent.name} edge rests on a finding"
+            assert any(len(ids) for ids in e["finding_ids"]), (
+                f"{case.name}: no {case.parent.name} edge rests on a finding"
+            )
         for ids in e["finding_ids"]:
             assert {by_id[i] for i in ids} <= declared, (case.name, ids)
 

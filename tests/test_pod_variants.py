@@ -20,20 +20,35 @@ from k8saudit.findings import audit
 NS = "shop"
 
 
-def deployment(name: str = "web", *, containers: list[dict[str, Any]] | None = None,
-               pod_spec: dict[str, Any] | None = None) -> dict[str, Any]:
+def deployment(
+    name: str = "web", *, containers: list[dict[str, Any]] | None = None, pod_spec: dict[str, Any] | None = None
+) -> dict[str, Any]:
     spec = {"containers": containers or [_container()], **(pod_spec or {})}
-    return {"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": name, "namespace": NS, "uid": f"uid-deploy-{name}"},
-            "spec": {"replicas": 3, "selector": {"matchLabels": {"app": name}},
-                     "template": {"metadata": {"labels": {"app": name}}, "spec": spec}}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": NS, "uid": f"uid-deploy-{name}"},
+        "spec": {
+            "replicas": 3,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {"metadata": {"labels": {"app": name}}, "spec": spec},
+        },
+    }
 
 
 def _container(image: str = "registry.example.com/web:1.2") -> dict[str, Any]:
-    return {"name": "web", "image": image, "ports": [{"containerPort": 8080}],
-            "readinessProbe": {"httpGet": {"path": "/healthz", "port": 8080}},
-            "securityContext": {"allowPrivilegeEscalation": False, "runAsNonRoot": True,
-                                "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}}}
+    return {
+        "name": "web",
+        "image": image,
+        "ports": [{"containerPort": 8080}],
+        "readinessProbe": {"httpGet": {"path": "/healthz", "port": 8080}},
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "runAsNonRoot": True,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+        },
+    }
 
 
 def replicaset(dep: dict[str, Any], h: str, *, replicas: int = 3, spec: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -43,12 +58,26 @@ def replicaset(dep: dict[str, Any], h: str, *, replicas: int = 3, spec: dict[str
         tpl["spec"] = spec
     tpl["metadata"]["labels"]["pod-template-hash"] = h
     tpl["spec"].setdefault("restartPolicy", "Always")  # what the API server defaults in stored templates
-    return {"apiVersion": "apps/v1", "kind": "ReplicaSet",
-            "metadata": {"name": f"{name}-{h}", "namespace": NS, "uid": f"uid-rs-{name}-{h}",
-                         "labels": {"app": name, "pod-template-hash": h},
-                         "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": name,
-                                              "uid": dep["metadata"]["uid"], "controller": True}]},
-            "spec": {"replicas": replicas, "template": tpl}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "metadata": {
+            "name": f"{name}-{h}",
+            "namespace": NS,
+            "uid": f"uid-rs-{name}-{h}",
+            "labels": {"app": name, "pod-template-hash": h},
+            "ownerReferences": [
+                {
+                    "apiVersion": "apps/v1",
+                    "kind": "Deployment",
+                    "name": name,
+                    "uid": dep["metadata"]["uid"],
+                    "controller": True,
+                }
+            ],
+        },
+        "spec": {"replicas": replicas, "template": tpl},
+    }
 
 
 def pod_of(rs: dict[str, Any], suffix: str, *, mutate: Any = None) -> dict[str, Any]:
@@ -58,25 +87,54 @@ def pod_of(rs: dict[str, Any], suffix: str, *, mutate: Any = None) -> dict[str, 
     token = f"kube-api-access-{suffix[:5]}"
     for c in spec["containers"]:
         c.setdefault("volumeMounts", []).append(
-            {"name": token, "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "readOnly": True})
+            {"name": token, "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "readOnly": True}
+        )
         c["terminationMessagePath"] = "/dev/termination-log"
         for p in c.get("ports", []):
             p.setdefault("protocol", "TCP")
         probe = c.get("readinessProbe", {}).get("httpGet")
         if probe is not None:
             probe.setdefault("scheme", "HTTP")
-    spec.setdefault("volumes", []).append({"name": token, "projected": {"sources": [
-        {"serviceAccountToken": {"path": "token", "expirationSeconds": 3607}},
-        {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}}]}})
-    spec.update(nodeName=f"node-{suffix[-1]}", serviceAccountName="default", serviceAccount="default",
-                securityContext=spec.get("securityContext") or {}, restartPolicy="Always", dnsPolicy="ClusterFirst")
-    pod = {"apiVersion": "v1", "kind": "Pod",
-           "metadata": {"name": f"{rs['metadata']['name']}-{suffix}", "namespace": NS, "uid": f"uid-pod-{suffix}",
-                        "labels": {"app": rs["metadata"]["labels"]["app"], "pod-template-hash": h},
-                        "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet",
-                                             "name": rs["metadata"]["name"], "uid": rs["metadata"]["uid"],
-                                             "controller": True}]},
-           "spec": spec, "status": {"phase": "Running"}}
+    spec.setdefault("volumes", []).append(
+        {
+            "name": token,
+            "projected": {
+                "sources": [
+                    {"serviceAccountToken": {"path": "token", "expirationSeconds": 3607}},
+                    {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+                ]
+            },
+        }
+    )
+    spec.update(
+        nodeName=f"node-{suffix[-1]}",
+        serviceAccountName="default",
+        serviceAccount="default",
+        securityContext=spec.get("securityContext") or {},
+        restartPolicy="Always",
+        dnsPolicy="ClusterFirst",
+    )
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": f"{rs['metadata']['name']}-{suffix}",
+            "namespace": NS,
+            "uid": f"uid-pod-{suffix}",
+            "labels": {"app": rs["metadata"]["labels"]["app"], "pod-template-hash": h},
+            "ownerReferences": [
+                {
+                    "apiVersion": "apps/v1",
+                    "kind": "ReplicaSet",
+                    "name": rs["metadata"]["name"],
+                    "uid": rs["metadata"]["uid"],
+                    "controller": True,
+                }
+            ],
+        },
+        "spec": spec,
+        "status": {"phase": "Running"},
+    }
     if mutate is not None:
         mutate(pod["spec"])
     return pod
@@ -111,19 +169,34 @@ def test_kubectl_get_pods_alone_gives_synthetic_owners(tmp_path: Path) -> None:
     dep = deployment()
     rs = replicaset(dep, "5d9c7b6f4")
     pods = [pod_of(rs, s) for s in ("abcde", "fghij", "klmno")]
-    sts_pod = {"apiVersion": "v1", "kind": "Pod",
-               "metadata": {"name": "db-0", "namespace": NS, "uid": "uid-db-0",
-                            "ownerReferences": [{"kind": "StatefulSet", "name": "db", "uid": "uid-sts-db",
-                                                 "controller": True}]},
-               "spec": {"containers": [{"name": "db", "image": "postgres:16"}],
-                        "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data-db-0"}}]}}
-    job_pod = {"apiVersion": "v1", "kind": "Pod",
-               "metadata": {"name": "backup-29000-xyz", "namespace": NS, "uid": "uid-job-pod",
-                            "ownerReferences": [{"kind": "Job", "name": "backup-29000", "uid": "uid-job",
-                                                 "controller": True}]},
-               "spec": {"restartPolicy": "Never",
-                        "containers": [{"name": "backup", "image": "backup:1",
-                                        "securityContext": {"privileged": True}}]}}
+    sts_pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": "db-0",
+            "namespace": NS,
+            "uid": "uid-db-0",
+            "ownerReferences": [{"kind": "StatefulSet", "name": "db", "uid": "uid-sts-db", "controller": True}],
+        },
+        "spec": {
+            "containers": [{"name": "db", "image": "postgres:16"}],
+            "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data-db-0"}}],
+        },
+    }
+    job_pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": "backup-29000-xyz",
+            "namespace": NS,
+            "uid": "uid-job-pod",
+            "ownerReferences": [{"kind": "Job", "name": "backup-29000", "uid": "uid-job", "controller": True}],
+        },
+        "spec": {
+            "restartPolicy": "Never",
+            "containers": [{"name": "backup", "image": "backup:1", "securityContext": {"privileged": True}}],
+        },
+    }
     snap = load(tmp_path, ("pods.json", [*pods, sts_pod, job_pod]))
     w = snap.workloads.set_index(["kind", "name"])
     assert set(w.index) == {("Deployment", "web"), ("StatefulSet", "db"), ("Job", "backup-29000")}
@@ -164,10 +237,17 @@ def test_unknown_owner_kind_and_mutated_member(tmp_path: Path) -> None:
     base = {"containers": [{"name": "app", "image": "app:1", "securityContext": {"runAsNonRoot": True}}]}
 
     def pod(i: int, spec: dict[str, Any]) -> dict[str, Any]:
-        return {"apiVersion": "v1", "kind": "Pod",
-                "metadata": {"name": f"canary-{i}", "namespace": NS, "uid": f"u{i}",
-                             "ownerReferences": [{"kind": "Rollout", "name": "canary", "uid": "r1", "controller": True}]},
-                "spec": spec}
+        return {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                "name": f"canary-{i}",
+                "namespace": NS,
+                "uid": f"u{i}",
+                "ownerReferences": [{"kind": "Rollout", "name": "canary", "uid": "r1", "controller": True}],
+            },
+            "spec": spec,
+        }
 
     odd = copy.deepcopy(base)
     odd["containers"][0]["securityContext"] = {"runAsNonRoot": True, "capabilities": {"add": ["SYS_ADMIN"]}}
@@ -228,13 +308,18 @@ def test_identical_pods_compact_and_add_nothing(tmp_path: Path) -> None:
     assert findings_for(snap, "privileged").empty
 
 
-@pytest.mark.parametrize(("mutate", "check_id", "column", "value"), [
-    (_privileged, "privileged", "image", "attacker.example.com/miner:latest"),
-    (_cap_added, "cap-dangerous-add", "caps_add", ["SYS_ADMIN"]),
-    (_sidecar, "privileged", "container", "proxy"),
-], ids=["privileged-other-image", "capability-added", "injected-sidecar"])
-def test_mutated_container_is_audited_with_the_pod_named(tmp_path: Path, mutate: Any, check_id: str, column: str,
-                                                         value: Any) -> None:
+@pytest.mark.parametrize(
+    ("mutate", "check_id", "column", "value"),
+    [
+        (_privileged, "privileged", "image", "attacker.example.com/miner:latest"),
+        (_cap_added, "cap-dangerous-add", "caps_add", ["SYS_ADMIN"]),
+        (_sidecar, "privileged", "container", "proxy"),
+    ],
+    ids=["privileged-other-image", "capability-added", "injected-sidecar"],
+)
+def test_mutated_container_is_audited_with_the_pod_named(
+    tmp_path: Path, mutate: Any, check_id: str, column: str, value: Any
+) -> None:
     snap = _live(tmp_path, mutate)
     c = snap.containers
     odd = c[c["pod"].notna()]
@@ -261,7 +346,8 @@ def test_added_host_path_volume(tmp_path: Path) -> None:
     snap = _live(tmp_path, _host_path)
     v = snap.volumes
     assert list(zip(v["volume"], v["type"], v["host_path"], v["pod"])) == [
-        ("host", "hostPath", "/", "web-5d9c7b6f4-fghij")]
+        ("host", "hostPath", "/", "web-5d9c7b6f4-fghij")
+    ]
 
 
 def test_pod_level_changes_make_a_variant_workload_row(tmp_path: Path) -> None:
@@ -276,9 +362,16 @@ def test_pod_level_changes_make_a_variant_workload_row(tmp_path: Path) -> None:
 
 def test_pod_security_context_dropped_reaches_its_containers(tmp_path: Path) -> None:
     """The template runs as non-root at pod level; one pod runs as UID 0 instead."""
-    dep = deployment(containers=[{"name": "web", "image": "web:1", "securityContext": {
-        "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}}],
-        pod_spec={"securityContext": {"runAsNonRoot": True, "runAsUser": 1000}})
+    dep = deployment(
+        containers=[
+            {
+                "name": "web",
+                "image": "web:1",
+                "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+            }
+        ],
+        pod_spec={"securityContext": {"runAsNonRoot": True, "runAsUser": 1000}},
+    )
     snap = _live(tmp_path, _no_pod_nonroot, dep=dep)
     c = snap.containers
     assert c["run_as_user"].tolist() == [1000, 0]
@@ -311,22 +404,59 @@ def test_old_revision_mid_rollout(tmp_path: Path) -> None:
 
 
 def test_statefulset_claims_and_token_volumes_are_not_differences(tmp_path: Path) -> None:
-    sts = {"apiVersion": "apps/v1", "kind": "StatefulSet",
-           "metadata": {"name": "db", "namespace": NS, "uid": "uid-sts"},
-           "spec": {"replicas": 2, "template": {"metadata": {"labels": {"app": "db"}}, "spec": {
-               "containers": [{"name": "db", "image": "postgres:16",
-                               "volumeMounts": [{"name": "data", "mountPath": "/var/lib/postgresql"}]}]}}}}
+    sts = {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": "db", "namespace": NS, "uid": "uid-sts"},
+        "spec": {
+            "replicas": 2,
+            "template": {
+                "metadata": {"labels": {"app": "db"}},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "db",
+                            "image": "postgres:16",
+                            "volumeMounts": [{"name": "data", "mountPath": "/var/lib/postgresql"}],
+                        }
+                    ]
+                },
+            },
+        },
+    }
     pods = []
     for i in range(2):
-        pods.append({"apiVersion": "v1", "kind": "Pod",
-                     "metadata": {"name": f"db-{i}", "namespace": NS, "uid": f"uid-db-{i}",
-                                  "ownerReferences": [{"kind": "StatefulSet", "name": "db", "uid": "uid-sts",
-                                                       "controller": True}]},
-                     "spec": {"containers": [{"name": "db", "image": "postgres:16", "volumeMounts": [
-                         {"name": "data", "mountPath": "/var/lib/postgresql"},
-                         {"name": "default-token-x1y2z", "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"}]}],
-                         "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": f"data-db-{i}"}},
-                                     {"name": "default-token-x1y2z", "secret": {"secretName": "default-token-x1y2z"}}]}})
+        pods.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {
+                    "name": f"db-{i}",
+                    "namespace": NS,
+                    "uid": f"uid-db-{i}",
+                    "ownerReferences": [{"kind": "StatefulSet", "name": "db", "uid": "uid-sts", "controller": True}],
+                },
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "db",
+                            "image": "postgres:16",
+                            "volumeMounts": [
+                                {"name": "data", "mountPath": "/var/lib/postgresql"},
+                                {
+                                    "name": "default-token-x1y2z",
+                                    "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
+                                },
+                            ],
+                        }
+                    ],
+                    "volumes": [
+                        {"name": "data", "persistentVolumeClaim": {"claimName": f"data-db-{i}"}},
+                        {"name": "default-token-x1y2z", "secret": {"secretName": "default-token-x1y2z"}},
+                    ],
+                },
+            }
+        )
     snap = load(tmp_path, ("sts.json", [sts]), ("pods.json", pods))
     assert snap.containers["pod"].isna().all() and snap.volumes.empty
     assert snap.workloads["pod_count"].tolist() == [2]

@@ -47,8 +47,13 @@ def test_the_terminal_width_is_the_default(findings: pd.DataFrame, monkeypatch: 
 
 def test_a_pipe_gets_whole_lines(findings: pd.DataFrame) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
-    out = subprocess.run([sys.executable, "-c", "import sys; from k8saudit.cli import main; sys.exit(main())",
-                          "scan", "sample", "-q"], capture_output=True, text=True, env=env, check=False).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", "import sys; from k8saudit.cli import main; sys.exit(main())", "scan", "sample", "-q"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    ).stdout
     assert "…" not in "\n".join(_finding_lines(out))  # no line cut for a terminal that is not there
     longest = findings.loc[~findings["exempt"], "message"].map(len).idxmax()
     assert findings.loc[longest, "message"] in out

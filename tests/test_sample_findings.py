@@ -20,8 +20,15 @@ GOLDEN = {"main": DATA / "expected-findings.csv", "legacy": DATA / "expected-fin
 KEY = ["check_id", "severity", "kind", "namespace", "name", "container", "exempt", "finding_id"]
 
 #: cluster-level checks that can only go one way on a cluster with one API server
-ONE_WAY = {"authn-anonymous", "authn-token-file", "authn-no-external-idp", "authn-basic-auth-file",
-           "rbac-abac-enabled", "apiserver-insecure-port", "policy-engine-absent"}
+ONE_WAY = {
+    "authn-anonymous",
+    "authn-token-file",
+    "authn-no-external-idp",
+    "authn-basic-auth-file",
+    "rbac-abac-enabled",
+    "apiserver-insecure-port",
+    "policy-engine-absent",
+}
 #: checks the main sample cannot show: only the legacy sample fires them
 ONLY_LEGACY = {"authn-basic-auth-file", "rbac-abac-enabled", "apiserver-insecure-port", "policy-engine-absent"}
 
@@ -50,8 +57,10 @@ def test_sample_findings_match_the_golden_file(name: str, sample_snap: ka.Snapsh
 def test_every_check_fires_on_a_bundled_sample(sample_snap: ka.Snapshot, legacy_snap: ka.Snapshot) -> None:
     """Every check of the registry has a live example: it fires on at least one bundled sample, and
     the one-way checks (one API server, one cluster) go the other way on the other sample."""
-    stats = {name: check_stats(audit(snap, default_exemptions=False)).set_index("check_id")
-             for name, snap in (("main", sample_snap), ("legacy", legacy_snap))}
+    stats = {
+        name: check_stats(audit(snap, default_exemptions=False)).set_index("check_id")
+        for name, snap in (("main", sample_snap), ("legacy", legacy_snap))
+    }
     for name, st in stats.items():
         assert set(st.index) == set(CHECKS), name
         assert not st.status.isin(["error", "not_assessable"]).any(), st[st.status.isin(["error", "not_assessable"])]

@@ -101,14 +101,18 @@ def _rewrite(root: Path, kind: str, edit: object) -> None:
     write_manifest(root, doc)
 
 
-@pytest.mark.parametrize(("edit", "match"), [
-    (lambda b: b["sources"].pop(), "inconsistent saved Pod objects"),
-    (lambda b: b["lines"].append(3), "inconsistent saved Pod objects"),
-    (lambda b: b.__setitem__("lines", ["x"] * len(b["lines"])), "not a readable list of saved Pod objects"),
-    (lambda b: b["items"][0].__setitem__("spec", "oops"), r"not a readable list of saved Pod objects.*items\[0\]"),
-    (lambda b: b["items"].pop(), "inconsistent saved Pod objects"),
-    (lambda b: (b["items"].pop(), b["sources"].pop(), b["lines"].pop()), "says"),
-], ids=["sources-short", "lines-long", "lines-wrong-type", "item-wrong-type", "items-short", "count-differs"])
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        (lambda b: b["sources"].pop(), "inconsistent saved Pod objects"),
+        (lambda b: b["lines"].append(3), "inconsistent saved Pod objects"),
+        (lambda b: b.__setitem__("lines", ["x"] * len(b["lines"])), "not a readable list of saved Pod objects"),
+        (lambda b: b["items"][0].__setitem__("spec", "oops"), r"not a readable list of saved Pod objects.*items\[0\]"),
+        (lambda b: b["items"].pop(), "inconsistent saved Pod objects"),
+        (lambda b: (b["items"].pop(), b["sources"].pop(), b["lines"].pop()), "says"),
+    ],
+    ids=["sources-short", "lines-long", "lines-wrong-type", "item-wrong-type", "items-short", "count-differs"],
+)
 def test_hand_edited_item_lists_give_a_snapshot_error(saved: Path, tmp_path: Path, edit: object, match: str) -> None:
     root = copy(saved, tmp_path)
     _rewrite(root, "Pod", edit)
@@ -130,9 +134,15 @@ def test_old_snapshots_without_hashes_are_read_unverified(saved: Path, tmp_path:
     assert len(snap.items("Pod")) == len(ka.sample().items("Pod"))
 
 
-@pytest.mark.parametrize("text", ["[]", '{"format": "k8saudit-snapshot", "version": 2, "kinds": []}',
-                                  '{"format": "k8saudit-snapshot", "version": 2, "kinds": {"Pod": "x"}}',
-                                  '{"format": "k8saudit-snapshot", "version": "2"}'])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[]",
+        '{"format": "k8saudit-snapshot", "version": 2, "kinds": []}',
+        '{"format": "k8saudit-snapshot", "version": 2, "kinds": {"Pod": "x"}}',
+        '{"format": "k8saudit-snapshot", "version": "2"}',
+    ],
+)
 def test_malformed_manifest(saved: Path, tmp_path: Path, text: str) -> None:
     root = copy(saved, tmp_path)
     (root / "snapshot.json").write_text(text)

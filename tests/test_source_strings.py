@@ -20,18 +20,31 @@ from k8saudit.sources import Source, load_stream, open_source, parse_source, sam
 SAMPLE = sample_path()
 
 
-@pytest.mark.parametrize(("text", "kind", "name", "canonical"), [
-    ("sample", "sample", "main", "sample"),
-    ("", "sample", "main", "sample"),
-    ("  sample:legacy ", "sample", "legacy", "sample:legacy"),
-    ("sample:", "sample", "main", "sample"),
-    ("sample:main", "sample", "main", "sample"),
-    ("context:prod", "context", "prod", "context:prod"),
-    ("context: prod-eu ", "context", "prod-eu", "context:prod-eu"),
-    ("context:", "context", None, "context:"),
-    ("-", "stdin", None, "-"),
-], ids=["sample", "empty", "sample-legacy", "sample-colon", "sample-main", "context", "context-spaces",
-        "context-current", "stdin"])
+@pytest.mark.parametrize(
+    ("text", "kind", "name", "canonical"),
+    [
+        ("sample", "sample", "main", "sample"),
+        ("", "sample", "main", "sample"),
+        ("  sample:legacy ", "sample", "legacy", "sample:legacy"),
+        ("sample:", "sample", "main", "sample"),
+        ("sample:main", "sample", "main", "sample"),
+        ("context:prod", "context", "prod", "context:prod"),
+        ("context: prod-eu ", "context", "prod-eu", "context:prod-eu"),
+        ("context:", "context", None, "context:"),
+        ("-", "stdin", None, "-"),
+    ],
+    ids=[
+        "sample",
+        "empty",
+        "sample-legacy",
+        "sample-colon",
+        "sample-main",
+        "context",
+        "context-spaces",
+        "context-current",
+        "stdin",
+    ],
+)
 def test_every_form(text: str, kind: str, name: str | None, canonical: str) -> None:
     src = parse_source(text)
     assert (src.kind, src.name, str(src)) == (kind, name, canonical)
@@ -51,11 +64,18 @@ def test_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert parse_source("context-x.yaml", must_exist=False).kind == "path"  # only `context:` is a context
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("sample:nope", r"sample:nope: no bundled sample 'nope'; samples: main, legacy"),
-    ("no/such/dir", r"no/such/dir: no such file or directory \(a source is 'sample', 'sample:NAME', "
-                    r"'context:NAME', a path or '-' \(standard input\)\)"),
-], ids=["unknown-sample", "missing-path"])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("sample:nope", r"sample:nope: no bundled sample 'nope'; samples: main, legacy"),
+        (
+            "no/such/dir",
+            r"no/such/dir: no such file or directory \(a source is 'sample', 'sample:NAME', "
+            r"'context:NAME', a path or '-' \(standard input\)\)",
+        ),
+    ],
+    ids=["unknown-sample", "missing-path"],
+)
 def test_a_bad_source_is_one_clear_line(text: str, message: str) -> None:
     with pytest.raises(ka.SnapshotError, match=message):
         parse_source(text)
@@ -86,7 +106,9 @@ def test_ka_load_takes_a_source_string(sample_snap: ka.Snapshot) -> None:
 def test_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     text = (SAMPLE / "default.yaml").read_bytes()
     snap = load_stream(io.BytesIO(text))
-    assert snap.cluster == "stdin" and len(snap) > 0 and set(snap.objects["source"].str.split("#").str[0]) == {"<stdin>"}
+    assert (
+        snap.cluster == "stdin" and len(snap) > 0 and set(snap.objects["source"].str.split("#").str[0]) == {"<stdin>"}
+    )
     assert len(open_source("-", stdin=io.BytesIO(text), cluster="piped")) == len(snap)
     bad = load_stream(io.BytesIO(b"kind: [unclosed\n"))
     assert len(bad) == 0 and list(bad.skipped["category"]) == ["parse_error"]  # recorded, not lost

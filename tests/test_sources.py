@@ -17,8 +17,12 @@ import k8saudit as ka
 from k8saudit.frames import FRAMES
 from k8saudit.sources import files as files_mod
 
-POD = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "ns"},
-       "spec": {"containers": [{"name": "c", "image": "nginx"}]}}
+POD = {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {"name": "p", "namespace": "ns"},
+    "spec": {"containers": [{"name": "c", "image": "nginx"}]},
+}
 
 
 def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
@@ -32,15 +36,22 @@ def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
 
 
 def pod(name: str, ns: str = "ns", **spec: object) -> dict:
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": ns},
-            "spec": {"containers": [{"name": "c", "image": "nginx"}], **spec}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {"containers": [{"name": "c", "image": "nginx"}], **spec},
+    }
 
 
 # --------------------------------------------------------------------------- formats
 
 
 def test_multi_document_yaml_with_provenance(tmp_path: Path) -> None:
-    write(tmp_path, "app.yaml", """
+    write(
+        tmp_path,
+        "app.yaml",
+        """
         # leading comment
         apiVersion: v1
         kind: Namespace
@@ -51,7 +62,8 @@ def test_multi_document_yaml_with_provenance(tmp_path: Path) -> None:
         kind: Pod
         metadata: {name: p, namespace: ns}
         spec: {containers: [{name: c, image: nginx}]}
-        """)
+        """,
+    )
     snap = ka.load(tmp_path)
     assert snap.kinds == {"Namespace": 1, "Pod": 1} and snap.skipped.empty
     o = snap.objects.set_index("kind")
@@ -61,16 +73,22 @@ def test_multi_document_yaml_with_provenance(tmp_path: Path) -> None:
 
 
 def test_kubectl_lists_json_and_yaml(tmp_path: Path) -> None:
-    write(tmp_path, "pods.json", json.dumps({"apiVersion": "v1", "kind": "List", "items": [pod("a"), pod("b")]}, indent=4))
+    write(
+        tmp_path, "pods.json", json.dumps({"apiVersion": "v1", "kind": "List", "items": [pod("a"), pod("b")]}, indent=4)
+    )
     # a typed list as the API returns it: items without kind/apiVersion
     items = [{k: v for k, v in pod(n).items() if k not in ("kind", "apiVersion")} for n in ("c", "d")]
     write(tmp_path, "podlist.json", json.dumps({"kind": "PodList", "apiVersion": "v1", "items": items}))
-    write(tmp_path, "list.yaml", """
+    write(
+        tmp_path,
+        "list.yaml",
+        """
         apiVersion: v1
         kind: List
         items:
         - {apiVersion: v1, kind: Service, metadata: {name: s, namespace: ns}, spec: {type: NodePort}}
-        """)
+        """,
+    )
     write(tmp_path, "array.json", json.dumps([pod("e")]))
     snap = ka.load(tmp_path)
     assert snap.skipped.empty, snap.skipped
@@ -79,7 +97,10 @@ def test_kubectl_lists_json_and_yaml(tmp_path: Path) -> None:
 
 
 def test_helm_template_output_keeps_chart_source(tmp_path: Path) -> None:
-    write(tmp_path, "rendered.yaml", """
+    write(
+        tmp_path,
+        "rendered.yaml",
+        """
         ---
         # Source: shop/templates/sa.yaml
         apiVersion: v1
@@ -93,22 +114,29 @@ def test_helm_template_output_keeps_chart_source(tmp_path: Path) -> None:
         kind: Deployment
         metadata: {name: shop, namespace: ns}
         spec: {template: {spec: {containers: [{name: c, image: c}]}}}
-        """)
+        """,
+    )
     snap = ka.load(tmp_path / "rendered.yaml")
     assert snap.skipped.empty
-    assert set(snap.objects.source) == {"rendered.yaml#0 (shop/templates/sa.yaml)",
-                                        "rendered.yaml#1 (shop/templates/deploy.yaml)"}
+    assert set(snap.objects.source) == {
+        "rendered.yaml#0 (shop/templates/sa.yaml)",
+        "rendered.yaml#1 (shop/templates/deploy.yaml)",
+    }
 
 
 def test_secret_values_are_dropped_on_load(tmp_path: Path) -> None:
-    write(tmp_path, "s.yaml", """
+    write(
+        tmp_path,
+        "s.yaml",
+        """
         apiVersion: v1
         kind: Secret
         metadata: {name: db, namespace: ns}
         type: Opaque
         data: {password: aHVudGVyMg==}
         stringData: {token: plain-text-token}
-        """)
+        """,
+    )
     snap = ka.load(tmp_path)
     s = snap.items("Secret")[0]
     assert s.data is None and s.string_data is None and s.data_keys == ["password", "token"]
@@ -116,20 +144,27 @@ def test_secret_values_are_dropped_on_load(tmp_path: Path) -> None:
     snap.save(tmp_path / "saved")
     blob = b"".join(p.read_bytes() for p in (tmp_path / "saved").rglob("*") if p.is_file())
     import gzip
+
     text = blob + b"".join(gzip.decompress(p.read_bytes()) for p in (tmp_path / "saved").rglob("*.gz"))
     assert b"aHVudGVyMg" not in text and b"plain-text-token" not in text
 
 
 def test_unknown_kinds_are_kept_in_objects_only(tmp_path: Path) -> None:
-    write(tmp_path, "crd.yaml", """
+    write(
+        tmp_path,
+        "crd.yaml",
+        """
         apiVersion: cert-manager.io/v1
         kind: Certificate
         metadata: {name: shop-tls, namespace: ns}
         spec: {secretName: shop-tls}
-        """)
+        """,
+    )
     snap = ka.load(tmp_path)
     assert snap.skipped.empty
-    assert snap.objects[["kind", "api_version", "name"]].values.tolist() == [["Certificate", "cert-manager.io/v1", "shop-tls"]]
+    assert snap.objects[["kind", "api_version", "name"]].values.tolist() == [
+        ["Certificate", "cert-manager.io/v1", "shop-tls"]
+    ]
     assert snap.workloads.empty
 
 
@@ -154,8 +189,22 @@ def test_sample_works_from_a_wheel(tmp_path: Path) -> None:
     import zipfile
 
     root = Path(__file__).resolve().parents[1]
-    r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                        "-w", str(tmp_path), str(root)], capture_output=True, text=True)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(root),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr
     wheel = next(tmp_path.glob("k8saudit-*.whl"))
     with zipfile.ZipFile(wheel) as z:
@@ -164,10 +213,17 @@ def test_sample_works_from_a_wheel(tmp_path: Path) -> None:
     assert any(n.startswith("k8saudit/_sample/sample-cluster/") for n in names)
     assert any(n.startswith("k8saudit/_sample/legacy-cluster/") for n in names)
     assert "k8saudit/_jupyter/voila/templates/k8saudit/index.html.j2" in names  # the dashboard's offline template
-    code = ("import k8saudit as ka, sys; s = ka.sample(); print(ka.sample_path()); "
-            "print(len(s) + 1000 * len(ka.sample('legacy')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
-                         env={**os.environ, "PYTHONPATH": str(tmp_path / "site")})
+    code = (
+        "import k8saudit as ka, sys; s = ka.sample(); print(ka.sample_path()); "
+        "print(len(s) + 1000 * len(ka.sample('legacy')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(tmp_path / "site")},
+    )
     assert out.returncode == 0, out.stderr
     path, count = out.stdout.split()
     assert "_sample" in path and int(count) % 1000 > 100 and int(count) // 1000 > 100
@@ -180,14 +236,22 @@ BAD_CASES = {
     "malformed-json": ("bad.json", '{"apiVersion": "v1", "kind": "Pod",,}', "parse_error", "malformed JSON"),
     "no-kind": ("nokind.yaml", "apiVersion: v1\nmetadata: {name: x}\n", "invalid", "no `kind`"),
     "no-apiversion": ("noapi.yaml", "kind: Pod\nmetadata: {name: x}\n", "invalid", "no `apiVersion`"),
-    "not-utf8": ("latin1.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: caf\xe9}\n".encode("latin-1"),
-                 "unreadable", "not UTF-8"),
+    "not-utf8": (
+        "latin1.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: caf\xe9}\n".encode("latin-1"),
+        "unreadable",
+        "not UTF-8",
+    ),
     "binary": ("blob.yaml", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "unreadable", "binary file"),
     "empty": ("empty.yaml", "", "empty", "empty file"),
     "only-comments": ("comments.yaml", "# nothing here\n---\n# still nothing\n", "empty", "empty file"),
     "scalar-document": ("scalar.yaml", "just a string\n", "not_kubernetes", "not a Kubernetes object"),
-    "wrong-type": ("wrongtype.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec: {containers: nginx}\n",
-                   "invalid", "$.spec.containers"),
+    "wrong-type": (
+        "wrongtype.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec: {containers: nginx}\n",
+        "invalid",
+        "$.spec.containers",
+    ),
 }
 
 
@@ -205,7 +269,10 @@ def test_bad_input_is_reported_and_the_rest_loads(case: str, tmp_path: Path) -> 
 
 
 def test_a_bad_document_does_not_stop_the_next_one(tmp_path: Path) -> None:
-    write(tmp_path, "mixed.yaml", """
+    write(
+        tmp_path,
+        "mixed.yaml",
+        """
         apiVersion: v1
         kind: Pod
         metadata: {name: a, namespace: ns}
@@ -217,7 +284,8 @@ def test_a_bad_document_does_not_stop_the_next_one(tmp_path: Path) -> None:
         kind: Pod
         metadata: {name: b, namespace: ns}
         spec: {containers: [{name: c, image: c}]}
-        """)
+        """,
+    )
     snap = ka.load(tmp_path)
     assert sorted(snap.objects.name) == ["a", "b"]
     assert snap.skipped[["source", "document", "category"]].values.tolist() == [["mixed.yaml", "1", "parse_error"]]
@@ -225,7 +293,10 @@ def test_a_bad_document_does_not_stop_the_next_one(tmp_path: Path) -> None:
 
 
 def test_nulls_where_lists_or_objects_are_expected(tmp_path: Path) -> None:
-    write(tmp_path, "nulls.yaml", """
+    write(
+        tmp_path,
+        "nulls.yaml",
+        """
         apiVersion: apps/v1
         kind: Deployment
         metadata: {name: d, namespace: ns, labels: null}
@@ -249,7 +320,8 @@ def test_nulls_where_lists_or_objects_are_expected(tmp_path: Path) -> None:
         kind: Pod
         metadata: {name: p, namespace: ns}
         spec: {containers: null}
-        """)
+        """,
+    )
     snap = ka.load(tmp_path)
     assert snap.skipped.empty
     for name in FRAMES:
@@ -272,7 +344,11 @@ def test_yaml_alias_bomb_fails_fast_in_bounded_memory(tmp_path: Path) -> None:
     for i in range(1, 12):
         prev, cur = chr(ord("a") + i - 1), chr(ord("a") + i)
         lines.append(f"{cur}: &{cur} [" + ",".join([f"*{prev}"] * 9) + "]")
-    write(tmp_path, "bomb.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n  " + "\n  ".join(lines) + "\n")
+    write(
+        tmp_path,
+        "bomb.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n  " + "\n  ".join(lines) + "\n",
+    )
     write(tmp_path, "good.yaml", json.dumps(POD))
     tracemalloc.start()
     t0 = time.perf_counter()
@@ -302,10 +378,16 @@ def test_a_one_gigabyte_file_is_refused_quickly(tmp_path: Path) -> None:
 def test_large_json_lists_are_streamed_in_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(files_mod, "CHUNK", 4096)  # force many batches on a small file
     items = [pod(f"p{i:04d}") for i in range(300)]
-    items[150] = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "broken", "namespace": "ns"},
-                  "spec": {"containers": "nope"}}
+    items[150] = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "broken", "namespace": "ns"},
+        "spec": {"containers": "nope"},
+    }
     items[200] = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": "ns"}}
-    body = json.dumps({"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}}, indent=4)
+    body = json.dumps(
+        {"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}}, indent=4
+    )
     write(tmp_path, "pods.json", body)
     assert (tmp_path / "pods.json").stat().st_size > files_mod.CHUNK
     snap = ka.load(tmp_path)
@@ -318,8 +400,12 @@ def test_large_json_lists_are_streamed_in_batches(tmp_path: Path, monkeypatch: p
 def _contents(snap: ka.Snapshot) -> tuple:
     import msgspec
 
-    return (snap.kinds, {k: [msgspec.json.encode(o) for o in snap.items(k)] for k in snap.kinds},
-            {k: snap.provenance(k) for k in snap.kinds}, snap.skipped_records)
+    return (
+        snap.kinds,
+        {k: [msgspec.json.encode(o) for o in snap.items(k)] for k in snap.kinds},
+        {k: snap.provenance(k) for k in snap.kinds},
+        snap.skipped_records,
+    )
 
 
 def _json_lists(tmp_path: Path) -> Path:
@@ -335,16 +421,21 @@ def _json_lists(tmp_path: Path) -> Path:
     for f in sorted(sample.glob("*.yaml")):
         docs = [d for d in yaml.safe_load_all(f.read_text()) if d]
         items = [i for d in docs for i in (d["items"] if d.get("kind") == "List" else [d])]
-        (out / f"{f.stem}.json").write_text(json.dumps({"apiVersion": "v1", "items": items, "kind": "List",
-                                                         "metadata": {"resourceVersion": ""}}, indent=4))
+        (out / f"{f.stem}.json").write_text(
+            json.dumps(
+                {"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}}, indent=4
+            )
+        )
     bare = {k: v for k, v in pod("typed").items() if k not in ("kind", "apiVersion")}
     variants = {
         "podlist": {"apiVersion": "v1", "kind": "PodList", "items": [bare]},
         "bad": {"apiVersion": "v1", "kind": "List", "items": [pod("ok1"), {**pod("bad"), "spec": {"containers": 3}}]},
         "noapi": {"kind": "List", "items": [pod("ok2"), {k: v for k, v in pod("noapi").items() if k != "apiVersion"}]},
         "noname": {"kind": "List", "items": [{**pod("x"), "metadata": {"namespace": "ns"}}]},
-        "widget": {"kind": "List", "items": [pod("ok3"), {"apiVersion": "example.com/v1", "kind": "Widget",
-                                                           "metadata": {"name": "w"}}]},
+        "widget": {
+            "kind": "List",
+            "items": [pod("ok3"), {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}],
+        },
         "dup": {"kind": "List", "items": [pod("ok1"), pod("ok1", hostPID=True)]},
         "kustomize": {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "ConfigList", "items": []},
     }
@@ -355,8 +446,9 @@ def _json_lists(tmp_path: Path) -> Path:
     return out
 
 
-def test_json_lists_read_typed_exactly_as_the_general_path_reads_them(tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_json_lists_read_typed_exactly_as_the_general_path_reads_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     d = _json_lists(tmp_path)
     typed = _contents(ka.load(d))
     monkeypatch.setattr(files_mod, "_typed_list", lambda *a: False)
@@ -365,8 +457,12 @@ def test_json_lists_read_typed_exactly_as_the_general_path_reads_them(tmp_path: 
     kinds, _, prov, skipped = typed
     assert kinds["Pod"] > 10 and ("zz-podlist.json#0/items/0", 0) in prov["Pod"]
     assert {(r["source"], r["category"]) for r in skipped} >= {
-        ("zz-bad.json", "invalid"), ("zz-noapi.json", "invalid"), ("zz-latin1.json", "unreadable"),
-        ("zz-dup.json", "conflict"), ("zz-kustomize.json", "not_kubernetes")}
+        ("zz-bad.json", "invalid"),
+        ("zz-noapi.json", "invalid"),
+        ("zz-latin1.json", "unreadable"),
+        ("zz-dup.json", "conflict"),
+        ("zz-kustomize.json", "not_kubernetes"),
+    }
 
 
 def test_streamed_items_longer_than_a_chunk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -390,7 +486,10 @@ def test_missing_path_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_yaml_11_booleans_mean_what_kubectl_reads(tmp_path: Path) -> None:
     """`privileged: yes` is true in YAML 1.1 (Kubernetes), a string in 1.2: the loader reads it as true."""
-    write(tmp_path, "p.yaml", """
+    write(
+        tmp_path,
+        "p.yaml",
+        """
         apiVersion: v1
         kind: Pod
         metadata: {name: p, namespace: ns}
@@ -400,14 +499,18 @@ def test_yaml_11_booleans_mean_what_kubectl_reads(tmp_path: Path) -> None:
           - name: c
             image: c
             securityContext: {privileged: on}
-        """)
+        """,
+    )
     snap = ka.load(tmp_path)
     assert snap.skipped.empty, snap.skipped.to_string()
     assert snap.workloads.host_network.tolist() == [True] and snap.containers.privileged.tolist() == [True]
 
 
 def test_yaml_anchors_and_merge_keys(tmp_path: Path) -> None:
-    write(tmp_path, "anchors.yaml", """
+    write(
+        tmp_path,
+        "anchors.yaml",
+        """
         apiVersion: apps/v1
         kind: Deployment
         metadata: {name: d, namespace: ns}
@@ -418,13 +521,17 @@ def test_yaml_anchors_and_merge_keys(tmp_path: Path) -> None:
               - &base {name: a, image: app, securityContext: {runAsNonRoot: true}}
               - <<: *base
                 name: b
-        """)
+        """,
+    )
     c = ka.load(tmp_path).containers.set_index("container")
     assert list(c.index) == ["a", "b"] and c.loc["b", "run_as_non_root"] == True  # noqa: E712
 
 
 def test_unquoted_timestamps_stay_strings(tmp_path: Path) -> None:
-    write(tmp_path, "t.yaml", """
+    write(
+        tmp_path,
+        "t.yaml",
+        """
         apiVersion: v1
         kind: Namespace
         metadata: {name: a, creationTimestamp: 2026-01-15T09:14:03Z}
@@ -432,7 +539,8 @@ def test_unquoted_timestamps_stay_strings(tmp_path: Path) -> None:
         apiVersion: v1
         kind: Namespace
         metadata: {name: b, creationTimestamp: 2026-01-15T09:14:03Z, labels: &l {team: x}, annotations: *l}
-        """)
+        """,
+    )
     snap = ka.load(tmp_path)
     assert snap.skipped.empty, snap.skipped.to_string()
     assert set(snap.objects.created) == {"2026-01-15T09:14:03Z"}
@@ -451,7 +559,9 @@ def test_duplicates_across_a_streamed_list_and_a_manifest(tmp_path: Path, monkey
 def test_fast_yaml_path_agrees_with_pyyaml_on_the_sample_and_fixtures() -> None:
     """Every document that takes the yaml_rs path must mean what PyYAML (YAML 1.1, as kubectl) reads."""
     root = Path(__file__).resolve().parents[1]
-    texts = [p.read_text() for d in ("sample-cluster", "legacy-cluster") for p in sorted((root / "data" / d).glob("*.yaml"))]
+    texts = [
+        p.read_text() for d in ("sample-cluster", "legacy-cluster") for p in sorted((root / "data" / d).glob("*.yaml"))
+    ]
     texts += [p.read_text() for p in sorted((root / "tests" / "checks").glob("*/*.yaml"))]
     fast = 0
     for text in texts:
@@ -501,14 +611,16 @@ def test_gc_pause_nests_and_leaves_nothing_frozen() -> None:
 
 
 def _big_list(tmp_path: Path, name: str, items: list, tail: str = "") -> Path:
-    body = json.dumps({"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}},
-                      indent=4)
+    body = json.dumps(
+        {"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}}, indent=4
+    )
     return write(tmp_path, name, body if not tail else body[: body.rindex("\n    ],")] + tail)
 
 
 @pytest.mark.parametrize("case", ["clean", "bad-items", "truncated", "trailing", "no-items"])
 def test_worker_processes_read_a_streamed_list_as_one_process_does(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
     """Batches decoded by worker processes give the very snapshot one process gives: objects, provenance,
     skipped rows (a bad item is worded by the loader; a truncated file or trailing garbage too)."""
     from k8saudit.sources import _parallel
@@ -556,7 +668,8 @@ def test_worker_processes_read_a_streamed_list_as_one_process_does(
 
 
 def test_workers_that_cannot_start_or_die_leave_the_work_to_the_loader(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from k8saudit.sources import _parallel
 
     _big_list(tmp_path, "pods.json", [pod(f"p{i:04d}") for i in range(300)])
@@ -571,8 +684,9 @@ def test_workers_that_cannot_start_or_die_leave_the_work_to_the_loader(
     monkeypatch.setattr(files_mod, "CHUNK", 4096)
     monkeypatch.setattr(_parallel, "MIN_BYTES", 0)
     monkeypatch.setenv("K8SAUDIT_WORKERS", "2")
-    dying = _parallel._WORKER.replace("    for line in sys.stdin.buffer:",
-                                      "    for line in __import__('itertools').islice(sys.stdin.buffer, 3):")
+    dying = _parallel._WORKER.replace(
+        "    for line in sys.stdin.buffer:", "    for line in __import__('itertools').islice(sys.stdin.buffer, 3):"
+    )
     assert dying != _parallel._WORKER
     monkeypatch.setattr(_parallel, "_WORKER", dying)  # each worker answers a few batches, then exits
     assert _contents(ka.load(tmp_path)) == alone

@@ -24,6 +24,7 @@ def values(x: object) -> list:
 
 # ---------------------------------------------------------------------- overview
 
+
 def test_heatmap_counts_open_findings_per_practice_and_severity(findings: pd.DataFrame) -> None:
     fig = viz.severity_heatmap(findings)
     hm = fig.data[0]
@@ -88,8 +89,15 @@ def test_scorecard_bar(findings: pd.DataFrame) -> None:
 
 
 def test_scorecard_bar_statuses_without_findings() -> None:
-    card = pd.DataFrame({"practice": [1, 2], "status": ["pass", "not_assessable"], "score": [100.0, None],
-                         "failing": [0, 0], "evaluated": [10, 0]})
+    card = pd.DataFrame(
+        {
+            "practice": [1, 2],
+            "status": ["pass", "not_assessable"],
+            "score": [100.0, None],
+            "failing": [0, 0],
+            "evaluated": [10, 0],
+        }
+    )
     bar = viz.scorecard_bar(card).data[0]
     assert bar.marker.color[0] == viz.OK_COLOR
     assert bar.text[1] == "not assessable" and bar.x[1] == 0
@@ -105,8 +113,11 @@ def test_empty_findings_give_figures_not_errors() -> None:
 
 # ---------------------------------------------------------------------- practices
 
+
 @pytest.mark.parametrize("practice", list(PRACTICES), ids=lambda p: f"practice-{p}")
-def test_every_practice_has_a_titled_main_chart(sample_snap: ka.Snapshot, findings: pd.DataFrame, practice: int) -> None:
+def test_every_practice_has_a_titled_main_chart(
+    sample_snap: ka.Snapshot, findings: pd.DataFrame, practice: int
+) -> None:
     fig = viz.practice_chart(practice, sample_snap, findings)
     assert isinstance(fig, go.Figure)
     assert fig.layout.title.text and fig.layout.title.subtitle.text
@@ -116,8 +127,13 @@ def test_every_practice_has_a_titled_main_chart(sample_snap: ka.Snapshot, findin
 def test_charts_fill_their_container(sample_snap: ka.Snapshot, findings: pd.DataFrame) -> None:
     """No fixed width (it clips charts in a narrow JupyterLab): every chart autosizes to its output area."""
     figs = [viz.practice_chart(p, sample_snap, findings) for p in PRACTICES]
-    figs += [viz.severity_heatmap(findings), viz.findings_by_namespace(findings), viz.pss_levels(sample_snap.workloads),
-             viz.scorecard_bar(ka.scorecard(findings), findings), viz.findings_by_namespace(empty_findings())]
+    figs += [
+        viz.severity_heatmap(findings),
+        viz.findings_by_namespace(findings),
+        viz.pss_levels(sample_snap.workloads),
+        viz.scorecard_bar(ka.scorecard(findings), findings),
+        viz.findings_by_namespace(empty_findings()),
+    ]
     for fig in figs:
         assert fig.layout.width is None and fig.layout.autosize is True, fig.layout.title.text
         assert fig.layout.height  # the height stays fixed, sized to the content
@@ -146,7 +162,9 @@ def test_secrets_sources(sample_snap: ka.Snapshot) -> None:
     assert by_name["credential written in the manifest"]["shop"] == 1  # payments' STRIPE_API_KEY
     assert by_name["mounted as a file (secret volume)"]["hardened"] >= 1
     env = sample_snap.env
-    assert sum(by_name["one key as an env var (secretKeyRef)"].values()) == int((env["source"] == "secret_key_ref").sum())
+    assert sum(by_name["one key as an env var (secretKeyRef)"].values()) == int(
+        (env["source"] == "secret_key_ref").sum()
+    )
     assert fig.data[3].marker.color == viz.check_color("secret-env-literal") == viz.SEVERITY_COLORS["high"]
 
 
@@ -196,16 +214,20 @@ def test_rbac_sankey_highlights_cluster_wide_grants(sample_snap: ka.Snapshot) ->
     assert any("system:controller" in lb for lb in everything)
 
 
-@pytest.mark.parametrize(("resources", "verbs", "urls", "expected"), [
-    (["*"], ["*"], [], ["everything (*)"]),
-    (["secrets"], ["get", "list"], [], ["read Secrets"]),
-    (["pods/exec"], ["create"], [], ["exec / attach into pods"]),
-    (["users", "groups"], ["impersonate"], [], ["impersonate users/groups"]),
-    (["clusterroles"], ["bind", "escalate"], [], ["escalate / bind roles"]),
-    (["deployments"], ["update", "patch"], [], ["create or change workloads"]),
-    (["configmaps"], ["get"], [], ["read other resources"]),
-    ([], ["get"], ["/healthz"], ["non-resource URLs"]),
-], ids=["wildcard", "secrets", "exec", "impersonate", "escalate", "workloads", "read", "urls"])
+@pytest.mark.parametrize(
+    ("resources", "verbs", "urls", "expected"),
+    [
+        (["*"], ["*"], [], ["everything (*)"]),
+        (["secrets"], ["get", "list"], [], ["read Secrets"]),
+        (["pods/exec"], ["create"], [], ["exec / attach into pods"]),
+        (["users", "groups"], ["impersonate"], [], ["impersonate users/groups"]),
+        (["clusterroles"], ["bind", "escalate"], [], ["escalate / bind roles"]),
+        (["deployments"], ["update", "patch"], [], ["create or change workloads"]),
+        (["configmaps"], ["get"], [], ["read other resources"]),
+        ([], ["get"], ["/healthz"], ["non-resource URLs"]),
+    ],
+    ids=["wildcard", "secrets", "exec", "impersonate", "escalate", "workloads", "read", "urls"],
+)
 def test_permissions_of(resources: list[str], verbs: list[str], urls: list[str], expected: list[str]) -> None:
     assert viz.permissions_of(resources, verbs, urls) == expected
 

@@ -26,18 +26,40 @@ def test_vocab_imports_nothing_of_the_package() -> None:
 
 def test_no_module_defines_its_own_copy() -> None:
     """The lists live in vocab.py only: no other module assigns them (a re-export is an import)."""
-    names = {"SEVERITIES", "PRACTICES", "PRACTICE_SHORT", "FINDINGS_COLUMNS", "STATS_COLUMNS", "SEVERITY_COLORS",
-             "SEVERITY_TEXT", "STATUS_COLORS", "EXEMPT_COLOR", "DIFF_STATUSES", "SKIPPED_COLUMNS", "SEVERITY_DTYPE",
-             "NOTED", "UNREADABLE", "INCOMPLETE", "NOT_ASSESSED_COLUMNS", "CHECK_STATUSES"}
+    names = {
+        "SEVERITIES",
+        "PRACTICES",
+        "PRACTICE_SHORT",
+        "FINDINGS_COLUMNS",
+        "STATS_COLUMNS",
+        "SEVERITY_COLORS",
+        "SEVERITY_TEXT",
+        "STATUS_COLORS",
+        "EXEMPT_COLOR",
+        "DIFF_STATUSES",
+        "SKIPPED_COLUMNS",
+        "SEVERITY_DTYPE",
+        "NOTED",
+        "UNREADABLE",
+        "INCOMPLETE",
+        "NOT_ASSESSED_COLUMNS",
+        "CHECK_STATUSES",
+    }
     offenders = []
     for path in PACKAGE.rglob("*.py"):
         if path.name == "vocab.py":
             continue
         for node in ast.walk(ast.parse(path.read_text())):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
-                node, ast.AnnAssign) else []
-            offenders += [f"{path.relative_to(PACKAGE)}: {t.id}" for t in targets
-                          if isinstance(t, ast.Name) and t.id in names]
+            targets = (
+                node.targets
+                if isinstance(node, ast.Assign)
+                else [node.target]
+                if isinstance(node, ast.AnnAssign)
+                else []
+            )
+            offenders += [
+                f"{path.relative_to(PACKAGE)}: {t.id}" for t in targets if isinstance(t, ast.Name) and t.id in names
+            ]
     assert offenders == []
 
 
@@ -62,21 +84,30 @@ def test_the_vocabulary_is_complete() -> None:
     assert list(vocab.FINDINGS_DTYPES) == vocab.FINDINGS_COLUMNS
     assert set(vocab.UNREADABLE) <= set(vocab.SKIPPED_CATEGORIES)
     assert set(vocab.INCOMPLETE) == set(vocab.CHECK_STATUSES) - {"pass", "fail"}
-    assert vocab.DIFF_COLUMNS[len(vocab.FINDINGS_COLUMNS):] == list(vocab.DIFF_DTYPES)
+    assert vocab.DIFF_COLUMNS[len(vocab.FINDINGS_COLUMNS) :] == list(vocab.DIFF_DTYPES)
 
 
-@pytest.mark.parametrize(("practice", "short", "label"), [
-    (3, True, "3. Capabilities"), (3, False, "3. NET_RAW dropped, no dangerous capabilities; a policy engine enforces it"),
-    (None, True, "?"), (float("nan"), True, "?"), (pd.NA, True, "?"), (42, True, "42. Practice 42"),
-], ids=["short", "full", "none", "nan", "na", "unknown"])
+@pytest.mark.parametrize(
+    ("practice", "short", "label"),
+    [
+        (3, True, "3. Capabilities"),
+        (3, False, "3. NET_RAW dropped, no dangerous capabilities; a policy engine enforces it"),
+        (None, True, "?"),
+        (float("nan"), True, "?"),
+        (pd.NA, True, "?"),
+        (42, True, "42. Practice 42"),
+    ],
+    ids=["short", "full", "none", "nan", "na", "unknown"],
+)
 def test_practice_label(practice: object, short: bool, label: str) -> None:
     assert vocab.practice_label(practice, short=short) == label
 
 
 def test_audit_speaks_the_vocabulary() -> None:
     f = audit(ka.sample())
-    assert dict(f.dtypes) == {c: pd.api.types.pandas_dtype(t) if isinstance(t, str) else t
-                              for c, t in vocab.FINDINGS_DTYPES.items()}
+    assert dict(f.dtypes) == {
+        c: pd.api.types.pandas_dtype(t) if isinstance(t, str) else t for c, t in vocab.FINDINGS_DTYPES.items()
+    }
     stats = check_stats(f)
     assert stats is not None and list(stats.columns) == vocab.STATS_COLUMNS
     assert set(stats["status"]) <= set(vocab.CHECK_STATUSES)
@@ -89,8 +120,11 @@ def _skip_categories_in_the_code() -> set[str]:
         for node in ast.walk(ast.parse(path.read_text())):
             if not isinstance(node, ast.Call):
                 continue
-            found |= {k.value.value for k in node.keywords if k.arg == "category"
-                      and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)}
+            found |= {
+                k.value.value
+                for k in node.keywords
+                if k.arg == "category" and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)
+            }
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
             if name == "_skip" and len(node.args) >= 4 and isinstance(node.args[3], ast.Constant):
                 found.add(node.args[3].value)

@@ -28,6 +28,7 @@ def explorer(findings: pd.DataFrame, sample_snap: ka.Snapshot) -> FindingsExplor
 
 # ---------------------------------------------------------------------- FindingsExplorer
 
+
 def test_explorer_starts_with_everything(explorer: FindingsExplorer, findings: pd.DataFrame) -> None:
     assert len(explorer.filtered) == len(findings)
     assert list(explorer.filtered.columns) == list(findings.columns)
@@ -39,8 +40,10 @@ def test_explorer_starts_with_everything(explorer: FindingsExplorer, findings: p
 def test_explorer_filters_by_practice_and_check(explorer: FindingsExplorer, findings: pd.DataFrame) -> None:
     explorer.practice.value = 8
     assert set(explorer.filtered["practice"]) == {8}
-    assert list(explorer.check_id.options) == [ALL, *[c.id for c in CHECKS.for_practice(8)
-                                                      if c.id in set(findings["check_id"])]]
+    assert list(explorer.check_id.options) == [
+        ALL,
+        *[c.id for c in CHECKS.for_practice(8) if c.id in set(findings["check_id"])],
+    ]
     explorer.check_id.value = "privileged"
     assert set(explorer.filtered["check_id"]) == {"privileged"}
     assert len(explorer.filtered) == int((findings["check_id"] == "privileged").sum())
@@ -113,7 +116,8 @@ def test_source_picker_lists_contexts_when_a_kubeconfig_exists(tmp_path: Path, m
 
 
 def test_source_picker_without_kubeconfig_offers_sample_and_snapshots(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_snap: ka.Snapshot) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_snap: ka.Snapshot
+) -> None:
     monkeypatch.setenv("KUBECONFIG", str(tmp_path / "missing"))
     sample_snap.save(tmp_path / "snapshots" / "sample-copy")
     picker = SourcePicker(snapshots_dir=tmp_path / "snapshots")
@@ -137,6 +141,7 @@ def test_source_picker_path_and_errors(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 # ---------------------------------------------------------------------- ManifestExercise
+
 
 @pytest.mark.parametrize("practice", list(PRACTICES), ids=lambda p: f"practice-{p}")
 def test_exercise_broken_fails_and_solution_passes(practice: int) -> None:
@@ -174,6 +179,7 @@ def test_exercise_solution_toggle_and_reset() -> None:
 
 # ---------------------------------------------------------------------- fix_for
 
+
 def test_every_check_has_a_fix() -> None:
     assert set(CHECKS) <= set(FIXES)
 
@@ -193,21 +199,55 @@ def _patch(text: str) -> dict:
     return docs[-1]
 
 
-@pytest.mark.parametrize(("check_id", "kind", "name", "container", "path", "expected"), [
-    ("privileged", "CronJob", "report-nightly", "fetch-data",
-     ["spec", "jobTemplate", "spec", "template", "spec", "initContainers", 0],
-     {"name": "fetch-data", "securityContext": {"privileged": False}}),
-    ("priv-escalation", "Deployment", "legacy-monolith", "monolith", ["spec", "template", "spec", "containers", 0],
-     {"name": "monolith", "securityContext": {"allowPrivilegeEscalation": False, "privileged": False}}),
-    ("proc-mount-unmasked", "Deployment", "legacy-sandbox", "sandbox", ["spec", "template", "spec", "containers", 0],
-     {"name": "sandbox", "securityContext": {"procMount": "Default"}}),
-    ("cap-dangerous-add", "Deployment", "legacy-api", "api", ["spec", "template", "spec", "containers", 0],
-     {"name": "api", "securityContext": {"capabilities": {"drop": ["ALL"]}}}),
-    ("host-ipc", "Deployment", "legacy-ipc-cache", None, ["spec", "template", "spec"], {"hostIPC": False}),
-], ids=["cronjob-init", "deployment", "proc-mount", "caps", "pod-level"])
-def test_fix_for_puts_the_patch_at_the_right_path(findings: pd.DataFrame, sample_snap: ka.Snapshot, check_id: str,
-                                                  kind: str, name: str, container: str | None, path: list,
-                                                  expected: dict) -> None:
+@pytest.mark.parametrize(
+    ("check_id", "kind", "name", "container", "path", "expected"),
+    [
+        (
+            "privileged",
+            "CronJob",
+            "report-nightly",
+            "fetch-data",
+            ["spec", "jobTemplate", "spec", "template", "spec", "initContainers", 0],
+            {"name": "fetch-data", "securityContext": {"privileged": False}},
+        ),
+        (
+            "priv-escalation",
+            "Deployment",
+            "legacy-monolith",
+            "monolith",
+            ["spec", "template", "spec", "containers", 0],
+            {"name": "monolith", "securityContext": {"allowPrivilegeEscalation": False, "privileged": False}},
+        ),
+        (
+            "proc-mount-unmasked",
+            "Deployment",
+            "legacy-sandbox",
+            "sandbox",
+            ["spec", "template", "spec", "containers", 0],
+            {"name": "sandbox", "securityContext": {"procMount": "Default"}},
+        ),
+        (
+            "cap-dangerous-add",
+            "Deployment",
+            "legacy-api",
+            "api",
+            ["spec", "template", "spec", "containers", 0],
+            {"name": "api", "securityContext": {"capabilities": {"drop": ["ALL"]}}},
+        ),
+        ("host-ipc", "Deployment", "legacy-ipc-cache", None, ["spec", "template", "spec"], {"hostIPC": False}),
+    ],
+    ids=["cronjob-init", "deployment", "proc-mount", "caps", "pod-level"],
+)
+def test_fix_for_puts_the_patch_at_the_right_path(
+    findings: pd.DataFrame,
+    sample_snap: ka.Snapshot,
+    check_id: str,
+    kind: str,
+    name: str,
+    container: str | None,
+    path: list,
+    expected: dict,
+) -> None:
     row = findings[(findings["check_id"] == check_id) & (findings["kind"] == kind) & (findings["name"] == name)].iloc[0]
     doc = _patch(fix_for(row, sample_snap))
     for key in path:
@@ -228,7 +268,9 @@ def test_fix_for_pod_paths() -> None:
 
 
 def test_fix_for_anonymous_clusterwide_binding_deletes_it(findings: pd.DataFrame, sample_snap: ka.Snapshot) -> None:
-    row = findings[(findings["check_id"] == "rbac-clusterwide-binding") & (findings["name"] == "anonymous-view")].iloc[0]
+    row = findings[(findings["check_id"] == "rbac-clusterwide-binding") & (findings["name"] == "anonymous-view")].iloc[
+        0
+    ]
     assert "kubectl delete ClusterRoleBinding anonymous-view" in fix_for(row, sample_snap)
 
 
@@ -238,7 +280,10 @@ def test_severities_offered_by_the_explorer_are_all_known(explorer: FindingsExpl
 
 # ---------------------------------------------------------------------- exempt findings: no harmful fix
 
-def test_explorer_starts_on_the_first_finding_that_is_not_exempt(findings: pd.DataFrame, sample_snap: ka.Snapshot) -> None:
+
+def test_explorer_starts_on_the_first_finding_that_is_not_exempt(
+    findings: pd.DataFrame, sample_snap: ka.Snapshot
+) -> None:
     ex = FindingsExplorer(findings, snap=sample_snap, practice=3)
     first = ex.filtered.iloc[0]
     assert first["exempt"] and first["name"] == "calico-node"  # the worst finding of practice 3 is the exempt CNI
@@ -249,7 +294,9 @@ def test_explorer_starts_on_the_first_finding_that_is_not_exempt(findings: pd.Da
     assert not ex.value["exempt"]
 
 
-def test_explorer_falls_back_to_an_exempt_finding_with_a_warning(findings: pd.DataFrame, sample_snap: ka.Snapshot) -> None:
+def test_explorer_falls_back_to_an_exempt_finding_with_a_warning(
+    findings: pd.DataFrame, sample_snap: ka.Snapshot
+) -> None:
     only_exempt = findings[findings["exempt"] & (findings["name"] == "calico-node")]
     ex = FindingsExplorer(only_exempt, snap=sample_snap)
     assert ex.value is not None and ex.value["exempt"]
@@ -267,23 +314,40 @@ def test_fix_for_an_exempt_cni_finding_warns_what_it_breaks(findings: pd.DataFra
     assert "exempt (default exemption: CNI agent" in head.replace("\n# WARNING: ", " ")
     assert "Do not apply this fix to DaemonSet kube-system/calico-node" in head.replace("\n# WARNING: ", " ")
     assert "pod network" in head
-    assert _patch(text)["spec"]["template"]["spec"]["containers"][0]["securityContext"]["capabilities"] == {"drop": ["ALL"]}
+    assert _patch(text)["spec"]["template"]["spec"]["containers"][0]["securityContext"]["capabilities"] == {
+        "drop": ["ALL"]
+    }
     live = row.copy()
     live["exempt"] = False
     assert "WARNING" not in fix_for(live, sample_snap)
 
 
-@pytest.mark.parametrize(("reason", "breaks"), [
-    ("default exemption: CNI controller that talks to the API server: it needs its token", "authenticate to the API server"),
-    ("default exemption: kube-proxy programs the node's network: it needs hostNetwork and privileges", "Service routing"),
-    ("default exemption: control-plane static pod (kubeadm)", "the control plane"),
-    ("annotation: our log shipper needs the host's PID namespace", "the component relies on exactly this setting"),
-])
+@pytest.mark.parametrize(
+    ("reason", "breaks"),
+    [
+        (
+            "default exemption: CNI controller that talks to the API server: it needs its token",
+            "authenticate to the API server",
+        ),
+        (
+            "default exemption: kube-proxy programs the node's network: it needs hostNetwork and privileges",
+            "Service routing",
+        ),
+        ("default exemption: control-plane static pod (kubeadm)", "the control plane"),
+        ("annotation: our log shipper needs the host's PID namespace", "the component relies on exactly this setting"),
+    ],
+)
 def test_exempt_warning_names_what_breaks(reason: str, breaks: str) -> None:
     from k8saudit.fixes import exempt_warning
 
-    row = {"check_id": "host-pid", "kind": "DaemonSet", "namespace": "ops", "name": "agent", "exempt": True,
-           "exempt_reason": reason}
+    row = {
+        "check_id": "host-pid",
+        "kind": "DaemonSet",
+        "namespace": "ops",
+        "name": "agent",
+        "exempt": True,
+        "exempt_reason": reason,
+    }
     text = exempt_warning(row)
     assert text is not None and breaks in text and reason in text and "ops/agent" in text
     assert exempt_warning({**row, "exempt": False}) is None

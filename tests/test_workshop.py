@@ -71,7 +71,9 @@ def test_a_damaged_progress_file_is_named_and_replaced(trainee: Path) -> None:
     assert ka.workshop.progress().solved == [2]
 
 
-def test_an_unwritable_location_warns_and_never_breaks_the_exercise(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unwritable_location_warns_and_never_breaks_the_exercise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
     monkeypatch.setenv("K8SAUDIT_PROGRESS", str(blocker / "sub" / "progress.json"))
@@ -94,8 +96,9 @@ def _trainee(folder: Path, name: str, solved: dict[int, dict], monkeypatch: pyte
     ka.workshop.hand_in(folder)
 
 
-def test_class_report_merges_every_trainee(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_class_report_merges_every_trainee(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     room = tmp_path / "class"
     _trainee(room, "alice", {1: {}, 8: {"hints": 2}}, monkeypatch)
     _trainee(room, "bob", {8: {"solution": True}, 3: {"passed": False}}, monkeypatch)
@@ -104,7 +107,11 @@ def test_class_report_merges_every_trainee(tmp_path: Path, monkeypatch: pytest.M
     df, errors = report(room)
     assert list(df["trainee"]) == ["alice", "bob", "carol"]
     by = df.set_index("trainee")
-    assert by.loc["alice", "1"] == "solved" and by.loc["alice", "8"] == "solved (2 hint(s))" and by.loc["alice", "solved"] == 2
+    assert (
+        by.loc["alice", "1"] == "solved"
+        and by.loc["alice", "8"] == "solved (2 hint(s))"
+        and by.loc["alice", "solved"] == 2
+    )
     assert by.loc["bob", "8"] == "solved (after the solution)" and by.loc["bob", "3"] == "tried (1x)"
     assert by.loc["bob", "solved"] == 1 and by.loc["carol", "solved"] == 0 and by.loc["carol", "8"] == ""
     assert len(errors) == 1 and "notes.json" in errors[0]

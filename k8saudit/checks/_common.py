@@ -22,8 +22,10 @@ def any_in(lists: pd.Series, values: Iterable[str]) -> pd.Series:
 def joined(lists: pd.Series, only: Iterable[str] | None = None, sep: str = ", ") -> pd.Series:
     """Per row: the list's items (or only those in ``only``) joined by ``sep``; "" for none."""
     keep = None if only is None else set(only)
-    out = [sep.join(str(x) for x in (v if isinstance(v, (list, tuple)) else ()) if keep is None or x in keep)
-           for v in lists]
+    out = [
+        sep.join(str(x) for x in (v if isinstance(v, (list, tuple)) else ()) if keep is None or x in keep)
+        for v in lists
+    ]
     return pd.Series(out, index=lists.index, dtype="string")
 
 
@@ -88,7 +90,9 @@ def rows(df: pd.DataFrame, message: pd.Series | str, evidence: pd.Series | str) 
         return out
     g = out.groupby(keys, dropna=False, sort=False)
     first = g.first().reset_index()
-    first["evidence"] = g["evidence"].agg(lambda s: "; ".join(dict.fromkeys(x for x in s if isinstance(x, str)))).to_numpy()
+    first["evidence"] = (
+        g["evidence"].agg(lambda s: "; ".join(dict.fromkeys(x for x in s if isinstance(x, str)))).to_numpy()
+    )
     return first[keys + ["message", "evidence"]]
 
 
@@ -116,8 +120,11 @@ def apiserver_flags(apiserver: pd.DataFrame, *flags: str) -> pd.DataFrame:
     """
     pods = apiserver.drop_duplicates("pod")[["node", "pod"]]
     sel = apiserver[apiserver["flag"].isin(flags)].drop_duplicates(["pod", "flag"], keep="last")
-    wide = sel.pivot(index="pod", columns="flag", values="value") if len(sel) else pd.DataFrame(
-        index=pd.Index([], name="pod"))
+    wide = (
+        sel.pivot(index="pod", columns="flag", values="value")
+        if len(sel)
+        else pd.DataFrame(index=pd.Index([], name="pod"))
+    )
     out = pods.merge(wide.reindex(columns=list(flags)), left_on="pod", right_index=True, how="left")
     for f in flags:
         v = out[f].astype("string").str.strip()

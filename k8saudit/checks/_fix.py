@@ -25,9 +25,19 @@ Row = Mapping[str, Any]
 Fix = Callable[["FixContext"], str]
 
 _LISTS = {"container": "containers", "init": "initContainers", "ephemeral": "ephemeralContainers"}
-PLURAL = {"Deployment": "deployment", "StatefulSet": "statefulset", "DaemonSet": "daemonset", "Job": "job",
-          "CronJob": "cronjob", "ReplicaSet": "replicaset", "ReplicationController": "replicationcontroller",
-          "Pod": "pod", "Service": "service", "Namespace": "namespace", "ConfigMap": "configmap"}
+PLURAL = {
+    "Deployment": "deployment",
+    "StatefulSet": "statefulset",
+    "DaemonSet": "daemonset",
+    "Job": "job",
+    "CronJob": "cronjob",
+    "ReplicaSet": "replicaset",
+    "ReplicationController": "replicationcontroller",
+    "Pod": "pod",
+    "Service": "service",
+    "Namespace": "namespace",
+    "ConfigMap": "configmap",
+}
 
 
 def text(v: Any) -> str | None:
@@ -124,8 +134,12 @@ def comment(*lines: str) -> Fix:
 
 def apiserver_flag(flag_line: str, note: str) -> Fix:
     """A fix that sets a kube-apiserver flag in its static pod manifest."""
+
     def fix(c: FixContext) -> str:
         body = dump({"spec": {"containers": [{"name": "kube-apiserver", "command": ["kube-apiserver", flag_line]}]}})
-        return (f"# {c.check}: kube-apiserver ({c.name})\n# edit /etc/kubernetes/manifests/kube-apiserver.yaml on the "
-                f"control-plane node; the kubelet restarts the API server\n# {note}\n" + body)
+        return (
+            f"# {c.check}: kube-apiserver ({c.name})\n# edit /etc/kubernetes/manifests/kube-apiserver.yaml on the "
+            f"control-plane node; the kubelet restarts the API server\n# {note}\n" + body
+        )
+
     return fix

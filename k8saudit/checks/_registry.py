@@ -35,7 +35,9 @@ from ..vocab import PRACTICES, SEVERITIES
 from ._fix import Fix
 
 # references used across checks
-PSS_BASELINE = "Pod Security Standards (baseline): https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline"
+PSS_BASELINE = (
+    "Pod Security Standards (baseline): https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline"
+)
 PSS_RESTRICTED = "Pod Security Standards (restricted): https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted"
 NSA_CISA = "NSA/CISA Kubernetes Hardening Guide v1.2"
 #: the CIS Benchmark version whose numbering every check cites (the compliance data, frameworks/cis.yaml, is the
@@ -107,9 +109,15 @@ class Check:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "practice": self.practice, "severity": self.severity, "title": self.title,
-            "fires_on": self.fires_on, "why": self.why, "remediation": self.remediation,
-            "references": list(self.references), "inputs": list(self.inputs),
+            "id": self.id,
+            "practice": self.practice,
+            "severity": self.severity,
+            "title": self.title,
+            "fires_on": self.fires_on,
+            "why": self.why,
+            "remediation": self.remediation,
+            "references": list(self.references),
+            "inputs": list(self.inputs),
             "controls": {k: list(v) for k, v in self.controls.items()},
         }
 
@@ -148,8 +156,21 @@ class Registry(Mapping[str, Check]):
     def frame(self) -> pd.DataFrame:
         """The catalog: id, practice, severity, title, fires_on, why, remediation, references."""
         rows = [self[k].as_dict() for k in self]
-        df = pd.DataFrame(rows, columns=["id", "practice", "severity", "title", "fires_on", "why",
-                                         "remediation", "references", "inputs", "controls"])
+        df = pd.DataFrame(
+            rows,
+            columns=[
+                "id",
+                "practice",
+                "severity",
+                "title",
+                "fires_on",
+                "why",
+                "remediation",
+                "references",
+                "inputs",
+                "controls",
+            ],
+        )
         df["severity"] = pd.Categorical(df["severity"], categories=SEVERITIES, ordered=True)
         return df
 
@@ -217,18 +238,34 @@ def check(
             raise ValueError(f"{id}: a check that reads the snapshot itself names the kinds it reads there (needs=)")
         for ref in references:
             if ref.startswith("CIS Kubernetes Benchmark") and (ref.startswith(CIS) or CIS_WITHDRAWN not in ref):
-                raise ValueError(f"{id}: reference {ref!r}: name CIS controls in controls={{'cis': [...]}} (the "
-                                 f"references are derived from them); an older version only for a control that "
-                                 f"no longer exists, saying '{CIS_WITHDRAWN}'")
+                raise ValueError(
+                    f"{id}: reference {ref!r}: name CIS controls in controls={{'cis': [...]}} (the "
+                    f"references are derived from them); an older version only for a control that "
+                    f"no longer exists, saying '{CIS_WITHDRAWN}'"
+                )
         global _seq
         _seq += 1
         fn._k8saudit_seq = _seq  # type: ignore[attr-defined]
-        CHECKS.add(Check(id=id, practice=practice, severity=severity, title=title, why=why,
-                         remediation=remediation, on=on, fires_on=fires_on or on, fn=fn, where=where,
-                         references=tuple(cis_references((controls or {}).get("cis", ())) + list(references)),
-                         needs=tuple(needs), needs_apiserver=needs_apiserver,
-                         aliases=tuple(aliases),
-                         controls={k: tuple(v) for k, v in (controls or {}).items()}, fix=fix))
+        CHECKS.add(
+            Check(
+                id=id,
+                practice=practice,
+                severity=severity,
+                title=title,
+                why=why,
+                remediation=remediation,
+                on=on,
+                fires_on=fires_on or on,
+                fn=fn,
+                where=where,
+                references=tuple(cis_references((controls or {}).get("cis", ())) + list(references)),
+                needs=tuple(needs),
+                needs_apiserver=needs_apiserver,
+                aliases=tuple(aliases),
+                controls={k: tuple(v) for k, v in (controls or {}).items()},
+                fix=fix,
+            )
+        )
         return fn
 
     return deco

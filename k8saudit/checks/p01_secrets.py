@@ -21,10 +21,13 @@ from ._common import join_by, pod_note, who
 from ._fix import PLURAL, FixContext, comment, dump, nest, pod_path
 from ._registry import NSA_CISA, check
 
-K8S_SECRETS_GOOD = ("Kubernetes docs, Good practices for Secrets: "
-                    "https://kubernetes.io/docs/concepts/security/secrets-good-practices/")
-K8S_SECRET_FILES = ("Kubernetes docs, Using Secrets as files from a Pod: "
-                    "https://kubernetes.io/docs/concepts/configuration/secret/#using-secrets-as-files-from-a-pod")
+K8S_SECRETS_GOOD = (
+    "Kubernetes docs, Good practices for Secrets: https://kubernetes.io/docs/concepts/security/secrets-good-practices/"
+)
+K8S_SECRET_FILES = (
+    "Kubernetes docs, Using Secrets as files from a Pod: "
+    "https://kubernetes.io/docs/concepts/configuration/secret/#using-secrets-as-files-from-a-pod"
+)
 
 _CONTAINER_KEYS = ["kind", "namespace", "name", "container"]
 
@@ -67,7 +70,6 @@ def _per_container(rows: pd.DataFrame, item: pd.Series, evidence: pd.Series, ver
     return out[_CONTAINER_KEYS + ["message", "evidence"]].reset_index(drop=True)
 
 
-
 def _secrets_fix(c: FixContext) -> str:
     """Mount the Secret as files instead (for a literal: first a Secret to hold it, the old value rotated)."""
     names: list[str] = []
@@ -80,77 +82,127 @@ def _secrets_fix(c: FixContext) -> str:
     if c.check == "secret-env-literal":
         var = str(c.f.get("evidence") or "").replace("env ", "").split("=")[0] or "<VAR>"
         secret = f"{c.name}-credentials"
-        new = dump({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": secret, "namespace": c.ns},
-                    "type": "Opaque", "stringData": {var.lower(): "<from your secret store; rotate the old value>"}})
+        new = dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {"name": secret, "namespace": c.ns},
+                "type": "Opaque",
+                "stringData": {var.lower(): "<from your secret store; rotate the old value>"},
+            }
+        )
         names, env_vars = [secret], [var]
         ns = f" -n {c.ns}" if c.ns else ""
-        pre = (f"# 1. create the Secret (kubectl apply), rotating the leaked value:\n{new}---\n"
-               f"# 2. mount it: kubectl{ns} patch {PLURAL.get(c.kind, c.kind.lower())} {c.name} --patch-file fix.yaml\n")
+        pre = (
+            f"# 1. create the Secret (kubectl apply), rotating the leaked value:\n{new}---\n"
+            f"# 2. mount it: kubectl{ns} patch {PLURAL.get(c.kind, c.kind.lower())} {c.name} --patch-file fix.yaml\n"
+        )
     else:
         pre = ""
     names = names or ["<secret-name>"]
     mounts = [{"name": f"secret-{n}", "mountPath": f"/etc/secrets/{n}", "readOnly": True} for n in names]
     volumes = [{"name": f"secret-{n}", "secret": {"secretName": n}} for n in names]
-    drop = (f"# remove from env/envFrom: {', '.join(env_vars) or 'the envFrom secretRef'}; the app reads "
-            f"/etc/secrets/<secret>/<key> instead\n")
-    return c.header(how="" if pre else None) + pre + drop + dump(nest(pod_path(c.kind), {
-        c.list_key: [{"name": c.container or "<container>", "volumeMounts": mounts}], "volumes": volumes}))
+    drop = (
+        f"# remove from env/envFrom: {', '.join(env_vars) or 'the envFrom secretRef'}; the app reads "
+        f"/etc/secrets/<secret>/<key> instead\n"
+    )
+    return (
+        c.header(how="" if pre else None)
+        + pre
+        + drop
+        + dump(
+            nest(
+                pod_path(c.kind),
+                {c.list_key: [{"name": c.container or "<container>", "volumeMounts": mounts}], "volumes": volumes},
+            )
+        )
+    )
 
 
-@check("secret-env-ref", practice=1, severity="low", on="containers", fires_on="container",
-       title="Secret passed to a container as an environment variable",
-       why="A Secret read through `valueFrom.secretKeyRef` ends up in the process environment: every child "
-           "process inherits it, it can be read from /proc/<pid>/environ by anyone who can exec into the "
-           "container or read the node, and crash dumps, debug pages and `env` in a support session print it. "
-           "Unlike a mounted file, it is never refreshed when the Secret rotates, so rotation needs a restart "
-           "and old values linger.",
-       remediation=_MOUNT_AS_FILE,
-       references=[NSA_CISA,
-                   K8S_SECRETS_GOOD, K8S_SECRET_FILES],
-       controls={"cis": ["5.4.1"], "nsa": ["net.secrets"], "mitre": ["T1552.007"]},
-       fix=_secrets_fix)
+@check(
+    "secret-env-ref",
+    practice=1,
+    severity="low",
+    on="containers",
+    fires_on="container",
+    title="Secret passed to a container as an environment variable",
+    why="A Secret read through `valueFrom.secretKeyRef` ends up in the process environment: every child "
+    "process inherits it, it can be read from /proc/<pid>/environ by anyone who can exec into the "
+    "container or read the node, and crash dumps, debug pages and `env` in a support session print it. "
+    "Unlike a mounted file, it is never refreshed when the Secret rotates, so rotation needs a restart "
+    "and old values linger.",
+    remediation=_MOUNT_AS_FILE,
+    references=[NSA_CISA, K8S_SECRETS_GOOD, K8S_SECRET_FILES],
+    controls={"cis": ["5.4.1"], "nsa": ["net.secrets"], "mitre": ["T1552.007"]},
+    fix=_secrets_fix,
+)
 def secret_env_ref(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
     rows = env[env["source"] == "secret_key_ref"]
     item = rows["var"] + " from Secret " + rows["namespace"].fillna("") + "/" + rows["secret_name"].fillna("?")
-    ev = ("env " + rows["var"] + " valueFrom.secretKeyRef=" + rows["secret_name"].fillna("?") + "/"
-          + rows["secret_key"].fillna("?") + pod_note(rows))
+    ev = (
+        "env "
+        + rows["var"]
+        + " valueFrom.secretKeyRef="
+        + rows["secret_name"].fillna("?")
+        + "/"
+        + rows["secret_key"].fillna("?")
+        + pod_note(rows)
+    )
     return _per_container(rows, item, ev, "reads")
 
 
-@check("secret-envfrom", practice=1, severity="medium", on="containers", fires_on="container",
-       title="Whole Secret loaded into a container's environment with envFrom",
-       why="`envFrom.secretRef` copies every key of the Secret into the environment, including keys added later "
-           "for other consumers, and the pod spec does not say which variables hold credentials. Everything "
-           "said about secrets in environment variables applies, to the whole Secret at once.",
-       remediation="Replace `envFrom: [{secretRef: ...}]` with a Secret volume mounted read-only "
-                   "(see below), or at least with `valueFrom.secretKeyRef` for the one key the container "
-                   "needs.\n\n" + _MOUNT_AS_FILE,
-       references=[NSA_CISA,
-                   K8S_SECRETS_GOOD, K8S_SECRET_FILES],
-       controls={"cis": ["5.4.1"], "nsa": ["net.secrets"], "mitre": ["T1552.007"]},
-       fix=_secrets_fix)
+@check(
+    "secret-envfrom",
+    practice=1,
+    severity="medium",
+    on="containers",
+    fires_on="container",
+    title="Whole Secret loaded into a container's environment with envFrom",
+    why="`envFrom.secretRef` copies every key of the Secret into the environment, including keys added later "
+    "for other consumers, and the pod spec does not say which variables hold credentials. Everything "
+    "said about secrets in environment variables applies, to the whole Secret at once.",
+    remediation="Replace `envFrom: [{secretRef: ...}]` with a Secret volume mounted read-only "
+    "(see below), or at least with `valueFrom.secretKeyRef` for the one key the container "
+    "needs.\n\n" + _MOUNT_AS_FILE,
+    references=[NSA_CISA, K8S_SECRETS_GOOD, K8S_SECRET_FILES],
+    controls={"cis": ["5.4.1"], "nsa": ["net.secrets"], "mitre": ["T1552.007"]},
+    fix=_secrets_fix,
+)
 def secret_envfrom(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
     rows = env[env["source"] == "env_from_secret"]
     prefix = rows["var"].fillna("")
     with_prefix = (" (prefix " + prefix + ")").where(prefix != "", "")
     item = "Secret " + rows["namespace"].fillna("") + "/" + rows["secret_name"].fillna("?") + with_prefix
-    ev = ("envFrom.secretRef=" + rows["secret_name"].fillna("?") + (" prefix=" + prefix).where(prefix != "", "")
-          + pod_note(rows))
+    ev = (
+        "envFrom.secretRef="
+        + rows["secret_name"].fillna("?")
+        + (" prefix=" + prefix).where(prefix != "", "")
+        + pod_note(rows)
+    )
     return _per_container(rows, item, ev, "loads every key into its environment from")
 
 
-@check("secret-env-literal", practice=1, severity="high", on="containers", fires_on="container",
-       title="Credential written literally in a container's environment",
-       why="A password, token or key written as `env[].value` is stored in the workload object itself: in "
-           "the Git repository and Helm values it came from, in etcd without Secret encryption at rest, in "
-           "`kubectl get -o yaml` output, and readable by every role allowed to get Deployments or Pods (the "
-           "built-in `view` role included), which is far wider than who may read Secrets.",
-       remediation="Move the value into a Secret (created out of band or by an external-secrets operator), "
-                   "rotate it since it has been exposed, and mount the Secret as a file:\n\n" + _MOUNT_AS_FILE,
-       references=[NSA_CISA, K8S_SECRETS_GOOD,
-                   "Kubernetes docs, Secrets: https://kubernetes.io/docs/concepts/configuration/secret/"],
-       controls={"cis": ["5.4.1"], "nsa": ["net.secrets"], "mitre": ["T1552.007"]},
-       fix=_secrets_fix)
+@check(
+    "secret-env-literal",
+    practice=1,
+    severity="high",
+    on="containers",
+    fires_on="container",
+    title="Credential written literally in a container's environment",
+    why="A password, token or key written as `env[].value` is stored in the workload object itself: in "
+    "the Git repository and Helm values it came from, in etcd without Secret encryption at rest, in "
+    "`kubectl get -o yaml` output, and readable by every role allowed to get Deployments or Pods (the "
+    "built-in `view` role included), which is far wider than who may read Secrets.",
+    remediation="Move the value into a Secret (created out of band or by an external-secrets operator), "
+    "rotate it since it has been exposed, and mount the Secret as a file:\n\n" + _MOUNT_AS_FILE,
+    references=[
+        NSA_CISA,
+        K8S_SECRETS_GOOD,
+        "Kubernetes docs, Secrets: https://kubernetes.io/docs/concepts/configuration/secret/",
+    ],
+    controls={"cis": ["5.4.1"], "nsa": ["net.secrets"], "mitre": ["T1552.007"]},
+    fix=_secrets_fix,
+)
 def secret_env_literal(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
     value = env["value"].fillna("")
     rows = env[(env["source"] == "literal") & env["looks_like_credential"] & (value != "")]
@@ -160,23 +212,33 @@ def secret_env_literal(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFr
     return _per_container(rows, item, ev, "sets a literal credential in")
 
 
-@check("secret-configmap-credential", practice=1, severity="high", on="config_maps", fires_on="ConfigMap",
-       title="Credential stored in a ConfigMap",
-       why="ConfigMaps are meant to be read widely: the built-in `view` role can read them but not Secrets, "
-           "encryption at rest is usually configured for Secrets only, and dashboards and `kubectl describe` "
-           "print ConfigMap values in full. A password or token under a ConfigMap key is readable by everyone "
-           "who can look at the namespace, and any pod that loads the ConfigMap with envFrom puts it in its "
-           "environment.",
-       remediation="Move the key into a Secret (and rotate the credential, it has been exposed), then mount "
-                   "that Secret as a file:\n\n```yaml\napiVersion: v1\nkind: Secret\nmetadata:\n  name: "
-                   "app-db\ntype: Opaque\nstringData:\n  password: <from your secret store>\n```\n\nRemove the "
-                   "key from the ConfigMap.",
-       references=[NSA_CISA, K8S_SECRETS_GOOD,
-                   "Kubernetes docs, ConfigMaps: https://kubernetes.io/docs/concepts/configuration/configmap/"],
-       controls={"nsa": ["net.secrets"], "mitre": ["T1552.001", "T1552.007"]},
-       fix=comment(
-           "move the key into a Secret (rotate the value: it has been exposed), mount that Secret as a file,",
-           "then remove the key: kubectl -n {c.ns} edit configmap {c.name}"))
+@check(
+    "secret-configmap-credential",
+    practice=1,
+    severity="high",
+    on="config_maps",
+    fires_on="ConfigMap",
+    title="Credential stored in a ConfigMap",
+    why="ConfigMaps are meant to be read widely: the built-in `view` role can read them but not Secrets, "
+    "encryption at rest is usually configured for Secrets only, and dashboards and `kubectl describe` "
+    "print ConfigMap values in full. A password or token under a ConfigMap key is readable by everyone "
+    "who can look at the namespace, and any pod that loads the ConfigMap with envFrom puts it in its "
+    "environment.",
+    remediation="Move the key into a Secret (and rotate the credential, it has been exposed), then mount "
+    "that Secret as a file:\n\n```yaml\napiVersion: v1\nkind: Secret\nmetadata:\n  name: "
+    "app-db\ntype: Opaque\nstringData:\n  password: <from your secret store>\n```\n\nRemove the "
+    "key from the ConfigMap.",
+    references=[
+        NSA_CISA,
+        K8S_SECRETS_GOOD,
+        "Kubernetes docs, ConfigMaps: https://kubernetes.io/docs/concepts/configuration/configmap/",
+    ],
+    controls={"nsa": ["net.secrets"], "mitre": ["T1552.001", "T1552.007"]},
+    fix=comment(
+        "move the key into a Secret (rotate the value: it has been exposed), mount that Secret as a file,",
+        "then remove the key: kubectl -n {c.ns} edit configmap {c.name}",
+    ),
+)
 def secret_configmap_credential(config_maps: pd.DataFrame) -> pd.DataFrame:
     whole = config_maps["looks_like_credential"] & (config_maps["value_length"].fillna(0) > 0)
     inside = config_maps["credential_lines"].map(bool, na_action="ignore").fillna(False).astype(bool)
@@ -187,13 +249,11 @@ def secret_configmap_credential(config_maps: pd.DataFrame) -> pd.DataFrame:
     is_whole = whole[rows.index]
     item = (rows["key"] + " (" + shown + ")").where(is_whole, rows["key"] + " (" + lines + ")")
     ev = ("data." + rows["key"] + "=" + shown).where(is_whole, "data." + rows["key"] + ": " + lines)
-    gid = pd.Series(rows.groupby(["namespace", "name"], dropna=False, sort=False).ngroup().to_numpy(),
-                    index=rows.index)
+    gid = pd.Series(rows.groupby(["namespace", "name"], dropna=False, sort=False).ngroup().to_numpy(), index=rows.index)
     first = ~gid.duplicated()
     out = rows.loc[first, ["namespace", "name"]].set_axis(gid[first].to_numpy()).assign(kind="ConfigMap")
     n = gid.value_counts()
     noun = pd.Series("keys", index=out.index).where(n.reindex(out.index) > 1, "key")
-    out["message"] = ("ConfigMap `" + out["name"] + "` holds credentials under " + noun + " "
-                      + join_by(gid, item, ", "))
+    out["message"] = "ConfigMap `" + out["name"] + "` holds credentials under " + noun + " " + join_by(gid, item, ", ")
     out["evidence"] = join_by(gid, ev, "; ")
     return out[keys + ["message", "evidence"]].reset_index(drop=True)

@@ -19,13 +19,19 @@ from ._fix import FixContext, apiserver_flag, comment, dump
 from ._registry import NSA_CISA, check
 
 K8S_AUTHN = "Kubernetes docs, Authenticating: https://kubernetes.io/docs/reference/access-authn-authz/authentication/"
-K8S_APISERVER = ("Kubernetes docs, kube-apiserver flags: "
-                 "https://kubernetes.io/docs/reference/command-line-tools-reference/kube-apiserver/")
-K8S_SA_ADMIN = ("Kubernetes docs, Managing Service Accounts: "
-                "https://kubernetes.io/docs/reference/access-authn-authz/service-accounts-admin/")
-K8S_SA_CONFIG = ("Kubernetes docs, Configure Service Accounts for Pods (opt out of API credential automounting): "
-                 "https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/"
-                 "#opt-out-of-api-credential-automounting")
+K8S_APISERVER = (
+    "Kubernetes docs, kube-apiserver flags: "
+    "https://kubernetes.io/docs/reference/command-line-tools-reference/kube-apiserver/"
+)
+K8S_SA_ADMIN = (
+    "Kubernetes docs, Managing Service Accounts: "
+    "https://kubernetes.io/docs/reference/access-authn-authz/service-accounts-admin/"
+)
+K8S_SA_CONFIG = (
+    "Kubernetes docs, Configure Service Accounts for Pods (opt out of API credential automounting): "
+    "https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/"
+    "#opt-out-of-api-credential-automounting"
+)
 
 _POD_KEYS = ["kind", "namespace", "name"]
 _FALSE = ("false", "0", "f")
@@ -38,56 +44,93 @@ def _on_node(df: pd.DataFrame) -> pd.Series:
     return " on node " + df["node"].fillna("?")
 
 
-
 def _kubeconfig_fix(c: FixContext) -> str:
-    return (f"# {c.check}: kubeconfig user {c.name}\n# replace the stored token/key with an exec plugin that fetches "
-            "short-lived credentials\n" + dump({"users": [{"name": c.name, "user": {"exec": {
-                "apiVersion": "client.authentication.k8s.io/v1", "command": "kubectl",
-                "args": ["oidc-login", "get-token", "--oidc-issuer-url=https://issuer.example.com",
-                         "--oidc-client-id=kubernetes"]}}}]}))
+    return (
+        f"# {c.check}: kubeconfig user {c.name}\n# replace the stored token/key with an exec plugin that fetches "
+        "short-lived credentials\n"
+        + dump(
+            {
+                "users": [
+                    {
+                        "name": c.name,
+                        "user": {
+                            "exec": {
+                                "apiVersion": "client.authentication.k8s.io/v1",
+                                "command": "kubectl",
+                                "args": [
+                                    "oidc-login",
+                                    "get-token",
+                                    "--oidc-issuer-url=https://issuer.example.com",
+                                    "--oidc-client-id=kubernetes",
+                                ],
+                            }
+                        },
+                    }
+                ]
+            }
+        )
+    )
 
 
-@check("authn-anonymous", practice=2, severity="medium", on="apiserver", fires_on="apiserver",
-       needs_apiserver=True,
-       title="API server accepts anonymous requests",
-       why="With --anonymous-auth left at its default (true), any request without credentials is served as "
-           "user system:anonymous. Whatever RBAC grants that user or system:unauthenticated, by design or by a "
-           "careless binding, is then open to anyone who can reach the API port, and the unauthenticated "
-           "endpoints give attackers version and discovery information for free.",
-       remediation="Edit the kube-apiserver static pod manifest (/etc/kubernetes/manifests/kube-apiserver.yaml) "
-                   "and set:\n\n```yaml\n    - --anonymous-auth=false\n```\n\nLoad balancer health checks "
-                   "that call /healthz or /livez without credentials must then use a client certificate, or (on "
-                   "Kubernetes 1.32+) use an AuthenticationConfiguration that allows anonymous access to those "
-                   "health endpoints only.",
-       references=[NSA_CISA, K8S_AUTHN + "#anonymous-requests", K8S_APISERVER],
-       controls={"cis": ["1.2.1"], "nsa": ["authn.authentication"], "mitre": ["T1133", "T1613"]},
-       fix=apiserver_flag("--anonymous-auth=false",
-                          "health checks that relied on anonymous access need credentials"))
+@check(
+    "authn-anonymous",
+    practice=2,
+    severity="medium",
+    on="apiserver",
+    fires_on="apiserver",
+    needs_apiserver=True,
+    title="API server accepts anonymous requests",
+    why="With --anonymous-auth left at its default (true), any request without credentials is served as "
+    "user system:anonymous. Whatever RBAC grants that user or system:unauthenticated, by design or by a "
+    "careless binding, is then open to anyone who can reach the API port, and the unauthenticated "
+    "endpoints give attackers version and discovery information for free.",
+    remediation="Edit the kube-apiserver static pod manifest (/etc/kubernetes/manifests/kube-apiserver.yaml) "
+    "and set:\n\n```yaml\n    - --anonymous-auth=false\n```\n\nLoad balancer health checks "
+    "that call /healthz or /livez without credentials must then use a client certificate, or (on "
+    "Kubernetes 1.32+) use an AuthenticationConfiguration that allows anonymous access to those "
+    "health endpoints only.",
+    references=[NSA_CISA, K8S_AUTHN + "#anonymous-requests", K8S_APISERVER],
+    controls={"cis": ["1.2.1"], "nsa": ["authn.authentication"], "mitre": ["T1133", "T1613"]},
+    fix=apiserver_flag("--anonymous-auth=false", "health checks that relied on anonymous access need credentials"),
+)
 def authn_anonymous(apiserver: pd.DataFrame) -> pd.DataFrame:
     f = apiserver_flags(apiserver, "anonymous-auth", "authentication-config")
     bad = f[~f["anonymous-auth"].str.lower().isin(_FALSE).fillna(False)]
     absent = bad["anonymous-auth"].isna()
     state = ("--anonymous-auth=" + bad["anonymous-auth"]).fillna("--anonymous-auth is not set and defaults to true")
     caveat = pd.Series(" (unless the --authentication-config file restricts anonymous access)", index=bad.index)
-    msg = ("kube-apiserver" + _on_node(bad) + " accepts anonymous requests: " + state
-           + caveat.where(absent & bad["authentication-config"].notna(), ""))
+    msg = (
+        "kube-apiserver"
+        + _on_node(bad)
+        + " accepts anonymous requests: "
+        + state
+        + caveat.where(absent & bad["authentication-config"].notna(), "")
+    )
     ev = "--anonymous-auth=" + bad["anonymous-auth"].fillna("<not set>")
     return bad.assign(message=msg, evidence=ev)[_POD_KEYS + ["message", "evidence"]]
 
 
-@check("authn-token-file", practice=2, severity="high", on="apiserver", fires_on="apiserver",
-       needs_apiserver=True,
-       title="API server accepts static bearer tokens from a file",
-       why="Tokens listed in --token-auth-file never expire, sit in clear text on every control-plane node, "
-           "and can only be changed or revoked by editing the file and restarting the API server. A token "
-           "copied once (from a backup, a node image, a CI log) keeps working for as long as the file does.",
-       remediation="Move people to an identity provider (OIDC or an authentication webhook) and workloads to "
-                   "service account tokens, then remove the flag from the kube-apiserver manifest:\n\n"
-                   "```yaml\n    # delete this line\n    - --token-auth-file=/etc/kubernetes/tokens.csv\n```",
-       references=[NSA_CISA, K8S_AUTHN + "#static-token-file", K8S_APISERVER],
-       controls={"cis": ["1.2.2"], "nsa": ["authn.authentication"], "mitre": ["T1078", "T1110"]},
-       fix=apiserver_flag("--oidc-issuer-url=https://issuer.example.com",
-                          "delete the --token-auth-file line; people sign in through the identity provider"))
+@check(
+    "authn-token-file",
+    practice=2,
+    severity="high",
+    on="apiserver",
+    fires_on="apiserver",
+    needs_apiserver=True,
+    title="API server accepts static bearer tokens from a file",
+    why="Tokens listed in --token-auth-file never expire, sit in clear text on every control-plane node, "
+    "and can only be changed or revoked by editing the file and restarting the API server. A token "
+    "copied once (from a backup, a node image, a CI log) keeps working for as long as the file does.",
+    remediation="Move people to an identity provider (OIDC or an authentication webhook) and workloads to "
+    "service account tokens, then remove the flag from the kube-apiserver manifest:\n\n"
+    "```yaml\n    # delete this line\n    - --token-auth-file=/etc/kubernetes/tokens.csv\n```",
+    references=[NSA_CISA, K8S_AUTHN + "#static-token-file", K8S_APISERVER],
+    controls={"cis": ["1.2.2"], "nsa": ["authn.authentication"], "mitre": ["T1078", "T1110"]},
+    fix=apiserver_flag(
+        "--oidc-issuer-url=https://issuer.example.com",
+        "delete the --token-auth-file line; people sign in through the identity provider",
+    ),
+)
 def authn_token_file(apiserver: pd.DataFrame) -> pd.DataFrame:
     return _flag_set(apiserver, "token-auth-file", " reads static bearer tokens from ")
 
@@ -100,79 +143,110 @@ def _flag_set(apiserver: pd.DataFrame, flag: str, says: str) -> pd.DataFrame:
     return bad.assign(message=msg, evidence=f"--{flag}=" + bad[flag])[_POD_KEYS + ["message", "evidence"]]
 
 
-@check("authn-basic-auth-file", practice=2, severity="high", on="apiserver", fires_on="apiserver",
-       needs_apiserver=True,
-       title="API server accepts passwords from a basic-auth file",
-       why="--basic-auth-file lets clients log in with a user name and password kept in clear text on the "
-           "control-plane nodes and sent with every request; the passwords never expire and cannot be "
-           "revoked without a restart. The flag was removed in Kubernetes 1.19, so a manifest still carrying "
-           "it also means a control plane that is several years out of support.",
-       remediation="Remove `--basic-auth-file` from the kube-apiserver manifest, move people to an identity "
-                   "provider (OIDC or an authentication webhook), and upgrade the control plane to a supported "
-                   "Kubernetes version.",
-       references=[("CIS Kubernetes Benchmark v1.5.1 1.2.2 (--basic-auth-file; the flag was removed in "
-                    "Kubernetes 1.19: no v1.12.0 control)"), NSA_CISA, K8S_AUTHN,
-                   "Kubernetes 1.19 release notes (basic authentication removed): "
-                   "https://github.com/kubernetes/kubernetes/blob/master/CHANGELOG/CHANGELOG-1.19.md"],
-       controls={"nsa": ["authn.authentication"], "mitre": ["T1078", "T1110"]},
-       fix=apiserver_flag("--oidc-issuer-url=https://issuer.example.com", "delete the --basic-auth-file line"))
+@check(
+    "authn-basic-auth-file",
+    practice=2,
+    severity="high",
+    on="apiserver",
+    fires_on="apiserver",
+    needs_apiserver=True,
+    title="API server accepts passwords from a basic-auth file",
+    why="--basic-auth-file lets clients log in with a user name and password kept in clear text on the "
+    "control-plane nodes and sent with every request; the passwords never expire and cannot be "
+    "revoked without a restart. The flag was removed in Kubernetes 1.19, so a manifest still carrying "
+    "it also means a control plane that is several years out of support.",
+    remediation="Remove `--basic-auth-file` from the kube-apiserver manifest, move people to an identity "
+    "provider (OIDC or an authentication webhook), and upgrade the control plane to a supported "
+    "Kubernetes version.",
+    references=[
+        (
+            "CIS Kubernetes Benchmark v1.5.1 1.2.2 (--basic-auth-file; the flag was removed in "
+            "Kubernetes 1.19: no v1.12.0 control)"
+        ),
+        NSA_CISA,
+        K8S_AUTHN,
+        "Kubernetes 1.19 release notes (basic authentication removed): "
+        "https://github.com/kubernetes/kubernetes/blob/master/CHANGELOG/CHANGELOG-1.19.md",
+    ],
+    controls={"nsa": ["authn.authentication"], "mitre": ["T1078", "T1110"]},
+    fix=apiserver_flag("--oidc-issuer-url=https://issuer.example.com", "delete the --basic-auth-file line"),
+)
 def authn_basic_auth_file(apiserver: pd.DataFrame) -> pd.DataFrame:
     return _flag_set(apiserver, "basic-auth-file", " accepts passwords from ")
 
 
-@check("authn-no-external-idp", practice=2, severity="medium", on="apiserver", fires_on="apiserver",
-       needs_apiserver=True,
-       title="No identity provider configured for people",
-       why="Without OIDC, an authentication webhook or a structured authentication configuration, people "
-           "authenticate with client certificates or static tokens. Kubernetes cannot revoke a client "
-           "certificate: a leaked admin kubeconfig stays valid until the certificate expires, usually a "
-           "year, and group membership baked into a certificate cannot be taken away. There is no MFA, no "
-           "central off-boarding and no single place to see who has access.",
-       remediation="Configure an identity provider, either with flags:\n\n```yaml\n"
-                   "    - --oidc-issuer-url=https://login.example.com\n"
-                   "    - --oidc-client-id=kubernetes\n"
-                   "    - --oidc-username-claim=email\n"
-                   "    - --oidc-groups-claim=groups\n```\n\n"
-                   "or, on Kubernetes 1.30+, with `--authentication-config=/etc/kubernetes/authn.yaml` (a "
-                   "structured AuthenticationConfiguration with one or more JWT issuers), or with "
-                   "`--authentication-token-webhook-config-file`. Keep client certificates for break-glass "
-                   "and components only.",
-       references=[NSA_CISA,
-                   K8S_AUTHN + "#openid-connect-tokens", K8S_AUTHN + "#webhook-token-authentication"],
-       controls={"cis": ["3.1.1", "3.1.2"], "nsa": ["authn.authentication"], "mitre": ["T1078"]},
-       fix=apiserver_flag("--oidc-issuer-url=https://issuer.example.com",
-                          "also --oidc-client-id, --oidc-username-claim=email, --oidc-groups-claim=groups"))
+@check(
+    "authn-no-external-idp",
+    practice=2,
+    severity="medium",
+    on="apiserver",
+    fires_on="apiserver",
+    needs_apiserver=True,
+    title="No identity provider configured for people",
+    why="Without OIDC, an authentication webhook or a structured authentication configuration, people "
+    "authenticate with client certificates or static tokens. Kubernetes cannot revoke a client "
+    "certificate: a leaked admin kubeconfig stays valid until the certificate expires, usually a "
+    "year, and group membership baked into a certificate cannot be taken away. There is no MFA, no "
+    "central off-boarding and no single place to see who has access.",
+    remediation="Configure an identity provider, either with flags:\n\n```yaml\n"
+    "    - --oidc-issuer-url=https://login.example.com\n"
+    "    - --oidc-client-id=kubernetes\n"
+    "    - --oidc-username-claim=email\n"
+    "    - --oidc-groups-claim=groups\n```\n\n"
+    "or, on Kubernetes 1.30+, with `--authentication-config=/etc/kubernetes/authn.yaml` (a "
+    "structured AuthenticationConfiguration with one or more JWT issuers), or with "
+    "`--authentication-token-webhook-config-file`. Keep client certificates for break-glass "
+    "and components only.",
+    references=[NSA_CISA, K8S_AUTHN + "#openid-connect-tokens", K8S_AUTHN + "#webhook-token-authentication"],
+    controls={"cis": ["3.1.1", "3.1.2"], "nsa": ["authn.authentication"], "mitre": ["T1078"]},
+    fix=apiserver_flag(
+        "--oidc-issuer-url=https://issuer.example.com",
+        "also --oidc-client-id, --oidc-username-claim=email, --oidc-groups-claim=groups",
+    ),
+)
 def authn_no_external_idp(apiserver: pd.DataFrame) -> pd.DataFrame:
     idp = ("oidc-issuer-url", "authentication-token-webhook-config-file", "authentication-config")
     f = apiserver_flags(apiserver, *idp)
     bad = f[~f[list(idp)].notna().any(axis=1)]
-    msg = ("kube-apiserver" + _on_node(bad) + " has no OIDC issuer, authentication webhook or "
-           "--authentication-config: people can only sign in with client certificates or static tokens")
+    msg = (
+        "kube-apiserver" + _on_node(bad) + " has no OIDC issuer, authentication webhook or "
+        "--authentication-config: people can only sign in with client certificates or static tokens"
+    )
     ev = "not set: " + ", ".join("--" + x for x in idp)
     return bad.assign(message=msg, evidence=ev)[_POD_KEYS + ["message", "evidence"]]
 
 
-@check("authn-kubeconfig-static", practice=2, severity="medium", on="kubeconfig_users", fires_on="kubeconfig user",
-       title="Kubeconfig user holds a long-lived credential",
-       why="A kubeconfig that embeds a bearer token, a password or a client key is a credential file: copied "
-           "from a laptop, a CI variable or a backup, it works from anywhere until the token is deleted or "
-           "the certificate expires, and Kubernetes cannot revoke a client certificate at all. An exec "
-           "plugin or auth provider fetches short-lived tokens from an identity provider instead.",
-       remediation="Replace the static credential with an exec credential plugin that obtains short-lived "
-                   "tokens, for example:\n\n```yaml\nusers:\n  - name: alice\n    user:\n      exec:\n"
-                   "        apiVersion: client.authentication.k8s.io/v1\n        command: kubectl\n"
-                   "        args: [oidc-login, get-token, --oidc-issuer-url=https://login.example.com,\n"
-                   "               --oidc-client-id=kubernetes]\n```\n\n(cloud clusters: `aws eks "
-                   "get-token`, `gke-gcloud-auth-plugin`, `kubelogin`). Then revoke what was embedded: delete "
-                   "the token's Secret or entry, or rotate the CA / stop trusting the certificate's group.",
-       references=[NSA_CISA,
-                   "Kubernetes docs, client-go credential plugins: "
-                   "https://kubernetes.io/docs/reference/access-authn-authz/authentication/"
-                   "#client-go-credential-plugins"],
-       controls={"cis": ["3.1.1", "3.1.2"],
-                 "nsa": ["authn.authentication", "net.kubeconfig"],
-                 "mitre": ["T1552.001", "T1078"]},
-       fix=_kubeconfig_fix)
+@check(
+    "authn-kubeconfig-static",
+    practice=2,
+    severity="medium",
+    on="kubeconfig_users",
+    fires_on="kubeconfig user",
+    title="Kubeconfig user holds a long-lived credential",
+    why="A kubeconfig that embeds a bearer token, a password or a client key is a credential file: copied "
+    "from a laptop, a CI variable or a backup, it works from anywhere until the token is deleted or "
+    "the certificate expires, and Kubernetes cannot revoke a client certificate at all. An exec "
+    "plugin or auth provider fetches short-lived tokens from an identity provider instead.",
+    remediation="Replace the static credential with an exec credential plugin that obtains short-lived "
+    "tokens, for example:\n\n```yaml\nusers:\n  - name: alice\n    user:\n      exec:\n"
+    "        apiVersion: client.authentication.k8s.io/v1\n        command: kubectl\n"
+    "        args: [oidc-login, get-token, --oidc-issuer-url=https://login.example.com,\n"
+    "               --oidc-client-id=kubernetes]\n```\n\n(cloud clusters: `aws eks "
+    "get-token`, `gke-gcloud-auth-plugin`, `kubelogin`). Then revoke what was embedded: delete "
+    "the token's Secret or entry, or rotate the CA / stop trusting the certificate's group.",
+    references=[
+        NSA_CISA,
+        "Kubernetes docs, client-go credential plugins: "
+        "https://kubernetes.io/docs/reference/access-authn-authz/authentication/"
+        "#client-go-credential-plugins",
+    ],
+    controls={
+        "cis": ["3.1.1", "3.1.2"],
+        "nsa": ["authn.authentication", "net.kubeconfig"],
+        "mitre": ["T1552.001", "T1078"],
+    },
+    fix=_kubeconfig_fix,
+)
 def authn_kubeconfig_static(kubeconfig_users: pd.DataFrame) -> pd.DataFrame:
     bad = kubeconfig_users[kubeconfig_users["static_credential"]]
     ctx = bad["context"].fillna("(no context)")
@@ -181,15 +255,36 @@ def authn_kubeconfig_static(kubeconfig_users: pd.DataFrame) -> pd.DataFrame:
     out = bad.loc[first, ["user"]].set_axis(uid[first].to_numpy())
     out["_auth"] = join_by(uid, bad["auth_type"], ", ")
     out["_ctx"] = join_by(uid, ctx, ", ")
-    out["evidence"] = join_by(uid, "user " + bad["user"].fillna("?") + " auth=" + bad["auth_type"].fillna("?")
-                              + " context=" + ctx + " in " + bad["source"].fillna("?"), "; ")
+    out["evidence"] = join_by(
+        uid,
+        "user "
+        + bad["user"].fillna("?")
+        + " auth="
+        + bad["auth_type"].fillna("?")
+        + " context="
+        + ctx
+        + " in "
+        + bad["source"].fillna("?"),
+        "; ",
+    )
     out["kind"] = "KubeconfigUser"
     out["namespace"] = None
     out["name"] = out["user"]
-    kinds = out["_auth"].str.replace("client_key_data", "an embedded client key", regex=False).str.replace(
-        "basic_auth", "a password", regex=False).str.replace("token", "a bearer token", regex=False)
-    out["message"] = ("kubeconfig user `" + out["user"].fillna("?") + "` authenticates with " + kinds
-                      + " (contexts: " + out["_ctx"] + ")")
+    kinds = (
+        out["_auth"]
+        .str.replace("client_key_data", "an embedded client key", regex=False)
+        .str.replace("basic_auth", "a password", regex=False)
+        .str.replace("token", "a bearer token", regex=False)
+    )
+    out["message"] = (
+        "kubeconfig user `"
+        + out["user"].fillna("?")
+        + "` authenticates with "
+        + kinds
+        + " (contexts: "
+        + out["_ctx"]
+        + ")"
+    )
     return out[_POD_KEYS + ["message", "evidence"]]
 
 
@@ -198,33 +293,41 @@ def _static_pod(workloads: pd.DataFrame) -> pd.Series:
     pods = workloads[workloads["kind"].eq("Pod")]
     mirror = pods["annotations"].map(lambda a: any(k in (a or {}) for k in _STATIC_POD_ANNOTATIONS))
     control_plane = pods["namespace"].eq("kube-system").fillna(False).astype(bool) & pods["labels"].map(
-        lambda x: (x or {}).get("tier") == "control-plane").astype(bool)
+        lambda x: (x or {}).get("tier") == "control-plane"
+    ).astype(bool)
     return (mirror.astype(bool) | control_plane.astype(bool)).reindex(workloads.index, fill_value=False)
 
 
-@check("authn-sa-token-automount", practice=2, severity="low", on="workloads", fires_on="workload",
-       title="Service account token mounted into pods that may not need it",
-       why="Unless told otherwise, every pod gets a token for its service account at "
-           "/var/run/secrets/kubernetes.io/serviceaccount. Most applications never call the Kubernetes API, "
-           "but anyone who gets code execution in the pod (an RCE, a malicious dependency) can read the token "
-           "and act with the account's RBAC permissions, or probe the API for misconfigurations.",
-       remediation="Turn automounting off on the ServiceAccount, and on the pod template of workloads that do "
-                   "not call the API (the pod field wins over the ServiceAccount's):\n\n```yaml\n"
-                   "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n"
-                   "automountServiceAccountToken: false\n---\n# in the pod template\nspec:\n"
-                   "  serviceAccountName: web\n  automountServiceAccountToken: false\n```\n\n"
-                   "Workloads that do need the API: give them their own ServiceAccount with a minimal Role "
-                   "and keep automounting on for those only.",
-       references=[NSA_CISA, K8S_SA_CONFIG],
-       controls={"cis": ["5.1.5", "5.1.6"], "nsa": ["pod.sa-tokens"], "mitre": ["T1528"]},
-       fix=lambda c: c.pod({"automountServiceAccountToken": False}))
+@check(
+    "authn-sa-token-automount",
+    practice=2,
+    severity="low",
+    on="workloads",
+    fires_on="workload",
+    title="Service account token mounted into pods that may not need it",
+    why="Unless told otherwise, every pod gets a token for its service account at "
+    "/var/run/secrets/kubernetes.io/serviceaccount. Most applications never call the Kubernetes API, "
+    "but anyone who gets code execution in the pod (an RCE, a malicious dependency) can read the token "
+    "and act with the account's RBAC permissions, or probe the API for misconfigurations.",
+    remediation="Turn automounting off on the ServiceAccount, and on the pod template of workloads that do "
+    "not call the API (the pod field wins over the ServiceAccount's):\n\n```yaml\n"
+    "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n"
+    "automountServiceAccountToken: false\n---\n# in the pod template\nspec:\n"
+    "  serviceAccountName: web\n  automountServiceAccountToken: false\n```\n\n"
+    "Workloads that do need the API: give them their own ServiceAccount with a minimal Role "
+    "and keep automounting on for those only.",
+    references=[NSA_CISA, K8S_SA_CONFIG],
+    controls={"cis": ["5.1.5", "5.1.6"], "nsa": ["pod.sa-tokens"], "mitre": ["T1528"]},
+    fix=lambda c: c.pod({"automountServiceAccountToken": False}),
+)
 def authn_sa_token_automount(workloads: pd.DataFrame, rbac: pd.DataFrame) -> pd.DataFrame:
     bad = workloads[workloads["automount_sa_token"]]
     bad = bad[~_static_pod(bad)]
     sa = bad["service_account"].fillna("default")
     sa_ref = "ServiceAccount " + bad["namespace"].fillna("") + "/" + sa
-    why = pd.Series("neither the pod nor " + sa_ref + " sets automountServiceAccountToken (default true)",
-                    index=bad.index)
+    why = pd.Series(
+        "neither the pod nor " + sa_ref + " sets automountServiceAccountToken (default true)", index=bad.index
+    )
     why = why.mask(bad["automount_source"] == "pod", "the pod sets automountServiceAccountToken: true")
     why = why.mask(bad["automount_source"] == "service_account", sa_ref + " sets automountServiceAccountToken: true")
     ev = pd.Series("automountServiceAccountToken not set on the pod nor on " + sa_ref, index=bad.index)
@@ -238,32 +341,51 @@ def authn_sa_token_automount(workloads: pd.DataFrame, rbac: pd.DataFrame) -> pd.
     roles = join_by(sa_key, role, ", ")
     bad = bad.assign(_sa=sa, _roles=(bad["namespace"].fillna("") + "/" + sa).map(roles).astype("string"))
     bound = ("; the account is bound to " + bad["_roles"]).where(bad["_roles"].notna(), "")
-    msg = (bad["kind"] + " `" + bad["name"] + "` runs with the API token of service account `" + bad["_sa"]
-           + "` mounted: " + why.loc[bad.index] + bound.fillna(""))
+    msg = (
+        bad["kind"]
+        + " `"
+        + bad["name"]
+        + "` runs with the API token of service account `"
+        + bad["_sa"]
+        + "` mounted: "
+        + why.loc[bad.index]
+        + bound.fillna("")
+    )
     return rows(bad, msg, ev.loc[bad.index])
 
 
-@check("authn-legacy-sa-token-secret", practice=2, severity="medium", on="secrets", fires_on="Secret",
-       title="Long-lived service account token stored in a Secret",
-       why="A Secret of type kubernetes.io/service-account-token holds a token that never expires and is not "
-           "bound to a pod: whoever can read the Secret, or finds it in a backup or a leaked manifest, can act "
-           "as the service account for as long as the Secret exists. Since Kubernetes 1.24 pods get "
-           "short-lived, audience-bound tokens through the TokenRequest API instead.",
-       remediation="Delete the Secret once nothing uses it (Kubernetes 1.29+ labels unused ones with "
-                   "`kubernetes.io/legacy-token-last-used` and can clean them up). Workloads get projected "
-                   "tokens automatically; an external system that needs a token should request a short-lived "
-                   "one:\n\n```sh\nkubectl create token <service-account> --duration=1h\n```",
-       references=[NSA_CISA, K8S_SA_ADMIN + "#manual-secret-management-for-serviceaccounts",
-                   "Kubernetes docs, Legacy service account token cleaner: "
-                   "https://kubernetes.io/docs/reference/access-authn-authz/service-accounts-admin/"
-                   "#legacy-serviceaccount-token-cleaner"],
-       controls={"cis": ["5.1.6"], "nsa": ["pod.sa-tokens"], "mitre": ["T1528", "T1550.001"]},
-       fix=comment("kubectl -n {c.ns} delete secret {c.name}",
-                   "where a token is needed: kubectl create token <service-account> --duration=1h"))
+@check(
+    "authn-legacy-sa-token-secret",
+    practice=2,
+    severity="medium",
+    on="secrets",
+    fires_on="Secret",
+    title="Long-lived service account token stored in a Secret",
+    why="A Secret of type kubernetes.io/service-account-token holds a token that never expires and is not "
+    "bound to a pod: whoever can read the Secret, or finds it in a backup or a leaked manifest, can act "
+    "as the service account for as long as the Secret exists. Since Kubernetes 1.24 pods get "
+    "short-lived, audience-bound tokens through the TokenRequest API instead.",
+    remediation="Delete the Secret once nothing uses it (Kubernetes 1.29+ labels unused ones with "
+    "`kubernetes.io/legacy-token-last-used` and can clean them up). Workloads get projected "
+    "tokens automatically; an external system that needs a token should request a short-lived "
+    "one:\n\n```sh\nkubectl create token <service-account> --duration=1h\n```",
+    references=[
+        NSA_CISA,
+        K8S_SA_ADMIN + "#manual-secret-management-for-serviceaccounts",
+        "Kubernetes docs, Legacy service account token cleaner: "
+        "https://kubernetes.io/docs/reference/access-authn-authz/service-accounts-admin/"
+        "#legacy-serviceaccount-token-cleaner",
+    ],
+    controls={"cis": ["5.1.6"], "nsa": ["pod.sa-tokens"], "mitre": ["T1528", "T1550.001"]},
+    fix=comment(
+        "kubectl -n {c.ns} delete secret {c.name}",
+        "where a token is needed: kubectl create token <service-account> --duration=1h",
+    ),
+)
 def authn_legacy_sa_token_secret(secrets: pd.DataFrame) -> pd.DataFrame:
     bad = secrets[secrets["is_sa_token"]]
     sa = bad["service_account"].fillna("?")
-    msg = ("Secret `" + bad["name"] + "` holds a long-lived token of service account `" + sa + "`")
+    msg = "Secret `" + bad["name"] + "` holds a long-lived token of service account `" + sa + "`"
     typ = ("type=" + bad["type"]).where(bad["type"].notna(), "type not listed (metadata only)")
     ev = typ + "; annotation kubernetes.io/service-account.name=" + sa
     return bad.assign(kind="Secret", message=msg, evidence=ev)[_POD_KEYS + ["message", "evidence"]]

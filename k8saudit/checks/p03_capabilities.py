@@ -14,28 +14,47 @@ from ._registry import NSA_CISA, PSS_BASELINE, PSS_RESTRICTED, check
 #: capabilities that hand a container a path to the node (module loading, raw devices, ptrace of
 #: host processes, kernel programs, MAC/firewall/clock changes) or are ``ALL`` of them
 DANGEROUS_CAPABILITIES: tuple[str, ...] = (
-    "ALL", "SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE", "DAC_READ_SEARCH", "BPF", "PERFMON",
-    "SYS_RAWIO", "SYS_BOOT", "SYS_TIME", "MAC_ADMIN", "MAC_OVERRIDE", "SYSLOG", "LINUX_IMMUTABLE",
-    "CHECKPOINT_RESTORE", "AUDIT_CONTROL",
+    "ALL",
+    "SYS_ADMIN",
+    "NET_ADMIN",
+    "SYS_PTRACE",
+    "SYS_MODULE",
+    "DAC_READ_SEARCH",
+    "BPF",
+    "PERFMON",
+    "SYS_RAWIO",
+    "SYS_BOOT",
+    "SYS_TIME",
+    "MAC_ADMIN",
+    "MAC_OVERRIDE",
+    "SYSLOG",
+    "LINUX_IMMUTABLE",
+    "CHECKPOINT_RESTORE",
+    "AUDIT_CONTROL",
 )
 
 #: validating webhooks (configuration or webhook name) of admission policy engines
 POLICY_ENGINE = re.compile(
     r"kyverno|gatekeeper|kubewarden|jspolicy|polaris|k-rail|kubescape|neuvector|stackrox|kube-enforcer|\bopa\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 ENFORCING_LEVELS = ("baseline", "restricted")
 
 _PSA_DOC = "Pod Security Admission: https://kubernetes.io/docs/concepts/security/pod-security-admission/"
-_CAPS_DOC = ("Kubernetes docs, Set capabilities for a container: "
-             "https://kubernetes.io/docs/tasks/configure-pod-container/security-context/#set-capabilities-for-a-container")
-
+_CAPS_DOC = (
+    "Kubernetes docs, Set capabilities for a container: "
+    "https://kubernetes.io/docs/tasks/configure-pod-container/security-context/#set-capabilities-for-a-container"
+)
 
 
 def _caps_fix(c: FixContext) -> str:
     """Drop ALL, add back only what is neither dangerous nor NET_RAW (and unset privileged)."""
     row = c.container_row
-    keep = [] if row is None else [x for x in (row["caps_add"] or [])
-                                   if x not in DANGEROUS_CAPABILITIES and x != "NET_RAW"]
+    keep = (
+        []
+        if row is None
+        else [x for x in (row["caps_add"] or []) if x not in DANGEROUS_CAPABILITIES and x != "NET_RAW"]
+    )
     caps: dict[str, Any] = {"drop": ["ALL"]}
     if keep:
         caps["add"] = sorted(keep)
@@ -46,39 +65,76 @@ def _caps_fix(c: FixContext) -> str:
 
 
 def _psa_fix(c: FixContext) -> str:
-    return (f"# {c.check}: namespace {c.name}\n# apply: kubectl label namespace {c.name} "
-            "pod-security.kubernetes.io/enforce=baseline (or use this patch)\n"
-            + dump({"metadata": {"labels": {"pod-security.kubernetes.io/enforce": "baseline",
-                                            "pod-security.kubernetes.io/warn": "restricted",
-                                            "pod-security.kubernetes.io/audit": "restricted"}}}))
+    return (
+        f"# {c.check}: namespace {c.name}\n# apply: kubectl label namespace {c.name} "
+        "pod-security.kubernetes.io/enforce=baseline (or use this patch)\n"
+        + dump(
+            {
+                "metadata": {
+                    "labels": {
+                        "pod-security.kubernetes.io/enforce": "baseline",
+                        "pod-security.kubernetes.io/warn": "restricted",
+                        "pod-security.kubernetes.io/audit": "restricted",
+                    }
+                }
+            }
+        )
+    )
 
 
 def _policy_engine_fix(c: FixContext) -> str:
-    return (f"# {c.check}: install an admission policy engine (Kyverno, Gatekeeper) and enforce, e.g.:\n" + dump({
-        "apiVersion": "kyverno.io/v1", "kind": "ClusterPolicy", "metadata": {"name": "require-drop-all"},
-        "spec": {"validationFailureAction": "Enforce", "rules": [{
-            "name": "drop-all", "match": {"any": [{"resources": {"kinds": ["Pod"]}}]},
-            "validate": {"message": "containers must drop ALL capabilities",
-                         "pattern": {"spec": {"containers": [
-                             {"securityContext": {"capabilities": {"drop": ["ALL"]}}}]}}}}]}}))
+    return f"# {c.check}: install an admission policy engine (Kyverno, Gatekeeper) and enforce, e.g.:\n" + dump(
+        {
+            "apiVersion": "kyverno.io/v1",
+            "kind": "ClusterPolicy",
+            "metadata": {"name": "require-drop-all"},
+            "spec": {
+                "validationFailureAction": "Enforce",
+                "rules": [
+                    {
+                        "name": "drop-all",
+                        "match": {"any": [{"resources": {"kinds": ["Pod"]}}]},
+                        "validate": {
+                            "message": "containers must drop ALL capabilities",
+                            "pattern": {
+                                "spec": {"containers": [{"securityContext": {"capabilities": {"drop": ["ALL"]}}}]}
+                            },
+                        },
+                    }
+                ],
+            },
+        }
+    )
 
 
-@check("cap-net-raw", practice=3, severity="medium", on="containers", fires_on="container",
-       where="not windows",  # Linux-only setting: Windows pods ignore it (as Pod Security Standards do)
-       title="Container keeps the NET_RAW capability",
-       why=("Container runtimes grant NET_RAW by default. With it a compromised container can forge packets: "
-            "ARP or DNS spoofing against its neighbours on the node, ICMP tricks, sniffing on its interface. "
-            "Almost no application needs it. A privileged container holds NET_RAW whatever it drops."),
-       remediation=("Drop every capability and add back only what the process needs:\n"
-                    "```yaml\nsecurityContext:\n  capabilities:\n    drop: [ALL]\n"
-                    "    add: [NET_BIND_SERVICE]   # only if it binds a port below 1024\n```\n"
-                    "Remove NET_RAW and ALL from `add`, and `privileged: true`."),
-       references=[PSS_RESTRICTED, NSA_CISA, _CAPS_DOC],
-       controls={"cis": ["5.2.8", "5.2.9"],
-                 "nsa": ["pod.privileged"],
-                 "pss": ["capabilities-restricted"],
-                 "mitre": ["T1046"]},
-       fix=_caps_fix)
+@check(
+    "cap-net-raw",
+    practice=3,
+    severity="medium",
+    on="containers",
+    fires_on="container",
+    where="not windows",  # Linux-only setting: Windows pods ignore it (as Pod Security Standards do)
+    title="Container keeps the NET_RAW capability",
+    why=(
+        "Container runtimes grant NET_RAW by default. With it a compromised container can forge packets: "
+        "ARP or DNS spoofing against its neighbours on the node, ICMP tricks, sniffing on its interface. "
+        "Almost no application needs it. A privileged container holds NET_RAW whatever it drops."
+    ),
+    remediation=(
+        "Drop every capability and add back only what the process needs:\n"
+        "```yaml\nsecurityContext:\n  capabilities:\n    drop: [ALL]\n"
+        "    add: [NET_BIND_SERVICE]   # only if it binds a port below 1024\n```\n"
+        "Remove NET_RAW and ALL from `add`, and `privileged: true`."
+    ),
+    references=[PSS_RESTRICTED, NSA_CISA, _CAPS_DOC],
+    controls={
+        "cis": ["5.2.8", "5.2.9"],
+        "nsa": ["pod.privileged"],
+        "pss": ["capabilities-restricted"],
+        "mitre": ["T1046"],
+    },
+    fix=_caps_fix,
+)
 def cap_net_raw(containers: pd.DataFrame) -> pd.DataFrame:
     c = containers
     dropped = any_in(c["caps_drop"], ("ALL", "NET_RAW"))
@@ -86,32 +142,50 @@ def cap_net_raw(containers: pd.DataFrame) -> pd.DataFrame:
     privileged = c["privileged"].fillna(False).astype(bool)
     bad = c[~dropped | added | privileged]
     w = who(bad)
-    msg = (w + " does not drop NET_RAW").mask(added[bad.index],
-                                              w + " adds " + joined(bad["caps_add"], ("ALL", "NET_RAW")))
+    msg = (w + " does not drop NET_RAW").mask(
+        added[bad.index], w + " adds " + joined(bad["caps_add"], ("ALL", "NET_RAW"))
+    )
     msg = msg.mask(privileged[bad.index], w + " is privileged: it holds NET_RAW whatever it drops")
-    ev = ("securityContext.capabilities.drop=" + bracket(bad["caps_drop"])
-          + "; capabilities.add=" + bracket(bad["caps_add"]))
+    ev = (
+        "securityContext.capabilities.drop="
+        + bracket(bad["caps_drop"])
+        + "; capabilities.add="
+        + bracket(bad["caps_add"])
+    )
     ev = ev.mask(privileged[bad.index], ev + "; privileged=true")
     return rows(bad, msg, ev)
 
 
-@check("cap-dangerous-add", practice=3, severity="high", on="containers", fires_on="container",
-       where="not windows",  # Linux-only setting: Windows pods ignore it (as Pod Security Standards do)
-       title="Container adds a dangerous capability",
-       why=("Capabilities such as SYS_ADMIN, SYS_MODULE, SYS_PTRACE, DAC_READ_SEARCH, BPF or NET_ADMIN each "
-            "open a known path out of the container: mounting filesystems, loading kernel modules, attaching "
-            "to other processes, reading host files through open handles, rewriting the node's firewall. "
-            "Adding one makes a single application bug a node compromise. Flagged: "
-            + ", ".join(DANGEROUS_CAPABILITIES) + "."),
-       remediation=("Remove the capability from `securityContext.capabilities.add`; if the workload truly needs it "
-                    "(a CNI or storage agent), run it in a dedicated namespace and record an exemption:\n"
-                    "```yaml\nsecurityContext:\n  capabilities:\n    drop: [ALL]\n```"),
-       references=[PSS_BASELINE, NSA_CISA, _CAPS_DOC],
-       controls={"cis": ["5.2.9"],
-                 "nsa": ["pod.privileged"],
-                 "pss": ["capabilities-baseline"],
-                 "mitre": ["T1611", "T1068"]},
-       fix=_caps_fix)
+@check(
+    "cap-dangerous-add",
+    practice=3,
+    severity="high",
+    on="containers",
+    fires_on="container",
+    where="not windows",  # Linux-only setting: Windows pods ignore it (as Pod Security Standards do)
+    title="Container adds a dangerous capability",
+    why=(
+        "Capabilities such as SYS_ADMIN, SYS_MODULE, SYS_PTRACE, DAC_READ_SEARCH, BPF or NET_ADMIN each "
+        "open a known path out of the container: mounting filesystems, loading kernel modules, attaching "
+        "to other processes, reading host files through open handles, rewriting the node's firewall. "
+        "Adding one makes a single application bug a node compromise. Flagged: "
+        + ", ".join(DANGEROUS_CAPABILITIES)
+        + "."
+    ),
+    remediation=(
+        "Remove the capability from `securityContext.capabilities.add`; if the workload truly needs it "
+        "(a CNI or storage agent), run it in a dedicated namespace and record an exemption:\n"
+        "```yaml\nsecurityContext:\n  capabilities:\n    drop: [ALL]\n```"
+    ),
+    references=[PSS_BASELINE, NSA_CISA, _CAPS_DOC],
+    controls={
+        "cis": ["5.2.9"],
+        "nsa": ["pod.privileged"],
+        "pss": ["capabilities-baseline"],
+        "mitre": ["T1611", "T1068"],
+    },
+    fix=_caps_fix,
+)
 def cap_dangerous_add(containers: pd.DataFrame) -> pd.DataFrame:
     bad = containers[any_in(containers["caps_add"], DANGEROUS_CAPABILITIES)]
     msg = who(bad) + " adds " + joined(bad["caps_add"], DANGEROUS_CAPABILITIES)
@@ -129,60 +203,95 @@ def policy_engines(snap: Any) -> list[str]:
     return found
 
 
-@check("policy-engine-absent", practice=3, severity="medium", on="cluster", fires_on="cluster",
-       title="No admission policy enforces pod security",
-       why=("Checks like these find a misconfiguration after it runs; only admission control stops the next "
-            "privileged or NET_RAW pod from being created. Counted as enforcement: any namespace labelled "
-            "`pod-security.kubernetes.io/enforce` baseline or restricted (the built-in Pod Security Admission), "
-            "a ValidatingWebhookConfiguration of a known policy engine (Kyverno, Gatekeeper/OPA, Kubewarden, "
-            "jsPolicy, Polaris, k-rail, Kubescape, NeuVector, StackRox, Aqua kube-enforcer) or any "
-            "ValidatingAdmissionPolicy. Unrelated webhooks (cert-manager, ingress controllers) do not count. "
-            "Not visible from the API: cluster-wide PSA defaults in the apiserver's admission configuration "
-            "file, and whether the engine's policies actually cover pods; label namespaces explicitly."),
-       remediation=("Enforce Pod Security Admission on every namespace that runs workloads:\n"
-                    "```bash\nkubectl label namespace <ns> pod-security.kubernetes.io/enforce=baseline "
-                    "pod-security.kubernetes.io/warn=restricted\n```\n"
-                    "or install a policy engine (Kyverno, Gatekeeper) with policies that reject privileged "
-                    "pods, host namespaces and added capabilities."),
-       references=[NSA_CISA, _PSA_DOC],
-       needs=("ValidatingWebhookConfiguration", "ValidatingAdmissionPolicy"),
-       controls={"cis": ["5.2.1"], "nsa": ["pod.security-enforcement"], "mitre": ["T1610"]},
-       fix=_policy_engine_fix)
+@check(
+    "policy-engine-absent",
+    practice=3,
+    severity="medium",
+    on="cluster",
+    fires_on="cluster",
+    title="No admission policy enforces pod security",
+    why=(
+        "Checks like these find a misconfiguration after it runs; only admission control stops the next "
+        "privileged or NET_RAW pod from being created. Counted as enforcement: any namespace labelled "
+        "`pod-security.kubernetes.io/enforce` baseline or restricted (the built-in Pod Security Admission), "
+        "a ValidatingWebhookConfiguration of a known policy engine (Kyverno, Gatekeeper/OPA, Kubewarden, "
+        "jsPolicy, Polaris, k-rail, Kubescape, NeuVector, StackRox, Aqua kube-enforcer) or any "
+        "ValidatingAdmissionPolicy. Unrelated webhooks (cert-manager, ingress controllers) do not count. "
+        "Not visible from the API: cluster-wide PSA defaults in the apiserver's admission configuration "
+        "file, and whether the engine's policies actually cover pods; label namespaces explicitly."
+    ),
+    remediation=(
+        "Enforce Pod Security Admission on every namespace that runs workloads:\n"
+        "```bash\nkubectl label namespace <ns> pod-security.kubernetes.io/enforce=baseline "
+        "pod-security.kubernetes.io/warn=restricted\n```\n"
+        "or install a policy engine (Kyverno, Gatekeeper) with policies that reject privileged "
+        "pods, host namespaces and added capabilities."
+    ),
+    references=[NSA_CISA, _PSA_DOC],
+    needs=("ValidatingWebhookConfiguration", "ValidatingAdmissionPolicy"),
+    controls={"cis": ["5.2.1"], "nsa": ["pod.security-enforcement"], "mitre": ["T1610"]},
+    fix=_policy_engine_fix,
+)
 def policy_engine_absent(namespaces: pd.DataFrame, snap: Any) -> pd.DataFrame:
     if namespaces["psa_enforce"].isin(ENFORCING_LEVELS).any() or policy_engines(snap):
         return pd.DataFrame()  # enforced: nothing to report
     webhooks = [c.metadata.name for c in snap.items("ValidatingWebhookConfiguration")]
     privileged = int((namespaces["psa_enforce"] == "privileged").sum())
-    evidence = (f"namespaces with pod-security.kubernetes.io/enforce=baseline|restricted: 0 of {len(namespaces)}"
-                f" ({privileged} enforce privileged); validating webhooks: "
-                f"{'[' + ', '.join(webhooks) + ']' if webhooks else 'none'} (no known policy engine); "
-                "ValidatingAdmissionPolicies: none")
-    return pd.DataFrame([{"kind": "Cluster", "namespace": None, "name": snap.cluster,
-                          "message": "no namespace enforces Pod Security Admission and no policy engine is installed",
-                          "evidence": evidence}])
+    evidence = (
+        f"namespaces with pod-security.kubernetes.io/enforce=baseline|restricted: 0 of {len(namespaces)}"
+        f" ({privileged} enforce privileged); validating webhooks: "
+        f"{'[' + ', '.join(webhooks) + ']' if webhooks else 'none'} (no known policy engine); "
+        "ValidatingAdmissionPolicies: none"
+    )
+    return pd.DataFrame(
+        [
+            {
+                "kind": "Cluster",
+                "namespace": None,
+                "name": snap.cluster,
+                "message": "no namespace enforces Pod Security Admission and no policy engine is installed",
+                "evidence": evidence,
+            }
+        ]
+    )
 
 
-@check("psa-not-enforced", practice=3, severity="low", on="namespaces", fires_on="namespace",
-       where="not is_system and workload_count > 0",
-       title="Namespace does not enforce a Pod Security Standard",
-       why=("Without a `pod-security.kubernetes.io/enforce` label of baseline or restricted, anyone who may "
-            "create pods in the namespace may create privileged ones, share the host's namespaces or mount "
-            "the node's filesystem, and nothing stops it at admission. If a policy engine enforces the same "
-            "rules for this namespace, record an exemption."),
-       remediation=("Label the namespace (check first with `--dry-run=server`, which lists the pods that would "
-                    "be rejected):\n```yaml\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n"
-                    "    pod-security.kubernetes.io/enforce: baseline\n"
-                    "    pod-security.kubernetes.io/warn: restricted\n```"),
-       references=[PSS_BASELINE, _PSA_DOC],
-       controls={"cis": ["5.2.1"], "nsa": ["pod.security-enforcement"], "mitre": ["T1610"]},
-       fix=_psa_fix)
+@check(
+    "psa-not-enforced",
+    practice=3,
+    severity="low",
+    on="namespaces",
+    fires_on="namespace",
+    where="not is_system and workload_count > 0",
+    title="Namespace does not enforce a Pod Security Standard",
+    why=(
+        "Without a `pod-security.kubernetes.io/enforce` label of baseline or restricted, anyone who may "
+        "create pods in the namespace may create privileged ones, share the host's namespaces or mount "
+        "the node's filesystem, and nothing stops it at admission. If a policy engine enforces the same "
+        "rules for this namespace, record an exemption."
+    ),
+    remediation=(
+        "Label the namespace (check first with `--dry-run=server`, which lists the pods that would "
+        "be rejected):\n```yaml\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n"
+        "    pod-security.kubernetes.io/enforce: baseline\n"
+        "    pod-security.kubernetes.io/warn: restricted\n```"
+    ),
+    references=[PSS_BASELINE, _PSA_DOC],
+    controls={"cis": ["5.2.1"], "nsa": ["pod.security-enforcement"], "mitre": ["T1610"]},
+    fix=_psa_fix,
+)
 def psa_not_enforced(namespaces: pd.DataFrame) -> pd.DataFrame:
     bad = namespaces[~namespaces["psa_enforce"].isin(ENFORCING_LEVELS)]
     label = bad["psa_enforce"]
     ev = ("pod-security.kubernetes.io/enforce=" + label).fillna("pod-security.kubernetes.io/enforce not set")
     ev = ev.mask(~bad["declared"], "Namespace object not in the snapshot: its labels are unknown")
-    msg = ("namespace `" + bad["name"] + "` runs " + bad["workload_count"].astype("string")
-           + " workload(s) with no Pod Security Standard enforced")
+    msg = (
+        "namespace `"
+        + bad["name"]
+        + "` runs "
+        + bad["workload_count"].astype("string")
+        + " workload(s) with no Pod Security Standard enforced"
+    )
     out = rows(bad.assign(kind="Namespace", namespace=bad["name"]), msg, ev)
     return out
 
@@ -198,27 +307,47 @@ def _seccomp_field(c: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return c["seccomp_profile"].astype("string"), c["seccomp_annotation"].astype("string").str.strip().str.lower()
 
 
-@check("seccomp-unconfined", practice=3, severity="high", on="containers", fires_on="container",
-       where="not windows",  # Linux-only setting: Windows pods ignore it (as Pod Security Standards do)
-       title="Container runs with seccomp explicitly Unconfined",
-       why=("`seccompProfile: Unconfined` switches off the syscall filter even on nodes whose kubelet applies "
-            "RuntimeDefault to every pod (`--seccomp-default`): the container may call `unshare`, `keyctl`, "
-            "`bpf`, `mount` and the rest of the few hundred syscalls most kernel escapes (CVE-2022-0185, "
-            "CVE-2022-0492) go through. Worse than leaving it unset, which a node default can still cover. "
-            "Read as the kubelet does: the container's field, else the pod's; the deprecated "
-            "`seccomp.security.alpha.kubernetes.io` annotations (`unconfined`) count where no field is set."),
-       remediation=("Set the runtime's default profile at pod level and remove `Unconfined` from every "
-                    "container:\n```yaml\nspec:\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n```\n"
-                    "If one syscall is missing, write a Localhost profile that adds it rather than dropping the filter."),
-       references=[PSS_BASELINE, NSA_CISA, _SECCOMP_DOC],
-       controls={"cis": ["5.6.2"],
-                 "nsa": ["pod.hardening"],
-                 "pss": ["seccomp-baseline"],
-                 "mitre": ["T1611", "T1068"]},
-       fix=lambda c: c.header() + dump(nest(pod_path(c.kind), {
-           "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
-           c.list_key: [{"name": c.container or "<container>",
-                         "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}}}]})))
+@check(
+    "seccomp-unconfined",
+    practice=3,
+    severity="high",
+    on="containers",
+    fires_on="container",
+    where="not windows",  # Linux-only setting: Windows pods ignore it (as Pod Security Standards do)
+    title="Container runs with seccomp explicitly Unconfined",
+    why=(
+        "`seccompProfile: Unconfined` switches off the syscall filter even on nodes whose kubelet applies "
+        "RuntimeDefault to every pod (`--seccomp-default`): the container may call `unshare`, `keyctl`, "
+        "`bpf`, `mount` and the rest of the few hundred syscalls most kernel escapes (CVE-2022-0185, "
+        "CVE-2022-0492) go through. Worse than leaving it unset, which a node default can still cover. "
+        "Read as the kubelet does: the container's field, else the pod's; the deprecated "
+        "`seccomp.security.alpha.kubernetes.io` annotations (`unconfined`) count where no field is set."
+    ),
+    remediation=(
+        "Set the runtime's default profile at pod level and remove `Unconfined` from every "
+        "container:\n```yaml\nspec:\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n```\n"
+        "If one syscall is missing, write a Localhost profile that adds it rather than dropping the filter."
+    ),
+    references=[PSS_BASELINE, NSA_CISA, _SECCOMP_DOC],
+    controls={"cis": ["5.6.2"], "nsa": ["pod.hardening"], "pss": ["seccomp-baseline"], "mitre": ["T1611", "T1068"]},
+    fix=lambda c: (
+        c.header()
+        + dump(
+            nest(
+                pod_path(c.kind),
+                {
+                    "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+                    c.list_key: [
+                        {
+                            "name": c.container or "<container>",
+                            "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+                        }
+                    ],
+                },
+            )
+        )
+    ),
+)
 def seccomp_unconfined(containers: pd.DataFrame) -> pd.DataFrame:
     field, ann = _seccomp_field(containers)
     by_field = field.eq("Unconfined").fillna(False).astype(bool)
@@ -226,31 +355,41 @@ def seccomp_unconfined(containers: pd.DataFrame) -> pd.DataFrame:
     bad = containers[by_field | by_ann]
     w = who(bad)
     msg = (w + " runs with seccomp Unconfined").mask(
-        by_ann[bad.index], w + " runs with seccomp unconfined (legacy annotation)")
-    ev = pd.Series("securityContext.seccompProfile.type=Unconfined (effective: container over pod)",
-                   index=bad.index, dtype="string").mask(
-        by_ann[bad.index], "metadata.annotations[seccomp.security.alpha.kubernetes.io/...]=unconfined")
+        by_ann[bad.index], w + " runs with seccomp unconfined (legacy annotation)"
+    )
+    ev = pd.Series(
+        "securityContext.seccompProfile.type=Unconfined (effective: container over pod)",
+        index=bad.index,
+        dtype="string",
+    ).mask(by_ann[bad.index], "metadata.annotations[seccomp.security.alpha.kubernetes.io/...]=unconfined")
     return rows(bad, msg, ev)
 
 
-@check("seccomp-not-set", practice=3, severity="low", on="containers", fires_on="container",
-       where="not windows",
-       title="Container has no seccomp profile",
-       why=("With no `seccompProfile` the container runs Unconfined unless every node's kubelet was started "
-            "with `--seccomp-default`, which is not visible from the API: every syscall the kernel offers is "
-            "reachable from the container. The runtime's default profile blocks about 50 rarely needed, "
-            "often exploited ones and breaks almost nothing. Read as the kubelet does (container over pod). "
-            "A profile set only by the deprecated `seccomp.security.alpha.kubernetes.io` annotations is "
-            "reported too: kubelets ignore it since Kubernetes 1.25 and the API stopped copying it into "
-            "the field in 1.27."),
-       remediation=("Set it once at pod level; every container inherits it:\n"
-                    "```yaml\nspec:\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n```"),
-       references=[PSS_RESTRICTED, NSA_CISA, _SECCOMP_DOC],
-       controls={"cis": ["5.6.2"],
-                 "nsa": ["pod.hardening"],
-                 "pss": ["seccomp-restricted"],
-                 "mitre": ["T1611", "T1068"]},
-       fix=lambda c: c.pod({"securityContext": {"seccompProfile": {"type": "RuntimeDefault"}}}))
+@check(
+    "seccomp-not-set",
+    practice=3,
+    severity="low",
+    on="containers",
+    fires_on="container",
+    where="not windows",
+    title="Container has no seccomp profile",
+    why=(
+        "With no `seccompProfile` the container runs Unconfined unless every node's kubelet was started "
+        "with `--seccomp-default`, which is not visible from the API: every syscall the kernel offers is "
+        "reachable from the container. The runtime's default profile blocks about 50 rarely needed, "
+        "often exploited ones and breaks almost nothing. Read as the kubelet does (container over pod). "
+        "A profile set only by the deprecated `seccomp.security.alpha.kubernetes.io` annotations is "
+        "reported too: kubelets ignore it since Kubernetes 1.25 and the API stopped copying it into "
+        "the field in 1.27."
+    ),
+    remediation=(
+        "Set it once at pod level; every container inherits it:\n"
+        "```yaml\nspec:\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n```"
+    ),
+    references=[PSS_RESTRICTED, NSA_CISA, _SECCOMP_DOC],
+    controls={"cis": ["5.6.2"], "nsa": ["pod.hardening"], "pss": ["seccomp-restricted"], "mitre": ["T1611", "T1068"]},
+    fix=lambda c: c.pod({"securityContext": {"seccompProfile": {"type": "RuntimeDefault"}}}),
+)
 def seccomp_not_set(containers: pd.DataFrame) -> pd.DataFrame:
     field, ann = _seccomp_field(containers)
     unset = field.isna() & ~ann.eq("unconfined").fillna(False).astype(bool)
@@ -258,9 +397,16 @@ def seccomp_not_set(containers: pd.DataFrame) -> pd.DataFrame:
     w = who(bad)
     only_ann = ann[bad.index].notna()
     msg = (w + " sets no seccomp profile").mask(
-        only_ann, w + " sets its seccomp profile only by the deprecated annotation (" + ann[bad.index].fillna("")
-        + "), which current kubelets ignore")
+        only_ann,
+        w
+        + " sets its seccomp profile only by the deprecated annotation ("
+        + ann[bad.index].fillna("")
+        + "), which current kubelets ignore",
+    )
     ev = pd.Series("securityContext.seccompProfile not set (container nor pod)", index=bad.index, dtype="string")
-    ev = ev.mask(only_ann, "securityContext.seccompProfile not set; annotation seccomp.security.alpha.kubernetes.io="
-                 + ann[bad.index].fillna(""))
+    ev = ev.mask(
+        only_ann,
+        "securityContext.seccompProfile not set; annotation seccomp.security.alpha.kubernetes.io="
+        + ann[bad.index].fillna(""),
+    )
     return rows(bad, msg, ev)

@@ -25,8 +25,10 @@ from ._fix import FixContext, apiserver_flag, comment, dump
 from ._registry import NSA_CISA, check
 
 K8S_RBAC = "Kubernetes docs, Using RBAC Authorization: https://kubernetes.io/docs/reference/access-authn-authz/rbac/"
-K8S_RBAC_GOOD = ("Kubernetes docs, Role Based Access Control Good Practices: "
-                 "https://kubernetes.io/docs/concepts/security/rbac-good-practices/")
+K8S_RBAC_GOOD = (
+    "Kubernetes docs, Role Based Access Control Good Practices: "
+    "https://kubernetes.io/docs/concepts/security/rbac-good-practices/"
+)
 K8S_AUTHZ = "Kubernetes docs, Authorization: https://kubernetes.io/docs/reference/access-authn-authz/authorization/"
 
 
@@ -40,8 +42,10 @@ _KUBEADM_CLUSTER_INFO = "kubeadm:bootstrap-signer-clusterinfo"
 _BKEYS = ["binding_kind", "binding_namespace", "binding"]
 _OUT = ["kind", "namespace", "name", "message", "evidence"]
 
-_REVIEW = ("List who holds the binding and what they use it for; the API server's audit log shows which "
-           "permissions are exercised (`kubectl auth can-i --list --as=<subject>` shows what they have).")
+_REVIEW = (
+    "List who holds the binding and what they use it for; the API server's audit log shows which "
+    "permissions are exercised (`kubectl auth can-i --list --as=<subject>` shows what they have)."
+)
 
 
 # --------------------------------------------------------------------------- who is granted
@@ -50,14 +54,19 @@ _REVIEW = ("List who holds the binding and what they use it for; the API server'
 def _is_public(df: pd.DataFrame) -> pd.Series:
     s = df["subject"].fillna("")
     everyone_sa = s.eq("system:serviceaccounts") | (
-        s.str.startswith("system:serviceaccounts:") & ~s.eq("system:serviceaccounts:kube-system"))
+        s.str.startswith("system:serviceaccounts:") & ~s.eq("system:serviceaccounts:kube-system")
+    )
     return (s.isin(PUBLIC_GROUPS) | everyone_sa).astype(bool)
 
 
 def _builtin_public_grant(df: pd.DataFrame, roles: tuple[str, ...]) -> pd.Series:
     cluster_role = df["role_kind"].eq("ClusterRole").fillna(False) & df["role"].isin(roles).fillna(False)
-    cluster_info = (df["binding_kind"].eq("RoleBinding") & df["binding_namespace"].eq("kube-public")
-                    & df["role_kind"].eq("Role") & df["role"].eq(_KUBEADM_CLUSTER_INFO)).fillna(False)
+    cluster_info = (
+        df["binding_kind"].eq("RoleBinding")
+        & df["binding_namespace"].eq("kube-public")
+        & df["role_kind"].eq("Role")
+        & df["role"].eq(_KUBEADM_CLUSTER_INFO)
+    ).fillna(False)
     return (cluster_role | cluster_info).astype(bool)
 
 
@@ -119,9 +128,19 @@ def _role_text(df: pd.DataFrame) -> pd.Series:
 
 def _rule_text(df: pd.DataFrame) -> pd.Series:
     names = _text_list(df["resource_names"])
-    return (_role_text(df) + " rule " + df["rule_index"].astype("string").fillna("?") + ": apiGroups="
-            + _text_list(df["api_groups"]) + " resources=" + _text_list(df["resources"]) + " verbs="
-            + _text_list(df["verbs"]) + _text_if(names != "[]", " resourceNames=") + names.where(names != "[]", ""))
+    return (
+        _role_text(df)
+        + " rule "
+        + df["rule_index"].astype("string").fillna("?")
+        + ": apiGroups="
+        + _text_list(df["api_groups"])
+        + " resources="
+        + _text_list(df["resources"])
+        + " verbs="
+        + _text_list(df["verbs"])
+        + _text_if(names != "[]", " resourceNames=")
+        + names.where(names != "[]", "")
+    )
 
 
 def _subject_text(df: pd.DataFrame) -> pd.Series:
@@ -157,7 +176,6 @@ def per_binding(df: pd.DataFrame, *, rules: bool = True, **extra: pd.Series) -> 
 # --------------------------------------------------------------------------- checks
 
 
-
 _delete_binding = comment("kubectl delete {c.kind} {c.name}   # nobody anonymous needs these permissions")
 
 
@@ -169,8 +187,9 @@ def _rbac_subjects(c: FixContext) -> tuple[str, list[dict[str, Any]]]:
         if len(rows):
             role = str(rows["role"].iloc[0])
             subjects = []
-            for kind, name, sns in rows[["subject_kind", "subject", "subject_namespace"]].drop_duplicates().itertuples(
-                    index=False):
+            for kind, name, sns in (
+                rows[["subject_kind", "subject", "subject_namespace"]].drop_duplicates().itertuples(index=False)
+            ):
                 s: dict[str, Any] = {"kind": str(kind), "name": str(name)}
                 if kind == "ServiceAccount":
                     s["namespace"] = str(sns)
@@ -186,28 +205,43 @@ def _namespaced_binding(c: FixContext, role: str | None = None, note: str = "") 
     if any(s["name"] in PUBLIC_GROUPS for s in subjects):
         return _delete_binding(c)
     ns = next((s["namespace"] for s in subjects if s["kind"] == "ServiceAccount"), c.ns or "<namespace>")
-    doc = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-           "metadata": {"name": c.name, "namespace": ns},
-           "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role or bound},
-           "subjects": subjects}
+    doc = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": {"name": c.name, "namespace": ns},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role or bound},
+        "subjects": subjects,
+    }
     scope = "-n " + c.ns + " " if c.ns else ""
-    return (f"# {c.check}: {c.kind} {c.name}\n# grant it in the one namespace that needs it, then: "
-            f"kubectl {scope}delete {c.kind.lower()} {c.name}\n" + (f"# {note}\n" if note else "") + dump(doc))
+    return (
+        f"# {c.check}: {c.kind} {c.name}\n# grant it in the one namespace that needs it, then: "
+        f"kubectl {scope}delete {c.kind.lower()} {c.name}\n" + (f"# {note}\n" if note else "") + dump(doc)
+    )
 
 
-@check("rbac-abac-enabled", practice=5, severity="high", on="apiserver", fires_on="apiserver", needs_apiserver=True,
-       title="API server authorizes with ABAC or AlwaysAllow, or without RBAC",
-       why="AlwaysAllow (the default when --authorization-mode is not set) lets every authenticated request do "
-           "anything. ABAC reads a static policy file on the control-plane nodes: changes need node access "
-           "and a restart, nothing in the API shows who may do what, and a broad line in the file is easy to "
-           "miss. Without RBAC, least privilege cannot be expressed through the API at all.",
-       remediation="Set the authorization modes in the kube-apiserver manifest, drop ABAC and AlwaysAllow, and "
-                   "remove `--authorization-policy-file`:\n\n```yaml\n    - --authorization-mode=Node,RBAC\n"
-                   "```\n\nTranslate whatever the ABAC policy file allowed into Roles and RoleBindings first.",
-       references=[NSA_CISA, K8S_AUTHZ,
-                   "Kubernetes docs, ABAC mode: https://kubernetes.io/docs/reference/access-authn-authz/abac/"],
-       controls={"cis": ["1.2.6", "1.2.7", "1.2.8"], "nsa": ["authz.rbac"], "mitre": ["T1078"]},
-       fix=apiserver_flag("--authorization-mode=Node,RBAC", "no ABAC, no AlwaysAllow"))
+@check(
+    "rbac-abac-enabled",
+    practice=5,
+    severity="high",
+    on="apiserver",
+    fires_on="apiserver",
+    needs_apiserver=True,
+    title="API server authorizes with ABAC or AlwaysAllow, or without RBAC",
+    why="AlwaysAllow (the default when --authorization-mode is not set) lets every authenticated request do "
+    "anything. ABAC reads a static policy file on the control-plane nodes: changes need node access "
+    "and a restart, nothing in the API shows who may do what, and a broad line in the file is easy to "
+    "miss. Without RBAC, least privilege cannot be expressed through the API at all.",
+    remediation="Set the authorization modes in the kube-apiserver manifest, drop ABAC and AlwaysAllow, and "
+    "remove `--authorization-policy-file`:\n\n```yaml\n    - --authorization-mode=Node,RBAC\n"
+    "```\n\nTranslate whatever the ABAC policy file allowed into Roles and RoleBindings first.",
+    references=[
+        NSA_CISA,
+        K8S_AUTHZ,
+        "Kubernetes docs, ABAC mode: https://kubernetes.io/docs/reference/access-authn-authz/abac/",
+    ],
+    controls={"cis": ["1.2.6", "1.2.7", "1.2.8"], "nsa": ["authz.rbac"], "mitre": ["T1078"]},
+    fix=apiserver_flag("--authorization-mode=Node,RBAC", "no ABAC, no AlwaysAllow"),
+)
 def rbac_abac_enabled(apiserver: pd.DataFrame) -> pd.DataFrame:
     f = apiserver_flags(apiserver, "authorization-mode", "authorization-config")
     modes = f["authorization-mode"].fillna("").str.split(",").map(lambda xs: [x.strip() for x in xs if x.strip()])
@@ -217,36 +251,48 @@ def rbac_abac_enabled(apiserver: pd.DataFrame) -> pd.DataFrame:
     no_rbac = ~any_in(modes, ("RBAC",)) & ~structured
     bad = f[unset | abac | allow_all | no_rbac]
     i = bad.index
-    why = (_text_if(unset[i], "is not set: it defaults to AlwaysAllow, every authenticated request is allowed; ")
-           + _text_if(allow_all[i], "includes AlwaysAllow: every authenticated request is allowed; ")
-           + _text_if(abac[i], "includes ABAC; ") + _text_if(no_rbac[i] & ~unset[i], "does not include RBAC; "))
+    why = (
+        _text_if(unset[i], "is not set: it defaults to AlwaysAllow, every authenticated request is allowed; ")
+        + _text_if(allow_all[i], "includes AlwaysAllow: every authenticated request is allowed; ")
+        + _text_if(abac[i], "includes ABAC; ")
+        + _text_if(no_rbac[i] & ~unset[i], "does not include RBAC; ")
+    )
     msg = "kube-apiserver on node " + bad["node"].fillna("?") + ": --authorization-mode " + why.str.rstrip("; ")
     ev = "--authorization-mode=" + bad["authorization-mode"].fillna("<not set>")
     return bad.assign(message=msg, evidence=ev)[_OUT]
 
 
-@check("rbac-cluster-admin", practice=5, severity="high", on="rbac", fires_on="binding",
-       title="Subject bound to cluster-admin",
-       why="cluster-admin may do anything to any object, Secrets and RBAC included; a RoleBinding to it gives "
-           "the same power over a whole namespace. A stolen token or kubeconfig of such a subject, or one "
-           "compromised pod running as such a service account, is a full takeover of the cluster (or "
-           "namespace) with nothing left to escalate.",
-       remediation="Bind a role with just the permissions needed (the built-in `admin`, `edit` or `view` in one "
-                   "namespace, or a custom Role), then delete the binding to cluster-admin:\n\n```yaml\n"
-                   "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: ci-deployer\n"
-                   "  namespace: shop\nsubjects:\n  - kind: ServiceAccount\n    name: deployer\n    namespace: ci\n"
-                   "roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n"
-                   "  name: edit     # or a Role with only what the subject uses\n```\n\n"
-                   "Keep cluster-admin for a break-glass account. " + _REVIEW,
-       references=[NSA_CISA, K8S_RBAC_GOOD, K8S_RBAC + "#user-facing-roles"],
-       controls={"cis": ["5.1.1"], "nsa": ["authz.rbac"], "mitre": ["T1098.006", "T1078"]},
-       fix=lambda c: _namespaced_binding(c, "admin", "cluster-admin replaced by `admin` in one namespace"))
+@check(
+    "rbac-cluster-admin",
+    practice=5,
+    severity="high",
+    on="rbac",
+    fires_on="binding",
+    title="Subject bound to cluster-admin",
+    why="cluster-admin may do anything to any object, Secrets and RBAC included; a RoleBinding to it gives "
+    "the same power over a whole namespace. A stolen token or kubeconfig of such a subject, or one "
+    "compromised pod running as such a service account, is a full takeover of the cluster (or "
+    "namespace) with nothing left to escalate.",
+    remediation="Bind a role with just the permissions needed (the built-in `admin`, `edit` or `view` in one "
+    "namespace, or a custom Role), then delete the binding to cluster-admin:\n\n```yaml\n"
+    "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: ci-deployer\n"
+    "  namespace: shop\nsubjects:\n  - kind: ServiceAccount\n    name: deployer\n    namespace: ci\n"
+    "roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n"
+    "  name: edit     # or a Role with only what the subject uses\n```\n\n"
+    "Keep cluster-admin for a break-glass account. " + _REVIEW,
+    references=[NSA_CISA, K8S_RBAC_GOOD, K8S_RBAC + "#user-facing-roles"],
+    controls={"cis": ["5.1.1"], "nsa": ["authz.rbac"], "mitre": ["T1098.006", "T1078"]},
+    fix=lambda c: _namespaced_binding(c, "admin", "cluster-admin replaced by `admin` in one namespace"),
+)
 def rbac_cluster_admin(rbac: pd.DataFrame) -> pd.DataFrame:
     # no component of Kubernetes runs as cluster-admin cluster-wide: a ClusterRoleBinding of it to a service
     # account is an add-on's (a dashboard, Tiller), kube-system or not
     sa_everywhere = rbac["subject_kind"].eq("ServiceAccount") & rbac["binding_kind"].eq("ClusterRoleBinding")
-    hit = rbac[(granted(rbac) | sa_everywhere.fillna(False).astype(bool))
-               & rbac["role_kind"].eq("ClusterRole").fillna(False) & rbac["role"].eq("cluster-admin").fillna(False)]
+    hit = rbac[
+        (granted(rbac) | sa_everywhere.fillna(False).astype(bool))
+        & rbac["role_kind"].eq("ClusterRole").fillna(False)
+        & rbac["role"].eq("cluster-admin").fillna(False)
+    ]
     b = per_binding(hit, rules=False)
     b["message"] = b["label"] + " gives cluster-admin " + b["where"] + " to " + b["subjects"]
     b["evidence"] = "roleRef: ClusterRole cluster-admin; subjects: " + b["subjects"]
@@ -261,45 +307,60 @@ def _wildcards(rules: pd.DataFrame) -> pd.Series:
     return what.str.strip().str.replace(" ", ", ", regex=False)
 
 
-@check("rbac-wildcard", practice=5, severity="medium", on="rbac", fires_on="binding",
-       title="Role with wildcard permissions bound to a subject",
-       why="A `*` in verbs, resources or apiGroups grants everything that exists now and everything added "
-           "later: new subresources, new verbs such as escalate or impersonate, the resources of every CRD an "
-           "operator installs. What the subject may do can no longer be read from the role. (Bindings to "
-           "cluster-admin itself are reported by rbac-cluster-admin.)",
-       remediation="List the verbs, resources and API groups the subject needs instead of `*`:\n\n```yaml\n"
-                   "rules:\n  - apiGroups: [apps]\n    resources: [deployments]\n"
-                   "    verbs: [get, list, watch, update, patch]\n```\n\n" + _REVIEW,
-       references=[NSA_CISA, K8S_RBAC_GOOD],
-       controls={"cis": ["5.1.3"], "nsa": ["authz.rbac"], "mitre": ["T1098.006"]},
-       fix=comment("list the resources and verbs the subject uses instead of *, e.g. rules:",
-                   "- {{apiGroups: [apps], resources: [deployments], verbs: [get, list, watch, update]}}"))
+@check(
+    "rbac-wildcard",
+    practice=5,
+    severity="medium",
+    on="rbac",
+    fires_on="binding",
+    title="Role with wildcard permissions bound to a subject",
+    why="A `*` in verbs, resources or apiGroups grants everything that exists now and everything added "
+    "later: new subresources, new verbs such as escalate or impersonate, the resources of every CRD an "
+    "operator installs. What the subject may do can no longer be read from the role. (Bindings to "
+    "cluster-admin itself are reported by rbac-cluster-admin.)",
+    remediation="List the verbs, resources and API groups the subject needs instead of `*`:\n\n```yaml\n"
+    "rules:\n  - apiGroups: [apps]\n    resources: [deployments]\n"
+    "    verbs: [get, list, watch, update, patch]\n```\n\n" + _REVIEW,
+    references=[NSA_CISA, K8S_RBAC_GOOD],
+    controls={"cis": ["5.1.3"], "nsa": ["authz.rbac"], "mitre": ["T1098.006"]},
+    fix=comment(
+        "list the resources and verbs the subject uses instead of *, e.g. rules:",
+        "- {{apiGroups: [apps], resources: [deployments], verbs: [get, list, watch, update]}}",
+    ),
+)
 def rbac_wildcard(rbac: pd.DataFrame) -> pd.DataFrame:
     r = rbac[granted(rbac) & ~(rbac["role_kind"].eq("ClusterRole") & rbac["role"].eq("cluster-admin")).fillna(False)]
     what = per_rule(r, _wildcards)
     hit = r[what != ""]
     b = per_binding(hit, what=what[hit.index])
-    b["message"] = (b["label"] + " grants " + b["subjects"] + " `*` in " + b["what"] + " " + b["where"]
-                    + " through " + b["roles"])
+    b["message"] = (
+        b["label"] + " grants " + b["subjects"] + " `*` in " + b["what"] + " " + b["where"] + " through " + b["roles"]
+    )
     b["evidence"] = b["rules"]
     return b[_OUT]
 
 
-@check("rbac-clusterwide-binding", practice=5, severity="low", on="rbac", fires_on="binding",
-       title="Permissions granted cluster-wide with a ClusterRoleBinding",
-       why="A ClusterRoleBinding applies its role in every namespace, including kube-system and namespaces "
-           "created later. A subject that only works in a few namespaces should get RoleBindings there, so a "
-           "leaked credential or a compromised pod cannot reach the rest of the cluster.",
-       remediation="Bind the same ClusterRole per namespace with RoleBindings, and delete the "
-                   "ClusterRoleBinding:\n\n```yaml\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\n"
-                   "metadata:\n  name: monitoring-read\n  namespace: shop     # one per namespace\nsubjects:\n"
-                   "  - kind: ServiceAccount\n    name: agent\n    namespace: monitoring\nroleRef:\n"
-                   "  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: view\n```\n\n"
-                   "Keep ClusterRoleBindings for what is cluster-scoped by nature (nodes, namespaces, CRDs) "
-                   "and for agents that truly work on every namespace.",
-       references=[NSA_CISA, K8S_RBAC_GOOD, K8S_RBAC + "#rolebinding-and-clusterrolebinding"],
-       controls={"nsa": ["authz.rbac"], "mitre": ["T1098.006"]},
-       fix=lambda c: _namespaced_binding(c))
+@check(
+    "rbac-clusterwide-binding",
+    practice=5,
+    severity="low",
+    on="rbac",
+    fires_on="binding",
+    title="Permissions granted cluster-wide with a ClusterRoleBinding",
+    why="A ClusterRoleBinding applies its role in every namespace, including kube-system and namespaces "
+    "created later. A subject that only works in a few namespaces should get RoleBindings there, so a "
+    "leaked credential or a compromised pod cannot reach the rest of the cluster.",
+    remediation="Bind the same ClusterRole per namespace with RoleBindings, and delete the "
+    "ClusterRoleBinding:\n\n```yaml\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\n"
+    "metadata:\n  name: monitoring-read\n  namespace: shop     # one per namespace\nsubjects:\n"
+    "  - kind: ServiceAccount\n    name: agent\n    namespace: monitoring\nroleRef:\n"
+    "  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: view\n```\n\n"
+    "Keep ClusterRoleBindings for what is cluster-scoped by nature (nodes, namespaces, CRDs) "
+    "and for agents that truly work on every namespace.",
+    references=[NSA_CISA, K8S_RBAC_GOOD, K8S_RBAC + "#rolebinding-and-clusterrolebinding"],
+    controls={"nsa": ["authz.rbac"], "mitre": ["T1098.006"]},
+    fix=lambda c: _namespaced_binding(c),
+)
 def rbac_clusterwide_binding(rbac: pd.DataFrame) -> pd.DataFrame:
     hit = rbac[granted(rbac) & rbac["binding_kind"].eq("ClusterRoleBinding").fillna(False)]
     b = per_binding(hit, rules=False)
@@ -308,29 +369,45 @@ def rbac_clusterwide_binding(rbac: pd.DataFrame) -> pd.DataFrame:
     return b[_OUT]
 
 
-@check("rbac-secrets-read", practice=5, severity="medium", on="rbac", fires_on="binding",
-       title="Subject may read Secrets",
-       why="get, list or watch on Secrets returns their values: database passwords, API keys, TLS keys, and "
-           "service account tokens that let the reader act as that account. `list` and `watch` read every "
-           "Secret of the scope at once; across the whole cluster that includes the tokens and keys of "
-           "kube-system components, a short step to cluster-admin.",
-       remediation="Grant Secret access only to the workloads that read them, on the named Secrets they need:"
-                   "\n\n```yaml\nrules:\n  - apiGroups: [\"\"]\n    resources: [secrets]\n"
-                   "    resourceNames: [app-db]\n    verbs: [get]\n```\n\nPeople rarely need it: the built-in "
-                   "`view` role leaves Secrets out; prefer it over `edit` or `admin` for read access. "
-                   + _REVIEW,
-       references=[NSA_CISA, K8S_RBAC_GOOD + "#listing-secrets"],
-       controls={"cis": ["5.1.2"], "nsa": ["authz.rbac"], "mitre": ["T1552.007", "T1528"]},
-       fix=comment("drop `secrets` from the role's rules, or name the Secrets it may read:",
-                   "- {{apiGroups: [''], resources: [secrets], resourceNames: [<name>], verbs: [get]}}"))
+@check(
+    "rbac-secrets-read",
+    practice=5,
+    severity="medium",
+    on="rbac",
+    fires_on="binding",
+    title="Subject may read Secrets",
+    why="get, list or watch on Secrets returns their values: database passwords, API keys, TLS keys, and "
+    "service account tokens that let the reader act as that account. `list` and `watch` read every "
+    "Secret of the scope at once; across the whole cluster that includes the tokens and keys of "
+    "kube-system components, a short step to cluster-admin.",
+    remediation="Grant Secret access only to the workloads that read them, on the named Secrets they need:"
+    '\n\n```yaml\nrules:\n  - apiGroups: [""]\n    resources: [secrets]\n'
+    "    resourceNames: [app-db]\n    verbs: [get]\n```\n\nPeople rarely need it: the built-in "
+    "`view` role leaves Secrets out; prefer it over `edit` or `admin` for read access. " + _REVIEW,
+    references=[NSA_CISA, K8S_RBAC_GOOD + "#listing-secrets"],
+    controls={"cis": ["5.1.2"], "nsa": ["authz.rbac"], "mitre": ["T1552.007", "T1528"]},
+    fix=comment(
+        "drop `secrets` from the role's rules, or name the Secrets it may read:",
+        "- {{apiGroups: [''], resources: [secrets], resourceNames: [<name>], verbs: [get]}}",
+    ),
+)
 def rbac_secrets_read(rbac: pd.DataFrame) -> pd.DataFrame:
     r = rbac[granted(rbac)]
     read = ("get", "list", "watch")
     reads = per_rule(r, lambda x: _can(x, read, ("secrets",), "") & (x["resource_names"].str.len() == 0))
     hit = r[reads.astype(bool)]
     b = per_binding(hit, verbs=per_rule(hit, lambda x: joined(x["verbs"], read + ("*",))))
-    b["message"] = (b["label"] + " lets " + b["subjects"] + " read Secrets " + b["where"] + " (verbs: " + b["verbs"]
-                    + ") through " + b["roles"])
+    b["message"] = (
+        b["label"]
+        + " lets "
+        + b["subjects"]
+        + " read Secrets "
+        + b["where"]
+        + " (verbs: "
+        + b["verbs"]
+        + ") through "
+        + b["roles"]
+    )
     b["evidence"] = b["rules"]
     return b[_OUT]
 
@@ -360,33 +437,47 @@ def _escalations(rules: pd.DataFrame, *, cluster_scoped: bool) -> pd.Series:
     return what
 
 
-@check("rbac-escalation", practice=5, severity="high", on="rbac", fires_on="binding",
-       title="Subject holds a privilege-escalation permission",
-       why="Some permissions are worth more than they look. bind and escalate let a subject grant itself any "
-           "role; impersonate lets it act as any user, group or service account; create pods runs any image "
-           "as any service account of the namespace (and mounts its token); exec or attach opens a shell in "
-           "running pods with their tokens and secrets; nodes/proxy talks to the kubelet API directly, "
-           "around admission and audit; creating service account tokens mints credentials for other "
-           "accounts. Each is a path to more than the role seems to grant.",
-       remediation="Remove these permissions from roles that do not strictly need them, or split them into a "
-                   "separate role bound only to the automation that needs it, in the namespaces where it "
-                   "works. For example replace `edit` with a custom role without `pods/exec` and "
-                   "`serviceaccounts/token`, and never grant `bind`, `escalate` or `impersonate` through a "
-                   "ClusterRoleBinding:\n\n```yaml\nrules:\n  - apiGroups: [apps]\n    resources: [deployments]\n"
-                   "    verbs: [get, list, watch, update, patch]\n```\n\n" + _REVIEW,
-       references=[NSA_CISA,
-                   K8S_RBAC_GOOD + "#privilege-escalation-risks",
-                   K8S_RBAC + "#restrictions-on-role-creation-or-update"],
-       controls={"cis": ["5.1.4", "5.1.8", "5.1.10", "5.1.13"],
-                 "nsa": ["authz.rbac"],
-                 "mitre": ["T1098.006", "T1609", "T1610", "T1053.007"]},
-       fix=comment("remove bind, escalate, impersonate, pods/exec, pods/attach and create pods from the "
-                   "role bound by {c.kind} {c.name};", "grant them, if at all, for a limited time"))
+@check(
+    "rbac-escalation",
+    practice=5,
+    severity="high",
+    on="rbac",
+    fires_on="binding",
+    title="Subject holds a privilege-escalation permission",
+    why="Some permissions are worth more than they look. bind and escalate let a subject grant itself any "
+    "role; impersonate lets it act as any user, group or service account; create pods runs any image "
+    "as any service account of the namespace (and mounts its token); exec or attach opens a shell in "
+    "running pods with their tokens and secrets; nodes/proxy talks to the kubelet API directly, "
+    "around admission and audit; creating service account tokens mints credentials for other "
+    "accounts. Each is a path to more than the role seems to grant.",
+    remediation="Remove these permissions from roles that do not strictly need them, or split them into a "
+    "separate role bound only to the automation that needs it, in the namespaces where it "
+    "works. For example replace `edit` with a custom role without `pods/exec` and "
+    "`serviceaccounts/token`, and never grant `bind`, `escalate` or `impersonate` through a "
+    "ClusterRoleBinding:\n\n```yaml\nrules:\n  - apiGroups: [apps]\n    resources: [deployments]\n"
+    "    verbs: [get, list, watch, update, patch]\n```\n\n" + _REVIEW,
+    references=[
+        NSA_CISA,
+        K8S_RBAC_GOOD + "#privilege-escalation-risks",
+        K8S_RBAC + "#restrictions-on-role-creation-or-update",
+    ],
+    controls={
+        "cis": ["5.1.4", "5.1.8", "5.1.10", "5.1.13"],
+        "nsa": ["authz.rbac"],
+        "mitre": ["T1098.006", "T1609", "T1610", "T1053.007"],
+    },
+    fix=comment(
+        "remove bind, escalate, impersonate, pods/exec, pods/attach and create pods from the "
+        "role bound by {c.kind} {c.name};",
+        "grant them, if at all, for a limited time",
+    ),
+)
 def rbac_escalation(rbac: pd.DataFrame) -> pd.DataFrame:
     r = rbac[granted(rbac)]
     cluster_wide = r["scope"].eq("cluster").fillna(False).astype(bool)
-    what = (per_rule(r, lambda x: _escalations(x, cluster_scoped=False))
-            + per_rule(r, lambda x: _escalations(x, cluster_scoped=True)).where(cluster_wide, ""))
+    what = per_rule(r, lambda x: _escalations(x, cluster_scoped=False)) + per_rule(
+        r, lambda x: _escalations(x, cluster_scoped=True)
+    ).where(cluster_wide, "")
     hit = r[what != ""]
     b = per_binding(hit)
     items = what[hit.index].str.rstrip(", ").str.split(", ").explode()  # one row per path, to dedupe them
@@ -397,24 +488,31 @@ def rbac_escalation(rbac: pd.DataFrame) -> pd.DataFrame:
     return b[_OUT]
 
 
-@check("rbac-anonymous-binding", practice=5, severity="high", on="rbac", fires_on="binding",
-       title="Role granted to anonymous or to every authenticated user",
-       why="system:anonymous and system:unauthenticated are whoever can reach the API port; "
-           "system:authenticated is everyone with any valid credential: every service account token of "
-           "every pod, and on some managed platforms any account of the cloud provider. Granting them more "
-           "than the built-in discovery roles hands that permission to attackers who have no foothold at "
-           "all, or only the weakest one.",
-       remediation="Delete the binding, or replace these groups with the specific users, groups or service "
-                   "accounts that need the access:\n\n```yaml\nsubjects:\n  - kind: Group\n"
-                   "    name: team-shop            # instead of system:authenticated\n"
-                   "    apiGroup: rbac.authorization.k8s.io\n```\n\nIf the binding exists for a health check or "
-                   "metrics scraper, give that client its own credentials.",
-       references=[NSA_CISA, K8S_RBAC_GOOD,
-                   K8S_RBAC + "#discovery-roles"],
-       controls={"cis": ["5.1.2", "5.1.4"],
-                 "nsa": ["authz.rbac", "authn.authentication"],
-                 "mitre": ["T1078.001", "T1613"]},
-       fix=_delete_binding)
+@check(
+    "rbac-anonymous-binding",
+    practice=5,
+    severity="high",
+    on="rbac",
+    fires_on="binding",
+    title="Role granted to anonymous or to every authenticated user",
+    why="system:anonymous and system:unauthenticated are whoever can reach the API port; "
+    "system:authenticated is everyone with any valid credential: every service account token of "
+    "every pod, and on some managed platforms any account of the cloud provider. Granting them more "
+    "than the built-in discovery roles hands that permission to attackers who have no foothold at "
+    "all, or only the weakest one.",
+    remediation="Delete the binding, or replace these groups with the specific users, groups or service "
+    "accounts that need the access:\n\n```yaml\nsubjects:\n  - kind: Group\n"
+    "    name: team-shop            # instead of system:authenticated\n"
+    "    apiGroup: rbac.authorization.k8s.io\n```\n\nIf the binding exists for a health check or "
+    "metrics scraper, give that client its own credentials.",
+    references=[NSA_CISA, K8S_RBAC_GOOD, K8S_RBAC + "#discovery-roles"],
+    controls={
+        "cis": ["5.1.2", "5.1.4"],
+        "nsa": ["authz.rbac", "authn.authentication"],
+        "mitre": ["T1078.001", "T1613"],
+    },
+    fix=_delete_binding,
+)
 def rbac_anonymous_binding(rbac: pd.DataFrame) -> pd.DataFrame:
     public = rbac["subject"].isin(PUBLIC_GROUPS).fillna(False).astype(bool)
     hit = rbac[public & ~_builtin_public_grant(rbac, DISCOVERY_ROLES)]

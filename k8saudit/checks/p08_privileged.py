@@ -11,42 +11,65 @@ from ._registry import NSA_CISA, PSS_BASELINE, PSS_RESTRICTED, check
 _SC_DOC = "Kubernetes docs, Configure a Security Context: https://kubernetes.io/docs/tasks/configure-pod-container/security-context/"
 
 
-@check("privileged", practice=8, severity="critical", on="containers", fires_on="container",
-       title="Container runs privileged",
-       why=("A privileged container has every capability, every device of the node and no seccomp, AppArmor "
-            "or SELinux confinement: root in it is root on the node (mount the host disk, load a kernel "
-            "module, read every other pod's secrets)."),
-       remediation=("Remove `privileged: true`; grant the one capability the workload needs instead:\n"
-                    "```yaml\nsecurityContext:\n  privileged: false\n  allowPrivilegeEscalation: false\n"
-                    "  capabilities:\n    drop: [ALL]\n```"),
-       references=[PSS_BASELINE, NSA_CISA, _SC_DOC],
-       controls={"cis": ["5.2.2"], "nsa": ["pod.privileged"], "pss": ["privileged"], "mitre": ["T1611", "T1610"]},
-       fix=lambda c: c.security({"privileged": False}))
+@check(
+    "privileged",
+    practice=8,
+    severity="critical",
+    on="containers",
+    fires_on="container",
+    title="Container runs privileged",
+    why=(
+        "A privileged container has every capability, every device of the node and no seccomp, AppArmor "
+        "or SELinux confinement: root in it is root on the node (mount the host disk, load a kernel "
+        "module, read every other pod's secrets)."
+    ),
+    remediation=(
+        "Remove `privileged: true`; grant the one capability the workload needs instead:\n"
+        "```yaml\nsecurityContext:\n  privileged: false\n  allowPrivilegeEscalation: false\n"
+        "  capabilities:\n    drop: [ALL]\n```"
+    ),
+    references=[PSS_BASELINE, NSA_CISA, _SC_DOC],
+    controls={"cis": ["5.2.2"], "nsa": ["pod.privileged"], "pss": ["privileged"], "mitre": ["T1611", "T1610"]},
+    fix=lambda c: c.security({"privileged": False}),
+)
 def privileged(containers: pd.DataFrame) -> pd.DataFrame:
     bad = containers[containers["privileged"].fillna(False).astype(bool)]
     return rows(bad, who(bad) + " runs privileged", "securityContext.privileged=true")
 
 
-@check("priv-escalation", practice=8, severity="medium", on="containers", fires_on="container",
-       where="not windows",  # Linux-only setting: Windows pods ignore it (as Pod Security Standards do)
-       title="Container allows privilege escalation",
-       why=("Unless `allowPrivilegeEscalation: false` sets no_new_privs, a process can gain privileges "
-            "through setuid binaries or file capabilities in the image (sudo, su, ping, a planted binary): "
-            "a foothold as an unprivileged user becomes root in the container. The default is true."),
-       remediation=("Set it on every container:\n```yaml\nsecurityContext:\n  allowPrivilegeEscalation: false\n```\n"
-                    "The API refuses `false` together with `privileged: true` or an added SYS_ADMIN: remove "
-                    "those first."),
-       references=[PSS_RESTRICTED, NSA_CISA, _SC_DOC],
-       controls={"cis": ["5.2.6"], "nsa": ["pod.privileged"], "pss": ["privilege-escalation"], "mitre": ["T1068"]},
-       fix=lambda c: c.security({"allowPrivilegeEscalation": False} | (
-           {"privileged": False} if (c.container_row is not None and true(c.container_row["privileged"])) else {})))
+@check(
+    "priv-escalation",
+    practice=8,
+    severity="medium",
+    on="containers",
+    fires_on="container",
+    where="not windows",  # Linux-only setting: Windows pods ignore it (as Pod Security Standards do)
+    title="Container allows privilege escalation",
+    why=(
+        "Unless `allowPrivilegeEscalation: false` sets no_new_privs, a process can gain privileges "
+        "through setuid binaries or file capabilities in the image (sudo, su, ping, a planted binary): "
+        "a foothold as an unprivileged user becomes root in the container. The default is true."
+    ),
+    remediation=(
+        "Set it on every container:\n```yaml\nsecurityContext:\n  allowPrivilegeEscalation: false\n```\n"
+        "The API refuses `false` together with `privileged: true` or an added SYS_ADMIN: remove "
+        "those first."
+    ),
+    references=[PSS_RESTRICTED, NSA_CISA, _SC_DOC],
+    controls={"cis": ["5.2.6"], "nsa": ["pod.privileged"], "pss": ["privilege-escalation"], "mitre": ["T1068"]},
+    fix=lambda c: c.security(
+        {"allowPrivilegeEscalation": False}
+        | ({"privileged": False} if (c.container_row is not None and true(c.container_row["privileged"])) else {})
+    ),
+)
 def priv_escalation(containers: pd.DataFrame) -> pd.DataFrame:
     c = containers
     bad = c[c["allow_privilege_escalation"].fillna(True).astype(bool)]
     w = who(bad)
     unset = bad["allow_privilege_escalation"].isna()
     msg = (w + " allows privilege escalation").mask(
-        unset, w + " allows privilege escalation (not set: defaults to true)")
+        unset, w + " allows privilege escalation (not set: defaults to true)"
+    )
     priv = bad["privileged"].fillna(False).astype(bool)
     msg = msg.mask(priv, w + " is privileged, which always allows privilege escalation: drop privileged first")
     ev = "securityContext.allowPrivilegeEscalation=" + tri(bad["allow_privilege_escalation"])
@@ -54,22 +77,34 @@ def priv_escalation(containers: pd.DataFrame) -> pd.DataFrame:
     return rows(bad, msg, ev)
 
 
-@check("run-as-root", practice=8, severity="medium", on="containers", fires_on="container",
-       title="Container may run as root",
-       why=("Unless `runAsNonRoot: true` makes the kubelet refuse to start a UID 0 process, a container runs "
-            "as whatever user its image names, very often root. Root in a container owns every file of the "
-            "image, and any container escape (a kernel or runtime bug, a mounted host path) lands as root on "
-            "the node. The settings are read as the kubelet does, container over pod. Pods in a user "
-            "namespace (`hostUsers: false`) are not reported: their root is not the node's."),
-       remediation=("Run as a fixed non-root user, at pod level so every container inherits it:\n"
-                    "```yaml\nspec:\n  securityContext:\n    runAsNonRoot: true\n    runAsUser: 10001\n"
-                    "    runAsGroup: 10001\n```\nand build the image with a numeric `USER`."),
-       references=[PSS_RESTRICTED, NSA_CISA, _SC_DOC],
-       controls={"cis": ["5.2.7"],
-                 "nsa": ["pod.non-root"],
-                 "pss": ["running-as-non-root", "running-as-non-root-user"],
-                 "mitre": ["T1611", "T1068"]},
-       fix=lambda c: c.security({"runAsNonRoot": True, "runAsUser": 10001}))
+@check(
+    "run-as-root",
+    practice=8,
+    severity="medium",
+    on="containers",
+    fires_on="container",
+    title="Container may run as root",
+    why=(
+        "Unless `runAsNonRoot: true` makes the kubelet refuse to start a UID 0 process, a container runs "
+        "as whatever user its image names, very often root. Root in a container owns every file of the "
+        "image, and any container escape (a kernel or runtime bug, a mounted host path) lands as root on "
+        "the node. The settings are read as the kubelet does, container over pod. Pods in a user "
+        "namespace (`hostUsers: false`) are not reported: their root is not the node's."
+    ),
+    remediation=(
+        "Run as a fixed non-root user, at pod level so every container inherits it:\n"
+        "```yaml\nspec:\n  securityContext:\n    runAsNonRoot: true\n    runAsUser: 10001\n"
+        "    runAsGroup: 10001\n```\nand build the image with a numeric `USER`."
+    ),
+    references=[PSS_RESTRICTED, NSA_CISA, _SC_DOC],
+    controls={
+        "cis": ["5.2.7"],
+        "nsa": ["pod.non-root"],
+        "pss": ["running-as-non-root", "running-as-non-root-user"],
+        "mitre": ["T1611", "T1068"],
+    },
+    fix=lambda c: c.security({"runAsNonRoot": True, "runAsUser": 10001}),
+)
 def run_as_root(containers: pd.DataFrame, workloads: pd.DataFrame) -> pd.DataFrame:
     userns = workload_column(containers, workloads, "host_users").eq(False).fillna(False).astype(bool)
     nonroot = containers["run_as_non_root"].fillna(False).astype(bool)
@@ -77,7 +112,7 @@ def run_as_root(containers: pd.DataFrame, workloads: pd.DataFrame) -> pd.DataFra
     bad = containers[(~nonroot | uid0) & ~userns]
     w = who(bad)
     user = bad["run_as_user"].astype("string").fillna("not set")
-    msg = (w + " may run as root (runAsNonRoot " + tri(bad["run_as_non_root"]) + ")")
+    msg = w + " may run as root (runAsNonRoot " + tri(bad["run_as_non_root"]) + ")"
     msg = msg.mask(uid0[bad.index], w + " runs as root (runAsUser=0)")
     ev = "runAsNonRoot=" + tri(bad["run_as_non_root"]) + "; runAsUser=" + user + " (effective: container over pod)"
     return rows(bad, msg, ev)
@@ -86,22 +121,35 @@ def run_as_root(containers: pd.DataFrame, workloads: pd.DataFrame) -> pd.DataFra
 _APPARMOR_DOC = "Kubernetes docs, Restrict a container's access to resources with AppArmor: https://kubernetes.io/docs/tutorials/security/apparmor/"
 
 
-@check("apparmor-unconfined", practice=8, severity="medium", on="containers", fires_on="container",
-       where="not windows",
-       title="Container runs with AppArmor explicitly unconfined",
-       why=("On nodes with AppArmor (Ubuntu, Debian, SUSE), the runtime's default profile denies writes to "
-            "/proc and /sys, mounts and raw kernel interfaces, a second wall behind capabilities that several "
-            "container escapes ran into. `appArmorProfile: Unconfined` (or the older annotation "
-            "`container.apparmor.security.beta.kubernetes.io/<container>: unconfined`) takes that wall down. "
-            "Read as the kubelet does: the container's field, else its annotation, else the pod's field. "
-            "Leaving it unset is fine (the runtime default applies)."),
-       remediation=("Remove the Unconfined setting (the runtime default applies), or name it:\n"
-                    "```yaml\nspec:\n  securityContext:\n    appArmorProfile:\n      type: RuntimeDefault\n```\n"
-                    "and delete any `container.apparmor.security.beta.kubernetes.io/*: unconfined` annotation."),
-       references=[PSS_BASELINE, NSA_CISA, _APPARMOR_DOC],
-       controls={"cis": ["5.6.3"], "nsa": ["pod.hardening"], "pss": ["apparmor"], "mitre": ["T1611"]},
-       fix=lambda c: c.security({"appArmorProfile": {"type": "RuntimeDefault"}}))
+@check(
+    "apparmor-unconfined",
+    practice=8,
+    severity="medium",
+    on="containers",
+    fires_on="container",
+    where="not windows",
+    title="Container runs with AppArmor explicitly unconfined",
+    why=(
+        "On nodes with AppArmor (Ubuntu, Debian, SUSE), the runtime's default profile denies writes to "
+        "/proc and /sys, mounts and raw kernel interfaces, a second wall behind capabilities that several "
+        "container escapes ran into. `appArmorProfile: Unconfined` (or the older annotation "
+        "`container.apparmor.security.beta.kubernetes.io/<container>: unconfined`) takes that wall down. "
+        "Read as the kubelet does: the container's field, else its annotation, else the pod's field. "
+        "Leaving it unset is fine (the runtime default applies)."
+    ),
+    remediation=(
+        "Remove the Unconfined setting (the runtime default applies), or name it:\n"
+        "```yaml\nspec:\n  securityContext:\n    appArmorProfile:\n      type: RuntimeDefault\n```\n"
+        "and delete any `container.apparmor.security.beta.kubernetes.io/*: unconfined` annotation."
+    ),
+    references=[PSS_BASELINE, NSA_CISA, _APPARMOR_DOC],
+    controls={"cis": ["5.6.3"], "nsa": ["pod.hardening"], "pss": ["apparmor"], "mitre": ["T1611"]},
+    fix=lambda c: c.security({"appArmorProfile": {"type": "RuntimeDefault"}}),
+)
 def apparmor_unconfined(containers: pd.DataFrame) -> pd.DataFrame:
     bad = containers[containers["apparmor_profile"].astype("string").eq("Unconfined").fillna(False).astype(bool)]
-    return rows(bad, who(bad) + " runs with AppArmor unconfined",
-                "appArmorProfile.type=Unconfined (effective: container field, else annotation, else pod)")
+    return rows(
+        bad,
+        who(bad) + " runs with AppArmor unconfined",
+        "appArmorProfile.type=Unconfined (effective: container field, else annotation, else pod)",
+    )

@@ -16,10 +16,13 @@ _PROBE_DOC = "Kubernetes docs, readiness probes: https://kubernetes.io/docs/conc
 _PDB_DOC = "Kubernetes docs, Pod disruption budgets: https://kubernetes.io/docs/concepts/workloads/pods/disruptions/"
 
 
-
 def _pdb_fix(c: FixContext) -> str:
-    doc = {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": c.name, "namespace": c.ns},
-           "spec": {"maxUnavailable": 1, "selector": {"matchLabels": c.pod_labels()}}}
+    doc = {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": c.name, "namespace": c.ns},
+        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": c.pod_labels()}},
+    }
     return f"# {c.check}: {c.kind} {c.ns}/{c.name}\n# apply: kubectl apply -f fix.yaml\n" + dump(doc)
 
 
@@ -40,39 +43,72 @@ def _pin_image_fix(c: FixContext) -> str:
         last = repo.rsplit("/", 1)
         if ":" in last[-1]:
             repo = repo[: len(repo) - len(last[-1]) + last[-1].index(":")]
-    return c.header() + "# find the digest: crane digest " + repo + ":<version>\n" + dump(nest(pod_path(c.kind), {
-        c.list_key: [{"name": c.container or "<container>", "image": f"{repo}:<version>@sha256:<digest>"}]}))
+    return (
+        c.header()
+        + "# find the digest: crane digest "
+        + repo
+        + ":<version>\n"
+        + dump(
+            nest(
+                pod_path(c.kind),
+                {c.list_key: [{"name": c.container or "<container>", "image": f"{repo}:<version>@sha256:<digest>"}]},
+            )
+        )
+    )
 
 
-@check("rollout-recreate", practice=10, severity="low", on="workloads", fires_on="workload",
-       where="kind == 'Deployment'",
-       title="Deployment updates with Recreate",
-       why=("The Recreate strategy stops every old pod before starting new ones, so each rollout, including "
-            "the urgent one that ships a security fix, is an outage; teams then delay patches to avoid it."),
-       remediation=("Use a rolling update:\n```yaml\nspec:\n  strategy:\n    type: RollingUpdate\n"
-                    "    rollingUpdate: {maxUnavailable: 0, maxSurge: 1}\n```\n(Recreate is only needed when two "
-                    "versions must never run together, e.g. a ReadWriteOnce volume.)"),
-       references=[_DEPLOY_DOC],
-       controls={"nsa": ["ops.availability"], "mitre": ["T1499"]},
-       fix=_strategy_fix)
+@check(
+    "rollout-recreate",
+    practice=10,
+    severity="low",
+    on="workloads",
+    fires_on="workload",
+    where="kind == 'Deployment'",
+    title="Deployment updates with Recreate",
+    why=(
+        "The Recreate strategy stops every old pod before starting new ones, so each rollout, including "
+        "the urgent one that ships a security fix, is an outage; teams then delay patches to avoid it."
+    ),
+    remediation=(
+        "Use a rolling update:\n```yaml\nspec:\n  strategy:\n    type: RollingUpdate\n"
+        "    rollingUpdate: {maxUnavailable: 0, maxSurge: 1}\n```\n(Recreate is only needed when two "
+        "versions must never run together, e.g. a ReadWriteOnce volume.)"
+    ),
+    references=[_DEPLOY_DOC],
+    controls={"nsa": ["ops.availability"], "mitre": ["T1499"]},
+    fix=_strategy_fix,
+)
 def rollout_recreate(workloads: pd.DataFrame) -> pd.DataFrame:
     bad = workloads[workloads["strategy"] == "Recreate"]
-    return rows(bad, "Deployment `" + bad["name"] + "` stops every pod before starting new ones (Recreate)",
-                "spec.strategy.type=Recreate")
+    return rows(
+        bad,
+        "Deployment `" + bad["name"] + "` stops every pod before starting new ones (Recreate)",
+        "spec.strategy.type=Recreate",
+    )
 
 
-@check("rollout-max-unavailable", practice=10, severity="medium", on="workloads", fires_on="workload",
-       where="strategy == 'RollingUpdate'",
-       title="Rolling update may take every pod down at once",
-       why=("A maxUnavailable of 100%, or of at least the replica count, lets the controller take all pods "
-            "down together: the rolling update is a Recreate in disguise. Single-replica StatefulSets, which "
-            "cannot update without a gap, are left to rollout-single-replica; DaemonSets are judged on 100% "
-            "only (their replica count is the node count); workloads scaled to 0 are skipped."),
-       remediation=("Keep some pods serving during the update:\n```yaml\nspec:\n  strategy:\n    rollingUpdate:\n"
-                    "      maxUnavailable: 25%   # or 0 with maxSurge: 1\n```"),
-       references=[_DEPLOY_DOC, _STS_DOC, _DS_DOC],
-       controls={"nsa": ["ops.availability"], "mitre": ["T1499"]},
-       fix=_strategy_fix)
+@check(
+    "rollout-max-unavailable",
+    practice=10,
+    severity="medium",
+    on="workloads",
+    fires_on="workload",
+    where="strategy == 'RollingUpdate'",
+    title="Rolling update may take every pod down at once",
+    why=(
+        "A maxUnavailable of 100%, or of at least the replica count, lets the controller take all pods "
+        "down together: the rolling update is a Recreate in disguise. Single-replica StatefulSets, which "
+        "cannot update without a gap, are left to rollout-single-replica; DaemonSets are judged on 100% "
+        "only (their replica count is the node count); workloads scaled to 0 are skipped."
+    ),
+    remediation=(
+        "Keep some pods serving during the update:\n```yaml\nspec:\n  strategy:\n    rollingUpdate:\n"
+        "      maxUnavailable: 25%   # or 0 with maxSurge: 1\n```"
+    ),
+    references=[_DEPLOY_DOC, _STS_DOC, _DS_DOC],
+    controls={"nsa": ["ops.availability"], "mitre": ["T1499"]},
+    fix=_strategy_fix,
+)
 def rollout_max_unavailable(workloads: pd.DataFrame) -> pd.DataFrame:
     w = workloads
     mu = w["max_unavailable"].astype("string").str.strip()
@@ -83,57 +119,93 @@ def rollout_max_unavailable(workloads: pd.DataFrame) -> pd.DataFrame:
     running = (w["replicas"] != 0).fillna(True).astype(bool)  # DaemonSets: <NA>
     bad = w[(all_pct | all_pods.fillna(False).astype(bool)) & ~sts_single.fillna(False).astype(bool) & running]
     replicas = ("replicas=" + bad["replicas"].astype("string")).fillna("one pod per node")
-    msg = (bad["kind"] + " `" + bad["name"] + "` may take all its pods down during an update (maxUnavailable="
-           + mu[bad.index] + ", " + replicas + ")")
+    msg = (
+        bad["kind"]
+        + " `"
+        + bad["name"]
+        + "` may take all its pods down during an update (maxUnavailable="
+        + mu[bad.index]
+        + ", "
+        + replicas
+        + ")"
+    )
     field = bad["kind"].map({"Deployment": "spec.strategy"}).fillna("spec.updateStrategy").astype("string")
     return rows(bad, msg, field + ".rollingUpdate.maxUnavailable=" + mu[bad.index] + "; " + replicas)
 
 
-@check("rollout-single-replica", practice=10, severity="low", on="workloads", fires_on="workload",
-       where="kind in ['Deployment', 'StatefulSet']",
-       title="Workload runs a single replica",
-       why=("With one replica every node drain, eviction, crash or StatefulSet update is an outage, and a "
-            "PodDisruptionBudget cannot protect it. Workloads scaled to 0 are not reported; an autoscaler "
-            "managing replicas is not visible here, so waive such findings."),
-       remediation=("Run at least two replicas (`spec.replicas: 2`), spread across nodes with "
-                    "topologySpreadConstraints."),
-       references=[_DEPLOY_DOC, _PDB_DOC],
-       controls={"nsa": ["ops.availability"], "mitre": ["T1499"]},
-       fix=lambda c: c.header() + dump({"spec": {"replicas": 2}}))
+@check(
+    "rollout-single-replica",
+    practice=10,
+    severity="low",
+    on="workloads",
+    fires_on="workload",
+    where="kind in ['Deployment', 'StatefulSet']",
+    title="Workload runs a single replica",
+    why=(
+        "With one replica every node drain, eviction, crash or StatefulSet update is an outage, and a "
+        "PodDisruptionBudget cannot protect it. Workloads scaled to 0 are not reported; an autoscaler "
+        "managing replicas is not visible here, so waive such findings."
+    ),
+    remediation=("Run at least two replicas (`spec.replicas: 2`), spread across nodes with topologySpreadConstraints."),
+    references=[_DEPLOY_DOC, _PDB_DOC],
+    controls={"nsa": ["ops.availability"], "mitre": ["T1499"]},
+    fix=lambda c: c.header() + dump({"spec": {"replicas": 2}}),
+)
 def rollout_single_replica(workloads: pd.DataFrame) -> pd.DataFrame:
     bad = workloads[(workloads["replicas"] == 1).fillna(False).astype(bool)]
     msg = bad["kind"] + " `" + bad["name"] + "` runs a single replica"
     return rows(bad, msg, "spec.replicas=1 (or not set: the default)")
 
 
-@check("rollout-no-readiness", practice=10, severity="low", on="containers", fires_on="container",
-       where="long_running",
-       title="Long-running container has no readiness probe",
-       why=("Without a readiness probe a pod receives traffic as soon as its process starts, and a rolling "
-            "update moves on to the next pod before the new one can serve: a broken release replaces every "
-            "healthy pod. Jobs' containers and plain init containers are not evaluated."),
-       remediation=("Add a readiness probe on an endpoint that answers only when the app can serve:\n```yaml\n"
-                    "readinessProbe:\n  httpGet: {path: /healthz/ready, port: 8080}\n  periodSeconds: 5\n```"),
-       references=[_PROBE_DOC, _DEPLOY_DOC],
-       controls={"nsa": ["ops.availability"]},
-       fix=lambda c: c.container_patch(
-           {"readinessProbe": {"httpGet": {"path": "/healthz/ready", "port": 8080}, "periodSeconds": 5}}))
+@check(
+    "rollout-no-readiness",
+    practice=10,
+    severity="low",
+    on="containers",
+    fires_on="container",
+    where="long_running",
+    title="Long-running container has no readiness probe",
+    why=(
+        "Without a readiness probe a pod receives traffic as soon as its process starts, and a rolling "
+        "update moves on to the next pod before the new one can serve: a broken release replaces every "
+        "healthy pod. Jobs' containers and plain init containers are not evaluated."
+    ),
+    remediation=(
+        "Add a readiness probe on an endpoint that answers only when the app can serve:\n```yaml\n"
+        "readinessProbe:\n  httpGet: {path: /healthz/ready, port: 8080}\n  periodSeconds: 5\n```"
+    ),
+    references=[_PROBE_DOC, _DEPLOY_DOC],
+    controls={"nsa": ["ops.availability"]},
+    fix=lambda c: c.container_patch(
+        {"readinessProbe": {"httpGet": {"path": "/healthz/ready", "port": 8080}, "periodSeconds": 5}}
+    ),
+)
 def rollout_no_readiness(containers: pd.DataFrame) -> pd.DataFrame:
     bad = containers[~containers["readiness_probe"]]
     return rows(bad, who(bad) + " has no readiness probe", "readinessProbe not set")
 
 
-@check("rollout-no-pdb", practice=10, severity="low", on="workloads", fires_on="workload",
-       where="kind in ['Deployment', 'StatefulSet'] and replicas >= 2",
-       title="Replicated workload has no PodDisruptionBudget",
-       why=("Node drains (upgrades, autoscaler scale-down) evict pods without regard for the service; without "
-            "a PodDisruptionBudget a drain may evict every replica at once even though there are several."),
-       remediation=("Add a budget whose selector matches the pods:\n```yaml\napiVersion: policy/v1\n"
-                    "kind: PodDisruptionBudget\nmetadata:\n  name: web\nspec:\n  maxUnavailable: 1\n"
-                    "  selector:\n    matchLabels: {app: web}\n```"),
-       references=[_PDB_DOC],
-       controls={"nsa": ["ops.availability"], "mitre": ["T1499"]},
-       fix=_pdb_fix)
+@check(
+    "rollout-no-pdb",
+    practice=10,
+    severity="low",
+    on="workloads",
+    fires_on="workload",
+    where="kind in ['Deployment', 'StatefulSet'] and replicas >= 2",
+    title="Replicated workload has no PodDisruptionBudget",
+    why=(
+        "Node drains (upgrades, autoscaler scale-down) evict pods without regard for the service; without "
+        "a PodDisruptionBudget a drain may evict every replica at once even though there are several."
+    ),
+    remediation=(
+        "Add a budget whose selector matches the pods:\n```yaml\napiVersion: policy/v1\n"
+        "kind: PodDisruptionBudget\nmetadata:\n  name: web\nspec:\n  maxUnavailable: 1\n"
+        "  selector:\n    matchLabels: {app: web}\n```"
+    ),
+    references=[_PDB_DOC],
+    controls={"nsa": ["ops.availability"], "mitre": ["T1499"]},
+    fix=_pdb_fix,
+)
 def rollout_no_pdb(workloads: pd.DataFrame, pdbs: pd.DataFrame) -> pd.DataFrame:
     # candidate pairs within a namespace (a few budgets per namespace), then one selector match per pair
     wl = workloads[["namespace", "pod_labels"]].reset_index(names="_row")
@@ -141,25 +213,44 @@ def rollout_no_pdb(workloads: pd.DataFrame, pdbs: pd.DataFrame) -> pd.DataFrame:
     hit = [matches(sel, lab) for sel, lab in zip(pairs["selector"], pairs["pod_labels"])]
     covered_rows = set(pairs.loc[hit, "_row"]) if len(pairs) else set()
     bad = workloads[~workloads.index.isin(list(covered_rows))]
-    msg = (bad["kind"] + " `" + bad["name"] + "` runs " + bad["replicas"].astype("string")
-           + " replicas and no PodDisruptionBudget selects its pods")
+    msg = (
+        bad["kind"]
+        + " `"
+        + bad["name"]
+        + "` runs "
+        + bad["replicas"].astype("string")
+        + " replicas and no PodDisruptionBudget selects its pods"
+    )
     return rows(bad, msg, "PodDisruptionBudgets selecting the pod labels: 0")
 
 
-@check("rollout-ondelete", practice=10, severity="low", on="workloads", fires_on="workload",
-       where="kind in ['DaemonSet', 'StatefulSet']",
-       title="Updates wait for pods to be deleted by hand (OnDelete)",
-       why=("With OnDelete a changed template, a patched image included, reaches a pod only when someone "
-            "deletes that pod; the old, vulnerable version keeps running on part of the fleet indefinitely."),
-       remediation=("Use a rolling update:\n```yaml\nspec:\n  updateStrategy:\n    type: RollingUpdate\n"
-                    "    rollingUpdate: {maxUnavailable: 1}\n```"),
-       references=[_STS_DOC, _DS_DOC],
-       controls={"nsa": ["ops.availability"]},
-       fix=_strategy_fix)
+@check(
+    "rollout-ondelete",
+    practice=10,
+    severity="low",
+    on="workloads",
+    fires_on="workload",
+    where="kind in ['DaemonSet', 'StatefulSet']",
+    title="Updates wait for pods to be deleted by hand (OnDelete)",
+    why=(
+        "With OnDelete a changed template, a patched image included, reaches a pod only when someone "
+        "deletes that pod; the old, vulnerable version keeps running on part of the fleet indefinitely."
+    ),
+    remediation=(
+        "Use a rolling update:\n```yaml\nspec:\n  updateStrategy:\n    type: RollingUpdate\n"
+        "    rollingUpdate: {maxUnavailable: 1}\n```"
+    ),
+    references=[_STS_DOC, _DS_DOC],
+    controls={"nsa": ["ops.availability"]},
+    fix=_strategy_fix,
+)
 def rollout_ondelete(workloads: pd.DataFrame) -> pd.DataFrame:
     bad = workloads[workloads["strategy"] == "OnDelete"]
-    return rows(bad, bad["kind"] + " `" + bad["name"] + "` updates its pods only when they are deleted (OnDelete)",
-                "spec.updateStrategy.type=OnDelete")
+    return rows(
+        bad,
+        bad["kind"] + " `" + bad["name"] + "` updates its pods only when they are deleted (OnDelete)",
+        "spec.updateStrategy.type=OnDelete",
+    )
 
 
 _IMAGE_DOC = "Kubernetes docs, Images (image names, tags and digests): https://kubernetes.io/docs/concepts/containers/images/#image-names"
@@ -172,19 +263,29 @@ def image_reference(images: pd.Series) -> pd.DataFrame:
     return images.astype("string").str.strip().str.extract(_IMAGE)
 
 
-@check("image-mutable-tag", practice=10, severity="medium", on="containers", fires_on="container",
-       where="image == image",  # a container with no image is invalid and judged by the API, not here
-       title="Container image is not pinned (tag latest or none)",
-       why=("`:latest`, or no tag at all (which means latest), names whatever was pushed last: two pods of one "
-            "rollout can run different code, a rollback goes to the same moving target, and whoever can push "
-            "to the repository changes what runs at the next restart, with no change to the manifest to "
-            "review. A fixed version tag can be moved too; only a digest (`@sha256:...`) pins the bytes, and it "
-            "is never reported. Other tags are not reported."),
-       remediation=("Deploy a version, ideally pinned by digest (tools such as Renovate or `crane digest` keep "
-                    "it current):\n```yaml\ncontainers:\n- name: app\n  image: registry.example.com/app:1.4.2@sha256:<digest>\n```"),
-       references=[NSA_CISA, _IMAGE_DOC],
-       controls={"nsa": ["pod.secure-images"], "mitre": ["T1525", "T1204.003"]},
-       fix=_pin_image_fix)
+@check(
+    "image-mutable-tag",
+    practice=10,
+    severity="medium",
+    on="containers",
+    fires_on="container",
+    where="image == image",  # a container with no image is invalid and judged by the API, not here
+    title="Container image is not pinned (tag latest or none)",
+    why=(
+        "`:latest`, or no tag at all (which means latest), names whatever was pushed last: two pods of one "
+        "rollout can run different code, a rollback goes to the same moving target, and whoever can push "
+        "to the repository changes what runs at the next restart, with no change to the manifest to "
+        "review. A fixed version tag can be moved too; only a digest (`@sha256:...`) pins the bytes, and it "
+        "is never reported. Other tags are not reported."
+    ),
+    remediation=(
+        "Deploy a version, ideally pinned by digest (tools such as Renovate or `crane digest` keep "
+        "it current):\n```yaml\ncontainers:\n- name: app\n  image: registry.example.com/app:1.4.2@sha256:<digest>\n```"
+    ),
+    references=[NSA_CISA, _IMAGE_DOC],
+    controls={"nsa": ["pod.secure-images"], "mitre": ["T1525", "T1204.003"]},
+    fix=_pin_image_fix,
+)
 def image_mutable_tag(containers: pd.DataFrame) -> pd.DataFrame:
     ref = image_reference(containers["image"])
     no_digest = ref["digest"].isna()
@@ -194,5 +295,6 @@ def image_mutable_tag(containers: pd.DataFrame) -> pd.DataFrame:
     t = tag[bad_mask.to_numpy()]
     img = bad["image"].astype("string")
     msg = (who(bad) + " runs `" + img + "`, tag latest").where(
-        t.notna().to_numpy(), who(bad) + " runs `" + img + "` with no tag (latest)")
+        t.notna().to_numpy(), who(bad) + " runs `" + img + "` with no tag (latest)"
+    )
     return rows(bad, msg, "image=" + img)

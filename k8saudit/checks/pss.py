@@ -16,5 +16,15 @@ from .._pss import (
     rejected_by,
 )
 
-__all__ = ["BASELINE_CAPABILITIES", "CONTROLS", "LEVELS", "RESTRICTED_VOLUME_TYPES", "SAFE_SYSCTLS", "SELINUX_TYPES",
-           "evaluate", "evaluate_many", "level_rank", "rejected_by"]
+__all__ = [
+    "BASELINE_CAPABILITIES",
+    "CONTROLS",
+    "LEVELS",
+    "RESTRICTED_VOLUME_TYPES",
+    "SAFE_SYSCTLS",
+    "SELINUX_TYPES",
+    "evaluate",
+    "evaluate_many",
+    "level_rank",
+    "rejected_by",
+]

@@ -29,8 +29,18 @@ from ._registry import FORMATS, ExportError, Format, for_path, formats, lookup, 
 from . import _csv, _json, _markdown, _html, _xlsx, _sarif, _junit, _openreports  # noqa: F401  isort: skip
 import contextlib
 
-__all__ = ["FORMATS", "ExportError", "Format", "export", "findings_to_text", "formats", "frame_to_text",
-           "read_findings", "register", "unregister"]
+__all__ = [
+    "FORMATS",
+    "ExportError",
+    "Format",
+    "export",
+    "findings_to_text",
+    "formats",
+    "frame_to_text",
+    "read_findings",
+    "register",
+    "unregister",
+]
 
 FRAME_FORMATS = ("table", "csv", "json", "markdown")
 
@@ -41,8 +51,14 @@ def _format_for(path: Path, fmt: str | None) -> Format:
     return for_path(path)
 
 
-def export(findings: pd.DataFrame, path: str | os.PathLike[str], snapshot: Snapshot | None = None,
-           format: str | None = None, *, max_chars: int | None = None) -> Path:
+def export(
+    findings: pd.DataFrame,
+    path: str | os.PathLike[str],
+    snapshot: Snapshot | None = None,
+    format: str | None = None,
+    *,
+    max_chars: int | None = None,
+) -> Path:
     """Write the findings to ``path``; the format comes from the extension unless ``format`` is given
     (``"text"``, the CLI's default for stdout, also means: from the extension).
 
@@ -85,14 +101,16 @@ def with_attack_paths(findings: pd.DataFrame, snapshot: Snapshot | None) -> pd.D
     cached = snapshot._frames.get(key)
     if cached is None:
         cached = snapshot._frames[key] = prioritize(findings, snapshot)[
-            ["finding_id", "on_attack_path", "paths_through", "priority"]]
+            ["finding_id", "on_attack_path", "paths_through", "priority"]
+        ]
     out = findings.merge(cached, on="finding_id", how="left")
     out.attrs = findings.attrs
     return out
 
 
-def findings_to_text(findings: pd.DataFrame, fmt: str, snapshot: Snapshot | None = None, *,
-                     max_chars: int | None = None) -> str:
+def findings_to_text(
+    findings: pd.DataFrame, fmt: str, snapshot: Snapshot | None = None, *, max_chars: int | None = None
+) -> str:
     """The findings as text in any registered text format: ``csv``, ``json``, ``markdown``, ``sarif``, ``junit``,
     ``html``, ... (``max_chars``: as for :func:`export`)."""
     f = lookup(fmt)

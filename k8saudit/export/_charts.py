@@ -12,11 +12,14 @@ import plotly.graph_objects as go
 
 from ..vocab import EXEMPT_COLOR, SEVERITY_COLORS, SEVERITY_ORDER, practice_label
 
-_LAYOUT = dict(template="plotly_white", margin=dict(l=10, r=10, t=44, b=10), barmode="stack",
-               legend=dict(orientation="h", yanchor="top", y=-0.08, xanchor="left", x=0, title_text="",
-                           traceorder="normal"),
-               title=dict(x=0.02, xanchor="left", font=dict(size=15)),
-               font=dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size=12))
+_LAYOUT = dict(
+    template="plotly_white",
+    margin=dict(l=10, r=10, t=44, b=10),
+    barmode="stack",
+    legend=dict(orientation="h", yanchor="top", y=-0.08, xanchor="left", x=0, title_text="", traceorder="normal"),
+    title=dict(x=0.02, xanchor="left", font=dict(size=15)),
+    font=dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size=12),
+)
 
 
 def _counts(findings: pd.DataFrame, by: pd.Series) -> pd.DataFrame:
@@ -34,8 +37,15 @@ def _bars(t: pd.DataFrame, labels: list[str], title: str, *, horizontal: bool = 
             continue
         color = SEVERITY_COLORS.get(s, EXEMPT_COLOR)
         kw = dict(x=vals, y=labels, orientation="h") if horizontal else dict(x=labels, y=vals)
-        fig.add_trace(go.Bar(name=s, marker_color=color, hovertemplate=f"%{{{'y' if horizontal else 'x'}}}<br>"
-                             f"{s}: %{{{'x' if horizontal else 'y'}}}<extra></extra>", **kw))
+        fig.add_trace(
+            go.Bar(
+                name=s,
+                marker_color=color,
+                hovertemplate=f"%{{{'y' if horizontal else 'x'}}}<br>"
+                f"{s}: %{{{'x' if horizontal else 'y'}}}<extra></extra>",
+                **kw,
+            )
+        )
     fig.update_layout(**_LAYOUT)
     fig.update_layout(title_text=title)
     if horizontal:
@@ -72,22 +82,38 @@ def severity_donut(findings: pd.DataFrame) -> go.Figure:
         return _empty("Findings by severity")
     t = _counts(findings, pd.Series("all", index=findings.index, name="all")).iloc[0]
     t = t[t > 0]
-    fig = go.Figure(go.Pie(labels=list(t.index), values=t.tolist(), hole=0.55, sort=False,
-                           marker=dict(colors=[SEVERITY_COLORS.get(s, EXEMPT_COLOR) for s in t.index]),
-                           textinfo="value", hovertemplate="%{label}: %{value}<extra></extra>"))
+    fig = go.Figure(
+        go.Pie(
+            labels=list(t.index),
+            values=t.tolist(),
+            hole=0.55,
+            sort=False,
+            marker=dict(colors=[SEVERITY_COLORS.get(s, EXEMPT_COLOR) for s in t.index]),
+            textinfo="value",
+            hovertemplate="%{label}: %{value}<extra></extra>",
+        )
+    )
     open_n = int(t.drop("exempt", errors="ignore").sum())
     fig.update_layout(**{k: v for k, v in _LAYOUT.items() if k != "barmode"})
-    fig.update_layout(title_text="Findings by severity", height=380,
-                      annotations=[dict(text=f"{open_n}<br>open", showarrow=False, font=dict(size=18))],
-                      legend=dict(orientation="v", yanchor="middle", y=0.5, xanchor="left", x=1.02))
+    fig.update_layout(
+        title_text="Findings by severity",
+        height=380,
+        annotations=[dict(text=f"{open_n}<br>open", showarrow=False, font=dict(size=18))],
+        legend=dict(orientation="v", yanchor="middle", y=0.5, xanchor="left", x=1.02),
+    )
     return fig
 
 
 def _empty(title: str) -> go.Figure:
     fig = go.Figure()
     fig.update_layout(**{k: v for k, v in _LAYOUT.items() if k != "barmode"})
-    fig.update_layout(title_text=title, annotations=[dict(text="No findings", showarrow=False, font=dict(size=16))],
-                      xaxis=dict(visible=False), yaxis=dict(visible=False), height=260)
+    fig.update_layout(
+        title_text=title,
+        annotations=[dict(text="No findings", showarrow=False, font=dict(size=16))],
+        xaxis=dict(visible=False),
+        yaxis=dict(visible=False),
+        height=260,
+    )
     return fig
 
 

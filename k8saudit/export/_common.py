@@ -133,8 +133,15 @@ def severity_counts(findings: pd.DataFrame) -> pd.DataFrame:
     """Per severity, worst first: findings, open (not exempt), exempt."""
     sev = findings["severity"].astype("string")
     ex = findings["exempt"].astype(bool)
-    rows = [{"severity": s, "findings": int((sev == s).sum()), "open": int(((sev == s) & ~ex).sum()),
-             "exempt": int(((sev == s) & ex).sum())} for s in SEVERITY_ORDER]
+    rows = [
+        {
+            "severity": s,
+            "findings": int((sev == s).sum()),
+            "open": int(((sev == s) & ~ex).sum()),
+            "exempt": int(((sev == s) & ex).sum()),
+        }
+        for s in SEVERITY_ORDER
+    ]
     return pd.DataFrame(rows, columns=["severity", "findings", "open", "exempt"])
 
 
@@ -171,11 +178,19 @@ def compliance_tables(findings: pd.DataFrame) -> dict[str, pd.DataFrame] | None:
 def exemptions(findings: pd.DataFrame) -> pd.DataFrame:
     """The exemptions in force: per reason, how many findings and which checks."""
     ex = findings[findings["exempt"].astype(bool)]
-    rows = [{"reason": text(reason) or "(no reason given)", "findings": len(grp),
-             "checks": ", ".join(sorted({text(c) for c in grp["check_id"]}))}
-            for reason, grp in ex.groupby("exempt_reason", dropna=False, sort=True)]
-    return pd.DataFrame(rows, columns=["reason", "findings", "checks"]).sort_values(
-        "findings", ascending=False, kind="stable").reset_index(drop=True)
+    rows = [
+        {
+            "reason": text(reason) or "(no reason given)",
+            "findings": len(grp),
+            "checks": ", ".join(sorted({text(c) for c in grp["check_id"]})),
+        }
+        for reason, grp in ex.groupby("exempt_reason", dropna=False, sort=True)
+    ]
+    return (
+        pd.DataFrame(rows, columns=["reason", "findings", "checks"])
+        .sort_values("findings", ascending=False, kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 def expired_waivers(findings: pd.DataFrame) -> pd.DataFrame:
@@ -214,8 +229,10 @@ def partial_summary(findings: pd.DataFrame) -> str | None:
     counts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in gaps["status"].value_counts().items())
     lost = len(skipped_input(findings, noted=False))
     read = f"; {plural(lost, 'input item')} could not be read" if lost else ""
-    return (f"Partial audit: {plural(len(gaps), 'check')} gave no complete verdict ({counts}){read}. "
-            "What those checks report is not a clean bill (see Not assessed).")
+    return (
+        f"Partial audit: {plural(len(gaps), 'check')} gave no complete verdict ({counts}){read}. "
+        "What those checks report is not a clean bill (see Not assessed)."
+    )
 
 
 def not_assessed_tables(findings: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -229,10 +246,13 @@ def sort_findings(findings: pd.DataFrame) -> pd.DataFrame:
     """Practice, then the worst severity first, then check and object."""
     rank = {s: i for i, s in enumerate(SEVERITY_ORDER)}
     key = findings["severity"].astype("string").map(rank).fillna(len(rank))
-    return (findings.assign(_r=key.to_numpy())
-            .sort_values(["practice", "_r", "check_id", "namespace", "kind", "name", "container"],
-                         na_position="first", kind="stable")
-            .drop(columns="_r"))
+    return (
+        findings.assign(_r=key.to_numpy())
+        .sort_values(
+            ["practice", "_r", "check_id", "namespace", "kind", "name", "container"], na_position="first", kind="stable"
+        )
+        .drop(columns="_r")
+    )
 
 
 def help_uri(c: Check | None) -> str | None:

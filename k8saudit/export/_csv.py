@@ -69,7 +69,9 @@ def findings_csv(findings: pd.DataFrame) -> str:
     """The findings as CSV text (no byte order mark; :func:`write` adds it)."""
     cols = columns(findings)
     extra = _coverage_rows(findings, cols)
-    return table_csv(pd.concat([findings[cols].astype(object), extra], ignore_index=True) if len(extra) else findings[cols])
+    return table_csv(
+        pd.concat([findings[cols].astype(object), extra], ignore_index=True) if len(extra) else findings[cols]
+    )
 
 
 def _coverage_rows(findings: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
@@ -79,19 +81,38 @@ def _coverage_rows(findings: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     for g in not_assessed_checks(findings).itertuples(index=False):
         cid = text(g.check_id)
         c = CHECKS.get(cid)
-        rows.append({"cluster": g.cluster, "check_id": cid, "practice": None if is_na(g.practice) else int(g.practice),
-                     "title": c.title if c is not None else None, "kind": NOT_ASSESSED_KIND,
-                     "name": g.status, "message": g.reason, "exempt": False,
-                     "finding_id": finding_id(text(g.cluster), cid, NOT_ASSESSED_KIND, "", text(g.status), "")})
+        rows.append(
+            {
+                "cluster": g.cluster,
+                "check_id": cid,
+                "practice": None if is_na(g.practice) else int(g.practice),
+                "title": c.title if c is not None else None,
+                "kind": NOT_ASSESSED_KIND,
+                "name": g.status,
+                "message": g.reason,
+                "exempt": False,
+                "finding_id": finding_id(text(g.cluster), cid, NOT_ASSESSED_KIND, "", text(g.status), ""),
+            }
+        )
     r: Any
     for r in skipped_input(findings).itertuples(index=False):
         ev = {"source": r.source, "document": r.document, "kind": r.kind}
         ev = {k: (None if is_na(v) else str(v)) for k, v in ev.items()}
-        rows.append({"cluster": r.cluster, "title": r.category, "kind": SKIPPED_KIND,
-                     "namespace": r.namespace, "name": r.name, "message": r.reason,
-                     "evidence": json.dumps(ev, ensure_ascii=False), "exempt": False,
-                     "finding_id": finding_id(text(r.cluster), "", SKIPPED_KIND, text(r.namespace),
-                                              text(r.name), json.dumps(ev) + text(r.reason))})
+        rows.append(
+            {
+                "cluster": r.cluster,
+                "title": r.category,
+                "kind": SKIPPED_KIND,
+                "namespace": r.namespace,
+                "name": r.name,
+                "message": r.reason,
+                "evidence": json.dumps(ev, ensure_ascii=False),
+                "exempt": False,
+                "finding_id": finding_id(
+                    text(r.cluster), "", SKIPPED_KIND, text(r.namespace), text(r.name), json.dumps(ev) + text(r.reason)
+                ),
+            }
+        )
     return pd.DataFrame(rows, columns=cols, dtype=object)
 
 
@@ -106,7 +127,9 @@ def table_csv(df: pd.DataFrame) -> str:
 
 
 def _flat(v: Any) -> Any:
-    if isinstance(v, (list, tuple)) or (hasattr(v, "tolist") and not isinstance(v, str) and bool(getattr(v, "ndim", 0))):
+    if isinstance(v, (list, tuple)) or (
+        hasattr(v, "tolist") and not isinstance(v, str) and bool(getattr(v, "ndim", 0))
+    ):
         items = v.tolist() if hasattr(v, "tolist") else list(v)
         return ", ".join(str(x) for x in items)
     if isinstance(v, dict):
@@ -127,8 +150,9 @@ def read(path: str | os.PathLike[str]) -> pd.DataFrame:
 
         raise ExportError(f"{path}: empty file, not a findings export")
     header, body = rows[0], rows[1:]
-    data = {c: [unvisible(unguard(r[i])) if i < len(r) and r[i] != "" else None for r in body]
-            for i, c in enumerate(header)}
+    data = {
+        c: [unvisible(unguard(r[i])) if i < len(r) and r[i] != "" else None for r in body] for i, c in enumerate(header)
+    }
     df = pd.DataFrame(data, columns=header)
     columns(df)  # raises when a schema column is missing
     gaps = df["kind"] == NOT_ASSESSED_KIND
@@ -136,9 +160,15 @@ def read(path: str | os.PathLike[str]) -> pd.DataFrame:
     out = typed(df[~(gaps | lost)].reset_index(drop=True))
     if gaps.any():
         out.attrs["not_assessed"] = [
-            {"cluster": r["cluster"], "check_id": r["check_id"],
-             "practice": None if r["practice"] is None else int(r["practice"]), "status": r["name"],
-             "reason": r["message"]} for r in df[gaps].to_dict("records")]
+            {
+                "cluster": r["cluster"],
+                "check_id": r["check_id"],
+                "practice": None if r["practice"] is None else int(r["practice"]),
+                "status": r["name"],
+                "reason": r["message"],
+            }
+            for r in df[gaps].to_dict("records")
+        ]
     if lost.any():
         recs = []
         for r in df[lost].to_dict("records"):
@@ -146,13 +176,29 @@ def read(path: str | os.PathLike[str]) -> pd.DataFrame:
                 ev = json.loads(r["evidence"] or "{}")
             except ValueError:
                 ev = {"source": r["evidence"]}
-            recs.append({"cluster": r["cluster"], "source": ev.get("source"), "document": ev.get("document"),
-                         "kind": ev.get("kind"), "namespace": r["namespace"], "name": r["name"],
-                         "category": r["title"], "reason": r["message"]})
+            recs.append(
+                {
+                    "cluster": r["cluster"],
+                    "source": ev.get("source"),
+                    "document": ev.get("document"),
+                    "kind": ev.get("kind"),
+                    "namespace": r["namespace"],
+                    "name": r["name"],
+                    "category": r["title"],
+                    "reason": r["message"],
+                }
+            )
         out.attrs["skipped"] = [{c: x.get(c) for c in SKIPPED_COLUMNS} for x in recs]
     return out
 
 
-register(Format("csv", (".csv",), text=lambda findings, snapshot: findings_csv(findings),
-                write=lambda findings, path, snapshot: write(findings, path), read=read,
-                description="one row per finding; reads back with read_findings"))
+register(
+    Format(
+        "csv",
+        (".csv",),
+        text=lambda findings, snapshot: findings_csv(findings),
+        write=lambda findings, path, snapshot: write(findings, path),
+        read=read,
+        description="one row per finding; reads back with read_findings",
+    )
+)

@@ -56,8 +56,7 @@ if TYPE_CHECKING:
 
     from ..snapshot import Snapshot
 
-CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-       "img-src data: blob:; font-src data:")
+CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:; font-src data:"
 _FENCE = re.compile(r"```[a-zA-Z0-9_-]*\n(.*?)```", re.DOTALL)
 _CODE = re.compile(r"`([^`\n]+)`")
 
@@ -73,7 +72,7 @@ def rich(v: Any) -> str:
     blocks: list[str] = []
     pos = 0
     for m in _FENCE.finditer(s):
-        blocks.append(_paragraphs(s[pos:m.start()]))
+        blocks.append(_paragraphs(s[pos : m.start()]))
         blocks.append("<pre><code>" + m.group(1).rstrip("\n") + "</code></pre>")
         pos = m.end()
     blocks.append(_paragraphs(s[pos:]))
@@ -111,8 +110,10 @@ def _figure_js(fig: go.Figure, div_id: str) -> str:
     data = pio.to_json(fig, validate=False, pretty=False)
     # JSON that cannot end the <script> element: <, > and & as \\u escapes (only ever inside strings)
     data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return (f'(function(){{var f={data};Plotly.newPlot("{div_id}",f.data,f.layout,'
-            '{displaylogo:false,responsive:true});})();')
+    return (
+        f'(function(){{var f={data};Plotly.newPlot("{div_id}",f.data,f.layout,'
+        "{displaylogo:false,responsive:true});})();"
+    )
 
 
 def _table(df: pd.DataFrame, *, cls: str = "", fmt: dict[str, Any] | None = None) -> str:
@@ -140,8 +141,7 @@ def _score(v: Any) -> str:
     if text(v) == "":
         return "—"
     pct = float(v)
-    return (f'<span class="bar"><span style="width:{pct:.0f}%"></span></span> '
-            f'<span class="num">{pct:.1f}</span>')
+    return f'<span class="bar"><span style="width:{pct:.0f}%"></span></span> <span class="num">{pct:.1f}</span>'
 
 
 def _band(b: Any) -> str:
@@ -150,34 +150,50 @@ def _band(b: Any) -> str:
 
 def _summary(findings: pd.DataFrame) -> str:
     counts = severity_counts(findings)
-    cards = [f'<div class="card sev-{esc(r.severity)}"><div class="n">{r.open}</div>'
-             f'<div class="l">{esc(r.severity)}</div></div>' for r in counts.itertuples()]
+    cards = [
+        f'<div class="card sev-{esc(r.severity)}"><div class="n">{r.open}</div>'
+        f'<div class="l">{esc(r.severity)}</div></div>'
+        for r in counts.itertuples()
+    ]
     n_ex = int(findings["exempt"].astype(bool).sum())
     cards.append(f'<div class="card card-exempt"><div class="n">{n_ex}</div><div class="l">exempt</div></div>')
-    return '<section id="summary"><h2>Open findings by severity</h2><div class="cards">' + "".join(cards) + "</div></section>"
+    return (
+        '<section id="summary"><h2>Open findings by severity</h2><div class="cards">'
+        + "".join(cards)
+        + "</div></section>"
+    )
 
 
 def _scorecard(findings: pd.DataFrame, multi: bool) -> str:
     card = practice_scorecard(findings)
     if card is None:
         df = practice_counts(findings).drop(columns=["practice"])
-        return ('<section id="scorecard"><h2>Findings per practice</h2>'
-                + _table(df, cls="small", fmt={s: (lambda v: f'<span class="num">{esc(v)}</span>')
-                                                for s in SEVERITY_ORDER}) + "</section>")
-    df = pd.DataFrame({
-        **({"cluster": card["cluster"]} if multi else {}),
-        "practice": [practice_label(p, short=False) for p in card["practice"]],
-        "score": card["score"], "band": card["band"],
-        "failing / evaluated": [f"{f} / {e}" for f, e in zip(card["failing"], card["evaluated"])],
-        "exempt": card["exempt"], "status": card["status"],
-        "not assessable": card["not_assessable"],
-    })
+        return (
+            '<section id="scorecard"><h2>Findings per practice</h2>'
+            + _table(df, cls="small", fmt={s: (lambda v: f'<span class="num">{esc(v)}</span>') for s in SEVERITY_ORDER})
+            + "</section>"
+        )
+    df = pd.DataFrame(
+        {
+            **({"cluster": card["cluster"]} if multi else {}),
+            "practice": [practice_label(p, short=False) for p in card["practice"]],
+            "score": card["score"],
+            "band": card["band"],
+            "failing / evaluated": [f"{f} / {e}" for f, e in zip(card["failing"], card["evaluated"])],
+            "exempt": card["exempt"],
+            "status": card["status"],
+            "not assessable": card["not_assessable"],
+        }
+    )
     if df["not assessable"].isna().all():
         df = df.drop(columns=["not assessable"])
-    return ('<section id="scorecard"><h2>Scorecard per practice</h2><p class="hint">Score: share of the '
-            f'evaluated objects that pass (exempt findings count as passing); band: {esc(bands_legend())}. '
-            'Status <em>fail</em> means at least one object fails.</p>'
-            + _table(df, cls="small", fmt={"score": _score, "band": _band, "status": _status}) + "</section>")
+    return (
+        '<section id="scorecard"><h2>Scorecard per practice</h2><p class="hint">Score: share of the '
+        f"evaluated objects that pass (exempt findings count as passing); band: {esc(bands_legend())}. "
+        "Status <em>fail</em> means at least one object fails.</p>"
+        + _table(df, cls="small", fmt={"score": _score, "band": _band, "status": _status})
+        + "</section>"
+    )
 
 
 def _rows(findings: pd.DataFrame, multi: bool) -> str:
@@ -185,23 +201,33 @@ def _rows(findings: pd.DataFrame, multi: bool) -> str:
     ranked = "priority" in findings.columns and findings["priority"].notna().all()
     out = []
     order = findings.assign(_r=findings["severity"].astype("string").map(rank).fillna(-1).to_numpy() * -1)
-    order = order.sort_values(["_r", "exempt", "practice", "check_id", "namespace", "kind", "name", "container"],
-                              na_position="first", kind="stable")
+    order = order.sort_values(
+        ["_r", "exempt", "practice", "check_id", "namespace", "kind", "name", "container"],
+        na_position="first",
+        kind="stable",
+    )
     for r in order.itertuples(index=False):
         ex = bool(r.exempt)
-        details = [f"<dt>Evidence</dt><dd>{rich(r.evidence) or '—'}</dd>",
-                   f'<dt class="check-info" data-check="{esc(r.check_id)}" hidden></dt>']
+        details = [
+            f"<dt>Evidence</dt><dd>{rich(r.evidence) or '—'}</dd>",
+            f'<dt class="check-info" data-check="{esc(r.check_id)}" hidden></dt>',
+        ]
         if ex:
             details.append(f"<dt>Exempt</dt><dd>{esc(r.exempt_reason)}</dd>")
         details.append(f"<dt>Finding id</dt><dd><code>{esc(r.finding_id)}</code></dd>")
         sev = text(r.severity)
-        status = (f'<span class="exempt-tag" title="{esc(r.exempt_reason)}">exempt</span>' if ex
-                  else '<span class="open-tag">open</span>')
+        status = (
+            f'<span class="exempt-tag" title="{esc(r.exempt_reason)}">exempt</span>'
+            if ex
+            else '<span class="open-tag">open</span>'
+        )
         if "status" in findings.columns:  # a diff
             status += f'<br><span class="change">{esc(text(r.status).replace("_", " "))}</span>'
         out.append(
             f'<tr class="{"exempt" if ex else "open"}" data-sev="{esc(sev)}" data-practice="{esc(r.practice)}" '
-            f'data-exempt="{int(ex)}"' + (f' data-cluster="{esc(r.cluster)}"' if multi else "") + ">"
+            f'data-exempt="{int(ex)}"'
+            + (f' data-cluster="{esc(r.cluster)}"' if multi else "")
+            + ">"
             + (f"<td>{esc(r.cluster)}</td>" if multi else "")
             + f'<td data-v="{rank.get(sev, -1)}">{_badge(sev)}</td>'
             f'<td data-v="{esc(r.practice)}">{esc(practice_label(r.practice))}</td>'
@@ -209,9 +235,14 @@ def _rows(findings: pd.DataFrame, multi: bool) -> str:
             f"<td>{_obj(r.kind, r.namespace, r.name)}</td><td>{esc(r.container)}</td>"
             f'<td class="msg"><details><summary>{inline(r.message)}</summary><dl>{"".join(details)}</dl></details></td>'
             f'<td data-v="{int(ex)}">{status}</td>'
-            + (f'<td data-v="{int(r.priority)}">{int(r.priority)}'
-               f'{" <span class=open-tag>on a path</span>" if r.on_attack_path else ""}</td>' if ranked else "")
-            + "</tr>")
+            + (
+                f'<td data-v="{int(r.priority)}">{int(r.priority)}'
+                f"{' <span class=open-tag>on a path</span>' if r.on_attack_path else ''}</td>"
+                if ranked
+                else ""
+            )
+            + "</tr>"
+        )
     return "".join(out)
 
 
@@ -223,8 +254,9 @@ def _check_info(findings: pd.DataFrame) -> str:
         c = check_of(str(cid))
         why = f"<dt>Why it matters</dt><dd>{rich(c.why)}</dd>" if c is not None and c.why else ""
         remedy = rich(c.remediation if c is not None else grp["remediation"].iloc[0])
-        out.append(f'<template data-check="{esc(cid)}">{why}<dt>Remediation</dt><dd class="remedy">{remedy}</dd>'
-                   "</template>")
+        out.append(
+            f'<template data-check="{esc(cid)}">{why}<dt>Remediation</dt><dd class="remedy">{remedy}</dd></template>'
+        )
     return "".join(out)
 
 
@@ -239,12 +271,14 @@ def _controls(findings: pd.DataFrame, names: list[str] | None = None) -> str:
     return (
         '<div class="controls">'
         '<label>Filter <input id="q" type="search" placeholder="text in any column or evidence…" '
-        'autocomplete="off"></label>' + cluster +
-        f'<label>Severity <select id="f-sev"><option value="">all</option>{sev_opts}</select></label>'
+        'autocomplete="off"></label>'
+        + cluster
+        + f'<label>Severity <select id="f-sev"><option value="">all</option>{sev_opts}</select></label>'
         f'<label>Practice <select id="f-practice"><option value="">all</option>{pr_opts}</select></label>'
         '<label>Exempt <select id="f-exempt"><option value="show">show</option><option value="hide">hide</option>'
         '<option value="only">only exempt</option></select></label>'
-        '<span id="count" aria-live="polite"></span></div>')
+        '<span id="count" aria-live="polite"></span></div>'
+    )
 
 
 def _compliance(findings: pd.DataFrame) -> str:
@@ -254,19 +288,26 @@ def _compliance(findings: pd.DataFrame) -> str:
     tables = compliance_tables(findings)
     if not tables:
         return ""
-    out = ['<section id="compliance"><h2>Compliance frameworks</h2><p class="hint">Each control is '
-           "<em>fail</em> when a check evidencing it found a non-exempt object, <em>not assessable</em> when one "
-           "could not run on this snapshot, <em>pass</em> when every check behind it ran and found nothing, "
-           "<em>not covered</em> when no k8saudit check evidences it (never counted as a pass).</p>"]
+    out = [
+        '<section id="compliance"><h2>Compliance frameworks</h2><p class="hint">Each control is '
+        "<em>fail</em> when a check evidencing it found a non-exempt object, <em>not assessable</em> when one "
+        "could not run on this snapshot, <em>pass</em> when every check behind it ran and found nothing, "
+        "<em>not covered</em> when no k8saudit check evidences it (never counted as a pass).</p>"
+    ]
     for fid, df in tables.items():
         counts = df["status"].astype(str).value_counts()
         line = ", ".join(f"{int(counts.get(s, 0))} {s.replace('_', ' ')}" for s in STATUSES)
         cols = ["control", "title", "status", "checks", "failing_objects", "exempt_findings", "reason"]
-        out.append(f'<details class="framework" id="compliance-{esc(fid)}"><summary><strong>'
-                   f"{esc(framework_label(fid))}</strong>: {esc(line)}</summary>"
-                   + _table(df[cols].rename(columns={"failing_objects": "failing objects",
-                                                     "exempt_findings": "exempt findings"}),
-                            cls="small", fmt={"status": _status}) + "</details>")
+        out.append(
+            f'<details class="framework" id="compliance-{esc(fid)}"><summary><strong>'
+            f"{esc(framework_label(fid))}</strong>: {esc(line)}</summary>"
+            + _table(
+                df[cols].rename(columns={"failing_objects": "failing objects", "exempt_findings": "exempt findings"}),
+                cls="small",
+                fmt={"status": _status},
+            )
+            + "</details>"
+        )
     return "".join(out) + "</section>"
 
 
@@ -292,13 +333,14 @@ def _not_assessed(findings: pd.DataFrame) -> str:
         return ""
     out = []
     if len(gaps):
-        out.append("<h3>Checks without a complete verdict</h3>"
-                   + _table(gaps, cls="small", fmt={"status": _status}))
+        out.append("<h3>Checks without a complete verdict</h3>" + _table(gaps, cls="small", fmt={"status": _status}))
     if len(lost):
         out.append("<h3>Input that could not be read</h3>" + _table(lost, cls="small"))
     if len(noted):
-        out.append("<h3>Noted, nothing lost (not Kubernetes objects, empty files, identical duplicates)</h3>"
-                   + _table(noted, cls="small"))
+        out.append(
+            "<h3>Noted, nothing lost (not Kubernetes objects, empty files, identical duplicates)</h3>"
+            + _table(noted, cls="small")
+        )
     return '<section id="not-assessed"><h2>Not assessed</h2>' + "".join(out) + "</section>"
 
 
@@ -306,9 +348,14 @@ def _css() -> str:
     sev = "".join(f".sev-{s}{{background:{c};color:{SEVERITY_TEXT[s]}}}" for s, c in SEVERITY_COLORS.items())
     st = "".join(f".status-{s}{{color:{c}}}" for s, c in STATUS_COLORS.items())
     st += "".join(f".band-{b}{{color:{c};font-weight:bold}}" for b, c in BAND_COLORS.items())
-    return (_asset("report.css") + sev + st + f".exempt-tag{{color:{EXEMPT_COLOR}}}"
-            + f".partial-banner{{border-left:4px solid {STATUS_COLORS['partial']};padding:.4em .8em;"
-            "font-weight:bold}")
+    return (
+        _asset("report.css")
+        + sev
+        + st
+        + f".exempt-tag{{color:{EXEMPT_COLOR}}}"
+        + f".partial-banner{{border-left:4px solid {STATUS_COLORS['partial']};padding:.4em .8em;"
+        "font-weight:bold}"
+    )
 
 
 def findings_html(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> str:
@@ -319,12 +366,25 @@ def findings_html(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> s
     charts = "".join(f'<div class="chart" id="chart-{i}"></div>' for i in range(len(figs)))
     fig_js = "".join(_figure_js(f, f"chart-{i}") for i, f in enumerate(figs))
     # (header, class, direction of the first click: severity sorts worst first; priority 1 is "fix first")
-    heads = ([("Cluster", "", "")] if multi else []) + [
-        ("Severity", "", "descending"), ("Practice", "", ""), ("Check", "", ""), ("Object", "", ""),
-        ("Container", "", ""), ("Finding", "wide", ""), ("Status", "", "")] + (
-        [("Priority", "", "")] if "priority" in findings.columns else [])
-    thead = "".join(f'<th class="{c}" aria-sort="none"' + (f' data-first="{first}"' if first else "")
-                    + f'><button type="button">{esc(h)}</button></th>' for h, c, first in heads)
+    heads = (
+        ([("Cluster", "", "")] if multi else [])
+        + [
+            ("Severity", "", "descending"),
+            ("Practice", "", ""),
+            ("Check", "", ""),
+            ("Object", "", ""),
+            ("Container", "", ""),
+            ("Finding", "wide", ""),
+            ("Status", "", ""),
+        ]
+        + ([("Priority", "", "")] if "priority" in findings.columns else [])
+    )
+    thead = "".join(
+        f'<th class="{c}" aria-sort="none"'
+        + (f' data-first="{first}"' if first else "")
+        + f'><button type="button">{esc(h)}</button></th>'
+        for h, c, first in heads
+    )
     title = f"k8saudit report: {', '.join(names) or 'no cluster'}"
     live = int((~findings["exempt"].astype(bool)).sum())
     return f"""<!DOCTYPE html>
@@ -361,5 +421,13 @@ def findings_html(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> s
 """
 
 
-register(Format("html", (".html", ".htm"), text=findings_html, aliases=("htm",), stem="report",
-                description="a standalone report with charts, filters and sorting"))
+register(
+    Format(
+        "html",
+        (".html", ".htm"),
+        text=findings_html,
+        aliases=("htm",),
+        stem="report",
+        description="a standalone report with charts, filters and sorting",
+    )
+)

@@ -83,7 +83,7 @@ def findings_json(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> s
     cols = columns(findings)
     parts: list[str] = []
     for start in range(0, len(findings), _CHUNK):
-        recs = records(findings[cols].iloc[start:start + _CHUNK])
+        recs = records(findings[cols].iloc[start : start + _CHUNK])
         parts.append(",\n".join("    " + json.dumps(r, ensure_ascii=False) for r in recs))
     body = json.dumps(head, indent=2, ensure_ascii=False)
     marker = '"findings": []'
@@ -137,5 +137,13 @@ def read(path: str | os.PathLike[str]) -> pd.DataFrame:
     return df
 
 
-register(Format("json", (".json",), text=findings_json, write=write, read=read,
-                description="findings, check statistics and metadata; reads back with read_findings"))
+register(
+    Format(
+        "json",
+        (".json",),
+        text=findings_json,
+        write=write,
+        read=read,
+        description="findings, check statistics and metadata; reads back with read_findings",
+    )
+)

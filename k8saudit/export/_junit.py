@@ -89,12 +89,19 @@ def document(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> ET.Ele
                 for r in open_.itertuples(index=False):
                     named = not text(r.container) or text(r.container) in text(r.message)
                     who = "" if named else f"container {r.container}: "
-                    lines.append(f"{who}{text(r.message)}" + (f"\n  evidence: {text(r.evidence)}" if text(r.evidence) else ""))
+                    lines.append(
+                        f"{who}{text(r.message)}" + (f"\n  evidence: {text(r.evidence)}" if text(r.evidence) else "")
+                    )
                 c = check_of(text(cid))
                 lines.append("\nRemediation:\n" + (c.remediation if c else text(first["remediation"])))
-                fail = ET.SubElement(case, "failure", {"message": _x(f"[{first['severity']}] {first['title']}: "
-                                                                       f"{open_.iloc[0]['message']}"),
-                                                       "type": _x(first["severity"])})
+                fail = ET.SubElement(
+                    case,
+                    "failure",
+                    {
+                        "message": _x(f"[{first['severity']}] {first['title']}: {open_.iloc[0]['message']}"),
+                        "type": _x(first["severity"]),
+                    },
+                )
                 fail.text = _x("\n".join(lines))
             else:
                 ET.SubElement(case, "skipped", {"message": _x(f"exempt: {text(first['exempt_reason'])}")})
@@ -118,15 +125,22 @@ def document(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> ET.Ele
         for r in sk.itertuples(index=False):
             doc = f"#{r.document}" if text(r.document) else ""
             obj = object_ref(r.kind, r.namespace, r.name)
-            case = _case(suite, f"k8saudit.input.{text(r.category)}",
-                         (f"{r.cluster}: " if multi else "") + f"{text(r.source)}{doc}" + (f" {obj}" if obj else ""))
+            case = _case(
+                suite,
+                f"k8saudit.input.{text(r.category)}",
+                (f"{r.cluster}: " if multi else "") + f"{text(r.source)}{doc}" + (f" {obj}" if obj else ""),
+            )
             if r.category in NOTED:
                 ET.SubElement(case, "skipped", {"message": _x(f"noted ({r.category}): {text(r.reason)}")})
             else:
                 ET.SubElement(case, "error", {"message": _x(r.reason), "type": _x(r.category)})
     for suite in suites:
-        counts = {"tests": len(suite.findall("testcase")), "failures": len(suite.findall("testcase/failure")),
-                  "errors": len(suite.findall("testcase/error")), "skipped": len(suite.findall("testcase/skipped"))}
+        counts = {
+            "tests": len(suite.findall("testcase")),
+            "failures": len(suite.findall("testcase/failure")),
+            "errors": len(suite.findall("testcase/error")),
+            "skipped": len(suite.findall("testcase/skipped")),
+        }
         for k, v in counts.items():
             suite.set(k, str(v))
             totals[k] += v
@@ -146,5 +160,14 @@ def write(findings: pd.DataFrame, path: Path, snapshot: Snapshot | None = None) 
     path.write_text(findings_junit(findings, snapshot), encoding="utf-8")
 
 
-register(Format("junit", (".xml",), text=findings_junit, write=write, aliases=("xml",), stem="results",
-                description="JUnit XML: one test case per check and object, for CI"))
+register(
+    Format(
+        "junit",
+        (".xml",),
+        text=findings_junit,
+        write=write,
+        aliases=("xml",),
+        stem="results",
+        description="JUnit XML: one test case per check and object, for CI",
+    )
+)

@@ -90,11 +90,19 @@ def _finding_result(r: Any, ts: dict[str, int] | None) -> dict[str, Any]:
         "result": "skip" if bool(r.exempt) else "fail",
         "scored": True,
         "message": text(r.message) + (f" (container {container})" if container else ""),
-        "properties": _props(title=r.title, container=container, evidence=r.evidence, remediation=r.remediation,
-                             practice=practice, cluster=r.cluster, finding_id=r.finding_id,
-                             exempt_reason=r.exempt_reason if bool(r.exempt) else None),
-        "resources": [{k: v for k, v in (("kind", text(r.kind)), ("namespace", text(r.namespace)),
-                                        ("name", text(r.name))) if v}],
+        "properties": _props(
+            title=r.title,
+            container=container,
+            evidence=r.evidence,
+            remediation=r.remediation,
+            practice=practice,
+            cluster=r.cluster,
+            finding_id=r.finding_id,
+            exempt_reason=r.exempt_reason if bool(r.exempt) else None,
+        ),
+        "resources": [
+            {k: v for k, v in (("kind", text(r.kind)), ("namespace", text(r.namespace)), ("name", text(r.name))) if v}
+        ],
     }
     if ts:
         res["timestamp"] = ts
@@ -117,9 +125,13 @@ def _check_results(findings: pd.DataFrame, cluster: str, ts: dict[str, int] | No
                 continue
             c = check_of(cid)
             res: dict[str, Any] = {
-                "source": SOURCE, "policy": cid, "rule": cid,
+                "source": SOURCE,
+                "policy": cid,
+                "rule": cid,
                 "category": practice_label(int(s.practice)) if not is_na(s.practice) else "other",
-                "severity": c.severity if c else "medium", "result": "pass", "scored": True,
+                "severity": c.severity if c else "medium",
+                "result": "pass",
+                "scored": True,
                 "message": f"{c.title if c else cid}: none of {int(s.evaluated)} object(s) evaluated",
                 "properties": _props(cluster=cluster, evaluated=int(s.evaluated)),
             }
@@ -130,9 +142,13 @@ def _check_results(findings: pd.DataFrame, cluster: str, ts: dict[str, int] | No
         cid = text(g.check_id)
         c = check_of(cid)
         res = {
-            "source": SOURCE, "policy": cid, "rule": cid,
+            "source": SOURCE,
+            "policy": cid,
+            "rule": cid,
             "category": practice_label(int(g.practice)) if not is_na(g.practice) else "other",
-            "severity": c.severity if c else "medium", "result": "error", "scored": True,
+            "severity": c.severity if c else "medium",
+            "result": "error",
+            "scored": True,
             "message": f"{text(g.status).replace('_', ' ')}: {text(g.reason)}",
             "properties": _props(cluster=cluster, status=g.status),
         }
@@ -142,8 +158,14 @@ def _check_results(findings: pd.DataFrame, cluster: str, ts: dict[str, int] | No
     return out
 
 
-def _report(kind: str, name: str, namespace: str | None, cluster: str, results: list[dict[str, Any]],
-            annotations: dict[str, str]) -> dict[str, Any]:
+def _report(
+    kind: str,
+    name: str,
+    namespace: str | None,
+    cluster: str,
+    results: list[dict[str, Any]],
+    annotations: dict[str, str],
+) -> dict[str, Any]:
     counts = {k: 0 for k in RESULTS}
     for r in results:
         counts[r["result"]] += 1
@@ -152,8 +174,14 @@ def _report(kind: str, name: str, namespace: str | None, cluster: str, results: 
         meta["namespace"] = namespace
     meta["labels"] = {"app.kubernetes.io/managed-by": "k8saudit", "k8saudit.io/cluster": _slug(cluster, 63)}
     meta["annotations"] = {"k8saudit.io/cluster": cluster, **annotations}
-    return {"apiVersion": API_VERSION, "kind": kind, "metadata": meta, "source": SOURCE,
-            "summary": counts, "results": results}
+    return {
+        "apiVersion": API_VERSION,
+        "kind": kind,
+        "metadata": meta,
+        "source": SOURCE,
+        "summary": counts,
+        "results": results,
+    }
 
 
 def documents(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> list[dict[str, Any]]:
@@ -200,10 +228,18 @@ _Dumper.add_representer(str, _str)
 
 
 def findings_openreports(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> str:
-    head = (f"# OpenReports ({API_VERSION}) written by k8saudit {version()} at "
-            f"{_dt.datetime.now(_dt.UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}\n")
-    body = yaml.dump_all(documents(findings, snapshot), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                         explicit_start=True, width=120)
+    head = (
+        f"# OpenReports ({API_VERSION}) written by k8saudit {version()} at "
+        f"{_dt.datetime.now(_dt.UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}\n"
+    )
+    body = yaml.dump_all(
+        documents(findings, snapshot),
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        explicit_start=True,
+        width=120,
+    )
     return head + body
 
 
@@ -211,6 +247,13 @@ def write(findings: pd.DataFrame, path: Path, snapshot: Snapshot | None = None) 
     path.write_text(findings_openreports(findings, snapshot), encoding="utf-8")
 
 
-register(Format("openreports", (".openreports.yaml", ".openreports.yml"), text=findings_openreports, write=write,
-                aliases=("openreport", "policyreport"),
-                description="OpenReports policy reports (openreports.io/v1alpha1) for policy dashboards"))
+register(
+    Format(
+        "openreports",
+        (".openreports.yaml", ".openreports.yml"),
+        text=findings_openreports,
+        write=write,
+        aliases=("openreport", "policyreport"),
+        description="OpenReports policy reports (openreports.io/v1alpha1) for policy dashboards",
+    )
+)

@@ -64,8 +64,9 @@ class Format:
         """A format with no text form (Excel): it can only be written to a file."""
         return self.text is None
 
-    def write_file(self, findings: pd.DataFrame, path: Path, snapshot: Snapshot | None = None,
-                   **options: object) -> None:
+    def write_file(
+        self, findings: pd.DataFrame, path: Path, snapshot: Snapshot | None = None, **options: object
+    ) -> None:
         self.check_options(options)
         if self.write is not None:
             self.write(findings, path, snapshot, **options)
@@ -112,11 +113,16 @@ def lookup(name: str) -> Format:
 def for_path(path: Path) -> Format:
     """The format a file name selects by its extension (the longest matching one: ``.sarif.json`` → sarif)."""
     name = path.name.lower()
-    best = max(((f, ext) for f in _FORMATS.values() for ext in f.extensions if name.endswith(ext)),
-               key=lambda t: len(t[1]), default=None)
+    best = max(
+        ((f, ext) for f in _FORMATS.values() for ext in f.extensions if name.endswith(ext)),
+        key=lambda t: len(t[1]),
+        default=None,
+    )
     if best is None:
-        raise ExportError(f"{path}: cannot tell the export format from {path.suffix or 'a name without extension'!r}; "
-                          f"use one of {' '.join(extensions())} (or format=...)")
+        raise ExportError(
+            f"{path}: cannot tell the export format from {path.suffix or 'a name without extension'!r}; "
+            f"use one of {' '.join(extensions())} (or format=...)"
+        )
     return best[0]
 
 

@@ -89,7 +89,9 @@ def information_uri() -> str:
 def _rule(c: Check | None, check_id: str, first: pd.Series | None) -> dict[str, Any]:
     title = c.title if c else text(first["title"] if first is not None else check_id)
     severity = c.severity if c else text(first["severity"] if first is not None else "medium")
-    practice = c.practice if c else (int(first["practice"]) if first is not None and not is_na(first["practice"]) else 0)
+    practice = (
+        c.practice if c else (int(first["practice"]) if first is not None and not is_na(first["practice"]) else 0)
+    )
     remedy = c.remediation if c else text(first["remediation"] if first is not None else "")
     why = c.why if c else title
     refs = list(c.references) if c else []
@@ -150,7 +152,9 @@ class _Places:
 
     def place(self, file: Path, base: Path, sample: str | None) -> tuple[str, str]:
         if file.is_relative_to(self.cwd):
-            return self._base(self.cwd, SRCROOT, None), relative_uri(PurePosixPath(file.relative_to(self.cwd).as_posix()))
+            return self._base(self.cwd, SRCROOT, None), relative_uri(
+                PurePosixPath(file.relative_to(self.cwd).as_posix())
+            )
         if sample:
             bid = self._base(base, "SAMPLE", f"the bundled sample cluster (data/{sample})")
         else:
@@ -172,7 +176,9 @@ class _Places:
         return bid
 
 
-def _locations(snapshot: Snapshot | None, places: _Places) -> dict[tuple[str, str, str | None, str], tuple[str, str, int]]:
+def _locations(
+    snapshot: Snapshot | None, places: _Places
+) -> dict[tuple[str, str, str | None, str], tuple[str, str, int]]:
     """(cluster, kind, namespace, name) → (uriBaseId, relative URI, line) for snapshots read from manifests
     whose files are still there."""
     out: dict[tuple[str, str, str | None, str], tuple[str, str, int]] = {}
@@ -189,8 +195,9 @@ def _locations(snapshot: Snapshot | None, places: _Places) -> dict[tuple[str, st
         sample = s.meta.get("sample")
         found: dict[str, tuple[str, str] | None] = {}
         objs = s.objects
-        for cl, kind, ns, name, src, line in zip(objs["cluster"], objs["kind"], objs["namespace"], objs["name"],
-                                                 objs["source"], objs["line"]):
+        for cl, kind, ns, name, src, line in zip(
+            objs["cluster"], objs["kind"], objs["namespace"], objs["name"], objs["source"], objs["line"]
+        ):
             label = text(src).rpartition("#")[0] or text(src)
             if label not in found:
                 base = next((b for b in bases if label and (b / label).is_file()), None)
@@ -226,13 +233,16 @@ def document(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> dict[s
         sev = text(r.severity)
         obj = object_ref(r.kind, r.namespace, r.name)
         container = f", container {r.container}" if text(r.container) else ""
-        loc: dict[str, Any] = {"logicalLocations": [{
-            "fullyQualifiedName": obj, "name": text(r.name) or obj, "kind": "resource"}]}
+        loc: dict[str, Any] = {
+            "logicalLocations": [{"fullyQualifiedName": obj, "name": text(r.name) or obj, "kind": "resource"}]
+        }
         key = (text(r.cluster), text(r.kind), None if is_na(r.namespace) else str(r.namespace), text(r.name))
         if key in where:
             base, uri, line = where[key]
-            loc["physicalLocation"] = {"artifactLocation": {"uri": uri, "uriBaseId": base},
-                                       "region": {"startLine": max(line, 1)}}
+            loc["physicalLocation"] = {
+                "artifactLocation": {"uri": uri, "uriBaseId": base},
+                "region": {"startLine": max(line, 1)},
+            }
         cid = text(r.check_id)
         res: dict[str, Any] = {
             "ruleId": cid,
@@ -241,9 +251,12 @@ def document(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> dict[s
             "message": {"text": f"{text(r.message)} ({obj}{container})"},
             "locations": [loc],
             "partialFingerprints": {FINGERPRINT: text(r.finding_id)},
-            "properties": {"cluster": text(r.cluster), "severity": sev,
-                           "practice": None if is_na(r.practice) else int(r.practice),
-                           "evidence": text(r.evidence)},
+            "properties": {
+                "cluster": text(r.cluster),
+                "severity": sev,
+                "practice": None if is_na(r.practice) else int(r.practice),
+                "evidence": text(r.evidence),
+            },
         }
         if has_status:  # a diff: SARIF's own baseline states
             res["baselineState"] = BASELINE_STATES.get(text(r.status), "unchanged")
@@ -252,12 +265,23 @@ def document(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> dict[s
         results.append(res)
     run: dict[str, Any] = {
         "invocations": [_invocation(findings, seen, len(findings) - len(kept))],
-        "tool": {"driver": {"name": "k8saudit", "version": version(), "semanticVersion": version(),
-                            "informationUri": information_uri(), "rules": rules}},
+        "tool": {
+            "driver": {
+                "name": "k8saudit",
+                "version": version(),
+                "semanticVersion": version(),
+                "informationUri": information_uri(),
+                "rules": rules,
+            }
+        },
         "results": results,
         "columnKind": "unicodeCodePoints",
-        "properties": {"clusters": clusters(findings, snapshot), "captured_at": captured_at(findings, snapshot),
-                       "findings": len(findings), "results_left_out": len(findings) - len(kept)},
+        "properties": {
+            "clusters": clusters(findings, snapshot),
+            "captured_at": captured_at(findings, snapshot),
+            "findings": len(findings),
+            "results_left_out": len(findings) - len(kept),
+        },
     }
     if places.bases:
         run["originalUriBaseIds"] = places.bases
@@ -270,8 +294,10 @@ def _within_limit(findings: pd.DataFrame) -> pd.DataFrame:
     if len(findings) <= MAX_RESULTS:
         return findings
     rank = {sev: i for i, sev in enumerate(SEVERITY_ORDER)}
-    key = (findings["exempt"].astype(bool).to_numpy() * len(rank)
-           + findings["severity"].astype("string").map(rank).fillna(len(rank) - 1).to_numpy())
+    key = (
+        findings["exempt"].astype(bool).to_numpy() * len(rank)
+        + findings["severity"].astype("string").map(rank).fillna(len(rank) - 1).to_numpy()
+    )
     keep = pd.Series(key).sort_values(kind="stable").index[:MAX_RESULTS].sort_values()
     return findings.iloc[keep]
 
@@ -280,21 +306,30 @@ def _invocation(findings: pd.DataFrame, seen: dict[str, int], left_out: int = 0)
     gaps = not_assessed_checks(findings)
     notes: list[dict[str, Any]] = []
     if left_out:
-        notes.append({
-            "level": "warning",
-            "message": {"text": f"{left_out:,} of {len(findings):,} findings left out: code scanning accepts at most "
-                                f"{MAX_RESULTS:,} results per run; these are the least severe (exempt ones first). "
-                                "Every finding is in the CSV, JSON or XLSX export."},
-            "properties": {"kind": "limit", "results_left_out": left_out, "findings": len(findings)},
-        })
+        notes.append(
+            {
+                "level": "warning",
+                "message": {
+                    "text": f"{left_out:,} of {len(findings):,} findings left out: code scanning accepts at most "
+                    f"{MAX_RESULTS:,} results per run; these are the least severe (exempt ones first). "
+                    "Every finding is in the CSV, JSON or XLSX export."
+                },
+                "properties": {"kind": "limit", "results_left_out": left_out, "findings": len(findings)},
+            }
+        )
     g: Any
     for g in gaps.itertuples(index=False):
         cid = text(g.check_id)
         note: dict[str, Any] = {
             "level": "warning" if g.status == "partial" else "error",
             "message": {"text": f"{cid} on {text(g.cluster)}: {text(g.status).replace('_', ' ')}: {text(g.reason)}"},
-            "properties": {"kind": "check", "cluster": text(g.cluster), "check_id": cid, "status": text(g.status),
-                           "practice": None if is_na(g.practice) else int(g.practice)},
+            "properties": {
+                "kind": "check",
+                "cluster": text(g.cluster),
+                "check_id": cid,
+                "status": text(g.status),
+                "practice": None if is_na(g.practice) else int(g.practice),
+            },
         }
         if cid in seen:
             note["associatedRule"] = {"id": cid, "index": seen[cid]}
@@ -303,14 +338,24 @@ def _invocation(findings: pd.DataFrame, seen: dict[str, int], left_out: int = 0)
     for r in skipped_input(findings).itertuples(index=False):
         doc = f"#{r.document}" if text(r.document) else ""
         obj = object_ref(r.kind, r.namespace, r.name)
-        notes.append({
-            "level": "note" if r.category in NOTED else "warning",
-            "message": {"text": f"{text(r.category)}: {text(r.source)}{doc}{': ' + obj if obj else ''}: {text(r.reason)}"},
-            "properties": {"kind": "input", "cluster": text(r.cluster), "category": text(r.category),
-                           "source": text(r.source), "document": text(r.document) or None,
-                           "object_kind": text(r.kind) or None, "namespace": text(r.namespace) or None,
-                           "name": text(r.name) or None},
-        })
+        notes.append(
+            {
+                "level": "note" if r.category in NOTED else "warning",
+                "message": {
+                    "text": f"{text(r.category)}: {text(r.source)}{doc}{': ' + obj if obj else ''}: {text(r.reason)}"
+                },
+                "properties": {
+                    "kind": "input",
+                    "cluster": text(r.cluster),
+                    "category": text(r.category),
+                    "source": text(r.source),
+                    "document": text(r.document) or None,
+                    "object_kind": text(r.kind) or None,
+                    "namespace": text(r.namespace) or None,
+                    "name": text(r.name) or None,
+                },
+            }
+        )
     return {"executionSuccessful": gaps.empty, "toolExecutionNotifications": notes}
 
 
@@ -322,5 +367,12 @@ def write(findings: pd.DataFrame, path: Path, snapshot: Snapshot | None = None) 
     path.write_text(findings_sarif(findings, snapshot), encoding="utf-8")
 
 
-register(Format("sarif", (".sarif", ".sarif.json"), text=findings_sarif, write=write,
-                description="SARIF 2.1.0 for code-scanning dashboards"))
+register(
+    Format(
+        "sarif",
+        (".sarif", ".sarif.json"),
+        text=findings_sarif,
+        write=write,
+        description="SARIF 2.1.0 for code-scanning dashboards",
+    )
+)

@@ -30,4 +30,6 @@ def table_text(df: pd.DataFrame) -> str:
     if df.empty:
         return "(no rows)\n" if len(df.columns) == 0 else "  ".join(map(str, df.columns)) + "\n(no rows)\n"
     rows = [[_cell(v) for v in row] for row in df.itertuples(index=False, name=None)]
-    return tabulate(rows, headers=[visible(str(c)) for c in df.columns], tablefmt="simple", disable_numparse=False) + "\n"
+    return (
+        tabulate(rows, headers=[visible(str(c)) for c in df.columns], tablefmt="simple", disable_numparse=False) + "\n"
+    )

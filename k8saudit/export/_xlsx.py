@@ -63,8 +63,19 @@ if TYPE_CHECKING:
 
 #: per-practice sheet columns and their maximum widths (characters)
 SHEET_COLUMNS: dict[str, int] = {
-    "severity": 10, "check_id": 26, "title": 45, "kind": 16, "namespace": 18, "name": 32, "container": 18,
-    "message": 70, "evidence": 50, "remediation": 50, "exempt": 8, "exempt_reason": 45, "finding_id": 18,
+    "severity": 10,
+    "check_id": 26,
+    "title": 45,
+    "kind": 16,
+    "namespace": 18,
+    "name": 32,
+    "container": 18,
+    "message": 70,
+    "evidence": 50,
+    "remediation": 50,
+    "exempt": 8,
+    "exempt_reason": 45,
+    "finding_id": 18,
 }
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
@@ -95,10 +106,13 @@ class _Formats:
         self.label = self._add({"bold": True})
         self.cell = self._add({"valign": "top"})
         self.exempt = self._add({"valign": "top", "font_color": EXEMPT_COLOR, "italic": True})
-        self.sev = {s: self._add({"bold": True, "valign": "top", "bg_color": c, "font_color": SEVERITY_TEXT[s]})
-                    for s, c in SEVERITY_COLORS.items()}
-        self.sev_exempt = self._add({"valign": "top", "italic": True, "bg_color": "#f3f4f6",
-                                     "font_color": EXEMPT_COLOR})
+        self.sev = {
+            s: self._add({"bold": True, "valign": "top", "bg_color": c, "font_color": SEVERITY_TEXT[s]})
+            for s, c in SEVERITY_COLORS.items()
+        }
+        self.sev_exempt = self._add(
+            {"valign": "top", "italic": True, "bg_color": "#f3f4f6", "font_color": EXEMPT_COLOR}
+        )
         self.status = {s: self._add({"bold": True, "font_color": c}) for s, c in STATUS_COLORS.items()}
         self.pct = self._add({"num_format": "0.0"})
 
@@ -146,11 +160,13 @@ def _summary(wb: xlsxwriter.Workbook, findings: pd.DataFrame, snapshot: Snapshot
     names = clusters(findings, snapshot)
     live = int((~findings["exempt"].astype(bool)).sum())
     ws.write_string(0, 0, "Kubernetes security findings", f.title)
-    facts = [("Cluster" + ("s" if len(names) > 1 else ""), ", ".join(names)),
-             ("Captured", captured_at(findings, snapshot) or "unknown"),
-             ("Generated", f"{generated_at()} by k8saudit {version()}"),
-             ("Findings", f"{len(findings)} ({live} open, {len(findings) - live} exempt)"),
-             ("Assessed", partial_summary(findings) or "completely: every check gave a verdict")]
+    facts = [
+        ("Cluster" + ("s" if len(names) > 1 else ""), ", ".join(names)),
+        ("Captured", captured_at(findings, snapshot) or "unknown"),
+        ("Generated", f"{generated_at()} by k8saudit {version()}"),
+        ("Findings", f"{len(findings)} ({live} open, {len(findings) - live} exempt)"),
+        ("Assessed", partial_summary(findings) or "completely: every check gave a verdict"),
+    ]
     for i, (k, v) in enumerate(facts, start=2):
         ws.write_string(i, 0, k, f.label)
         _put(ws, f, i, 1, v)
@@ -160,15 +176,35 @@ def _summary(wb: xlsxwriter.Workbook, findings: pd.DataFrame, snapshot: Snapshot
     row = _table(ws, row + 1, severity_counts(findings), f, fmt_col=sev_fmt)
     card = practice_scorecard(findings)
     if card is not None:
-        ws.write_string(row, 0, f"Scorecard per practice (score: share of evaluated objects passing; band: "
-                                f"{bands_legend()})", f.h2)
-        keep = ["practice", "title", "checks", "evaluated", "failing", "exempt", "findings", "score", "band",
-                "status", "not_assessable"]
+        ws.write_string(
+            row, 0, f"Scorecard per practice (score: share of evaluated objects passing; band: {bands_legend()})", f.h2
+        )
+        keep = [
+            "practice",
+            "title",
+            "checks",
+            "evaluated",
+            "failing",
+            "exempt",
+            "findings",
+            "score",
+            "band",
+            "status",
+            "not_assessable",
+        ]
         if len(names) > 1:
             keep.insert(0, "cluster")
-        row = _table(ws, row + 1, card[keep], f, fmt_col={
-            "status": lambda s: f.status.get(str(s)), "score": f.pct,
-            "band": lambda b: f.status.get(BAND_STATUS.get(str(b), ""))})
+        row = _table(
+            ws,
+            row + 1,
+            card[keep],
+            f,
+            fmt_col={
+                "status": lambda s: f.status.get(str(s)),
+                "score": f.pct,
+                "band": lambda b: f.status.get(BAND_STATUS.get(str(b), "")),
+            },
+        )
     else:
         ws.write_string(row, 0, "Findings per practice (open, by severity)", f.h2)
         row = _table(ws, row + 1, practice_counts(findings), f)
@@ -190,8 +226,15 @@ def _summary(wb: xlsxwriter.Workbook, findings: pd.DataFrame, snapshot: Snapshot
     ws.set_column(2, 10, 12)
 
 
-def _practice_sheet(wb: xlsxwriter.Workbook, practice: int, grp: pd.DataFrame, status: str | None,
-                    f: _Formats, multi: bool, extras: list[str]) -> None:
+def _practice_sheet(
+    wb: xlsxwriter.Workbook,
+    practice: int,
+    grp: pd.DataFrame,
+    status: str | None,
+    f: _Formats,
+    multi: bool,
+    extras: list[str],
+) -> None:
     ws = wb.add_worksheet(sheet_name(practice))
     cols = (["cluster"] if multi else []) + list(SHEET_COLUMNS) + extras
     for j, c in enumerate(cols):
@@ -199,7 +242,8 @@ def _practice_sheet(wb: xlsxwriter.Workbook, practice: int, grp: pd.DataFrame, s
     ws.freeze_panes(1, 0)
     if grp.empty:
         note = {"not_assessable": "Not assessable on this snapshot (see the Summary sheet)."}.get(
-            status or "", "No findings for this practice.")
+            status or "", "No findings for this practice."
+        )
         ws.write_string(1, 0, f"{practice}. {PRACTICES.get(practice, '')}: {note}")
         ws.set_column(0, len(cols) - 1, 14)
         return
@@ -228,10 +272,11 @@ def _not_assessed_sheet(wb: xlsxwriter.Workbook, findings: pd.DataFrame, f: _For
     if gaps.empty and lost.empty and noted.empty:
         ws.write_string(0, 0, "Everything was assessed.")
         return
-    for title, df, fmt in (("Checks without a complete verdict", gaps, {"status": lambda s: f.status.get(str(s))}),
-                           ("Input that could not be read", lost, None),
-                           ("Noted, nothing lost (not Kubernetes objects, empty files, identical duplicates)",
-                            noted, None)):
+    for title, df, fmt in (
+        ("Checks without a complete verdict", gaps, {"status": lambda s: f.status.get(str(s))}),
+        ("Input that could not be read", lost, None),
+        ("Noted, nothing lost (not Kubernetes objects, empty files, identical duplicates)", noted, None),
+    ):
         if df.empty:
             continue
         ws.write_string(row, 0, title, f.h2)
@@ -248,15 +293,26 @@ def cluster_table(findings: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     sev = live.groupby([live["cluster"].astype(str), live["severity"].astype(str)]).size()
     exempt = findings[findings["exempt"].astype(bool)].groupby(findings["cluster"].astype(str)).size()
     stats = check_stats(findings)
-    na = (stats[stats["status"] == "not_assessable"].groupby("cluster").size()
-          if stats is not None and len(stats) else pd.Series(dtype=int))
+    na = (
+        stats[stats["status"] == "not_assessable"].groupby("cluster").size()
+        if stats is not None and len(stats)
+        else pd.Series(dtype=int)
+    )
     failed = {str(f.get("cluster")): str(f.get("reason")) for f in findings.attrs.get("failures") or []}
     rows = []
     for c in names:
         counts = {s: int(sev.get((c, s), 0)) for s in SEVERITY_ORDER}
-        rows.append({"cluster": c, "status": "failed" if c in failed else "audited", "open": sum(counts.values()),
-                     **counts, "exempt": int(exempt.get(c, 0)), "not_assessable": int(na.get(c, 0)),
-                     "reason": failed.get(c)})
+        rows.append(
+            {
+                "cluster": c,
+                "status": "failed" if c in failed else "audited",
+                "open": sum(counts.values()),
+                **counts,
+                "exempt": int(exempt.get(c, 0)),
+                "not_assessable": int(na.get(c, 0)),
+                "reason": failed.get(c),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -277,8 +333,9 @@ def write(findings: pd.DataFrame, path: Path, snapshot: Snapshot | None = None) 
     from ._common import columns
 
     extras = [c for c in columns(findings) if c not in FINDINGS_COLUMNS]
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False})
+    wb = xlsxwriter.Workbook(
+        str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    )
     f = _Formats(wb)
     _summary(wb, findings, snapshot, f)
     stats = check_stats(findings)
@@ -295,7 +352,9 @@ def write(findings: pd.DataFrame, path: Path, snapshot: Snapshot | None = None) 
         _clusters_sheet(wb, findings, names, f)
     ordered = sort_findings(findings)
     for p in practices:
-        _practice_sheet(wb, p, ordered[ordered["practice"].eq(p).fillna(False).astype(bool)], status.get(p), f, multi, extras)
+        _practice_sheet(
+            wb, p, ordered[ordered["practice"].eq(p).fillna(False).astype(bool)], status.get(p), f, multi, extras
+        )
     for fid, table in (compliance_tables(findings) or {}).items():
         _framework_sheet(wb, fid, table, f)
     _not_assessed_sheet(wb, findings, f)
@@ -310,9 +369,13 @@ def _framework_sheet(wb: xlsxwriter.Workbook, fid: str, table: pd.DataFrame, f: 
     ws.write_string(0, 0, framework_label(fid), f.title)
     _put(ws, f, 1, 0, framework(fid)["scope"])
     ws.write_string(2, 0, "Sources: " + "; ".join(framework(fid)["sources"]))
-    ws.write_string(3, 0, "Status: fail (a check found a non-exempt object), not_assessable (a check behind it could "
-                    "not run here), pass (every check behind it ran and found nothing), not_covered (no check "
-                    "evidences it).")
+    ws.write_string(
+        3,
+        0,
+        "Status: fail (a check found a non-exempt object), not_assessable (a check behind it could "
+        "not run here), pass (every check behind it ran and found nothing), not_covered (no check "
+        "evidences it).",
+    )
     cols = ["control", "section", "title", "status", "checks", "failing_objects", "exempt_findings", "reason"]
     top = 5
     _table(ws, top, table[cols], f, fmt_col={"status": lambda s: f.status.get(str(s))})
@@ -322,5 +385,12 @@ def _framework_sheet(wb: xlsxwriter.Workbook, fid: str, table: pd.DataFrame, f: 
         ws.set_column(j, j, w)
 
 
-_registry.register(_registry.Format("xlsx", (".xlsx",), write=write, aliases=("excel",),
-                                   description="Excel workbook: a summary sheet and one sheet per practice"))
+_registry.register(
+    _registry.Format(
+        "xlsx",
+        (".xlsx",),
+        write=write,
+        aliases=("excel",),
+        description="Excel workbook: a summary sheet and one sheet per practice",
+    )
+)

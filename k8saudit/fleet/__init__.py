@@ -26,6 +26,26 @@ from ._sources import ClusterSource, FleetSourceError, resolve
 from ._store import TABLES, FleetStoreError, load, read
 from ._task import FAILURE_COLUMNS, ClusterResult
 
-__all__ = ["charts", "CLUSTER_COLUMNS", "FAILURE_COLUMNS", "SAMPLE_DATES", "TABLES", "ClusterResult", "ClusterSource", "Fleet",
-           "FleetSourceError", "FleetStoreError", "audit", "environment", "load", "odd_ones_out", "read", "resolve",
-           "sample", "sample_dates", "score_matrix", "trends", "worst_clusters"]
+__all__ = [
+    "charts",
+    "CLUSTER_COLUMNS",
+    "FAILURE_COLUMNS",
+    "SAMPLE_DATES",
+    "TABLES",
+    "ClusterResult",
+    "ClusterSource",
+    "Fleet",
+    "FleetSourceError",
+    "FleetStoreError",
+    "audit",
+    "environment",
+    "load",
+    "odd_ones_out",
+    "read",
+    "resolve",
+    "sample",
+    "sample_dates",
+    "score_matrix",
+    "trends",
+    "worst_clusters",
+]

@@ -25,12 +25,16 @@ def worst_clusters(clusters: pd.DataFrame, n: int = 10) -> pd.DataFrame:
     """The ``n`` clusters with the most open critical findings, then high, medium, low; failed ones apart."""
     ok = clusters[clusters["status"] == "ok"]
     cols = ["cluster", "open", *SEVERITY_RANK[:4], "exempt", "not_assessable"]
-    return (ok.sort_values([*SEVERITY_RANK[:4], "cluster"], ascending=[False] * 4 + [True], kind="stable")
-            .head(n)[cols].reset_index(drop=True))
+    return (
+        ok.sort_values([*SEVERITY_RANK[:4], "cluster"], ascending=[False] * 4 + [True], kind="stable")
+        .head(n)[cols]
+        .reset_index(drop=True)
+    )
 
 
-def odd_ones_out(checks: pd.DataFrame, groups: Mapping[str, str] | Callable[[str], str] | None = None,
-                 min_peers: int = 3) -> pd.DataFrame:
+def odd_ones_out(
+    checks: pd.DataFrame, groups: Mapping[str, str] | Callable[[str], str] | None = None, min_peers: int = 3
+) -> pd.DataFrame:
     """Checks that one cluster fails while every other assessed cluster of its group passes.
 
     ``checks``: ``fleet.checks`` (one row per cluster and check). ``groups`` maps a cluster to
@@ -52,8 +56,12 @@ def odd_ones_out(checks: pd.DataFrame, groups: Mapping[str, str] | Callable[[str
     df = checks.assign(group=group.astype(str))
     df = df[df["status"].isin(["pass", "fail"])]
     g = df.groupby(["group", "check_id"])
-    stats = pd.DataFrame({"failed": g["status"].agg(lambda s: int((s == "fail").sum())),
-                          "passed": g["status"].agg(lambda s: int((s == "pass").sum()))})
+    stats = pd.DataFrame(
+        {
+            "failed": g["status"].agg(lambda s: int((s == "fail").sum())),
+            "passed": g["status"].agg(lambda s: int((s == "pass").sum())),
+        }
+    )
     lone = stats[(stats["failed"] == 1) & (stats["passed"] >= min_peers)]
     if lone.empty:
         return pd.DataFrame(columns=cols)
@@ -78,8 +86,11 @@ def trends(scorecard: pd.DataFrame, practice: int | None = None) -> pd.DataFrame
         wide.columns = [pd.Timestamp(c).strftime("%Y-%m-%d") for c in wide.columns]
         change = (wide.iloc[:, -1] - wide.iloc[:, 0]) if wide.shape[1] > 1 else pd.Series(0.0, index=wide.index)
         wide = wide.assign(change=change.round(1))
-        return (wide.assign(_a=change.abs().fillna(0)).sort_values(["_a", "change"], ascending=[False, True],
-                                                                    kind="stable").drop(columns="_a"))
+        return (
+            wide.assign(_a=change.abs().fillna(0))
+            .sort_values(["_a", "change"], ascending=[False, True], kind="stable")
+            .drop(columns="_a")
+        )
     g = sc[sc["status"].isin(["pass", "fail"])].groupby(["date", "practice"])
     out = g.agg(clusters=("cluster", "nunique"), mean_score=("score", "mean"), failing=("failing", "sum"))
     return out.assign(mean_score=out["mean_score"].round(1)).reset_index()

@@ -18,8 +18,25 @@ from ._task import FAILURE_COLUMNS, ClusterResult
 if TYPE_CHECKING:
     import dask.dataframe as dd
 
-CLUSTER_COLUMNS = ["cluster", "source", "status", "captured_at", "objects", "findings", "open", "critical", "high",
-                   "medium", "low", "info", "exempt", "not_assessable", "seconds", "worker", "peak_rss_mb"]
+CLUSTER_COLUMNS = [
+    "cluster",
+    "source",
+    "status",
+    "captured_at",
+    "objects",
+    "findings",
+    "open",
+    "critical",
+    "high",
+    "medium",
+    "low",
+    "info",
+    "exempt",
+    "not_assessable",
+    "seconds",
+    "worker",
+    "peak_rss_mb",
+]
 
 
 class Fleet:
@@ -34,9 +51,18 @@ class Fleet:
     - ``skipped``: what could not be read inside the clusters that were (``snap.skipped``).
     """
 
-    def __init__(self, findings: pd.DataFrame | dd.DataFrame, scorecard: pd.DataFrame, checks: pd.DataFrame,
-                 stats: pd.DataFrame, skipped: pd.DataFrame, failures: pd.DataFrame, clusters: pd.DataFrame,
-                 date: str, expired_waivers: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        findings: pd.DataFrame | dd.DataFrame,
+        scorecard: pd.DataFrame,
+        checks: pd.DataFrame,
+        stats: pd.DataFrame,
+        skipped: pd.DataFrame,
+        failures: pd.DataFrame,
+        clusters: pd.DataFrame,
+        date: str,
+        expired_waivers: list[dict[str, Any]] | None = None,
+    ) -> None:
         self._findings = findings
         self.scorecard = scorecard
         self.checks = checks
@@ -53,8 +79,9 @@ class Fleet:
     # ------------------------------------------------------------------ building
 
     @classmethod
-    def from_results(cls, results: list[ClusterResult], *, lazy_findings: list[Any] | None = None,
-                     date: str | None = None) -> Fleet:
+    def from_results(
+        cls, results: list[ClusterResult], *, lazy_findings: list[Any] | None = None, date: str | None = None
+    ) -> Fleet:
         def cat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
             frames = [f for f in frames if len(f)]
             return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
@@ -71,8 +98,11 @@ class Fleet:
             from dask import delayed
 
             parts = [f if f is not None else delayed(r.findings) for f, r in zip(lazy_findings, results)]
-            findings = ddf.from_delayed(parts, meta=empty_findings(), verify_meta=False) if parts else \
-                ddf.from_pandas(empty_findings(), npartitions=1)
+            findings = (
+                ddf.from_delayed(parts, meta=empty_findings(), verify_meta=False)
+                if parts
+                else ddf.from_pandas(empty_findings(), npartitions=1)
+            )
         else:
             findings = cat([r.findings for r in results], FINDINGS_COLUMNS)
             if findings.empty:
@@ -81,8 +111,17 @@ class Fleet:
         for r in results:
             for w in r.expired_waivers:
                 expired.setdefault(tuple(sorted((k, str(v)) for k, v in w.items())), w)
-        return cls(findings, card, checks, stats, skipped, failures, _cluster_table(results),
-                   date or _run_date(results), list(expired.values()))
+        return cls(
+            findings,
+            card,
+            checks,
+            stats,
+            skipped,
+            failures,
+            _cluster_table(results),
+            date or _run_date(results),
+            list(expired.values()),
+        )
 
     def _decorate(self, findings: pd.DataFrame) -> None:
         """Light attrs on ``findings``: the clusters and the latest capture. The per-check statistics
@@ -120,8 +159,17 @@ class Fleet:
         if not self.lazy:
             return self
         findings = self._findings.compute().reset_index(drop=True)
-        out = Fleet(findings, self.scorecard, self.checks, self.stats, self.skipped, self.failures, self.clusters,
-                    self.date, self.expired_waivers)
+        out = Fleet(
+            findings,
+            self.scorecard,
+            self.checks,
+            self.stats,
+            self.skipped,
+            self.failures,
+            self.clusters,
+            self.date,
+            self.expired_waivers,
+        )
         return out
 
     def __len__(self) -> int:
@@ -130,8 +178,9 @@ class Fleet:
     def __repr__(self) -> str:
         ok = int((self.clusters["status"] == "ok").sum())
         n = "lazy" if self.lazy else f"{len(self._findings):,}"
-        return (f"<Fleet of {len(self)} clusters on {self.date}: {ok} audited, {len(self.failures)} failed; "
-                f"{n} findings>")
+        return (
+            f"<Fleet of {len(self)} clusters on {self.date}: {ok} audited, {len(self.failures)} failed; {n} findings>"
+        )
 
     @property
     def partial(self) -> bool:
@@ -150,8 +199,9 @@ class Fleet:
 
         return worst_clusters(self.clusters, n)
 
-    def odd_ones_out(self, groups: Mapping[str, str] | Callable[[str], str] | None = None,
-                     min_peers: int = 3) -> pd.DataFrame:
+    def odd_ones_out(
+        self, groups: Mapping[str, str] | Callable[[str], str] | None = None, min_peers: int = 3
+    ) -> pd.DataFrame:
         """Checks a cluster fails while every peer of its group passes (see :func:`odd_ones_out`)."""
         from ._analysis import odd_ones_out
 
@@ -193,9 +243,20 @@ def _cluster_table(results: list[ClusterResult]) -> pd.DataFrame:
     for r in results:
         na = int((r.stats["status"] == "not_assessable").sum()) if len(r.stats) else 0
         counts = {c: int(r.counts.get(c, 0)) for c in CLUSTER_COLUMNS[5:13]}
-        rows.append({"cluster": r.cluster, "source": r.source, "status": "ok" if r.ok else "failed",
-                     "captured_at": r.captured_at, "objects": r.objects, **counts, "not_assessable": na,
-                     "seconds": r.seconds, "worker": r.worker, "peak_rss_mb": r.peak_rss_mb})
+        rows.append(
+            {
+                "cluster": r.cluster,
+                "source": r.source,
+                "status": "ok" if r.ok else "failed",
+                "captured_at": r.captured_at,
+                "objects": r.objects,
+                **counts,
+                "not_assessable": na,
+                "seconds": r.seconds,
+                "worker": r.worker,
+                "peak_rss_mb": r.peak_rss_mb,
+            }
+        )
     return pd.DataFrame(rows, columns=CLUSTER_COLUMNS)
 
 

@@ -94,8 +94,9 @@ class NotebookBar(Silent):
     def __init__(self) -> None:
         import ipywidgets as w
 
-        self.bar = w.FloatProgress(value=0, min=0, max=1, description="clusters", bar_style="info",
-                                   layout=w.Layout(width="60%"))
+        self.bar = w.FloatProgress(
+            value=0, min=0, max=1, description="clusters", bar_style="info", layout=w.Layout(width="60%")
+        )
         self.label = w.HTML()
         self.box = w.HBox([self.bar, self.label])
         self.failed = 0

@@ -25,32 +25,51 @@ def fleet_text(fleet: Fleet, *, seconds: float | None = None, workers: str | Non
     ok = int((c["status"] == "ok").sum())
     took = f" in {seconds:.1f} s" if seconds is not None else ""
     on = f" on {workers}" if workers else ""
-    lines = [f"k8saudit fleet scan: {len(c)} clusters on {fleet.date} ({ok} audited, {len(fleet.failures)} failed)"
-             f"{took}{on}",
-             f"{int(c['open'].sum()):,} open findings ({int(c['critical'].sum())} critical, {int(c['high'].sum())} high); "
-             f"{int(c['exempt'].sum()):,} exempt", ""]
-    lines += ["Worst clusters (open findings by severity)", "------------------------------------------",
-              _table(worst_clusters(c, 10)), ""]
+    lines = [
+        f"k8saudit fleet scan: {len(c)} clusters on {fleet.date} ({ok} audited, {len(fleet.failures)} failed)"
+        f"{took}{on}",
+        f"{int(c['open'].sum()):,} open findings ({int(c['critical'].sum())} critical, {int(c['high'].sum())} high); "
+        f"{int(c['exempt'].sum()):,} exempt",
+        "",
+    ]
+    lines += [
+        "Worst clusters (open findings by severity)",
+        "------------------------------------------",
+        _table(worst_clusters(c, 10)),
+        "",
+    ]
     m = score_matrix(fleet.scorecard)
     if not m.empty:
         m.columns = [f"{p}" for p in m.columns]
         if len(m) <= MATRIX_MAX:
-            lines += ["Score per cluster and practice (0-100; - = not assessable)",
-                      "----------------------------------------------------------",
-                      _table(m.round(0).astype("Int64").astype("string").fillna("-").reset_index()), ""]
+            lines += [
+                "Score per cluster and practice (0-100; - = not assessable)",
+                "----------------------------------------------------------",
+                _table(m.round(0).astype("Int64").astype("string").fillna("-").reset_index()),
+                "",
+            ]
         else:
             spread = m.agg(["min", "mean", "max"]).T.round(1)
             spread.insert(0, "practice", [PRACTICE_SHORT.get(int(p), p) for p in spread.index])
-            lines += ["Score per practice across clusters", "----------------------------------",
-                      _table(spread.reset_index(drop=True)), ""]
+            lines += [
+                "Score per practice across clusters",
+                "----------------------------------",
+                _table(spread.reset_index(drop=True)),
+                "",
+            ]
     odd = odd_ones_out(fleet.checks)
     if len(odd):
-        lines += ["Odd cluster out (fails a check every other cluster passes)",
-                  "----------------------------------------------------------",
-                  _table(odd[["check_id", "severity", "cluster", "failing", "peers_passing"]]), ""]
+        lines += [
+            "Odd cluster out (fails a check every other cluster passes)",
+            "----------------------------------------------------------",
+            _table(odd[["check_id", "severity", "cluster", "failing", "peers_passing"]]),
+            "",
+        ]
     if len(fleet.failures):
-        lines += ["Clusters that could not be audited (their checks are not assessable)",
-                  "----------------------------------------------------------------------"]
+        lines += [
+            "Clusters that could not be audited (their checks are not assessable)",
+            "----------------------------------------------------------------------",
+        ]
         lines += [f"  {r.cluster} ({r.source}): {r.reason}" for r in fleet.failures.itertuples()]
         lines.append("")
     return "\n".join(lines) + "\n"
@@ -63,13 +82,22 @@ def history_text(scorecard: pd.DataFrame, clusters: pd.DataFrame, practice: int 
         return "no saved fleet\n"
     dates = sorted(scorecard["date"].unique())
     days = [pd.Timestamp(d).strftime("%Y-%m-%d") for d in dates]
-    lines = [f"k8saudit fleet report: {scorecard['cluster'].nunique()} clusters on {len(dates)} date(s), "
-             f"{days[0]} … {days[-1]}", ""]
-    per_date = (clusters.groupby("date").agg(clusters=("cluster", "nunique"),
-                                             failed=("status", lambda s: int((s == "failed").sum())),
-                                             open=("open", "sum"), critical=("critical", "sum"),
-                                             high=("high", "sum"))
-                .reset_index())
+    lines = [
+        f"k8saudit fleet report: {scorecard['cluster'].nunique()} clusters on {len(dates)} date(s), "
+        f"{days[0]} … {days[-1]}",
+        "",
+    ]
+    per_date = (
+        clusters.groupby("date")
+        .agg(
+            clusters=("cluster", "nunique"),
+            failed=("status", lambda s: int((s == "failed").sum())),
+            open=("open", "sum"),
+            critical=("critical", "sum"),
+            high=("high", "sum"),
+        )
+        .reset_index()
+    )
     per_date["date"] = per_date["date"].dt.strftime("%Y-%m-%d")
     lines += ["Per date", "--------", _table(per_date), ""]
     t = trends(scorecard)
@@ -79,8 +107,12 @@ def history_text(scorecard: pd.DataFrame, clusters: pd.DataFrame, practice: int 
     lines += ["Mean score per practice", "-----------------------", _table(wide.reset_index()), ""]
     if practice is not None:
         per = trends(scorecard, practice).round(1)
-        lines += [f"Practice {practice} ({PRACTICE_SHORT.get(practice, '')}): score per cluster, biggest change first",
-                  "-" * 60, _table(per.head(20).reset_index()), ""]
+        lines += [
+            f"Practice {practice} ({PRACTICE_SHORT.get(practice, '')}): score per cluster, biggest change first",
+            "-" * 60,
+            _table(per.head(20).reset_index()),
+            "",
+        ]
     elif len(dates) > 1:
         first, last = dates[0], dates[-1]
         a = scorecard[scorecard["date"] == first].groupby("cluster")["score"].mean()
@@ -88,6 +120,10 @@ def history_text(scorecard: pd.DataFrame, clusters: pd.DataFrame, practice: int 
         delta = (b - a).dropna().round(1).sort_values()
         drops = delta[delta < 0].head(10)
         if len(drops):
-            lines += [f"Clusters whose mean score fell between {days[0]} and {days[-1]}", "-" * 60,
-                      _table(drops.rename("change").reset_index()), ""]
+            lines += [
+                f"Clusters whose mean score fell between {days[0]} and {days[-1]}",
+                "-" * 60,
+                _table(drops.rename("change").reset_index()),
+                "",
+            ]
     return "\n".join(lines) + "\n"

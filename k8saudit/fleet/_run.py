@@ -74,8 +74,14 @@ def audit(
         from ..findings import load_config
 
         config = load_config(config)
-    opts = AuditOptions(practices=practices, checks=checks, waivers=waivers, default_exemptions=default_exemptions,
-                        config=config, timeout=timeout)
+    opts = AuditOptions(
+        practices=practices,
+        checks=checks,
+        waivers=waivers,
+        default_exemptions=default_exemptions,
+        config=config,
+        timeout=timeout,
+    )
     if read_on not in ("workers", "client"):
         raise ValueError(f"read_on must be 'workers' or 'client', not {read_on!r}")
     bar = _progress.choose(progress)
@@ -94,8 +100,9 @@ def audit(
 
 
 @contextlib.contextmanager
-def _client(client: Client | str | None, workers: int | None,
-            cluster_options: Mapping[str, Any] | None) -> Iterator[Client]:
+def _client(
+    client: Client | str | None, workers: int | None, cluster_options: Mapping[str, Any] | None
+) -> Iterator[Client]:
     from distributed import Client, LocalCluster
 
     if isinstance(client, Client):
@@ -106,10 +113,17 @@ def _client(client: Client | str | None, workers: int | None,
             yield c
         return
     if client is not None:
-        raise TypeError(f"client must be None, a distributed.Client or a scheduler address, not {type(client).__name__}")
+        raise TypeError(
+            f"client must be None, a distributed.Client or a scheduler address, not {type(client).__name__}"
+        )
     n = workers or max(1, min(os.cpu_count() or 1, 4))
-    options: dict[str, Any] = {"n_workers": n, "threads_per_worker": 1, "processes": True,
-                               "dashboard_address": None, "silence_logs": logging.CRITICAL}
+    options: dict[str, Any] = {
+        "n_workers": n,
+        "threads_per_worker": 1,
+        "processes": True,
+        "dashboard_address": None,
+        "silence_logs": logging.CRITICAL,
+    }
     if not {"dashboard_address", "scheduler_kwargs"} & set(cluster_options or {}):
         # no dashboard, and the scheduler's HTTP endpoint on a free loopback port, not 8787 on every interface
         options["scheduler_kwargs"] = {"dashboard": False, "dashboard_address": "127.0.0.1:0"}
@@ -118,8 +132,16 @@ def _client(client: Client | str | None, workers: int | None,
         yield c
 
 
-def _run(client: Client, srcs: list[ClusterSource], opts: AuditOptions, *, lazy: bool, read_on: str,
-         retries: int, bar: _progress.Progress) -> Fleet:
+def _run(
+    client: Client,
+    srcs: list[ClusterSource],
+    opts: AuditOptions,
+    *,
+    lazy: bool,
+    read_on: str,
+    retries: int,
+    bar: _progress.Progress,
+) -> Fleet:
     from distributed import as_completed
 
     run = uuid.uuid4().hex[:8]
@@ -138,15 +160,18 @@ def _run(client: Client, srcs: list[ClusterSource], opts: AuditOptions, *, lazy:
         if payload is not None:
             [data] = client.scatter([payload], hash=False)  # straight to a worker; nothing kept here
             args.append(data)
-        futures[src.cluster] = client.submit(audit_cluster, *args, key=f"audit-{_key(src.cluster)}-{run}",
-                                             retries=retries, pure=False)
+        futures[src.cluster] = client.submit(
+            audit_cluster, *args, key=f"audit-{_key(src.cluster)}-{run}", retries=retries, pure=False
+        )
     results: dict[str, ClusterResult] = dict(pre)
     findings_futures: dict[str, Future] = {}
     if lazy:  # the findings stay on the workers; the small frames come here
         for name, fut in futures.items():
             findings_futures[name] = client.submit(_findings_of, fut, key=f"findings-{_key(name)}-{run}", pure=False)
-        small = {client.submit(_without_findings, fut, key=f"result-{_key(n)}-{run}", pure=False): n
-                 for n, fut in futures.items()}
+        small = {
+            client.submit(_without_findings, fut, key=f"result-{_key(n)}-{run}", pure=False): n
+            for n, fut in futures.items()
+        }
     else:
         small = {fut: n for n, fut in futures.items()}
     total = len(srcs)
@@ -184,8 +209,13 @@ def _failure(src: ClusterSource, opts: AuditOptions, e: BaseException) -> Cluste
     from distributed import KilledWorker
 
     if isinstance(e, KilledWorker):
-        return failure_result(src, opts, "worker", "KilledWorker",
-                              "the workers running this cluster's task died repeatedly (out of memory?)")
+        return failure_result(
+            src,
+            opts,
+            "worker",
+            "KilledWorker",
+            "the workers running this cluster's task died repeatedly (out of memory?)",
+        )
     from ..sources.errors import describe_error
 
     reason = describe_error(e) or f"{type(e).__name__}: {e}"

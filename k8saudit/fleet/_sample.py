@@ -40,8 +40,22 @@ import msgspec
 from .. import _model as m
 from ..snapshot import Snapshot
 
-__all__ = ["DATES", "ENVIRONMENTS", "DRIFTING", "ODD_ONE_OUT", "SEED", "RECIPE_VERSION", "Profile",
-           "clusters", "profile", "sample", "sample_dates", "environment", "build", "cache_dir"]
+__all__ = [
+    "DATES",
+    "ENVIRONMENTS",
+    "DRIFTING",
+    "ODD_ONE_OUT",
+    "SEED",
+    "RECIPE_VERSION",
+    "Profile",
+    "clusters",
+    "profile",
+    "sample",
+    "sample_dates",
+    "environment",
+    "build",
+    "cache_dir",
+]
 
 #: bump when a recipe below changes, so cached fleets are rebuilt
 RECIPE_VERSION = 1
@@ -59,8 +73,24 @@ CORE_FIXES = ("drop-legacy", "apiserver", "rbac", "harden", "secrets", "netpol")
 OPTIONAL_FIXES = ("psa", "rollout", "nodes", "services", "kubeconfig")
 FIXES = CORE_FIXES + OPTIONAL_FIXES
 REGRESSIONS = ("debug-pod",)
-_DEV_TEAMS = ("payments", "search", "data", "mobile", "web", "ml", "platform", "identity",
-              "growth", "infra", "qa", "billing", "ads", "media", "iot", "risk")
+_DEV_TEAMS = (
+    "payments",
+    "search",
+    "data",
+    "mobile",
+    "web",
+    "ml",
+    "platform",
+    "identity",
+    "growth",
+    "infra",
+    "qa",
+    "billing",
+    "ads",
+    "media",
+    "iot",
+    "risk",
+)
 
 
 @dataclass(frozen=True)
@@ -138,8 +168,11 @@ class _Objects:
         self.items = items
 
     def of(self, kind: str, namespace: str | None = None) -> list[Obj]:
-        return [o for k, o, _, _ in self.items
-                if k == kind and (namespace is None or o["metadata"].get("namespace") == namespace)]
+        return [
+            o
+            for k, o, _, _ in self.items
+            if k == kind and (namespace is None or o["metadata"].get("namespace") == namespace)
+        ]
 
     def named(self, kind: str, name: str, namespace: str | None = None) -> Obj | None:
         return next((o for o in self.of(kind, namespace) if o["metadata"].get("name") == name), None)
@@ -156,8 +189,16 @@ class _Objects:
         for kind, o, _, _ in self.items:
             if o["metadata"].get("namespace") not in namespaces:
                 continue
-            if kind not in ("Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob",
-                            "ReplicationController"):
+            if kind not in (
+                "Pod",
+                "Deployment",
+                "StatefulSet",
+                "DaemonSet",
+                "ReplicaSet",
+                "Job",
+                "CronJob",
+                "ReplicationController",
+            ):
                 continue
             node: Any = o
             for key in m.pod_spec_keys(kind):
@@ -172,8 +213,11 @@ def _containers(spec: Obj) -> list[Obj]:
 
 
 def _fix_drop_legacy(objs: _Objects) -> None:
-    objs.drop(lambda k, o: o["metadata"].get("namespace") != "legacy"
-              and not (k == "Namespace" and o["metadata"]["name"] == "legacy"))
+    objs.drop(
+        lambda k, o: (
+            o["metadata"].get("namespace") != "legacy" and not (k == "Namespace" and o["metadata"]["name"] == "legacy")
+        )
+    )
 
 
 def _fix_apiserver(objs: _Objects) -> None:
@@ -182,16 +226,30 @@ def _fix_apiserver(objs: _Objects) -> None:
             if c.get("name") != "kube-apiserver":
                 continue
             cmd = [a for a in c.get("command") or () if not a.startswith(("--token-auth-file", "--anonymous-auth"))]
-            cmd += ["--anonymous-auth=false", "--oidc-issuer-url=https://sso.example.com",
-                    "--oidc-client-id=kubernetes", "--oidc-username-claim=email"]
+            cmd += [
+                "--anonymous-auth=false",
+                "--oidc-issuer-url=https://sso.example.com",
+                "--oidc-client-id=kubernetes",
+                "--oidc-username-claim=email",
+            ]
             c["command"] = cmd
 
 
 def _fix_rbac(objs: _Objects) -> None:
-    bad = {"ci-deployer-admin", "anonymous-view", "grafana-secret-reader", "oncall-debugger", "ci-impersonator",
-           "team-leads-rolebinding-manager"}
-    objs.drop(lambda k, o: not (k == "ClusterRoleBinding" and o["metadata"]["name"] in bad)
-              and not (k == "RoleBinding" and o["metadata"]["name"] == "shop-export-runner"))
+    bad = {
+        "ci-deployer-admin",
+        "anonymous-view",
+        "grafana-secret-reader",
+        "oncall-debugger",
+        "ci-impersonator",
+        "team-leads-rolebinding-manager",
+    }
+    objs.drop(
+        lambda k, o: (
+            not (k == "ClusterRoleBinding" and o["metadata"]["name"] in bad)
+            and not (k == "RoleBinding" and o["metadata"]["name"] == "shop-export-runner")
+        )
+    )
     promtail = objs.named("ClusterRole", "promtail")
     if promtail:  # the log shipper keeps reading, without the kubelets' exec API
         for r in promtail.get("rules") or ():
@@ -236,8 +294,12 @@ def _is_node_agent(spec: Obj) -> bool:
 def _fix_secrets(objs: _Objects) -> None:
     for spec in objs.pod_specs(APP_NAMESPACES):
         for c in _containers(spec):
-            env = [e for e in c.get("env") or () if not (e.get("valueFrom") or {}).get("secretKeyRef")
-                   and not str(e.get("value", "")).startswith("<masked")]
+            env = [
+                e
+                for e in c.get("env") or ()
+                if not (e.get("valueFrom") or {}).get("secretKeyRef")
+                and not str(e.get("value", "")).startswith("<masked")
+            ]
             if env:
                 c["env"] = env
             else:
@@ -254,14 +316,23 @@ def _fix_secrets(objs: _Objects) -> None:
 
 
 def _fix_netpol(objs: _Objects) -> None:
-    have = {o["metadata"]["namespace"] for o in objs.of("NetworkPolicy")
-            if not ((o.get("spec") or {}).get("podSelector") or {})}
+    have = {
+        o["metadata"]["namespace"]
+        for o in objs.of("NetworkPolicy")
+        if not ((o.get("spec") or {}).get("podSelector") or {})
+    }
     for ns in APP_NAMESPACES:
         if ns in have or objs.named("Namespace", ns) is None:
             continue
-        objs.add({"kind": "NetworkPolicy", "apiVersion": "networking.k8s.io/v1",
-                  "metadata": {"name": "default-deny", "namespace": ns, "uid": _uid("netpol", ns)},
-                  "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}, f"{ns}.yaml")
+        objs.add(
+            {
+                "kind": "NetworkPolicy",
+                "apiVersion": "networking.k8s.io/v1",
+                "metadata": {"name": "default-deny", "namespace": ns, "uid": _uid("netpol", ns)},
+                "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+            },
+            f"{ns}.yaml",
+        )
 
 
 def _fix_psa(objs: _Objects) -> None:
@@ -280,18 +351,22 @@ def _fix_rollout(objs: _Objects) -> None:
                 spec = o.setdefault("spec", {})
                 spec["replicas"] = max(3, spec.get("replicas") or 1)
                 if kind == "Deployment":
-                    spec["strategy"] = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0,
-                                                                                   "maxSurge": 1}}
+                    spec["strategy"] = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}
                 else:
                     spec["updateStrategy"] = {"type": "RollingUpdate"}
                 for c in ((spec.get("template") or {}).get("spec") or {}).get("containers") or ():
                     c.setdefault("readinessProbe", {"tcpSocket": {"port": 8080}})
                 name = o["metadata"]["name"]
                 if objs.named("PodDisruptionBudget", name, ns) is None and (spec.get("selector") or {}):
-                    objs.add({"kind": "PodDisruptionBudget", "apiVersion": "policy/v1",
-                              "metadata": {"name": name, "namespace": ns, "uid": _uid("pdb", ns, name)},
-                              "spec": {"selector": copy.deepcopy(spec["selector"]), "maxUnavailable": 1}},
-                             f"{ns}.yaml")
+                    objs.add(
+                        {
+                            "kind": "PodDisruptionBudget",
+                            "apiVersion": "policy/v1",
+                            "metadata": {"name": name, "namespace": ns, "uid": _uid("pdb", ns, name)},
+                            "spec": {"selector": copy.deepcopy(spec["selector"]), "maxUnavailable": 1},
+                        },
+                        f"{ns}.yaml",
+                    )
 
 
 def _fix_nodes(objs: _Objects) -> None:
@@ -327,15 +402,30 @@ def _fix_kubeconfig(snap: Snapshot) -> None:
 
 def _regress_debug_pod(objs: _Objects, cluster: str) -> None:
     name = f"node-debugger-worker-01-{hashlib.sha256(cluster.encode()).hexdigest()[:5]}"
-    objs.add({"kind": "Pod", "apiVersion": "v1",
-              "metadata": {"name": name, "namespace": "default", "uid": _uid("pod", cluster, name)},
-              "spec": {"hostPID": True, "hostNetwork": True, "hostIPC": True, "nodeName": "worker-01",
-                       "restartPolicy": "Never",
-                       "containers": [{"name": "debugger", "image": "docker.io/library/busybox:1.36",
-                                       "securityContext": {"privileged": True},
-                                       "volumeMounts": [{"name": "host-root", "mountPath": "/host"}]}],
-                       "volumes": [{"name": "host-root", "hostPath": {"path": "/"}}]}},
-             "default.yaml")
+    objs.add(
+        {
+            "kind": "Pod",
+            "apiVersion": "v1",
+            "metadata": {"name": name, "namespace": "default", "uid": _uid("pod", cluster, name)},
+            "spec": {
+                "hostPID": True,
+                "hostNetwork": True,
+                "hostIPC": True,
+                "nodeName": "worker-01",
+                "restartPolicy": "Never",
+                "containers": [
+                    {
+                        "name": "debugger",
+                        "image": "docker.io/library/busybox:1.36",
+                        "securityContext": {"privileged": True},
+                        "volumeMounts": [{"name": "host-root", "mountPath": "/host"}],
+                    }
+                ],
+                "volumes": [{"name": "host-root", "hostPath": {"path": "/"}}],
+            },
+        },
+        "default.yaml",
+    )
 
 
 def _uid(*parts: str) -> str:
@@ -343,8 +433,14 @@ def _uid(*parts: str) -> str:
 
 
 _FIX_FUNCS: dict[str, Callable[[_Objects], None]] = {
-    "drop-legacy": _fix_drop_legacy, "apiserver": _fix_apiserver, "rbac": _fix_rbac, "secrets": _fix_secrets,
-    "netpol": _fix_netpol, "psa": _fix_psa, "rollout": _fix_rollout, "nodes": _fix_nodes,
+    "drop-legacy": _fix_drop_legacy,
+    "apiserver": _fix_apiserver,
+    "rbac": _fix_rbac,
+    "secrets": _fix_secrets,
+    "netpol": _fix_netpol,
+    "psa": _fix_psa,
+    "rollout": _fix_rollout,
+    "nodes": _fix_nodes,
     "services": _fix_services,
 }
 
@@ -356,8 +452,11 @@ def _base() -> tuple[tuple[tuple[str, bytes, str, int], ...], tuple[dict[str, An
 
     snap = load_sample()
     enc = msgspec.json.Encoder()
-    items = tuple((kind, enc.encode(o), src, line)
-                  for kind in snap.kinds for o, (src, line) in zip(snap.items(kind), snap.provenance(kind)))
+    items = tuple(
+        (kind, enc.encode(o), src, line)
+        for kind in snap.kinds
+        for o, (src, line) in zip(snap.items(kind), snap.provenance(kind))
+    )
     return items, tuple(copy.deepcopy(snap.kubeconfig_entries))
 
 
@@ -372,16 +471,39 @@ def build(p: Profile) -> Snapshot:
             _FIX_FUNCS[fix](objs)
     if "debug-pod" in p.regressions:
         _regress_debug_pod(objs, p.cluster)
-    snap = Snapshot(p.cluster, source=f"bundled fleet: {p.cluster} on {p.date}",
-                    captured_at=f"{p.date}T06:00:00Z",
-                    meta={"origin": "files", "fleet_sample": {"fixes": sorted(p.fixes),
-                                                               "regressions": sorted(p.regressions),
-                                                               "unhardened": sorted(p.unhardened)}})
+    snap = Snapshot(
+        p.cluster,
+        source=f"bundled fleet: {p.cluster} on {p.date}",
+        captured_at=f"{p.date}T06:00:00Z",
+        meta={
+            "origin": "files",
+            "fleet_sample": {
+                "fixes": sorted(p.fixes),
+                "regressions": sorted(p.regressions),
+                "unhardened": sorted(p.unhardened),
+            },
+        },
+    )
     snap.kubeconfig_entries = [dict(e) for e in kubeconfig]
     if "kubeconfig" in p.fixes:
         _fix_kubeconfig(snap)
-    order = {k: i for i, k in enumerate(("Namespace", "Node", "CronJob", "Deployment", "StatefulSet", "DaemonSet",
-                                         "ReplicationController", "Job", "ReplicaSet", "Pod"))}
+    order = {
+        k: i
+        for i, k in enumerate(
+            (
+                "Namespace",
+                "Node",
+                "CronJob",
+                "Deployment",
+                "StatefulSet",
+                "DaemonSet",
+                "ReplicationController",
+                "Job",
+                "ReplicaSet",
+                "Pod",
+            )
+        )
+    }
     for kind, obj, src, line in sorted(objs.items, key=lambda t: order.get(t[0], len(order))):
         tp = m.KINDS.get(kind, m.Generic)
         snap.add(msgspec.convert(obj, tp), src, line)
@@ -414,8 +536,9 @@ def _key() -> str:
     return h.hexdigest()[:12]
 
 
-def sample(date: str | None = None, *, environments: Iterable[str] | None = None,
-           root: str | os.PathLike[str] | None = None) -> list[Path]:
+def sample(
+    date: str | None = None, *, environments: Iterable[str] | None = None, root: str | os.PathLike[str] | None = None
+) -> list[Path]:
     """The bundled fleet on one date (default: the latest) as saved snapshot directories, one per cluster.
 
     Generated deterministically into the cache directory the first time (see :func:`cache_dir`);
@@ -427,8 +550,9 @@ def sample(date: str | None = None, *, environments: Iterable[str] | None = None
     envs = set(environments) if environments is not None else set(ENVIRONMENTS)
     bad = envs - set(ENVIRONMENTS)
     if bad:
-        raise ValueError(f"no environment {', '.join(sorted(bad))} in the bundled fleet; "
-                         f"environments are {', '.join(ENVIRONMENTS)}")
+        raise ValueError(
+            f"no environment {', '.join(sorted(bad))} in the bundled fleet; environments are {', '.join(ENVIRONMENTS)}"
+        )
     base = Path(root) if root is not None else cache_dir() / f"fleet-sample-{_key()}"
     day = base / date
     if not (day / ".complete").is_file():

@@ -79,7 +79,7 @@ def resolve(
             continue
         text = os.fspath(src)
         if text.startswith(CONTEXT_PREFIX):
-            ctx = text[len(CONTEXT_PREFIX):].strip()
+            ctx = text[len(CONTEXT_PREFIX) :].strip()
             if not ctx:
                 raise FleetSourceError(f"{text!r}: name the context (context:NAME)")
             out.append(len(contexts))
@@ -109,18 +109,26 @@ def resolve(
                 out.append(len(contexts))
                 contexts.append((None, c))
     names = _context_names([c for _, c in contexts], kc) if contexts else {}
-    resolved = [x if isinstance(x, ClusterSource) else
-                ClusterSource(contexts[x][0] or names[contexts[x][1]], "context", contexts[x][1], kubeconfig=kc,
-                              namespaces=ns) for x in out]
+    resolved = [
+        x
+        if isinstance(x, ClusterSource)
+        else ClusterSource(
+            contexts[x][0] or names[contexts[x][1]], "context", contexts[x][1], kubeconfig=kc, namespaces=ns
+        )
+        for x in out
+    ]
     seen: dict[str, str] = {}
     for s in resolved:
         if s.cluster in seen:
-            raise FleetSourceError(f"two sources are both named {s.cluster!r} ({seen[s.cluster]} and {s.label}): "
-                                   "name them with a mapping, e.g. audit({'edge-1': ..., 'edge-2': ...})")
+            raise FleetSourceError(
+                f"two sources are both named {s.cluster!r} ({seen[s.cluster]} and {s.label}): "
+                "name them with a mapping, e.g. audit({'edge-1': ..., 'edge-2': ...})"
+            )
         seen[s.cluster] = s.label
     if not resolved:
-        raise FleetSourceError("no cluster to audit: give sources (paths, globs, context:NAME, sample) "
-                               "or all_contexts=True")
+        raise FleetSourceError(
+            "no cluster to audit: give sources (paths, globs, context:NAME, sample) or all_contexts=True"
+        )
     return resolved
 
 

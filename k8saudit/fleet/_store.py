@@ -45,16 +45,55 @@ _S, _I, _F = "string", "int64", "float64"
 #: column → dtype of every table but findings (whose dtypes are the findings schema's)
 TABLES: dict[str, dict[str, Any]] = {
     "findings": {c: None for c in FINDINGS_COLUMNS},
-    "scorecard": {"cluster": _S, "practice": _I, "title": _S, "checks": _I, "evaluated": _I, "failing": _I,
-                  "exempt": _I, "findings": _I, "score": _F, "status": _S, "not_assessable": _S, "partial": _S},
-    "checks": {"cluster": _S, "practice": _I, "check_id": _S, "severity": SEVERITY_DTYPE, "title": _S,
-               "evaluated": _I, "failing": _I, "exempt": _I, "findings": _I, "score": _F, "status": _S,
-               "reason": _S},
+    "scorecard": {
+        "cluster": _S,
+        "practice": _I,
+        "title": _S,
+        "checks": _I,
+        "evaluated": _I,
+        "failing": _I,
+        "exempt": _I,
+        "findings": _I,
+        "score": _F,
+        "status": _S,
+        "not_assessable": _S,
+        "partial": _S,
+    },
+    "checks": {
+        "cluster": _S,
+        "practice": _I,
+        "check_id": _S,
+        "severity": SEVERITY_DTYPE,
+        "title": _S,
+        "evaluated": _I,
+        "failing": _I,
+        "exempt": _I,
+        "findings": _I,
+        "score": _F,
+        "status": _S,
+        "reason": _S,
+    },
     "skipped": {c: _S for c in SKIPPED_COLUMNS},
     "failures": {c: _S for c in FAILURE_COLUMNS},
-    "clusters": {"cluster": _S, "source": _S, "status": _S, "captured_at": _S, "objects": _I, "findings": _I,
-                 "open": _I, "critical": _I, "high": _I, "medium": _I, "low": _I, "info": _I, "exempt": _I,
-                 "not_assessable": _I, "seconds": _F, "worker": _S, "peak_rss_mb": _F},
+    "clusters": {
+        "cluster": _S,
+        "source": _S,
+        "status": _S,
+        "captured_at": _S,
+        "objects": _I,
+        "findings": _I,
+        "open": _I,
+        "critical": _I,
+        "high": _I,
+        "medium": _I,
+        "low": _I,
+        "info": _I,
+        "exempt": _I,
+        "not_assessable": _I,
+        "seconds": _F,
+        "worker": _S,
+        "peak_rss_mb": _F,
+    },
 }
 
 
@@ -104,8 +143,13 @@ def save(fleet: Fleet, root: Path, date: str) -> Path:
         pd.Timestamp(date)
     except ValueError:
         raise FleetStoreError(f"date {date!r} is not a date (YYYY-MM-DD)") from None
-    frames = {"scorecard": fleet.scorecard, "checks": fleet.checks, "skipped": fleet.skipped,
-              "failures": fleet.failures, "clusters": fleet.clusters}
+    frames = {
+        "scorecard": fleet.scorecard,
+        "checks": fleet.checks,
+        "skipped": fleet.skipped,
+        "failures": fleet.failures,
+        "clusters": fleet.clusters,
+    }
     names = list(fleet.clusters["cluster"])
     failed = set(fleet.failures["cluster"])
 
@@ -190,8 +234,10 @@ def parts(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]], tabl
                 found.append((str(f), unquote(keys["cluster"]), unquote(keys["date"])))
     if not found and table != "failures":
         shown = ", ".join(os.fspath(p) for p in items)
-        raise FleetStoreError(f"{shown}: no saved fleet there (expected {table}/cluster=…/date=…/*.parquet; "
-                              "write one with fleet.save(DIR) or `k8saudit fleet scan -o DIR`)")
+        raise FleetStoreError(
+            f"{shown}: no saved fleet there (expected {table}/cluster=…/date=…/*.parquet; "
+            "write one with fleet.save(DIR) or `k8saudit fleet scan -o DIR`)"
+        )
     return sorted(found, key=lambda t: (t[2], t[1], t[0]))
 
 

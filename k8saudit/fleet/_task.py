@@ -75,8 +75,14 @@ def read_source(src: ClusterSource) -> Snapshot:
     if src.kind == "context":
         from ..sources.live import load_cluster
 
-        return load_cluster(src.location, kubeconfig=src.kubeconfig, namespaces=src.namespaces,
-                            cluster=src.cluster, in_cluster=False, progress=_quiet)
+        return load_cluster(
+            src.location,
+            kubeconfig=src.kubeconfig,
+            namespaces=src.namespaces,
+            cluster=src.cluster,
+            in_cluster=False,
+            progress=_quiet,
+        )
     from ..sources import load
 
     snap = load(src.location, cluster=src.cluster, progress=_quiet)
@@ -113,12 +119,20 @@ def audit_cluster(src: ClusterSource, opts: AuditOptions, snapshot: Snapshot | N
         return summarize(src, failed_snapshot(src, str(e)), opts, failure, started)
 
 
-def summarize(src: ClusterSource, snap: Snapshot, opts: AuditOptions, failure: dict[str, Any] | None,
-              started: float) -> ClusterResult:
+def summarize(
+    src: ClusterSource, snap: Snapshot, opts: AuditOptions, failure: dict[str, Any] | None, started: float
+) -> ClusterResult:
     from ..findings import audit, check_stats, scorecard
 
-    findings = audit(snap, practices=opts.practices, checks=opts.checks, waivers=opts.waivers,
-                     default_exemptions=opts.default_exemptions, config=opts.config, today=opts.today)
+    findings = audit(
+        snap,
+        practices=opts.practices,
+        checks=opts.checks,
+        waivers=opts.waivers,
+        default_exemptions=opts.default_exemptions,
+        config=opts.config,
+        today=opts.today,
+    )
     stats = check_stats(findings)
     assert stats is not None
     checks = scorecard(findings, by="check")
@@ -128,16 +142,31 @@ def summarize(src: ClusterSource, snap: Snapshot, opts: AuditOptions, failure: d
     findings.attrs.clear()
     live = findings[~findings["exempt"]]
     sev = live["severity"].astype("string").value_counts()
-    counts = {"findings": len(findings), "open": len(live),
-              **{s: int(sev.get(s, 0)) for s in ("critical", "high", "medium", "low", "info")},
-              "exempt": len(findings) - len(live)}
+    counts = {
+        "findings": len(findings),
+        "open": len(live),
+        **{s: int(sev.get(s, 0)) for s in ("critical", "high", "medium", "low", "info")},
+        "exempt": len(findings) - len(live),
+    }
     if failure is not None:
         failure = {"cluster": src.cluster, "source": src.label, **failure}
     return ClusterResult(
-        cluster=src.cluster, source=src.label, findings=findings, stats=stats, checks=checks, scorecard=card,
-        skipped=skipped, captured_at=None if failure else snap.captured_at, objects=len(snap), failure=failure,
-        expired_waivers=expired, counts=counts, worker=_worker_name(), seconds=round(time.perf_counter() - started, 3),
-        peak_rss_mb=_peak_rss_mb())
+        cluster=src.cluster,
+        source=src.label,
+        findings=findings,
+        stats=stats,
+        checks=checks,
+        scorecard=card,
+        skipped=skipped,
+        captured_at=None if failure else snap.captured_at,
+        objects=len(snap),
+        failure=failure,
+        expired_waivers=expired,
+        counts=counts,
+        worker=_worker_name(),
+        seconds=round(time.perf_counter() - started, 3),
+        peak_rss_mb=_peak_rss_mb(),
+    )
 
 
 def failure_result(src: ClusterSource, opts: AuditOptions, stage: str, error: str, reason: str) -> ClusterResult:

@@ -55,9 +55,24 @@ from ._workloads import (
 )
 
 # the one list of frames, in the order they are documented and listed
-register(build_objects, build_workloads, build_containers, build_env, build_volumes, build_rbac, build_nodes,
-         build_services, build_network_policies, build_namespaces, build_apiserver, build_kubeconfig_users,
-         build_pdbs, build_service_accounts, build_config_maps, build_secrets)
+register(
+    build_objects,
+    build_workloads,
+    build_containers,
+    build_env,
+    build_volumes,
+    build_rbac,
+    build_nodes,
+    build_services,
+    build_network_policies,
+    build_namespaces,
+    build_apiserver,
+    build_kubeconfig_users,
+    build_pdbs,
+    build_service_accounts,
+    build_config_maps,
+    build_secrets,
+)
 
 #: frame → its builder (snapshot → DataFrame)
 FRAMES: Mapping[str, Callable[[Any], pd.DataFrame]] = _View(lambda s: s, "builders")
@@ -70,10 +85,32 @@ FRAME_KINDS: Mapping[str, tuple[str, ...]] = _View(lambda s: s.kinds, "kinds")
 #: frame → column → further kinds that only this column reads: a check reading the column depends on them
 COLUMN_KINDS: Mapping[str, dict[str, tuple[str, ...]]] = _View(lambda s: s.column_kinds, "column kinds")
 
-__all__ = ["FRAMES", "SPECS", "FRAME_KINDS", "COLUMN_KINDS", "WORKLOAD_KINDS", "SCHEMAS", "Column", "Derived",
-           "FrameSpec", "SnapshotView", "WORKLOADS_INDEX", "columns", "empty", "frame", "register", "unregister",
-           "on_register", "spec", "is_public_ip", "parse_flags", "cluster_role_rules", "is_system_subject",
-           "workload_index", "describe"]
+__all__ = [
+    "FRAMES",
+    "SPECS",
+    "FRAME_KINDS",
+    "COLUMN_KINDS",
+    "WORKLOAD_KINDS",
+    "SCHEMAS",
+    "Column",
+    "Derived",
+    "FrameSpec",
+    "SnapshotView",
+    "WORKLOADS_INDEX",
+    "columns",
+    "empty",
+    "frame",
+    "register",
+    "unregister",
+    "on_register",
+    "spec",
+    "is_public_ip",
+    "parse_flags",
+    "cluster_role_rules",
+    "is_system_subject",
+    "workload_index",
+    "describe",
+]
 
 
 def columns(name: str) -> list[str]:
@@ -88,6 +125,7 @@ def empty(name: str) -> pd.DataFrame:
 
 def describe(name: str | None = None) -> pd.DataFrame:
     """The documented columns of one frame (or of all): frame, column, dtype, description."""
-    rows = [(s.name, c.name, c.dtype, c.description) for s in SPECS.values() if name in (None, s.name)
-            for c in s.columns]
+    rows = [
+        (s.name, c.name, c.dtype, c.description) for s in SPECS.values() if name in (None, s.name) for c in s.columns
+    ]
     return pd.DataFrame(rows, columns=["frame", "column", "dtype", "description"])

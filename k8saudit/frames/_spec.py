@@ -132,8 +132,10 @@ class FrameSpec:
     def from_columns(self, cols: Sequence[Sequence[Any]]) -> pd.DataFrame:
         """The frame of these columns (in column order), with the spec's dtypes."""
         if len(cols) != len(self.columns):
-            raise ValueError(f"frame {self.name}: its builder gives {len(cols)} values a row, the spec has "
-                             f"{len(self.columns)} columns")
+            raise ValueError(
+                f"frame {self.name}: its builder gives {len(cols)} values a row, the spec has "
+                f"{len(self.columns)} columns"
+            )
         out: dict[str, Any] = {}
         for col, values in zip(self.columns, cols, strict=True):
             if col.dtype == O:

@@ -70,16 +70,28 @@ class _Variants:
 
     def add(self, member: str, spec: m.PodSpec, pod_name: str | None) -> None:
         idx = self.index
-        diff = [(c, ctype) for ctype, group in (("container", spec.containers), ("init", spec.init_containers),
-                                                ("ephemeral", spec.ephemeral_containers))
-                for c in group or () if idx.differs(ctype, c)]
+        diff = [
+            (c, ctype)
+            for ctype, group in (
+                ("container", spec.containers),
+                ("init", spec.init_containers),
+                ("ephemeral", spec.ephemeral_containers),
+            )
+            for c in group or ()
+            if idx.differs(ctype, c)
+        ]
         vols = idx.added_volumes(spec, pod_name)
         plk = pod_level_key(spec)
         pod_level = plk != idx.pod_level
         if not diff and not vols and not pod_level:
             return
-        key = b"\x00".join([plk if pod_level else b"", *(t.encode() + container_key(c) for c, t in diff),
-                             *(volume_key(v) for v in vols)])
+        key = b"\x00".join(
+            [
+                plk if pod_level else b"",
+                *(t.encode() + container_key(c) for c, t in diff),
+                *(volume_key(v) for v in vols),
+            ]
+        )
         got = self.found.get(key)
         if got is not None:
             got[1] += 1
@@ -104,9 +116,11 @@ def effective(base: m.PodSpec | None, own: m.PodSpec) -> m.PodSpec:
         return merged + list(by_name.values())
 
     return msgspec.structs.replace(
-        own, containers=overlay(base.containers, own.containers),
+        own,
+        containers=overlay(base.containers, own.containers),
         init_containers=overlay(base.init_containers, own.init_containers),
-        volumes=overlay(base.volumes, own.volumes))
+        volumes=overlay(base.volumes, own.volumes),
+    )
 
 
 class _WorkloadIndex:
@@ -204,8 +218,18 @@ class _WorkloadIndex:
         for kind, o, src in tops:
             md = o.metadata
             v = variants.get(id(o))
-            out.append(WorkloadRec(kind, md.namespace, md.name, o, m.pod_template(o), src, counts.get(id(o), 0),
-                                   v.result() if v is not None else ()))
+            out.append(
+                WorkloadRec(
+                    kind,
+                    md.namespace,
+                    md.name,
+                    o,
+                    m.pod_template(o),
+                    src,
+                    counts.get(id(o), 0),
+                    v.result() if v is not None else (),
+                )
+            )
         for p, src in bare:
             md = p.metadata
             out.append(WorkloadRec("Pod", md.namespace, md.name, p, m.pod_template(p), src, 1))
@@ -214,12 +238,16 @@ class _WorkloadIndex:
         return out
 
     @staticmethod
-    def _member(v: _Variants, top: Any, base: m.PodSpec | None, spec: m.PodSpec, member: str,
-                pod_name: str | None) -> None:
+    def _member(
+        v: _Variants, top: Any, base: m.PodSpec | None, spec: m.PodSpec, member: str, pod_name: str | None
+    ) -> None:
         tpl = m.pod_template(top)
         tspec = tpl.spec if tpl is not None else None
-        if base is tspec and not (spec.containers or spec.init_containers or spec.ephemeral_containers
-                                  or spec.volumes) and pod_level_key(spec) == v.index.pod_level:
+        if (
+            base is tspec
+            and not (spec.containers or spec.init_containers or spec.ephemeral_containers or spec.volumes)
+            and pod_level_key(spec) == v.index.pod_level
+        ):
             return  # a compacted pod identical to its template: the common case, kept cheap
         v.add(member, effective(base if base is not None else tspec, spec), pod_name)
 
@@ -255,17 +283,34 @@ def _synthetic(kind: str, ns: str | None, name: str | None, members: list[tuple[
         for p, _ in group:
             if p.spec is not None:
                 v.add(p.metadata.name, p.spec, p.metadata.name)
-    return WorkloadRec(kind, ns, name, rep, m.PodTemplate(metadata=rep.metadata, spec=rep.spec), src,
-                       len(members), v.result(), synthetic=True)
+    return WorkloadRec(
+        kind,
+        ns,
+        name,
+        rep,
+        m.PodTemplate(metadata=rep.metadata, spec=rep.spec),
+        src,
+        len(members),
+        v.result(),
+        synthetic=True,
+    )
 
 
 def _spec_key(spec: m.PodSpec | None) -> bytes:
     if spec is None:
         return b""
     sa = sa_token_volumes(spec)
-    return b"\x00".join([pod_level_key(spec), *(container_key(c) for g in (
-        spec.containers, spec.init_containers, spec.ephemeral_containers) for c in g or ()),
-        *sorted(volume_key(v) for v in spec.volumes or () if v.name not in sa)])
+    return b"\x00".join(
+        [
+            pod_level_key(spec),
+            *(
+                container_key(c)
+                for g in (spec.containers, spec.init_containers, spec.ephemeral_containers)
+                for c in g or ()
+            ),
+            *sorted(volume_key(v) for v in spec.volumes or () if v.name not in sa),
+        ]
+    )
 
 
 # --------------------------------------------------------------------------- helpers
@@ -306,8 +351,7 @@ def _selector(sel: m.LabelSelector | None) -> dict[str, Any] | None:
     return {
         "match_labels": dict(sel.match_labels or {}),
         "match_expressions": [
-            {"key": e.key, "operator": e.operator, "values": list(e.values or [])}
-            for e in sel.match_expressions or []
+            {"key": e.key, "operator": e.operator, "values": list(e.values or [])} for e in sel.match_expressions or []
         ],
     }
 
@@ -366,7 +410,11 @@ def _replicas(rec: WorkloadRec) -> int | None:
 #: a workload's identity, first in every frame about what a workload runs
 WORKLOAD_KEYS: list[tuple[str, str, str]] = [
     ("cluster", S, "cluster name"),
-    ("kind", S, "workload kind (Deployment, StatefulSet, DaemonSet, Job, CronJob, ReplicaSet, ReplicationController, Pod, or the kind of a controller not in the snapshot)"),
+    (
+        "kind",
+        S,
+        "workload kind (Deployment, StatefulSet, DaemonSet, Job, CronJob, ReplicaSet, ReplicationController, Pod, or the kind of a controller not in the snapshot)",
+    ),
     ("namespace", S, "namespace"),
     ("name", S, "workload name"),
 ]
@@ -375,43 +423,70 @@ _WK = ("cluster", "kind", "namespace", "name")
 WORKLOAD_KINDS: tuple[str, ...] = ("Pod", *m.POD_TEMPLATE_KINDS)
 
 
-@frame("workloads", "One row per top-level pod-spec owner.", keys=(*_WK, "pod"), kinds=WORKLOAD_KINDS, columns=[
-    *WORKLOAD_KEYS,
-    ("pod", S, "<NA> for the workload's own row (its template); else the first pod whose own fields (host namespaces, security context, service account) give it another outcome than its template (count workloads with `pod.isna()`), or `ReplicaSet/<name>` of an older revision still running"),
-    ("synthetic", B, "the controller is not in the snapshot (e.g. `kubectl get pods` alone, or ReplicaSets not readable): this row stands for it and is read from its pods; a Deployment is inferred from the pod-template-hash naming"),
-    ("uid", S, "uid of the workload object"),
-    ("api_version", S, "apiVersion"),
-    ("replicas", I, "desired replicas (Deployment/StatefulSet/ReplicaSet/RC: default 1; Job: parallelism; Pod: 1)"),
-    ("pod_count", I, "pods in the snapshot that roll up to this workload"),
-    ("service_account", S, "effective service account name"),
-    ("automount_sa_token", B, "is the service account token mounted (pod field, else ServiceAccount's, else true)",
-     ("ServiceAccount",)),
-    ("automount_source", S, "where automount_sa_token comes from: pod, service_account, default", ("ServiceAccount",)),
-    ("host_network", B, "spec.hostNetwork"),
-    ("host_pid", B, "spec.hostPID"),
-    ("host_ipc", B, "spec.hostIPC"),
-    ("host_users", TB, "spec.hostUsers (false: user namespace)"),
-    ("os", S, "spec.os.name"),
-    ("strategy", S, "Deployment strategy / StatefulSet, DaemonSet updateStrategy type (defaults filled)"),
-    ("max_unavailable", S, "rollingUpdate.maxUnavailable as written, or its default"),
-    ("max_unavailable_pods", I, "maxUnavailable resolved against replicas (percentages round down)"),
-    ("labels", O, "metadata.labels"),
-    ("pod_labels", O, "labels of the pods (template labels)"),
-    ("selector", O, "spec.selector as {match_labels, match_expressions}"),
-    ("annotations", O, "metadata.annotations and pod template annotations (merged)"),
-    ("pss_level", S, "highest Pod Security Standards level satisfied: restricted, baseline, privileged"),
-    ("pss_violations", O, "PSS controls broken (list of control ids)"),
-    ("pss_enforce", S, "the namespace's pod-security.kubernetes.io/enforce level", ("Namespace",)),
-    ("pss_rejected", B, "would the namespace's enforce level reject these pods", ("Namespace",)),
-    ("source", S, "where the workload object was read"),
-])
+@frame(
+    "workloads",
+    "One row per top-level pod-spec owner.",
+    keys=(*_WK, "pod"),
+    kinds=WORKLOAD_KINDS,
+    columns=[
+        *WORKLOAD_KEYS,
+        (
+            "pod",
+            S,
+            "<NA> for the workload's own row (its template); else the first pod whose own fields (host namespaces, security context, service account) give it another outcome than its template (count workloads with `pod.isna()`), or `ReplicaSet/<name>` of an older revision still running",
+        ),
+        (
+            "synthetic",
+            B,
+            "the controller is not in the snapshot (e.g. `kubectl get pods` alone, or ReplicaSets not readable): this row stands for it and is read from its pods; a Deployment is inferred from the pod-template-hash naming",
+        ),
+        ("uid", S, "uid of the workload object"),
+        ("api_version", S, "apiVersion"),
+        ("replicas", I, "desired replicas (Deployment/StatefulSet/ReplicaSet/RC: default 1; Job: parallelism; Pod: 1)"),
+        ("pod_count", I, "pods in the snapshot that roll up to this workload"),
+        ("service_account", S, "effective service account name"),
+        (
+            "automount_sa_token",
+            B,
+            "is the service account token mounted (pod field, else ServiceAccount's, else true)",
+            ("ServiceAccount",),
+        ),
+        (
+            "automount_source",
+            S,
+            "where automount_sa_token comes from: pod, service_account, default",
+            ("ServiceAccount",),
+        ),
+        ("host_network", B, "spec.hostNetwork"),
+        ("host_pid", B, "spec.hostPID"),
+        ("host_ipc", B, "spec.hostIPC"),
+        ("host_users", TB, "spec.hostUsers (false: user namespace)"),
+        ("os", S, "spec.os.name"),
+        ("strategy", S, "Deployment strategy / StatefulSet, DaemonSet updateStrategy type (defaults filled)"),
+        ("max_unavailable", S, "rollingUpdate.maxUnavailable as written, or its default"),
+        ("max_unavailable_pods", I, "maxUnavailable resolved against replicas (percentages round down)"),
+        ("labels", O, "metadata.labels"),
+        ("pod_labels", O, "labels of the pods (template labels)"),
+        ("selector", O, "spec.selector as {match_labels, match_expressions}"),
+        ("annotations", O, "metadata.annotations and pod template annotations (merged)"),
+        ("pss_level", S, "highest Pod Security Standards level satisfied: restricted, baseline, privileged"),
+        ("pss_violations", O, "PSS controls broken (list of control ids)"),
+        ("pss_enforce", S, "the namespace's pod-security.kubernetes.io/enforce level", ("Namespace",)),
+        ("pss_rejected", B, "would the namespace's enforce level reject these pods", ("Namespace",)),
+        ("source", S, "where the workload object was read"),
+    ],
+)
 def build_workloads(snap: SnapshotView) -> Iterator[Row]:
     recs = workload_index(snap)
     cluster = snap.cluster
-    sas = {(sa.metadata.namespace, sa.metadata.name): sa.automount_service_account_token
-           for sa in snap.items("ServiceAccount")}
-    enforce = {ns.metadata.name: (ns.metadata.labels or {}).get("pod-security.kubernetes.io/enforce")
-               for ns in snap.items("Namespace")}
+    sas = {
+        (sa.metadata.namespace, sa.metadata.name): sa.automount_service_account_token
+        for sa in snap.items("ServiceAccount")
+    }
+    enforce = {
+        ns.metadata.name: (ns.metadata.labels or {}).get("pod-security.kubernetes.io/enforce")
+        for ns in snap.items("Namespace")
+    }
 
     def pod_fields(rec: WorkloadRec, spec: m.PodSpec | None, tmeta: Any) -> tuple[Any, ...]:
         """service_account … os, then pss_level and pss_violations: what a pod's own fields decide."""
@@ -424,13 +499,18 @@ def build_workloads(snap: SnapshotView) -> Iterator[Row]:
         else:
             automount, asrc = True, "default"
         level, violations = evaluate(spec, tmeta)
-        return (sa_name, automount, asrc,
-                bool(spec is not None and spec.host_network),
-                bool(spec is not None and spec.host_pid),
-                bool(spec is not None and spec.host_ipc),
-                spec.host_users if spec is not None else None,
-                spec.os.name if spec is not None and spec.os is not None else None,
-                level, violations)
+        return (
+            sa_name,
+            automount,
+            asrc,
+            bool(spec is not None and spec.host_network),
+            bool(spec is not None and spec.host_pid),
+            bool(spec is not None and spec.host_ipc),
+            spec.host_users if spec is not None else None,
+            spec.os.name if spec is not None and spec.os is not None else None,
+            level,
+            violations,
+        )
 
     for rec in recs:
         _, spec, tmeta = _spec_fields(rec)
@@ -463,11 +543,31 @@ def build_workloads(snap: SnapshotView) -> Iterator[Row]:
         pod_labels = (tmeta.labels if tmeta is not None else None) or {}
         for pod, count, fields in entries:
             variant = pod is not None
-            yield (cluster, rec.kind, rec.namespace, rec.name, pod, rec.synthetic, uid, api_version,
-                   None if variant else replicas, count, *fields[:8],
-                   None if variant else strategy, None if variant else mu, None if variant else mu_pods,
-                   dict(md.labels or {}), dict(pod_labels), sel_d, ann, fields[8], fields[9],
-                   ns_level, rejected_by(fields[8], ns_level), rec.source)
+            yield (
+                cluster,
+                rec.kind,
+                rec.namespace,
+                rec.name,
+                pod,
+                rec.synthetic,
+                uid,
+                api_version,
+                None if variant else replicas,
+                count,
+                *fields[:8],
+                None if variant else strategy,
+                None if variant else mu,
+                None if variant else mu_pods,
+                dict(md.labels or {}),
+                dict(pod_labels),
+                sel_d,
+                ann,
+                fields[8],
+                fields[9],
+                ns_level,
+                rejected_by(fields[8], ns_level),
+                rec.source,
+            )
 
 
 class _Spec(NamedTuple):
@@ -524,37 +624,58 @@ def apparmor_annotation_type(value: Any) -> str | None:
     return value  # unknown: kept verbatim, so a check can name it
 
 
-@frame("containers", "One row per container (init, ephemeral too).", keys=(*_WK, "pod", "container"),
-       kinds=WORKLOAD_KINDS, columns=[
-    *WORKLOAD_KEYS,
-    ("container", S, "container name"),
-    ("pod", S, "<NA> for a container of the workload's template; else the first pod running this container as it is (a container its template lacks or says otherwise, or any container of a pod whose own security context differs), or `ReplicaSet/<name>` of an older revision"),
-    ("container_type", S, "container, init or ephemeral"),
-    ("differs_from_template", B, "a pod's container that its template also names, but with other settings (image, security context, ...): mutated by a webhook, edited, or an older revision"),
-    ("sidecar", B, "an init container with restartPolicy Always"),
-    ("injected", B, "found on the workload's live pods but not in its template (added by an admission webhook)"),
-    ("long_running", B, "expected to keep running (not a Job's, not a plain init container)"),
-    ("windows", B, "the pod runs on Windows (spec.os.name): Linux-only settings do not apply"),
-    ("image", S, "image reference"),
-    ("privileged", TB, "securityContext.privileged"),
-    ("allow_privilege_escalation", TB, "securityContext.allowPrivilegeEscalation"),
-    ("read_only_root_filesystem", TB, "securityContext.readOnlyRootFilesystem"),
-    ("run_as_non_root", TB, "effective runAsNonRoot (container over pod)"),
-    ("run_as_user", I, "effective runAsUser (container over pod)"),
-    ("run_as_group", I, "effective runAsGroup (container over pod)"),
-    ("proc_mount", S, "securityContext.procMount"),
-    ("seccomp_profile", S, "effective seccompProfile.type (container over pod)"),
-    ("seccomp_annotation", S, "legacy seccomp annotation value (container.seccomp.security.alpha.kubernetes.io/<c> "
-                              "over seccomp.security.alpha.kubernetes.io/pod), e.g. runtime/default, unconfined"),
-    ("apparmor_profile", S, "effective AppArmor profile type: container appArmorProfile, else the legacy "
-                            "container.apparmor.security.beta.kubernetes.io/<c> annotation (runtime/default → "
-                            "RuntimeDefault, localhost/* → Localhost, unconfined → Unconfined), else the pod's"),
-    ("caps_add", O, "capabilities.add, upper case, CAP_ prefix removed"),
-    ("caps_drop", O, "capabilities.drop, upper case, CAP_ prefix removed"),
-    ("host_ports", O, "non-zero hostPorts"),
-    ("readiness_probe", B, "has a readinessProbe"),
-    ("liveness_probe", B, "has a livenessProbe"),
-])
+@frame(
+    "containers",
+    "One row per container (init, ephemeral too).",
+    keys=(*_WK, "pod", "container"),
+    kinds=WORKLOAD_KINDS,
+    columns=[
+        *WORKLOAD_KEYS,
+        ("container", S, "container name"),
+        (
+            "pod",
+            S,
+            "<NA> for a container of the workload's template; else the first pod running this container as it is (a container its template lacks or says otherwise, or any container of a pod whose own security context differs), or `ReplicaSet/<name>` of an older revision",
+        ),
+        ("container_type", S, "container, init or ephemeral"),
+        (
+            "differs_from_template",
+            B,
+            "a pod's container that its template also names, but with other settings (image, security context, ...): mutated by a webhook, edited, or an older revision",
+        ),
+        ("sidecar", B, "an init container with restartPolicy Always"),
+        ("injected", B, "found on the workload's live pods but not in its template (added by an admission webhook)"),
+        ("long_running", B, "expected to keep running (not a Job's, not a plain init container)"),
+        ("windows", B, "the pod runs on Windows (spec.os.name): Linux-only settings do not apply"),
+        ("image", S, "image reference"),
+        ("privileged", TB, "securityContext.privileged"),
+        ("allow_privilege_escalation", TB, "securityContext.allowPrivilegeEscalation"),
+        ("read_only_root_filesystem", TB, "securityContext.readOnlyRootFilesystem"),
+        ("run_as_non_root", TB, "effective runAsNonRoot (container over pod)"),
+        ("run_as_user", I, "effective runAsUser (container over pod)"),
+        ("run_as_group", I, "effective runAsGroup (container over pod)"),
+        ("proc_mount", S, "securityContext.procMount"),
+        ("seccomp_profile", S, "effective seccompProfile.type (container over pod)"),
+        (
+            "seccomp_annotation",
+            S,
+            "legacy seccomp annotation value (container.seccomp.security.alpha.kubernetes.io/<c> "
+            "over seccomp.security.alpha.kubernetes.io/pod), e.g. runtime/default, unconfined",
+        ),
+        (
+            "apparmor_profile",
+            S,
+            "effective AppArmor profile type: container appArmorProfile, else the legacy "
+            "container.apparmor.security.beta.kubernetes.io/<c> annotation (runtime/default → "
+            "RuntimeDefault, localhost/* → Localhost, unconfined → Unconfined), else the pod's",
+        ),
+        ("caps_add", O, "capabilities.add, upper case, CAP_ prefix removed"),
+        ("caps_drop", O, "capabilities.drop, upper case, CAP_ prefix removed"),
+        ("host_ports", O, "non-zero hostPorts"),
+        ("readiness_probe", B, "has a readinessProbe"),
+        ("liveness_probe", B, "has a livenessProbe"),
+    ],
+)
 def build_containers(snap: SnapshotView) -> Iterator[Row]:
     cluster = snap.cluster
     for rec in workload_index(snap):
@@ -571,7 +692,8 @@ def build_containers(snap: SnapshotView) -> Iterator[Row]:
             p_apparmor = _profile_type(psc.app_armor_profile if psc is not None else None)
             windows = spec is not None and spec.os is not None and spec.os.name == "windows"
             batch = rec.kind in ("Job", "CronJob") or (
-                rec.kind == "Pod" and spec is not None and spec.restart_policy in ("Never", "OnFailure"))
+                rec.kind == "Pod" and spec is not None and spec.restart_policy in ("Never", "OnFailure")
+            )
             for c, ctype in containers:
                 sc = c.security_context
                 sidecar = ctype == "init" and c.restart_policy == "Always"
@@ -583,42 +705,71 @@ def build_containers(snap: SnapshotView) -> Iterator[Row]:
                 if sc is not None:
                     caps = sc.capabilities
                     security: tuple[Any, ...] = (
-                        sc.privileged, sc.allow_privilege_escalation, sc.read_only_root_filesystem,
+                        sc.privileged,
+                        sc.allow_privilege_escalation,
+                        sc.read_only_root_filesystem,
                         sc.run_as_non_root if sc.run_as_non_root is not None else p_nonroot,
                         sc.run_as_user if sc.run_as_user is not None else p_user,
                         sc.run_as_group if sc.run_as_group is not None else p_group,
                         sc.proc_mount,
-                        sc.seccomp_profile.type if sc.seccomp_profile is not None and sc.seccomp_profile.type
-                        else p_seccomp)
+                        sc.seccomp_profile.type
+                        if sc.seccomp_profile is not None and sc.seccomp_profile.type
+                        else p_seccomp,
+                    )
                     caps_add = _caps(caps.add if caps is not None else None)
                     caps_drop = _caps(caps.drop if caps is not None else None)
                 else:
                     security = (None, None, None, p_nonroot, p_user, p_group, None, p_seccomp)
                     caps_add, caps_drop = [], []
-                yield (cluster, rec.kind, rec.namespace, rec.name, c.name, pod, ctype,
-                       pod is not None and in_tpl and tidx is not None and tidx.differs(ctype, c),
-                       sidecar, ctype != "ephemeral" and not in_tpl,
-                       not batch and (ctype == "container" or sidecar), windows, c.image, *security,
-                       seccomp_ann, c_apparmor or p_apparmor, caps_add, caps_drop,
-                       [p.host_port for p in c.ports or () if p.host_port],
-                       c.readiness_probe is not None, c.liveness_probe is not None)
+                yield (
+                    cluster,
+                    rec.kind,
+                    rec.namespace,
+                    rec.name,
+                    c.name,
+                    pod,
+                    ctype,
+                    pod is not None and in_tpl and tidx is not None and tidx.differs(ctype, c),
+                    sidecar,
+                    ctype != "ephemeral" and not in_tpl,
+                    not batch and (ctype == "container" or sidecar),
+                    windows,
+                    c.image,
+                    *security,
+                    seccomp_ann,
+                    c_apparmor or p_apparmor,
+                    caps_add,
+                    caps_drop,
+                    [p.host_port for p in c.ports or () if p.host_port],
+                    c.readiness_probe is not None,
+                    c.liveness_probe is not None,
+                )
 
 
-@frame("env", "One row per env var or envFrom entry.", keys=(*_WK, "pod", "container", "var"),
-       kinds=WORKLOAD_KINDS, columns=[
-    *WORKLOAD_KEYS,
-    ("container", S, "container name"),
-    ("pod", S, "<NA> for the template's containers; else the pod whose own container this is (see containers.pod)"),
-    ("container_type", S, "container, init or ephemeral"),
-    ("var", S, "variable name (envFrom: the prefix, or empty)"),
-    ("source", S, "literal, secret_key_ref, config_map_key_ref, field_ref, resource_field_ref, env_from_secret, env_from_config_map, unset"),
-    ("value", S, "literal value; masked when the name looks like a credential"),
-    ("looks_like_credential", B, "the name looks like it holds a credential"),
-    ("secret_name", S, "Secret referenced"),
-    ("secret_key", S, "key of the Secret referenced"),
-    ("config_map_name", S, "ConfigMap referenced"),
-    ("config_map_key", S, "key of the ConfigMap referenced"),
-])
+@frame(
+    "env",
+    "One row per env var or envFrom entry.",
+    keys=(*_WK, "pod", "container", "var"),
+    kinds=WORKLOAD_KINDS,
+    columns=[
+        *WORKLOAD_KEYS,
+        ("container", S, "container name"),
+        ("pod", S, "<NA> for the template's containers; else the pod whose own container this is (see containers.pod)"),
+        ("container_type", S, "container, init or ephemeral"),
+        ("var", S, "variable name (envFrom: the prefix, or empty)"),
+        (
+            "source",
+            S,
+            "literal, secret_key_ref, config_map_key_ref, field_ref, resource_field_ref, env_from_secret, env_from_config_map, unset",
+        ),
+        ("value", S, "literal value; masked when the name looks like a credential"),
+        ("looks_like_credential", B, "the name looks like it holds a credential"),
+        ("secret_name", S, "Secret referenced"),
+        ("secret_key", S, "key of the Secret referenced"),
+        ("config_map_name", S, "ConfigMap referenced"),
+        ("config_map_key", S, "key of the ConfigMap referenced"),
+    ],
+)
 def build_env(snap: SnapshotView) -> Iterator[Row]:
     cluster = snap.cluster
     cred_cache: dict[str, bool] = {}
@@ -641,13 +792,25 @@ def build_env(snap: SnapshotView) -> Iterator[Row]:
                     vf, var = e.value_from, e.name
                     # source, value, secret name and key, config map name and key
                     if vf is None:
-                        got: tuple[Any, ...] = ("literal", text(e.value if e.value is not None else ""),
-                                                None, None, None, None)
+                        got: tuple[Any, ...] = (
+                            "literal",
+                            text(e.value if e.value is not None else ""),
+                            None,
+                            None,
+                            None,
+                            None,
+                        )
                     elif vf.secret_key_ref is not None:
                         got = ("secret_key_ref", None, vf.secret_key_ref.name, vf.secret_key_ref.key, None, None)
                     elif vf.config_map_key_ref is not None:
-                        got = ("config_map_key_ref", None, None, None, vf.config_map_key_ref.name,
-                               vf.config_map_key_ref.key)
+                        got = (
+                            "config_map_key_ref",
+                            None,
+                            None,
+                            None,
+                            vf.config_map_key_ref.name,
+                            vf.config_map_key_ref.key,
+                        )
                     elif vf.field_ref is not None:
                         got = ("field_ref", text(vf.field_ref.field_path), None, None, None, None)
                     elif vf.resource_field_ref is not None:
@@ -660,29 +823,57 @@ def build_env(snap: SnapshotView) -> Iterator[Row]:
                     if ef.secret_ref is not None:
                         yield (*head, var, "env_from_secret", None, cred(var), ef.secret_ref.name, None, None, None)
                     elif ef.config_map_ref is not None:
-                        yield (*head, var, "env_from_config_map", None, cred(var), None, None,
-                               ef.config_map_ref.name, None)
+                        yield (
+                            *head,
+                            var,
+                            "env_from_config_map",
+                            None,
+                            cred(var),
+                            None,
+                            None,
+                            ef.config_map_ref.name,
+                            None,
+                        )
 
 
-@frame("volumes", "One row per pod volume.", keys=(*_WK, "pod", "volume"), kinds=WORKLOAD_KINDS, columns=[
-    *WORKLOAD_KEYS,
-    ("volume", S, "volume name"),
-    ("pod", S, "<NA> for the template's volumes; else the first pod that adds this volume (the service account token volume and StatefulSet claims are not counted)"),
-    ("type", S, "volume type as in the API (hostPath, secret, configMap, ...)"),
-    ("host_path", S, "hostPath.path"),
-    ("host_path_type", S, "hostPath.type"),
-    ("secret_name", S, "secret.secretName"),
-    ("config_map_name", S, "configMap.name"),
-    ("claim_name", S, "persistentVolumeClaim.claimName"),
-])
+@frame(
+    "volumes",
+    "One row per pod volume.",
+    keys=(*_WK, "pod", "volume"),
+    kinds=WORKLOAD_KINDS,
+    columns=[
+        *WORKLOAD_KEYS,
+        ("volume", S, "volume name"),
+        (
+            "pod",
+            S,
+            "<NA> for the template's volumes; else the first pod that adds this volume (the service account token volume and StatefulSet claims are not counted)",
+        ),
+        ("type", S, "volume type as in the API (hostPath, secret, configMap, ...)"),
+        ("host_path", S, "hostPath.path"),
+        ("host_path_type", S, "hostPath.type"),
+        ("secret_name", S, "secret.secretName"),
+        ("config_map_name", S, "configMap.name"),
+        ("claim_name", S, "persistentVolumeClaim.claimName"),
+    ],
+)
 def build_volumes(snap: SnapshotView) -> Iterator[Row]:
     cluster = snap.cluster
     for rec in workload_index(snap):
         for _, pod, _, volumes in _specs(rec):
             for v in volumes:
                 hp = v.host_path
-                yield (cluster, rec.kind, rec.namespace, rec.name, v.name, pod, v.type,
-                       hp.path if hp is not None else None, hp.type if hp is not None else None,
-                       v.secret.secret_name if v.secret is not None else None,
-                       v.config_map.name if v.config_map is not None else None,
-                       v.persistent_volume_claim.claim_name if v.persistent_volume_claim is not None else None)
+                yield (
+                    cluster,
+                    rec.kind,
+                    rec.namespace,
+                    rec.name,
+                    v.name,
+                    pod,
+                    v.type,
+                    hp.path if hp is not None else None,
+                    hp.type if hp is not None else None,
+                    v.secret.secret_name if v.secret is not None else None,
+                    v.config_map.name if v.config_map is not None else None,
+                    v.persistent_volume_claim.claim_name if v.persistent_volume_claim is not None else None,
+                )

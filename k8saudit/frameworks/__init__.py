@@ -31,8 +31,17 @@ from ..vocab import CONTROL_STATUSES
 #: the frameworks k8saudit maps its checks to, by id
 FRAMEWORKS: tuple[str, ...] = ("cis", "nsa", "pss", "mitre")
 STATUSES: tuple[str, ...] = CONTROL_STATUSES
-COLUMNS = ["framework", "control", "section", "title", "status", "checks", "failing_objects", "exempt_findings",
-           "reason"]
+COLUMNS = [
+    "framework",
+    "control",
+    "section",
+    "title",
+    "status",
+    "checks",
+    "failing_objects",
+    "exempt_findings",
+    "reason",
+]
 
 
 def _check_framework(framework: str) -> str:
@@ -65,9 +74,18 @@ def controls(framework_id: str) -> pd.DataFrame:
     for cid in CHECKS:
         for ctl in CHECKS[cid].controls.get(fid, ()):
             by_control.setdefault(ctl, []).append(cid)
-    rows = [{"framework": fid, "control": c["id"], "section": c.get("section"), "title": c["title"],
-             "assessable": bool(c.get("assessable", True)), "why_not": c.get("why_not"),
-             "checks": by_control.get(c["id"], [])} for c in framework(fid)["controls"]]
+    rows = [
+        {
+            "framework": fid,
+            "control": c["id"],
+            "section": c.get("section"),
+            "title": c["title"],
+            "assessable": bool(c.get("assessable", True)),
+            "why_not": c.get("why_not"),
+            "checks": by_control.get(c["id"], []),
+        }
+        for c in framework(fid)["controls"]
+    ]
     return pd.DataFrame(rows, columns=["framework", "control", "section", "title", "assessable", "why_not", "checks"])
 
 
@@ -97,8 +115,16 @@ def compliance(findings: pd.DataFrame, framework: str) -> pd.DataFrame:
     out = []
     for r in ctl.itertuples(index=False):
         checks = list(r.checks)
-        row = {"framework": fid, "control": r.control, "section": r.section, "title": r.title,
-               "checks": ", ".join(checks), "failing_objects": 0, "exempt_findings": 0, "reason": None}
+        row = {
+            "framework": fid,
+            "control": r.control,
+            "section": r.section,
+            "title": r.title,
+            "checks": ", ".join(checks),
+            "failing_objects": 0,
+            "exempt_findings": 0,
+            "reason": None,
+        }
         if not checks:
             row["status"] = "not_covered"
             row["reason"] = r.why_not or "no k8saudit check evidences this control"
@@ -115,7 +141,9 @@ def compliance(findings: pd.DataFrame, framework: str) -> pd.DataFrame:
             row["status"] = "not_assessable"
             row["reason"] = "; ".join(
                 f"{c}: {'not run in this audit' if s == 'not_run' else reasons.get(c, s)}"
-                for c, s in states.items() if s != "pass")
+                for c, s in states.items()
+                if s != "pass"
+            )
         else:
             row["status"] = "pass"
         out.append(row)

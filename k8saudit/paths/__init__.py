@@ -18,4 +18,15 @@ from ._graph import AttackGraph, attack_graph
 from ._paths import attack_paths, prioritize
 from ._registry import ATTACK, EDGE_KINDS, EdgeKind
 
-__all__ = ["ATTACK", "AttackCut", "AttackGraph", "attack_cut", "min_fix_set", "EDGE_KINDS", "EdgeKind", "attack_graph", "attack_paths", "prioritize"]
+__all__ = [
+    "ATTACK",
+    "AttackCut",
+    "AttackGraph",
+    "attack_cut",
+    "min_fix_set",
+    "EDGE_KINDS",
+    "EdgeKind",
+    "attack_graph",
+    "attack_paths",
+    "prioritize",
+]

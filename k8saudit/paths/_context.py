@@ -22,8 +22,13 @@ from . import _vertices as V
 _DONE = ("Succeeded", "Failed")
 #: pod-template owners: whoever may create or change one runs pods as any service account of the namespace
 TEMPLATE_OWNERS: tuple[tuple[str, str], ...] = (
-    ("apps", "deployments"), ("apps", "replicasets"), ("apps", "statefulsets"), ("apps", "daemonsets"),
-    ("batch", "jobs"), ("batch", "cronjobs"), ("", "replicationcontrollers"),
+    ("apps", "deployments"),
+    ("apps", "replicasets"),
+    ("apps", "statefulsets"),
+    ("apps", "daemonsets"),
+    ("batch", "jobs"),
+    ("batch", "cronjobs"),
+    ("", "replicationcontrollers"),
 )
 
 
@@ -46,8 +51,9 @@ class Context:
     def workloads(self) -> pd.DataFrame:
         """The workloads frame plus ``vertex`` (its graph vertex id) and ``running`` (replicas > 0 or pods seen)."""
         w = self.frame("workloads").copy()
-        w["vertex"] = ("workload:" + w["namespace"].fillna("") + "/" + w["kind"].fillna("") + "/"
-                       + w["name"].fillna("")).astype(object)
+        w["vertex"] = (
+            "workload:" + w["namespace"].fillna("") + "/" + w["kind"].fillna("") + "/" + w["name"].fillna("")
+        ).astype(object)
         replicas = w["replicas"].fillna(1).astype(int)
         w["running"] = ((replicas > 0) | (w["pod_count"].fillna(0).astype(int) > 0)).astype(bool)
         return w
@@ -72,12 +78,20 @@ class Context:
             if p.status is not None and p.status.phase in _DONE:
                 continue
             ref = m.controller_ref(p.metadata.owner_references)
-            rows.append((p.metadata.namespace, p.metadata.name, p.spec.node_name if p.spec is not None else None,
-                         ref.kind if ref is not None else None, ref.name if ref is not None else None))
+            rows.append(
+                (
+                    p.metadata.namespace,
+                    p.metadata.name,
+                    p.spec.node_name if p.spec is not None else None,
+                    ref.kind if ref is not None else None,
+                    ref.name if ref is not None else None,
+                )
+            )
         pods = pd.DataFrame(rows, columns=["namespace", "pod", "node", "owner_kind", "owner_name"], dtype=object)
         # one or two levels up: Pod -> ReplicaSet -> Deployment, Pod -> Job -> CronJob
-        up = owners.rename(columns={"kind": "owner_kind", "name": "owner_name", "owner_kind": "top_kind",
-                                    "owner_name": "top_name"}).astype(object)
+        up = owners.rename(
+            columns={"kind": "owner_kind", "name": "owner_name", "owner_kind": "top_kind", "owner_name": "top_name"}
+        ).astype(object)
         pods = pods.merge(up, on=["namespace", "owner_kind", "owner_name"], how="left")
         static = pods["owner_kind"].eq("Node")
         kind = pods["top_kind"].where(pods["top_kind"].notna(), pods["owner_kind"])
@@ -117,9 +131,13 @@ class Context:
         placed = workloads[["vertex"]].rename(columns={"vertex": "workload"}).merge(self.placement, on="workload")
         placed["certain"] = True
         rest = workloads[~workloads["vertex"].isin(placed["workload"]) & workloads["running"]]
-        unknown = pd.DataFrame({"workload": rest["vertex"].to_numpy(),
-                                "node": V.ANY_NODE if not self.nodes_known else V.SCHEDULED_NODE,
-                                "certain": False})
+        unknown = pd.DataFrame(
+            {
+                "workload": rest["vertex"].to_numpy(),
+                "node": V.ANY_NODE if not self.nodes_known else V.SCHEDULED_NODE,
+                "certain": False,
+            }
+        )
         return pd.concat([placed, unknown], ignore_index=True)
 
     # ------------------------------------------------------------------ RBAC
@@ -149,8 +167,10 @@ class Context:
         keys = pd.DataFrame({"k": g["role_kind"], "ns": role_ns, "r": g["role"], "i": g["rule_index"]})
         rid = pd.Series(keys.groupby(list(keys.columns), dropna=False, sort=False).ngroup().to_numpy(), index=g.index)
         first = g.assign(rid=rid).drop_duplicates("rid")
-        rules = [(int(i), frozenset(v), frozenset(a), frozenset(r))
-                 for i, v, a, r in zip(first["rid"], first["verbs"], first["api_groups"], first["resources"])]
+        rules = [
+            (int(i), frozenset(v), frozenset(a), frozenset(r))
+            for i, v, a, r in zip(first["rid"], first["verbs"], first["api_groups"], first["resources"])
+        ]
         return rid, rules
 
     def can(self, verbs: tuple[str, ...], resource: str, group: str = "") -> pd.DataFrame:
@@ -174,8 +194,9 @@ class Context:
             star = () if strict else ("*",)
             vs, gs = set(verbs + star), {group, *star}
             res = {resource, *star, *(("*/" + sub,) if sub and not strict else ())}
-            return {i for i, v, a, r in rules if not vs.isdisjoint(v) and not gs.isdisjoint(a)
-                    and not res.isdisjoint(r)}
+            return {
+                i for i, v, a, r in rules if not vs.isdisjoint(v) and not gs.isdisjoint(a) and not res.isdisjoint(r)
+            }
 
         loose, strict = match(False), match(True)
         rows = rid.isin(loose) & (~self.full if verbs != ("*",) else True)
@@ -187,10 +208,15 @@ class Context:
     def full(self) -> pd.Series:
         """Grant rows of bindings that hold ``*`` on ``*`` in ``*`` (no resourceNames) in their scope."""
         g = self.grants
-        star = (any_in(g["verbs"], ("*",)) & any_in(g["resources"], ("*",)) & any_in(g["api_groups"], ("*",))
-                & (g["resource_names"].str.len() == 0))
-        bkey = (g["binding_kind"].fillna("") + "|" + g["binding_namespace"].fillna("") + "|"
-                + g["binding"].fillna("")).astype(object)
+        star = (
+            any_in(g["verbs"], ("*",))
+            & any_in(g["resources"], ("*",))
+            & any_in(g["api_groups"], ("*",))
+            & (g["resource_names"].str.len() == 0)
+        )
+        bkey = (
+            g["binding_kind"].fillna("") + "|" + g["binding_namespace"].fillna("") + "|" + g["binding"].fillna("")
+        ).astype(object)
         return bkey.isin(set(bkey[star])) | g["identity"].eq("group:system:masters")
 
     def rbac_rests(self, g: pd.DataFrame, *specific: str) -> list[list[tuple[Any, ...]]]:
@@ -199,8 +225,14 @@ class Context:
         rbac-anonymous-binding (a grant to everyone)."""
         out = []
         for bk, bns, b, wild, role_kind, role, public in zip(
-                g["binding_kind"], g["binding_namespace"], g["binding"], g["wildcard"], g["role_kind"], g["role"],
-                g["public"]):
+            g["binding_kind"],
+            g["binding_namespace"],
+            g["binding"],
+            g["wildcard"],
+            g["role_kind"],
+            g["role"],
+            g["public"],
+        ):
             ns = None if bns is None or bns is pd.NA else bns
             checks = list(specific)
             if wild:

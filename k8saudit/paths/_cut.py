@@ -61,8 +61,9 @@ class _Adjacency:
         return seen
 
 
-def reachable(edges: Iterable[Edge], entries: Iterable[str], *, fixed: Collection[str] = (),
-              gaps_only: bool = False) -> set[str]:
+def reachable(
+    edges: Iterable[Edge], entries: Iterable[str], *, fixed: Collection[str] = (), gaps_only: bool = False
+) -> set[str]:
     """Vertices reachable from ``entries`` once the edges resting on ``fixed`` findings are gone
     (``gaps_only``: through edges resting on no finding at all)."""
     return _Adjacency(edges).reach(entries, fixed, gaps_only)
@@ -126,27 +127,53 @@ class AttackCut:
         return self.fixes["finding_id"].tolist()
 
     def __repr__(self) -> str:
-        return (f"<AttackCut: fix {len(self.fixes)} finding(s) to break every breakable path "
-                f"({self.paths_before} enumerated paths → {self.paths_after}); "
-                f"{len(self.unbreakable_targets)} target(s) reached through gaps alone>")
+        return (
+            f"<AttackCut: fix {len(self.fixes)} finding(s) to break every breakable path "
+            f"({self.paths_before} enumerated paths → {self.paths_after}); "
+            f"{len(self.unbreakable_targets)} target(s) reached through gaps alone>"
+        )
 
     def _repr_html_(self) -> str:
-        head = (f"<p><b>Fix these {len(self.fixes)} finding(s) to break every breakable path</b> "
-                f"({self.paths_before} enumerated paths → {self.paths_after}).</p>")
+        head = (
+            f"<p><b>Fix these {len(self.fixes)} finding(s) to break every breakable path</b> "
+            f"({self.paths_before} enumerated paths → {self.paths_after}).</p>"
+        )
         body = self.fixes.drop(columns=["finding_id"], errors="ignore").to_html(index=False)
         tail = ""
         if self.unbreakable_targets:
-            tail = ("<p>Reached through gaps alone (no fix breaks these paths): "
-                    + ", ".join(self.unbreakable_targets) + "</p>")
+            tail = (
+                "<p>Reached through gaps alone (no fix breaks these paths): "
+                + ", ".join(self.unbreakable_targets)
+                + "</p>"
+            )
         return head + body + tail
 
 
-FIX_COLUMNS = ["finding_id", "check_id", "severity", "kind", "namespace", "name", "container", "title",
-               "paths_removed", "edges_removed", "remediation"]
+FIX_COLUMNS = [
+    "finding_id",
+    "check_id",
+    "severity",
+    "kind",
+    "namespace",
+    "name",
+    "container",
+    "title",
+    "paths_removed",
+    "edges_removed",
+    "remediation",
+]
 
 
-def attack_cut(source: Any, findings: pd.DataFrame | None = None, *, entries: Any = None, targets: Any = None,
-               assume_breach: bool = False, certain_only: bool = False, k: int = 3) -> AttackCut:
+def attack_cut(
+    source: Any,
+    findings: pd.DataFrame | None = None,
+    *,
+    entries: Any = None,
+    targets: Any = None,
+    assume_breach: bool = False,
+    certain_only: bool = False,
+    k: int = 3,
+) -> AttackCut:
     """The fewest findings whose fixes break every path from the entries to the targets (a minimum cut,
     each finding counted once wherever it appears), in order of the enumerated paths each fix removes.
 
@@ -181,15 +208,24 @@ def attack_cut(source: Any, findings: pd.DataFrame | None = None, *, entries: An
     edges_removed = {f: int(sum(f in fs for fs in e["finding_ids"])) for f in cut}
     f = findings if findings is not None else pd.DataFrame(columns=["finding_id"])
     rows = f[f["finding_id"].isin(cut)].drop_duplicates("finding_id")
-    fixes = rows.assign(paths_removed=rows["finding_id"].map(removed).fillna(0).astype(int),
-                        edges_removed=rows["finding_id"].map(edges_removed).fillna(0).astype(int))
+    fixes = rows.assign(
+        paths_removed=rows["finding_id"].map(removed).fillna(0).astype(int),
+        edges_removed=rows["finding_id"].map(edges_removed).fillna(0).astype(int),
+    )
     fixes = fixes.reindex(columns=FIX_COLUMNS).sort_values(
-        ["paths_removed", "edges_removed", "check_id"], ascending=[False, False, True], kind="stable")
+        ["paths_removed", "edges_removed", "check_id"], ascending=[False, False, True], kind="stable"
+    )
     # the paths no fix can break: through edges resting on no finding, to the targets they reach
     gaps_only = g.only(g.edges_frame["finding_ids"].str.len() == 0)
-    stuck = (attack_paths(gaps_only, **{**popts, "targets": sorted(unbreakable)}) if unbreakable
-             else before.iloc[0:0].copy())
-    return AttackCut(fixes=fixes.reset_index(drop=True), unbreakable=stuck, unbreakable_targets=sorted(unbreakable),
-                     gaps=g.gaps, paths_before=len(before), paths_after=len(after),
-                     options={**popts, "assume_breach": assume_breach})
-
+    stuck = (
+        attack_paths(gaps_only, **{**popts, "targets": sorted(unbreakable)}) if unbreakable else before.iloc[0:0].copy()
+    )
+    return AttackCut(
+        fixes=fixes.reset_index(drop=True),
+        unbreakable=stuck,
+        unbreakable_targets=sorted(unbreakable),
+        gaps=g.gaps,
+        paths_before=len(before),
+        paths_after=len(after),
+        options={**popts, "assume_breach": assume_breach},
+    )

@@ -27,11 +27,17 @@ def _public_nodes(ctx: Context) -> pd.DataFrame:
     return n[n["has_public_address"].astype(bool)]
 
 
-@edge("exposed-load-balancer", group="exposure", technique="Exploit a public-facing application",
-      attack=("T1190",), rests_on=("svc-lb-open",), on="services",
-      title="internet → workload behind a LoadBalancer open to any address",
-      why="A LoadBalancer Service without loadBalancerSourceRanges (and not internal) takes traffic from the "
-          "whole internet to the pods it selects; a flaw in the application is then code execution in the pod.")
+@edge(
+    "exposed-load-balancer",
+    group="exposure",
+    technique="Exploit a public-facing application",
+    attack=("T1190",),
+    rests_on=("svc-lb-open",),
+    on="services",
+    title="internet → workload behind a LoadBalancer open to any address",
+    why="A LoadBalancer Service without loadBalancerSourceRanges (and not internal) takes traffic from the "
+    "whole internet to the pods it selects; a flaw in the application is then code execution in the pod.",
+)
 def exposed_load_balancer(ctx: Context) -> pd.DataFrame:
     svc = ctx.frame("services")
     lb = svc[svc["type"].eq("LoadBalancer").fillna(False)]
@@ -43,18 +49,28 @@ def exposed_load_balancer(ctx: Context) -> pd.DataFrame:
     if sel.empty:
         return no_edges()
     ing = hit.set_index(["namespace", "name"])["lb_ingress"]
-    ev = [f"Service {ns}/{s}: type=LoadBalancer, no loadBalancerSourceRanges; ingress="
-          f"[{', '.join(map(str, ing.get((ns, s)) or []))}]" for ns, s in zip(sel["namespace"], sel["service"])]
+    ev = [
+        f"Service {ns}/{s}: type=LoadBalancer, no loadBalancerSourceRanges; ingress="
+        f"[{', '.join(map(str, ing.get((ns, s)) or []))}]"
+        for ns, s in zip(sel["namespace"], sel["service"])
+    ]
     rests = [[("svc-lb-open", "Service", ns, s, None)] for ns, s in zip(sel["namespace"], sel["service"])]
     return edges("internet", sel["workload"], ev, rests)
 
 
-@edge("exposed-node-port", group="exposure", technique="Exploit a public-facing application",
-      attack=("T1190",), rests_on=("svc-nodeport", "node-external-ip"), on="services", certainty="either",
-      title="internet → workload behind a NodePort, through a node with a public address",
-      why="A NodePort Service opens its port on every node; on a node with a public address that is the "
-          "internet. One edge per public node: closing the node port or taking the node's public address away "
-          "each removes it. With no Node objects in the snapshot the edge is possible.")
+@edge(
+    "exposed-node-port",
+    group="exposure",
+    technique="Exploit a public-facing application",
+    attack=("T1190",),
+    rests_on=("svc-nodeport", "node-external-ip"),
+    on="services",
+    certainty="either",
+    title="internet → workload behind a NodePort, through a node with a public address",
+    why="A NodePort Service opens its port on every node; on a node with a public address that is the "
+    "internet. One edge per public node: closing the node port or taking the node's public address away "
+    "each removes it. With no Node objects in the snapshot the edge is possible.",
+)
 def exposed_node_port(ctx: Context) -> pd.DataFrame:
     svc = ctx.frame("services")
     np_ = svc[svc["type"].eq("NodePort").fillna(False)]
@@ -63,53 +79,93 @@ def exposed_node_port(ctx: Context) -> pd.DataFrame:
         return no_edges()
     ports = np_.assign(p=joined(np_["node_ports"])).set_index(["namespace", "name"])["p"]
     if not ctx.nodes_known:
-        ev = [f"Service {ns}/{s}: type=NodePort, nodePort=[{ports.get((ns, s))}]; node addresses unknown"
-              for ns, s in zip(sel["namespace"], sel["service"])]
+        ev = [
+            f"Service {ns}/{s}: type=NodePort, nodePort=[{ports.get((ns, s))}]; node addresses unknown"
+            for ns, s in zip(sel["namespace"], sel["service"])
+        ]
         rests = [[("svc-nodeport", "Service", ns, s, None)] for ns, s in zip(sel["namespace"], sel["service"])]
         return edges("internet", sel["workload"], ev, rests, certain=False)
     pub = _public_nodes(ctx)
     if pub.empty:
         return no_edges()
     x = sel.merge(pd.DataFrame({"node": pub["name"], "ips": joined(pub["public_ips"])}), how="cross")
-    ev = [f"Service {ns}/{s}: type=NodePort, nodePort=[{ports.get((ns, s))}]; node {n} has public address(es) {ip}"
-          for ns, s, n, ip in zip(x["namespace"], x["service"], x["node"], x["ips"])]
-    rests = [[("svc-nodeport", "Service", ns, s, None), ("node-external-ip", "Node", None, n, None)]
-             for ns, s, n in zip(x["namespace"], x["service"], x["node"])]
+    ev = [
+        f"Service {ns}/{s}: type=NodePort, nodePort=[{ports.get((ns, s))}]; node {n} has public address(es) {ip}"
+        for ns, s, n, ip in zip(x["namespace"], x["service"], x["node"], x["ips"])
+    ]
+    rests = [
+        [("svc-nodeport", "Service", ns, s, None), ("node-external-ip", "Node", None, n, None)]
+        for ns, s, n in zip(x["namespace"], x["service"], x["node"])
+    ]
     return edges("internet", x["workload"], ev, rests)
 
 
-@edge("exposed-host-port", group="exposure", technique="Exploit a public-facing application",
-      attack=("T1190",), rests_on=("host-port", "host-network", "node-external-ip"), on="containers",
-      certainty="either",
-      title="internet → workload listening on its node's address (hostPort or hostNetwork) on a public node",
-      why="A hostPort, or a pod on the host's network, listens on the node's own addresses. On a node with a "
-          "public address the internet reaches it directly. Certain for the nodes its pods run on with a "
-          "declared port; possible for a pod on the host's network that declares none, or when its pods "
-          "(or the nodes) are not in the snapshot.")
+@edge(
+    "exposed-host-port",
+    group="exposure",
+    technique="Exploit a public-facing application",
+    attack=("T1190",),
+    rests_on=("host-port", "host-network", "node-external-ip"),
+    on="containers",
+    certainty="either",
+    title="internet → workload listening on its node's address (hostPort or hostNetwork) on a public node",
+    why="A hostPort, or a pod on the host's network, listens on the node's own addresses. On a node with a "
+    "public address the internet reaches it directly. Certain for the nodes its pods run on with a "
+    "declared port; possible for a pod on the host's network that declares none, or when its pods "
+    "(or the nodes) are not in the snapshot.",
+)
 def exposed_host_port(ctx: Context) -> pd.DataFrame:
     w = ctx.workloads[ctx.workloads["running"]]
     c = ctx.frame("containers")
-    hp = c[(c["host_ports"].str.len() > 0)].merge(w[["kind", "namespace", "name", "vertex", "host_network"]],
-                                                   on=["kind", "namespace", "name"])
+    hp = c[(c["host_ports"].str.len() > 0)].merge(
+        w[["kind", "namespace", "name", "vertex", "host_network"]], on=["kind", "namespace", "name"]
+    )
     hp = hp[~hp["host_network"].astype(bool)]
     parts = []
     if len(hp):
-        parts.append(pd.DataFrame({
-            "vertex": hp["vertex"], "kind": hp["kind"], "namespace": hp["namespace"], "name": hp["name"],
-            "container": hp["container"], "check": "host-port", "sure": True,
-            "what": "container " + hp["container"] + " hostPort=[" + joined(hp["host_ports"]) + "]"}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "vertex": hp["vertex"],
+                    "kind": hp["kind"],
+                    "namespace": hp["namespace"],
+                    "name": hp["name"],
+                    "container": hp["container"],
+                    "check": "host-port",
+                    "sure": True,
+                    "what": "container " + hp["container"] + " hostPort=[" + joined(hp["host_ports"]) + "]",
+                }
+            )
+        )
     hn = w[w["host_network"].astype(bool)]
     if len(hn):
         # on the host's network a declared port is a host port (the API server fills hostPort in); without
         # one the pod may still listen on the node's addresses: possible
-        ports = c[c["host_ports"].str.len() > 0].groupby(["kind", "namespace", "name"])["host_ports"].agg(
-            lambda s: sorted({p for ps in s for p in ps}))
+        ports = (
+            c[c["host_ports"].str.len() > 0]
+            .groupby(["kind", "namespace", "name"])["host_ports"]
+            .agg(lambda s: sorted({p for ps in s for p in ps}))
+        )
         listed = hn.set_index(["kind", "namespace", "name"]).index.map(lambda k: ports.get(k, []))
-        parts.append(pd.DataFrame({"vertex": hn["vertex"], "kind": hn["kind"], "namespace": hn["namespace"],
-                                   "name": hn["name"], "container": None, "check": "host-network",
-                                   "sure": [bool(p) for p in listed],
-                                   "what": ["hostNetwork=true, ports " + ", ".join(map(str, p)) if p else
-                                            "hostNetwork=true, no port declared" for p in listed]}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "vertex": hn["vertex"],
+                    "kind": hn["kind"],
+                    "namespace": hn["namespace"],
+                    "name": hn["name"],
+                    "container": None,
+                    "check": "host-network",
+                    "sure": [bool(p) for p in listed],
+                    "what": [
+                        "hostNetwork=true, ports " + ", ".join(map(str, p))
+                        if p
+                        else "hostNetwork=true, no port declared"
+                        for p in listed
+                    ],
+                }
+            )
+        )
     if not parts:
         return no_edges()
     src = pd.concat(parts, ignore_index=True).astype(object)
@@ -118,31 +174,62 @@ def exposed_host_port(ctx: Context) -> pd.DataFrame:
     pub = _public_nodes(ctx)
     pub_names = set(pub["vertex"])
     known = x[x["node"].isin(pub_names)]
-    rows = [(v, f"{k} {ns}/{n}: {what}; runs on {node[5:]}, a node with a public address",
-             [(chk, k, ns, n, cn), ("node-external-ip", "Node", None, node[5:], None)], bool(sure))
-            for v, k, ns, n, cn, chk, what, node, sure in zip(
-                known["vertex"], known["kind"], known["namespace"], known["name"], known["container"],
-                known["check"], known["what"], known["node"], known["sure"])]
+    rows = [
+        (
+            v,
+            f"{k} {ns}/{n}: {what}; runs on {node[5:]}, a node with a public address",
+            [(chk, k, ns, n, cn), ("node-external-ip", "Node", None, node[5:], None)],
+            bool(sure),
+        )
+        for v, k, ns, n, cn, chk, what, node, sure in zip(
+            known["vertex"],
+            known["kind"],
+            known["namespace"],
+            known["name"],
+            known["container"],
+            known["check"],
+            known["what"],
+            known["node"],
+            known["sure"],
+        )
+    ]
     unplaced = x[~x["certain"].astype(bool)]
-    for v, k, ns, n, cn, chk, what in zip(unplaced["vertex"], unplaced["kind"], unplaced["namespace"],
-                                          unplaced["name"], unplaced["container"], unplaced["check"],
-                                          unplaced["what"]):
+    for v, k, ns, n, cn, chk, what in zip(
+        unplaced["vertex"],
+        unplaced["kind"],
+        unplaced["namespace"],
+        unplaced["name"],
+        unplaced["container"],
+        unplaced["check"],
+        unplaced["what"],
+    ):
         if not ctx.nodes_known:
             rows.append((v, f"{k} {ns}/{n}: {what}; node addresses unknown", [(chk, k, ns, n, cn)], False))
         for node in pub["name"]:
-            rows.append((v, f"{k} {ns}/{n}: {what}; may be scheduled on {node}, a node with a public address",
-                         [(chk, k, ns, n, cn), ("node-external-ip", "Node", None, node, None)], False))
+            rows.append(
+                (
+                    v,
+                    f"{k} {ns}/{n}: {what}; may be scheduled on {node}, a node with a public address",
+                    [(chk, k, ns, n, cn), ("node-external-ip", "Node", None, node, None)],
+                    False,
+                )
+            )
     if not rows:
         return no_edges()
     d = pd.DataFrame(rows, columns=["target", "evidence", "rests", "certain"])
     return edges("internet", d["target"], d["evidence"], d["rests"], d["certain"])
 
 
-@edge("exposed-ingress", group="exposure", technique="Exploit a public-facing application",
-      attack=("T1190",), on="services",
-      title="internet → workload behind an Ingress",
-      why="An Ingress routes outside traffic to a Service's pods. Often intended, and no check reports it: "
-          "such edges are gaps, and paths through them are cut further on (the token, the escape).")
+@edge(
+    "exposed-ingress",
+    group="exposure",
+    technique="Exploit a public-facing application",
+    attack=("T1190",),
+    on="services",
+    title="internet → workload behind an Ingress",
+    why="An Ingress routes outside traffic to a Service's pods. Often intended, and no check reports it: "
+    "such edges are gaps, and paths through them are cut further on (the token, the escape).",
+)
 def exposed_ingress(ctx: Context) -> pd.DataFrame:
     rows = []
     for ing in ctx.snap.items("Ingress"):
@@ -151,11 +238,19 @@ def exposed_ingress(ctx: Context) -> pd.DataFrame:
             continue
         backends = [("defaultBackend", sp.default_backend)] + [
             (f"rules[{i}] host={r.host or '*'} path={p.path or '/'}", p.backend)
-            for i, r in enumerate(sp.rules or ()) if r.http is not None for p in r.http.paths or ()]
+            for i, r in enumerate(sp.rules or ())
+            if r.http is not None
+            for p in r.http.paths or ()
+        ]
         for where, b in backends:
             if b is not None and b.service is not None and b.service.name:
-                rows.append((ing.metadata.namespace, b.service.name, f"Ingress {ing.metadata.namespace}/"
-                             f"{ing.metadata.name} {where} → Service {b.service.name}"))
+                rows.append(
+                    (
+                        ing.metadata.namespace,
+                        b.service.name,
+                        f"Ingress {ing.metadata.namespace}/{ing.metadata.name} {where} → Service {b.service.name}",
+                    )
+                )
     if not rows:
         return no_edges()
     routes = pd.DataFrame(rows, columns=["namespace", "name", "evidence"], dtype=object)

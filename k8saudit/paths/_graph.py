@@ -17,8 +17,23 @@ from ._registry import EDGE_KINDS, EdgeKind
 #: edge kinds that wire what the others built (they read ``ctx.sources`` / ``ctx.targets``), in this order
 LATE = ("hub", "system-masters", "member-of", "anonymous-access", "node-kubelet-credentials", "node-choice")
 
-EDGES_FRAME_COLUMNS = ["edge", "source", "target", "kind", "group", "technique", "attack", "certain", "structural",
-                       "gap", "evidence", "checks", "finding_ids", "source_label", "target_label"]
+EDGES_FRAME_COLUMNS = [
+    "edge",
+    "source",
+    "target",
+    "kind",
+    "group",
+    "technique",
+    "attack",
+    "certain",
+    "structural",
+    "gap",
+    "evidence",
+    "checks",
+    "finding_ids",
+    "source_label",
+    "target_label",
+]
 NODES_FRAME_COLUMNS = ["vertex", "type", "label", "namespace", "is_entry", "is_target", "out_degree", "in_degree"]
 
 
@@ -74,8 +89,10 @@ class AttackGraph(nx.MultiDiGraph):
     def __repr__(self) -> str:
         e = self.edges_frame
         note = f"; incomplete: {len(self.incomplete)} item(s) could not be read" if self.incomplete else ""
-        return (f"<AttackGraph of {self.cluster}: {self.number_of_nodes()} vertices, {len(e)} edges "
-                f"({int(e['gap'].sum())} gaps){note}>")
+        return (
+            f"<AttackGraph of {self.cluster}: {self.number_of_nodes()} vertices, {len(e)} edges "
+            f"({int(e['gap'].sum())} gaps){note}>"
+        )
 
 
 def _run(kind: EdgeKind, ctx: Context) -> pd.DataFrame:
@@ -122,8 +139,9 @@ def join_findings(raw: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:
         k = pd.DataFrame(flat, columns=["check_id", "kind", "namespace", "name", "container"], dtype=object)
         k["_e"] = np.repeat(np.arange(n), counts)
         # a bare copy of the columns: findings.attrs (per-check stats) would be deep-copied by every operation
-        f = pd.DataFrame({c: findings[c].to_numpy() for c in ("check_id", "kind", "namespace", "name", "container",
-                                                               "finding_id")})
+        f = pd.DataFrame(
+            {c: findings[c].to_numpy() for c in ("check_id", "kind", "namespace", "name", "container", "finding_id")}
+        )
         on = ["check_id", "kind", "namespace", "name"]
         left = k.assign(**{c: _norm(k[c]) for c in on}, container=_norm(k["container"]))
         right = f.assign(**{c: _norm(f[c]) for c in on}, _fc=_norm(f["container"]))[on + ["_fc", "finding_id"]]
@@ -200,16 +218,20 @@ def incomplete(snap: Any) -> list[str]:
     for r in snap.skipped_records:
         if r["category"] == "not_served":
             continue  # the server has no such kind: nothing is missing
-        what = " ".join(str(x) for x in (r.get("kind"), "/".join(str(y) for y in (r.get("namespace"), r.get("name"))
-                                                                  if y)) if x) or str(r.get("source") or "a document")
+        what = " ".join(
+            str(x) for x in (r.get("kind"), "/".join(str(y) for y in (r.get("namespace"), r.get("name")) if y)) if x
+        ) or str(r.get("source") or "a document")
         out.append(f"{what}: {r['reason']}")
     return out
 
 
 def _assemble(e: pd.DataFrame, cluster: str, fixed: frozenset[str]) -> AttackGraph:
     g = AttackGraph()
-    verts = pd.unique(pd.concat([pd.Series(list(V.ENTRIES) + [V.CLUSTER_ADMIN], dtype=object),
-                                 e["source"], e["target"]], ignore_index=True))
+    verts = pd.unique(
+        pd.concat(
+            [pd.Series(list(V.ENTRIES) + [V.CLUSTER_ADMIN], dtype=object), e["source"], e["target"]], ignore_index=True
+        )
+    )
     nf = pd.DataFrame({"vertex": verts})
     nf["type"] = nf["vertex"].map(V.vtype)
     nf["label"] = nf["vertex"].map(V.label)
@@ -220,8 +242,10 @@ def _assemble(e: pd.DataFrame, cluster: str, fixed: frozenset[str]) -> AttackGra
     nf["in_degree"] = nf["vertex"].map(e["target"].value_counts()).fillna(0).astype(int)
     g.add_nodes_from((v, {"type": t, "label": lab}) for v, t, lab in zip(nf["vertex"], nf["type"], nf["label"]))
     # the attributes live in edges_frame (g.edge_rows(ids)); the graph keeps the kind for quick filters
-    g.add_edges_from((s, t, i, {"kind": k}) for s, t, i, k in zip(e["source"].tolist(), e["target"].tolist(),
-                                                                  e["edge"].tolist(), e["kind"].tolist()))
+    g.add_edges_from(
+        (s, t, i, {"kind": k})
+        for s, t, i, k in zip(e["source"].tolist(), e["target"].tolist(), e["edge"].tolist(), e["kind"].tolist())
+    )
     g.nodes_frame = nf[NODES_FRAME_COLUMNS]
     g.edges_frame = e
     g.cluster = cluster

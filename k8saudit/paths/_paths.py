@@ -19,8 +19,22 @@ from .._util import gc_paused
 from . import _vertices as V
 from ._graph import AttackGraph, attack_graph
 
-PATH_COLUMNS = ["path_id", "entry", "entry_label", "target", "target_label", "length", "certain", "breakable",
-                "techniques", "attack", "finding_ids", "summary", "steps", "vertices"]
+PATH_COLUMNS = [
+    "path_id",
+    "entry",
+    "entry_label",
+    "target",
+    "target_label",
+    "length",
+    "certain",
+    "breakable",
+    "techniques",
+    "attack",
+    "finding_ids",
+    "summary",
+    "steps",
+    "vertices",
+]
 
 #: ``--to`` shorthands
 TARGET_SETS = ("cluster-admin", "nodes", "secrets")
@@ -49,7 +63,7 @@ def resolve_entries(g: AttackGraph, entries: Sequence[str] | str | None, assume_
             out.append(spec)
             continue
         if spec.startswith("workload:") and spec.count("/") == 1:
-            ns, name = spec[len("workload:"):].split("/")
+            ns, name = spec[len("workload:") :].split("/")
             hit = nf[nf["vertex"].str.startswith(f"workload:{ns}/") & nf["vertex"].str.endswith(f"/{name}")]
             if len(hit):
                 out += hit["vertex"].tolist()
@@ -58,8 +72,10 @@ def resolve_entries(g: AttackGraph, entries: Sequence[str] | str | None, assume_
         if spec in V.ENTRIES or (spec.partition(":")[0] in V.PREFIXES and not short_workload):
             out.append(spec)  # a vertex this graph has no edge from reaches nothing
             continue
-        raise ValueError(f"unknown entry {spec!r}: use internet, anonymous, authenticated, workload:NS/NAME "
-                         "or a vertex id of the graph")
+        raise ValueError(
+            f"unknown entry {spec!r}: use internet, anonymous, authenticated, workload:NS/NAME "
+            "or a vertex id of the graph"
+        )
     if assume_breach:
         out += nf.loc[nf["type"].eq("workload"), "vertex"].tolist()
     return list(dict.fromkeys(out))
@@ -102,15 +118,31 @@ def _simple(g: AttackGraph, certain_only: bool) -> nx.DiGraph:
     h.add_nodes_from(g.nodes)
     if e.empty:
         return h
-    agg = e.assign(w=(~e["structural"]).astype(int)).groupby(["source", "target"], sort=False).agg(
-        weight=("w", "min"), edges=("edge", list))
-    h.add_edges_from((s, t, {"weight": int(w), "edges": ids})
-                     for (s, t), w, ids in zip(agg.index, agg["weight"], agg["edges"]))
+    agg = (
+        e.assign(w=(~e["structural"]).astype(int))
+        .groupby(["source", "target"], sort=False)
+        .agg(weight=("w", "min"), edges=("edge", list))
+    )
+    h.add_edges_from(
+        (s, t, {"weight": int(w), "edges": ids}) for (s, t), w, ids in zip(agg.index, agg["weight"], agg["edges"])
+    )
     return h
 
 
-_STEP_FIELDS = ("source", "target", "source_label", "target_label", "kind", "technique", "attack", "certain",
-                "structural", "evidence", "finding_ids", "gap")
+_STEP_FIELDS = (
+    "source",
+    "target",
+    "source_label",
+    "target_label",
+    "kind",
+    "technique",
+    "attack",
+    "certain",
+    "structural",
+    "evidence",
+    "finding_ids",
+    "gap",
+)
 
 
 def _edge_records(g: AttackGraph) -> dict[int, dict[str, Any]]:
@@ -119,8 +151,9 @@ def _edge_records(g: AttackGraph) -> dict[int, dict[str, Any]]:
     if rec is None:
         e = g.edges_frame
         cols = [e[c].tolist() for c in _STEP_FIELDS]
-        rec = g.__dict__["_records"] = {i: dict(zip(_STEP_FIELDS, vals))
-                                        for i, vals in zip(e["edge"].tolist(), zip(*cols))}
+        rec = g.__dict__["_records"] = {
+            i: dict(zip(_STEP_FIELDS, vals)) for i, vals in zip(e["edge"].tolist(), zip(*cols))
+        }
     return rec
 
 
@@ -130,9 +163,14 @@ def _step(g: AttackGraph, ids: list[int]) -> dict[str, Any]:
     p = min(rows, key=lambda r: (not r["certain"], r["gap"]))
     all_ids = list(dict.fromkeys(f for r in rows for f in r["finding_ids"]))
     step = {k: p[k] for k in _STEP_FIELDS if k != "gap"}
-    step.update(certain=bool(p["certain"]), structural=bool(p["structural"]), finding_ids=list(p["finding_ids"]),
-                alternatives=len(rows) - 1, all_finding_ids=all_ids,
-                breakable=not any(r["structural"] for r in rows) and all(len(r["finding_ids"]) for r in rows))
+    step.update(
+        certain=bool(p["certain"]),
+        structural=bool(p["structural"]),
+        finding_ids=list(p["finding_ids"]),
+        alternatives=len(rows) - 1,
+        all_finding_ids=all_ids,
+        breakable=not any(r["structural"] for r in rows) and all(len(r["finding_ids"]) for r in rows),
+    )
     return step
 
 
@@ -141,12 +179,19 @@ def _row(g: AttackGraph, h: nx.DiGraph, path: list[str]) -> dict[str, Any]:
     moves = [s for s in steps if not s["structural"]]
     ids = list(dict.fromkeys(f for s in steps for f in s["all_finding_ids"]))
     return {
-        "entry": path[0], "entry_label": V.label(path[0]), "target": path[-1], "target_label": V.label(path[-1]),
-        "length": len(moves), "certain": all(s["certain"] for s in steps),
+        "entry": path[0],
+        "entry_label": V.label(path[0]),
+        "target": path[-1],
+        "target_label": V.label(path[-1]),
+        "length": len(moves),
+        "certain": all(s["certain"] for s in steps),
         "breakable": any(s["breakable"] for s in moves),
         "techniques": list(dict.fromkeys(s["technique"] for s in moves)),
         "attack": list(dict.fromkeys(a for s in moves for a in s["attack"].split(", ") if a)),
-        "finding_ids": ids, "summary": " → ".join(V.label(v) for v in path), "steps": steps, "vertices": path,
+        "finding_ids": ids,
+        "summary": " → ".join(V.label(v) for v in path),
+        "steps": steps,
+        "vertices": path,
     }
 
 
@@ -194,12 +239,14 @@ def attack_paths(
     (``df.attrs["truncated"]`` says when it bit). ``fixed`` lists finding ids to treat as fixed.
     """
     with gc_paused():
-        return _attack_paths(as_graph(source, findings, fixed), entries, targets, k, assume_breach, certain_only,
-                             max_paths)
+        return _attack_paths(
+            as_graph(source, findings, fixed), entries, targets, k, assume_breach, certain_only, max_paths
+        )
 
 
-def _attack_paths(g: AttackGraph, entries: Any, targets: Any, k: int, assume_breach: bool, certain_only: bool,
-                  max_paths: int | None) -> pd.DataFrame:
+def _attack_paths(
+    g: AttackGraph, entries: Any, targets: Any, k: int, assume_breach: bool, certain_only: bool, max_paths: int | None
+) -> pd.DataFrame:
     ents = resolve_entries(g, entries, assume_breach)
     tgts = resolve_targets(g, targets)
     h = simple_graph(g, certain_only)
@@ -244,15 +291,28 @@ def _attack_paths(g: AttackGraph, entries: Any, targets: Any, k: int, assume_bre
     df = pd.DataFrame(rows, columns=[c for c in PATH_COLUMNS if c != "path_id"])
     df = df.sort_values(["entry", "length", "target"], kind="stable").reset_index(drop=True)
     df.insert(0, "path_id", [f"P{i + 1:04d}" for i in range(len(df))])
-    df.attrs.update({"cluster": g.cluster, "entries": ents, "targets": sorted(tset), "k": k,
-                     "certain_only": certain_only, "truncated": truncated, "fixed": sorted(g.fixed),
-                     "method": "k shortest simple paths" if exact else "k among the shortest paths",
-                     "incomplete": list(g.incomplete)})
+    df.attrs.update(
+        {
+            "cluster": g.cluster,
+            "entries": ents,
+            "targets": sorted(tset),
+            "k": k,
+            "certain_only": certain_only,
+            "truncated": truncated,
+            "fixed": sorted(g.fixed),
+            "method": "k shortest simple paths" if exact else "k among the shortest paths",
+            "incomplete": list(g.incomplete),
+        }
+    )
     return df
 
 
-def relevant_edges(g: AttackGraph, entries: Sequence[str] | None = None, targets: Sequence[str] | None = None,
-                   assume_breach: bool = False) -> pd.Series:
+def relevant_edges(
+    g: AttackGraph,
+    entries: Sequence[str] | None = None,
+    targets: Sequence[str] | None = None,
+    assume_breach: bool = False,
+) -> pd.Series:
     """Per edge of ``g.edges_frame``: does it lie on some entry → target walk? (reachability, no enumeration)"""
     ents = resolve_entries(g, entries, assume_breach)
     tgts = resolve_targets(g, targets)
@@ -266,8 +326,9 @@ def relevant_edges(g: AttackGraph, entries: Sequence[str] | None = None, targets
     return (e["source"].isin(reach) & e["target"].isin(back)).astype(bool)
 
 
-def prioritize(findings: pd.DataFrame, source: Any, *, paths: pd.DataFrame | None = None,
-               **path_options: Any) -> pd.DataFrame:
+def prioritize(
+    findings: pd.DataFrame, source: Any, *, paths: pd.DataFrame | None = None, **path_options: Any
+) -> pd.DataFrame:
     """``findings`` plus ``on_attack_path`` (its fix removes an edge lying on some path from an entry to a
     target), ``paths_through`` (enumerated paths using it) and ``priority`` (1 = fix first: on a path,
     more paths, then severity)."""
@@ -282,7 +343,12 @@ def prioritize(findings: pd.DataFrame, source: Any, *, paths: pd.DataFrame | Non
     out["on_attack_path"] = out["finding_id"].isin(hot).astype(bool)
     out["paths_through"] = out["finding_id"].map(counts).fillna(0).astype(int)
     sev = out["severity"].cat.codes if hasattr(out["severity"], "cat") else 0
-    order = out.assign(_o=~out["on_attack_path"], _p=-out["paths_through"], _s=-pd.Series(sev, index=out.index),
-                       _i=range(len(out))).sort_values(["_o", "_p", "_s", "_i"]).index
+    order = (
+        out.assign(
+            _o=~out["on_attack_path"], _p=-out["paths_through"], _s=-pd.Series(sev, index=out.index), _i=range(len(out))
+        )
+        .sort_values(["_o", "_p", "_s", "_i"])
+        .index
+    )
     out["priority"] = pd.Series(range(1, len(out) + 1), index=order).reindex(out.index).astype(int)
     return out

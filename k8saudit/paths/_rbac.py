@@ -31,8 +31,21 @@ def _text(g: pd.DataFrame, what: str) -> pd.Series:
     """``RoleBinding shop/devs → ClusterRole edit allows create pods`` per grant row."""
     bns = (g["binding_namespace"].fillna("") + "/").where(g["binding_kind"].eq("RoleBinding"), "")
     names = g["names"].map(lambda n: f" (resourceNames {', '.join(n)})" if len(n) else "")
-    return (g["binding_kind"] + " " + bns + g["binding"] + " → " + g["role_kind"] + " " + g["role"] + " lets "
-            + g["identity"].str.replace(":", " ", n=1) + " " + what + names)
+    return (
+        g["binding_kind"]
+        + " "
+        + bns
+        + g["binding"]
+        + " → "
+        + g["role_kind"]
+        + " "
+        + g["role"]
+        + " lets "
+        + g["identity"].str.replace(":", " ", n=1)
+        + " "
+        + what
+        + names
+    )
 
 
 def _hub(prefix: str, where: pd.Series) -> pd.Series:
@@ -75,8 +88,11 @@ def _pod_creators(ctx: Context) -> pd.DataFrame:
         parts.append(c.assign(what=f"create {res}", esc=False))
         u = ctx.can(("update", "patch"), res, group)
         parts.append(u.assign(what=f"update {res}", esc=False))
-    out = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else pods.assign(
-        what=pd.Series([], dtype=object), esc=pd.Series([], dtype=bool))
+    out = (
+        pd.concat([p for p in parts if len(p)], ignore_index=True)
+        if any(len(p) for p in parts)
+        else pods.assign(what=pd.Series([], dtype=object), esc=pd.Series([], dtype=bool))
+    )
     ctx._can[("pod-creators",)] = out
     return out
 
@@ -88,14 +104,19 @@ def _rests(ctx: Context, g: pd.DataFrame, esc: pd.Series | bool, specific: str =
     return [a if f else b for a, b, f in zip(with_esc, without, flags)]
 
 
-@edge("rbac-create-pods", group="rbac", technique="Deploy a pod as any service account of the namespace",
-      attack=("T1610",), rests_on=RBAC_RESTS,
-      on="rbac",
-      title="identity → any service account of the namespace (create pods, or create/change a pod-template owner)",
-      why="Whoever may create pods, or create or change a Deployment, DaemonSet, StatefulSet, ReplicaSet, Job, "
-          "CronJob or ReplicationController, runs a pod with any serviceAccountName of the namespace and "
-          "reads its token. rbac-escalation reports create pods; the pod-template owners are gaps unless a "
-          "wildcard or a cluster-admin binding grants them.")
+@edge(
+    "rbac-create-pods",
+    group="rbac",
+    technique="Deploy a pod as any service account of the namespace",
+    attack=("T1610",),
+    rests_on=RBAC_RESTS,
+    on="rbac",
+    title="identity → any service account of the namespace (create pods, or create/change a pod-template owner)",
+    why="Whoever may create pods, or create or change a Deployment, DaemonSet, StatefulSet, ReplicaSet, Job, "
+    "CronJob or ReplicationController, runs a pod with any serviceAccountName of the namespace and "
+    "reads its token. rbac-escalation reports create pods; the pod-template owners are gaps unless a "
+    "wildcard or a cluster-admin binding grants them.",
+)
 def rbac_create_pods(ctx: Context) -> pd.DataFrame:
     g = _pod_creators(ctx)
     if g.empty:
@@ -110,14 +131,20 @@ def _unenforced(ctx: Context) -> pd.DataFrame:
     return ns[~ns["psa_enforce"].isin(ENFORCING_LEVELS)]
 
 
-@edge("rbac-privileged-pod", group="rbac", technique="Deploy a privileged pod on a node of one's choosing",
-      attack=("T1610", "T1611"), rests_on=RBAC_RESTS + ("psa-not-enforced",),
-      on="rbac", certainty="either",
-      title="identity → root on a node (create pods in a namespace whose Pod Security admission allows privileged pods)",
-      why="Whoever may create pods where no Pod Security level baseline or restricted is enforced starts a "
-          "privileged pod with hostPID and the host's disk, pinned to any node with spec.nodeName. Admission-"
-          "aware: a namespace enforcing baseline or restricted rejects such a pod, and gives no edge. Possible "
-          "rather than certain when a policy engine is installed (its policies may reject the pod).")
+@edge(
+    "rbac-privileged-pod",
+    group="rbac",
+    technique="Deploy a privileged pod on a node of one's choosing",
+    attack=("T1610", "T1611"),
+    rests_on=RBAC_RESTS + ("psa-not-enforced",),
+    on="rbac",
+    certainty="either",
+    title="identity → root on a node (create pods in a namespace whose Pod Security admission allows privileged pods)",
+    why="Whoever may create pods where no Pod Security level baseline or restricted is enforced starts a "
+    "privileged pod with hostPID and the host's disk, pinned to any node with spec.nodeName. Admission-"
+    "aware: a namespace enforcing baseline or restricted rejects such a pod, and gives no edge. Possible "
+    "rather than certain when a policy engine is installed (its policies may reject the pod).",
+)
 def rbac_privileged_pod(ctx: Context) -> pd.DataFrame:
     g = _pod_creators(ctx)
     open_ns = _unenforced(ctx)
@@ -128,34 +155,56 @@ def rbac_privileged_pod(ctx: Context) -> pd.DataFrame:
         label = open_ns.set_index("name")["psa_enforce"].fillna("not set").to_dict()
         base = _text(g, "") + g["what"]
         for ident, where, ev, rests in zip(g["identity"], g["where"], base, _rests(ctx, g, g["esc"])):
-            for ns in (ns_names if where == V.ALL else [where] if where in label else []):
-                rows.append((ident, V.ANY_NODE, f"{ev} in {ns}, whose pod-security enforce level is {label[ns]}",
-                             rests + [("psa-not-enforced", "Namespace", ns, ns, None)], certain))
+            for ns in ns_names if where == V.ALL else [where] if where in label else []:
+                rows.append(
+                    (
+                        ident,
+                        V.ANY_NODE,
+                        f"{ev} in {ns}, whose pod-security enforce level is {label[ns]}",
+                        rests + [("psa-not-enforced", "Namespace", ns, ns, None)],
+                        certain,
+                    )
+                )
         # full control of a namespace (bound admin, or granted itself anything there) includes this
         for ns in ns_names:
-            rows.append((f"ns-admin:{ns}", V.ANY_NODE, f"namespace {ns}: pod-security enforce level is {label[ns]}",
-                         [("psa-not-enforced", "Namespace", ns, ns, None)], certain))
+            rows.append(
+                (
+                    f"ns-admin:{ns}",
+                    V.ANY_NODE,
+                    f"namespace {ns}: pod-security enforce level is {label[ns]}",
+                    [("psa-not-enforced", "Namespace", ns, ns, None)],
+                    certain,
+                )
+            )
     return _frame(rows)
 
 
-@edge("rbac-exec", group="rbac", technique="Exec into running pods", attack=("T1609",),
-      rests_on=RBAC_RESTS, on="rbac",
-      title="identity → every workload in scope (pods/exec, pods/attach, pods/ephemeralcontainers)",
-      why="exec and attach run commands in a running container, and an ephemeral container (kubectl debug) "
-          "adds one: the attacker is then that workload, with its token, its Secrets and its escape routes. "
-          "resourceNames limit it to the named pods.")
+@edge(
+    "rbac-exec",
+    group="rbac",
+    technique="Exec into running pods",
+    attack=("T1609",),
+    rests_on=RBAC_RESTS,
+    on="rbac",
+    title="identity → every workload in scope (pods/exec, pods/attach, pods/ephemeralcontainers)",
+    why="exec and attach run commands in a running container, and an ephemeral container (kubectl debug) "
+    "adds one: the attacker is then that workload, with its token, its Secrets and its escape routes. "
+    "resourceNames limit it to the named pods.",
+)
 def rbac_exec(ctx: Context) -> pd.DataFrame:
-    parts = [ctx.can(("create", "get"), "pods/exec").assign(what="exec into pods", esc=True),
-             ctx.can(("create", "get"), "pods/attach").assign(what="attach to pods", esc=True),
-             ctx.can(("update", "patch"), "pods/ephemeralcontainers").assign(what="add ephemeral containers",
-                                                                              esc=False)]
+    parts = [
+        ctx.can(("create", "get"), "pods/exec").assign(what="exec into pods", esc=True),
+        ctx.can(("create", "get"), "pods/attach").assign(what="attach to pods", esc=True),
+        ctx.can(("update", "patch"), "pods/ephemeralcontainers").assign(what="add ephemeral containers", esc=False),
+    ]
     g = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else None
     if g is None:
         return no_edges()
     pods = ctx.pods
     rows = []
-    for ident, where, names, ev, rests in zip(g["identity"], g["where"], g["names"], _text(g, "") + g["what"],
-                                             _rests(ctx, g, g["esc"])):
+    for ident, where, names, ev, rests in zip(
+        g["identity"], g["where"], g["names"], _text(g, "") + g["what"], _rests(ctx, g, g["esc"])
+    ):
         if not len(names):
             rows.append((ident, f"workloads:{where}", ev + _in(where), rests, True))
             continue
@@ -165,20 +214,26 @@ def rbac_exec(ctx: Context) -> pd.DataFrame:
     return _frame(rows)
 
 
-@edge("rbac-token-request", group="rbac", technique="Mint a token for another service account",
-      attack=("T1528",), rests_on=RBAC_RESTS,
-      on="rbac",
-      title="identity → service accounts in scope (create serviceaccounts/token)",
-      why="The TokenRequest API issues a fresh token for any service account the subject may create "
-          "serviceaccounts/token on (the named ones with resourceNames).")
+@edge(
+    "rbac-token-request",
+    group="rbac",
+    technique="Mint a token for another service account",
+    attack=("T1528",),
+    rests_on=RBAC_RESTS,
+    on="rbac",
+    title="identity → service accounts in scope (create serviceaccounts/token)",
+    why="The TokenRequest API issues a fresh token for any service account the subject may create "
+    "serviceaccounts/token on (the named ones with resourceNames).",
+)
 def rbac_token_request(ctx: Context) -> pd.DataFrame:
     g = ctx.can(("create",), "serviceaccounts/token")
     if g.empty:
         return no_edges()
     sas = ctx.service_accounts
     rows = []
-    for ident, where, names, ev, rests in zip(g["identity"], g["where"], g["names"],
-                                             _text(g, "create serviceaccounts/token"), _rests(ctx, g, True)):
+    for ident, where, names, ev, rests in zip(
+        g["identity"], g["where"], g["names"], _text(g, "create serviceaccounts/token"), _rests(ctx, g, True)
+    ):
         if not len(names):
             rows.append((ident, f"sas:{where}", ev, rests, True))
             continue
@@ -186,25 +241,33 @@ def rbac_token_request(ctx: Context) -> pd.DataFrame:
     return _frame(rows)
 
 
-@edge("rbac-impersonate", group="rbac", technique="Impersonate another identity", attack=("T1078",),
-      rests_on=RBAC_RESTS, on="rbac",
-      title="identity → the users, groups or service accounts it may impersonate",
-      why="The impersonate verb lets a request act as another user, group or service account "
-          "(Impersonate-User / Impersonate-Group headers). Impersonating groups includes system:masters, "
-          "which is cluster-admin whatever RBAC says.")
+@edge(
+    "rbac-impersonate",
+    group="rbac",
+    technique="Impersonate another identity",
+    attack=("T1078",),
+    rests_on=RBAC_RESTS,
+    on="rbac",
+    title="identity → the users, groups or service accounts it may impersonate",
+    why="The impersonate verb lets a request act as another user, group or service account "
+    "(Impersonate-User / Impersonate-Group headers). Impersonating groups includes system:masters, "
+    "which is cluster-admin whatever RBAC says.",
+)
 def rbac_impersonate(ctx: Context) -> pd.DataFrame:
     rows = []
     sas = ctx.service_accounts
     for res, hub, prefix in (("users", "users:*", "user:"), ("groups", "groups:*", "group:")):
         g = ctx.can(("impersonate",), res)
         g = g[g["where"].eq(V.ALL)]  # cluster-scoped: only a ClusterRoleBinding grants it
-        for ident, names, ev, rests in zip(g["identity"], g["names"], _text(g, f"impersonate {res}"),
-                                           _rests(ctx, g, True)):
+        for ident, names, ev, rests in zip(
+            g["identity"], g["names"], _text(g, f"impersonate {res}"), _rests(ctx, g, True)
+        ):
             targets = [hub] if not len(names) else [prefix + n for n in names]
             rows += [(ident, t, ev, rests, True) for t in targets]
     g = ctx.can(("impersonate",), "serviceaccounts")
-    for ident, where, names, ev, rests in zip(g["identity"], g["where"], g["names"],
-                                             _text(g, "impersonate serviceaccounts"), _rests(ctx, g, True)):
+    for ident, where, names, ev, rests in zip(
+        g["identity"], g["where"], g["names"], _text(g, "impersonate serviceaccounts"), _rests(ctx, g, True)
+    ):
         if not len(names):
             rows.append((ident, f"sas:{where}", ev, rests, True))
             continue
@@ -225,17 +288,24 @@ def _pair_rests(ctx: Context, x: pd.DataFrame, esc_a: bool, esc_b: bool) -> list
     def side(s: str, esc: bool) -> list[list[Any]]:
         g = x[[c for c in x.columns if c.endswith("_" + s)]].rename(columns=lambda c: c[:-2])
         return _rests(ctx, g, esc)
+
     return [ra + rb for ra, rb in zip(side("a", esc_a), side("b", esc_b))]
 
 
-@edge("rbac-bind", group="rbac", technique="Bind oneself a more powerful role", attack=("T1098.006",),
-      rests_on=RBAC_RESTS, on="rbac",
-      certainty="either",
-      title="identity → admin of the namespace, or cluster-admin (bind on roles + create role bindings)",
-      why="RBAC lets a subject create a binding to a role it does not hold only with the bind verb on that "
-          "role. With bind on ClusterRoles and create on RoleBindings it binds itself admin in the namespace; "
-          "with create on ClusterRoleBindings, cluster-admin. Creating bindings without bind only hands out "
-          "permissions the subject already has, and gives no edge.")
+@edge(
+    "rbac-bind",
+    group="rbac",
+    technique="Bind oneself a more powerful role",
+    attack=("T1098.006",),
+    rests_on=RBAC_RESTS,
+    on="rbac",
+    certainty="either",
+    title="identity → admin of the namespace, or cluster-admin (bind on roles + create role bindings)",
+    why="RBAC lets a subject create a binding to a role it does not hold only with the bind verb on that "
+    "role. With bind on ClusterRoles and create on RoleBindings it binds itself admin in the namespace; "
+    "with create on ClusterRoleBindings, cluster-admin. Creating bindings without bind only hands out "
+    "permissions the subject already has, and gives no edge.",
+)
 def rbac_bind(ctx: Context) -> pd.DataFrame:
     rows: list[tuple[Any, ...]] = []
     for role_res in ("clusterroles", "roles"):
@@ -253,24 +323,42 @@ def rbac_bind(ctx: Context) -> pd.DataFrame:
             x = _pairs(b, c)
             if x.empty:
                 continue
-            target = (pd.Series(V.CLUSTER_ADMIN, index=x.index) if cluster
-                      else "ns-admin:" + x["scope2"].astype(str))
-            ev = ("bind " + role_res + " (" + x["binding_kind_a"] + " " + x["binding_a"] + ") and create "
-                  + binding_res + " (" + x["binding_kind_b"] + " " + x["binding_b"] + ")"
-                  + x["scope2"].map(_in))
+            target = pd.Series(V.CLUSTER_ADMIN, index=x.index) if cluster else "ns-admin:" + x["scope2"].astype(str)
+            ev = (
+                "bind "
+                + role_res
+                + " ("
+                + x["binding_kind_a"]
+                + " "
+                + x["binding_a"]
+                + ") and create "
+                + binding_res
+                + " ("
+                + x["binding_kind_b"]
+                + " "
+                + x["binding_b"]
+                + ")"
+                + x["scope2"].map(_in)
+            )
             certain = role_res == "clusterroles"  # bind on Roles only: some Role of the namespace must be powerful
             rows += list(zip(x["identity"], target, ev, _pair_rests(ctx, x, True, False), [certain] * len(x)))
     return _frame(rows)
 
 
-@edge("rbac-escalate", group="rbac", technique="Rewrite one's own role", attack=("T1098.006",),
-      rests_on=RBAC_RESTS, on="rbac",
-      certainty="either",
-      title="identity → admin of the namespace, or cluster-admin (escalate + write roles)",
-      why="The escalate verb lifts RBAC's rule that a role may only hold permissions its writer has: with it "
-          "and update on the roles bound to it, a subject rewrites them to `*`. Cluster-wide on ClusterRoles "
-          "that is cluster-admin; on Roles of a namespace, its admin (possible: a Role of that namespace must "
-          "be bound to the subject).")
+@edge(
+    "rbac-escalate",
+    group="rbac",
+    technique="Rewrite one's own role",
+    attack=("T1098.006",),
+    rests_on=RBAC_RESTS,
+    on="rbac",
+    certainty="either",
+    title="identity → admin of the namespace, or cluster-admin (escalate + write roles)",
+    why="The escalate verb lifts RBAC's rule that a role may only hold permissions its writer has: with it "
+    "and update on the roles bound to it, a subject rewrites them to `*`. Cluster-wide on ClusterRoles "
+    "that is cluster-admin; on Roles of a namespace, its admin (possible: a Role of that namespace must "
+    "be bound to the subject).",
+)
 def rbac_escalate(ctx: Context) -> pd.DataFrame:
     rows: list[tuple[Any, ...]] = []
     for role_res in ("clusterroles", "roles"):
@@ -283,24 +371,42 @@ def rbac_escalate(ctx: Context) -> pd.DataFrame:
             continue
         cluster = role_res == "clusterroles"
         target = pd.Series(V.CLUSTER_ADMIN, index=x.index) if cluster else "ns-admin:" + x["scope2"].astype(str)
-        ev = ("escalate and write " + role_res + " (" + x["binding_kind_a"] + " " + x["binding_a"] + ", "
-              + x["binding_kind_b"] + " " + x["binding_b"] + ")")
+        ev = (
+            "escalate and write "
+            + role_res
+            + " ("
+            + x["binding_kind_a"]
+            + " "
+            + x["binding_a"]
+            + ", "
+            + x["binding_kind_b"]
+            + " "
+            + x["binding_b"]
+            + ")"
+        )
         rows += list(zip(x["identity"], target, ev, _pair_rests(ctx, x, True, False), [cluster] * len(x)))
     return _frame(rows)
 
 
-@edge("rbac-nodes-proxy", group="rbac", technique="Run commands in pods through the kubelet API", attack=("T1609",),
-      rests_on=RBAC_RESTS, on="rbac",
-      title="identity → every workload on the nodes it may proxy to (nodes/proxy)",
-      why="nodes/proxy reaches the kubelet's API, whose /exec and /run endpoints run commands in any pod of "
-          "the node, around admission and the API server's audit (a websocket GET is enough).")
+@edge(
+    "rbac-nodes-proxy",
+    group="rbac",
+    technique="Run commands in pods through the kubelet API",
+    attack=("T1609",),
+    rests_on=RBAC_RESTS,
+    on="rbac",
+    title="identity → every workload on the nodes it may proxy to (nodes/proxy)",
+    why="nodes/proxy reaches the kubelet's API, whose /exec and /run endpoints run commands in any pod of "
+    "the node, around admission and the API server's audit (a websocket GET is enough).",
+)
 def rbac_nodes_proxy(ctx: Context) -> pd.DataFrame:
     g = ctx.can(("get", "create"), "nodes/proxy")
     g = g[g["where"].eq(V.ALL)]
     rows = []
     place = ctx.placement
-    for ident, names, ev, rests in zip(g["identity"], g["names"], _text(g, "proxy to kubelets (nodes/proxy)"),
-                                       _rests(ctx, g, True)):
+    for ident, names, ev, rests in zip(
+        g["identity"], g["names"], _text(g, "proxy to kubelets (nodes/proxy)"), _rests(ctx, g, True)
+    ):
         if not len(names):
             rows.append((ident, "workloads:*", ev, rests, True))
             continue
@@ -309,54 +415,85 @@ def rbac_nodes_proxy(ctx: Context) -> pd.DataFrame:
     return _frame(rows)
 
 
-@edge("rbac-approve-csr", group="rbac", technique="Issue oneself a client certificate",
-      rests_on=("rbac-wildcard", "rbac-cluster-admin", "rbac-anonymous-binding"), on="rbac",
-      title="identity → cluster-admin (create and approve certificate signing requests)",
-      why="With create on certificatesigningrequests, update on their approval and approve on the "
-          "kube-apiserver-client signer, a subject issues itself a client certificate for any name, "
-          "including the group system:masters. No ATT&CK for Containers technique covers it.")
+@edge(
+    "rbac-approve-csr",
+    group="rbac",
+    technique="Issue oneself a client certificate",
+    rests_on=("rbac-wildcard", "rbac-cluster-admin", "rbac-anonymous-binding"),
+    on="rbac",
+    title="identity → cluster-admin (create and approve certificate signing requests)",
+    why="With create on certificatesigningrequests, update on their approval and approve on the "
+    "kube-apiserver-client signer, a subject issues itself a client certificate for any name, "
+    "including the group system:masters. No ATT&CK for Containers technique covers it.",
+)
 def rbac_approve_csr(ctx: Context) -> pd.DataFrame:
     c = _unnamed(ctx.can(("create",), "certificatesigningrequests", CERTS_API))
     a = ctx.can(("update", "patch"), "certificatesigningrequests/approval", CERTS_API)
     s = ctx.can(("approve",), "signers", CERTS_API)
-    s = s[s["names"].map(lambda n: not len(n) or bool({"kubernetes.io/kube-apiserver-client", "kubernetes.io/*"}
-                                                      & set(n))).astype(bool)]
+    s = s[
+        s["names"]
+        .map(lambda n: not len(n) or bool({"kubernetes.io/kube-apiserver-client", "kubernetes.io/*"} & set(n)))
+        .astype(bool)
+    ]
     c, a, s = (d[d["where"].eq(V.ALL)] for d in (c, a, s))
     x = _pairs(c, a)
     if x.empty or s.empty:
         return no_edges()
     rows = []
-    for ident, ra_rb, eva in zip(x["identity"], _pair_rests(ctx, x, False, False),
-                                 "create CSRs (" + x["binding_a"] + "), approve them (" + x["binding_b"] + ")"):
+    for ident, ra_rb, eva in zip(
+        x["identity"],
+        _pair_rests(ctx, x, False, False),
+        "create CSRs (" + x["binding_a"] + "), approve them (" + x["binding_b"] + ")",
+    ):
         for sb, rs in zip(s[s["identity"].eq(ident)]["binding"], ctx.rbac_rests(s[s["identity"].eq(ident)])):
             rows.append((ident, V.CLUSTER_ADMIN, f"{eva}, sign for kube-apiserver-client ({sb})", ra_rb + rs, True))
     return _frame(rows)
 
 
-@edge("rbac-admission-webhook", group="rbac", technique="Register an admission webhook",
-      rests_on=("rbac-wildcard", "rbac-cluster-admin", "rbac-anonymous-binding"), on="rbac", certainty="possible",
-      title="identity → cluster-admin (create or change admission webhook configurations)",
-      why="An admission webhook the attacker registers receives every object written to the API, Secrets "
-          "included, and a mutating one rewrites pods as they are created (a privileged container in a "
-          "controller's pod). Possible: it needs a reachable endpoint. No ATT&CK for Containers technique "
-          "covers it.")
+@edge(
+    "rbac-admission-webhook",
+    group="rbac",
+    technique="Register an admission webhook",
+    rests_on=("rbac-wildcard", "rbac-cluster-admin", "rbac-anonymous-binding"),
+    on="rbac",
+    certainty="possible",
+    title="identity → cluster-admin (create or change admission webhook configurations)",
+    why="An admission webhook the attacker registers receives every object written to the API, Secrets "
+    "included, and a mutating one rewrites pods as they are created (a privileged container in a "
+    "controller's pod). Possible: it needs a reachable endpoint. No ATT&CK for Containers technique "
+    "covers it.",
+)
 def rbac_admission_webhook(ctx: Context) -> pd.DataFrame:
     rows = []
     for res in ("mutatingwebhookconfigurations", "validatingwebhookconfigurations"):
         g = _unnamed(ctx.can(("create", "update", "patch"), res, ADMISSION_API))
         g = g[g["where"].eq(V.ALL)]
-        rows += list(zip(g["identity"], [V.CLUSTER_ADMIN] * len(g), _text(g, f"write {res}"), ctx.rbac_rests(g),
-                         [False] * len(g)))
+        rows += list(
+            zip(
+                g["identity"], [V.CLUSTER_ADMIN] * len(g), _text(g, f"write {res}"), ctx.rbac_rests(g), [False] * len(g)
+            )
+        )
     return _frame(rows)
 
 
-@edge("rbac-secrets-read", group="rbac", technique="Read Secrets through the API", attack=("T1552.007",),
-      rests_on=("rbac-secrets-read", "rbac-wildcard", "rbac-cluster-admin", "rbac-anonymous-binding",
-                "authn-legacy-sa-token-secret"), on="rbac",
-      title="identity → the Secrets of a namespace (get, list or watch secrets)",
-      why="Reading Secrets returns their values. With resourceNames the subject reads only the named ones: "
-          "no edge to the namespace's Secrets, but an edge to the service account whose long-lived token "
-          "is among them.")
+@edge(
+    "rbac-secrets-read",
+    group="rbac",
+    technique="Read Secrets through the API",
+    attack=("T1552.007",),
+    rests_on=(
+        "rbac-secrets-read",
+        "rbac-wildcard",
+        "rbac-cluster-admin",
+        "rbac-anonymous-binding",
+        "authn-legacy-sa-token-secret",
+    ),
+    on="rbac",
+    title="identity → the Secrets of a namespace (get, list or watch secrets)",
+    why="Reading Secrets returns their values. With resourceNames the subject reads only the named ones: "
+    "no edge to the namespace's Secrets, but an edge to the service account whose long-lived token "
+    "is among them.",
+)
 def rbac_secrets_read(ctx: Context) -> pd.DataFrame:
     g = ctx.can(("get", "list", "watch"), "secrets")
     if g.empty:
@@ -364,30 +501,43 @@ def rbac_secrets_read(ctx: Context) -> pd.DataFrame:
     rows = []
     sec = ctx.frame("secrets")
     tok = sec[sec["is_sa_token"] & sec["service_account"].notna()]
-    for ident, where, names, ev, rests in zip(g["identity"], g["where"], g["names"], _text(g, "read secrets"),
-                                             _rests(ctx, g, True, "rbac-secrets-read")):
+    for ident, where, names, ev, rests in zip(
+        g["identity"], g["where"], g["names"], _text(g, "read secrets"), _rests(ctx, g, True, "rbac-secrets-read")
+    ):
         if not len(names):
             rows.append((ident, f"secrets:{where}", ev + _in(where), rests, True))
             continue
         hit = _named(tok, names, where)
         for ns, name, sa in zip(hit["namespace"], hit["name"], hit["service_account"]):
-            rows.append((ident, f"sa:{ns}/{sa}", f"{ev}: {ns}/{name} holds a token of ServiceAccount {sa}",
-                         rests + [("authn-legacy-sa-token-secret", "Secret", ns, name, None)], True))
+            rows.append(
+                (
+                    ident,
+                    f"sa:{ns}/{sa}",
+                    f"{ev}: {ns}/{name} holds a token of ServiceAccount {sa}",
+                    rests + [("authn-legacy-sa-token-secret", "Secret", ns, name, None)],
+                    True,
+                )
+            )
     return _frame(rows)
 
 
-@edge("rbac-admin", group="rbac", technique="Hold every permission",
-      rests_on=("rbac-wildcard", "rbac-cluster-admin", "rbac-anonymous-binding"), on="rbac",
-      title="identity → cluster-admin (`*` on `*` cluster-wide), or admin of a namespace (in a RoleBinding)",
-      why="A rule with `*` verbs on `*` resources of `*` API groups is every permission of its scope: through "
-          "a ClusterRoleBinding, cluster-admin; through a RoleBinding, full control of the namespace. A "
-          "RoleBinding to the admin ClusterRole is the latter too.")
+@edge(
+    "rbac-admin",
+    group="rbac",
+    technique="Hold every permission",
+    rests_on=("rbac-wildcard", "rbac-cluster-admin", "rbac-anonymous-binding"),
+    on="rbac",
+    title="identity → cluster-admin (`*` on `*` cluster-wide), or admin of a namespace (in a RoleBinding)",
+    why="A rule with `*` verbs on `*` resources of `*` API groups is every permission of its scope: through "
+    "a ClusterRoleBinding, cluster-admin; through a RoleBinding, full control of the namespace. A "
+    "RoleBinding to the admin ClusterRole is the latter too.",
+)
 def rbac_admin(ctx: Context) -> pd.DataFrame:
     g = ctx.can(("*",), "*", "*")
     full = g[(g["names"].str.len() == 0) & ~g["identity"].eq("group:system:masters")].assign(wildcard=True)
-    admin_rb = ctx.grants[ctx.grants["role_kind"].eq("ClusterRole") & ctx.grants["role"].eq("admin")
-                          & ~ctx.grants["where"].eq(V.ALL)].drop_duplicates(["identity", "binding_kind",
-                                                                              "binding_namespace", "binding"])
+    admin_rb = ctx.grants[
+        ctx.grants["role_kind"].eq("ClusterRole") & ctx.grants["role"].eq("admin") & ~ctx.grants["where"].eq(V.ALL)
+    ].drop_duplicates(["identity", "binding_kind", "binding_namespace", "binding"])
     admin_rb = admin_rb.assign(names=[[] for _ in range(len(admin_rb))], wildcard=False)
     rows = []
     for d in (full, admin_rb):

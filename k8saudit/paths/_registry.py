@@ -80,9 +80,17 @@ class EdgeKind:
     certainty: str = "certain"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "group": self.group, "technique": self.technique, "attack": ", ".join(self.attack),
-                "title": self.title, "certainty": self.certainty, "rests_on": ", ".join(self.rests_on),
-                "structural": self.structural, "why": self.why}
+        return {
+            "id": self.id,
+            "group": self.group,
+            "technique": self.technique,
+            "attack": ", ".join(self.attack),
+            "title": self.title,
+            "certainty": self.certainty,
+            "rests_on": ", ".join(self.rests_on),
+            "structural": self.structural,
+            "why": self.why,
+        }
 
 
 class EdgeRegistry(Mapping[str, EdgeKind]):
@@ -106,9 +114,10 @@ class EdgeRegistry(Mapping[str, EdgeKind]):
         return len(self._kinds)
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame([k.as_dict() for k in self._kinds.values()],
-                            columns=["id", "group", "technique", "attack", "title", "certainty", "rests_on",
-                                     "structural", "why"])
+        return pd.DataFrame(
+            [k.as_dict() for k in self._kinds.values()],
+            columns=["id", "group", "technique", "attack", "title", "certainty", "rests_on", "structural", "why"],
+        )
 
     def __repr__(self) -> str:
         return f"<{len(self)} edge kinds>"
@@ -117,9 +126,19 @@ class EdgeRegistry(Mapping[str, EdgeKind]):
 EDGE_KINDS = EdgeRegistry()
 
 
-def edge(id: str, *, group: str, technique: str, title: str, why: str, attack: tuple[str, ...] = (),
-         rests_on: tuple[str, ...] = (), on: str = "", structural: bool = False,
-         certainty: str = "certain") -> Callable[[Callable[[Context], pd.DataFrame]], Callable[[Context], pd.DataFrame]]:
+def edge(
+    id: str,
+    *,
+    group: str,
+    technique: str,
+    title: str,
+    why: str,
+    attack: tuple[str, ...] = (),
+    rests_on: tuple[str, ...] = (),
+    on: str = "",
+    structural: bool = False,
+    certainty: str = "certain",
+) -> Callable[[Callable[[Context], pd.DataFrame]], Callable[[Context], pd.DataFrame]]:
     """Register an edge kind (see the module docstring for the contract)."""
     if group not in GROUPS:
         raise ValueError(f"{id}: group {group!r} is not one of {list(GROUPS)}")
@@ -130,18 +149,36 @@ def edge(id: str, *, group: str, technique: str, title: str, why: str, attack: t
         raise ValueError(f"{id}: certainty {certainty!r}")
 
     def deco(fn: Callable[[Context], pd.DataFrame]) -> Callable[[Context], pd.DataFrame]:
-        EDGE_KINDS.add(EdgeKind(id=id, group=group, technique=technique, title=title, why=why, fn=fn,
-                                attack=tuple(attack), rests_on=tuple(rests_on), on=on, structural=structural,
-                                certainty=certainty))
+        EDGE_KINDS.add(
+            EdgeKind(
+                id=id,
+                group=group,
+                technique=technique,
+                title=title,
+                why=why,
+                fn=fn,
+                attack=tuple(attack),
+                rests_on=tuple(rests_on),
+                on=on,
+                structural=structural,
+                certainty=certainty,
+            )
+        )
         return fn
 
     return deco
 
 
 def no_edges() -> pd.DataFrame:
-    return pd.DataFrame({"source": pd.Series([], dtype=object), "target": pd.Series([], dtype=object),
-                         "certain": pd.Series([], dtype=bool), "evidence": pd.Series([], dtype=object),
-                         "rests": pd.Series([], dtype=object)})
+    return pd.DataFrame(
+        {
+            "source": pd.Series([], dtype=object),
+            "target": pd.Series([], dtype=object),
+            "certain": pd.Series([], dtype=bool),
+            "evidence": pd.Series([], dtype=object),
+            "rests": pd.Series([], dtype=object),
+        }
+    )
 
 
 def edges(source: Any, target: Any, evidence: Any, rests: Any, certain: Any = True) -> pd.DataFrame:
@@ -153,8 +190,10 @@ def edges(source: Any, target: Any, evidence: Any, rests: Any, certain: Any = Tr
         cols["rests"] = [rests]
     if n == 0:
         return no_edges()
-    data = {k: (list(v.to_numpy()) if isinstance(v, pd.Series) else list(v)) if not pd.api.types.is_scalar(v)
-            else [v] * n for k, v in cols.items()}
+    data = {
+        k: (list(v.to_numpy()) if isinstance(v, pd.Series) else list(v)) if not pd.api.types.is_scalar(v) else [v] * n
+        for k, v in cols.items()
+    }
     df = pd.DataFrame(data, dtype=object)
     df["certain"] = df["certain"].astype(bool)
     return df[EDGE_COLUMNS]

@@ -9,8 +9,18 @@ import pandas as pd
 
 from ._registry import ATTACK, EDGE_KINDS, GROUPS
 
-FLAT_COLUMNS = ["path_id", "entry", "target", "length", "certain", "breakable", "techniques", "attack",
-                "finding_ids", "summary"]
+FLAT_COLUMNS = [
+    "path_id",
+    "entry",
+    "target",
+    "length",
+    "certain",
+    "breakable",
+    "techniques",
+    "attack",
+    "finding_ids",
+    "summary",
+]
 
 
 def flat(paths: pd.DataFrame) -> pd.DataFrame:
@@ -21,21 +31,25 @@ def flat(paths: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def text(paths: pd.DataFrame, findings: pd.DataFrame, cut: Any = None, *, width: int = 110,
-         limit: int = 30) -> str:
+def text(paths: pd.DataFrame, findings: pd.DataFrame, cut: Any = None, *, width: int = 110, limit: int = 30) -> str:
     """The ``k8saudit paths`` report: each path step by step (evidence, the findings to fix), then the cut."""
     by_id = findings.set_index("finding_id") if len(findings) else None
     a = paths.attrs
     head = f"k8saudit attack paths of {a.get('cluster', 'cluster')}"
-    out = [head, "=" * len(head),
-           f"{len(paths)} path(s) from {', '.join(a.get('entries', [])[:6]) or 'nowhere'}"
-           + (" …" if len(a.get("entries", [])) > 6 else "")
-           + f" to {len(a.get('targets', []))} target(s); at most {a.get('k')} per entry and target; "
-           + ("certain steps only" if a.get("certain_only") else "certain and possible steps")]
+    out = [
+        head,
+        "=" * len(head),
+        f"{len(paths)} path(s) from {', '.join(a.get('entries', [])[:6]) or 'nowhere'}"
+        + (" …" if len(a.get("entries", [])) > 6 else "")
+        + f" to {len(a.get('targets', []))} target(s); at most {a.get('k')} per entry and target; "
+        + ("certain steps only" if a.get("certain_only") else "certain and possible steps"),
+    ]
     if a.get("incomplete"):
         miss = a["incomplete"]
-        out.append(f"INCOMPLETE: {len(miss)} item(s) could not be read ({miss[0]}{' …' if len(miss) > 1 else ''}); "
-                   "steps through them are missing, so a path not listed here is no proof that none exists")
+        out.append(
+            f"INCOMPLETE: {len(miss)} item(s) could not be read ({miss[0]}{' …' if len(miss) > 1 else ''}); "
+            "steps through them are missing, so a path not listed here is no proof that none exists"
+        )
     if a.get("truncated"):
         out.append("(truncated: more paths exist; narrow --from/--to)")
     for r in paths.head(limit).itertuples():
@@ -49,8 +63,14 @@ def text(paths: pd.DataFrame, findings: pd.DataFrame, cut: Any = None, *, width:
             out.append("      " + textwrap.shorten(s["evidence"], width=width - 6, placeholder=" …"))
             fix = _fix(s["finding_ids"], by_id)
             extra = f" (+{s['alternatives']} other way(s))" if s["alternatives"] else ""
-            out.append("      " + textwrap.shorten(("fix: " + fix if fix else "gap: no check reports this step") + extra,
-                                                   width=width - 6, placeholder=" …"))
+            out.append(
+                "      "
+                + textwrap.shorten(
+                    ("fix: " + fix if fix else "gap: no check reports this step") + extra,
+                    width=width - 6,
+                    placeholder=" …",
+                )
+            )
     if len(paths) > limit:
         out += ["", f"… and {len(paths) - limit} more path(s) (--format csv|json lists them all)"]
     if cut is not None:
@@ -59,13 +79,19 @@ def text(paths: pd.DataFrame, findings: pd.DataFrame, cut: Any = None, *, width:
             where = "/".join(str(x) for x in (r.namespace, r.name) if isinstance(x, str) and x)
             out.append(f"  {r.check_id:<28} {r.kind} {where}: breaks {r.paths_removed} of the paths above")
         if cut.unbreakable_targets:
-            out += ["", "Reached through gaps alone (no finding to fix; see the gaps below):",
-                    "  " + ", ".join(cut.unbreakable_targets)]
+            out += [
+                "",
+                "Reached through gaps alone (no finding to fix; see the gaps below):",
+                "  " + ", ".join(cut.unbreakable_targets),
+            ]
         gaps = cut.gaps[~cut.gaps["structural"]]
         if len(gaps):
             kinds = gaps["kind"].value_counts()
-            out += ["", f"{len(gaps)} step(s) rest on no finding (gaps in the checks): "
-                    + ", ".join(f"{k} {n}" for k, n in kinds.items())]
+            out += [
+                "",
+                f"{len(gaps)} step(s) rest on no finding (gaps in the checks): "
+                + ", ".join(f"{k} {n}" for k, n in kinds.items()),
+            ]
     return "\n".join(out) + "\n"
 
 
@@ -83,31 +109,37 @@ def _fix(ids: list[str], by_id: pd.DataFrame | None) -> str:
 
 def model_markdown() -> str:
     """docs/attack-paths.md: the model, generated from the edge-kind registry (a test fails when it is stale)."""
-    lines = ["# Attack paths: the model", "",
-             "Generated from the edge-kind registry (`python -m k8saudit.paths > docs/attack-paths.md`); "
-             "do not edit by hand.", "",
-             "`ka.attack_graph(snap)` builds a directed graph whose vertices are entry points (the internet, "
-             "anonymous and authenticated API clients), workloads, service accounts, users and groups, nodes "
-             "(root on them), hubs (\"any service account of a namespace\") and targets (cluster-admin, root "
-             "on a node, the Secrets of a namespace). Each edge is one step an attacker can take, produced by "
-             "one of the edge kinds below: a small function over the snapshot's frames, registered with its "
-             "technique, its MITRE ATT&CK for Containers id and the checks whose findings it rests on.", "",
-             "- **Fixes.** An edge lists the ids of the findings whose fix removes it; fixing any one of them "
-             "does. Two independent ways to take the same step are two edges. `ka.attack_cut(snap)` finds the "
-             "fewest findings whose fixes break every path (a minimum cut in which each finding counts once).",
-             "- **Gaps.** An edge that rests on no finding is a step no check reports; `g.gaps` lists them, "
-             "and a target reached through gaps alone is reported as such by the cut, never dropped.",
-             "- **Certain or possible.** `certain` is false when the step may not work: placement unknown "
-             "(manifests without pods or nodes), a policy engine that may reject the pod, a mitigation the "
-             "snapshot cannot see. Paths use both by default and say which they are; `certain_only=True` "
-             "keeps the certain ones.",
-             "- **Admission-aware.** Creating pods leads to root on a node only in namespaces whose enforced "
-             "Pod Security level (`pod-security.kubernetes.io/enforce`) is neither baseline nor restricted.",
-             "- **RBAC** is matched as the API server's authorizer matches it: `*` verbs, groups and "
-             "resources, `*/subresource`, `resourceNames` (never allowing `create`), aggregated ClusterRoles, "
-             "RoleBinding scope; cluster-scoped resources only through ClusterRoleBindings.",
-             "- **Assume breach.** `attack_paths(snap, assume_breach=True)` makes every workload an entry: "
-             "what can a compromised pod reach?", ""]
+    lines = [
+        "# Attack paths: the model",
+        "",
+        "Generated from the edge-kind registry (`python -m k8saudit.paths > docs/attack-paths.md`); "
+        "do not edit by hand.",
+        "",
+        "`ka.attack_graph(snap)` builds a directed graph whose vertices are entry points (the internet, "
+        "anonymous and authenticated API clients), workloads, service accounts, users and groups, nodes "
+        '(root on them), hubs ("any service account of a namespace") and targets (cluster-admin, root '
+        "on a node, the Secrets of a namespace). Each edge is one step an attacker can take, produced by "
+        "one of the edge kinds below: a small function over the snapshot's frames, registered with its "
+        "technique, its MITRE ATT&CK for Containers id and the checks whose findings it rests on.",
+        "",
+        "- **Fixes.** An edge lists the ids of the findings whose fix removes it; fixing any one of them "
+        "does. Two independent ways to take the same step are two edges. `ka.attack_cut(snap)` finds the "
+        "fewest findings whose fixes break every path (a minimum cut in which each finding counts once).",
+        "- **Gaps.** An edge that rests on no finding is a step no check reports; `g.gaps` lists them, "
+        "and a target reached through gaps alone is reported as such by the cut, never dropped.",
+        "- **Certain or possible.** `certain` is false when the step may not work: placement unknown "
+        "(manifests without pods or nodes), a policy engine that may reject the pod, a mitigation the "
+        "snapshot cannot see. Paths use both by default and say which they are; `certain_only=True` "
+        "keeps the certain ones.",
+        "- **Admission-aware.** Creating pods leads to root on a node only in namespaces whose enforced "
+        "Pod Security level (`pod-security.kubernetes.io/enforce`) is neither baseline nor restricted.",
+        "- **RBAC** is matched as the API server's authorizer matches it: `*` verbs, groups and "
+        "resources, `*/subresource`, `resourceNames` (never allowing `create`), aggregated ClusterRoles, "
+        "RoleBinding scope; cluster-scoped resources only through ClusterRoleBindings.",
+        "- **Assume breach.** `attack_paths(snap, assume_breach=True)` makes every workload an entry: "
+        "what can a compromised pod reach?",
+        "",
+    ]
     lines += ["| edge kind | group | technique | ATT&CK | certainty | rests on |", "|---|---|---|---|---|---|"]
     for k in EDGE_KINDS.values():
         attack = ", ".join(k.attack) or "—"
@@ -122,8 +154,18 @@ def model_markdown() -> str:
         for k in kinds:
             attack = "; ".join(f"{a} {ATTACK[a]}" for a in k.attack) or "none in ATT&CK for Containers"
             rests = ", ".join(f"`{c}`" for c in k.rests_on) or (
-                "nothing (model wiring)" if k.structural else "no check: these edges are gaps")
-            lines += [f"### `{k.id}`", "", f"**{k.title}**", "", k.why.strip(), "",
-                      f"- Technique: {k.technique} ({attack})", f"- Certainty: {k.certainty}",
-                      f"- Fixed by the findings of: {rests}", ""]
+                "nothing (model wiring)" if k.structural else "no check: these edges are gaps"
+            )
+            lines += [
+                f"### `{k.id}`",
+                "",
+                f"**{k.title}**",
+                "",
+                k.why.strip(),
+                "",
+                f"- Technique: {k.technique} ({attack})",
+                f"- Certainty: {k.certainty}",
+                f"- Fixed by the findings of: {rests}",
+                "",
+            ]
     return "\n".join(lines).rstrip() + "\n"

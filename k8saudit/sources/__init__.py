@@ -34,9 +34,24 @@ def list_contexts(*args: Any, **kwargs: Any) -> list[str]:
 
     return _list_contexts(*args, **kwargs)
 
-__all__ = ["load", "load_cluster", "load_clusters", "load_stream", "list_contexts", "open_source", "parse_source",
-           "sample", "sample_path", "sample_source", "Progress", "SAMPLES", "Source", "kubeconfig_users",
-           "SnapshotError"]
+
+__all__ = [
+    "load",
+    "load_cluster",
+    "load_clusters",
+    "load_stream",
+    "list_contexts",
+    "open_source",
+    "parse_source",
+    "sample",
+    "sample_path",
+    "sample_source",
+    "Progress",
+    "SAMPLES",
+    "Source",
+    "kubeconfig_users",
+    "SnapshotError",
+]
 
 
 def load(
@@ -61,7 +76,9 @@ def load(
     return _load_files(paths, cluster=cluster, progress=progress)
 
 
-def _load_files(paths: tuple[str | os.PathLike[str], ...], *, cluster: str | None, progress: Progress | None) -> Snapshot:
+def _load_files(
+    paths: tuple[str | os.PathLike[str], ...], *, cluster: str | None, progress: Progress | None
+) -> Snapshot:
     if len(paths) == 1 and is_saved_snapshot(paths[0]):
         snap = Snapshot.read(paths[0])
         if cluster:
@@ -71,8 +88,10 @@ def _load_files(paths: tuple[str | os.PathLike[str], ...], *, cluster: str | Non
         if looks_like_snapshot(p):
             if is_saved_snapshot(p):
                 raise SnapshotError(f"{p}: a saved snapshot is loaded on its own, not with other paths")
-            raise SnapshotError(f"{p}: looks like a saved snapshot's object files but has no snapshot.json: "
-                                "not a readable snapshot (load the directory that holds snapshot.json)")
+            raise SnapshotError(
+                f"{p}: looks like a saved snapshot's object files but has no snapshot.json: "
+                "not a readable snapshot (load the directory that holds snapshot.json)"
+            )
     return load_paths(list(paths), cluster=cluster, progress=progress)
 
 

@@ -55,8 +55,15 @@ class _Retry(Retry):
     asking again would make the load take attempts x timeout), a ``Retry-After`` that is neither
     seconds nor a date falls back to the backoff, and every pause goes through :data:`_sleep`."""
 
-    def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
-                  error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None) -> _Retry:
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: Any = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: Any = None,
+    ) -> _Retry:
         if isinstance(error, u3.ReadTimeoutError):
             raise error
         return super().increment(method, url, response, error, _pool, _stacktrace)
@@ -76,10 +83,20 @@ class _Retry(Retry):
 #: doubled each time (plus up to a quarter of BACKOFF of jitter), at most MAX_DELAY, or the Retry-After
 #: the server asks for (at most MAX_DELAY). A refused connection, a TLS failure or a redirect is not
 #: retried: the caller classifies it.
-RETRY = _Retry(total=MAX_ATTEMPTS - 1, connect=0, other=0, redirect=False, status_forcelist=RETRY_STATUS,
-               allowed_methods=frozenset({"GET"}), backoff_factor=BACKOFF, backoff_jitter=BACKOFF / 4,
-               backoff_max=MAX_DELAY, retry_after_max=MAX_DELAY, respect_retry_after_header=True,
-               raise_on_status=False)
+RETRY = _Retry(
+    total=MAX_ATTEMPTS - 1,
+    connect=0,
+    other=0,
+    redirect=False,
+    status_forcelist=RETRY_STATUS,
+    allowed_methods=frozenset({"GET"}),
+    backoff_factor=BACKOFF,
+    backoff_jitter=BACKOFF / 4,
+    backoff_max=MAX_DELAY,
+    retry_after_max=MAX_DELAY,
+    respect_retry_after_header=True,
+    raise_on_status=False,
+)
 
 
 def _backoff(attempt: int) -> None:
@@ -162,11 +179,15 @@ def _list_decoder(tp: type) -> msgspec.json.Decoder[Any]:
     """A decoder of one list page whose items are ``tp``."""
     dec = _list_decoders.get(tp)
     if dec is None:
-        st = msgspec.defstruct(f"{tp.__name__.lstrip('_')}List", [
-            ("kind", str | None, None),
-            ("metadata", _ListMeta, msgspec.field(default_factory=_ListMeta)),
-            ("items", list[tp] | None, None),  # type: ignore[valid-type]
-        ], gc=False)
+        st = msgspec.defstruct(
+            f"{tp.__name__.lstrip('_')}List",
+            [
+                ("kind", str | None, None),
+                ("metadata", _ListMeta, msgspec.field(default_factory=_ListMeta)),
+                ("items", list[tp] | None, None),  # type: ignore[valid-type]
+            ],
+            gc=False,
+        )
         dec = _list_decoders[tp] = msgspec.json.Decoder(st)
     return dec
 
@@ -191,8 +212,16 @@ class Fatal(Exception):
 class Lister:
     """Lists resources of one API server for one load (see :meth:`run`)."""
 
-    def __init__(self, api: kclient.ApiClient, server: str, cluster: str, *, timeout: float, page_size: int,
-                 progress: Progress | None) -> None:
+    def __init__(
+        self,
+        api: kclient.ApiClient,
+        server: str,
+        cluster: str,
+        *,
+        timeout: float,
+        page_size: int,
+        progress: Progress | None,
+    ) -> None:
         self.api = api
         self.server = server
         self.cluster = cluster
@@ -220,8 +249,12 @@ class Lister:
             tries = 1
             try:
                 method, url, headers, _, _ = self.api.param_serialize(
-                    "GET", path, query_params=list(query), header_params={"Accept": accept},
-                    auth_settings=["BearerToken"])
+                    "GET",
+                    path,
+                    query_params=list(query),
+                    header_params={"Accept": accept},
+                    auth_settings=["BearerToken"],
+                )
                 resp = self.api.call_api(method, url, header_params=headers, _request_timeout=self.timeout)
                 retries = getattr(resp.response, "retries", None)
                 tries += len(retries.history) if retries is not None else 0
@@ -247,8 +280,9 @@ class Lister:
             if 200 <= status < 300:
                 return body
             if status == 401:
-                raise Fatal(self._cause(ApiException(status=401, reason="Unauthorized",
-                                                     body=body.decode("utf-8", "replace"))))
+                raise Fatal(
+                    self._cause(ApiException(status=401, reason="Unauthorized", body=body.decode("utf-8", "replace")))
+                )
             raise _HTTPError(status, status_message(body), attempt - 1 + tries)
 
     def _count(self, requests: int) -> None:
@@ -277,16 +311,16 @@ class Lister:
                 raise _HTTPError(200, f"the answer is not a list page: {e}", attempt) from None
             except msgspec.DecodeError as e:
                 if attempt >= MAX_ATTEMPTS:
-                    raise _HTTPError(200, f"the answer is not valid JSON ({e}; {len(body):,} bytes)",
-                                     attempt) from None
+                    raise _HTTPError(200, f"the answer is not valid JSON ({e}; {len(body):,} bytes)", attempt) from None
                 _backoff(attempt)
 
     def server_version(self) -> str | None:
         try:
             body = self.get("/version", [], JSON_ACCEPT)
         except _Timeout:
-            raise Fatal(f"the API server {self.server} did not answer within {self.timeout:g}s "
-                        f"(timeout={self.timeout:g})") from None
+            raise Fatal(
+                f"the API server {self.server} did not answer within {self.timeout:g}s (timeout={self.timeout:g})"
+            ) from None
         except _HTTPError:
             return None  # some servers hide /version; the lists will tell
         try:
@@ -304,8 +338,10 @@ class Lister:
             _list_decoder(tp)
         # the big lists first, so they do not finish last on their own
         order = sorted(range(len(tasks)), key=lambda i: tasks[i][0].kind not in ("Pod", "ReplicaSet", "ConfigMap"))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="k8saudit-list") as ex, \
-                ThreadPoolExecutor(max_workers=workers, thread_name_prefix="k8saudit-page") as self.prefetch:
+        with (
+            ThreadPoolExecutor(max_workers=workers, thread_name_prefix="k8saudit-list") as ex,
+            ThreadPoolExecutor(max_workers=workers, thread_name_prefix="k8saudit-page") as self.prefetch,
+        ):
             futs = {ex.submit(self.list, *tasks[i]): i for i in order}
             try:
                 for f in as_completed(futs):
@@ -368,8 +404,9 @@ class Lister:
             except _Cancelled:
                 return result
 
-    def _check_complete(self, result: Result, meta: _ListMeta, announced: int | None, got: int, pages: int,
-                        what: str, path: str) -> None:
+    def _check_complete(
+        self, result: Result, meta: _ListMeta, announced: int | None, got: int, pages: int, what: str, path: str
+    ) -> None:
         """The last page came without a continue token: had the server said more items remain?
 
         Either this page's own ``remainingItemCount`` is positive, or the previous page announced
@@ -381,9 +418,14 @@ class Lister:
         if not left and announced is not None and announced - got > max(1, announced // 100):
             left = announced - got
         if left and left > 0:
-            self._skip_partial(result, f"the server stopped paging after page {pages} although "
-                                       f"{left:,} more item{'s' if left != 1 else ''} remained (remainingItemCount)",
-                               what, path, pages)
+            self._skip_partial(
+                result,
+                f"the server stopped paging after page {pages} although "
+                f"{left:,} more item{'s' if left != 1 else ''} remained (remainingItemCount)",
+                what,
+                path,
+                pages,
+            )
 
     @staticmethod
     def _why(e: _HTTPError, restarts: int, page: int) -> str:
@@ -395,8 +437,13 @@ class Lister:
 
     def _skip_partial(self, result: Result, why: str, what: str, path: str, pages: int) -> None:
         n = len(result.items)
-        self._skip(result, path, f"partial: {what} ended early: {why}; {n:,} item{'s' if n != 1 else ''} "
-                                 f"read from {pages} page{'s' if pages != 1 else ''}", "partial")
+        self._skip(
+            result,
+            path,
+            f"partial: {what} ended early: {why}; {n:,} item{'s' if n != 1 else ''} "
+            f"read from {pages} page{'s' if pages != 1 else ''}",
+            "partial",
+        )
 
     def _query(self, token: str | None) -> Query:
         return [("limit", self.page_size), ("continue", token)] if token else [("limit", self.page_size)]
@@ -417,8 +464,12 @@ class Lister:
             raise _HTTPError(200, f"the answer is not valid JSON: {e}", 1) from None
         if res.kind == "Secret":
             if page.kind != "PartialObjectMetadataList":
-                raise _HTTPError(200, f"the server answered {page.kind or 'something else'} instead of "
-                                      "metadata only (PartialObjectMetadataList); no Secret was kept", 1)
+                raise _HTTPError(
+                    200,
+                    f"the server answered {page.kind or 'something else'} instead of "
+                    "metadata only (PartialObjectMetadataList); no Secret was kept",
+                    1,
+                )
             items = [m.Secret(api_version=res.api_version, metadata=p.metadata) for p in items]
         else:
             api_version = res.api_version
@@ -448,8 +499,14 @@ class Lister:
                     md = msgspec.json.decode(raw, type=_Partial).metadata
                 except (msgspec.ValidationError, msgspec.DecodeError):
                     md = m.ObjectMeta()
-                self._skip(result, path, f"invalid {result.res.kind} {md.name}: {e}", "invalid",
-                           namespace=md.namespace, name=md.name)
+                self._skip(
+                    result,
+                    path,
+                    f"invalid {result.res.kind} {md.name}: {e}",
+                    "invalid",
+                    namespace=md.namespace,
+                    name=md.name,
+                )
         return out
 
     def _skip_http(self, result: Result, e: _HTTPError, what: str, path: str) -> None:
@@ -459,17 +516,37 @@ class Lister:
         if e.status == 403:
             self._skip(result, path, f"forbidden: {what}{msg}", "forbidden")
         elif e.status == 404:
-            self._skip(result, path, f"not served: this API server does not serve {res.plural} "
-                                     f"({res.api_version})", "not_served")
+            self._skip(
+                result,
+                path,
+                f"not served: this API server does not serve {res.plural} ({res.api_version})",
+                "not_served",
+            )
         else:
             tries = f" after {e.attempts} attempts" if e.attempts > 1 else ""
             code = f"{e.status} " if e.status and e.status != 200 else ""
             self._skip(result, path, f"error: {what} failed{tries}: {code}{e.message or ''}".rstrip(": "), "error")
 
-    def _skip(self, result: Result, path: str, reason: str, category: str, *,
-              namespace: str | None = None, name: str | None = None) -> None:
-        result.skips.append({"source": path, "reason": reason, "category": category, "kind": result.res.kind,
-                             "namespace": namespace if name else result.namespace, "name": name})
+    def _skip(
+        self,
+        result: Result,
+        path: str,
+        reason: str,
+        category: str,
+        *,
+        namespace: str | None = None,
+        name: str | None = None,
+    ) -> None:
+        result.skips.append(
+            {
+                "source": path,
+                "reason": reason,
+                "category": category,
+                "kind": result.res.kind,
+                "namespace": namespace if name else result.namespace,
+                "name": name,
+            }
+        )
 
     # ---- progress
     def _report(self, kind: str, namespace: str | None, count: int, *, final: bool) -> None:

@@ -107,9 +107,15 @@ class Pool:
         model = Path(_model.__file__).resolve()
         try:
             for _ in range(n):
-                self.procs.append(subprocess.Popen(
-                    [sys.executable, "-I", "-c", _WORKER, str(model), str(path), item_kind or ""],
-                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0))
+                self.procs.append(
+                    subprocess.Popen(
+                        [sys.executable, "-I", "-c", _WORKER, str(model), str(path), item_kind or ""],
+                        stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.DEVNULL,
+                        bufsize=0,
+                    )
+                )
         except OSError:
             self.close()
             self.broken = True
@@ -203,5 +209,5 @@ def regions(mm: Any, start: int, size: int, end_pat: bytes, chunk: int) -> Itera
         if hi >= size:
             yield "trailer", pos, size
             return
-        while pos < size and mm[pos:pos + 1] in (b",", b" ", b"\t", b"\r", b"\n"):
+        while pos < size and mm[pos : pos + 1] in (b",", b" ", b"\t", b"\r", b"\n"):
             pos += 1

@@ -19,8 +19,19 @@ import msgspec
 from .. import _model as m
 
 #: container fields shared whole (when equal between containers)
-_CONTAINER_PARTS = ("command", "args", "env", "env_from", "ports", "security_context", "readiness_probe",
-                    "liveness_probe", "startup_probe", "lifecycle", "resources")
+_CONTAINER_PARTS = (
+    "command",
+    "args",
+    "env",
+    "env_from",
+    "ports",
+    "security_context",
+    "readiness_probe",
+    "liveness_probe",
+    "startup_probe",
+    "lifecycle",
+    "resources",
+)
 #: pod spec string fields worth one object each
 _SPEC_STRINGS = ("service_account_name", "service_account", "node_name", "restart_policy")
 
@@ -31,8 +42,17 @@ class Sharer:
     def __init__(self) -> None:
         self.strings: dict[str, str] = {}
         self.tables: dict[str, dict[bytes, Any]] = {
-            name: {} for name in ("labels", "annotations", "owners", "volume", "projected", "mount",
-                                  "pod_security", *_CONTAINER_PARTS)
+            name: {}
+            for name in (
+                "labels",
+                "annotations",
+                "owners",
+                "volume",
+                "projected",
+                "mount",
+                "pod_security",
+                *_CONTAINER_PARTS,
+            )
         }
         self._parts = [(f, self.tables[f]) for f in _CONTAINER_PARTS]
         self._encode = msgspec.json.Encoder().encode

@@ -22,9 +22,19 @@ except ImportError:  # pragma: no cover
 
 __all__ = ["describe_error", "status_message", "server_of"]
 
-_STATUS_WORDS = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-                 406: "Not Acceptable", 410: "Gone", 429: "Too Many Requests", 500: "Internal Server Error",
-                 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+_STATUS_WORDS = {
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    410: "Gone",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
 
 
 class _Status(msgspec.Struct):

@@ -119,8 +119,12 @@ def _walk(snap: Snapshot, root: Path) -> list[Path]:
 
 
 #: owners load before what they own, so owned objects can be compacted as they are decoded
-_KIND_ORDER = {k: i for i, k in enumerate(
-    ("CronJob", "Deployment", "StatefulSet", "DaemonSet", "ReplicationController", "Job", "ReplicaSet", "Pod"))}
+_KIND_ORDER = {
+    k: i
+    for i, k in enumerate(
+        ("CronJob", "Deployment", "StatefulSet", "DaemonSet", "ReplicationController", "Job", "ReplicaSet", "Pod")
+    )
+}
 _FIRST_KIND = re.compile(rb'"kind"\s*:\s*"(\w+)"|^\s*-?\s*kind:\s*["\']?(\w+)', re.MULTILINE)
 
 
@@ -137,8 +141,9 @@ def _owners_first(path: Path) -> tuple[int, str]:
     return (_KIND_ORDER.get(kind, -1) + 1, str(path))
 
 
-def load_stream(stream: IO[bytes], *, cluster: str | None = None, progress: Progress | None = None,
-                label: str = "<stdin>") -> Snapshot:
+def load_stream(
+    stream: IO[bytes], *, cluster: str | None = None, progress: Progress | None = None, label: str = "<stdin>"
+) -> Snapshot:
     """Manifests from a stream (``-``: standard input): YAML or JSON, spooled to a temporary file so the
     same limits and streaming apply as to a file."""
     snap = Snapshot(cluster or "stdin", source=label, meta={"origin": "files"})
@@ -179,8 +184,12 @@ def load_file(snap: Snapshot, path: Path, label: str, *, progress: Progress | No
         return
     limit = MAX_WHOLE_JSON_BYTES if is_json else MAX_YAML_BYTES
     if size > limit:
-        snap.skip(label, f"file too large to parse whole ({size / 1024**2:,.0f} MB > {limit / 1024**2:,.0f} MB); "
-                  "export it as `kubectl get -o json` (streamed) or split it", category="too_large")
+        snap.skip(
+            label,
+            f"file too large to parse whole ({size / 1024**2:,.0f} MB > {limit / 1024**2:,.0f} MB); "
+            "export it as `kubectl get -o json` (streamed) or split it",
+            category="too_large",
+        )
         return
     if is_json and stripped[:1] == b"{" and head[:1] != b"\xef" and _typed_list(snap, path, label):
         return
@@ -266,7 +275,7 @@ def _load_yaml_text(snap: Snapshot, text: str, label: str) -> None:
             first = chunk[:nl] if nl >= 0 else chunk
             if first.startswith("..."):
                 continue
-            body = chunk[len("---"):]
+            body = chunk[len("---") :]
             start_line -= 0
         if not _has_content(body):
             continue
@@ -279,8 +288,15 @@ def _load_yaml_text(snap: Snapshot, text: str, label: str) -> None:
         fast = _fast_yaml(body)
         if fast is not None:
             doc, first_line = fast
-            _add_document(snap, doc, where, doc_index, start_line + first_line, label=label,
-                          item_lines=_list_item_lines(body, start_line) if isinstance(doc, dict) else None)
+            _add_document(
+                snap,
+                doc,
+                where,
+                doc_index,
+                start_line + first_line,
+                label=label,
+                item_lines=_list_item_lines(body, start_line) if isinstance(doc, dict) else None,
+            )
             loaded_any = True
             doc_index += 1
             continue
@@ -295,8 +311,15 @@ def _load_yaml_text(snap: Snapshot, text: str, label: str) -> None:
             snap.skip(label, f"malformed YAML: {_yaml_msg(e, start_line)}", category="parse_error", document=doc_index)
         else:
             if doc is not None:
-                _add_document(snap, doc, where, doc_index, start_line + node.start_mark.line, label=label,
-                              item_lines=_item_lines(node, start_line))
+                _add_document(
+                    snap,
+                    doc,
+                    where,
+                    doc_index,
+                    start_line + node.start_mark.line,
+                    label=label,
+                    item_lines=_item_lines(node, start_line),
+                )
                 loaded_any = True
         doc_index += 1
     if doc_index == 0 and not loaded_any:
@@ -310,7 +333,9 @@ def _load_yaml_text(snap: Snapshot, text: str, label: str) -> None:
 # object that does not validate after yaml_rs (``privileged: yes`` is a string in 1.2) is read
 # with PyYAML instead, so it means what kubectl makes of it. Any refusal by yaml_rs also
 # falls back to PyYAML, which words the error messages.
-_OCTAL = re.compile(r"[:\-,\[][ \t]*0[0-7]+[ \t]*(?:$|[,}\]#])", re.MULTILINE)  # 0644: octal in YAML 1.1, decimal in 1.2
+_OCTAL = re.compile(
+    r"[:\-,\[][ \t]*0[0-7]+[ \t]*(?:$|[,}\]#])", re.MULTILINE
+)  # 0644: octal in YAML 1.1, decimal in 1.2
 _FIRST_CONTENT = re.compile(r"^[ \t]*[^#\s]", re.MULTILINE)
 _LIST_ITEM = re.compile(r"^- ", re.MULTILINE)
 
@@ -428,9 +453,11 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
                     first = seen.get(k)
                     if first is not None:
                         raise yaml.constructor.ConstructorError(
-                            "while constructing a mapping", node.start_mark,
+                            "while constructing a mapping",
+                            node.start_mark,
                             f"duplicate key {key_node.value!r} (kubectl refuses it too)",
-                            key_node.start_mark)
+                            key_node.start_mark,
+                        )
                     seen[k] = key_node.start_mark
         return super().construct_mapping(node, deep)
 
@@ -446,7 +473,8 @@ def _safe_yaml(text: str) -> tuple[Any, Any]:
         size = _expanded_size(node) if "&" in text else 0
         if size > MAX_YAML_NODES:
             raise _AliasBomb(
-                f"YAML aliases expand to more than {MAX_YAML_NODES:,} nodes (an alias bomb?); document refused")
+                f"YAML aliases expand to more than {MAX_YAML_NODES:,} nodes (an alias bomb?); document refused"
+            )
         return loader.construct_document(node), node
     finally:
         loader.dispose()
@@ -484,20 +512,36 @@ def _expanded_size(root: yaml.Node) -> int:
 # --------------------------------------------------------------------------- documents
 
 
-def _add_document(snap: Snapshot, doc: Any, where: str, doc_index: int, line: int, *, label: str | None = None,
-                  item_lines: list[int] | None = None) -> None:
+def _add_document(
+    snap: Snapshot,
+    doc: Any,
+    where: str,
+    doc_index: int,
+    line: int,
+    *,
+    label: str | None = None,
+    item_lines: list[int] | None = None,
+) -> None:
     label = label or where.split("#", 1)[0]
     if isinstance(doc, list) and not any(isinstance(i, dict) for i in doc):
-        snap.skip(label, "document is a list of plain values, not Kubernetes objects: ignored",
-                  category="not_kubernetes", document=doc_index)
+        snap.skip(
+            label,
+            "document is a list of plain values, not Kubernetes objects: ignored",
+            category="not_kubernetes",
+            document=doc_index,
+        )
         return
     if isinstance(doc, list):  # a bare JSON array of objects
         for i, item in enumerate(doc):
             _add_object(snap, item, f"{where}/{i}", label, f"{doc_index}/{i}", line, None)
         return
     if not isinstance(doc, dict):
-        snap.skip(label, f"document is a {type(doc).__name__}, not a Kubernetes object: ignored",
-                  category="not_kubernetes", document=doc_index)
+        snap.skip(
+            label,
+            f"document is a {type(doc).__name__}, not a Kubernetes object: ignored",
+            category="not_kubernetes",
+            document=doc_index,
+        )
         return
     if _not_kubernetes(doc):
         snap.skip(label, _NOT_K8S, category="not_kubernetes", document=doc_index)
@@ -507,14 +551,24 @@ def _add_document(snap: Snapshot, doc: Any, where: str, doc_index: int, line: in
         item_kind = kind[:-4] if kind != "List" else None
         lines = item_lines if item_lines and len(item_lines) == len(doc["items"]) else None
         for i, item in enumerate(doc["items"]):
-            _add_object(snap, item, f"{where}/items/{i}", label, f"{doc_index}/items/{i}",
-                        lines[i] if lines else line, item_kind, doc.get("apiVersion") if item_kind else None)
+            _add_object(
+                snap,
+                item,
+                f"{where}/items/{i}",
+                label,
+                f"{doc_index}/items/{i}",
+                lines[i] if lines else line,
+                item_kind,
+                doc.get("apiVersion") if item_kind else None,
+            )
         return
     _add_object(snap, doc, where, label, doc_index, line, None)
 
 
-_NOT_K8S = ("not a Kubernetes object (no `kind`, no `metadata`; or a kustomize file): a Helm values or Chart "
-            "file, a kustomization.yaml or other configuration: ignored")
+_NOT_K8S = (
+    "not a Kubernetes object (no `kind`, no `metadata`; or a kustomize file): a Helm values or Chart "
+    "file, a kustomization.yaml or other configuration: ignored"
+)
 
 
 def _not_kubernetes(doc: dict[str, Any]) -> bool:
@@ -525,8 +579,16 @@ def _not_kubernetes(doc: dict[str, Any]) -> bool:
     return "kind" not in doc and "metadata" not in doc
 
 
-def _add_object(snap: Snapshot, doc: Any, where: str, label: str, document: Any, line: int,
-                default_kind: str | None, default_api: str | None = None) -> None:
+def _add_object(
+    snap: Snapshot,
+    doc: Any,
+    where: str,
+    label: str,
+    document: Any,
+    line: int,
+    default_kind: str | None,
+    default_api: str | None = None,
+) -> None:
     if not isinstance(doc, dict):
         snap.skip(label, f"item is a {type(doc).__name__}, not a Kubernetes object", document=document)
         return
@@ -540,8 +602,14 @@ def _add_object(snap: Snapshot, doc: Any, where: str, label: str, document: Any,
         snap.skip(label, "document has no `kind`", document=document, name=_s(name), namespace=_s(ns))
         return
     if not api:
-        snap.skip(label, f"{kind} {_s(name) or ''} has no `apiVersion`".replace("  ", " "),
-                  document=document, kind=kind, name=_s(name), namespace=_s(ns))
+        snap.skip(
+            label,
+            f"{kind} {_s(name) or ''} has no `apiVersion`".replace("  ", " "),
+            document=document,
+            kind=kind,
+            name=_s(name),
+            namespace=_s(ns),
+        )
         return
     if (kind == "Config" and api == "v1" and "users" in doc) or (kind == "Config" and "contexts" in doc):
         snap.kubeconfig_entries.extend(parse_kubeconfig(doc, where))
@@ -549,12 +617,26 @@ def _add_object(snap: Snapshot, doc: Any, where: str, label: str, document: Any,
     try:
         obj = convert(doc)
     except RecursionError:
-        snap.skip(label, f"{kind} {_s(name) or ''}: {_TOO_DEEP}".replace("  ", " "), category="parse_error",
-                  document=document, kind=kind, namespace=_s(ns), name=_s(name))
+        snap.skip(
+            label,
+            f"{kind} {_s(name) or ''}: {_TOO_DEEP}".replace("  ", " "),
+            category="parse_error",
+            document=document,
+            kind=kind,
+            namespace=_s(ns),
+            name=_s(name),
+        )
         return
     except (msgspec.ValidationError, TypeError, ValueError) as e:
-        snap.skip(label, f"invalid {kind} {_s(name) or ''}: {e}".replace("  ", " "), category="invalid",
-                  document=document, kind=kind, namespace=_s(ns), name=_s(name))
+        snap.skip(
+            label,
+            f"invalid {kind} {_s(name) or ''}: {e}".replace("  ", " "),
+            category="invalid",
+            document=document,
+            kind=kind,
+            namespace=_s(ns),
+            name=_s(name),
+        )
         return
     if obj.metadata.name is None and not obj.metadata.generate_name:
         snap.skip(label, f"{kind} has no metadata.name", document=document, kind=kind, namespace=_s(ns))
@@ -576,13 +658,18 @@ def _list_header(head: bytes) -> re.Match[bytes] | None:
     return _ITEMS_RE.search(head)
 
 
-def _stream_json_list(snap: Snapshot, path: Path, label: str, size: int, head: bytes,
-                      progress: Progress | None) -> None:
+def _stream_json_list(
+    snap: Snapshot, path: Path, label: str, size: int, head: bytes, progress: Progress | None
+) -> None:
     """Decode a pretty-printed List (``kubectl get -o json``) batch by batch."""
     hm = _list_header(head)
     if hm is None:
-        snap.skip(label, f"file too large to parse whole ({size / 1024**2:,.0f} MB) and not a pretty-printed "
-                  "`kubectl get -o json` List that could be streamed", category="too_large")
+        snap.skip(
+            label,
+            f"file too large to parse whole ({size / 1024**2:,.0f} MB) and not a pretty-printed "
+            "`kubectl get -o json` List that could be streamed",
+            category="too_large",
+        )
         return
     indent = hm.group(1)
     end_pat = b"\n" + indent + b"}"
@@ -606,10 +693,10 @@ def _stream_json_list(snap: Snapshot, path: Path, label: str, size: int, head: b
         while True:
             if len(buf) < 2 + lp + CHUNK:  # an item longer than a chunk: grow, keeping what was read
                 grown = bytearray(2 + lp + CHUNK)
-                grown[:1 + lp] = buf[:1 + lp]
+                grown[: 1 + lp] = buf[: 1 + lp]
                 buf = grown
             with memoryview(buf) as mv:
-                n = fh.readinto(mv[1 + lp:1 + lp + CHUNK])
+                n = fh.readinto(mv[1 + lp : 1 + lp + CHUNK])
             filled = 1 + lp + n
             eof = n < CHUNK
             if lp == 0:  # the last read ended right after an item: drop the "," before the next one
@@ -617,14 +704,18 @@ def _stream_json_list(snap: Snapshot, path: Path, label: str, size: int, head: b
                 while k < filled and buf[k] in b", \t\r\n":
                     k += 1
                 if k > 1:
-                    buf[1:filled - k + 1] = buf[k:filled]
+                    buf[1 : filled - k + 1] = buf[k:filled]
                     filled -= k - 1
             cut = buf.rfind(end_pat, 0, filled)
             if cut < 0:
                 if eof:
                     if bytes(buf[1:filled]).strip() not in (b"", b"]", b"]}"):
-                        snap.skip(label, f"truncated JSON List after item {index}", category="parse_error",
-                                  document=f"0/items/{index}")
+                        snap.skip(
+                            label,
+                            f"truncated JSON List after item {index}",
+                            category="parse_error",
+                            document=f"0/items/{index}",
+                        )
                     break
                 lp = filled - 1
                 continue
@@ -640,8 +731,12 @@ def _stream_json_list(snap: Snapshot, path: Path, label: str, size: int, head: b
                 progress(f"{label}: {index:,} items, {done_bytes / 1024**2:,.0f} of {size / 1024**2:,.0f} MB")
             if eof:
                 if rest.strip() and not rest.startswith(b"]"):
-                    snap.skip(label, f"trailing data after item {index} is not valid JSON", category="parse_error",
-                              document=f"0/items/{index}")
+                    snap.skip(
+                        label,
+                        f"trailing data after item {index} is not valid JSON",
+                        category="parse_error",
+                        document=f"0/items/{index}",
+                    )
                 break
             pending = rest[1:] if rest[:1] in (b",", b"\n") else rest
             pending = pending.lstrip(b", \t\r\n")
@@ -649,20 +744,32 @@ def _stream_json_list(snap: Snapshot, path: Path, label: str, size: int, head: b
             if len(buf) < 2 + lp + CHUNK:
                 buf = bytearray(2 + lp + CHUNK)
                 buf[0] = 0x5B
-            buf[1:1 + lp] = pending
+            buf[1 : 1 + lp] = pending
 
 
-def _stream_parallel(snap: Snapshot, path: Path, label: str, size: int, start: int, end_pat: bytes,
-                     item_kind: str | None, batch_dec: msgspec.json.Decoder[Any], progress: Progress | None,
-                     workers: int) -> bool:
+def _stream_parallel(
+    snap: Snapshot,
+    path: Path,
+    label: str,
+    size: int,
+    start: int,
+    end_pat: bytes,
+    item_kind: str | None,
+    batch_dec: msgspec.json.Decoder[Any],
+    progress: Progress | None,
+    workers: int,
+) -> bool:
     """The streamed List decoded by worker processes (see ``_parallel``); False when none could start
     (nothing was read: the caller reads the file itself)."""
     import mmap
 
     packed = msgspec.msgpack.Decoder(batch_dec.type)
     index = 0
-    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm, \
-            _parallel.Pool(path, item_kind, workers) as pool:
+    with (
+        open(path, "rb") as fh,
+        mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm,
+        _parallel.Pool(path, item_kind, workers) as pool,
+    ):
         if pool.broken:
             return False
 
@@ -698,18 +805,24 @@ def _stream_parallel(snap: Snapshot, path: Path, label: str, size: int, start: i
         rest = mm[a:b]
     if what == "rest":
         if rest.strip() not in (b"", b"]", b"]}"):
-            snap.skip(label, f"truncated JSON List after item {index}", category="parse_error",
-                      document=f"0/items/{index}")
+            snap.skip(
+                label, f"truncated JSON List after item {index}", category="parse_error", document=f"0/items/{index}"
+            )
     else:
         rest = rest.lstrip(b", \t\r\n")
         if rest.strip() and not rest.startswith(b"]"):
-            snap.skip(label, f"trailing data after item {index} is not valid JSON", category="parse_error",
-                      document=f"0/items/{index}")
+            snap.skip(
+                label,
+                f"trailing data after item {index} is not valid JSON",
+                category="parse_error",
+                document=f"0/items/{index}",
+            )
     return True
 
 
-def _decode_region(snap: Snapshot, region: memoryview, label: str, index: int, dec: msgspec.json.Decoder[Any],
-                   item_kind: str | None) -> int:
+def _decode_region(
+    snap: Snapshot, region: memoryview, label: str, index: int, dec: msgspec.json.Decoder[Any], item_kind: str | None
+) -> int:
     """Decode one batch of whole items (``[item, item, ...]``); fall back to item by item when one is bad."""
     try:
         objs = dec.decode(region)
@@ -752,12 +865,24 @@ def _decode_items_one_by_one(snap: Snapshot, region: bytes, label: str, index: i
         try:
             doc = msgspec.json.decode(text)
         except msgspec.DecodeError as e:
-            snap.skip(label, f"malformed JSON in item {index + i}: {e}", category="parse_error",
-                      document=f"0/items/{index + i}")
+            snap.skip(
+                label,
+                f"malformed JSON in item {index + i}: {e}",
+                category="parse_error",
+                document=f"0/items/{index + i}",
+            )
             continue
         except RecursionError:
             snap.skip(label, f"item {index + i}: {_TOO_DEEP}", category="parse_error", document=f"0/items/{index + i}")
             continue
-        _add_object(snap, doc, f"{label}#0/items/{index + i}", label, f"0/items/{index + i}", 0, item_kind,
-                    "v1" if item_kind else None)
+        _add_object(
+            snap,
+            doc,
+            f"{label}#0/items/{index + i}",
+            label,
+            f"0/items/{index + i}",
+            0,
+            item_kind,
+            "v1" if item_kind else None,
+        )
     return index + len(parts)

@@ -9,8 +9,19 @@ from typing import Any
 import pandas as pd
 import yaml
 
-KUBECONFIG_COLUMNS = ["cluster", "context", "kubeconfig_cluster", "user", "auth_type", "static_credential",
-                      "server", "namespace", "exec_command", "is_current", "source"]
+KUBECONFIG_COLUMNS = [
+    "cluster",
+    "context",
+    "kubeconfig_cluster",
+    "user",
+    "auth_type",
+    "static_credential",
+    "server",
+    "namespace",
+    "exec_command",
+    "is_current",
+    "source",
+]
 
 #: auth types that hold a long-lived secret inside the kubeconfig
 STATIC_AUTH = ("token", "basic_auth", "client_key_data")
@@ -51,20 +62,38 @@ def parse_kubeconfig(doc: dict[str, Any], source: str = "") -> list[dict[str, An
         uname = c.get("user")
         atype, cmd = auth_type(users.get(uname))
         seen_users.add(uname)
-        out.append({
-            "context": ctx.get("name"), "kubeconfig_cluster": c.get("cluster"), "user": uname,
-            "auth_type": atype, "static_credential": atype in STATIC_AUTH,
-            "server": (clusters.get(c.get("cluster")) or {}).get("server"),
-            "namespace": c.get("namespace"), "exec_command": cmd,
-            "is_current": ctx.get("name") == current, "source": source,
-        })
+        out.append(
+            {
+                "context": ctx.get("name"),
+                "kubeconfig_cluster": c.get("cluster"),
+                "user": uname,
+                "auth_type": atype,
+                "static_credential": atype in STATIC_AUTH,
+                "server": (clusters.get(c.get("cluster")) or {}).get("server"),
+                "namespace": c.get("namespace"),
+                "exec_command": cmd,
+                "is_current": ctx.get("name") == current,
+                "source": source,
+            }
+        )
     for uname, u in users.items():  # users no context refers to still count
         if uname in seen_users:
             continue
         atype, cmd = auth_type(u)
-        out.append({"context": None, "kubeconfig_cluster": None, "user": uname, "auth_type": atype,
-                    "static_credential": atype in STATIC_AUTH, "server": None, "namespace": None,
-                    "exec_command": cmd, "is_current": False, "source": source})
+        out.append(
+            {
+                "context": None,
+                "kubeconfig_cluster": None,
+                "user": uname,
+                "auth_type": atype,
+                "static_credential": atype in STATIC_AUTH,
+                "server": None,
+                "namespace": None,
+                "exec_command": cmd,
+                "is_current": False,
+                "source": source,
+            }
+        )
     return out
 
 

@@ -59,14 +59,34 @@ from ._listing import (
 from ._progress import Progress, finish
 from .kubeconfig import parse_kubeconfig
 
-__all__ = ["BACKOFF", "JSON_ACCEPT", "MAX_ATTEMPTS", "MAX_DELAY", "MAX_RESTARTS", "METADATA_ACCEPT", "RESOURCES",
-           "RETRY_STATUS", "Resource", "list_contexts", "load_cluster", "load_clusters"]
+__all__ = [
+    "BACKOFF",
+    "JSON_ACCEPT",
+    "MAX_ATTEMPTS",
+    "MAX_DELAY",
+    "MAX_RESTARTS",
+    "METADATA_ACCEPT",
+    "RESOURCES",
+    "RETRY_STATUS",
+    "Resource",
+    "list_contexts",
+    "load_cluster",
+    "load_clusters",
+]
 
 
 #: the order kinds go into the snapshot: owners before the objects they own, so the snapshot
 #: keeps only what a pod or ReplicaSet adds to its owner's template
-_OWNERS_FIRST = ("CronJob", "Deployment", "StatefulSet", "DaemonSet", "ReplicationController", "Job",
-                 "ReplicaSet", "Pod")
+_OWNERS_FIRST = (
+    "CronJob",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicationController",
+    "Job",
+    "ReplicaSet",
+    "Pod",
+)
 _ADD_ORDER = {k: i for i, k in enumerate(dict.fromkeys(["Namespace", "Node", *_OWNERS_FIRST, *m.KINDS]))}
 
 
@@ -112,17 +132,26 @@ def load_cluster(
     try:
         conn = _connect(context, kubeconfig, in_cluster, cluster, workers)
         try:
-            lister = Lister(conn.api, conn.server, conn.cluster, timeout=timeout, page_size=page_size,
-                            progress=progress)
+            lister = Lister(
+                conn.api, conn.server, conn.cluster, timeout=timeout, page_size=page_size, progress=progress
+            )
             version = lister.server_version()
             with gc_paused():  # millions of new objects: collections would rescan them all, page after page
                 results = lister.run(tasks, workers)
                 results = _namespace_fallback(lister, results, ns_filter, workers)
-                snap = Snapshot(conn.cluster, source=f"{conn.server} ({conn.label})", meta={
-                    "origin": "live", "context": conn.context, "server": conn.server,
-                    "server_version": version, "in_cluster": in_cluster, "namespaces": ns_filter,
-                    "page_size": page_size,
-                })
+                snap = Snapshot(
+                    conn.cluster,
+                    source=f"{conn.server} ({conn.label})",
+                    meta={
+                        "origin": "live",
+                        "context": conn.context,
+                        "server": conn.server,
+                        "server_version": version,
+                        "in_cluster": in_cluster,
+                        "namespaces": ns_filter,
+                        "page_size": page_size,
+                    },
+                )
                 _assemble(snap, results, ns_filter)
         except Fatal as e:
             raise SnapshotError(f"{conn.label}: {e}") from None
@@ -136,8 +165,11 @@ def load_cluster(
     snap.meta["kinds"] = dict(snap.kinds)
     snap.meta["requests"] = lister.requests
     snap.meta["duration_s"] = round(time.monotonic() - started, 3)
-    finish(progress, f"{conn.cluster}: {len(snap):,} objects in {snap.meta['duration_s']:.1f}s"
-           + (f"; {len(snap.skipped_records)} skipped (see snap.skipped)" if snap.skipped_records else ""))
+    finish(
+        progress,
+        f"{conn.cluster}: {len(snap):,} objects in {snap.meta['duration_s']:.1f}s"
+        + (f"; {len(snap.skipped_records)} skipped (see snap.skipped)" if snap.skipped_records else ""),
+    )
     return snap
 
 
@@ -149,8 +181,9 @@ def _forbidden(r: Result) -> bool:
     return any(s["category"] == "forbidden" for s in r.skips)
 
 
-def _namespace_fallback(lister: Lister, results: list[Result], ns_filter: list[str] | None,
-                        workers: int) -> list[Result]:
+def _namespace_fallback(
+    lister: Lister, results: list[Result], ns_filter: list[str] | None, workers: int
+) -> list[Result]:
     """Kinds forbidden at cluster scope are listed again namespace by namespace.
 
     Auditors are often granted a Role per namespace rather than a ClusterRole: a 403 on
@@ -209,8 +242,9 @@ def load_clusters(
     by_name = {c["name"]: c for c in known}
     missing = [c for c in contexts if c not in by_name]
     if missing:
-        raise SnapshotError(f"{path}: no context {', '.join(map(repr, missing))}; "
-                            f"contexts are: {', '.join(by_name) or 'none'}")
+        raise SnapshotError(
+            f"{path}: no context {', '.join(map(repr, missing))}; contexts are: {', '.join(by_name) or 'none'}"
+        )
     names = {c: (by_name[c].get("context") or {}).get("cluster") or c for c in contexts}
     counts: dict[str, int] = {}
     for n in names.values():
@@ -220,9 +254,19 @@ def load_clusters(
     errors: list[str] = []
     for c in contexts:
         try:
-            snaps.append(load_cluster(c, kubeconfig=path, namespaces=namespaces, progress=progress,
-                                      cluster=names[c], timeout=timeout, page_size=page_size, workers=workers,
-                                      in_cluster=False))
+            snaps.append(
+                load_cluster(
+                    c,
+                    kubeconfig=path,
+                    namespaces=namespaces,
+                    progress=progress,
+                    cluster=names[c],
+                    timeout=timeout,
+                    page_size=page_size,
+                    workers=workers,
+                    in_cluster=False,
+                )
+            )
         except SnapshotError as e:
             if len(contexts) == 1:
                 raise
@@ -275,8 +319,9 @@ def _running_in_pod(kubeconfig: str | os.PathLike[str] | None) -> bool:
     return bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and not Path("~/.kube/config").expanduser().is_file()
 
 
-def _connect(context: str | None, kubeconfig: str | os.PathLike[str] | None, in_cluster: bool,
-             cluster: str | None, workers: int) -> _Conn:
+def _connect(
+    context: str | None, kubeconfig: str | os.PathLike[str] | None, in_cluster: bool, cluster: str | None, workers: int
+) -> _Conn:
     cfg = kclient.Configuration()
     entries: list[dict[str, Any]] = []
     if in_cluster:
@@ -291,18 +336,20 @@ def _connect(context: str | None, kubeconfig: str | os.PathLike[str] | None, in_
         chosen: dict[str, Any] | None
         if context is None:
             if not active:
-                raise SnapshotError(f"{path}: no current context; pass context= (contexts: "
-                                    f"{', '.join(c['name'] for c in contexts) or 'none'})")
+                raise SnapshotError(
+                    f"{path}: no current context; pass context= (contexts: "
+                    f"{', '.join(c['name'] for c in contexts) or 'none'})"
+                )
             chosen = active
         else:
             chosen = next((c for c in contexts if c.get("name") == context), None)
             if chosen is None:
-                raise SnapshotError(f"{path}: no context {context!r}; contexts are: "
-                                    f"{', '.join(c['name'] for c in contexts) or 'none'}")
+                raise SnapshotError(
+                    f"{path}: no context {context!r}; contexts are: {', '.join(c['name'] for c in contexts) or 'none'}"
+                )
         ctx_name = chosen["name"]
         try:
-            kconfig.load_kube_config(config_file=path, context=ctx_name, client_configuration=cfg,
-                                     persist_config=False)
+            kconfig.load_kube_config(config_file=path, context=ctx_name, client_configuration=cfg, persist_config=False)
         except Exception as e:  # exec plugins and auth providers fail in many ways
             raise SnapshotError(f"context {ctx_name!r}: cannot use its credentials: {error_text(e)}") from None
         name = cluster or (chosen.get("context") or {}).get("cluster") or ctx_name

@@ -43,8 +43,9 @@ class Source:
         return f"{self.kind}:{self.name or ''}"
 
 
-def parse_source(text: str | os.PathLike[str], *, root: str | os.PathLike[str] | None = None,
-                 must_exist: bool = True) -> Source:
+def parse_source(
+    text: str | os.PathLike[str], *, root: str | os.PathLike[str] | None = None, must_exist: bool = True
+) -> Source:
     """Read a source string; a bad one raises :class:`SnapshotError` naming it and the forms a source takes.
 
     A relative path that does not exist here is also looked up under ``root`` (the notebooks pass the
@@ -79,9 +80,15 @@ def _path(path: Path, text: str, root: str | os.PathLike[str] | None, must_exist
     return Source("path", str(path))
 
 
-def open_source(source: str | os.PathLike[str] | Source, *, cluster: str | None = None,
-                progress: Progress | None = None, root: str | os.PathLike[str] | None = None,
-                stdin: IO[bytes] | None = None, **live: Any) -> Snapshot:
+def open_source(
+    source: str | os.PathLike[str] | Source,
+    *,
+    cluster: str | None = None,
+    progress: Progress | None = None,
+    root: str | os.PathLike[str] | None = None,
+    stdin: IO[bytes] | None = None,
+    **live: Any,
+) -> Snapshot:
     """Load what a source string names (see :func:`parse_source`); ``live`` goes to
     :func:`k8saudit.sources.live.load_cluster` (``kubeconfig``, ``namespaces``, ...)."""
     from . import _load_files, load_stream, sample

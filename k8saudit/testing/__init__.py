@@ -13,5 +13,13 @@ from k8saudit.testing.apiserver import (
     Store,
 )
 
-__all__ = ["BUILTIN_TYPES", "FAULT_BODIES", "FakeApiServer", "Fault", "MemoryStore", "RequestRecord", "ResourceType",
-           "Store"]
+__all__ = [
+    "BUILTIN_TYPES",
+    "FAULT_BODIES",
+    "FakeApiServer",
+    "Fault",
+    "MemoryStore",
+    "RequestRecord",
+    "ResourceType",
+    "Store",
+]

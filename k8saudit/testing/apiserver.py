@@ -37,8 +37,16 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import orjson
 import yaml
 
-__all__ = ["BUILTIN_TYPES", "FAULT_BODIES", "FakeApiServer", "Fault", "MemoryStore", "RequestRecord",
-           "ResourceType", "Store"]
+__all__ = [
+    "BUILTIN_TYPES",
+    "FAULT_BODIES",
+    "FakeApiServer",
+    "Fault",
+    "MemoryStore",
+    "RequestRecord",
+    "ResourceType",
+    "Store",
+]
 
 
 class ResourceType(NamedTuple):
@@ -73,19 +81,20 @@ def plural(kind: str) -> str:
 # apiVersion -> kinds it serves; a leading "-" marks a cluster-scoped kind.
 _BUILTIN = {
     "v1": "-ComponentStatus ConfigMap Endpoints Event LimitRange -Namespace -Node -PersistentVolume "
-          "PersistentVolumeClaim Pod PodTemplate ReplicationController ResourceQuota Secret Service ServiceAccount",
+    "PersistentVolumeClaim Pod PodTemplate ReplicationController ResourceQuota Secret Service ServiceAccount",
     "apps/v1": "ControllerRevision DaemonSet Deployment ReplicaSet StatefulSet",
     "batch/v1": "CronJob Job",
     "rbac.authorization.k8s.io/v1": "-ClusterRole -ClusterRoleBinding Role RoleBinding",
     "networking.k8s.io/v1": "Ingress -IngressClass NetworkPolicy",
     "policy/v1": "PodDisruptionBudget",
     "admissionregistration.k8s.io/v1": "-MutatingWebhookConfiguration -ValidatingAdmissionPolicy "
-                                       "-ValidatingAdmissionPolicyBinding -ValidatingWebhookConfiguration",
+    "-ValidatingAdmissionPolicyBinding -ValidatingWebhookConfiguration",
     "apiextensions.k8s.io/v1": "-CustomResourceDefinition",
 }
 BUILTIN_TYPES: tuple[ResourceType, ...] = tuple(
     ResourceType(gv.rpartition("/")[0], gv.rpartition("/")[2], plural(k.lstrip("-")), k.lstrip("-"), k[0] != "-")
-    for gv, kinds in _BUILTIN.items() for k in kinds.split()
+    for gv, kinds in _BUILTIN.items()
+    for k in kinds.split()
 )
 _BY_KIND = {t.kind: t for t in BUILTIN_TYPES}
 _BY_RESOURCE = {t.resource: t for t in BUILTIN_TYPES}
@@ -216,8 +225,11 @@ class Fault:
         return not (self.body == "stop_paging" and page is None)  # only lists page
 
     def describe(self) -> str:
-        parts = [f"status {self.status}" if self.status else "", f"body {self.body}" if self.body else "",
-                 f"delay {self.delay:g}s" if self.delay else ""]
+        parts = [
+            f"status {self.status}" if self.status else "",
+            f"body {self.body}" if self.body else "",
+            f"delay {self.delay:g}s" if self.delay else "",
+        ]
         return ", ".join(p for p in parts if p)
 
 
@@ -260,8 +272,9 @@ def _parse_route(path: str) -> _Route:
         return _Route("resources", group, version)
     if len(rest) > 2:
         return _Route("other", group, version, rest[0], namespace, rest[1])
-    return _Route("list" if len(rest) == 1 else "get", group, version, rest[0], namespace,
-                  rest[1] if len(rest) == 2 else None)
+    return _Route(
+        "list" if len(rest) == 1 else "get", group, version, rest[0], namespace, rest[1] if len(rest) == 2 else None
+    )
 
 
 def _negotiate(accept: str, is_list: bool) -> str | None:
@@ -281,25 +294,50 @@ def _negotiate(accept: str, is_list: bool) -> str | None:
     return None
 
 
-_REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
-            406: "NotAcceptable", 410: "Expired", 429: "TooManyRequests", 500: "InternalError",
-            503: "ServiceUnavailable", 504: "Timeout"}
-_FAILURE_MESSAGES = {429: "Too many requests, please try again later.",
-                     500: "Internal error occurred: injected failure",
-                     503: "The server is currently unable to handle the request",
-                     504: "Timeout: request did not complete within requested timeout"}
-_EXPIRED = ("The provided continue parameter is too old to display a consistent list result. You can start a new "
-            "list without the continue parameter, or use the continue token in this response to retrieve the "
-            "remainder of the results. Continuing with the provided token results in an inconsistent list - objects "
-            "that were created, modified, or deleted between the time the first chunk was returned and now may show "
-            "up in the list.")
+_REASONS = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    406: "NotAcceptable",
+    410: "Expired",
+    429: "TooManyRequests",
+    500: "InternalError",
+    503: "ServiceUnavailable",
+    504: "Timeout",
+}
+_FAILURE_MESSAGES = {
+    429: "Too many requests, please try again later.",
+    500: "Internal error occurred: injected failure",
+    503: "The server is currently unable to handle the request",
+    504: "Timeout: request did not complete within requested timeout",
+}
+_EXPIRED = (
+    "The provided continue parameter is too old to display a consistent list result. You can start a new "
+    "list without the continue parameter, or use the continue token in this response to retrieve the "
+    "remainder of the results. Continuing with the provided token results in an inconsistent list - objects "
+    "that were created, modified, or deleted between the time the first chunk was returned and now may show "
+    "up in the list."
+)
 
 
-def _status(code: int, message: str, details: dict[str, Any] | None = None,
-            metadata: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> _Reply:
+def _status(
+    code: int,
+    message: str,
+    details: dict[str, Any] | None = None,
+    metadata: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> _Reply:
     reason = _REASONS.get(code) or HTTPStatus(code).phrase.replace(" ", "")
-    doc: dict[str, Any] = {"kind": "Status", "apiVersion": "v1", "metadata": metadata or {}, "status": "Failure",
-                           "message": message, "reason": reason}
+    doc: dict[str, Any] = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": metadata or {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+    }
     if details:
         doc["details"] = details
     doc["code"] = code
@@ -337,7 +375,7 @@ def _broken(body: bytes, fault: str | None) -> bytes:
     if fault == "garbage":
         return _GARBAGE
     if fault == "truncated":
-        return body[:max(1, len(body) // 2)]
+        return body[: max(1, len(body) // 2)]
     return body
 
 
@@ -407,8 +445,14 @@ class FakeApiServer:
     user = "system:serviceaccount:audit:k8saudit"
     resource_version = "184467"
 
-    def __init__(self, objects: Iterable[Mapping[str, Any]] | Store = (), token: str = "test-token",
-                 page_size_cap: int | None = None, *, git_version: str = "v1.31.2") -> None:
+    def __init__(
+        self,
+        objects: Iterable[Mapping[str, Any]] | Store = (),
+        token: str = "test-token",
+        page_size_cap: int | None = None,
+        *,
+        git_version: str = "v1.31.2",
+    ) -> None:
         self.store: Store = objects if isinstance(objects, Store) else MemoryStore(objects)
         self.token = token
         self.page_size_cap = page_size_cap
@@ -441,9 +485,18 @@ class FakeApiServer:
         with self._lock:
             self._not_served.add(resource)
 
-    def fault(self, resource: ResourceType | str, status: int | None = None, *, body: str | None = None,
-              times: int | None = 1, page: int | None = None, namespace: str | None = None,
-              retry_after: int | None = None, delay: float = 0.0) -> Fault:
+    def fault(
+        self,
+        resource: ResourceType | str,
+        status: int | None = None,
+        *,
+        body: str | None = None,
+        times: int | None = 1,
+        page: int | None = None,
+        namespace: str | None = None,
+        retry_after: int | None = None,
+        delay: float = 0.0,
+    ) -> Fault:
         """Inject a fault into the next ``times`` matching requests for ``resource`` (None: every one).
 
         ``resource`` is a plural ("pods"), a built-in kind ("Pod") or a ``ResourceType``.
@@ -469,8 +522,7 @@ class FakeApiServer:
             raise ValueError("times must be at least 1, or None for ever")
         if page is not None and page < 1:
             raise ValueError("page counts from 1 (the first page of a list)")
-        name = resolve_type(resource).resource if not isinstance(resource, str) or resource in _BY_KIND \
-            else resource
+        name = resolve_type(resource).resource if not isinstance(resource, str) or resource in _BY_KIND else resource
         return self._add_fault(Fault(name, status, body, times, page, namespace, retry_after, delay))
 
     def _add_fault(self, f: Fault) -> Fault:
@@ -500,8 +552,9 @@ class FakeApiServer:
     def start(self) -> FakeApiServer:
         if self._httpd is None:
             self._httpd = _Server(self)
-            self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                            name="fake-apiserver", daemon=True)
+            self._thread = threading.Thread(
+                target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-apiserver", daemon=True
+            )
             self._thread.start()
         return self
 
@@ -534,16 +587,34 @@ class FakeApiServer:
     def ca_pem(self) -> bytes:
         return self._ca.cert_pem.bytes()
 
-    def write_kubeconfig(self, path: str | Path, context: str = "fake", cluster: str = "fake-cluster", *,
-                         user: str = "fake-user", namespace: str | None = None, token: str | None = None) -> Path:
+    def write_kubeconfig(
+        self,
+        path: str | Path,
+        context: str = "fake",
+        cluster: str = "fake-cluster",
+        *,
+        user: str = "fake-user",
+        namespace: str | None = None,
+        token: str | None = None,
+    ) -> Path:
         """Write a kubeconfig (server, CA data, bearer token) whose current context is ``context``."""
         ctx: dict[str, str] = {"cluster": cluster, "user": user}
         if namespace:
             ctx["namespace"] = namespace
         doc = {
-            "apiVersion": "v1", "kind": "Config", "preferences": {}, "current-context": context,
-            "clusters": [{"name": cluster, "cluster": {
-                "server": self.url, "certificate-authority-data": base64.b64encode(self.ca_pem).decode()}}],
+            "apiVersion": "v1",
+            "kind": "Config",
+            "preferences": {},
+            "current-context": context,
+            "clusters": [
+                {
+                    "name": cluster,
+                    "cluster": {
+                        "server": self.url,
+                        "certificate-authority-data": base64.b64encode(self.ca_pem).decode(),
+                    },
+                }
+            ],
             "users": [{"name": user, "user": {"token": self.token if token is None else token}}],
             "contexts": [{"name": context, "context": ctx}],
         }
@@ -563,8 +634,7 @@ class FakeApiServer:
 
     def assert_read_only(self) -> None:
         """Fail if any request was not a GET or asked for Secrets in full rather than as metadata."""
-        bad = [r for r in self.requests
-               if r.method != "GET" or (r.resource == "secrets" and not r.metadata_only)]
+        bad = [r for r in self.requests if r.method != "GET" or (r.resource == "secrets" and not r.metadata_only)]
         if bad:
             lines = "\n".join(f"  {r.method} {r.path} -> {r.status} (Accept: {r.accept!r})" for r in bad)
             raise AssertionError(f"{len(bad)} request(s) were not read-only metadata-safe reads:\n{lines}")
@@ -579,9 +649,19 @@ class FakeApiServer:
         route = _parse_route(split.path)
         mode = _negotiate(accept, route.name is None)
         reply = self._respond(h, route, query, mode)
-        record = RequestRecord(h.command, split.path, query, accept, reply.status, route.resource,
-                               route.namespace, route.name, mode is not None and mode != "json", reply.page,
-                               reply.fault)
+        record = RequestRecord(
+            h.command,
+            split.path,
+            query,
+            accept,
+            reply.status,
+            route.resource,
+            route.namespace,
+            route.name,
+            mode is not None and mode != "json",
+            reply.page,
+            reply.fault,
+        )
         with self._lock:
             self._records.append(record)
         h.send_response(reply.status)
@@ -603,15 +683,36 @@ class FakeApiServer:
             return _status(405, "the server does not allow this method on the requested resource")
         if route.endpoint == "version":
             major, minor = self.git_version.lstrip("v").split(".")[:2]
-            return _Reply(200, orjson.dumps({
-                "major": major, "minor": minor, "gitVersion": self.git_version,
-                "gitCommit": "5864a4677267e6adeae276ad85882a8714d69d9d", "gitTreeState": "clean",
-                "buildDate": "2024-10-22T20:28:14Z", "goVersion": "go1.22.8", "compiler": "gc",
-                "platform": "linux/amd64"}))
+            return _Reply(
+                200,
+                orjson.dumps(
+                    {
+                        "major": major,
+                        "minor": minor,
+                        "gitVersion": self.git_version,
+                        "gitCommit": "5864a4677267e6adeae276ad85882a8714d69d9d",
+                        "gitTreeState": "clean",
+                        "buildDate": "2024-10-22T20:28:14Z",
+                        "goVersion": "go1.22.8",
+                        "compiler": "gc",
+                        "platform": "linux/amd64",
+                    }
+                ),
+            )
         served = self._served()
         if route.endpoint == "api":
-            return _Reply(200, orjson.dumps({"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [
-                {"clientCIDR": "0.0.0.0/0", "serverAddress": f"127.0.0.1:{self.port}"}]}))
+            return _Reply(
+                200,
+                orjson.dumps(
+                    {
+                        "kind": "APIVersions",
+                        "versions": ["v1"],
+                        "serverAddressByClientCIDRs": [
+                            {"clientCIDR": "0.0.0.0/0", "serverAddress": f"127.0.0.1:{self.port}"}
+                        ],
+                    }
+                ),
+            )
         if route.endpoint in ("apis", "group"):
             groups: dict[str, list[dict[str, str]]] = {}
             for g, v in served:
@@ -621,8 +722,11 @@ class FakeApiServer:
             if route.endpoint == "apis":
                 return _Reply(200, orjson.dumps({"kind": "APIGroupList", "apiVersion": "v1", "groups": docs}))
             doc = next((d for d in docs if d["name"] == route.group), None)
-            return _NOT_FOUND_PAGE if doc is None else _Reply(
-                200, orjson.dumps({"kind": "APIGroup", "apiVersion": "v1", **doc}))
+            return (
+                _NOT_FOUND_PAGE
+                if doc is None
+                else _Reply(200, orjson.dumps({"kind": "APIGroup", "apiVersion": "v1", **doc}))
+            )
         gv = (route.group, route.version)
         if gv not in served:
             return _NOT_FOUND_PAGE
@@ -630,14 +734,25 @@ class FakeApiServer:
             rl: dict[str, Any] = {"kind": "APIResourceList", "groupVersion": "/".join(filter(None, gv))}
             if route.group:
                 rl["apiVersion"] = "v1"
-            rl["resources"] = [{"name": t.resource, "singularName": t.kind.lower(), "namespaced": t.namespaced,
-                                 "kind": t.kind, "verbs": ["get", "list", "watch"]}
-                                for t in sorted(served[gv], key=lambda t: t.resource)]
+            rl["resources"] = [
+                {
+                    "name": t.resource,
+                    "singularName": t.kind.lower(),
+                    "namespaced": t.namespaced,
+                    "kind": t.kind,
+                    "verbs": ["get", "list", "watch"],
+                }
+                for t in sorted(served[gv], key=lambda t: t.resource)
+            ]
             return _Reply(200, orjson.dumps(rl))
         t = self._types.get((route.group, route.version, route.resource or ""))
-        if (route.endpoint == "other" or t is None or t.resource in self._not_served
-                or (route.namespace is not None and not t.namespaced)
-                or (route.endpoint == "get" and t.namespaced and route.namespace is None)):
+        if (
+            route.endpoint == "other"
+            or t is None
+            or t.resource in self._not_served
+            or (route.namespace is not None and not t.namespaced)
+            or (route.endpoint == "get" and t.namespaced and route.namespace is None)
+        ):
             return _status(404, "the server could not find the requested resource", {})
         return self._serve(t, route, query, mode)
 
@@ -659,7 +774,8 @@ class FakeApiServer:
             if fault is not None and fault.times is not None:
                 fault.times -= 1
             forbidden = (res, None) in self._forbidden or any(
-                r == res and (ns is None or n == ns) for r, n in self._forbidden)
+                r == res and (ns is None or n == ns) for r, n in self._forbidden
+            )
         delay += fault.delay if fault is not None else 0.0
         if delay:
             time.sleep(delay)
@@ -680,8 +796,11 @@ class FakeApiServer:
         if code == 403:
             return self._forbidden_reply(t, route, query)
         if code == 404:
-            return _status(404, f'{t.resource} "{name}" not found' if name else
-                           "the server could not find the requested resource", _details(t, name) if name else {})
+            return _status(
+                404,
+                f'{t.resource} "{name}" not found' if name else "the server could not find the requested resource",
+                _details(t, name) if name else {},
+            )
         if code == 410:
             token = query.get("continue")
             if token:
@@ -694,31 +813,49 @@ class FakeApiServer:
         verb = "get" if name else ("watch" if query.get("watch") in ("true", "1") else "list")
         subject = f'{res} "{name}"' if name else res
         scope = f'in the namespace "{ns}"' if ns else "at the cluster scope"
-        return _status(403, f'{subject} is forbidden: User "{self.user}" cannot {verb} resource "{res}" '
-                            f'in API group "{t.group}" {scope}', _details(t, name))
+        return _status(
+            403,
+            f'{subject} is forbidden: User "{self.user}" cannot {verb} resource "{res}" '
+            f'in API group "{t.group}" {scope}',
+            _details(t, name),
+        )
 
-    def _answer(self, t: ResourceType, route: _Route, query: dict[str, str], mode: str | None, forbidden: bool,
-                body_fault: str | None) -> _Reply:
+    def _answer(
+        self,
+        t: ResourceType,
+        route: _Route,
+        query: dict[str, str],
+        mode: str | None,
+        forbidden: bool,
+        body_fault: str | None,
+    ) -> _Reply:
         res, ns, name = t.resource, route.namespace, route.name
         if forbidden:
             return self._forbidden_reply(t, route, query)
         if query.get("watch") in ("true", "1") and not name:  # no watch streams
             return _status(400, "watch is not supported by this server")
         if mode is None:
-            return _status(406, "only the following media types are accepted: application/json, "
-                                "application/json;as=PartialObjectMetadata[List];g=meta.k8s.io;v=v1")
+            return _status(
+                406,
+                "only the following media types are accepted: application/json, "
+                "application/json;as=PartialObjectMetadata[List];g=meta.k8s.io;v=v1",
+            )
         if name is not None:
             item = self._get_item(t, ns, name)
             if item is None:
                 return _status(404, f'{res} "{name}" not found', _details(t, name))
             if mode == "json":
                 return _Reply(200, _with_type(item, t))
-            return _Reply(200, _partial(item, mode),
-                          f"application/json;as=PartialObjectMetadata;g=meta.k8s.io;v={mode.split('/')[1]}")
+            return _Reply(
+                200,
+                _partial(item, mode),
+                f"application/json;as=PartialObjectMetadata;g=meta.k8s.io;v={mode.split('/')[1]}",
+            )
         return self._list(t, ns, query, mode, stop_paging=body_fault == "stop_paging")
 
-    def _list(self, t: ResourceType, ns: str | None, query: dict[str, str], mode: str, *,
-              stop_paging: bool = False) -> _Reply:
+    def _list(
+        self, t: ResourceType, ns: str | None, query: dict[str, str], mode: str, *, stop_paging: bool = False
+    ) -> _Reply:
         try:
             limit = max(int(query.get("limit") or 0), 0)
         except ValueError:

@@ -23,9 +23,27 @@ CLUSTER_SCOPED = "(cluster-scoped)"
 
 FONT = "Inter, Segoe UI, Helvetica Neue, Arial, sans-serif"
 
-__all__ = ["SEVERITY_COLORS", "SEVERITY_ORDER", "STATUS_COLORS", "EXEMPT_COLOR", "OK_COLOR", "NEUTRAL_COLOR",
-           "CLUSTER_SCOPED", "practice_label", "layout", "wrap", "empty_figure", "blend", "namespace_of",
-           "intensity", "segmented_scale", "grid", "legend_below", "integer_axis", "ordered"]
+__all__ = [
+    "SEVERITY_COLORS",
+    "SEVERITY_ORDER",
+    "STATUS_COLORS",
+    "EXEMPT_COLOR",
+    "OK_COLOR",
+    "NEUTRAL_COLOR",
+    "CLUSTER_SCOPED",
+    "practice_label",
+    "layout",
+    "wrap",
+    "empty_figure",
+    "blend",
+    "namespace_of",
+    "intensity",
+    "segmented_scale",
+    "grid",
+    "legend_below",
+    "integer_axis",
+    "ordered",
+]
 
 
 def layout(
@@ -46,8 +64,13 @@ def layout(
     fig.update_layout(
         template="plotly_white",
         font={"family": FONT, "size": 13, "color": "#1f2937"},
-        title={"text": f"<b>{title}</b>", "x": 0.01, "xanchor": "left", "font": {"size": 17},
-               "subtitle": {"text": sub, "font": {"size": 12, "color": "#4b5563"}}},
+        title={
+            "text": f"<b>{title}</b>",
+            "x": 0.01,
+            "xanchor": "left",
+            "font": {"size": 17},
+            "subtitle": {"text": sub, "font": {"size": 12, "color": "#4b5563"}},
+        },
         margin={"l": 10, "r": 20, "t": (90 + 15 * sub.count("<br>")) if sub else 60, "b": 10},
         autosize=True,
         height=height or 460,
@@ -72,8 +95,9 @@ def wrap(text: str, width: int = 110) -> str:
 def empty_figure(title: str, message: str, *, subtitle: str | None = None) -> go.Figure:
     """A figure without traces that says why there is nothing to draw."""
     fig = go.Figure()
-    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                       font={"size": 15, "color": "#4b5563"})
+    fig.add_annotation(
+        text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font={"size": 15, "color": "#4b5563"}
+    )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return layout(fig, title, subtitle=subtitle, height=260)
@@ -117,23 +141,47 @@ def segmented_scale(colors: list[str]) -> list[list[float | str]]:
     k = len(colors)
     out: list[list[float | str]] = []
     for j, c in enumerate(colors):
-        out += [[j / k, BLANK], [(j + 0.02) / k, BLANK], [(j + 0.05) / k, intensity(c, 0.0)],
-                [(j + 0.99) / k, intensity(c, 1.0)]]
+        out += [
+            [j / k, BLANK],
+            [(j + 0.02) / k, BLANK],
+            [(j + 0.05) / k, intensity(c, 0.0)],
+            [(j + 0.99) / k, intensity(c, 1.0)],
+        ]
     out[-1][0] = 1.0
     return out
 
 
-def grid(fig: go.Figure, x: list[str], y: list[str], colors: list[str], t: list[list[float | None]],
-         text: list[list[str]], hover: str) -> go.Figure:
+def grid(
+    fig: go.Figure,
+    x: list[str],
+    y: list[str],
+    colors: list[str],
+    t: list[list[float | None]],
+    text: list[list[str]],
+    hover: str,
+) -> go.Figure:
     """A rows x columns grid, column j drawn in ``colors[j]`` at intensity ``t[i][j]`` (None: blank cell).
 
     One heatmap trace: ``x``, ``y``, ``text`` as given; ``z`` encodes column and intensity.
     """
     z = [[j + (0.0 if v is None else 0.05 + 0.94 * min(max(v, 0.0), 1.0)) for j, v in enumerate(row)] for row in t]
-    fig.add_trace(go.Heatmap(
-        x=x, y=y, z=z, zmin=0, zmax=len(x), colorscale=segmented_scale(colors), showscale=False,
-        xgap=3, ygap=3, text=text, texttemplate="%{text}", textfont={"size": 12},
-        hovertemplate=hover + "<extra></extra>"))
+    fig.add_trace(
+        go.Heatmap(
+            x=x,
+            y=y,
+            z=z,
+            zmin=0,
+            zmax=len(x),
+            colorscale=segmented_scale(colors),
+            showscale=False,
+            xgap=3,
+            ygap=3,
+            text=text,
+            texttemplate="%{text}",
+            textfont={"size": 12},
+            hovertemplate=hover + "<extra></extra>",
+        )
+    )
     return fig
 
 
@@ -143,8 +191,10 @@ def legend_below(fig: go.Figure, rows: int = 1, *, gap: int = 78) -> go.Figure:
     height = fig.layout.height or 460
     bottom = gap + 24 * rows
     plot = max(100, height - (m.t or 60) - bottom)
-    fig.update_layout(margin={"b": bottom},
-                      legend={"orientation": "h", "x": 0, "xanchor": "left", "yanchor": "top", "y": -gap / plot + 0.02})
+    fig.update_layout(
+        margin={"b": bottom},
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "yanchor": "top", "y": -gap / plot + 0.02},
+    )
     return fig
 
 

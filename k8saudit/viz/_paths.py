@@ -11,18 +11,60 @@ import plotly.graph_objects as go
 from ._base import layout
 
 #: columns of the drawing, left to right, by vertex type
-COLUMNS = {"entry": 0, "workload": 1, "service_account": 2, "user": 2, "group": 2, "hub": 3, "node": 4,
-           "secrets": 5, "target": 5}
+COLUMNS = {
+    "entry": 0,
+    "workload": 1,
+    "service_account": 2,
+    "user": 2,
+    "group": 2,
+    "hub": 3,
+    "node": 4,
+    "secrets": 5,
+    "target": 5,
+}
 COLUMN_TITLES = ["entries", "workloads", "identities", "hubs", "nodes", "targets"]
-TYPE_COLORS = {"entry": "#2563eb", "workload": "#6b7280", "service_account": "#7c3aed", "user": "#7c3aed",
-               "group": "#7c3aed", "hub": "#9ca3af", "node": "#ea580c", "secrets": "#dc2626", "target": "#b91c1c"}
+TYPE_COLORS = {
+    "entry": "#2563eb",
+    "workload": "#6b7280",
+    "service_account": "#7c3aed",
+    "user": "#7c3aed",
+    "group": "#7c3aed",
+    "hub": "#9ca3af",
+    "node": "#ea580c",
+    "secrets": "#dc2626",
+    "target": "#b91c1c",
+}
 #: one colour per technique group, in registry order
-PALETTE = ["#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#db2777", "#0891b2", "#65a30d", "#9333ea",
-           "#ea580c", "#0d9488", "#4f46e5", "#be123c", "#a16207", "#15803d", "#1d4ed8", "#c026d3", "#0369a1"]
+PALETTE = [
+    "#2563eb",
+    "#dc2626",
+    "#059669",
+    "#d97706",
+    "#7c3aed",
+    "#db2777",
+    "#0891b2",
+    "#65a30d",
+    "#9333ea",
+    "#ea580c",
+    "#0d9488",
+    "#4f46e5",
+    "#be123c",
+    "#a16207",
+    "#15803d",
+    "#1d4ed8",
+    "#c026d3",
+    "#0369a1",
+]
 
 
-def attack_graph_figure(graph: Any, *, relevant: pd.Series | None = None, fixed: Iterable[str] = (),
-                        max_vertices: int = 160, title: str = "Attack graph") -> go.Figure:
+def attack_graph_figure(
+    graph: Any,
+    *,
+    relevant: pd.Series | None = None,
+    fixed: Iterable[str] = (),
+    max_vertices: int = 160,
+    title: str = "Attack graph",
+) -> go.Figure:
     """The part of the graph that lies on some path from an entry to a target, as a plotly network.
 
     Edges resting on a ``fixed`` finding are drawn dashed and grey (a what-if). Hover a vertex for its
@@ -36,6 +78,7 @@ def attack_graph_figure(graph: Any, *, relevant: pd.Series | None = None, fixed:
     e = e[keep.to_numpy()]
     if e.empty:
         from ._base import empty_figure
+
         return empty_figure(title, "No path from an entry to a target")
     # the busiest vertices first, when there are too many to draw
     deg = pd.concat([e["source"], e["target"]]).value_counts()
@@ -70,37 +113,96 @@ def attack_graph_figure(graph: Any, *, relevant: pd.Series | None = None, fixed:
             for s, t in zip(sub["source"], sub["target"]):
                 xs += [pos[s][0], pos[t][0], None]
                 ys += [pos[s][1], pos[t][1], None]
-            fig.add_trace(go.Scatter(
-                x=xs, y=ys, mode="lines", hoverinfo="skip", legendgroup=tech, showlegend=not gone,
-                name=tech, line={"width": 1.2 if gone else 1.8, "color": "#d1d5db" if gone else colors[tech],
-                                 "dash": "dash" if gone else "solid"}, opacity=0.8))
-    mid = e.assign(_x=[(pos[s][0] + pos[t][0]) / 2 for s, t in zip(e["source"], e["target"])],
-                   _y=[(pos[s][1] + pos[t][1]) / 2 for s, t in zip(e["source"], e["target"])])
-    hover = (mid["source_label"] + " → " + mid["target_label"] + "<br><b>" + mid["technique"] + "</b> "
-             + mid["attack"] + "<br>" + mid["evidence"].str.slice(0, 160)
-             + mid["finding_ids"].map(lambda ids: f"<br>fixed by {len(ids)} finding(s)" if ids else "<br>gap: no check")
-             + removed.map(lambda r: " — fixed in this what-if" if r else ""))
-    fig.add_trace(go.Scatter(x=mid["_x"], y=mid["_y"], mode="markers", hovertext=hover, hoverinfo="text",
-                             marker={"size": 5, "color": [colors[t] for t in mid["technique"]], "opacity": 0.6},
-                             showlegend=False, name="steps"))
+            fig.add_trace(
+                go.Scatter(
+                    x=xs,
+                    y=ys,
+                    mode="lines",
+                    hoverinfo="skip",
+                    legendgroup=tech,
+                    showlegend=not gone,
+                    name=tech,
+                    line={
+                        "width": 1.2 if gone else 1.8,
+                        "color": "#d1d5db" if gone else colors[tech],
+                        "dash": "dash" if gone else "solid",
+                    },
+                    opacity=0.8,
+                )
+            )
+    mid = e.assign(
+        _x=[(pos[s][0] + pos[t][0]) / 2 for s, t in zip(e["source"], e["target"])],
+        _y=[(pos[s][1] + pos[t][1]) / 2 for s, t in zip(e["source"], e["target"])],
+    )
+    hover = (
+        mid["source_label"]
+        + " → "
+        + mid["target_label"]
+        + "<br><b>"
+        + mid["technique"]
+        + "</b> "
+        + mid["attack"]
+        + "<br>"
+        + mid["evidence"].str.slice(0, 160)
+        + mid["finding_ids"].map(lambda ids: f"<br>fixed by {len(ids)} finding(s)" if ids else "<br>gap: no check")
+        + removed.map(lambda r: " — fixed in this what-if" if r else "")
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=mid["_x"],
+            y=mid["_y"],
+            mode="markers",
+            hovertext=hover,
+            hoverinfo="text",
+            marker={"size": 5, "color": [colors[t] for t in mid["technique"]], "opacity": 0.6},
+            showlegend=False,
+            name="steps",
+        )
+    )
     vx = [pos[v][0] for v in nf.index]
     vy = [pos[v][1] for v in nf.index]
-    fig.add_trace(go.Scatter(
-        x=vx, y=vy, mode="markers+text", text=[_short(lab) for lab in nf["label"]],
-        textposition=["middle right" if c < 5 else "middle left" for c in col], textfont={"size": 10},
-        hovertext=nf["label"], hoverinfo="text", showlegend=False, name="vertices",
-        marker={"size": [14 if (en or ta) else 9 for en, ta in zip(nf["is_entry"], nf["is_target"])],
-                "color": [TYPE_COLORS.get(t, "#6b7280") for t in nf["type"]], "line": {"width": 1, "color": "white"},
-                "symbol": ["diamond" if ta else "circle" for ta in nf["is_target"]]}))
+    fig.add_trace(
+        go.Scatter(
+            x=vx,
+            y=vy,
+            mode="markers+text",
+            text=[_short(lab) for lab in nf["label"]],
+            textposition=["middle right" if c < 5 else "middle left" for c in col],
+            textfont={"size": 10},
+            hovertext=nf["label"],
+            hoverinfo="text",
+            showlegend=False,
+            name="vertices",
+            marker={
+                "size": [14 if (en or ta) else 9 for en, ta in zip(nf["is_entry"], nf["is_target"])],
+                "color": [TYPE_COLORS.get(t, "#6b7280") for t in nf["type"]],
+                "line": {"width": 1, "color": "white"},
+                "symbol": ["diamond" if ta else "circle" for ta in nf["is_target"]],
+            },
+        )
+    )
     for c, name in enumerate(COLUMN_TITLES):
-        fig.add_annotation(x=c, y=1.02, xref="x", yref="paper", text=f"<b>{name}</b>", showarrow=False,
-                           font={"size": 11, "color": "#4b5563"})
+        fig.add_annotation(
+            x=c,
+            y=1.02,
+            xref="x",
+            yref="paper",
+            text=f"<b>{name}</b>",
+            showarrow=False,
+            font={"size": 11, "color": "#4b5563"},
+        )
     n_gaps = int((~e["structural"] & (e["finding_ids"].str.len() == 0)).sum())
-    layout(fig, title, subtitle=f"{len(nf)} vertices and {len(e)} steps on some path from an entry to a target; "
-                                f"{n_gaps} step(s) rest on no finding. Hover the dots for the evidence.",
-           legend="technique", height=max(480, min(1400, 26 * tallest + 160)))
-    fig.update_layout(width=None, autosize=True, legend={"orientation": "h", "y": -0.02, "yanchor": "top",
-                                                         "font": {"size": 10}})
+    layout(
+        fig,
+        title,
+        subtitle=f"{len(nf)} vertices and {len(e)} steps on some path from an entry to a target; "
+        f"{n_gaps} step(s) rest on no finding. Hover the dots for the evidence.",
+        legend="technique",
+        height=max(480, min(1400, 26 * tallest + 160)),
+    )
+    fig.update_layout(
+        width=None, autosize=True, legend={"orientation": "h", "y": -0.02, "yanchor": "top", "font": {"size": 10}}
+    )
     fig.update_xaxes(visible=False, range=[-0.3, 5.3])
     fig.update_yaxes(visible=False)
     return fig

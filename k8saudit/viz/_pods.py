@@ -30,16 +30,23 @@ def check_color(check_id: str, fallback: str = "medium") -> str:
     return SEVERITY_COLORS[sev]
 
 
-def _stacked_by_namespace(table: pd.DataFrame, colors: dict[str, str], title: str, subtitle: str,
-                          x: str, legend: str, unit: str) -> go.Figure:
+def _stacked_by_namespace(
+    table: pd.DataFrame, colors: dict[str, str], title: str, subtitle: str, x: str, legend: str, unit: str
+) -> go.Figure:
     order = table.sum(axis=1).sort_values(ascending=False, kind="stable").index
     fig = go.Figure()
     for cat in table.columns:
-        fig.add_trace(go.Bar(y=list(order), x=table.loc[order, cat].tolist(), name=cat, orientation="h",
-                             marker_color=colors[cat],
-                             hovertemplate="%{y}: %{x} " + unit + "<br>" + cat + "<extra></extra>"))
-    layout(fig, title, subtitle=subtitle, x=x, y="namespace", legend=legend,
-           height=max(340, 190 + 28 * len(order)))
+        fig.add_trace(
+            go.Bar(
+                y=list(order),
+                x=table.loc[order, cat].tolist(),
+                name=cat,
+                orientation="h",
+                marker_color=colors[cat],
+                hovertemplate="%{y}: %{x} " + unit + "<br>" + cat + "<extra></extra>",
+            )
+        )
+    layout(fig, title, subtitle=subtitle, x=x, y="namespace", legend=legend, height=max(340, 190 + 28 * len(order)))
     fig.update_layout(barmode="stack")
     legend_below(fig, rows=(len(table.columns) + 1) // 2)
     integer_axis(fig, float(table.sum(axis=1).max()))
@@ -48,8 +55,12 @@ def _stacked_by_namespace(table: pd.DataFrame, colors: dict[str, str], title: st
 
 
 #: how a Secret's value reaches a container (practice 1), safest first
-SECRET_PATHS = ("mounted as a file (secret volume)", "one key as an env var (secretKeyRef)",
-                "whole Secret as env vars (envFrom)", "credential written in the manifest")
+SECRET_PATHS = (
+    "mounted as a file (secret volume)",
+    "one key as an env var (secretKeyRef)",
+    "whole Secret as env vars (envFrom)",
+    "credential written in the manifest",
+)
 
 
 def secrets_sources(env: pd.DataFrame, volumes: pd.DataFrame) -> go.Figure:
@@ -70,14 +81,23 @@ def secrets_sources(env: pd.DataFrame, volumes: pd.DataFrame) -> go.Figure:
         return empty_figure(title, "No container reads a Secret or holds a credential-looking variable.")
     df = pd.DataFrame(rows, columns=["ns", "path"])
     table = pd.crosstab(df["ns"], df["path"]).reindex(columns=list(SECRET_PATHS), fill_value=0)
-    colors = dict(zip(SECRET_PATHS, (OK_COLOR, check_color("secret-env-ref"), check_color("secret-envfrom"),
-                                      check_color("secret-env-literal"))))
+    colors = dict(
+        zip(
+            SECRET_PATHS,
+            (OK_COLOR, check_color("secret-env-ref"), check_color("secret-envfrom"), check_color("secret-env-literal")),
+        )
+    )
     n_env = int(table[list(SECRET_PATHS[1:])].to_numpy().sum())
     return _stacked_by_namespace(
-        table, colors, title,
+        table,
+        colors,
+        title,
         f"{n_env} secret value(s) reach a process environment, {int(table[SECRET_PATHS[0]].sum())} are mounted as files. "
         "Colours: green is the safe way, the others the severity of their finding.",
-        x="number of references (volumes, env vars, envFrom entries)", legend="", unit="reference(s)")
+        x="number of references (volumes, env vars, envFrom entries)",
+        legend="",
+        unit="reference(s)",
+    )
 
 
 def keeps_net_raw(containers: pd.DataFrame) -> pd.Series:
@@ -101,20 +121,45 @@ def capabilities(containers: pd.DataFrame) -> go.Figure:
     caps = ordered(list(dropped.index) + list(added.index), ["ALL", "NET_RAW"])
     caps = sorted(caps, key=lambda c: (c != "ALL", c != "NET_RAW", -(dropped.get(c, 0) + added.get(c, 0)), c))
     keep = int(keeps_net_raw(containers).sum())
-    add_colors = [check_color("cap-dangerous-add") if c in DANGEROUS_CAPABILITIES
-                  else check_color("cap-net-raw") if c == "NET_RAW" else NEUTRAL_COLOR for c in caps]
-    fig = go.Figure([
-        go.Bar(y=caps, x=[int(dropped.get(c, 0)) for c in caps], name="dropped (capabilities.drop)",
-               orientation="h", marker_color=OK_COLOR,
-               hovertemplate="%{x} container(s) drop %{y}<extra></extra>"),
-        go.Bar(y=caps, x=[int(added.get(c, 0)) for c in caps], name="added (capabilities.add)",
-               orientation="h", marker_color=add_colors,
-               hovertemplate="%{x} container(s) add %{y}<extra></extra>"),
-    ])
-    layout(fig, title,
-           subtitle=(f"{keep} of {len(containers)} containers keep NET_RAW (they drop neither NET_RAW nor ALL). "
-                     "Added bars: red = dangerous capability, amber = NET_RAW, grey = harmless."),
-           x="number of containers", y="capability", height=max(320, 150 + 46 * len(caps)))
+    add_colors = [
+        check_color("cap-dangerous-add")
+        if c in DANGEROUS_CAPABILITIES
+        else check_color("cap-net-raw")
+        if c == "NET_RAW"
+        else NEUTRAL_COLOR
+        for c in caps
+    ]
+    fig = go.Figure(
+        [
+            go.Bar(
+                y=caps,
+                x=[int(dropped.get(c, 0)) for c in caps],
+                name="dropped (capabilities.drop)",
+                orientation="h",
+                marker_color=OK_COLOR,
+                hovertemplate="%{x} container(s) drop %{y}<extra></extra>",
+            ),
+            go.Bar(
+                y=caps,
+                x=[int(added.get(c, 0)) for c in caps],
+                name="added (capabilities.add)",
+                orientation="h",
+                marker_color=add_colors,
+                hovertemplate="%{x} container(s) add %{y}<extra></extra>",
+            ),
+        ]
+    )
+    layout(
+        fig,
+        title,
+        subtitle=(
+            f"{keep} of {len(containers)} containers keep NET_RAW (they drop neither NET_RAW nor ALL). "
+            "Added bars: red = dangerous capability, amber = NET_RAW, grey = harmless."
+        ),
+        x="number of containers",
+        y="capability",
+        height=max(320, 150 + 46 * len(caps)),
+    )
     fig.update_layout(barmode="group")
     legend_below(fig)
     integer_axis(fig, float(max(dropped.max() if len(dropped) else 0, added.max() if len(added) else 0)))
@@ -122,8 +167,15 @@ def capabilities(containers: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def _matrix(rows: list[str], columns: list[tuple[str, str]], cells: list[list[tuple[float, str]]],
-            title: str, subtitle: str, x: str | None, y: str) -> go.Figure:
+def _matrix(
+    rows: list[str],
+    columns: list[tuple[str, str]],
+    cells: list[list[tuple[float, str]]],
+    title: str,
+    subtitle: str,
+    x: str | None,
+    y: str,
+) -> go.Figure:
     """A row x setting grid, each column in its check's colour; cells (0 ok / 0.5 risky default / 1 risky, text)."""
     t = [[None if v <= 0 else 0.3 if v < 1 else 1.0 for v, _ in row] for row in cells]
     text = [[label for _, label in row] for row in cells]
@@ -145,10 +197,12 @@ def exempt_objects(findings: pd.DataFrame | None, checks: tuple[str, ...], *, by
 
 
 def _workload_label(df: pd.DataFrame) -> pd.Series:
-    return (namespace_of(df["namespace"]) + "/" + df["name"].astype("string") + " (" + df["kind"].astype("string") + ")")
+    return namespace_of(df["namespace"]) + "/" + df["name"].astype("string") + " (" + df["kind"].astype("string") + ")"
 
 
-def host_namespaces(workloads: pd.DataFrame, containers: pd.DataFrame, findings: pd.DataFrame | None = None) -> go.Figure:
+def host_namespaces(
+    workloads: pd.DataFrame, containers: pd.DataFrame, findings: pd.DataFrame | None = None
+) -> go.Figure:
     """Workloads sharing a namespace of the node: hostNetwork, hostPID, hostIPC, hostPort.
 
     ``fig.data[0]``: ``x`` the settings, ``y`` the workloads using at least one,
@@ -158,7 +212,11 @@ def host_namespaces(workloads: pd.DataFrame, containers: pd.DataFrame, findings:
     title = "Workloads that share the node's namespaces"
     keys = ["cluster", "kind", "namespace", "name"]
     ports = containers.assign(hp=containers["host_ports"].map(lambda v: sorted(v or ())))
-    ports = ports[ports["hp"].map(len) > 0].groupby(keys, dropna=False)["hp"].agg(lambda s: sorted({p for v in s for p in v}))
+    ports = (
+        ports[ports["hp"].map(len) > 0]
+        .groupby(keys, dropna=False)["hp"]
+        .agg(lambda s: sorted({p for v in s for p in v}))
+    )
     w = workloads.merge(ports.rename("hp").reset_index(), on=keys, how="left")
     w["hp"] = w["hp"].map(lambda v: v if isinstance(v, list) else [])
     flags = w[["host_network", "host_pid", "host_ipc"]].fillna(False).astype(bool)
@@ -166,28 +224,42 @@ def host_namespaces(workloads: pd.DataFrame, containers: pd.DataFrame, findings:
     if used.empty:
         return empty_figure(title, "No workload uses hostNetwork, hostPID, hostIPC or a hostPort.")
     exempt = exempt_objects(findings, ("host-network", "host-pid", "host-ipc", "host-port"))
-    labels = [label + ("  · exempt" if (ns, n) in exempt else "")
-              for label, ns, n in zip(_workload_label(used), used["namespace"], used["name"])]
-    cols = [("hostNetwork", check_color("host-network")), ("hostPID", check_color("host-pid")),
-            ("hostIPC", check_color("host-ipc")), ("hostPort", check_color("host-port"))]
+    labels = [
+        label + ("  · exempt" if (ns, n) in exempt else "")
+        for label, ns, n in zip(_workload_label(used), used["namespace"], used["name"])
+    ]
+    cols = [
+        ("hostNetwork", check_color("host-network")),
+        ("hostPID", check_color("host-pid")),
+        ("hostIPC", check_color("host-ipc")),
+        ("hostPort", check_color("host-port")),
+    ]
     cells = []
     for _, r in used.iterrows():
         row = [(1.0, "shared") if bool(r[c]) else (0.0, "—") for c in ("host_network", "host_pid", "host_ipc")]
         row.append((1.0, ", ".join(map(str, r["hp"]))) if r["hp"] else (0.0, "—"))
         cells.append(row)
-    return _matrix(labels, cols, cells, title,
-                   f"{len(used)} of {len(workloads)} workloads. Coloured: the setting is on (severity colour of its check)."
-                   + (" 'exempt': expected of this system component." if exempt else ""),
-                   x=None, y="workload (namespace/name)")
+    return _matrix(
+        labels,
+        cols,
+        cells,
+        title,
+        f"{len(used)} of {len(workloads)} workloads. Coloured: the setting is on (severity colour of its check)."
+        + (" 'exempt': expected of this system component." if exempt else ""),
+        x=None,
+        y="workload (namespace/name)",
+    )
 
 
-def _ns_status(containers: pd.DataFrame, status: pd.Series, cats: dict[str, str], title: str, subtitle: str,
-               x: str) -> go.Figure:
+def _ns_status(
+    containers: pd.DataFrame, status: pd.Series, cats: dict[str, str], title: str, subtitle: str, x: str
+) -> go.Figure:
     df = pd.DataFrame({"ns": namespace_of(containers["namespace"]), "s": status.to_numpy()})
     table = pd.crosstab(df["ns"], df["s"]).reindex(columns=list(cats), fill_value=0)
     table = table.loc[:, table.sum() > 0]
-    return _stacked_by_namespace(table, {k: cats[k] for k in table.columns}, title, subtitle, x=x, legend="",
-                                 unit="container(s)")
+    return _stacked_by_namespace(
+        table, {k: cats[k] for k in table.columns}, title, subtitle, x=x, legend="", unit="container(s)"
+    )
 
 
 def rootfs_by_namespace(containers: pd.DataFrame) -> go.Figure:
@@ -202,9 +274,14 @@ def rootfs_by_namespace(containers: pd.DataFrame) -> go.Figure:
     color = check_color("rootfs-writable")
     cats = {"read-only": OK_COLOR, "writable (set to false)": color, "writable (not set)": blend(color, 0.55)}
     n_ro = int((status == "read-only").sum())
-    return _ns_status(containers, status, cats, title,
-                      f"{n_ro} of {len(containers)} containers (init and ephemeral included) set readOnlyRootFilesystem: true.",
-                      x="number of containers")
+    return _ns_status(
+        containers,
+        status,
+        cats,
+        title,
+        f"{n_ro} of {len(containers)} containers (init and ephemeral included) set readOnlyRootFilesystem: true.",
+        x="number of containers",
+    )
 
 
 def proc_mount(containers: pd.DataFrame) -> go.Figure:
@@ -216,20 +293,29 @@ def proc_mount(containers: pd.DataFrame) -> go.Figure:
     status = pd.Series("Default (masked)", index=pm.index, dtype=object)
     status[pm.isna().to_numpy()] = "not set (Default, masked)"
     status[(pm == "Unmasked").fillna(False).to_numpy()] = "Unmasked"
-    cats = {"not set (Default, masked)": blend(OK_COLOR, 0.55), "Default (masked)": OK_COLOR,
-            "Unmasked": check_color("proc-mount-unmasked")}
+    cats = {
+        "not set (Default, masked)": blend(OK_COLOR, 0.55),
+        "Default (masked)": OK_COLOR,
+        "Unmasked": check_color("proc-mount-unmasked"),
+    }
     n = int((status == "Unmasked").sum())
-    return _ns_status(containers, status, cats, title,
-                      f"{n} container(s) see the node's /proc unmasked; every other container gets the masked default.",
-                      x="number of containers")
+    return _ns_status(
+        containers,
+        status,
+        cats,
+        title,
+        f"{n} container(s) see the node's /proc unmasked; every other container gets the masked default.",
+        x="number of containers",
+    )
 
 
 def _true(v: object) -> bool:
     return v is not pd.NA and v is not None and bool(v)
 
 
-def privilege_matrix(containers: pd.DataFrame, findings: pd.DataFrame | None = None, *,
-                     only_risky: bool = True) -> go.Figure:
+def privilege_matrix(
+    containers: pd.DataFrame, findings: pd.DataFrame | None = None, *, only_risky: bool = True
+) -> go.Figure:
     """Containers x (privileged, privilege escalation, root): explicit settings full colour, unset defaults pale.
 
     ``fig.data[0]``: ``x`` privileged, allowPrivilegeEscalation, may run as root; ``text`` the cells;
@@ -257,13 +343,34 @@ def privilege_matrix(containers: pd.DataFrame, findings: pd.DataFrame | None = N
         return empty_figure(title, "Every container is unprivileged, blocks escalation and runs as a non-root user.")
     sub = c.iloc[keep]
     exempt = exempt_objects(findings, ("privileged", "priv-escalation", "run-as-root"), by_container=True)
-    labels = [f"{label}  · exempt" if (ns, n, ct) in exempt else label for label, ns, n, ct in zip(
-        (namespace_of(sub["namespace"]) + "/" + sub["name"].astype("string") + ": " + sub["container"].astype("string")),
-        sub["namespace"], sub["name"], sub["container"])]
-    cols = [("privileged", check_color("privileged")), ("allowPrivilegeEscalation", check_color("priv-escalation")),
-            ("may run as root", check_color("run-as-root"))]
-    return _matrix(labels, cols, [cells[i] for i in keep], title,
-                   f"{len(keep)} of {len(c)} containers have at least one risk. Full colour: set explicitly; "
-                   "pale: not set, so the risky default applies." + (" 'exempt': expected of this system component."
-                                                                     if exempt else ""),
-                   x=None, y="container (namespace/workload: container)")
+    labels = [
+        f"{label}  · exempt" if (ns, n, ct) in exempt else label
+        for label, ns, n, ct in zip(
+            (
+                namespace_of(sub["namespace"])
+                + "/"
+                + sub["name"].astype("string")
+                + ": "
+                + sub["container"].astype("string")
+            ),
+            sub["namespace"],
+            sub["name"],
+            sub["container"],
+        )
+    ]
+    cols = [
+        ("privileged", check_color("privileged")),
+        ("allowPrivilegeEscalation", check_color("priv-escalation")),
+        ("may run as root", check_color("run-as-root")),
+    ]
+    return _matrix(
+        labels,
+        cols,
+        [cells[i] for i in keep],
+        title,
+        f"{len(keep)} of {len(c)} containers have at least one risk. Full colour: set explicitly; "
+        "pale: not set, so the risky default applies."
+        + (" 'exempt': expected of this system component." if exempt else ""),
+        x=None,
+        y="container (namespace/workload: container)",
+    )

@@ -12,8 +12,16 @@ from ._base import NEUTRAL_COLOR, SEVERITY_COLORS, empty_figure, layout
 READ = {"get", "list", "watch"}
 WRITE = {"create", "update", "patch", "delete", "deletecollection"}
 RBAC_RESOURCES = {"roles", "rolebindings", "clusterroles", "clusterrolebindings"}
-WORKLOAD_RESOURCES = {"pods", "deployments", "daemonsets", "statefulsets", "replicasets", "jobs", "cronjobs",
-                      "replicationcontrollers"}
+WORKLOAD_RESOURCES = {
+    "pods",
+    "deployments",
+    "daemonsets",
+    "statefulsets",
+    "replicasets",
+    "jobs",
+    "cronjobs",
+    "replicationcontrollers",
+}
 
 #: permissions, most dangerous first, with the severity colour they are drawn in
 PERMISSIONS: dict[str, str] = {
@@ -74,7 +82,11 @@ def rbac_permissions(rbac: pd.DataFrame, *, include_system: bool = False) -> pd.
     r = rbac if include_system else rbac[~builtin(rbac)]
     rows = []
     for t in r.itertuples(index=False):
-        ns = f"{t.subject_namespace}/" if t.subject_kind == "ServiceAccount" and isinstance(t.subject_namespace, str) else ""
+        ns = (
+            f"{t.subject_namespace}/"
+            if t.subject_kind == "ServiceAccount" and isinstance(t.subject_namespace, str)
+            else ""
+        )
         subject = f"{t.subject_kind} {ns}{t.subject}"
         role = f"{t.role_kind} {t.role}"
         for perm in permissions_of(t.resources, t.verbs, t.non_resource_urls):
@@ -129,24 +141,52 @@ def rbac_sankey(rbac: pd.DataFrame, *, include_system: bool = False) -> go.Figur
         val.append(g["subject"].nunique())
         col.append(CLUSTER_WIDE_LINK if wide else NAMESPACED_LINK)
         hover.append(f"{r} → {p}<br>{g['subject'].nunique()} subject(s), {'cluster-wide' if wide else 'namespaced'}")
-    node_colors = (["#475569"] * len(subjects) + ["#94a3b8"] * len(roles)
-                   + [SEVERITY_COLORS.get(PERMISSIONS.get(p, "info"), NEUTRAL_COLOR) for p in permissions])
-    fig = go.Figure(go.Sankey(
-        arrangement="snap",
-        textfont={"size": 12, "color": "#111827", "shadow": "1px 1px 2px #ffffff, -1px -1px 2px #ffffff"},
-        node={"label": labels, "color": node_colors, "pad": 12, "thickness": 14,
-              "line": {"color": "#ffffff", "width": 0.5}},
-        link={"source": src, "target": dst, "value": val, "color": col, "customdata": hover,
-              "hovertemplate": "%{customdata}<extra></extra>"},
-    ))
+    node_colors = (
+        ["#475569"] * len(subjects)
+        + ["#94a3b8"] * len(roles)
+        + [SEVERITY_COLORS.get(PERMISSIONS.get(p, "info"), NEUTRAL_COLOR) for p in permissions]
+    )
+    fig = go.Figure(
+        go.Sankey(
+            arrangement="snap",
+            textfont={"size": 12, "color": "#111827", "shadow": "1px 1px 2px #ffffff, -1px -1px 2px #ffffff"},
+            node={
+                "label": labels,
+                "color": node_colors,
+                "pad": 12,
+                "thickness": 14,
+                "line": {"color": "#ffffff", "width": 0.5},
+            },
+            link={
+                "source": src,
+                "target": dst,
+                "value": val,
+                "color": col,
+                "customdata": hover,
+                "hovertemplate": "%{customdata}<extra></extra>",
+            },
+        )
+    )
     n_wide = perms.loc[perms["cluster_wide"], "subject"].nunique()
     hidden = "" if include_system else " Kubernetes' built-in grants to system accounts are hidden."
-    layout(fig, title,
-           subtitle=f"Red flows are granted cluster-wide (ClusterRoleBinding): {n_wide} of {len(subjects)} subjects. "
-                    f"Grey: one namespace only. Permissions coloured by severity.{hidden}",
-           height=max(520, 26 * max(len(subjects), len(permissions)) + 170))
+    layout(
+        fig,
+        title,
+        subtitle=f"Red flows are granted cluster-wide (ClusterRoleBinding): {n_wide} of {len(subjects)} subjects. "
+        f"Grey: one namespace only. Permissions coloured by severity.{hidden}",
+        height=max(520, 26 * max(len(subjects), len(permissions)) + 170),
+    )
     for x, text, anchor in ((0, "subject", "left"), (0.5, "role", "center"), (1, "permission", "right")):
-        fig.add_annotation(x=x, y=1.0, xref="paper", yref="paper", yanchor="bottom", xanchor=anchor, text=f"<b>{text}</b>",
-                           showarrow=False, font={"size": 13, "color": "#4b5563"})
+        fig.add_annotation(
+            x=x,
+            y=1.0,
+            xref="paper",
+            yref="paper",
+            yanchor="bottom",
+            xanchor=anchor,
+            text=f"<b>{text}</b>",
+            showarrow=False,
+            font={"size": 13, "color": "#4b5563"},
+        )
     fig.update_layout(margin={"t": 115})
     return fig
