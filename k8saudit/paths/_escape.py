@@ -52,6 +52,11 @@ def _running_containers(ctx: Context) -> pd.DataFrame:
     return c.merge(w, on=["kind", "namespace", "name"])
 
 
+def _container_rests(c: pd.DataFrame, check_id: str) -> list[list[tuple[object, ...]]]:
+    """Per container row: the one finding of ``check_id`` on that container that the step rests on."""
+    return [[(check_id, k, ns, n, cn)] for k, ns, n, cn in zip(c["kind"], c["namespace"], c["name"], c["container"])]
+
+
 def _to_nodes(ctx: Context, src: pd.DataFrame) -> pd.DataFrame:
     """Spread one row per (workload vertex, reason) to the nodes it runs on; ``certain`` is and-ed with placement."""
     if src.empty:
@@ -85,10 +90,7 @@ def escape_privileged(ctx: Context) -> pd.DataFrame:
             "vertex": c["vertex"],
             "evidence": _who(c) + ": securityContext.privileged=true",
             "certain": True,
-            "rests": [
-                [("privileged", k, ns, n, cn)]
-                for k, ns, n, cn in zip(c["kind"], c["namespace"], c["name"], c["container"])
-            ],
+            "rests": _container_rests(c, "privileged"),
         }
     )
     return _to_nodes(ctx, src)
@@ -114,10 +116,7 @@ def escape_capability(ctx: Context) -> pd.DataFrame:
             "vertex": c["vertex"],
             "evidence": _who(c) + ": capabilities.add=[" + caps + "]",
             "certain": True,
-            "rests": [
-                [("cap-dangerous-add", k, ns, n, cn)]
-                for k, ns, n, cn in zip(c["kind"], c["namespace"], c["name"], c["container"])
-            ],
+            "rests": _container_rests(c, "cap-dangerous-add"),
         }
     )
     return _to_nodes(ctx, src)
@@ -233,10 +232,7 @@ def escape_unmasked_proc(ctx: Context) -> pd.DataFrame:
             "vertex": c["vertex"],
             "certain": False,
             "evidence": _who(c) + ": procMount=Unmasked",
-            "rests": [
-                [("proc-mount-unmasked", k, ns, n, cn)]
-                for k, ns, n, cn in zip(c["kind"], c["namespace"], c["name"], c["container"])
-            ],
+            "rests": _container_rests(c, "proc-mount-unmasked"),
         }
     )
     return _to_nodes(ctx, src)
