@@ -13,31 +13,97 @@
 
 from __future__ import annotations
 
-from . import vocab
-from .checks import CHECKS
-from .diff import diff, diff_text
-from .export import export, read_findings
-from .findings import NoObjectsError, audit, check_stats, is_partial, load_waivers, not_assessed, scorecard
-from .frames import FRAMES, SCHEMAS, describe
-from .frameworks import FRAMEWORKS, compliance, compliance_summary
-from .paths import EDGE_KINDS, attack_cut, attack_graph, attack_paths, prioritize
-from .snapshot import Snapshot, SnapshotError
-from .sources import kubeconfig_users, load, load_cluster, load_clusters, sample, sample_path
-from .vocab import FINDINGS_COLUMNS, PRACTICES, SEVERITIES
-
-from . import workshop  # isort: skip  (ka.workshop.progress(); imported last)
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+#: public name → the module that defines it. Nothing is imported until a name is first used (PEP 562), so
+#: ``import k8saudit`` is cheap and a command loads only what it needs: pandas with the first frame,
+#: networkx with the first attack graph, plotly with the first chart, Dask with the first fleet.
+_LAZY: dict[str, str] = {
+    "CHECKS": ".checks",
+    "diff": ".diff",
+    "diff_text": ".diff",
+    "export": ".export",
+    "read_findings": ".export",
+    "NoObjectsError": ".findings",
+    "audit": ".findings",
+    "check_stats": ".findings",
+    "is_partial": ".findings",
+    "load_waivers": ".findings",
+    "not_assessed": ".findings",
+    "scorecard": ".findings",
+    "FRAMES": ".frames",
+    "SCHEMAS": ".frames",
+    "describe": ".frames",
+    "FRAMEWORKS": ".frameworks",
+    "compliance": ".frameworks",
+    "compliance_summary": ".frameworks",
+    "EDGE_KINDS": ".paths",
+    "attack_cut": ".paths",
+    "attack_graph": ".paths",
+    "attack_paths": ".paths",
+    "prioritize": ".paths",
+    "Snapshot": ".snapshot",
+    "SnapshotError": ".snapshot",
+    "kubeconfig_users": ".sources",
+    "load": ".sources",
+    "load_cluster": ".sources",
+    "load_clusters": ".sources",
+    "sample": ".sources",
+    "sample_path": ".sources",
+    "FINDINGS_COLUMNS": ".vocab",
+    "PRACTICES": ".vocab",
+    "SEVERITIES": ".vocab",
+}
+#: submodules that are public names themselves (``ka.workshop.progress()``, ``ka.fleet.audit(...)``)
+_SUBMODULES = ("vocab", "workshop", "fleet")
 
-def __getattr__(name: str) -> object:
-    """``ka.fleet`` is imported on first use: it brings Dask, which a single-cluster audit never needs."""
-    if name == "fleet":
-        import importlib
+if TYPE_CHECKING:  # what the names are, for type checkers and editors
+    from . import fleet as fleet
+    from . import vocab, workshop
+    from .checks import CHECKS
+    from .diff import diff, diff_text
+    from .export import export, read_findings
+    from .findings import NoObjectsError, audit, check_stats, is_partial, load_waivers, not_assessed, scorecard
+    from .frames import FRAMES, SCHEMAS, describe
+    from .frameworks import FRAMEWORKS, compliance, compliance_summary
+    from .paths import EDGE_KINDS, attack_cut, attack_graph, attack_paths, prioritize
+    from .snapshot import Snapshot, SnapshotError
+    from .sources import kubeconfig_users, load, load_cluster, load_clusters, sample, sample_path
+    from .vocab import FINDINGS_COLUMNS, PRACTICES, SEVERITIES
 
-        return importlib.import_module(".fleet", __name__)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+def __getattr__(name: str) -> Any:
+    """The public names, imported on first use (``ka.fleet`` brings Dask, ``ka.attack_graph`` networkx)."""
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module("." + name, __name__)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__) | set(_SUBMODULES))
+
+
+class _Package(types.ModuleType):
+    """``ka.export`` and ``ka.diff`` are functions named like the submodules that define them: importing the
+    submodule (``from k8saudit.export import ...``) must not replace the function by the module."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in _LAZY and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "CHECKS",

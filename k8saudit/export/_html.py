@@ -19,8 +19,6 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import plotly.io as pio
-from plotly.offline import get_plotlyjs
 
 from ..vocab import (
     BAND_COLORS,
@@ -32,7 +30,6 @@ from ..vocab import (
     bands_legend,
     practice_label,
 )
-from ._charts import overview_figures
 from ._common import (
     captured_at,
     check_of,
@@ -107,6 +104,8 @@ def _asset(name: str) -> str:
 
 
 def _figure_js(fig: go.Figure, div_id: str) -> str:
+    import plotly.io as pio
+
     data = pio.to_json(fig, validate=False, pretty=False)
     # JSON that cannot end the <script> element: <, > and & as \\u escapes (only ever inside strings)
     data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
@@ -359,6 +358,10 @@ def _css() -> str:
 
 
 def findings_html(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> str:
+    from plotly.offline import get_plotlyjs  # plotly with the first report, not with every import
+
+    from ._charts import overview_figures
+
     names = clusters(findings, snapshot)
     multi = findings["cluster"].nunique() > 1 or len(names) > 1
     at = captured_at(findings, snapshot)

@@ -22,9 +22,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import xlsxwriter
-from xlsxwriter.format import Format
-from xlsxwriter.worksheet import Worksheet
 
 from ..findings import check_stats
 from ..vocab import (
@@ -59,6 +56,10 @@ from ._common import (
 )
 
 if TYPE_CHECKING:
+    import xlsxwriter
+    from xlsxwriter.format import Format
+    from xlsxwriter.worksheet import Worksheet
+
     from ..snapshot import Snapshot
 
 #: per-practice sheet columns and their maximum widths (characters)
@@ -329,6 +330,8 @@ def _clusters_sheet(wb: xlsxwriter.Workbook, findings: pd.DataFrame, names: list
 
 
 def write(findings: pd.DataFrame, path: Path, snapshot: Snapshot | None = None) -> None:
+    import xlsxwriter  # with the first workbook, not with every import
+
     from ..findings import FINDINGS_COLUMNS
     from ._common import columns
 
