@@ -408,23 +408,26 @@ def cmd_scan(args: argparse.Namespace) -> int:
         wide = stdout == "wide" or args.all
         sys.stdout.write(report.text(shown, snap, show_exempt=args.show_exempt, limit=None if wide else report.LIMIT))
     elif stdout is not None:
-        from .export import findings_to_text
+        from .export import findings_to_stream, findings_to_text
 
         out_fmt = lookup("json" if stdout == "yaml" else stdout)
         if out_fmt.binary:
             raise UserError(
                 f"{out_fmt.name} is a binary format: write it to a file with -o FILE{out_fmt.extensions[0]}"
             )
+        table = _paths_columns(shown, out_fmt.name)
+        limit = max_chars if out_fmt.name == "markdown" else None
+        raw = getattr(sys.stdout, "buffer", None)
         try:
-            text = findings_to_text(
-                _paths_columns(shown, out_fmt.name),
-                out_fmt.name,
-                snapshot=snap,
-                max_chars=max_chars if out_fmt.name == "markdown" else None,
-            )
+            if stdout != "yaml" and out_fmt.chunks is not None and raw is not None:
+                sys.stdout.flush()  # piece by piece: a 400k-finding JSON export is never one string
+                findings_to_stream(table, out_fmt.name, raw, snapshot=snap, max_chars=limit)
+                raw.flush()
+            else:
+                text = findings_to_text(table, out_fmt.name, snapshot=snap, max_chars=limit)
+                sys.stdout.write(_yaml_text(text) if stdout == "yaml" else text)
         except ExportError as e:
             raise UserError(str(e)) from None
-        sys.stdout.write(_yaml_text(text) if stdout == "yaml" else text)
     return _gate(findings, fail_on, args.allow_partial, args.quiet)
 
 

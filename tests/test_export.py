@@ -627,3 +627,28 @@ def test_large_json_export_is_chunked_and_round_trips(tmp_path, monkeypatch) -> 
     path = export(findings, tmp_path / "f.json")
     back = read_findings(path)
     pd.testing.assert_frame_equal(back, findings, check_like=False)
+    # the pieces make the very text of one indented document, whatever the chunk size
+    text = path.read_text(encoding="utf-8")
+    assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
+    monkeypatch.setattr(_json, "_CHUNK", 20_000)
+    whole = json.loads(findings_to_text(findings, "json"))
+    chunked = json.loads(text)
+    assert {k: v for k, v in whole.items() if k != "generated_at"} == {
+        k: v for k, v in chunked.items() if k != "generated_at"
+    }
+
+
+def test_json_to_a_stream_is_the_json_text(sample: tuple[ka.Snapshot, pd.DataFrame], monkeypatch) -> None:
+    import io
+
+    from k8saudit.export import _json, findings_to_stream
+
+    snap, findings = sample
+    monkeypatch.setattr(_json, "generated_at", lambda: "2026-01-01T00:00:00Z")
+    out = io.BytesIO()
+    findings_to_stream(findings, "json", out, snapshot=snap)
+    assert out.getvalue().decode("utf-8") == findings_to_text(findings, "json", snapshot=snap)
+    # a column-wise record is the value-by-value one: every dtype of the schema, the priority columns, NA
+    doc = json.loads(out.getvalue())
+    assert {"on_attack_path", "paths_through", "priority"} <= set(doc["findings"][0])
+    assert doc["findings"][0]["practice"] == int(findings["practice"].iloc[0])

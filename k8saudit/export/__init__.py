@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import pandas as pd
 
@@ -34,6 +34,7 @@ __all__ = [
     "ExportError",
     "Format",
     "export",
+    "findings_to_stream",
     "findings_to_text",
     "formats",
     "frame_to_text",
@@ -121,6 +122,23 @@ def findings_to_text(
     options = {} if max_chars is None else {"max_chars": max_chars}
     f.check_options(options)
     return f.text(findings, snapshot, **options)
+
+
+def findings_to_stream(
+    findings: pd.DataFrame,
+    fmt: str,
+    out: IO[bytes],
+    snapshot: Snapshot | None = None,
+    *,
+    max_chars: int | None = None,
+) -> None:
+    """As :func:`findings_to_text`, written to a binary stream as UTF-8: piece by piece for a format that
+    streams (JSON), so a large export is never one string in memory."""
+    f = lookup(fmt)
+    if f.name in PATH_FORMATS:
+        findings = with_attack_paths(findings, snapshot)
+    options = {} if max_chars is None else {"max_chars": max_chars}
+    f.stream(findings, out, snapshot, **options)
 
 
 def frame_to_text(df: pd.DataFrame, fmt: str) -> str:

@@ -91,9 +91,27 @@ def plain(v: Any) -> Any:
     return str(v)
 
 
+#: what ``infer_dtype`` calls a column whose values are JSON-able as they are (with None for missing)
+_PLAIN_KINDS = frozenset({"string", "integer", "boolean", "floating", "mixed-integer-float", "empty"})
+
+
+def column_values(s: pd.Series) -> list[Any]:
+    """A column's values as JSON-able Python objects (:func:`plain` of each), missing → None: one conversion per
+    column (text, numbers, booleans, categoricals pass as they are), :func:`plain` per value only for the rest."""
+    values = s.to_numpy(dtype=object, na_value=None)
+    if pd.api.types.infer_dtype(values, skipna=True) in _PLAIN_KINDS:
+        out: list[Any] = values.tolist()
+        if s.dtype.kind == "f":  # NaN (a float column's missing value) → None, as plain() has it
+            out = [None if v != v else v for v in out]
+        return out
+    return [plain(v) for v in values]
+
+
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    cols = list(df.columns)
-    return [{str(c): plain(v) for c, v in zip(cols, row)} for row in df.itertuples(index=False, name=None)]
+    """The rows as dicts of JSON-able values (:func:`plain`), built column by column."""
+    cols = [str(c) for c in df.columns]
+    values = [column_values(df.iloc[:, i]) for i in range(df.shape[1])]
+    return [dict(zip(cols, row)) for row in zip(*values)] if cols else [{} for _ in range(len(df))]
 
 
 def check_of(check_id: str) -> Check | None:

@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
 import pandas as pd
 
 from ..findings import check_stats
@@ -53,7 +55,14 @@ FORMAT = "k8saudit-findings"
 
 
 def document(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> dict[str, Any]:
-    cols = columns(findings)
+    doc = _envelope(findings, snapshot)
+    doc["findings"] = records(findings[columns(findings)])
+    return doc
+
+
+def _envelope(findings: pd.DataFrame, snapshot: Snapshot | None) -> dict[str, Any]:
+    """The document with an empty ``findings`` list: what the file says besides the findings."""
+    columns(findings)
     stats = check_stats(findings)
     gaps = not_assessed_checks(findings)
     return {
@@ -63,7 +72,7 @@ def document(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> dict[s
         "generated_at": generated_at(),
         "clusters": clusters(findings, snapshot),
         "captured_at": captured_at(findings, snapshot),
-        "findings": records(findings[cols]),
+        "findings": [],
         "stats": records(stats) if stats is not None else [],
         "partial": bool(len(gaps)),
         "not_assessed": records(gaps),
@@ -74,30 +83,36 @@ def document(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> dict[s
 
 #: findings are encoded this many at a time, so a 400k-finding export never holds every record as dicts at once
 _CHUNK = 20_000
+#: orjson's two-space indentation is the layout of ``json.dumps(doc, indent=2, ensure_ascii=False)``
+_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY
+_EMPTY = b'"findings": []'
+
+
+def chunks(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> Iterator[bytes]:
+    """The JSON document as UTF-8 pieces: the envelope around the findings, encoded ``_CHUNK`` at a time and
+    indented as inside the whole document (each piece is the chunk's list without its brackets, shifted in)."""
+    head = orjson.dumps(_envelope(findings, snapshot), option=_OPTIONS)
+    before, sep, after = head.partition(_EMPTY)
+    assert sep, "the envelope has a findings list"
+    if findings.empty:
+        yield head + b"\n"
+        return
+    yield before + b'"findings": ['
+    cols = columns(findings)
+    for start in range(0, len(findings), _CHUNK):
+        part = orjson.dumps(records(findings[cols].iloc[start : start + _CHUNK]), option=_OPTIONS)
+        # b'[\n  {...},\n  {...}\n]' → b'\n    {...},\n    {...}': brackets off, two more spaces per line
+        yield (b"," if start else b"") + part[1:-2].replace(b"\n", b"\n  ")
+    yield b"\n  ]" + after + b"\n"
 
 
 def findings_json(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> str:
-    if len(findings) <= _CHUNK:
-        return json.dumps(document(findings, snapshot), indent=2, ensure_ascii=False) + "\n"
-    head = document(findings.iloc[:0], snapshot)
-    cols = columns(findings)
-    parts: list[str] = []
-    for start in range(0, len(findings), _CHUNK):
-        recs = records(findings[cols].iloc[start : start + _CHUNK])
-        parts.append(",\n".join("    " + json.dumps(r, ensure_ascii=False) for r in recs))
-    body = json.dumps(head, indent=2, ensure_ascii=False)
-    marker = '"findings": []'
-    assert marker in body
-    return body.replace(marker, '"findings": [\n' + ",\n".join(parts) + "\n  ]", 1) + "\n"
+    return b"".join(chunks(findings, snapshot)).decode("utf-8")
 
 
 def table_json(df: pd.DataFrame) -> str:
     """Any frame as a JSON list of records (index dropped)."""
-    return json.dumps(records(df), indent=2, ensure_ascii=False) + "\n"
-
-
-def write(findings: pd.DataFrame, path: Path, snapshot: Snapshot | None = None) -> None:
-    path.write_text(findings_json(findings, snapshot), encoding="utf-8")
+    return orjson.dumps(records(df), option=_OPTIONS).decode("utf-8") + "\n"
 
 
 def read(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -142,7 +157,7 @@ register(
         "json",
         (".json",),
         text=findings_json,
-        write=write,
+        chunks=chunks,
         read=read,
         description="findings, check statistics and metadata; reads back with read_findings",
     )

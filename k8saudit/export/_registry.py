@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import pandas as pd
 
@@ -27,6 +27,8 @@ TextWriter = Callable[..., str]
 FileWriter = Callable[..., None]
 #: reads an export back into the findings DataFrame
 Reader = Callable[[Path], pd.DataFrame]
+#: writes the findings as UTF-8 pieces, so a large export is never one string in memory
+ChunkWriter = Callable[..., Iterator[bytes]]
 
 
 class ExportError(ValueError):
@@ -37,8 +39,8 @@ class ExportError(ValueError):
 class Format:
     """One export format. ``text`` renders it as a string; a binary format gives only ``write``.
 
-    ``write`` defaults to writing ``text`` as UTF-8; ``read`` (optional) reads a file of this format back
-    into the identical findings DataFrame.
+    ``write`` defaults to writing ``chunks`` (UTF-8 pieces, when the format streams) or ``text`` as UTF-8;
+    ``read`` (optional) reads a file of this format back into the identical findings DataFrame.
     """
 
     name: str
@@ -52,6 +54,8 @@ class Format:
     stem: str = "findings"
     #: keyword options its writer takes (``max_chars`` for Markdown), passed on by ``export`` and the CLI
     options: tuple[str, ...] = ()
+    #: the text as UTF-8 pieces (optional: files and standard output are then written piece by piece)
+    chunks: ChunkWriter | None = None
 
     def __post_init__(self) -> None:
         if self.text is None and self.write is None:
@@ -70,9 +74,25 @@ class Format:
         self.check_options(options)
         if self.write is not None:
             self.write(findings, path, snapshot, **options)
+        elif self.chunks is not None:
+            with open(path, "wb") as fh:
+                self.stream(findings, fh, snapshot, **options)
         else:
             assert self.text is not None
             path.write_text(self.text(findings, snapshot, **options), encoding="utf-8")
+
+    def stream(
+        self, findings: pd.DataFrame, out: IO[bytes], snapshot: Snapshot | None = None, **options: object
+    ) -> None:
+        """Write the text form to a binary stream as UTF-8, piece by piece when the format has ``chunks``."""
+        self.check_options(options)
+        if self.chunks is not None:
+            for piece in self.chunks(findings, snapshot, **options):
+                out.write(piece)
+            return
+        if self.text is None:
+            raise ExportError(f"{self.name} is a binary format: write it to a file (e.g. report{self.extensions[0]})")
+        out.write(self.text(findings, snapshot, **options).encode("utf-8"))
 
     def check_options(self, options: Mapping[str, object]) -> None:
         """An option this format does not take is an error naming the formats that do."""
