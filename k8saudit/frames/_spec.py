@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 import pandas as pd
+import pyarrow as pa
 
 S, B, TB, I, O = "string", "bool", "boolean", "Int64", "object"  # noqa: E741
 DTYPES = (S, B, TB, I, O)
@@ -140,12 +141,27 @@ class FrameSpec:
         for col, values in zip(self.columns, cols, strict=True):
             if col.dtype == O:
                 out[col.name] = pd.Series(list(values), dtype=object).array
+            elif col.dtype == S:
+                out[col.name] = _strings(values)
             else:
                 out[col.name] = pd.array(list(values), dtype=col.dtype)
         return pd.DataFrame(out)
 
     def empty(self) -> pd.DataFrame:
         return self.from_columns([() for _ in self.columns])
+
+
+def _strings(values: Sequence[Any]) -> Any:
+    """A ``string`` column: built by pyarrow in one pass when every value is a ``str`` or None (what
+    pandas would store anyway), else by pandas (which turns other values into text)."""
+    if pd.StringDtype().storage == "pyarrow":  # (pandas' option: python storage builds its own)
+        try:
+            arr = pa.array(values if isinstance(values, (list, tuple)) else list(values), type=pa.large_string())
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            pass
+        else:
+            return pd.array(arr, dtype=S)
+    return pd.array(list(values), dtype=S)
 
 
 def frame(
