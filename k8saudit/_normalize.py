@@ -305,29 +305,34 @@ def mask_config_value(key: str, value: Any) -> Any:
 def _mask_containers(spec: m.PodSpec | None) -> None:
     if spec is None:
         return
-    cache = _cred_cache
     for group in (spec.containers, spec.init_containers, spec.ephemeral_containers):
         if not group:
             continue
         for c in group:
-            if c.command or c.args:
-                _mask_command(c)
-            env = c.env
-            if not env:
-                continue
-            for e in env:
-                v = e.value
-                if v is None or v == "":
-                    continue
-                cred = cache.get(e.name)
-                if cred is None:
-                    cred = looks_like_credential(e.name)
-                if cred:
-                    e.value = mask_env_value(e.name, v)
-                elif isinstance(v, str):
-                    masked = mask_text(v)
-                    if masked is not v:
-                        e.value = masked
+            mask_container(c)
+
+
+def mask_container(c: m.Container) -> None:
+    """Apply the secret rules to one container, in place (credential flags, env literals)."""
+    if c.command or c.args:
+        _mask_command(c)
+    env = c.env
+    if not env:
+        return
+    cache = _cred_cache
+    for e in env:
+        v = e.value
+        if v is None or v == "":
+            continue
+        cred = cache.get(e.name)
+        if cred is None:
+            cred = looks_like_credential(e.name)
+        if cred:
+            e.value = mask_env_value(e.name, v)
+        elif isinstance(v, str):
+            masked = mask_text(v)
+            if masked is not v:
+                e.value = masked
 
 
 # --------------------------------------------------------------------------- last-applied-configuration
@@ -392,7 +397,8 @@ def mask_last_applied(blob: str) -> str:
         return LAST_APPLIED_DROPPED
 
 
-def _mask_metadata(md: m.ObjectMeta | None) -> None:
+def mask_metadata(md: m.ObjectMeta | None) -> None:
+    """Apply the secret rules to an object's metadata, in place (its last-applied-configuration)."""
     if md is None or not md.annotations:
         return
     ann = md.annotations
@@ -404,9 +410,11 @@ def _mask_metadata(md: m.ObjectMeta | None) -> None:
         md.annotations = {**ann, LAST_APPLIED: masked}  # a new dict: the old one may be shared
 
 
-def normalize(obj: Any) -> Any:
-    """Apply the secret rules to one decoded object, in place; returns it."""
-    _mask_metadata(obj.metadata)
+def normalize(obj: Any, *, metadata: bool = True) -> Any:
+    """Apply the secret rules to one decoded object, in place; returns it (``metadata=False``: all but
+    the object's own metadata, masked already)."""
+    if metadata:
+        mask_metadata(obj.metadata)
     if isinstance(obj, m.Secret):
         keys: set[str] = set(obj.data_keys or ())
         keys.update(obj.data or ())
@@ -428,10 +436,10 @@ def normalize(obj: Any) -> Any:
         tpl = m.pod_template(obj) if isinstance(obj, m.K8sObject) else None
         if tpl is not None:
             if tpl.metadata is not obj.metadata:
-                _mask_metadata(tpl.metadata)
+                mask_metadata(tpl.metadata)
             _mask_containers(tpl.spec)
         if isinstance(obj, m.CronJob) and obj.spec is not None and obj.spec.job_template is not None:
-            _mask_metadata(obj.spec.job_template.metadata)
+            mask_metadata(obj.spec.job_template.metadata)
     return obj
 
 

@@ -16,6 +16,7 @@ probe timings) are not compared.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -205,6 +206,74 @@ def residual(spec: m.PodSpec, tpl: TemplateIndex, pod_name: str | None) -> m.Pod
     return m.PodSpec(
         containers=extra or None,
         init_containers=extra_init or None,
+        ephemeral_containers=spec.ephemeral_containers,
+        volumes=vols or None,
+        service_account_name=spec.service_account_name or spec.service_account,
+        automount_service_account_token=spec.automount_service_account_token,
+        host_network=spec.host_network,
+        host_pid=spec.host_pid,
+        host_ipc=spec.host_ipc,
+        host_users=spec.host_users,
+        security_context=_sc(spec.security_context),
+        node_name=spec.node_name,
+        os=spec.os,
+        restart_policy=spec.restart_policy,
+    )
+
+
+#: a container as decoded (before the secret rules, its service account token mount left out) → its
+#: :func:`container_key` once masked: the pods of one template repeat the same few containers, so a pod's
+#: container is compared to its template's by one encoding and one lookup, and masked only when kept
+_MASKED_KEYS: dict[bytes, bytes] = {}
+_MASKED_KEYS_MAX = 200_000
+
+
+def _masked_key(c: m.Container, mask: Callable[[m.Container], None]) -> tuple[bytes, bool]:
+    """(container_key of ``c`` after ``mask``, whether ``c`` was masked here): ``c`` is masked in place only
+    when a container saying the same was not seen before."""
+    vms = c.volume_mounts
+    if vms and any((vm.mount_path or "").rstrip("/") == SA_TOKEN_PATH for vm in vms):
+        c.volume_mounts = [vm for vm in vms if (vm.mount_path or "").rstrip("/") != SA_TOKEN_PATH]
+        try:
+            raw = _enc.encode(c)
+        finally:
+            c.volume_mounts = vms
+    else:
+        raw = _enc.encode(c)
+    key = _MASKED_KEYS.get(raw)
+    if key is not None:
+        return key, False
+    mask(c)
+    key = container_key(c)
+    if len(_MASKED_KEYS) >= _MASKED_KEYS_MAX:
+        _MASKED_KEYS.clear()
+    _MASKED_KEYS[raw] = key
+    return key, True
+
+
+def residual_unmasked(
+    spec: m.PodSpec, tpl: TemplateIndex, pod_name: str | None, mask: Callable[[m.Container], None]
+) -> m.PodSpec:
+    """:func:`residual` of a pod spec the secret rules were not applied to yet (``mask`` applies them to one
+    container): the same spec as ``residual`` of the masked spec, every container kept masked, those
+    dropped never masked at all."""
+    tpl_keys = tpl.containers
+    kept: list[list[m.Container] | None] = []
+    for ctype, group in (("container", spec.containers), ("init", spec.init_containers)):
+        out = []
+        for c in group or ():
+            key, masked = _masked_key(c, mask)
+            if tpl_keys.get((ctype, c.name)) != key:
+                if not masked:
+                    mask(c)
+                out.append(c)
+        kept.append(out or None)
+    for c in spec.ephemeral_containers or ():
+        mask(c)
+    vols = tpl.added_volumes(spec, pod_name)
+    return m.PodSpec(
+        containers=kept[0],
+        init_containers=kept[1],
         ephemeral_containers=spec.ephemeral_containers,
         volumes=vols or None,
         service_account_name=spec.service_account_name or spec.service_account,

@@ -22,8 +22,8 @@ import pandas as pd
 
 from . import _model as m
 from . import frames as _frames
-from ._normalize import RULES_VERSION, normalize
-from ._podspec import TemplateIndex, residual
+from ._normalize import RULES_VERSION, mask_container, mask_metadata, normalize
+from ._podspec import TemplateIndex, residual, residual_unmasked
 from ._util import gc_paused
 from .vocab import NOTED, SKIPPED_COLUMNS, UNREADABLE
 
@@ -117,7 +117,12 @@ class Snapshot:
 
     def _admit(self, obj: Any, source: str, dedupe: bool) -> bool:
         """Normalise an object about to be kept (secret rules, defaults, compaction); False for a duplicate."""
-        normalize(obj)
+        # a pod whose owner's template is known: its containers are masked as the compaction keeps them
+        tpl = self._pod_owner_template(obj)
+        if tpl is None:
+            normalize(obj)
+        else:
+            mask_metadata(obj.metadata)
         md = obj.metadata
         if md.namespace is None and isinstance(obj, m.K8sObject) and type(obj).api[2]:
             md.namespace = "default"
@@ -128,11 +133,23 @@ class Snapshot:
             key = (kind, md.namespace, md.name)
             first = self._keys.get(key)
             if first is not None:
+                if tpl is not None:
+                    normalize(obj, metadata=False)
                 self._duplicate(obj, source, *first)
                 return False
             self._keys[key] = (source, obj)
-        self._compact_one(obj)
+        if tpl is not None:
+            obj.spec = residual_unmasked(obj.spec, tpl, md.name, mask_container)
+        else:
+            self._compact_one(obj)
         return True
+
+    def _pod_owner_template(self, obj: Any) -> TemplateIndex | None:
+        """The template of a pod's controller, when the pod has a spec and its controller was read already."""
+        if not isinstance(obj, m.Pod) or obj.spec is None or not self._templates:
+            return None
+        ref = m.controller_ref(obj.metadata.owner_references)
+        return self._templates.get(ref.uid or "") if ref is not None else None
 
     def _duplicate(self, obj: Any, source: str, first: str, kept: Any) -> None:
         """Report an object seen twice: ``duplicate`` when both say the same, else ``conflict`` (the first is kept)."""

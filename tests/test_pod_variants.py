@@ -480,3 +480,47 @@ def test_many_identical_mutations_give_one_row(tmp_path: Path) -> None:
     snap = load(tmp_path, ("deploy.json", [dep]), ("rs.json", [rs]), ("pods.json", pods))
     c = snap.containers
     assert len(c) == 2 and c["pod"].tolist()[1] == "web-5d9c7b6f4-p0000"
+
+
+def test_containers_kept_by_compaction_are_masked(tmp_path: Path) -> None:
+    """Pods are compared with their template before the secret rules run on them (a container the template
+    already says is dropped unmasked): every container a pod keeps, seen once or again, is masked."""
+    import msgspec
+
+    from k8saudit._normalize import MASK_PREFIX
+
+    def with_creds(password: str, token: str) -> dict[str, Any]:
+        c = _container()
+        c["env"] = [{"name": "DB_PASSWORD", "value": password}, {"name": "MODE", "value": "fast"}]
+        c["args"] = [f"--token={token}", "--verbose"]
+        return c
+
+    dep = deployment(containers=[with_creds("template-pw-111", "tpltoken111")])
+    rs = replicaset(dep, "5d9c7b6f4")
+
+    def other_creds(spec: dict[str, Any]) -> None:
+        spec["containers"][0]["env"][0]["value"] = "pod-pw-2222222"
+        spec["containers"][0]["args"][0] = "--token=podtoken2222"
+        spec["ephemeralContainers"] = [
+            {"name": "debug", "image": "busybox", "env": [{"name": "API_KEY", "value": "ephemeral-key-333"}]}
+        ]
+
+    pods = [pod_of(rs, "abcde"), pod_of(rs, "fghij", mutate=other_creds), pod_of(rs, "klmno", mutate=other_creds)]
+    snap = load(tmp_path, ("deploy.json", [dep]), ("rs.json", [rs]), ("pods.json", pods))
+    stored = b"".join(msgspec.json.encode(o) for k in snap.kinds for o in snap.items(k))
+    for secret in (b"template-pw-111", b"tpltoken111", b"pod-pw-2222222", b"podtoken2222", b"ephemeral-key-333"):
+        assert secret not in stored
+    by_name = {p.metadata.name: p.spec for p in snap.items("Pod")}
+    assert by_name["web-5d9c7b6f4-abcde"].containers is None  # says what the template says: dropped
+    for name in ("web-5d9c7b6f4-fghij", "web-5d9c7b6f4-klmno"):  # the second one's container was seen before
+        (c,) = by_name[name].containers
+        assert c.env[0].value.startswith(MASK_PREFIX) and c.env[1].value == "fast"
+        assert c.args[0].startswith("--token=" + MASK_PREFIX) and c.args[1] == "--verbose"
+        assert by_name[name].ephemeral_containers[0].env[0].value.startswith(MASK_PREFIX)
+    c = snap.containers
+    assert list(zip(c["pod"].fillna(""), c["container"])) == [  # identical variants make one row
+        ("", "web"),
+        ("web-5d9c7b6f4-fghij", "web"),
+        ("web-5d9c7b6f4-fghij", "debug"),
+    ]
+    assert not snap.env["value"].astype(str).str.contains("pw-|key-3", regex=True).any()
