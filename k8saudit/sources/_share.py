@@ -32,6 +32,8 @@ _CONTAINER_PARTS = (
     "lifecycle",
     "resources",
 )
+#: pods remembered to compare later pods with
+_MAX_PODS = 100_000
 #: pod spec string fields worth one object each
 _SPEC_STRINGS = ("service_account_name", "service_account", "node_name", "restart_policy")
 
@@ -55,69 +57,118 @@ class Sharer:
             )
         }
         self._parts = [(f, self.tables[f]) for f in _CONTAINER_PARTS]
+        #: (namespace, names and images of the containers) → the first such pod (shared already)
+        self._pods: dict[tuple[Any, ...], Any] = {}
         self._encode = msgspec.json.Encoder().encode
 
     def share(self, objs: list[Any]) -> None:
         """Share equal parts between ``objs`` (and everything shared before), in place."""
+        pods = self._pods
         for o in objs:
+            # a pod is first compared with an earlier pod of its controller (shared already): equal
+            # parts are taken from it at the cost of a comparison, without encoding them
+            prev, key = None, None
+            if isinstance(o, m.Pod) and o.spec is not None and o.spec.containers:
+                key = (o.metadata.namespace, *[(c.name, c.image) for c in o.spec.containers])
+                prev = pods.get(key)
             md = o.metadata
-            self._meta(md)
+            self._meta(md, prev.metadata if prev is not None else None)
             tpl = m.pod_template(o)
             if tpl is None:
                 continue
             if tpl.metadata is not None and tpl.metadata is not md:
-                self._meta(tpl.metadata)
+                self._meta(tpl.metadata, None)
             if tpl.spec is not None:
-                self._spec(tpl.spec)
-            if isinstance(o, m.Pod) and o.status is not None:
-                st, s = o.status, self.strings.setdefault
-                if st.phase:
-                    st.phase = s(st.phase, st.phase)
-                if st.host_ip:
-                    st.host_ip = s(st.host_ip, st.host_ip)
+                self._spec(tpl.spec, prev.spec if prev is not None else None)
+            if isinstance(o, m.Pod):
+                if o.status is not None:
+                    st, s = o.status, self.strings.setdefault
+                    if st.phase:
+                        st.phase = s(st.phase, st.phase)
+                    if st.host_ip:
+                        st.host_ip = s(st.host_ip, st.host_ip)
+                if key is not None and prev is None and len(pods) < _MAX_PODS:
+                    pods[key] = o
 
     def _one(self, table: str, value: Any) -> Any:
         return self.tables[table].setdefault(self._encode(value), value)
 
-    def _meta(self, md: m.ObjectMeta) -> None:
+    def _meta(self, md: m.ObjectMeta, prev: m.ObjectMeta | None) -> None:
         s = self.strings.setdefault
         if md.namespace:
             md.namespace = s(md.namespace, md.namespace)
         if md.generate_name:
             md.generate_name = s(md.generate_name, md.generate_name)
         if md.labels:
-            md.labels = self._one("labels", md.labels)
+            md.labels = prev.labels if prev is not None and md.labels == prev.labels else self._one("labels", md.labels)
         if md.annotations:
-            md.annotations = self._one("annotations", md.annotations)
+            md.annotations = (
+                prev.annotations
+                if prev is not None and md.annotations == prev.annotations
+                else self._one("annotations", md.annotations)
+            )
         if md.owner_references:
-            md.owner_references = self._one("owners", md.owner_references)
+            md.owner_references = (
+                prev.owner_references
+                if prev is not None and md.owner_references == prev.owner_references
+                else self._one("owners", md.owner_references)
+            )
 
-    def _spec(self, sp: m.PodSpec) -> None:
+    def _spec(self, sp: m.PodSpec, prev: m.PodSpec | None) -> None:
         s = self.strings.setdefault
         one, enc, parts, mount = self._one, self._encode, self._parts, self.tables["mount"].setdefault
-        for group in (sp.containers, sp.init_containers, sp.ephemeral_containers):
-            for c in group or ():
-                if c.name:
-                    c.name = s(c.name, c.name)
-                if c.image:
-                    c.image = s(c.image, c.image)
-                for f, table in parts:
-                    v = getattr(c, f)
-                    if v is not None:
-                        setattr(c, f, table.setdefault(enc(v), v))
+        groups = (sp.containers, sp.init_containers, sp.ephemeral_containers)
+        before = (prev.containers, prev.init_containers, prev.ephemeral_containers) if prev is not None else ((),) * 3
+        for group, earlier in zip(groups, before):
+            n_earlier = len(earlier) if earlier else 0
+            for i, c in enumerate(group or ()):
                 mounts = c.volume_mounts
+                same = None
+                if i < n_earlier:
+                    e = earlier[i]  # type: ignore[index]
+                    c.volume_mounts = e.volume_mounts  # (the service account token mount differs between pods)
+                    if c == e:
+                        same = e
+                    c.volume_mounts = mounts
+                if same is not None:
+                    c.name, c.image = same.name, same.image
+                    for f, _ in parts:
+                        setattr(c, f, getattr(same, f))
+                else:
+                    if c.name:
+                        c.name = s(c.name, c.name)
+                    if c.image:
+                        c.image = s(c.image, c.image)
+                    for f, table in parts:
+                        v = getattr(c, f)
+                        if v is not None:
+                            setattr(c, f, table.setdefault(enc(v), v))
                 if mounts:
-                    for i, vm in enumerate(mounts):
-                        mounts[i] = mount(enc(vm), vm)
+                    known = same.volume_mounts if same is not None else None
+                    n_known = len(known) if known else 0
+                    for j, vm in enumerate(mounts):
+                        if j < n_known and vm == known[j]:  # type: ignore[index]
+                            mounts[j] = known[j]  # type: ignore[index]
+                        else:
+                            mounts[j] = mount(enc(vm), vm)
         vols = sp.volumes
         if vols:
+            known_vols = prev.volumes if prev is not None else None
+            n_vols = len(known_vols) if known_vols else 0
             for i, v in enumerate(vols):
+                if i < n_vols and v == known_vols[i]:  # type: ignore[index]
+                    vols[i] = known_vols[i]  # type: ignore[index]
+                    continue
                 shared = one("volume", v)
                 if shared is v and v.projected is not None:  # e.g. kube-api-access-<random>: same sources
                     v.projected = one("projected", v.projected)
                 vols[i] = shared
         if sp.security_context is not None:
-            sp.security_context = one("pod_security", sp.security_context)
+            sp.security_context = (
+                prev.security_context
+                if prev is not None and sp.security_context == prev.security_context
+                else one("pod_security", sp.security_context)
+            )
         for f in _SPEC_STRINGS:
             v = getattr(sp, f)
             if v:
