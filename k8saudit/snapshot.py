@@ -83,6 +83,8 @@ class Snapshot:
         self._derived: dict[str, Any] = {}
         #: uid of every pod-template owner seen so far → what its template says (canonical keys)
         self._templates: dict[str, TemplateIndex] = {}
+        #: an owned object was kept before its owner's template was known: :meth:`compact` has work to do
+        self._unowned = False
 
     # ------------------------------------------------------------------ building
 
@@ -146,10 +148,15 @@ class Snapshot:
 
     def _pod_owner_template(self, obj: Any) -> TemplateIndex | None:
         """The template of a pod's controller, when the pod has a spec and its controller was read already."""
-        if not isinstance(obj, m.Pod) or obj.spec is None or not self._templates:
+        if not isinstance(obj, m.Pod) or obj.spec is None:
             return None
         ref = m.controller_ref(obj.metadata.owner_references)
-        return self._templates.get(ref.uid or "") if ref is not None else None
+        if ref is None:
+            return None
+        tpl = self._templates.get(ref.uid or "")
+        if tpl is None:
+            self._unowned = True
+        return tpl
 
     def _duplicate(self, obj: Any, source: str, first: str, kept: Any) -> None:
         """Report an object seen twice: ``duplicate`` when both say the same, else ``conflict`` (the first is kept)."""
@@ -225,7 +232,10 @@ class Snapshot:
         owner = None
         if isinstance(obj, (m.ReplicaSet, m.Job)):
             ref = m.controller_ref(obj.metadata.owner_references)
-            owner = self._templates.get(ref.uid or "") if ref is not None else None
+            if ref is not None:
+                owner = self._templates.get(ref.uid or "")
+                if owner is None:
+                    self._unowned = True
         if owner is not None and (spec is None or owner.same(spec)):
             if tpl is not None:
                 tpl.spec = None  # the owner's template is the one the frames read
@@ -245,7 +255,11 @@ class Snapshot:
         pod.spec = residual(spec, tpl, pod.metadata.name)
 
     def compact(self) -> None:
-        """Drop what owned objects repeat from their owners' templates (see above); idempotent."""
+        """Drop what owned objects repeat from their owners' templates (see above); idempotent. Objects
+        kept after their owners were compacted then: nothing to do unless some came first."""
+        if not self._unowned:
+            return
+        self._unowned = False
         for kind in (
             "CronJob",
             "Deployment",

@@ -524,3 +524,24 @@ def test_containers_kept_by_compaction_are_masked(tmp_path: Path) -> None:
         ("web-5d9c7b6f4-fghij", "debug"),
     ]
     assert not snap.env["value"].astype(str).str.contains("pw-|key-3", regex=True).any()
+
+
+@pytest.mark.parametrize("order", ["owners-first", "pods-first", "replicaset-first", "deployment-last"])
+def test_compaction_whatever_the_order_in_one_file(tmp_path: Path, order: str) -> None:
+    """One List holding pods, their ReplicaSet and Deployment in any order: the same compacted snapshot."""
+    dep = deployment()
+    rs = replicaset(dep, "5d9c7b6f4")
+    pods = [pod_of(rs, "abcde"), pod_of(rs, "fghij", mutate=_privileged)]
+    items = {
+        "owners-first": [dep, rs, *pods],
+        "pods-first": [*pods, rs, dep],
+        "replicaset-first": [rs, *pods, dep],
+        "deployment-last": [rs, dep, *pods][::-1],
+    }[order]
+    path = write_list(tmp_path / "all.json", items)
+    snap = ka.load(path)
+    by_name = {p.metadata.name: p.spec for p in snap.items("Pod")}
+    assert by_name["web-5d9c7b6f4-abcde"].containers is None  # identical to its template: nothing kept
+    assert [c.image for c in by_name["web-5d9c7b6f4-fghij"].containers] == ["attacker.example.com/miner:latest"]
+    assert snap.items("ReplicaSet")[0].spec.template.spec is None  # the Deployment's template is the one read
+    assert list(snap.containers["pod"].fillna("")) == ["", "web-5d9c7b6f4-fghij"]
