@@ -685,14 +685,16 @@ def _stream_json_list(
     done_bytes = 0
     # one buffer for every chunk, reused (a fresh 64 MB one per chunk costs its page faults each time):
     # "[" + the partial item left over + the next CHUNK bytes read in place + room for the closing "]"
-    buf = bytearray(2 + CHUNK)
+    # + room for the partial item a chunk ends with (items are a few kB): allocated once, not once per chunk
+    room = CHUNK // 16
+    buf = bytearray(2 + CHUNK + room)
     buf[0] = 0x5B  # "["
     lp = 0  # bytes of the partial item left over, at buf[1:1 + lp]
     with open(path, "rb") as fh:
         fh.seek(start)
         while True:
             if len(buf) < 2 + lp + CHUNK:  # an item longer than a chunk: grow, keeping what was read
-                grown = bytearray(2 + lp + CHUNK)
+                grown = bytearray(2 + lp + CHUNK + room)
                 grown[: 1 + lp] = buf[: 1 + lp]
                 buf = grown
             with memoryview(buf) as mv:
@@ -742,7 +744,7 @@ def _stream_json_list(
             pending = pending.lstrip(b", \t\r\n")
             lp = len(pending)
             if len(buf) < 2 + lp + CHUNK:
-                buf = bytearray(2 + lp + CHUNK)
+                buf = bytearray(2 + lp + CHUNK + room)
                 buf[0] = 0x5B
             buf[1 : 1 + lp] = pending
 
