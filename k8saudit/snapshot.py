@@ -154,7 +154,7 @@ class Snapshot:
         if ref is None:
             return None
         tpl = self._templates.get(ref.uid or "")
-        if tpl is None:
+        if tpl is None and (ref.kind is None or ref.kind in m.POD_TEMPLATE_KINDS):  # (not a Node's mirror pod)
             self._unowned = True
         return tpl
 
@@ -234,7 +234,7 @@ class Snapshot:
             ref = m.controller_ref(obj.metadata.owner_references)
             if ref is not None:
                 owner = self._templates.get(ref.uid or "")
-                if owner is None:
+                if owner is None and (ref.kind is None or ref.kind in m.POD_TEMPLATE_KINDS):
                     self._unowned = True
         if owner is not None and (spec is None or owner.same(spec)):
             if tpl is not None:
