@@ -191,6 +191,25 @@ class TemplateIndex:
         return {volume_key(v) for v in spec.volumes or () if not _generated_volume(v, sa, pod_name)} == self.volumes
 
 
+def same_unmasked(tpl: TemplateIndex, spec: m.PodSpec, mask: Callable[[m.Container], None]) -> tuple[bool, set[int]]:
+    """``tpl.same(spec)`` for a spec the secret rules were not applied to yet (``mask`` applies them to one
+    container): the answer, and the ids of the containers masked on the way (the others are not)."""
+    masked: set[int] = set()
+    if spec.ephemeral_containers or pod_level_key(spec) != tpl.pod_level:
+        return False, masked
+    keys = {}
+    for ctype, group in (("container", spec.containers), ("init", spec.init_containers)):
+        for c in group or ():
+            key, did = _masked_key(c, mask)
+            if did:
+                masked.add(id(c))
+            keys[(ctype, c.name)] = key
+    if keys != tpl.containers:
+        return False, masked
+    sa = sa_token_volumes(spec)
+    return {volume_key(v) for v in spec.volumes or () if not _generated_volume(v, sa, None)} == tpl.volumes, masked
+
+
 def residual(spec: m.PodSpec, tpl: TemplateIndex, pod_name: str | None) -> m.PodSpec:
     """The part of a pod's spec its template does not say.
 

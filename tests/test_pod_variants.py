@@ -545,3 +545,35 @@ def test_compaction_whatever_the_order_in_one_file(tmp_path: Path, order: str) -
     assert [c.image for c in by_name["web-5d9c7b6f4-fghij"].containers] == ["attacker.example.com/miner:latest"]
     assert snap.items("ReplicaSet")[0].spec.template.spec is None  # the Deployment's template is the one read
     assert list(snap.containers["pod"].fillna("")) == ["", "web-5d9c7b6f4-fghij"]
+
+
+def test_replicasets_kept_by_compaction_are_masked(tmp_path: Path) -> None:
+    """A ReplicaSet is compared with its Deployment before the secret rules run on its template: one that
+    differs keeps its template, masked; one that says the same drops it; a duplicate is compared masked."""
+    import msgspec
+
+    from k8saudit._normalize import MASK_PREFIX
+
+    def creds(password: str, image: str = "registry.example.com/web:1.2") -> dict[str, Any]:
+        c = _container(image)
+        c["env"] = [{"name": "DB_PASSWORD", "value": password}]
+        c["args"] = [f"--token={password}x"]
+        return c
+
+    dep = deployment(containers=[creds("current-pw-111")])
+    same = replicaset(dep, "7c8d9e0f1")
+    old_spec = copy.deepcopy(dep["spec"]["template"]["spec"])
+    old_spec["containers"] = [creds("old-pw-22222222", "registry.example.com/web:1.1")]
+    old = replicaset(dep, "5d9c7b6f4", spec=old_spec)
+    again = copy.deepcopy(old)  # listed twice: reported as a duplicate, not kept twice
+    path = tmp_path / "d"
+    path.mkdir()
+    write_list(path / "deploy.json", [dep])
+    write_list(path / "rs.json", [same, old, again])
+    snap = ka.load(path)
+    stored = b"".join(msgspec.json.encode(o) for k in snap.kinds for o in snap.items(k))
+    assert b"current-pw-111" not in stored and b"old-pw-22222222" not in stored
+    assert snap.get("ReplicaSet", NS, "web-7c8d9e0f1").spec.template.spec is None
+    (c,) = snap.get("ReplicaSet", NS, "web-5d9c7b6f4").spec.template.spec.containers
+    assert c.image.endswith(":1.1") and c.env[0].value.startswith(MASK_PREFIX) and MASK_PREFIX in c.args[0]
+    assert snap.skipped["category"].tolist() == ["duplicate"]
