@@ -32,8 +32,8 @@ _CONTAINER_PARTS = (
     "lifecycle",
     "resources",
 )
-#: pods remembered to compare later pods with
-_MAX_PODS = 100_000
+#: pod templates remembered to compare later ones with
+_MAX_SEEN = 100_000
 #: pod spec string fields worth one object each
 _SPEC_STRINGS = ("service_account_name", "service_account", "node_name", "restart_policy")
 
@@ -57,38 +57,39 @@ class Sharer:
             )
         }
         self._parts = [(f, self.tables[f]) for f in _CONTAINER_PARTS]
-        #: (namespace, names and images of the containers) → the first such pod (shared already)
-        self._pods: dict[tuple[Any, ...], Any] = {}
+        #: (namespace, names and images of the containers) → metadata and pod spec of the first object with
+        #: such a pod template (shared already)
+        self._seen: dict[tuple[Any, ...], tuple[m.ObjectMeta, m.PodSpec]] = {}
         self._encode = msgspec.json.Encoder().encode
 
     def share(self, objs: list[Any]) -> None:
         """Share equal parts between ``objs`` (and everything shared before), in place."""
-        pods = self._pods
+        seen = self._seen
         for o in objs:
-            # a pod is first compared with an earlier pod of its controller (shared already): equal
-            # parts are taken from it at the cost of a comparison, without encoding them
-            prev, key = None, None
-            if isinstance(o, m.Pod) and o.spec is not None and o.spec.containers:
-                key = (o.metadata.namespace, *[(c.name, c.image) for c in o.spec.containers])
-                prev = pods.get(key)
             md = o.metadata
-            self._meta(md, prev.metadata if prev is not None else None)
             tpl = m.pod_template(o)
+            spec = tpl.spec if tpl is not None else None
+            # a pod template is first compared with an earlier one of the same containers (names and images,
+            # in the namespace): parts equal to its are taken from it by a comparison, without encoding them
+            key, prev = None, None
+            if spec is not None and spec.containers:
+                key = (md.namespace, *[(c.name, c.image) for c in spec.containers])
+                prev = seen.get(key)
+            self._meta(md, prev[0] if prev is not None else None)
             if tpl is None:
                 continue
             if tpl.metadata is not None and tpl.metadata is not md:
                 self._meta(tpl.metadata, None)
-            if tpl.spec is not None:
-                self._spec(tpl.spec, prev.spec if prev is not None else None)
-            if isinstance(o, m.Pod):
-                if o.status is not None:
-                    st, s = o.status, self.strings.setdefault
-                    if st.phase:
-                        st.phase = s(st.phase, st.phase)
-                    if st.host_ip:
-                        st.host_ip = s(st.host_ip, st.host_ip)
-                if key is not None and prev is None and len(pods) < _MAX_PODS:
-                    pods[key] = o
+            if spec is not None:
+                self._spec(spec, prev[1] if prev is not None else None)
+                if key is not None and prev is None and len(seen) < _MAX_SEEN:
+                    seen[key] = (md, spec)
+            if isinstance(o, m.Pod) and o.status is not None:
+                st, s = o.status, self.strings.setdefault
+                if st.phase:
+                    st.phase = s(st.phase, st.phase)
+                if st.host_ip:
+                    st.host_ip = s(st.host_ip, st.host_ip)
 
     def _one(self, table: str, value: Any) -> Any:
         return self.tables[table].setdefault(self._encode(value), value)
