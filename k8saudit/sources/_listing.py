@@ -298,15 +298,24 @@ class Lister:
     def _cause(self, e: BaseException) -> str:
         return describe_error(e, self.server) or error_text(e)
 
-    def page(self, path: str, query: list[tuple[str, Any]], accept: str) -> tuple[bytes, _ListMeta]:
-        """One list page and its metadata. A body that is not JSON (garbled, or cut short by a
-        proxy) is asked for again like a 5xx; one that is JSON but not a list page is an error."""
+    def page(
+        self, path: str, query: list[tuple[str, Any]], accept: str, tp: type | None = None
+    ) -> tuple[bytes, _ListMeta, Any]:
+        """One list page, its metadata, and the page decoded with items of type ``tp`` (None when an item does
+        not validate: :meth:`_add_page` then reads them one by one). A body that is not JSON (garbled, or cut
+        short by a proxy) is asked for again like a 5xx; one that is JSON but not a list page is an error."""
         attempt = 0
         while True:
             attempt += 1
             body = self.get(path, query, accept)
             try:
-                return body, _head_decoder.decode(body).metadata
+                if tp is not None:
+                    try:  # the whole page at once: read once, not once for its metadata and again for its items
+                        decoded = _list_decoder(tp).decode(body)
+                        return body, decoded.metadata, decoded
+                    except msgspec.ValidationError:
+                        pass  # an item that does not validate, or not a list page: the metadata alone says which
+                return body, _head_decoder.decode(body).metadata, None
             except msgspec.ValidationError as e:  # (a DecodeError too: caught first)
                 raise _HTTPError(200, f"the answer is not a list page: {e}", attempt) from None
             except msgspec.DecodeError as e:
@@ -358,6 +367,7 @@ class Lister:
         where = f'in namespace "{namespace}"' if namespace else ("at cluster scope" if res.namespaced else "")
         what = f"list {res.plural} {where}".strip()
         accept = METADATA_ACCEPT if res.kind == "Secret" else JSON_ACCEPT
+        tp: type = _Partial if res.kind == "Secret" else m.KINDS[res.kind]
         prefetch = self.prefetch
         assert prefetch is not None, "list() runs inside run()"
         restarts = 0
@@ -367,13 +377,13 @@ class Lister:
             pages = 0
             announced: int | None = None  # what the previous page said remained
             try:
-                body, meta = self.page(path, self._query(None), accept)
+                body, meta, decoded = self.page(path, self._query(None), accept, tp)
                 while True:
-                    # ask for the next page now, decode this one while it comes
+                    # ask for the next page now, keep this one while it comes
                     token = meta.continue_ or None
-                    nxt = prefetch.submit(self.page, path, self._query(token), accept) if token else None
+                    nxt = prefetch.submit(self.page, path, self._query(token), accept, tp) if token else None
                     before = len(result.items) + len(result.skips)
-                    self._add_page(result, body, path)
+                    self._add_page(result, body, path, decoded)
                     pages += 1
                     self._report(res.kind, namespace, len(result.items), final=nxt is None)
                     if nxt is None:
@@ -381,7 +391,7 @@ class Lister:
                         self._check_complete(result, meta, announced, got, pages, what, path)
                         return result
                     announced = meta.remaining_item_count
-                    body, meta = nxt.result()
+                    body, meta, decoded = nxt.result()
             except _HTTPError as e:
                 if e.status == 410 and token and restarts < MAX_RESTARTS:
                     restarts += 1  # the continue token expired: start the list again
@@ -448,11 +458,11 @@ class Lister:
     def _query(self, token: str | None) -> Query:
         return [("limit", self.page_size), ("continue", token)] if token else [("limit", self.page_size)]
 
-    def _add_page(self, result: Result, body: bytes, path: str) -> None:
+    def _add_page(self, result: Result, body: bytes, path: str, decoded: Any = None) -> None:
         res = result.res
         tp: type = _Partial if res.kind == "Secret" else m.KINDS[res.kind]
         try:
-            page = _list_decoder(tp).decode(body)
+            page = decoded if decoded is not None else _list_decoder(tp).decode(body)
             items: list[Any] = page.items or []
         except msgspec.ValidationError:
             try:
