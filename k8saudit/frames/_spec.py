@@ -156,7 +156,8 @@ def _strings(values: Sequence[Any]) -> Any:
     pandas would store anyway), else by pandas (which turns other values into text)."""
     if pd.StringDtype().storage == "pyarrow":  # (pandas' option: python storage builds its own)
         try:
-            arr = pa.array(values if isinstance(values, (list, tuple)) else list(values), type=pa.large_string())
+            values = values if isinstance(values, list) else list(values)  # (from a list: 3x faster than a tuple)
+            arr = pa.array(values, type=pa.large_string())
         except (pa.ArrowTypeError, pa.ArrowInvalid):
             pass
         else:
