@@ -16,6 +16,7 @@ probe timings) are not compared.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -200,7 +201,7 @@ def same_unmasked(tpl: TemplateIndex, spec: m.PodSpec, mask: Callable[[m.Contain
     keys = {}
     for ctype, group in (("container", spec.containers), ("init", spec.init_containers)):
         for c in group or ():
-            key, did = _masked_key(c, mask)
+            key, did = _masked_key(c, mask, tpl.containers.get((ctype, c.name)))
             if did:
                 masked.add(id(c))
             keys[(ctype, c.name)] = key
@@ -240,16 +241,20 @@ def residual(spec: m.PodSpec, tpl: TemplateIndex, pod_name: str | None) -> m.Pod
     )
 
 
-#: a container as decoded (before the secret rules, its service account token mount left out) → its
-#: :func:`container_key` once masked: the pods of one template repeat the same few containers, so a pod's
-#: container is compared to its template's by one encoding and one lookup, and masked only when kept
+#: a container as decoded (before the secret rules, its service account token mount left out), by a 128-bit
+#: digest → its :func:`container_key` once masked: the pods of one template repeat the same few containers, so
+#: a pod's container is compared with its template's by one encoding and one lookup, and masked only when kept
+#: (the digest, not the encoding, is kept, and a key equal to the template's is that very object: a few
+#: dozen bytes a distinct container)
 _MASKED_KEYS: dict[bytes, bytes] = {}
 _MASKED_KEYS_MAX = 200_000
 
 
-def _masked_key(c: m.Container, mask: Callable[[m.Container], None]) -> tuple[bytes, bool]:
+def _masked_key(
+    c: m.Container, mask: Callable[[m.Container], None], expected: bytes | None = None
+) -> tuple[bytes, bool]:
     """(container_key of ``c`` after ``mask``, whether ``c`` was masked here): ``c`` is masked in place only
-    when a container saying the same was not seen before."""
+    when a container saying the same was not seen before. ``expected``: the key it is compared with."""
     vms = c.volume_mounts
     if vms and any((vm.mount_path or "").rstrip("/") == SA_TOKEN_PATH for vm in vms):
         c.volume_mounts = [vm for vm in vms if (vm.mount_path or "").rstrip("/") != SA_TOKEN_PATH]
@@ -259,14 +264,17 @@ def _masked_key(c: m.Container, mask: Callable[[m.Container], None]) -> tuple[by
             c.volume_mounts = vms
     else:
         raw = _enc.encode(c)
-    key = _MASKED_KEYS.get(raw)
+    digest = hashlib.blake2b(raw, digest_size=16).digest()
+    key = _MASKED_KEYS.get(digest)
     if key is not None:
         return key, False
     mask(c)
     key = container_key(c)
+    if expected is not None and key == expected:
+        key = expected
     if len(_MASKED_KEYS) >= _MASKED_KEYS_MAX:
         _MASKED_KEYS.clear()
-    _MASKED_KEYS[raw] = key
+    _MASKED_KEYS[digest] = key
     return key, True
 
 
@@ -281,8 +289,9 @@ def residual_unmasked(
     for ctype, group in (("container", spec.containers), ("init", spec.init_containers)):
         out = []
         for c in group or ():
-            key, masked = _masked_key(c, mask)
-            if tpl_keys.get((ctype, c.name)) != key:
+            expected = tpl_keys.get((ctype, c.name))
+            key, masked = _masked_key(c, mask, expected)
+            if expected != key:
                 if not masked:
                     mask(c)
                 out.append(c)
