@@ -222,10 +222,18 @@ def residual(spec: m.PodSpec, tpl: TemplateIndex, pod_name: str | None) -> m.Pod
     """
     extra = [c for c in spec.containers or () if tpl.differs("container", c)]
     extra_init = [c for c in spec.init_containers or () if tpl.differs("init", c)]
+    return _residual_spec(spec, extra, extra_init, tpl, pod_name)
+
+
+def _residual_spec(
+    spec: m.PodSpec, containers: list[m.Container], init: list[m.Container], tpl: TemplateIndex, pod_name: str | None
+) -> m.PodSpec:
+    """The residual spec keeping these containers (and init containers), the pod's ephemeral containers, the
+    volumes its template lacks and its own fields."""
     vols = tpl.added_volumes(spec, pod_name)
     return m.PodSpec(
-        containers=extra or None,
-        init_containers=extra_init or None,
+        containers=containers or None,
+        init_containers=init or None,
         ephemeral_containers=spec.ephemeral_containers,
         volumes=vols or None,
         service_account_name=spec.service_account_name or spec.service_account,
@@ -285,7 +293,7 @@ def residual_unmasked(
     container): the same spec as ``residual`` of the masked spec, every container kept masked, those
     dropped never masked at all."""
     tpl_keys = tpl.containers
-    kept: list[list[m.Container] | None] = []
+    kept: list[list[m.Container]] = []
     for ctype, group in (("container", spec.containers), ("init", spec.init_containers)):
         out = []
         for c in group or ():
@@ -295,23 +303,7 @@ def residual_unmasked(
                 if not masked:
                     mask(c)
                 out.append(c)
-        kept.append(out or None)
+        kept.append(out)
     for c in spec.ephemeral_containers or ():
         mask(c)
-    vols = tpl.added_volumes(spec, pod_name)
-    return m.PodSpec(
-        containers=kept[0],
-        init_containers=kept[1],
-        ephemeral_containers=spec.ephemeral_containers,
-        volumes=vols or None,
-        service_account_name=spec.service_account_name or spec.service_account,
-        automount_service_account_token=spec.automount_service_account_token,
-        host_network=spec.host_network,
-        host_pid=spec.host_pid,
-        host_ipc=spec.host_ipc,
-        host_users=spec.host_users,
-        security_context=_sc(spec.security_context),
-        node_name=spec.node_name,
-        os=spec.os,
-        restart_policy=spec.restart_policy,
-    )
+    return _residual_spec(spec, kept[0], kept[1], tpl, pod_name)
