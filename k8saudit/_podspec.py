@@ -148,6 +148,11 @@ class TemplateIndex:
             )
         return self._containers
 
+    def release(self) -> None:
+        """Forget the keys computed so far (they are computed again when needed)."""
+        self._containers = None
+        self._volumes = None
+
     @property
     def names(self) -> frozenset[str]:
         return frozenset(n for _, n in self.containers)
@@ -256,6 +261,12 @@ def _residual_spec(
 #: dozen bytes a distinct container)
 _MASKED_KEYS: dict[bytes, bytes] = {}
 _MASKED_KEYS_MAX = 200_000
+
+
+def forget_masked_keys() -> None:
+    """Empty the memo of :func:`_masked_key` (a load is over: what it holds is only worth its memory to the next
+    load of the same containers)."""
+    _MASKED_KEYS.clear()
 
 
 def _masked_key(

@@ -23,7 +23,7 @@ import pandas as pd
 from . import _model as m
 from . import frames as _frames
 from ._normalize import RULES_VERSION, mask_container, mask_metadata, normalize
-from ._podspec import TemplateIndex, residual, residual_unmasked, same_unmasked
+from ._podspec import TemplateIndex, forget_masked_keys, residual, residual_unmasked, same_unmasked
 from ._util import gc_paused
 from .vocab import NOTED, SKIPPED_COLUMNS, UNREADABLE
 
@@ -289,8 +289,14 @@ class Snapshot:
     def compact(self) -> None:
         """Drop what owned objects repeat from their owners' templates (see above); idempotent. Objects
         kept after their owners were compacted then: nothing to do unless some came first."""
-        if not self._unowned:
-            return
+        if self._unowned:
+            self._compact_all()
+        # loading is over: the keys the comparisons needed are computed again if more objects come
+        for tpl in self._templates.values():
+            tpl.release()
+        forget_masked_keys()
+
+    def _compact_all(self) -> None:
         self._unowned = False
         for kind in (
             "CronJob",
