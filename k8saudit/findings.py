@@ -21,6 +21,7 @@ import msgspec
 import msgspec.yaml
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import yaml
 
 from ._util import gc_paused, plural
@@ -207,22 +208,30 @@ def finding_id(cluster: str, check_id: str, kind: str, namespace: str, name: str
 
 
 def _finding_ids(rows: pd.DataFrame) -> list[str]:
-    """:func:`finding_id` of every row, vectorised over the columns: the texts are joined by numpy, hashed
-    by ``map`` (no Python frame per row) and the first 8 bytes of each digest written out as hex at once."""
-    n = len(rows)
-    if not n:
+    """:func:`finding_id` of every row."""
+    if not len(rows):
         return []
-    cols = []
-    for c in ID_COLUMNS:
-        col = rows[c].to_numpy(dtype=object, na_value="")
+    ids: list[str] = _id_hex([rows[c].to_numpy(dtype=object, na_value="") for c in ID_COLUMNS]).astype("U16").tolist()
+    return ids
+
+
+def _id_hex(cols: list[np.ndarray[Any, Any]]) -> np.ndarray[Any, Any]:
+    """The ids of the rows whose ``ID_COLUMNS`` are ``cols`` (object arrays), as 16-byte ASCII (``S16``),
+    vectorised over the columns: the texts are joined and hashed by ``map`` (no Python frame per row) and the
+    first 8 bytes of each digest written out as hex at once."""
+    n = len(cols[0])
+    texts = []
+    for col in cols:
+        missing = pd.isna(col)
+        if missing.any():
+            col = np.where(missing, "", col)
         if pd.api.types.infer_dtype(col, skipna=False) != "string":  # a value that is not text: through str()
             col = np.array([_id_text(v) for v in col], dtype=object)
-        cols.append(col)
-    text = map(str.encode, map("\x1f".join, zip(*cols)))
+        texts.append(col)
+    text = map(str.encode, map("\x1f".join, zip(*texts)))
     digests = b"".join(map(_DIGEST, map(hashlib.sha1, text)))
     heads = np.frombuffer(digests, dtype=np.uint8).reshape(n, 20)[:, :8]
-    ids: list[str] = np.frombuffer(heads.tobytes().hex().encode(), dtype="S16").astype("U16").tolist()
-    return ids
+    return np.frombuffer(heads.tobytes().hex().encode(), dtype="S16")
 
 
 _DIGEST = operator.methodcaller("digest")
@@ -237,21 +246,32 @@ def _types(df: pd.DataFrame) -> pd.DataFrame:
     return df.astype(FINDINGS_DTYPES)
 
 
-def _frames_for(c: Check, snap: Snapshot) -> tuple[dict[str, Any], int]:
+def _frames_for(
+    c: Check, snap: Snapshot, cache: dict[tuple[str, str | None], tuple[pd.DataFrame, int]] | None = None
+) -> tuple[dict[str, Any], int]:
     """The frames a check takes, and how many objects it evaluated: the rows of its ``on`` frame (after
-    ``where``), counted by the frame's key columns when an object spans several rows."""
+    ``where``), counted by the frame's key columns when an object spans several rows. ``cache`` keeps each
+    filtered frame and its count for the checks after it that read the same frame with the same ``where``."""
     args: dict[str, Any] = {}
     evaluated = 1
     for p in c.params:
         if p == "snap":
             args[p] = snap
             continue
-        df = snap.frame(p)
         if p == c.on:
-            if c.where:
-                df = df.query(c.where)
-            spec = frame_spec(p)
-            evaluated = len(df) if spec.one_row_per_object else len(df.drop_duplicates(list(spec.keys)))
+            key = (p, c.where)
+            got = cache.get(key) if cache is not None else None
+            if got is None:
+                df = snap.frame(p)
+                if c.where:
+                    df = df.query(c.where)
+                spec = frame_spec(p)
+                got = (df, len(df) if spec.one_row_per_object else len(df.drop_duplicates(list(spec.keys))))
+                if cache is not None:
+                    cache[key] = got
+            df, evaluated = got
+        else:
+            df = snap.frame(p)
         args[p] = df
     if c.on == "cluster":
         evaluated = 1
@@ -335,9 +355,11 @@ def run_checks(snap: Snapshot, checks: list[Check] | None = None) -> tuple[pd.Da
     when anything was, and its findings are kept: they are real. Its status stays what
     :func:`assessable` says, never ``pass`` or ``fail``.
     """
-    parts: list[pd.DataFrame] = []
+    parts: list[dict[str, np.ndarray[Any, Any]]] = []
+    ids: list[str] = []
     stats: list[dict[str, Any]] = []
     cov = Coverage.of(snap)
+    frames: dict[tuple[str, str | None], tuple[pd.DataFrame, int]] = {}
     for c in checks if checks is not None else list(CHECKS.values()):
         status, reason = assessable(c, snap, cov)
         base = {"cluster": snap.cluster, "check_id": c.id, "practice": c.practice}
@@ -345,66 +367,63 @@ def run_checks(snap: Snapshot, checks: list[Check] | None = None) -> tuple[pd.Da
             stats.append({**base, "evaluated": 0, "failing": 0, "status": status, "reason": reason})
             continue
         try:
-            args, evaluated = _frames_for(c, snap)
-            out = c.fn(**args)
-            out = _normalize_rows(out, c)
+            args, evaluated = _frames_for(c, snap, frames)
+            out = _normalize_rows(c.fn(**args), c)
         except Exception as e:  # a broken check is reported; the others still run
             stats.append(
                 {**base, "evaluated": 0, "failing": 0, "status": "error", "reason": f"{type(e).__name__}: {e}"}
             )
-            parts.append(
-                pd.DataFrame(
-                    [
-                        {
-                            "check_id": c.id,
-                            "kind": "CheckError",
-                            "namespace": None,
-                            "name": c.id,
-                            "container": None,
-                            "message": f"check failed: {type(e).__name__}: {e}",
-                            "evidence": None,
-                        }
-                    ]
-                )
-            )
+            error = {"kind": "CheckError", "namespace": None, "name": c.id, "container": None}
+            error.update(message=f"check failed: {type(e).__name__}: {e}", evidence=None)
+            parts.append({k: np.array([v], dtype=object) for k, v in error.items()})
+            ids.append(c.id)
             continue
         # distinct failing objects: rows are one per (kind, namespace, name, container) already
-        failing = len(out)
-        if failing and c.on != "containers" and out["container"].notna().any():
-            failing -= int(out.duplicated(["kind", "namespace", "name"]).sum())
+        n = failing = len(out["kind"])
+        if n and c.on != "containers" and not pd.isna(out["container"]).all():
+            objects = pd.DataFrame({k: out[k] for k in ("kind", "namespace", "name")}, dtype=object, copy=False)
+            failing -= int(objects.duplicated().sum())
         if status is None:
-            status = "fail" if len(out) else "pass"
+            status = "fail" if n else "pass"
         stats.append({**base, "evaluated": int(evaluated), "failing": int(failing), "status": status, "reason": reason})
-        if len(out):
-            out.insert(0, "check_id", c.id)
+        if n:
             parts.append(out)
-    rows = (
-        pd.concat(parts, ignore_index=True)
-        if parts
-        else pd.DataFrame(columns=["check_id", "kind", "namespace", "name", "container", "message", "evidence"])
-    )
-    rows.insert(0, "cluster", snap.cluster)
+            ids.append(c.id)
+    lengths = [len(p["kind"]) for p in parts]
+    cols: dict[str, Any] = {"cluster": np.full(sum(lengths), snap.cluster, dtype=object)}
+    cols["check_id"] = np.repeat(np.array(ids, dtype=object), lengths) if ids else np.empty(0, dtype=object)
+    for k in _ROW_COLUMNS:
+        cols[k] = np.concatenate([p[k] for p in parts]) if parts else np.empty(0, dtype=object)
+    # plain object columns (no text inference): the audit gathers, sorts and types them once
+    rows = pd.DataFrame(cols, dtype=object, copy=False)
     return rows, pd.DataFrame(stats, columns=STATS_COLUMNS)
 
 
-def _normalize_rows(out: pd.DataFrame, c: Check) -> pd.DataFrame:
+#: the columns a check's rows carry (the runner adds the rest)
+_ROW_COLUMNS = ("kind", "namespace", "name", "container", "message", "evidence")
+
+
+def _normalize_rows(out: pd.DataFrame, c: Check) -> dict[str, np.ndarray[Any, Any]]:
+    """A check's rows as object arrays (``_ROW_COLUMNS``, missing → None), one row per object."""
     if not isinstance(out, pd.DataFrame):
         raise TypeError(f"check {c.id} returned {type(out).__name__}, not a DataFrame")
     n = len(out)
     cols = {
         col: out[col].to_numpy(dtype=object, na_value=None) if col in out.columns else np.full(n, None, object)
-        for col in ("kind", "namespace", "name", "container", "message", "evidence")
+        for col in _ROW_COLUMNS
     }
-    df = pd.DataFrame(cols, copy=False)
+    if n < 2:
+        return cols
+    df = pd.DataFrame(cols, dtype=object, copy=False)
     keys = ["kind", "namespace", "name", "container"]
-    if n and df.duplicated(keys).any():  # one finding per object (a workload and the pods that differ from it)
+    if df.duplicated(keys).any():  # one finding per object (a workload and the pods that differ from it)
         g = df.groupby(keys, dropna=False, sort=False)
         first = g.first().reset_index()
         first["evidence"] = (
             g["evidence"].agg(lambda s: "; ".join(dict.fromkeys(x for x in s if isinstance(x, str))) or None).to_numpy()
         )
-        df = first[list(cols)].astype(object).where(first[list(cols)].notna(), None)
-    return df
+        cols = {col: first[col].to_numpy(dtype=object, na_value=None) for col in _ROW_COLUMNS}
+    return cols
 
 
 def audit(
@@ -463,46 +482,10 @@ def _audit(
         rows, stats = run_checks(s, selected)
         all_rows.append(rows)
         all_stats.append(stats)
-    rows = pd.concat(all_rows, ignore_index=True)
+    rows = pd.concat(all_rows, ignore_index=True) if len(all_rows) > 1 else all_rows[0]
     stats = pd.concat(all_stats, ignore_index=True)
-    sev_over = cfg.get("severities") or {}
-    meta = {c.id: c for c in CHECKS.values()}
-    # every column as a plain object array until the rows are sorted (gathering pointers is cheap; text
-    # columns of many pieces are not), then typed once: per-check columns from each distinct check id
-    codes, uniq = pd.factorize(rows["check_id"], use_na_sentinel=False)
-    ids = list(uniq)
-
-    def per_check(value: Any) -> np.ndarray[Any, Any]:
-        out: np.ndarray[Any, Any] = np.array(
-            [value(meta[k]) if k in meta else None for k in ids] + [None], dtype=object
-        )[codes]
-        return out
-
-    rows["check_id"] = np.array(ids, dtype=object)[codes]
-    rows["cluster"] = rows["cluster"].to_numpy(dtype=object, na_value=None)
-    rows["practice"] = per_check(lambda c: c.practice)
-    rows["severity"] = per_check(lambda c: sev_over.get(c.id, c.severity))
-    rows["title"] = per_check(lambda c: c.title)
-    rows["remediation"] = per_check(lambda c: c.remediation)
-    msg = rows["message"]
-    rows["message"] = msg.where(msg.notna() & (msg.astype("object") != ""), rows["title"])
-    rows["finding_id"] = _finding_ids(rows)
     today = today or _dt.date.today()
-    exempt, reasons, expired = _exemptions(rows, snap, waivers or [], default_exemptions, today)
-    rows["exempt"] = exempt
-    rows["exempt_reason"] = reasons
-    df = rows[FINDINGS_COLUMNS].copy()
-    df["_r"] = -pd.Categorical(df["severity"], dtype=SEVERITY_DTYPE).codes
-    df = (
-        df.sort_values(
-            ["cluster", "practice", "_r", "check_id", "namespace", "kind", "name", "container"],
-            na_position="first",
-            kind="stable",
-        )
-        .drop(columns="_r")
-        .reset_index(drop=True)
-    )
-    df = _types(df)
+    df, expired = _findings_frame(rows, snap, cfg.get("severities") or {}, waivers or [], default_exemptions, today)
     # attrs hold plain data (records), so pandas can still concat and merge findings frames
     df.attrs["stats"] = stats.astype(object).where(stats.notna(), None).to_dict("records")
     df.attrs["expired_waivers"] = [{**w.__dict__, "expires": str(w.expires) if w.expires else None} for w in expired]
@@ -510,6 +493,92 @@ def _audit(
     df.attrs["clusters"] = list(snap.clusters)
     df.attrs["captured_at"] = snap.captured_at
     return df
+
+
+def _findings_frame(
+    rows: pd.DataFrame,
+    snap: Snapshot,
+    severities: dict[str, str],
+    waivers: list[Waiver],
+    defaults: bool,
+    today: _dt.date,
+) -> tuple[pd.DataFrame, list[Waiver]]:
+    """The raw rows of :func:`run_checks` (object columns) → the findings frame, sorted and typed.
+
+    Column-wise throughout: what depends on the check alone (practice, severity, title, remediation) is
+    computed once per check and gathered by the rows' check codes; the sort is one ``lexsort`` over integer
+    codes; each text column becomes Arrow text once, at the end, in its final order.
+    """
+    col = {c: rows[c].to_numpy(dtype=object) for c in rows.columns}
+    codes, uniq = pd.factorize(col["check_id"], use_na_sentinel=False)
+    meta = [_check_or_none(k) for k in uniq]
+    severity_u = [severities.get(c.id, c.severity) if c else None for c in meta]
+    sev_u = np.array([SEVERITIES.index(v) if v in SEVERITIES else -1 for v in severity_u] + [-1], dtype=np.int8)
+    practice_u = np.array([c.practice if c else -1 for c in meta] + [-1], dtype=np.int64)
+    title_u: list[str | None] = [c.title if c else None for c in meta]
+    remediation_u: list[str | None] = [c.remediation if c else None for c in meta]
+    msg = col["message"]
+    empty = pd.isna(msg) | (msg == "")
+    message = np.where(empty, np.array(title_u + [None], dtype=object)[codes], msg) if empty.any() else msg
+    ids = _id_hex([col[c] for c in ID_COLUMNS])
+    reason, expired = _exemptions(col, codes, uniq, snap, waivers, defaults, today)
+    # the order: cluster, practice, worst severity first, check, namespace, kind, name, container; missing first
+    rank_u = pd.factorize(np.asarray(uniq, dtype=object), sort=True)[0]
+    keys = [_rank(col["cluster"]), practice_u[codes], -sev_u[codes].astype(np.int16), rank_u[codes]]
+    keys += [_rank(col[c]) for c in ("namespace", "kind", "name", "container")]
+    order = np.lexsort(keys[::-1])
+    codes = codes[order]
+    practice = practice_u[codes]
+    df = pd.DataFrame(
+        {
+            "cluster": _text(col["cluster"][order]),
+            "check_id": _text_of(list(uniq), codes),
+            "practice": pd.arrays.IntegerArray(practice, practice < 0),
+            "severity": pd.Categorical.from_codes(sev_u[codes], dtype=SEVERITY_DTYPE),
+            "title": _text_of(title_u, codes),
+            "kind": _text(col["kind"][order]),
+            "namespace": _text(col["namespace"][order]),
+            "name": _text(col["name"][order]),
+            "container": _text(col["container"][order]),
+            "message": _text(message[order]),
+            "remediation": _text_of(remediation_u, codes),
+            "evidence": _text(col["evidence"][order]),
+            "exempt": ~pd.isna(reason[order]),
+            "exempt_reason": _text(reason[order]),
+            "finding_id": _text(ids[order]),
+        },
+        copy=False,
+    )
+    return df, expired
+
+
+def _check_or_none(check_id: Any) -> Check | None:
+    return CHECKS._checks.get(check_id) if isinstance(check_id, str) else None
+
+
+def _rank(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Integer sort keys of a column: the rank of each value among the distinct ones, missing → -1 (first)."""
+    out: np.ndarray[Any, Any] = pd.factorize(values, sort=True)[0]
+    return out
+
+
+def _text(values: np.ndarray[Any, Any]) -> Any:
+    """A column as the findings' text dtype (``string``), converted by Arrow in one call (None → missing);
+    a value that is not text goes through ``str`` as ``astype("string")`` has it."""
+    try:
+        arr = pa.array(values, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pd.array(values, dtype="string")
+    return pd.arrays.ArrowStringArray(pa.chunked_array([arr], type=pa.large_string()))
+
+
+def _text_of(distinct: list[Any], codes: np.ndarray[Any, Any]) -> Any:
+    """``distinct[codes]`` as a text column: each distinct text converted once, the rows gathered by Arrow."""
+    try:
+        arr = pa.array(distinct, type=pa.large_string(), from_pandas=True).take(pa.array(codes))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pd.array(np.array(distinct + [None], dtype=object)[codes], dtype="string")
+    return pd.arrays.ArrowStringArray(pa.chunked_array([arr], type=pa.large_string()))
 
 
 def _annotations(snap: Snapshot) -> dict[tuple[str, str | None, str | None], dict[str, str]]:
@@ -523,79 +592,89 @@ def _annotations(snap: Snapshot) -> dict[tuple[str, str | None, str | None], dic
     return out
 
 
-def _glob(series: pd.Series, pattern: str) -> pd.Series:
-    """Vectorised fnmatch of a string column (NA counts as "")."""
+def _glob(values: np.ndarray[Any, Any], pattern: str) -> np.ndarray[Any, Any]:
+    """Vectorised fnmatch of a text column (missing counts as ""): each distinct value is matched once."""
     if pattern in ("*", ""):
-        return pd.Series(True, index=series.index)
+        return np.ones(len(values), dtype=bool)
     # Python's re, not the string accessor: with pyarrow installed pandas hands .str.match to RE2,
     # which rejects the atomic groups fnmatch.translate writes
     match = re.compile(fnmatch.translate(pattern)).match
-    values = series.astype("object").where(series.notna(), "").tolist()
-    return pd.Series([match(str(v)) is not None for v in values], index=series.index, dtype=bool)
+    codes, distinct = pd.factorize(values)
+    hit = np.array([match(str(v)) is not None for v in distinct] + [match("") is not None], dtype=bool)
+    out: np.ndarray[Any, Any] = hit[codes]
+    return out
 
 
 def _exemptions(
-    rows: pd.DataFrame, snap: Snapshot, waivers: list[Waiver], defaults: bool, today: _dt.date
-) -> tuple[list[bool], list[str | None], list[Waiver]]:
-    """Mark rows exempt: annotations first, then waivers, then the built-in defaults."""
-    n = len(rows)
+    col: dict[str, np.ndarray[Any, Any]],
+    codes: np.ndarray[Any, Any],
+    check_ids: Any,
+    snap: Snapshot,
+    waivers: list[Waiver],
+    defaults: bool,
+    today: _dt.date,
+) -> tuple[np.ndarray[Any, Any], list[Waiver]]:
+    """Mark rows exempt: annotations first, then waivers, then the built-in defaults → the reason of each row
+    (None: not exempt) and the expired waivers. ``codes`` are the rows' positions in ``check_ids``: what depends
+    on the check alone is decided once per check."""
+    n = len(codes)
     expired = [w for w in waivers if w.expired(today)]
     active = [w for w in waivers if not w.expired(today)]
-    reason = pd.Series([None] * n, index=rows.index, dtype="object")
+    reason: np.ndarray[Any, Any] = np.full(n, None, dtype=object)
     if not n:
-        return [], [], expired
-    # annotations: only the few objects that carry one are looked up
+        return reason, expired
+    cids = [str(c) for c in check_ids]
+
+    def per_check(test: Any) -> np.ndarray[Any, Any]:
+        out: np.ndarray[Any, Any] = np.array([bool(test(c)) for c in cids] + [False], dtype=bool)[codes]
+        return out
+
+    kind, namespace, name = col["kind"], col["namespace"], col["name"]
+    # annotations: only the rows of the few objects (or namespaces) that carry one are looked at
     ann: dict[tuple[str, str | None, str | None], dict[str, str]] = {}
     for s in snap.members or [snap]:
         ann.update(_annotations(s))
     if ann:
-        # the object's own annotation, else its namespace's: joined, not looked up row by row
-        keys = list(ann)
-        own = pd.DataFrame([(*k, i) for i, k in enumerate(keys)], columns=["kind", "namespace", "name", "_ann"])
-        hit = (
-            rows[["kind", "namespace", "name"]].astype(object).merge(own, how="left", on=["kind", "namespace", "name"])
+        by_ns = {k[2]: a for k, a in ann.items() if k[0] == "Namespace"}
+        near = pd.Series(name, dtype=object, copy=False).isin({k[2] for k in ann}).to_numpy() | (
+            pd.Series(namespace, dtype=object, copy=False).isin(set(by_ns)).to_numpy()
         )
-        by_ns = {k[2]: i for i, k in enumerate(keys) if k[0] == "Namespace"}
-        which = hit["_ann"].where(hit["_ann"].notna(), rows["namespace"].astype(object).map(by_ns).to_numpy())
-        values = list(ann.values())
-        cids = rows["check_id"].tolist()
-        for j, a in which.dropna().astype(int).items():  # positions: hit has a fresh RangeIndex
-            note = values[a]
+        for j in np.flatnonzero(near):
+            note = ann.get((kind[j], namespace[j], name[j])) or by_ns.get(namespace[j])
+            if note is None:
+                continue
             ignored = {x.strip() for x in note.get(IGNORE_ANNOTATION, "").split(",") if x.strip()}
-            cid = cids[j]
+            cid = cids[codes[j]]
             if cid in ignored or "*" in ignored or "all" in ignored:
-                reason.iat[j] = "annotation: " + note.get(REASON_ANNOTATION, f"{IGNORE_ANNOTATION} lists {cid}")
+                reason[j] = "annotation: " + note.get(REASON_ANNOTATION, f"{IGNORE_ANNOTATION} lists {cid}")
     for w in active:
-        todo = reason.isna() & _glob(rows["check_id"], w.check)
-        if not todo.any():
+        todo = np.flatnonzero(
+            pd.isna(reason) & per_check(lambda c, w=w: _glob(np.array([c], dtype=object), w.check)[0])
+        )
+        if not len(todo):
             continue
-        sub = rows[todo]
-        hit = _glob(sub["kind"], w.kind) & _glob(sub["namespace"], w.namespace) & _glob(sub["name"], w.name)
+        hit = _glob(kind[todo], w.kind) & _glob(namespace[todo], w.namespace) & _glob(name[todo], w.name)
         until = f" until {w.expires}" if w.expires else ""
         owner = f" ({w.owner})" if w.owner else ""
-        reason[hit[hit].index] = f"waiver{owner}: {w.reason}{until}"
+        reason[todo[hit]] = f"waiver{owner}: {w.reason}{until}"
     if defaults:
-        # one pass over all rows picks those a default could cover; each default then looks at them only
+        # the defaults look only at the rows of the checks and kinds they name; the globs once per distinct value
         defs = default_exemptions()
-        pick = np.flatnonzero(
-            (
-                reason.isna()
-                & rows["check_id"].isin({c for d in defs for c in d.checks})
-                & rows["kind"].isin({d.kind for d in defs})
-            ).to_numpy(dtype=bool, na_value=False)
-        )
-        cand = rows[["check_id", "kind", "namespace", "name"]].iloc[pick]
-        cids, kinds = cand["check_id"].to_numpy(dtype=object), cand["kind"].to_numpy(dtype=object, na_value=None)
-        still = np.ones(len(cand), dtype=bool)
+        kind_codes, kinds = pd.factorize(kind)
+        kinds_l = list(kinds)
+        still = pd.isna(reason)
         for d in defs:
-            todo = np.flatnonzero(still & np.isin(cids, d.checks) & (kinds == d.kind))
+            if d.kind not in kinds_l:
+                continue
+            todo = np.flatnonzero(
+                still & per_check(lambda c, d=d: c in d.checks) & (kind_codes == kinds_l.index(d.kind))
+            )
             if not len(todo):
                 continue
-            sub = cand.iloc[todo]
-            hit = todo[(_glob(sub["namespace"], d.namespace) & _glob(sub["name"], d.name)).to_numpy(dtype=bool)]
-            reason.iloc[pick[hit]] = f"default exemption: {d.reason}"
+            hit = todo[_glob(namespace[todo], d.namespace) & _glob(name[todo], d.name)]
+            reason[hit] = f"default exemption: {d.reason}"
             still[hit] = False
-    return reason.notna().tolist(), reason.tolist(), expired
+    return reason, expired
 
 
 def no_objects_message(snap: Snapshot) -> str:

@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
@@ -104,7 +105,12 @@ def with_attack_paths(findings: pd.DataFrame, snapshot: Snapshot | None) -> pd.D
         cached = snapshot._frames[key] = prioritize(findings, snapshot)[
             ["finding_id", "on_attack_path", "paths_through", "priority"]
         ]
-    out = findings.merge(cached, on="finding_id", how="left")
+    # the three columns gathered to the findings' rows: the findings' own columns are shared, not copied
+    at = pd.Index(cached["finding_id"]).get_indexer(findings["finding_id"])
+    out = findings.copy(deep=False)
+    for c in ("on_attack_path", "paths_through", "priority"):
+        col = cached[c].take(np.maximum(at, 0)).array
+        out[c] = col if (at >= 0).all() else pd.Series(col).mask(at < 0).array
     out.attrs = findings.attrs
     return out
 

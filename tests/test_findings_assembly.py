@@ -1,0 +1,181 @@
+"""The audit assembles its findings column-wise (codes, one lexsort, Arrow text at the end); this holds it to the
+plain definition, computed row by row here: every column, value, dtype and the row order must be identical,
+on the bundled samples, with waivers (globs, an expired one), annotations and the built-in exemptions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import k8saudit as ka
+from k8saudit.checks import CHECKS
+from k8saudit.findings import (
+    IGNORE_ANNOTATION,
+    REASON_ANNOTATION,
+    audit,
+    default_exemptions,
+    load_waivers,
+    run_checks,
+)
+from k8saudit.vocab import FINDINGS_COLUMNS, FINDINGS_DTYPES, SEVERITIES
+
+TODAY = dt.date(2026, 6, 1)
+
+WAIVERS = """
+waivers:
+  - {check: "host-*", namespace: "kube-*", reason: "node agents", owner: ops}
+  - {check: "privileged", name: "a*", reason: "gone", expires: 2020-01-01}
+  - {check: "*", kind: Deployment, namespace: shop, name: "pay?ents", reason: "payments team", expires: 2030-01-01}
+  - {check: "run-as-root", reason: "everywhere"}
+"""
+
+#: a workload and a namespace that carry the ignore annotation (the namespace's covers its objects)
+ANNOTATED = """
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: lab
+  annotations: {k8saudit.io/ignore: "privileged, host-pid", k8saudit.io/exempt-reason: "lab namespace"}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: tool, namespace: lab, annotations: {k8saudit.io/ignore: host-network}}
+spec:
+  selector: {matchLabels: {app: tool}}
+  template:
+    metadata: {labels: {app: tool}}
+    spec:
+      hostNetwork: true
+      hostPID: true
+      containers: [{name: c, image: "busybox:1.36", securityContext: {privileged: true}}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: other, namespace: lab}
+spec:
+  selector: {matchLabels: {app: other}}
+  template:
+    metadata: {labels: {app: other}}
+    spec:
+      hostIPC: true
+      containers: [{name: c, image: "busybox:1.36", securityContext: {privileged: true}}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: agent, namespace: kube-system, annotations: {k8saudit.io/ignore: all}}
+spec:
+  hostNetwork: true
+  containers: [{name: a, image: "busybox:1.36"}]
+"""
+
+
+def _text(v: Any) -> str:
+    return "" if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v)
+
+
+def _match(value: Any, pattern: str) -> bool:
+    return pattern in ("*", "") or fnmatch.fnmatchcase(_text(value), pattern)
+
+
+def _annotations(snap: ka.Snapshot) -> dict[tuple[Any, Any, Any], dict[str, str]]:
+    out = {}
+    for s in snap.members or [snap]:
+        for kind in s.kinds:
+            for o in s.items(kind):
+                ann = o.metadata.annotations
+                if ann and IGNORE_ANNOTATION in ann:
+                    out[(kind, o.metadata.namespace, o.metadata.name)] = ann
+    return out
+
+
+def _reason(r: dict[str, Any], ann: dict, waivers: list, defaults: bool) -> str | None:
+    note = ann.get((r["kind"], r["namespace"], r["name"])) or ann.get(("Namespace", None, r["namespace"]))
+    if note is not None:
+        ignored = {x.strip() for x in note.get(IGNORE_ANNOTATION, "").split(",") if x.strip()}
+        if r["check_id"] in ignored or "*" in ignored or "all" in ignored:
+            return "annotation: " + note.get(REASON_ANNOTATION, f"{IGNORE_ANNOTATION} lists {r['check_id']}")
+    for w in waivers:
+        if w.expired(TODAY):
+            continue
+        wanted = (("check_id", w.check), ("kind", w.kind), ("namespace", w.namespace), ("name", w.name))
+        if all(_match(r[c], p) for c, p in wanted):
+            owner = f" ({w.owner})" if w.owner else ""
+            until = f" until {w.expires}" if w.expires else ""
+            return f"waiver{owner}: {w.reason}{until}"
+    for d in default_exemptions() if defaults else []:
+        wanted = (("namespace", d.namespace), ("name", d.name))
+        if r["check_id"] in d.checks and r["kind"] == d.kind and all(_match(r[c], p) for c, p in wanted):
+            return f"default exemption: {d.reason}"
+    return None
+
+
+def reference(snap: ka.Snapshot, waivers: list, defaults: bool) -> pd.DataFrame:
+    """The findings frame by its definition, one row at a time."""
+    ann = _annotations(snap)
+    recs = []
+    for s in snap.members or [snap]:
+        rows, _ = run_checks(s, list(CHECKS.values()))
+        for r in rows.to_dict("records"):
+            c = CHECKS[r["check_id"]]
+            r.update(practice=c.practice, severity=c.severity, title=c.title, remediation=c.remediation)
+            if r["message"] is None or r["message"] == "":
+                r["message"] = c.title
+            ids = "\x1f".join(_text(r[k]) for k in ("cluster", "check_id", "kind", "namespace", "name", "container"))
+            r["finding_id"] = hashlib.sha1(ids.encode()).hexdigest()[:16]
+            r["exempt_reason"] = _reason(r, ann, waivers, defaults)
+            r["exempt"] = r["exempt_reason"] is not None
+            r["_r"] = -SEVERITIES.index(c.severity)
+            recs.append(r)
+    df = pd.DataFrame(recs, columns=[*FINDINGS_COLUMNS, "_r"], dtype=object)
+    keys = ["cluster", "practice", "_r", "check_id", "namespace", "kind", "name", "container"]
+    df = df.sort_values(keys, na_position="first", kind="stable").drop(columns="_r").reset_index(drop=True)
+    return df.astype(FINDINGS_DTYPES)
+
+
+@pytest.fixture(scope="module")
+def waivers(tmp_path_factory: pytest.TempPathFactory) -> list:
+    p = tmp_path_factory.mktemp("waivers") / "waivers.yaml"
+    p.write_text(WAIVERS)
+    return load_waivers(p)
+
+
+@pytest.fixture(scope="module")
+def annotated(tmp_path_factory: pytest.TempPathFactory) -> ka.Snapshot:
+    p = tmp_path_factory.mktemp("annotated") / "m.yaml"
+    p.write_text(ANNOTATED)
+    return ka.load(Path(p))
+
+
+@pytest.mark.parametrize("defaults", [True, False])
+@pytest.mark.parametrize("with_waivers", [False, True])
+def test_the_sample_findings_are_their_definition(
+    sample_snap: ka.Snapshot, waivers: list, defaults: bool, with_waivers: bool
+) -> None:
+    used = waivers if with_waivers else []
+    got = audit(sample_snap, waivers=used, default_exemptions=defaults, today=TODAY)
+    pd.testing.assert_frame_equal(got, reference(sample_snap, used, defaults), check_exact=True)
+    if with_waivers:  # the waivers do something: globbed, dated, expired
+        assert got["exempt_reason"].str.startswith("waiver (ops): node agents").any()
+        assert got["exempt_reason"].str.endswith("until 2030-01-01").any()
+        assert not got["exempt_reason"].str.contains("gone", regex=False).any()
+
+
+def test_the_legacy_sample_findings_are_their_definition() -> None:
+    snap = ka.sample("legacy")
+    pd.testing.assert_frame_equal(audit(snap, today=TODAY), reference(snap, [], True), check_exact=True)
+
+
+def test_annotated_findings_are_their_definition(annotated: ka.Snapshot, waivers: list) -> None:
+    got = audit(annotated, waivers=waivers, today=TODAY)
+    pd.testing.assert_frame_equal(got, reference(annotated, waivers, True), check_exact=True)
+    reasons = dict(zip(zip(got["check_id"], got["name"]), got["exempt_reason"]))
+    assert reasons[("privileged", "other")] == "annotation: lab namespace"  # from its namespace
+    assert reasons[("host-network", "tool")] == "annotation: k8saudit.io/ignore lists host-network"  # its own
+    assert reasons[("host-pid", "tool")] is pd.NA  # its own annotation wins over the namespace's: not listed
+    assert reasons[("host-network", "agent")] == "annotation: k8saudit.io/ignore lists host-network"
