@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,19 +14,45 @@ _CONTAINER_WORD = {"container": "container", "init": "init container", "ephemera
 
 
 def any_in(lists: pd.Series, values: Iterable[str]) -> pd.Series:
-    """Per row: does the list hold any of ``values``?"""
-    want = set(values)
-    hit = [bool(v) and isinstance(v, (list, tuple)) and not want.isdisjoint(v) for v in lists]
+    """Per row: does the list hold any of ``values``? (Only a list or tuple holds anything.)
+
+    Vectorised: the lists are exploded once and matched by ``isin``; the few rows that hit are then checked
+    to be lists or tuples (``explode`` also opens sets and arrays, and keeps a text whole).
+    """
+    arr = lists.to_numpy(dtype=object)
+    hit = np.zeros(len(arr), dtype=bool)
+    if len(arr):
+        items = pd.Series(arr, dtype=object, copy=False).explode()
+        hit[items.index.to_numpy()[items.isin(set(values)).to_numpy(dtype=bool)]] = True
+        for i in np.flatnonzero(hit):
+            if not isinstance(arr[i], (list, tuple)):
+                hit[i] = False
     return pd.Series(hit, index=lists.index, dtype=bool)
 
 
 def joined(lists: pd.Series, only: Iterable[str] | None = None, sep: str = ", ") -> pd.Series:
-    """Per row: the list's items (or only those in ``only``) joined by ``sep``; "" for none."""
+    """Per row: the list's items (or only those in ``only``) joined by ``sep``; "" for none.
+
+    Each distinct list is joined once (rows repeat the same few lists: ``[]``, ``["ALL"]``, ...).
+    """
     keep = None if only is None else set(only)
-    out = [
-        sep.join(str(x) for x in (v if isinstance(v, (list, tuple)) else ()) if keep is None or x in keep)
-        for v in lists
-    ]
+    done: dict[Any, str] = {}
+    out = []
+    for v in lists:
+        if not isinstance(v, (list, tuple)) or not v:
+            out.append("")
+            continue
+        key: tuple[Any, ...] = (type(v), *v, *map(type, v))  # 1 and True are equal keys, but not equal texts
+        try:
+            text = done.get(key)
+            known = True
+        except TypeError:  # an unhashable item: joined as it is, not remembered
+            text, known = None, False
+        if text is None:
+            text = sep.join(str(x) for x in v if keep is None or x in keep)
+            if known:
+                done[key] = text
+        out.append(text)
     return pd.Series(out, index=lists.index, dtype="string")
 
 
