@@ -125,13 +125,19 @@ def test_sample_has_the_realistic_chains(sample) -> None:
     """The bundled sample shows the chains the attack graph is for, resting on the findings that break them."""
     snap, findings, g = sample
     by_id = findings.set_index("finding_id")
-    # the storefront behind the Ingress: its token starts a privileged pod in `batch` (no Pod Security
-    # level enforced), root on a node, where the promtail DaemonSet's cluster-wide token is read
+    # the storefront behind the Ingress: its token may create pods in `batch`, which enforces no Pod
+    # Security level, so a privileged pod there is root on a node, where the promtail DaemonSet's
+    # cluster-wide token is read
     front = ka.attack_paths(g, entries="workload:shop/frontend", targets="sa:monitoring/promtail", k=1)
-    assert _kinds(front) == [["token-automount", "rbac-privileged-pod", "node-choice", "node-tokens"]]
+    assert _kinds(front) == [
+        ["token-automount", "rbac-privileged-pod", "psa-privileged-pod", "node-choice", "node-tokens"]
+    ]
+    assert front["vertices"].iloc[0][2] == "pods:batch"
     assert "internet" in {s for s, _ in g.in_edges("workload:shop/Deployment/frontend")}
-    priv = next(s for s in front["steps"].iloc[0] if s["kind"] == "rbac-privileged-pod")
-    assert {by_id.loc[f, "check_id"] for f in priv["finding_ids"]} >= {"rbac-escalation", "psa-not-enforced"}
+    steps = {s["kind"]: s for s in front["steps"].iloc[0]}
+    assert {by_id.loc[f, "check_id"] for f in steps["rbac-privileged-pod"]["finding_ids"]} == {"rbac-escalation"}
+    assert {by_id.loc[f, "check_id"] for f in steps["psa-privileged-pod"]["finding_ids"]} == {"psa-not-enforced"}
+    assert "create pods in batch" in front["summary"].iloc[0]
     assert set(g.edges_frame.loc[g.edges_frame["source"] == "sa:monitoring/promtail", "kind"]) == {"rbac-nodes-proxy"}
     # a CI user with impersonate reaches cluster-admin through system:masters
     ci = ka.attack_paths(g, entries="user:gitlab-ci", targets="cluster-admin", k=5)
@@ -144,9 +150,12 @@ def test_sample_has_the_realistic_chains(sample) -> None:
     raw = build_edges(snap)
     e = raw[raw["source"] == "sa:kube-system/replicaset-controller"]
     assert set(e.loc[e["kind"] == "rbac-create-pods", "target"]) == {"sas:*"}
-    where = set(e.loc[e["kind"] == "rbac-privileged-pod", "evidence"].str.extract(r" in (\S+), whose")[0])
+    assert set(e.loc[e["kind"] == "rbac-privileged-pod", "target"]) == {"pods:*"}
+    hub = raw[(raw["source"] == "pods:*") & (raw["kind"] == "psa-privileged-pod")]
+    where = set(hub["evidence"].str.extract(r"^namespace (\S+):")[0])
     ns = snap.frame("namespaces")
     assert where == set(ns.loc[ns["psa_enforce"].isna(), "name"]) and not where & {"dev", "hardened"}
+    assert len(hub) == len(where) and set(hub["target"]) == {"node:*"}
 
 
 def test_alike_edges_merge_keeping_certainty_and_count(monkeypatch) -> None:
@@ -168,3 +177,13 @@ def test_alike_edges_merge_keeping_certainty_and_count(monkeypatch) -> None:
     assert merged["evidence"].iloc[0].endswith("(and 2 more alike)")
     alone = mine[mine["target"] == "node:elsewhere"]
     assert len(alone) == 1 and not alone["certain"].iloc[0] and alone["evidence"].iloc[0] == "a step of its own"
+
+
+def test_a_cluster_without_any_step_has_an_empty_graph() -> None:
+    """No edge at all (nothing an attacker can take) is an empty graph, no paths, and nothing to fix."""
+    snap = ka.load(Path(__file__).parent / "paths" / "control-plane-node" / "pass-worker.yaml")
+    g = ka.attack_graph(snap)
+    assert g.edges_frame.empty and g.gaps.empty and "cluster-admin" in g
+    assert ka.attack_paths(g).empty
+    cut = ka.attack_cut(g)
+    assert cut.fixes.empty and not cut.unbreakable_targets

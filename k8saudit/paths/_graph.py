@@ -152,8 +152,8 @@ def join_findings(raw: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:
             if cid not in checks[e]:
                 checks[e].append(cid)
     out = raw.drop(columns=["rests"]).copy()
-    out["finding_ids"] = ids
-    out["checks"] = checks
+    out["finding_ids"] = pd.Series(ids, index=out.index, dtype=object)
+    out["checks"] = pd.Series(checks, index=out.index, dtype=object)
     return out
 
 

@@ -134,49 +134,72 @@ def _unenforced(ctx: Context) -> pd.DataFrame:
 @edge(
     "rbac-privileged-pod",
     group="rbac",
-    technique="Deploy a privileged pod on a node of one's choosing",
-    attack=("T1610", "T1611"),
-    rests_on=RBAC_RESTS + ("psa-not-enforced",),
+    technique="Deploy a pod where admission lets a privileged one in",
+    attack=("T1610",),
+    rests_on=RBAC_RESTS,
     on="rbac",
-    certainty="either",
-    title="identity → root on a node (create pods in a namespace whose Pod Security admission allows privileged pods)",
-    why="Whoever may create pods where no Pod Security level baseline or restricted is enforced starts a "
-    "privileged pod with hostPID and the host's disk, pinned to any node with spec.nodeName. Admission-"
-    "aware: a namespace enforcing baseline or restricted rejects such a pod, and gives no edge. Possible "
-    "rather than certain when a policy engine is installed (its policies may reject the pod).",
+    title="identity → create pods in a namespace whose Pod Security admission allows privileged pods "
+    "(a hub: psa-privileged-pod leads on to root on a node)",
+    why="Whoever may create pods, or create or change a pod-template owner, where no Pod Security level "
+    "baseline or restricted is enforced may start a privileged pod there. The step ends at the hub "
+    '"create pods in NS" (or "in every namespace"), one edge per grant: psa-privileged-pod leads from '
+    "it to root on a node, one edge per namespace, so the graph grows with grants plus namespaces, not "
+    "their product. Admission-aware: a namespace enforcing baseline or restricted gives no edge.",
 )
 def rbac_privileged_pod(ctx: Context) -> pd.DataFrame:
     g = _pod_creators(ctx)
-    open_ns = _unenforced(ctx)
-    certain = not policy_engines(ctx.snap)
-    rows: list[tuple[Any, ...]] = []
-    if len(open_ns):
-        ns_names = open_ns["name"].tolist()
-        label = open_ns.set_index("name")["psa_enforce"].fillna("not set").to_dict()
-        base = _text(g, "") + g["what"]
-        for ident, where, ev, rests in zip(g["identity"], g["where"], base, _rests(ctx, g, g["esc"])):
-            for ns in ns_names if where == V.ALL else [where] if where in label else []:
-                rows.append(
-                    (
-                        ident,
-                        V.ANY_NODE,
-                        f"{ev} in {ns}, whose pod-security enforce level is {label[ns]}",
-                        rests + [("psa-not-enforced", "Namespace", ns, ns, None)],
-                        certain,
-                    )
-                )
-        # full control of a namespace (bound admin, or granted itself anything there) includes this
-        for ns in ns_names:
-            rows.append(
-                (
-                    f"ns-admin:{ns}",
-                    V.ANY_NODE,
-                    f"namespace {ns}: pod-security enforce level is {label[ns]}",
-                    [("psa-not-enforced", "Namespace", ns, ns, None)],
-                    certain,
-                )
-            )
+    open_ns = set(_unenforced(ctx)["name"])
+    if g.empty or not open_ns:
+        return no_edges()
+    keep = (g["where"].eq(V.ALL) | g["where"].isin(open_ns)).to_numpy()
+    g = g[keep]
+    ev = _text(g, "") + g["what"] + g["where"].map(_in)
+    rows = list(zip(g["identity"], _hub("pods", g["where"]), ev, _rests(ctx, g, g["esc"]), [True] * len(g)))
     return _frame(rows)
+
+
+@edge(
+    "psa-privileged-pod",
+    group="escape",
+    technique="Deploy a privileged pod on a node of one's choosing",
+    attack=("T1610", "T1611"),
+    rests_on=("psa-not-enforced",),
+    on="namespaces",
+    certainty="either",
+    title="create pods in a namespace (or full control of it) → root on a node (no Pod Security level enforced there)",
+    why="A namespace where no Pod Security level baseline or restricted is enforced admits a privileged pod "
+    "with hostPID and the host's disk, pinned to any node with spec.nodeName: whoever may create pods "
+    "there (the hub rbac-privileged-pod leads to) or controls the namespace is root on a node. From "
+    '"create pods in every namespace", one edge per such namespace: fixing one namespace leaves the '
+    "others. Possible rather than certain when a policy engine is installed (its policies may reject "
+    "the pod).",
+)
+def psa_privileged_pod(ctx: Context) -> pd.DataFrame:
+    open_ns = _unenforced(ctx)
+    if open_ns.empty:
+        return no_edges()
+    certain = not policy_engines(ctx.snap)
+    ns = open_ns["name"].astype(object)
+    level = open_ns["psa_enforce"].fillna("not set").astype(str)
+    why = (
+        "namespace "
+        + ns
+        + ": pod-security enforce level is "
+        + level
+        + ", so it admits a privileged pod pinned to a node"
+    )
+    rests = [[("psa-not-enforced", "Namespace", n, n, None)] for n in ns]
+    mine = ns.isin(set(_pod_creators(ctx)["where"])).to_numpy()
+    # the hub of each namespace someone may create pods in; the hub of every namespace, one edge per
+    # namespace, each resting on its own finding; full control of a namespace (bound admin, or granted
+    # itself anything there), which includes creating pods
+    parts = [
+        edges("pods:" + ns[mine], V.ANY_NODE, why[mine], [r for r, m in zip(rests, mine) if m], certain),
+        edges("ns-admin:" + ns, V.ANY_NODE, why, rests, certain),
+    ]
+    if (_pod_creators(ctx)["where"] == V.ALL).any():
+        parts.append(edges(V.ANY_PODS, V.ANY_NODE, why, rests, certain))
+    return pd.concat([p for p in parts if len(p)], ignore_index=True)
 
 
 @edge(

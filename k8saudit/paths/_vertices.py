@@ -21,6 +21,8 @@ id                  stands for                                                  
 ``workloads:NS``    code execution in any workload of a namespace (``*``: any)   hub
 ``users:*``         any user; ``groups:*``: any group                           hub
 ``ns-admin:NS``     full control of a namespace's objects (``*``: every one)      hub
+``pods:NS``         create pods in a namespace admitting privileged ones         hub
+                    (``pods:*``: in every namespace)
 ``secrets:NS``      the values of every Secret of a namespace                    target
 ``secrets:*``       the Secrets of every namespace                               hub
 ``cluster-admin``   cluster-admin or its equivalent                              target
@@ -35,9 +37,24 @@ ANY_NODE = "node:*"
 #: the node a workload will be scheduled on, when its pods (and so their nodes) are not in the snapshot
 SCHEDULED_NODE = "node:?"
 ALL = "*"
+#: create pods in every namespace (rbac-privileged-pod → here → psa-privileged-pod, one edge per namespace)
+ANY_PODS = "pods:*"
 
 #: prefixes of vertex ids (``<prefix>:<name>``)
-PREFIXES = ("workload", "sa", "user", "group", "node", "sas", "workloads", "users", "groups", "ns-admin", "secrets")
+PREFIXES = (
+    "workload",
+    "sa",
+    "user",
+    "group",
+    "node",
+    "sas",
+    "workloads",
+    "users",
+    "groups",
+    "ns-admin",
+    "pods",
+    "secrets",
+)
 
 #: vertex types in display order (left to right)
 TYPES = ("entry", "workload", "service_account", "user", "group", "hub", "node", "secrets", "target")
@@ -84,7 +101,7 @@ def namespace_of(v: str) -> str | None:
     head, _, rest = v.partition(":")
     if head in ("workload", "sa"):
         return rest.split("/", 1)[0]
-    if head in ("sas", "workloads", "ns-admin", "secrets") and rest != ALL:
+    if head in ("sas", "workloads", "ns-admin", "pods", "secrets") and rest != ALL:
         return rest
     return None
 
@@ -124,6 +141,8 @@ def label(v: str) -> str:
         return "any group"
     if head == "ns-admin":
         return "admin of every namespace" if star else f"admin of namespace {rest}"
+    if head == "pods":
+        return "create pods in every namespace" if star else f"create pods in {rest}"
     if head == "secrets":
         return "Secrets of every namespace" if star else f"Secrets of {rest}"
     return v
