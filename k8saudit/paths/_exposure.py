@@ -6,6 +6,7 @@ import pandas as pd
 
 from ..checks import CHECKS
 from ..checks._common import joined
+from . import _vertices as V
 from ._context import Context
 from ._registry import edge, edges, no_edges
 
@@ -58,6 +59,15 @@ def exposed_load_balancer(ctx: Context) -> pd.DataFrame:
     return edges("internet", sel["workload"], ev, rests)
 
 
+def _through_public_nodes(ctx: Context, what: str) -> pd.DataFrame:
+    """internet → the hub "an open port on a node with a public address", one edge per public node (each rests
+    on that node's node-external-ip finding); the workloads listening there hang off the hub."""
+    pub = _public_nodes(ctx)
+    ev = "node " + pub["name"] + " has public address(es) " + joined(pub["public_ips"]) + what
+    rests = [[("node-external-ip", "Node", None, n, None)] for n in pub["name"]]
+    return edges("internet", V.PUBLIC_PORTS, ev, rests)
+
+
 @edge(
     "exposed-node-port",
     group="exposure",
@@ -66,10 +76,14 @@ def exposed_load_balancer(ctx: Context) -> pd.DataFrame:
     rests_on=("svc-nodeport", "node-external-ip"),
     on="services",
     certainty="either",
-    title="internet → workload behind a NodePort, through a node with a public address",
+    title="internet → an open port on a node with a public address (one edge per such node) → workload behind "
+    "a NodePort",
     why="A NodePort Service opens its port on every node; on a node with a public address that is the "
-    "internet. One edge per public node: closing the node port or taking the node's public address away "
-    "each removes it. With no Node objects in the snapshot the edge is possible.",
+    "internet. The step runs through a hub: the internet reaches the ports of the public nodes (one edge "
+    "per node, resting on its node-external-ip finding), and from there each workload a NodePort Service "
+    "selects (resting on its svc-nodeport finding), so closing the node port or taking every public "
+    "address away each removes it, and the graph grows with services plus nodes, not their product. "
+    "With no Node objects in the snapshot the edge is possible and goes straight to the workload.",
 )
 def exposed_node_port(ctx: Context) -> pd.DataFrame:
     svc = ctx.frame("services")
@@ -78,26 +92,21 @@ def exposed_node_port(ctx: Context) -> pd.DataFrame:
     if sel.empty:
         return no_edges()
     ports = np_.assign(p=joined(np_["node_ports"])).set_index(["namespace", "name"])["p"]
+    rests = [[("svc-nodeport", "Service", ns, s, None)] for ns, s in zip(sel["namespace"], sel["service"])]
     if not ctx.nodes_known:
         ev = [
             f"Service {ns}/{s}: type=NodePort, nodePort=[{ports.get((ns, s))}]; node addresses unknown"
             for ns, s in zip(sel["namespace"], sel["service"])
         ]
-        rests = [[("svc-nodeport", "Service", ns, s, None)] for ns, s in zip(sel["namespace"], sel["service"])]
         return edges("internet", sel["workload"], ev, rests, certain=False)
-    pub = _public_nodes(ctx)
-    if pub.empty:
+    if _public_nodes(ctx).empty:
         return no_edges()
-    x = sel.merge(pd.DataFrame({"node": pub["name"], "ips": joined(pub["public_ips"])}), how="cross")
     ev = [
-        f"Service {ns}/{s}: type=NodePort, nodePort=[{ports.get((ns, s))}]; node {n} has public address(es) {ip}"
-        for ns, s, n, ip in zip(x["namespace"], x["service"], x["node"], x["ips"])
+        f"Service {ns}/{s}: type=NodePort, nodePort=[{ports.get((ns, s))}] open on every node"
+        for ns, s in zip(sel["namespace"], sel["service"])
     ]
-    rests = [
-        [("svc-nodeport", "Service", ns, s, None), ("node-external-ip", "Node", None, n, None)]
-        for ns, s, n in zip(x["namespace"], x["service"], x["node"])
-    ]
-    return edges("internet", x["workload"], ev, rests)
+    hub = _through_public_nodes(ctx, ", where NodePort Services listen")
+    return pd.concat([hub, edges(V.PUBLIC_PORTS, sel["workload"], ev, rests)], ignore_index=True)
 
 
 @edge(
@@ -112,7 +121,8 @@ def exposed_node_port(ctx: Context) -> pd.DataFrame:
     why="A hostPort, or a pod on the host's network, listens on the node's own addresses. On a node with a "
     "public address the internet reaches it directly. Certain for the nodes its pods run on with a "
     "declared port; possible for a pod on the host's network that declares none, or when its pods "
-    "(or the nodes) are not in the snapshot.",
+    "(or the nodes) are not in the snapshot; a workload whose pods are not placed reaches the internet "
+    "through the hub of the public nodes' ports (one edge per public node into it, one per workload out).",
 )
 def exposed_host_port(ctx: Context) -> pd.DataFrame:
     w = ctx.workloads[ctx.workloads["running"]]
@@ -194,6 +204,7 @@ def exposed_host_port(ctx: Context) -> pd.DataFrame:
         )
     ]
     unplaced = x[~x["certain"].astype(bool)]
+    hub: list[tuple[object, ...]] = []
     for v, k, ns, n, cn, chk, what in zip(
         unplaced["vertex"],
         unplaced["kind"],
@@ -205,19 +216,19 @@ def exposed_host_port(ctx: Context) -> pd.DataFrame:
     ):
         if not ctx.nodes_known:
             rows.append((v, f"{k} {ns}/{n}: {what}; node addresses unknown", [(chk, k, ns, n, cn)], False))
-        for node in pub["name"]:
-            rows.append(
-                (
-                    v,
-                    f"{k} {ns}/{n}: {what}; may be scheduled on {node}, a node with a public address",
-                    [(chk, k, ns, n, cn), ("node-external-ip", "Node", None, node, None)],
-                    False,
-                )
+        if len(pub):  # through the hub of the public nodes' ports: one edge per workload, not per node
+            hub.append(
+                (v, f"{k} {ns}/{n}: {what}; may be scheduled on a node with a public address", [(chk, k, ns, n, cn)])
             )
-    if not rows:
-        return no_edges()
-    d = pd.DataFrame(rows, columns=["target", "evidence", "rests", "certain"])
-    return edges("internet", d["target"], d["evidence"], d["rests"], d["certain"])
+    parts = []
+    if rows:
+        d = pd.DataFrame(rows, columns=["target", "evidence", "rests", "certain"])
+        parts.append(edges("internet", d["target"], d["evidence"], d["rests"], d["certain"]))
+    if hub:
+        d = pd.DataFrame(hub, columns=["target", "evidence", "rests"])
+        parts.append(_through_public_nodes(ctx, ", where pods on the host's ports may be scheduled"))
+        parts.append(edges(V.PUBLIC_PORTS, d["target"], d["evidence"], d["rests"], False))
+    return pd.concat(parts, ignore_index=True) if parts else no_edges()
 
 
 @edge(

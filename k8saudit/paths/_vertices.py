@@ -23,6 +23,8 @@ id                  stands for                                                  
 ``ns-admin:NS``     full control of a namespace's objects (``*``: every one)      hub
 ``pods:NS``         create pods in a namespace admitting privileged ones         hub
                     (``pods:*``: in every namespace)
+``node-ports:*``    an open port on any node with a public address (NodePorts,  hub
+                    and hostPorts of pods that may land there)
 ``secrets:NS``      the values of every Secret of a namespace                    target
 ``secrets:*``       the Secrets of every namespace                               hub
 ``cluster-admin``   cluster-admin or its equivalent                              target
@@ -39,6 +41,8 @@ SCHEDULED_NODE = "node:?"
 ALL = "*"
 #: create pods in every namespace (rbac-privileged-pod → here → psa-privileged-pod, one edge per namespace)
 ANY_PODS = "pods:*"
+#: an open port on a node with a public address (internet → here, one edge per public node → workloads)
+PUBLIC_PORTS = "node-ports:*"
 
 #: prefixes of vertex ids (``<prefix>:<name>``)
 PREFIXES = (
@@ -53,6 +57,7 @@ PREFIXES = (
     "groups",
     "ns-admin",
     "pods",
+    "node-ports",
     "secrets",
 )
 
@@ -141,6 +146,8 @@ def label(v: str) -> str:
         return "any group"
     if head == "ns-admin":
         return "admin of every namespace" if star else f"admin of namespace {rest}"
+    if head == "node-ports":
+        return "an open port on a node with a public address"
     if head == "pods":
         return "create pods in every namespace" if star else f"create pods in {rest}"
     if head == "secrets":
