@@ -69,6 +69,10 @@ def reachable(
     return _Adjacency(edges).reach(entries, fixed, gaps_only)
 
 
+#: the networkx maximum-flow function of the cut (measured fastest on these networks: see benchmarks/bench_paths.py)
+FLOW = boykov_kolmogorov
+
+
 def min_fix_set(edges: list[Edge], entries: Collection[str], targets: Collection[str]) -> tuple[set[str], set[str]]:
     """(findings to fix, targets no fix can cut off): after fixing the first, no entry reaches a target
     except those of the second."""
@@ -76,37 +80,37 @@ def min_fix_set(edges: list[Edge], entries: Collection[str], targets: Collection
     unbreakable = adj.reach(entries, gaps_only=True) & set(targets)
     sinks = set(targets) - unbreakable
     forward = adj.reach(entries)
-    if not sinks or not (forward & sinks):
+    live = sinks & forward
+    if not live:
         return set(), unbreakable
-    backward = adj.reach_back(sinks & forward)
-    d: nx.DiGraph = nx.DiGraph()
+    # only the vertices on some entry → target walk matter (reached from an entry, reaching a target):
+    # the flow network and the searches that make the cut minimal see nothing else
+    on = forward & adj.reach_back(live)
+    rel = list(dict.fromkeys((u, v, fs) for u, v, fs in edges if u in on and v in on))  # in order: deterministic
     S, T = ("s",), ("t",)
-    for x in entries:
-        d.add_edge(S, ("v", x))
-    for x in sinks & forward:
-        d.add_edge(("v", x), T)
-    for u, v, fs in edges:
-        if u not in forward or v not in backward:
-            continue  # on no entry → target walk: irrelevant to the cut
-        chain = [("v", u)]
-        for f in sorted(fs):
-            d.add_edge(("in", f), ("out", f), capacity=1)
-            chain += [("in", f), ("out", f)]
-        chain.append(("v", v))
-        for a, b in zip(chain[::2], chain[1::2]):  # (u → f1_in), (f1_out → f2_in), …, (fk_out → v)
-            if a != b:
-                d.add_edge(a, b)
-    _, (side, _) = nx.minimum_cut(d, S, T, flow_func=boykov_kolmogorov)
+    arcs: list[tuple[Any, ...]] = [(S, ("v", x)) for x in entries if x in on]
+    arcs += [(("v", x), T) for x in sorted(live)]
+    gadgets = sorted({f for _, _, fs in rel for f in fs})
+    arcs += [(("in", f), ("out", f), {"capacity": 1}) for f in gadgets]
+    for u, v, fs in rel:
+        # u → f1_in, f1_out → f2_in, …, fk_out → v: fixing any one of the findings removes the edge
+        chain = [("v", u)] + [x for f in sorted(fs) for x in (("in", f), ("out", f))] + [("v", v)]
+        arcs += [(a, b) for a, b in zip(chain[::2], chain[1::2]) if a != b]
+    d: nx.DiGraph = nx.DiGraph()
+    d.add_edges_from(arcs)
+    _, (side, _) = nx.minimum_cut(d, S, T, flow_func=FLOW)
     cut = {n[1] for n in side if n[0] == "in" and ("out", n[1]) not in side}
     # drop what the graph itself does not need (fewest-used first), keeping every sink cut off
+    radj = _Adjacency(rel)
+    starts = [x for x in entries if x in on]
     usage: dict[str, int] = {}
-    for _, _, fs in edges:
+    for _, _, fs in rel:
         for f in fs & cut:
             usage[f] = usage.get(f, 0) + 1
     for f in sorted(cut, key=lambda f: (usage.get(f, 0), f)):
-        if not (adj.reach(entries, cut - {f}) & sinks):
+        if not (radj.reach(starts, cut - {f}) & live):
             cut.discard(f)
-    assert not (adj.reach(entries, cut) & sinks), "the cut leaves a breakable target reachable"
+    assert not (radj.reach(starts, cut) & live), "the cut leaves a breakable target reachable"
     return cut, unbreakable
 
 
@@ -205,7 +209,8 @@ def attack_cut(
                 credit |= set().union(*(a & cut for a in alts))
         for f in credit:
             removed[f] += 1
-    edges_removed = {f: int(sum(f in fs for fs in e["finding_ids"])) for f in cut}
+    per_edge = e["finding_ids"].explode()
+    edges_removed = per_edge[per_edge.isin(cut)].value_counts().to_dict()
     f = findings if findings is not None else pd.DataFrame(columns=["finding_id"])
     rows = f[f["finding_id"].isin(cut)].drop_duplicates("finding_id")
     fixes = rows.assign(
