@@ -33,10 +33,10 @@ class _Adjacency:
 
     def __init__(self, edges: Iterable[Edge]) -> None:
         self.out: dict[str, list[tuple[str, frozenset[str]]]] = {}
-        self.back: dict[str, list[str]] = {}
+        self.back: dict[str, list[tuple[str, frozenset[str]]]] = {}
         for u, v, fs in edges:
             self.out.setdefault(u, []).append((v, fs))
-            self.back.setdefault(v, []).append(u)
+            self.back.setdefault(v, []).append((u, fs))
 
     def reach(self, starts: Iterable[str], fixed: Collection[str] = (), gaps_only: bool = False) -> set[str]:
         fixed = set(fixed)
@@ -50,12 +50,13 @@ class _Adjacency:
                 todo.append(v)
         return seen
 
-    def reach_back(self, ends: Iterable[str]) -> set[str]:
+    def reach_back(self, ends: Iterable[str], fixed: Collection[str] = ()) -> set[str]:
+        fixed = set(fixed)
         seen = set(ends)
         todo = deque(seen)
         while todo:
-            for u in self.back.get(todo.popleft(), ()):
-                if u not in seen:
+            for u, fs in self.back.get(todo.popleft(), ()):
+                if u not in seen and not (fixed and not fixed.isdisjoint(fs)):
                     seen.add(u)
                     todo.append(u)
         return seen
@@ -100,16 +101,23 @@ def min_fix_set(edges: list[Edge], entries: Collection[str], targets: Collection
     d.add_edges_from(arcs)
     _, (side, _) = nx.minimum_cut(d, S, T, flow_func=FLOW)
     cut = {n[1] for n in side if n[0] == "in" and ("out", n[1]) not in side}
-    # drop what the graph itself does not need (fewest-used first), keeping every sink cut off
+    # drop what the graph itself does not need (fewest-used first), keeping every sink cut off. A fix is
+    # needed when some edge resting on it and on no other fix joins what the entries still reach to what
+    # still reaches a target: that is one search forward and one back per fix dropped, not per fix; only
+    # a fix that fails this test gets a search of its own
     radj = _Adjacency(rel)
     starts = [x for x in entries if x in on]
-    usage: dict[str, int] = {}
-    for _, _, fs in rel:
+    resting: dict[str, list[Edge]] = {f: [] for f in cut}
+    for u, v, fs in rel:
         for f in fs & cut:
-            usage[f] = usage.get(f, 0) + 1
-    for f in sorted(cut, key=lambda f: (usage.get(f, 0), f)):
+            resting[f].append((u, v, fs))
+    ahead, behind = radj.reach(starts, cut), radj.reach_back(live, cut)
+    for f in sorted(cut, key=lambda f: (len(resting[f]), f)):
+        if any(u in ahead and v in behind and fs & cut == {f} for u, v, fs in resting[f]):
+            continue
         if not (radj.reach(starts, cut - {f}) & live):
             cut.discard(f)
+            ahead, behind = radj.reach(starts, cut), radj.reach_back(live, cut)
     assert not (radj.reach(starts, cut) & live), "the cut leaves a breakable target reachable"
     return cut, unbreakable
 
