@@ -194,15 +194,16 @@ def _attack_graph(snap: Any, findings: pd.DataFrame, fixed: Iterable[str]) -> At
         keep[np.flatnonzero(dup)[first]] = True
         e = e[keep]
     e = e.drop(columns=["_f"]).reset_index(drop=True)
-    meta = {k.id: k for k in EDGE_KINDS.values()}
-    e["group"] = e["kind"].map(lambda k: meta[k].group)
-    e["technique"] = e["kind"].map(lambda k: meta[k].technique)
-    e["attack"] = e["kind"].map(lambda k: ", ".join(meta[k].attack))
-    e["structural"] = e["kind"].map(lambda k: meta[k].structural).astype(bool)
-    e["gap"] = (~e["structural"] & (e["finding_ids"].str.len() == 0)).astype(bool)
+    kinds = EDGE_KINDS.values()
+    e["group"] = e["kind"].map({k.id: k.group for k in kinds})
+    e["technique"] = e["kind"].map({k.id: k.technique for k in kinds})
+    e["attack"] = e["kind"].map({k.id: ", ".join(k.attack) for k in kinds})
+    e["structural"] = e["kind"].map({k.id: k.structural for k in kinds}).astype(bool)
+    e["gap"] = (~e["structural"] & (e["finding_ids"].map(len) == 0)).astype(bool)
     e["certain"] = e["certain"].astype(bool)
-    e["source_label"] = e["source"].map(V.label)
-    e["target_label"] = e["target"].map(V.label)
+    labels = {v: V.label(v) for v in pd.unique(pd.concat([e["source"], e["target"]], ignore_index=True))}
+    e["source_label"] = e["source"].map(labels)
+    e["target_label"] = e["target"].map(labels)
     e["edge"] = range(len(e))
     e = e[EDGES_FRAME_COLUMNS]
     g = _assemble(e, snap.cluster, frozenset())

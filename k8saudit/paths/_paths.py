@@ -118,14 +118,16 @@ def _simple(g: AttackGraph, certain_only: bool) -> nx.DiGraph:
     h.add_nodes_from(g.nodes)
     if e.empty:
         return h
-    agg = (
-        e.assign(w=(~e["structural"]).astype(int))
-        .groupby(["source", "target"], sort=False)
-        .agg(weight=("w", "min"), edges=("edge", list))
-    )
-    h.add_edges_from(
-        (s, t, {"weight": int(w), "edges": ids}) for (s, t), w, ids in zip(agg.index, agg["weight"], agg["edges"])
-    )
+    # one pass over the columns (a groupby collecting lists costs a Python call per arc)
+    arcs: dict[tuple[str, str], tuple[int, list[int]]] = {}
+    for s, t, structural, i in zip(
+        e["source"].tolist(), e["target"].tolist(), e["structural"].tolist(), e["edge"].tolist()
+    ):
+        w, ids = arcs.setdefault((s, t), (1, []))
+        ids.append(i)
+        if structural and w:
+            arcs[s, t] = (0, ids)
+    h.add_edges_from((s, t, {"weight": w, "edges": ids}) for (s, t), (w, ids) in arcs.items())
     return h
 
 
