@@ -13,6 +13,11 @@ kernel's peak counter is reset through /proc/self/clear_refs before each step).
 
     python benchmarks/bench_paths.py --pods 10000
     python benchmarks/bench_paths.py --pods 100000      # ~6 GB of JSON generated once, minutes
+    python benchmarks/bench_paths.py --kinds --flows preflow_push,boykov_kolmogorov,dinitz
+
+``--kinds`` also times each edge kind on its own (edges and CPU seconds per kind: a kind that grows as a
+product of two sets shows here first); ``--flows`` times the cut's minimum-fix search with each networkx
+maximum-flow function.
 """
 
 from __future__ import annotations
@@ -64,6 +69,8 @@ def main() -> None:
     ap.add_argument("--pods", type=int, default=10000)
     ap.add_argument("--data", default=str(HERE / ".data"), help="where generated clusters are cached")
     ap.add_argument("--json", help="also write the figures as JSON to this file")
+    ap.add_argument("--kinds", action="store_true", help="also time each edge kind on its own")
+    ap.add_argument("--flows", default="", help="comma-separated networkx flow functions to compare in the cut")
     args = ap.parse_args()
 
     import k8saudit as ka
@@ -88,6 +95,12 @@ def main() -> None:
     )
     cut = measure("cut", lambda: ka.attack_cut(g, findings), base, rows)
     e = g.edges_frame
+    top = e["kind"].value_counts().head(5)
+    print("\nedges per kind, top 5: " + ", ".join(f"{k} {n:,}" for k, n in top.items()), file=sys.stderr)
+    if args.kinds:
+        per_kind(snap)
+    if args.flows:
+        flows(g, args.flows.split(","))
     print(
         f"\ngraph: {g.number_of_nodes():,} vertices, {len(e):,} edges ({int(e['gap'].sum()):,} gaps); "
         f"{len(paths):,} paths (truncated: {paths.attrs['truncated']}); assume breach: {len(breach):,} paths "
@@ -113,6 +126,53 @@ def main() -> None:
                 indent=2,
             )
         )
+
+
+def per_kind(snap) -> None:
+    """Each edge kind on its own (the late ones after the others, as the graph builder runs them)."""
+    from k8saudit.paths._context import Context
+    from k8saudit.paths._graph import LATE
+    from k8saudit.paths._registry import EDGE_KINDS
+
+    ctx = Context(snap)
+    for name in ("workloads", "pods", "nodes", "placement", "grants", "service_accounts"):
+        getattr(ctx, name)  # the shared derivations, built once, are not charged to the first kind using them
+    rows = []
+    order = [k for k in EDGE_KINDS if k not in LATE] + list(LATE)
+    for kid in order:
+        cpu = time.process_time()
+        out = EDGE_KINDS[kid].fn(ctx)
+        rows.append((kid, len(out), time.process_time() - cpu))
+        ctx.sources |= set(out["source"])
+        ctx.targets |= set(out["target"])
+    print("\nedge kind                      edges    CPU s", file=sys.stderr)
+    for kid, n, dt in sorted(rows, key=lambda r: -r[1]):
+        print(f"  {kid:<26} {n:>9,} {dt:8.2f}", file=sys.stderr)
+
+
+def flows(g, names: list[str]) -> None:
+    """The cut's minimum-fix search with each networkx maximum-flow function (same network, same answer)."""
+    from networkx.algorithms import flow
+
+    from k8saudit.paths import _cut
+    from k8saudit.paths._paths import resolve_entries, resolve_targets
+
+    e = g.edges_frame
+    edges = [(s, t, frozenset(f)) for s, t, f in zip(e["source"], e["target"], e["finding_ids"])]
+    ents, tgts = resolve_entries(g, None), resolve_targets(g, None)
+    default = _cut.FLOW
+    try:
+        for name in names:
+            _cut.FLOW = getattr(flow, name)
+            t, cpu = time.perf_counter(), time.process_time()
+            cut, _ = _cut.min_fix_set(edges, ents, tgts)
+            print(
+                f"  cut with {name:<26} {time.perf_counter() - t:7.2f} s (CPU {time.process_time() - cpu:6.2f} s), "
+                f"{len(cut)} fixes",
+                file=sys.stderr,
+            )
+    finally:
+        _cut.FLOW = default
 
 
 if __name__ == "__main__":
