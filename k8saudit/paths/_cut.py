@@ -230,9 +230,10 @@ def attack_cut(
         ["paths_removed", "edges_removed", "check_id"], ascending=[False, False, True], kind="stable"
     )
     # the paths no fix can break: through edges resting on no finding, to the targets they reach
-    gaps_only = g.only(g.edges_frame["finding_ids"].str.len() == 0)
     stuck = (
-        attack_paths(gaps_only, **{**popts, "targets": sorted(unbreakable)}) if unbreakable else before.iloc[0:0].copy()
+        attack_paths(g.only(g.edges_frame["finding_ids"].map(len) == 0), **{**popts, "targets": sorted(unbreakable)})
+        if unbreakable
+        else before.iloc[0:0].copy()
     )
     return AttackCut(
         fixes=fixes.reset_index(drop=True),

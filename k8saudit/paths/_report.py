@@ -138,6 +138,13 @@ def model_markdown() -> str:
         "RoleBinding scope; cluster-scoped resources only through ClusterRoleBindings.",
         "- **Assume breach.** `attack_paths(snap, assume_breach=True)` makes every workload an entry: "
         "what can a compromised pod reach?",
+        "- **Hubs keep the graph a sum.** A step that would join every member of one set to every member "
+        'of another goes through a hub vertex: "any service account of NS", "create pods in NS" (each '
+        "identity that may create pods there → the hub → root on a node, one edge per namespace admitting a "
+        'privileged pod), "an open port on a node with a public address" (one edge per public node → the '
+        "hub → each workload behind a NodePort). Each half rests on its own findings, so a path through a "
+        "hub is broken by the same fixes as the direct step, and the 100,000-pod synthetic cluster has "
+        "185,372 edges rather than 1.16 million (README, Attack paths, for the timings).",
         "",
     ]
     lines += ["| edge kind | group | technique | ATT&CK | certainty | rests on |", "|---|---|---|---|---|---|"]
