@@ -50,3 +50,9 @@ def test_equal_items_of_other_types_are_joined_as_themselves() -> None:
     s = pd.Series([[1], [True], [1.0], ["1"]], dtype=object)
     assert joined(s).tolist() == ["1", "True", "1.0", "1"]
     assert any_in(s, ["1"]).tolist() == [False, False, False, True]
+
+
+def test_an_empty_list_holds_not_even_none() -> None:
+    """``explode`` turns ``[]`` into a missing value and ``isin`` matches a missing value to ``None``."""
+    s = pd.Series([[], "ALL", [None], None], dtype=object)
+    assert any_in(s, {None}).tolist() == [False, False, True, False]

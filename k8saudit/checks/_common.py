@@ -17,15 +17,16 @@ def any_in(lists: pd.Series, values: Iterable[str]) -> pd.Series:
     """Per row: does the list hold any of ``values``? (Only a list or tuple holds anything.)
 
     Vectorised: the lists are exploded once and matched by ``isin``; the few rows that hit are then checked
-    to be lists or tuples (``explode`` also opens sets and arrays, and keeps a text whole).
+    to be non-empty lists or tuples (``explode`` also opens sets and arrays, keeps a text whole, and turns an
+    empty list into a missing value that ``isin`` takes for ``None``).
     """
     arr = lists.to_numpy(dtype=object)
     hit = np.zeros(len(arr), dtype=bool)
     if len(arr):
         items = pd.Series(arr, dtype=object, copy=False).explode()
         hit[items.index.to_numpy()[items.isin(set(values)).to_numpy(dtype=bool)]] = True
-        for i in np.flatnonzero(hit):
-            if not isinstance(arr[i], (list, tuple)):
+        for i in np.flatnonzero(hit):  # an empty list explodes to a missing value, which isin matches to None
+            if not isinstance(arr[i], (list, tuple)) or not arr[i]:
                 hit[i] = False
     return pd.Series(hit, index=lists.index, dtype=bool)
 
