@@ -756,6 +756,18 @@ KINDS: dict[str, type[K8sObject]] = {
 
 #: kinds that own a pod template (the workload kinds), with the path to it
 POD_TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob")
+#: the order kinds go into a snapshot: owners before the objects they own, so that a pod or a ReplicaSet keeps
+#: only what it adds to its owner's template
+OWNERS_FIRST = (
+    "CronJob",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicationController",
+    "Job",
+    "ReplicaSet",
+    "Pod",
+)
 
 AnyObject = Union[tuple(KINDS.values())]  # type: ignore[valid-type]  # noqa: UP007  (built at run time)
 

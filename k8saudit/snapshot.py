@@ -298,16 +298,7 @@ class Snapshot:
 
     def _compact_all(self) -> None:
         self._unowned = False
-        for kind in (
-            "CronJob",
-            "Deployment",
-            "StatefulSet",
-            "DaemonSet",
-            "ReplicationController",
-            "Job",
-            "ReplicaSet",
-            "Pod",
-        ):
+        for kind in m.OWNERS_FIRST:
             for o in self.items(kind):
                 self._compact_one(o)
         self.drop_frames()

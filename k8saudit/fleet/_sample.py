@@ -487,23 +487,7 @@ def build(p: Profile) -> Snapshot:
     snap.kubeconfig_entries = [dict(e) for e in kubeconfig]
     if "kubeconfig" in p.fixes:
         _fix_kubeconfig(snap)
-    order = {
-        k: i
-        for i, k in enumerate(
-            (
-                "Namespace",
-                "Node",
-                "CronJob",
-                "Deployment",
-                "StatefulSet",
-                "DaemonSet",
-                "ReplicationController",
-                "Job",
-                "ReplicaSet",
-                "Pod",
-            )
-        )
-    }
+    order = {k: i for i, k in enumerate(("Namespace", "Node", *m.OWNERS_FIRST))}
     for kind, obj, src, line in sorted(objs.items, key=lambda t: order.get(t[0], len(order))):
         tp = m.KINDS.get(kind, m.Generic)
         snap.add(msgspec.convert(obj, tp), src, line)

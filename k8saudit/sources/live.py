@@ -75,19 +75,7 @@ __all__ = [
 ]
 
 
-#: the order kinds go into the snapshot: owners before the objects they own, so the snapshot
-#: keeps only what a pod or ReplicaSet adds to its owner's template
-_OWNERS_FIRST = (
-    "CronJob",
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "ReplicationController",
-    "Job",
-    "ReplicaSet",
-    "Pod",
-)
-_ADD_ORDER = {k: i for i, k in enumerate(dict.fromkeys(["Namespace", "Node", *_OWNERS_FIRST, *m.KINDS]))}
+_ADD_ORDER = {k: i for i, k in enumerate(dict.fromkeys(["Namespace", "Node", *m.OWNERS_FIRST, *m.KINDS]))}
 
 
 # --------------------------------------------------------------------------- public API
