@@ -57,6 +57,11 @@ def test_attack_graph_figure(sample) -> None:
     verts = next(t for t in fig.data if t.name == "vertices")
     xs = dict(zip(verts.hovertext, verts.x))
     assert xs["the internet"] == 0 and xs["cluster-admin"] == 5  # entries left, targets right
+    # labels sit right of their dots (a target's label on its left ran into the nodes' labels), and the
+    # x range leaves room for the targets' labels; the column titles sit above the plot, not on the subtitle
+    assert verts.textposition == "middle right" and fig.layout.xaxis.range[1] >= 5.9
+    titles = [a for a in fig.layout.annotations if a.yref == "paper"]
+    assert len(titles) == 6 and all(a.y == 1.0 and a.yanchor == "bottom" for a in titles)
     cut = ka.attack_cut(graph, findings)
     dashed = viz.attack_graph_figure(graph, fixed=cut.finding_ids)
     assert any(t.line.dash == "dash" for t in dashed.data if t.mode == "lines")

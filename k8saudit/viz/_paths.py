@@ -167,7 +167,9 @@ def attack_graph_figure(
             y=vy,
             mode="markers+text",
             text=[_short(lab) for lab in nf["label"]],
-            textposition=["middle right" if c < 5 else "middle left" for c in col],
+            # every column's labels to the right of its dots: a target's label on its left would run into
+            # the long labels of the nodes' column
+            textposition="middle right",
             textfont={"size": 10},
             hovertext=nf["label"],
             hoverinfo="text",
@@ -184,9 +186,10 @@ def attack_graph_figure(
     for c, name in enumerate(COLUMN_TITLES):
         fig.add_annotation(
             x=c,
-            y=1.02,
+            y=1.0,
             xref="x",
             yref="paper",
+            yanchor="bottom",
             text=f"<b>{name}</b>",
             showarrow=False,
             font={"size": 11, "color": "#4b5563"},
@@ -201,9 +204,14 @@ def attack_graph_figure(
         height=max(480, min(1400, 26 * tallest + 160)),
     )
     fig.update_layout(
-        width=None, autosize=True, legend={"orientation": "h", "y": -0.02, "yanchor": "top", "font": {"size": 10}}
+        width=None,
+        autosize=True,
+        legend={"orientation": "h", "y": -0.02, "yanchor": "top", "font": {"size": 10}},
+        # room for the column titles between the subtitle and the plot
+        margin={"t": fig.layout.margin.t + 24},
     )
-    fig.update_xaxes(visible=False, range=[-0.3, 5.3])
+    # the right end leaves room for the targets' labels
+    fig.update_xaxes(visible=False, range=[-0.3, 5.95])
     fig.update_yaxes(visible=False)
     return fig
 
