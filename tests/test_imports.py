@@ -36,6 +36,9 @@ def test_each_library_comes_with_the_first_use_that_needs_it() -> None:
     assert _loaded("import k8saudit as ka; ka.attack_graph") == ["networkx"]
     # a fleet run, not the name, imports Dask
     assert not {"dask", "distributed"} & set(_loaded("import k8saudit as ka; ka.fleet"))
+    # the fleet's charts, not the fleet, import plotly
+    assert _loaded("import k8saudit as ka; ka.fleet.sample") == []
+    assert "plotly" in _loaded("import k8saudit as ka; ka.fleet.charts.heatmap")
 
 
 def test_scan_to_json_imports_no_chart_widget_or_workbook_library(tmp_path: Path) -> None:

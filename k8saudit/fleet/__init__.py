@@ -11,12 +11,13 @@
 Each cluster is one Dask task (read → audit → small result frames); a cluster's objects never
 leave its worker. ``client=`` takes a :class:`distributed.Client` or a scheduler address to run on
 an existing Dask cluster. ``ka.fleet.sample()`` is a bundled fleet of 40 clusters on four dates.
-Dask is imported when a fleet runs, not with ``k8saudit``.
+Dask is imported when a fleet runs, not with ``k8saudit``; plotly when ``charts`` is first used.
 """
 
 from __future__ import annotations
 
-from . import _charts as charts
+from types import ModuleType
+
 from ._analysis import odd_ones_out, score_matrix, trends, worst_clusters
 from ._fleet import CLUSTER_COLUMNS, Fleet
 from ._run import audit
@@ -49,3 +50,13 @@ __all__ = [
     "trends",
     "worst_clusters",
 ]
+
+
+def __getattr__(name: str) -> ModuleType:
+    """``charts`` on first use (PEP 562): a fleet run on workers draws nothing, so plotly stays unimported."""
+    if name == "charts":
+        from . import _charts
+
+        globals()["charts"] = _charts
+        return _charts
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
