@@ -179,16 +179,39 @@ def load_config(path: str | os.PathLike[str] | None) -> dict[str, Any]:
         doc = yaml.safe_load(p.read_text()) or {}
     except (OSError, yaml.YAMLError) as e:
         raise ConfigError(f"{p}: cannot read config: {_reason(e)}") from None
+    return check_config(doc, str(p))
+
+
+#: the keys a config file may hold
+CONFIG_KEYS = ("severities", "disabled")
+
+
+def check_config(doc: Any, where: str = "config") -> dict[str, Any]:
+    """``doc`` if it is a valid config, else a :class:`ConfigError` naming ``where`` and the bad entry.
+
+    An unknown key is an error, not ignored: a misspelt ``disable:`` would otherwise leave the check running
+    while the reader believes it off (and a misspelt ``severites:`` would drop every override)."""
     if not isinstance(doc, dict):
-        raise ConfigError(f"{p}: expected a mapping")
-    for cid, sev in (doc.get("severities") or {}).items():
+        raise ConfigError(f"{where}: expected a mapping")
+    for key in doc:
+        if key not in CONFIG_KEYS:
+            close = difflib.get_close_matches(str(key), CONFIG_KEYS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else f" (the keys are {', '.join(CONFIG_KEYS)})"
+            raise ConfigError(f"{where}: unknown key {key!r}{hint}")
+    severities = doc.get("severities") or {}
+    if not isinstance(severities, dict):
+        raise ConfigError(f"{where}: severities: expected a mapping of check id to level")
+    for cid, sev in severities.items():
         if (bad := unknown_check(str(cid))) is not None or cid not in CHECKS:
-            raise ConfigError(f"{p}: severities: {bad or f'no check {cid!r}'}")
+            raise ConfigError(f"{where}: severities: {bad or f'no check {cid!r}'}")
         if sev not in SEVERITIES:
-            raise ConfigError(f"{p}: severities: {cid}: {sev!r} is not one of {', '.join(SEVERITIES)}")
-    for cid in doc.get("disabled") or []:
+            raise ConfigError(f"{where}: severities: {cid}: {sev!r} is not one of {', '.join(SEVERITIES)}")
+    disabled = doc.get("disabled") or []
+    if not isinstance(disabled, list):
+        raise ConfigError(f"{where}: disabled: expected a list of check ids")
+    for cid in disabled:
         if (bad := unknown_check(str(cid))) is not None or cid not in CHECKS:
-            raise ConfigError(f"{p}: disabled: {bad or f'no check {cid!r}'}")
+            raise ConfigError(f"{where}: disabled: {bad or f'no check {cid!r}'}")
     return doc
 
 
@@ -464,7 +487,7 @@ def _audit(
 ) -> pd.DataFrame:
     if isinstance(waivers, (str, os.PathLike)):
         waivers = load_waivers(waivers)
-    cfg = config if isinstance(config, dict) else load_config(config)
+    cfg = load_config(config) if config is None or isinstance(config, (str, os.PathLike)) else check_config(config)
     disabled = set(cfg.get("disabled") or [])
     selected = [
         c

@@ -185,6 +185,35 @@ def test_severity_override_and_disabled_checks(snap: ka.Snapshot, tmp_path: Path
         audit(snap, config=cfg)
 
 
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("disable: [host-ipc]\n", "unknown key 'disable' \\(did you mean 'disabled'\\?\\)"),
+        ("severites: {host-ipc: low}\n", "unknown key 'severites' \\(did you mean 'severities'\\?\\)"),
+        ("exemptions: []\n", "unknown key 'exemptions' \\(the keys are severities, disabled\\)"),
+        ("disabled: host-ipc\n", "disabled: expected a list"),
+        ("severities: [host-ipc]\n", "severities: expected a mapping"),
+        ("- host-ipc\n", "expected a mapping"),
+    ],
+    ids=["disable", "severites", "other-key", "disabled-not-list", "severities-not-map", "not-a-mapping"],
+)
+def test_a_config_with_an_unknown_key_or_shape_is_an_error_naming_it(
+    snap: ka.Snapshot, tmp_path: Path, text: str, message: str
+) -> None:
+    # a misspelt key must not leave a check on (or an override off) while the reader believes otherwise
+    cfg = tmp_path / "k8saudit.yaml"
+    cfg.write_text(text)
+    with pytest.raises(ConfigError, match=message) as e:
+        audit(snap, practices=[4], config=cfg)
+    assert str(cfg) in str(e.value)
+    # the same rule for a config given as a mapping
+    import yaml
+
+    doc = yaml.safe_load(text)
+    with pytest.raises(ConfigError, match=message):
+        audit(snap, practices=[4], config=doc)
+
+
 def test_a_check_that_raises_is_an_error_row_and_the_others_run(
     snap: ka.Snapshot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
