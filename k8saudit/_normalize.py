@@ -410,12 +410,9 @@ def mask_metadata(md: m.ObjectMeta | None) -> None:
         md.annotations = {**ann, LAST_APPLIED: masked}  # a new dict: the old one may be shared
 
 
-def normalize(obj: Any, *, metadata: bool = True, containers: bool = True) -> Any:
-    """Apply the secret rules to one decoded object, in place; returns it (``metadata=False``: all but
-    the object's own metadata, masked already; ``containers=False``: all but its pod template's containers,
-    which the caller masks)."""
-    if metadata:
-        mask_metadata(obj.metadata)
+def normalize(obj: Any) -> Any:
+    """Apply the secret rules to one decoded object, in place; returns it."""
+    mask_metadata(obj.metadata)
     if isinstance(obj, m.Secret):
         keys: set[str] = set(obj.data_keys or ())
         keys.update(obj.data or ())
@@ -438,8 +435,7 @@ def normalize(obj: Any, *, metadata: bool = True, containers: bool = True) -> An
         if tpl is not None:
             if tpl.metadata is not obj.metadata:
                 mask_metadata(tpl.metadata)
-            if containers:
-                _mask_containers(tpl.spec)
+            _mask_containers(tpl.spec)
         if isinstance(obj, m.CronJob) and obj.spec is not None and obj.spec.job_template is not None:
             mask_metadata(obj.spec.job_template.metadata)
     return obj

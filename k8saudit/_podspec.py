@@ -16,8 +16,6 @@ probe timings) are not compared.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -197,25 +195,6 @@ class TemplateIndex:
         return {volume_key(v) for v in spec.volumes or () if not _generated_volume(v, sa, pod_name)} == self.volumes
 
 
-def same_unmasked(tpl: TemplateIndex, spec: m.PodSpec, mask: Callable[[m.Container], None]) -> tuple[bool, set[int]]:
-    """``tpl.same(spec)`` for a spec the secret rules were not applied to yet (``mask`` applies them to one
-    container): the answer, and the ids of the containers masked on the way (the others are not)."""
-    masked: set[int] = set()
-    if spec.ephemeral_containers or pod_level_key(spec) != tpl.pod_level:
-        return False, masked
-    keys = {}
-    for ctype, group in (("container", spec.containers), ("init", spec.init_containers)):
-        for c in group or ():
-            key, did = _masked_key(c, mask, tpl.containers.get((ctype, c.name)))
-            if did:
-                masked.add(id(c))
-            keys[(ctype, c.name)] = key
-    if keys != tpl.containers:
-        return False, masked
-    sa = sa_token_volumes(spec)
-    return {volume_key(v) for v in spec.volumes or () if not _generated_volume(v, sa, None)} == tpl.volumes, masked
-
-
 def residual(spec: m.PodSpec, tpl: TemplateIndex, pod_name: str | None) -> m.PodSpec:
     """The part of a pod's spec its template does not say.
 
@@ -252,69 +231,3 @@ def _residual_spec(
         os=spec.os,
         restart_policy=spec.restart_policy,
     )
-
-
-#: a container as decoded (before the secret rules, its service account token mount left out), by a 128-bit
-#: digest → its :func:`container_key` once masked: the pods of one template repeat the same few containers, so
-#: a pod's container is compared with its template's by one encoding and one lookup, and masked only when kept
-#: (the digest, not the encoding, is kept, and a key equal to the template's is that very object: a few
-#: dozen bytes a distinct container)
-_MASKED_KEYS: dict[bytes, bytes] = {}
-_MASKED_KEYS_MAX = 200_000
-
-
-def forget_masked_keys() -> None:
-    """Empty the memo of :func:`_masked_key` (a load is over: what it holds is only worth its memory to the next
-    load of the same containers)."""
-    _MASKED_KEYS.clear()
-
-
-def _masked_key(
-    c: m.Container, mask: Callable[[m.Container], None], expected: bytes | None = None
-) -> tuple[bytes, bool]:
-    """(container_key of ``c`` after ``mask``, whether ``c`` was masked here): ``c`` is masked in place only
-    when a container saying the same was not seen before. ``expected``: the key it is compared with."""
-    vms = c.volume_mounts
-    if vms and any((vm.mount_path or "").rstrip("/") == SA_TOKEN_PATH for vm in vms):
-        c.volume_mounts = [vm for vm in vms if (vm.mount_path or "").rstrip("/") != SA_TOKEN_PATH]
-        try:
-            raw = _enc.encode(c)
-        finally:
-            c.volume_mounts = vms
-    else:
-        raw = _enc.encode(c)
-    digest = hashlib.blake2b(raw, digest_size=16).digest()
-    key = _MASKED_KEYS.get(digest)
-    if key is not None:
-        return key, False
-    mask(c)
-    key = container_key(c)
-    if expected is not None and key == expected:
-        key = expected
-    if len(_MASKED_KEYS) >= _MASKED_KEYS_MAX:
-        _MASKED_KEYS.clear()
-    _MASKED_KEYS[digest] = key
-    return key, True
-
-
-def residual_unmasked(
-    spec: m.PodSpec, tpl: TemplateIndex, pod_name: str | None, mask: Callable[[m.Container], None]
-) -> m.PodSpec:
-    """:func:`residual` of a pod spec the secret rules were not applied to yet (``mask`` applies them to one
-    container): the same spec as ``residual`` of the masked spec, every container kept masked, those
-    dropped never masked at all."""
-    tpl_keys = tpl.containers
-    kept: list[list[m.Container]] = []
-    for ctype, group in (("container", spec.containers), ("init", spec.init_containers)):
-        out = []
-        for c in group or ():
-            expected = tpl_keys.get((ctype, c.name))
-            key, masked = _masked_key(c, mask, expected)
-            if expected != key:
-                if not masked:
-                    mask(c)
-                out.append(c)
-        kept.append(out)
-    for c in spec.ephemeral_containers or ():
-        mask(c)
-    return _residual_spec(spec, kept[0], kept[1], tpl, pod_name)

@@ -22,8 +22,8 @@ import pandas as pd
 
 from . import _model as m
 from . import frames as _frames
-from ._normalize import RULES_VERSION, mask_container, mask_metadata, normalize
-from ._podspec import TemplateIndex, forget_masked_keys, residual, residual_unmasked, same_unmasked
+from ._normalize import RULES_VERSION, normalize
+from ._podspec import TemplateIndex, residual
 from ._util import gc_paused
 from .vocab import NOTED, SKIPPED_COLUMNS, UNREADABLE
 
@@ -119,76 +119,21 @@ class Snapshot:
 
     def _admit(self, obj: Any, source: str, dedupe: bool) -> bool:
         """Normalise an object about to be kept (secret rules, defaults, compaction); False for a duplicate."""
-        # a pod, ReplicaSet or Job whose owner's template is known is compared with it first: only the
-        # containers it keeps are masked (a container seen before is compared by one encoding, unmasked)
-        tpl = self._pod_owner_template(obj)
-        owner = self._owner_template(obj) if tpl is None else None
-        if tpl is not None:
-            mask_metadata(obj.metadata)
-        else:
-            normalize(obj, containers=owner is None)
+        normalize(obj)
         md = obj.metadata
         if md.namespace is None and isinstance(obj, m.K8sObject) and type(obj).api[2]:
             md.namespace = "default"
         if md.name is None and md.generate_name:
             md.name = md.generate_name + "*"
         if dedupe and self._keys is not None:
-            kind = obj.kind
-            key = (kind, md.namespace, md.name)
+            key = (obj.kind, md.namespace, md.name)
             first = self._keys.get(key)
             if first is not None:
-                if tpl is not None:
-                    normalize(obj, metadata=False)
-                elif owner is not None:
-                    _mask_template_containers(obj, set())
                 self._duplicate(obj, source, *first)
                 return False
             self._keys[key] = (source, obj)
-        if tpl is not None:
-            obj.spec = residual_unmasked(obj.spec, tpl, md.name, mask_container)
-        elif owner is not None:
-            self._compact_owned(obj, owner)
-        else:
-            self._compact_one(obj)
+        self._compact_one(obj)
         return True
-
-    def _owner_template(self, obj: Any) -> TemplateIndex | None:
-        """The template of a ReplicaSet's or Job's controller, when it has a pod spec and its controller was
-        read already."""
-        if not isinstance(obj, (m.ReplicaSet, m.Job)):
-            return None
-        pt = m.pod_template(obj)
-        if pt is None or pt.spec is None:
-            return None
-        ref = m.controller_ref(obj.metadata.owner_references)
-        return self._templates.get(ref.uid or "") if ref is not None else None
-
-    def _compact_owned(self, obj: Any, owner: TemplateIndex) -> None:
-        """:meth:`_compact_one` of a ReplicaSet or Job whose template's containers are not masked yet."""
-        pt = m.pod_template(obj)
-        assert pt is not None and pt.spec is not None
-        same, masked = same_unmasked(owner, pt.spec, mask_container)
-        uid = obj.metadata.uid
-        if same:
-            pt.spec = None  # the owner's template is the one the frames read
-            if uid:
-                self._templates[uid] = owner
-            return
-        _mask_template_containers(obj, masked)
-        if uid:
-            self._templates[uid] = TemplateIndex(pt.spec)
-
-    def _pod_owner_template(self, obj: Any) -> TemplateIndex | None:
-        """The template of a pod's controller, when the pod has a spec and its controller was read already."""
-        if not isinstance(obj, m.Pod) or obj.spec is None:
-            return None
-        ref = m.controller_ref(obj.metadata.owner_references)
-        if ref is None:
-            return None
-        tpl = self._templates.get(ref.uid or "")
-        if tpl is None and (ref.kind is None or ref.kind in m.POD_TEMPLATE_KINDS):  # (not a Node's mirror pod)
-            self._unowned = True
-        return tpl
 
     def _duplicate(self, obj: Any, source: str, first: str, kept: Any) -> None:
         """Report an object seen twice: ``duplicate`` when both say the same, else ``conflict`` (the first is kept)."""
@@ -283,6 +228,8 @@ class Snapshot:
             return
         tpl = self._templates.get(ref.uid or "")
         if tpl is None:
+            if ref.kind is None or ref.kind in m.POD_TEMPLATE_KINDS:  # (not a Node's mirror pod)
+                self._unowned = True
             return
         pod.spec = residual(spec, tpl, pod.metadata.name)
 
@@ -294,7 +241,6 @@ class Snapshot:
         # loading is over: the keys the comparisons needed are computed again if more objects come
         for tpl in self._templates.values():
             tpl.release()
-        forget_masked_keys()
 
     def _compact_all(self) -> None:
         self._unowned = False
@@ -683,18 +629,6 @@ def _saved_bucket(tp: type) -> type:
             gc=False,
         )
     return st
-
-
-def _mask_template_containers(obj: Any, masked: set[int]) -> None:
-    """Apply the secret rules to the containers of an object's pod template (but those whose id is in ``masked``)."""
-    pt = m.pod_template(obj)
-    spec = pt.spec if pt is not None else None
-    if spec is None:
-        return
-    for group in (spec.containers, spec.init_containers, spec.ephemeral_containers):
-        for c in group or ():
-            if id(c) not in masked:
-                mask_container(c)
 
 
 _TEMPLATE_OWNERS = (m.Deployment, m.StatefulSet, m.DaemonSet, m.ReplicaSet, m.ReplicationController, m.Job, m.CronJob)

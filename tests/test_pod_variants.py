@@ -483,8 +483,8 @@ def test_many_identical_mutations_give_one_row(tmp_path: Path) -> None:
 
 
 def test_containers_kept_by_compaction_are_masked(tmp_path: Path) -> None:
-    """Pods are compared with their template before the secret rules run on them (a container the template
-    already says is dropped unmasked): every container a pod keeps, seen once or again, is masked."""
+    """Pods are compacted against their template: every container a pod keeps, seen once or again, is masked,
+    and so is what the template says."""
     import msgspec
 
     from k8saudit._normalize import MASK_PREFIX
@@ -548,8 +548,8 @@ def test_compaction_whatever_the_order_in_one_file(tmp_path: Path, order: str) -
 
 
 def test_replicasets_kept_by_compaction_are_masked(tmp_path: Path) -> None:
-    """A ReplicaSet is compared with its Deployment before the secret rules run on its template: one that
-    differs keeps its template, masked; one that says the same drops it; a duplicate is compared masked."""
+    """A ReplicaSet compacted against its Deployment: one that differs keeps its template, masked; one that
+    says the same drops it; a duplicate is compared masked."""
     import msgspec
 
     from k8saudit._normalize import MASK_PREFIX
