@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import k8saudit as ka
 from k8saudit.findings import audit
@@ -577,3 +579,56 @@ def test_replicasets_kept_by_compaction_are_masked(tmp_path: Path) -> None:
     (c,) = snap.get("ReplicaSet", NS, "web-5d9c7b6f4").spec.template.spec.containers
     assert c.image.endswith(":1.1") and c.env[0].value.startswith(MASK_PREFIX) and MASK_PREFIX in c.args[0]
     assert snap.skipped["category"].tolist() == ["duplicate"]
+
+
+_SECRETS = ("pw-aaaa-1111", "pw-bbbb-2222", "tok-cccc-3333")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    order=st.permutations(range(6)),
+    creds=st.lists(st.sampled_from(_SECRETS), min_size=6, max_size=6),
+    streamed=st.booleans(),
+)
+def test_shared_parts_are_masked_in_any_order(
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    order: list[int],
+    creds: list[str],
+    streamed: bool,
+) -> None:
+    """Objects of one List share equal parts once decoded (env lists, labels, owners): whatever the order of the
+    objects and whichever of them repeat a credential, no kept object holds one, and parts equal once masked
+    are one object."""
+    import msgspec
+
+    from k8saudit.sources import files as files_mod
+
+    if streamed:
+        monkeypatch.setattr(files_mod, "CHUNK", 4096)  # stream the List in batches of a few objects
+    tmp_path = tmp_path_factory.mktemp("shared")
+
+    def creds_container(pw: str) -> dict[str, Any]:
+        c = _container()
+        c["env"] = [{"name": "DB_PASSWORD", "value": pw}, {"name": "URL", "value": f"postgres://u:{pw}@db/x"}]
+        c["args"] = [f"--token={pw}"]
+        return c
+
+    deps = [deployment(name=f"web{i}", containers=[creds_container(creds[i])]) for i in range(3)]
+    rss = [replicaset(d, "5d9c7b6f4") for d in deps]
+
+    def own_creds(pw: str) -> Any:
+        return lambda spec: spec.update(containers=[creds_container(pw)])
+
+    pods = [pod_of(rs, f"abcd{i}", mutate=own_creds(creds[3 + i])) for i, rs in enumerate(rss)]
+    objs = [*deps, *pods]
+    snap = ka.load(write_list(tmp_path / "all.json", [*rss, *(objs[i] for i in order)]))
+    assert snap.skipped.empty, snap.skipped.to_string()
+    stored = b"".join(msgspec.json.encode(o) for k in snap.kinds for o in snap.items(k))
+    assert not any(s.encode() in stored for s in _SECRETS)
+    assert len(snap.items("Pod")) == 3 and len(snap.items("Deployment")) == 3
+    assert not snap.env["value"].astype(str).str.contains("|".join(_SECRETS)).any()
+    env_of = {d.metadata.name: d.spec.template.spec.containers[0].env for d in snap.items("Deployment")}
+    for i in range(3):
+        for j in range(3):  # two Deployments saying the same share one env list; different ones do not
+            assert (env_of[f"web{i}"] is env_of[f"web{j}"]) == (creds[i] == creds[j])

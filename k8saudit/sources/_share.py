@@ -91,6 +91,25 @@ class Sharer:
                 if st.host_ip:
                     st.host_ip = s(st.host_ip, st.host_ip)
 
+    def share_metadata(self, objs: list[Any]) -> None:
+        """The cheap part of :meth:`share`: only the objects' own metadata (labels, annotations, owners) and
+        a pod's status and spec strings: what a pod keeps once compacted against its owner's template."""
+        s = self.strings.setdefault
+        for o in objs:
+            self._meta(o.metadata, None)
+            if isinstance(o, m.Pod):
+                st, sp = o.status, o.spec
+                if st is not None:
+                    if st.phase:
+                        st.phase = s(st.phase, st.phase)
+                    if st.host_ip:
+                        st.host_ip = s(st.host_ip, st.host_ip)
+                if sp is not None:
+                    for f in _SPEC_STRINGS:
+                        v = getattr(sp, f)
+                        if v:
+                            setattr(sp, f, s(v, v))
+
     def _one(self, table: str, value: Any) -> Any:
         return self.tables[table].setdefault(self._encode(value), value)
 
