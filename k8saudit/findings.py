@@ -182,6 +182,20 @@ def load_config(path: str | os.PathLike[str] | None) -> dict[str, Any]:
     return check_config(doc, str(p))
 
 
+def check_selection(practices: list[int] | None, checks: list[str] | None) -> None:
+    """A :class:`ConfigError` for a practice or a check id that names nothing: selecting no check is not a
+    clean audit (``checks=["privilegd"]`` ran nothing and reported no finding)."""
+    from .vocab import PRACTICES
+
+    for p in practices or []:
+        if p not in PRACTICES:
+            raise ConfigError(f"no practice {p!r} (the practices are 1-{len(PRACTICES)})")
+    known = {c.id for c in CHECKS.values()} | {a for c in CHECKS.values() for a in c.aliases}
+    for cid in checks or []:
+        if cid not in known:
+            raise ConfigError(unknown_check(str(cid)) or f"no check {cid!r}")
+
+
 #: the keys a config file may hold
 CONFIG_KEYS = ("severities", "disabled")
 
@@ -487,6 +501,7 @@ def _audit(
 ) -> pd.DataFrame:
     if isinstance(waivers, (str, os.PathLike)):
         waivers = load_waivers(waivers)
+    check_selection(practices, checks)
     cfg = load_config(config) if config is None or isinstance(config, (str, os.PathLike)) else check_config(config)
     disabled = set(cfg.get("disabled") or [])
     selected = [

@@ -214,6 +214,24 @@ def test_a_config_with_an_unknown_key_or_shape_is_an_error_naming_it(
         audit(snap, practices=[4], config=doc)
 
 
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        ({"checks": ["privilegd"]}, "no check 'privilegd' \\(did you mean 'privileged'\\?\\)"),
+        ({"checks": ["host-ipc", "nothing-like-it-at-all"]}, "no check 'nothing-like-it-at-all'"),
+        ({"practices": [0]}, "no practice 0 \\(the practices are 1-10\\)"),
+        ({"practices": [4, 99]}, "no practice 99"),
+    ],
+    ids=["misspelt-check", "unknown-check", "practice-0", "practice-99"],
+)
+def test_selecting_a_check_or_practice_that_does_not_exist_is_an_error(
+    snap: ka.Snapshot, kw: dict, message: str
+) -> None:
+    # selecting nothing is not a clean audit: it must not return an empty findings frame
+    with pytest.raises(ConfigError, match=message):
+        audit(snap, **kw)
+
+
 def test_a_check_that_raises_is_an_error_row_and_the_others_run(
     snap: ka.Snapshot, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -21,7 +21,7 @@ import yaml
 
 import k8saudit as ka
 from k8saudit import cli
-from k8saudit.findings import FINDINGS_COLUMNS, audit, scorecard
+from k8saudit.findings import FINDINGS_COLUMNS, ConfigError, audit, scorecard
 from k8saudit.fleet import FleetSourceError, FleetStoreError, _sample, odd_ones_out
 from k8saudit.testing import FakeApiServer
 
@@ -271,11 +271,20 @@ def test_live_contexts_on_workers_and_broken_clusters_land_in_failures(
 
 
 def test_a_task_that_keeps_failing_is_a_failure_after_retries(client: distributed.Client, tmp_path: Path) -> None:
-    # an audit that raises (an unknown check id reaches the worker) is retried by Dask, then recorded
+    # an audit that raises on the worker (a waiver that is not a Waiver) is retried by Dask, then recorded
     snap = ka.load(Path(__file__).parent / "checks" / "host-pid")
-    got = ka.fleet.audit({"boom": snap}, client=client, progress=False, retries=1, config={"severities": 3})
+    got = ka.fleet.audit({"boom": snap}, client=client, progress=False, retries=1, waivers=[3])
     assert list(got.failures["stage"]) == ["audit"] and list(got.failures["error"]) == ["AttributeError"]
     assert (got.stats["status"] == "not_assessable").all()
+    # a bad config, practice or check id is the user's error, raised before any worker starts
+    for kw, message in (
+        ({"config": {"severities": 3}}, "severities: expected a mapping"),
+        ({"config": {"disable": ["host-pid"]}}, "unknown key 'disable'"),
+        ({"checks": ["host-pidd"]}, "no check 'host-pidd' \\(did you mean 'host-pid'\\?\\)"),
+        ({"practices": [11]}, "no practice 11"),
+    ):
+        with pytest.raises(ConfigError, match=message):
+            ka.fleet.audit({"boom": snap}, client=client, progress=False, **kw)
 
 
 def test_sources_resolve_globs_names_and_errors(fleet_paths: list[Path], sample_dir: Path, tmp_path: Path) -> None:

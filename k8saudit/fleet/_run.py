@@ -70,10 +70,13 @@ def audit(
     srcs = resolve(sources, all_contexts=all_contexts, kubeconfig=kubeconfig, namespaces=namespaces)
     if isinstance(waivers, (str, os.PathLike)):
         waivers = load_waivers(waivers)  # a bad file is the user's error, before any worker starts
-    if isinstance(config, (str, os.PathLike)):
-        from ..findings import load_config
+    from ..findings import check_config, check_selection, load_config
 
-        config = load_config(config)
+    # a bad config, practice or check id is the user's error, before any worker starts
+    check_selection(practices, checks)
+    config = load_config(config) if isinstance(config, (str, os.PathLike)) else config
+    if config is not None:
+        check_config(config)
     opts = AuditOptions(
         practices=practices,
         checks=checks,
