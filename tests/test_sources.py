@@ -642,7 +642,6 @@ def test_worker_processes_read_a_streamed_list_as_one_process_does(
         items = []
     _big_list(tmp_path, "pods.json", items, tail)
     monkeypatch.setattr(files_mod, "CHUNK", 4096)
-    monkeypatch.setattr(_parallel, "MIN_BYTES", 0)
     seen: list[str] = []
 
     class Counting(_parallel.Pool):
@@ -674,7 +673,6 @@ def test_workers_that_cannot_start_or_die_leave_the_work_to_the_loader(
 
     _big_list(tmp_path, "pods.json", [pod(f"p{i:04d}") for i in range(300)])
     monkeypatch.setattr(files_mod, "CHUNK", 4096)
-    monkeypatch.setattr(_parallel, "MIN_BYTES", 0)
     monkeypatch.setenv("K8SAUDIT_WORKERS", "1")
     alone = _contents(ka.load(tmp_path))
     monkeypatch.setenv("K8SAUDIT_WORKERS", "2")
@@ -682,7 +680,6 @@ def test_workers_that_cannot_start_or_die_leave_the_work_to_the_loader(
     assert _contents(ka.load(tmp_path)) == alone  # no worker started: read in this process
     monkeypatch.undo()
     monkeypatch.setattr(files_mod, "CHUNK", 4096)
-    monkeypatch.setattr(_parallel, "MIN_BYTES", 0)
     monkeypatch.setenv("K8SAUDIT_WORKERS", "2")
     dying = _parallel._WORKER.replace(
         "    for line in sys.stdin.buffer:", "    for line in __import__('itertools').islice(sys.stdin.buffer, 3):"
@@ -692,31 +689,18 @@ def test_workers_that_cannot_start_or_die_leave_the_work_to_the_loader(
     assert _contents(ka.load(tmp_path)) == alone
 
 
-def test_worker_count() -> None:
-    from k8saudit.sources._parallel import MIN_BYTES, workers_for
-
-    os.environ.pop("K8SAUDIT_WORKERS", None)
-    assert workers_for(MIN_BYTES - 1) == 0
-    cpus = len(os.sched_getaffinity(0))
-    assert workers_for(MIN_BYTES) in ({0} | set(range(2, min(cpus, 8) + 1)))
-    os.environ["K8SAUDIT_WORKERS"] = "3"
-    try:
-        assert workers_for(1) == 3  # said outright: whatever the size and the load
-    finally:
-        del os.environ["K8SAUDIT_WORKERS"]
-
-
-def test_no_workers_when_the_cpus_are_busy(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_workers_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    # as built, a worker only adds to the loader's work (it decodes what comes back): never by default,
+    # whatever the size, the CPUs and the load
     from k8saudit.sources import _parallel
 
     monkeypatch.delenv("K8SAUDIT_WORKERS", raising=False)
-    monkeypatch.setattr(_parallel.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
-    monkeypatch.setattr(_parallel.os, "getloadavg", lambda: (0.2, 0.0, 0.0))
-    assert _parallel.workers_for(_parallel.MIN_BYTES) == 4
-    monkeypatch.setattr(_parallel.os, "getloadavg", lambda: (2.0, 0.0, 0.0))
-    assert _parallel.workers_for(_parallel.MIN_BYTES) == 2
-    monkeypatch.setattr(_parallel.os, "getloadavg", lambda: (3.2, 0.0, 0.0))
-    assert _parallel.workers_for(_parallel.MIN_BYTES) == 0
+    monkeypatch.setattr(_parallel.os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
+    monkeypatch.setattr(_parallel.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert _parallel.workers_for(1) == 0 and _parallel.workers_for(10 * 1024**3) == 0
+    for said, n in (("3", 3), ("2", 2), ("1", 0), ("0", 0), ("many", 0)):
+        monkeypatch.setenv("K8SAUDIT_WORKERS", said)
+        assert _parallel.workers_for(1) == n, said  # said outright: whatever the size
 
 
 def test_a_chunk_that_ends_right_after_an_item(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
