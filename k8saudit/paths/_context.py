@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .. import _model as m
@@ -122,23 +123,50 @@ class Context:
         p = self.pods[self.pods["node"].notna()]
         return pd.DataFrame({"workload": p["vertex"], "node": "node:" + p["node"].astype(str)}).drop_duplicates()
 
+    @cached_property
+    def _placed_on(self) -> dict[str, list[str]]:
+        """workload vertex → the node vertices of its pods, in the order of :attr:`placement`."""
+        out: dict[str, list[str]] = {}
+        for w, n in zip(self.placement["workload"].tolist(), self.placement["node"].tolist()):
+            out.setdefault(w, []).append(n)
+        return out
+
     def node_of(self, workloads: pd.DataFrame) -> pd.DataFrame:
         """Where each of ``workloads`` (rows with ``vertex``) runs: ``workload``, ``node``, ``certain``.
 
         Known placement gives the nodes of its pods (certain). Otherwise: ``node:*`` when the
         snapshot has no nodes at all, else ``node:?`` (the node it will be scheduled on), possible.
         """
-        placed = workloads[["vertex"]].rename(columns={"vertex": "workload"}).merge(self.placement, on="workload")
-        placed["certain"] = True
-        rest = workloads[~workloads["vertex"].isin(placed["workload"]) & workloads["running"]]
+        on = self._placed_on
+        verts = workloads["vertex"].tolist()
+        # each workload's nodes in its row's order (as an inner merge with the placement gives them)
+        pairs = [(v, n) for v in verts for n in on.get(v, ())]
+        placed = pd.DataFrame(
+            {
+                "workload": pd.Series([v for v, _ in pairs], dtype=object),
+                "node": pd.Series([n for _, n in pairs], dtype=self.placement["node"].dtype),
+                "certain": True,
+            }
+        )
+        running = workloads["running"].tolist()
+        rest = [v for v, r in zip(verts, running) if r and v not in on]
         unknown = pd.DataFrame(
             {
-                "workload": rest["vertex"].to_numpy(),
+                "workload": pd.Series(rest, dtype=object),
                 "node": V.ANY_NODE if not self.nodes_known else V.SCHEDULED_NODE,
                 "certain": False,
             }
         )
         return pd.concat([placed, unknown], ignore_index=True)
+
+    @cached_property
+    def running_containers(self) -> pd.DataFrame:
+        """The containers frame (Linux containers only) of the running workloads, with the workload's ``vertex``
+        and ``host_pid`` (the escape edges each read a part of it)."""
+        c = self.frame("containers")
+        c = c[~c["windows"].astype(bool)]
+        w = self.workloads[self.workloads["running"]][["kind", "namespace", "name", "vertex", "host_pid"]]
+        return c.merge(w, on=["kind", "namespace", "name"])
 
     # ------------------------------------------------------------------ RBAC
 
@@ -187,7 +215,7 @@ class Context:
         if hit is not None:
             return hit
         g = self.grants
-        rid, rules = self._rules
+        rules = self._rules[1]
         sub = resource.split("/", 1)[1] if "/" in resource else None
 
         def match(strict: bool) -> set[int]:
@@ -198,11 +226,36 @@ class Context:
                 i for i, v, a, r in rules if not vs.isdisjoint(v) and not gs.isdisjoint(a) and not res.isdisjoint(r)
             }
 
-        loose, strict = match(False), match(True)
-        rows = rid.isin(loose) & (~self.full if verbs != ("*",) else True)
-        hit = g[rows].assign(names=g["resource_names"][rows], wildcard=~rid[rows].isin(strict))
+        loose, strict = self._rule_mask(match(False)), self._rule_mask(match(True))
+        ids = self._rule_ids
+        rows = loose[ids] if verbs == ("*",) else loose[ids] & ~self._full_array
+        if not rows.any():  # most questions have no grant at all: one empty answer, shaped as a full one
+            hit = self._can.get(("none",))
+            if hit is None:
+                hit = self._can[("none",)] = g.iloc[:0].assign(
+                    names=g["resource_names"].iloc[:0], wildcard=pd.Series([], dtype=bool)
+                )
+            self._can[key] = hit
+            return hit
+        at = np.flatnonzero(rows)
+        hit = g.take(at)
+        hit = hit.assign(names=hit["resource_names"], wildcard=~strict[ids[at]])
         self._can[key] = hit
         return hit
+
+    @cached_property
+    def _rule_ids(self) -> np.ndarray:
+        return self._rules[0].to_numpy(dtype=np.int64)
+
+    @cached_property
+    def _full_array(self) -> np.ndarray:
+        return self.full.to_numpy(dtype=bool)
+
+    def _rule_mask(self, ids: set[int]) -> np.ndarray:
+        """A lookup by rule id: is it among ``ids``?"""
+        mask = np.zeros(len(self._rules[1]) + 1, dtype=bool)
+        mask[list(ids)] = True
+        return mask
 
     @cached_property
     def full(self) -> pd.Series:

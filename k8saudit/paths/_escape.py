@@ -46,10 +46,7 @@ def sensitive_host_path(path: str) -> bool:
 
 
 def _running_containers(ctx: Context) -> pd.DataFrame:
-    c = ctx.frame("containers")
-    c = c[~c["windows"].astype(bool)]
-    w = ctx.workloads[ctx.workloads["running"]][["kind", "namespace", "name", "vertex", "host_pid"]]
-    return c.merge(w, on=["kind", "namespace", "name"])
+    return ctx.running_containers
 
 
 def _container_rests(c: pd.DataFrame, check_id: str) -> list[list[tuple[object, ...]]]:

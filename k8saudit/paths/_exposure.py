@@ -125,11 +125,15 @@ def exposed_node_port(ctx: Context) -> pd.DataFrame:
     "through the hub of the public nodes' ports (one edge per public node into it, one per workload out).",
 )
 def exposed_host_port(ctx: Context) -> pd.DataFrame:
+    if ctx.nodes_known and _public_nodes(ctx).empty:
+        return no_edges()  # every such step ends on a node with a public address: there is none
     w = ctx.workloads[ctx.workloads["running"]]
     c = ctx.frame("containers")
-    hp = c[(c["host_ports"].str.len() > 0)].merge(
-        w[["kind", "namespace", "name", "vertex", "host_network"]], on=["kind", "namespace", "name"]
-    )
+    declared = c[c["host_ports"].str.len() > 0]
+    hn = w[w["host_network"].astype(bool)]
+    if declared.empty and hn.empty:
+        return no_edges()
+    hp = declared.merge(w[["kind", "namespace", "name", "vertex", "host_network"]], on=["kind", "namespace", "name"])
     hp = hp[~hp["host_network"].astype(bool)]
     parts = []
     if len(hp):
@@ -147,14 +151,11 @@ def exposed_host_port(ctx: Context) -> pd.DataFrame:
                 }
             )
         )
-    hn = w[w["host_network"].astype(bool)]
     if len(hn):
         # on the host's network a declared port is a host port (the API server fills hostPort in); without
         # one the pod may still listen on the node's addresses: possible
-        ports = (
-            c[c["host_ports"].str.len() > 0]
-            .groupby(["kind", "namespace", "name"])["host_ports"]
-            .agg(lambda s: sorted({p for ps in s for p in ps}))
+        ports = declared.groupby(["kind", "namespace", "name"])["host_ports"].agg(
+            lambda s: sorted({p for ps in s for p in ps})
         )
         listed = hn.set_index(["kind", "namespace", "name"]).index.map(lambda k: ports.get(k, []))
         parts.append(

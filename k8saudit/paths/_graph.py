@@ -127,6 +127,15 @@ def _norm(s: pd.Series) -> pd.Series:
     return s.astype(object).where(s.notna(), "").astype(str)
 
 
+def columns_of(df: pd.DataFrame, names: Iterable[str]) -> dict[str, pd.Series]:
+    """Columns of ``df`` without a copy of ``df.attrs`` per column (the findings' per-check stats and
+    skipped items: pandas deep-copies them into every Series taken from the frame)."""
+    if df.attrs:
+        df = df.copy(deep=False)  # one copy of the attrs, then none
+        df.attrs = {}
+    return {c: df[c] for c in names}
+
+
 def join_findings(raw: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:
     """Add ``finding_ids`` and ``checks`` to raw edges: the findings matching each edge's ``rests`` keys."""
     n = len(raw)
@@ -138,10 +147,11 @@ def join_findings(raw: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:
     if flat and len(findings):
         k = pd.DataFrame(flat, columns=["check_id", "kind", "namespace", "name", "container"], dtype=object)
         k["_e"] = np.repeat(np.arange(n), counts)
-        # a bare copy of the columns: findings.attrs (per-check stats) would be deep-copied by every operation
-        f = pd.DataFrame(
-            {c: findings[c].to_numpy() for c in ("check_id", "kind", "namespace", "name", "container", "finding_id")}
-        )
+        # a bare copy of the columns: findings.attrs (per-check stats) would be deep-copied by every operation;
+        # only the findings of the checks some edge rests on (the merge matches check_id exactly)
+        bare = columns_of(findings, ("check_id", "kind", "namespace", "name", "container", "finding_id"))
+        wanted = _norm(bare["check_id"]).isin(set(_norm(k["check_id"]))).to_numpy()
+        f = pd.DataFrame({c: v.to_numpy()[wanted] for c, v in bare.items()})
         on = ["check_id", "kind", "namespace", "name"]
         left = k.assign(**{c: _norm(k[c]) for c in on}, container=_norm(k["container"]))
         right = f.assign(**{c: _norm(f[c]) for c in on}, _fc=_norm(f["container"]))[on + ["_fc", "finding_id"]]

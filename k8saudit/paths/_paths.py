@@ -8,16 +8,18 @@ reaches, towards a vertex that reaches a target), never by enumerating every pat
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from itertools import islice, pairwise
 from typing import Any
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from .._util import gc_paused
 from . import _vertices as V
-from ._graph import AttackGraph, attack_graph
+from ._graph import AttackGraph, attack_graph, columns_of
 
 PATH_COLUMNS = [
     "path_id",
@@ -340,17 +342,21 @@ def prioritize(
     opts = {k: path_options[k] for k in ("entries", "targets", "assume_breach") if k in path_options}
     on = relevant_edges(g, **opts)
     hot = {f for fs in g.edges_frame.loc[on, "finding_ids"] for f in fs}
-    counts = pd.Series([f for fs in paths["finding_ids"] for f in fs], dtype=object).value_counts()
-    out = findings.copy()
-    out["on_attack_path"] = out["finding_id"].isin(hot).astype(bool)
-    out["paths_through"] = out["finding_id"].map(counts).fillna(0).astype(int)
-    sev = out["severity"].cat.codes if hasattr(out["severity"], "cat") else 0
-    order = (
-        out.assign(
-            _o=~out["on_attack_path"], _p=-out["paths_through"], _s=-pd.Series(sev, index=out.index), _i=range(len(out))
-        )
-        .sort_values(["_o", "_p", "_s", "_i"])
-        .index
-    )
-    out["priority"] = pd.Series(range(1, len(out) + 1), index=order).reindex(out.index).astype(int)
+    counts = Counter(f for fs in paths["finding_ids"] for f in fs)
+    cols = columns_of(findings, ("finding_id", "severity"))
+    fids = cols["finding_id"].tolist()
+    on_path = np.fromiter((f in hot for f in fids), dtype=bool, count=len(fids))
+    through = np.fromiter((counts.get(f, 0) for f in fids), dtype=np.int64, count=len(fids))
+    sev = cols["severity"]
+    codes = sev.cat.codes.to_numpy(dtype=np.int64) if isinstance(sev.dtype, pd.CategoricalDtype) else 0
+    # on a path first, then more paths, then higher severity, then the findings' own order (lexsort: last key first)
+    n = len(fids)
+    order = np.lexsort((np.arange(n), -np.broadcast_to(codes, n), -through, ~on_path))
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(1, n + 1)
+    # a shallow copy: the findings' columns are shared (copy on write), only the three new ones are allocated
+    out = findings.copy(deep=False)
+    out["on_attack_path"] = on_path
+    out["paths_through"] = through
+    out["priority"] = rank
     return out

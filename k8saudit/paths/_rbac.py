@@ -27,10 +27,36 @@ RBAC_RESTS = ("rbac-escalation", "rbac-wildcard", "rbac-cluster-admin", "rbac-an
 ADMIN_ROLES = ("cluster-admin", "admin")
 
 
+_TEXT_COLUMNS = ("binding_kind", "binding", "role_kind", "role", "identity")
+
+
 def _text(g: pd.DataFrame, what: str) -> pd.Series:
     """``RoleBinding shop/devs → ClusterRole edit allows create pods`` per grant row."""
+    cols = [g[c].tolist() for c in _TEXT_COLUMNS]
+    if any(x is None or x is pd.NA for col in cols for x in col):  # a missing part leaves the text missing
+        return _text_frame(g, what)
+    bns = g["binding_namespace"].tolist()
+    return pd.Series(
+        [
+            f"{bk} {_in_ns(bk, bn)}{b} → {rk} {r} lets {ident.replace(':', ' ', 1)} {what}{_names(n)}"
+            for bk, b, rk, r, ident, bn, n in zip(*cols, bns, g["names"].tolist())
+        ],
+        index=g.index,
+        dtype=object,
+    )
+
+
+def _in_ns(binding_kind: str, ns: Any) -> str:
+    return ((ns if isinstance(ns, str) else "") + "/") if binding_kind == "RoleBinding" else ""
+
+
+def _names(names: Any) -> str:
+    return f" (resourceNames {', '.join(names)})" if len(names) else ""
+
+
+def _text_frame(g: pd.DataFrame, what: str) -> pd.Series:
     bns = (g["binding_namespace"].fillna("") + "/").where(g["binding_kind"].eq("RoleBinding"), "")
-    names = g["names"].map(lambda n: f" (resourceNames {', '.join(n)})" if len(n) else "")
+    names = g["names"].map(_names)
     return (
         g["binding_kind"]
         + " "
@@ -62,13 +88,20 @@ def _named(objs: pd.DataFrame, names: Any, where: str) -> pd.DataFrame:
 
 
 def _frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
-    if not rows:
+    """Edges from (source, target, evidence, rests, certain) rows: no loop, each (source, target, rests) once."""
+    seen: set[tuple[Any, Any, str]] = set()
+    keep = []
+    for row in rows:
+        if row[0] == row[1]:
+            continue
+        k = (row[0], row[1], repr(row[3]))
+        if k not in seen:
+            seen.add(k)
+            keep.append(row)
+    if not keep:
         return no_edges()
-    d = pd.DataFrame(rows, columns=["source", "target", "evidence", "rests", "certain"])
-    d = d[d["source"] != d["target"]]
-    d["_k"] = d["rests"].map(repr)
-    d = d.drop_duplicates(["source", "target", "_k"])
-    return edges(d["source"], d["target"], d["evidence"], d["rests"], d["certain"])
+    src, tgt, ev, rests, certain = zip(*keep)
+    return edges(src, tgt, ev, rests, certain)
 
 
 def _unnamed(g: pd.DataFrame) -> pd.DataFrame:
