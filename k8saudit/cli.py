@@ -12,8 +12,11 @@ audit: 1 says "found", 3 says "found nothing at LEVEL, but could not look everyw
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -428,7 +431,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
                 sys.stdout.write(_yaml_text(text) if stdout == "yaml" else text)
         except ExportError as e:
             raise UserError(str(e)) from None
-    return _gate(findings, fail_on, args.allow_partial, args.quiet)
+    rc = _gate(findings, fail_on, args.allow_partial, args.quiet)
+    global _done
+    _done = True
+    return rc
 
 
 def _max_chars(value: int | None, targets: list[str]) -> int | None:
@@ -1105,5 +1111,31 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
 
 
+#: set by a command once everything it writes is written: the console script may then leave at once
+_done = False
+
+
+def run() -> None:
+    """The ``k8saudit`` console script: :func:`main`, then exit.
+
+    A command that finished its work (``scan``) leaves without tearing the interpreter down: freeing
+    every frame, module and object one by one costs ~0.15 s at 1,000 pods and grows with the cluster,
+    and the operating system reclaims the memory at once. Standard output and error are flushed and
+    the ``atexit`` functions run first; with another thread still alive (a pool not shut down), or
+    after an error, the exit is the ordinary one.
+    """
+    rc = main()
+    if _done and threading.active_count() == 1:
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:  # the reader left: what it did not read is not ours to report
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        with contextlib.suppress(OSError):
+            sys.stderr.flush()
+        atexit._run_exitfuncs()
+        os._exit(rc)
+    sys.exit(rc)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

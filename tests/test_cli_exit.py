@@ -1,0 +1,88 @@
+"""The console script (``k8saudit.cli.run``): once ``scan`` has written everything, the process leaves without
+tearing the interpreter down; what it wrote, its exit status and the ``atexit`` functions are the same as an
+ordinary exit's. Each case runs in a fresh process, as a user runs the command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+#: a module global with a finalizer: an ordinary exit clears ``__main__`` and prints "torn down"; a quick one does not
+PROBE = """
+import atexit, sys
+class Probe:
+    def __del__(self):
+        sys.stderr.write("torn down\\n")
+probe = Probe()
+atexit.register(lambda: sys.stderr.write("atexit ran\\n"))
+from k8saudit.cli import {entry}
+{call}
+"""
+
+
+def _run(*argv: str, entry: str = "run") -> subprocess.CompletedProcess[str]:
+    call = "run()" if entry == "run" else "sys.exit(main())"
+    return subprocess.run(
+        [sys.executable, "-c", PROBE.format(entry=entry, call=call), *argv],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def _findings(doc: str) -> pd.DataFrame:
+    return pd.DataFrame(json.loads(doc)["findings"])
+
+
+def test_scan_leaves_at_once_with_its_whole_output_and_the_atexit_functions_run() -> None:
+    quick = _run("scan", "sample", "--format", "json", "-q")
+    plain = _run("scan", "sample", "--format", "json", "-q", entry="main")
+    assert quick.returncode == plain.returncode == 0, quick.stderr + plain.stderr
+    # the whole document, the same findings and attack-path priorities as an ordinary exit writes
+    pd.testing.assert_frame_equal(_findings(quick.stdout), _findings(plain.stdout))
+    assert quick.stdout.rstrip().endswith("}")
+    assert "atexit ran" in quick.stderr and "atexit ran" in plain.stderr
+    # the quick exit skips the teardown (module globals are never cleared); the ordinary one does it
+    assert "torn down" not in quick.stderr
+    assert "torn down" in plain.stderr
+
+
+def test_the_exit_status_and_its_message_survive_the_quick_exit() -> None:
+    p = _run("scan", "sample", "--fail-on", "high")
+    assert p.returncode == 1
+    assert "at or above high" in p.stderr and "not exempt (exit 1)" in p.stderr
+    assert p.stdout.rstrip().endswith("band: good >= 95%, fair >= 80%, poor below")  # the text report, to its end
+    assert "torn down" not in p.stderr
+
+
+def test_files_written_with_o_are_complete(tmp_path: Path) -> None:
+    sarif, csv = tmp_path / "f.sarif", tmp_path / "f.csv"
+    p = _run("scan", "sample", "-o", str(sarif), "-o", str(csv), "-q")
+    assert p.returncode == 0, p.stderr
+    assert json.loads(sarif.read_text(encoding="utf-8"))["runs"][0]["results"]
+    rows = pd.read_csv(csv, encoding="utf-8-sig")
+    assert len(rows) == len(json.loads(sarif.read_text(encoding="utf-8"))["runs"][0]["results"]) > 0
+
+
+def test_a_usage_error_exits_the_ordinary_way() -> None:
+    p = _run("scan", "sample", "--fail-on", "severe", "-q")
+    assert p.returncode == 2 and "--fail-on" in p.stderr
+    assert "torn down" in p.stderr  # not a finished scan: nothing to gain, the ordinary exit
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", PROBE.format(entry="run", call="run()"), "scan", "sample", "--format", "json", "-q"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.read(10).startswith(b"{")
+    proc.stdout.close()  # the reader goes away (`k8saudit scan ... | head -c 10`)
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=300) == 0
+    assert "Traceback" not in err and "Exception ignored" not in err
