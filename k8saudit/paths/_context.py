@@ -32,6 +32,19 @@ TEMPLATE_OWNERS: tuple[tuple[str, str], ...] = (
     ("", "replicationcontrollers"),
 )
 
+#: the containers frame's columns :attr:`Context.running_containers` keeps
+RUNNING_CONTAINER_COLUMNS = (
+    "kind",
+    "namespace",
+    "name",
+    "container",
+    "privileged",
+    "caps_add",
+    "run_as_user",
+    "run_as_non_root",
+    "proc_mount",
+)
+
 
 class Context:
     """The inputs of the edge functions for one snapshot."""
@@ -41,6 +54,7 @@ class Context:
         #: vertices edges leave from / lead to so far (the graph builder fills them for the late kinds)
         self.sources: set[str] = set()
         self.targets: set[str] = set()
+        #: answers of :meth:`can` and frames derived once for several edge kinds (pod creators, token holders)
         self._can: dict[tuple[Any, ...], pd.DataFrame] = {}
 
     def frame(self, name: str) -> pd.DataFrame:
@@ -161,10 +175,10 @@ class Context:
 
     @cached_property
     def running_containers(self) -> pd.DataFrame:
-        """The containers frame (Linux containers only) of the running workloads, with the workload's ``vertex``
-        and ``host_pid`` (the escape edges each read a part of it)."""
+        """The Linux containers of the running workloads with the workload's ``vertex`` and ``host_pid``: the
+        columns of :data:`RUNNING_CONTAINER_COLUMNS` (the escape edges each read a part of it)."""
         c = self.frame("containers")
-        c = c[~c["windows"].astype(bool)]
+        c = c.loc[~c["windows"].astype(bool), list(RUNNING_CONTAINER_COLUMNS)]
         w = self.workloads[self.workloads["running"]][["kind", "namespace", "name", "vertex", "host_pid"]]
         return c.merge(w, on=["kind", "namespace", "name"])
 
