@@ -15,6 +15,14 @@ kernel's peak counter is reset through /proc/self/clear_refs before each step).
     python benchmarks/bench_paths.py --pods 100000      # ~6 GB of JSON generated once, minutes
     python benchmarks/bench_paths.py --kinds --flows preflow_push,boykov_kolmogorov,dinitz
 
+``--stages`` instead times a whole ``k8saudit scan DIR --format json`` stage by stage, in --runs fresh processes
+(min/median of CPU seconds, wall beside): interpreter start, imports (pandas and numpy, networkx, k8saudit's own),
+load, the frames the audit builds, the audit itself, graph, paths, priorities, the JSON export, the garbage
+collector's share of all of it, and the exit (the quick one the command takes, and the ordinary one), the last
+measured from outside the process::
+
+    python benchmarks/bench_paths.py --pods 1000,10000 --stages
+
 ``--kinds`` also times each edge kind on its own (edges and CPU seconds per kind: a kind that grows as a
 product of two sets shows here first); ``--flows`` times the cut's minimum-fix search with each networkx
 maximum-flow function.
@@ -64,14 +72,138 @@ def measure(name: str, fn, base_mb: float, rows: list[dict]) -> object:
     return out
 
 
+#: one scan, as cmd_scan runs it, stage by stage (the frames the audit builds are timed apart from the audit)
+_STAGES = r"""
+import gc, json, os, sys, time
+marks = [("interpreter start", time.process_time(), time.perf_counter())]
+gc_cpu = [0.0, 0.0]
+def _gc(phase, info):
+    if phase == "start":
+        gc_cpu[1] = time.process_time()
+    else:
+        gc_cpu[0] += time.process_time() - gc_cpu[1]
+gc.callbacks.append(_gc)
+def mark(name):
+    marks.append((name, time.process_time(), time.perf_counter()))
+import numpy, pandas
+mark("import pandas + numpy")
+import networkx
+mark("import networkx")
+from k8saudit import cli
+from k8saudit.export import findings_to_stream, with_attack_paths
+from k8saudit.findings import audit
+from k8saudit.paths import attack_graph, attack_paths, prioritize
+from k8saudit.snapshot import Snapshot
+mark("import k8saudit")
+import k8saudit as ka
+snap = ka.load(sys.argv[1])
+mark("load")
+frames_cpu = [0.0, 0.0, 0]
+build = Snapshot.frame
+def frame(self, name, *a, **k):
+    if name in self._frames or frames_cpu[2]:
+        return build(self, name, *a, **k)
+    frames_cpu[2] = 1
+    c, w = time.process_time(), time.perf_counter()
+    try:
+        return build(self, name, *a, **k)
+    finally:
+        frames_cpu[0] += time.process_time() - c
+        frames_cpu[1] += time.perf_counter() - w
+        frames_cpu[2] = 0
+Snapshot.frame = frame
+findings = audit(snap)
+c, w = time.process_time(), time.perf_counter()
+marks.append(("frames (those the audit builds)", marks[-1][1] + frames_cpu[0], marks[-1][2] + frames_cpu[1]))
+marks.append(("audit", c, w))
+g = attack_graph(snap, findings)
+mark("attack graph")
+paths = attack_paths(g)
+mark("paths")
+ranked = prioritize(findings, g, paths=paths)
+mark("priorities")
+for s in snap.members or [snap]:
+    s.drop_frames(keep=["objects"])
+with open(os.devnull, "wb") as out:
+    findings_to_stream(ranked, "json", out, snapshot=snap)
+mark("JSON export")
+print(json.dumps({"marks": marks, "gc": gc_cpu[0]}))
+sys.stdout.flush()
+if sys.argv[2] == "quick":
+    import atexit
+    atexit._run_exitfuncs()
+    os._exit(0)
+"""
+
+
+def stages(pods: list[int], data_root: Path, runs: int) -> None:
+    """The stage table of a scan (see the module docstring): min/median of ``runs`` fresh processes."""
+    import statistics
+    import subprocess
+
+    for n in pods:
+        data = ensure_data(n, data_root)
+        rows: dict[str, list[tuple[float, float]]] = {}
+        gcs: list[float] = []
+        totals: list[tuple[float, float]] = []
+        for i in range(runs * 2):
+            how = "quick" if i % 2 == 0 else "ordinary"
+            t = time.perf_counter()
+            p = subprocess.Popen(
+                [sys.executable, "-c", _STAGES, str(data), how], stdout=subprocess.PIPE, cwd=HERE.parent
+            )
+            assert p.stdout is not None
+            out = p.stdout.read()
+            _, status, usage = os.wait4(p.pid, 0)  # the child's own CPU, its exit included
+            p.returncode = os.waitstatus_to_exitcode(status)
+            wall = time.perf_counter() - t
+            if p.returncode != 0:
+                raise SystemExit(f"the stage run at {n:,} pods failed (exit {p.returncode})")
+            ru = usage.ru_utime + usage.ru_stime
+            doc = json.loads(out.decode().strip().splitlines()[-1])
+            marks, prev = doc["marks"], (0.0, doc["marks"][0][2])
+            for name, cpu, w in marks:
+                if how == "quick":  # the start's wall is not known inside the process: left blank
+                    rows.setdefault(name, []).append((cpu - prev[0], w - prev[1] if w != prev[1] else float("nan")))
+                prev = (cpu, w)
+            exit_cpu = ru - prev[0]
+            rows.setdefault(f"exit ({how})", []).append((exit_cpu, float("nan")))
+            if how == "quick":
+                gcs.append(doc["gc"])
+                totals.append((ru, wall))
+        print(f"\n{n:,} pods: a scan stage by stage, CPU s (min/median of {runs} fresh processes), wall beside")
+        for name, xs in rows.items():
+            cpu = [x for x, _ in xs]
+            walls = [w for _, w in xs if w == w]
+            wall = f"{min(walls):6.3f}/{statistics.median(walls):6.3f}" if walls else ""
+            print(f"  {name:<34} {min(cpu):6.3f}/{statistics.median(cpu):6.3f}   {wall}")
+        print(f"  {'garbage collector (within the above)':<34} {min(gcs):6.3f}/{statistics.median(gcs):6.3f}")
+        cpu = [c for c, _ in totals]
+        walls = [w for _, w in totals]
+        print(
+            f"  {'whole process (quick exit)':<34} {min(cpu):6.3f}/{statistics.median(cpu):6.3f}   "
+            f"{min(walls):6.3f}/{statistics.median(walls):6.3f}   load average {_loadavg()}"
+        )
+
+
+def _loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--pods", type=int, default=10000)
+    ap.add_argument("--pods", default="10000", help="cluster size (with --stages: comma-separated sizes)")
+    ap.add_argument("--stages", action="store_true", help="time a whole scan stage by stage, in fresh processes")
+    ap.add_argument("--runs", type=int, default=3, help="with --stages: fresh processes per size (default 3)")
     ap.add_argument("--data", default=str(HERE / ".data"), help="where generated clusters are cached")
     ap.add_argument("--json", help="also write the figures as JSON to this file")
     ap.add_argument("--kinds", action="store_true", help="also time each edge kind on its own")
     ap.add_argument("--flows", default="", help="comma-separated networkx flow functions to compare in the cut")
     args = ap.parse_args()
+    if args.stages:
+        stages([int(n) for n in args.pods.split(",")], Path(args.data), args.runs)
+        return
+    args.pods = int(args.pods)
 
     import k8saudit as ka
 
