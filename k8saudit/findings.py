@@ -22,6 +22,7 @@ import msgspec.yaml
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 
 from ._util import gc_paused, plural
@@ -248,30 +249,58 @@ def _finding_ids(rows: pd.DataFrame) -> list[str]:
     """:func:`finding_id` of every row."""
     if not len(rows):
         return []
-    ids: list[str] = _id_hex([rows[c].to_numpy(dtype=object, na_value="") for c in ID_COLUMNS]).astype("U16").tolist()
+    cols = [_as_text(pd.Series([_id_text(v) for v in rows[c]], dtype=object)) for c in ID_COLUMNS]
+    ids: list[str] = _id_hex(cols).astype("U16").tolist()
     return ids
 
 
-def _id_hex(cols: list[np.ndarray[Any, Any]]) -> np.ndarray[Any, Any]:
-    """The ids of the rows whose ``ID_COLUMNS`` are ``cols`` (object arrays), as 16-byte ASCII (``S16``),
-    vectorised over the columns: the texts are joined and hashed by ``map`` (no Python frame per row) and the
-    first 8 bytes of each digest written out as hex at once."""
+def _id_hex(cols: list[pa.Array]) -> np.ndarray[Any, Any]:
+    """The ids of the rows whose ``ID_COLUMNS`` are ``cols`` (Arrow text, missing counts as empty), as 16-byte
+    ASCII (``S16``): the key texts are joined by Arrow in one pass, each hashed in a tight loop (no Python frame
+    per row), and the first 8 bytes of each digest written out as hex at once."""
     n = len(cols[0])
-    texts = []
-    for col in cols:
-        missing = pd.isna(col)
-        if missing.any():
-            col = np.where(missing, "", col)
-        if pd.api.types.infer_dtype(col, skipna=False) != "string":  # a value that is not text: through str()
-            col = np.array([_id_text(v) for v in col], dtype=object)
-        texts.append(col)
-    text = map(str.encode, map("\x1f".join, zip(*texts)))
-    digests = b"".join(map(_DIGEST, map(hashlib.sha1, text)))
+    if not n:
+        return np.empty(0, dtype="S16")
+    keys = pc.binary_join_element_wise(*cols, _SEP, null_handling="replace", null_replacement="")
+    data = keys.cast(pa.large_binary()).to_numpy(zero_copy_only=False)
+    digests = b"".join(map(_DIGEST, map(hashlib.sha1, data)))
     heads = np.frombuffer(digests, dtype=np.uint8).reshape(n, 20)[:, :8]
     return np.frombuffer(heads.tobytes().hex().encode(), dtype="S16")
 
 
 _DIGEST = operator.methodcaller("digest")
+_SEP = pa.scalar("\x1f", pa.large_string())
+_TEXT = pa.large_string()
+
+
+def _fixed_text(values: np.ndarray[Any, Any]) -> pa.Array:
+    """Fixed-width ASCII (``S16``, never empty) as Arrow text without a Python object per row: its bytes are the
+    data buffer, every row ``itemsize`` long."""
+    n, width = len(values), values.dtype.itemsize
+    offsets = np.arange(0, (n + 1) * width, width, dtype=np.int64)
+    data = np.ascontiguousarray(values).view(np.uint8)
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
+
+
+def _as_text(values: pd.Series) -> pa.Array:
+    """A column as one Arrow ``large_string`` array (missing → null): Arrow text as it is, anything else
+    converted as ``astype("string")`` has it (a value that is not text through ``str``)."""
+    arr = values.array
+    if isinstance(arr, pd.arrays.ArrowStringArray) or (
+        isinstance(arr, pd.arrays.ArrowExtensionArray) and pa.types.is_string(arr.dtype.pyarrow_dtype)
+    ):
+        got = pa.array(arr)
+        if isinstance(got, pa.ChunkedArray):
+            got = got.combine_chunks() if got.num_chunks != 1 else got.chunk(0)
+        out: pa.Array = got.cast(_TEXT)
+        return out
+    obj = values.to_numpy(dtype=object, na_value=None)
+    try:
+        return pa.array(obj, type=_TEXT, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        got = pa.array(pd.array(obj, dtype="string"))
+        got = got.combine_chunks() if isinstance(got, pa.ChunkedArray) else got
+        return got.cast(_TEXT)
 
 
 def empty_findings() -> pd.DataFrame:
@@ -392,7 +421,7 @@ def run_checks(snap: Snapshot, checks: list[Check] | None = None) -> tuple[pd.Da
     when anything was, and its findings are kept: they are real. Its status stays what
     :func:`assessable` says, never ``pass`` or ``fail``.
     """
-    parts: list[dict[str, np.ndarray[Any, Any]]] = []
+    parts: list[dict[str, pa.Array]] = []
     ids: list[str] = []
     stats: list[dict[str, Any]] = []
     cov = Coverage.of(snap)
@@ -412,27 +441,29 @@ def run_checks(snap: Snapshot, checks: list[Check] | None = None) -> tuple[pd.Da
             )
             error = {"kind": "CheckError", "namespace": None, "name": c.id, "container": None}
             error.update(message=f"check failed: {type(e).__name__}: {e}", evidence=None)
-            parts.append({k: np.array([v], dtype=object) for k, v in error.items()})
+            parts.append({k: pa.array([v], type=_TEXT) for k, v in error.items()})
             ids.append(c.id)
             continue
         # distinct failing objects: rows are one per (kind, namespace, name, container) already
         n = failing = len(out["kind"])
-        if n and c.on != "containers" and not pd.isna(out["container"]).all():
-            objects = pd.DataFrame({k: out[k] for k in ("kind", "namespace", "name")}, dtype=object, copy=False)
-            failing -= int(objects.duplicated().sum())
+        if n > 1 and c.on != "containers" and out["container"].null_count < n:
+            failing = _distinct(out, ("kind", "namespace", "name"))
         if status is None:
             status = "fail" if n else "pass"
         stats.append({**base, "evaluated": int(evaluated), "failing": int(failing), "status": status, "reason": reason})
         if n:
             parts.append(out)
             ids.append(c.id)
-    lengths = [len(p["kind"]) for p in parts]
-    cols: dict[str, Any] = {"cluster": np.full(sum(lengths), snap.cluster, dtype=object)}
-    cols["check_id"] = np.repeat(np.array(ids, dtype=object), lengths) if ids else np.empty(0, dtype=object)
+    lengths = np.array([len(p["kind"]) for p in parts], dtype=np.int64)
+    check_codes = np.repeat(np.arange(len(ids), dtype=np.int32), lengths)
+    cols: dict[str, Any] = {
+        "cluster": pa.array([snap.cluster], type=_TEXT).take(np.zeros(int(lengths.sum()), dtype=np.int32)),
+        "check_id": pa.array(ids, type=_TEXT).take(check_codes),
+    }
     for k in _ROW_COLUMNS:
-        cols[k] = np.concatenate([p[k] for p in parts]) if parts else np.empty(0, dtype=object)
-    # plain object columns (no text inference): the audit gathers, sorts and types them once
-    rows = pd.DataFrame(cols, dtype=object, copy=False)
+        cols[k] = pa.concat_arrays([p[k] for p in parts]) if parts else pa.array([], type=_TEXT)
+    # Arrow text columns: the audit gathers, sorts and types them once
+    rows = pd.DataFrame({k: _string(v) for k, v in cols.items()}, copy=False)
     return rows, pd.DataFrame(stats, columns=STATS_COLUMNS)
 
 
@@ -440,27 +471,44 @@ def run_checks(snap: Snapshot, checks: list[Check] | None = None) -> tuple[pd.Da
 _ROW_COLUMNS = ("kind", "namespace", "name", "container", "message", "evidence")
 
 
-def _normalize_rows(out: pd.DataFrame, c: Check) -> dict[str, np.ndarray[Any, Any]]:
-    """A check's rows as object arrays (``_ROW_COLUMNS``, missing → None), one row per object."""
+def _string(arr: pa.Array | pa.ChunkedArray) -> pd.arrays.ArrowStringArray:
+    """Arrow text as the findings' text dtype (``string``), without a copy."""
+    return pd.arrays.ArrowStringArray(arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr], type=_TEXT))
+
+
+def _distinct(cols: dict[str, pa.Array], keys: tuple[str, ...]) -> int:
+    """How many distinct combinations of ``keys`` the rows hold (a missing value is one value): each column
+    encoded once, the codes combined into one integer per row."""
+    combined = np.zeros(len(cols[keys[0]]), dtype=np.int64)
+    span = 1
+    for k in keys:
+        enc = cols[k].dictionary_encode()
+        codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        width = len(enc.dictionary) + 1
+        if span * width >= 2**62:  # too many combinations for one integer: count them with Arrow
+            return int(pa.table({k: cols[k] for k in keys}).group_by(list(keys)).aggregate([]).num_rows)
+        combined += (codes + 1) * span
+        span *= width
+    return len(np.unique(combined))
+
+
+def _normalize_rows(out: pd.DataFrame, c: Check) -> dict[str, pa.Array]:
+    """A check's rows as Arrow text columns (``_ROW_COLUMNS``, missing → null), one row per object."""
     if not isinstance(out, pd.DataFrame):
         raise TypeError(f"check {c.id} returned {type(out).__name__}, not a DataFrame")
     n = len(out)
-    cols = {
-        col: out[col].to_numpy(dtype=object, na_value=None) if col in out.columns else np.full(n, None, object)
-        for col in _ROW_COLUMNS
-    }
-    if n < 2:
-        return cols
-    df = pd.DataFrame(cols, dtype=object, copy=False)
+    cols = {col: _as_text(out[col]) if col in out.columns else pa.nulls(n, _TEXT) for col in _ROW_COLUMNS}
     keys = ["kind", "namespace", "name", "container"]
-    if df.duplicated(keys).any():  # one finding per object (a workload and the pods that differ from it)
-        g = df.groupby(keys, dropna=False, sort=False)
-        first = g.first().reset_index()
-        first["evidence"] = (
-            g["evidence"].agg(lambda s: "; ".join(dict.fromkeys(x for x in s if isinstance(x, str))) or None).to_numpy()
-        )
-        cols = {col: first[col].to_numpy(dtype=object, na_value=None) for col in _ROW_COLUMNS}
-    return cols
+    if n < 2 or _distinct(cols, tuple(keys)) == n:
+        return cols
+    # one finding per object (a workload and the pods that differ from it)
+    df = pd.DataFrame({k: v.to_numpy(zero_copy_only=False) for k, v in cols.items()}, dtype=object, copy=False)
+    g = df.groupby(keys, dropna=False, sort=False)
+    first = g.first().reset_index()
+    first["evidence"] = (
+        g["evidence"].agg(lambda s: "; ".join(dict.fromkeys(x for x in s if isinstance(x, str))) or None).to_numpy()
+    )
+    return {col: _as_text(first[col]) for col in _ROW_COLUMNS}
 
 
 def audit(
@@ -541,14 +589,17 @@ def _findings_frame(
     defaults: bool,
     today: _dt.date,
 ) -> tuple[pd.DataFrame, list[Waiver]]:
-    """The raw rows of :func:`run_checks` (object columns) → the findings frame, sorted and typed.
+    """The raw rows of :func:`run_checks` (Arrow text columns) → the findings frame, sorted and typed.
 
     Column-wise throughout: what depends on the check alone (practice, severity, title, remediation) is
     computed once per check and gathered by the rows' check codes; the sort is one ``lexsort`` over integer
-    codes; each text column becomes Arrow text once, at the end, in its final order.
+    codes (Arrow's dense ranks of the text columns); the text columns stay Arrow and are gathered once, in
+    their final order.
     """
-    col = {c: rows[c].to_numpy(dtype=object) for c in rows.columns}
-    codes, uniq = pd.factorize(col["check_id"], use_na_sentinel=False)
+    col = {c: _as_text(rows[c]) for c in rows.columns}
+    enc = col["check_id"].dictionary_encode()
+    codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    uniq = enc.dictionary.to_pylist()
     meta = [_check_or_none(k) for k in uniq]
     severity_u = [severities.get(c.id, c.severity) if c else None for c in meta]
     sev_u = np.array([SEVERITIES.index(v) if v in SEVERITIES else -1 for v in severity_u] + [-1], dtype=np.int8)
@@ -556,10 +607,11 @@ def _findings_frame(
     title_u: list[str | None] = [c.title if c else None for c in meta]
     remediation_u: list[str | None] = [c.remediation if c else None for c in meta]
     msg = col["message"]
-    empty = pd.isna(msg) | (msg == "")
-    message = np.where(empty, np.array(title_u + [None], dtype=object)[codes], msg) if empty.any() else msg
+    empty = pc.fill_null(pc.equal(msg, ""), True)
+    if pc.any(empty).as_py():
+        msg = pc.if_else(empty, pa.array(title_u, type=_TEXT).take(codes), msg)
     ids = _id_hex([col[c] for c in ID_COLUMNS])
-    reason, expired = _exemptions(col, codes, uniq, snap, waivers, defaults, today)
+    reason_codes, reasons, expired = _exemptions(col, codes, uniq, snap, waivers, defaults, today)
     # the order: cluster, practice, worst severity first, check, namespace, kind, name, container; missing first
     rank_u = pd.factorize(np.asarray(uniq, dtype=object), sort=True)[0]
     keys = [_rank(col["cluster"]), practice_u[codes], -sev_u[codes].astype(np.int16), rank_u[codes]]
@@ -567,23 +619,25 @@ def _findings_frame(
     order = np.lexsort(keys[::-1])
     codes = codes[order]
     practice = practice_u[codes]
+    take = pa.array(order)
+    reason_codes = reason_codes[order]
     df = pd.DataFrame(
         {
-            "cluster": _text(col["cluster"][order]),
-            "check_id": _text_of(list(uniq), codes),
+            "cluster": _string(col["cluster"].take(take)),
+            "check_id": _text_of(uniq, codes),
             "practice": pd.arrays.IntegerArray(practice, practice < 0),
             "severity": pd.Categorical.from_codes(sev_u[codes], dtype=SEVERITY_DTYPE),
             "title": _text_of(title_u, codes),
-            "kind": _text(col["kind"][order]),
-            "namespace": _text(col["namespace"][order]),
-            "name": _text(col["name"][order]),
-            "container": _text(col["container"][order]),
-            "message": _text(message[order]),
+            "kind": _string(col["kind"].take(take)),
+            "namespace": _string(col["namespace"].take(take)),
+            "name": _string(col["name"].take(take)),
+            "container": _string(col["container"].take(take)),
+            "message": _string(msg.take(take)),
             "remediation": _text_of(remediation_u, codes),
-            "evidence": _text(col["evidence"][order]),
-            "exempt": ~pd.isna(reason[order]),
-            "exempt_reason": _text(reason[order]),
-            "finding_id": _text(ids[order]),
+            "evidence": _string(col["evidence"].take(take)),
+            "exempt": reason_codes >= 0,
+            "exempt_reason": _text_of(reasons, reason_codes),
+            "finding_id": _string(_fixed_text(ids[order])),
         },
         copy=False,
     )
@@ -594,29 +648,25 @@ def _check_or_none(check_id: Any) -> Check | None:
     return CHECKS._checks.get(check_id) if isinstance(check_id, str) else None
 
 
-def _rank(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    """Integer sort keys of a column: the rank of each value among the distinct ones, missing → -1 (first)."""
-    out: np.ndarray[Any, Any] = pd.factorize(values, sort=True)[0]
+def _rank(values: pa.Array) -> np.ndarray[Any, Any]:
+    """Integer sort keys of a text column: the rank of each value among the distinct ones (by code point, as
+    Arrow compares UTF-8), missing → -1 (first). Only the distinct values are sorted."""
+    enc = values.dictionary_encode()
+    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)
+    rank = pc.rank(enc.dictionary, "ascending").to_numpy().astype(np.int64)
+    out: np.ndarray[Any, Any] = np.append(rank, -1)[codes]
     return out
 
 
-def _text(values: np.ndarray[Any, Any]) -> Any:
-    """A column as the findings' text dtype (``string``), converted by Arrow in one call (None → missing);
-    a value that is not text goes through ``str`` as ``astype("string")`` has it."""
-    try:
-        arr = pa.array(values, type=pa.large_string(), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pd.array(values, dtype="string")
-    return pd.arrays.ArrowStringArray(pa.chunked_array([arr], type=pa.large_string()))
-
-
 def _text_of(distinct: list[Any], codes: np.ndarray[Any, Any]) -> Any:
-    """``distinct[codes]`` as a text column: each distinct text converted once, the rows gathered by Arrow."""
+    """``distinct[codes]`` as a text column (a code of -1: missing): each distinct text converted once, the rows
+    gathered by Arrow."""
+    idx = pa.array(codes, mask=codes < 0) if len(codes) and codes.min() < 0 else pa.array(codes)
     try:
-        arr = pa.array(distinct, type=pa.large_string(), from_pandas=True).take(pa.array(codes))
+        arr = pa.array(distinct, type=_TEXT, from_pandas=True).take(idx)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return pd.array(np.array(distinct + [None], dtype=object)[codes], dtype="string")
-    return pd.arrays.ArrowStringArray(pa.chunked_array([arr], type=pa.large_string()))
+    return _string(arr)
 
 
 def _annotations(snap: Snapshot) -> dict[tuple[str, str | None, str | None], dict[str, str]]:
@@ -630,42 +680,52 @@ def _annotations(snap: Snapshot) -> dict[tuple[str, str | None, str | None], dic
     return out
 
 
-def _glob(values: np.ndarray[Any, Any], pattern: str) -> np.ndarray[Any, Any]:
+def _glob(values: pa.Array, pattern: str) -> np.ndarray[Any, Any]:
     """Vectorised fnmatch of a text column (missing counts as ""): each distinct value is matched once."""
     if pattern in ("*", ""):
         return np.ones(len(values), dtype=bool)
-    # Python's re, not the string accessor: with pyarrow installed pandas hands .str.match to RE2,
-    # which rejects the atomic groups fnmatch.translate writes
+    # Python's re, not Arrow's: fnmatch.translate writes atomic groups that RE2 rejects
     match = re.compile(fnmatch.translate(pattern)).match
-    codes, distinct = pd.factorize(values)
+    codes, distinct = _codes(values)
     hit = np.array([match(str(v)) is not None for v in distinct] + [match("") is not None], dtype=bool)
     out: np.ndarray[Any, Any] = hit[codes]
     return out
 
 
+def _codes(values: pa.Array) -> tuple[np.ndarray[Any, Any], list[Any]]:
+    """A text column's codes into its distinct values (first seen first; missing → -1) and those values."""
+    enc = values.dictionary_encode()
+    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, enc.dictionary.to_pylist()
+
+
 def _exemptions(
-    col: dict[str, np.ndarray[Any, Any]],
+    col: dict[str, pa.Array],
     codes: np.ndarray[Any, Any],
-    check_ids: Any,
+    check_ids: list[Any],
     snap: Snapshot,
     waivers: list[Waiver],
     defaults: bool,
     today: _dt.date,
-) -> tuple[np.ndarray[Any, Any], list[Waiver]]:
+) -> tuple[np.ndarray[Any, Any], list[str], list[Waiver]]:
     """Mark rows exempt: annotations first, then waivers, then the built-in defaults → the reason of each row
-    (None: not exempt) and the expired waivers. ``codes`` are the rows' positions in ``check_ids``: what depends
-    on the check alone is decided once per check."""
+    (a code into the reasons returned; -1: not exempt), the reasons and the expired waivers. ``codes`` are the
+    rows' positions in ``check_ids``: what depends on the check alone is decided once per check."""
     n = len(codes)
     expired = [w for w in waivers if w.expired(today)]
     active = [w for w in waivers if not w.expired(today)]
-    reason: np.ndarray[Any, Any] = np.full(n, None, dtype=object)
+    reason: np.ndarray[Any, Any] = np.full(n, -1, dtype=np.int32)
+    reasons: dict[str, int] = {}
     if not n:
-        return reason, expired
+        return reason, [], expired
     cids = [str(c) for c in check_ids]
 
     def per_check(test: Any) -> np.ndarray[Any, Any]:
         out: np.ndarray[Any, Any] = np.array([bool(test(c)) for c in cids] + [False], dtype=bool)[codes]
         return out
+
+    def code(text: str) -> int:
+        return reasons.setdefault(text, len(reasons))
 
     kind, namespace, name = col["kind"], col["namespace"], col["name"]
     # annotations: only the rows of the few objects (or namespaces) that carry one are looked at
@@ -674,45 +734,45 @@ def _exemptions(
         ann.update(_annotations(s))
     if ann:
         by_ns = {k[2]: a for k, a in ann.items() if k[0] == "Namespace"}
-        near = pd.Series(name, dtype=object, copy=False).isin({k[2] for k in ann}).to_numpy() | (
-            pd.Series(namespace, dtype=object, copy=False).isin(set(by_ns)).to_numpy()
-        )
-        for j in np.flatnonzero(near):
-            note = ann.get((kind[j], namespace[j], name[j])) or by_ns.get(namespace[j])
+        names = pa.array([k[2] for k in ann if isinstance(k[2], str)], type=_TEXT)
+        near = pc.or_(pc.is_in(name, value_set=names), pc.is_in(namespace, value_set=pa.array(list(by_ns), type=_TEXT)))
+        rows = np.flatnonzero(pc.fill_null(near, False).to_numpy(zero_copy_only=False))
+        at = pa.array(rows)
+        for j, k, ns, nm in zip(rows, *(c.take(at).to_pylist() for c in (kind, namespace, name))):
+            note = ann.get((k, ns, nm)) or by_ns.get(ns)
             if note is None:
                 continue
             ignored = {x.strip() for x in note.get(IGNORE_ANNOTATION, "").split(",") if x.strip()}
             cid = cids[codes[j]]
             if cid in ignored or "*" in ignored or "all" in ignored:
-                reason[j] = "annotation: " + note.get(REASON_ANNOTATION, f"{IGNORE_ANNOTATION} lists {cid}")
+                reason[j] = code("annotation: " + note.get(REASON_ANNOTATION, f"{IGNORE_ANNOTATION} lists {cid}"))
     for w in active:
         todo = np.flatnonzero(
-            pd.isna(reason) & per_check(lambda c, w=w: _glob(np.array([c], dtype=object), w.check)[0])
+            (reason < 0) & per_check(lambda c, w=w: fnmatch.fnmatchcase(c, w.check) or w.check in ("*", ""))
         )
         if not len(todo):
             continue
-        hit = _glob(kind[todo], w.kind) & _glob(namespace[todo], w.namespace) & _glob(name[todo], w.name)
+        at = pa.array(todo)
+        hit = _glob(kind.take(at), w.kind) & _glob(namespace.take(at), w.namespace) & _glob(name.take(at), w.name)
         until = f" until {w.expires}" if w.expires else ""
         owner = f" ({w.owner})" if w.owner else ""
-        reason[todo[hit]] = f"waiver{owner}: {w.reason}{until}"
+        reason[todo[hit]] = code(f"waiver{owner}: {w.reason}{until}")
     if defaults:
         # the defaults look only at the rows of the checks and kinds they name; the globs once per distinct value
         defs = default_exemptions()
-        kind_codes, kinds = pd.factorize(kind)
-        kinds_l = list(kinds)
-        still = pd.isna(reason)
+        kind_codes, kinds = _codes(kind)
         for d in defs:
-            if d.kind not in kinds_l:
+            if d.kind not in kinds:
                 continue
             todo = np.flatnonzero(
-                still & per_check(lambda c, d=d: c in d.checks) & (kind_codes == kinds_l.index(d.kind))
+                (reason < 0) & per_check(lambda c, d=d: c in d.checks) & (kind_codes == kinds.index(d.kind))
             )
             if not len(todo):
                 continue
-            hit = todo[_glob(namespace[todo], d.namespace) & _glob(name[todo], d.name)]
-            reason[hit] = f"default exemption: {d.reason}"
-            still[hit] = False
-    return reason, expired
+            at = pa.array(todo)
+            hit = todo[_glob(namespace.take(at), d.namespace) & _glob(name.take(at), d.name)]
+            reason[hit] = code(f"default exemption: {d.reason}")
+    return reason, list(reasons), expired
 
 
 def no_objects_message(snap: Snapshot) -> str:

@@ -124,7 +124,7 @@ def reference(snap: ka.Snapshot, waivers: list, defaults: bool) -> pd.DataFrame:
         for r in rows.to_dict("records"):
             c = CHECKS[r["check_id"]]
             r.update(practice=c.practice, severity=c.severity, title=c.title, remediation=c.remediation)
-            if r["message"] is None or r["message"] == "":
+            if pd.isna(r["message"]) or r["message"] == "":
                 r["message"] = c.title
             ids = "\x1f".join(_text(r[k]) for k in ("cluster", "check_id", "kind", "namespace", "name", "container"))
             r["finding_id"] = hashlib.sha1(ids.encode()).hexdigest()[:16]
