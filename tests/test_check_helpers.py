@@ -1,14 +1,17 @@
-"""The vectorised list helpers of the checks (``any_in``, ``joined``) against their row-by-row definitions."""
+"""The vectorised helpers of the checks (``any_in``, ``joined``, ``join_by``, ``who``, ``rows``, ``image_reference``)
+against their row-by-row definitions."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from k8saudit.checks._common import any_in, joined
+from k8saudit.checks._common import any_in, join_by, joined, rows, who
+from k8saudit.checks.p10_rollout import _IMAGE, image_reference
 
 WORDS = st.sampled_from(["ALL", "NET_RAW", "SYS_ADMIN", "get", "*", "", "list"])
 ITEM = st.one_of(WORDS, st.integers(0, 3), st.booleans(), st.none())
@@ -56,3 +59,83 @@ def test_an_empty_list_holds_not_even_none() -> None:
     """``explode`` turns ``[]`` into a missing value and ``isin`` matches a missing value to ``None``."""
     s = pd.Series([[], "ALL", [None], None], dtype=object)
     assert any_in(s, {None}).tolist() == [False, False, True, False]
+
+
+TEXT = st.one_of(st.sampled_from(["a", "b", "", "a, b", "é"]), st.none())
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), TEXT), max_size=14), st.sampled_from([", ", "; "]))
+def test_join_by_is_its_definition(pairs: list[tuple[int, Any]], sep: str) -> None:
+    groups = pd.Series([g for g, _ in pairs], index=[i * 2 + 5 for i in range(len(pairs))])
+    texts = pd.Series([t for _, t in pairs], index=groups.index, dtype="string")
+    want: dict[int, list[str]] = {}
+    for g, t in pairs:
+        if t is not None and t != "" and t not in want.setdefault(g, []):
+            want[g].append(t)
+    expected = {g: sep.join(ts) for g, ts in sorted(want.items()) if ts}
+    got = join_by(groups, texts, sep)
+    assert got.dtype == "string" and list(got.index) == list(expected)  # sorted by group id
+    assert got.tolist() == list(expected.values())
+
+
+WORD = {"container": "container", "init": "init container", "ephemeral": "ephemeral container"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["container", "init", "ephemeral", "other", None]), TEXT), max_size=8))
+def test_who_is_its_definition(pairs: list[tuple[Any, Any]]) -> None:
+    df = pd.DataFrame(
+        {"container_type": [t for t, _ in pairs], "container": [c for _, c in pairs]}, dtype="string"
+    ).set_axis([i + 3 for i in range(len(pairs))])
+    got = who(df)
+    want = [None if c is None else f"{WORD.get(t, 'container')} `{c}`" for t, c in pairs]
+    assert list(got.index) == list(df.index)
+    assert [None if v is pd.NA else v for v in got.tolist()] == want
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["Deployment", None]),
+            st.sampled_from(["ns", "other", None]),
+            st.sampled_from(["a", "b"]),
+            st.sampled_from(["c", None]),
+            st.sampled_from([None, "a-1", "old/a-0"]),
+        ),
+        max_size=10,
+    )
+)
+def test_rows_keeps_a_pod_only_where_its_template_does_not_fail(recs: list[tuple[Any, ...]]) -> None:
+    """A row read from a pod is dropped when the template's row of the same object fails too (missing keys are
+    values); the pods that remain are named in the evidence."""
+    df = pd.DataFrame(recs, columns=["kind", "namespace", "name", "container", "pod"], dtype="string")
+    out = rows(df, "m", "e")
+    keys = ["kind", "namespace", "name", "container"]
+    template = {tuple(r[:4]) for r in recs if r[4] is None}
+    kept = [r for r in recs if r[4] is None or tuple(r[:4]) not in template]
+    assert {tuple(None if v is pd.NA else v for v in t) for t in out[keys].itertuples(index=False)} == {
+        tuple(r[:4]) for r in kept
+    }
+    if any(r[4] is not None for r in recs):  # one finding per object (without pods: the rows as they are)
+        assert len(out) == len({tuple(r[:4]) for r in kept})
+
+
+IMAGES = st.one_of(
+    st.none(),
+    st.from_regex(r"\A ?([a-z0-9.:-]{1,8}/){0,2}[a-z0-9:@_.-]{1,10} ?\Z", fullmatch=True),
+    st.sampled_from(["nginx", "nginx:latest", "r:5000/a/b:1@sha256:00", "x@sha256:1", ""]),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(IMAGES, max_size=10))
+def test_image_reference_is_each_image_parsed(images: list[Any]) -> None:
+    s = pd.Series(images, index=[i * 4 + 1 for i in range(len(images))], dtype="string")
+    got = image_reference(s)
+    assert list(got.index) == list(s.index) and list(got.columns) == ["repo", "tag", "digest"]
+    for i, img in zip(got.index, images):
+        m = None if img is None else re.match(_IMAGE, img.strip())
+        want = [None, None, None] if m is None else [m.group("repo"), m.group("tag"), m.group("digest")]
+        assert [None if v is pd.NA else v for v in got.loc[i]] == want, img

@@ -70,7 +70,9 @@ def tri(values: pd.Series) -> pd.Series:
 
 def who(containers: pd.DataFrame) -> pd.Series:
     """``container `app```, ``init container `setup```, ``ephemeral container `debugger```."""
-    word = containers["container_type"].map(_CONTAINER_WORD).fillna("container").astype("string")
+    codes, types = pd.factorize(containers["container_type"])  # a few distinct types: each looked up once
+    words = np.array([_CONTAINER_WORD.get(t, "container") for t in types] + ["container"], dtype=object)
+    word = pd.Series(words[codes], index=containers.index, dtype="string")
     return word + " `" + containers["container"].astype("string") + "`"
 
 
@@ -110,9 +112,9 @@ def rows(df: pd.DataFrame, message: pd.Series | str, evidence: pd.Series | str) 
     out["evidence"] = evidence
     if "pod" not in df.columns or not df["pod"].notna().any():
         return out
-    from_pod = df["pod"].notna()
-    k = out[keys].astype(object).where(out[keys].notna(), None).apply(tuple, axis=1)
-    out = out[~from_pod | ~k.isin(set(k[~from_pod]))]
+    from_pod = df["pod"].notna().to_numpy()
+    k = out.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()  # one id per object (missing: a value)
+    out = out[~from_pod | ~np.isin(k, k[~from_pod])]
     out["evidence"] = out["evidence"].astype("string").fillna("") + pod_note(df.loc[out.index])
     if not out.duplicated(keys).any():
         return out
@@ -127,17 +129,29 @@ def rows(df: pd.DataFrame, message: pd.Series | str, evidence: pd.Series | str) 
 def join_by(groups: pd.Series, texts: pd.Series, sep: str) -> pd.Series:
     """Per group id: its distinct non-empty texts joined by ``sep``, in order of appearance (indexed by group id).
 
-    Vectorised: the texts are sorted by group and concatenated with ``np.add.reduceat``,
-    so 100k groups cost no per-group Python call.
+    Vectorised: the texts are sorted by group; a group with one text keeps it as it is, and only the groups
+    with several are deduplicated and concatenated with ``np.add.reduceat``, so 100k groups cost no
+    per-group Python call.
     """
-    d = pd.DataFrame({"g": groups.to_numpy(), "t": texts.astype(object).to_numpy()}).drop_duplicates()
-    d = d[d["t"].notna() & (d["t"] != "")].sort_values("g", kind="stable")
-    g = d["g"].to_numpy()
+    t = texts.astype("string")
+    keep = (t.notna() & (t != "")).to_numpy(dtype=bool)
+    g = groups.to_numpy()[keep]
     if len(g) == 0:
         return pd.Series([], dtype="string")
-    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    order = np.argsort(g, kind="stable")
+    g = g[order]
+    t = t[keep].iloc[order]
+    first = np.r_[True, g[1:] != g[:-1]]
+    single = first & np.r_[first[1:], True]  # the only text of its group
+    out = pd.Series(t[single].array, index=g[single], dtype="string")
+    if single.all():
+        return out
+    d = pd.DataFrame({"g": g[~single], "t": t[~single].to_numpy(dtype=object)}).drop_duplicates()
+    gm = d["g"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, gm[1:] != gm[:-1]])
     joined = np.add.reduceat((d["t"] + sep).to_numpy(dtype=object), starts)
-    return pd.Series(joined, index=g[starts], dtype="string").str.slice(stop=-len(sep))
+    many = pd.Series(joined, index=gm[starts], dtype="string").str.slice(stop=-len(sep))
+    return pd.concat([out, many]).sort_index(kind="stable")
 
 
 def apiserver_flags(apiserver: pd.DataFrame, *flags: str) -> pd.DataFrame:
