@@ -85,6 +85,8 @@ class Snapshot:
         self._templates: dict[str, TemplateIndex] = {}
         #: an owned object was kept before its owner's template was known: :meth:`compact` has work to do
         self._unowned = False
+        #: kind → how many objects of it :meth:`release_objects` freed (they still count; reading them is an error)
+        self._released: dict[str, int] = {}
 
     # ------------------------------------------------------------------ building
 
@@ -281,6 +283,7 @@ class Snapshot:
         """The objects of one kind (typed structs; ``msgspec.to_builtins`` gives dicts)."""
         if self.members:
             return [o for s in self.members for o in s.items(kind)]
+        self._not_released(kind)
         b = self._buckets.get(kind)
         return b.items if b is not None else []
 
@@ -288,13 +291,36 @@ class Snapshot:
         """(source, line) of each object of ``kind``, in the order of :meth:`items`."""
         if self.members:
             return [p for s in self.members for p in s.provenance(kind)]
+        self._not_released(kind)
         b = self._buckets.get(kind)
         return list(zip(b.sources, b.lines)) if b is not None else []
 
     def iter_objects(self) -> Iterator[tuple[Any, str, int]]:
         for kind in self.kinds:
+            self._not_released(kind)
             b = self._buckets[kind]
             yield from zip(b.items, b.sources, b.lines)
+
+    def release_objects(self, keep: Iterable[str] = ()) -> None:
+        """Free the loaded objects of every kind but ``keep``, once the frames built from them are all a command
+        needs (``k8saudit scan`` after its frames; not the notebook API, where users go on exploring). They still
+        count (:attr:`kinds`, ``len``); reading them afterwards, or a frame built from them that is not built yet,
+        is a :class:`SnapshotError`, never an empty answer."""
+        wanted = set(keep)
+        for s in self.members or [self]:
+            for kind, b in s._buckets.items():
+                if kind in wanted or not b.items:
+                    continue
+                s._released[kind] = s._released.get(kind, 0) + len(b.items)
+                b.items, b.sources, b.lines = [], [], []
+            s._keys = None  # the index of duplicates holds every object; it serves only while objects are added
+
+    def _not_released(self, kind: str) -> None:
+        if kind in self._released:
+            raise SnapshotError(
+                f"the {kind} objects of {self.cluster!r} were released to save memory: read them before "
+                "release_objects()"
+            )
 
     def get(self, kind: str, namespace: str | None, name: str) -> Any | None:
         """One object by kind, namespace and name, or None."""
@@ -312,7 +338,7 @@ class Snapshot:
                 for k, n in s.kinds.items():
                     out[k] = out.get(k, 0) + n
             return out
-        return {k: len(b.items) for k, b in self._buckets.items()}
+        return {k: len(b.items) + self._released.get(k, 0) for k, b in self._buckets.items()}
 
     def __len__(self) -> int:
         return sum(self.kinds.values())
@@ -361,6 +387,8 @@ class Snapshot:
         if cached is not None:
             return cached
         spec = _frames.spec(name)
+        for kind in (*spec.kinds, *(k for c in spec.columns for k in c.kinds or ())):
+            self._not_released(kind)
         if self.members:
             parts = [s.frame(name) for s in self.members]
             df = pd.concat(parts, ignore_index=True) if parts else spec.empty()
@@ -430,6 +458,8 @@ class Snapshot:
         keep = set(namespaces)
         if self.members:
             return Snapshot.combine(s.in_namespaces(keep) for s in self.members)
+        for kind in self._released:
+            self._not_released(kind)
         out = Snapshot(
             self.cluster,
             source=self.source,
@@ -457,6 +487,8 @@ class Snapshot:
         """Write the snapshot to a directory that :func:`k8saudit.load` reads back exactly."""
         if self.members:
             raise SnapshotError("save each member of a combined snapshot on its own")
+        for kind in self._released:
+            self._not_released(kind)
         root = Path(path)
         root.mkdir(parents=True, exist_ok=True)
         (root / "objects").mkdir(exist_ok=True)
