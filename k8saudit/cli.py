@@ -323,7 +323,7 @@ def _parse_checks(text: str | None) -> list[str] | None:
     return checks
 
 
-def _audit(args: argparse.Namespace, snap: Any) -> Any:
+def _audit(args: argparse.Namespace, snap: Any, free_frames: tuple[str, ...] = ()) -> Any:
     from .findings import ConfigError, NoObjectsError, audit
 
     try:
@@ -334,6 +334,7 @@ def _audit(args: argparse.Namespace, snap: Any) -> Any:
             waivers=args.exemptions,
             default_exemptions=not args.no_default_exemptions,
             config=args.config,
+            free_frames=free_frames,
         )
     except (ConfigError, NoObjectsError) as e:
         raise UserError(str(e)) from None
@@ -385,7 +386,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     snap = _load(args)
     _require_objects(snap)
     _report_skipped(snap, args.quiet)
-    findings = _audit(args, snap)
+    findings = _audit(args, snap, free_frames=_CHECKS_ONLY)
     _release_after_audit(snap)
     ranked = findings
     if not args.no_paths and not snap.members and len(findings):

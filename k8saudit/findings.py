@@ -13,6 +13,7 @@ import hashlib
 import operator
 import os
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -414,19 +415,29 @@ def assessable(c: Check, snap: Snapshot, coverage: Coverage | None = None) -> tu
     return None, None
 
 
-def run_checks(snap: Snapshot, checks: list[Check] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def run_checks(
+    snap: Snapshot, checks: list[Check] | None = None, *, free_frames: Collection[str] = ()
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run checks on one cluster's snapshot → (raw rows, per-check stats).
 
     A check that is not assessable or partial (:func:`assessable`) still runs on what was read,
     when anything was, and its findings are kept: they are real. Its status stays what
-    :func:`assessable` says, never ``pass`` or ``fail``.
+    :func:`assessable` says, never ``pass`` or ``fail``. The frames named in ``free_frames`` are
+    forgotten (``Snapshot.forget_frame``) once no check still to run reads them.
     """
     parts: list[dict[str, pa.Array]] = []
     ids: list[str] = []
     stats: list[dict[str, Any]] = []
     cov = Coverage.of(snap)
     frames: dict[tuple[str, str | None], tuple[pd.DataFrame, int]] = {}
-    for c in checks if checks is not None else list(CHECKS.values()):
+    todo = checks if checks is not None else list(CHECKS.values())
+    last = {f: i for i, c in enumerate(todo) for f in c.frames if f in free_frames}  # the last check reading f
+    for i, c in enumerate(todo):
+        for f in [f for f, j in last.items() if j < i]:
+            del last[f]
+            snap.forget_frame(f)
+            for key in [key for key in frames if key[0] == f]:
+                del frames[key]
         status, reason = assessable(c, snap, cov)
         base = {"cluster": snap.cluster, "check_id": c.id, "practice": c.practice}
         if status == "not_assessable" and (cov.error or (c.needs_apiserver and not snap.apiserver_visible)):
@@ -520,6 +531,7 @@ def audit(
     default_exemptions: bool = True,
     config: dict[str, Any] | str | os.PathLike[str] | None = None,
     today: _dt.date | None = None,
+    free_frames: Collection[str] = (),
 ) -> pd.DataFrame:
     """Run the checks over a snapshot → the findings DataFrame (schema: ``FINDINGS_COLUMNS``).
 
@@ -533,9 +545,12 @@ def audit(
     A snapshot with no Kubernetes object at all (an empty directory, a file that is not a
     manifest, a dump the loader refused) raises :class:`NoObjectsError` instead of
     auditing an empty cluster.
+
+    ``free_frames`` names frames to forget once no check still to run reads them (``k8saudit scan``: the
+    frames only the checks read), to bound the memory of a large audit; they are built again on use.
     """
     with gc_paused():  # frames built on the way and the bookkeeping: millions of objects, no cycles
-        return _audit(snap, practices, checks, waivers, default_exemptions, config, today)
+        return _audit(snap, practices, checks, waivers, default_exemptions, config, today, free_frames)
 
 
 def _audit(
@@ -546,6 +561,7 @@ def _audit(
     default_exemptions: bool,
     config: dict[str, Any] | str | os.PathLike[str] | None,
     today: _dt.date | None,
+    free_frames: Collection[str] = (),
 ) -> pd.DataFrame:
     if isinstance(waivers, (str, os.PathLike)):
         waivers = load_waivers(waivers)
@@ -565,7 +581,7 @@ def _audit(
         raise NoObjectsError(no_objects_message(snap))
     all_rows, all_stats = [], []
     for s in members:
-        rows, stats = run_checks(s, selected)
+        rows, stats = run_checks(s, selected, free_frames=free_frames)
         all_rows.append(rows)
         all_stats.append(stats)
     rows = pd.concat(all_rows, ignore_index=True) if len(all_rows) > 1 else all_rows[0]

@@ -313,7 +313,10 @@ class Snapshot:
                     continue
                 s._released[kind] = s._released.get(kind, 0) + len(b.items)
                 b.items, b.sources, b.lines = [], [], []
-            s._keys = None  # the index of duplicates holds every object; it serves only while objects are added
+            # the index of duplicates and the pod templates hold the objects too; both serve only while objects
+            # are added
+            s._keys = None
+            s._templates.clear()
 
     def _not_released(self, kind: str) -> None:
         if kind in self._released:
@@ -404,6 +407,10 @@ class Snapshot:
             self._derived[index.name] = index.build(self)
         got: T = self._derived[index.name]
         return got
+
+    def forget_frame(self, name: str) -> None:
+        """Forget one built frame (it is built again on use); the indexes frames are built from stay."""
+        self._frames.pop(name, None)
 
     def drop_frames(self, keep: Iterable[str] = ()) -> None:
         """Forget the frames built so far (but those named in ``keep``) and the indexes they were built

@@ -10,6 +10,7 @@ import os
 from contextlib import redirect_stdout
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import k8saudit as ka
@@ -74,3 +75,16 @@ def test_the_scan_finds_what_the_api_finds(source: str) -> None:
         assert [f["paths_through"] for f in got["findings"]] == ranked["paths_through"].tolist()
     text = _scan(source, "--all")
     assert f"{len(snap)} objects" in text.replace(",", "")
+
+
+def test_frames_freed_during_the_audit_change_nothing_found() -> None:
+    """``free_frames``: each named frame is forgotten after the last check that reads it; the findings and
+    stats are those of an audit that keeps everything, and a forgotten frame is built again on use."""
+    keep, free = ka.sample(), ka.sample()
+    want = ka.audit(keep)
+    got = ka.audit(free, free_frames=("env", "config_maps", "pdbs"))
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert got.attrs["stats"] == want.attrs["stats"]
+    assert "env" in keep._frames and not {"env", "config_maps", "pdbs"} & set(free._frames)
+    assert "workloads" in free._frames  # not named: kept
+    pd.testing.assert_frame_equal(free.frame("env"), keep.frame("env"))
