@@ -5,13 +5,10 @@ finding (hypothesis)."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import networkx as nx
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_paths_hubs import _load
 
 import k8saudit as ka
 from k8saudit.paths import _vertices as V
@@ -65,13 +62,6 @@ def _docs(nodes: list[str], workloads: list[tuple[str, str, int]], services: lis
             {"apiVersion": "v1", "kind": "Service", "metadata": {"name": f"s{i}", "namespace": ns}, "spec": spec}
         )
     return docs
-
-
-def _load(docs: list[dict]) -> ka.Snapshot:
-    with tempfile.TemporaryDirectory() as d:
-        p = Path(d) / "cluster.yaml"
-        p.write_text(yaml.safe_dump_all(docs))
-        return ka.load(p)
 
 
 @settings(max_examples=40, deadline=None)
