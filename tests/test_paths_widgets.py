@@ -59,7 +59,8 @@ def test_attack_graph_figure(sample) -> None:
     assert xs["the internet"] == 0 and xs["cluster-admin"] == 5  # entries left, targets right
     # labels sit right of their dots (a target's label on its left ran into the nodes' labels), and the
     # x range leaves room for the targets' labels; the column titles sit above the plot, not on the subtitle
-    assert verts.textposition == "middle right" and fig.layout.xaxis.range[1] >= 5.9
+    assert verts.textposition == "middle right" and fig.layout.xaxis.range[1] >= 6.2
+    assert max(map(len, verts.text)) <= 26  # a column's width beside JupyterLab's file browser
     titles = [a for a in fig.layout.annotations if a.yref == "paper"]
     assert len(titles) == 6 and all(a.y == 1.0 and a.yanchor == "bottom" for a in titles)
     cut = ka.attack_cut(graph, findings)

@@ -166,7 +166,9 @@ def attack_graph_figure(
             x=vx,
             y=vy,
             mode="markers+text",
-            text=[_short(lab) for lab in nf["label"]],
+            # a column is about 150 px wide in a notebook beside JupyterLab's file browser: a longer label
+            # would run into the next column (hover shows it whole)
+            text=[_short(lab, 26) for lab in nf["label"]],
             # every column's labels to the right of its dots: a target's label on its left would run into
             # the long labels of the nodes' column
             textposition="middle right",
@@ -211,7 +213,7 @@ def attack_graph_figure(
         margin={"t": fig.layout.margin.t + 24},
     )
     # the right end leaves room for the targets' labels
-    fig.update_xaxes(visible=False, range=[-0.3, 5.95])
+    fig.update_xaxes(visible=False, range=[-0.3, 6.3])
     fig.update_yaxes(visible=False)
     return fig
 
