@@ -85,6 +85,8 @@ class Snapshot:
         self._templates: dict[str, TemplateIndex] = {}
         #: an owned object was kept before its owner's template was known: :meth:`compact` has work to do
         self._unowned = False
+        #: (kind, namespace, generateName) → how many objects named only by that generateName were kept so far
+        self._generated: dict[tuple[str, str | None, str], int] = {}
         #: kind → how many objects of it :meth:`release_objects` freed (they still count; reading them is an error)
         self._released: dict[str, int] = {}
 
@@ -126,7 +128,11 @@ class Snapshot:
         if md.namespace is None and isinstance(obj, m.K8sObject) and type(obj).api[2]:
             md.namespace = "default"
         if md.name is None and md.generate_name:
-            md.name = md.generate_name + "*"
+            # the API server names each one apart: so does k8saudit, in reading order (``job-*``, ``job-*2``,
+            # ...), never a duplicate of the one before (that one would have gone unassessed)
+            gen = (obj.kind, md.namespace, md.generate_name)
+            n = self._generated[gen] = self._generated.get(gen, 0) + 1
+            md.name = md.generate_name + ("*" if n == 1 else f"*{n}")
         if dedupe and self._keys is not None:
             key = (obj.kind, md.namespace, md.name)
             first = self._keys.get(key)

@@ -718,3 +718,47 @@ def test_a_chunk_that_ends_right_after_an_item(tmp_path: Path, monkeypatch: pyte
         snap = ka.load(tmp_path)
         assert snap.kinds == {"Pod": 200} and snap.skipped_records == [], items_in_first_chunk
     assert first_end > start
+
+
+def _job(generate: str, ns: str | None = None, name: str | None = None, privileged: bool = False) -> dict:
+    md: dict = {"generateName": generate}
+    if ns:
+        md["namespace"] = ns
+    if name:
+        md["name"] = name
+    c: dict = {"name": "m", "image": "busybox:1.36"}
+    if privileged:
+        c["securityContext"] = {"privileged": True}
+    spec = {"template": {"spec": {"restartPolicy": "Never", "containers": [c]}}}
+    return {"apiVersion": "batch/v1", "kind": "Job", "metadata": md, "spec": spec}
+
+
+@pytest.mark.parametrize("suffix", ["yaml", "json"])
+def test_objects_named_only_by_generate_name_are_each_kept(tmp_path: Path, suffix: str) -> None:
+    """The API server names each object created from a generateName apart: two of them are two objects, not
+    a duplicate (the second, here the privileged one, used to be a conflict and went unassessed)."""
+    import yaml
+
+    docs = [
+        _job("migrate-"),
+        _job("migrate-", privileged=True),
+        _job("migrate-"),  # the same as the first: still a third object
+        _job("migrate-", ns="batch"),  # another namespace: its own count
+        _job("migrate-", name="migrate-fixed"),  # a name wins over generateName
+    ]
+    if suffix == "yaml":
+        (tmp_path / "jobs.yaml").write_text(yaml.safe_dump_all(docs))
+    else:
+        (tmp_path / "jobs.json").write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": docs}))
+    snap = ka.load(tmp_path)
+    assert snap.skipped.empty
+    names = [(j.metadata.namespace, j.metadata.name) for j in snap.items("Job")]
+    assert names == [
+        ("default", "migrate-*"),
+        ("default", "migrate-*2"),
+        ("default", "migrate-*3"),
+        ("batch", "migrate-*"),
+        ("default", "migrate-fixed"),
+    ]
+    f = ka.audit(snap, checks=["privileged"])
+    assert f[["namespace", "name"]].values.tolist() == [["default", "migrate-*2"]]
