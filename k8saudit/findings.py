@@ -192,9 +192,8 @@ def check_selection(practices: list[int] | None, checks: list[str] | None) -> No
     for p in practices or []:
         if p not in PRACTICES:
             raise ConfigError(f"no practice {p!r} (the practices are 1-{len(PRACTICES)})")
-    known = {c.id for c in CHECKS.values()} | {a for c in CHECKS.values() for a in c.aliases}
     for cid in checks or []:
-        if cid not in known:
+        if cid not in CHECKS:  # an id or an alias (the registry looks both up)
             raise ConfigError(unknown_check(str(cid)) or f"no check {cid!r}")
 
 
@@ -493,9 +492,8 @@ def _distinct(cols: dict[str, pa.Array], keys: tuple[str, ...]) -> int:
     combined = np.zeros(len(cols[keys[0]]), dtype=np.int64)
     span = 1
     for k in keys:
-        enc = cols[k].dictionary_encode()
-        codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-        width = len(enc.dictionary) + 1
+        codes, distinct = _encode(cols[k])
+        width = len(distinct) + 1
         if span * width >= 2**62:  # too many combinations for one integer: count them with Arrow
             return int(pa.table({k: cols[k] for k in keys}).group_by(list(keys)).aggregate([]).num_rows)
         combined += (codes + 1) * span
@@ -667,9 +665,8 @@ def _check_or_none(check_id: Any) -> Check | None:
 def _rank(values: pa.Array) -> np.ndarray[Any, Any]:
     """Integer sort keys of a text column: the rank of each value among the distinct ones (by code point, as
     Arrow compares UTF-8), missing → -1 (first). Only the distinct values are sorted."""
-    enc = values.dictionary_encode()
-    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)
-    rank = pc.rank(enc.dictionary, "ascending").to_numpy().astype(np.int64)
+    codes, distinct = _encode(values)
+    rank = pc.rank(distinct, "ascending").to_numpy().astype(np.int64)
     out: np.ndarray[Any, Any] = np.append(rank, -1)[codes]
     return out
 
@@ -709,10 +706,16 @@ def _glob(values: pa.Array, pattern: str) -> np.ndarray[Any, Any]:
 
 
 def _codes(values: pa.Array) -> tuple[np.ndarray[Any, Any], list[Any]]:
-    """A text column's codes into its distinct values (first seen first; missing → -1) and those values."""
+    """:func:`_encode`, the distinct values as a list."""
+    codes, distinct = _encode(values)
+    return codes, distinct.to_pylist()
+
+
+def _encode(values: pa.Array) -> tuple[np.ndarray[Any, Any], pa.Array]:
+    """A column's codes into its distinct values (first seen first; missing → -1) and those values."""
     enc = values.dictionary_encode()
     codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return codes, enc.dictionary.to_pylist()
+    return codes, enc.dictionary
 
 
 def _exemptions(

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -54,8 +55,17 @@ class Context:
         #: vertices edges leave from / lead to so far (the graph builder fills them for the late kinds)
         self.sources: set[str] = set()
         self.targets: set[str] = set()
-        #: answers of :meth:`can` and frames derived once for several edge kinds (pod creators, token holders)
+        #: answers of :meth:`can`
         self._can: dict[tuple[Any, ...], pd.DataFrame] = {}
+        #: frames several edge kinds derive alike (pod creators, token holders): see :meth:`derive`
+        self._derived: dict[str, pd.DataFrame] = {}
+
+    def derive(self, name: str, build: Callable[[Context], pd.DataFrame]) -> pd.DataFrame:
+        """``build(self)``, built once for every edge kind that asks for ``name``."""
+        got = self._derived.get(name)
+        if got is None:
+            got = self._derived[name] = build(self)
+        return got
 
     def frame(self, name: str) -> pd.DataFrame:
         return self.snap.frame(name)
@@ -244,18 +254,18 @@ class Context:
         ids = self._rule_ids
         rows = loose[ids] if verbs == ("*",) else loose[ids] & ~self._full_array
         if not rows.any():  # most questions have no grant at all: one empty answer, shaped as a full one
-            hit = self._can.get(("none",))
-            if hit is None:
-                hit = self._can[("none",)] = g.iloc[:0].assign(
-                    names=g["resource_names"].iloc[:0], wildcard=pd.Series([], dtype=bool)
-                )
-            self._can[key] = hit
+            hit = self._can[key] = self._no_grant
             return hit
         at = np.flatnonzero(rows)
         hit = g.take(at)
         hit = hit.assign(names=hit["resource_names"], wildcard=~strict[ids[at]])
         self._can[key] = hit
         return hit
+
+    @cached_property
+    def _no_grant(self) -> pd.DataFrame:
+        g = self.grants
+        return g.iloc[:0].assign(names=g["resource_names"].iloc[:0], wildcard=pd.Series([], dtype=bool))
 
     @cached_property
     def _rule_ids(self) -> np.ndarray:

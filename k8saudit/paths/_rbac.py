@@ -31,15 +31,14 @@ _TEXT_COLUMNS = ("binding_kind", "binding", "role_kind", "role", "identity")
 
 
 def _text(g: pd.DataFrame, what: str) -> pd.Series:
-    """``RoleBinding shop/devs → ClusterRole edit allows create pods`` per grant row."""
+    """``RoleBinding shop/devs → ClusterRole edit allows create pods`` per grant row (missing when a part is)."""
     cols = [g[c].tolist() for c in _TEXT_COLUMNS]
-    if any(x is None or x is pd.NA for col in cols for x in col):  # a missing part leaves the text missing
-        return _text_frame(g, what)
-    bns = g["binding_namespace"].tolist()
     return pd.Series(
         [
-            f"{bk} {_in_ns(bk, bn)}{b} → {rk} {r} lets {ident.replace(':', ' ', 1)} {what}{_names(n)}"
-            for bk, b, rk, r, ident, bn, n in zip(*cols, bns, g["names"].tolist())
+            pd.NA
+            if any(x is None or x is pd.NA for x in (bk, b, rk, r, ident))
+            else f"{bk} {_in_ns(bk, bn)}{b} → {rk} {r} lets {ident.replace(':', ' ', 1)} {what}{_names(n)}"
+            for bk, b, rk, r, ident, bn, n in zip(*cols, g["binding_namespace"].tolist(), g["names"].tolist())
         ],
         index=g.index,
         dtype=object,
@@ -52,26 +51,6 @@ def _in_ns(binding_kind: str, ns: Any) -> str:
 
 def _names(names: Any) -> str:
     return f" (resourceNames {', '.join(names)})" if len(names) else ""
-
-
-def _text_frame(g: pd.DataFrame, what: str) -> pd.Series:
-    bns = (g["binding_namespace"].fillna("") + "/").where(g["binding_kind"].eq("RoleBinding"), "")
-    names = g["names"].map(_names)
-    return (
-        g["binding_kind"]
-        + " "
-        + bns
-        + g["binding"]
-        + " → "
-        + g["role_kind"]
-        + " "
-        + g["role"]
-        + " lets "
-        + g["identity"].str.replace(":", " ", n=1)
-        + " "
-        + what
-        + names
-    )
 
 
 def _hub(prefix: str, where: pd.Series) -> pd.Series:
@@ -110,9 +89,10 @@ def _unnamed(g: pd.DataFrame) -> pd.DataFrame:
 
 def _pod_creators(ctx: Context) -> pd.DataFrame:
     """Grants that run a pod of the attacker's making: create pods, or create/change a pod-template owner."""
-    cached = ctx._can.get(("pod-creators",))
-    if cached is not None:
-        return cached
+    return ctx.derive("pod-creators", _find_pod_creators)
+
+
+def _find_pod_creators(ctx: Context) -> pd.DataFrame:
     parts = []
     pods = _unnamed(ctx.can(("create",), "pods"))
     parts.append(pods.assign(what="create pods", esc=True))
@@ -126,7 +106,6 @@ def _pod_creators(ctx: Context) -> pd.DataFrame:
         if any(len(p) for p in parts)
         else pods.assign(what=pd.Series([], dtype=object), esc=pd.Series([], dtype=bool))
     )
-    ctx._can[("pod-creators",)] = out
     return out
 
 

@@ -11,15 +11,14 @@ from ._registry import edge, edges, no_edges
 
 def _token_holders(ctx: Context) -> pd.DataFrame:
     """Running workloads with their service account token mounted (static pods never get one)."""
-    cached = ctx._can.get(("token-holders",))
-    if cached is not None:
-        return cached
+    return ctx.derive("token-holders", _find_token_holders)
+
+
+def _find_token_holders(ctx: Context) -> pd.DataFrame:
     w = ctx.workloads
     w = w[w["running"] & w["automount_sa_token"].astype(bool)]
     w = w[~_static_pod(w)]
-    out = w.assign(sa_vertex="sa:" + w["namespace"].fillna("") + "/" + w["service_account"].fillna("default"))
-    ctx._can[("token-holders",)] = out
-    return out
+    return w.assign(sa_vertex="sa:" + w["namespace"].fillna("") + "/" + w["service_account"].fillna("default"))
 
 
 @edge(

@@ -255,7 +255,7 @@ def _typed_list(snap: Snapshot, path: Path, label: str) -> bool:
 
 
 def _share(sharer: Sharer, objs: list[Any]) -> None:
-    """Equal parts of decoded objects become one object (see ``_share``): about a third of the loaded objects'
+    """Equal parts of decoded objects become one object (see :class:`Sharer`): about a third of the loaded objects'
     memory. A pod shares only its metadata: compacted against its owner's template, it keeps little else."""
     pods = [o for o in objs if type(o) is m.Pod]
     if pods:
