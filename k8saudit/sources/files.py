@@ -12,6 +12,7 @@ objects (fields nobody reads are skipped, never materialised).
 
 from __future__ import annotations
 
+import codecs
 import itertools
 import os
 import re
@@ -175,6 +176,9 @@ def load_file(snap: Snapshot, path: Path, label: str, *, progress: Progress | No
     if size == 0 or not head.strip():
         snap.skip(label, "empty file: no documents", category="empty")
         return
+    if (encoding := _wide_encoding(head)) is not None:
+        _load_transcoded(snap, path, label, encoding, progress)
+        return
     if b"\x00" in head[:8192]:
         snap.skip(label, "binary file (contains NUL bytes): not a manifest", category="unreadable")
         return
@@ -215,6 +219,48 @@ def load_file(snap: Snapshot, path: Path, label: str, *, progress: Progress | No
         _add_document(snap, doc, f"{label}#0", 0, 0, label=label)
         return
     _load_yaml_text(snap, text, label)
+
+
+#: byte-order marks of the encodings that put NUL bytes in plain text (UTF-32 first: its LE mark starts as UTF-16's)
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _wide_encoding(head: bytes) -> str | None:
+    """``utf-16`` or ``utf-32`` for a file that starts with that encoding's byte-order mark, else None."""
+    return next((enc for bom, enc in _WIDE_BOMS if head.startswith(bom)), None)
+
+
+def _load_transcoded(snap: Snapshot, path: Path, label: str, encoding: str, progress: Progress | None) -> None:
+    """A file in UTF-16 or UTF-32 with a byte-order mark, as Windows PowerShell 5 writes ``kubectl get -o yaml >
+    pods.yaml``: transcoded to UTF-8 into a temporary file, 4 MB at a time, then read as any other file (under
+    its own name, so every problem still names it)."""
+    with tempfile.TemporaryDirectory(prefix="k8saudit-utf8-") as tmp:
+        utf8 = Path(tmp) / path.name  # the suffix tells JSON from YAML
+        done = 0
+        try:
+            with open(path, "rb") as src, open(utf8, "wb") as dst:
+                decoder = codecs.getincrementaldecoder(encoding)()
+                while chunk := src.read(1 << 22):
+                    dst.write(decoder.decode(chunk).encode())
+                    done += len(chunk)
+                dst.write(decoder.decode(b"", final=True).encode())
+        except UnicodeDecodeError as e:
+            snap.skip(
+                label,
+                f"not {encoding.upper()} text, though it starts with that encoding's byte-order mark (near byte {done + e.start:,}): "
+                "binary or wrongly encoded file",
+                category="unreadable",
+            )
+            return
+        except OSError as e:
+            snap.skip(label, f"cannot read file: {e.strerror or e}", category="unreadable")
+            return
+        load_file(snap, utf8, label, progress=progress)
 
 
 class _ListDoc(msgspec.Struct, rename="camel"):
