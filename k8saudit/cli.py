@@ -15,6 +15,7 @@ import argparse
 import atexit
 import contextlib
 import os
+import re
 import sys
 import threading
 import time
@@ -609,13 +610,34 @@ def _findings_or_snapshot(src: str, load: Any) -> Any:
     from .sources import open_source
 
     p = Path(src)
-    if p.is_file() and p.suffix.lower() in (".csv", ".json"):
-        from .export import read_findings
+    if p.is_file() and p.suffix.lower() in (".csv", ".json") and not _kubernetes_json(p):
+        from .export import ExportError, read_findings
 
-        return read_findings(p)
+        try:
+            return read_findings(p)
+        except ExportError as e:
+            msg = str(e)
+            raise UserError(msg if msg.startswith(str(p)) else f"{p}: {msg}") from None
     if src == "-":
         raise UserError("diff reads two sources; standard input (-) is not one of them here: save it to a file")
     return open_source(src)
+
+
+#: the first key of a JSON document that is a Kubernetes object or List (a dump, a manifest), not a findings export
+_KUBERNETES_JSON = re.compile(rb'\A(?:\xef\xbb\xbf)?\s*\{\s*"(?:apiVersion|kind|items|metadata)"\s*:')
+
+
+def _kubernetes_json(path: Path) -> bool:
+    """Whether a ``.json`` file is Kubernetes objects (``kubectl get -o json``) rather than a findings export:
+    ``diff`` loads the former as a source and reads the latter back."""
+    if path.suffix.lower() != ".json":
+        return False
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    return _KUBERNETES_JSON.match(head) is not None
 
 
 def cmd_fleet_scan(args: argparse.Namespace) -> int:

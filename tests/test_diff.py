@@ -180,6 +180,52 @@ def test_cli_diff_of_exports(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert main(["diff", str(tmp_path / "before.json"), str(tmp_path / "after.csv"), "--fail-on-new"]) == 1
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "said"),
+    [
+        ("cols.csv", "a,b\n1,2\n", "not a findings table"),
+        ("empty.csv", "", "empty file"),
+        ("garbage.json", "garbage", "not a readable JSON findings export"),
+        ("odd.json", '{"findings": 5}', "`findings` must be a list"),
+        ("other.json", '{"generator": "something else"}', "no `findings` list"),
+    ],
+)
+def test_cli_diff_of_a_file_that_is_no_export_names_it(
+    name: str, content: str, said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / name).write_text(content)
+    assert main(["diff", str(tmp_path / name), "sample"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"k8saudit: {tmp_path / name}: ") and said in err and "Traceback" not in err
+
+
+def _pod_json(privileged: bool, first_key: str) -> str:
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "web", "namespace": "app"},
+        "spec": {"containers": [{"name": "c", "image": "nginx:1", "securityContext": {"privileged": privileged}}]},
+    }
+    if first_key == "items":
+        return json.dumps({"items": [pod], "apiVersion": "v1", "kind": "List"}, indent=4)
+    return json.dumps({first_key: pod.pop(first_key), **pod})
+
+
+@pytest.mark.parametrize("first_key", ["apiVersion", "kind", "metadata", "items"])
+def test_cli_diff_of_two_json_dumps_loads_them(
+    first_key: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``kubectl get -o json`` dumps (or JSON manifests) are sources, not findings exports, whatever key comes first."""
+    (tmp_path / "before").mkdir()
+    (tmp_path / "after").mkdir()
+    (tmp_path / "before" / "pods.json").write_text(_pod_json(True, first_key))
+    (tmp_path / "after" / "pods.json").write_text("\ufeff" + _pod_json(False, first_key), encoding="utf-8")
+    before, after = tmp_path / "before" / "pods.json", tmp_path / "after" / "pods.json"
+    assert main(["diff", str(before), str(after), "--cluster", "prod"]) == 0
+    out = capsys.readouterr().out
+    assert "Resolved findings" in out and "privileged" in out
+
+
 # --------------------------------------------------------------------------- which cluster is the same one
 
 
