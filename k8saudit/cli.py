@@ -104,9 +104,54 @@ def _namespaces(args: argparse.Namespace) -> list[str]:
 def _load(args: argparse.Namespace) -> Any:
     snap = _load_source(args)
     namespaces = _namespaces(args)
-    if namespaces and (snap.meta.get("origin") != "live" or snap.members):
+    if not namespaces:
+        return snap
+    known = None
+    if snap.meta.get("origin") != "live" or snap.members:
+        known = _namespaces_in(snap)
         snap = snap.in_namespaces(namespaces)  # a live read filtered already (by the same rule)
+    _require_namespaces(snap, namespaces, known)
     return snap
+
+
+def _namespaces_in(snap: Any) -> set[str]:
+    """Every namespace a snapshot names: its Namespace objects, the namespaces of its objects, and those of what
+    could not be read (a live list forbidden in a namespace is something there, not nothing)."""
+    got: set[str] = set()
+    for s in snap.members or [snap]:
+        for obj, _src, _line in s.iter_objects():
+            md = obj.metadata
+            got.add(md.name if obj.kind == "Namespace" else md.namespace)
+        got.update(r.get("namespace") for r in s.skipped_records)
+    got.discard(None)
+    got.discard("")
+    return got
+
+
+def _require_namespaces(snap: Any, namespaces: list[str], known: set[str] | None) -> None:
+    """``--namespace`` naming a namespace the source does not have is a usage error, never an audit of nothing
+    there that reads as clean (a typo, or the wrong cluster)."""
+    import difflib
+
+    here = _namespaces_in(snap)
+    missing = [n for n in namespaces if n not in here]
+    if not missing:
+        return
+    where = "the cluster" if snap.meta.get("origin") == "live" else (snap.source or "the source")
+    lines = []
+    for n in missing:
+        close = difflib.get_close_matches(n, sorted(known or ()), n=1, cutoff=0.6)
+        lines.append(f"'{n}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+    shown = ""
+    if known:
+        names = sorted(known)
+        shown = f"; its namespaces: {', '.join(names[:12])}" + (
+            f" and {len(names) - 12} more" if len(names) > 12 else ""
+        )
+    raise UserError(
+        f"--namespace {', '.join(lines)}: nothing in {where} is in {'it' if len(missing) == 1 else 'them'} "
+        f"(no Namespace of that name, no object in it){shown}"
+    )
 
 
 def _load_source(args: argparse.Namespace) -> Any:
@@ -277,13 +322,18 @@ def cmd_frames(args: argparse.Namespace) -> int:
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
+    from .snapshot import SnapshotError
+
     snap = _load(args)
     _require_objects(snap)
     _report_skipped(snap, args.quiet)
     members = snap.members or [snap]
     for s in members:
         out = Path(args.output) / s.cluster if len(members) > 1 else Path(args.output)
-        s.save(out)
+        try:
+            s.save(out)
+        except SnapshotError as e:
+            raise UserError(str(e)) from None
         kinds = ", ".join(f"{n} {k}" for k, n in sorted(s.kinds.items()))
         print(f"saved {s.cluster} to {out}: {plural(len(s), 'object')} ({kinds}); {len(s.skipped_records)} skipped")
     return 0

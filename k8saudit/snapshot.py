@@ -503,6 +503,15 @@ class Snapshot:
         for kind in self._released:
             self._not_released(kind)
         root = Path(path)
+        if root.exists() and not root.is_dir():
+            raise SnapshotError(f"{root}: is a file; a snapshot is saved to a directory")
+        try:
+            return self._save(root)
+        except OSError as e:
+            where = e.filename if isinstance(e.filename, str) and e.filename != str(root) else root
+            raise SnapshotError(f"{where}: cannot write the snapshot: {e.strerror or e}") from None
+
+    def _save(self, root: Path) -> Path:
         root.mkdir(parents=True, exist_ok=True)
         (root / "objects").mkdir(exist_ok=True)
         for old in (root / "objects").glob("*.json.gz"):

@@ -76,14 +76,50 @@ def test_namespace_filters_frames() -> None:
     assert set(namespaces["name"]) == {"dev", "shop"}
     nodes = _frame("nodes", "sample", "-n", "dev")
     assert len(nodes) == len(_frame("nodes", "sample"))  # cluster-scoped: kept
-    objects = _frame("objects", "sample", "-n", "nowhere")
-    assert objects["namespace"].isna().all() and len(objects)  # only cluster-scoped objects remain
+    objects = _frame("objects", "sample", "-n", "kube-node-lease")  # a namespace holding only itself
+    assert set(objects.loc[objects["namespace"].isna(), "kind"]) >= {"Namespace", "Node", "ClusterRole"}
+
+
+@pytest.mark.parametrize(
+    "command", [["scan", "SRC"], ["frames", "objects", "SRC"], ["paths", "SRC"], ["snapshot", "SRC", "-o", "OUT"]]
+)
+@pytest.mark.parametrize("source", ["sample", "snapshot"])
+def test_a_namespace_the_source_does_not_have_is_an_error_not_a_clean_audit(
+    command: list[str], source: str, tmp_path: Path
+) -> None:
+    if source == "snapshot":
+        assert run("snapshot", SAMPLE, "-o", str(tmp_path / "snap"), "-q")[0] == 0
+        source = str(tmp_path / "snap")
+    argv = [{"SRC": source, "OUT": str(tmp_path / "out")}.get(a, a) for a in command]
+    code, out, err = run(*argv, "-n", "shpo", "-q")
+    assert code == EXIT_USAGE and out == "", err
+    assert "--namespace 'shpo' (did you mean 'shop'?): nothing in" in err and "its namespaces: batch, default" in err
+    assert not (tmp_path / "out").exists()
+    code, _out, err = run(*argv, "-n", "shop,nowhere,elsewhere", "-q")
+    assert code == EXIT_USAGE and "--namespace 'nowhere', 'elsewhere': nothing in" in err and "in them" in err
+    assert run(*argv, "-n", "shop", "-q")[0] == 0
+
+
+def test_a_namespace_named_only_by_what_could_not_be_read_is_no_error(tmp_path: Path) -> None:
+    """A namespace whose objects failed to parse is there: the audit is partial, and says so, but not empty."""
+    (tmp_path / "broken.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: team}\nspec: {containers: nginx}\n"
+    )
+    (tmp_path / "ok.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: q, namespace: other}\nspec: {containers: [{name: c, image: n}]}\n"
+        "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r}\nrules: []\n"
+    )
+    code, out, err = run("scan", str(tmp_path), "-n", "team", "--format", "json", "-q")
+    assert code == 0, err
+    assert json.loads(out)["partial"] is True
 
 
 def test_namespace_filters_a_live_cluster(tmp_path: Path) -> None:
     with FakeApiServer(TINY) as server:
         kc = str(server.write_kubeconfig(tmp_path / "kubeconfig", context="fake"))
         objects = _frame("objects", "--context", "fake", "--kubeconfig", kc, "-n", "shop")
+        code, _out, err = run("scan", "--context", "fake", "--kubeconfig", kc, "-n", "shpo", "-q")
+    assert code == EXIT_USAGE and "--namespace 'shpo': nothing in the cluster is in it" in err
     assert set(objects["namespace"].dropna()) == {"shop"}
     assert set(objects.loc[objects["kind"] == "Namespace", "name"]) == {"shop"}
     assert {"Node", "ClusterRole"} <= set(objects["kind"])
@@ -164,8 +200,8 @@ def test_frames_of_standard_input_keep_provenance_and_mask_secrets() -> None:
 
 def test_standard_input_and_the_namespace_filter() -> None:
     p = _cli("frames", "objects", "-", "-n", "dev", "--format", "json", "-q", stdin=PIPED)
-    assert p.returncode == 0, p.stderr
-    assert json.loads(p.stdout) == []  # every object of the input is in shop
+    assert p.returncode == EXIT_USAGE and p.stdout == ""  # every object of the input is in shop
+    assert "--namespace 'dev': nothing in <stdin> is in it" in p.stderr and "its namespaces: shop" in p.stderr
     p = _cli("frames", "objects", "-", "-n", "shop", "--format", "json", "-q", stdin=PIPED)
     assert set(pd.DataFrame(json.loads(p.stdout))["name"]) == {"api", "creds"}
 

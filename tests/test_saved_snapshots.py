@@ -148,3 +148,33 @@ def test_malformed_manifest(saved: Path, tmp_path: Path, text: str) -> None:
     (root / "snapshot.json").write_text(text)
     with pytest.raises(SnapshotError, match="snapshot"):
         ka.load(root)
+
+
+@pytest.mark.parametrize(
+    ("target", "said"),
+    [
+        ("a-file", "a-file: is a file; a snapshot is saved to a directory"),
+        ("a-file/below", "a-file/below: cannot write the snapshot: Not a directory"),
+        ("read-only/snap", "read-only/snap: cannot write the snapshot: Permission denied"),
+    ],
+)
+def test_a_snapshot_that_cannot_be_written_is_an_error_naming_where(
+    target: str, said: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from k8saudit.cli import EXIT_USAGE, main
+
+    monkeypatch.chdir(tmp_path)
+    Path("a-file").write_text("not a directory\n")
+    Path("read-only").mkdir()
+    if target.startswith("read-only"):
+        real_mkdir = Path.mkdir
+
+        def refuse(self: Path, *a: object, **kw: object) -> None:  # root ignores file modes: refuse as a mount would
+            if self.parent.name == "read-only":
+                raise PermissionError(13, "Permission denied", str(self))
+            real_mkdir(self, *a, **kw)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(Path, "mkdir", refuse)
+    with pytest.raises(SnapshotError, match="^" + said.replace("(", r"\(")):
+        ka.sample().save(target)
+    assert main(["snapshot", "sample", "-o", target, "-q"]) == EXIT_USAGE
