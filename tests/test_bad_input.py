@@ -205,6 +205,40 @@ def test_duplicate_yaml_keys_refuse_the_document(tmp_path: Path, text: str) -> N
     assert_good_loaded(snap)
 
 
+DUP_JSON_PRIV = (
+    '{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "sneaky", "namespace": "app"}, "spec": {"containers": '
+    '[{"name": "c", "image": "nginx", "securityContext": {"privileged": true, "privileged": false}}]}}'
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        DUP_JSON_PRIV,
+        DUP_JSON_PRIV.replace('"spec"', '"kind": "Pod", "spec"'),  # at the top
+        "\ufeff" + DUP_JSON_PRIV,  # after a byte-order mark
+        "[" + DUP_JSON_PRIV + "]",  # in a bare array of manifests
+    ],
+    ids=["nested", "top-level", "bom", "array"],
+)
+def test_duplicate_json_keys_refuse_the_document(tmp_path: Path, text: str) -> None:
+    (tmp_path / "dup.json").write_text(text, encoding="utf-8")
+    write(tmp_path, "good.yaml", GOOD)
+    snap = ka.load(tmp_path)
+    cat, reason = skipped(snap)["dup.json"]
+    assert cat == "parse_error" and "duplicate key" in reason and ("'privileged'" in reason or "'kind'" in reason)
+    assert snap.get("Pod", "app", "sneaky") is None
+    assert_good_loaded(snap)
+
+
+def test_equal_keys_in_different_objects_are_no_duplicate(tmp_path: Path) -> None:
+    doc = json.loads(DUP_JSON_PRIV.replace(', "privileged": false', ""))
+    doc["spec"]["initContainers"] = [{"name": "c", "image": "nginx", "securityContext": {"privileged": False}}]
+    (tmp_path / "ok.json").write_text(json.dumps(doc))
+    snap = ka.load(tmp_path)
+    assert snap.skipped.empty and snap.get("Pod", "app", "sneaky") is not None
+
+
 def test_yaml_rs_refuses_duplicate_keys() -> None:
     """The fast path relies on yaml_rs refusing duplicate keys (PyYAML then words the error)."""
     yaml_rs = pytest.importorskip("yaml_rs")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import itertools
+import json
 import os
 import re
 import shutil
@@ -216,9 +217,48 @@ def load_file(snap: Snapshot, path: Path, label: str, *, progress: Progress | No
         except RecursionError:
             snap.skip(label, _TOO_DEEP, category="parse_error", document=0)
             return
+        if (dup := _duplicate_json_key(text, doc)) is not None:
+            snap.skip(
+                label,
+                f"malformed JSON: duplicate key {dup!r} (kubectl refuses it too)",
+                category="parse_error",
+                document=0,
+            )
+            return
         _add_document(snap, doc, f"{label}#0", 0, 0, label=label)
         return
     _load_yaml_text(snap, text, label)
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for k, _ in pairs:
+            if k in seen:
+                raise _DuplicateKey(k)
+            seen.add(k)
+    return out
+
+
+def _duplicate_json_key(text: str, doc: Any) -> str | None:
+    """The first key a JSON manifest gives twice in one object, else None. A decoder keeps the last value, where
+    kubectl and the API server's strict decoding refuse the document: ``"privileged": true, "privileged": false``
+    must not read as unprivileged. Lists (``kind: *List``), which the API server writes, are not checked again:
+    they are dumps, and large."""
+    if isinstance(doc, dict) and str(doc.get("kind", "")).endswith("List"):
+        return None
+    try:
+        json.loads(text, object_pairs_hook=_no_duplicates)
+    except _DuplicateKey as e:
+        return str(e.args[0])
+    except (ValueError, RecursionError):  # what the JSON decoder took, this one may word otherwise: not ours to add
+        return None
+    return None
 
 
 #: byte-order marks of the encodings that put NUL bytes in plain text (UTF-32 first: its LE mark starts as UTF-16's)
