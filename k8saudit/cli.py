@@ -29,6 +29,9 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_PARTIAL = 3
 
+#: the most shortest paths `paths -k` enumerates per entry and target
+MAX_K = 100
+
 
 class UserError(Exception):
     """Something the user can fix; printed as one line, exit status 2."""
@@ -559,8 +562,20 @@ def cmd_paths(args: argparse.Namespace) -> int:
     _report_skipped(snap, args.quiet)
     if snap.members:
         raise UserError("paths reads one cluster at a time: give one source or one --context")
-    if args.k < 1:
-        raise UserError("-k must be at least 1")
+    if not 1 <= args.k <= MAX_K:
+        raise UserError(
+            f"-k must be 1-{MAX_K} (the paths grow exponentially with it: -k 100 takes seconds on the sample)"
+        )
+    wanted = [spec.partition(":")[2] for spec in args.to or [] if spec.startswith("secrets:")]
+    if wanted and (missing := [ns for ns in wanted if ns not in _namespaces_in(snap)]):
+        import difflib
+
+        close = difflib.get_close_matches(missing[0], sorted(_namespaces_in(snap)), n=1, cutoff=0.6)
+        raise UserError(
+            f"--to secrets:{missing[0]}: no namespace {missing[0]!r} in {snap.source or 'the source'}"
+            + (f" (did you mean 'secrets:{close[0]}'?)" if close else "")
+            + ": no path to it would read as a safe namespace"
+        )
     findings = _audit(args, snap)
     g = attack_graph(snap, findings)
     opts = dict(
@@ -581,7 +596,10 @@ def cmd_paths(args: argparse.Namespace) -> int:
 
         out = frame_to_text(paths.drop(columns=["vertices"]) if args.format == "json" else flat(paths), args.format)
     if args.output:
-        Path(args.output).write_text(out, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
+        try:
+            Path(args.output).write_text(out, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
+        except OSError as e:
+            raise UserError(f"{args.output}: cannot write: {e.strerror or e}") from None
     else:
         sys.stdout.write(out)
     if args.fail_on_path and len(paths):

@@ -72,13 +72,24 @@ def test_assume_breach() -> None:
     [
         (["paths", "sample", "--from", "nowhere"], "unknown entry"),
         (["paths", "sample", "--to", "the-moon"], "unknown target"),
-        (["paths", "sample", "-k", "0"], "-k must be at least 1"),
+        (["paths", "sample", "-k", "0"], "-k must be 1-100"),
+        (["paths", "sample", "-k", "101"], "-k must be 1-100"),  # Yen's enumeration would not end in a day
         (["paths", "/no/such/dir"], "no such file or directory"),
+        # a namespace the cluster does not have: "no path" would read as a safe namespace
+        (["paths", "sample", "--to", "secrets:shpo"], "no namespace 'shpo' in bundled sample"),
+        (["paths", "sample", "--to", "secrets:shop", "--to", "secrets:nowhere"], "--to secrets:nowhere: no namespace"),
+        (["paths", "sample", "-o", "/proc/no/such/dir/paths.txt"], "/proc/no/such/dir/paths.txt: cannot write"),
     ],
 )
 def test_user_errors(argv: list[str], message: str) -> None:
     code, _, err = run(*argv)
     assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_a_namespace_the_cluster_has_is_a_target_with_or_without_a_path() -> None:
+    code, out, err = run("paths", "sample", "--to", "secrets:shop", "--format", "csv", "-k", "1")
+    assert code == 0 and len(pd.read_csv(io.StringIO(out))), err
+    assert "did you mean 'secrets:shop'" in run("paths", "sample", "--to", "secrets:shpo")[2]
 
 
 def test_an_incomplete_snapshot_says_so(tmp_path: Path) -> None:
