@@ -28,6 +28,11 @@ _RULES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...]
     (re.compile(r"\b(" + "|".join(FLAGS) + r")=(?:\.\.\.)?(?=[),;]|\s|$)"), lambda m: FLAGS[m[1]]),
     # "max_chars 200 is too small", "max_chars applies to markdown" → "--max-chars 200 ..."
     (re.compile(r"(?<![\w-])max_chars\b"), "--max-chars"),
+    # a fleet's sources named in Python → the command line's NAME=SOURCE
+    (
+        re.compile(r"name them with a mapping, e\.g\. audit\(\{.*?\}\)(?:, or with \(name, source\) pairs)?"),
+        "name them NAME=SOURCE, e.g. edge-1=prod/manifests edge-2=staging/manifests",
+    ),
     # "diff() needs ..." → "diff needs ..."
     (re.compile(r"\b(diff|load|load_clusters|compliance|scorecard|audit)\(\)"), lambda m: m[1]),
 )

@@ -708,6 +708,17 @@ def _kubernetes_json(path: Path) -> bool:
     return _KUBERNETES_JSON.match(head) is not None
 
 
+#: ``NAME=SOURCE``: a fleet's cluster named on the command line
+_NAMED_SOURCE = re.compile(r"([A-Za-z0-9][A-Za-z0-9_.-]*)=(.+)")
+
+
+def _named_source(arg: str) -> str | tuple[str, str]:
+    """``edge-1=prod/manifests`` → ``("edge-1", "prod/manifests")``; anything else (a path that exists even with
+    an ``=`` in its name) as it is."""
+    m = _NAMED_SOURCE.fullmatch(arg)
+    return (m[1], m[2]) if m and not Path(arg).exists() else arg
+
+
 def cmd_fleet_scan(args: argparse.Namespace) -> int:
     """Audit many clusters on Dask; print the summary, save a Parquet dataset and/or exports."""
     from .export import FORMATS
@@ -718,7 +729,7 @@ def cmd_fleet_scan(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise UserError("--workers must be at least 1")
     checks = _parse_checks(args.check)
-    sources = list(args.source) + [f"context:{c}" for c in args.context]
+    sources: list[Any] = [_named_source(s) for s in args.source] + [f"context:{c}" for c in args.context]
     if not sources and not args.all_contexts:
         raise UserError("no source: give paths, globs, `sample`, --context NAME or --all-contexts")
     exts = tuple(e for f, exts in FORMATS.items() for e in exts)
@@ -758,7 +769,7 @@ def cmd_fleet_scan(args: argparse.Namespace) -> int:
     where = (
         f"the Dask cluster at {args.scheduler}"
         if args.scheduler
-        else f"a local Dask cluster of {args.workers or 'up to 4'} worker processes"
+        else f"a local Dask cluster of {plural(args.workers, 'worker process', 'worker processes') if args.workers else 'up to 4 worker processes'}"
     )
     sys.stdout.write(fleet_text(fleet, seconds=took, workers=where))
     for out in datasets:
@@ -1133,7 +1144,8 @@ def build_parser() -> argparse.ArgumentParser:
         "source",
         nargs="*",
         help="saved snapshots, manifest directories, globs of them "
-        "(quote them), context:NAME, or `sample` (the bundled fleet)",
+        "(quote them), context:NAME, `sample` (the bundled fleet) or sample:NAME; NAME=SOURCE names a cluster "
+        "(two directories both called manifests/)",
     )
     fs.add_argument("--context", action="append", default=[], metavar="NAME", help="a kubeconfig context (repeatable)")
     fs.add_argument("--all-contexts", action="store_true", help="every context of the kubeconfig")

@@ -23,6 +23,7 @@ import k8saudit as ka
 from k8saudit import cli
 from k8saudit.findings import FINDINGS_COLUMNS, ConfigError, audit, scorecard
 from k8saudit.fleet import FleetSourceError, FleetStoreError, _sample, odd_ones_out
+from k8saudit.sources import sample_path
 from k8saudit.testing import FakeApiServer
 
 distributed = pytest.importorskip("distributed")
@@ -301,6 +302,18 @@ def test_sources_resolve_globs_names_and_errors(fleet_paths: list[Path], sample_
         resolve([str(tmp_path / "missing")])
     with pytest.raises(FleetSourceError, match="no cluster to audit"):
         resolve([])
+    # one bundled sample by name, and (name, source) pairs among unnamed sources
+    legacy = resolve(["sample:legacy", ("edge", str(fleet_paths[0])), str(fleet_paths[1])])
+    assert [(s.cluster, s.kind) for s in legacy] == [
+        ("legacy-cluster", "path"),
+        ("edge", "path"),
+        (fleet_paths[1].name, "path"),
+    ]
+    assert Path(legacy[0].location) == sample_path("legacy")
+    with pytest.raises(FleetSourceError, match="sample:nope: no bundled sample 'nope'"):
+        resolve(["sample:nope"])
+    with pytest.raises(FleetSourceError, match="both named 'edge'"):
+        resolve([("edge", str(fleet_paths[0])), ("edge", str(fleet_paths[1]))])
     with FakeApiServer([]) as live:
         kc = _kubeconfig(tmp_path, live)
         ctx = resolve(["context:edge"], all_contexts=True, kubeconfig=kc)
@@ -437,6 +450,40 @@ def test_cli_fleet_user_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixt
     assert cli.main(["fleet", "scan", "sample", "--workers", "2", "--scheduler", "tcp://x:1"]) == 2
     assert cli.main(["fleet", "report", str(tmp_path)]) == 2
     assert "no saved fleet" in capsys.readouterr().err
+    # two directories of one name: the command line names them NAME=SOURCE, not a Python mapping
+    for side in ("prod", "staging"):
+        (tmp_path / side / "manifests").mkdir(parents=True)
+    assert (
+        cli.main(["fleet", "scan", str(tmp_path / "prod" / "manifests"), str(tmp_path / "staging" / "manifests")]) == 2
+    )
+    err = capsys.readouterr().err
+    assert "both named 'manifests'" in err and "name them NAME=SOURCE, e.g. edge-1=" in err and "audit(" not in err
+
+
+def test_cli_fleet_names_clusters_name_equals_source(
+    fleet_paths: list[Path], client: distributed.Client, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    odd = tmp_path / "a=b"  # a path that exists is a path, even with an = in its name
+    import shutil
+
+    shutil.copytree(fleet_paths[1], odd)
+    argv = [
+        "fleet",
+        "scan",
+        f"edge={fleet_paths[0]}",
+        str(odd),
+        "sample:legacy",
+        "--scheduler",
+        client.scheduler.address,
+    ]
+    assert cli.main([*argv, "-q"]) == 0
+    text = capsys.readouterr().out
+    assert "3 clusters on" in text and "edge " in text and "legacy-cluster" in text
+    assert (
+        cli._named_source(str(odd)) == str(odd)
+        and cli._named_source("x=y/z") == ("x", "y/z")
+        and cli._named_source("=y") == "=y"
+    )
 
 
 # --------------------------------------------------------------------------- a worker dies

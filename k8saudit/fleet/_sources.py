@@ -3,8 +3,8 @@
 A source is ``context:NAME`` (a live cluster read on the worker through a kubeconfig context),
 a path (a saved snapshot directory, manifests or ``kubectl get -o json`` dumps), a glob of paths
 (``snapshots/edge-*``: one cluster per match), a :class:`~k8saudit.snapshot.Snapshot` already in
-memory, or the word ``sample`` (the bundled fleet). A mapping ``{name: source}`` names the
-clusters itself.
+memory, the word ``sample`` (the bundled fleet) or ``sample:NAME`` (one bundled sample cluster). A mapping
+``{name: source}`` names the clusters itself, and so does a ``(name, source)`` pair among the sources.
 """
 
 from __future__ import annotations
@@ -66,8 +66,8 @@ def resolve(
         named = [(str(k), v) for k, v in sources.items()]
     elif isinstance(sources, (str, os.PathLike, Snapshot)):
         named = [(None, sources)]
-    else:
-        named = [(None, s) for s in sources]
+    else:  # a (name, source) pair names one cluster among unnamed ones
+        named = [(str(s[0]), s[1]) if isinstance(s, tuple) and len(s) == 2 else (None, s) for s in sources]
     contexts: list[tuple[str | None, str]] = []
     out: list[ClusterSource | int] = []  # an int: the place of contexts[i], named once all are known
     for name, src in named:
@@ -88,6 +88,14 @@ def resolve(
             from ._sample import sample
 
             out.extend(ClusterSource(p.name, "path", str(p)) for p in sample())
+        elif text.startswith("sample:"):  # one bundled sample cluster (sample:main, sample:legacy)
+            from ..sources import sample_path
+
+            try:
+                where = sample_path(text[len("sample:") :])
+            except SnapshotError as e:
+                raise FleetSourceError(f"{text}: {e}") from None
+            out.append(ClusterSource(name or where.name, "path", str(where)))
         elif glob.has_magic(text):
             matches = sorted(glob.glob(os.path.expanduser(text)))
             if not matches:
@@ -122,7 +130,7 @@ def resolve(
         if s.cluster in seen:
             raise FleetSourceError(
                 f"two sources are both named {s.cluster!r} ({seen[s.cluster]} and {s.label}): "
-                "name them with a mapping, e.g. audit({'edge-1': ..., 'edge-2': ...})"
+                "name them with a mapping, e.g. audit({'edge-1': ..., 'edge-2': ...}), or with (name, source) pairs"
             )
         seen[s.cluster] = s.label
     if not resolved:
