@@ -265,6 +265,35 @@ def _ooxml(v: str) -> str:
     return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), v)
 
 
+def test_xlsx_a_practice_beyond_a_sheets_rows_goes_on_in_more_sheets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Excel holds 1,048,576 rows a sheet and xlsxwriter drops the rows beyond without a word: a practice with more
+    findings (a fleet's) goes on in ``NAME (2)``, ``NAME (3)``, ... and no finding is lost."""
+    from k8saudit.export import _xlsx
+
+    findings = ka.audit(ka.sample())
+    monkeypatch.setattr(_xlsx, "ROWS_PER_SHEET", 7)
+    wb = openpyxl.load_workbook(export(findings, tmp_path / "f.xlsx"), read_only=True)
+    for p in sorted(PRACTICES):
+        mine = findings[findings["practice"] == p]
+        parts = max(1, -(-len(mine) // 7))
+        names = [sheet_name(p, k) for k in range(1, parts + 1)]
+        assert [n for n in wb.sheetnames if n.split(" (")[0] == sheet_name(p)] == names
+        got = [r for n in names for r in list(wb[n].iter_rows(min_row=2, values_only=True))]
+        if mine.empty:
+            continue
+        header = list(next(wb[names[0]].iter_rows(max_row=1, values_only=True)))
+        assert all(len(list(wb[n].iter_rows(min_row=2))) <= 7 for n in names)
+        key = ["check_id", "kind", "namespace", "name", "container", "message"]
+        written = sorted(tuple(r[header.index(c)] or "" for c in key) for r in got)
+        expected = sorted(tuple("" if pd.isna(v) else str(v) for v in r) for r in mine[key].itertuples(index=False))
+        assert written == expected
+    assert all(len(n) <= 31 for n in wb.sheetnames)
+    long = sheet_name(3, 12)
+    assert long.endswith(" (12)") and len(long) <= 31 and sheet_name(3).startswith(long[: -len(" (12)")])
+
+
 def test_xlsx(tmp_path: Path, findings: pd.DataFrame) -> None:
     wb = openpyxl.load_workbook(export(findings, tmp_path / "f.xlsx"))
     assert wb.sheetnames[0] == "Summary"

@@ -81,12 +81,21 @@ SHEET_COLUMNS: dict[str, int] = {
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 
-def sheet_name(practice: int) -> str:
-    """``3 Capabilities``: at most 31 characters, none of Excel's forbidden ones."""
+def sheet_name(practice: int, part: int = 1) -> str:
+    """``3 Capabilities``: at most 31 characters, none of Excel's forbidden ones; ``3 Capabilities (2)`` for the
+    second sheet of a practice with more findings than a sheet has rows."""
     short = PRACTICE_SHORT.get(practice, f"Practice {practice}")
     short = re.sub(r"(?<=\w)/(?=\w)", "-", short)
     short = " ".join(_BAD_SHEET_CHARS.sub(" ", short).split())
-    return f"{practice} {short}"[:31]
+    if part == 1:
+        return f"{practice} {short}"[:31]
+    suffix = f" ({part})"
+    return f"{practice} {short}"[: 31 - len(suffix)].rstrip() + suffix
+
+
+#: the findings one sheet holds: Excel's 1,048,576 rows less the header; a practice with more goes on in
+#: ``NAME (2)``, ``NAME (3)``, ... (xlsxwriter would drop the rows beyond without a word)
+ROWS_PER_SHEET = 1_048_575
 
 
 def framework_sheet_name(fid: str) -> str:
@@ -235,8 +244,9 @@ def _practice_sheet(
     f: _Formats,
     multi: bool,
     extras: list[str],
+    part: int = 1,
 ) -> None:
-    ws = wb.add_worksheet(sheet_name(practice))
+    ws = wb.add_worksheet(sheet_name(practice, part))
     cols = (["cluster"] if multi else []) + list(SHEET_COLUMNS) + extras
     for j, c in enumerate(cols):
         ws.write_string(0, j, c, f.header)
@@ -355,9 +365,10 @@ def write(findings: pd.DataFrame, path: Path, snapshot: Snapshot | None = None) 
         _clusters_sheet(wb, findings, names, f)
     ordered = sort_findings(findings)
     for p in practices:
-        _practice_sheet(
-            wb, p, ordered[ordered["practice"].eq(p).fillna(False).astype(bool)], status.get(p), f, multi, extras
-        )
+        rows = ordered[ordered["practice"].eq(p).fillna(False).astype(bool)]
+        for part, start in enumerate(range(0, max(len(rows), 1), ROWS_PER_SHEET), start=1):
+            chunk = rows.iloc[start : start + ROWS_PER_SHEET]
+            _practice_sheet(wb, p, chunk, status.get(p), f, multi, extras, part)
     for fid, table in (compliance_tables(findings) or {}).items():
         _framework_sheet(wb, fid, table, f)
     _not_assessed_sheet(wb, findings, f)
