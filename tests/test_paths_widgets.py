@@ -103,3 +103,21 @@ def test_html_and_xlsx_carry_the_priority(sample, tmp_path) -> None:
     assert any(c.value == "priority" for row in ws.iter_rows(max_row=8) for c in row)
     csv = pd.read_csv(ka.export(findings, tmp_path / "f.csv", snapshot=snap), encoding="utf-8-sig")
     assert "priority" not in csv.columns
+
+
+def test_export_ranks_follow_a_severity_changed_in_the_findings() -> None:
+    """The ranks an export computes are kept per snapshot; findings whose severity changed (a reader raising one in
+    a notebook; the same finding ids in the same order) must be ranked again, not handed the first ranks."""
+    from k8saudit.export import with_attack_paths
+    from k8saudit.paths import prioritize
+
+    snap = ka.sample()
+    first = ka.audit(snap)
+    with_attack_paths(first, snap)  # cached on the snapshot
+    raised = first.copy()
+    low = raised.index[raised["severity"].astype(str).eq("low")]
+    raised.loc[low, "severity"] = "critical"
+    got = with_attack_paths(raised, snap)["priority"]
+    want = prioritize(raised, snap)["priority"]
+    pd.testing.assert_series_equal(got, want, check_names=False)
+    assert not got.equals(with_attack_paths(first, snap)["priority"])

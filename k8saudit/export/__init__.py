@@ -99,7 +99,8 @@ def with_attack_paths(findings: pd.DataFrame, snapshot: Snapshot | None) -> pd.D
         return findings
     from ..paths import prioritize
 
-    key = f"_attack_priority:{hash(tuple(findings['finding_id']))}"
+    # the ranks follow the findings (which fire) and their severities (a config may change one, not its id)
+    key = f"_attack_priority:{hash((tuple(findings['finding_id']), tuple(findings['severity'].astype(str))))}"
     cached = snapshot._frames.get(key)
     if cached is None:
         cached = snapshot._frames[key] = prioritize(findings, snapshot)[
