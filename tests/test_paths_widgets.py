@@ -56,13 +56,19 @@ def test_attack_graph_figure(sample) -> None:
     assert names <= set(graph.edges_frame["technique"]) and len(names) >= 3
     verts = next(t for t in fig.data if t.name == "vertices")
     xs = dict(zip(verts.hovertext, verts.x))
-    assert xs["the internet"] == 0 and xs["cluster-admin"] == 5  # entries left, targets right
-    # labels sit right of their dots (a target's label on its left ran into the nodes' labels), and the
-    # x range leaves room for the targets' labels; the column titles sit above the plot, not on the subtitle
-    assert verts.textposition == "middle right" and fig.layout.xaxis.range[1] >= 6.2
-    assert max(map(len, verts.text)) <= 26  # a column's width beside JupyterLab's file browser
+    assert xs["the internet"] == 0 and xs["cluster-admin"] == max(verts.x)  # entries left, targets right
+    # labels sit right of their dots (a target's label on its left ran into the nodes' labels), each column as
+    # wide as its longest label (x counts characters), so no label runs into the next column; the x range
+    # leaves room for the targets' labels; the column titles sit above the plot, not on the subtitle
+    assert verts.textposition == "middle right"
+    widths = pd.Series([len(t) for t in verts.text]).groupby(list(verts.x)).max().sort_index()
+    assert len(widths) == 6 and all(b - a >= w + 2 for a, b, w in zip(widths.index, widths.index[1:], widths))
+    assert fig.layout.xaxis.range[1] >= widths.index[-1] + widths.iloc[-1]
+    assert max(map(len, verts.text)) <= 22  # six columns beside JupyterLab's file browser (~940 px)
+    assert "deploy shop/frontend" in verts.text and "Deployment shop/frontend" in verts.hovertext  # kubectl's names
     titles = [a for a in fig.layout.annotations if a.yref == "paper"]
     assert len(titles) == 6 and all(a.y == 1.0 and a.yanchor == "bottom" for a in titles)
+    assert sorted(a.x for a in titles) == list(widths.index)
     cut = ka.attack_cut(graph, findings)
     dashed = viz.attack_graph_figure(graph, fixed=cut.finding_ids)
     assert any(t.line.dash == "dash" for t in dashed.data if t.mode == "lines")

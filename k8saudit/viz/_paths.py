@@ -91,13 +91,20 @@ def attack_graph_figure(
         nf = nf.loc[[v for v in deg.index if v in shown]]
     col = nf["type"].map(COLUMNS).fillna(3).astype(int)
     col[nf["is_target"] & ~nf["type"].eq("node")] = 5
+    text = [chart_label(lab) for lab in nf["label"]]
+    # each column as wide as its longest label (x in characters): the entries' short labels leave their room to
+    # the others, and no label runs into the next column's dots
+    widest = pd.Series([len(t) for t in text], index=nf.index).groupby(col).max()
+    colx = [0.0]
+    for c in range(1, len(COLUMN_TITLES)):
+        colx.append(colx[-1] + max(float(widest.get(c - 1, 0)), _MIN_COLUMN) + _GAP)
     pos: dict[str, tuple[float, float]] = {}
     tallest = int(col.value_counts().max())
     for c, grp in nf.assign(col=col).groupby("col"):
         order = grp.sort_values(["namespace", "label"], na_position="first").index
         n = len(order)
         for i, v in enumerate(order):
-            pos[v] = (float(c), (tallest - 1) / 2 - (i - (n - 1) / 2) * (tallest / max(n, 1)) * 0.9)
+            pos[v] = (colx[int(c)], (tallest - 1) / 2 - (i - (n - 1) / 2) * (tallest / max(n, 1)) * 0.9)
     fixed = set(fixed)
     fig = go.Figure()
     techniques = list(dict.fromkeys(e["technique"]))
@@ -166,9 +173,7 @@ def attack_graph_figure(
             x=vx,
             y=vy,
             mode="markers+text",
-            # a column is about 150 px wide in a notebook beside JupyterLab's file browser: a longer label
-            # would run into the next column (hover shows it whole)
-            text=[_short(lab, 26) for lab in nf["label"]],
+            text=text,
             # every column's labels to the right of its dots: a target's label on its left would run into
             # the long labels of the nodes' column
             textposition="middle right",
@@ -187,7 +192,7 @@ def attack_graph_figure(
     )
     for c, name in enumerate(COLUMN_TITLES):
         fig.add_annotation(
-            x=c,
+            x=colx[c],
             y=1.0,
             xref="x",
             yref="paper",
@@ -213,10 +218,38 @@ def attack_graph_figure(
         margin={"t": fig.layout.margin.t + 24},
     )
     # the right end leaves room for the targets' labels
-    fig.update_xaxes(visible=False, range=[-0.3, 6.3])
+    fig.update_xaxes(visible=False, range=[-4.0, colx[-1] + max(float(widest.get(5, 0)), _MIN_COLUMN) + 1.0])
     fig.update_yaxes(visible=False)
     return fig
 
 
 def _short(label: str, n: int = 34) -> str:
     return label if len(label) <= n else label[: n - 1] + "…"
+
+
+#: kubectl's short names of the kinds a vertex label starts with: a chart label must fit its column
+SHORT_KINDS = {
+    "Deployment": "deploy",
+    "DaemonSet": "ds",
+    "StatefulSet": "sts",
+    "ReplicaSet": "rs",
+    "ReplicationController": "rc",
+    "CronJob": "cj",
+    "Job": "job",
+    "Pod": "po",
+    "ServiceAccount": "sa",
+}
+#: the longest label a chart shows (hover shows it whole): six columns of it fit a notebook's output beside
+#: JupyterLab's file browser (about 940 px)
+CHART_LABEL = 22
+#: a column's least width and the gap after it, in characters of the labels (a label starts ~2 right of its dot)
+_MIN_COLUMN, _GAP = 8.0, 4.0
+
+
+def chart_label(label: str) -> str:
+    """A vertex's label as the chart shows it: ``deploy shop/frontend``, ``sa legacy/legacy-admin``, cut to
+    :data:`CHART_LABEL` characters."""
+    kind, sep, rest = label.partition(" ")
+    if sep and kind in SHORT_KINDS:
+        label = f"{SHORT_KINDS[kind]} {rest}"
+    return _short(label, CHART_LABEL)
