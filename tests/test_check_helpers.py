@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from k8saudit.checks._common import any_in, join_by, joined, rows, who
+from k8saudit.checks._common import any_in, audit_cache, bracket, join_by, joined, rows, who, workload_column
 from k8saudit.checks.p10_rollout import _IMAGE, image_reference
 
 WORDS = st.sampled_from(["ALL", "NET_RAW", "SYS_ADMIN", "get", "*", "", "list"])
@@ -26,7 +27,7 @@ VALUE = st.one_of(
 
 
 def _any_in(values: list[Any], want: set[Any]) -> list[bool]:
-    return [bool(v) and isinstance(v, (list, tuple)) and not want.isdisjoint(v) for v in values]
+    return [isinstance(v, (list, tuple)) and bool(v) and not want.isdisjoint(v) for v in values]
 
 
 def _joined(values: list[Any], only: set[Any] | None, sep: str) -> list[str]:
@@ -36,8 +37,41 @@ def _joined(values: list[Any], only: set[Any] | None, sep: str) -> list[str]:
     ]
 
 
-@settings(max_examples=80, deadline=None)
-@given(st.lists(VALUE, max_size=12), st.sets(ITEM, max_size=3), st.booleans())
+class Pair(tuple):  # type: ignore[type-arg]  # a named tuple's kind: a tuple, but not exactly one
+    pass
+
+
+class Text(str):
+    def __str__(self) -> str:
+        return "text"
+
+
+#: lists of text alone (the Arrow path), with the values that are no list at all, and the odd few that send a
+#: column back to the row-by-row path (an item that is bytes, a str subclass; a tuple subclass; an array)
+TEXT_VALUE = st.one_of(
+    st.lists(WORDS, max_size=4),
+    st.lists(WORDS, max_size=3).map(tuple),
+    WORDS,
+    st.none(),
+    st.just(float("nan")),
+    st.just(pd.NA),
+    st.sets(WORDS, max_size=2),
+)
+ODD_VALUE = st.one_of(
+    st.just([b"ALL"]),
+    st.just([Text("ALL")]),
+    st.just(Pair(("ALL",))),
+    st.just(np.array(["ALL"], dtype=object)),
+    st.just(["ALL", None]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.one_of(VALUE, TEXT_VALUE, TEXT_VALUE, ODD_VALUE), max_size=12),
+    st.sets(st.one_of(ITEM, WORDS), max_size=3),
+    st.booleans(),
+)
 def test_any_in_and_joined_are_their_definitions(values: list[Any], want: set[Any], filtered: bool) -> None:
     s = pd.Series(values, index=[i * 3 + 7 for i in range(len(values))], dtype=object)
     got = any_in(s, want)
@@ -53,6 +87,33 @@ def test_equal_items_of_other_types_are_joined_as_themselves() -> None:
     s = pd.Series([[1], [True], [1.0], ["1"]], dtype=object)
     assert joined(s).tolist() == ["1", "True", "1.0", "1"]
     assert any_in(s, ["1"]).tolist() == [False, False, False, True]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(TEXT_VALUE, max_size=12), st.sets(WORDS, max_size=3), st.sampled_from([", ", "; ", ""]))
+def test_lists_of_text_alone_are_their_definitions(values: list[Any], want: set[str], sep: str) -> None:
+    """The Arrow path: every list holds text only (the other values are no lists)."""
+    s = pd.Series(values, index=[i * 2 + 1 for i in range(len(values))], dtype=object)
+    assert any_in(s, want).tolist() == _any_in(values, want)
+    assert joined(s, want, sep=sep).tolist() == _joined(values, want, sep)
+    assert joined(s, sep=sep).tolist() == _joined(values, None, sep)
+    assert bracket(s).tolist() == [f"[{j}]" if j else "not set" for j in _joined(values, None, ", ")]
+
+
+def test_items_that_are_not_exactly_text_are_shown_as_python_shows_them() -> None:
+    """Arrow would take bytes for text and a str subclass for its value: each is joined as ``str()`` has it, a
+    named tuple is a list, an array is not; a missing item is ``None``."""
+    s = pd.Series([[b"x"], [Text("y")], Pair(("ALL", "z")), np.array(["ALL"], dtype=object), ["a", None]])
+    assert joined(s).tolist() == ["b'x'", "text", "ALL, z", "", "a, None"]
+    assert any_in(s, ["ALL"]).tolist() == [False, False, True, False, False]
+    assert any_in(s, ["x", "y"]).tolist() == [False, True, False, False, False]
+
+
+def test_an_empty_column_and_empty_lists() -> None:
+    for s in (pd.Series([], dtype=object), pd.Series([[], [], None], dtype=object)):
+        assert not any_in(s, ["ALL"]).any()
+        assert (joined(s) == "").all() and (joined(s, ["ALL"]) == "").all()
+    assert any_in(pd.Series([["ALL"]], dtype=object), []).tolist() == [False]
 
 
 def test_an_empty_list_holds_not_even_none() -> None:
@@ -139,3 +200,43 @@ def test_image_reference_is_each_image_parsed(images: list[Any]) -> None:
         m = None if img is None else re.match(_IMAGE, img.strip())
         want = [None, None, None] if m is None else [m.group("repo"), m.group("tag"), m.group("digest")]
         assert [None if v is pd.NA else v for v in got.loc[i]] == want, img
+
+
+def test_a_column_changed_between_two_audits_is_read_again() -> None:
+    """Within one audit a whole column's lists are converted once; the next audit reads them again."""
+    s = pd.Series([["ALL"], ["NET_RAW"], []], dtype=object)
+    with audit_cache():
+        assert any_in(s, ["ALL"]).tolist() == [True, False, False]
+        assert joined(s, ["ALL", "NET_RAW"]).tolist() == ["ALL", "NET_RAW", ""]
+    s.iloc[2] = ["ALL"]  # in place: the same memory, another list in it
+    with audit_cache():
+        assert any_in(s, ["ALL"]).tolist() == [True, False, True]
+    assert joined(s).tolist() == ["ALL", "NET_RAW", "ALL"]
+
+
+KEY = st.tuples(
+    st.sampled_from(["Deployment", "Pod"]), st.sampled_from(["ns", "other", None]), st.sampled_from(["a", "b"])
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(KEY, max_size=8), st.lists(st.tuples(KEY, st.sampled_from([True, False, None])), max_size=6))
+def test_workload_column_is_each_container_looked_up(containers: list[Any], workloads: list[Any]) -> None:
+    """Each container row gets the column of the first workload with its keys (missing keys are values, as a
+    merge has them; duplicate names across namespaces stay apart), missing where none; once per audit too."""
+    c = pd.DataFrame([("c1", *k) for k in containers], columns=["cluster", "kind", "namespace", "name"], dtype="string")
+    c.index = [i * 3 + 2 for i in range(len(c))]
+    w = pd.DataFrame(
+        [("c1", *k, v) for k, v in workloads], columns=["cluster", "kind", "namespace", "name", "host_users"]
+    ).astype({"cluster": "string", "kind": "string", "namespace": "string", "name": "string", "host_users": "boolean"})
+    first: dict[tuple[Any, ...], Any] = {}
+    for k, v in workloads:
+        first.setdefault(k, v)
+    want = [first.get(k) for k in containers]
+    for _ in range(2):
+        got = workload_column(c, w, "host_users")
+        assert list(got.index) == list(c.index)
+        assert [None if v is pd.NA else v for v in got.tolist()] == want
+    with audit_cache():
+        assert [None if v is pd.NA else v for v in workload_column(c, w, "host_users").tolist()] == want
+        assert [None if v is pd.NA else v for v in workload_column(c, w, "host_users").tolist()] == want

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+import contextlib
+import contextvars
+import itertools
+import weakref
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .._model import pod_spec_keys
+
+T = TypeVar("T")
 
 _CONTAINER_WORD = {"container": "container", "init": "init container", "ephemeral": "ephemeral container"}
 
@@ -16,32 +24,111 @@ _CONTAINER_WORD = {"container": "container", "init": "init container", "ephemera
 def any_in(lists: pd.Series, values: Iterable[str]) -> pd.Series:
     """Per row: does the list hold any of ``values``? (Only a list or tuple holds anything.)
 
-    Vectorised: the lists are exploded once and matched by ``isin``; the few rows that hit are then checked
-    to be non-empty lists or tuples (``explode`` also opens sets and arrays, keeps a text whole, and turns an
-    empty list into a missing value that ``isin`` takes for ``None``).
+    Vectorised: lists of text are matched in Arrow (the items flattened once, ``is_in``, the hits counted per
+    row); a column with items of other types is exploded once and matched by ``isin``, and the few rows that
+    hit are then checked to be non-empty lists or tuples (``explode`` also opens sets and arrays, keeps a text
+    whole, and turns an empty list into a missing value that ``isin`` takes for ``None``).
     """
+    want = set(values)
     arr = lists.to_numpy(dtype=object)
     hit = np.zeros(len(arr), dtype=bool)
-    if len(arr):
+    texts = _text_lists(arr) if all(type(v) is str for v in want) else None
+    if texts is not None:
+        if len(want):
+            found = pc.is_in(pc.list_flatten(texts), value_set=pa.array(sorted(want), type=_TEXT))
+            hit[pc.list_parent_indices(texts).filter(found).to_numpy()] = True
+    elif len(arr):
         items = pd.Series(arr, dtype=object, copy=False).explode()
-        hit[items.index.to_numpy()[items.isin(set(values)).to_numpy(dtype=bool)]] = True
+        hit[items.index.to_numpy()[items.isin(want).to_numpy(dtype=bool)]] = True
         for i in np.flatnonzero(hit):  # an empty list explodes to a missing value, which isin matches to None
             if not isinstance(arr[i], (list, tuple)) or not arr[i]:
                 hit[i] = False
     return pd.Series(hit, index=lists.index, dtype=bool)
 
 
+_TEXT = pa.large_string()
+_SEQUENCES = frozenset({list, tuple})
+
+
+def _text_lists(arr: np.ndarray[Any, Any]) -> pa.LargeListArray | None:
+    """An object column whose values are lists or tuples of ``str`` (anything else is no list: a missing row)
+    as one Arrow list array, or None when some list holds an item that is not exactly a ``str`` (``str()`` of
+    it is what a row shows: ``1``, ``True``, ``b'x'``), which Arrow would convert or refuse.
+
+    Within one audit (:func:`audit_cache`) each column converted is remembered by the memory it views (the
+    array is kept, so that memory cannot be another column's meanwhile): checks read the same whole column
+    (``caps_drop``) again and again, and frames do not change while the checks run.
+    """
+    memo = _MEMO.get()
+    if memo is None:
+        return _convert_text_lists(arr)
+    key = ("text_lists", arr.__array_interface__["data"][0], arr.shape, arr.strides)
+    got = memo.get(key)
+    if got is None:
+        got = memo[key] = (arr, _convert_text_lists(arr))
+    out: pa.LargeListArray | None = got[1]
+    return out
+
+
+_MEMO: contextvars.ContextVar[dict[tuple[Any, ...], Any] | None] = contextvars.ContextVar("_MEMO", default=None)
+
+
+@contextlib.contextmanager
+def audit_cache() -> Iterator[None]:
+    """While the checks of one audit run: what the helpers derive from a whole frame column is kept for the
+    checks after (forgotten at the end, so a frame changed between two audits is read again)."""
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+def _convert_text_lists(arr: np.ndarray[Any, Any]) -> pa.LargeListArray | None:
+    kinds = set(map(type, arr))
+    if any(issubclass(k, (list, tuple)) and k not in _SEQUENCES for k in kinds):
+        return None  # a subclass (a named tuple): a list, but not one Arrow takes as such
+    lists = arr
+    if not kinds <= _SEQUENCES:  # texts, sets, arrays, missing values: no list (not opened)
+        seq = np.fromiter(map(_is_sequence, arr), dtype=bool, count=len(arr))
+        lists = arr[seq]
+        arr = arr.copy()
+        arr[~seq] = None
+    items = set(map(type, itertools.chain.from_iterable(lists)))
+    if not items <= {str}:
+        return None
+    out: pa.LargeListArray = pa.array(arr, type=pa.large_list(_TEXT))
+    return out
+
+
+def _is_sequence(v: Any) -> bool:
+    return type(v) in _SEQUENCES
+
+
 def joined(lists: pd.Series, only: Iterable[str] | None = None, sep: str = ", ") -> pd.Series:
     """Per row: the list's items (or only those in ``only``) joined by ``sep``; "" for none.
 
-    Each distinct list is joined once (rows repeat the same few lists: ``[]``, ``["ALL"]``, ...).
+    Lists of text are joined by Arrow (``binary_join``; ``only`` filters the flattened items first); otherwise
+    each distinct list is joined once (rows repeat the same few lists: ``[]``, ``["ALL"]``, ...).
     """
     keep = None if only is None else set(only)
+    arr = lists.to_numpy(dtype=object)
+    texts = _text_lists(arr)
+    if texts is not None:
+        if keep is not None:
+            flat = pc.list_flatten(texts)
+            found = pc.is_in(flat, value_set=pa.array(sorted(x for x in keep if type(x) is str), type=_TEXT))
+            parents = pc.list_parent_indices(texts).filter(found).to_numpy()
+            offsets = np.zeros(len(arr) + 1, dtype=np.int64)
+            np.cumsum(np.bincount(parents, minlength=len(arr)), out=offsets[1:])
+            texts = pa.LargeListArray.from_arrays(pa.array(offsets), flat.filter(found), mask=texts.is_null())
+        out = pc.fill_null(pc.binary_join(texts, pa.scalar(sep, _TEXT)), "")
+        return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([out])), index=lists.index, dtype="string")
     done: dict[Any, str] = {}
-    out = []
-    for v in lists:
+    rows = []
+    for v in arr:
         if not isinstance(v, (list, tuple)) or not v:
-            out.append("")
+            rows.append("")
             continue
         key: tuple[Any, ...] = (type(v), *v, *map(type, v))  # 1 and True are equal keys, but not equal texts
         try:
@@ -53,8 +140,8 @@ def joined(lists: pd.Series, only: Iterable[str] | None = None, sep: str = ", ")
             text = sep.join(str(x) for x in v if keep is None or x in keep)
             if known:
                 done[key] = text
-        out.append(text)
-    return pd.Series(out, index=lists.index, dtype="string")
+        rows.append(text)
+    return pd.Series(rows, index=lists.index, dtype="string")
 
 
 def bracket(lists: pd.Series) -> pd.Series:
@@ -69,11 +156,32 @@ def tri(values: pd.Series) -> pd.Series:
 
 
 def who(containers: pd.DataFrame) -> pd.Series:
-    """``container `app```, ``init container `setup```, ``ephemeral container `debugger```."""
-    codes, types = pd.factorize(containers["container_type"])  # a few distinct types: each looked up once
-    words = np.array([_CONTAINER_WORD.get(t, "container") for t in types] + ["container"], dtype=object)
-    word = pd.Series(words[codes], index=containers.index, dtype="string")
-    return word + " `" + containers["container"].astype("string") + "`"
+    """``container `app```, ``init container `setup```, ``ephemeral container `debugger```.
+
+    Each distinct (type, name) pair is written once and the rows gathered (a cluster repeats a few container
+    names many times); a missing name gives a missing text."""
+    tcodes, types = pd.factorize(containers["container_type"])  # missing: -1
+    ncodes, names = pd.factorize(containers["container"].astype("string"))
+    words = [_CONTAINER_WORD.get(t, "container") for t in types] + ["container"]
+    width = len(names) + 1
+    pair, at = np.unique(tcodes.astype(np.int64) % (len(types) + 1) * width + ncodes % width, return_inverse=True)
+    named = list(names) + [None]
+    texts = [None if named[p % width] is None else f"{words[p // width]} `{named[p % width]}`" for p in pair.tolist()]
+    got = pa.array(texts, type=_TEXT).take(pa.array(at.reshape(-1).astype(np.int64)))
+    return pd.Series(_string(got), index=containers.index, dtype="string")
+
+
+def _string(arr: pa.Array) -> pd.arrays.ArrowStringArray:
+    return pd.arrays.ArrowStringArray(pa.chunked_array([arr], type=_TEXT))
+
+
+def _arrow_text(values: pd.Series) -> pa.Array:
+    """A ``string`` column as one Arrow ``large_string`` array."""
+    got = pa.array(values.array)
+    if isinstance(got, pa.ChunkedArray):
+        got = got.combine_chunks() if got.num_chunks != 1 else got.chunk(0)
+    out: pa.Array = got.cast(_TEXT)
+    return out
 
 
 def pod_spec_path(kinds: pd.Series, field: str) -> pd.Series:
@@ -83,11 +191,39 @@ def pod_spec_path(kinds: pd.Series, field: str) -> pd.Series:
 
 
 def workload_column(containers: pd.DataFrame, workloads: pd.DataFrame, column: str) -> pd.Series:
-    """A workloads column aligned to each container row (e.g. ``host_network``, ``host_users``)."""
-    keys = ["cluster", "kind", "namespace", "name"]
-    right = workloads[keys + [column]].drop_duplicates(keys)
-    got = containers[keys].merge(right, on=keys, how="left")[column]
+    """A workloads column aligned to each container row (e.g. ``host_network``, ``host_users``).
+
+    The join (each container row's workload, the first of equal keys) is made once per audit for a pair of
+    frames and shared by the checks that ask for a column of it (:func:`audit_cache`)."""
+    at = shared("workload_rows", (containers, workloads), lambda: _workload_rows(containers, workloads))
+    got = workloads[column].reset_index(drop=True).reindex(at)  # -1 (no workload): missing
     return pd.Series(got.array, index=containers.index, name=column)
+
+
+_WORKLOAD_KEYS = ["cluster", "kind", "namespace", "name"]
+
+
+def _workload_rows(containers: pd.DataFrame, workloads: pd.DataFrame) -> np.ndarray[Any, Any]:
+    right = workloads[_WORKLOAD_KEYS].assign(_row=np.arange(len(workloads))).drop_duplicates(_WORKLOAD_KEYS)
+    got = containers[_WORKLOAD_KEYS].merge(right, on=_WORKLOAD_KEYS, how="left")["_row"]
+    out: np.ndarray[Any, Any] = got.fillna(-1).to_numpy(dtype=np.int64)
+    return out
+
+
+def shared(name: str, frames: tuple[Any, ...], build: Callable[[], T]) -> T:
+    """``build()``, made once per audit (:func:`audit_cache`) for these very objects (``frames``, held weakly:
+    a frame freed and another built at its address is not taken for it); outside an audit, every time."""
+    memo = _MEMO.get()
+    if memo is None:
+        return build()
+    key = (name, *map(id, frames))
+    got = memo.get(key)
+    if got is not None and all(ref() is f for ref, f in zip(got[0], frames)):
+        value: T = got[1]
+        return value
+    value = build()
+    memo[key] = ([weakref.ref(f) for f in frames], value)
+    return value
 
 
 def pod_note(df: pd.DataFrame) -> pd.Series:
@@ -129,8 +265,8 @@ def rows(df: pd.DataFrame, message: pd.Series | str, evidence: pd.Series | str) 
 def join_by(groups: pd.Series, texts: pd.Series, sep: str) -> pd.Series:
     """Per group id: its distinct non-empty texts joined by ``sep``, in order of appearance (indexed by group id).
 
-    Vectorised: the texts are sorted by group; a group with one text keeps it as it is, and only the groups
-    with several are deduplicated and concatenated with ``np.add.reduceat``, so 100k groups cost no
+    Vectorised: the texts are sorted by group (stable), the first row of each distinct (group, text) pair kept,
+    and each group's texts joined by Arrow (``binary_join`` over a list per group), so 100k groups cost no
     per-group Python call.
     """
     t = texts.astype("string")
@@ -140,18 +276,18 @@ def join_by(groups: pd.Series, texts: pd.Series, sep: str) -> pd.Series:
         return pd.Series([], dtype="string")
     order = np.argsort(g, kind="stable")
     g = g[order]
-    t = t[keep].iloc[order]
+    values = _arrow_text(t[keep]).take(pa.array(order))
     first = np.r_[True, g[1:] != g[:-1]]
-    single = first & np.r_[first[1:], True]  # the only text of its group
-    out = pd.Series(t[single].array, index=g[single], dtype="string")
-    if single.all():
-        return out
-    d = pd.DataFrame({"g": g[~single], "t": t[~single].to_numpy(dtype=object)}).drop_duplicates()
-    gm = d["g"].to_numpy()
-    starts = np.flatnonzero(np.r_[True, gm[1:] != gm[:-1]])
-    joined = np.add.reduceat((d["t"] + sep).to_numpy(dtype=object), starts)
-    many = pd.Series(joined, index=gm[starts], dtype="string").str.slice(stop=-len(sep))
-    return pd.concat([out, many]).sort_index(kind="stable")
+    group = np.cumsum(first) - 1
+    enc = pc.dictionary_encode(values)
+    text = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    at = np.unique(group * len(enc.dictionary) + text, return_index=True)[1]  # each pair's first row
+    at.sort()
+    starts = np.flatnonzero(np.r_[True, group[at][1:] != group[at][:-1]])
+    offsets = pa.array(np.append(starts, len(at)).astype(np.int64))
+    lists = pa.LargeListArray.from_arrays(offsets, values.take(pa.array(at)))
+    out = pc.binary_join(lists, pa.scalar(sep, _TEXT))
+    return pd.Series(_string(out), index=g[first], dtype="string")
 
 
 def apiserver_flags(apiserver: pd.DataFrame, *flags: str) -> pd.DataFrame:
