@@ -487,7 +487,7 @@ def _run_each(
         # distinct failing objects: rows are one per (kind, namespace, name, container) already
         n = failing = len(out["kind"])
         if n > 1 and c.on != "containers" and out["container"].null_count < n:
-            failing = _distinct(out, ("kind", "namespace", "name"))
+            failing = _distinct(out, ("name", "namespace", "kind"))
         if status is None:
             status = "fail" if n else "pass"
         stats.append({**base, "evaluated": int(evaluated), "failing": int(failing), "status": status, "reason": reason})
@@ -507,16 +507,20 @@ def _string(arr: pa.Array | pa.ChunkedArray) -> pd.arrays.ArrowStringArray:
 
 def _distinct(cols: dict[str, pa.Array], keys: tuple[str, ...]) -> int:
     """How many distinct combinations of ``keys`` the rows hold (a missing value is one value): each column
-    encoded once, the codes combined into one integer per row."""
-    combined = np.zeros(len(cols[keys[0]]), dtype=np.int64)
+    encoded once, the codes combined into one integer per row. Once the columns so far tell every row apart
+    the rest are not read (put the most telling key first)."""
+    n = len(cols[keys[0]])
+    combined = np.zeros(n, dtype=np.int64)
     span = 1
-    for k in keys:
+    for i, k in enumerate(keys):
         codes, distinct = _encode(cols[k])
         width = len(distinct) + 1
         if span * width >= 2**62:  # too many combinations for one integer: count them with Arrow
             return int(pa.table({k: cols[k] for k in keys}).group_by(list(keys)).aggregate([]).num_rows)
         combined += (codes + 1) * span
         span *= width
+        if i < len(keys) - 1 and width > 2 and span >= n and len(np.unique(combined)) == n:
+            return n
     return len(np.unique(combined))
 
 
@@ -527,7 +531,7 @@ def _normalize_rows(out: pd.DataFrame, c: Check) -> dict[str, pa.Array]:
     n = len(out)
     cols = {col: _as_text(out[col]) if col in out.columns else pa.nulls(n, _TEXT) for col in _ROW_COLUMNS}
     keys = ["kind", "namespace", "name", "container"]
-    if n < 2 or _distinct(cols, tuple(keys)) == n:
+    if n < 2 or _distinct(cols, ("name", "container", "namespace", "kind")) == n:
         return cols
     # one finding per object (a workload and the pods that differ from it)
     df = pd.DataFrame({k: v.to_numpy(zero_copy_only=False) for k, v in cols.items()}, dtype=object, copy=False)

@@ -12,6 +12,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import k8saudit as ka
 from k8saudit.checks import CHECKS
@@ -179,3 +181,24 @@ def test_annotated_findings_are_their_definition(annotated: ka.Snapshot, waivers
     assert reasons[("host-network", "tool")] == "annotation: k8saudit.io/ignore lists host-network"  # its own
     assert reasons[("host-pid", "tool")] is pd.NA  # its own annotation wins over the namespace's: not listed
     assert reasons[("host-network", "agent")] == "annotation: k8saudit.io/ignore lists host-network"
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.lists(
+        st.tuples(*(st.sampled_from(["a", "b", "", None]) for _ in range(4))),
+        max_size=12,
+    ),
+    st.permutations(["kind", "namespace", "name", "container"]),
+)
+def test_distinct_counts_the_rows_key_combinations(recs: list[tuple[Any, ...]], order: list[str]) -> None:
+    """The runner's count of distinct (kind, namespace, name, container): a missing value is one value, "" is
+    another; the order of the keys (and the early stop once rows are told apart) changes nothing."""
+    import pyarrow as pa
+
+    from k8saudit.findings import _distinct
+
+    keys = ["kind", "namespace", "name", "container"]
+    cols = {k: pa.array([r[i] for r in recs], type=pa.large_string()) for i, k in enumerate(keys)}
+    assert _distinct(cols, tuple(order)) == len(set(recs))
+    assert _distinct(cols, tuple(order[:2])) == len({tuple(r[keys.index(k)] for k in order[:2]) for r in recs})

@@ -140,19 +140,21 @@ def cap_net_raw(containers: pd.DataFrame) -> pd.DataFrame:
     dropped = any_in(c["caps_drop"], ("ALL", "NET_RAW"))
     added = any_in(c["caps_add"], ("ALL", "NET_RAW"))
     privileged = c["privileged"].fillna(False).astype(bool)
-    bad = c[~dropped | added | privileged]
+    hit = ~dropped | added | privileged
+    bad = c[hit]
     w = who(bad)
+    # the lists' texts over the whole column (its lists are converted once per audit), then the rows that fail
     msg = (w + " does not drop NET_RAW").mask(
-        added[bad.index], w + " adds " + joined(bad["caps_add"], ("ALL", "NET_RAW"))
+        added[hit], w + " adds " + joined(c["caps_add"], ("ALL", "NET_RAW"))[hit]
     )
-    msg = msg.mask(privileged[bad.index], w + " is privileged: it holds NET_RAW whatever it drops")
+    msg = msg.mask(privileged[hit], w + " is privileged: it holds NET_RAW whatever it drops")
     ev = (
         "securityContext.capabilities.drop="
-        + bracket(bad["caps_drop"])
+        + bracket(c["caps_drop"])[hit]
         + "; capabilities.add="
-        + bracket(bad["caps_add"])
+        + bracket(c["caps_add"])[hit]
     )
-    ev = ev.mask(privileged[bad.index], ev + "; privileged=true")
+    ev = ev.mask(privileged[hit], ev + "; privileged=true")
     return rows(bad, msg, ev)
 
 
@@ -187,9 +189,10 @@ def cap_net_raw(containers: pd.DataFrame) -> pd.DataFrame:
     fix=_caps_fix,
 )
 def cap_dangerous_add(containers: pd.DataFrame) -> pd.DataFrame:
-    bad = containers[any_in(containers["caps_add"], DANGEROUS_CAPABILITIES)]
-    msg = who(bad) + " adds " + joined(bad["caps_add"], DANGEROUS_CAPABILITIES)
-    return rows(bad, msg, "securityContext.capabilities.add=" + bracket(bad["caps_add"]))
+    hit = any_in(containers["caps_add"], DANGEROUS_CAPABILITIES)
+    bad = containers[hit]
+    msg = who(bad) + " adds " + joined(containers["caps_add"], DANGEROUS_CAPABILITIES)[hit]
+    return rows(bad, msg, "securityContext.capabilities.add=" + bracket(containers["caps_add"])[hit])
 
 
 def policy_engines(snap: Any) -> list[str]:
