@@ -740,10 +740,15 @@ def _text_of(distinct: list[Any], codes: np.ndarray[Any, Any]) -> Any:
     return _string(arr)
 
 
-def _annotations(snap: Snapshot) -> dict[tuple[str, str | None, str | None], dict[str, str]]:
-    """Objects carrying k8saudit annotations: (kind, namespace, name) → annotations."""
+def _annotations(
+    snap: Snapshot, kinds: Collection[str] | None = None
+) -> dict[tuple[str, str | None, str | None], dict[str, str]]:
+    """Objects carrying k8saudit annotations: (kind, namespace, name) → annotations (of ``kinds`` only, when
+    given: the kinds of the findings and ``Namespace``, whose annotation covers its objects)."""
     out: dict[tuple[str, str | None, str | None], dict[str, str]] = {}
     for kind in snap.kinds:
+        if kinds is not None and kind not in kinds:
+            continue
         for o in snap.items(kind):
             ann = o.metadata.annotations
             if ann and IGNORE_ANNOTATION in ann:
@@ -807,8 +812,10 @@ def _exemptions(
     kind, namespace, name = col["kind"], col["namespace"], col["name"]
     # annotations: only the rows of the few objects (or namespaces) that carry one are looked at
     ann: dict[tuple[str, str | None, str | None], dict[str, str]] = {}
+    # an object of a kind no finding has cannot mark one: only those kinds' objects are read (and namespaces)
+    ann_kinds = {str(k) for k in kind.unique().to_pylist() if k is not None} | {"Namespace"}
     for s in snap.members or [snap]:
-        ann.update(_annotations(s))
+        ann.update(_annotations(s, ann_kinds))
     if ann:
         by_ns = {k[2]: a for k, a in ann.items() if k[0] == "Namespace"}
         names = pa.array([k[2] for k in ann if isinstance(k[2], str)], type=_TEXT)

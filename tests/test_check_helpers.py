@@ -11,7 +11,16 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from k8saudit.checks._common import any_in, audit_cache, bracket, join_by, joined, rows, who, workload_column
+from k8saudit.checks._common import (
+    any_in,
+    audit_cache,
+    bracket,
+    join_by,
+    joined,
+    rows,
+    who,
+    workload_column,
+)
 from k8saudit.checks.p10_rollout import _IMAGE, image_reference
 
 WORDS = st.sampled_from(["ALL", "NET_RAW", "SYS_ADMIN", "get", "*", "", "list"])

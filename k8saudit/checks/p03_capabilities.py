@@ -144,9 +144,7 @@ def cap_net_raw(containers: pd.DataFrame) -> pd.DataFrame:
     bad = c[hit]
     w = who(bad)
     # the lists' texts over the whole column (its lists are converted once per audit), then the rows that fail
-    msg = (w + " does not drop NET_RAW").mask(
-        added[hit], w + " adds " + joined(c["caps_add"], ("ALL", "NET_RAW"))[hit]
-    )
+    msg = (w + " does not drop NET_RAW").mask(added[hit], w + " adds " + joined(c["caps_add"], ("ALL", "NET_RAW"))[hit])
     msg = msg.mask(privileged[hit], w + " is privileged: it holds NET_RAW whatever it drops")
     ev = (
         "securityContext.capabilities.drop="
