@@ -15,7 +15,7 @@ import operator
 import os
 import re
 import threading
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -187,17 +187,45 @@ def load_config(path: str | os.PathLike[str] | None) -> dict[str, Any]:
     return check_config(doc, str(p))
 
 
-def check_selection(practices: list[int] | None, checks: list[str] | None) -> None:
-    """A :class:`ConfigError` for a practice or a check id that names nothing: selecting no check is not a
-    clean audit (``checks=["privilegd"]`` ran nothing and reported no finding)."""
+def check_selection(
+    practices: Iterable[int | str] | int | str | None, checks: Iterable[str] | str | None
+) -> tuple[list[int] | None, list[str] | None]:
+    """The practices and check ids an audit runs, as lists (``checks="privileged"``, ``practices=3`` and
+    ``practices="3,8"`` as the command line writes them), or a :class:`ConfigError` for one that names nothing:
+    selecting no check is not a clean audit (``checks=["privilegd"]`` ran nothing and reported no finding, and
+    ``checks="privileged"`` was read letter by letter)."""
     from .vocab import PRACTICES
 
-    for p in practices or []:
-        if p not in PRACTICES:
-            raise ConfigError(f"no practice {p!r} (the practices are 1-{len(PRACTICES)})")
-    for cid in checks or []:
+    chosen: list[int] | None = None
+    if practices is not None:
+        chosen = []
+        for p in _listed(practices, "practices"):
+            number = int(p) if isinstance(p, str) and p.strip().isdigit() else p
+            if isinstance(number, bool) or number not in PRACTICES:
+                raise ConfigError(f"no practice {p!r} (the practices are 1-{len(PRACTICES)})")
+            chosen.append(int(number))
+    ids = None if checks is None else [str(c) for c in _listed(checks, "checks")]
+    for cid in ids or []:
         if cid not in CHECKS:  # an id or an alias (the registry looks both up)
-            raise ConfigError(unknown_check(str(cid)) or f"no check {cid!r}")
+            raise ConfigError(unknown_check(cid) or f"no check {cid!r}")
+    return chosen, ids
+
+
+def _listed(value: Any, name: str) -> list[Any]:
+    """A selection as a list: text split on commas, one number as itself, any other iterable as it is; empty
+    is an error (it would select no check: ``None`` selects them all)."""
+    if isinstance(value, str):
+        got: list[Any] = [v.strip() for v in value.split(",") if v.strip()]
+    elif isinstance(value, int):
+        got = [value]
+    else:
+        try:
+            got = list(value)
+        except TypeError:
+            raise ConfigError(f"{name}: expected a list, not {type(value).__name__}") from None
+    if not got:
+        raise ConfigError(f"{name}: an empty selection runs no check (leave it out to run them all)")
+    return got
 
 
 #: the keys a config file may hold
@@ -546,8 +574,8 @@ def _normalize_rows(out: pd.DataFrame, c: Check) -> dict[str, pa.Array]:
 def audit(
     snap: Snapshot,
     *,
-    practices: list[int] | None = None,
-    checks: list[str] | None = None,
+    practices: Iterable[int] | int | str | None = None,
+    checks: Iterable[str] | str | None = None,
     waivers: list[Waiver] | str | os.PathLike[str] | None = None,
     default_exemptions: bool = True,
     config: dict[str, Any] | str | os.PathLike[str] | None = None,
@@ -567,9 +595,16 @@ def audit(
     manifest, a dump the loader refused) raises :class:`NoObjectsError` instead of
     auditing an empty cluster.
 
+    ``practices`` (numbers 1-10) and ``checks`` (ids) narrow what runs: a list, or text as the command line
+    writes it (``checks="privileged"``, ``practices="3,8"``); one that names nothing is a :class:`ConfigError`.
+
     ``free_frames`` names frames to forget once no check still to run reads them (``k8saudit scan``: the
     frames only the checks read), to bound the memory of a large audit; they are built again on use.
     """
+    if not isinstance(snap, Snapshot):
+        raise TypeError(
+            f"audit() takes a Snapshot (ka.load(...), ka.sample(), ka.load_cluster(...)), not {type(snap).__name__}"
+        )
     with gc_paused(), _system_pool():  # frames built on the way and the bookkeeping: millions of objects, no cycles
         return _audit(snap, practices, checks, waivers, default_exemptions, config, today, free_frames)
 
@@ -611,8 +646,8 @@ def _system_pool() -> Iterator[None]:
 
 def _audit(
     snap: Snapshot,
-    practices: list[int] | None,
-    checks: list[str] | None,
+    practices: Iterable[int] | int | str | None,
+    checks: Iterable[str] | str | None,
     waivers: list[Waiver] | str | os.PathLike[str] | None,
     default_exemptions: bool,
     config: dict[str, Any] | str | os.PathLike[str] | None,
@@ -621,7 +656,7 @@ def _audit(
 ) -> pd.DataFrame:
     if isinstance(waivers, (str, os.PathLike)):
         waivers = load_waivers(waivers)
-    check_selection(practices, checks)
+    practices, checks = check_selection(practices, checks)
     cfg = load_config(config) if config is None or isinstance(config, (str, os.PathLike)) else check_config(config)
     disabled = set(cfg.get("disabled") or [])
     selected = [

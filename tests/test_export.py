@@ -681,3 +681,9 @@ def test_json_to_a_stream_is_the_json_text(sample: tuple[ka.Snapshot, pd.DataFra
     doc = json.loads(out.getvalue())
     assert {"on_attack_path", "paths_through", "priority"} <= set(doc["findings"][0])
     assert doc["findings"][0]["practice"] == int(findings["practice"].iloc[0])
+
+
+def test_export_of_what_is_not_a_findings_frame_says_what_it_takes(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match=r"expected the findings DataFrame \(ka.audit\(...\)\), not list"):
+        export([1, 2], tmp_path / "f.csv")  # type: ignore[arg-type]
+    assert not (tmp_path / "f.csv").exists()

@@ -215,14 +215,56 @@ def test_a_config_with_an_unknown_key_or_shape_is_an_error_naming_it(
 
 
 @pytest.mark.parametrize(
+    "kw, want",
+    [
+        ({"checks": "privileged"}, {"checks": ["privileged"]}),
+        ({"checks": "privileged, host-ipc"}, {"checks": ["privileged", "host-ipc"]}),
+        ({"checks": ("privileged",)}, {"checks": ["privileged"]}),
+        ({"practices": 8}, {"practices": [8]}),
+        ({"practices": "3,8"}, {"practices": [3, 8]}),
+        ({"practices": ["4"]}, {"practices": [4]}),
+    ],
+    ids=["one-id", "ids-text", "tuple", "one-practice", "practices-text", "practice-text-in-list"],
+)
+def test_a_selection_written_as_text_or_one_value_is_that_selection(kw: dict, want: dict) -> None:
+    sample = ka.sample()
+    got, expected = audit(sample, **kw), audit(sample, **want)
+    assert len(got) and list(got["finding_id"]) == list(expected["finding_id"])
+    ran = set(ka.check_stats(got)["check_id"])
+    assert ran == set(ka.check_stats(expected)["check_id"]) and len(ran) < len(ka.CHECKS)
+
+
+def test_audit_of_what_is_not_a_snapshot_says_what_it_takes() -> None:
+    with pytest.raises(TypeError, match=r"audit\(\) takes a Snapshot .*not str"):
+        audit("sample")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
     "kw, message",
     [
         ({"checks": ["privilegd"]}, "no check 'privilegd' \\(did you mean 'privileged'\\?\\)"),
         ({"checks": ["host-ipc", "nothing-like-it-at-all"]}, "no check 'nothing-like-it-at-all'"),
         ({"practices": [0]}, "no practice 0 \\(the practices are 1-10\\)"),
         ({"practices": [4, 99]}, "no practice 99"),
+        ({"checks": []}, "checks: an empty selection runs no check"),
+        ({"practices": ""}, "practices: an empty selection runs no check"),
+        ({"checks": "privilegd"}, "no check 'privilegd'"),  # text is one id, not its letters
+        ({"practices": "3,eight"}, "no practice 'eight'"),
+        ({"practices": [True]}, "no practice True"),
+        ({"checks": 5.0}, "checks: expected a list, not float"),
     ],
-    ids=["misspelt-check", "unknown-check", "practice-0", "practice-99"],
+    ids=[
+        "misspelt-check",
+        "unknown-check",
+        "practice-0",
+        "practice-99",
+        "no-checks",
+        "no-practices",
+        "text-id",
+        "text-practice",
+        "bool",
+        "not-a-list",
+    ],
 )
 def test_selecting_a_check_or_practice_that_does_not_exist_is_an_error(
     snap: ka.Snapshot, kw: dict, message: str

@@ -37,6 +37,8 @@ def version() -> str:
 
 def columns(df: pd.DataFrame) -> list[str]:
     """The schema's columns in their fixed order, then any extra ones (``status`` of a diff) as they come."""
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"expected the findings DataFrame (ka.audit(...)), not {type(df).__name__}")
     missing = [c for c in FINDINGS_COLUMNS if c not in df.columns]
     if missing:
         from . import ExportError

@@ -73,7 +73,7 @@ def audit(
     from ..findings import check_config, check_selection, load_config
 
     # a bad config, practice or check id is the user's error, before any worker starts
-    check_selection(practices, checks)
+    practices, checks = check_selection(practices, checks)
     config = load_config(config) if isinstance(config, (str, os.PathLike)) else config
     if config is not None:
         check_config(config)
