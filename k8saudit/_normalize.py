@@ -302,7 +302,8 @@ def mask_config_value(key: str, value: Any) -> Any:
     return mask_text(value, lines=True) if isinstance(value, str) else value
 
 
-def _mask_containers(spec: m.PodSpec | None) -> None:
+def mask_containers(spec: m.PodSpec | None) -> None:
+    """Apply the secret rules to every container of a pod spec, in place."""
     if spec is None:
         return
     for group in (spec.containers, spec.init_containers, spec.ephemeral_containers):
@@ -435,7 +436,7 @@ def normalize(obj: Any) -> Any:
         if tpl is not None:
             if tpl.metadata is not obj.metadata:
                 mask_metadata(tpl.metadata)
-            _mask_containers(tpl.spec)
+            mask_containers(tpl.spec)
         if isinstance(obj, m.CronJob) and obj.spec is not None and obj.spec.job_template is not None:
             mask_metadata(obj.spec.job_template.metadata)
     return obj

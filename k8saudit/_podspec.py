@@ -16,6 +16,7 @@ probe timings) are not compared.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -89,6 +90,20 @@ def container_key(c: m.Container) -> bytes:
     )
 
 
+def _not_token(mounts: list[m.VolumeMount] | None) -> list[m.VolumeMount]:
+    return [vm for vm in mounts or () if (vm.mount_path or "").rstrip("/") != SA_TOKEN_PATH]
+
+
+def _equal_container(c: m.Container, t: m.Container) -> bool:
+    """``c`` equals ``t`` field by field, the service account token mount aside (then their keys are equal too)."""
+    cm, tm = c.volume_mounts, t.volume_mounts
+    if cm != tm:
+        if _not_token(cm) != _not_token(tm):
+            return False
+        c = msgspec.structs.replace(c, volume_mounts=tm)
+    return c == t
+
+
 def volume_key(v: m.Volume) -> bytes:
     return _enc.encode(v)
 
@@ -123,13 +138,30 @@ def _generated_volume(v: m.Volume, sa_vols: frozenset[str], pod_name: str | None
 class TemplateIndex:
     """Canonical keys of one template's containers and volumes (computed once per template, when first needed)."""
 
-    __slots__ = ("_containers", "_volumes", "pod_level", "spec")
+    __slots__ = ("_by_name", "_containers", "_volumes", "pod_level", "spec")
 
     def __init__(self, spec: m.PodSpec | None) -> None:
         self.spec = spec
         self.pod_level = pod_level_key(spec)
         self._containers: dict[tuple[str, str], bytes] | None = None
         self._volumes: set[bytes] | None = None
+        self._by_name: dict[tuple[str, str | None], Any] | None = None
+
+    @property
+    def by_name(self) -> dict[tuple[str, str | None], Any]:
+        """(container type, name) → the template's container, and ("volume", name) → its volume: a container or
+        volume equal to these field by field says what they say, without computing canonical keys."""
+        if self._by_name is None:
+            spec = self.spec
+            by: dict[tuple[str, str | None], Any] = {}
+            if spec is not None:
+                for ctype, group in (("container", spec.containers), ("init", spec.init_containers)):
+                    for c in group or ():
+                        by.setdefault((ctype, c.name), c)
+                for v in spec.volumes or ():
+                    by.setdefault(("volume", v.name), v)
+            self._by_name = by
+        return self._by_name
 
     @property
     def containers(self) -> dict[tuple[str, str], bytes]:
@@ -150,6 +182,7 @@ class TemplateIndex:
         """Forget the keys computed so far (they are computed again when needed)."""
         self._containers = None
         self._volumes = None
+        self._by_name = None
 
     @property
     def names(self) -> frozenset[str]:
@@ -169,20 +202,32 @@ class TemplateIndex:
         """True when ``c`` is not its template's container of the same name (or has none)."""
         if ctype == "ephemeral":
             return True
+        t = self.by_name.get((ctype, c.name))
+        if t is None:
+            return True
+        if _equal_container(c, t):
+            return False
         k = self.containers.get((ctype, c.name))
         return k is None or k != container_key(c)
 
     def added_volumes(self, spec: m.PodSpec, pod_name: str | None) -> list[m.Volume]:
         sa = sa_token_volumes(spec)
+        by = self.by_name
         return [
             v
             for v in spec.volumes or ()
-            if not _generated_volume(v, sa, pod_name) and volume_key(v) not in self.volumes
+            if not _generated_volume(v, sa, pod_name)
+            and v != by.get(("volume", v.name))
+            and volume_key(v) not in self.volumes
         ]
 
     def same(self, spec: m.PodSpec | None, pod_name: str | None = None) -> bool:
         """Does ``spec`` say exactly what the template says (canonically)?"""
-        if spec is None or spec.ephemeral_containers or pod_level_key(spec) != self.pod_level:
+        if spec is None or spec.ephemeral_containers:
+            return False
+        if pod_name is None and spec == self.spec:
+            return True  # field by field: canonically too
+        if pod_level_key(spec) != self.pod_level:
             return False
         keys = {
             (ctype, c.name): container_key(c)
@@ -195,7 +240,9 @@ class TemplateIndex:
         return {volume_key(v) for v in spec.volumes or () if not _generated_volume(v, sa, pod_name)} == self.volumes
 
 
-def residual(spec: m.PodSpec, tpl: TemplateIndex, pod_name: str | None) -> m.PodSpec:
+def residual(
+    spec: m.PodSpec, tpl: TemplateIndex, pod_name: str | None, mask: Callable[[m.Container], None] | None = None
+) -> m.PodSpec:
     """The part of a pod's spec its template does not say.
 
     Kept: containers (and init containers) that differ from the template's container of the
@@ -203,9 +250,17 @@ def residual(spec: m.PodSpec, tpl: TemplateIndex, pod_name: str | None) -> m.Pod
     service account token volume and a StatefulSet's claims excepted), and the pod's own fields
     verbatim (host namespaces, security context, service account, node): they are a few bytes,
     and keeping them means a pod that *drops* a template setting is seen too.
+
+    ``mask``, when given, applies the secret rules to each container kept (ephemeral ones included), in
+    place: a container that then says what its (masked) template's says is not kept.
     """
     extra = [c for c in spec.containers or () if tpl.differs("container", c)]
     extra_init = [c for c in spec.init_containers or () if tpl.differs("init", c)]
+    if mask is not None:
+        for c in (*extra, *extra_init, *(spec.ephemeral_containers or ())):
+            mask(c)
+        extra = [c for c in extra if tpl.differs("container", c)]
+        extra_init = [c for c in extra_init if tpl.differs("init", c)]
     return _residual_spec(spec, extra, extra_init, tpl, pod_name)
 
 

@@ -15,14 +15,14 @@ import os
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import msgspec
 import pandas as pd
 
 from . import _model as m
 from . import frames as _frames
-from ._normalize import RULES_VERSION, normalize
+from ._normalize import RULES_VERSION, mask_container, mask_containers, mask_metadata, normalize
 from ._podspec import TemplateIndex, residual
 from ._util import gc_paused
 from .vocab import NOTED, SKIPPED_COLUMNS, UNREADABLE
@@ -41,6 +41,14 @@ def category_not_assessed(category: str | None) -> bool:
 
 class SnapshotError(Exception):
     """A snapshot (or its source) cannot be read at all; the message says why."""
+
+
+class Admitted(NamedTuple):
+    """What :meth:`Snapshot.admit_page` admitted of a page (duplicates left out) and the rows it recorded."""
+
+    objs: list[Any]
+    sources: list[str]
+    skipped: list[dict[str, Any]]
 
 
 class _Bucket:
@@ -113,17 +121,61 @@ class Snapshot:
             objs = [o for o, k in zip(objs, keep) if k]
             sources = [x for x, k in zip(sources, keep) if k]
             lines = [x for x, k in zip(lines, keep) if k]
+        self.keep_many(kind, objs, sources, lines)
+
+    def admit_page(self, objs: list[Any], sources: list[str]) -> Admitted:
+        """Normalise and compact a page of objects as it arrives, without keeping them yet (see
+        :meth:`keep_many`): the live loader compacts each page while the next is fetched, and keeps the
+        kinds in the order files would have them. What it recorded can be taken back (:meth:`forget`)."""
+        before = len(self._skipped)
+        keep = [self._admit(o, src, True) for o, src in zip(objs, sources)]
+        if not all(keep):
+            objs = [o for o, k in zip(objs, keep) if k]
+            sources = [x for x, k in zip(sources, keep) if k]
+        return Admitted(objs, sources, self._skipped[before:])
+
+    def forget(self, admitted: Admitted) -> None:
+        """Take back what :meth:`admit_page` recorded (a list read again from its start after its continue
+        token expired reads the same objects again: they are not duplicates)."""
+        skipped = {id(r) for r in admitted.skipped}
+        if skipped:
+            self._skipped = [r for r in self._skipped if id(r) not in skipped]
+        for o in admitted.objs:
+            md = o.metadata
+            key = (o.kind, md.namespace, md.name)
+            if self._keys is not None and (got := self._keys.get(key)) is not None and got[1] is o:
+                del self._keys[key]
+            if md.uid:
+                self._templates.pop(md.uid, None)
+            if md.generate_name and md.name and md.name.startswith(md.generate_name + "*"):
+                gen = (o.kind, md.namespace, md.generate_name)
+                self._generated[gen] -= 1
+
+    def keep_many(self, kind: str, objs: list[Any], sources: list[str], lines: list[int] | None = None) -> None:
+        """Keep objects :meth:`admit_page` admitted already."""
         b = self._buckets.get(kind)
         if b is None:
             b = self._buckets[kind] = _Bucket()
         b.items.extend(objs)
         b.sources.extend(sources)
-        b.lines.extend(lines)
+        b.lines.extend(lines if lines is not None else [0] * len(objs))
         self.drop_frames()
 
     def _admit(self, obj: Any, source: str, dedupe: bool) -> bool:
-        """Normalise an object about to be kept (secret rules, defaults, compaction); False for a duplicate."""
-        normalize(obj)
+        """Normalise an object about to be kept (secret rules, defaults, compaction); False for a duplicate.
+
+        An object compacted against its owner's template (a pod, a ReplicaSet, a Job) is masked once
+        compacted, only in what it keeps: the template was masked when its owner was kept, and what the
+        rules would mask cannot make a container equal to its template's that was not (masking is
+        idempotent), so the kept object is the same either way."""
+        owned = isinstance(obj, _OWNED) and self._owner_template(obj) is not None
+        if owned:
+            mask_metadata(obj.metadata)
+            tpl = m.pod_template(obj)
+            if tpl is not None and tpl.metadata is not obj.metadata:
+                mask_metadata(tpl.metadata)
+        else:
+            normalize(obj)
         md = obj.metadata
         if md.namespace is None and isinstance(obj, m.K8sObject) and type(obj).api[2]:
             md.namespace = "default"
@@ -137,11 +189,18 @@ class Snapshot:
             key = (obj.kind, md.namespace, md.name)
             first = self._keys.get(key)
             if first is not None:
+                if owned:
+                    normalize(obj)  # compared as it would be kept
                 self._duplicate(obj, source, *first)
                 return False
             self._keys[key] = (source, obj)
         self._compact_one(obj)
         return True
+
+    def _owner_template(self, obj: Any) -> TemplateIndex | None:
+        """The template of the owner ``obj`` (a pod, a ReplicaSet, a Job) is compacted against, when known."""
+        ref = m.controller_ref(obj.metadata.owner_references)
+        return self._templates.get(ref.uid or "") if ref is not None else None
 
     def _duplicate(self, obj: Any, source: str, first: str, kept: Any) -> None:
         """Report an object seen twice: ``duplicate`` when both say the same, else ``conflict`` (the first is kept)."""
@@ -221,6 +280,8 @@ class Snapshot:
                 owner = self._templates.get(ref.uid or "")
                 if owner is None and (ref.kind is None or ref.kind in m.POD_TEMPLATE_KINDS):
                     self._unowned = True
+        if owner is not None and spec is not None and not owner.same(spec):
+            mask_containers(spec)  # kept: the secret rules apply to it (admitted unmasked, see _admit)
         if owner is not None and (spec is None or owner.same(spec)):
             if tpl is not None:
                 tpl.spec = None  # the owner's template is the one the frames read
@@ -239,7 +300,7 @@ class Snapshot:
             if ref.kind is None or ref.kind in m.POD_TEMPLATE_KINDS:  # (not a Node's mirror pod)
                 self._unowned = True
             return
-        pod.spec = residual(spec, tpl, pod.metadata.name)
+        pod.spec = residual(spec, tpl, pod.metadata.name, mask_container)
 
     def compact(self) -> None:
         """Drop what owned objects repeat from their owners' templates (see above); idempotent. Objects
@@ -685,6 +746,8 @@ def _saved_bucket(tp: type) -> type:
     return st
 
 
+#: what is compacted against its owner's template
+_OWNED = (m.Pod, m.ReplicaSet, m.Job)
 _TEMPLATE_OWNERS = (m.Deployment, m.StatefulSet, m.DaemonSet, m.ReplicaSet, m.ReplicationController, m.Job, m.CronJob)
 
 

@@ -31,6 +31,7 @@ from kubernetes.client.exceptions import ApiException
 from urllib3.util.retry import RequestHistory, Retry
 
 from .. import _model as m
+from ..snapshot import Admitted, Snapshot
 from ._progress import Progress
 from ._share import Sharer
 from .errors import describe_error, status_message
@@ -130,6 +131,26 @@ RESOURCES: tuple[Resource, ...] = tuple(
 )
 
 
+#: a kind's owners' level: its lists admit their pages once every list of a lower level is done (a ReplicaSet
+#: is compacted against its Deployment's template, a pod against its ReplicaSet's, Job's, ...)
+_LEVELS = (
+    ("CronJob", "Deployment", "StatefulSet", "DaemonSet", "ReplicationController"),
+    ("Job", "ReplicaSet"),
+    ("Pod",),
+)
+_LEVEL = {kind: i for i, kinds in enumerate(_LEVELS) for kind in kinds}
+assert set(_LEVEL) == set(m.OWNERS_FIRST)
+#: the big lists that own nothing (started first among those)
+_BIG = ("ConfigMap", "Secret", "Service")
+
+
+def _start_order(kind: str) -> tuple[int, int]:
+    level = _LEVEL.get(kind)
+    if level is not None:
+        return (level, m.OWNERS_FIRST.index(kind))
+    return (len(_LEVELS), _BIG.index(kind) if kind in _BIG else len(_BIG))
+
+
 class _Timeout(Exception):
     pass
 
@@ -199,6 +220,8 @@ class Result:
     items: list[Any] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     skips: list[dict[str, Any]] = field(default_factory=list)
+    #: the pages :attr:`Lister.snap` admitted (taken back if the list starts again)
+    admitted: list[Admitted] = field(default_factory=list)
 
 
 def error_text(e: BaseException) -> str:
@@ -221,6 +244,7 @@ class Lister:
         timeout: float,
         page_size: int,
         progress: Progress | None,
+        snap: Snapshot | None = None,
     ) -> None:
         self.api = api
         self.server = server
@@ -236,6 +260,13 @@ class Lister:
         self.requests = 0
         self.sharer = Sharer()
         self.prefetch: ThreadPoolExecutor | None = None
+        #: where each page is admitted as it arrives (normalised, compacted against its owner's template), so
+        #: that what is held while the lists go on is what will be kept; None: pages are only decoded
+        self.snap = snap
+        self.admitting = threading.Lock()
+        #: owner level → lists of that level not finished yet (see :data:`_LEVEL`)
+        self.owners_left = [0] * len(_LEVELS)
+        self.owners_done = threading.Condition(self.lock)
 
     # ---- requests
     def get(self, path: str, query: list[tuple[str, Any]], accept: str) -> bytes:
@@ -340,27 +371,62 @@ class Lister:
 
     # ---- lists
     def run(self, tasks: list[tuple[Resource, str | None]], workers: int) -> list[Result]:
+        """List every (resource, namespace) task, ``workers`` at a time; a Result each, in the tasks' order.
+
+        Owners are listed before what they own (:data:`_LEVEL`): a list admits its first page into
+        :attr:`snap` once every list of its owners' kinds is done, so that each page is compacted against
+        its owners' templates as it arrives. Lists start in that order, so a list only ever waits for
+        lists that run already.
+        """
         self.total = len(tasks)
         results: list[Result | None] = [None] * len(tasks)
         types = [_Partial if res.kind == "Secret" else m.KINDS[res.kind] for res, _ in tasks]
         for tp in types:  # every decoder built once, here, before the threads start
             _list_decoder(tp)
-        # the big lists first, so they do not finish last on their own
-        order = sorted(range(len(tasks)), key=lambda i: tasks[i][0].kind not in ("Pod", "ReplicaSet", "ConfigMap"))
+        # owners first, then what they own, then the rest, big lists first so they do not finish last on their own
+        order = sorted(range(len(tasks)), key=lambda i: _start_order(tasks[i][0].kind))
+        with self.lock:
+            for res, _ in tasks:
+                level = _LEVEL.get(res.kind)
+                if level is not None:
+                    self.owners_left[level] += 1
         with (
             ThreadPoolExecutor(max_workers=workers, thread_name_prefix="k8saudit-list") as ex,
             ThreadPoolExecutor(max_workers=workers, thread_name_prefix="k8saudit-page") as self.prefetch,
         ):
-            futs = {ex.submit(self.list, *tasks[i]): i for i in order}
+            futs = {ex.submit(self._list_task, *tasks[i]): i for i in order}
             try:
                 for f in as_completed(futs):
                     results[futs[f]] = f.result()
             except BaseException:
                 self.cancel.set()
+                with self.owners_done:
+                    self.owners_done.notify_all()
                 for f in futs:
                     f.cancel()
                 raise
         return [r for r in results if r is not None]
+
+    def _list_task(self, res: Resource, namespace: str | None) -> Result:
+        try:
+            return self.list(res, namespace)
+        finally:
+            level = _LEVEL.get(res.kind)
+            if level is not None:
+                with self.owners_done:
+                    self.owners_left[level] -= 1
+                    self.owners_done.notify_all()
+
+    def _wait_for_owners(self, kind: str) -> None:
+        """Wait until every list of the kinds that own ``kind``'s objects is done (their templates are known)."""
+        level = _LEVEL.get(kind)
+        if not level:
+            return
+        with self.owners_done:
+            while any(self.owners_left[:level]) and not self.cancel.is_set():
+                self.owners_done.wait(1)
+        if self.cancel.is_set():
+            raise _Cancelled
 
     def list(self, res: Resource, namespace: str | None) -> Result:
         path = res.path(namespace)
@@ -383,6 +449,8 @@ class Lister:
                     token = meta.continue_ or None
                     nxt = prefetch.submit(self.page, path, self._query(token), accept, tp) if token else None
                     before = len(result.items) + len(result.skips)
+                    if not pages and not restarts:
+                        self._wait_for_owners(res.kind)  # (the next page is on its way meanwhile)
                     self._add_page(result, body, path, decoded)
                     pages += 1
                     self._report(res.kind, namespace, len(result.items), final=nxt is None)
@@ -395,6 +463,7 @@ class Lister:
             except _HTTPError as e:
                 if e.status == 410 and token and restarts < MAX_RESTARTS:
                     restarts += 1  # the continue token expired: start the list again
+                    self._forget(result)
                     self._say(f"{self.cluster}: {res.plural}: continue token expired, listing again")
                     continue
                 if pages:
@@ -486,17 +555,36 @@ class Lister:
             for o in items:  # list responses omit kind and apiVersion per item
                 if o.api_version is None:
                     o.api_version = api_version
-        if items:
-            self.sharer.share(items)  # equal parts become one object: a 100k-pod snapshot fits in memory
-            paths: dict[str | None, str] = {}
-            srcs = result.sources
-            for o in items:
-                ns = o.metadata.namespace
-                p = paths.get(ns)
-                if p is None:
-                    p = paths[ns] = res.path(ns) if res.namespaced and ns else path
-                srcs.append(p)
-            result.items.extend(items)
+        if not items:
+            return
+        paths: dict[str | None, str] = {}
+        srcs = []
+        for o in items:
+            ns = o.metadata.namespace
+            p = paths.get(ns)
+            if p is None:
+                p = paths[ns] = res.path(ns) if res.namespaced and ns else path
+            srcs.append(p)
+        if self.snap is not None:
+            with self.admitting:
+                admitted = self.snap.admit_page(items, srcs)
+            result.admitted.append(admitted)
+            items, srcs = admitted.objs, admitted.sources
+        # equal parts become one object (a 100k-pod snapshot fits in memory), once compacted: a pod compacted
+        # against its owner's template keeps little but its metadata
+        if res.kind == "Pod":
+            self.sharer.share_metadata(items)
+        else:
+            self.sharer.share(items)
+        result.sources.extend(srcs)
+        result.items.extend(items)
+
+    def _forget(self, result: Result) -> None:
+        """A list read again from its start: what its first reading admitted is taken back."""
+        if self.snap is not None:
+            with self.admitting:
+                for a in result.admitted:
+                    self.snap.forget(a)
 
     def _decode_one_by_one(self, result: Result, raws: RawItems, tp: type, path: str) -> builtins.list[Any]:
         out = []

@@ -93,7 +93,8 @@ class Sharer:
 
     def share_metadata(self, objs: list[Any]) -> None:
         """The cheap part of :meth:`share`: only the objects' own metadata (labels, annotations, owners) and
-        a pod's status and spec strings: what a pod keeps once compacted against its owner's template."""
+        a pod's status and spec strings: what a pod keeps once compacted against its owner's template (a pod
+        that keeps containers or volumes, one with no owner or that differs from its template, shares them too)."""
         s = self.strings.setdefault
         for o in objs:
             self._meta(o.metadata, None)
@@ -104,7 +105,9 @@ class Sharer:
                         st.phase = s(st.phase, st.phase)
                     if st.host_ip:
                         st.host_ip = s(st.host_ip, st.host_ip)
-                if sp is not None:
+                if sp is not None and (sp.containers or sp.init_containers or sp.ephemeral_containers or sp.volumes):
+                    self._spec(sp, None)
+                elif sp is not None:
                     for f in _SPEC_STRINGS:
                         v = getattr(sp, f)
                         if v:

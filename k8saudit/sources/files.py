@@ -334,9 +334,9 @@ def _typed_list(snap: Snapshot, path: Path, label: str) -> bool:
         md = o.metadata
         if not o.api_version or (md.name is None and not md.generate_name):
             return False
-    _share(Sharer(), items)
     for i, o in enumerate(items):
         snap.add(o, f"{label}#0/items/{i}", 0)
+    _share(Sharer(), items)  # once compacted: what an owned object repeats of its owner's template is gone
     return True
 
 
@@ -943,12 +943,12 @@ def _decode_region(
 
 def _add_batch(snap: Snapshot, objs: list[Any], label: str, index: int, sharer: Sharer) -> int:
     """Keep a decoded batch of items ``index``, ``index + 1``, ... of the List; returns the next index."""
-    _share(sharer, objs)
     n = len(objs)
     kinds = {type(o) for o in objs}
     if len(kinds) == 1:
         kind = objs[0].kind if n else "?"
         snap.add_many(kind, objs, [f"{label}#0/items/{i}" for i in range(index, index + n)])
+        _share(sharer, objs)  # once compacted: what an owned object repeats of its owner's template is gone
         return index + n
     by_kind: dict[str, list[Any]] = {}
     srcs: dict[str, list[str]] = {}
@@ -958,6 +958,7 @@ def _add_batch(snap: Snapshot, objs: list[Any], label: str, index: int, sharer: 
         srcs.setdefault(k, []).append(f"{label}#0/items/{index + i}")
     for k, objs_k in by_kind.items():
         snap.add_many(k, objs_k, srcs[k])
+    _share(sharer, objs)
     return index + n
 
 

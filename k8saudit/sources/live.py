@@ -3,8 +3,11 @@
 Every kind k8saudit models is listed with GET only, page by page (``limit`` /
 ``continue``), several kinds at once. Pages are never turned into the client's
 typed models: the raw bytes are decoded with msgspec straight into the typed
-structs of :mod:`k8saudit._model`, skipping every field nobody reads, and equal
-parts of objects (the env, probes and mounts pods of one workload repeat) are
+structs of :mod:`k8saudit._model`, skipping every field nobody reads. Owners are
+listed before what they own, and each page is admitted as it arrives (secret
+rules, duplicates, compaction against its owner's template: a pod keeps only what
+its template does not say) while the next one is fetched, so what is held is what
+will be kept; then equal parts of what is kept (labels, env lists, probes) are
 kept once: treat loaded objects as read-only. Secrets are listed as metadata
 only (``PartialObjectMetadataList``), so their values never leave the cluster;
 ConfigMaps go through the normaliser like every other source's.
@@ -124,22 +127,22 @@ def load_cluster(
                 conn.api, conn.server, conn.cluster, timeout=timeout, page_size=page_size, progress=progress
             )
             version = lister.server_version()
+            snap = lister.snap = Snapshot(
+                conn.cluster,
+                source=f"{conn.server} ({conn.label})",
+                meta={
+                    "origin": "live",
+                    "context": conn.context,
+                    "server": conn.server,
+                    "server_version": version,
+                    "in_cluster": in_cluster,
+                    "namespaces": ns_filter,
+                    "page_size": page_size,
+                },
+            )
             with gc_paused():  # millions of new objects: collections would rescan them all, page after page
                 results = lister.run(tasks, workers)
                 results = _namespace_fallback(lister, results, ns_filter, workers)
-                snap = Snapshot(
-                    conn.cluster,
-                    source=f"{conn.server} ({conn.label})",
-                    meta={
-                        "origin": "live",
-                        "context": conn.context,
-                        "server": conn.server,
-                        "server_version": version,
-                        "in_cluster": in_cluster,
-                        "namespaces": ns_filter,
-                        "page_size": page_size,
-                    },
-                )
                 _assemble(snap, results, ns_filter)
         except Fatal as e:
             raise SnapshotError(f"{conn.label}: {e}") from None
@@ -202,9 +205,10 @@ def _assemble(snap: Snapshot, results: list[Result], ns_filter: list[str] | None
             keep = [i for i, o in enumerate(objs) if o.metadata.name in ns_filter]
             objs, r.sources = [objs[i] for i in keep], [r.sources[i] for i in keep]
         if objs:
-            snap.add_many(r.res.kind, objs, r.sources)
+            snap.keep_many(r.res.kind, objs, r.sources)  # admitted page by page as they came (Lister.snap)
         for s in r.skips:
             snap.skip(**s)
+    snap.compact()  # anything admitted before its owner (a kind listed namespace by namespace), and the keys freed
 
 
 def load_clusters(
