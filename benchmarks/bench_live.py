@@ -3,13 +3,16 @@
     python benchmarks/bench_live.py                       # 1,000 and 10,000 pods, 3 runs each
     python benchmarks/bench_live.py --pods 100000 --runs 1 --variants live   # opt-in: minutes, GBs
     python benchmarks/bench_live.py --pods 1000 --variants live
+    python benchmarks/bench_live.py --pods 10000 --variants live --runs 1 --stages   # where the time goes
 
 A synthetic cluster of N pods (``benchmarks/synth.py``) is served by the
 loopback API server (``k8saudit.testing.FakeApiServer``, HTTPS, bearer token)
 running in a separate process, items encoded once up front. Each variant then
 runs in a fresh Python process that reports its wall time, its CPU time
-(user + system, every thread) and its peak RSS (``VmHWM``); the variants take
-turns, --runs rounds (default 3), and the table shows min/median:
+(user + system, every thread) and its peak RSS (``VmHWM``), beside the CPU
+time the API server spent serving it; the variants take turns, --runs rounds
+(default 3), and the table shows min/median. ``--stages`` also times the live
+variant's stages (the CPU time of the thread running each):
 
 - ``live``:  ``k8saudit.load_cluster()``: paginated, concurrent, raw bytes
   decoded by msgspec into the snapshot's typed structs.
@@ -191,7 +194,47 @@ def _cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def measure(variant: str, kubeconfig: str, page_size: int, workers: int) -> None:
+#: --stages: (what, module, object, method) timed in the live variant, by the CPU time of the thread that runs them
+STAGES = (
+    ("HTTP request and read (TLS included)", "k8saudit.sources._listing", "Lister", "get"),
+    ("page: request, read and decode", "k8saudit.sources._listing", "Lister", "page"),
+    ("admit a page (all below)", "k8saudit.snapshot", "Snapshot", "admit_page"),
+    ("  secret rules before compaction", "k8saudit.snapshot", None, "normalize"),
+    ("  compaction (and the rules on what it keeps)", "k8saudit.snapshot", "Snapshot", "_compact_one"),
+    ("share equal parts (not pods)", "k8saudit.sources._share", "Sharer", "share"),
+    ("share equal parts (pods)", "k8saudit.sources._share", "Sharer", "share_metadata"),
+    ("assemble the snapshot", "k8saudit.sources.live", None, "_assemble"),
+)
+
+
+def _time_stages() -> dict[str, list[float]]:
+    """Wrap each of :data:`STAGES` to add up the CPU time of the thread that runs it (calls nest: a stage
+    includes those it calls)."""
+    import importlib
+    import threading
+
+    spent: dict[str, list[float]] = {what: [0.0, 0] for what, *_ in STAGES}
+    lock = threading.Lock()
+    for what, module, owner, name in STAGES:
+        mod = importlib.import_module(module)
+        target = getattr(mod, owner) if owner else mod
+        fn = getattr(target, name)
+
+        def timed(*a: Any, _fn: Any = fn, _what: str = what, **k: Any) -> Any:
+            t = time.thread_time()
+            try:
+                return _fn(*a, **k)
+            finally:
+                d = time.thread_time() - t
+                with lock:
+                    spent[_what][0] += d
+                    spent[_what][1] += 1
+
+        setattr(target, name, timed)
+    return spent
+
+
+def measure(variant: str, kubeconfig: str, page_size: int, workers: int, stages: bool = False) -> None:
     """Run one variant in this (fresh) process and print its figures as JSON."""
     import kubernetes.client  # noqa: F401
     import orjson  # noqa: F401
@@ -200,6 +243,7 @@ def measure(variant: str, kubeconfig: str, page_size: int, workers: int) -> None
     import k8saudit.snapshot
     import k8saudit.sources.live  # noqa: F401
 
+    spent = _time_stages() if stages else None
     base = _peak_rss_mb()
     run = {
         "live": lambda: _live(kubeconfig, page_size, workers),
@@ -218,6 +262,7 @@ def measure(variant: str, kubeconfig: str, page_size: int, workers: int) -> None
                 "cpu_s": cpu,
                 "peak_mb": _peak_rss_mb(),
                 "base_mb": base,
+                **({"stages": spent} if spent is not None else {}),
             }
         )
     )
@@ -226,8 +271,17 @@ def measure(variant: str, kubeconfig: str, page_size: int, workers: int) -> None
 # --------------------------------------------------------------------------- driver
 
 
+def _cpu_of(pid: int) -> float:
+    """CPU seconds (user + system, every thread) process ``pid`` has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
 def run(
-    n_pods: int, variants: list[str], page_size: int, workers: int, limit_s: float, runs: int
+    n_pods: int, variants: list[str], page_size: int, workers: int, limit_s: float, runs: int, stages: bool = False
 ) -> list[dict[str, Any]]:
     rows = []
     with tempfile.TemporaryDirectory(prefix="k8saudit-bench-") as tmp:
@@ -258,7 +312,9 @@ def run(
                         str(page_size),
                         "--workers",
                         str(workers),
+                        *(["--stages"] if stages else []),
                     ]
+                    served = _cpu_of(server.pid)
                     try:
                         out = subprocess.run(cmd, capture_output=True, text=True, timeout=limit_s)
                     except subprocess.TimeoutExpired:
@@ -269,13 +325,18 @@ def run(
                         last = (out.stderr.strip().splitlines() or ["?"])[-1]
                         rows.append({"pods": n_pods, "variant": variant, "error": f"exit {out.returncode}: {last}"})
                         continue
-                    rows.append({"pods": n_pods, "run": i + 1, **json.loads(out.stdout.strip().splitlines()[-1])})
+                    served = _cpu_of(server.pid) - served
+                    got = json.loads(out.stdout.strip().splitlines()[-1])
+                    rows.append({"pods": n_pods, "run": i + 1, **got, "server_cpu_s": served})
                     print(
                         f"  {n_pods:>9,} pods  {variant:<6} run {i + 1}: {rows[-1]['seconds']:8.2f}s wall "
-                        f"{rows[-1]['cpu_s']:8.2f}s CPU  peak {rows[-1]['peak_mb']:,.0f} MB",
+                        f"{rows[-1]['cpu_s']:8.2f}s CPU  peak {rows[-1]['peak_mb']:,.0f} MB  "
+                        f"(the API server: {served:.2f}s CPU)",
                         file=sys.stderr,
                         flush=True,
                     )
+                    for what, (cpu, calls) in (got.get("stages") or {}).items():
+                        print(f"      {what:<48} {cpu:6.2f}s CPU  {calls:7,} calls", file=sys.stderr, flush=True)
             print(f"  load average {_loadavg()} after {n_pods:,} pods", file=sys.stderr, flush=True)
         finally:
             if server.stdin:
@@ -304,9 +365,12 @@ def summary(rows: list[dict[str, Any]]) -> dict[tuple[int, str], dict[str, Any]]
     for r in rows:
         if "seconds" not in r:
             continue
-        s = out.setdefault((r["pods"], r["variant"]), {"wall": [], "cpu": [], "peak_mb": 0.0, "objects": r["objects"]})
+        s = out.setdefault(
+            (r["pods"], r["variant"]), {"wall": [], "cpu": [], "server": [], "peak_mb": 0.0, "objects": r["objects"]}
+        )
         s["wall"].append(r["seconds"])
         s["cpu"].append(r["cpu_s"])
+        s["server"].append(r.get("server_cpu_s", float("nan")))
         s["peak_mb"] = max(s["peak_mb"], r["peak_mb"])
     return out
 
@@ -314,8 +378,8 @@ def summary(rows: list[dict[str, Any]]) -> dict[tuple[int, str], dict[str, Any]]
 def table(rows: list[dict[str, Any]]) -> str:
     out = [
         f"{'pods':>9}  {'variant':<7} {'objects':>9} {'wall s min/med':>15} {'CPU s min/med':>15} "
-        f"{'peak RSS':>10}  {'live is':>12}",
-        "-" * 86,
+        f"{'peak RSS':>10}  {'live is':>12}  {'server CPU s':>12}",
+        "-" * 100,
     ]
     by = summary(rows)
     for (pods, variant), s in by.items():
@@ -325,7 +389,7 @@ def table(rows: list[dict[str, Any]]) -> str:
             speed = f"{min(s['wall']) / min(live['wall']):5.1f}x faster"
         out.append(
             f"{pods:>9,}  {variant:<7} {s['objects']:>9,} {_mm(s['wall']):>15} {_mm(s['cpu']):>15} "
-            f"{s['peak_mb']:>7,.0f} MB  {speed:>12}"
+            f"{s['peak_mb']:>7,.0f} MB  {speed:>12}  {_mm(s['server']):>12}"
         )
     for r in rows:
         if "error" in r:
@@ -342,6 +406,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--limit", type=float, default=3600, help="seconds a variant may take (default 3600)")
     ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    ap.add_argument(
+        "--stages",
+        action="store_true",
+        help="time the live variant's stages too (CPU time of the thread running each; adds a little overhead)",
+    )
     ap.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--workdir", help=argparse.SUPPRESS)
     ap.add_argument("--measure", choices=("live", "raw", "typed"), help=argparse.SUPPRESS)
@@ -351,14 +420,14 @@ def main(argv: list[str] | None = None) -> int:
         serve(a.serve, Path(a.workdir))
         return 0
     if a.measure:
-        measure(a.measure, a.kubeconfig, a.page_size, a.workers)
+        measure(a.measure, a.kubeconfig, a.page_size, a.workers, a.stages)
         return 0
     sizes = [int(x.replace("_", "")) for x in a.pods.split(",") if x]
     variants = [v.strip() for v in a.variants.split(",") if v.strip()]
     rows: list[dict[str, Any]] = []
     print(f"{os.cpu_count()} CPUs", file=sys.stderr)
     for n in sizes:
-        rows += run(n, variants, a.page_size, a.workers, a.limit, a.runs)
+        rows += run(n, variants, a.page_size, a.workers, a.limit, a.runs, a.stages)
     print(table(rows))
     by = summary(rows)
     for n in sizes:

@@ -94,11 +94,12 @@ def _not_token(mounts: list[m.VolumeMount] | None) -> list[m.VolumeMount]:
     return [vm for vm in mounts or () if (vm.mount_path or "").rstrip("/") != SA_TOKEN_PATH]
 
 
-def _equal_container(c: m.Container, t: m.Container) -> bool:
-    """``c`` equals ``t`` field by field, the service account token mount aside (then their keys are equal too)."""
+def _equal_container(c: m.Container, t: m.Container, t_mounts: list[m.VolumeMount]) -> bool:
+    """``c`` equals ``t`` field by field, the service account token mount aside (then their keys are equal too);
+    ``t_mounts``: the mounts of ``t`` but that one."""
     cm, tm = c.volume_mounts, t.volume_mounts
     if cm != tm:
-        if _not_token(cm) != _not_token(tm):
+        if _not_token(cm) != t_mounts:
             return False
         c = msgspec.structs.replace(c, volume_mounts=tm)
     return c == t
@@ -149,15 +150,16 @@ class TemplateIndex:
 
     @property
     def by_name(self) -> dict[tuple[str, str | None], Any]:
-        """(container type, name) → the template's container, and ("volume", name) → its volume: a container or
-        volume equal to these field by field says what they say, without computing canonical keys."""
+        """(container type, name) → the template's container and its mounts but the token's, and ("volume", name)
+        → its volume: a container or volume equal to these field by field says what they say, without computing
+        canonical keys."""
         if self._by_name is None:
             spec = self.spec
             by: dict[tuple[str, str | None], Any] = {}
             if spec is not None:
                 for ctype, group in (("container", spec.containers), ("init", spec.init_containers)):
                     for c in group or ():
-                        by.setdefault((ctype, c.name), c)
+                        by[(ctype, c.name)] = (c, _not_token(c.volume_mounts))  # (the last of a name: as keys)
                 for v in spec.volumes or ():
                     by.setdefault(("volume", v.name), v)
             self._by_name = by
@@ -205,7 +207,7 @@ class TemplateIndex:
         t = self.by_name.get((ctype, c.name))
         if t is None:
             return True
-        if _equal_container(c, t):
+        if _equal_container(c, *t):
             return False
         k = self.containers.get((ctype, c.name))
         return k is None or k != container_key(c)
