@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import difflib
 import gc
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 _gc_lock = threading.Lock()
 _gc_depth = 0
@@ -69,6 +70,12 @@ def unvisible(text: str) -> str:
     if "\\" not in text:
         return text
     return _ESCAPED.sub(lambda mt: chr(int(mt.group(1) or mt.group(2), 16)), text)
+
+
+def closest(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The choice most like ``word`` (a misspelt id, key or namespace), or None when none is near enough."""
+    got = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
+    return got[0] if got else None
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ._cliwords import cli_words
-from ._util import plural
+from ._util import closest, plural
 
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
@@ -134,8 +134,6 @@ def _namespaces_in(snap: Any) -> set[str]:
 def _require_namespaces(snap: Any, namespaces: list[str], known: set[str] | None) -> None:
     """``--namespace`` naming a namespace the source does not have is a usage error, never an audit of nothing
     there that reads as clean (a typo, or the wrong cluster)."""
-    import difflib
-
     here = _namespaces_in(snap)
     missing = [n for n in namespaces if n not in here]
     if not missing:
@@ -143,8 +141,8 @@ def _require_namespaces(snap: Any, namespaces: list[str], known: set[str] | None
     where = "the cluster" if snap.meta.get("origin") == "live" else (snap.source or "the source")
     lines = []
     for n in missing:
-        close = difflib.get_close_matches(n, sorted(known or ()), n=1, cutoff=0.6)
-        lines.append(f"'{n}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+        close = closest(n, sorted(known or ()))
+        lines.append(f"'{n}'" + (f" (did you mean '{close}'?)" if close else ""))
     shown = ""
     if known:
         names = sorted(known)
@@ -567,13 +565,12 @@ def cmd_paths(args: argparse.Namespace) -> int:
             f"-k must be 1-{MAX_K} (the paths grow exponentially with it: -k 100 takes seconds on the sample)"
         )
     wanted = [spec.partition(":")[2] for spec in args.to or [] if spec.startswith("secrets:")]
-    if wanted and (missing := [ns for ns in wanted if ns not in _namespaces_in(snap)]):
-        import difflib
-
-        close = difflib.get_close_matches(missing[0], sorted(_namespaces_in(snap)), n=1, cutoff=0.6)
+    here = _namespaces_in(snap) if wanted else set()
+    if missing := [ns for ns in wanted if ns not in here]:
+        close = closest(missing[0], sorted(here))
         raise UserError(
             f"--to secrets:{missing[0]}: no namespace {missing[0]!r} in {snap.source or 'the source'}"
-            + (f" (did you mean 'secrets:{close[0]}'?)" if close else "")
+            + (f" (did you mean 'secrets:{close}'?)" if close else "")
             + ": no path to it would read as a safe namespace"
         )
     findings = _audit(args, snap)
@@ -769,7 +766,9 @@ def cmd_fleet_scan(args: argparse.Namespace) -> int:
     where = (
         f"the Dask cluster at {args.scheduler}"
         if args.scheduler
-        else f"a local Dask cluster of {plural(args.workers, 'worker process', 'worker processes') if args.workers else 'up to 4 worker processes'}"
+        else f"a local Dask cluster of {plural(args.workers, 'worker process', 'worker processes')}"
+        if args.workers
+        else "a local Dask cluster of up to 4 worker processes"
     )
     sys.stdout.write(fleet_text(fleet, seconds=took, workers=where))
     for out in datasets:

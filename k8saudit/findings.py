@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import difflib
 import fnmatch
 import hashlib
 import operator
@@ -28,7 +27,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
 
-from ._util import gc_paused, plural
+from ._arrow import TEXT, as_text, encode, string
+from ._util import closest, gc_paused, plural
 from .checks import CHECKS, Check
 from .checks._common import audit_cache
 from .frames import spec as frame_spec
@@ -124,8 +124,8 @@ def unknown_check(pattern: str) -> str | None:
         any(ch in pattern for ch in "*?[") and any(fnmatch.fnmatchcase(cid, pattern) for cid in CHECKS)
     ):
         return None
-    close = difflib.get_close_matches(pattern, list(CHECKS), n=1, cutoff=0.5)
-    hint = f" (did you mean {close[0]!r}?)" if close else " (`k8saudit checks` lists them)"
+    close = closest(pattern, CHECKS, cutoff=0.5)
+    hint = f" (did you mean {close!r}?)" if close else " (`k8saudit checks` lists them)"
     return f"no check {pattern!r}{hint}"
 
 
@@ -241,8 +241,8 @@ def check_config(doc: Any, where: str = "config") -> dict[str, Any]:
         raise ConfigError(f"{where}: expected a mapping")
     for key in doc:
         if key not in CONFIG_KEYS:
-            close = difflib.get_close_matches(str(key), CONFIG_KEYS, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else f" (the keys are {', '.join(CONFIG_KEYS)})"
+            close = closest(str(key), CONFIG_KEYS)
+            hint = f" (did you mean {close!r}?)" if close else f" (the keys are {', '.join(CONFIG_KEYS)})"
             raise ConfigError(f"{where}: unknown key {key!r}{hint}")
     severities = doc.get("severities") or {}
     if not isinstance(severities, dict):
@@ -280,7 +280,7 @@ def _finding_ids(rows: pd.DataFrame) -> list[str]:
     """:func:`finding_id` of every row."""
     if not len(rows):
         return []
-    cols = [_as_text(pd.Series([_id_text(v) for v in rows[c]], dtype=object)) for c in ID_COLUMNS]
+    cols = [as_text(pd.Series([_id_text(v) for v in rows[c]], dtype=object)) for c in ID_COLUMNS]
     ids: list[str] = _id_hex(cols).astype("U16").tolist()
     return ids
 
@@ -300,8 +300,7 @@ def _id_hex(cols: list[pa.Array]) -> np.ndarray[Any, Any]:
 
 
 _DIGEST = operator.methodcaller("digest")
-_SEP = pa.scalar("\x1f", pa.large_string())
-_TEXT = pa.large_string()
+_SEP = pa.scalar("\x1f", TEXT)
 
 
 def _fixed_text(values: np.ndarray[Any, Any]) -> pa.Array:
@@ -311,27 +310,6 @@ def _fixed_text(values: np.ndarray[Any, Any]) -> pa.Array:
     offsets = np.arange(0, (n + 1) * width, width, dtype=np.int64)
     data = np.ascontiguousarray(values).view(np.uint8)
     return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
-
-
-def _as_text(values: pd.Series) -> pa.Array:
-    """A column as one Arrow ``large_string`` array (missing → null): Arrow text as it is, anything else
-    converted as ``astype("string")`` has it (a value that is not text through ``str``)."""
-    arr = values.array
-    if isinstance(arr, pd.arrays.ArrowStringArray) or (
-        isinstance(arr, pd.arrays.ArrowExtensionArray) and pa.types.is_string(arr.dtype.pyarrow_dtype)
-    ):
-        got = pa.array(arr)
-        if isinstance(got, pa.ChunkedArray):
-            got = got.combine_chunks() if got.num_chunks != 1 else got.chunk(0)
-        out: pa.Array = got.cast(_TEXT)
-        return out
-    obj = values.to_numpy(dtype=object, na_value=None)
-    try:
-        return pa.array(obj, type=_TEXT, from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        got = pa.array(pd.array(obj, dtype="string"))
-        got = got.combine_chunks() if isinstance(got, pa.ChunkedArray) else got
-        return got.cast(_TEXT)
 
 
 def empty_findings() -> pd.DataFrame:
@@ -364,7 +342,7 @@ def _frames_for(
                     df = df.query(c.where)
                 spec = frame_spec(p)
                 n = len(df) if spec.one_row_per_object or not len(df) else None
-                got = (df, n if n is not None else _distinct({k: _as_text(df[k]) for k in spec.keys}, spec.keys))
+                got = (df, n if n is not None else _distinct({k: as_text(df[k]) for k in spec.keys}, spec.keys))
                 if cache is not None:
                     cache[key] = got
             df, evaluated = got
@@ -468,13 +446,13 @@ def run_checks(
     lengths = np.array([len(p["kind"]) for p in parts], dtype=np.int64)
     check_codes = np.repeat(np.arange(len(ids), dtype=np.int32), lengths)
     cols: dict[str, Any] = {
-        "cluster": pa.array([snap.cluster], type=_TEXT).take(np.zeros(int(lengths.sum()), dtype=np.int32)),
-        "check_id": pa.array(ids, type=_TEXT).take(check_codes),
+        "cluster": pa.array([snap.cluster], type=TEXT).take(np.zeros(int(lengths.sum()), dtype=np.int32)),
+        "check_id": pa.array(ids, type=TEXT).take(check_codes),
     }
     for k in _ROW_COLUMNS:
-        cols[k] = pa.concat_arrays([p[k] for p in parts]) if parts else pa.array([], type=_TEXT)
+        cols[k] = pa.concat_arrays([p[k] for p in parts]) if parts else pa.array([], type=TEXT)
     # Arrow text columns: the audit gathers, sorts and types them once
-    rows = pd.DataFrame({k: _string(v) for k, v in cols.items()}, copy=False)
+    rows = pd.DataFrame({k: string(v) for k, v in cols.items()}, copy=False)
     return rows, pd.DataFrame(stats, columns=STATS_COLUMNS)
 
 
@@ -509,7 +487,7 @@ def _run_each(
             )
             error = {"kind": "CheckError", "namespace": None, "name": c.id, "container": None}
             error.update(message=f"check failed: {type(e).__name__}: {e}", evidence=None)
-            parts.append({k: pa.array([v], type=_TEXT) for k, v in error.items()})
+            parts.append({k: pa.array([v], type=TEXT) for k, v in error.items()})
             ids.append(c.id)
             continue
         # distinct failing objects: rows are one per (kind, namespace, name, container) already
@@ -528,11 +506,6 @@ def _run_each(
 _ROW_COLUMNS = ("kind", "namespace", "name", "container", "message", "evidence")
 
 
-def _string(arr: pa.Array | pa.ChunkedArray) -> pd.arrays.ArrowStringArray:
-    """Arrow text as the findings' text dtype (``string``), without a copy."""
-    return pd.arrays.ArrowStringArray(arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr], type=_TEXT))
-
-
 def _distinct(cols: dict[str, pa.Array], keys: tuple[str, ...]) -> int:
     """How many distinct combinations of ``keys`` the rows hold (a missing value is one value): each column
     encoded once, the codes combined into one integer per row. Once the columns so far tell every row apart
@@ -541,7 +514,7 @@ def _distinct(cols: dict[str, pa.Array], keys: tuple[str, ...]) -> int:
     combined = np.zeros(n, dtype=np.int64)
     span = 1
     for i, k in enumerate(keys):
-        codes, distinct = _encode(cols[k])
+        codes, distinct = encode(cols[k])
         width = len(distinct) + 1
         if span * width >= 2**62:  # too many combinations for one integer: count them with Arrow
             return int(pa.table({k: cols[k] for k in keys}).group_by(list(keys)).aggregate([]).num_rows)
@@ -557,7 +530,7 @@ def _normalize_rows(out: pd.DataFrame, c: Check) -> dict[str, pa.Array]:
     if not isinstance(out, pd.DataFrame):
         raise TypeError(f"check {c.id} returned {type(out).__name__}, not a DataFrame")
     n = len(out)
-    cols = {col: _as_text(out[col]) if col in out.columns else pa.nulls(n, _TEXT) for col in _ROW_COLUMNS}
+    cols = {col: as_text(out[col]) if col in out.columns else pa.nulls(n, TEXT) for col in _ROW_COLUMNS}
     keys = ["kind", "namespace", "name", "container"]
     if n < 2 or _distinct(cols, ("name", "container", "namespace", "kind")) == n:
         return cols
@@ -568,7 +541,7 @@ def _normalize_rows(out: pd.DataFrame, c: Check) -> dict[str, pa.Array]:
     first["evidence"] = (
         g["evidence"].agg(lambda s: "; ".join(dict.fromkeys(x for x in s if isinstance(x, str))) or None).to_numpy()
     )
-    return {col: _as_text(first[col]) for col in _ROW_COLUMNS}
+    return {col: as_text(first[col]) for col in _ROW_COLUMNS}
 
 
 def audit(
@@ -703,7 +676,7 @@ def _findings_frame(
     codes (Arrow's dense ranks of the text columns); the text columns stay Arrow and are gathered once, in
     their final order.
     """
-    col = {c: _as_text(rows[c]) for c in rows.columns}
+    col = {c: as_text(rows[c]) for c in rows.columns}
     enc = col["check_id"].dictionary_encode()
     codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     uniq = enc.dictionary.to_pylist()
@@ -716,7 +689,7 @@ def _findings_frame(
     msg = col["message"]
     empty = pc.fill_null(pc.equal(msg, ""), True)
     if pc.any(empty).as_py():
-        msg = pc.if_else(empty, pa.array(title_u, type=_TEXT).take(codes), msg)
+        msg = pc.if_else(empty, pa.array(title_u, type=TEXT).take(codes), msg)
     ids = _id_hex([col[c] for c in ID_COLUMNS])
     reason_codes, reasons, expired = _exemptions(col, codes, uniq, snap, waivers, defaults, today)
     # the order: cluster, practice, worst severity first, check, namespace, kind, name, container; missing first
@@ -730,21 +703,21 @@ def _findings_frame(
     reason_codes = reason_codes[order]
     df = pd.DataFrame(
         {
-            "cluster": _string(col["cluster"].take(take)),
+            "cluster": string(col["cluster"].take(take)),
             "check_id": _text_of(uniq, codes),
             "practice": pd.arrays.IntegerArray(practice, practice < 0),
             "severity": pd.Categorical.from_codes(sev_u[codes], dtype=SEVERITY_DTYPE),
             "title": _text_of(title_u, codes),
-            "kind": _string(col["kind"].take(take)),
-            "namespace": _string(col["namespace"].take(take)),
-            "name": _string(col["name"].take(take)),
-            "container": _string(col["container"].take(take)),
-            "message": _string(msg.take(take)),
+            "kind": string(col["kind"].take(take)),
+            "namespace": string(col["namespace"].take(take)),
+            "name": string(col["name"].take(take)),
+            "container": string(col["container"].take(take)),
+            "message": string(msg.take(take)),
             "remediation": _text_of(remediation_u, codes),
-            "evidence": _string(col["evidence"].take(take)),
+            "evidence": string(col["evidence"].take(take)),
             "exempt": reason_codes >= 0,
             "exempt_reason": _text_of(reasons, reason_codes),
-            "finding_id": _string(_fixed_text(ids[order])),
+            "finding_id": string(_fixed_text(ids[order])),
         },
         copy=False,
     )
@@ -758,7 +731,7 @@ def _check_or_none(check_id: Any) -> Check | None:
 def _rank(values: pa.Array) -> np.ndarray[Any, Any]:
     """Integer sort keys of a text column: the rank of each value among the distinct ones (by code point, as
     Arrow compares UTF-8), missing → -1 (first). Only the distinct values are sorted."""
-    codes, distinct = _encode(values)
+    codes, distinct = encode(values)
     rank = pc.rank(distinct, "ascending").to_numpy().astype(np.int64)
     out: np.ndarray[Any, Any] = np.append(rank, -1)[codes]
     return out
@@ -769,10 +742,10 @@ def _text_of(distinct: list[Any], codes: np.ndarray[Any, Any]) -> Any:
     gathered by Arrow."""
     idx = pa.array(codes, mask=codes < 0) if len(codes) and codes.min() < 0 else pa.array(codes)
     try:
-        arr = pa.array(distinct, type=_TEXT, from_pandas=True).take(idx)
+        arr = pa.array(distinct, type=TEXT, from_pandas=True).take(idx)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return pd.array(np.array(distinct + [None], dtype=object)[codes], dtype="string")
-    return _string(arr)
+    return string(arr)
 
 
 def _annotations(
@@ -804,16 +777,9 @@ def _glob(values: pa.Array, pattern: str) -> np.ndarray[Any, Any]:
 
 
 def _codes(values: pa.Array) -> tuple[np.ndarray[Any, Any], list[Any]]:
-    """:func:`_encode`, the distinct values as a list."""
-    codes, distinct = _encode(values)
+    """:func:`k8saudit._arrow.encode`, the distinct values as a list."""
+    codes, distinct = encode(values)
     return codes, distinct.to_pylist()
-
-
-def _encode(values: pa.Array) -> tuple[np.ndarray[Any, Any], pa.Array]:
-    """A column's codes into its distinct values (first seen first; missing → -1) and those values."""
-    enc = values.dictionary_encode()
-    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return codes, enc.dictionary
 
 
 def _exemptions(
@@ -853,8 +819,8 @@ def _exemptions(
         ann.update(_annotations(s, ann_kinds))
     if ann:
         by_ns = {k[2]: a for k, a in ann.items() if k[0] == "Namespace"}
-        names = pa.array([k[2] for k in ann if isinstance(k[2], str)], type=_TEXT)
-        near = pc.or_(pc.is_in(name, value_set=names), pc.is_in(namespace, value_set=pa.array(list(by_ns), type=_TEXT)))
+        names = pa.array([k[2] for k in ann if isinstance(k[2], str)], type=TEXT)
+        near = pc.or_(pc.is_in(name, value_set=names), pc.is_in(namespace, value_set=pa.array(list(by_ns), type=TEXT)))
         rows = np.flatnonzero(pc.fill_null(near, False).to_numpy(zero_copy_only=False))
         at = pa.array(rows)
         for j, k, ns, nm in zip(rows, *(c.take(at).to_pylist() for c in (kind, namespace, name))):

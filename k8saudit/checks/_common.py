@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .._arrow import TEXT, as_text, string
 from .._model import pod_spec_keys
 
 T = TypeVar("T")
@@ -35,7 +36,7 @@ def any_in(lists: pd.Series, values: Iterable[str]) -> pd.Series:
     texts = _text_lists(arr) if all(type(v) is str for v in want) else None
     if texts is not None:
         if len(want):
-            found = pc.is_in(pc.list_flatten(texts), value_set=pa.array(sorted(want), type=_TEXT))
+            found = pc.is_in(pc.list_flatten(texts), value_set=pa.array(sorted(want), type=TEXT))
             hit[pc.list_parent_indices(texts).filter(found).to_numpy()] = True
     elif len(arr):
         items = pd.Series(arr, dtype=object, copy=False).explode()
@@ -46,7 +47,6 @@ def any_in(lists: pd.Series, values: Iterable[str]) -> pd.Series:
     return pd.Series(hit, index=lists.index, dtype=bool)
 
 
-_TEXT = pa.large_string()
 _SEQUENCES = frozenset({list, tuple})
 
 
@@ -97,7 +97,7 @@ def _convert_text_lists(arr: np.ndarray[Any, Any]) -> pa.LargeListArray | None:
     items = set(map(type, itertools.chain.from_iterable(lists)))
     if not items <= {str}:
         return None
-    out: pa.LargeListArray = pa.array(arr, type=pa.large_list(_TEXT))
+    out: pa.LargeListArray = pa.array(arr, type=pa.large_list(TEXT))
     return out
 
 
@@ -117,12 +117,12 @@ def joined(lists: pd.Series, only: Iterable[str] | None = None, sep: str = ", ")
     if texts is not None:
         if keep is not None:
             flat = pc.list_flatten(texts)
-            found = pc.is_in(flat, value_set=pa.array(sorted(x for x in keep if type(x) is str), type=_TEXT))
+            found = pc.is_in(flat, value_set=pa.array(sorted(x for x in keep if type(x) is str), type=TEXT))
             parents = pc.list_parent_indices(texts).filter(found).to_numpy()
             offsets = np.zeros(len(arr) + 1, dtype=np.int64)
             np.cumsum(np.bincount(parents, minlength=len(arr)), out=offsets[1:])
             texts = pa.LargeListArray.from_arrays(pa.array(offsets), flat.filter(found), mask=texts.is_null())
-        out = pc.fill_null(pc.binary_join(texts, pa.scalar(sep, _TEXT)), "")
+        out = pc.fill_null(pc.binary_join(texts, pa.scalar(sep, TEXT)), "")
         return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([out])), index=lists.index, dtype="string")
     done: dict[Any, str] = {}
     rows = []
@@ -167,21 +167,8 @@ def who(containers: pd.DataFrame) -> pd.Series:
     pair, at = np.unique(tcodes.astype(np.int64) % (len(types) + 1) * width + ncodes % width, return_inverse=True)
     named = list(names) + [None]
     texts = [None if named[p % width] is None else f"{words[p // width]} `{named[p % width]}`" for p in pair.tolist()]
-    got = pa.array(texts, type=_TEXT).take(pa.array(at.reshape(-1).astype(np.int64)))
-    return pd.Series(_string(got), index=containers.index, dtype="string")
-
-
-def _string(arr: pa.Array) -> pd.arrays.ArrowStringArray:
-    return pd.arrays.ArrowStringArray(pa.chunked_array([arr], type=_TEXT))
-
-
-def _arrow_text(values: pd.Series) -> pa.Array:
-    """A ``string`` column as one Arrow ``large_string`` array."""
-    got = pa.array(values.array)
-    if isinstance(got, pa.ChunkedArray):
-        got = got.combine_chunks() if got.num_chunks != 1 else got.chunk(0)
-    out: pa.Array = got.cast(_TEXT)
-    return out
+    got = pa.array(texts, type=TEXT).take(pa.array(at.reshape(-1).astype(np.int64)))
+    return pd.Series(string(got), index=containers.index, dtype="string")
 
 
 def pod_spec_path(kinds: pd.Series, field: str) -> pd.Series:
@@ -276,7 +263,7 @@ def join_by(groups: pd.Series, texts: pd.Series, sep: str) -> pd.Series:
         return pd.Series([], dtype="string")
     order = np.argsort(g, kind="stable")
     g = g[order]
-    values = _arrow_text(t[keep]).take(pa.array(order))
+    values = as_text(t[keep]).take(pa.array(order))
     first = np.r_[True, g[1:] != g[:-1]]
     group = np.cumsum(first) - 1
     enc = pc.dictionary_encode(values)
@@ -286,8 +273,8 @@ def join_by(groups: pd.Series, texts: pd.Series, sep: str) -> pd.Series:
     starts = np.flatnonzero(np.r_[True, group[at][1:] != group[at][:-1]])
     offsets = pa.array(np.append(starts, len(at)).astype(np.int64))
     lists = pa.LargeListArray.from_arrays(offsets, values.take(pa.array(at)))
-    out = pc.binary_join(lists, pa.scalar(sep, _TEXT))
-    return pd.Series(_string(out), index=g[first], dtype="string")
+    out = pc.binary_join(lists, pa.scalar(sep, TEXT))
+    return pd.Series(string(out), index=g[first], dtype="string")
 
 
 def apiserver_flags(apiserver: pd.DataFrame, *flags: str) -> pd.DataFrame:

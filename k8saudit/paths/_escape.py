@@ -45,10 +45,6 @@ def sensitive_host_path(path: str) -> bool:
     return p.rsplit("/", 1)[-1] in _SOCKETS
 
 
-def _running_containers(ctx: Context) -> pd.DataFrame:
-    return ctx.running_containers
-
-
 def _container_rests(c: pd.DataFrame, check_id: str) -> list[list[tuple[object, ...]]]:
     """Per container row: the one finding of ``check_id`` on that container that the step rests on."""
     return [[(check_id, k, ns, n, cn)] for k, ns, n, cn in zip(c["kind"], c["namespace"], c["name"], c["container"])]
@@ -80,7 +76,7 @@ def _who(c: pd.DataFrame) -> pd.Series:
     "modules: root on the node is one command away.",
 )
 def escape_privileged(ctx: Context) -> pd.DataFrame:
-    c = _running_containers(ctx)
+    c = ctx.running_containers
     c = c[c["privileged"].fillna(False).astype(bool)]
     src = pd.DataFrame(
         {
@@ -105,7 +101,7 @@ def escape_privileged(ctx: Context) -> pd.DataFrame:
     "modules, CAP_DAC_READ_SEARCH opens host files by handle: each is a known way out of the container.",
 )
 def escape_capability(ctx: Context) -> pd.DataFrame:
-    c = _running_containers(ctx)
+    c = ctx.running_containers
     c = c[any_in(c["caps_add"], ESCAPE_CAPABILITIES)]
     caps = c["caps_add"].map(lambda xs: ", ".join(x for x in xs if x in ESCAPE_CAPABILITIES))
     src = pd.DataFrame(
@@ -133,7 +129,7 @@ def escape_capability(ctx: Context) -> pd.DataFrame:
     "read their environment and files through /proc: possible.",
 )
 def escape_host_pid(ctx: Context) -> pd.DataFrame:
-    c = _running_containers(ctx)
+    c = ctx.running_containers
     c = c[c["host_pid"].astype(bool)]
     if c.empty:
         return no_edges()
@@ -222,7 +218,7 @@ def escape_host_path(ctx: Context) -> pd.DataFrame:
     "namespace Kubernetes requires alongside it makes it harder, so the edge is possible.",
 )
 def escape_unmasked_proc(ctx: Context) -> pd.DataFrame:
-    c = _running_containers(ctx)
+    c = ctx.running_containers
     c = c[c["proc_mount"].eq("Unmasked").fillna(False)]
     src = pd.DataFrame(
         {

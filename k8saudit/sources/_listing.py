@@ -570,12 +570,8 @@ class Lister:
                 admitted = self.snap.admit_page(items, srcs)
             result.admitted.append(admitted)
             items, srcs = admitted.objs, admitted.sources
-        # equal parts become one object (a 100k-pod snapshot fits in memory), once compacted: a pod compacted
-        # against its owner's template keeps little but its metadata
-        if res.kind == "Pod":
-            self.sharer.share_metadata(items)
-        else:
-            self.sharer.share(items)
+        # equal parts become one object (a 100k-pod snapshot fits in memory), once compacted
+        self.sharer.share_kept(items)
         result.sources.extend(srcs)
         result.items.extend(items)
 

@@ -336,18 +336,8 @@ def _typed_list(snap: Snapshot, path: Path, label: str) -> bool:
             return False
     for i, o in enumerate(items):
         snap.add(o, f"{label}#0/items/{i}", 0)
-    _share(Sharer(), items)  # once compacted: what an owned object repeats of its owner's template is gone
+    Sharer().share_kept(items)  # once compacted: what an owned object repeats of its owner's template is gone
     return True
-
-
-def _share(sharer: Sharer, objs: list[Any]) -> None:
-    """Equal parts of decoded objects become one object (see :class:`Sharer`): about a third of the loaded objects'
-    memory. A pod shares only its metadata: compacted against its owner's template, it keeps little else."""
-    pods = [o for o in objs if type(o) is m.Pod]
-    if pods:
-        sharer.share_metadata(pods)
-    if len(pods) < len(objs):
-        sharer.share([o for o in objs if type(o) is not m.Pod] if pods else objs)
 
 
 # --------------------------------------------------------------------------- YAML
@@ -948,7 +938,7 @@ def _add_batch(snap: Snapshot, objs: list[Any], label: str, index: int, sharer: 
     if len(kinds) == 1:
         kind = objs[0].kind if n else "?"
         snap.add_many(kind, objs, [f"{label}#0/items/{i}" for i in range(index, index + n)])
-        _share(sharer, objs)  # once compacted: what an owned object repeats of its owner's template is gone
+        sharer.share_kept(objs)  # once compacted: what an owned object repeats of its owner's template is gone
         return index + n
     by_kind: dict[str, list[Any]] = {}
     srcs: dict[str, list[str]] = {}
@@ -958,7 +948,7 @@ def _add_batch(snap: Snapshot, objs: list[Any], label: str, index: int, sharer: 
         srcs.setdefault(k, []).append(f"{label}#0/items/{index + i}")
     for k, objs_k in by_kind.items():
         snap.add_many(k, objs_k, srcs[k])
-    _share(sharer, objs)
+    sharer.share_kept(objs)
     return index + n
 
 
