@@ -111,30 +111,16 @@ def _load(args: argparse.Namespace) -> Any:
         return snap
     known = None
     if snap.meta.get("origin") != "live" or snap.members:
-        known = _namespaces_in(snap)
+        known = snap.namespaces_named()
         snap = snap.in_namespaces(namespaces)  # a live read filtered already (by the same rule)
     _require_namespaces(snap, namespaces, known)
     return snap
 
 
-def _namespaces_in(snap: Any) -> set[str]:
-    """Every namespace a snapshot names: its Namespace objects, the namespaces of its objects, and those of what
-    could not be read (a live list forbidden in a namespace is something there, not nothing)."""
-    got: set[str] = set()
-    for s in snap.members or [snap]:
-        for obj, _src, _line in s.iter_objects():
-            md = obj.metadata
-            got.add(md.name if obj.kind == "Namespace" else md.namespace)
-        got.update(r.get("namespace") for r in s.skipped_records)
-    got.discard(None)
-    got.discard("")
-    return got
-
-
 def _require_namespaces(snap: Any, namespaces: list[str], known: set[str] | None) -> None:
     """``--namespace`` naming a namespace the source does not have is a usage error, never an audit of nothing
     there that reads as clean (a typo, or the wrong cluster)."""
-    here = _namespaces_in(snap)
+    here = snap.namespaces_named()
     missing = [n for n in namespaces if n not in here]
     if not missing:
         return
@@ -553,6 +539,7 @@ def _gate(findings: Any, fail_on: str | None, allow_partial: bool, quiet: bool) 
 
 def cmd_paths(args: argparse.Namespace) -> int:
     from .paths import attack_cut, attack_graph, attack_paths
+    from .paths._paths import unknown_namespace
     from .paths._report import flat, text
 
     snap = _load(args)
@@ -564,15 +551,12 @@ def cmd_paths(args: argparse.Namespace) -> int:
         raise UserError(
             f"-k must be 1-{MAX_K} (the paths grow exponentially with it: -k 100 takes seconds on the sample)"
         )
-    wanted = [spec.partition(":")[2] for spec in args.to or [] if spec.startswith("secrets:")]
-    here = _namespaces_in(snap) if wanted else set()
-    if missing := [ns for ns in wanted if ns not in here]:
-        close = closest(missing[0], sorted(here))
-        raise UserError(
-            f"--to secrets:{missing[0]}: no namespace {missing[0]!r} in {snap.source or 'the source'}"
-            + (f" (did you mean 'secrets:{close}'?)" if close else "")
-            + ": no path to it would read as a safe namespace"
-        )
+    # before the audit: a namespace the source does not have fails at once, in the command line's words
+    wanted = [spec for spec in args.to or [] if spec.startswith("secrets:")]
+    here = snap.namespaces_named() if wanted else set()
+    for spec in wanted:
+        if why := unknown_namespace(spec, here, snap.source or "the source"):
+            raise UserError(f"--to {spec}: {why}")
     findings = _audit(args, snap)
     g = attack_graph(snap, findings)
     opts = dict(

@@ -436,6 +436,20 @@ class Snapshot:
         df = pd.DataFrame(self.skipped_records, columns=SKIPPED_COLUMNS)
         return df.astype({c: "string" for c in SKIPPED_COLUMNS})
 
+    def namespaces_named(self) -> set[str]:
+        """Every namespace the snapshot names: its Namespace objects, the namespaces of its objects, and those of
+        what could not be read (a live list forbidden in a namespace is something there, not nothing)."""
+        got: set[str | None] = set()
+        for s in self.members or [self]:
+            for kind in s.kinds:
+                s._not_released(kind)
+                if kind == "Namespace":
+                    got.update(o.metadata.name for o in s._buckets[kind].items)
+                else:
+                    got.update(o.metadata.namespace for o in s._buckets[kind].items)
+            got.update(r.get("namespace") for r in s.skipped_records)
+        return {n for n in got if n}
+
     def unreadable_kinds(self) -> dict[str, str]:
         """Kinds the source could not list at all (403, not served, errors at cluster scope) → reason."""
         out: dict[str, str] = {}

@@ -187,3 +187,39 @@ def test_a_cluster_without_any_step_has_an_empty_graph() -> None:
     assert ka.attack_paths(g).empty
     cut = ka.attack_cut(g)
     assert cut.fixes.empty and not cut.unbreakable_targets
+
+
+def test_secrets_of_a_namespace_the_snapshot_does_not_have_is_an_error(sample, tmp_path: Path) -> None:
+    """``targets="secrets:NS"`` naming no namespace of the snapshot is an error naming the closest one, never
+    an empty table that reads as a safe namespace; a namespace that is there but that no step reaches is simply
+    not reached."""
+    snap, _, g = sample
+    for source in (snap, g, g.without(["no-such-finding"])):
+        with pytest.raises(ValueError, match=r"no namespace 'shpo' in sample-cluster \(did you mean 'secrets:shop'"):
+            ka.attack_paths(source, targets="secrets:shpo")
+        with pytest.raises(ValueError, match="no namespace 'nowhere'"):
+            ka.attack_cut(source, targets=["secrets:shop", "secrets:nowhere"])
+    assert len(ka.attack_paths(g, targets="secrets:shop"))
+    # a namespace with nothing but a ConfigMap: there, nothing reaches its Secrets
+    (tmp_path / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: quiet}\ndata: {mode: on}\n"
+        "---\napiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\n"
+        "spec: {containers: [{name: web, image: nginx:1.27}]}\n"
+    )
+    small = ka.load(tmp_path / "cm.yaml")
+    assert ka.attack_paths(small, targets="secrets:quiet").empty
+    with pytest.raises(ValueError, match="no namespace 'quite'.*did you mean 'secrets:quiet'"):
+        ka.attack_paths(small, targets="secrets:quite")
+
+
+def test_a_graph_built_after_its_objects_were_released_takes_any_namespace(sample) -> None:
+    """Once a command released the loaded objects the namespaces are not known: no error can be told from a
+    typo then, so a ``secrets:NS`` target is taken as given (the command line checked it before)."""
+    from k8saudit.cli import _release_after_audit
+
+    snap = ka.sample()
+    findings = ka.audit(snap)
+    _release_after_audit(snap)  # as `k8saudit scan` does before its graph
+    g = ka.attack_graph(snap, findings)
+    assert g.namespaces is None
+    assert ka.attack_paths(g, targets="secrets:nowhere").empty

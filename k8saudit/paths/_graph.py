@@ -51,6 +51,9 @@ class AttackGraph(nx.MultiDiGraph):
     fixed: frozenset[str]
     #: what could not be read (see :func:`incomplete`): empty when the graph saw everything
     incomplete: Sequence[str] = ()
+    #: the namespaces of the snapshot the graph was built from (None: not known), so that a target such as
+    #: ``secrets:NS`` naming no namespace of it is an error rather than a target no path reaches
+    namespaces: frozenset[str] | None = None
 
     @property
     def entries(self) -> list[str]:
@@ -70,13 +73,13 @@ class AttackGraph(nx.MultiDiGraph):
         fixed = frozenset(finding_ids)
         keep = ~self.edges_frame["finding_ids"].map(lambda ids: bool(fixed.intersection(ids))).astype(bool)
         g = _assemble(self.edges_frame[keep].reset_index(drop=True), self.cluster, self.fixed | fixed)
-        g.incomplete = self.incomplete
+        g.incomplete, g.namespaces = self.incomplete, self.namespaces
         return g
 
     def only(self, mask: pd.Series) -> AttackGraph:
         """The graph with only the edges where ``mask`` (aligned to ``edges_frame``) holds."""
         g = _assemble(self.edges_frame[mask.to_numpy()].reset_index(drop=True), self.cluster, self.fixed)
-        g.incomplete = self.incomplete
+        g.incomplete, g.namespaces = self.incomplete, self.namespaces
         return g
 
     def edge_rows(self, ids: list[int]) -> pd.DataFrame:
@@ -219,7 +222,19 @@ def _attack_graph(snap: Any, findings: pd.DataFrame, fixed: Iterable[str]) -> At
     g = _assemble(e, snap.cluster, frozenset())
     g = g.without(fixed) if fixed else g
     g.incomplete = incomplete(snap)
+    g.namespaces = _namespaces(snap, g)
     return g
+
+
+def _namespaces(snap: Any, g: AttackGraph) -> frozenset[str] | None:
+    """The namespaces of the snapshot: of every object while they are loaded, else (``k8saudit scan`` releases
+    them) None, unknown."""
+    from ..snapshot import SnapshotError
+
+    try:
+        return frozenset(snap.namespaces_named())
+    except (SnapshotError, AttributeError):
+        return None
 
 
 def incomplete(snap: Any) -> list[str]:

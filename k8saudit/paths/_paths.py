@@ -17,7 +17,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from .._util import gc_paused
+from .._util import closest, gc_paused
 from . import _vertices as V
 from ._graph import AttackGraph, attack_graph, columns_of
 
@@ -97,11 +97,34 @@ def resolve_targets(g: AttackGraph, targets: Sequence[str] | str | None) -> list
             out += [v for v in all_targets if v.startswith("node:")]
         elif spec == "secrets":
             out += [v for v in all_targets if v.startswith("secrets:")]
-        elif spec in g or spec == V.CLUSTER_ADMIN or spec.startswith("secrets:"):
-            out.append(spec)  # a target the graph does not reach is simply never reached
+        elif spec.startswith("secrets:") and spec not in g:
+            _require_namespace(g, spec)
+            out.append(spec)  # a namespace's Secrets the graph does not reach are simply never reached
+        elif spec in g or spec == V.CLUSTER_ADMIN:
+            out.append(spec)
         else:
             raise ValueError(f"unknown target {spec!r}: use cluster-admin, nodes, secrets, secrets:NS or a vertex id")
     return list(dict.fromkeys(out))
+
+
+def _require_namespace(g: AttackGraph, spec: str) -> None:
+    if g.namespaces is not None and (why := unknown_namespace(spec, g.namespaces, g.cluster)):
+        raise ValueError(f"unknown target {spec!r}: {why}")
+
+
+def unknown_namespace(spec: str, namespaces: Iterable[str], where: str) -> str | None:
+    """Why ``secrets:NS`` is no target when NS is not one of ``namespaces`` (else None): "no path" to the Secrets
+    of a namespace that is not there would read as a safe namespace (a typo, or the wrong cluster)."""
+    ns = spec.partition(":")[2]
+    known = set(namespaces)
+    if ns in known or ns == V.ALL:
+        return None
+    close = closest(ns, sorted(known))
+    return (
+        f"no namespace {ns!r} in {where}"
+        + (f" (did you mean 'secrets:{close}'?)" if close else "")
+        + ": no path to it would read as a safe namespace"
+    )
 
 
 def simple_graph(g: AttackGraph, certain_only: bool = False) -> nx.DiGraph:
@@ -236,7 +259,8 @@ def attack_paths(
 
     ``source`` is a snapshot or an :func:`attack_graph`. By default the entries are the internet,
     anonymous and authenticated API clients, and the targets cluster-admin, root on any node and
-    every namespace's Secrets; both certain and possible edges are used (``certain`` says which
+    every namespace's Secrets (``secrets:NS`` naming no namespace of the snapshot is a ValueError, never
+    an empty table); both certain and possible edges are used (``certain`` says which
     paths hold only certain steps; ``certain_only=True`` drops the rest). ``k`` bounds the paths
     per (entry, target) pair: the k shortest simple paths on graphs of up to ``EXACT_LIMIT`` arcs,
     else k among the shortest (``df.attrs["method"]``); ``max_paths`` bounds the whole
