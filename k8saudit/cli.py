@@ -826,6 +826,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
             "the dashboard needs Voilà, which is not installed: pip install 'k8saudit[dashboard]' "
             "(`make setup` installs it)"
         )
+    _check_dashboard_source(env["K8SAUDIT_SOURCE"])
     print(
         f"k8saudit dashboard of {env['K8SAUDIT_SOURCE']}: {urls(args.port)['00-overview.ipynb']}\n"
         "(the practices are linked from the overview; Ctrl-C stops the server)",
@@ -835,6 +836,24 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         return subprocess.call(argv, env=env)
     except KeyboardInterrupt:
         return 0
+
+
+def _check_dashboard_source(source: str) -> None:
+    """Manifests, dumps and saved snapshots are read once before the server starts: a source with no Kubernetes
+    object (an empty directory, a values file) is the one-line error `scan` gives, not a server whose every page
+    fails, and what could not be read is reported here once. A live context is read by the pages themselves."""
+    from .snapshot import SnapshotError
+    from .sources import open_source, parse_source
+
+    try:
+        src = parse_source(source)
+        if src.kind != "path":
+            return
+        snap = open_source(src)
+    except SnapshotError as e:  # an unreadable path, a damaged snapshot
+        raise UserError(str(e)) from None
+    _require_objects(snap)
+    _report_skipped(snap, quiet=False)
 
 
 def cmd_workshop(args: argparse.Namespace) -> int:

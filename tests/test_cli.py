@@ -132,6 +132,33 @@ def test_scan_writes_several_outputs_and_one_with_format(tmp_path: Path) -> None
     assert code == 2 and "-o" in err
 
 
+def test_dashboard_refuses_a_source_without_objects_before_serving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A path with no Kubernetes object is scan's one-line error (exit 2) and no server starts; a path that
+    loads starts it, after reporting what could not be read."""
+    import subprocess
+
+    started: list[list[str]] = []
+    monkeypatch.setattr(subprocess, "call", lambda argv, env=None: started.append(argv) or 0)
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "values.yaml").write_text("replicas: 3\nimage: {tag: latest}\n")
+    for bad in ("empty", "values.yaml"):
+        code, _, err = run("dashboard", str(tmp_path / bad))
+        assert code == 2 and f"no Kubernetes objects found in {tmp_path / bad}" in err, err
+    code, _, err = run("dashboard", str(tmp_path / "missing"))
+    assert code == 2 and "no such file or directory" in err
+    assert not started
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\n"
+        "spec: {containers: [{name: web, image: nginx:1.27}]}\n---\nkind: Pod\nmetadata: [oops]\n"
+    )
+    code, out, err = run("dashboard", str(tmp_path / "app"))
+    assert code == 0 and len(started) == 1 and "1 item could not be read" in err, err
+    assert "00-overview.ipynb" in out
+
+
 def test_dashboard_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Voilà on loopback, code hidden, the source passed to the notebooks as $K8SAUDIT_SOURCE (paths absolute)."""
     from k8saudit.dashboard import notebooks_dir, urls, voila_command
