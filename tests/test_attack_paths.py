@@ -208,7 +208,7 @@ def test_secrets_of_a_namespace_the_snapshot_does_not_have_is_an_error(sample, t
     )
     small = ka.load(tmp_path / "cm.yaml")
     assert ka.attack_paths(small, targets="secrets:quiet").empty
-    with pytest.raises(ValueError, match="no namespace 'quite'.*did you mean 'secrets:quiet'"):
+    with pytest.raises(ValueError, match=r"no namespace 'quite' .*did you mean 'secrets:quiet'"):
         ka.attack_paths(small, targets="secrets:quite")
 
 
