@@ -21,7 +21,8 @@ from typing import Any
 
 import pandas as pd
 
-from .findings import audit
+from .findings import CHECK_TEXT_COLUMNS as TEXTS
+from .findings import audit, check_text
 from .snapshot import Snapshot
 from .vocab import (
     DIFF_COLUMNS,
@@ -146,7 +147,9 @@ def diff(
     )
     parts = [p for p in (kept, resolved) if len(p)]
     out = pd.concat(parts, ignore_index=True) if parts else kept.iloc[0:0]
-    out = out.astype({c: "string" for c in FINDINGS_COLUMNS if c not in ("practice", "severity", "exempt")})
+    out = out.astype({c: "string" for c in FINDINGS_COLUMNS if c not in ("practice", "severity", "exempt", *TEXTS)})
+    for c in TEXTS:  # categoricals of the registry's texts (both sides' when they came from files with others)
+        out[c] = check_text(out[c], c)
     out["practice"] = out["practice"].astype("Int64")
     out["exempt"] = out["exempt"].astype(bool)
     out["severity"] = out["severity"].astype("object").where(out["severity"].notna(), None).astype(SEVERITY_DTYPE)

@@ -312,13 +312,56 @@ def _fixed_text(values: np.ndarray[Any, Any]) -> pa.Array:
     return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
 
 
+#: the findings columns that hold a check's own text, the same in every finding of the check: categoricals whose
+#: categories are the texts of every registered check (sorted), the same in every audit, so the findings of several
+#: audits concatenate, merge and diff as categoricals (a value read back that no check has is kept: it becomes a
+#: category too, see :func:`check_text`)
+CHECK_TEXT_COLUMNS: tuple[str, ...] = ("title", "remediation")
+
+_TEXT_DTYPES: dict[tuple[str, frozenset[str]], pd.CategoricalDtype] = {}
+
+
+def check_text_dtype(column: str, extra: Iterable[str] = ()) -> pd.CategoricalDtype:
+    """The dtype of ``column`` (one of :data:`CHECK_TEXT_COLUMNS`): the texts of the registered checks, and
+    ``extra``, sorted (one dtype object per set of categories)."""
+    texts = frozenset([getattr(c, column) for c in CHECKS._checks.values()] + list(extra))
+    got = _TEXT_DTYPES.get((column, texts))
+    if got is None:
+        got = _TEXT_DTYPES[(column, texts)] = pd.CategoricalDtype(sorted(texts))
+    return got
+
+
+def check_text(values: Any, column: str) -> pd.Categorical:
+    """``values`` (a column of :data:`CHECK_TEXT_COLUMNS`, as read back from a file or put together by hand) as
+    that column's categorical: missing stays missing, and a text no registered check has is kept as a category
+    of its own (never turned into a missing value)."""
+    s = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    if isinstance(s.dtype, pd.CategoricalDtype) and s.dtype == check_text_dtype(column):
+        return s.array
+    obj = s.astype(object).where(s.notna(), None)
+    if pd.api.types.infer_dtype(obj, skipna=True) not in ("string", "empty"):
+        obj = obj.map(lambda v: None if pd.isna(v) else str(v))
+    extra = [v for v in pd.unique(obj.to_numpy()) if isinstance(v, str)]
+    return pd.Categorical(obj, dtype=check_text_dtype(column, extra))
+
+
+def findings_dtypes() -> dict[str, Any]:
+    """The dtype of every findings column (``FINDINGS_DTYPES`` with the categories of
+    :data:`CHECK_TEXT_COLUMNS` spelled out)."""
+    return {**FINDINGS_DTYPES, **{c: check_text_dtype(c) for c in CHECK_TEXT_COLUMNS}}
+
+
 def empty_findings() -> pd.DataFrame:
     df = pd.DataFrame({c: pd.Series([], dtype="string") for c in FINDINGS_COLUMNS})
     return _types(df)
 
 
 def _types(df: pd.DataFrame) -> pd.DataFrame:
-    return df.astype(FINDINGS_DTYPES)
+    """``df`` with the findings dtypes (a text of :data:`CHECK_TEXT_COLUMNS` no check has is kept)."""
+    out = df.astype({c: t for c, t in FINDINGS_DTYPES.items() if c not in CHECK_TEXT_COLUMNS})
+    for c in CHECK_TEXT_COLUMNS:
+        out[c] = check_text(out[c], c)
+    return out
 
 
 def _frames_for(
@@ -672,7 +715,8 @@ def _findings_frame(
     """The raw rows of :func:`run_checks` (Arrow text columns) → the findings frame, sorted and typed.
 
     Column-wise throughout: what depends on the check alone (practice, severity, title, remediation) is
-    computed once per check and gathered by the rows' check codes; the sort is one ``lexsort`` over integer
+    computed once per check and gathered by the rows' check codes (title and remediation stay codes: categoricals,
+    :data:`CHECK_TEXT_COLUMNS`); the sort is one ``lexsort`` over integer
     codes (Arrow's dense ranks of the text columns); the text columns stay Arrow and are gathered once, in
     their final order.
     """
@@ -685,7 +729,6 @@ def _findings_frame(
     sev_u = np.array([SEVERITIES.index(v) if v in SEVERITIES else -1 for v in severity_u] + [-1], dtype=np.int8)
     practice_u = np.array([c.practice if c else -1 for c in meta] + [-1], dtype=np.int64)
     title_u: list[str | None] = [c.title if c else None for c in meta]
-    remediation_u: list[str | None] = [c.remediation if c else None for c in meta]
     msg = col["message"]
     empty = pc.fill_null(pc.equal(msg, ""), True)
     if pc.any(empty).as_py():
@@ -707,13 +750,13 @@ def _findings_frame(
             "check_id": _text_of(uniq, codes),
             "practice": pd.arrays.IntegerArray(practice, practice < 0),
             "severity": pd.Categorical.from_codes(sev_u[codes], dtype=SEVERITY_DTYPE),
-            "title": _text_of(title_u, codes),
+            "title": _registry_text(meta, "title", codes),
             "kind": string(col["kind"].take(take)),
             "namespace": string(col["namespace"].take(take)),
             "name": string(col["name"].take(take)),
             "container": string(col["container"].take(take)),
             "message": string(msg.take(take)),
-            "remediation": _text_of(remediation_u, codes),
+            "remediation": _registry_text(meta, "remediation", codes),
             "evidence": string(col["evidence"].take(take)),
             "exempt": reason_codes >= 0,
             "exempt_reason": _text_of(reasons, reason_codes),
@@ -726,6 +769,14 @@ def _findings_frame(
 
 def _check_or_none(check_id: Any) -> Check | None:
     return CHECKS._checks.get(check_id) if isinstance(check_id, str) else None
+
+
+def _registry_text(meta: list[Check | None], column: str, codes: np.ndarray[Any, Any]) -> pd.Categorical:
+    """The ``column`` (of :data:`CHECK_TEXT_COLUMNS`) of rows whose checks are ``meta[codes]``, built from codes:
+    no text is written per row (an id no registered check has: missing)."""
+    dtype = check_text_dtype(column)
+    at = dtype.categories.get_indexer([getattr(c, column) if c else None for c in meta])
+    return pd.Categorical.from_codes(np.append(at, -1).astype(np.int32)[codes], dtype=dtype)
 
 
 def _rank(values: pa.Array) -> np.ndarray[Any, Any]:

@@ -115,11 +115,14 @@ FINDINGS_COLUMNS: list[str] = [
     "exempt_reason",
     "finding_id",
 ]
-#: dtype of each findings column
+#: dtype of each findings column (``title`` and ``remediation``, a check's own texts, are categoricals whose
+#: categories are the texts of every registered check: ``k8saudit.findings.findings_dtypes()`` spells them out)
 FINDINGS_DTYPES: dict[str, Any] = {
     **{c: "string" for c in FINDINGS_COLUMNS},
     "practice": "Int64",
     "severity": SEVERITY_DTYPE,
+    "title": "category",
+    "remediation": "category",
     "exempt": "bool",
 }
 

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from k8saudit.checks import CHECKS, PRACTICES
-from k8saudit.findings import FINDINGS_COLUMNS, SEVERITY_DTYPE, finding_id
+from k8saudit.findings import FINDINGS_COLUMNS, _types, finding_id
 
 CLUSTER = "test-cluster"
 
@@ -59,10 +59,7 @@ def make_findings(rows: list[dict[str, Any]], *, cluster: str = CLUSTER, stats: 
         )
         out.append(row)
     df = pd.DataFrame(out, columns=FINDINGS_COLUMNS)
-    df = df.astype({c: "string" for c in FINDINGS_COLUMNS if c not in ("practice", "severity", "exempt")})
-    df["practice"] = df["practice"].astype("Int64")
-    df["severity"] = df["severity"].astype(SEVERITY_DTYPE)
-    df["exempt"] = df["exempt"].astype(bool)
+    df = _types(df)
     df.attrs["clusters"] = [cluster]
     df.attrs["expired_waivers"] = []
     if stats:

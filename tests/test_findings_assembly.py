@@ -22,10 +22,11 @@ from k8saudit.findings import (
     REASON_ANNOTATION,
     audit,
     default_exemptions,
+    findings_dtypes,
     load_waivers,
     run_checks,
 )
-from k8saudit.vocab import FINDINGS_COLUMNS, FINDINGS_DTYPES, SEVERITIES
+from k8saudit.vocab import FINDINGS_COLUMNS, SEVERITIES
 
 TODAY = dt.date(2026, 6, 1)
 
@@ -137,7 +138,7 @@ def reference(snap: ka.Snapshot, waivers: list, defaults: bool) -> pd.DataFrame:
     df = pd.DataFrame(recs, columns=[*FINDINGS_COLUMNS, "_r"], dtype=object)
     keys = ["cluster", "practice", "_r", "check_id", "namespace", "kind", "name", "container"]
     df = df.sort_values(keys, na_position="first", kind="stable").drop(columns="_r").reset_index(drop=True)
-    return df.astype(FINDINGS_DTYPES)
+    return df.astype(findings_dtypes())
 
 
 @pytest.fixture(scope="module")
@@ -202,3 +203,30 @@ def test_distinct_counts_the_rows_key_combinations(recs: list[tuple[Any, ...]], 
     cols = {k: pa.array([r[i] for r in recs], type=pa.large_string()) for i, k in enumerate(keys)}
     assert _distinct(cols, tuple(order)) == len(set(recs))
     assert _distinct(cols, tuple(order[:2])) == len({tuple(r[keys.index(k)] for k in order[:2]) for r in recs})
+
+
+def test_a_checks_own_texts_are_categoricals_of_the_registry(tmp_path: Path) -> None:
+    from k8saudit.diff import diff
+    from k8saudit.export import export, read_findings
+    from k8saudit.findings import CHECK_TEXT_COLUMNS, check_text, check_text_dtype
+
+    f, g = audit(ka.sample()), audit(ka.sample("legacy"))
+    for c in CHECK_TEXT_COLUMNS:
+        # the same categories in every audit: every registered check's text, whatever fired
+        assert f[c].dtype == g[c].dtype == check_text_dtype(c)
+        assert set(f[c].cat.categories) == {getattr(x, c) for x in CHECKS.values()}
+        assert f[c].tolist() == [getattr(CHECKS[k], c) for k in f["check_id"]]
+        # so two audits' findings concatenate and diff as categoricals
+        assert pd.concat([f, g], ignore_index=True)[c].dtype == check_text_dtype(c)
+        assert diff(g, f)[c].dtype == check_text_dtype(c)
+    # a text no registered check has (an older export, a hand-made file) is kept, never made missing
+    edited = f.head(3).astype({"title": "string"})
+    edited.loc[1, "title"] = "A title of an older release"
+    edited.loc[2, "title"] = None
+    back = read_findings(export(edited.assign(title=check_text(edited["title"], "title")), tmp_path / "f.csv"))
+    assert back["title"].iloc[:2].tolist() == [f["title"].iloc[0], "A title of an older release"]
+    assert set(back["title"].cat.categories) == set(check_text_dtype("title").categories) | {
+        "A title of an older release"
+    }
+    assert check_text(pd.Series([None, pd.NA, 3], dtype=object), "title").tolist()[2] == "3"
+    assert check_text(pd.Series([None, pd.NA], dtype=object), "title").isna().all()

@@ -11,7 +11,8 @@ import pytest
 
 import k8saudit as ka
 from k8saudit import checks, findings, snapshot, viz, vocab
-from k8saudit.findings import audit, check_stats
+from k8saudit.checks import CHECKS
+from k8saudit.findings import CHECK_TEXT_COLUMNS, audit, check_stats, findings_dtypes
 
 PACKAGE = Path(vocab.__file__).parent
 
@@ -106,8 +107,14 @@ def test_practice_label(practice: object, short: bool, label: str) -> None:
 def test_audit_speaks_the_vocabulary() -> None:
     f = audit(ka.sample())
     assert dict(f.dtypes) == {
-        c: pd.api.types.pandas_dtype(t) if isinstance(t, str) else t for c, t in vocab.FINDINGS_DTYPES.items()
+        c: pd.api.types.pandas_dtype(t) if isinstance(t, str) else t for c, t in findings_dtypes().items()
     }
+    # a check's own texts are categoricals of the registry's texts, the same in every audit
+    assert {c: pd.api.types.pandas_dtype(vocab.FINDINGS_DTYPES[c]) for c in CHECK_TEXT_COLUMNS} == {
+        c: "category" for c in CHECK_TEXT_COLUMNS
+    }
+    assert set(f["title"].cat.categories) == {c.title for c in CHECKS.values()}
+    assert f["remediation"].dtype == audit(ka.sample("legacy"))["remediation"].dtype
     stats = check_stats(f)
     assert stats is not None and list(stats.columns) == vocab.STATS_COLUMNS
     assert set(stats["status"]) <= set(vocab.CHECK_STATUSES)

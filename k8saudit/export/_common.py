@@ -11,7 +11,7 @@ import pandas as pd
 
 from .._util import plural
 from ..checks import CHECKS, Check
-from ..findings import check_stats, not_assessed, scorecard, skipped_of
+from ..findings import CHECK_TEXT_COLUMNS, check_stats, check_text, not_assessed, scorecard, skipped_of
 from ..vocab import (
     DIFF_DTYPES,
     FINDINGS_COLUMNS,
@@ -295,6 +295,8 @@ def typed(df: pd.DataFrame) -> pd.DataFrame:
             out[c] = out[c].astype(bool)
         elif c == "severity":
             out[c] = out[c].astype("object").where(out[c].notna(), None).astype(SEVERITY_DTYPE)
+        elif c in CHECK_TEXT_COLUMNS:
+            out[c] = check_text(out[c], c)
         elif c in DIFF_DTYPES or c in PRIORITY_DTYPES:
             dtype = DIFF_DTYPES.get(c) or PRIORITY_DTYPES[c]
             out[c] = out[c].astype("object").where(out[c].notna(), None).astype(dtype)
