@@ -27,6 +27,7 @@ from typing import Any
 import msgspec
 
 from . import _model as m
+from ._podspec import TemplateIndex, residual
 
 #: a name that looks like it holds a credential (env var or ConfigMap key)
 CREDENTIAL_NAME = re.compile(
@@ -452,3 +453,30 @@ def convert(doc: dict[str, Any]) -> Any:
     if cls is None:
         return normalize(msgspec.convert(doc, m.Generic, strict=False))
     return normalize(msgspec.convert(doc, cls, strict=False))
+
+
+def compact_pods(pods: list[m.Pod], templates: dict[str, TemplateIndex]) -> list[int]:
+    """The work of admitting each pod that depends on nothing but the pod and its owner's template, done ahead
+    of its turn (in the files loader's workers, or in its own process while they work; ``Snapshot.keep_compacted``
+    admits them in order): the secret rules, the namespace defaulted, and compaction against the owner's template
+    (``templates``: owner's uid → its template) as ``Snapshot`` does it. A pod named by ``generateName`` only, or
+    whose name holds ``*``, is only masked, and its index returned: the snapshot names and admits it itself."""
+    whole = []
+    controller_ref = m.controller_ref
+    for i, p in enumerate(pods):
+        md = p.metadata
+        ref = controller_ref(md.owner_references)
+        tpl = templates.get(ref.uid or "") if ref is not None else None
+        if md.name is None or "*" in md.name:
+            normalize(p)
+            whole.append(i)
+            continue
+        if tpl is None:
+            normalize(p)
+        else:  # compacted: masked in what it keeps (see ``Snapshot._admit``)
+            mask_metadata(md)
+        if md.namespace is None:
+            md.namespace = "default"
+        if tpl is not None and p.spec is not None:
+            p.spec = residual(p.spec, tpl, md.name, mask_container)
+    return whole

@@ -161,6 +161,65 @@ class Snapshot:
         b.lines.extend(lines if lines is not None else [0] * len(objs))
         self.drop_frames()
 
+    def owner_templates(self) -> tuple[list[m.PodSpec | None], dict[str, int]]:
+        """The pod templates owned objects are compacted against, each once, and the index of each owner's
+        (by uid): what the files loader's workers compact pods against (secret rules applied already)."""
+        specs: list[m.PodSpec | None] = []
+        at: dict[int, int] = {}
+        uids: dict[str, int] = {}
+        for uid, tpl in self._templates.items():
+            i = at.get(id(tpl))
+            if i is None:
+                i = at[id(tpl)] = len(specs)
+                specs.append(tpl.spec)
+            uids[uid] = i
+        return specs, uids
+
+    @property
+    def template_index(self) -> dict[str, TemplateIndex]:
+        """Owner's uid → the template owned objects are compacted against (read only: see :meth:`owner_templates`)."""
+        return self._templates
+
+    def keep_compacted(self, pods: list[m.Pod], sources: list[str], whole: list[int]) -> bool:
+        """Keep pods admitted elsewhere already (the files loader's workers: secret rules applied, compacted
+        against :meth:`owner_templates`, namespace defaulted), as :meth:`add_many` would keep them; the pods at
+        the indexes ``whole`` (named by ``generateName`` or holding ``*``) are only masked, and admitted here.
+        False, and nothing kept, when one of the others was kept already or comes twice: a duplicate is
+        compared with the whole object (the caller admits the batch itself)."""
+        keys = self._keys
+        left = set(whole)
+        if keys is not None:
+            batch: set[tuple[str, str | None, str | None]] = set()
+            for i, p in enumerate(pods):
+                if i in left:
+                    continue
+                key = ("Pod", p.metadata.namespace, p.metadata.name)
+                if key in keys or key in batch:
+                    return False
+                batch.add(key)
+        objs, srcs = [], []
+        templates = self._templates
+        for i, (p, src) in enumerate(zip(pods, sources)):
+            if i in left:
+                if not self._admit(p, src, True):
+                    continue
+            else:
+                md = p.metadata
+                if keys is not None:
+                    keys[("Pod", md.namespace, md.name)] = (src, p)
+                if not self._unowned and p.spec is not None:
+                    ref = m.controller_ref(md.owner_references)
+                    if (  # as _compact_pod says
+                        ref is not None
+                        and (ref.uid or "") not in templates
+                        and (ref.kind is None or ref.kind in m.POD_TEMPLATE_KINDS)
+                    ):
+                        self._unowned = True
+            objs.append(p)
+            srcs.append(src)
+        self.keep_many("Pod", objs, srcs)
+        return True
+
     def _admit(self, obj: Any, source: str, dedupe: bool) -> bool:
         """Normalise an object about to be kept (secret rules, defaults, compaction); False for a duplicate.
 

@@ -581,6 +581,18 @@ def test_replicasets_kept_by_compaction_are_masked(tmp_path: Path) -> None:
     assert snap.skipped["category"].tolist() == ["duplicate"]
 
 
+def creds_container(pw: str, image: str = "registry.example.com/web:1.2") -> dict[str, Any]:
+    """A container whose env and args hold the credential ``pw``."""
+    c = _container(image)
+    c["env"] = [{"name": "DB_PASSWORD", "value": pw}, {"name": "URL", "value": f"postgres://u:{pw}@db/x"}]
+    c["args"] = [f"--token={pw}"]
+    return c
+
+
+def _own_creds(pw: str) -> Any:
+    return lambda spec: spec.update(containers=[creds_container(pw)])
+
+
 _SECRETS = ("pw-aaaa-1111", "pw-bbbb-2222", "tok-cccc-3333")
 
 
@@ -608,19 +620,10 @@ def test_shared_parts_are_masked_in_any_order(
         monkeypatch.setattr(files_mod, "CHUNK", 4096)  # stream the List in batches of a few objects
     tmp_path = tmp_path_factory.mktemp("shared")
 
-    def creds_container(pw: str) -> dict[str, Any]:
-        c = _container()
-        c["env"] = [{"name": "DB_PASSWORD", "value": pw}, {"name": "URL", "value": f"postgres://u:{pw}@db/x"}]
-        c["args"] = [f"--token={pw}"]
-        return c
-
     deps = [deployment(name=f"web{i}", containers=[creds_container(creds[i])]) for i in range(3)]
     rss = [replicaset(d, "5d9c7b6f4") for d in deps]
 
-    def own_creds(pw: str) -> Any:
-        return lambda spec: spec.update(containers=[creds_container(pw)])
-
-    pods = [pod_of(rs, f"abcd{i}", mutate=own_creds(creds[3 + i])) for i, rs in enumerate(rss)]
+    pods = [pod_of(rs, f"abcd{i}", mutate=_own_creds(creds[3 + i])) for i, rs in enumerate(rss)]
     objs = [*deps, *pods]
     snap = ka.load(write_list(tmp_path / "all.json", [*rss, *(objs[i] for i in order)]))
     assert snap.skipped.empty, snap.skipped.to_string()
@@ -662,23 +665,14 @@ def test_live_pages_are_compacted_and_masked_as_files_are_in_any_order(
     monkeypatch.setattr(_listing, "_sleep", lambda _s: None)
     tmp_path = tmp_path_factory.mktemp("live-order")
 
-    def creds_container(pw: str, image: str = "registry.example.com/web:1.2") -> dict[str, Any]:
-        c = _container(image)
-        c["env"] = [{"name": "DB_PASSWORD", "value": pw}, {"name": "URL", "value": f"postgres://u:{pw}@db/x"}]
-        c["args"] = [f"--token={pw}"]
-        return c
-
     deps = [deployment(name=f"web{i}", containers=[creds_container(creds[i])]) for i in range(3)]
     rss = [replicaset(d, "5d9c7b6f4") for d in deps]
     old = copy.deepcopy(deps[2]["spec"]["template"]["spec"])
     old["containers"] = [creds_container(creds[3], "registry.example.com/web:1.1")]
     rss.append(replicaset(deps[2], "0a1b2c3d4", spec=old))  # an older revision: keeps its own template
 
-    def own_creds(pw: str) -> Any:
-        return lambda spec: spec.update(containers=[creds_container(pw)])
-
     pods = [pod_of(rs, f"same{i}") for i, rs in enumerate(rss)]
-    pods += [pod_of(rs, f"diff{i}", mutate=own_creds(creds[4 + i])) for i, rs in enumerate(rss[:3])]
+    pods += [pod_of(rs, f"diff{i}", mutate=_own_creds(creds[4 + i])) for i, rs in enumerate(rss[:3])]
     namespaces = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}} for n in (NS, "zzz")]
     objects = [*namespaces, *deps, *rss, *pods]
     srv = FakeApiServer(objects)
@@ -699,3 +693,114 @@ def test_live_pages_are_compacted_and_masked_as_files_are_in_any_order(
     stored = b"".join(enc(o) for k in snap.kinds for o in snap.items(k))
     assert not any(s.encode() in stored for s in _SECRETS)
     assert all(p.spec.containers is None for p in snap.items("Pod") if "-same" in p.metadata.name)
+
+
+_EXTRAS = ("duplicate", "conflict", "generated", "unowned", "malformed", "widget", "owner-in-list", "applied")
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    order=st.permutations(range(6)),
+    creds=st.lists(st.sampled_from(_SECRETS), min_size=7, max_size=7),
+    extras=st.sets(st.sampled_from(_EXTRAS)),
+    workers=st.sampled_from(["2", "3"]),  # processes: the loader and 1 or 2 workers
+    ready=st.sampled_from([True, False, None]),
+)
+def test_pods_admitted_by_workers_as_by_one_process_in_any_order(
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    order: list[int],
+    creds: list[str],
+    extras: set[str],
+    workers: str,
+    ready: bool | None,
+) -> None:
+    """Pods admitted by worker processes (and by the loader ahead of their turn) make the very snapshot one
+    process makes: objects, provenance, skipped rows, whatever the order of the pods and whatever the List
+    holds besides (duplicates, conflicts, pods named by generateName, pods whose owner is not in the dump, a
+    malformed item, another kind, an owner after the first pods); and nothing a worker is sent or sends back
+    holds a credential."""
+    import msgspec
+
+    from k8saudit.sources import _parallel
+    from k8saudit.sources import files as files_mod
+
+    tmp_path = tmp_path_factory.mktemp("workers")
+
+    deps = [deployment(name=f"web{i}", containers=[creds_container(creds[i])]) for i in range(3)]
+    rss = [replicaset(d, "5d9c7b6f4") for d in deps]
+    pods = [pod_of(rs, f"same{i}") for i, rs in enumerate(rss)]
+    pods += [pod_of(rs, f"diff{i}", mutate=_own_creds(creds[3 + i])) for i, rs in enumerate(rss)]
+    items = [pods[i] for i in order]
+    if "duplicate" in extras:
+        items.append(copy.deepcopy(items[1]))
+    if "conflict" in extras:
+        items.append(pod_of(rss[order[2] % 3], f"same{order[2] % 3}", mutate=_own_creds(creds[6])))
+    if "generated" in extras:
+        for k in range(2):
+            p = pod_of(rss[k], f"gen{k}", mutate=_own_creds(creds[6]) if k else None)
+            p["metadata"]["generateName"] = p["metadata"].pop("name")[:-4]
+            items.append(p)
+    if "unowned" in extras:
+        p = pod_of(rss[0], "lost0", mutate=_own_creds(creds[6]))
+        p["metadata"]["ownerReferences"][0]["uid"] = "uid-not-in-the-dump"
+        items.append(p)
+    if "malformed" in extras:
+        items.insert(2, {**pod_of(rss[1], "bad00"), "status": "@@BROKEN@@"})
+    if "widget" in extras:
+        items.insert(3, {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": NS}})
+    if "owner-in-list" in extras:
+        dep = deployment(name="late", containers=[creds_container(creds[6])])
+        late = replicaset(dep, "0a1b2c3d4")
+        items[4:4] = [dep, late]
+        items += [pod_of(late, "late0"), pod_of(late, "late1", mutate=_own_creds(creds[5]))]
+    if "applied" in extras:
+        applied = json.dumps({"kind": "Pod", "spec": {"containers": [creds_container(creds[6])]}})
+        items[0]["metadata"]["annotations"] = {"kubectl.kubernetes.io/last-applied-configuration": applied}
+    d = tmp_path / "dump"
+    d.mkdir()
+    write_list(d / "deploy.json", deps)
+    write_list(d / "rs.json", rss)
+    pods_json = write_list(d / "pods.json", items)
+    pods_json.write_text(pods_json.read_text().replace('"@@BROKEN@@"', "@@BROKEN@@"))
+    monkeypatch.setattr(files_mod, "CHUNK", 1500)  # a few pods a batch
+    sent: list[bytes] = []
+
+    class Watched(_parallel.Pool):
+        def __init__(self, path: Path, item_kind: str | None, templates: bytes, n: int) -> None:
+            sent.append(templates)
+            super().__init__(path, item_kind, templates, n)
+
+        def ready(self) -> bool:  # the loader waits for the workers, takes every batch it can, or as it comes
+            return super().ready() if ready is None else ready
+
+        def result(self) -> tuple[int, int, bytes | None]:
+            got = super().result()
+            if got[2] is not None:
+                sent.append(got[2])
+            return got
+
+    monkeypatch.setattr(_parallel, "Pool", Watched)
+
+    def contents(snap: ka.Snapshot) -> tuple[Any, ...]:
+        enc = msgspec.json.encode
+        return (
+            snap.kinds,
+            {k: [enc(o) for o in snap.items(k)] for k in snap.kinds},
+            {k: snap.provenance(k) for k in snap.kinds},
+            snap.skipped_records,
+        )
+
+    monkeypatch.setenv("K8SAUDIT_WORKERS", "0")
+    alone = contents(ka.load(d))
+    assert not sent
+    monkeypatch.setenv("K8SAUDIT_WORKERS", workers)
+    together = ka.load(d)
+    assert contents(together) == alone
+    assert len(sent) >= 2  # the templates, and at least one batch admitted by a worker
+    for blob in sent:
+        assert not any(s.encode() in blob for s in _SECRETS)
+    if "malformed" in extras:
+        (row,) = [r for r in together.skipped_records if r["category"] == "parse_error"]
+        assert row["source"] == "pods.json" and row["document"] == "0/items/2", row
+    assert len(together.items("Pod")) >= 6 and together.kinds.get("Deployment", 0) >= 3

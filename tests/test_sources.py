@@ -651,10 +651,11 @@ def test_worker_processes_read_a_streamed_list_as_one_process_does(
             return got
 
     monkeypatch.setattr(_parallel, "Pool", Counting)
-    monkeypatch.setenv("K8SAUDIT_WORKERS", "1")
+    monkeypatch.setattr(Counting, "ready", lambda self: True)  # the workers do every batch: none done ahead here
+    monkeypatch.setenv("K8SAUDIT_WORKERS", "0")
     alone = _contents(ka.load(tmp_path))
     assert not seen
-    monkeypatch.setenv("K8SAUDIT_WORKERS", "2")
+    monkeypatch.setenv("K8SAUDIT_WORKERS", "3")  # two workers
     together = _contents(ka.load(tmp_path))
     assert together == alone
     if case != "no-items":
@@ -673,34 +674,57 @@ def test_workers_that_cannot_start_or_die_leave_the_work_to_the_loader(
 
     _big_list(tmp_path, "pods.json", [pod(f"p{i:04d}") for i in range(300)])
     monkeypatch.setattr(files_mod, "CHUNK", 4096)
-    monkeypatch.setenv("K8SAUDIT_WORKERS", "1")
+    monkeypatch.setenv("K8SAUDIT_WORKERS", "0")
     alone = _contents(ka.load(tmp_path))
-    monkeypatch.setenv("K8SAUDIT_WORKERS", "2")
+    monkeypatch.setenv("K8SAUDIT_WORKERS", "3")
     monkeypatch.setattr(_parallel.sys, "executable", str(tmp_path / "no-python"))
     assert _contents(ka.load(tmp_path)) == alone  # no worker started: read in this process
     monkeypatch.undo()
     monkeypatch.setattr(files_mod, "CHUNK", 4096)
-    monkeypatch.setenv("K8SAUDIT_WORKERS", "2")
-    dying = _parallel._WORKER.replace(
-        "    for line in sys.stdin.buffer:", "    for line in __import__('itertools').islice(sys.stdin.buffer, 3):"
-    )
+    monkeypatch.setenv("K8SAUDIT_WORKERS", "3")  # two workers
+    dying = _parallel._WORKER.replace("    for line in inp:", "    for line in __import__('itertools').islice(inp, 3):")
     assert dying != _parallel._WORKER
     monkeypatch.setattr(_parallel, "_WORKER", dying)  # each worker answers a few batches, then exits
+    answered: list[bool] = []
+
+    class Waiting(_parallel.Pool):
+        def ready(self) -> bool:  # the loader waits for its workers: they, not it, do every batch they can
+            return True
+
+        def result(self) -> tuple[int, int, bytes | None]:
+            got = super().result()
+            answered.append(got[2] is not None)
+            return got
+
+    monkeypatch.setattr(_parallel, "Pool", Waiting)
     assert _contents(ka.load(tmp_path)) == alone
+    k = answered.count(True)  # each answered 3, then the loader did the rest: nothing lost
+    assert 3 <= k <= 6 and answered == [True] * k + [False] * (len(answered) - k) and len(answered) > 10
+    monkeypatch.setattr(_parallel, "_WORKER", "import sys; sys.stdin.readline(); sys.exit(3)")  # dies at once
+    answered.clear()
+    assert _contents(ka.load(tmp_path)) == alone
+    assert not any(answered) and answered
 
 
-def test_workers_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
-    # as built, a worker only adds to the loader's work (it decodes what comes back): never by default,
-    # whatever the size, the CPUs and the load
+@pytest.mark.parametrize("by_default", [True, False])
+def test_how_many_workers(monkeypatch: pytest.MonkeyPatch, by_default: bool) -> None:
+    """K8SAUDIT_WORKERS=N: N processes, the loader and N - 1 workers; else, when workers are on by default, one
+    per CPU but the loader's own (at most MAX_WORKERS) for a Pod List from MIN_BYTES on, none for a smaller one
+    or on one CPU."""
     from k8saudit.sources import _parallel
 
+    monkeypatch.setattr(_parallel, "BY_DEFAULT", by_default)
     monkeypatch.delenv("K8SAUDIT_WORKERS", raising=False)
-    monkeypatch.setattr(_parallel.os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
-    monkeypatch.setattr(_parallel.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
-    assert _parallel.workers_for(1) == 0 and _parallel.workers_for(10 * 1024**3) == 0
-    for said, n in (("3", 3), ("2", 2), ("1", 0), ("0", 0), ("many", 0)):
+    big, small = 10 * 1024**3, _parallel.MIN_BYTES - 1
+    for cpus, n in ((1, 0), (2, 1), (4, 3), (16, _parallel.MAX_WORKERS)):
+        monkeypatch.setattr(_parallel.os, "sched_getaffinity", lambda pid, c=cpus: set(range(c)), raising=False)
+        assert _parallel.workers_for(big) == (n if by_default else 0), cpus
+        assert _parallel.workers_for(small) == 0
+    for said, n in (("4", 3), ("3", 2), ("2", 1), ("1", 0), ("0", 0), ("many", 0), ("-1", 0)):
         monkeypatch.setenv("K8SAUDIT_WORKERS", said)
-        assert _parallel.workers_for(1) == n, said  # said outright: whatever the size
+        assert _parallel.workers_for(1) == n and _parallel.workers_for(big) == n, (
+            said
+        )  # said outright: whatever the size
 
 
 def test_a_chunk_that_ends_right_after_an_item(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -762,3 +786,21 @@ def test_objects_named_only_by_generate_name_are_each_kept(tmp_path: Path, suffi
     ]
     f = ka.audit(snap, checks=["privileged"])
     assert f[["namespace", "name"]].values.tolist() == [["default", "migrate-*2"]]
+
+
+@pytest.mark.parametrize("indent", [2, 4, "\t"])
+def test_a_malformed_item_costs_only_itself_whatever_the_indentation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, indent: int | str
+) -> None:
+    """A streamed List whose batch holds a malformed item is read item by item, cut where the List's own
+    indentation says (a List indented by 2 used to be read as one item: the pods beside the bad one were lost)."""
+    items = [pod(f"p{i:03d}") for i in range(60)]
+    items[17]["status"] = "@@BROKEN@@"
+    body = json.dumps({"apiVersion": "v1", "items": items, "kind": "List"}, indent=indent)
+    write(tmp_path, "pods.json", body.replace('"@@BROKEN@@"', "@@BROKEN@@"))
+    monkeypatch.setattr(files_mod, "CHUNK", 2048)
+    snap = ka.load(tmp_path)
+    assert snap.kinds == {"Pod": 59}
+    assert [(r["source"], r["category"], r["document"]) for r in snap.skipped_records] == [
+        ("pods.json", "parse_error", "0/items/17")
+    ]

@@ -1,21 +1,36 @@
-"""Decode the batches of one large JSON List in worker processes (both cores of a laptop, more on a server).
+"""The pods of one large Pod List admitted in worker processes beside the loader (both cores of a laptop).
 
-Shared-nothing: each worker is a small Python process that opens the file itself, is told the byte
-range of a batch of whole items, decodes it with the same typed decoder the loader uses and sends
-the typed objects back as compact MessagePack (only the fields k8saudit keeps, a few kB per pod
-instead of ~40 kB of JSON). The loader turns them back into objects and keeps them exactly as it
-keeps a batch it decoded itself (normalised, deduplicated, compacted: the secret rules run in the
-loader's process). A batch a worker cannot decode or encode, and every batch after a worker fails
-to start or dies, is decoded in the loader's own process: the result is the same, only slower.
+Shared-nothing: each worker is a small Python process started afresh (``subprocess``, never a fork:
+no thread of the loader, nor of a Jupyter kernel, is copied into it, whatever threads run) that
+opens the file itself. It is first sent the pod templates of the owners loaded so far (the secret
+rules applied to them already), then the byte ranges of batches of whole pods (the very batches the
+loader reads on its own); it decodes each with the loader's typed decoder and does the per-pod work
+the loader would do (``_normalize.compact_pods``: the secret rules, then compaction against the
+owner's template), and sends back only what is kept, as MessagePack: metadata, status and what the
+template does not say (at 10k pods 7.8 MB for 427 MB of JSON). While the oldest batch a worker has
+is not back, the loader does the next batch the same way itself, and once nothing is left to hand
+out, the last batches a worker has not answered; every batch is admitted in file order
+(``Snapshot.keep_compacted``: names, duplicates) and its equal parts shared, so the snapshot, its
+skipped rows and its provenance are those of the loader alone.
 
-Workers import msgspec and ``_model.py`` alone (not pandas, not the package), so they start in a
-few tens of milliseconds and hold little memory: one read buffer and one batch of objects.
+A pod the loader must name (``generateName`` only, or a name holding ``*``, its mark of a generated
+name) comes back masked but not compacted, and is admitted as any other. A batch a worker cannot
+decode (a malformed item, which the loader then reports with its file and item), one holding other
+kinds than pods (after one that brought an owner, the loader reads every later batch itself: the
+workers' templates are out of date), one with a pod loaded before (a duplicate is compared whole),
+and every batch after a worker fails to start or dies, is read in its turn by the loader as without
+workers: the result is the same, only slower.
+
+Workers import msgspec and the three modules the per-pod work needs (``_model``, ``_normalize``,
+``_podspec``: not pandas, not the package): they start in about 0.15 s of CPU and hold one read
+buffer and one batch of pods (about 280 MB).
 """
 
 from __future__ import annotations
 
 import collections
 import os
+import select
 import struct
 import subprocess
 import sys
@@ -23,26 +38,40 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+import msgspec
+
 from .. import _model
 
 #: batches handed to each worker ahead of the one the loader is waiting for
 AHEAD = 2
+#: below this size a Pod List is admitted in process (starting workers costs more than they save)
+MIN_BYTES = 128 * 1024**2
+#: workers are started without being asked (see :func:`workers_for`): not as measured (README, "Speed and
+#: memory"): on a machine with other work on both cores they only add CPU time (at 100k pods 38 s against 32 s
+#: in process, wall no better), and beside an idle core the gain was not shown
+BY_DEFAULT = False
+MAX_WORKERS = 3
 _HEADER = struct.Struct("<bQ")
 
 _WORKER = r"""
-import importlib.util, struct, sys
+import gc, struct, sys, types
 import msgspec
-spec = importlib.util.spec_from_file_location("_k8saudit_model", sys.argv[1])
-m = importlib.util.module_from_spec(spec)
-sys.modules["_k8saudit_model"] = m
-spec.loader.exec_module(m)
-tp = m.KINDS[sys.argv[3]] if sys.argv[3] else m.AnyObject
-dec, enc = msgspec.json.Decoder(list[tp]), msgspec.msgpack.Encoder()
+gc.disable()  # as the loader's own reading: the objects of a batch hold no cycles, and go with it
+pkg = types.ModuleType("_k8saudit_worker")
+pkg.__path__ = [sys.argv[1]]
+sys.modules["_k8saudit_worker"] = pkg
+from _k8saudit_worker import _model as m, _normalize as nz, _podspec as ps
+dec = msgspec.json.Decoder(list[m.Pod] if sys.argv[3] else list[m.AnyObject])  # the loader's decoder
+enc = msgspec.msgpack.Encoder()
 header = struct.Struct("<bQ")
 out = sys.stdout.buffer
+inp = sys.stdin.buffer
+specs, uids = msgspec.msgpack.decode(inp.read(int(inp.readline())), type=tuple[list[m.PodSpec | None], dict[str, int]])
+index = [ps.TemplateIndex(s) for s in specs]
+templates = {u: index[i] for u, i in uids.items()}
 buf = bytearray()
 with open(sys.argv[2], "rb", buffering=0) as fh:
-    for line in sys.stdin.buffer:
+    for line in inp:
         a, b = map(int, line.split())
         n = b - a + 2
         if len(buf) < n:
@@ -58,7 +87,11 @@ with open(sys.argv[2], "rb", buffering=0) as fh:
                     if not k:
                         raise EOFError
                     got += k
-                payload = enc.encode(dec.decode(mv[:n]))
+                pods = dec.decode(mv[:n])
+            if any(type(p) is not m.Pod for p in pods):
+                raise TypeError("not only pods: the loader admits them")
+            payload = enc.encode((pods, nz.compact_pods(pods, templates)))
+            del pods
         except Exception:
             out.write(header.pack(0, 0))
         else:
@@ -69,43 +102,53 @@ with open(sys.argv[2], "rb", buffering=0) as fh:
 
 
 def workers_for(size: int) -> int:
-    """How many worker processes decode a file of ``size`` bytes: only as many as ``K8SAUDIT_WORKERS`` asks
-    (2 or more), else 0, the loader's own process.
+    """How many worker processes admit pods beside the loader for a Pod List of ``size`` bytes.
 
-    Not by default, whatever the CPUs: a worker hands back typed objects that the loader decodes again from
-    MessagePack, and that costs the loader more than the JSON decode it is spared (a 67 MB batch of 1,563
-    pods: 0.123 s against 0.098 s), so the loader, which waits for nothing else, only gets slower (README,
-    "Speed and memory"). Returning columns instead of objects is what would make them pay."""
-    del size  # the same for every size: the loader decodes what a worker sends back either way
+    ``K8SAUDIT_WORKERS=N`` says how many processes share the work, the loader counted: N - 1 workers (0 or
+    1: the loader alone). Unset, from :data:`MIN_BYTES` on, one per CPU this process may use but the
+    loader's own, at most :data:`MAX_WORKERS`, when :data:`BY_DEFAULT`; else none."""
     env = os.environ.get("K8SAUDIT_WORKERS", "").strip()
+    if env:
+        try:
+            return max(int(env) - 1, 0)
+        except ValueError:
+            return 0
+    if not BY_DEFAULT or size < MIN_BYTES:
+        return 0
     try:
-        n = int(env) if env else 0
-    except ValueError:
-        n = 0
-    return n if n > 1 else 0
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return min(cpus - 1, MAX_WORKERS)
+
+
+def templates_payload(specs: list[Any], uids: dict[str, int]) -> bytes:
+    """What each worker is sent first: the owners' pod templates (see ``Snapshot.owner_templates``)."""
+    return msgspec.msgpack.encode((specs, uids))
 
 
 class Pool:
-    """Worker processes decoding byte ranges of one file; results come back in the order asked for."""
+    """Worker processes admitting byte ranges of one Pod List; results come back in the order asked for."""
 
-    def __init__(self, path: Path, item_kind: str | None, n: int) -> None:
+    def __init__(self, path: Path, item_kind: str | None, templates: bytes, n: int) -> None:
         self.procs: list[subprocess.Popen[bytes]] = []
         self.broken = False
         self._queue: collections.deque[tuple[int, int, int]] = collections.deque()  # (worker, a, b) asked, in order
         self._next = 0
-        model = Path(_model.__file__).resolve()
+        package = Path(_model.__file__).resolve().parent
         try:
             for _ in range(n):
-                self.procs.append(
-                    subprocess.Popen(
-                        [sys.executable, "-I", "-c", _WORKER, str(model), str(path), item_kind or ""],
-                        stdin=subprocess.PIPE,
-                        stdout=subprocess.PIPE,
-                        stderr=subprocess.DEVNULL,
-                        bufsize=0,
-                    )
+                p = subprocess.Popen(
+                    [sys.executable, "-I", "-c", _WORKER, str(package), str(path), item_kind or ""],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    bufsize=0,
                 )
-        except OSError:
+                self.procs.append(p)
+                assert p.stdin is not None
+                p.stdin.write(b"%d\n" % len(templates) + templates)
+        except (OSError, ValueError):
             self.close()
             self.broken = True
 
@@ -126,8 +169,20 @@ class Pool:
     def pending(self) -> int:
         return len(self._queue)
 
+    def ready(self) -> bool:
+        """Has the oldest range asked begun to come back (:meth:`result` will not wait for its worker)?"""
+        if self.broken:
+            return True
+        stdout = self.procs[self._queue[0][0]].stdout
+        assert stdout is not None
+        try:
+            return bool(select.select([stdout], [], [], 0)[0])
+        except (OSError, ValueError):
+            return True  # :meth:`result` finds out what happened
+
     def result(self) -> tuple[int, int, bytes | None]:
-        """(a, b, MessagePack of the decoded items) of the oldest range asked; None: decode it in process."""
+        """(a, b, MessagePack of the admitted pods and of the indexes of those left to the loader to admit) of
+        the oldest range asked; None: do it in process."""
         w, a, b = self._queue.popleft()
         if self.broken:
             return a, b, None
@@ -141,6 +196,13 @@ class Pool:
             self.broken = True  # a worker died: this range and every later one in process
             return a, b, None
         return a, b, payload if ok else None
+
+    def abandon(self) -> None:
+        """The results not taken yet are not wanted (the loader did those batches itself): stop the workers."""
+        for p in self.procs:
+            p.kill()
+        self._queue.clear()
+        self.broken = True
 
     def close(self) -> None:
         for p in self.procs:
@@ -178,13 +240,14 @@ def _read(stream: IO[bytes], n: int) -> bytes:
 
 
 def regions(mm: Any, start: int, size: int, end_pat: bytes, chunk: int) -> Iterator[tuple[str, int, int]]:
-    """Cut a mapped List file into batches of whole items, as the loader's own reading loop does:
-    ("items", a, b) for each batch (about ``chunk`` bytes, more when one item is longer), then once what
-    follows the last whole item: ("trailer", a, b) when the last batch reached the end of the file,
-    ("rest", a, b) when no whole item ends after ``a`` (a truncated item, or a trailer read on its own)."""
-    pos = start
+    """Cut a mapped List file into the very batches of whole items the loader's own reading loop makes (it reads
+    ``chunk`` bytes at a time from ``start`` and cuts after the last whole item read: a batch that fails is read
+    item by item, and what a batch holds decides the order its kinds are admitted in): ("items", a, b) for each
+    batch, then once what follows the last whole item: ("trailer", a, b) when the last batch reached the end of
+    the file, ("rest", a, b) when no whole item ends after ``a`` (a truncated item, or a trailer read on its own)."""
+    pos = hi = start
     while True:
-        hi = min(pos + chunk, size)
+        hi = min(hi + chunk, size)
         cut = mm.rfind(end_pat, pos, hi)
         while cut < 0 and hi < size:  # an item longer than a chunk
             hi = min(hi + chunk, size)

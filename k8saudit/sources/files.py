@@ -13,6 +13,7 @@ objects (fields nobody reads are skipped, never materialised).
 from __future__ import annotations
 
 import codecs
+import collections
 import itertools
 import json
 import os
@@ -26,7 +27,7 @@ import msgspec
 import yaml
 
 from .. import _model as m
-from .._normalize import convert
+from .._normalize import compact_pods, convert
 from .._util import gc_paused
 from ..snapshot import Snapshot, SnapshotError
 from . import _parallel
@@ -767,7 +768,9 @@ def _stream_json_list(
     batch_dec = msgspec.json.Decoder(list[item_type] if item_type else list[m.AnyObject])  # type: ignore[valid-type]
     start = hm.end() - 1  # at the first item's "{"
     sharer = Sharer()  # equal parts of the items (labels, owners, env lists, probes) become one object
-    workers = _parallel.workers_for(size)
+    first = _FIRST_KIND.search(head, hm.end() - 1)
+    pods = item_kind == "Pod" or (item_kind is None and first is not None and first.group(1) == b"Pod")
+    workers = _parallel.workers_for(size) if pods else 0  # (workers admit pods only)
     if workers and _stream_parallel(
         snap, path, label, size, start, end_pat, item_kind, batch_dec, progress, workers, sharer
     ):
@@ -818,7 +821,7 @@ def _stream_json_list(
                 rest = rest.lstrip(b", \t\r\n")
             buf[end] = 0x5D  # "]" (the buffer always has a byte to spare)
             with memoryview(buf) as mv:
-                index = _decode_region(snap, mv[: end + 1], label, index, batch_dec, item_kind, sharer)
+                index = _decode_region(snap, mv[: end + 1], label, index, batch_dec, item_kind, sharer, indent)
             done_bytes += end
             if progress:
                 progress(f"{label}: {index:,} items, {done_bytes / 1024**2:,.0f} of {size / 1024**2:,.0f} MB")
@@ -840,6 +843,12 @@ def _stream_json_list(
             buf[1 : 1 + lp] = pending
 
 
+#: a batch of pods done ahead of its turn: the pods, and the indexes of those the snapshot admits whole
+_Done = tuple[list[m.Pod], list[int]] | None
+#: a batch a worker was asked for, that this process found it must read in its turn
+_REDO: tuple[list[m.Pod], list[int]] = ([], [])
+
+
 def _stream_parallel(
     snap: Snapshot,
     path: Path,
@@ -853,49 +862,122 @@ def _stream_parallel(
     workers: int,
     sharer: Sharer,
 ) -> bool:
-    """The streamed List decoded by worker processes (see ``_parallel``); False when none could start
-    (nothing was read: the caller reads the file itself)."""
+    """The pods of a streamed Pod List admitted by worker processes and by this one (see ``_parallel``); False
+    when no worker could start (nothing was read: the caller reads the file itself).
+
+    Batches are handed out in file order: ``workers`` x AHEAD of them to the workers; while the oldest one a
+    worker has is not back, this process takes the next batch itself and does the same work on it ahead of
+    its turn (:func:`compact_pods`). Every batch is admitted in file order (``Snapshot.keep_compacted``), so the
+    snapshot, its skipped rows and its provenance are what the loader alone makes."""
     import mmap
 
-    packed = msgspec.msgpack.Decoder(batch_dec.type)
+    packed = msgspec.msgpack.Decoder(tuple[list[m.Pod], list[int]])
+    indent = end_pat[1:-1]
+    templates = snap.template_index
+    known = len(templates)
     index = 0
+    current = True  # every template a pod could be compacted against is one the workers were sent
     with (
         open(path, "rb") as fh,
         mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm,
-        _parallel.Pool(path, item_kind, workers) as pool,
+        _parallel.Pool(path, item_kind, _parallel.templates_payload(*snap.owner_templates()), workers) as pool,
     ):
         if pool.broken:
             return False
+        regions = _parallel.regions(mm, start, size, end_pat, CHUNK)
+        tail: tuple[str, int, int] | None = None  # what follows the last whole item, once reached
+        window: collections.deque[tuple[int, int, bool, _Done]] = collections.deque()  # (a, b, a worker's?, done)
 
-        def take() -> None:
-            nonlocal index
-            a, b, payload = pool.result()
-            objs = None
-            if payload is not None:
-                try:
-                    objs = packed.decode(payload)
-                except (msgspec.ValidationError, msgspec.DecodeError):
-                    objs = None
-            if objs is None:  # what the worker could not do, done here (and worded) as without workers
-                region = bytearray(b - a + 2)
-                region[0], region[1:-1], region[-1] = 0x5B, mm[a:b], 0x5D
-                index = _decode_region(snap, memoryview(region), label, index, batch_dec, item_kind, sharer)
-            else:
-                index = _add_batch(snap, objs, label, index, sharer)
+        def next_region() -> tuple[int, int] | None:
+            nonlocal tail
+            if tail is not None:
+                return None
+            what, a, b = next(regions)
+            if what != "items":
+                tail = (what, a, b)
+                return None
+            return a, b
+
+        buf = bytearray(2 + CHUNK + CHUNK // 16)  # one buffer, reused (see _stream_json_list)
+
+        def region(a: int, b: int) -> memoryview:
+            """``[`` + the items in bytes [a, b) + ``]``, read (not through the mapping: the pages of the file
+            it touches would count in this process's memory)."""
+            nonlocal buf
+            n = b - a
+            if len(buf) < n + 2:
+                buf = bytearray(n + 2 + CHUNK // 16)
+            view = memoryview(buf)[: n + 2]
+            view[0], view[n + 1] = 0x5B, 0x5D
+            got = 0
+            while got < n:
+                k = os.preadv(fh.fileno(), [view[1 + got : 1 + n]], a + got)
+                if not k:
+                    raise SnapshotError(f"{label}: the file became shorter while it was read")
+                got += k
+            return view
+
+        def ahead(a: int, b: int) -> _Done:
+            try:
+                pods = batch_dec.decode(region(a, b))
+            except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
+                return None  # read again in its turn, item by item
+            if any(type(p) is not m.Pod for p in pods):
+                return None
+            return pods, compact_pods(pods, templates)
+
+        def take(a: int, b: int, done: _Done) -> None:
+            nonlocal index, current
+            kept = False
+            if done is not None and current:
+                pods, whole = done
+                n = len(pods)
+                kept = snap.keep_compacted(pods, [f"{label}#0/items/{i}" for i in range(index, index + n)], whole)
+                if kept:
+                    sharer.share_kept(pods)
+                    index += n
+            if not kept:  # what could not be done ahead, done here (and worded) as without workers
+                index = _decode_region(snap, region(a, b), label, index, batch_dec, item_kind, sharer, indent)
+                current = current and len(templates) == known  # an owner in the List: the rest in its turn
             if progress:
                 progress(f"{label}: {index:,} items, {b / 1024**2:,.0f} of {size / 1024**2:,.0f} MB")
 
-        tail = ("trailer", size, size)
-        for what, a, b in _parallel.regions(mm, start, size, end_pat, CHUNK):
-            if what != "items":
-                tail = (what, a, b)
-                break
-            pool.ask(a, b)
-            while pool.pending() > workers * _parallel.AHEAD:
-                take()
-        while pool.pending():
-            take()
-        what, a, b = tail
+        def fill() -> None:
+            while current and pool.pending() < workers * _parallel.AHEAD and (r := next_region()) is not None:
+                pool.ask(*r)
+                window.append((*r, True, None))
+
+        fill()
+        while True:
+            if not window:
+                if (r := next_region()) is None:
+                    break
+                take(*r, None)  # (the workers' templates out of date: the rest in its turn, here)
+                continue
+            a, b, theirs, done = window[0]
+            if theirs and current and not pool.ready():
+                if (r := next_region()) is not None:
+                    window.append((*r, False, ahead(*r)))  # rather than wait: the next batch, here
+                    continue
+                # nothing more to hand out: the newest batch a worker has not answered (nor begun, likely), here
+                late = [i for i in range(1, len(window)) if window[i][2] and window[i][3] is None]
+                if late:
+                    i = late[-1]
+                    window[i] = (*window[i][:3], ahead(*window[i][:2]) or _REDO)
+                    continue
+            window.popleft()
+            if theirs and done is not None:  # done here already: this and every later batch of theirs
+                pool.abandon()
+            elif theirs:
+                a, b, payload = pool.result()
+                if payload is not None and current:
+                    try:
+                        done = packed.decode(payload)
+                    except (msgspec.ValidationError, msgspec.DecodeError):
+                        done = None
+            take(a, b, None if done is _REDO else done)
+            fill()
+        what, a, b = tail if tail is not None else ("trailer", size, size)
         rest = mm[a:b]
     if what == "rest":
         if rest.strip() not in (b"", b"]", b"]}"):
@@ -922,12 +1004,14 @@ def _decode_region(
     dec: msgspec.json.Decoder[Any],
     item_kind: str | None,
     sharer: Sharer,
+    indent: bytes,
 ) -> int:
-    """Decode one batch of whole items (``[item, item, ...]``); fall back to item by item when one is bad."""
+    """Decode one batch of whole items (``[item, item, ...]``, each ``{`` and ``}`` on its own line indented by
+    ``indent``); fall back to item by item when one is bad."""
     try:
         objs = dec.decode(region)
     except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
-        return _decode_items_one_by_one(snap, bytes(region[1:-1]), label, index, item_kind)
+        return _decode_items_one_by_one(snap, bytes(region[1:-1]), label, index, item_kind, indent)
     return _add_batch(snap, objs, label, index, sharer)
 
 
@@ -952,12 +1036,11 @@ def _add_batch(snap: Snapshot, objs: list[Any], label: str, index: int, sharer: 
     return index + n
 
 
-def _decode_items_one_by_one(snap: Snapshot, region: bytes, label: str, index: int, item_kind: str | None) -> int:
+def _decode_items_one_by_one(
+    snap: Snapshot, region: bytes, label: str, index: int, item_kind: str | None, indent: bytes
+) -> int:
     # items are separated by "\n<indent>},\n<indent>{": split there
-    m_ind = re.match(rb"\s*\{\s*\n([ \t]*)", region)
-    inner = m_ind.group(1) if m_ind else b""
-    outer = inner[:-4] if len(inner) >= 4 else b""
-    parts = re.split(rb"\n" + re.escape(outer) + rb"\},\s*\n" + re.escape(outer) + rb"\{", region)
+    parts = re.split(rb"\n" + re.escape(indent) + rb"\},\s*\n" + re.escape(indent) + rb"\{", region)
     for i, part in enumerate(parts):
         text = part
         if i > 0:
