@@ -13,6 +13,8 @@ the peak resident memory (VmHWM of the process, plus the largest worker's):
                  counted: their peak is that of the largest file)
   k8saudit       ka.load(dir) + every frame (the modules they use imported before the clock: `import k8saudit`
                  alone defers pandas and pyarrow to first use)
+  k8saudit-pN    the same, K8SAUDIT_WORKERS=N: N processes admit the pods, the loader and N - 1 worker processes
+                 (p1: the loader alone; the workers' CPU time counted, their peak in the workers column)
   audit          ka.audit() on the loaded snapshot (frames already built)
   scan           the whole `k8saudit scan DIR --format json` in-process (peak memory), its output to
                  /dev/null through a byte stream, as a shell's pipe or file gets it (the JSON is streamed)
@@ -59,10 +61,7 @@ RESULT, CPU = [wall], cpu_s
 """
 
 
-VARIANTS = {
-    "msgspec": _baseline("msgspec", "msgspec.json.decode(fh.read())"),
-    "json.load": _baseline("json", "json.load(fh)"),
-    "k8saudit": """
+_K8SAUDIT = """
 import k8saudit as ka
 import k8saudit.frames, k8saudit.snapshot, k8saudit.sources.files  # imported before the clock, as the baselines' are
 CPU0, t = cpu(), time.perf_counter()
@@ -70,7 +69,15 @@ s = ka.load(DIR)
 for name in ka.FRAMES:
     s.frame(name)
 RESULT = [time.perf_counter() - t]
-""",
+"""
+
+VARIANTS = {
+    "msgspec": _baseline("msgspec", "msgspec.json.decode(fh.read())"),
+    "json.load": _baseline("json", "json.load(fh)"),
+    "k8saudit": _K8SAUDIT,
+    **{  # the same, K8SAUDIT_WORKERS=N: the loader alone (p1) or with 1 or 2 worker processes (p2, p3)
+        f"k8saudit-p{n}": f"import os\nos.environ['K8SAUDIT_WORKERS'] = '{n}'\n" + _K8SAUDIT for n in (1, 2, 3)
+    },
     "audit": """
 import k8saudit as ka
 from k8saudit.findings import audit
@@ -171,7 +178,9 @@ def main() -> None:
     ap.add_argument("--pods", default="1000,10000", help="comma-separated cluster sizes")
     ap.add_argument("--runs", type=int, default=3, help="fresh processes per variant (default 3)")
     ap.add_argument(
-        "--variants", default=",".join([*VARIANTS, "scan-process"]), help="comma-separated variants (default: all)"
+        "--variants",
+        default=",".join([*(v for v in VARIANTS if not v.startswith("k8saudit-p")), "scan-process"]),
+        help="comma-separated variants (default: all but the k8saudit-pN)",
     )
     ap.add_argument("--data", default=str(HERE / ".data"), help="where generated clusters are cached")
     ap.add_argument("--json", help="also write the figures as JSON to this file")
@@ -214,6 +223,19 @@ def main() -> None:
         Path(args.json).write_text(json.dumps(results, indent=2))
 
 
+def _ratios(r: dict, kname: str) -> None:
+    k = r.get(kname)
+    for base in ("msgspec", "json.load"):
+        b = r.get(base)
+        if k and b:
+            print(
+                f"  {kname} load + every frame / {base} (GC off): wall "
+                f"{min(k['wall_s']) / min(b['wall_s']):.2f} (min) "
+                f"{statistics.median(k['wall_s']) / statistics.median(b['wall_s']):.2f} (median), "
+                f"CPU {min(k['cpu_s']) / min(b['cpu_s']):.2f} (min)"
+            )
+
+
 def _print(results: list[dict]) -> None:
     print()
     for r in results:
@@ -230,16 +252,9 @@ def _print(results: list[dict]) -> None:
                 f"  {name:<13} {_mm(v['wall_s']):>13} {_mm(v['cpu_s']):>13} {max(v['peak_mb']):>9,.0f} "
                 f"{max(v['worker_peak_mb']):>10,.0f}"
             )
-        k = r.get("k8saudit")
-        for base in ("msgspec", "json.load"):
-            b = r.get(base)
-            if k and b:
-                print(
-                    f"  k8saudit load + every frame / {base} (GC off): wall "
-                    f"{min(k['wall_s']) / min(b['wall_s']):.2f} (min) "
-                    f"{statistics.median(k['wall_s']) / statistics.median(b['wall_s']):.2f} (median), "
-                    f"CPU {min(k['cpu_s']) / min(b['cpu_s']):.2f} (min)"
-                )
+        for kname in (v for v in VARIANTS if v.startswith("k8saudit")):
+            _ratios(r, kname)
+
         if r.get("audit"):
             print(f"  findings: {r['audit']['values'][0][0]:,}")
         if r.get("save"):
