@@ -397,6 +397,68 @@ def test_large_json_lists_are_streamed_in_batches(tmp_path: Path, monkeypatch: p
     assert srcs["p0299"] == "pods.json#0/items/299" and srcs["w"] == "pods.json#0/items/200"
 
 
+def _streamed_list(indent: int | str) -> tuple[str, int]:
+    """300 pods as `kubectl get -o json` writes a List (its kind and metadata after the items), and where the
+    first item starts."""
+    body = json.dumps(
+        {"apiVersion": "v1", "items": [pod(f"p{i:04d}") for i in range(300)], "kind": "List", "metadata": {}},
+        indent=indent,
+    )
+    return body, body.index("{", body.index('"items"'))
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+@pytest.mark.parametrize("indent", [4, 2, "\t"])
+def test_a_streamed_list_whose_items_end_where_a_read_ends_is_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, indent: int | str, workers: str
+) -> None:
+    """When the items and the trailer fill the last read of CHUNK bytes exactly, the trailer is left to an empty
+    last read: it is the List's end, not a truncated item (it was reported as one)."""
+    monkeypatch.setattr(files_mod, "CHUNK", 4096)
+    monkeypatch.setenv("K8SAUDIT_WORKERS", workers)
+    body, start = _streamed_list(indent)
+    pad = -(len(body.encode()) - start) % 4096  # trailing newlines: the file's bytes from the first item, 4096 * n
+    write(tmp_path, "pods.json", body + "\n" * pad)
+    snap = ka.load(tmp_path)
+    assert snap.kinds == {"Pod": 300} and snap.skipped.empty, snap.skipped.to_dict("records")
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+@pytest.mark.parametrize(
+    "cut, why",
+    [
+        (0, "the file ends after it, without closing the list"),
+        (1, "the file ends after it, without closing the list"),  # the "," after it too
+        (2, "the file ends after it, without closing the list"),
+        (40, "the file ends inside an item"),
+    ],
+)
+def test_a_streamed_list_cut_short_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cut: int, why: str, workers: str
+) -> None:
+    """A dump cut short (the disk filled, the copy stopped) loses the items after the cut: it is a parse error
+    naming the item after which it ends, never a smaller cluster that reads as whole; even when the cut falls
+    right after an item's closing brace."""
+    monkeypatch.setattr(files_mod, "CHUNK", 4096)
+    monkeypatch.setenv("K8SAUDIT_WORKERS", workers)
+    body, _ = _streamed_list(4)
+    end = body.index("\n        }", body.index('"p0199"')) + len("\n        }")
+    write(tmp_path, "pods.json", body[: end + cut])
+    snap = ka.load(tmp_path)
+    assert snap.kinds == {"Pod": 200}
+    assert snap.skipped[["source", "document", "category", "reason"]].values.tolist() == [
+        [
+            "pods.json",
+            "0/items/200",
+            "parse_error",
+            f"truncated JSON List after item 200: {why}; what followed is missing",
+        ]
+    ]
+    # only the List's own closing brace lost: every item is there, nothing to report
+    write(tmp_path, "pods.json", body[: body.rindex("}")])
+    assert ka.load(tmp_path).skipped.empty
+
+
 def _contents(snap: ka.Snapshot) -> tuple:
     import msgspec
 

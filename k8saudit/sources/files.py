@@ -805,20 +805,14 @@ def _stream_json_list(
             cut = buf.rfind(end_pat, 0, filled)
             if cut < 0:
                 if eof:
-                    if bytes(buf[1:filled]).strip() not in (b"", b"]", b"]}"):
-                        snap.skip(
-                            label,
-                            f"truncated JSON List after item {index}",
-                            category="parse_error",
-                            document=f"0/items/{index}",
-                        )
+                    # (a file whose items end just where a read of CHUNK bytes ends leaves its whole trailer to
+                    # this last, empty read)
+                    _list_end(snap, label, index, bytes(buf[1:filled]))
                     break
                 lp = filled - 1
                 continue
             end = cut + len(end_pat)
             rest = bytes(buf[end:filled])
-            if eof:
-                rest = rest.lstrip(b", \t\r\n")
             buf[end] = 0x5D  # "]" (the buffer always has a byte to spare)
             with memoryview(buf) as mv:
                 index = _decode_region(snap, mv[: end + 1], label, index, batch_dec, item_kind, sharer, indent)
@@ -826,13 +820,7 @@ def _stream_json_list(
             if progress:
                 progress(f"{label}: {index:,} items, {done_bytes / 1024**2:,.0f} of {size / 1024**2:,.0f} MB")
             if eof:
-                if rest.strip() and not rest.startswith(b"]"):
-                    snap.skip(
-                        label,
-                        f"trailing data after item {index} is not valid JSON",
-                        category="parse_error",
-                        document=f"0/items/{index}",
-                    )
+                _list_end(snap, label, index, rest)
                 break
             pending = rest[1:] if rest[:1] in (b",", b"\n") else rest
             pending = pending.lstrip(b", \t\r\n")
@@ -977,23 +965,24 @@ def _stream_parallel(
                         done = None
             take(a, b, None if done is _REDO else done)
             fill()
-        what, a, b = tail if tail is not None else ("trailer", size, size)
-        rest = mm[a:b]
-    if what == "rest":
-        if rest.strip() not in (b"", b"]", b"]}"):
-            snap.skip(
-                label, f"truncated JSON List after item {index}", category="parse_error", document=f"0/items/{index}"
-            )
-    else:
-        rest = rest.lstrip(b", \t\r\n")
-        if rest.strip() and not rest.startswith(b"]"):
-            snap.skip(
-                label,
-                f"trailing data after item {index} is not valid JSON",
-                category="parse_error",
-                document=f"0/items/{index}",
-            )
+        rest = bytes(mm[tail[1] : tail[2]]) if tail is not None else b""  # what follows the last whole item
+    _list_end(snap, label, index, rest)
     return True
+
+
+def _list_end(snap: Snapshot, label: str, index: int, rest: bytes) -> None:
+    """What follows the last whole item of a streamed List must be its trailer (``]``, then the List's own kind
+    and metadata): a file that ends inside an item, or after a whole item without closing the list (a dump cut
+    short: the disk filled, the copy stopped), has lost the items after it, and says so."""
+    left = rest.lstrip(b", \t\r\n")
+    if left.startswith(b"]"):
+        return
+    if not left or left.startswith(b"{"):
+        why = "the file ends inside an item" if left else "the file ends after it, without closing the list"
+        reason = f"truncated JSON List after item {index}: {why}; what followed is missing"
+    else:
+        reason = f"trailing data after item {index} is not valid JSON"
+    snap.skip(label, reason, category="parse_error", document=f"0/items/{index}")
 
 
 def _decode_region(
