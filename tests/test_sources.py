@@ -787,6 +787,9 @@ def test_how_many_workers(monkeypatch: pytest.MonkeyPatch, by_default: bool) -> 
         assert _parallel.workers_for(1) == n and _parallel.workers_for(big) == n, (
             said
         )  # said outright: whatever the size
+    monkeypatch.setenv("K8SAUDIT_WORKERS", "4")
+    monkeypatch.delattr(_parallel.os, "preadv")  # as on Windows: the loader reads alone, asked or not
+    assert _parallel.workers_for(big) == 0
 
 
 def test_a_chunk_that_ends_right_after_an_item(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

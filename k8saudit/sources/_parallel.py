@@ -106,7 +106,10 @@ def workers_for(size: int) -> int:
 
     ``K8SAUDIT_WORKERS=N`` says how many processes share the work, the loader counted: N - 1 workers (0 or
     1: the loader alone). Unset, from :data:`MIN_BYTES` on, one per CPU this process may use but the
-    loader's own, at most :data:`MAX_WORKERS`, when :data:`BY_DEFAULT`; else none."""
+    loader's own, at most :data:`MAX_WORKERS`, when :data:`BY_DEFAULT`; else none. None where the system lacks
+    what they use (``os.preadv``, ``select`` on pipes: Windows): the loader reads alone there."""
+    if not hasattr(os, "preadv") or os.name != "posix":  # they read with preadv and poll pipes with select
+        return 0
     env = os.environ.get("K8SAUDIT_WORKERS", "").strip()
     if env:
         try:
