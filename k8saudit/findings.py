@@ -563,9 +563,15 @@ def _distinct(cols: dict[str, pa.Array], keys: tuple[str, ...]) -> int:
             return int(pa.table({k: cols[k] for k in keys}).group_by(list(keys)).aggregate([]).num_rows)
         combined += (codes + 1) * span
         span *= width
-        if i < len(keys) - 1 and width > 2 and span >= n and len(np.unique(combined)) == n:
+        if i < len(keys) - 1 and width > 2 and span >= n and _count(combined) == n:
             return n
-    return len(np.unique(combined))
+    return _count(combined)
+
+
+def _count(codes: np.ndarray[Any, Any]) -> int:
+    """How many distinct integers ``codes`` holds, by hashing (``np.unique`` is many times slower here: 35 ms
+    against 1-2 ms for 90k codes)."""
+    return len(pd.unique(codes))
 
 
 def _normalize_rows(out: pd.DataFrame, c: Check) -> dict[str, pa.Array]:
