@@ -1,5 +1,6 @@
-"""The vectorised helpers of the checks (``any_in``, ``joined``, ``join_by``, ``who``, ``rows``, ``image_reference``)
-against their row-by-row definitions."""
+"""The vectorised helpers of the checks (``any_in``, ``joined``, ``join_by``, ``who``, ``rows``, ``formatted``,
+``image_reference``, the budgets' cover of ``rollout-no-pdb``, ``cap-net-raw``) against their row-by-row
+definitions."""
 
 from __future__ import annotations
 
@@ -11,17 +12,20 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from k8saudit._selectors import matches
 from k8saudit.checks._common import (
     any_in,
     audit_cache,
     bracket,
+    formatted,
     join_by,
     joined,
     rows,
     who,
     workload_column,
 )
-from k8saudit.checks.p10_rollout import _IMAGE, image_reference
+from k8saudit.checks.p03_capabilities import cap_net_raw
+from k8saudit.checks.p10_rollout import _IMAGE, _covered, image_reference
 
 WORDS = st.sampled_from(["ALL", "NET_RAW", "SYS_ADMIN", "get", "*", "", "list"])
 ITEM = st.one_of(WORDS, st.integers(0, 3), st.booleans(), st.none())
@@ -249,3 +253,138 @@ def test_workload_column_is_each_container_looked_up(containers: list[Any], work
     with audit_cache():
         assert [None if v is pd.NA else v for v in workload_column(c, w, "host_users").tolist()] == want
         assert [None if v is pd.NA else v for v in workload_column(c, w, "host_users").tolist()] == want
+
+
+FORMAT_TEXT = st.one_of(st.none(), st.sampled_from(["a", "b", "", "ab"]))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(FORMAT_TEXT, st.booleans(), st.sampled_from([True, False, None]), st.integers(0, 2)),
+        max_size=12,
+    )
+)
+def test_formatted_is_fn_of_each_row(recs: list[tuple[Any, ...]]) -> None:
+    index = [i * 2 + 1 for i in range(len(recs))]
+    cols = [
+        pd.Series([r[0] for r in recs], index=index, dtype="string"),
+        pd.Series([r[1] for r in recs], index=index, dtype=bool),
+        pd.Series([r[2] for r in recs], index=index, dtype="boolean"),
+        pd.Series([r[3] for r in recs], index=index, dtype=np.int64),
+    ]
+
+    def fn(text: Any, flag: Any, tri: Any, n: Any) -> str | None:
+        return None if text == "ab" else f"{text!r}|{flag!r}|{tri!r}|{n!r}"
+
+    calls: list[tuple[Any, ...]] = []
+    got = formatted(lambda *a: calls.append(a) or fn(*a), *cols)
+    want = [fn(*r) for r in recs]
+    assert list(got.index) == index
+    assert [None if v is pd.NA else v for v in got.tolist()] == want
+    assert len(calls) == len(set(recs))  # once per distinct tuple
+
+
+def test_formatted_of_empty_columns() -> None:
+    got = formatted(lambda a: "x", pd.Series([], dtype="string"))
+    assert got.tolist() == [] and got.dtype == "string"
+
+
+LABEL_VALUE = st.one_of(st.sampled_from(["web", "db", ""]), st.integers(0, 1), st.none())
+LABELS = st.one_of(st.none(), st.dictionaries(st.sampled_from(["app", "tier", "x"]), LABEL_VALUE, max_size=3))
+EXPRESSION = st.fixed_dictionaries(
+    {
+        "key": st.sampled_from(["app", "tier"]),
+        "operator": st.sampled_from(["In", "NotIn", "Exists", "DoesNotExist", "Bogus"]),
+        "values": st.lists(st.sampled_from(["web", "db"]), max_size=2),
+    }
+)
+SELECTOR = st.one_of(
+    st.none(),
+    st.fixed_dictionaries(
+        {
+            "match_labels": st.one_of(st.none(), st.dictionaries(st.sampled_from(["app", "tier"]), LABEL_VALUE)),
+            "match_expressions": st.one_of(st.none(), st.lists(EXPRESSION, max_size=2)),
+        }
+    ),
+)
+NAMESPACE = st.sampled_from(["a", "b", None])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(NAMESPACE, LABELS), max_size=8), st.lists(st.tuples(NAMESPACE, SELECTOR), max_size=6))
+def test_budgets_cover_the_workloads_their_selectors_match(
+    workloads: list[tuple[Any, Any]], budgets: list[tuple[Any, Any]]
+) -> None:
+    got = _covered(
+        pd.Series([n for n, _ in workloads], dtype="string"),
+        pd.Series([lab for _, lab in workloads], dtype=object),
+        pd.Series([n for n, _ in budgets], dtype="string"),
+        pd.Series([s for _, s in budgets], dtype=object),
+    )
+    # pair by pair: a missing namespace pairs with a missing namespace (as a merge on it does)
+    want = [any(m == n and matches(s, lab) for m, s in budgets) for n, lab in workloads]
+    assert got.tolist() == want
+
+
+def _cap_net_raw_row(who_: Any, drop: Any, add: Any, privileged: Any) -> tuple[str | None, str] | None:
+    """cap-net-raw for one container row: (message, evidence), or None when it passes."""
+    lists = [v if isinstance(v, (list, tuple)) else [] for v in (drop, add)]
+    has = [bool({"ALL", "NET_RAW"} & {x for x in v if isinstance(x, str)}) for v in lists]
+    priv = privileged is True
+    if has[0] and not has[1] and not priv:
+        return None
+    text = [f"[{', '.join(map(str, v))}]" if v else "not set" for v in lists]
+    if who_ is None:
+        msg = None
+    elif priv:
+        msg = f"{who_} is privileged: it holds NET_RAW whatever it drops"
+    elif has[1]:
+        msg = f"{who_} adds " + ", ".join(str(x) for x in lists[1] if x in ("ALL", "NET_RAW"))
+    else:
+        msg = f"{who_} does not drop NET_RAW"
+    ev = f"securityContext.capabilities.drop={text[0]}; capabilities.add={text[1]}"
+    return msg, ev + "; privileged=true" if priv else ev
+
+
+CAPS = st.one_of(st.none(), st.lists(st.sampled_from(["ALL", "NET_RAW", "CHOWN", "SYS_ADMIN"]), max_size=3))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["app", "side", None]),
+            st.sampled_from(["container", "init", "ephemeral"]),
+            CAPS,
+            CAPS,
+            st.sampled_from([True, False, None]),
+        ),
+        max_size=8,
+    )
+)
+def test_cap_net_raw_is_its_row_by_row_definition(recs: list[tuple[Any, ...]]) -> None:
+    n = len(recs)
+    c = pd.DataFrame(
+        {
+            "kind": pd.Series(["Deployment"] * n, dtype="string"),
+            "namespace": pd.Series(["ns"] * n, dtype="string"),
+            "name": pd.Series([f"w{i}" for i in range(n)], dtype="string"),
+            "container": pd.Series([r[0] for r in recs], dtype="string"),
+            "container_type": pd.Series([r[1] for r in recs], dtype="string"),
+            "caps_drop": pd.Series([r[2] for r in recs], dtype=object),
+            "caps_add": pd.Series([r[3] for r in recs], dtype=object),
+            "privileged": pd.Series([r[4] for r in recs], dtype="boolean"),
+        }
+    )
+    with audit_cache():
+        got = cap_net_raw(c)
+    want = {}
+    for i, (name, ctype, drop, add, priv) in enumerate(recs):
+        w = None if name is None else f"{WORD[ctype]} `{name}`"
+        r = _cap_net_raw_row(w, drop, add, priv)
+        if r is not None:
+            want[f"w{i}"] = r
+    assert list(got["name"]) == list(want)
+    for name, msg, ev in zip(got["name"], got["message"], got["evidence"]):
+        assert (None if msg is pd.NA else msg, ev) == want[name]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._common import any_in, bracket, joined, rows, who
+from ._common import any_in, bracket, formatted, joined, rows, who
 from ._fix import FixContext, dump, nest, pod_path, true
 from ._registry import NSA_CISA, PSS_BASELINE, PSS_RESTRICTED, check
 
@@ -107,6 +107,19 @@ def _policy_engine_fix(c: FixContext) -> str:
     )
 
 
+def _net_raw_message(who: str | None, privileged: bool, added: bool, adds: str) -> str | None:
+    if who is None:
+        return None
+    if privileged:
+        return f"{who} is privileged: it holds NET_RAW whatever it drops"
+    return f"{who} adds {adds}" if added else f"{who} does not drop NET_RAW"
+
+
+def _net_raw_evidence(drop: str, add: str, privileged: bool) -> str:
+    ev = f"securityContext.capabilities.drop={drop}; capabilities.add={add}"
+    return ev + "; privileged=true" if privileged else ev
+
+
 @check(
     "cap-net-raw",
     practice=3,
@@ -142,17 +155,12 @@ def cap_net_raw(containers: pd.DataFrame) -> pd.DataFrame:
     privileged = c["privileged"].fillna(False).astype(bool)
     hit = ~dropped | added | privileged
     bad = c[hit]
-    w = who(bad)
-    # the lists' texts over the whole column (its lists are converted once per audit), then the rows that fail
-    msg = (w + " does not drop NET_RAW").mask(added[hit], w + " adds " + joined(c["caps_add"], ("ALL", "NET_RAW"))[hit])
-    msg = msg.mask(privileged[hit], w + " is privileged: it holds NET_RAW whatever it drops")
-    ev = (
-        "securityContext.capabilities.drop="
-        + bracket(c["caps_drop"])[hit]
-        + "; capabilities.add="
-        + bracket(c["caps_add"])[hit]
-    )
-    ev = ev.mask(privileged[hit], ev + "; privileged=true")
+    # the lists' texts over the whole column (its lists are converted once per audit), then the rows that fail;
+    # each text written once per distinct tuple of what it says
+    priv = privileged[hit]
+    adds = joined(c["caps_add"], ("ALL", "NET_RAW"))[hit]
+    msg = formatted(_net_raw_message, who(bad), priv, added[hit], adds)
+    ev = formatted(_net_raw_evidence, bracket(c["caps_drop"])[hit], bracket(c["caps_add"])[hit], priv)
     return rows(bad, msg, ev)
 
 

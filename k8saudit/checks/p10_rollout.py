@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import ItemsView
+from typing import Any
+
+import numpy as np
 import pandas as pd
 
 from .._selectors import matches
@@ -185,6 +189,66 @@ def rollout_no_readiness(containers: pd.DataFrame) -> pd.DataFrame:
     return rows(bad, who(bad) + " has no readiness probe", "readinessProbe not set")
 
 
+def _covered(namespaces: pd.Series, labels: pd.Series, pdb_namespaces: pd.Series, selectors: pd.Series) -> np.ndarray:
+    """Per workload (its namespace and pod labels): does a budget of its namespace select its pods (``matches``;
+    a missing namespace is one namespace, as a merge on it pairs them)?
+
+    Not pair by pair: a budget of ``matchLabels`` alone (most) is filed under its namespace and its first
+    label, and a workload looks up only the budgets filed under its namespace and its own value of that key,
+    then tests their other labels; an empty one selects every workload of its namespace. Other selectors, and
+    workloads whose labels are not a dict, are matched pair by pair."""
+    first: dict[tuple[Any, str, str], list[ItemsView[str, Any]]] = {}
+    keys: dict[Any, dict[str, None]] = {}  # per namespace, the first keys of its budgets
+    everything: set[Any] = set()  # namespaces with a budget that selects every set of labels
+    other: dict[Any, list[Any]] = {}  # the budgets ``matches`` decides, per namespace
+    every: dict[Any, list[Any]] = {}  # all of them, per namespace
+    for ns, sel in zip(_keys(pdb_namespaces), selectors.tolist()):
+        every.setdefault(ns, []).append(sel)
+        items = _label_subset(sel)
+        if items is None:
+            other.setdefault(ns, []).append(sel)
+        elif not items:
+            everything.add(ns)
+        else:
+            k, v = next(iter(items))
+            first.setdefault((ns, k, v), []).append(items)
+            keys.setdefault(ns, {})[k] = None
+    out = []
+    for ns, lab in zip(_keys(namespaces), labels.tolist()):
+        if type(lab) is not dict:
+            out.append(any(matches(sel, lab) for sel in every.get(ns, ())))
+            continue
+        hit = ns in everything
+        if not hit:
+            for k in keys.get(ns, ()):
+                v = lab.get(k)
+                if type(v) is str and any(items <= lab.items() for items in first.get((ns, k, v), ())):
+                    hit = True
+                    break
+        if not hit and ns in other:
+            hit = any(matches(sel, lab) for sel in other[ns])
+        out.append(hit)
+    return np.array(out, dtype=bool)
+
+
+def _keys(values: pd.Series) -> list[Any]:
+    """A column's values as dict keys: a missing value (however missing) is ``None``."""
+    missing = values.isna().to_numpy(dtype=bool)
+    return [None if m else v for v, m in zip(values.tolist(), missing)]
+
+
+def _label_subset(selector: Any) -> ItemsView[str, Any] | None:
+    """A selector of ``matchLabels`` alone, every value text, as its items: it selects the labels (a dict) that
+    hold every one of them, as ``matches`` says, in one subset test per workload; ``None`` for any other
+    selector (expressions, a value that is not text, no selector), which ``matches`` decides."""
+    if not isinstance(selector, dict) or selector.get("match_expressions"):
+        return None
+    wanted = selector.get("match_labels") or {}
+    if type(wanted) is not dict or any(type(v) is not str for v in wanted.values()):
+        return None
+    return wanted.items()
+
+
 @check(
     "rollout-no-pdb",
     practice=10,
@@ -207,12 +271,8 @@ def rollout_no_readiness(containers: pd.DataFrame) -> pd.DataFrame:
     fix=_pdb_fix,
 )
 def rollout_no_pdb(workloads: pd.DataFrame, pdbs: pd.DataFrame) -> pd.DataFrame:
-    # candidate pairs within a namespace (a few budgets per namespace), then one selector match per pair
-    wl = workloads[["namespace", "pod_labels"]].reset_index(names="_row")
-    pairs = wl.merge(pdbs[["namespace", "selector"]], on="namespace", how="inner")
-    hit = [matches(sel, lab) for sel, lab in zip(pairs["selector"], pairs["pod_labels"])]
-    covered_rows = set(pairs.loc[hit, "_row"]) if len(pairs) else set()
-    bad = workloads[~workloads.index.isin(list(covered_rows))]
+    covered = _covered(workloads["namespace"], workloads["pod_labels"], pdbs["namespace"], pdbs["selector"])
+    bad = workloads[~covered]
     msg = (
         bad["kind"]
         + " `"
