@@ -448,17 +448,20 @@ def assessable(c: Check, snap: Snapshot, coverage: Coverage | None = None) -> tu
     cov = coverage or Coverage.of(snap)
     if cov.error:
         return "not_assessable", f"the cluster could not be read: {cov.error}"
-    missing = [k for k in c.inputs if k in cov.missing]
+    # the inputs are derived from the check's source (read once per process): only a snapshot that missed
+    # something needs them
+    inputs = c.inputs if cov.missing or cov.partial or cov.unknown else ()
+    missing = [k for k in inputs if k in cov.missing]
     if missing:
         return "not_assessable", "; ".join(f"could not read {k}: {cov.missing[k]}" for k in missing)
     if c.needs_apiserver and not snap.apiserver_visible:
         return "not_assessable", (
             "not assessable from the API: the kube-apiserver's flags are not visible (managed control plane?)"
         )
-    part = [k for k in c.inputs if k in cov.partial]
+    part = [k for k in inputs if k in cov.partial]
     if part:
         return "partial", "; ".join(f"{k} read in part ({cov.partial[k]})" for k in part)
-    if cov.unknown and c.inputs:
+    if cov.unknown and inputs:
         more = f" (and {len(cov.unknown) - 1} more)" if len(cov.unknown) > 1 else ""
         return (
             "partial",
