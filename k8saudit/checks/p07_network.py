@@ -194,7 +194,15 @@ def _internal(lb: pd.DataFrame) -> pd.Series:
     internal = pd.Series(False, index=lb.index)
     for key, values in INTERNAL_LB_ANNOTATIONS.items():
         internal |= ann.map(lambda a, k=key, v=values: str(a.get(k, "")).strip().lower() in v)
-    private = lb["lb_ingress"].map(lambda ips: bool(ips) and all(_ip_private(str(i)) for i in ips))
+    seen: dict[str, bool] = {}  # each distinct address parsed once (a cluster's balancers share a few ranges)
+
+    def is_private(address: str) -> bool:
+        got = seen.get(address)
+        if got is None:
+            got = seen[address] = _ip_private(address)
+        return got
+
+    private = lb["lb_ingress"].map(lambda ips: bool(ips) and all(is_private(str(i)) for i in ips))
     return internal | private.astype(bool)
 
 
