@@ -1,6 +1,6 @@
 """The vectorised helpers of the checks (``any_in``, ``joined``, ``join_by``, ``who``, ``rows``, ``formatted``,
-``image_reference``, the budgets' cover of ``rollout-no-pdb``, ``cap-net-raw``) against their row-by-row
-definitions."""
+``image_reference``, the budgets' cover of ``rollout-no-pdb``, ``cap-net-raw``, ``priv-escalation``,
+``run-as-root``) against their row-by-row definitions."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from k8saudit.checks._common import (
     workload_column,
 )
 from k8saudit.checks.p03_capabilities import cap_net_raw
+from k8saudit.checks.p08_privileged import priv_escalation, run_as_root
 from k8saudit.checks.p10_rollout import _IMAGE, _covered, image_reference
 
 WORDS = st.sampled_from(["ALL", "NET_RAW", "SYS_ADMIN", "get", "*", "", "list"])
@@ -388,3 +389,77 @@ def test_cap_net_raw_is_its_row_by_row_definition(recs: list[tuple[Any, ...]]) -
     assert list(got["name"]) == list(want)
     for name, msg, ev in zip(got["name"], got["message"], got["evidence"]):
         assert (None if msg is pd.NA else msg, ev) == want[name]
+
+
+TRI = st.sampled_from([True, False, None])
+
+
+def _containers(recs: list[tuple[Any, ...]], **columns: tuple[int, str]) -> pd.DataFrame:
+    """Container rows: (container name, type, ...) records, the other fields as ``column=(position, dtype)``."""
+    n = len(recs)
+    df = pd.DataFrame(
+        {
+            "cluster": pd.Series(["c"] * n, dtype="string"),
+            "kind": pd.Series(["Deployment"] * n, dtype="string"),
+            "namespace": pd.Series(["ns"] * n, dtype="string"),
+            "name": pd.Series([f"w{i}" for i in range(n)], dtype="string"),
+            "container": pd.Series([r[0] for r in recs], dtype="string"),
+            "container_type": pd.Series([r[1] for r in recs], dtype="string"),
+        }
+    )
+    for col, (at, dtype) in columns.items():
+        df[col] = pd.Series([r[at] for r in recs], dtype=dtype)
+    return df
+
+
+def _found(got: pd.DataFrame) -> dict[str, tuple[Any, Any]]:
+    return {n: (None if m is pd.NA else m, e) for n, m, e in zip(got["name"], got["message"], got["evidence"])}
+
+
+NAMED = (st.sampled_from(["app", "side", None]), st.sampled_from(["container", "init", "ephemeral"]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(*NAMED, TRI, TRI), max_size=8))
+def test_priv_escalation_is_its_row_by_row_definition(recs: list[tuple[Any, ...]]) -> None:
+    c = _containers(recs, allow_privilege_escalation=(2, "boolean"), privileged=(3, "boolean"))
+    want = {}
+    for i, (name, ctype, ape, priv) in enumerate(recs):
+        if ape is False:
+            continue
+        w = None if name is None else f"{WORD[ctype]} `{name}`"
+        if w is None:
+            msg = None
+        elif priv is True:
+            msg = f"{w} is privileged, which always allows privilege escalation: drop privileged first"
+        else:
+            msg = f"{w} allows privilege escalation" + (" (not set: defaults to true)" if ape is None else "")
+        ev = "securityContext.allowPrivilegeEscalation=" + ("not set" if ape is None else "true")
+        want[f"w{i}"] = (msg, ev + "; privileged=true" if priv is True else ev)
+    got = priv_escalation(c)
+    assert list(got["name"]) == list(want) and _found(got) == want
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(*NAMED, TRI, st.sampled_from([0, 1000, None]), TRI), max_size=8))
+def test_run_as_root_is_its_row_by_row_definition(recs: list[tuple[Any, ...]]) -> None:
+    c = _containers(recs, run_as_non_root=(2, "boolean"), run_as_user=(3, "Int64"))
+    workloads = c[["cluster", "kind", "namespace", "name"]].assign(host_users=pd.array([r[4] for r in recs], "boolean"))
+    want = {}
+    for i, (name, ctype, nonroot, uid, host_users) in enumerate(recs):
+        if host_users is False or (nonroot is True and uid != 0):
+            continue
+        w = None if name is None else f"{WORD[ctype]} `{name}`"
+        said = "not set" if nonroot is None else str(nonroot).lower()
+        msg = (
+            None
+            if w is None
+            else f"{w} runs as root (runAsUser=0)"
+            if uid == 0
+            else f"{w} may run as root (runAsNonRoot {said})"
+        )
+        user = "not set" if uid is None else str(uid)
+        want[f"w{i}"] = (msg, f"runAsNonRoot={said}; runAsUser={user} (effective: container over pod)")
+    with audit_cache():
+        got = run_as_root(c, workloads)
+    assert list(got["name"]) == list(want) and _found(got) == want

@@ -115,8 +115,13 @@ def _net_raw_message(who: str | None, privileged: bool, added: bool, adds: str) 
     return f"{who} adds {adds}" if added else f"{who} does not drop NET_RAW"
 
 
+def _bracketed(items: str) -> str:
+    return f"[{items}]" if items else "not set"
+
+
 def _net_raw_evidence(drop: str, add: str, privileged: bool) -> str:
-    ev = f"securityContext.capabilities.drop={drop}; capabilities.add={add}"
+    """The evidence from the lists' items joined (as :func:`bracket` shows them)."""
+    ev = f"securityContext.capabilities.drop={_bracketed(drop)}; capabilities.add={_bracketed(add)}"
     return ev + "; privileged=true" if privileged else ev
 
 
@@ -160,7 +165,7 @@ def cap_net_raw(containers: pd.DataFrame) -> pd.DataFrame:
     priv = privileged[hit]
     adds = joined(c["caps_add"], ("ALL", "NET_RAW"))[hit]
     msg = formatted(_net_raw_message, who(bad), priv, added[hit], adds)
-    ev = formatted(_net_raw_evidence, bracket(c["caps_drop"])[hit], bracket(c["caps_add"])[hit], priv)
+    ev = formatted(_net_raw_evidence, joined(c["caps_drop"])[hit], joined(c["caps_add"])[hit], priv)
     return rows(bad, msg, ev)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._common import rows, tri, who, workload_column
+from ._common import formatted, rows, tri, who, workload_column
 from ._fix import true
 from ._registry import NSA_CISA, PSS_BASELINE, PSS_RESTRICTED, check
 
@@ -37,6 +37,21 @@ def privileged(containers: pd.DataFrame) -> pd.DataFrame:
     return rows(bad, who(bad) + " runs privileged", "securityContext.privileged=true")
 
 
+def _escalation_message(who: str | None, privileged: bool, setting: str) -> str | None:
+    if who is None:
+        return None
+    if privileged:
+        return f"{who} is privileged, which always allows privilege escalation: drop privileged first"
+    if setting == "not set":
+        return f"{who} allows privilege escalation (not set: defaults to true)"
+    return f"{who} allows privilege escalation"
+
+
+def _escalation_evidence(setting: str, privileged: bool) -> str:
+    ev = f"securityContext.allowPrivilegeEscalation={setting}"
+    return ev + "; privileged=true" if privileged else ev
+
+
 @check(
     "priv-escalation",
     practice=8,
@@ -65,16 +80,21 @@ def privileged(containers: pd.DataFrame) -> pd.DataFrame:
 def priv_escalation(containers: pd.DataFrame) -> pd.DataFrame:
     c = containers
     bad = c[c["allow_privilege_escalation"].fillna(True).astype(bool)]
-    w = who(bad)
-    unset = bad["allow_privilege_escalation"].isna()
-    msg = (w + " allows privilege escalation").mask(
-        unset, w + " allows privilege escalation (not set: defaults to true)"
-    )
     priv = bad["privileged"].fillna(False).astype(bool)
-    msg = msg.mask(priv, w + " is privileged, which always allows privilege escalation: drop privileged first")
-    ev = "securityContext.allowPrivilegeEscalation=" + tri(bad["allow_privilege_escalation"])
-    ev = ev.mask(priv, ev + "; privileged=true")
+    setting = tri(bad["allow_privilege_escalation"])  # "true", or "not set": the default, true
+    msg = formatted(_escalation_message, who(bad), priv, setting)
+    ev = formatted(_escalation_evidence, setting, priv)
     return rows(bad, msg, ev)
+
+
+def _root_message(who: str | None, uid0: bool, nonroot: str) -> str | None:
+    if who is None:
+        return None
+    return f"{who} runs as root (runAsUser=0)" if uid0 else f"{who} may run as root (runAsNonRoot {nonroot})"
+
+
+def _root_evidence(nonroot: str, user: str) -> str:
+    return f"runAsNonRoot={nonroot}; runAsUser={user} (effective: container over pod)"
 
 
 @check(
@@ -110,11 +130,10 @@ def run_as_root(containers: pd.DataFrame, workloads: pd.DataFrame) -> pd.DataFra
     nonroot = containers["run_as_non_root"].fillna(False).astype(bool)
     uid0 = containers["run_as_user"].eq(0).fillna(False).astype(bool)
     bad = containers[(~nonroot | uid0) & ~userns]
-    w = who(bad)
     user = bad["run_as_user"].astype("string").fillna("not set")
-    msg = w + " may run as root (runAsNonRoot " + tri(bad["run_as_non_root"]) + ")"
-    msg = msg.mask(uid0[bad.index], w + " runs as root (runAsUser=0)")
-    ev = "runAsNonRoot=" + tri(bad["run_as_non_root"]) + "; runAsUser=" + user + " (effective: container over pod)"
+    nonroot_text = tri(bad["run_as_non_root"])
+    msg = formatted(_root_message, who(bad), uid0[bad.index], nonroot_text)
+    ev = formatted(_root_evidence, nonroot_text, user)
     return rows(bad, msg, ev)
 
 
