@@ -209,12 +209,8 @@ class Snapshot:
                     keys[("Pod", md.namespace, md.name)] = (src, p)
                 if not self._unowned and p.spec is not None:
                     ref = m.controller_ref(md.owner_references)
-                    if (  # as _compact_pod says
-                        ref is not None
-                        and (ref.uid or "") not in templates
-                        and (ref.kind is None or ref.kind in m.POD_TEMPLATE_KINDS)
-                    ):
-                        self._unowned = True
+                    if ref is not None and (ref.uid or "") not in templates:
+                        self._owner_unknown(ref)
             objs.append(p)
             srcs.append(src)
         self.keep_many("Pod", objs, srcs)
@@ -337,8 +333,8 @@ class Snapshot:
             ref = m.controller_ref(obj.metadata.owner_references)
             if ref is not None:
                 owner = self._templates.get(ref.uid or "")
-                if owner is None and (ref.kind is None or ref.kind in m.POD_TEMPLATE_KINDS):
-                    self._unowned = True
+                if owner is None:
+                    self._owner_unknown(ref)
         if owner is not None and spec is not None and not owner.same(spec):
             mask_containers(spec)  # kept: the secret rules apply to it (admitted unmasked, see _admit)
         if owner is not None and (spec is None or owner.same(spec)):
@@ -356,10 +352,15 @@ class Snapshot:
             return
         tpl = self._templates.get(ref.uid or "")
         if tpl is None:
-            if ref.kind is None or ref.kind in m.POD_TEMPLATE_KINDS:  # (not a Node's mirror pod)
-                self._unowned = True
+            self._owner_unknown(ref)
             return
         pod.spec = residual(spec, tpl, pod.metadata.name, mask_container)
+
+    def _owner_unknown(self, ref: m.OwnerReference) -> None:
+        """An object names an owner whose template is not loaded (yet): unless that owner cannot hold a pod
+        template (a Node's mirror pod), compaction has objects left to do once owners come later."""
+        if ref.kind is None or ref.kind in m.POD_TEMPLATE_KINDS:
+            self._unowned = True
 
     def compact(self) -> None:
         """Drop what owned objects repeat from their owners' templates (see above); idempotent. Objects

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 
 import pandas as pd
@@ -194,14 +195,7 @@ def _internal(lb: pd.DataFrame) -> pd.Series:
     internal = pd.Series(False, index=lb.index)
     for key, values in INTERNAL_LB_ANNOTATIONS.items():
         internal |= ann.map(lambda a, k=key, v=values: str(a.get(k, "")).strip().lower() in v)
-    seen: dict[str, bool] = {}  # each distinct address parsed once (a cluster's balancers share a few ranges)
-
-    def is_private(address: str) -> bool:
-        got = seen.get(address)
-        if got is None:
-            got = seen[address] = _ip_private(address)
-        return got
-
+    is_private = functools.cache(_ip_private)  # each distinct address parsed once (balancers share a few ranges)
     private = lb["lb_ingress"].map(lambda ips: bool(ips) and all(is_private(str(i)) for i in ips))
     return internal | private.astype(bool)
 
