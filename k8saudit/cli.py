@@ -1249,7 +1249,12 @@ def run() -> None:
     and the operating system reclaims the memory at once. Standard output and error are flushed and
     the ``atexit`` functions run first; with another thread still alive (a pool not shut down), or
     after an error, the exit is the ordinary one.
+
+    Before anything imports numpy, ``OPENBLAS_NUM_THREADS`` is 1 unless already set (see below).
     """
+    # numpy's OpenBLAS starts a thread per core at import, which spins: 0.05-0.1 s of CPU per process for
+    # linear algebra no command does. A value the user set is kept.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     rc = main()
     if _done and threading.active_count() == 1:
         try:

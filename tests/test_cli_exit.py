@@ -86,3 +86,31 @@ def test_a_reader_that_leaves_early_gets_no_traceback() -> None:
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=300) == 0
     assert "Traceback" not in err and "Exception ignored" not in err
+
+
+BLAS_PROBE = """
+import atexit, os, sys
+atexit.register(lambda: sys.stderr.write("blas=" + os.environ.get("OPENBLAS_NUM_THREADS", "unset") + "\\n"))
+from k8saudit.cli import run
+assert "numpy" not in sys.modules  # set before numpy reads it
+run()
+"""
+
+
+def test_the_command_starts_numpy_with_one_blas_thread_unless_told_otherwise() -> None:
+    import os
+
+    def blas(env: dict[str, str]) -> str:
+        p = subprocess.run(
+            [sys.executable, "-c", BLAS_PROBE, "scan", "sample", "--format", "json", "-q"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=env,
+        )
+        assert p.returncode == 0, p.stderr
+        return p.stderr.strip().splitlines()[-1]
+
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    assert blas(env) == "blas=1"
+    assert blas({**env, "OPENBLAS_NUM_THREADS": "3"}) == "blas=3"  # the user's setting is kept
