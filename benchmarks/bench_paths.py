@@ -75,6 +75,7 @@ def measure(name: str, fn, base_mb: float, rows: list[dict]) -> object:
 #: one scan, as cmd_scan runs it, stage by stage (the frames the audit builds are timed apart from the audit)
 _STAGES = r"""
 import gc, json, os, sys, time
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the k8saudit command starts (cli.run)
 marks = [("interpreter start", time.process_time(), time.perf_counter())]
 gc_cpu = [0.0, 0.0]
 def _gc(phase, info):
