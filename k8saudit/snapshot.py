@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import warnings
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
@@ -835,8 +836,23 @@ def is_saved_snapshot(path: str | os.PathLike[str]) -> bool:
 
 
 def looks_like_snapshot(path: str | os.PathLike[str]) -> bool:
-    """A saved snapshot, or what is left of one: a directory (or its ``objects/``) of ``<Kind>.json.gz`` files."""
+    """A saved snapshot, or what is left of one: a directory (or its ``objects/``) holding the object files
+    :meth:`Snapshot.save` writes. Told by their content, not their name alone, so a directory of compressed
+    manifests (``pods.json.gz``) is not taken for one."""
     p = Path(path)
     if not p.is_dir():
         return False
-    return is_saved_snapshot(p) or any((p / "objects").glob("*.json.gz")) or any(p.glob("*.json.gz"))
+    if is_saved_snapshot(p):
+        return True
+    return any(_is_object_file(f) for f in (*(p / "objects").glob("*.json.gz"), *p.glob("*.json.gz")))
+
+
+def _is_object_file(path: Path) -> bool:
+    """An ``objects/<Kind>.json.gz`` of a saved snapshot: ``{"kind":...,"items":`` as :meth:`Snapshot._save` writes
+    it, with no space (``kubectl get -o json`` indents and starts with ``apiVersion``)."""
+    try:
+        with gzip.open(path, "rb") as fh:
+            head = fh.read(200)
+    except (OSError, EOFError, zlib.error):
+        return False
+    return head.startswith(b'{"kind":"') and b'","items":' in head

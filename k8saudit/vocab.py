@@ -169,7 +169,7 @@ SKIPPED_CATEGORIES: dict[str, str] = {
     "too_large": "the file is too large to read safely",
     "parse_error": "the document is not valid YAML or JSON",
     "invalid": "the object does not fit its kind's schema",
-    "partial": "a kind's list ended early: part of it was read",
+    "partial": "a kind's list, or a compressed file, ended early: part of it was read",
     "conflict": "two differing copies of one object: the kept one is assessed, the other is not",
     "not_kubernetes": "a document that is not a Kubernetes object (a Helm values file, a kustomization.yaml)",
     "duplicate": "an identical second copy of an object already loaded",

@@ -8,18 +8,26 @@ as ``kubectl get -o json|yaml`` writes them. Every problem becomes a row of
 Large ``kubectl get -o json`` dumps are streamed: the file is read in chunks,
 cut at item boundaries, and each batch is decoded straight into the typed
 objects (fields nobody reads are skipped, never materialised).
+
+Compressed files (gzip, bzip2, xz: ``kubectl get -o json | gzip > dump.json.gz``)
+are decompressed into a private temporary file and read as any other, under
+their own name.
 """
 
 from __future__ import annotations
 
+import bz2
 import codecs
 import collections
+import gzip
 import itertools
 import json
+import lzma
 import os
 import re
 import shutil
 import tempfile
+import zlib
 from pathlib import Path
 from typing import IO, Any
 
@@ -36,6 +44,15 @@ from ._share import Sharer
 from .kubeconfig import parse_kubeconfig
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+#: compressed manifests a directory's walk reads too (``dump.json.gz``), by the codec that opens each
+COMPRESSIONS: dict[str, tuple[bytes, Any]] = {
+    ".gz": (b"\x1f\x8b", gzip.open),
+    ".bz2": (b"BZh", bz2.open),
+    ".xz": (b"\xfd7zXZ\x00", lzma.open),
+}
+#: what a compressed file may expand to: this share of the temporary directory's free space at most (a small
+#: file that expands without bound must not fill the disk)
+DECOMPRESS_SHARE = 0.9
 #: YAML is parsed whole; beyond this size it is refused with a message
 MAX_YAML_BYTES = 256 * 1024**2
 #: JSON that is not a streamable List is parsed whole up to this size
@@ -108,7 +125,7 @@ def _walk(snap: Snapshot, root: Path) -> list[Path]:
         here = Path(dirpath)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
-            if name.startswith(".") or not name.lower().endswith(MANIFEST_SUFFIXES):
+            if name.startswith(".") or not _is_manifest_name(name):
                 continue
             p = here / name
             if p.is_symlink() and not p.exists():
@@ -120,6 +137,21 @@ def _walk(snap: Snapshot, root: Path) -> list[Path]:
             elif not p.is_dir():  # a FIFO, a socket, a device: reading it could block or never end
                 snap.skip(p.relative_to(root).as_posix(), "not a regular file: not read", category="unreadable")
     return files
+
+
+def _is_manifest_name(name: str) -> bool:
+    """``x.yaml``, ``x.yml``, ``x.json``, and those compressed (``x.json.gz``, ``x.yaml.bz2``, ``x.yml.xz``)."""
+    low = name.lower()
+    for ext in COMPRESSIONS:
+        if low.endswith(ext):
+            low = low[: -len(ext)]
+            break
+    return low.endswith(MANIFEST_SUFFIXES)
+
+
+def _compression(head: bytes) -> str | None:
+    """The suffix of the codec whose magic bytes ``head`` starts with (``.gz``, ``.bz2``, ``.xz``), else None."""
+    return next((ext for ext, (magic, _) in COMPRESSIONS.items() if head.startswith(magic)), None)
 
 
 #: owners load before what they own, so owned objects can be compacted as they are decoded
@@ -137,7 +169,10 @@ def _owners_first(path: Path) -> tuple[int, str]:
     try:
         with open(path, "rb") as fh:
             head = fh.read(65536)
-    except OSError:
+        if (ext := _compression(head)) is not None:
+            with COMPRESSIONS[ext][1](path, "rb") as fh:
+                head = fh.read(65536)
+    except (OSError, EOFError, lzma.LZMAError):
         return (0, str(path))
     mt = _FIRST_KIND.search(head)
     kind = (mt.group(1) or mt.group(2)).decode() if mt else ""
@@ -180,6 +215,9 @@ def load_file(snap: Snapshot, path: Path, label: str, *, progress: Progress | No
         return
     if (encoding := _wide_encoding(head)) is not None:
         _load_transcoded(snap, path, label, encoding, progress)
+        return
+    if (ext := _compression(head)) is not None:
+        _load_decompressed(snap, path, label, ext, progress)
         return
     if b"\x00" in head[:8192]:
         snap.skip(label, "binary file (contains NUL bytes): not a manifest", category="unreadable")
@@ -302,6 +340,51 @@ def _load_transcoded(snap: Snapshot, path: Path, label: str, encoding: str, prog
             snap.skip(label, f"cannot read file: {e.strerror or e}", category="unreadable")
             return
         load_file(snap, utf8, label, progress=progress)
+
+
+def _load_decompressed(snap: Snapshot, path: Path, label: str, ext: str, progress: Progress | None) -> None:
+    """A compressed file, decompressed 4 MB at a time into a private temporary directory (removed at once), then
+    read as any other file under its own name. What it cannot give is a row of ``skipped`` naming it: a corrupt
+    stream, or one that ends early (what came before is read, and the row says the rest is missing); one that
+    would expand beyond :data:`DECOMPRESS_SHARE` of the temporary directory's free space; one compressed twice."""
+    inner = path.name[: -len(ext)] if path.name.lower().endswith(ext) else path.name
+    with tempfile.TemporaryDirectory(prefix="k8saudit-unpacked-") as tmp:
+        plain = Path(tmp) / (inner or "manifest")  # the inner suffix tells JSON from YAML
+        limit = int(shutil.disk_usage(tmp).free * DECOMPRESS_SHARE)
+        done, broken = 0, None
+        try:
+            with COMPRESSIONS[ext][1](path, "rb") as src, open(plain, "wb") as dst:
+                while chunk := src.read(1 << 22):
+                    done += len(chunk)
+                    if done > limit:
+                        snap.skip(
+                            label,
+                            f"expands to more than {limit / 1024**3:,.1f} GB, {DECOMPRESS_SHARE:.0%} of the free "
+                            f"space of the temporary directory ({tmp.rsplit(os.sep, 1)[0]}): not read; "
+                            "decompress it where there is room",
+                            category="too_large",
+                        )
+                        return
+                    dst.write(chunk)
+        except EOFError:
+            broken = "the compressed data ends early (a cut copy?)"
+        except OSError as e:
+            if e.errno is not None:  # the file, or the disk the text is written to
+                snap.skip(label, f"cannot decompress: {e.strerror or e}", category="unreadable")
+                return
+            broken = f"the compressed data is corrupt ({e})"
+        except (zlib.error, lzma.LZMAError) as e:
+            broken = f"the compressed data is corrupt ({e})"
+        if broken is not None:
+            where = f"after {done:,} bytes of text" if done else "before any text"
+            snap.skip(label, f"{broken}, {where}: what follows is missing", category="partial")
+        if done == 0:
+            return
+        with open(plain, "rb") as fh:
+            if _compression(fh.read(8)) is not None:
+                snap.skip(label, "compressed twice: decompress it once first", category="unreadable")
+                return
+        load_file(snap, plain, label, progress=progress)
 
 
 class _ListDoc(msgspec.Struct, rename="camel"):
