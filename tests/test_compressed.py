@@ -111,9 +111,28 @@ def test_a_cut_copy_is_reported_and_what_came_before_is_read(data: st.DataObject
     # never silent: a row names the file, and the audit is partial
     assert (rows["source"] == "pods.yaml" + ext).any(), rows.to_string()
     assert (rows["category"] != "empty").all() and not set(rows["category"]) <= NOTED  # the audit is partial
-    names = set(snap.objects["name"]) if len(snap) else set()
-    assert names <= {f"p{i}" for i in range(30)}
-    assert "p29" not in names or cut == len(packed)  # the last pod (the privileged one) is never read from a cut
+    # only whole documents are read: a cut one could parse without the part that says it is privileged
+    pods = {p.metadata.name: p for p in snap.items("Pod")}
+    assert set(pods) <= {f"p{i}" for i in range(30)}
+    assert "p29" not in pods  # the last pod (the privileged one) is never read from a cut copy
+    for p in pods.values():
+        assert p.spec is not None and len(p.spec.containers) == 1 and p.spec.containers[0].image == "i:1"
+
+
+@pytest.mark.parametrize("at", ["in-a-document", "at-a-separator"])
+def test_a_cut_block_yaml_document_is_not_read_as_if_whole(at: str, tmp_path: Path) -> None:
+    whole = (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  namespace: app\nspec:\n  containers:\n  - name: c\n"
+        "    image: i:1\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: b\n  namespace: app\nspec:\n"
+        "  containers:\n  - name: c\n    image: i:1\n    securityContext:\n      privileged: true\n"
+    )
+    cut = whole.index("    securityContext") if at == "in-a-document" else whole.index("---") + 4
+    packed = gzip.compress(whole[:cut].encode())
+    # the stream itself cut: its end-of-stream marker and length are missing
+    (tmp_path / "pods.yaml.gz").write_bytes(packed[:-8])
+    snap = ka.load(tmp_path)
+    assert [p.metadata.name for p in snap.items("Pod")] == ["a"]  # b, cut before its securityContext, is not read
+    assert snap.skipped["category"].tolist() == ["partial"]
 
 
 @pytest.mark.parametrize(
@@ -193,3 +212,11 @@ def test_what_is_left_of_a_saved_snapshot_is_still_told_from_compressed_manifest
     }
     (dump / "Namespace.json.gz").write_bytes(gzip.compress(json.dumps(doc, indent=4).encode()))
     assert ka.load(dump).kinds == {"Namespace": 1}
+
+
+@pytest.mark.parametrize("ext", sorted(CODECS))
+def test_an_empty_compressed_file_is_noted_as_empty(ext: str, tmp_path: Path) -> None:
+    (tmp_path / ("none.yaml" + ext)).write_bytes(CODECS[ext](b""))
+    (tmp_path / "good.yaml").write_text(_pods(1))
+    snap = ka.load(tmp_path)
+    assert snap.skipped[["source", "category"]].values.tolist() == [["none.yaml" + ext, "empty"]]

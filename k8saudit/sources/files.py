@@ -324,7 +324,7 @@ def _load_transcoded(snap: Snapshot, path: Path, label: str, encoding: str, prog
         try:
             with open(path, "rb") as src, open(utf8, "wb") as dst:
                 decoder = codecs.getincrementaldecoder(encoding)()
-                while chunk := src.read(1 << 22):
+                while chunk := src.read1(1 << 22):  # read1: what a cut stream gave before it ended is kept
                     dst.write(decoder.decode(chunk).encode())
                     done += len(chunk)
                 dst.write(decoder.decode(b"", final=True).encode())
@@ -354,7 +354,7 @@ def _load_decompressed(snap: Snapshot, path: Path, label: str, ext: str, progres
         done, broken = 0, None
         try:
             with COMPRESSIONS[ext][1](path, "rb") as src, open(plain, "wb") as dst:
-                while chunk := src.read(1 << 22):
+                while chunk := src.read1(1 << 22):  # read1: what a cut stream gave before it ended is kept
                     done += len(chunk)
                     if done > limit:
                         snap.skip(
@@ -376,15 +376,36 @@ def _load_decompressed(snap: Snapshot, path: Path, label: str, ext: str, progres
         except (zlib.error, lzma.LZMAError) as e:
             broken = f"the compressed data is corrupt ({e})"
         if broken is not None:
+            done = _whole_documents(plain, done)
             where = f"after {done:,} bytes of text" if done else "before any text"
-            snap.skip(label, f"{broken}, {where}: what follows is missing", category="partial")
+            snap.skip(label, f"{broken}: read {where}; what follows is missing", category="partial")
         if done == 0:
+            if broken is None:
+                snap.skip(label, "empty file: no documents (once decompressed)", category="empty")
             return
         with open(plain, "rb") as fh:
             if _compression(fh.read(8)) is not None:
                 snap.skip(label, "compressed twice: decompress it once first", category="unreadable")
                 return
         load_file(snap, plain, label, progress=progress)
+
+
+_DOC_SEP_BYTES = re.compile(rb"^(?:---|\.\.\.)(?:[ \t].*)?$", re.MULTILINE)
+
+
+def _whole_documents(path: Path, size: int) -> int:
+    """How much of a cut YAML text to read: up to its last document separator, since a cut block mapping still
+    parses (a Pod cut before its ``securityContext`` would read as one without). JSON is kept whole: a cut
+    object does not parse, and a streamed List's complete items load before the error naming the cut."""
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+        if head.lstrip()[:1] in (b"{", b"[") or size > MAX_YAML_BYTES:
+            return size  # JSON, or YAML too large to be read at all (a row says so)
+        fh.seek(0)
+        text = fh.read()
+    keep = max((sep.start() for sep in _DOC_SEP_BYTES.finditer(text)), default=0)
+    os.truncate(path, keep)
+    return keep
 
 
 class _ListDoc(msgspec.Struct, rename="camel"):
