@@ -43,7 +43,7 @@ from ._progress import Progress
 from ._share import Sharer
 from .kubeconfig import parse_kubeconfig
 
-MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl", ".ndjson")
 #: compressed manifests a directory's walk reads too (``dump.json.gz``), by the codec that opens each
 COMPRESSIONS: dict[str, tuple[bytes, Any]] = {
     ".gz": (b"\x1f\x8b", gzip.open),
@@ -251,6 +251,11 @@ def load_file(snap: Snapshot, path: Path, label: str, *, progress: Progress | No
         try:
             doc = msgspec.json.decode(raw)
         except msgspec.DecodeError as e:
+            # more than one document (JSON Lines, or documents one after another): each is read, or named, alone
+            first = len(text) - len(text.lstrip())
+            if "trailing characters" in str(e) or _NEXT_TOP.search(text, first + 1):
+                _load_json_stream(snap, text, label)
+                return
             snap.skip(label, f"malformed JSON: {e}", category="parse_error", document=0)
             return
         except RecursionError:
@@ -267,6 +272,48 @@ def load_file(snap: Snapshot, path: Path, label: str, *, progress: Progress | No
         _add_document(snap, doc, f"{label}#0", 0, 0, label=label)
         return
     _load_yaml_text(snap, text, label)
+
+
+_JSON_DOC = json.JSONDecoder()
+_SPACE = re.compile(r"\s*")
+#: where ``jq`` starts each document it prints: an opening brace or bracket at the first column
+_NEXT_TOP = re.compile(r"^[{\[]", re.MULTILINE)
+
+
+def _load_json_stream(snap: Snapshot, text: str, label: str) -> None:
+    """JSON documents one after another, as kubectl reads them: JSON Lines (``jq -c '.items[]'``), objects printed
+    one after another (``jq '.items[]'``), or several dumps in one file (``kubectl get deploy -o json; kubectl get
+    pods -o json``). Each is a document of its own. A malformed one is a row naming its index and line, and
+    reading goes on at the next line that opens a document at its first column."""
+    pos, index, line, end = 0, 0, 0, len(text)
+    while True:
+        start = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
+        if start >= end:
+            return
+        line += text.count("\n", pos, start)
+        try:
+            doc, stop = _JSON_DOC.raw_decode(text, start)
+        except (json.JSONDecodeError, RecursionError) as e:
+            why = _TOO_DEEP if isinstance(e, RecursionError) else f"malformed JSON: {e.msg}"
+            snap.skip(label, f"document {index} (line {line + 1}): {why}", category="parse_error", document=index)
+            nl = text.find("\n", start)
+            nxt = _NEXT_TOP.search(text, nl + 1) if nl >= 0 else None
+            if nxt is None:
+                return
+            line += text.count("\n", start, nxt.start())
+            pos, index = nxt.start(), index + 1
+            continue
+        if (dup := _duplicate_json_key(text[start:stop], doc)) is not None:
+            snap.skip(
+                label,
+                f"document {index} (line {line + 1}): malformed JSON: duplicate key {dup!r} (kubectl refuses it too)",
+                category="parse_error",
+                document=index,
+            )
+        else:
+            _add_document(snap, doc, f"{label}#{index}", index, line, label=label)
+        line += text.count("\n", start, stop)
+        pos, index = stop, index + 1
 
 
 class _DuplicateKey(Exception):
@@ -1129,6 +1176,10 @@ def _add_batch(snap: Snapshot, objs: list[Any], label: str, index: int, sharer: 
     return index + n
 
 
+#: a document closed at the first column, and another opened there: two dumps in one file
+_NEXT_DOCUMENT = re.compile(rb"\n\}\s*\n\{")
+
+
 def _decode_items_one_by_one(
     snap: Snapshot, region: bytes, label: str, index: int, item_kind: str | None, indent: bytes
 ) -> int:
@@ -1143,9 +1194,15 @@ def _decode_items_one_by_one(
         try:
             doc = msgspec.json.decode(text)
         except msgspec.DecodeError as e:
+            why = (
+                "another document starts after the List closes (a file over 64 MB is streamed as one `kubectl get "
+                "-o json` List: put each dump in a file of its own); this item and the next are not read"
+                if _NEXT_DOCUMENT.search(part)
+                else str(e)
+            )
             snap.skip(
                 label,
-                f"malformed JSON in item {index + i}: {e}",
+                f"malformed JSON in item {index + i}: {why}",
                 category="parse_error",
                 document=f"0/items/{index + i}",
             )
