@@ -72,7 +72,8 @@ def _add_source_args(p: argparse.ArgumentParser, *, positional: bool = True) -> 
         p.add_argument(
             "source",
             nargs="*",
-            help="manifest files/directories (YAML or JSON, also gzip/bzip2/xz-compressed), a saved snapshot directory, "
+            help="manifest files/directories (YAML or JSON, also gzip/bzip2/xz-compressed), an archive of them "
+            "(tar, zip), a saved snapshot directory, "
             "`sample` / `sample:legacy` for a bundled sample cluster, `context:NAME` for a live "
             "one, or `-` for manifests on standard input",
         )

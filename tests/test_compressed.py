@@ -84,7 +84,7 @@ def test_the_walk_reads_compressed_manifests_only(tmp_path: Path) -> None:
     (tmp_path / "a.YAML.GZ").write_bytes(gzip.compress(_pods(2).encode()))
     (tmp_path / "b.yml.xz").write_bytes(lzma.compress(_pods(1).replace("p0", "q0").encode()))
     (tmp_path / "notes.txt.gz").write_bytes(gzip.compress(b"not a manifest"))  # not a manifest's name: not read
-    (tmp_path / "chart.tgz").write_bytes(gzip.compress(b"\x00" * 10))
+    (tmp_path / "chart.tgz").write_bytes(gzip.compress(b"\x00" * 10))  # an archive: read when named, not found
     snap = ka.load(tmp_path)
     assert snap.skipped.empty, snap.skipped.to_string()
     assert sorted(snap.objects["name"]) == ["p0", "p1", "q0"]
@@ -157,7 +157,7 @@ def test_a_file_that_would_fill_the_disk_is_not_read(tmp_path: Path, monkeypatch
     snap = ka.load(tmp_path)
     rows = snap.skipped
     assert rows[["source", "category"]].values.tolist() == [["pods.yaml.gz", "too_large"]]
-    assert "decompress it where there is room" in rows["reason"].iloc[0]
+    assert "unpack it where there is room" in rows["reason"].iloc[0]
 
 
 def test_compressed_twice_is_reported(tmp_path: Path) -> None:

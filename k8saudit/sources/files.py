@@ -28,6 +28,7 @@ import re
 import shutil
 import tempfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -125,7 +126,7 @@ def _walk(snap: Snapshot, root: Path) -> list[Path]:
         here = Path(dirpath)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
-            if name.startswith(".") or not _is_manifest_name(name):
+            if name.startswith(".") or not _is_manifest_name(name):  # an archive is read when named, not found
                 continue
             p = here / name
             if p.is_symlink() and not p.exists():
@@ -140,7 +141,9 @@ def _walk(snap: Snapshot, root: Path) -> list[Path]:
 
 
 def _is_manifest_name(name: str) -> bool:
-    """``x.yaml``, ``x.yml``, ``x.json``, and those compressed (``x.json.gz``, ``x.yaml.bz2``, ``x.yml.xz``)."""
+    """``x.yaml``, ``x.yml``, ``x.json`` (``.jsonl``, ``.ndjson``), and those compressed (``x.json.gz``,
+    ``x.yaml.bz2``, ``x.yml.xz``). Archives (``.tar.gz``, ``.zip``) are read when named, not when a walk finds
+    them: a repository's ``charts/*.tgz`` are Helm packages, templates and not manifests."""
     low = name.lower()
     for ext in COMPRESSIONS:
         if low.endswith(ext):
@@ -172,7 +175,7 @@ def _owners_first(path: Path) -> tuple[int, str]:
         if (ext := _compression(head)) is not None:
             with COMPRESSIONS[ext][1](path, "rb") as fh:
                 head = fh.read(65536)
-    except (OSError, EOFError, lzma.LZMAError):
+    except (OSError, EOFError, lzma.LZMAError, zlib.error):  # a corrupt stream: reading it says so, in its turn
         return (0, str(path))
     mt = _FIRST_KIND.search(head)
     kind = (mt.group(1) or mt.group(2)).decode() if mt else ""
@@ -215,6 +218,9 @@ def load_file(snap: Snapshot, path: Path, label: str, *, progress: Progress | No
         return
     if (encoding := _wide_encoding(head)) is not None:
         _load_transcoded(snap, path, label, encoding, progress)
+        return
+    if head.startswith(b"PK\x03\x04") or _is_tar(path, head):
+        _load_archive(snap, path, label, progress)
         return
     if (ext := _compression(head)) is not None:
         _load_decompressed(snap, path, label, ext, progress)
@@ -389,6 +395,116 @@ def _load_transcoded(snap: Snapshot, path: Path, label: str, encoding: str, prog
         load_file(snap, utf8, label, progress=progress)
 
 
+def _is_tar(path: Path, head: bytes) -> bool:
+    """A tar archive, compressed or not (``ustar`` at byte 257 of its first header)."""
+    if head[257:262] == b"ustar":
+        return True
+    ext = _compression(head)
+    if ext is None:
+        return False
+    try:
+        with COMPRESSIONS[ext][1](path, "rb") as fh:
+            return bool(fh.read(262)[257:262] == b"ustar")
+    except (OSError, EOFError, lzma.LZMAError, zlib.error):
+        return False
+
+
+def _load_archive(snap: Snapshot, path: Path, label: str, progress: Progress | None) -> None:
+    """A tar (plain, gzip, bzip2, xz) or zip archive of manifests, read member by member as the files of a
+    directory (``dump.tar.gz/ns/pods.json``): each manifest member is copied into a private temporary directory,
+    read, and removed. Hidden members and those not named as manifests are passed over, as a walk does; a
+    member that would fill the temporary directory is a row naming it; an archive that is corrupt or cut short
+    is a row naming the member it stopped at (the members before it are read, that one and those after are not)."""
+    import tarfile
+    import zipfile
+
+    def members() -> Iterator[tuple[str, IO[bytes]]]:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as zf:
+                for info in zf.infolist():
+                    if not info.is_dir() and _member_wanted(info.filename):
+                        with zf.open(info) as src:
+                            yield info.filename, src
+            return
+        with tarfile.open(path, "r:*") as tf:
+            for ti in tf:  # in archive order, streamed
+                if ti.isfile() and _member_wanted(ti.name) and (member := tf.extractfile(ti)) is not None:
+                    with member:
+                        yield ti.name, member
+
+    def helm_chart(name: str) -> bool:  # what `helm package` writes first: CHART/Chart.yaml
+        parts = name.strip("/").split("/")
+        return len(parts) == 2 and parts[1] == "Chart.yaml"
+
+    name = None
+    try:
+        for i, (name, src) in enumerate(members()):
+            if i == 0 and helm_chart(name):
+                snap.skip(
+                    label,
+                    "a Helm chart package (templates, not manifests): not read; scan what `helm template` renders",
+                    category="not_kubernetes",
+                )
+                return
+            where = f"{label}/{name.lstrip('./')}"
+            with tempfile.TemporaryDirectory(prefix="k8saudit-unpacked-") as tmp:
+                dst = Path(tmp) / Path(name).name
+                try:
+                    _unpack(src, dst)
+                except _TooLarge as e:
+                    _too_large(snap, where, e.args[0], tmp)
+                    continue
+                if progress:
+                    progress(f"reading {where}")
+                load_file(snap, dst, where, progress=progress)
+    except OSError as e:
+        if e.errno is not None:
+            snap.skip(label, f"cannot read archive: {e.strerror or e}", category="unreadable")
+            return
+        _archive_broken(snap, label, name, e)
+    except (EOFError, tarfile.TarError, zipfile.BadZipFile, zlib.error, lzma.LZMAError, RuntimeError) as e:
+        _archive_broken(snap, label, name, e)
+
+
+def _archive_broken(snap: Snapshot, label: str, member: str | None, e: BaseException) -> None:
+    at = f"at member {member}" if member else "before its first manifest"
+    why = str(e) or type(e).__name__
+    snap.skip(label, f"archive corrupt or cut short ({why}) {at}: it and what follows are not read", category="partial")
+
+
+def _member_wanted(name: str) -> bool:
+    """An archive member read as a directory's walk reads a file: a manifest's name, no hidden part."""
+    parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")]
+    return bool(parts) and not any(p.startswith(".") for p in parts) and _is_manifest_name(parts[-1])
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _unpack(src: IO[bytes], dst: Path) -> None:
+    """Copy ``src`` into ``dst`` 4 MB at a time (``read1`` where the stream has it: what a cut stream gave before
+    it ended is kept); :class:`_TooLarge` beyond :data:`DECOMPRESS_SHARE` of the free space where ``dst`` is."""
+    limit = int(shutil.disk_usage(dst.parent).free * DECOMPRESS_SHARE)
+    read = getattr(src, "read1", src.read)
+    done = 0
+    with open(dst, "wb") as out:
+        while chunk := read(1 << 22):
+            done += len(chunk)
+            if done > limit:
+                raise _TooLarge(limit)
+            out.write(chunk)
+
+
+def _too_large(snap: Snapshot, label: str, limit: int, tmp: str) -> None:
+    snap.skip(
+        label,
+        f"expands to more than {limit / 1024**3:,.1f} GB, {DECOMPRESS_SHARE:.0%} of the free space of the temporary "
+        f"directory ({Path(tmp).parent}): not read; unpack it where there is room",
+        category="too_large",
+    )
+
+
 def _load_decompressed(snap: Snapshot, path: Path, label: str, ext: str, progress: Progress | None) -> None:
     """A compressed file, decompressed 4 MB at a time into a private temporary directory (removed at once), then
     read as any other file under its own name. What it cannot give is a row of ``skipped`` naming it: a corrupt
@@ -397,22 +513,13 @@ def _load_decompressed(snap: Snapshot, path: Path, label: str, ext: str, progres
     inner = path.name[: -len(ext)] if path.name.lower().endswith(ext) else path.name
     with tempfile.TemporaryDirectory(prefix="k8saudit-unpacked-") as tmp:
         plain = Path(tmp) / (inner or "manifest")  # the inner suffix tells JSON from YAML
-        limit = int(shutil.disk_usage(tmp).free * DECOMPRESS_SHARE)
-        done, broken = 0, None
+        broken = None
         try:
-            with COMPRESSIONS[ext][1](path, "rb") as src, open(plain, "wb") as dst:
-                while chunk := src.read1(1 << 22):  # read1: what a cut stream gave before it ended is kept
-                    done += len(chunk)
-                    if done > limit:
-                        snap.skip(
-                            label,
-                            f"expands to more than {limit / 1024**3:,.1f} GB, {DECOMPRESS_SHARE:.0%} of the free "
-                            f"space of the temporary directory ({tmp.rsplit(os.sep, 1)[0]}): not read; "
-                            "decompress it where there is room",
-                            category="too_large",
-                        )
-                        return
-                    dst.write(chunk)
+            with COMPRESSIONS[ext][1](path, "rb") as src:
+                _unpack(src, plain)
+        except _TooLarge as e:
+            _too_large(snap, label, e.args[0], tmp)
+            return
         except EOFError:
             broken = "the compressed data ends early (a cut copy?)"
         except OSError as e:
@@ -422,8 +529,9 @@ def _load_decompressed(snap: Snapshot, path: Path, label: str, ext: str, progres
             broken = f"the compressed data is corrupt ({e})"
         except (zlib.error, lzma.LZMAError) as e:
             broken = f"the compressed data is corrupt ({e})"
+        done = plain.stat().st_size if plain.exists() else 0
         if broken is not None:
-            done = _whole_documents(plain, done)
+            done = _whole_documents(plain, done) if done else 0
             where = f"after {done:,} bytes of text" if done else "before any text"
             snap.skip(label, f"{broken}: read {where}; what follows is missing", category="partial")
         if done == 0:
