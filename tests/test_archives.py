@@ -111,3 +111,19 @@ def test_a_walk_does_not_open_archives(tmp_path: Path) -> None:
     _tar(charts / "dep-1.0.0.tgz", {"dep/Chart.yaml": b"name: dep\n", "dep/templates/x.yaml": b"{{ x }}"}, "w:gz")
     snap = ka.load(tmp_path)
     assert snap.skipped.empty, snap.skipped.to_string()
+
+
+def test_an_archive_inside_an_archive_is_not_followed(tmp_path: Path) -> None:
+    inner = tmp_path / "inner.tar.gz"
+    _tar(inner, {"d/shop.yaml": (SAMPLE / "shop.yaml").read_bytes()}, "w:gz")
+    # named as a manifest inside the outer one, so the walk of the members reads it
+    _tar(
+        tmp_path / "outer.tar",
+        {"x/inner.yaml.gz": inner.read_bytes(), "x/ok.yaml": (SAMPLE / "dev.yaml").read_bytes()},
+        "w",
+    )
+    snap = ka.load(tmp_path / "outer.tar")
+    rows = snap.skipped
+    assert rows[["source", "category"]].values.tolist() == [["outer.tar/x/inner.yaml.gz", "unreadable"]]
+    assert "archive inside an archive" in rows["reason"].iloc[0]
+    assert len(snap) == len(ka.load(SAMPLE / "dev.yaml"))

@@ -9,9 +9,11 @@ Large ``kubectl get -o json`` dumps are streamed: the file is read in chunks,
 cut at item boundaries, and each batch is decoded straight into the typed
 objects (fields nobody reads are skipped, never materialised).
 
-Compressed files (gzip, bzip2, xz: ``kubectl get -o json | gzip > dump.json.gz``)
-are decompressed into a private temporary file and read as any other, under
-their own name.
+JSON documents one after another (JSON Lines, ``jq '.items[]'``) are read one by
+one. Compressed files (gzip, bzip2, xz: ``kubectl get -o json | gzip >
+dump.json.gz``) are decompressed into a private temporary file and read as any
+other, under their own name; an archive (tar, zip) named as a path is read
+member by member, as a directory.
 """
 
 from __future__ import annotations
@@ -204,8 +206,11 @@ def load_stream(
     return snap
 
 
-def load_file(snap: Snapshot, path: Path, label: str, *, progress: Progress | None = None) -> None:
-    """Read one file into ``snap``; problems become rows of ``snap.skipped``."""
+def load_file(
+    snap: Snapshot, path: Path, label: str, *, progress: Progress | None = None, in_archive: bool = False
+) -> None:
+    """Read one file into ``snap``; problems become rows of ``snap.skipped``. ``in_archive``: the file is a member
+    of an archive, which may not hold another archive (nesting is not followed)."""
     try:
         size = path.stat().st_size
         with open(path, "rb") as fh:
@@ -220,10 +225,13 @@ def load_file(snap: Snapshot, path: Path, label: str, *, progress: Progress | No
         _load_transcoded(snap, path, label, encoding, progress)
         return
     if head.startswith(b"PK\x03\x04") or _is_tar(path, head):
+        if in_archive:
+            snap.skip(label, "an archive inside an archive: not followed; unpack it first", category="unreadable")
+            return
         _load_archive(snap, path, label, progress)
         return
     if (ext := _compression(head)) is not None:
-        _load_decompressed(snap, path, label, ext, progress)
+        _load_decompressed(snap, path, label, ext, progress, in_archive=in_archive)
         return
     if b"\x00" in head[:8192]:
         snap.skip(label, "binary file (contains NUL bytes): not a manifest", category="unreadable")
@@ -377,7 +385,7 @@ def _load_transcoded(snap: Snapshot, path: Path, label: str, encoding: str, prog
         try:
             with open(path, "rb") as src, open(utf8, "wb") as dst:
                 decoder = codecs.getincrementaldecoder(encoding)()
-                while chunk := src.read1(1 << 22):  # read1: what a cut stream gave before it ended is kept
+                while chunk := src.read(1 << 22):
                     dst.write(decoder.decode(chunk).encode())
                     done += len(chunk)
                 dst.write(decoder.decode(b"", final=True).encode())
@@ -456,7 +464,7 @@ def _load_archive(snap: Snapshot, path: Path, label: str, progress: Progress | N
                     continue
                 if progress:
                     progress(f"reading {where}")
-                load_file(snap, dst, where, progress=progress)
+                load_file(snap, dst, where, progress=progress, in_archive=True)
     except OSError as e:
         if e.errno is not None:
             snap.skip(label, f"cannot read archive: {e.strerror or e}", category="unreadable")
@@ -505,7 +513,9 @@ def _too_large(snap: Snapshot, label: str, limit: int, tmp: str) -> None:
     )
 
 
-def _load_decompressed(snap: Snapshot, path: Path, label: str, ext: str, progress: Progress | None) -> None:
+def _load_decompressed(
+    snap: Snapshot, path: Path, label: str, ext: str, progress: Progress | None, *, in_archive: bool = False
+) -> None:
     """A compressed file, decompressed 4 MB at a time into a private temporary directory (removed at once), then
     read as any other file under its own name. What it cannot give is a row of ``skipped`` naming it: a corrupt
     stream, or one that ends early (what came before is read, and the row says the rest is missing); one that
@@ -542,7 +552,7 @@ def _load_decompressed(snap: Snapshot, path: Path, label: str, ext: str, progres
             if _compression(fh.read(8)) is not None:
                 snap.skip(label, "compressed twice: decompress it once first", category="unreadable")
                 return
-        load_file(snap, plain, label, progress=progress)
+        load_file(snap, plain, label, progress=progress, in_archive=in_archive)
 
 
 _DOC_SEP_BYTES = re.compile(rb"^(?:---|\.\.\.)(?:[ \t].*)?$", re.MULTILINE)
