@@ -725,8 +725,8 @@ def _findings_frame(
 
     Column-wise throughout: what depends on the check alone (practice, severity, title, remediation) is
     computed once per check and gathered by the rows' check codes (title and remediation stay codes: categoricals,
-    :data:`CHECK_TEXT_COLUMNS`); the sort is one ``lexsort`` over integer
-    codes (Arrow's dense ranks of the text columns); the text columns stay Arrow and are gathered once, in
+    :data:`CHECK_TEXT_COLUMNS`); the sort is over integer codes (Arrow's dense ranks of the text columns) packed
+    into as few integers as hold them (:func:`_sort_order`); the text columns stay Arrow and are gathered once, in
     their final order.
     """
     col = {c: as_text(rows[c]) for c in rows.columns}
@@ -748,7 +748,7 @@ def _findings_frame(
     rank_u = pd.factorize(np.asarray(uniq, dtype=object), sort=True)[0]
     keys = [_rank(col["cluster"]), practice_u[codes], -sev_u[codes].astype(np.int16), rank_u[codes]]
     keys += [_rank(col[c]) for c in ("namespace", "kind", "name", "container")]
-    order = np.lexsort(keys[::-1])
+    order = _sort_order(keys)
     codes = codes[order]
     practice = practice_u[codes]
     take = pa.array(order)
@@ -774,6 +774,32 @@ def _findings_frame(
         copy=False,
     )
     return df, expired
+
+
+def _sort_order(keys: list[np.ndarray[Any, Any]]) -> np.ndarray[Any, Any]:
+    """The stable order of rows by ``keys`` (integer arrays, the first the most significant), as ``np.lexsort``
+    gives it: consecutive keys are packed into one integer while their ranges multiply to less than 2**62 (one
+    stable sort of one integer per row instead of a sort per key, several times faster at 500k rows)."""
+    packed: list[np.ndarray[Any, Any]] = []
+    combined: np.ndarray[Any, Any] | None = None
+    span = 1
+    for k in reversed(keys):  # least significant first
+        k = np.asarray(k, dtype=np.int64)
+        lo = int(k.min()) if len(k) else 0
+        width = (int(k.max()) - lo + 1) if len(k) else 1
+        if combined is None or span * width >= 2**62:
+            if combined is not None:
+                packed.append(combined)
+            combined, span = k - lo, width
+            continue
+        combined = combined + (k - lo) * span
+        span *= width
+    if combined is not None:
+        packed.append(combined)
+    if len(packed) == 1:
+        out: np.ndarray[Any, Any] = np.argsort(packed[0], kind="stable")
+        return out
+    return np.lexsort(packed)
 
 
 def _check_or_none(check_id: Any) -> Check | None:

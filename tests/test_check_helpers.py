@@ -1,5 +1,5 @@
 """The vectorised helpers of the checks (``any_in``, ``joined``, ``join_by``, ``who``, ``rows``, ``formatted``,
-``image_reference``, the budgets' cover of ``rollout-no-pdb``, ``cap-net-raw``, ``priv-escalation``,
+``concat``, ``image_reference``, the budgets' cover of ``rollout-no-pdb``, ``cap-net-raw``, ``priv-escalation``,
 ``run-as-root``) against their row-by-row definitions."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from k8saudit.checks._common import (
     any_in,
     audit_cache,
     bracket,
+    concat,
     formatted,
     join_by,
     joined,
@@ -463,3 +464,16 @@ def test_run_as_root_is_its_row_by_row_definition(recs: list[tuple[Any, ...]]) -
     with audit_cache():
         got = run_as_root(c, workloads)
     assert list(got["name"]) == list(want) and _found(got) == want
+
+
+TEXTS = st.sampled_from(["a", "", "ü/x", None])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(TEXTS, TEXTS, TEXTS), max_size=8), st.sampled_from(["", "-", "?"]))
+def test_concat_is_pandas_plus(recs: list[tuple[Any, ...]], fill: str) -> None:
+    """Text columns written end to end in one Arrow call, as ``+`` of the columns (``fillna`` for a pair)."""
+    a, b, c = (pd.Series([r[i] for r in recs], dtype="string", index=range(10, 10 + len(recs))) for i in range(3))
+    got = concat(a, " x ", (b, fill), c, "!")
+    want = a + " x " + b.fillna(fill) + c + "!"
+    pd.testing.assert_series_equal(got, want, check_names=False)

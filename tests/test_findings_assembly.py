@@ -60,7 +60,7 @@ spec:
 ---
 apiVersion: apps/v1
 kind: Deployment
-metadata: {name: other, namespace: lab}
+metadata: {name: other, namespace: lab, annotations: {team: lab, k8saudit.io/exempt-reason: "not read without ignore"}}
 spec:
   selector: {matchLabels: {app: other}}
   template:
@@ -203,6 +203,27 @@ def test_distinct_counts_the_rows_key_combinations(recs: list[tuple[Any, ...]], 
     cols = {k: pa.array([r[i] for r in recs], type=pa.large_string()) for i, k in enumerate(keys)}
     assert _distinct(cols, tuple(order)) == len(set(recs))
     assert _distinct(cols, tuple(order[:2])) == len({tuple(r[keys.index(k)] for k in order[:2]) for r in recs})
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 6).flatmap(
+        lambda k: st.lists(
+            st.tuples(*(st.integers(-3, 3) | st.integers(-(2**40), 2**40) for _ in range(k))), max_size=30
+        )
+    )
+)
+def test_the_sort_order_is_lexsorts(recs: list[tuple[int, ...]]) -> None:
+    """The findings' order: the keys packed into few integers sort the rows as ``np.lexsort`` of the keys does
+    (stable: equal rows keep their order), small and huge ranges mixed (the packing splits where they overflow)."""
+    import numpy as np
+
+    from k8saudit.findings import _sort_order
+
+    if not recs:
+        return
+    keys = [np.array([r[i] for r in recs], dtype=np.int64) for i in range(len(recs[0]))]
+    assert _sort_order(keys).tolist() == np.lexsort(keys[::-1]).tolist()
 
 
 def test_a_checks_own_texts_are_categoricals_of_the_registry(tmp_path: Path) -> None:

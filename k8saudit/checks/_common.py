@@ -203,6 +203,24 @@ def formatted(fn: Callable[..., str | None], *columns: pd.Series) -> pd.Series:
     return pd.Series(string(out), index=columns[0].index, dtype="string")
 
 
+def concat(*parts: pd.Series | str | tuple[pd.Series, str]) -> pd.Series:
+    """Per row: the parts written end to end, as ``+`` of text columns gives it, in one Arrow call (not one
+    pandas operation per ``+``). A part is a text, a text column (aligned with the others; its missing value makes
+    the row's text missing), or ``(column, text)`` for ``column.fillna(text)``."""
+    index = None
+    args: list[pa.Array | pa.Scalar] = []
+    for part in parts:
+        if isinstance(part, str):
+            args.append(pa.scalar(part, TEXT))
+            continue
+        col, fill = part if isinstance(part, tuple) else (part, None)
+        index = col.index if index is None else index
+        arr = as_text(col)
+        args.append(arr if fill is None else pc.fill_null(arr, pa.scalar(fill, TEXT)))
+    out = pc.binary_join_element_wise(*args, pa.scalar("", TEXT))
+    return pd.Series(string(out), index=index, dtype="string")
+
+
 def pod_spec_path(kinds: pd.Series, field: str) -> pd.Series:
     """Where a pod-spec field sits in each kind: ``spec.hostPID``, ``spec.template.spec.hostPID``, ..."""
     prefix = kinds.map(lambda k: ".".join(pod_spec_keys(str(k)))).astype("string")
@@ -249,9 +267,15 @@ def pod_note(df: pd.DataFrame) -> pd.Series:
     """`` (seen in pod `x`, which differs from the template)`` for rows read from a pod (``pod`` column), else ""."""
     if "pod" not in df.columns:
         return pd.Series("", index=df.index, dtype="string")
-    pod = df["pod"].astype("string")
-    where = ("pod `" + pod + "`").mask(pod.str.contains("/", regex=False).fillna(False), "older revision " + pod)
-    return (" (seen in " + where + ", which differs from the template)").fillna("")
+    return formatted(_note_of, df["pod"].astype("string"))
+
+
+def _note_of(pod: str | None) -> str:
+    """:func:`pod_note` of one row's ``pod``: ``pod `x``` or, for a name with a ``/``, ``older revision x``."""
+    if pod is None:
+        return ""
+    where = f"older revision {pod}" if "/" in pod else f"pod `{pod}`"
+    return f" (seen in {where}, which differs from the template)"
 
 
 def rows(df: pd.DataFrame, message: pd.Series | str, evidence: pd.Series | str) -> pd.DataFrame:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .._normalize import MASK_PREFIX
-from ._common import join_by, pod_note, who
+from ._common import concat, join_by, pod_note, who
 from ._fix import PLURAL, FixContext, comment, dump, nest, pod_path
 from ._registry import NSA_CISA, check
 
@@ -58,6 +58,13 @@ def _masked(values: pd.Series) -> pd.Series:
     """Values as shown in findings: masked whatever the frame holds (defence in depth)."""
     v = values.fillna("").astype("string")
     return v.where(v.str.startswith(MASK_PREFIX), MASK_PREFIX + " " + v.str.len().astype("string") + " chars>")
+
+
+def _env_rows(env: pd.DataFrame, mask: pd.Series, *columns: str) -> pd.DataFrame:
+    """The rows of ``env`` where ``mask`` holds (missing: not), with the keys and ``columns`` only (a filter of
+    every column of a large frame costs more than the check)."""
+    keep = mask.fillna(False).to_numpy(dtype=bool)
+    return env.loc[keep, [*_CONTAINER_KEYS, "container_type", "pod", *columns]]
 
 
 def _per_container(rows: pd.DataFrame, item: pd.Series, evidence: pd.Series, verb: str) -> pd.DataFrame:
@@ -137,17 +144,10 @@ def _secrets_fix(c: FixContext) -> str:
     fix=_secrets_fix,
 )
 def secret_env_ref(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
-    rows = env[env["source"] == "secret_key_ref"]
-    item = rows["var"] + " from Secret " + rows["namespace"].fillna("") + "/" + rows["secret_name"].fillna("?")
-    ev = (
-        "env "
-        + rows["var"]
-        + " valueFrom.secretKeyRef="
-        + rows["secret_name"].fillna("?")
-        + "/"
-        + rows["secret_key"].fillna("?")
-        + pod_note(rows)
-    )
+    rows = _env_rows(env, env["source"] == "secret_key_ref", "var", "secret_name", "secret_key")
+    var, secret = rows["var"], (rows["secret_name"], "?")
+    item = concat(var, " from Secret ", (rows["namespace"], ""), "/", secret)
+    ev = concat("env ", var, " valueFrom.secretKeyRef=", secret, "/", (rows["secret_key"], "?"), pod_note(rows))
     return _per_container(rows, item, ev, "reads")
 
 
@@ -169,15 +169,12 @@ def secret_env_ref(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
     fix=_secrets_fix,
 )
 def secret_envfrom(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
-    rows = env[env["source"] == "env_from_secret"]
+    rows = _env_rows(env, env["source"] == "env_from_secret", "var", "secret_name")
     prefix = rows["var"].fillna("")
     with_prefix = (" (prefix " + prefix + ")").where(prefix != "", "")
-    item = "Secret " + rows["namespace"].fillna("") + "/" + rows["secret_name"].fillna("?") + with_prefix
-    ev = (
-        "envFrom.secretRef="
-        + rows["secret_name"].fillna("?")
-        + (" prefix=" + prefix).where(prefix != "", "")
-        + pod_note(rows)
+    item = concat("Secret ", (rows["namespace"], ""), "/", (rows["secret_name"], "?"), with_prefix)
+    ev = concat(
+        "envFrom.secretRef=", (rows["secret_name"], "?"), (" prefix=" + prefix).where(prefix != "", ""), pod_note(rows)
     )
     return _per_container(rows, item, ev, "loads every key into its environment from")
 
@@ -205,10 +202,10 @@ def secret_envfrom(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
 )
 def secret_env_literal(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
     value = env["value"].fillna("")
-    rows = env[(env["source"] == "literal") & env["looks_like_credential"] & (value != "")]
-    shown = _masked(rows["value"])
-    item = rows["var"] + " (" + shown + ")"
-    ev = "env " + rows["var"] + "=" + shown + pod_note(rows)
+    rows = _env_rows(env, (env["source"] == "literal") & env["looks_like_credential"] & (value != ""), "var", "value")
+    var, shown = rows["var"], _masked(rows["value"])
+    item = concat(var, " (", shown, ")")
+    ev = concat("env ", var, "=", shown, pod_note(rows))
     return _per_container(rows, item, ev, "sets a literal credential in")
 
 
