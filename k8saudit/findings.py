@@ -382,7 +382,7 @@ def _frames_for(
             if got is None:
                 df = snap.frame(p)
                 if c.where:
-                    df = df.query(c.where)
+                    df = _rows_where(df, c.where)
                 spec = frame_spec(p)
                 n = len(df) if spec.one_row_per_object or not len(df) else None
                 got = (df, n if n is not None else _distinct({k: as_text(df[k]) for k in spec.keys}, spec.keys))
@@ -395,6 +395,25 @@ def _frames_for(
     if c.on == "cluster":
         evaluated = 1
     return args, evaluated
+
+
+def _rows_where(df: pd.DataFrame, where: str) -> pd.DataFrame:
+    """``df.query(where)``; the frame itself when every row is kept (``not windows`` of a cluster without Windows
+    nodes): a copy of every column of a large frame costs more than most checks, and checks never change the frames
+    they read (those without ``where`` read the snapshot's own)."""
+    try:
+        keep = df.eval(where)
+    except Exception:  # whatever query makes of it
+        keep = None
+    kept = (
+        isinstance(keep, pd.Series)
+        and pd.api.types.is_bool_dtype(keep.dtype)
+        and keep.index.equals(df.index)
+        and bool(keep.fillna(False).all())  # a missing answer: the row is not kept
+    )
+    if kept:
+        return df
+    return df.query(where)
 
 
 class NoObjectsError(SnapshotError):

@@ -1,5 +1,5 @@
 """The vectorised helpers of the checks (``any_in``, ``joined``, ``join_by``, ``who``, ``rows``, ``formatted``,
-``concat``, ``image_reference``, the budgets' cover of ``rollout-no-pdb``, ``cap-net-raw``, ``priv-escalation``,
+``concat``, ``apiserver_flags``, ``image_reference``, the budgets' cover of ``rollout-no-pdb``, ``cap-net-raw``, ``priv-escalation``,
 ``run-as-root``) against their row-by-row definitions."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from k8saudit._selectors import matches
 from k8saudit.checks._common import (
     any_in,
+    apiserver_flags,
     audit_cache,
     bracket,
     concat,
@@ -477,3 +478,48 @@ def test_concat_is_pandas_plus(recs: list[tuple[Any, ...]], fill: str) -> None:
     got = concat(a, " x ", (b, fill), c, "!")
     want = a + " x " + b.fillna(fill) + c + "!"
     pd.testing.assert_series_equal(got, want, check_names=False)
+
+
+FLAG = st.sampled_from(["anonymous-auth", "authorization-mode", "insecure-port", "x"])
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["p1", "p2"]), FLAG, st.sampled_from(["true", " false ", "", None])), max_size=8
+    ),
+    st.lists(st.lists(FLAG, min_size=1, max_size=2, unique=True), max_size=4),
+)
+def test_apiserver_flags_in_an_audit_are_each_calls_own_table(
+    recs: list[tuple[Any, ...]], asks: list[list[str]]
+) -> None:
+    """Within an audit the table of every flag is made once; each call's columns are what its own table of the
+    flags it names holds (a flag given twice: the last; absent, empty or blank: missing)."""
+    api = pd.DataFrame(
+        {
+            "node": pd.Series(["n-" + r[0] for r in recs], dtype="string"),
+            "pod": pd.Series([r[0] for r in recs], dtype="string"),
+            "flag": pd.Series([r[1] for r in recs], dtype="string"),
+            "value": pd.Series([r[2] for r in recs], dtype="string"),
+        }
+    )
+    with audit_cache():
+        got = [apiserver_flags(api, *flags) for flags in asks]
+    for flags, g in zip(asks, got):
+        pd.testing.assert_frame_equal(g, _flags(api, flags))
+        pd.testing.assert_frame_equal(apiserver_flags(api, *flags), _flags(api, flags))
+
+
+def _flags(apiserver: pd.DataFrame, flags: list[str]) -> pd.DataFrame:
+    """The table of one call, as it was written before the audit shared one table of every flag."""
+    pods = apiserver.drop_duplicates("pod")[["node", "pod"]]
+    sel = apiserver[apiserver["flag"].isin(flags)].drop_duplicates(["pod", "flag"], keep="last")
+    wide = sel.pivot(index="pod", columns="flag", values="value") if len(sel) else pd.DataFrame(index=pd.Index([]))
+    out = pods.merge(wide.reindex(columns=list(flags)), left_on="pod", right_index=True, how="left")
+    for f in flags:
+        v = out[f].astype("string").str.strip()
+        out[f] = v.where(v != "")
+    out.insert(0, "kind", "Pod")
+    out.insert(1, "namespace", "kube-system")
+    out.insert(2, "name", out["pod"])
+    return out.reset_index(drop=True)

@@ -251,3 +251,23 @@ def test_a_checks_own_texts_are_categoricals_of_the_registry(tmp_path: Path) -> 
     }
     assert check_text(pd.Series([None, pd.NA, 3], dtype=object), "title").tolist()[2] == "3"
     assert check_text(pd.Series([None, pd.NA], dtype=object), "title").isna().all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.sampled_from(["Deployment", "Job", None])), max_size=8))
+def test_a_checks_where_keeps_the_rows_query_keeps(recs: list[tuple[Any, ...]]) -> None:
+    """The rows a check's ``where`` passes it are those of ``DataFrame.query``; when that is every row, the frame
+    itself (not a copy of each column)."""
+    from k8saudit.findings import _rows_where
+
+    df = pd.DataFrame(
+        {
+            "windows": pd.Series([r[0] for r in recs], dtype=bool),
+            "kind": pd.Series([r[1] for r in recs], dtype="string"),
+        }
+    )
+    for where in ("not windows", "kind == 'Deployment'", "kind in ['Deployment', 'Job']", "kind == kind"):
+        got = _rows_where(df, where)
+        pd.testing.assert_frame_equal(got, df.query(where))
+        if len(df):
+            assert (got is df) == (len(df.query(where)) == len(df))

@@ -158,17 +158,14 @@ def tri(values: pd.Series) -> pd.Series:
 def who(containers: pd.DataFrame) -> pd.Series:
     """``container `app```, ``init container `setup```, ``ephemeral container `debugger```.
 
-    Each distinct (type, name) pair is written once and the rows gathered (a cluster repeats a few container
-    names many times); a missing name gives a missing text."""
-    tcodes, types = pd.factorize(containers["container_type"])  # missing: -1
-    ncodes, names = pd.factorize(containers["container"].astype("string"))
-    words = [_CONTAINER_WORD.get(t, "container") for t in types] + ["container"]
-    width = len(names) + 1
-    # each distinct pair by hashing (np.unique sorts, many times slower on a large frame)
-    at, pair = pd.factorize(tcodes.astype(np.int64) % (len(types) + 1) * width + ncodes % width)
-    named = list(names) + [None]
-    texts = [None if named[p % width] is None else f"{words[p // width]} `{named[p % width]}`" for p in pair.tolist()]
-    got = pa.array(texts, type=TEXT).take(pa.array(at.astype(np.int64)))
+    Written by Arrow in one pass (the word of each distinct type looked up once); a missing name gives a
+    missing text."""
+    types = containers["container_type"]
+    codes, distinct = pd.factorize(types)  # missing: -1
+    words = pa.array([_CONTAINER_WORD.get(t, "container") for t in distinct] + ["container"], type=TEXT)
+    word = words.take(pa.array(np.where(codes < 0, len(distinct), codes)))
+    names = as_text(containers["container"])
+    got = pc.binary_join_element_wise(word, pa.scalar(" `", TEXT), names, pa.scalar("`", TEXT), pa.scalar("", TEXT))
     return pd.Series(string(got), index=containers.index, dtype="string")
 
 
@@ -203,10 +200,11 @@ def formatted(fn: Callable[..., str | None], *columns: pd.Series) -> pd.Series:
     return pd.Series(string(out), index=columns[0].index, dtype="string")
 
 
-def concat(*parts: pd.Series | str | tuple[pd.Series, str]) -> pd.Series:
+def concat(*parts: pd.Series | pa.Array | str | tuple[pd.Series | pa.Array, str]) -> pd.Series:
     """Per row: the parts written end to end, as ``+`` of text columns gives it, in one Arrow call (not one
-    pandas operation per ``+``). A part is a text, a text column (aligned with the others; its missing value makes
-    the row's text missing), or ``(column, text)`` for ``column.fillna(text)``."""
+    pandas operation per ``+``). A part is a text, a text column (a Series aligned with the others, or Arrow
+    text; its missing value makes the row's text missing), or ``(column, text)`` for ``column.fillna(text)``.
+    The result has the index of the first Series part (none: positions)."""
     index = None
     args: list[pa.Array | pa.Scalar] = []
     for part in parts:
@@ -214,8 +212,11 @@ def concat(*parts: pd.Series | str | tuple[pd.Series, str]) -> pd.Series:
             args.append(pa.scalar(part, TEXT))
             continue
         col, fill = part if isinstance(part, tuple) else (part, None)
-        index = col.index if index is None else index
-        arr = as_text(col)
+        if isinstance(col, pd.Series):
+            index = col.index if index is None else index
+            arr = as_text(col)
+        else:
+            arr = col.cast(TEXT)
         args.append(arr if fill is None else pc.fill_null(arr, pa.scalar(fill, TEXT)))
     out = pc.binary_join_element_wise(*args, pa.scalar("", TEXT))
     return pd.Series(string(out), index=index, dtype="string")
@@ -314,12 +315,28 @@ def join_by(groups: pd.Series, texts: pd.Series, sep: str) -> pd.Series:
     """
     t = texts.astype("string")
     keep = (t.notna() & (t != "")).to_numpy(dtype=bool)
-    g = groups.to_numpy()[keep]
+    ids, out = _join_groups(groups.to_numpy()[keep], as_text(t[keep]), sep)
+    return pd.Series(string(out), index=ids, dtype="string")
+
+
+def joined_per_group(groups: np.ndarray[Any, Any], texts: pa.Array, sep: str, n: int) -> pa.Array:
+    """:func:`join_by` of Arrow texts and integer groups ``0..n-1``, as Arrow text indexed by group (a group
+    without a text: missing)."""
+    keep = pc.fill_null(pc.not_equal(texts, pa.scalar("", TEXT)), False)
+    ids, out = _join_groups(groups[keep.to_numpy(zero_copy_only=False)], texts.filter(keep), sep)
+    at = np.full(n, -1, dtype=np.int64)
+    at[ids] = np.arange(len(ids))
+    return out.take(pa.array(at, mask=at < 0))
+
+
+def _join_groups(g: np.ndarray[Any, Any], values: pa.Array, sep: str) -> tuple[np.ndarray[Any, Any], pa.Array]:
+    """The groups that have texts (``values``: non-empty, one per row of ``g``) and each one's distinct texts
+    joined by ``sep`` in order of appearance."""
     if len(g) == 0:
-        return pd.Series([], dtype="string")
+        return np.array([], dtype=np.int64), pa.array([], type=TEXT)
     order = np.argsort(g, kind="stable")
     g = g[order]
-    values = as_text(t[keep]).take(pa.array(order))
+    values = values.take(pa.array(order))
     first = np.r_[True, g[1:] != g[:-1]]
     group = np.cumsum(first) - 1
     enc = pc.dictionary_encode(values)
@@ -329,27 +346,45 @@ def join_by(groups: pd.Series, texts: pd.Series, sep: str) -> pd.Series:
     starts = np.flatnonzero(np.r_[True, group[at][1:] != group[at][:-1]])
     offsets = pa.array(np.append(starts, len(at)).astype(np.int64))
     lists = pa.LargeListArray.from_arrays(offsets, values.take(pa.array(at)))
-    out = pc.binary_join(lists, pa.scalar(sep, TEXT))
-    return pd.Series(string(out), index=g[first], dtype="string")
+    return g[first], pc.binary_join(lists, pa.scalar(sep, TEXT))
 
 
 def apiserver_flags(apiserver: pd.DataFrame, *flags: str) -> pd.DataFrame:
     """One row per kube-apiserver pod with ``kind``/``namespace``/``name`` and one column per flag.
 
     A flag given twice keeps its last value (as the flag parser does); an absent or
-    empty flag is ``<NA>``.
+    empty flag is ``<NA>``. Within an audit (:func:`audit_cache`) the table of every flag is made once and the
+    checks that ask pick their columns from it.
     """
+    if set(flags) & set(_FLAG_KEYS):  # a flag named as a key column: its own table
+        return _flag_table(apiserver, flags)
+    table = shared("apiserver_flags", (apiserver,), lambda: _flag_table(apiserver, None))
+    out = table.reindex(columns=[*_FLAG_KEYS, *flags])
+    for f in flags:
+        if f not in table.columns:
+            out[f] = pd.array([pd.NA] * len(out), dtype="string")
+    return out
+
+
+_FLAG_KEYS = ("kind", "namespace", "name", "node", "pod")
+
+
+def _flag_table(apiserver: pd.DataFrame, flags: tuple[str, ...] | None) -> pd.DataFrame:
+    """:func:`apiserver_flags` of ``flags`` (None: every flag the frame holds but those named as a key column)."""
+    if flags is None:
+        flags = tuple(f for f in pd.unique(apiserver["flag"].dropna()) if f not in _FLAG_KEYS)
     pods = apiserver.drop_duplicates("pod")[["node", "pod"]]
     sel = apiserver[apiserver["flag"].isin(flags)].drop_duplicates(["pod", "flag"], keep="last")
+    v = sel["value"].astype("string").str.strip()
+    sel = sel.assign(value=v.where(v != ""))  # an empty or blank value: missing
     wide = (
         sel.pivot(index="pod", columns="flag", values="value")
         if len(sel)
         else pd.DataFrame(index=pd.Index([], name="pod"))
     )
     out = pods.merge(wide.reindex(columns=list(flags)), left_on="pod", right_index=True, how="left")
-    for f in flags:
-        v = out[f].astype("string").str.strip()
-        out[f] = v.where(v != "")
+    if flags:
+        out[list(flags)] = out[list(flags)].astype("string")
     out.insert(0, "kind", "Pod")
     out.insert(1, "namespace", "kube-system")
     out.insert(2, "name", out["pod"])

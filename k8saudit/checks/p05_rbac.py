@@ -18,9 +18,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from ._common import any_in, apiserver_flags, join_by, joined
+from .._arrow import TEXT, as_text, string
+from ._common import any_in, apiserver_flags, concat, joined, joined_per_group, shared
 from ._fix import FixContext, apiserver_flag, comment, dump
 from ._registry import NSA_CISA, check
 
@@ -84,17 +88,81 @@ def granted(rbac: pd.DataFrame) -> pd.Series:
 # not the size of the frame.
 
 
-def per_rule(df: pd.DataFrame, fn: Callable[[pd.DataFrame], pd.Series]) -> pd.Series:
-    """``fn`` (rules → one value per rule) evaluated once per distinct rule of ``df``, aligned to its rows."""
-    if df.empty:
-        return fn(df)
-    role_ns = df["binding_namespace"].where(df["role_kind"].eq("Role").fillna(False))
-    keys = pd.DataFrame({"k": df["role_kind"], "ns": role_ns, "r": df["role"], "i": df["rule_index"]})
-    rid = keys.groupby(list(keys.columns), dropna=False, sort=False).ngroup().to_numpy()
-    first = ~pd.Series(rid).duplicated().to_numpy()
-    value = fn(df[first])
-    value.index = rid[first]
-    return pd.Series(value.reindex(rid).array, index=df.index)
+class Grants:
+    """What the checks read of the whole ``rbac`` frame, derived once per audit and shared by them (``shared``):
+    who is granted, each row's binding and rule, the texts of each row's role, scope, subject and binding, the
+    distinct rules. A check picks its rows (a mask over the frame) and gathers, so six checks cost a handful of
+    pandas operations each, not dozens (the frame is small: its per-call cost is what counts)."""
+
+    def __init__(self, rbac: pd.DataFrame) -> None:
+        self.rbac = rbac
+        self.granted = granted(rbac).to_numpy(dtype=bool)
+        self.binding = rbac.groupby(_BKEYS, dropna=False, sort=False).ngroup().to_numpy()
+        role_ns = rbac["binding_namespace"].where(rbac["role_kind"].eq("Role").fillna(False))
+        keys = pd.DataFrame({"k": rbac["role_kind"], "ns": role_ns, "r": rbac["role"], "i": rbac["rule_index"]})
+        #: each row's rule (role × rule index), numbered in order of appearance: rule r is row r of ``rules``
+        self.rule = keys.groupby(list(keys.columns), dropna=False, sort=False).ngroup().to_numpy()
+        self.rules = rbac[~pd.Series(self.rule).duplicated().to_numpy()]
+        self.keys = {c: as_text(rbac[c]) for c in _BKEYS}
+        self.role = as_text(_role_text(rbac))  # a binding has one roleRef
+        self.where = as_text(_where_text(rbac))
+        self.subject = as_text(_subject_text(rbac))
+        ns = (rbac["binding_namespace"].astype("string") + "/").fillna("")
+        self.label = as_text(rbac["binding_kind"] + " `" + ns + rbac["binding"] + "`")
+        self._rule_text: pa.Array | None = None
+
+    def per_rule(self, fn: Callable[[pd.DataFrame], pd.Series]) -> pd.Series:
+        """``fn`` (rules → one value per rule) evaluated once per distinct rule, aligned to the frame's rows."""
+        value = fn(self.rules)
+        return pd.Series(value.array.take(self.rule), index=self.rbac.index)
+
+    @property
+    def rule_text(self) -> pa.Array:
+        if self._rule_text is None:
+            self._rule_text = as_text(self.per_rule(_rule_text))
+        return self._rule_text
+
+    def per_binding(self, hit: Any, *, rules: bool = True, **extra: pd.Series | pa.ListArray) -> dict[str, Any]:
+        """One row per binding among the rows where ``hit`` holds, in order of appearance: its ``kind``/
+        ``namespace``/``name``, ``label`` (``RoleBinding `ns/x```), ``roles``, ``where``, ``subjects``, ``rules``
+        (when asked) and each ``extra`` column (aligned to the frame: a text per row, or an Arrow list of texts
+        per row) as the distinct texts of its rows joined; as Arrow text columns."""
+        rows = np.flatnonzero(np.asarray(hit, dtype=bool))
+        group, _ = pd.factorize(self.binding[rows])
+        n = int(group.max()) + 1 if len(group) else 0
+        first = pa.array(rows[np.unique(group, return_index=True)[1]].astype(np.int64))
+        at = pa.array(rows.astype(np.int64))
+        out: dict[str, Any] = {
+            "kind": self.keys["binding_kind"].take(first),
+            "namespace": self.keys["binding_namespace"].take(first),
+            "name": self.keys["binding"].take(first),
+            "label": self.label.take(first),
+            "roles": self.role.take(first),
+            "where": self.where.take(first),
+            "subjects": joined_per_group(group, self.subject.take(at), ", ", n),
+        }
+        if rules:
+            out["rules"] = joined_per_group(group, self.rule_text.take(at), "; ", n)
+        for name, values in extra.items():
+            if isinstance(values, pd.Series):
+                out[name] = joined_per_group(group, as_text(values).take(at), ", ", n)
+            else:  # a list of texts per row
+                items = values.take(at)
+                parent = pc.list_parent_indices(items).to_numpy(zero_copy_only=False)
+                out[name] = joined_per_group(group[parent], pc.list_flatten(items).cast(TEXT), ", ", n)
+        return out
+
+
+def grants(rbac: pd.DataFrame) -> Grants:
+    """The frame's :class:`Grants`, made once per audit."""
+    return shared("rbac_grants", (rbac,), lambda: Grants(rbac))
+
+
+def _found(b: dict[str, Any], message: pd.Series, evidence: pd.Series | pa.Array) -> pd.DataFrame:
+    """A check's rows: the bindings ``b`` of :meth:`Grants.per_binding` with their message and evidence."""
+    cols = {k: b[k] for k in ("kind", "namespace", "name")}
+    cols.update(message=as_text(message), evidence=evidence if isinstance(evidence, pa.Array) else as_text(evidence))
+    return pd.DataFrame({k: string(v) for k, v in cols.items()}, columns=_OUT)
 
 
 def _can(df: pd.DataFrame, verbs: tuple[str, ...] | None, resources: tuple[str, ...], group: str) -> pd.Series:
@@ -152,25 +220,6 @@ def _subject_text(df: pd.DataFrame) -> pd.Series:
 def _where_text(df: pd.DataFrame) -> pd.Series:
     cluster = df["scope"].eq("cluster").fillna(False)
     return ("in namespace " + df["scope"].fillna("?")).where(~cluster, "across the whole cluster")
-
-
-def per_binding(df: pd.DataFrame, *, rules: bool = True, **extra: pd.Series) -> pd.DataFrame:
-    """One row per binding of ``df``: its ``kind``/``namespace``/``name``, ``label`` (``RoleBinding `ns/x```),
-    ``roles``, ``where``, ``subjects``, ``rules`` (when asked) and each ``extra`` column as joined unique texts."""
-    bid = pd.Series(df.groupby(_BKEYS, dropna=False, sort=False).ngroup().to_numpy(), index=df.index)
-    first = ~bid.duplicated()
-    out = df.loc[first, _BKEYS].set_axis(bid[first].to_numpy())
-    out["roles"] = _role_text(df[first]).to_numpy()  # a binding has one roleRef
-    out["where"] = _where_text(df[first]).to_numpy()
-    out["subjects"] = join_by(bid, _subject_text(df), ", ")
-    if rules:
-        out["rules"] = join_by(bid, per_rule(df, _rule_text), "; ")
-    for name, values in extra.items():
-        out[name] = join_by(bid, values, ", ")
-    ns = (out["binding_namespace"].astype("string") + "/").fillna("")
-    out["label"] = out["binding_kind"] + " `" + ns + out["binding"] + "`"
-    out["kind"], out["namespace"], out["name"] = out["binding_kind"], out["binding_namespace"], out["binding"]
-    return out.reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- checks
@@ -287,16 +336,16 @@ def rbac_abac_enabled(apiserver: pd.DataFrame) -> pd.DataFrame:
 def rbac_cluster_admin(rbac: pd.DataFrame) -> pd.DataFrame:
     # no component of Kubernetes runs as cluster-admin cluster-wide: a ClusterRoleBinding of it to a service
     # account is an add-on's (a dashboard, Tiller), kube-system or not
+    g = grants(rbac)
     sa_everywhere = rbac["subject_kind"].eq("ServiceAccount") & rbac["binding_kind"].eq("ClusterRoleBinding")
-    hit = rbac[
-        (granted(rbac) | sa_everywhere.fillna(False).astype(bool))
-        & rbac["role_kind"].eq("ClusterRole").fillna(False)
-        & rbac["role"].eq("cluster-admin").fillna(False)
-    ]
-    b = per_binding(hit, rules=False)
-    b["message"] = b["label"] + " gives cluster-admin " + b["where"] + " to " + b["subjects"]
-    b["evidence"] = "roleRef: ClusterRole cluster-admin; subjects: " + b["subjects"]
-    return b[_OUT]
+    hit = (
+        (g.granted | sa_everywhere.fillna(False).to_numpy(dtype=bool))
+        & rbac["role_kind"].eq("ClusterRole").fillna(False).to_numpy(dtype=bool)
+        & rbac["role"].eq("cluster-admin").fillna(False).to_numpy(dtype=bool)
+    )
+    b = g.per_binding(hit, rules=False)
+    message = concat(b["label"], " gives cluster-admin ", b["where"], " to ", b["subjects"])
+    return _found(b, message, concat("roleRef: ClusterRole cluster-admin; subjects: ", b["subjects"]))
 
 
 def _wildcards(rules: pd.DataFrame) -> pd.Series:
@@ -329,15 +378,12 @@ def _wildcards(rules: pd.DataFrame) -> pd.Series:
     ),
 )
 def rbac_wildcard(rbac: pd.DataFrame) -> pd.DataFrame:
-    r = rbac[granted(rbac) & ~(rbac["role_kind"].eq("ClusterRole") & rbac["role"].eq("cluster-admin")).fillna(False)]
-    what = per_rule(r, _wildcards)
-    hit = r[what != ""]
-    b = per_binding(hit, what=what[hit.index])
-    b["message"] = (
-        b["label"] + " grants " + b["subjects"] + " `*` in " + b["what"] + " " + b["where"] + " through " + b["roles"]
-    )
-    b["evidence"] = b["rules"]
-    return b[_OUT]
+    g = grants(rbac)
+    admin = (rbac["role_kind"].eq("ClusterRole") & rbac["role"].eq("cluster-admin")).fillna(False).to_numpy(dtype=bool)
+    what = g.per_rule(_wildcards)
+    b = g.per_binding(g.granted & ~admin & (what != "").to_numpy(dtype=bool), what=what)
+    parts = (b["label"], " grants ", b["subjects"], " `*` in ", b["what"], " ", b["where"], " through ", b["roles"])
+    return _found(b, concat(*parts), b["rules"])
 
 
 @check(
@@ -362,11 +408,10 @@ def rbac_wildcard(rbac: pd.DataFrame) -> pd.DataFrame:
     fix=lambda c: _namespaced_binding(c),
 )
 def rbac_clusterwide_binding(rbac: pd.DataFrame) -> pd.DataFrame:
-    hit = rbac[granted(rbac) & rbac["binding_kind"].eq("ClusterRoleBinding").fillna(False)]
-    b = per_binding(hit, rules=False)
-    b["message"] = b["label"] + " grants " + b["roles"] + " in every namespace to " + b["subjects"]
-    b["evidence"] = "roleRef: " + b["roles"] + "; subjects: " + b["subjects"]
-    return b[_OUT]
+    g = grants(rbac)
+    b = g.per_binding(g.granted & rbac["binding_kind"].eq("ClusterRoleBinding").fillna(False).to_numpy(dtype=bool))
+    message = concat(b["label"], " grants ", b["roles"], " in every namespace to ", b["subjects"])
+    return _found(b, message, concat("roleRef: ", b["roles"], "; subjects: ", b["subjects"]))
 
 
 @check(
@@ -392,24 +437,14 @@ def rbac_clusterwide_binding(rbac: pd.DataFrame) -> pd.DataFrame:
     ),
 )
 def rbac_secrets_read(rbac: pd.DataFrame) -> pd.DataFrame:
-    r = rbac[granted(rbac)]
+    g = grants(rbac)
     read = ("get", "list", "watch")
-    reads = per_rule(r, lambda x: _can(x, read, ("secrets",), "") & (x["resource_names"].str.len() == 0))
-    hit = r[reads.astype(bool)]
-    b = per_binding(hit, verbs=per_rule(hit, lambda x: joined(x["verbs"], read + ("*",))))
-    b["message"] = (
-        b["label"]
-        + " lets "
-        + b["subjects"]
-        + " read Secrets "
-        + b["where"]
-        + " (verbs: "
-        + b["verbs"]
-        + ") through "
-        + b["roles"]
+    reads = g.per_rule(lambda x: _can(x, read, ("secrets",), "") & (x["resource_names"].str.len() == 0))
+    b = g.per_binding(
+        g.granted & reads.to_numpy(dtype=bool), verbs=g.per_rule(lambda x: joined(x["verbs"], read + ("*",)))
     )
-    b["evidence"] = b["rules"]
-    return b[_OUT]
+    parts = (b["label"], " lets ", b["subjects"], " read Secrets ", b["where"], " (verbs: ", b["verbs"], ") through ")
+    return _found(b, concat(*parts, b["roles"]), b["rules"])
 
 
 #: (what it allows, verbs (None: any), resources, API group, cluster-scoped resources: only a
@@ -473,19 +508,15 @@ def _escalations(rules: pd.DataFrame, *, cluster_scoped: bool) -> pd.Series:
     ),
 )
 def rbac_escalation(rbac: pd.DataFrame) -> pd.DataFrame:
-    r = rbac[granted(rbac)]
-    cluster_wide = r["scope"].eq("cluster").fillna(False).astype(bool)
-    what = per_rule(r, lambda x: _escalations(x, cluster_scoped=False)) + per_rule(
-        r, lambda x: _escalations(x, cluster_scoped=True)
+    g = grants(rbac)
+    cluster_wide = rbac["scope"].eq("cluster").fillna(False).astype(bool)
+    what = g.per_rule(lambda x: _escalations(x, cluster_scoped=False)) + g.per_rule(
+        lambda x: _escalations(x, cluster_scoped=True)
     ).where(cluster_wide, "")
-    hit = r[what != ""]
-    b = per_binding(hit)
-    items = what[hit.index].str.rstrip(", ").str.split(", ").explode()  # one row per path, to dedupe them
-    bid = hit.groupby(_BKEYS, dropna=False, sort=False).ngroup()
-    b["what"] = join_by(bid.reindex(items.index), items, ", ").to_numpy()
-    b["message"] = b["label"] + " lets " + b["subjects"] + " " + b["what"] + " " + b["where"] + " through " + b["roles"]
-    b["evidence"] = b["rules"]
-    return b[_OUT]
+    paths = pc.split_pattern(pc.utf8_rtrim(as_text(what), characters=", "), ", ")  # each path apart, to dedupe them
+    b = g.per_binding(g.granted & (what != "").to_numpy(dtype=bool), what=paths)
+    parts = (b["label"], " lets ", b["subjects"], " ", b["what"], " ", b["where"], " through ", b["roles"])
+    return _found(b, concat(*parts), b["rules"])
 
 
 @check(
@@ -515,8 +546,8 @@ def rbac_escalation(rbac: pd.DataFrame) -> pd.DataFrame:
 )
 def rbac_anonymous_binding(rbac: pd.DataFrame) -> pd.DataFrame:
     public = rbac["subject"].isin(PUBLIC_GROUPS).fillna(False).astype(bool)
-    hit = rbac[public & ~_builtin_public_grant(rbac, DISCOVERY_ROLES)]
-    b = per_binding(hit, rules=False)
-    b["message"] = b["label"] + " grants " + b["roles"] + " " + b["where"] + " to " + b["subjects"]
-    b["evidence"] = "roleRef: " + b["roles"] + "; subjects: " + b["subjects"]
-    return b[_OUT]
+    b = grants(rbac).per_binding(
+        (public & ~_builtin_public_grant(rbac, DISCOVERY_ROLES)).to_numpy(dtype=bool), rules=False
+    )
+    message = concat(b["label"], " grants ", b["roles"], " ", b["where"], " to ", b["subjects"])
+    return _found(b, message, concat("roleRef: ", b["roles"], "; subjects: ", b["subjects"]))

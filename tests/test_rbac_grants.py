@@ -1,0 +1,111 @@
+"""The RBAC checks' shared view of the ``rbac`` frame (:class:`k8saudit.checks.p05_rbac.Grants`): what it gathers per
+binding against its row-by-row definition (bindings in order of appearance among the chosen rows, a missing key
+one value, each binding's distinct texts joined in order, a rule's text the same as that row's own), on frames
+with missing values, equal names in two namespaces, rules shared by several bindings, and no row at all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from k8saudit.checks._common import joined_per_group
+from k8saudit.checks.p05_rbac import Grants, _role_text, _rule_text, _subject_text, _where_text
+
+ROW = st.tuples(
+    st.sampled_from([("ClusterRoleBinding", None), ("RoleBinding", "a"), ("RoleBinding", "b"), (None, "a")]),
+    st.sampled_from(["x", "y", None]),  # binding names, equal across namespaces
+    st.sampled_from(["cluster", "a", None]),
+    st.sampled_from(
+        [("ServiceAccount", "a", "sa"), ("ServiceAccount", "", "sa"), ("Group", None, "g"), (None, None, None)]
+    ),
+    st.sampled_from([("ClusterRole", "view"), ("Role", "r"), ("Role", None), (None, None)]),
+    st.sampled_from([0, 1, None]),
+    st.booleans(),  # chosen
+)
+
+
+def _frame(recs: list[tuple[Any, ...]]) -> pd.DataFrame:
+    def col(values: list[Any], dtype: str = "string") -> pd.Series:
+        return pd.Series(values, dtype=dtype)
+
+    return pd.DataFrame(
+        {
+            "binding_kind": col([r[0][0] for r in recs]),
+            "binding_namespace": col([r[0][1] for r in recs]),
+            "binding": col([r[1] for r in recs]),
+            "scope": col([r[2] for r in recs]),
+            "subject_kind": col([r[3][0] for r in recs]),
+            "subject_namespace": col([r[3][1] for r in recs]),
+            "subject": col([r[3][2] for r in recs]),
+            "role_kind": col([r[4][0] for r in recs]),
+            "role": col([r[4][1] for r in recs]),
+            # a rule's fields follow from its role and index, as in a real frame
+            "rule_index": col([r[5] for r in recs], "Int64"),
+            "verbs": col(
+                [{0: ["get"], 1: ["*", "list"]}.get(r[5], []) + (["x"] if r[4][1] == "r" else []) for r in recs],
+                "object",
+            ),
+            "api_groups": col([[""] if r[4][1] == "view" else ["apps"] for r in recs], "object"),
+            "resources": col([["pods"] for _ in recs], "object"),
+            "resource_names": col([[] if r[5] is None else ["n"] for r in recs], "object"),
+            "is_system_subject": col([r[6] for r in recs], "bool"),
+        }
+    )
+
+
+def _none(v: Any) -> Any:
+    return None if v is pd.NA else v
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(ROW, max_size=10), st.booleans())
+def test_per_binding_is_its_row_by_row_definition(recs: list[tuple[Any, ...]], rules: bool) -> None:
+    df = _frame(recs)
+    hit = np.array([r[6] for r in recs], dtype=bool)
+    extra = pd.Series([["bind, x", "y"][i % 2] for i in range(len(recs))], dtype="string")
+    got = Grants(df).per_binding(hit, rules=rules, what=extra)
+    # the definition: each row's own texts, grouped by binding in order of appearance among the chosen rows
+    texts = {
+        "roles": _role_text(df),
+        "where": _where_text(df),
+        "subjects": _subject_text(df),
+        "rules": pd.Series([_rule_text(df.iloc[[i]]).iloc[0] for i in range(len(df))], dtype="string"),
+        "what": extra,
+    }
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for i in np.flatnonzero(hit):
+        groups.setdefault(
+            tuple(_none(df.at[i, c]) for c in ("binding_kind", "binding_namespace", "binding")), []
+        ).append(i)
+    want: dict[str, list[Any]] = {
+        c: [] for c in ["kind", "namespace", "name", "label", "roles", "where", "subjects", "what"]
+    }
+    want.update({"rules": []} if rules else {})
+    for (kind, ns, name), rows in groups.items():
+        want["kind"].append(kind)
+        want["namespace"].append(ns)
+        want["name"].append(name)
+        want["label"].append(
+            None if kind is None or name is None else f"{kind} `{'' if ns is None else ns + '/'}{name}`"
+        )
+        for c in ("roles", "where"):
+            want[c].append(_none(texts[c][rows[0]]))
+        for c, sep in (("subjects", ", "), ("rules", "; "), ("what", ", ")):
+            if c in want:
+                items = [_none(texts[c][i]) for i in rows]
+                want[c].append(sep.join(dict.fromkeys(x for x in items if x)) or None)
+    assert {k: v.to_pylist() for k, v in got.items()} == want
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.sampled_from(["a", "b", "", None])), max_size=12))
+def test_joined_per_group_is_its_definition(pairs: list[tuple[int, Any]]) -> None:
+    groups = np.array([g for g, _ in pairs], dtype=np.int64)
+    got = joined_per_group(groups, pa.array([t for _, t in pairs], type=pa.large_string()), "; ", 6).to_pylist()
+    want = ["; ".join(dict.fromkeys(t for g, t in pairs if g == k and t)) or None for k in range(6)]
+    assert got == want
