@@ -398,22 +398,27 @@ def _frames_for(
 
 
 def _rows_where(df: pd.DataFrame, where: str) -> pd.DataFrame:
-    """``df.query(where)``; the frame itself when every row is kept (``not windows`` of a cluster without Windows
-    nodes): a copy of every column of a large frame costs more than most checks, and checks never change the frames
-    they read (those without ``where`` read the snapshot's own)."""
+    """``df.query(where)`` (for a frame without duplicate column names, that is ``df.loc[df.eval(where)]``); the
+    frame itself when every row is kept (``not windows`` of a cluster without Windows nodes): checks never
+    change the frames they read (those without ``where`` read the snapshot's own)."""
+    if df.columns.has_duplicates:
+        return df.query(where)
     try:
         keep = df.eval(where)
     except Exception:  # whatever query makes of it
-        keep = None
-    kept = (
+        return df.query(where)
+    every = (
         isinstance(keep, pd.Series)
         and pd.api.types.is_bool_dtype(keep.dtype)
         and keep.index.equals(df.index)
         and bool(keep.fillna(False).all())  # a missing answer: the row is not kept
     )
-    if kept:
+    if every:
         return df
-    return df.query(where)
+    try:
+        return df.loc[keep]
+    except ValueError:
+        return df.query(where)
 
 
 class NoObjectsError(SnapshotError):

@@ -1,5 +1,5 @@
 """The vectorised helpers of the checks (``any_in``, ``joined``, ``join_by``, ``who``, ``rows``, ``formatted``,
-``concat``, ``apiserver_flags``, ``image_reference``, the budgets' cover of ``rollout-no-pdb``, ``cap-net-raw``, ``priv-escalation``,
+``concat``, ``truthy``, ``apiserver_flags``, ``image_reference``, the budgets' cover of ``rollout-no-pdb``, ``cap-net-raw``, ``priv-escalation``,
 ``run-as-root``) against their row-by-row definitions."""
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from k8saudit.checks._common import (
     join_by,
     joined,
     rows,
+    truthy,
     who,
     workload_column,
 )
@@ -523,3 +524,14 @@ def _flags(apiserver: pd.DataFrame, flags: list[str]) -> pd.DataFrame:
     out.insert(1, "namespace", "kube-system")
     out.insert(2, "name", out["pod"])
     return out.reset_index(drop=True)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(VALUE, st.just(pd.NA), st.just(np.array([1, 2]))), max_size=8))
+def test_truthy_is_map_bool(values: list[Any]) -> None:
+    s = pd.Series(values, dtype=object)
+    try:
+        want = s.map(bool, na_action="ignore").fillna(False).astype(bool).tolist()
+    except ValueError:  # an array's truth is ambiguous: the definition itself refuses it
+        return
+    assert truthy(s).tolist() == want

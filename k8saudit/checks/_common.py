@@ -144,6 +144,20 @@ def joined(lists: pd.Series, only: Iterable[str] | None = None, sep: str = ", ")
     return pd.Series(rows, index=lists.index, dtype="string")
 
 
+def truthy(values: pd.Series) -> np.ndarray[Any, Any]:
+    """Per row: is the value true (a non-empty list, a text, ...)? A missing value is not. As
+    ``values.map(bool, na_action="ignore").fillna(False)``, without a Python call per row."""
+    arr = values.to_numpy(dtype=object)
+    na = pd.isna(arr)
+    out = np.zeros(len(arr), dtype=bool)
+    try:
+        out[~na] = arr[~na].astype(bool)
+    except (TypeError, ValueError):  # a value whose truth cannot be told (an array): each asked by itself
+        got: np.ndarray[Any, Any] = values.map(bool, na_action="ignore").fillna(False).astype(bool).to_numpy()
+        return got
+    return out
+
+
 def bracket(lists: pd.Series) -> pd.Series:
     """``[A, B]``, or ``not set`` for an empty list."""
     j = joined(lists)

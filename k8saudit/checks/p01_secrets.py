@@ -17,7 +17,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .._normalize import MASK_PREFIX
-from ._common import concat, join_by, pod_note, who
+from ._common import concat, join_by, pod_note, truthy, who
 from ._fix import PLURAL, FixContext, comment, dump, nest, pod_path
 from ._registry import NSA_CISA, check
 
@@ -238,7 +238,7 @@ def secret_env_literal(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFr
 )
 def secret_configmap_credential(config_maps: pd.DataFrame) -> pd.DataFrame:
     whole = config_maps["looks_like_credential"] & (config_maps["value_length"].fillna(0) > 0)
-    inside = config_maps["credential_lines"].map(bool, na_action="ignore").fillna(False).astype(bool)
+    inside = pd.Series(truthy(config_maps["credential_lines"]), index=config_maps.index)
     rows = config_maps[whole | inside]
     keys = ["kind", "namespace", "name"]
     shown = _masked(rows["value"])
