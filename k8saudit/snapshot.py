@@ -187,6 +187,15 @@ class Snapshot:
         the indexes ``whole`` (named by ``generateName`` or holding ``*``) are only masked, and admitted here.
         False, and nothing kept, when one of the others was kept already or comes twice: a duplicate is
         compared with the whole object (the caller admits the batch itself)."""
+        admitted = self.admit_compacted(pods, sources, whole)
+        if admitted is None:
+            return False
+        self.keep_many("Pod", admitted.objs, admitted.sources)
+        return True
+
+    def admit_compacted(self, pods: list[m.Pod], sources: list[str], whole: list[int]) -> Admitted | None:
+        """:meth:`keep_compacted` without keeping them yet, as :meth:`admit_page` (the live loader's pods pages a
+        worker process compacted); None, and nothing recorded, where :meth:`keep_compacted` is False."""
         keys = self._keys
         left = set(whole)
         if keys is not None:
@@ -196,8 +205,9 @@ class Snapshot:
                     continue
                 key = ("Pod", p.metadata.namespace, p.metadata.name)
                 if key in keys or key in batch:
-                    return False
+                    return None
                 batch.add(key)
+        before = len(self._skipped)
         objs, srcs = [], []
         templates = self._templates
         for i, (p, src) in enumerate(zip(pods, sources)):
@@ -214,8 +224,7 @@ class Snapshot:
                         self._owner_unknown(ref)
             objs.append(p)
             srcs.append(src)
-        self.keep_many("Pod", objs, srcs)
-        return True
+        return Admitted(objs, srcs, self._skipped[before:])
 
     def _admit(self, obj: Any, source: str, dedupe: bool) -> bool:
         """Normalise an object about to be kept (secret rules, defaults, compaction); False for a duplicate.

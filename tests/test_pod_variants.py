@@ -644,6 +644,7 @@ def test_shared_parts_are_masked_in_any_order(
     late=st.sets(st.sampled_from(["deployments", "replicasets", "pods"])),
     expire=st.sampled_from([None, "deployments", "replicasets", "pods"]),
     creds=st.lists(st.sampled_from(_SECRETS), min_size=7, max_size=7),
+    workers=st.sampled_from(["1", "2"]),  # the loader alone, or beside a worker process that compacts pods pages
 )
 def test_live_pages_are_compacted_and_masked_as_files_are_in_any_order(
     tmp_path_factory: pytest.TempPathFactory,
@@ -652,6 +653,7 @@ def test_live_pages_are_compacted_and_masked_as_files_are_in_any_order(
     late: set[str],
     expire: str | None,
     creds: list[str],
+    workers: str,
 ) -> None:
     """The live loader admits each page as it arrives, compacted against its owners' templates: whatever order the
     pages come in (a kind forbidden at cluster scope is listed again namespace by namespace, after the others; a
@@ -663,6 +665,7 @@ def test_live_pages_are_compacted_and_masked_as_files_are_in_any_order(
     from k8saudit.testing import FakeApiServer
 
     monkeypatch.setattr(_listing, "_sleep", lambda _s: None)
+    monkeypatch.setenv("K8SAUDIT_WORKERS", workers)
     tmp_path = tmp_path_factory.mktemp("live-order")
 
     deps = [deployment(name=f"web{i}", containers=[creds_container(creds[i])]) for i in range(3)]

@@ -744,7 +744,7 @@ def test_workers_that_cannot_start_or_die_leave_the_work_to_the_loader(
     monkeypatch.undo()
     monkeypatch.setattr(files_mod, "CHUNK", 4096)
     monkeypatch.setenv("K8SAUDIT_WORKERS", "3")  # two workers
-    dying = _parallel._WORKER.replace("    for line in inp:", "    for line in __import__('itertools').islice(inp, 3):")
+    dying = _parallel._WORKER.replace("\nfor line in inp:", "\nfor line in __import__('itertools').islice(inp, 3):")
     assert dying != _parallel._WORKER
     monkeypatch.setattr(_parallel, "_WORKER", dying)  # each worker answers a few batches, then exits
     answered: list[bool] = []
@@ -768,28 +768,31 @@ def test_workers_that_cannot_start_or_die_leave_the_work_to_the_loader(
     assert not any(answered) and answered
 
 
+@pytest.mark.parametrize("live", [False, True])
 @pytest.mark.parametrize("by_default", [True, False])
-def test_how_many_workers(monkeypatch: pytest.MonkeyPatch, by_default: bool) -> None:
+def test_how_many_workers(monkeypatch: pytest.MonkeyPatch, by_default: bool, live: bool) -> None:
     """K8SAUDIT_WORKERS=N: N processes, the loader and N - 1 workers; else, when workers are on by default, one
-    per CPU but the loader's own (at most MAX_WORKERS) for a Pod List from MIN_BYTES on, none for a smaller one
-    or on one CPU."""
+    per CPU but the loader's own (at most MAX_WORKERS) for a Pod List from MIN_BYTES on (a live pods list with
+    LIVE_MIN_BYTES still to come), none for a smaller one or on one CPU. Files and live lists each have their
+    own default."""
     from k8saudit.sources import _parallel
 
-    monkeypatch.setattr(_parallel, "BY_DEFAULT", by_default)
+    monkeypatch.setattr(_parallel, "LIVE_BY_DEFAULT" if live else "BY_DEFAULT", by_default)
+    monkeypatch.setattr(_parallel, "BY_DEFAULT" if live else "LIVE_BY_DEFAULT", not by_default)
     monkeypatch.delenv("K8SAUDIT_WORKERS", raising=False)
-    big, small = 10 * 1024**3, _parallel.MIN_BYTES - 1
+    big, small = 10 * 1024**3, (_parallel.LIVE_MIN_BYTES if live else _parallel.MIN_BYTES) - 1
     for cpus, n in ((1, 0), (2, 1), (4, 3), (16, _parallel.MAX_WORKERS)):
         monkeypatch.setattr(_parallel.os, "sched_getaffinity", lambda pid, c=cpus: set(range(c)), raising=False)
-        assert _parallel.workers_for(big) == (n if by_default else 0), cpus
-        assert _parallel.workers_for(small) == 0
+        assert _parallel.workers_for(big, live=live) == (n if by_default else 0), cpus
+        assert _parallel.workers_for(small, live=live) == 0
     for said, n in (("4", 3), ("3", 2), ("2", 1), ("1", 0), ("0", 0), ("many", 0), ("-1", 0)):
         monkeypatch.setenv("K8SAUDIT_WORKERS", said)
-        assert _parallel.workers_for(1) == n and _parallel.workers_for(big) == n, (
+        assert _parallel.workers_for(1, live=live) == n and _parallel.workers_for(big, live=live) == n, (
             said
         )  # said outright: whatever the size
     monkeypatch.setenv("K8SAUDIT_WORKERS", "4")
     monkeypatch.delattr(_parallel.os, "preadv")  # as on Windows: the loader reads alone, asked or not
-    assert _parallel.workers_for(big) == 0
+    assert _parallel.workers_for(big, live=live) == 0
 
 
 def test_a_chunk_that_ends_right_after_an_item(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

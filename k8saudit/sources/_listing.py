@@ -20,6 +20,7 @@ from __future__ import annotations
 import builtins
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
@@ -32,6 +33,8 @@ from urllib3.util.retry import RequestHistory, Retry
 
 from .. import _model as m
 from ..snapshot import Admitted, Snapshot
+from . import _parallel
+from ._podpages import HEAD, Pages
 from ._progress import Progress
 from ._share import Sharer
 from .errors import describe_error, status_message
@@ -140,6 +143,10 @@ _LEVELS = (
 )
 _LEVEL = {kind: i for i, kinds in enumerate(_LEVELS) for kind in kinds}
 assert set(_LEVEL) == set(m.OWNERS_FIRST)
+#: the pages lists that wait for their owners hold meanwhile (read, not decoded), in bytes at most: the owners'
+#: lists and a pods list go on together (on a loopback API server the pods of 10k pods come in 0.7 s page after
+#: page, and their owners are listed in about as long)
+MAX_HELD_BYTES = 128 * 1024**2
 #: the big lists that own nothing (started first among those)
 _BIG = ("ConfigMap", "Secret", "Service")
 
@@ -183,6 +190,16 @@ class _ListHead(msgspec.Struct, gc=False):
 _head_decoder = msgspec.json.Decoder(_ListHead)
 
 
+class _PageHead(msgspec.Struct, gc=False):
+    """A list page but its items: what is checked here of a page handed to a worker (which checks its items)."""
+
+    kind: str | None = None
+    metadata: _ListMeta = msgspec.field(default_factory=_ListMeta)
+
+
+_page_head_decoder = msgspec.json.Decoder(_PageHead)
+
+
 class _RawList(msgspec.Struct, gc=False):
     kind: str | None = None
     metadata: _ListMeta = msgspec.field(default_factory=_ListMeta)
@@ -211,6 +228,21 @@ def _list_decoder(tp: type) -> msgspec.json.Decoder[Any]:
         )
         dec = _list_decoders[tp] = msgspec.json.Decoder(st)
     return dec
+
+
+def _always() -> bool:
+    return True
+
+
+def _utf8(body: bytes) -> bool:
+    """Is ``body`` UTF-8 (as decoding a string of it checks: skipping it does not)?"""
+    if body.isascii():
+        return True
+    try:
+        body.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 @dataclass
@@ -267,6 +299,13 @@ class Lister:
         #: owner level → lists of that level not finished yet (see :data:`_LEVEL`)
         self.owners_left = [0] * len(_LEVELS)
         self.owners_done = threading.Condition(self.lock)
+        #: the worker processes of this :meth:`run` (see ``_podpages``), whether a list has them, and how many
+        #: templates they were sent (None: not yet)
+        self.pool: _parallel.Pool | None = None
+        self.pool_taken = False
+        self.pool_templates: int | None = None
+        #: bytes of the pages lists hold while their owners are listed (see :data:`MAX_HELD_BYTES`)
+        self.held_bytes = 0
 
     # ---- requests
     def get(self, path: str, query: list[tuple[str, Any]], accept: str) -> bytes:
@@ -330,16 +369,28 @@ class Lister:
         return describe_error(e, self.server) or error_text(e)
 
     def page(
-        self, path: str, query: list[tuple[str, Any]], accept: str, tp: type | None = None
+        self,
+        path: str,
+        query: list[tuple[str, Any]],
+        accept: str,
+        tp: type | None = None,
+        head_only: Callable[[], bool] | None = None,
     ) -> tuple[bytes, _ListMeta, Any]:
         """One list page, its metadata, and the page decoded with items of type ``tp`` (None when an item does
         not validate: :meth:`_add_page` then reads them one by one). A body that is not JSON (garbled, or cut
-        short by a proxy) is asked for again like a 5xx; one that is JSON but not a list page is an error."""
+        short by a proxy) is asked for again like a 5xx; one that is JSON but not a list page is an error.
+        ``head_only()`` true once the body is read: the page is checked as the typed decoding would check it
+        (JSON, UTF-8, its kind and metadata) but its items are left to a worker (``_podpages.HEAD``)."""
         attempt = 0
         while True:
             attempt += 1
             body = self.get(path, query, accept)
             try:
+                if tp is not None and head_only is not None and head_only() and _utf8(body):
+                    try:
+                        return body, _page_head_decoder.decode(body).metadata, HEAD
+                    except msgspec.ValidationError:
+                        pass  # the typed decoding says what is wrong
                 if tp is not None:
                     try:  # the whole page at once: read once, not once for its metadata and again for its items
                         decoded = _list_decoder(tp).decode(body)
@@ -405,7 +456,60 @@ class Lister:
                 for f in futs:
                     f.cancel()
                 raise
+            finally:
+                if self.pool is not None:  # (the lists are done, or cancelled: a worker's answer is not wanted)
+                    self.pool.close()
+                self.pool, self.pool_taken, self.pool_templates = None, False, None
         return [r for r in results if r is not None]
+
+    # ---- worker processes (see ``_podpages``)
+    def take_pool(self, size: int) -> _parallel.Pool | None:
+        """This run's worker processes for a pods list with about ``size`` bytes still to come (started now, when
+        that is large enough, see ``_parallel.workers_for``); None: none, or another list has them."""
+        with self.lock:
+            if self.pool_taken or self.cancel.is_set():
+                return None
+            if self.pool is None:
+                n = _parallel.workers_for(size, live=True)
+                if not n:
+                    return None
+                self.pool = _parallel.Pool(None, "Pod", None, n, feed=True)
+            if self.pool.broken:
+                return None
+            self.pool_taken = True
+            return self.pool
+
+    def release_pool(self) -> None:
+        with self.lock:
+            self.pool_taken = False
+
+    def send_templates(self, pool: _parallel.Pool) -> int:
+        """The owners' templates, sent to the workers once (every owner is in); how many there were then."""
+        assert self.snap is not None
+        if self.pool_templates is None:
+            with self.admitting:
+                specs, uids = self.snap.owner_templates()
+                self.pool_templates = len(self.snap.template_index)
+            pool.send_templates(_parallel.templates_payload(specs, uids))
+        return self.pool_templates
+
+    def hold(self, n: int) -> None:
+        """Count ``n`` more bytes of pages held while their owners are listed (``n`` < 0: released)."""
+        with self.lock:
+            self.held_bytes += n
+
+    def can_hold(self) -> bool:
+        """Are fewer than :data:`MAX_HELD_BYTES` held?"""
+        with self.lock:
+            return self.held_bytes < MAX_HELD_BYTES
+
+    @staticmethod
+    def decode_page(body: bytes, tp: type) -> Any:
+        """A page fetched with its head only (``HEAD``), decoded here: None when an item does not validate."""
+        try:
+            return _list_decoder(tp).decode(body)
+        except msgspec.ValidationError:
+            return None
 
     def _list_task(self, res: Resource, namespace: str | None) -> Result:
         try:
@@ -416,6 +520,14 @@ class Lister:
                 with self.owners_done:
                     self.owners_left[level] -= 1
                     self.owners_done.notify_all()
+
+    def _owners_pending(self, kind: str) -> bool:
+        """Is a list of the kinds that own ``kind``'s objects still going on?"""
+        level = _LEVEL.get(kind)
+        if not level:
+            return False
+        with self.lock:
+            return any(self.owners_left[:level])
 
     def _wait_for_owners(self, kind: str) -> None:
         """Wait until every list of the kinds that own ``kind``'s objects is done (their templates are known)."""
@@ -439,49 +551,74 @@ class Lister:
         restarts = 0
         while True:
             result = Result(res, namespace)
+            pages = Pages(self, result, path)  # admitted in order: here, or by a worker process (pods)
             token: str | None = None
-            pages = 0
             announced: int | None = None  # what the previous page said remained
             try:
-                body, meta, decoded = self.page(path, self._query(None), accept, tp)
-                while True:
-                    # ask for the next page now, keep this one while it comes
-                    token = meta.continue_ or None
-                    nxt = prefetch.submit(self.page, path, self._query(token), accept, tp) if token else None
-                    before = len(result.items) + len(result.skips)
-                    if not pages and not restarts:
-                        self._wait_for_owners(res.kind)  # (the next page is on its way meanwhile)
-                    self._add_page(result, body, path, decoded)
-                    pages += 1
-                    self._report(res.kind, namespace, len(result.items), final=nxt is None)
-                    if nxt is None:
-                        got = len(result.items) + len(result.skips) - before
-                        self._check_complete(result, meta, announced, got, pages, what, path)
-                        return result
-                    announced = meta.remaining_item_count
-                    body, meta, decoded = nxt.result()
-            except _HTTPError as e:
-                if e.status == 410 and token and restarts < MAX_RESTARTS:
-                    restarts += 1  # the continue token expired: start the list again
-                    self._forget(result)
-                    self._say(f"{self.cluster}: {res.plural}: continue token expired, listing again")
-                    continue
-                if pages:
-                    self._skip_partial(result, self._why(e, restarts, pages + 1), what, path, pages)
-                else:
-                    self._skip_http(result, e, what, path)
-                self._report(res.kind, namespace, len(result.items), final=True)
-                return result
-            except _Timeout:
-                why = f"timed out after {self.timeout:g}s (timeout={self.timeout:g})"
-                if pages:
-                    self._skip_partial(result, f"page {pages + 1} {why}", what, path, pages)
-                else:
-                    self._skip(result, path, f"error: {what} {why}", "error")
-                self._report(res.kind, namespace, len(result.items), final=True)
-                return result
+                try:
+                    body, meta, decoded = self.page(path, self._query(None), accept, tp)
+                    while True:
+                        token = meta.continue_ or None
+                        if token and not pages.planned:
+                            pages.plan(body, decoded, meta.remaining_item_count)
+                        if (
+                            token
+                            and not restarts
+                            and not pages.started
+                            and pages.can_hold()
+                            and self._owners_pending(res.kind)
+                        ):
+                            # while the owners are listed, the list goes on: its pages are held, unread
+                            pages.hold(body, decoded)
+                            announced = meta.remaining_item_count
+                            body, meta, decoded = self.page(path, self._query(token), accept, tp, _always)
+                            continue
+                        # ask for the next page now, keep this one while it comes
+                        head = pages.head_only if pages.pool is not None else None
+                        nxt = prefetch.submit(self.page, path, self._query(token), accept, tp, head) if token else None
+                        if not pages.started:
+                            if not restarts:
+                                self._wait_for_owners(res.kind)  # (the next page is on its way meanwhile)
+                            pages.start()
+                        pages.add(body, decoded, last=nxt is None)
+                        if nxt is None:
+                            pages.finish()
+                            self._check_complete(result, meta, announced, pages.got, pages.done, what, path)
+                            return result
+                        announced = meta.remaining_item_count
+                        body, meta, decoded = nxt.result()
+                except (_HTTPError, _Timeout) as e:
+                    err: _HTTPError | _Timeout = e
+                    try:  # the pages before the failing one, admitted in order as they would have been
+                        if pages.held:
+                            self._wait_for_owners(res.kind)
+                            pages.start()
+                        pages.finish()
+                    except _HTTPError as earlier:
+                        err = earlier  # (one of them failed first)
+                    n = pages.done
+                    if isinstance(err, _HTTPError):
+                        if err.status == 410 and token and restarts < MAX_RESTARTS:
+                            restarts += 1  # the continue token expired: start the list again
+                            self._forget(result)
+                            self._say(f"{self.cluster}: {res.plural}: continue token expired, listing again")
+                            continue
+                        if n:
+                            self._skip_partial(result, self._why(err, restarts, n + 1), what, path, n)
+                        else:
+                            self._skip_http(result, err, what, path)
+                    else:
+                        why = f"timed out after {self.timeout:g}s (timeout={self.timeout:g})"
+                        if n:
+                            self._skip_partial(result, f"page {n + 1} {why}", what, path, n)
+                        else:
+                            self._skip(result, path, f"error: {what} {why}", "error")
+                    self._report(res.kind, namespace, len(result.items), final=True)
+                    return result
             except _Cancelled:
                 return result
+            finally:
+                pages.close()
 
     def _check_complete(
         self, result: Result, meta: _ListMeta, announced: int | None, got: int, pages: int, what: str, path: str
@@ -557,14 +694,7 @@ class Lister:
                     o.api_version = api_version
         if not items:
             return
-        paths: dict[str | None, str] = {}
-        srcs = []
-        for o in items:
-            ns = o.metadata.namespace
-            p = paths.get(ns)
-            if p is None:
-                p = paths[ns] = res.path(ns) if res.namespaced and ns else path
-            srcs.append(p)
+        srcs = self.sources(res, items, path)
         if self.snap is not None:
             with self.admitting:
                 admitted = self.snap.admit_page(items, srcs)
@@ -574,6 +704,19 @@ class Lister:
         self.sharer.share_kept(items)
         result.sources.extend(srcs)
         result.items.extend(items)
+
+    @staticmethod
+    def sources(res: Resource, items: builtins.list[Any], path: str) -> builtins.list[str]:
+        """Where each item of a page came from: the list's path in the item's namespace."""
+        paths: dict[str | None, str] = {}
+        srcs = []
+        for o in items:
+            ns = o.metadata.namespace
+            p = paths.get(ns)
+            if p is None:
+                p = paths[ns] = res.path(ns) if res.namespaced and ns else path
+            srcs.append(p)
+        return srcs
 
     def _forget(self, result: Result) -> None:
         """A list read again from its start: what its first reading admitted is taken back."""

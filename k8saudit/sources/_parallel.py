@@ -29,11 +29,14 @@ buffer and one batch of pods (about 280 MB).
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
+import queue
 import select
 import struct
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -51,6 +54,10 @@ MIN_BYTES = 128 * 1024**2
 #: in process, wall no better), and beside an idle core the gain was not shown
 BY_DEFAULT = False
 MAX_WORKERS = 3
+#: a live pods list whose pages still to come hold this many bytes (by its first page) is handed to workers
+LIVE_MIN_BYTES = 24 * 1024**2
+#: and they are started without being asked: see README, "Speed and memory"
+LIVE_BY_DEFAULT = False
 _HEADER = struct.Struct("<bQ")
 
 _WORKER = r"""
@@ -61,7 +68,10 @@ pkg = types.ModuleType("_k8saudit_worker")
 pkg.__path__ = [sys.argv[1]]
 sys.modules["_k8saudit_worker"] = pkg
 from _k8saudit_worker import _model as m, _normalize as nz, _podspec as ps
-dec = msgspec.json.Decoder(list[m.Pod] if sys.argv[3] else list[m.AnyObject])  # the loader's decoder
+item = m.Pod if sys.argv[3] else m.AnyObject
+dec = msgspec.json.Decoder(list[item])  # the loader's decoder
+Page = msgspec.defstruct("Page", [("items", list[item] | None, None)])
+page_dec = msgspec.json.Decoder(Page)  # the items of a list page (the loader checked the rest of it)
 enc = msgspec.msgpack.Encoder()
 header = struct.Struct("<bQ")
 out = sys.stdout.buffer
@@ -70,15 +80,20 @@ specs, uids = msgspec.msgpack.decode(inp.read(int(inp.readline())), type=tuple[l
 index = [ps.TemplateIndex(s) for s in specs]
 templates = {u: index[i] for u, i in uids.items()}
 buf = bytearray()
-with open(sys.argv[2], "rb", buffering=0) as fh:
-    for line in inp:
-        a, b = map(int, line.split())
-        n = b - a + 2
-        if len(buf) < n:
-            buf = bytearray(n)
-        buf[0] = 0x5B
-        buf[n - 1] = 0x5D
-        try:
+fh = open(sys.argv[2], "rb", buffering=0) if sys.argv[2] else None
+for line in inp:
+    try:
+        if line[:1] == b"p":  # "p <n>": a list page of n bytes follows
+            body = inp.read(int(line[1:]))
+            pods = page_dec.decode(body).items or []
+            del body
+        else:  # "<a> <b>": the items in bytes [a, b) of the file
+            a, b = map(int, line.split())
+            n = b - a + 2
+            if len(buf) < n:
+                buf = bytearray(n)
+            buf[0] = 0x5B
+            buf[n - 1] = 0x5D
             with memoryview(buf) as mv:
                 fh.seek(a)
                 got = 0
@@ -88,26 +103,28 @@ with open(sys.argv[2], "rb", buffering=0) as fh:
                         raise EOFError
                     got += k
                 pods = dec.decode(mv[:n])
-            if any(type(p) is not m.Pod for p in pods):
-                raise TypeError("not only pods: the loader admits them")
-            payload = enc.encode((pods, nz.compact_pods(pods, templates)))
-            del pods
-        except Exception:
-            out.write(header.pack(0, 0))
-        else:
-            out.write(header.pack(1, len(payload)))
-            out.write(payload)
-        out.flush()
+        if any(type(p) is not m.Pod for p in pods):
+            raise TypeError("not only pods: the loader admits them")
+        payload = enc.encode((pods, nz.compact_pods(pods, templates)))
+        del pods
+    except Exception:
+        out.write(header.pack(0, 0))
+    else:
+        out.write(header.pack(1, len(payload)))
+        out.write(payload)
+    out.flush()
 """
 
 
-def workers_for(size: int) -> int:
-    """How many worker processes admit pods beside the loader for a Pod List of ``size`` bytes.
+def workers_for(size: int, *, live: bool = False) -> int:
+    """How many worker processes admit pods beside the loader for a Pod List of ``size`` bytes (``live``: a live
+    pods list of about ``size`` bytes still to come).
 
     ``K8SAUDIT_WORKERS=N`` says how many processes share the work, the loader counted: N - 1 workers (0 or
-    1: the loader alone). Unset, from :data:`MIN_BYTES` on, one per CPU this process may use but the
-    loader's own, at most :data:`MAX_WORKERS`, when :data:`BY_DEFAULT`; else none. None where the system lacks
-    what they use (``os.preadv``, ``select`` on pipes: Windows): the loader reads alone there."""
+    1: the loader alone). Unset, from :data:`MIN_BYTES` on (:data:`LIVE_MIN_BYTES`), one per CPU this process may
+    use but the loader's own, at most :data:`MAX_WORKERS`, when :data:`BY_DEFAULT` (:data:`LIVE_BY_DEFAULT`); else
+    none. None where the system lacks what they use (``os.preadv``, ``select`` on pipes: Windows): the loader
+    reads alone there."""
     if not hasattr(os, "preadv") or os.name != "posix":  # they read with preadv and poll pipes with select
         return 0
     env = os.environ.get("K8SAUDIT_WORKERS", "").strip()
@@ -116,7 +133,7 @@ def workers_for(size: int) -> int:
             return max(int(env) - 1, 0)
         except ValueError:
             return 0
-    if not BY_DEFAULT or size < MIN_BYTES:
+    if not (LIVE_BY_DEFAULT if live else BY_DEFAULT) or size < (LIVE_MIN_BYTES if live else MIN_BYTES):
         return 0
     try:
         cpus = len(os.sched_getaffinity(0))
@@ -131,43 +148,78 @@ def templates_payload(specs: list[Any], uids: dict[str, int]) -> bytes:
 
 
 class Pool:
-    """Worker processes admitting byte ranges of one Pod List; results come back in the order asked for."""
+    """Worker processes admitting byte ranges of one Pod List, or pages of a live pods list; results come back in
+    the order asked for.
 
-    def __init__(self, path: Path, item_kind: str | None, templates: bytes, n: int) -> None:
+    Ranges of a file are asked for on each worker's stdin at once (a line each). Pages (``feed=True``) are bytes
+    the workers are sent whole: a thread per worker writes them, so that the caller never waits for a worker
+    still busy with the page before (and ``templates`` may come later, :meth:`send_templates`, once the owners
+    are loaded: a worker starts before it has work)."""
+
+    def __init__(
+        self, path: Path | None, item_kind: str | None, templates: bytes | None, n: int, *, feed: bool = False
+    ) -> None:
         self.procs: list[subprocess.Popen[bytes]] = []
         self.broken = False
         self._queue: collections.deque[tuple[int, int, int]] = collections.deque()  # (worker, a, b) asked, in order
         self._next = 0
+        self._feeds: list[queue.SimpleQueue[tuple[bytes, ...] | None]] = []
+        self._feeders: list[threading.Thread] = []
         package = Path(_model.__file__).resolve().parent
         try:
             for _ in range(n):
                 p = subprocess.Popen(
-                    [sys.executable, "-I", "-c", _WORKER, str(package), str(path), item_kind or ""],
+                    [sys.executable, "-I", "-c", _WORKER, str(package), str(path or ""), item_kind or ""],
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.DEVNULL,
                     bufsize=0,
                 )
                 self.procs.append(p)
-                assert p.stdin is not None
-                p.stdin.write(b"%d\n" % len(templates) + templates)
-        except (OSError, ValueError):
+                if feed:
+                    q: queue.SimpleQueue[tuple[bytes, ...] | None] = queue.SimpleQueue()
+                    t = threading.Thread(target=_feed, args=(p, q), name="k8saudit-feed", daemon=True)
+                    t.start()
+                    self._feeds.append(q)
+                    self._feeders.append(t)
+            if templates is not None:
+                self.send_templates(templates)
+        except (OSError, ValueError, RuntimeError):
             self.close()
             self.broken = True
 
-    def ask(self, a: int, b: int) -> None:
-        """Queue the items in bytes [a, b) of the file (whole items, comma-separated) on the next worker."""
-        w = self._next
-        self._next = (self._next + 1) % len(self.procs)
-        self._queue.append((w, a, b))
+    def send_templates(self, templates: bytes) -> None:
+        """The owners' templates (:func:`templates_payload`), sent once, before anything is asked."""
+        for w in range(len(self.procs)):
+            self._send(w, b"%d\n" % len(templates), templates)
+
+    def _send(self, w: int, *parts: bytes) -> None:
         if self.broken:
+            return
+        if self._feeds:
+            self._feeds[w].put(parts)
             return
         try:
             stdin = self.procs[w].stdin
             assert stdin is not None
-            stdin.write(f"{a} {b}\n".encode())
+            stdin.write(b"".join(parts))
         except (OSError, ValueError):
             self.broken = True
+
+    def _take_turn(self, a: int, b: int) -> int:
+        w = self._next
+        self._next = (self._next + 1) % len(self.procs)
+        self._queue.append((w, a, b))
+        return w
+
+    def ask(self, a: int, b: int) -> None:
+        """Queue the items in bytes [a, b) of the file (whole items, comma-separated) on the next worker."""
+        self._send(self._take_turn(a, b), f"{a} {b}\n".encode())
+
+    def ask_page(self, body: bytes) -> None:
+        """Queue a list page (its items Pods; the rest of it checked already) on the next worker: its
+        :meth:`result` is (0, len(body), payload)."""
+        self._send(self._take_turn(0, len(body)), b"p%d\n" % len(body), body)
 
     def pending(self) -> int:
         return len(self._queue)
@@ -186,9 +238,10 @@ class Pool:
     def result(self) -> tuple[int, int, bytes | None]:
         """(a, b, MessagePack of the admitted pods and of the indexes of those left to the loader to admit) of
         the oldest range asked; None: do it in process."""
-        w, a, b = self._queue.popleft()
         if self.broken:
+            a, b = self._queue.popleft()[1:] if self._queue else (0, 0)
             return a, b, None
+        w, a, b = self._queue.popleft()
         stdout = self.procs[w].stdout
         assert stdout is not None
         try:
@@ -208,8 +261,14 @@ class Pool:
         self.broken = True
 
     def close(self) -> None:
+        if self._queue:  # results nobody will read: a worker may be blocked writing one (and its feeder with it)
+            self.abandon()
+        for q in self._feeds:
+            q.put(None)  # the feeder closes the worker's stdin: the worker ends
+        for t in self._feeders:
+            t.join(timeout=5)
         for p in self.procs:
-            for s in (p.stdin, p.stdout):
+            for s in (p.stdin, p.stdout) if not self._feeds else (p.stdout,):
                 try:
                     if s is not None:
                         s.close()
@@ -222,12 +281,29 @@ class Pool:
                 p.kill()
                 p.wait()
         self.procs = []
+        self._feeds, self._feeders = [], []
 
     def __enter__(self) -> Pool:
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _feed(p: subprocess.Popen[bytes], q: queue.SimpleQueue[tuple[bytes, ...] | None]) -> None:
+    """Write what is queued for one worker to its stdin, in order, until None; then close it (the worker ends).
+    A worker that died stops taking anything: what it was asked comes back as a failure (:meth:`Pool.result`)."""
+    stdin = p.stdin
+    assert stdin is not None
+    try:
+        while (parts := q.get()) is not None:
+            for part in parts:
+                stdin.write(part)
+    except (OSError, ValueError):
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            stdin.close()
 
 
 def _read(stream: IO[bytes], n: int) -> bytes:
