@@ -236,8 +236,8 @@ def test_a_worker_that_dies_leaves_its_pages_to_the_loader(
 def test_pages_held_while_the_owners_are_listed_are_bounded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, watched: type[_Watched]
 ) -> None:
-    """While the ReplicaSets are listed (slowly here) the pods list goes on, its pages held unread; beyond
-    MAX_HELD_BYTES it waits instead. Either way the snapshot is the same."""
+    """While the ReplicaSets are listed (slowly here), a pods list handed to a worker goes on, its pages held
+    unread; beyond MAX_HELD_BYTES it waits instead (the loader alone waits, as before). The snapshot is the same."""
     slow = [("replicasets", {"delay": 0.4, "page": 1})]
     held: list[int] = []
     real = _podpages.Pages.hold
@@ -248,14 +248,16 @@ def test_pages_held_while_the_owners_are_listed_are_bounded(
 
     monkeypatch.setattr(_podpages.Pages, "hold", hold)
     alone = _load(tmp_path, monkeypatch, "1", slow, None)
+    assert not held
+    together = _load(tmp_path, monkeypatch, "2", slow, None)
     pods_pages = -(-len(alone.items("Pod")) // PAGE)
     assert len(held) >= pods_pages - 2  # (every page but the last, and the one asked for as the owners came in)
     big = max(held)
     held.clear()
     monkeypatch.setattr(_listing, "MAX_HELD_BYTES", 2 * big)
     bounded = _load(tmp_path, monkeypatch, "2", slow, None)
-    assert 1 <= len(held) <= 3  # (each list holds one page more than the budget at most)
-    assert _contents(bounded) == _contents(alone)
+    assert 1 <= len(held) <= 3  # (one page more than the budget at most)
+    assert _contents(bounded) == _contents(together) == _contents(alone)
 
 
 def test_no_credential_in_what_a_worker_is_sent_or_sends_back(

@@ -513,6 +513,13 @@ class Lister:
 
     def _list_task(self, res: Resource, namespace: str | None) -> Result:
         try:
+            if res.kind not in _LEVEL and self.pool is not None:
+                # the worker processes compact pods once the owners are in: the owners first, on this core; what
+                # owns nothing is read while the workers have the pods
+                try:
+                    self._wait_for_owners("Pod")
+                except _Cancelled:
+                    return Result(res, namespace)
             return self.list(res, namespace)
         finally:
             level = _LEVEL.get(res.kind)
@@ -563,12 +570,14 @@ class Lister:
                             pages.plan(body, decoded, meta.remaining_item_count)
                         if (
                             token
+                            and pages.pool is not None
                             and not restarts
                             and not pages.started
                             and pages.can_hold()
                             and self._owners_pending(res.kind)
                         ):
-                            # while the owners are listed, the list goes on: its pages are held, unread
+                            # while the owners are listed, a list handed to workers goes on: its pages are held,
+                            # unread, for them
                             pages.hold(body, decoded)
                             announced = meta.remaining_item_count
                             body, meta, decoded = self.page(path, self._query(token), accept, tp, _always)

@@ -1,22 +1,27 @@
-"""The pages of one live list admitted in order; a large pods list's handed to a worker process meanwhile.
+"""The pages of one live list admitted in order; a large pods list's by a worker process meanwhile.
 
 Without workers each page is admitted as it arrives (:meth:`Lister._add_page`). A pods list whose first page
-says that many more bytes of pods are to come (``_parallel.workers_for(..., live=True)``) takes the load's
-worker processes (``_parallel.Pool``: the files loader's workers, sent pages on their stdin instead of byte
-ranges of a file): they are started at that first page, sent the owners' templates once the owners are in
-(the loader waits for them before it admits a pod), then the raw bytes of later pages, as fetched. Each worker
+says that many more bytes of pods are to come (``_parallel.workers_for(..., live=True)``: ``K8SAUDIT_WORKERS``,
+or large enough when on by default) takes the load's worker processes (``_parallel.Pool``: the files loader's
+worker program, sent pages on its stdin instead of byte ranges of a file). They start at that first page and
+are sent the owners' templates once the owners are in; meanwhile the pods list goes on fetching, its pages
+held unread (``_listing.MAX_HELD_BYTES`` at most), and the lists of kinds that own nothing wait (the owners
+are listed first, on the loader's core; the others are read while a worker has the pods). Each worker
 decodes a page with the loader's typed decoder, applies the secret rules, compacts each pod against its
 owner's template (``_normalize.compact_pods``) and sends back only what is kept. The fetching (retries,
-faults, a list read again after its continue token expired) stays here, through the kubernetes client.
+faults, a list read again after its continue token expired) stays in the loader, through the kubernetes
+client.
 
-A page is the worker's only when its JSON, its kind and its metadata were checked here already (a body that is
-not JSON is asked for again as without workers: :meth:`Lister.page` decodes such a page's head, skipping its
-items, and checks that it is UTF-8). While the oldest page a worker has is not back, the loader does the next
-pages itself the same way, ahead of their turn; once the last page is in, it also takes back the newest pages
-a worker has not answered. Every page is admitted in list order (``Snapshot.admit_compacted``: names,
-duplicates), so the snapshot, its skipped rows and its provenance are those of the loader alone. A page a
-worker cannot do (an item that does not validate, a pod loaded before: a duplicate is compared whole) is done
-in its turn by the loader from its bytes, as without workers; so is every page after a worker died.
+A page is a worker's only when its JSON, its kind and its metadata were checked here already, as the typed
+decoding would check them (:meth:`Lister.page` decodes its head, skipping its items, and checks that it is
+UTF-8: a body that is not JSON is asked for again as without workers). While the oldest page a worker has is
+not back, the loader does the next pages itself the same way, ahead of their turn; once the last page is in,
+it also takes back the newest pages a worker has not answered. Every page is admitted in list order
+(``Snapshot.admit_compacted``: names, duplicates), so the snapshot, its skipped rows and its provenance are
+those of the loader alone. A page a worker cannot do (an item that does not validate, a pod loaded before: a
+duplicate is compared whole) is done in its turn by the loader from its bytes, as without workers; so is
+every page after a worker died. A list that fails, or starts again, admits the pages before the failure in
+order first, as without workers.
 """
 
 from __future__ import annotations

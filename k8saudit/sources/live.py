@@ -8,7 +8,9 @@ listed before what they own, and each page is admitted as it arrives (secret
 rules, duplicates, compaction against its owner's template: a pod keeps only what
 its template does not say) while the next one is fetched, so what is held is what
 will be kept; then equal parts of what is kept (labels, env lists, probes) are
-kept once: treat loaded objects as read-only. Secrets are listed as metadata
+kept once: treat loaded objects as read-only. With ``K8SAUDIT_WORKERS=2`` the pods pages
+are decoded and compacted by a worker process beside the loader, the snapshot the same
+(see ``_podpages``). Secrets are listed as metadata
 only (``PartialObjectMetadataList``), so their values never leave the cluster;
 ConfigMaps go through the normaliser like every other source's.
 
