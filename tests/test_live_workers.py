@@ -16,7 +16,16 @@ from typing import Any, ClassVar
 import msgspec
 import orjson
 import pytest
-from test_pod_variants import _SECRETS, NS, _own_creds, creds_container, deployment, pod_of, replicaset
+from test_pod_variants import (
+    _SECRETS,
+    NS,
+    _own_creds,
+    creds_container,
+    deployment,
+    pod_of,
+    replicaset,
+    snapshot_contents,
+)
 
 import k8saudit as ka
 from k8saudit.sources import _listing, _parallel, _podpages
@@ -137,14 +146,7 @@ CASES: list[tuple[str, list[tuple[str, dict[str, Any]]], Any, dict[str, Any], se
 
 
 def _contents(snap: ka.Snapshot) -> tuple[Any, ...]:
-    enc = msgspec.json.encode
-    return (
-        snap.kinds,
-        {k: [enc(o) for o in snap.items(k)] for k in snap.kinds},
-        {k: snap.provenance(k) for k in snap.kinds},
-        snap.skipped_records,
-        snap.meta.get("requests"),
-    )
+    return (*snapshot_contents(snap), snap.meta.get("requests"))
 
 
 class _Watched(_parallel.Pool):

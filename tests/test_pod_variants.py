@@ -157,6 +157,19 @@ def load(tmp_path: Path, *files: tuple[str, list[dict[str, Any]]], sub: str = "d
     return snap
 
 
+def snapshot_contents(snap: ka.Snapshot) -> tuple[Any, ...]:
+    """Everything a snapshot holds, comparable: objects as kept, provenance, skipped rows and their wording."""
+    import msgspec
+
+    enc = msgspec.json.encode
+    return (
+        snap.kinds,
+        {k: [enc(o) for o in snap.items(k)] for k in snap.kinds},
+        {k: snap.provenance(k) for k in snap.kinds},
+        snap.skipped_records,
+    )
+
+
 def findings_for(snap: ka.Snapshot, check_id: str) -> Any:
     f = audit(snap)
     assert f.finding_id.is_unique
@@ -723,7 +736,6 @@ def test_pods_admitted_by_workers_as_by_one_process_in_any_order(
     holds besides (duplicates, conflicts, pods named by generateName, pods whose owner is not in the dump, a
     malformed item, another kind, an owner after the first pods); and nothing a worker is sent or sends back
     holds a credential."""
-    import msgspec
 
     from k8saudit.sources import _parallel
     from k8saudit.sources import files as files_mod
@@ -784,15 +796,7 @@ def test_pods_admitted_by_workers_as_by_one_process_in_any_order(
             return got
 
     monkeypatch.setattr(_parallel, "Pool", Watched)
-
-    def contents(snap: ka.Snapshot) -> tuple[Any, ...]:
-        enc = msgspec.json.encode
-        return (
-            snap.kinds,
-            {k: [enc(o) for o in snap.items(k)] for k in snap.kinds},
-            {k: snap.provenance(k) for k in snap.kinds},
-            snap.skipped_records,
-        )
+    contents = snapshot_contents
 
     monkeypatch.setenv("K8SAUDIT_WORKERS", "0")
     alone = contents(ka.load(d))
