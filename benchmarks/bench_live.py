@@ -210,6 +210,8 @@ STAGES = (
     ("HTTP request and read (TLS included)", "k8saudit.sources._listing", "Lister", "get"),
     ("page: request, read and decode", "k8saudit.sources._listing", "Lister", "page"),
     ("admit a page (all below)", "k8saudit.snapshot", "Snapshot", "admit_page"),
+    ("admit pods a worker compacted (live-w)", "k8saudit.snapshot", "Snapshot", "admit_compacted"),
+    ("compact pods pages ahead here (live-w)", "k8saudit.sources._podpages", None, "compact_pods"),
     ("  secret rules before compaction", "k8saudit.snapshot", None, "normalize"),
     ("  compaction (and the rules on what it keeps)", "k8saudit.snapshot", "Snapshot", "_compact_one"),
     ("share equal parts (not pods)", "k8saudit.sources._share", "Sharer", "share"),
