@@ -143,9 +143,9 @@ _LEVELS = (
 )
 _LEVEL = {kind: i for i, kinds in enumerate(_LEVELS) for kind in kinds}
 assert set(_LEVEL) == set(m.OWNERS_FIRST)
-#: the pages lists that wait for their owners hold meanwhile (read, not decoded), in bytes at most: the owners'
-#: lists and a pods list go on together (on a loopback API server the pods of 10k pods come in 0.7 s page after
-#: page, and their owners are listed in about as long)
+#: the pages a pods list handed to worker processes holds while its owners are listed (read, not decoded), in
+#: bytes at most: the owners' lists and the pods list go on together (on the loopback API server the pages of
+#: 10k pods come in 0.7 s one after another, and their owners are listed in about as long)
 MAX_HELD_BYTES = 128 * 1024**2
 #: the big lists that own nothing (started first among those)
 _BIG = ("ConfigMap", "Secret", "Service")
