@@ -463,6 +463,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
                 snapshot=snap,
                 format=fmt,
                 max_chars=max_chars if name == "markdown" else None,
+                attack_paths=not args.no_paths,
             )
         except (ExportError, OSError) as e:
             raise UserError(str(e)) from None
@@ -485,10 +486,14 @@ def cmd_scan(args: argparse.Namespace) -> int:
         try:
             if stdout != "yaml" and out_fmt.chunks is not None and raw is not None:
                 sys.stdout.flush()  # piece by piece: a 400k-finding JSON export is never one string
-                findings_to_stream(table, out_fmt.name, raw, snapshot=snap, max_chars=limit)
+                findings_to_stream(
+                    table, out_fmt.name, raw, snapshot=snap, max_chars=limit, attack_paths=not args.no_paths
+                )
                 raw.flush()
             else:
-                text = findings_to_text(table, out_fmt.name, snapshot=snap, max_chars=limit)
+                text = findings_to_text(
+                    table, out_fmt.name, snapshot=snap, max_chars=limit, attack_paths=not args.no_paths
+                )
                 sys.stdout.write(_yaml_text(text) if stdout == "yaml" else text)
         except ExportError as e:
             raise UserError(str(e)) from None

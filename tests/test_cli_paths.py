@@ -116,3 +116,41 @@ def test_an_incomplete_snapshot_says_so(tmp_path: Path) -> None:
         "-q",
     )
     assert code == 0  # complete, and no path from the internet
+
+
+@pytest.mark.parametrize("paths", [True, False], ids=["paths", "no-paths"])
+def test_scan_with_or_without_paths_writes_every_format(paths: bool, tmp_path: Path) -> None:
+    """`scan --no-paths` leaves the graph out of every output, those that carry the attack-path columns (JSON,
+    Excel, HTML) included: they are written without them, not computed from objects the scan released."""
+    import subprocess
+    import sys
+
+    flag = [] if paths else ["--no-paths"]
+    outs = [tmp_path / f"f.{ext}" for ext in ("json", "html", "xlsx", "csv")]
+    code, _, err = run("scan", "sample", "-q", *flag, *[a for o in outs for a in ("-o", str(o))])
+    assert code == 0, err
+    on_paths = json.loads(outs[0].read_text(encoding="utf-8"))["findings"][0]
+    assert ("priority" in on_paths) is paths
+    sheet = pd.read_excel(outs[2], sheet_name="2 API authn-authz", header=None)  # a practice's findings
+    assert sheet.astype(str).apply(lambda c: c.str.contains("priority", case=False)).any().any() == paths
+    # standard output: as text (in process) and streamed (a process whose stdout is a pipe)
+    code, out, err = run("scan", "sample", "-q", *flag, "--format", "json")
+    assert code == 0, err
+    assert ('"priority"' in out) is paths
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from k8saudit.cli import run; run()",
+            "scan",
+            "sample",
+            "-q",
+            *flag,
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        timeout=300,
+    )
+    assert p.returncode == 0, p.stderr.decode()
+    assert (b'"priority"' in p.stdout) is paths

@@ -60,6 +60,7 @@ def export(
     format: str | None = None,
     *,
     max_chars: int | None = None,
+    attack_paths: bool = True,
 ) -> Path:
     """Write the findings to ``path``; the format comes from the extension unless ``format`` is given
     (``"text"``, the CLI's default for stdout, also means: from the extension).
@@ -67,7 +68,7 @@ def export(
     ``snapshot`` adds the capture time to reports, for SARIF the manifest file and
     line of each finding when the snapshot was read from files, and for JSON, Excel
     and HTML the attack-path columns ``on_attack_path``, ``paths_through`` and
-    ``priority`` (:func:`k8saudit.prioritize`).
+    ``priority`` (:func:`k8saudit.prioritize`), unless ``attack_paths`` is False (``scan --no-paths``).
     ``max_chars`` (Markdown only) cuts the report to that many characters and says what was left out;
     Markdown is cut to 65,536 (a pull request or issue body) unless told otherwise, ``max_chars=0``: no limit.
     """
@@ -78,7 +79,7 @@ def export(
     columns(findings)
     options = {} if max_chars is None else {"max_chars": max_chars}
     fmt.check_options(options)
-    if fmt.name in PATH_FORMATS:
+    if fmt.name in PATH_FORMATS and attack_paths:
         findings = with_attack_paths(findings, snapshot)
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
@@ -117,12 +118,17 @@ def with_attack_paths(findings: pd.DataFrame, snapshot: Snapshot | None) -> pd.D
 
 
 def findings_to_text(
-    findings: pd.DataFrame, fmt: str, snapshot: Snapshot | None = None, *, max_chars: int | None = None
+    findings: pd.DataFrame,
+    fmt: str,
+    snapshot: Snapshot | None = None,
+    *,
+    max_chars: int | None = None,
+    attack_paths: bool = True,
 ) -> str:
     """The findings as text in any registered text format: ``csv``, ``json``, ``markdown``, ``sarif``, ``junit``,
-    ``html``, ... (``max_chars``: as for :func:`export`)."""
+    ``html``, ... (``max_chars``, ``attack_paths``: as for :func:`export`)."""
     f = lookup(fmt)
-    if f.name in PATH_FORMATS:
+    if f.name in PATH_FORMATS and attack_paths:
         findings = with_attack_paths(findings, snapshot)
     if f.text is None:
         raise ExportError(f"{f.name} is a binary format: write it to a file (e.g. -o report{f.extensions[0]})")
@@ -138,11 +144,12 @@ def findings_to_stream(
     snapshot: Snapshot | None = None,
     *,
     max_chars: int | None = None,
+    attack_paths: bool = True,
 ) -> None:
     """As :func:`findings_to_text`, written to a binary stream as UTF-8: piece by piece for a format that
     streams (JSON), so a large export is never one string in memory."""
     f = lookup(fmt)
-    if f.name in PATH_FORMATS:
+    if f.name in PATH_FORMATS and attack_paths:
         findings = with_attack_paths(findings, snapshot)
     options = {} if max_chars is None else {"max_chars": max_chars}
     f.stream(findings, out, snapshot, **options)
