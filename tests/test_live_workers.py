@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -290,3 +291,14 @@ def test_a_small_pods_list_is_not_handed_to_a_worker_unless_asked(
         monkeypatch.setattr(_parallel, "LIVE_MIN_BYTES", 1000)
         ka.load_cluster(context="fake", kubeconfig=kc, page_size=PAGE)
         assert watched.templates and any(a is not None for a in watched.answers)
+
+
+@pytest.mark.parametrize("value", ["two", "2.5", "-"])
+def test_a_worker_count_that_is_not_a_number_is_said(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from k8saudit.sources import _parallel
+
+    monkeypatch.setenv("K8SAUDIT_WORKERS", value)
+    with pytest.warns(UserWarning, match=r"K8SAUDIT_WORKERS=.* is not a number of processes"):
+        assert _parallel.workers_for(1 << 30) == 0
+    monkeypatch.setenv("K8SAUDIT_WORKERS", "3")
+    assert _parallel.workers_for(1 << 30) == (2 if hasattr(os, "preadv") else 0)

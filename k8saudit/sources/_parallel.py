@@ -40,6 +40,7 @@ import struct
 import subprocess
 import sys
 import threading
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -135,6 +136,9 @@ def workers_for(size: int, *, live: bool = False) -> int:
         try:
             return max(int(env) - 1, 0)
         except ValueError:
+            warnings.warn(
+                f"K8SAUDIT_WORKERS={env!r} is not a number of processes (e.g. 2): the loader reads alone", stacklevel=2
+            )
             return 0
     if not (LIVE_BY_DEFAULT if live else BY_DEFAULT) or size < (LIVE_MIN_BYTES if live else MIN_BYTES):
         return 0
