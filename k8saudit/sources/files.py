@@ -159,6 +159,20 @@ def _compression(head: bytes) -> str | None:
     return next((ext for ext, (magic, _) in COMPRESSIONS.items() if head.startswith(magic)), None)
 
 
+#: what a compressed stream that is corrupt or cut short raises as it is read
+_BROKEN_STREAM = (OSError, EOFError, lzma.LZMAError, zlib.error)
+
+
+def _text_head(path: Path, head: bytes, n: int) -> bytes:
+    """The first ``n`` bytes of the file's text: of ``head`` (its first bytes), or decompressed when it is
+    compressed (:data:`_BROKEN_STREAM` when it cannot be)."""
+    ext = _compression(head)
+    if ext is None:
+        return head[:n]
+    with COMPRESSIONS[ext][1](path, "rb") as fh:
+        return bytes(fh.read(n))
+
+
 #: owners load before what they own, so owned objects can be compacted as they are decoded
 _KIND_ORDER = {
     k: i
@@ -173,11 +187,8 @@ def _owners_first(path: Path) -> tuple[int, str]:
     """Sort key: files whose first object is a Pod last, ReplicaSets and Jobs just before, other kinds first."""
     try:
         with open(path, "rb") as fh:
-            head = fh.read(65536)
-        if (ext := _compression(head)) is not None:
-            with COMPRESSIONS[ext][1](path, "rb") as fh:
-                head = fh.read(65536)
-    except (OSError, EOFError, lzma.LZMAError, zlib.error):  # a corrupt stream: reading it says so, in its turn
+            head = _text_head(path, fh.read(65536), 65536)
+    except _BROKEN_STREAM:  # a corrupt stream: reading it says so, in its turn
         return (0, str(path))
     mt = _FIRST_KIND.search(head)
     kind = (mt.group(1) or mt.group(2)).decode() if mt else ""
@@ -405,15 +416,9 @@ def _load_transcoded(snap: Snapshot, path: Path, label: str, encoding: str, prog
 
 def _is_tar(path: Path, head: bytes) -> bool:
     """A tar archive, compressed or not (``ustar`` at byte 257 of its first header)."""
-    if head[257:262] == b"ustar":
-        return True
-    ext = _compression(head)
-    if ext is None:
-        return False
     try:
-        with COMPRESSIONS[ext][1](path, "rb") as fh:
-            return bool(fh.read(262)[257:262] == b"ustar")
-    except (OSError, EOFError, lzma.LZMAError, zlib.error):
+        return _text_head(path, head, 262)[257:262] == b"ustar"
+    except _BROKEN_STREAM:
         return False
 
 
@@ -555,7 +560,7 @@ def _load_decompressed(
         load_file(snap, plain, label, progress=progress, in_archive=in_archive)
 
 
-_DOC_SEP_BYTES = re.compile(rb"^(?:---|\.\.\.)(?:[ \t].*)?$", re.MULTILINE)
+_DOC_SEP_BYTES = re.compile(_DOC_SEP.pattern.encode(), re.MULTILINE)
 
 
 def _whole_documents(path: Path, size: int) -> int:
