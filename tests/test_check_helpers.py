@@ -19,7 +19,9 @@ from k8saudit.checks._common import (
     audit_cache,
     bracket,
     concat,
+    first_of_groups,
     formatted,
+    group_ids,
     join_by,
     joined,
     rows,
@@ -539,3 +541,33 @@ def test_truthy_is_map_bool(values: list[Any]) -> None:
 
 def _missing(v: Any) -> bool:
     return v is None or v is pd.NA or (isinstance(v, float) and v != v)
+
+
+KEY = st.sampled_from(["a", "b", "", None])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(KEY, KEY, KEY), max_size=12), st.booleans())
+def test_group_ids_are_ngroup(recs: list[tuple[Any, ...]], text: bool) -> None:
+    """``group_ids`` numbers groups as ``groupby(dropna=False, sort=False).ngroup()`` does: a missing value is a
+    value of its own (not the empty text), groups in order of first appearance; text columns or not."""
+    df = pd.DataFrame(recs, columns=["x", "y", "z"], dtype="string" if text else object)
+    want = df.groupby(["x", "y", "z"], dropna=False, sort=False).ngroup().to_numpy()
+    got = group_ids(df, ["x", "y", "z"])
+    assert got.tolist() == want.tolist()
+    firsts = first_of_groups(got)
+    assert firsts.tolist() == [got.tolist().index(g) for g in range(len(firsts))]
+
+
+def test_rows_aligns_texts_by_label_as_assignment_does() -> None:
+    """A message given as a Series is placed by index label (as ``frame["message"] = series``), a text on every
+    row; a label the Series lacks gives a missing text."""
+    df = pd.DataFrame({"kind": ["Pod", "Pod", "Job"], "namespace": ["a", "b", "a"], "name": ["x", "x", "y"]})
+    df.index = [7, 3, 5]
+    df = df.astype("string")
+    msg = pd.Series(["m5", "m7"], index=[5, 7], dtype="string")
+    out = rows(df, msg, "e")
+    assert list(out.index) == [7, 3, 5]
+    assert [None if v is pd.NA else v for v in out["message"]] == ["m7", None, "m5"]
+    assert out["evidence"].tolist() == ["e", "e", "e"]
+    assert out[["kind", "namespace", "name"]].equals(df)

@@ -271,3 +271,49 @@ def test_a_checks_where_keeps_the_rows_query_keeps(recs: list[tuple[Any, ...]]) 
         pd.testing.assert_frame_equal(got, df.query(where))
         if len(df):
             assert (got is df) == (len(df.query(where)) == len(df))
+
+
+WHERE_ROW = st.tuples(
+    st.sampled_from([True, False]),
+    st.sampled_from([True, False, None]),
+    st.sampled_from(["Deployment", "StatefulSet", "DaemonSet", "", None]),
+    st.sampled_from([0, 1, 2, 3, None]),
+    st.sampled_from(["RollingUpdate", "Recreate", None]),
+    st.sampled_from(["LoadBalancer", "ClusterIP", None]),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(WHERE_ROW, max_size=8))
+def test_a_where_is_evaluated_as_eval_does(recs: list[tuple[Any, ...]]) -> None:
+    """Every registered check's ``where`` (and the forms eval rewrites: ``==``/``!=`` a text or a list is ``isin``,
+    so a missing value is not equal to a text but unequal to it) gives what ``DataFrame.eval`` gives, value and
+    dtype, missing values included; a form it does not know is left to eval."""
+    from k8saudit.findings import _WHERE, _where_mask
+
+    df = pd.DataFrame(
+        {
+            "windows": pd.Series([r[0] for r in recs], dtype=bool),
+            "is_system": pd.Series([r[1] for r in recs], dtype="boolean"),
+            "kind": pd.Series([r[2] for r in recs], dtype="string"),
+            "image": pd.Series([r[2] for r in recs], dtype="string"),
+            "replicas": pd.Series([r[3] for r in recs], dtype="Int64"),
+            "workload_count": pd.Series([r[3] for r in recs], dtype="Int64"),
+            "strategy": pd.Series([r[4] for r in recs], dtype="string"),
+            "type": pd.Series([r[5] for r in recs], dtype=object),
+            "long_running": pd.Series([r[0] for r in recs], dtype=bool),
+        }
+    )
+    wheres = {c.where for c in CHECKS.values() if c.where} | {
+        "kind != 'Deployment'",
+        "kind not in ['Deployment', '']",
+        "kind == ['Job', 'DaemonSet']",
+        "'Deployment' == kind",
+        "type != 'LoadBalancer'",
+        "replicas != 2 or windows",
+        "not (is_system or replicas < 1)",
+        "replicas + 1 > 2",  # arithmetic: left to eval
+    }
+    for where in sorted(wheres):
+        pd.testing.assert_series_equal(_where_mask(df, where), df.eval(where), check_names=False, obj=where)
+    assert _WHERE["replicas + 1 > 2"] is None and _WHERE["not windows"] is not None

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from k8saudit.checks.p04_host_namespaces import RUNTIME_SOCKETS, SENSITIVE_HOST_PATHS, sensitive_host_path
+from k8saudit.checks._common import audit_cache
+from k8saudit.checks.p04_host_namespaces import (
+    RUNTIME_SOCKETS,
+    SENSITIVE_HOST_PATHS,
+    host_path_sensitive,
+    host_path_volume,
+    sensitive_host_path,
+)
 from k8saudit.checks.p10_rollout import image_reference
 
 segment = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_", min_size=1, max_size=8)
@@ -81,3 +90,66 @@ def test_image_reference_splits_repo_tag_and_digest(h: str, path: str, t: str | 
     assert ref["repo"] == h + path
     assert (None if pd.isna(ref["tag"]) else ref["tag"]) == t
     assert (None if pd.isna(ref["digest"]) else ref["digest"]) == d
+
+
+HOST_PATH_ROW = st.tuples(
+    st.sampled_from(["Deployment", "DaemonSet", None]),
+    st.sampled_from(["a", "b", "", None]),  # equal names in two namespaces are two objects
+    st.sampled_from(["w", "v"]),
+    st.sampled_from(["logs", "sock", None]),
+    st.sampled_from(["hostPath", "emptyDir", None]),
+    st.sampled_from(["/var/log", "/var/run/docker.sock", "/etc", "/etc/localtime", "", None]),
+)
+
+
+def _host_path_definition(
+    recs: list[tuple[Any, ...]], known: set[tuple[Any, ...]], sensitive: bool
+) -> set[tuple[Any, ...]]:
+    """host-path-sensitive / host-path-volume row by row: one row per workload of the frame with such volumes, its
+    paths and evidence the distinct texts of its volumes (grouped by keys read as text, missing as empty)."""
+    texts: dict[tuple[Any, ...], list[str]] = {}
+    evs: dict[tuple[Any, ...], list[str]] = {}
+    first: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    for kind, ns, name, volume, typ, path in recs:
+        why = sensitive_host_path(path) if path is not None else None
+        if typ != "hostPath" or (why is not None) != sensitive:
+            continue
+        g = ("c", kind or "", ns or "", name)
+        texts.setdefault(g, []).append(f"`{path or ''}`" + (f" ({why})" if sensitive else ""))
+        if volume is not None:
+            evs.setdefault(g, []).append(f"volumes[{volume}].hostPath.path={path or ''}")
+        first.setdefault((kind, ns, name), g)
+    word = "sensitive host path(s) " if sensitive else "host path(s) "
+    out = set()
+    for (kind, ns, name), g in first.items():
+        if (kind, ns, name) not in known:
+            continue
+        paths = ", ".join(dict.fromkeys(texts[g]))
+        ev = "; ".join(dict.fromkeys(evs.get(g, []))) or None
+        out.add((kind, ns, name, None if kind is None else f"{kind} `{name}` mounts {word}{paths}", ev))
+    return out
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.lists(HOST_PATH_ROW, max_size=10),
+    st.sets(st.tuples(st.sampled_from(["Deployment", None]), st.sampled_from(["a", "b", "", None])), max_size=3),
+)
+def test_the_host_path_checks_are_their_row_by_row_definitions(
+    recs: list[tuple[Any, ...]], workload_keys: set[tuple[Any, ...]]
+) -> None:
+    volumes = pd.DataFrame(
+        [("c", k, ns, n, v, None, t, p) for k, ns, n, v, t, p in recs],
+        columns=["cluster", "kind", "namespace", "name", "volume", "pod", "type", "host_path"],
+        dtype="string",
+    )
+    known = {(k, ns, n) for k, ns in workload_keys for n in ("w", "v")}
+    workloads = pd.DataFrame(
+        [("c", k, ns, n) for k, ns, n in sorted(known, key=str)], columns=["cluster", "kind", "namespace", "name"]
+    ).astype("string")
+    for fn, sensitive in ((host_path_sensitive, True), (host_path_volume, False)):
+        with audit_cache():  # the table both checks share
+            got = fn(workloads, volumes)
+        rows = {tuple(None if v is pd.NA else v for v in r) for r in got.itertuples(index=False)}
+        assert len(rows) == len(got)
+        assert rows == _host_path_definition(recs, known, sensitive), fn.__name__

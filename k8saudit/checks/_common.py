@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .._arrow import TEXT, as_text, string
+from .._arrow import TEXT, as_text, encode, string
 from .._model import pod_spec_keys
 
 T = TypeVar("T")
@@ -301,11 +301,14 @@ def rows(df: pd.DataFrame, message: pd.Series | str, evidence: pd.Series | str) 
     the template's row says it, and several differing pods give one finding.
     """
     keys = [c for c in ("kind", "namespace", "name", "container") if c in df.columns]
+    if "pod" not in df.columns or not df["pod"].notna().any():
+        # the columns as they are (no copy: frames are not changed), the texts aligned as assignment aligns them
+        data = {k: df[k].array for k in keys}
+        data["message"], data["evidence"] = _aligned(message, df.index), _aligned(evidence, df.index)
+        return pd.DataFrame(data, index=df.index, copy=False)
     out = df[keys].copy()
     out["message"] = message
     out["evidence"] = evidence
-    if "pod" not in df.columns or not df["pod"].notna().any():
-        return out
     from_pod = df["pod"].notna().to_numpy()
     k = out.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()  # one id per object (missing: a value)
     out = out[~from_pod | ~np.isin(k, k[~from_pod])]
@@ -318,6 +321,40 @@ def rows(df: pd.DataFrame, message: pd.Series | str, evidence: pd.Series | str) 
         g["evidence"].agg(lambda s: "; ".join(dict.fromkeys(x for x in s if isinstance(x, str)))).to_numpy()
     )
     return first[keys + ["message", "evidence"]]
+
+
+def group_ids(df: pd.DataFrame, keys: list[str]) -> np.ndarray[Any, Any]:
+    """Each row's group of equal ``keys``, numbered in order of first appearance, a missing value a value of its
+    own: ``df.groupby(keys, dropna=False, sort=False).ngroup()`` as an array. Text columns are encoded by Arrow
+    and their codes combined into one integer per row (a fraction of groupby's cost on a small frame)."""
+    if not all(isinstance(df[k].array, pd.arrays.ArrowStringArray) for k in keys):
+        out: np.ndarray[Any, Any] = df.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+        return out
+    combined = np.zeros(len(df), dtype=np.int64)
+    span = 1
+    for k in keys:
+        codes, distinct = encode(as_text(df[k]))  # missing: -1
+        width = len(distinct) + 1
+        if span * width >= 2**62:  # too many combinations for one integer: number those so far
+            combined = pd.factorize(combined)[0].astype(np.int64)
+            span = int(combined.max()) + 1
+        combined += (codes + 1) * span
+        span *= width
+    got: np.ndarray[Any, Any] = pd.factorize(combined)[0].astype(np.int64)
+    return got
+
+
+def first_of_groups(groups: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """The position of each group's first row, in group order (groups numbered 0.. in order of appearance)."""
+    out: np.ndarray[Any, Any] = np.unique(groups, return_index=True)[1]
+    return out
+
+
+def _aligned(values: pd.Series | str, index: pd.Index) -> Any:
+    """``values`` as ``frame[column] = values`` puts them in a frame of this ``index``: a Series by label."""
+    if not isinstance(values, pd.Series):
+        return values
+    return (values if values.index.equals(index) else values.reindex(index)).array
 
 
 def join_by(groups: pd.Series, texts: pd.Series, sep: str) -> pd.Series:

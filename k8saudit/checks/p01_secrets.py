@@ -14,10 +14,12 @@ are masked in the frames already (``<masked: N chars>``) and stay masked here.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from .._arrow import as_text, string
 from .._normalize import MASK_PREFIX
-from ._common import concat, join_by, pod_note, truthy, who
+from ._common import concat, first_of_groups, group_ids, join_by, joined_per_group, pod_note, truthy, who
 from ._fix import PLURAL, FixContext, comment, dump, nest, pod_path
 from ._registry import NSA_CISA, check
 
@@ -63,18 +65,20 @@ def _masked(values: pd.Series) -> pd.Series:
 def _env_rows(env: pd.DataFrame, mask: pd.Series, *columns: str) -> pd.DataFrame:
     """The rows of ``env`` where ``mask`` holds (missing: not), with the keys and ``columns`` only (a filter of
     every column of a large frame costs more than the check)."""
-    keep = mask.fillna(False).to_numpy(dtype=bool)
-    return env.loc[keep, [*_CONTAINER_KEYS, "container_type", "pod", *columns]]
+    keep = np.flatnonzero(mask.to_numpy(dtype=bool, na_value=False))
+    cols = [*_CONTAINER_KEYS, "container_type", "pod", *columns]
+    return pd.DataFrame({c: env[c].array.take(keep) for c in cols}, index=env.index[keep], copy=False)
 
 
 def _per_container(rows: pd.DataFrame, item: pd.Series, evidence: pd.Series, verb: str) -> pd.DataFrame:
     """One row per container: ``<type> `name` <verb> item1, item2`` and the evidence joined."""
-    gid = pd.Series(rows.groupby(_CONTAINER_KEYS, dropna=False, sort=False).ngroup().to_numpy(), index=rows.index)
-    first = ~gid.duplicated()
-    out = rows.loc[first, _CONTAINER_KEYS + ["container_type"]].set_axis(gid[first].to_numpy())
-    out["message"] = who(out) + " " + verb + " " + join_by(gid, item, ", ")
-    out["evidence"] = join_by(gid, evidence, "; ")
-    return out[_CONTAINER_KEYS + ["message", "evidence"]].reset_index(drop=True)
+    gid = group_ids(rows, _CONTAINER_KEYS)
+    first = first_of_groups(gid)
+    out = pd.DataFrame({c: rows[c].array.take(first) for c in [*_CONTAINER_KEYS, "container_type"]}, copy=False)
+    items = joined_per_group(gid, as_text(item), ", ", len(first))
+    out["message"] = concat(who(out), " " + verb + " ", items)
+    out["evidence"] = string(joined_per_group(gid, as_text(evidence), "; ", len(first)))
+    return out[_CONTAINER_KEYS + ["message", "evidence"]]
 
 
 def _secrets_fix(c: FixContext) -> str:

@@ -4,9 +4,22 @@ from __future__ import annotations
 
 import posixpath
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from ._common import join_by, joined, pod_spec_path, rows, who, workload_column
+from .._arrow import as_text, string
+from ._common import (
+    _workload_rows,
+    concat,
+    joined,
+    joined_per_group,
+    pod_spec_path,
+    rows,
+    shared,
+    who,
+    workload_column,
+)
 from ._fix import FixContext, dump, nest, pod_path
 from ._registry import NSA_CISA, PSS_BASELINE, check
 
@@ -215,26 +228,49 @@ def sensitive_host_path(path: str | None) -> str | None:
     return None
 
 
+class _HostPaths:
+    """The hostPath volumes of the workloads, derived once per audit for both host-path checks (``shared``): each
+    volume's reason to be sensitive (``None``: it is not), its texts, its object (the group of volumes of one
+    workload, keys read as text with missing as empty) and whether that workload is in the frame."""
+
+    def __init__(self, workloads: pd.DataFrame, volumes: pd.DataFrame) -> None:
+        hp = volumes[(volumes["type"] == "hostPath").to_numpy(dtype=bool, na_value=False)]
+        path = hp["host_path"]
+        codes, distinct = pd.factorize(path)  # missing: -1, never sensitive
+        why = np.array([sensitive_host_path(p) for p in distinct] + [None], dtype=object)[codes]
+        self.hp = hp
+        self.sensitive = pd.notna(why)
+        self.texts = {
+            False: as_text(concat("`", (path, ""), "`")),
+            True: as_text(concat("`", (path, ""), "` (", pd.Series(why, index=hp.index, dtype="string"), ")")),
+        }
+        self.evidence = as_text(concat("volumes[", hp["volume"], "].hostPath.path=", (path, "")))
+        sep = "\x1f"
+        g = concat(*[part for k in _KEYS for part in ((hp[k], ""), sep)][:-1])
+        self.group = pd.factorize(g)[0]
+        self.object = hp.groupby(_KEYS, dropna=False, sort=False).ngroup().to_numpy()
+        self.known = _workload_rows(hp, workloads) >= 0
+
+    def rows(self, sensitive: bool) -> pd.DataFrame:
+        sel = np.flatnonzero(self.sensitive == sensitive)
+        group, n = self.group[sel], int(self.group.max()) + 1 if len(self.group) else 0
+        paths = joined_per_group(group, self.texts[sensitive].take(pa.array(sel)), ", ", n)
+        evs = joined_per_group(group, self.evidence.take(pa.array(sel)), "; ", n)
+        # the first volume of each workload (keys as they are) whose workload is in the frame
+        first = sel[np.sort(np.unique(self.object[sel], return_index=True)[1])]
+        first = first[self.known[first]]
+        bad = self.hp.take(first)
+        at = pa.array(self.group[first])
+        word = "sensitive host path(s) " if sensitive else "host path(s) "
+        msg = concat(bad["kind"], " `", bad["name"], "` mounts " + word, paths.take(at))
+        return rows(bad, msg, pd.Series(string(evs.take(at)), index=bad.index))
+
+
+_KEYS = ["cluster", "kind", "namespace", "name"]
+
+
 def _host_paths(workloads: pd.DataFrame, volumes: pd.DataFrame, sensitive: bool) -> pd.DataFrame:
-    hp = volumes[volumes["type"] == "hostPath"]
-    uniq = hp["host_path"].dropna().unique()
-    why = pd.Series({p: sensitive_host_path(p) for p in uniq}, dtype="object")
-    reason = hp["host_path"].map(why)
-    hp = hp[reason.notna() == sensitive]
-    reason = reason[hp.index]
-    keys = ["cluster", "kind", "namespace", "name"]
-    text = "`" + hp["host_path"].fillna("").astype("string") + "`"
-    if sensitive:
-        text = text + " (" + reason.astype("string") + ")"
-    ev = "volumes[" + hp["volume"].astype("string") + "].hostPath.path=" + hp["host_path"].fillna("").astype("string")
-    k = hp[keys].astype("string").fillna("")
-    g = k["cluster"] + "\x1f" + k["kind"] + "\x1f" + k["namespace"] + "\x1f" + k["name"]
-    paths, evs = join_by(g, text, ", "), join_by(g, ev, "; ")
-    bad = hp.drop_duplicates(keys).assign(_g=g).merge(workloads[keys], on=keys, how="inner")
-    bad = bad.assign(_p=bad["_g"].map(paths), _e=bad["_g"].map(evs))
-    word = "sensitive host path(s) " if sensitive else "host path(s) "
-    msg = bad["kind"] + " `" + bad["name"] + "` mounts " + word + bad["_p"]
-    return rows(bad, msg, bad["_e"])
+    return shared("host_paths", (workloads, volumes), lambda: _HostPaths(workloads, volumes)).rows(sensitive)
 
 
 @check(
