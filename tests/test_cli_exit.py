@@ -4,6 +4,7 @@ ordinary exit's. Each case runs in a fresh process, as a user runs the command."
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -114,3 +115,48 @@ def test_the_command_starts_numpy_with_one_blas_thread_unless_told_otherwise() -
     env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
     assert blas(env) == "blas=1"
     assert blas({**env, "OPENBLAS_NUM_THREADS": "3"}) == "blas=3"  # the user's setting is kept
+
+
+GC_PROBE = """
+import atexit, gc, sys
+{before}
+collections = [0]
+gc.callbacks.append(lambda phase, info: phase == "start" and collections.__setitem__(0, collections[0] + 1))
+seen = []
+import k8saudit.cli as cli
+main = cli.main
+def spy(*a, **k):
+    seen.append((gc.isenabled(), collections[0], gc.get_freeze_count(), "pandas" in sys.modules))
+    return main(*a, **k)
+cli.main = spy
+atexit.register(lambda: sys.stderr.write(f"seen={{seen}}\\n"))
+collections[0] = 0
+cli.run()
+"""
+
+
+def _gc_seen(before: str = "") -> tuple[bool, int, int, bool]:
+    p = subprocess.run(
+        [sys.executable, "-c", GC_PROBE.format(before=before), "scan", "sample", "--format", "json", "-q"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert p.returncode == 0, p.stderr
+    seen = ast.literal_eval(p.stderr.strip().splitlines()[-1].removeprefix("seen="))
+    assert len(seen) == 1
+    return seen[0]
+
+
+def test_the_libraries_are_imported_without_a_collection_and_the_collector_is_back_for_the_command() -> None:
+    enabled, collections, frozen, pandas_in = _gc_seen()
+    # pandas, numpy and pyarrow came in before the command ran, without one collection walking them...
+    assert pandas_in and collections == 0
+    # ...and the collector runs for the command itself, with nothing left frozen (the ordinary exit, after an
+    # error, tears down as it always did)
+    assert enabled and frozen == 0
+
+
+def test_a_collector_switched_off_before_the_command_stays_off() -> None:
+    enabled, collections, frozen, _ = _gc_seen("gc.disable()")
+    assert not enabled and collections == 0 and frozen == 0

@@ -24,6 +24,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from ..snapshot import Snapshot
 
+from .._util import gc_paused
 from ._registry import FORMATS, ExportError, Format, for_path, formats, lookup, register, unregister
 
 # the built-in formats register themselves, in this order (FORMATS, the CLI's choices and help list them so)
@@ -98,7 +99,8 @@ def with_attack_paths(findings: pd.DataFrame, snapshot: Snapshot | None) -> pd.D
     snapshot of one cluster is given and they are not there yet; computed once per snapshot and findings."""
     if snapshot is None or snapshot.members or findings.empty or "priority" in findings.columns:
         return findings
-    from ..paths import prioritize
+    with gc_paused():  # networkx and the graph's modules: tens of thousands of objects that live on
+        from ..paths import prioritize
 
     # the ranks follow the findings (which fire) and their severities (a config may change one, not its id)
     key = f"_attack_priority:{hash((tuple(findings['finding_id']), tuple(findings['severity'].astype(str))))}"
