@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import k8saudit as ka
 from k8saudit.frames import FRAMES
@@ -617,6 +619,49 @@ def test_duplicates_across_a_streamed_list_and_a_manifest(tmp_path: Path, monkey
     snap = ka.load(tmp_path)
     assert snap.kinds == {"Pod": 50}
     assert snap.skipped[["source", "category", "name"]].values.tolist() == [["b.yaml", "duplicate", "p7"]]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.binary(max_size=40).flatmap(
+        lambda b: st.tuples(st.just(b), st.integers(0, len(b)), st.sampled_from([b"", b"\x80", b"\xe9", b"\xff"]))
+    )
+)
+def test_ascii_of_a_mapped_file_is_bytes_isascii(case: tuple[bytes, int, bytes]) -> None:
+    """The typed List path tells a file with bytes above 0x7f from the mapping, eight bytes at a time: any length,
+    a high byte at any place (in the eight-byte words or in the tail after them)."""
+    import mmap
+    import tempfile
+
+    text, at, high = case
+    data = text[:at] + high + text[at:] or b" "
+    with tempfile.TemporaryFile() as fh:
+        fh.write(data)
+        fh.flush()
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            assert files_mod._ascii(mm) == data.isascii()
+
+
+def test_a_json_list_with_text_beyond_ascii_is_read_typed_and_bytes_not_utf8_are_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good = {
+        "apiVersion": "v1",
+        "kind": "List",
+        "items": [{**pod("caf\u00e9-ok"), "status": {"message": "d\u00e9j\u00e0"}}],
+    }
+    raw = json.dumps(good, ensure_ascii=False).encode()
+    (tmp_path / "pods.json").write_bytes(raw)
+    calls: list[bool] = []
+    typed = files_mod._typed_list
+    monkeypatch.setattr(files_mod, "_typed_list", lambda *a: calls.append(typed(*a)) or calls[-1])
+    snap = ka.load(tmp_path)
+    assert calls == [True] and not snap.skipped_records  # UTF-8 beyond ASCII: the typed path took it whole
+    (tmp_path / "pods.json").write_bytes(raw.replace("d\u00e9j\u00e0".encode(), b"d\xe9j\xe0"))
+    calls.clear()
+    snap = ka.load(tmp_path)
+    assert calls == [False]  # Latin-1 bytes in a field no frame reads: handed to the general path, which names them
+    assert [(r["source"], r["category"]) for r in snap.skipped_records] == [("pods.json", "unreadable")]
 
 
 def test_fast_yaml_path_agrees_with_pyyaml_on_the_sample_and_fixtures() -> None:

@@ -21,10 +21,12 @@ from __future__ import annotations
 import bz2
 import codecs
 import collections
+import functools
 import gzip
 import itertools
 import json
 import lzma
+import mmap
 import os
 import re
 import shutil
@@ -35,6 +37,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import msgspec
+import numpy as np
 import yaml
 
 from .. import _model as m
@@ -589,18 +592,27 @@ class _ListDoc(msgspec.Struct, rename="camel"):
 _LIST_DOC = msgspec.json.Decoder(_ListDoc)
 
 
+def _ascii(buf: mmap.mmap) -> bool:
+    """``bytes.isascii()`` of a file's mapping, eight bytes at a time (no copy of it)."""
+    n = len(buf) // 8
+    high = int(np.bitwise_or.reduce(np.frombuffer(buf, np.uint64, count=n))) if n else 0
+    return not high & 0x8080808080808080 and buf[n * 8 :].isascii()
+
+
 def _typed_list(snap: Snapshot, path: Path, label: str) -> bool:
     """Load a JSON List straight into typed objects, in one pass (no dicts, no text); False when the file is
     anything else (another document, an item of a kind k8saudit does not model, a field that does not
     validate strictly, an item without ``apiVersion`` or name), and nothing was added: the general path
     then reads it, and words any problem, exactly as for any other file."""
     try:
-        raw = path.read_bytes()
-        if not raw.isascii():
-            raw.decode("utf-8")  # the typed decoder does not look inside the fields it skips
-        doc = _LIST_DOC.decode(raw)
-    except (OSError, UnicodeDecodeError, msgspec.DecodeError, msgspec.ValidationError, RecursionError):
-        return False
+        # decoded from the file's pages where they lie: reading it into a fresh buffer first cost more than
+        # the decoding of what is kept (a 40 MB pods.json: 0.03 s, against 0.005 s mapped)
+        with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as raw:
+            if not _ascii(raw):
+                str(raw, "utf-8")  # the typed decoder does not look inside the fields it skips
+            doc = _LIST_DOC.decode(raw)
+    except (OSError, ValueError, msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        return False  # ValueError: not UTF-8, or a file emptied since it was looked at (nothing to map)
     api = doc.api_version
     if not doc.kind.endswith("List") or (isinstance(api, str) and api.startswith("kustomize.config.k8s.io/")):
         return False
@@ -702,18 +714,24 @@ _OCTAL = re.compile(
 _FIRST_CONTENT = re.compile(r"^[ \t]*[^#\s]", re.MULTILINE)
 _LIST_ITEM = re.compile(r"^- ", re.MULTILINE)
 
-try:  # optional at import: without it every document takes the PyYAML path
-    import yaml_rs as _yaml_rs
-except ImportError:  # pragma: no cover
-    _yaml_rs = None  # type: ignore[assignment]
+
+@functools.cache
+def _yaml_rs() -> Any:
+    """The yaml_rs module, imported with the first YAML document (a load of JSON files never needs it), or
+    None without it: every document then takes the PyYAML path."""
+    try:
+        import yaml_rs
+    except ImportError:  # pragma: no cover
+        return None
+    return yaml_rs
 
 
 def _fast_yaml(body: str) -> tuple[Any, int] | None:
     """(document, line of its first content) through yaml_rs, or None to take the PyYAML path."""
-    if _yaml_rs is None or "&" in body or "<<" in body or _OCTAL.search(body):
+    if "&" in body or "<<" in body or _OCTAL.search(body) or (fast := _yaml_rs()) is None:
         return None
     try:
-        doc = _yaml_rs.loads(body, parse_datetime=False)
+        doc = fast.loads(body, parse_datetime=False)
     except Exception:  # any refusal: PyYAML decides and explains
         return None
     if doc is None:
@@ -1131,7 +1149,6 @@ def _stream_parallel(
     worker has is not back, this process takes the next batch itself and does the same work on it ahead of
     its turn (:func:`compact_pods`). Every batch is admitted in file order (``Snapshot.keep_compacted``), so the
     snapshot, its skipped rows and its provenance are what the loader alone makes."""
-    import mmap
 
     packed = msgspec.msgpack.Decoder(tuple[list[m.Pod], list[int]])
     indent = end_pat[1:-1]
