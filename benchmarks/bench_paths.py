@@ -86,11 +86,13 @@ def _gc(phase, info):
 gc.callbacks.append(_gc)
 def mark(name):
     marks.append((name, time.process_time(), time.perf_counter()))
-import numpy, pandas
-mark("import pandas + numpy")
-import networkx
-mark("import networkx")
 from k8saudit import cli
+cli._import_libraries()  # as the command starts: pandas, numpy and pyarrow with the collector paused
+mark("import pandas + numpy")
+from k8saudit._util import gc_paused
+with gc_paused():  # as with_attack_paths imports the graph's modules
+    import networkx
+mark("import networkx")
 from k8saudit.export import findings_to_stream, with_attack_paths
 from k8saudit.findings import audit
 from k8saudit.paths import attack_graph, attack_paths, prioritize
