@@ -642,6 +642,18 @@ def test_ascii_of_a_mapped_file_is_bytes_isascii(case: tuple[bytes, int, bytes])
             assert files_mod._ascii(mm) == data.isascii()
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from([b" ", b"\t", b"\n", b"\r", b"\x0b", b"\x0c", b"\x00", b"{", b"a", b"\xef", b"\x85"])).map(
+        b"".join
+    )
+)
+def test_a_files_first_byte_and_blankness_are_those_of_lstrip(head: bytes) -> None:
+    """How a file is told JSON or blank from its first megabyte, without copying it: as ``lstrip()`` tells."""
+    assert files_mod._first_byte(head) == head.lstrip()[:1]
+    assert (not head or head.isspace()) == (not head.strip())
+
+
 def test_a_json_list_with_text_beyond_ascii_is_read_typed_and_bytes_not_utf8_are_named(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -70,6 +70,7 @@ MAX_YAML_NODES = 2_000_000
 MAX_DEPTH = 512
 CHUNK = 64 * 1024**2
 
+_LEADING_SPACE = re.compile(rb"[ \t\n\r\x0b\x0c]*")  # what bytes.lstrip() strips
 _DOC_SEP = re.compile(r"^(?:---|\.\.\.)(?:[ \t].*)?$", re.MULTILINE)
 _HELM_SOURCE = re.compile(r"^# Source: (.+)$", re.MULTILINE)
 
@@ -220,6 +221,13 @@ def load_stream(
     return snap
 
 
+def _first_byte(head: bytes) -> bytes:
+    """The first byte of ``head`` that is not white space, or b"" (``lstrip()`` would copy all of it)."""
+    mt = _LEADING_SPACE.match(head)
+    at = mt.end() if mt else 0
+    return head[at : at + 1]
+
+
 def load_file(
     snap: Snapshot, path: Path, label: str, *, progress: Progress | None = None, in_archive: bool = False
 ) -> None:
@@ -232,7 +240,7 @@ def load_file(
     except OSError as e:
         snap.skip(label, f"cannot read file: {e.strerror or e}", category="unreadable")
         return
-    if size == 0 or not head.strip():
+    if size == 0 or not head or head.isspace():  # (strip() would copy the megabyte read)
         snap.skip(label, "empty file: no documents", category="empty")
         return
     if (encoding := _wide_encoding(head)) is not None:
@@ -250,8 +258,8 @@ def load_file(
     if b"\x00" in head[:8192]:
         snap.skip(label, "binary file (contains NUL bytes): not a manifest", category="unreadable")
         return
-    stripped = head.lstrip()
-    is_json = stripped[:1] in (b"{", b"[") or path.suffix.lower() == ".json"
+    lead = _first_byte(head)
+    is_json = lead in (b"{", b"[") or path.suffix.lower() == ".json"
     if (is_json and size > MAX_WHOLE_JSON_BYTES) or (is_json and size > CHUNK and _list_header(head)):
         _stream_json_list(snap, path, label, size, head, progress)
         return
@@ -264,7 +272,7 @@ def load_file(
             category="too_large",
         )
         return
-    if is_json and stripped[:1] == b"{" and head[:1] != b"\xef" and _typed_list(snap, path, label):
+    if is_json and lead == b"{" and head[:1] != b"\xef" and _typed_list(snap, path, label):
         return
     try:
         raw = path.read_bytes()
@@ -275,7 +283,7 @@ def load_file(
     except OSError as e:
         snap.skip(label, f"cannot read file: {e.strerror or e}", category="unreadable")
         return
-    if is_json and stripped[:1] in (b"{", b"["):
+    if is_json and lead in (b"{", b"["):
         try:
             doc = msgspec.json.decode(raw)
         except msgspec.DecodeError as e:
