@@ -112,7 +112,8 @@ def column_values(s: pd.Series) -> list[Any]:
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """The rows as dicts of JSON-able values (:func:`plain`), built column by column."""
     cols = [str(c) for c in df.columns]
-    values = [column_values(df.iloc[:, i]) for i in range(df.shape[1])]
+    data = pd.DataFrame(df, copy=False)  # the same columns without the attrs pandas deep-copies into each one taken
+    values = [column_values(data.iloc[:, i]) for i in range(data.shape[1])]
     return [dict(zip(cols, row)) for row in zip(*values)] if cols else [{} for _ in range(len(df))]
 
 

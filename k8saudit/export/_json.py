@@ -98,9 +98,9 @@ def chunks(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> Iterator
         yield head + b"\n"
         return
     yield before + b'"findings": ['
-    cols = columns(findings)
-    for start in range(0, len(findings), _CHUNK):
-        part = orjson.dumps(records(findings[cols].iloc[start : start + _CHUNK]), option=_OPTIONS)
+    table = pd.DataFrame(findings, copy=False)[columns(findings)]  # (without the attrs: see records())
+    for start in range(0, len(table), _CHUNK):
+        part = orjson.dumps(records(table.iloc[start : start + _CHUNK]), option=_OPTIONS)
         # b'[\n  {...},\n  {...}\n]' → b'\n    {...},\n    {...}': brackets off, two more spaces per line
         yield (b"," if start else b"") + part[1:-2].replace(b"\n", b"\n  ")
     yield b"\n  ]" + after + b"\n"
