@@ -175,6 +175,18 @@ def test_gzip_from_standard_input() -> None:
     assert _ids(snap) == _ids(plain)
 
 
+def test_standard_input_that_would_fill_the_disk_is_not_spooled(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = (SAMPLE / "shop.yaml").read_bytes()
+    monkeypatch.setattr(files_mod, "DECOMPRESS_SHARE", 1e-12)  # as if the disk were almost full
+    snap = files_mod.load_stream(io.BytesIO(text), cluster="stdin")
+    assert len(snap) == 0
+    assert snap.skipped[["source", "category"]].values.tolist() == [["<stdin>", "too_large"]]
+    reason = snap.skipped["reason"].iloc[0]
+    assert reason.startswith("is more than") and "name that file instead" in reason
+    monkeypatch.setattr(files_mod, "DECOMPRESS_SHARE", 0.9)  # room enough: read whole, as before
+    assert files_mod.load_stream(io.BytesIO(text), cluster="stdin").skipped.empty
+
+
 def test_no_secret_value_is_kept_and_no_plain_text_is_left_behind(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

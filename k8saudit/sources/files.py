@@ -204,13 +204,16 @@ def load_stream(
     stream: IO[bytes], *, cluster: str | None = None, progress: Progress | None = None, label: str = "<stdin>"
 ) -> Snapshot:
     """Manifests from a stream (``-``: standard input): YAML or JSON, spooled to a temporary file so the
-    same limits and streaming apply as to a file."""
+    same limits and streaming apply as to a file. A stream beyond :data:`DECOMPRESS_SHARE` of the temporary
+    directory's free space is not spooled (the disk is not filled): a ``too_large`` row names it."""
     snap = Snapshot(cluster or "stdin", source=label, meta={"origin": "files"})
     with tempfile.TemporaryDirectory(prefix="k8saudit-stdin-") as tmp:
         path = Path(tmp) / "stdin"
         try:
-            with open(path, "wb") as fh:
-                shutil.copyfileobj(stream, fh, 1 << 20)
+            _unpack(stream, path)
+        except _TooLarge as e:
+            _too_large(snap, label, e.args[0], tmp, "save it to a file and name that file instead", what="is")
+            return snap
         except OSError as e:
             raise SnapshotError(f"{label}: cannot read: {e.strerror or e}") from None
         with gc_paused():
@@ -507,8 +510,8 @@ class _TooLarge(Exception):
 
 
 def _unpack(src: IO[bytes], dst: Path) -> None:
-    """Copy ``src`` into ``dst`` 4 MB at a time (``read1`` where the stream has it: what a cut stream gave before
-    it ended is kept); :class:`_TooLarge` beyond :data:`DECOMPRESS_SHARE` of the free space where ``dst`` is."""
+    """Copy ``src`` (a decompressing reader, an archive's member, standard input) into ``dst`` 4 MB at a time
+    (``read1`` where the stream has it: what a cut stream gave before it ended is kept); :class:`_TooLarge` beyond :data:`DECOMPRESS_SHARE` of the free space where ``dst`` is."""
     limit = int(shutil.disk_usage(dst.parent).free * DECOMPRESS_SHARE)
     read = getattr(src, "read1", src.read)
     done = 0
@@ -520,11 +523,18 @@ def _unpack(src: IO[bytes], dst: Path) -> None:
             out.write(chunk)
 
 
-def _too_large(snap: Snapshot, label: str, limit: int, tmp: str) -> None:
+def _too_large(
+    snap: Snapshot,
+    label: str,
+    limit: int,
+    tmp: str,
+    advice: str = "unpack it where there is room",
+    what: str = "expands to",
+) -> None:
     snap.skip(
         label,
-        f"expands to more than {limit / 1024**3:,.1f} GB, {DECOMPRESS_SHARE:.0%} of the free space of the temporary "
-        f"directory ({Path(tmp).parent}): not read; unpack it where there is room",
+        f"{what} more than {limit / 1024**3:,.1f} GB, {DECOMPRESS_SHARE:.0%} of the free space of the temporary "
+        f"directory ({Path(tmp).parent}): not read; {advice}",
         category="too_large",
     )
 
