@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..checks._common import any_in
+from . import _vertices as V
 from ._context import Context
 from ._registry import edge, edges, no_edges
 
@@ -45,23 +46,52 @@ def sensitive_host_path(path: str) -> bool:
     return p.rsplit("/", 1)[-1] in _SOCKETS
 
 
-def _container_rests(c: pd.DataFrame, check_id: str) -> list[list[tuple[object, ...]]]:
-    """Per container row: the one finding of ``check_id`` on that container that the step rests on."""
-    return [[(check_id, k, ns, n, cn)] for k, ns, n, cn in zip(c["kind"], c["namespace"], c["name"], c["container"])]
+def _text(*parts: object) -> object:
+    """The parts joined, or NA when one is missing (as the frames' text columns add up)."""
+    return "".join(parts) if all(type(p) is str for p in parts) else pd.NA  # type: ignore[arg-type]
 
 
-def _to_nodes(ctx: Context, src: pd.DataFrame) -> pd.DataFrame:
-    """Spread one row per (workload vertex, reason) to the nodes it runs on; ``certain`` is and-ed with placement."""
-    if src.empty:
+def _containers(c: pd.DataFrame) -> list[tuple[object, ...]]:
+    """(kind, namespace, name, container, vertex) per row of ``c``."""
+    return list(zip(*(c[k].tolist() for k in ("kind", "namespace", "name", "container", "vertex"))))
+
+
+def _who(k: object, ns: object, n: object, cn: object, what: str) -> object:
+    return _text(k, " ", ns, "/", n, " [", cn, "]", what)
+
+
+def _to_nodes(
+    ctx: Context, vertex: list[str], evidence: list[object], rests: list[object], certain: list[bool]
+) -> pd.DataFrame:
+    """Spread one row per (workload vertex, reason) to the nodes it runs on, in the order of the rows and then of
+    its pods' nodes: certain when the row is and the placement is known (else ``node:?``, or ``node:*`` with no
+    nodes in the snapshot, possible)."""
+    on = ctx._placed_on
+    unknown = V.ANY_NODE if not ctx.nodes_known else V.SCHEDULED_NODE
+    rows = []
+    for v, ev, rs, sure in zip(vertex, evidence, rests, certain):
+        nodes = on.get(v)
+        if nodes:
+            rows += [(v, n, ev, rs, bool(sure)) for n in nodes]
+        else:
+            rows.append((v, unknown, ev, rs, False))
+    if not rows:
         return no_edges()
-    where = ctx.node_of(src[["vertex"]].drop_duplicates().assign(running=True))
-    x = src.merge(where.rename(columns={"certain": "placed"}), left_on="vertex", right_on="workload")
-    certain = x["certain"].astype(bool) & x["placed"].astype(bool)
-    return edges(x["vertex"], x["node"], x["evidence"], x["rests"], certain)
+    src, tgt, ev_, rests_, certain_ = zip(*rows)
+    return edges(src, tgt, ev_, rests_, certain_)
 
 
-def _who(c: pd.DataFrame) -> pd.Series:
-    return c["kind"] + " " + c["namespace"] + "/" + c["name"] + " [" + c["container"] + "]"
+def _each_container(ctx: Context, c: pd.DataFrame, check_id: str, what: list[str] | str, certain: bool) -> pd.DataFrame:
+    """One edge per container row of ``c`` (and node it runs on), resting on the container's ``check_id`` finding."""
+    rows = _containers(c)
+    whats = [what] * len(rows) if isinstance(what, str) else what
+    return _to_nodes(
+        ctx,
+        [r[4] for r in rows],
+        [_who(*r[:4], w) for r, w in zip(rows, whats)],
+        [[(check_id, *r[:4])] for r in rows],
+        [certain] * len(rows),
+    )
 
 
 @edge(
@@ -78,15 +108,7 @@ def _who(c: pd.DataFrame) -> pd.Series:
 def escape_privileged(ctx: Context) -> pd.DataFrame:
     c = ctx.running_containers
     c = c[c["privileged"].fillna(False).astype(bool)]
-    src = pd.DataFrame(
-        {
-            "vertex": c["vertex"],
-            "evidence": _who(c) + ": securityContext.privileged=true",
-            "certain": True,
-            "rests": _container_rests(c, "privileged"),
-        }
-    )
-    return _to_nodes(ctx, src)
+    return _each_container(ctx, c, "privileged", ": securityContext.privileged=true", True)
 
 
 @edge(
@@ -103,16 +125,11 @@ def escape_privileged(ctx: Context) -> pd.DataFrame:
 def escape_capability(ctx: Context) -> pd.DataFrame:
     c = ctx.running_containers
     c = c[any_in(c["caps_add"], ESCAPE_CAPABILITIES)]
-    caps = c["caps_add"].map(lambda xs: ", ".join(x for x in xs if x in ESCAPE_CAPABILITIES))
-    src = pd.DataFrame(
-        {
-            "vertex": c["vertex"],
-            "evidence": _who(c) + ": capabilities.add=[" + caps + "]",
-            "certain": True,
-            "rests": _container_rests(c, "cap-dangerous-add"),
-        }
-    )
-    return _to_nodes(ctx, src)
+    what = [
+        ": capabilities.add=[" + ", ".join(x for x in xs if x in ESCAPE_CAPABILITIES) + "]"
+        for xs in c["caps_add"].tolist()
+    ]
+    return _each_container(ctx, c, "cap-dangerous-add", what, True)
 
 
 @edge(
@@ -135,36 +152,22 @@ def escape_host_pid(ctx: Context) -> pd.DataFrame:
         return no_edges()
     ptrace = any_in(c["caps_add"], ("SYS_PTRACE", "ALL"))
     root = c["run_as_user"].fillna(0).eq(0) & ~c["run_as_non_root"].fillna(False).astype(bool)
-    sure = c[ptrace]
-    maybe = c[~ptrace & root]
-    src = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "vertex": sure["vertex"],
-                    "certain": True,
-                    "evidence": _who(sure) + ": hostPID=true, capabilities.add SYS_PTRACE",
-                    "rests": [
-                        [("host-pid", k, ns, n, None), ("cap-dangerous-add", k, ns, n, cn)]
-                        for k, ns, n, cn in zip(sure["kind"], sure["namespace"], sure["name"], sure["container"])
-                    ],
-                }
-            ),
-            pd.DataFrame(
-                {
-                    "vertex": maybe["vertex"],
-                    "certain": False,
-                    "evidence": _who(maybe) + ": hostPID=true, runs as root",
-                    "rests": [
-                        [("host-pid", k, ns, n, None)]
-                        for k, ns, n in zip(maybe["kind"], maybe["namespace"], maybe["name"])
-                    ],
-                }
-            ),
-        ],
-        ignore_index=True,
-    )
-    return _to_nodes(ctx, src.drop_duplicates(subset=["vertex", "evidence"]))
+    sure, maybe = _containers(c[ptrace]), _containers(c[~ptrace & root])
+    rows = [
+        (
+            v,
+            True,
+            _who(k, ns, n, cn, ": hostPID=true, capabilities.add SYS_PTRACE"),
+            [("host-pid", k, ns, n, None), ("cap-dangerous-add", k, ns, n, cn)],
+        )
+        for k, ns, n, cn, v in sure
+    ] + [
+        (v, False, _who(k, ns, n, cn, ": hostPID=true, runs as root"), [("host-pid", k, ns, n, None)])
+        for k, ns, n, cn, v in maybe
+    ]
+    seen: set[tuple[object, object]] = set()
+    rows = [r for r in rows if (r[0], r[2]) not in seen and not seen.add((r[0], r[2]))]  # once per (vertex, evidence)
+    return _to_nodes(ctx, [r[0] for r in rows], [r[2] for r in rows], [r[3] for r in rows], [r[1] for r in rows])
 
 
 @edge(
@@ -186,23 +189,14 @@ def escape_host_path(ctx: Context) -> pd.DataFrame:
         ctx.workloads[ctx.workloads["running"]][["kind", "namespace", "name", "vertex"]],
         on=["kind", "namespace", "name"],
     )
-    src = pd.DataFrame(
-        {
-            "vertex": v["vertex"],
-            "certain": True,
-            "rests": [[] for _ in range(len(v))],
-            "evidence": v["kind"]
-            + " "
-            + v["namespace"]
-            + "/"
-            + v["name"]
-            + ": volume "
-            + v["volume"]
-            + " hostPath.path="
-            + v["host_path"],
-        }
+    rows = list(zip(*(v[k].tolist() for k in ("kind", "namespace", "name", "volume", "host_path", "vertex"))))
+    return _to_nodes(
+        ctx,
+        [r[5] for r in rows],
+        [_text(k, " ", ns, "/", n, ": volume ", vol, " hostPath.path=", hp) for k, ns, n, vol, hp, _ in rows],
+        [[] for _ in rows],
+        [True] * len(rows),
     )
-    return _to_nodes(ctx, src)
 
 
 @edge(
@@ -220,12 +214,4 @@ def escape_host_path(ctx: Context) -> pd.DataFrame:
 def escape_unmasked_proc(ctx: Context) -> pd.DataFrame:
     c = ctx.running_containers
     c = c[c["proc_mount"].eq("Unmasked").fillna(False)]
-    src = pd.DataFrame(
-        {
-            "vertex": c["vertex"],
-            "certain": False,
-            "evidence": _who(c) + ": procMount=Unmasked",
-            "rests": _container_rests(c, "proc-mount-unmasked"),
-        }
-    )
-    return _to_nodes(ctx, src)
+    return _each_container(ctx, c, "proc-mount-unmasked", ": procMount=Unmasked", False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -110,20 +111,32 @@ def build_edges(snap: Any, kinds: Iterable[str] | None = None) -> pd.DataFrame:
     """Every edge of every kind (or of ``kinds``) over ``snap``: source, target, certain, evidence, rests, kind."""
     ctx = Context(snap)
     wanted = set(kinds) if kinds is not None else set(EDGE_KINDS)
-    parts = [_run(k, ctx) for k in EDGE_KINDS.values() if k.id not in LATE and k.id in wanted]
-    ctx.sources = set().union(*(set(p["source"]) for p in parts)) if parts else set()
-    ctx.targets = set().union(*(set(p["target"]) for p in parts)) if parts else set()
+    parts = [(k.id, _run(k, ctx)) for k in EDGE_KINDS.values() if k.id not in LATE and k.id in wanted]
+    for _, p in parts:
+        ctx.sources.update(p["source"].tolist())
+        ctx.targets.update(p["target"].tolist())
     for kid in LATE:
         if kid not in wanted:
             continue
         p = _run(EDGE_KINDS[kid], ctx)
-        parts.append(p)
-        ctx.sources |= set(p["source"])
-        ctx.targets |= set(p["target"])
-    parts = [p for p in parts if len(p)]
+        parts.append((kid, p))
+        ctx.sources.update(p["source"].tolist())
+        ctx.targets.update(p["target"].tolist())
+    parts = [(kid, p) for kid, p in parts if len(p)]
     if not parts:
         return pd.DataFrame(columns=["source", "target", "certain", "evidence", "rests", "kind"])
-    return pd.concat(parts, ignore_index=True)
+    out = pd.concat([p for _, p in parts], ignore_index=True)
+    # the kind of each row, once for the whole frame (not a copy of every part to add it)
+    kind = np.repeat(np.array([kid for kid, _ in parts], dtype=object), [len(p) for _, p in parts])
+    out["kind"] = pd.array(kind, dtype="str")
+    return out
+
+
+def _norm_value(x: Any) -> str:
+    """One key value as the findings' columns hold it: missing (None, NaN, NA) is ``""``, anything else its text."""
+    if type(x) is str:
+        return x
+    return "" if x is None or x is pd.NA or (isinstance(x, float) and x != x) else str(x)
 
 
 def _norm(s: pd.Series) -> pd.Series:
@@ -139,35 +152,59 @@ def columns_of(df: pd.DataFrame, names: Iterable[str]) -> dict[str, pd.Series]:
     return {c: df[c] for c in names}
 
 
+_KEY_COLUMNS = ("check_id", "kind", "namespace", "name")
+
+
+def _finding_index(findings: pd.DataFrame, checks: set[str]) -> dict[tuple[str, ...], list[tuple[str, Any]]]:
+    """(check_id, kind, namespace, name) → the (container, finding id) of each finding of ``checks`` with that key,
+    in the findings' order (missing values as ``""``)."""
+    bare = columns_of(findings, (*_KEY_COLUMNS, "container", "finding_id"))
+    keep = np.flatnonzero(_norm(bare["check_id"]).isin(checks).to_numpy())
+    cols = [_norm(bare[c]).to_numpy()[keep].tolist() for c in (*_KEY_COLUMNS, "container")]
+    fids = bare["finding_id"].to_numpy()[keep].tolist()
+    index: dict[tuple[str, ...], list[tuple[str, Any]]] = {}
+    for c, k, ns, n, cn, fid in zip(*cols, fids):
+        index.setdefault((c, k, ns, n), []).append((cn, fid))
+    return index
+
+
+def _join(rests: list[list[tuple[Any, ...]]], findings: pd.DataFrame) -> tuple[list[list[Any]], list[list[str]]]:
+    """Per edge: the ids of the findings matching its ``rests`` keys (a key with a container matches that
+    container's finding only), each once, in the order of the keys and then of the findings; and their checks."""
+    ids: list[list[Any]] = [[] for _ in rests]
+    checks: list[list[str]] = [[] for _ in rests]
+    wanted = {_norm_value(r[0]) for rs in rests for r in rs}
+    if not wanted or not len(findings):
+        return ids, checks
+    index = _finding_index(findings, wanted)
+    for rs, got, cids in zip(rests, ids, checks):
+        for r in rs:
+            hits = index.get((_norm_value(r[0]), _norm_value(r[1]), _norm_value(r[2]), _norm_value(r[3])))
+            if not hits:
+                continue
+            container = _norm_value(r[4])
+            for fc, fid in hits:
+                if (not container or container == fc) and fid not in got:
+                    got.append(fid)
+                    if r[0] not in cids:
+                        cids.append(r[0])
+    return ids, checks
+
+
 def join_findings(raw: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:
     """Add ``finding_ids`` and ``checks`` to raw edges: the findings matching each edge's ``rests`` keys."""
-    n = len(raw)
-    rests = raw["rests"].tolist()
-    counts = [len(rs) for rs in rests]
-    flat = [r for rs in rests for r in rs]
-    ids: list[list[str]] = [[] for _ in range(n)]
-    checks: list[list[str]] = [[] for _ in range(n)]
-    if flat and len(findings):
-        k = pd.DataFrame(flat, columns=["check_id", "kind", "namespace", "name", "container"], dtype=object)
-        k["_e"] = np.repeat(np.arange(n), counts)
-        # a bare copy of the columns: findings.attrs (per-check stats) would be deep-copied by every operation;
-        # only the findings of the checks some edge rests on (the merge matches check_id exactly)
-        bare = columns_of(findings, ("check_id", "kind", "namespace", "name", "container", "finding_id"))
-        wanted = _norm(bare["check_id"]).isin(set(_norm(k["check_id"]))).to_numpy()
-        f = pd.DataFrame({c: v.to_numpy()[wanted] for c, v in bare.items()})
-        on = ["check_id", "kind", "namespace", "name"]
-        left = k.assign(**{c: _norm(k[c]) for c in on}, container=_norm(k["container"]))
-        right = f.assign(**{c: _norm(f[c]) for c in on}, _fc=_norm(f["container"]))[on + ["_fc", "finding_id"]]
-        m = left.merge(right, on=on)
-        m = m[(m["container"] == "") | (m["container"] == m["_fc"])].drop_duplicates(["_e", "finding_id"])
-        for e, fid, cid in zip(m["_e"].tolist(), m["finding_id"].tolist(), m["check_id"].tolist()):
-            ids[e].append(fid)
-            if cid not in checks[e]:
-                checks[e].append(cid)
+    ids, checks = _join(raw["rests"].tolist(), findings)
     out = raw.drop(columns=["rests"]).copy()
-    out["finding_ids"] = pd.Series(ids, index=out.index, dtype=object)
-    out["checks"] = pd.Series(checks, index=out.index, dtype=object)
+    out["finding_ids"] = _objects(ids).set_axis(out.index)
+    out["checks"] = _objects(checks).set_axis(out.index)
     return out
+
+
+def _objects(values: list[Any]) -> pd.Series:
+    """``values`` as an object column (lists stay elements, never a second dimension; text is not made Arrow text)."""
+    a = np.empty(len(values), dtype=object)
+    a[:] = values
+    return pd.Series(a, dtype=object, copy=False)
 
 
 def attack_graph(snap: Any, findings: pd.DataFrame | None = None, *, fixed: Iterable[str] = ()) -> AttackGraph:
@@ -189,36 +226,48 @@ def attack_graph(snap: Any, findings: pd.DataFrame | None = None, *, fixed: Iter
 
 def _attack_graph(snap: Any, findings: pd.DataFrame, fixed: Iterable[str]) -> AttackGraph:
     raw = build_edges(snap)
-    e = join_findings(raw, findings)
+    src, tgt, kind, certain, evidence = (raw[c].tolist() for c in ("source", "target", "kind", "certain", "evidence"))
+    ids, checks = _join(raw["rests"].tolist(), findings)
     # the same step resting on the same findings (two rules, two bindings without findings) is one edge:
     # certain when any of them is, its evidence the first one's and how many more say the same
-    e = e.assign(_f=e["finding_ids"].map(lambda x: "|".join(sorted(x))))
-    key = ["source", "target", "kind", "_f"]
-    dup = e.duplicated(key, keep=False).to_numpy()
-    if dup.any():  # only the rows that have twins are grouped
-        d = e[dup]
-        grp = d.groupby(key, sort=False)["certain"]
-        first = ~d.duplicated(key).to_numpy()
-        rows = d.index[first]
-        e.loc[rows, "certain"] = grp.transform("any").to_numpy()[first].astype(bool)
-        extra = grp.transform("size").to_numpy()[first] - 1
-        e.loc[rows, "evidence"] = d["evidence"].to_numpy()[first] + [f" (and {n} more alike)" for n in extra]
-        keep = ~dup
-        keep[np.flatnonzero(dup)[first]] = True
-        e = e[keep]
-    e = e.drop(columns=["_f"]).reset_index(drop=True)
-    kinds = EDGE_KINDS.values()
-    e["group"] = e["kind"].map({k.id: k.group for k in kinds})
-    e["technique"] = e["kind"].map({k.id: k.technique for k in kinds})
-    e["attack"] = e["kind"].map({k.id: ", ".join(k.attack) for k in kinds})
-    e["structural"] = e["kind"].map({k.id: k.structural for k in kinds}).astype(bool)
-    e["gap"] = (~e["structural"] & (e["finding_ids"].map(len) == 0)).astype(bool)
-    e["certain"] = e["certain"].astype(bool)
-    labels = {v: V.label(v) for v in pd.unique(pd.concat([e["source"], e["target"]], ignore_index=True))}
-    e["source_label"] = e["source"].map(labels)
-    e["target_label"] = e["target"].map(labels)
-    e["edge"] = range(len(e))
-    e = e[EDGES_FRAME_COLUMNS]
+    first: dict[tuple[Any, ...], int] = {}
+    twins: dict[int, int] = {}
+    keep: list[int] = []
+    for i, key in enumerate(zip(src, tgt, kind, ("|".join(sorted(x)) for x in ids))):
+        at = first.setdefault(key, i)
+        if at == i:
+            keep.append(i)
+        else:
+            twins[at] = twins.get(at, 0) + 1
+            certain[at] = certain[at] or certain[i]
+    for at, n in twins.items():
+        evidence[at] = evidence[at] + f" (and {n} more alike)"
+    src, tgt, kind, certain, evidence, ids, checks = (
+        [col[i] for i in keep] for col in (src, tgt, kind, certain, evidence, ids, checks)
+    )
+    meta = {k.id: k for k in EDGE_KINDS.values()}
+    structural = [meta[k].structural for k in kind]
+    labels = {v: V.label(v) for v in dict.fromkeys(src + tgt)}
+    e = pd.DataFrame(
+        {
+            "edge": np.arange(len(src), dtype=np.int64),
+            "source": _objects(src),
+            "target": _objects(tgt),
+            "kind": pd.array(kind, dtype="str"),
+            "group": pd.array([meta[k].group for k in kind], dtype="str"),
+            "technique": pd.array([meta[k].technique for k in kind], dtype="str"),
+            "attack": pd.array([", ".join(meta[k].attack) for k in kind], dtype="str"),
+            "certain": np.array([bool(c) for c in certain], dtype=bool),
+            "structural": np.array(structural, dtype=bool),
+            "gap": np.array([not s and not f for s, f in zip(structural, ids)], dtype=bool),
+            "evidence": _objects(evidence),
+            "checks": _objects(checks),
+            "finding_ids": _objects(ids),
+            "source_label": pd.array([labels[v] for v in src], dtype="str"),
+            "target_label": pd.array([labels[v] for v in tgt], dtype="str"),
+        },
+        columns=EDGES_FRAME_COLUMNS,
+    )
     g = _assemble(e, snap.cluster, frozenset())
     g = g.without(fixed) if fixed else g
     g.incomplete = incomplete(snap)
@@ -253,26 +302,28 @@ def incomplete(snap: Any) -> list[str]:
 
 def _assemble(e: pd.DataFrame, cluster: str, fixed: frozenset[str]) -> AttackGraph:
     g = AttackGraph()
-    verts = pd.unique(
-        pd.concat(
-            [pd.Series(list(V.ENTRIES) + [V.CLUSTER_ADMIN], dtype=object), e["source"], e["target"]], ignore_index=True
-        )
+    src, tgt = e["source"].tolist(), e["target"].tolist()
+    verts = list(dict.fromkeys([*V.ENTRIES, V.CLUSTER_ADMIN, *src, *tgt]))
+    types = [V.vtype(v) for v in verts]
+    labels = [V.label(v) for v in verts]
+    out_deg, in_deg = Counter(src), Counter(tgt)
+    nf = pd.DataFrame(
+        {
+            "vertex": pd.array(verts, dtype="str"),
+            "type": pd.array(types, dtype="str"),
+            "label": pd.array(labels, dtype="str"),
+            "namespace": pd.array([V.namespace_of(v) for v in verts], dtype="str"),
+            "is_entry": np.array([v in V.ENTRIES for v in verts], dtype=bool),
+            "is_target": np.array([V.is_target(v) for v in verts], dtype=bool),
+            "out_degree": np.array([out_deg[v] for v in verts], dtype=np.int64),
+            "in_degree": np.array([in_deg[v] for v in verts], dtype=np.int64),
+        },
+        columns=NODES_FRAME_COLUMNS,
     )
-    nf = pd.DataFrame({"vertex": verts})
-    nf["type"] = nf["vertex"].map(V.vtype)
-    nf["label"] = nf["vertex"].map(V.label)
-    nf["namespace"] = nf["vertex"].map(V.namespace_of)
-    nf["is_entry"] = nf["vertex"].isin(V.ENTRIES)
-    nf["is_target"] = nf["vertex"].map(V.is_target).astype(bool)
-    nf["out_degree"] = nf["vertex"].map(e["source"].value_counts()).fillna(0).astype(int)
-    nf["in_degree"] = nf["vertex"].map(e["target"].value_counts()).fillna(0).astype(int)
-    g.add_nodes_from((v, {"type": t, "label": lab}) for v, t, lab in zip(nf["vertex"], nf["type"], nf["label"]))
+    g.add_nodes_from((v, {"type": t, "label": lab}) for v, t, lab in zip(verts, types, labels))
     # the attributes live in edges_frame (g.edge_rows(ids)); the graph keeps the kind for quick filters
-    g.add_edges_from(
-        (s, t, i, {"kind": k})
-        for s, t, i, k in zip(e["source"].tolist(), e["target"].tolist(), e["edge"].tolist(), e["kind"].tolist())
-    )
-    g.nodes_frame = nf[NODES_FRAME_COLUMNS]
+    g.add_edges_from((s, t, i, {"kind": k}) for s, t, i, k in zip(src, tgt, e["edge"].tolist(), e["kind"].tolist()))
+    g.nodes_frame = nf
     g.edges_frame = e
     g.cluster = cluster
     g.fixed = fixed

@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
@@ -170,15 +171,25 @@ def edge(
 
 
 def no_edges() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "source": pd.Series([], dtype=object),
-            "target": pd.Series([], dtype=object),
-            "certain": pd.Series([], dtype=bool),
-            "evidence": pd.Series([], dtype=object),
-            "rests": pd.Series([], dtype=object),
-        }
-    )
+    return _NO_EDGES.copy(deep=False)
+
+
+_NO_EDGES = pd.DataFrame(
+    {
+        "source": pd.Series([], dtype=object),
+        "target": pd.Series([], dtype=object),
+        "certain": pd.Series([], dtype=bool),
+        "evidence": pd.Series([], dtype=object),
+        "rests": pd.Series([], dtype=object),
+    }
+)
+
+
+def _objects(v: Any, n: int) -> np.ndarray:
+    """A column as a 1-d object array of ``n`` values (a scalar repeated; lists stay values, never a dimension)."""
+    a = np.empty(n, dtype=object)
+    a[:] = [v] * n if pd.api.types.is_scalar(v) else list(v.to_numpy()) if isinstance(v, pd.Series) else list(v)
+    return a
 
 
 def edges(source: Any, target: Any, evidence: Any, rests: Any, certain: Any = True) -> pd.DataFrame:
@@ -190,10 +201,7 @@ def edges(source: Any, target: Any, evidence: Any, rests: Any, certain: Any = Tr
         cols["rests"] = [rests]
     if n == 0:
         return no_edges()
-    data = {
-        k: (list(v.to_numpy()) if isinstance(v, pd.Series) else list(v)) if not pd.api.types.is_scalar(v) else [v] * n
-        for k, v in cols.items()
-    }
-    df = pd.DataFrame(data, dtype=object)
-    df["certain"] = df["certain"].astype(bool)
-    return df[EDGE_COLUMNS]
+    arrays = {k: _objects(cols[k], n) for k in EDGE_COLUMNS}
+    df = pd.DataFrame(arrays, dtype=object, copy=False)
+    df.isetitem(EDGE_COLUMNS.index("certain"), arrays["certain"].astype(bool))  # one column, no second frame
+    return df
