@@ -19,6 +19,13 @@ from .. import _model as m
 from ..checks._common import any_in
 from ..checks.p05_rbac import PUBLIC_GROUPS
 from . import _vertices as V
+from ._registry import text
+
+
+def _key(x: Any) -> Any:
+    """A key value with every kind of missing (None, NA, NaN) as None, as a join matches them."""
+    return None if x is None or x is pd.NA or (isinstance(x, float) and x != x) else x
+
 
 #: pod phases whose containers are gone (their tokens are no longer on the node)
 _DONE = ("Succeeded", "Failed")
@@ -57,6 +64,7 @@ class Context:
         self.targets: set[str] = set()
         #: answers of :meth:`can`
         self._can: dict[tuple[Any, ...], pd.DataFrame] = {}
+        self._can_rows: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = {}
         #: frames several edge kinds derive alike (pod creators, token holders): see :meth:`derive`
         self._derived: dict[str, pd.DataFrame] = {}
 
@@ -96,8 +104,6 @@ class Context:
     @cached_property
     def pods(self) -> pd.DataFrame:
         """One row per pod still running: namespace, pod, node, and the workload it rolls up to."""
-        objs = self.frame("objects")
-        owners = objs[["kind", "namespace", "name", "owner_kind", "owner_name"]].dropna(subset=["owner_kind"])
         rows = []
         for p in self.snap.items("Pod"):
             if p.status is not None and p.status.phase in _DONE:
@@ -105,27 +111,33 @@ class Context:
             ref = m.controller_ref(p.metadata.owner_references)
             rows.append(
                 (
-                    p.metadata.namespace,
+                    _key(p.metadata.namespace),
                     p.metadata.name,
                     p.spec.node_name if p.spec is not None else None,
                     ref.kind if ref is not None else None,
                     ref.name if ref is not None else None,
                 )
             )
-        pods = pd.DataFrame(rows, columns=["namespace", "pod", "node", "owner_kind", "owner_name"], dtype=object)
-        # one or two levels up: Pod -> ReplicaSet -> Deployment, Pod -> Job -> CronJob
-        up = owners.rename(
-            columns={"kind": "owner_kind", "name": "owner_name", "owner_kind": "top_kind", "owner_name": "top_name"}
-        ).astype(object)
-        pods = pods.merge(up, on=["namespace", "owner_kind", "owner_name"], how="left")
-        static = pods["owner_kind"].eq("Node")
-        kind = pods["top_kind"].where(pods["top_kind"].notna(), pods["owner_kind"])
-        name = pods["top_name"].where(pods["top_kind"].notna(), pods["owner_name"])
-        bare = kind.isna() | static
-        pods["kind"] = kind.where(~bare, "Pod")
-        pods["name"] = name.where(~bare, pods["pod"])
-        pods["vertex"] = "workload:" + pods["namespace"].fillna("") + "/" + pods["kind"] + "/" + pods["name"]
-        return pods[["namespace", "pod", "node", "kind", "name", "vertex"]]
+        # one or two levels up: Pod -> ReplicaSet -> Deployment, Pod -> Job -> CronJob; only the owners of the
+        # kinds pods name are read
+        objs = self.frame("objects")
+        named = {r[3] for r in rows if r[3] is not None}
+        sel = (objs["kind"].isin(named) & objs["owner_kind"].notna()).to_numpy()
+        up: dict[tuple[Any, ...], list[tuple[Any, Any]]] = {}
+        cols = (objs[c].to_numpy()[sel].tolist() for c in ("namespace", "kind", "name", "owner_kind", "owner_name"))
+        for ns, kind, name, top_kind, top_name in zip(*cols):
+            up.setdefault((_key(ns), kind, _key(name)), []).append((top_kind, top_name))
+        out = []
+        for ns, pod, node, owner_kind, owner_name in rows:
+            for top_kind, top_name in up.get((ns, owner_kind, _key(owner_name)), ((None, None),)):
+                top = top_kind is not None and top_kind is not pd.NA
+                kind, name = (top_kind, top_name) if top else (owner_kind, owner_name)
+                if kind is None or kind is pd.NA or owner_kind == "Node":  # a bare or a static pod
+                    kind, name = "Pod", pod
+                vertex = text("workload:", ns if ns is not None else "", "/", kind, "/", name)
+                out.append((ns, pod, node, kind, name, vertex))
+        cols_ = ("namespace", "pod", "node", "kind", "name", "vertex")
+        return pd.DataFrame(out or None, columns=list(cols_), dtype=object)
 
     @cached_property
     def nodes(self) -> pd.DataFrame:
@@ -238,7 +250,21 @@ class Context:
         hit = self._can.get(key)
         if hit is not None:
             return hit
-        g = self.grants
+        at, wildcard = self.can_rows(verbs, resource, group)
+        if not len(at):  # most questions have no grant at all: one empty answer, shaped as a full one
+            hit = self._can[key] = self._no_grant
+            return hit
+        hit = self.grants.take(at)
+        hit = hit.assign(names=hit["resource_names"], wildcard=wildcard)
+        self._can[key] = hit
+        return hit
+
+    def can_rows(self, verbs: tuple[str, ...], resource: str, group: str = "") -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`can` as positions: the grant rows (positions in :attr:`grants`) and, for each, ``wildcard``."""
+        key = (verbs, resource, group)
+        got = self._can_rows.get(key)
+        if got is not None:
+            return got
         rules = self._rules[1]
         sub = resource.split("/", 1)[1] if "/" in resource else None
 
@@ -253,14 +279,14 @@ class Context:
         loose, strict = self._rule_mask(match(False)), self._rule_mask(match(True))
         ids = self._rule_ids
         rows = loose[ids] if verbs == ("*",) else loose[ids] & ~self._full_array
-        if not rows.any():  # most questions have no grant at all: one empty answer, shaped as a full one
-            hit = self._can[key] = self._no_grant
-            return hit
         at = np.flatnonzero(rows)
-        hit = g.take(at)
-        hit = hit.assign(names=hit["resource_names"], wildcard=~strict[ids[at]])
-        self._can[key] = hit
-        return hit
+        got = self._can_rows[key] = (at, ~strict[ids[at]])
+        return got
+
+    @cached_property
+    def unnamed(self) -> np.ndarray:
+        """Per grant row: the rule has no resourceNames (it holds for every object)."""
+        return np.array([not len(n) for n in self.grants["resource_names"].tolist()], dtype=bool)
 
     @cached_property
     def _no_grant(self) -> pd.DataFrame:

@@ -12,7 +12,7 @@ import pandas as pd
 from ..checks._common import any_in
 from . import _vertices as V
 from ._context import Context
-from ._registry import edge, edges, no_edges
+from ._registry import edge, edges, no_edges, text
 
 #: capabilities that break out on their own (SYS_PTRACE needs the host's PID namespace: escape-host-pid)
 ESCAPE_CAPABILITIES = ("ALL", "SYS_ADMIN", "SYS_MODULE", "DAC_READ_SEARCH")
@@ -46,18 +46,13 @@ def sensitive_host_path(path: str) -> bool:
     return p.rsplit("/", 1)[-1] in _SOCKETS
 
 
-def _text(*parts: object) -> object:
-    """The parts joined, or NA when one is missing (as the frames' text columns add up)."""
-    return "".join(parts) if all(type(p) is str for p in parts) else pd.NA  # type: ignore[arg-type]
-
-
 def _containers(c: pd.DataFrame) -> list[tuple[object, ...]]:
     """(kind, namespace, name, container, vertex) per row of ``c``."""
     return list(zip(*(c[k].tolist() for k in ("kind", "namespace", "name", "container", "vertex"))))
 
 
 def _who(k: object, ns: object, n: object, cn: object, what: str) -> object:
-    return _text(k, " ", ns, "/", n, " [", cn, "]", what)
+    return text(k, " ", ns, "/", n, " [", cn, "]", what)
 
 
 def _to_nodes(
@@ -193,7 +188,7 @@ def escape_host_path(ctx: Context) -> pd.DataFrame:
     return _to_nodes(
         ctx,
         [r[5] for r in rows],
-        [_text(k, " ", ns, "/", n, ": volume ", vol, " hostPath.path=", hp) for k, ns, n, vol, hp, _ in rows],
+        [text(k, " ", ns, "/", n, ": volume ", vol, " hostPath.path=", hp) for k, ns, n, vol, hp, _ in rows],
         [[] for _ in rows],
         [True] * len(rows),
     )

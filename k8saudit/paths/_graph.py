@@ -312,7 +312,7 @@ def _assemble(e: pd.DataFrame, cluster: str, fixed: frozenset[str]) -> AttackGra
             "vertex": pd.array(verts, dtype="str"),
             "type": pd.array(types, dtype="str"),
             "label": pd.array(labels, dtype="str"),
-            "namespace": pd.array([V.namespace_of(v) for v in verts], dtype="str"),
+            "namespace": pd.Series([V.namespace_of(v) for v in verts]),  # text, or nothing but missing values
             "is_entry": np.array([v in V.ENTRIES for v in verts], dtype=bool),
             "is_target": np.array([V.is_target(v) for v in verts], dtype=bool),
             "out_degree": np.array([out_deg[v] for v in verts], dtype=np.int64),

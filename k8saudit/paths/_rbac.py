@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..checks.p03_capabilities import ENFORCING_LEVELS, policy_engines
@@ -84,7 +85,8 @@ def _frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
 
 
 def _unnamed(g: pd.DataFrame) -> pd.DataFrame:
-    return g[g["names"].str.len() == 0]
+    """The grants without resourceNames (they hold for every object)."""
+    return g[np.array([not len(n) for n in g["names"].tolist()], dtype=bool)]
 
 
 def _pod_creators(ctx: Context) -> pd.DataFrame:
@@ -93,20 +95,33 @@ def _pod_creators(ctx: Context) -> pd.DataFrame:
 
 
 def _find_pod_creators(ctx: Context) -> pd.DataFrame:
-    parts = []
-    pods = _unnamed(ctx.can(("create",), "pods"))
-    parts.append(pods.assign(what="create pods", esc=True))
+    # (verbs, resource, API group, what, esc, without resourceNames only): create pods, then per owner create, update
+    asks = [(("create",), "pods", "", "create pods", True, True)]
     for group, res in TEMPLATE_OWNERS:
-        c = _unnamed(ctx.can(("create",), res, group))
-        parts.append(c.assign(what=f"create {res}", esc=False))
-        u = ctx.can(("update", "patch"), res, group)
-        parts.append(u.assign(what=f"update {res}", esc=False))
-    out = (
-        pd.concat([p for p in parts if len(p)], ignore_index=True)
-        if any(len(p) for p in parts)
-        else pods.assign(what=pd.Series([], dtype=object), esc=pd.Series([], dtype=bool))
-    )
-    return out
+        asks += [
+            (("create",), res, group, f"create {res}", False, True),
+            (("update", "patch"), res, group, f"update {res}", False, False),
+        ]
+    ats, wildcards, whats, escs = [], [], [], []
+    for verbs, res, group, what, esc, unnamed_only in asks:
+        at, wildcard = ctx.can_rows(verbs, res, group)
+        if unnamed_only:
+            keep = ctx.unnamed[at]
+            at, wildcard = at[keep], wildcard[keep]
+        ats.append(at)
+        wildcards.append(wildcard)
+        whats += [what] * len(at)
+        escs += [esc] * len(at)
+    if not whats:
+        pods = ctx.can(("create",), "pods").iloc[:0]
+        return pods.assign(what=pd.Series([], dtype=object), esc=pd.Series([], dtype=bool))
+    g = ctx.grants.take(np.concatenate(ats))
+    return g.assign(
+        names=g["resource_names"],
+        wildcard=np.concatenate(wildcards),
+        what=pd.array(whats, dtype="str"),
+        esc=np.array(escs, dtype=bool),
+    ).reset_index(drop=True)
 
 
 def _rests(ctx: Context, g: pd.DataFrame, esc: pd.Series | bool, specific: str = "rbac-escalation") -> list[list[Any]]:
@@ -355,6 +370,8 @@ def rbac_bind(ctx: Context) -> pd.DataFrame:
                 c = c[c["where"].eq(V.ALL)]
                 if role_res == "roles":
                     continue
+            if c.empty:
+                continue
             x = _pairs(b, c)
             if x.empty:
                 continue
@@ -399,6 +416,8 @@ def rbac_escalate(ctx: Context) -> pd.DataFrame:
     for role_res in ("clusterroles", "roles"):
         e = _unnamed(ctx.can(("escalate",), role_res, RBAC_API))
         w = ctx.can(("create", "update", "patch"), role_res, RBAC_API)
+        if e.empty or w.empty:
+            continue
         x = _pairs(e, w)
         if role_res == "clusterroles":
             x = x[x["scope2"].eq(V.ALL)]
@@ -471,6 +490,8 @@ def rbac_approve_csr(ctx: Context) -> pd.DataFrame:
         .astype(bool)
     ]
     c, a, s = (d[d["where"].eq(V.ALL)] for d in (c, a, s))
+    if c.empty or a.empty or s.empty:
+        return no_edges()
     x = _pairs(c, a)
     if x.empty or s.empty:
         return no_edges()

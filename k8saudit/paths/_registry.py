@@ -192,6 +192,11 @@ def _objects(v: Any, n: int) -> np.ndarray:
     return a
 
 
+def text(*parts: Any) -> Any:
+    """The parts joined, or NA when one is missing (as text columns of the frames add up)."""
+    return "".join(parts) if all(type(p) is str for p in parts) else pd.NA
+
+
 def edges(source: Any, target: Any, evidence: Any, rests: Any, certain: Any = True) -> pd.DataFrame:
     """An edge frame from columns (arrays or Series, aligned by position; scalars broadcast)."""
     cols = {"source": source, "target": target, "certain": certain, "evidence": evidence, "rests": rests}

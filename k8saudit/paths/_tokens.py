@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from ..checks.p02_authn import _static_pod
+from . import _vertices as V
 from ._context import Context
-from ._registry import edge, edges, no_edges
+from ._registry import edge, edges, no_edges, text
 
 
 def _token_holders(ctx: Context) -> pd.DataFrame:
@@ -18,7 +19,9 @@ def _find_token_holders(ctx: Context) -> pd.DataFrame:
     w = ctx.workloads
     w = w[w["running"] & w["automount_sa_token"].astype(bool)]
     w = w[~_static_pod(w)]
-    return w.assign(sa_vertex="sa:" + w["namespace"].fillna("") + "/" + w["service_account"].fillna("default"))
+    sa = w["service_account"].fillna("default")
+    how = w["automount_source"].fillna("default")
+    return w.assign(sa_vertex="sa:" + w["namespace"].fillna("") + "/" + sa, sa=sa, automount_source=how)
 
 
 @edge(
@@ -36,20 +39,23 @@ def token_automount(ctx: Context) -> pd.DataFrame:
     w = _token_holders(ctx)
     if w.empty:
         return no_edges()
-    src = w["automount_source"].fillna("default")
-    ev = (
-        w["kind"]
-        + " "
-        + w["namespace"]
-        + "/"
-        + w["name"]
-        + ": token of ServiceAccount "
-        + w["service_account"].fillna("default")
-        + " mounted (automountServiceAccountToken from "
-        + src
-        + ")"
-    )
-    rests = [[("authn-sa-token-automount", k, ns, n, None)] for k, ns, n in zip(w["kind"], w["namespace"], w["name"])]
+    rows = list(zip(*(w[c].tolist() for c in ("kind", "namespace", "name", "sa", "automount_source"))))
+    ev = [
+        text(
+            k,
+            " ",
+            ns,
+            "/",
+            n,
+            ": token of ServiceAccount ",
+            sa,
+            " mounted (automountServiceAccountToken from ",
+            how,
+            ")",
+        )
+        for k, ns, n, sa, how in rows
+    ]
+    rests = [[("authn-sa-token-automount", k, ns, n, None)] for k, ns, n, _, _ in rows]
     return edges(w["vertex"], w["sa_vertex"], ev, rests)
 
 
@@ -68,6 +74,8 @@ def token_secret_mount(ctx: Context) -> pd.DataFrame:
     vol = ctx.frame("volumes")
     sec = ctx.frame("secrets")
     tok = sec[sec["is_sa_token"] & sec["service_account"].notna()][["namespace", "name", "service_account"]]
+    if tok.empty:
+        return no_edges()
     v = vol[vol["secret_name"].notna()].merge(
         tok.rename(columns={"name": "secret_name"}), on=["namespace", "secret_name"]
     )
@@ -135,59 +143,35 @@ def node_tokens(ctx: Context) -> pd.DataFrame:
     w = _token_holders(ctx)
     if w.empty:
         return no_edges()
-    where = ctx.node_of(w)
-    x = where.merge(
-        w[["vertex", "kind", "namespace", "name", "sa_vertex", "service_account"]],
-        left_on="workload",
-        right_on="vertex",
-    )
-    placed = x[x["certain"].astype(bool)]
-    parts = []
-    if len(placed):
-        parts.append(
-            pd.DataFrame(
-                {
-                    "source": placed["node"],
-                    "target": placed["sa_vertex"],
-                    "certain": True,
-                    "kind": placed["kind"],
-                    "namespace": placed["namespace"],
-                    "name": placed["name"],
-                    "sa": placed["service_account"].fillna("default"),
-                }
-            )
-        )
-    if not ctx.nodes_known:
-        u = x[~x["certain"].astype(bool)]
-        parts.append(
-            pd.DataFrame(
-                {
-                    "source": "node:*",
-                    "target": u["sa_vertex"],
-                    "certain": u["kind"].eq("DaemonSet"),
-                    "kind": u["kind"],
-                    "namespace": u["namespace"],
-                    "name": u["name"],
-                    "sa": u["service_account"].fillna("default"),
-                }
-            )
-        )
-    if not parts:
+    on = ctx._placed_on
+    placed, unplaced = [], []
+    for v, k, ns, n, sa_v, sa in zip(
+        *(w[c].tolist() for c in ("vertex", "kind", "namespace", "name", "sa_vertex", "sa"))
+    ):
+        nodes = on.get(v)
+        if nodes:
+            placed += [(node, sa_v, True, k, ns, n, sa) for node in nodes]
+        else:  # with no Node objects, a DaemonSet runs on every node: its tokens are on the one taken
+            unplaced.append((V.ANY_NODE, sa_v, type(k) is str and k == "DaemonSet", k, ns, n, sa))
+    rows = placed + (unplaced if not ctx.nodes_known else [])
+    if not rows:
         return no_edges()
-    d = pd.concat(parts, ignore_index=True)
-    ev = (
-        "token of ServiceAccount "
-        + d["namespace"]
-        + "/"
-        + d["sa"]
-        + " mounted by "
-        + d["kind"]
-        + " "
-        + d["namespace"]
-        + "/"
-        + d["name"]
-        + " on "
-        + d["source"].str.slice(5).replace("*", "the node")
-    )
-    rests = [[("authn-sa-token-automount", k, ns, n, None)] for k, ns, n in zip(d["kind"], d["namespace"], d["name"])]
-    return edges(d["source"], d["target"], ev, rests, d["certain"])
+    ev = [
+        text(
+            "token of ServiceAccount ",
+            ns,
+            "/",
+            sa,
+            " mounted by ",
+            k,
+            " ",
+            ns,
+            "/",
+            n,
+            " on ",
+            "the node" if node == V.ANY_NODE else node[5:],
+        )
+        for node, _, _, k, ns, n, sa in rows
+    ]
+    rests = [[("authn-sa-token-automount", k, ns, n, None)] for _, _, _, k, ns, n, _ in rows]
+    return edges([r[0] for r in rows], [r[1] for r in rows], ev, rests, [r[2] for r in rows])

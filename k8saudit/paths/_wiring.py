@@ -20,12 +20,13 @@ _FALSE = ("false", "0", "f")
 
 
 def _rows(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
+    """Edges from (source, target, evidence, rests, certain) rows, the first of each (source, target)."""
+    seen: set[tuple[Any, Any]] = set()
+    rows = [r for r in rows if (r[0], r[1]) not in seen and not seen.add((r[0], r[1]))]
     if not rows:
         return no_edges()
-    d = pd.DataFrame(rows, columns=["source", "target", "evidence", "rests", "certain"]).drop_duplicates(
-        ["source", "target"]
-    )
-    return edges(d["source"], d["target"], d["evidence"], d["rests"], d["certain"])
+    src, tgt, ev, rests, certain = zip(*rows)
+    return edges(src, tgt, ev, rests, certain)
 
 
 @edge(
