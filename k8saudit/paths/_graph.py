@@ -207,6 +207,27 @@ def _objects(values: list[Any]) -> pd.Series:
     return pd.Series(a, dtype=object, copy=False)
 
 
+def merge_alike(keys: list[tuple[Any, ...]], certain: list[Any], evidence: list[Any]) -> list[int]:
+    """The same step resting on the same findings (two rules, two bindings without findings) is one edge:
+    certain when any of them is, its evidence the first one's and how many more say the same.
+
+    ``keys`` identify the step (source, target, kind, findings); ``certain`` and ``evidence`` are updated in
+    place at the first of each; returns the positions kept (the first of each key), in order."""
+    first: dict[tuple[Any, ...], int] = {}
+    twins: dict[int, int] = {}
+    keep: list[int] = []
+    for i, key in enumerate(keys):
+        at = first.setdefault(key, i)
+        if at == i:
+            keep.append(i)
+        else:
+            twins[at] = twins.get(at, 0) + 1
+            certain[at] = bool(certain[at]) or bool(certain[i])
+    for at, n in twins.items():
+        evidence[at] = evidence[at] + f" (and {n} more alike)"
+    return keep
+
+
 def attack_graph(snap: Any, findings: pd.DataFrame | None = None, *, fixed: Iterable[str] = ()) -> AttackGraph:
     """The attack graph of one cluster's snapshot.
 
@@ -228,20 +249,7 @@ def _attack_graph(snap: Any, findings: pd.DataFrame, fixed: Iterable[str]) -> At
     raw = build_edges(snap)
     src, tgt, kind, certain, evidence = (raw[c].tolist() for c in ("source", "target", "kind", "certain", "evidence"))
     ids, checks = _join(raw["rests"].tolist(), findings)
-    # the same step resting on the same findings (two rules, two bindings without findings) is one edge:
-    # certain when any of them is, its evidence the first one's and how many more say the same
-    first: dict[tuple[Any, ...], int] = {}
-    twins: dict[int, int] = {}
-    keep: list[int] = []
-    for i, key in enumerate(zip(src, tgt, kind, ("|".join(sorted(x)) for x in ids))):
-        at = first.setdefault(key, i)
-        if at == i:
-            keep.append(i)
-        else:
-            twins[at] = twins.get(at, 0) + 1
-            certain[at] = certain[at] or certain[i]
-    for at, n in twins.items():
-        evidence[at] = evidence[at] + f" (and {n} more alike)"
+    keep = merge_alike(list(zip(src, tgt, kind, ("|".join(sorted(x)) for x in ids))), certain, evidence)
     src, tgt, kind, certain, evidence, ids, checks = (
         [col[i] for i in keep] for col in (src, tgt, kind, certain, evidence, ids, checks)
     )
