@@ -172,15 +172,17 @@ _STEP_FIELDS = (
 )
 
 
-def _edge_records(g: AttackGraph) -> dict[int, dict[str, Any]]:
-    """edge id → its fields as a dict (built once per graph: steps are read edge by edge)."""
-    rec = g.__dict__.get("_records")
-    if rec is None:
+def _edge_records(g: AttackGraph, ids: Iterable[int] = ()) -> dict[int, dict[str, Any]]:
+    """edge id → its fields as a dict, for ``ids`` and those asked before (kept on the graph: steps are read edge
+    by edge, and only the edges of the paths are read)."""
+    rec: dict[int, dict[str, Any]] = g.__dict__.setdefault("_records", {})
+    missing = [i for i in dict.fromkeys(ids) if i not in rec]
+    if missing:
         e = g.edges_frame
-        cols = [e[c].tolist() for c in _STEP_FIELDS]
-        rec = g.__dict__["_records"] = {
-            i: dict(zip(_STEP_FIELDS, vals)) for i, vals in zip(e["edge"].tolist(), zip(*cols))
-        }
+        at = pd.Index(e["edge"]).get_indexer(missing)  # one lookup for all of them, one row selection
+        rows = e.take(at)
+        cols = [rows[c].tolist() for c in _STEP_FIELDS]
+        rec.update((i, dict(zip(_STEP_FIELDS, vals))) for i, vals in zip(missing, zip(*cols)))
     return rec
 
 
@@ -315,6 +317,7 @@ def _attack_paths(
                 break
     if max_paths is not None:
         found = found[:max_paths]
+    _edge_records(g, (i for p in found for u, v in pairwise(p) for i in h.edges[u, v]["edges"]))
     rows = [_row(g, h, p) for p in found]
     df = pd.DataFrame(rows, columns=[c for c in PATH_COLUMNS if c != "path_id"])
     df = df.sort_values(["entry", "length", "target"], kind="stable").reset_index(drop=True)
@@ -344,12 +347,11 @@ def relevant_edges(
     """Per edge of ``g.edges_frame``: does it lie on some entry → target walk? (reachability, no enumeration)"""
     ents = resolve_entries(g, entries, assume_breach)
     tgts = resolve_targets(g, targets)
-    h = simple_graph(g).copy()
-    src, sink = ("__entries__",), ("__targets__",)
-    h.add_edges_from((src, v) for v in ents if v in h)
-    h.add_edges_from((t, sink) for t in tgts if t in h)
-    reach = nx.descendants(h, src) if src in h else set()
-    back = nx.ancestors(h, sink) if sink in h else set()
+    h = simple_graph(g)
+    # what some entry reaches, and what reaches some target: one breadth-first search from all of them at once
+    starts, ends = [v for v in dict.fromkeys(ents) if v in h], [t for t in dict.fromkeys(tgts) if t in h]
+    reach = {v for layer in nx.bfs_layers(h, starts) for v in layer} if starts else set()
+    back = {v for layer in nx.bfs_layers(h.reverse(copy=False), ends) for v in layer} if ends else set()
     e = g.edges_frame
     return (e["source"].isin(reach) & e["target"].isin(back)).astype(bool)
 
