@@ -139,10 +139,6 @@ def _norm_value(x: Any) -> str:
     return "" if x is None or x is pd.NA or (isinstance(x, float) and x != x) else str(x)
 
 
-def _norm(s: pd.Series) -> pd.Series:
-    return s.astype(object).where(s.notna(), "").astype(str)
-
-
 def columns_of(df: pd.DataFrame, names: Iterable[str]) -> dict[str, pd.Series]:
     """Columns of ``df`` without a copy of ``df.attrs`` per column (the findings' per-check stats and
     skipped items: pandas deep-copies them into every Series taken from the frame)."""
@@ -159,12 +155,16 @@ def _finding_index(findings: pd.DataFrame, checks: set[str]) -> dict[tuple[str, 
     """(check_id, kind, namespace, name) → the (container, finding id) of each finding of ``checks`` with that key,
     in the findings' order (missing values as ``""``)."""
     bare = columns_of(findings, (*_KEY_COLUMNS, "container", "finding_id"))
-    keep = np.flatnonzero(_norm(bare["check_id"]).isin(checks).to_numpy())
-    cols = [_norm(bare[c]).to_numpy()[keep].tolist() for c in (*_KEY_COLUMNS, "container")]
-    fids = bare["finding_id"].to_numpy()[keep].tolist()
+    check = bare["check_id"]
+    mask = check.isin(list(checks)).to_numpy(dtype=bool)
+    if "" in checks:  # a key naming no check matches the findings without one
+        mask |= check.isna().to_numpy()
+    keep = np.flatnonzero(mask)
+    cols = [bare[c].to_numpy()[keep].tolist() for c in (*_KEY_COLUMNS, "container", "finding_id")]
     index: dict[tuple[str, ...], list[tuple[str, Any]]] = {}
-    for c, k, ns, n, cn, fid in zip(*cols, fids):
-        index.setdefault((c, k, ns, n), []).append((cn, fid))
+    for c, k, ns, n, cn, fid in zip(*cols):
+        key = (_norm_value(c), _norm_value(k), _norm_value(ns), _norm_value(n))
+        index.setdefault(key, []).append((_norm_value(cn), fid))
     return index
 
 
