@@ -258,6 +258,16 @@ def pod_creators_by_concat(ctx: Context) -> pd.DataFrame:
     return pd.concat(kept, ignore_index=True)
 
 
+def service_accounts_by_concat(ctx: Context) -> pd.DataFrame:
+    """``Context.service_accounts`` as a concat, dropna and drop_duplicates (the frame definition)."""
+    sa = ctx.frame("service_accounts")[["namespace", "name"]]
+    w = ctx.workloads
+    used = pd.DataFrame({"namespace": w["namespace"], "name": w["service_account"].fillna("default")})
+    out = pd.concat([sa, used], ignore_index=True).astype(object).dropna().drop_duplicates()
+    out["vertex"] = "sa:" + out["namespace"] + "/" + out["name"]
+    return out.reset_index(drop=True)
+
+
 #: pods across namespaces with the same names, owner chains two and one level deep, a static pod (owned by its
 #: Node), a bare pod, a pod whose owner is not in the snapshot, one on no node, finished ones; a Service whose
 #: selector matches nothing; grants of create with and without resourceNames
@@ -358,11 +368,13 @@ def _snapshots(tmp_path: Path):
         yield p.parent.name + "/" + p.stem, ka.load(p)
 
 
-def test_pods_and_pod_creators_as_the_frame_definitions(tmp_path: Path) -> None:
+def test_pods_accounts_and_pod_creators_as_the_frame_definitions(tmp_path: Path) -> None:
     seen = 0
     for name, snap in _snapshots(tmp_path):
         ctx = Context(snap)
         pd.testing.assert_frame_equal(ctx.pods, pods_by_merge(Context(snap)), obj=f"{name}: pods")
+        want = service_accounts_by_concat(Context(snap))
+        pd.testing.assert_frame_equal(ctx.service_accounts, want, obj=f"{name}: service accounts")
         got, want = _pod_creators(ctx), pod_creators_by_concat(Context(snap))
         pd.testing.assert_frame_equal(got, want, obj=f"{name}: pod creators")
         seen += len(got) > 0

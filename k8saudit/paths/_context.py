@@ -354,9 +354,16 @@ class Context:
     @cached_property
     def service_accounts(self) -> pd.DataFrame:
         """Every service account: the ServiceAccount objects and those workloads name (namespace, name, vertex)."""
-        sa = self.frame("service_accounts")[["namespace", "name"]]
+        sa = self.frame("service_accounts")
         w = self.workloads
-        used = pd.DataFrame({"namespace": w["namespace"], "name": w["service_account"].fillna("default")})
-        out = pd.concat([sa, used], ignore_index=True).astype(object).dropna().drop_duplicates()
-        out["vertex"] = "sa:" + out["namespace"] + "/" + out["name"]
-        return out.reset_index(drop=True)
+        rows = list(zip(sa["namespace"].tolist(), sa["name"].tolist()))
+        rows += zip(w["namespace"].tolist(), w["service_account"].fillna("default").tolist())
+        # each (namespace, name) once, in order of first sight; none with a part missing
+        rows = [r for r in dict.fromkeys(rows) if _key(r[0]) is not None and _key(r[1]) is not None]
+        return pd.DataFrame(
+            {
+                "namespace": pd.Series([ns for ns, _ in rows], dtype=object),
+                "name": pd.Series([n for _, n in rows], dtype=object),
+                "vertex": pd.Series([f"sa:{ns}/{n}" for ns, n in rows], dtype=object),
+            }
+        )

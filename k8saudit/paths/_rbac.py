@@ -95,13 +95,22 @@ def _pod_creators(ctx: Context) -> pd.DataFrame:
 
 
 def _find_pod_creators(ctx: Context) -> pd.DataFrame:
-    # (verbs, resource, API group, what, esc, without resourceNames only): create pods, then per owner create, update
     asks = [(("create",), "pods", "", "create pods", True, True)]
     for group, res in TEMPLATE_OWNERS:
         asks += [
             (("create",), res, group, f"create {res}", False, True),
             (("update", "patch"), res, group, f"update {res}", False, False),
         ]
+    return _granted(ctx, asks)
+
+
+#: one question to the grants: (verbs, resource, API group, what it lets one do, esc, grants without resourceNames only)
+Ask = tuple[tuple[str, ...], str, str, str, bool, bool]
+
+
+def _granted(ctx: Context, asks: list[Ask]) -> pd.DataFrame:
+    """The grant rows answering each of ``asks`` in turn (as :meth:`Context.can` answers, with ``what`` and ``esc``):
+    one frame, taken from the grants at once."""
     ats, wildcards, whats, escs = [], [], [], []
     for verbs, res, group, what, esc, unnamed_only in asks:
         at, wildcard = ctx.can_rows(verbs, res, group)
@@ -113,8 +122,8 @@ def _find_pod_creators(ctx: Context) -> pd.DataFrame:
         whats += [what] * len(at)
         escs += [esc] * len(at)
     if not whats:
-        pods = ctx.can(("create",), "pods").iloc[:0]
-        return pods.assign(what=pd.Series([], dtype=object), esc=pd.Series([], dtype=bool))
+        none = ctx.can(*asks[0][:3]).iloc[:0]
+        return none.assign(what=pd.Series([], dtype=object), esc=pd.Series([], dtype=bool))
     g = ctx.grants.take(np.concatenate(ats))
     return g.assign(
         names=g["resource_names"],
@@ -242,13 +251,15 @@ def psa_privileged_pod(ctx: Context) -> pd.DataFrame:
     "resourceNames limit it to the named pods.",
 )
 def rbac_exec(ctx: Context) -> pd.DataFrame:
-    parts = [
-        ctx.can(("create", "get"), "pods/exec").assign(what="exec into pods", esc=True),
-        ctx.can(("create", "get"), "pods/attach").assign(what="attach to pods", esc=True),
-        ctx.can(("update", "patch"), "pods/ephemeralcontainers").assign(what="add ephemeral containers", esc=False),
-    ]
-    g = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else None
-    if g is None:
+    g = _granted(
+        ctx,
+        [
+            (("create", "get"), "pods/exec", "", "exec into pods", True, False),
+            (("create", "get"), "pods/attach", "", "attach to pods", True, False),
+            (("update", "patch"), "pods/ephemeralcontainers", "", "add ephemeral containers", False, False),
+        ],
+    )
+    if g.empty:
         return no_edges()
     pods = ctx.pods
     rows = []
