@@ -7,12 +7,14 @@ snapshot; ``node:*`` when the snapshot has no nodes).
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from ..checks._common import any_in
 from . import _vertices as V
 from ._context import Context
-from ._registry import edge, edges, no_edges, text
+from ._registry import edge, edges, first_each, no_edges, text
 
 #: capabilities that break out on their own (SYS_PTRACE needs the host's PID namespace: escape-host-pid)
 ESCAPE_CAPABILITIES = ("ALL", "SYS_ADMIN", "SYS_MODULE", "DAC_READ_SEARCH")
@@ -46,12 +48,12 @@ def sensitive_host_path(path: str) -> bool:
     return p.rsplit("/", 1)[-1] in _SOCKETS
 
 
-def _containers(c: pd.DataFrame) -> list[tuple[object, ...]]:
+def _containers(c: pd.DataFrame) -> list[tuple[Any, ...]]:
     """(kind, namespace, name, container, vertex) per row of ``c``."""
     return list(zip(*(c[k].tolist() for k in ("kind", "namespace", "name", "container", "vertex"))))
 
 
-def _who(k: object, ns: object, n: object, cn: object, what: str) -> object:
+def _who(k: Any, ns: Any, n: Any, cn: Any, what: str) -> Any:
     return text(k, " ", ns, "/", n, " [", cn, "]", what)
 
 
@@ -83,7 +85,7 @@ def _each_container(ctx: Context, c: pd.DataFrame, check_id: str, what: list[str
     return _to_nodes(
         ctx,
         [r[4] for r in rows],
-        [_who(*r[:4], w) for r, w in zip(rows, whats)],
+        [_who(r[0], r[1], r[2], r[3], w) for r, w in zip(rows, whats)],
         [[(check_id, *r[:4])] for r in rows],
         [certain] * len(rows),
     )
@@ -160,8 +162,7 @@ def escape_host_pid(ctx: Context) -> pd.DataFrame:
         (v, False, _who(k, ns, n, cn, ": hostPID=true, runs as root"), [("host-pid", k, ns, n, None)])
         for k, ns, n, cn, v in maybe
     ]
-    seen: set[tuple[object, object]] = set()
-    rows = [r for r in rows if (r[0], r[2]) not in seen and not seen.add((r[0], r[2]))]  # once per (vertex, evidence)
+    rows = first_each(rows, lambda r: (r[0], r[2]))  # once per (vertex, evidence)
     return _to_nodes(ctx, [r[0] for r in rows], [r[2] for r in rows], [r[3] for r in rows], [r[1] for r in rows])
 
 

@@ -247,12 +247,11 @@ def attack_graph(snap: Any, findings: pd.DataFrame | None = None, *, fixed: Iter
 
 def _attack_graph(snap: Any, findings: pd.DataFrame, fixed: Iterable[str]) -> AttackGraph:
     raw = build_edges(snap)
-    src, tgt, kind, certain, evidence = (raw[c].tolist() for c in ("source", "target", "kind", "certain", "evidence"))
+    cols: list[list[Any]] = [raw[c].tolist() for c in ("source", "target", "kind", "certain", "evidence")]
     ids, checks = _join(raw["rests"].tolist(), findings)
+    src, tgt, kind, certain, evidence = cols
     keep = merge_alike(list(zip(src, tgt, kind, ("|".join(sorted(x)) for x in ids))), certain, evidence)
-    src, tgt, kind, certain, evidence, ids, checks = (
-        [col[i] for i in keep] for col in (src, tgt, kind, certain, evidence, ids, checks)
-    )
+    src, tgt, kind, certain, evidence, ids, checks = ([c[i] for i in keep] for c in (*cols, ids, checks))
     meta = {k.id: k for k in EDGE_KINDS.values()}
     structural = [meta[k].structural for k in kind]
     labels = {v: V.label(v) for v in dict.fromkeys(src + tgt)}

@@ -94,18 +94,18 @@ def _pod_creators(ctx: Context) -> pd.DataFrame:
     return ctx.derive("pod-creators", _find_pod_creators)
 
 
+#: one question to the grants: (verbs, resource, API group, what it lets one do, esc, grants without resourceNames only)
+Ask = tuple[tuple[str, ...], str, str, str, bool, bool]
+
+
 def _find_pod_creators(ctx: Context) -> pd.DataFrame:
-    asks = [(("create",), "pods", "", "create pods", True, True)]
+    asks: list[Ask] = [(("create",), "pods", "", "create pods", True, True)]
     for group, res in TEMPLATE_OWNERS:
         asks += [
             (("create",), res, group, f"create {res}", False, True),
             (("update", "patch"), res, group, f"update {res}", False, False),
         ]
     return _granted(ctx, asks)
-
-
-#: one question to the grants: (verbs, resource, API group, what it lets one do, esc, grants without resourceNames only)
-Ask = tuple[tuple[str, ...], str, str, str, bool, bool]
 
 
 def _granted(ctx: Context, asks: list[Ask]) -> pd.DataFrame:

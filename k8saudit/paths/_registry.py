@@ -192,6 +192,18 @@ def _objects(v: Any, n: int) -> np.ndarray:
     return a
 
 
+def first_each(rows: list[tuple[Any, ...]], key: Callable[[tuple[Any, ...]], Any]) -> list[tuple[Any, ...]]:
+    """The first of ``rows`` with each ``key(row)``, in order."""
+    seen: set[Any] = set()
+    out = []
+    for r in rows:
+        k = key(r)
+        if k not in seen:
+            seen.add(k)
+            out.append(r)
+    return out
+
+
 def text(*parts: Any) -> Any:
     """The parts joined, or NA when one is missing (as text columns of the frames add up)."""
     return "".join(parts) if all(type(p) is str for p in parts) else pd.NA

@@ -14,15 +14,14 @@ import pandas as pd
 from ..checks._common import apiserver_flags
 from . import _vertices as V
 from ._context import Context
-from ._registry import edge, edges, no_edges
+from ._registry import edge, edges, first_each, no_edges
 
 _FALSE = ("false", "0", "f")
 
 
 def _rows(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
     """Edges from (source, target, evidence, rests, certain) rows, the first of each (source, target)."""
-    seen: set[tuple[Any, Any]] = set()
-    rows = [r for r in rows if (r[0], r[1]) not in seen and not seen.add((r[0], r[1]))]
+    rows = first_each(rows, lambda r: (r[0], r[1]))
     if not rows:
         return no_edges()
     src, tgt, ev, rests, certain = zip(*rows)
