@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 
 import k8saudit as ka
 from k8saudit import _model as m
+from k8saudit.checks._common import any_in
+from k8saudit.checks.p05_rbac import PUBLIC_GROUPS
 from k8saudit.paths import _vertices as V
 from k8saudit.paths._context import Context
 from k8saudit.paths._escape import _to_nodes
@@ -268,6 +270,77 @@ def service_accounts_by_concat(ctx: Context) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def grants_by_columns(ctx: Context) -> pd.DataFrame:
+    """``Context.grants`` with Arrow text operations over the rbac frame (the frame definition)."""
+    r = ctx.frame("rbac").copy()
+    kind, subj = r["subject_kind"].fillna(""), r["subject"].fillna("")
+    sa_user = kind.eq("User") & subj.str.startswith("system:serviceaccount:")
+    sa_parts = subj.where(sa_user, "::::").str.split(":")
+    ident = pd.Series("user:" + subj, index=r.index, dtype=object)
+    ident = ident.where(~kind.eq("Group"), "group:" + subj)
+    ident = ident.where(~kind.eq("ServiceAccount"), "sa:" + r["subject_namespace"].fillna("") + "/" + subj)
+    ident = ident.where(~sa_user, "sa:" + sa_parts.str[2].fillna("") + "/" + sa_parts.str[3].fillna(""))
+    r["identity"] = ident.astype(object)
+    r["where"] = r["scope"].where(~r["scope"].eq("cluster"), V.ALL).astype(object)
+    r["public"] = subj.isin(PUBLIC_GROUPS).astype(bool)
+    return r
+
+
+def rule_ids_by_groupby(g: pd.DataFrame) -> np.ndarray:
+    """The rule id of each grant row by a groupby of its role and rule index (the frame definition)."""
+    role_ns = g["binding_namespace"].where(g["role_kind"].eq("Role").fillna(False))
+    keys = pd.DataFrame({"k": g["role_kind"], "ns": role_ns, "r": g["role"], "i": g["rule_index"]})
+    return keys.groupby(list(keys.columns), dropna=False, sort=False).ngroup().to_numpy()
+
+
+def full_by_columns(g: pd.DataFrame) -> pd.Series:
+    """``Context.full`` with ``any_in`` and a key column (the frame definition)."""
+    star = (
+        any_in(g["verbs"], ("*",))
+        & any_in(g["resources"], ("*",))
+        & any_in(g["api_groups"], ("*",))
+        & (g["resource_names"].str.len() == 0)
+    )
+    bkey = (
+        g["binding_kind"].fillna("") + "|" + g["binding_namespace"].fillna("") + "|" + g["binding"].fillna("")
+    ).astype(object)
+    return bkey.isin(set(bkey[star])) | g["identity"].eq("group:system:masters")
+
+
+_SUBJECT = st.one_of(
+    _MISSING,
+    st.sampled_from(["", "alice", "system:masters", "system:serviceaccount:", "system:serviceaccount:ns"]),
+    st.builds(
+        lambda a, b: f"system:serviceaccount:{a}:{b}", st.sampled_from(["ns", ""]), st.sampled_from(["sa", "", "a:b"])
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(_MISSING, st.sampled_from(["User", "Group", "ServiceAccount", "Other"])),
+            _SUBJECT,
+            st.one_of(_MISSING, st.sampled_from(["ns", ""])),
+            st.one_of(_MISSING, st.sampled_from(["cluster", "ns", "other"])),
+        ),
+        max_size=10,
+    )
+)
+def test_grant_identities_as_the_text_operations(rows) -> None:
+    r = pd.DataFrame(rows, columns=["subject_kind", "subject", "subject_namespace", "scope"], dtype=object)
+    r = r.astype("string")  # as the rbac frame holds them
+
+    class _Rbac:
+        def frame(self, name: str) -> pd.DataFrame:
+            return r
+
+    ctx = Context(_Rbac())
+    got, want = ctx.grants, grants_by_columns(ctx)
+    pd.testing.assert_frame_equal(got, want)
+
+
 #: pods across namespaces with the same names, owner chains two and one level deep, a static pod (owned by its
 #: Node), a bare pod, a pod whose owner is not in the snapshot, one on no node, finished ones; a Service whose
 #: selector matches nothing; grants of create with and without resourceNames
@@ -368,13 +441,17 @@ def _snapshots(tmp_path: Path):
         yield p.parent.name + "/" + p.stem, ka.load(p)
 
 
-def test_pods_accounts_and_pod_creators_as_the_frame_definitions(tmp_path: Path) -> None:
+def test_context_tables_and_pod_creators_as_the_frame_definitions(tmp_path: Path) -> None:
     seen = 0
     for name, snap in _snapshots(tmp_path):
         ctx = Context(snap)
         pd.testing.assert_frame_equal(ctx.pods, pods_by_merge(Context(snap)), obj=f"{name}: pods")
         want = service_accounts_by_concat(Context(snap))
         pd.testing.assert_frame_equal(ctx.service_accounts, want, obj=f"{name}: service accounts")
+        old = grants_by_columns(ctx)
+        pd.testing.assert_frame_equal(ctx.grants, old, obj=f"{name}: grants")
+        assert ctx._rules[0].tolist() == rule_ids_by_groupby(old).tolist(), name
+        pd.testing.assert_series_equal(ctx.full, full_by_columns(old), obj=f"{name}: full")
         got, want = _pod_creators(ctx), pod_creators_by_concat(Context(snap))
         pd.testing.assert_frame_equal(got, want, obj=f"{name}: pod creators")
         seen += len(got) > 0

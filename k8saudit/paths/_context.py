@@ -16,15 +16,37 @@ import numpy as np
 import pandas as pd
 
 from .. import _model as m
-from ..checks._common import any_in
 from ..checks.p05_rbac import PUBLIC_GROUPS
 from . import _vertices as V
 from ._registry import text
 
 
-def _key(x: Any) -> Any:
+def join_key(x: Any) -> Any:
     """A key value with every kind of missing (None, NA, NaN) as None, as a join matches them."""
+    if type(x) is str:
+        return x
     return None if x is None or x is pd.NA or (isinstance(x, float) and x != x) else x
+
+
+def subject_vertex(kind: Any, subject: Any, namespace: Any) -> str:
+    """The vertex of an RBAC subject: ``user:N``, ``group:N``, ``sa:NS/N`` (a ServiceAccount, or a User named
+    ``system:serviceaccount:NS:N``); a missing part is empty."""
+    k, s = (x if type(x) is str else "" for x in (kind, subject))
+    if k == "User" and s.startswith("system:serviceaccount:"):
+        parts = s.split(":")
+        return "sa:" + (parts[2] if len(parts) > 2 else "") + "/" + (parts[3] if len(parts) > 3 else "")
+    if k == "ServiceAccount":
+        return "sa:" + (namespace if type(namespace) is str else "") + "/" + s
+    return ("group:" if k == "Group" else "user:") + s
+
+
+def _holds(items: Any, value: str) -> bool:
+    """A list (or tuple) holding ``value``: anything else holds nothing."""
+    return isinstance(items, (list, tuple)) and value in items
+
+
+def _empty(items: Any) -> bool:
+    return isinstance(items, (list, tuple)) and not items
 
 
 #: pod phases whose containers are gone (their tokens are no longer on the node)
@@ -111,7 +133,7 @@ class Context:
             ref = m.controller_ref(p.metadata.owner_references)
             rows.append(
                 (
-                    _key(p.metadata.namespace),
+                    join_key(p.metadata.namespace),
                     p.metadata.name,
                     p.spec.node_name if p.spec is not None else None,
                     ref.kind if ref is not None else None,
@@ -126,10 +148,10 @@ class Context:
         up: dict[tuple[Any, ...], list[tuple[Any, Any]]] = {}
         cols = (objs[c].to_numpy()[sel].tolist() for c in ("namespace", "kind", "name", "owner_kind", "owner_name"))
         for ns, kind, name, top_kind, top_name in zip(*cols):
-            up.setdefault((_key(ns), kind, _key(name)), []).append((top_kind, top_name))
+            up.setdefault((join_key(ns), kind, join_key(name)), []).append((top_kind, top_name))
         out = []
         for ns, pod, node, owner_kind, owner_name in rows:
-            for top_kind, top_name in up.get((ns, owner_kind, _key(owner_name)), ((None, None),)):
+            for top_kind, top_name in up.get((ns, owner_kind, join_key(owner_name)), ((None, None),)):
                 top = top_kind is not None and top_kind is not pd.NA
                 kind, name = (top_kind, top_name) if top else (owner_kind, owner_name)
                 if kind is None or kind is pd.NA or owner_kind == "Node":  # a bare or a static pod
@@ -196,6 +218,16 @@ class Context:
         return pd.concat([placed, unknown], ignore_index=True)
 
     @cached_property
+    def running_vertices(self) -> dict[tuple[Any, Any, Any], list[str]]:
+        """(kind, namespace, name) → the vertex of that running workload (missing parts as None, as a join
+        matches them)."""
+        w = self.workloads[self.workloads["running"].to_numpy(dtype=bool)]
+        out: dict[tuple[Any, Any, Any], list[str]] = {}
+        for k, ns, n, v in zip(*(w[c].tolist() for c in ("kind", "namespace", "name", "vertex"))):
+            out.setdefault((join_key(k), join_key(ns), join_key(n)), []).append(v)
+        return out
+
+    @cached_property
     def running_containers(self) -> pd.DataFrame:
         """The Linux containers of the running workloads with the workload's ``vertex`` and ``host_pid``: the
         columns of :data:`RUNNING_CONTAINER_COLUMNS` (the escape edges each read a part of it)."""
@@ -209,33 +241,33 @@ class Context:
     @cached_property
     def grants(self) -> pd.DataFrame:
         """The rbac frame plus ``identity`` (the subject's vertex), ``where`` (namespace or ``*``), ``public``."""
-        r = self.frame("rbac").copy()
-        kind, subj = r["subject_kind"].fillna(""), r["subject"].fillna("")
-        sa_user = kind.eq("User") & subj.str.startswith("system:serviceaccount:")
-        sa_parts = subj.where(sa_user, "::::").str.split(":")
-        ident = pd.Series("user:" + subj, index=r.index, dtype=object)
-        ident = ident.where(~kind.eq("Group"), "group:" + subj)
-        ident = ident.where(~kind.eq("ServiceAccount"), "sa:" + r["subject_namespace"].fillna("") + "/" + subj)
-        ident = ident.where(~sa_user, "sa:" + sa_parts.str[2].fillna("") + "/" + sa_parts.str[3].fillna(""))
-        r["identity"] = ident.astype(object)
-        r["where"] = r["scope"].where(~r["scope"].eq("cluster"), V.ALL).astype(object)
-        r["public"] = subj.isin(PUBLIC_GROUPS).astype(bool)
-        return r
+        r = self.frame("rbac")
+        kind, subj, ns, scope = (r[c].tolist() for c in ("subject_kind", "subject", "subject_namespace", "scope"))
+        return r.assign(
+            identity=pd.Series([subject_vertex(*x) for x in zip(kind, subj, ns)], index=r.index, dtype=object),
+            where=pd.Series(
+                [V.ALL if join_key(x) is None or x == "cluster" else x for x in scope], index=r.index, dtype=object
+            ),
+            public=np.array([(x if type(x) is str else "") in PUBLIC_GROUPS for x in subj], dtype=bool),
+        )
 
     @cached_property
-    def _rules(self) -> tuple[pd.Series, list[tuple[int, frozenset[str], frozenset[str], frozenset[str]]]]:
+    def _rules(self) -> tuple[np.ndarray, list[tuple[int, frozenset[str], frozenset[str], frozenset[str]]]]:
         """(rule id per grant row, the distinct rules as (id, verbs, groups, resources) sets): a rule is judged
-        once, however many bindings reach it."""
+        once, however many bindings reach it. A rule is its role (a Role's namespace included) and its index."""
         g = self.grants
-        role_ns = g["binding_namespace"].where(g["role_kind"].eq("Role").fillna(False))
-        keys = pd.DataFrame({"k": g["role_kind"], "ns": role_ns, "r": g["role"], "i": g["rule_index"]})
-        rid = pd.Series(keys.groupby(list(keys.columns), dropna=False, sort=False).ngroup().to_numpy(), index=g.index)
-        first = g.assign(rid=rid).drop_duplicates("rid")
-        rules = [
-            (int(i), frozenset(v), frozenset(a), frozenset(r))
-            for i, v, a, r in zip(first["rid"], first["verbs"], first["api_groups"], first["resources"])
-        ]
-        return rid, rules
+        cols = ("role_kind", "binding_namespace", "role", "rule_index", "verbs", "api_groups", "resources")
+        ids: dict[tuple[Any, ...], int] = {}
+        rid = []
+        rules = []
+        for kind, ns, role, i, verbs, groups, res in zip(*(g[c].tolist() for c in cols)):
+            role_ns = join_key(ns) if type(kind) is str and kind == "Role" else None
+            key = (join_key(kind), role_ns, join_key(role), join_key(i))
+            n = ids.setdefault(key, len(ids))
+            if n == len(rules):  # the first grant of this rule
+                rules.append((n, frozenset(verbs), frozenset(groups), frozenset(res)))
+            rid.append(n)
+        return np.array(rid, dtype=np.int64), rules
 
     def can(self, verbs: tuple[str, ...], resource: str, group: str = "") -> pd.DataFrame:
         """Grants allowing one of ``verbs`` on ``resource`` (``pods`` or ``pods/exec``) in API ``group``.
@@ -295,7 +327,7 @@ class Context:
 
     @cached_property
     def _rule_ids(self) -> np.ndarray:
-        return self._rules[0].to_numpy(dtype=np.int64)
+        return self._rules[0]
 
     @cached_property
     def _full_array(self) -> np.ndarray:
@@ -311,16 +343,16 @@ class Context:
     def full(self) -> pd.Series:
         """Grant rows of bindings that hold ``*`` on ``*`` in ``*`` (no resourceNames) in their scope."""
         g = self.grants
-        star = (
-            any_in(g["verbs"], ("*",))
-            & any_in(g["resources"], ("*",))
-            & any_in(g["api_groups"], ("*",))
-            & (g["resource_names"].str.len() == 0)
-        )
-        bkey = (
-            g["binding_kind"].fillna("") + "|" + g["binding_namespace"].fillna("") + "|" + g["binding"].fillna("")
-        ).astype(object)
-        return bkey.isin(set(bkey[star])) | g["identity"].eq("group:system:masters")
+        cols = ("verbs", "resources", "api_groups", "resource_names", "binding_kind", "binding_namespace", "binding")
+        rows = list(zip(*(g[c].tolist() for c in cols)))
+        keys = ["|".join(x if type(x) is str else "" for x in r[4:]) for r in rows]
+        star = {
+            k
+            for k, (v, res, groups, names, *_) in zip(keys, rows)
+            if _holds(v, "*") and _holds(res, "*") and _holds(groups, "*") and _empty(names)
+        }
+        masters = [x == "group:system:masters" for x in g["identity"].tolist()]
+        return pd.Series([k in star or m for k, m in zip(keys, masters)], index=g.index, dtype=bool)
 
     def rbac_rests(self, g: pd.DataFrame, *specific: str) -> list[list[tuple[Any, ...]]]:
         """The findings whose fix removes a grant row: ``specific`` checks on its binding, plus rbac-wildcard
@@ -359,7 +391,7 @@ class Context:
         rows = list(zip(sa["namespace"].tolist(), sa["name"].tolist()))
         rows += zip(w["namespace"].tolist(), w["service_account"].fillna("default").tolist())
         # each (namespace, name) once, in order of first sight; none with a part missing
-        rows = [r for r in dict.fromkeys(rows) if _key(r[0]) is not None and _key(r[1]) is not None]
+        rows = [r for r in dict.fromkeys(rows) if join_key(r[0]) is not None and join_key(r[1]) is not None]
         return pd.DataFrame(
             {
                 "namespace": pd.Series([ns for ns, _ in rows], dtype=object),

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..checks._common import any_in
 from . import _vertices as V
-from ._context import Context
+from ._context import Context, join_key
 from ._registry import edge, edges, first_each, no_edges, text
 
 #: capabilities that break out on their own (SYS_PTRACE needs the host's PID namespace: escape-host-pid)
@@ -179,13 +180,16 @@ def escape_host_pid(ctx: Context) -> pd.DataFrame:
 )
 def escape_host_path(ctx: Context) -> pd.DataFrame:
     v = ctx.frame("volumes")
-    v = v[v["host_path"].notna()]
-    v = v[v["host_path"].map(sensitive_host_path).astype(bool)]
-    v = v.merge(
-        ctx.workloads[ctx.workloads["running"]][["kind", "namespace", "name", "vertex"]],
-        on=["kind", "namespace", "name"],
-    )
-    rows = list(zip(*(v[k].tolist() for k in ("kind", "namespace", "name", "volume", "host_path", "vertex"))))
+    v = v[v["host_path"].notna().to_numpy(dtype=bool)]
+    paths = v["host_path"].tolist()
+    judged = {p: sensitive_host_path(p) for p in set(paths)}  # each distinct path once
+    v = v[np.array([judged[p] for p in paths], dtype=bool)]
+    on = ctx.running_vertices
+    rows = [
+        (k, ns, n, vol, hp, vertex)
+        for k, ns, n, vol, hp in zip(*(v[c].tolist() for c in ("kind", "namespace", "name", "volume", "host_path")))
+        for vertex in on.get((join_key(k), join_key(ns), join_key(n)), ())
+    ]
     return _to_nodes(
         ctx,
         [r[5] for r in rows],

@@ -140,17 +140,19 @@ def hub(ctx: Context) -> pd.DataFrame:
         if f"{h}:*" in want:
             rows += [(f"{h}:*", f"{h}:{ns}", "every namespace", [], True) for ns in namespaces]
             want |= {f"{h}:{ns}" for ns in namespaces}
+    # the namespaces whose hub something reaches: only their accounts and workloads are read
+    wanted = {h: {v.split(":", 1)[1] for v in want if v.startswith(h + ":")} for h in ("sas", "workloads")}
     sas = ctx.service_accounts
-    hit = sas[("sas:" + sas["namespace"]).isin(want)]
+    hit = sas[sas["namespace"].isin(wanted["sas"]).to_numpy(dtype=bool)]
     rows += [
         (f"sas:{ns}", v, f"ServiceAccount {ns}/{n}", [], True)
-        for ns, n, v in zip(hit["namespace"], hit["name"], hit["vertex"])
+        for ns, n, v in zip(hit["namespace"].tolist(), hit["name"].tolist(), hit["vertex"].tolist())
     ]
-    w = ctx.workloads[ctx.workloads["running"]]
-    hit = w[("workloads:" + w["namespace"]).isin(want)]
+    w = ctx.workloads
+    hit = w[(w["running"] & w["namespace"].isin(wanted["workloads"])).to_numpy(dtype=bool)]
     rows += [
         (f"workloads:{ns}", v, f"{k} {ns}/{n}", [], True)
-        for ns, k, n, v in zip(hit["namespace"], hit["kind"], hit["name"], hit["vertex"])
+        for ns, k, n, v in zip(*(hit[c].tolist() for c in ("namespace", "kind", "name", "vertex")))
     ]
     if "users:*" in want:
         rows += [("users:*", u, u[5:], [], True) for u in sorted(ctx.sources) if u.startswith("user:")]
