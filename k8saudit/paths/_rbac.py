@@ -16,8 +16,8 @@ import pandas as pd
 
 from ..checks.p03_capabilities import ENFORCING_LEVELS, policy_engines
 from . import _vertices as V
-from ._context import TEMPLATE_OWNERS, Context
-from ._registry import edge, edges, no_edges
+from ._context import TEMPLATE_OWNERS, Context, join_key
+from ._registry import edge, edges, no_edges, text
 
 RBAC_API = "rbac.authorization.k8s.io"
 CERTS_API = "certificates.k8s.io"
@@ -133,6 +133,19 @@ def _granted(ctx: Context, asks: list[Ask]) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+def _creator_rows(ctx: Context, g: pd.DataFrame, hub: str) -> list[tuple[Any, ...]]:
+    """Edge rows from pod creators to the hub ``hub:WHERE`` (``sas`` or ``pods``); the evidence is missing (NaN,
+    as text columns add up) when a part of the grant's text is."""
+    where = g["where"].tolist()
+    ev = [
+        t + what + _in(w) if type(t) is str else np.nan
+        for t, what, w in zip(_text(g, "").tolist(), g["what"].tolist(), where)
+    ]
+    return list(
+        zip(g["identity"].tolist(), [f"{hub}:{w}" for w in where], ev, _rests(ctx, g, g["esc"]), [True] * len(g))
+    )
+
+
 def _rests(ctx: Context, g: pd.DataFrame, esc: pd.Series | bool, specific: str = "rbac-escalation") -> list[list[Any]]:
     with_esc = ctx.rbac_rests(g, specific)
     without = ctx.rbac_rests(g)
@@ -157,9 +170,7 @@ def rbac_create_pods(ctx: Context) -> pd.DataFrame:
     g = _pod_creators(ctx)
     if g.empty:
         return no_edges()
-    ev = _text(g, "") + g["what"] + g["where"].map(_in)
-    rows = list(zip(g["identity"], _hub("sas", g["where"]), ev, _rests(ctx, g, g["esc"]), [True] * len(g)))
-    return _frame(rows)
+    return _frame(_creator_rows(ctx, g, "sas"))
 
 
 def _unenforced(ctx: Context) -> pd.DataFrame:
@@ -189,9 +200,7 @@ def rbac_privileged_pod(ctx: Context) -> pd.DataFrame:
         return no_edges()
     keep = (g["where"].eq(V.ALL) | g["where"].isin(open_ns)).to_numpy()
     g = g[keep]
-    ev = _text(g, "") + g["what"] + g["where"].map(_in)
-    rows = list(zip(g["identity"], _hub("pods", g["where"]), ev, _rests(ctx, g, g["esc"]), [True] * len(g)))
-    return _frame(rows)
+    return _frame(_creator_rows(ctx, g, "pods"))
 
 
 @edge(
@@ -215,27 +224,24 @@ def psa_privileged_pod(ctx: Context) -> pd.DataFrame:
     if open_ns.empty:
         return no_edges()
     certain = not policy_engines(ctx.snap)
-    ns = open_ns["name"].astype(object)
-    level = open_ns["psa_enforce"].fillna("not set").astype(str)
-    why = (
-        "namespace "
-        + ns
-        + ": pod-security enforce level is "
-        + level
-        + ", so it admits a privileged pod pinned to a node"
-    )
-    rests = [[("psa-not-enforced", "Namespace", n, n, None)] for n in ns]
-    mine = ns.isin(set(_pod_creators(ctx)["where"])).to_numpy()
+    names = open_ns["name"].tolist()
+    levels = [x if type(x) is str else "not set" for x in open_ns["psa_enforce"].tolist()]
+    why = [
+        text(
+            "namespace ", n, ": pod-security enforce level is ", lvl, ", so it admits a privileged pod pinned to a node"
+        )
+        for n, lvl in zip(names, levels)
+    ]
+    rests = [[("psa-not-enforced", "Namespace", n, n, None)] for n in names]
+    creators = set(_pod_creators(ctx)["where"].tolist())
     # the hub of each namespace someone may create pods in; the hub of every namespace, one edge per
     # namespace, each resting on its own finding; full control of a namespace (bound admin, or granted
     # itself anything there), which includes creating pods
-    parts = [
-        edges("pods:" + ns[mine], V.ANY_NODE, why[mine], [r for r, m in zip(rests, mine) if m], certain),
-        edges("ns-admin:" + ns, V.ANY_NODE, why, rests, certain),
-    ]
-    if (_pod_creators(ctx)["where"] == V.ALL).any():
-        parts.append(edges(V.ANY_PODS, V.ANY_NODE, why, rests, certain))
-    return pd.concat([p for p in parts if len(p)], ignore_index=True)
+    rows = [(text("pods:", n), w, r) for n, w, r in zip(names, why, rests) if n in creators]
+    rows += [(text("ns-admin:", n), w, r) for n, w, r in zip(names, why, rests)]
+    if V.ALL in creators:
+        rows += [(V.ANY_PODS, w, r) for w, r in zip(why, rests)]
+    return edges([r[0] for r in rows], V.ANY_NODE, [r[1] for r in rows], [r[2] for r in rows], certain)
 
 
 @edge(
@@ -601,16 +607,26 @@ def rbac_secrets_read(ctx: Context) -> pd.DataFrame:
 )
 def rbac_admin(ctx: Context) -> pd.DataFrame:
     g = ctx.can(("*",), "*", "*")
-    full = g[(g["names"].str.len() == 0) & ~g["identity"].eq("group:system:masters")].assign(wildcard=True)
-    admin_rb = ctx.grants[
-        ctx.grants["role_kind"].eq("ClusterRole") & ctx.grants["role"].eq("admin") & ~ctx.grants["where"].eq(V.ALL)
-    ].drop_duplicates(["identity", "binding_kind", "binding_namespace", "binding"])
+    mine = [not len(n) and i != "group:system:masters" for n, i in zip(g["names"].tolist(), g["identity"].tolist())]
+    full = g[np.array(mine, dtype=bool)].assign(wildcard=True)
+    # RoleBindings to the admin ClusterRole, each (identity, binding) once
+    gr = ctx.grants
+    cols = ("role_kind", "role", "where", "identity", "binding_kind", "binding_namespace", "binding")
+    seen: dict[tuple[Any, ...], int] = {}
+    for at, (rk, role, w, *key) in enumerate(zip(*(gr[c].tolist() for c in cols))):
+        if rk == "ClusterRole" and role == "admin" and w != V.ALL:
+            seen.setdefault(tuple(join_key(x) for x in key), at)
+    admin_rb = gr.take(list(seen.values()))
     admin_rb = admin_rb.assign(names=[[] for _ in range(len(admin_rb))], wildcard=False)
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for d in (full, admin_rb):
         if d.empty:
             continue
-        target = d["where"].map(lambda w: V.CLUSTER_ADMIN if w == V.ALL else f"ns-admin:{w}")
-        ev = _text(d, "do anything") + d["where"].map(lambda w: " cluster-wide" if w == V.ALL else f" in {w}")
-        rows += list(zip(d["identity"], target, ev, ctx.rbac_rests(d), [True] * len(d)))
+        where = d["where"].tolist()
+        target = [V.CLUSTER_ADMIN if w == V.ALL else f"ns-admin:{w}" for w in where]
+        ev = [
+            text(t, " cluster-wide" if w == V.ALL else f" in {w}")
+            for t, w in zip(_text(d, "do anything").tolist(), where)
+        ]
+        rows += list(zip(d["identity"].tolist(), target, ev, ctx.rbac_rests(d), [True] * len(d)))
     return _frame(rows)
