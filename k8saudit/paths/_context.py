@@ -259,7 +259,7 @@ class Context:
         cols = ("role_kind", "binding_namespace", "role", "rule_index", "verbs", "api_groups", "resources")
         ids: dict[tuple[Any, ...], int] = {}
         rid = []
-        rules = []
+        rules: list[tuple[int, frozenset[str], frozenset[str], frozenset[str]]] = []
         for kind, ns, role, i, verbs, groups, res in zip(*(g[c].tolist() for c in cols)):
             role_ns = join_key(ns) if type(kind) is str and kind == "Role" else None
             key = (join_key(kind), role_ns, join_key(role), join_key(i))
