@@ -203,8 +203,19 @@ def _step(g: AttackGraph, ids: list[int]) -> dict[str, Any]:
     return step
 
 
-def _row(g: AttackGraph, h: nx.DiGraph, path: list[str]) -> dict[str, Any]:
-    steps = [_step(g, h.edges[u, v]["edges"]) for u, v in pairwise(path)]
+def _step_of(
+    g: AttackGraph, h: nx.DiGraph, u: str, v: str, seen: dict[tuple[str, str], dict[str, Any]]
+) -> dict[str, Any]:
+    """The step along the arc u → v, worked out once per arc (a hub's arc holds many edges) and given to each path
+    as its own dict (its lists its own)."""
+    step = seen.get((u, v))
+    if step is None:
+        step = seen[u, v] = _step(g, h.edges[u, v]["edges"])
+    return {**step, "finding_ids": list(step["finding_ids"]), "all_finding_ids": list(step["all_finding_ids"])}
+
+
+def _row(g: AttackGraph, h: nx.DiGraph, path: list[str], seen: dict[tuple[str, str], dict[str, Any]]) -> dict[str, Any]:
+    steps = [_step_of(g, h, u, v, seen) for u, v in pairwise(path)]
     moves = [s for s in steps if not s["structural"]]
     ids = list(dict.fromkeys(f for s in steps for f in s["all_finding_ids"]))
     return {
@@ -317,8 +328,10 @@ def _attack_paths(
                 break
     if max_paths is not None:
         found = found[:max_paths]
-    _edge_records(g, (i for p in found for u, v in pairwise(p) for i in h.edges[u, v]["edges"]))
-    rows = [_row(g, h, p) for p in found]
+    arcs = dict.fromkeys(arc for p in found for arc in pairwise(p))  # each arc once: a hub's arc holds many edges
+    _edge_records(g, (i for u, v in arcs for i in h.edges[u, v]["edges"]))
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    rows = [_row(g, h, p, seen) for p in found]
     df = pd.DataFrame(rows, columns=[c for c in PATH_COLUMNS if c != "path_id"])
     df = df.sort_values(["entry", "length", "target"], kind="stable").reset_index(drop=True)
     df.insert(0, "path_id", [f"P{i + 1:04d}" for i in range(len(df))])
