@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from k8saudit._normalize import MASK_PREFIX
-from k8saudit.checks.p01_secrets import secret_env_literal, secret_env_ref, secret_envfrom
+from k8saudit.checks.p01_secrets import secret_configmap_credential, secret_env_literal, secret_env_ref, secret_envfrom
 
 WORD = {"container": "container", "init": "init container", "ephemeral": "ephemeral container"}
 COLUMNS = ["kind", "namespace", "name", "container", "container_type", "pod", "var", "source", "value"]
@@ -99,3 +99,51 @@ def test_the_env_checks_are_their_row_by_row_definitions(recs: list[tuple[Any, .
         rows = [tuple(None if v is pd.NA else v for v in r) for r in got.itertuples(index=False)]
         assert rows == _definition(recs, source, verb), fn.__name__
         assert not any(str(r[5]).find("s3cr3t") >= 0 or str(r[4]).find("s3cr3t") >= 0 for r in rows)
+
+
+CONFIGMAP_ROW = st.tuples(
+    st.sampled_from(["a", "b", None]),  # namespace: equal names in two namespaces are two ConfigMaps
+    st.sampled_from(["cm", "other", None]),
+    st.sampled_from(["password", "url", "", None]),
+    st.booleans(),  # looks_like_credential
+    st.sampled_from(["s3cr3t", "", None, MASK_PREFIX + " 6 chars>", "ünïcode"]),
+    st.sampled_from([None, 0, 6]),  # value_length
+    st.sampled_from([None, [], ["password=<masked: 4 chars>"], ["token=<masked: 2 chars>", "a=<masked: 1 chars>"]]),
+)
+
+
+def _configmap_definition(recs: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    groups: dict[tuple[Any, ...], tuple[list[Any], list[Any], list[int]]] = {}
+    for ns, name, key, cred, value, length, lines in recs:
+        whole = cred and (length or 0) > 0
+        if not (whole or lines):
+            continue
+        shown, line = _masked(value), "; ".join(lines or ())
+        item = None if key is None else f"{key} ({shown if whole else line})"
+        ev = None if key is None else (f"data.{key}={shown}" if whole else f"data.{key}: {line}")
+        items, evs, count = groups.setdefault((ns, name), ([], [], [0]))
+        items.append(item)
+        evs.append(ev)
+        count[0] += 1
+    out = []
+    for (ns, name), (items, evs, count) in groups.items():
+        joined = ", ".join(dict.fromkeys(x for x in items if x))
+        noun = "keys" if count[0] > 1 else "key"
+        msg = None if name is None or not joined else f"ConfigMap `{name}` holds credentials under {noun} {joined}"
+        out.append(("ConfigMap", ns, name, msg, "; ".join(dict.fromkeys(x for x in evs if x)) or None))
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(CONFIGMAP_ROW, max_size=10))
+def test_the_configmap_check_is_its_row_by_row_definition(recs: list[tuple[Any, ...]]) -> None:
+    cols = ["namespace", "name", "key"]
+    df = pd.DataFrame({c: pd.Series([r[i] for r in recs], dtype="string") for i, c in enumerate(cols)})
+    df["looks_like_credential"] = pd.Series([r[3] for r in recs], dtype=bool)
+    df["value"] = pd.Series([r[4] for r in recs], dtype="string")
+    df["value_length"] = pd.Series([r[5] for r in recs], dtype="Int64")
+    df["credential_lines"] = pd.Series([r[6] for r in recs], dtype=object)
+    got = secret_configmap_credential(df)
+    rows = [tuple(None if v is pd.NA else v for v in r) for r in got.itertuples(index=False)]
+    assert rows == _configmap_definition(recs)
+    assert not any("s3cr3t" in str(v) for r in rows for v in r)

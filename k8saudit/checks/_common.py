@@ -326,14 +326,19 @@ def rows(df: pd.DataFrame, message: pd.Series | str, evidence: pd.Series | str) 
 def group_ids(df: pd.DataFrame, keys: list[str]) -> np.ndarray[Any, Any]:
     """Each row's group of equal ``keys``, numbered in order of first appearance, a missing value a value of its
     own: ``df.groupby(keys, dropna=False, sort=False).ngroup()`` as an array. Text columns are encoded by Arrow
-    and their codes combined into one integer per row (a fraction of groupby's cost on a small frame)."""
+    (:func:`group_codes`: a fraction of groupby's cost on a small frame)."""
     if not all(isinstance(df[k].array, pd.arrays.ArrowStringArray) for k in keys):
         out: np.ndarray[Any, Any] = df.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
         return out
-    combined = np.zeros(len(df), dtype=np.int64)
+    return group_codes([as_text(df[k]) for k in keys])
+
+
+def group_codes(columns: list[pa.Array]) -> np.ndarray[Any, Any]:
+    """:func:`group_ids` of Arrow text columns: each encoded, the codes combined into one integer per row."""
+    combined = np.zeros(len(columns[0]), dtype=np.int64)
     span = 1
-    for k in keys:
-        codes, distinct = encode(as_text(df[k]))  # missing: -1
+    for col in columns:
+        codes, distinct = encode(col)  # missing: -1
         width = len(distinct) + 1
         if span * width >= 2**62:  # too many combinations for one integer: number those so far
             combined = pd.factorize(combined)[0].astype(np.int64)

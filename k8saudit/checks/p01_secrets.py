@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from .._arrow import as_text, string
+from .._arrow import TEXT, as_text, string
 from .._normalize import MASK_PREFIX
-from ._common import concat, first_of_groups, group_ids, join_by, joined_per_group, pod_note, truthy, who
+from ._common import concat, first_of_groups, group_codes, group_ids, joined_per_group, pod_note, truthy, who
 from ._fix import PLURAL, FixContext, comment, dump, nest, pod_path
 from ._registry import NSA_CISA, check
 
@@ -56,10 +58,11 @@ or fetch the secret at start-up from a secret store (Secrets Store CSI driver,
 Vault agent)."""
 
 
-def _masked(values: pd.Series) -> pd.Series:
+def _masked(values: pd.Series | pa.Array) -> pa.Array:
     """Values as shown in findings: masked whatever the frame holds (defence in depth)."""
-    v = values.fillna("").astype("string")
-    return v.where(v.str.startswith(MASK_PREFIX), MASK_PREFIX + " " + v.str.len().astype("string") + " chars>")
+    v = pc.fill_null(values if isinstance(values, pa.Array) else as_text(values), "")
+    length = pc.cast(pc.utf8_length(v), TEXT)
+    return pc.if_else(pc.starts_with(v, MASK_PREFIX), v, as_text(concat(MASK_PREFIX + " ", length, " chars>")))
 
 
 def _env_rows(env: pd.DataFrame, mask: pd.Series, *columns: str) -> pd.DataFrame:
@@ -241,20 +244,24 @@ def secret_env_literal(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFr
     ),
 )
 def secret_configmap_credential(config_maps: pd.DataFrame) -> pd.DataFrame:
-    whole = config_maps["looks_like_credential"] & (config_maps["value_length"].fillna(0) > 0)
-    inside = pd.Series(truthy(config_maps["credential_lines"]), index=config_maps.index)
-    rows = config_maps[whole | inside]
-    keys = ["kind", "namespace", "name"]
-    shown = _masked(rows["value"])
-    lines = rows["credential_lines"].map(lambda ls: "; ".join(ls or ()))
-    is_whole = whole[rows.index]
-    item = (rows["key"] + " (" + shown + ")").where(is_whole, rows["key"] + " (" + lines + ")")
-    ev = ("data." + rows["key"] + "=" + shown).where(is_whole, "data." + rows["key"] + ": " + lines)
-    gid = pd.Series(rows.groupby(["namespace", "name"], dropna=False, sort=False).ngroup().to_numpy(), index=rows.index)
-    first = ~gid.duplicated()
-    out = rows.loc[first, ["namespace", "name"]].set_axis(gid[first].to_numpy()).assign(kind="ConfigMap")
-    n = gid.value_counts()
-    noun = pd.Series("keys", index=out.index).where(n.reindex(out.index) > 1, "key")
-    out["message"] = "ConfigMap `" + out["name"] + "` holds credentials under " + noun + " " + join_by(gid, item, ", ")
-    out["evidence"] = join_by(gid, ev, "; ")
-    return out[keys + ["message", "evidence"]].reset_index(drop=True)
+    whole_s = config_maps["looks_like_credential"] & (config_maps["value_length"].fillna(0) > 0)
+    whole = whole_s.to_numpy(dtype=bool, na_value=False)
+    sel = np.flatnonzero(whole | truthy(config_maps["credential_lines"]))
+    at = pa.array(sel)
+    key, value = as_text(config_maps["key"]).take(at), as_text(config_maps["value"]).take(at)
+    shown = _masked(value)
+    lines = pa.array(["; ".join(ls or ()) for ls in config_maps["credential_lines"].to_numpy(dtype=object)[sel]], TEXT)
+    is_whole = pa.array(whole[sel])
+    item = pc.if_else(is_whole, as_text(concat(key, " (", shown, ")")), as_text(concat(key, " (", lines, ")")))
+    ev = pc.if_else(is_whole, as_text(concat("data.", key, "=", shown)), as_text(concat("data.", key, ": ", lines)))
+    names = {c: as_text(config_maps[c]).take(at) for c in ("namespace", "name")}
+    gid = group_codes(list(names.values()))
+    first = pa.array(first_of_groups(gid))
+    n = len(first)
+    noun = pa.array(np.where(np.bincount(gid, minlength=n) > 1, "keys", "key"), TEXT)
+    items = joined_per_group(gid, item, ", ", n)
+    name = names["name"].take(first)
+    message = concat("ConfigMap `", name, "` holds credentials under ", noun, " ", items)
+    out = {"kind": pa.array(["ConfigMap"] * n, TEXT), "namespace": names["namespace"].take(first), "name": name}
+    out.update(message=as_text(message), evidence=joined_per_group(gid, ev, "; ", n))
+    return pd.DataFrame({k: string(v) for k, v in out.items()}, copy=False)

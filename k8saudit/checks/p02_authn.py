@@ -12,11 +12,16 @@ are not visible and the checks are reported as not assessable.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from ._common import apiserver_flags, join_by, rows
+from .._arrow import TEXT, as_text, string
+from ._common import apiserver_flags, concat, first_of_groups, group_codes, joined_per_group, rows
 from ._fix import FixContext, apiserver_flag, comment, dump
 from ._registry import NSA_CISA, check
+from .p05_rbac import grants
 
 K8S_AUTHN = "Kubernetes docs, Authenticating: https://kubernetes.io/docs/reference/access-authn-authz/authentication/"
 K8S_APISERVER = (
@@ -248,44 +253,38 @@ def authn_no_external_idp(apiserver: pd.DataFrame) -> pd.DataFrame:
     fix=_kubeconfig_fix,
 )
 def authn_kubeconfig_static(kubeconfig_users: pd.DataFrame) -> pd.DataFrame:
-    bad = kubeconfig_users[kubeconfig_users["static_credential"]]
-    ctx = bad["context"].fillna("(no context)")
-    uid = pd.Series(bad.groupby("user", dropna=False, sort=False).ngroup().to_numpy(), index=bad.index)
-    first = ~uid.duplicated()
-    out = bad.loc[first, ["user"]].set_axis(uid[first].to_numpy())
-    out["_auth"] = join_by(uid, bad["auth_type"], ", ")
-    out["_ctx"] = join_by(uid, ctx, ", ")
-    out["evidence"] = join_by(
-        uid,
-        "user "
-        + bad["user"].fillna("?")
-        + " auth="
-        + bad["auth_type"].fillna("?")
-        + " context="
-        + ctx
-        + " in "
-        + bad["source"].fillna("?"),
-        "; ",
+    k = kubeconfig_users
+    at = pa.array(np.flatnonzero(k["static_credential"].to_numpy(dtype=bool, na_value=False)))
+    user, auth, source = (as_text(k[c]).take(at) for c in ("user", "auth_type", "source"))
+    ctx = pc.fill_null(as_text(k["context"]).take(at), "(no context)")
+    uid = group_codes([user])
+    first = pa.array(first_of_groups(uid))
+    n = len(first)
+    ev = concat("user ", (user, "?"), " auth=", (auth, "?"), " context=", ctx, " in ", (source, "?"))
+    kinds = joined_per_group(uid, auth, ", ", n)
+    for word, text in _CREDENTIAL_WORDS:
+        kinds = pc.replace_substring(kinds, word, text)
+    name = user.take(first)
+    message = concat(
+        "kubeconfig user `",
+        (name, "?"),
+        "` authenticates with ",
+        kinds,
+        " (contexts: ",
+        joined_per_group(uid, ctx, ", ", n),
+        ")",
     )
-    out["kind"] = "KubeconfigUser"
-    out["namespace"] = None
-    out["name"] = out["user"]
-    kinds = (
-        out["_auth"]
-        .str.replace("client_key_data", "an embedded client key", regex=False)
-        .str.replace("basic_auth", "a password", regex=False)
-        .str.replace("token", "a bearer token", regex=False)
-    )
-    out["message"] = (
-        "kubeconfig user `"
-        + out["user"].fillna("?")
-        + "` authenticates with "
-        + kinds
-        + " (contexts: "
-        + out["_ctx"]
-        + ")"
-    )
-    return out[_POD_KEYS + ["message", "evidence"]]
+    out = {"kind": pa.array(["KubeconfigUser"] * n, TEXT), "namespace": pa.nulls(n, TEXT), "name": name}
+    out.update(message=as_text(message), evidence=joined_per_group(uid, as_text(ev), "; ", n))
+    return pd.DataFrame({c: string(v) for c, v in out.items()}, copy=False)
+
+
+#: the auth types of the kubeconfig_users frame in words, replaced in this order
+_CREDENTIAL_WORDS = (
+    ("client_key_data", "an embedded client key"),
+    ("basic_auth", "a password"),
+    ("token", "a bearer token"),
+)
 
 
 def _static_pod(workloads: pd.DataFrame) -> pd.Series:
@@ -323,35 +322,47 @@ def _static_pod(workloads: pd.DataFrame) -> pd.Series:
 def authn_sa_token_automount(workloads: pd.DataFrame, rbac: pd.DataFrame) -> pd.DataFrame:
     bad = workloads[workloads["automount_sa_token"]]
     bad = bad[~_static_pod(bad)]
-    sa = bad["service_account"].fillna("default")
-    sa_ref = "ServiceAccount " + bad["namespace"].fillna("") + "/" + sa
-    why = pd.Series(
-        "neither the pod nor " + sa_ref + " sets automountServiceAccountToken (default true)", index=bad.index
+    ns, sa = as_text(bad["namespace"]), pc.fill_null(as_text(bad["service_account"]), "default")
+    sa_ref = as_text(concat("ServiceAccount ", (ns, ""), "/", sa))
+    source = as_text(bad["automount_source"])
+    # as Series.mask has it: a missing source counts as a match (the later one wins)
+    pod, by_sa = (pc.fill_null(pc.equal(source, s), True) for s in ("pod", "service_account"))
+    why = pc.if_else(
+        by_sa,
+        as_text(concat(sa_ref, " sets automountServiceAccountToken: true")),
+        pc.if_else(
+            pod,
+            "the pod sets automountServiceAccountToken: true",
+            as_text(concat("neither the pod nor ", sa_ref, " sets automountServiceAccountToken (default true)")),
+        ),
     )
-    why = why.mask(bad["automount_source"] == "pod", "the pod sets automountServiceAccountToken: true")
-    why = why.mask(bad["automount_source"] == "service_account", sa_ref + " sets automountServiceAccountToken: true")
-    ev = pd.Series("automountServiceAccountToken not set on the pod nor on " + sa_ref, index=bad.index)
-    ev = ev.mask(bad["automount_source"] == "pod", "pod spec automountServiceAccountToken=true")
-    ev = ev.mask(bad["automount_source"] == "service_account", sa_ref + " automountServiceAccountToken=true")
+    ev = pc.if_else(
+        by_sa,
+        as_text(concat(sa_ref, " automountServiceAccountToken=true")),
+        pc.if_else(
+            pod,
+            "pod spec automountServiceAccountToken=true",
+            as_text(concat("automountServiceAccountToken not set on the pod nor on ", sa_ref)),
+        ),
+    )
     # what the token is worth: the roles bound to the account
-    sa_rows = rbac[rbac["subject_kind"].eq("ServiceAccount")]
-    role_ns = (sa_rows["binding_namespace"].fillna("") + "/").where(sa_rows["role_kind"].eq("Role").fillna(False), "")
-    role = sa_rows["role_kind"].fillna("?") + " " + role_ns + sa_rows["role"].fillna("?")
-    sa_key = sa_rows["subject_namespace"].fillna("") + "/" + sa_rows["subject"].fillna("")
-    roles = join_by(sa_key, role, ", ")
-    bad = bad.assign(_sa=sa, _roles=(bad["namespace"].fillna("") + "/" + sa).map(roles).astype("string"))
-    bound = ("; the account is bound to " + bad["_roles"]).where(bad["_roles"].notna(), "")
-    msg = (
-        bad["kind"]
-        + " `"
-        + bad["name"]
-        + "` runs with the API token of service account `"
-        + bad["_sa"]
-        + "` mounted: "
-        + why.loc[bad.index]
-        + bound.fillna("")
+    roles = _bound_roles(rbac, as_text(concat((ns, ""), "/", sa)))
+    bound = (as_text(concat("; the account is bound to ", roles)), "")
+    parts = (bad["kind"], " `", bad["name"], "` runs with the API token of service account `", sa, "` mounted: ")
+    msg = concat(*parts, why, bound)
+    return rows(bad, msg, pd.Series(string(ev), index=bad.index))
+
+
+def _bound_roles(rbac: pd.DataFrame, accounts: pa.Array) -> pa.Array:
+    """Per service account (``namespace/name`` of ``accounts``): the roles bound to it, distinct and joined in
+    order of appearance (none: missing)."""
+    at = pa.array(np.flatnonzero(rbac["subject_kind"].eq("ServiceAccount").to_numpy(dtype=bool, na_value=False)))
+    keys = as_text(
+        concat((as_text(rbac["subject_namespace"]).take(at), ""), "/", (as_text(rbac["subject"]).take(at), ""))
     )
-    return rows(bad, msg, ev.loc[bad.index])
+    group = group_codes([keys])
+    roles = joined_per_group(group, grants(rbac).role.take(at), ", ", int(group.max()) + 1 if len(at) else 0)
+    return roles.take(pc.index_in(accounts, value_set=pc.unique(keys)))  # accounts in order of appearance
 
 
 @check(
