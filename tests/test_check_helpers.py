@@ -489,7 +489,8 @@ FLAG = st.sampled_from(["anonymous-auth", "authorization-mode", "insecure-port",
 @settings(max_examples=80, deadline=None)
 @given(
     st.lists(
-        st.tuples(st.sampled_from(["p1", "p2"]), FLAG, st.sampled_from(["true", " false ", "", None])), max_size=8
+        st.tuples(st.sampled_from(["p1", "p2", None]), FLAG, st.sampled_from(["true", " false ", "", "\t", None])),
+        max_size=8,
     ),
     st.lists(st.lists(FLAG, min_size=1, max_size=2, unique=True), max_size=4),
 )
@@ -500,7 +501,7 @@ def test_apiserver_flags_in_an_audit_are_each_calls_own_table(
     flags it names holds (a flag given twice: the last; absent, empty or blank: missing)."""
     api = pd.DataFrame(
         {
-            "node": pd.Series(["n-" + r[0] for r in recs], dtype="string"),
+            "node": pd.Series([None if r[0] is None else "n-" + r[0] for r in recs], dtype="string"),
             "pod": pd.Series([r[0] for r in recs], dtype="string"),
             "flag": pd.Series([r[1] for r in recs], dtype="string"),
             "value": pd.Series([r[2] for r in recs], dtype="string"),
@@ -519,6 +520,7 @@ def _flags(apiserver: pd.DataFrame, flags: list[str]) -> pd.DataFrame:
     sel = apiserver[apiserver["flag"].isin(flags)].drop_duplicates(["pod", "flag"], keep="last")
     wide = sel.pivot(index="pod", columns="flag", values="value") if len(sel) else pd.DataFrame(index=pd.Index([]))
     out = pods.merge(wide.reindex(columns=list(flags)), left_on="pod", right_index=True, how="left")
+    out = out.astype({"node": apiserver["node"].dtype, "pod": apiserver["pod"].dtype})  # an empty merge: object
     for f in flags:
         v = out[f].astype("string").str.strip()
         out[f] = v.where(v != "")

@@ -13,8 +13,18 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from k8saudit.checks._common import joined_per_group
-from k8saudit.checks.p05_rbac import Grants, _role_text, _rule_text, _subject_text, _where_text
+from k8saudit.checks._common import any_in, joined_per_group
+from k8saudit.checks.p05_rbac import (
+    ESCALATION,
+    Grants,
+    _can,
+    _escalations,
+    _role_text,
+    _rule_text,
+    _subject_text,
+    _where_text,
+    _wildcards,
+)
 
 ROW = st.tuples(
     st.sampled_from([("ClusterRoleBinding", None), ("RoleBinding", "a"), ("RoleBinding", "b"), (None, "a")]),
@@ -109,3 +119,49 @@ def test_joined_per_group_is_its_definition(pairs: list[tuple[int, Any]]) -> Non
     got = joined_per_group(groups, pa.array([t for _, t in pairs], type=pa.large_string()), "; ", 6).to_pylist()
     want = ["; ".join(dict.fromkeys(t for g, t in pairs if g == k and t)) or None for k in range(6)]
     assert got == want
+
+
+RULE_LIST = st.one_of(
+    st.lists(
+        st.sampled_from(["*", "", "get", "create", "pods", "pods/exec", "*/exec", "secrets", "apps", 1]), max_size=3
+    ),
+    st.lists(st.sampled_from(["*", "get"]), max_size=2).map(tuple),
+    st.none(),
+    st.just("*"),  # a text is no list: it holds nothing (but has a length)
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(RULE_LIST, RULE_LIST, RULE_LIST), max_size=6))
+def test_rule_matching_is_any_in_over_the_rules(recs: list[tuple[Any, ...]]) -> None:
+    """``_can`` and the texts built on it (``_escalations``, ``_wildcards``), judged rule by rule, are what
+    :func:`any_in` gives over the rules' list columns: only a non-empty list or tuple holds anything, ``*``
+    matches any group, resource and verb, ``*/x`` that subresource of any resource; any verb is a verbs value
+    of non-zero length."""
+    rules = pd.DataFrame(
+        {c: pd.Series([r[i] for r in recs], dtype=object) for i, c in enumerate(("api_groups", "resources", "verbs"))}
+    )
+    for label, verbs, resources, group, _ in ESCALATION + (("read secrets", ("get",), ("secrets",), "", False),):
+        res = set(resources) | {"*"} | {"*/" + r.split("/", 1)[1] for r in resources if "/" in r}
+        verb_ok = (rules["verbs"].str.len() > 0) if verbs is None else any_in(rules["verbs"], verbs + ("*",))
+        want = any_in(rules["api_groups"], (group, "*")) & any_in(rules["resources"], tuple(res)) & verb_ok
+        assert _can(rules, verbs, resources, group).tolist() == want.astype(bool).tolist(), label
+    for scoped in (False, True):
+        want = [
+            "".join(
+                label + ", "
+                for label, verbs, resources, group, only in ESCALATION
+                if only == scoped and _can(rules.iloc[[i]], verbs, resources, group).iloc[0]
+            )
+            for i in range(len(rules))
+        ]
+        assert _escalations(rules, cluster_scoped=scoped).tolist() == want
+    stars = [
+        ", ".join(
+            n
+            for n, c in (("verbs", "verbs"), ("resources", "resources"), ("apiGroups", "api_groups"))
+            if any_in(rules[c], ("*",))[i]
+        )
+        for i in range(len(rules))
+    ]
+    assert _wildcards(rules).tolist() == stars

@@ -426,22 +426,31 @@ _FLAG_KEYS = ("kind", "namespace", "name", "node", "pod")
 
 
 def _flag_table(apiserver: pd.DataFrame, flags: tuple[str, ...] | None) -> pd.DataFrame:
-    """:func:`apiserver_flags` of ``flags`` (None: every flag the frame holds but those named as a key column)."""
+    """:func:`apiserver_flags` of ``flags`` (None: every flag the frame holds but those named as a key column).
+
+    Written row by row: the frame holds a row per flag of each kube-apiserver pod (a few dozen, whatever the size
+    of the cluster), and a pivot of it cost more than every check that reads it."""
+    node, pod, flag = (apiserver[c].to_numpy(dtype=object, na_value=None) for c in ("node", "pod", "flag"))
+    value = apiserver["value"].astype("string").str.strip().to_numpy(dtype=object, na_value=None)
     if flags is None:
-        flags = tuple(f for f in pd.unique(apiserver["flag"].dropna()) if f not in _FLAG_KEYS)
-    pods = apiserver.drop_duplicates("pod")[["node", "pod"]]
-    sel = apiserver[apiserver["flag"].isin(flags)].drop_duplicates(["pod", "flag"], keep="last")
-    v = sel["value"].astype("string").str.strip()
-    sel = sel.assign(value=v.where(v != ""))  # an empty or blank value: missing
-    wide = (
-        sel.pivot(index="pod", columns="flag", values="value")
-        if len(sel)
-        else pd.DataFrame(index=pd.Index([], name="pod"))
+        flags = tuple(dict.fromkeys(f for f in flag if f is not None and f not in _FLAG_KEYS))
+    wanted = set(flags)
+    nodes: dict[Any, Any] = {}  # each pod's node: that of its first row
+    values: dict[tuple[Any, Any], Any] = {}  # a flag given twice: the last
+    for n, p, f, v in zip(node, pod, flag, value):
+        nodes.setdefault(p, n)
+        if f in wanted:
+            values[(p, f)] = v
+    pods = list(nodes)
+    out = pd.DataFrame(
+        {
+            "node": pd.array([nodes[p] for p in pods], dtype=apiserver["node"].dtype),
+            "pod": pd.array(pods, dtype=apiserver["pod"].dtype),
+            # an empty or blank value: missing
+            **{f: pd.array([values.get((p, f)) or None for p in pods], dtype="string") for f in flags},
+        }
     )
-    out = pods.merge(wide.reindex(columns=list(flags)), left_on="pod", right_index=True, how="left")
-    if flags:
-        out[list(flags)] = out[list(flags)].astype("string")
     out.insert(0, "kind", "Pod")
     out.insert(1, "namespace", "kube-system")
     out.insert(2, "name", out["pod"])
-    return out.reset_index(drop=True)
+    return out

@@ -170,10 +170,44 @@ def _can(df: pd.DataFrame, verbs: tuple[str, ...] | None, resources: tuple[str, 
 
     Matching follows the RBAC authorizer: ``*`` matches any verb, group and resource
     (subresources included) and ``*/<subresource>`` matches that subresource of any resource.
+    Judged rule by rule (it only ever runs on the distinct rules: :meth:`Grants.per_rule`).
     """
+    lists = zip(*(df[c].to_numpy(dtype=object) for c in ("api_groups", "resources", "verbs")))
+    asks = _asks(verbs, resources, group)
+    return pd.Series([_allows(rule, asks) for rule in lists], index=df.index, dtype=bool)
+
+
+def _asks(
+    verbs: tuple[str, ...] | None, resources: tuple[str, ...], group: str
+) -> tuple[frozenset[str], frozenset[str], frozenset[str] | None]:
+    """What a rule must hold to allow ``verbs`` on ``resources`` in ``group``: (groups, resources, verbs)."""
     res = set(resources) | {"*"} | {"*/" + r.split("/", 1)[1] for r in resources if "/" in r}
-    verb_ok = (df["verbs"].str.len() > 0) if verbs is None else any_in(df["verbs"], verbs + ("*",))
-    return (any_in(df["api_groups"], (group, "*")) & any_in(df["resources"], tuple(res)) & verb_ok).astype(bool)
+    return frozenset((group, "*")), frozenset(res), None if verbs is None else frozenset(verbs + ("*",))
+
+
+def _allows(rule: tuple[Any, Any, Any], asks: tuple[frozenset[str], frozenset[str], frozenset[str] | None]) -> bool:
+    """Does a rule (its api_groups, resources, verbs lists) allow what :func:`_asks` says? A list holds something
+    only when it is a non-empty list or tuple (as :func:`any_in` reads it); any verb: a verbs value with items."""
+    groups, resources, verbs = rule
+    if not (_holds(groups, asks[0]) and _holds(resources, asks[1])):
+        return False
+    if asks[2] is None:
+        try:
+            return len(verbs) > 0  # as ``.str.len() > 0`` reads it
+        except TypeError:
+            return False
+    return _holds(verbs, asks[2])
+
+
+def _holds(values: Any, wanted: frozenset[str]) -> bool:
+    return isinstance(values, (list, tuple)) and any(_member(x, wanted) for x in values)
+
+
+def _member(x: Any, wanted: frozenset[str]) -> bool:
+    try:
+        return x in wanted
+    except TypeError:  # an unhashable item equals no text
+        return False
 
 
 # --------------------------------------------------------------------------- messages
@@ -349,11 +383,12 @@ def rbac_cluster_admin(rbac: pd.DataFrame) -> pd.DataFrame:
 
 
 def _wildcards(rules: pd.DataFrame) -> pd.Series:
-    """Per rule: which of verbs, resources, apiGroups hold ``*`` (``""`` for none)."""
-    what = pd.Series("", index=rules.index, dtype="string")
-    for name, col in (("verbs", "verbs"), ("resources", "resources"), ("apiGroups", "api_groups")):
-        what = what + _text_if(any_in(rules[col], ("*",)), name + " ")
-    return what.str.strip().str.replace(" ", ", ", regex=False)
+    """Per rule: which of its verbs, resources and apiGroups hold ``*`` (``verbs, apiGroups``; none: "")."""
+    lists = zip(*(rules[c].to_numpy(dtype=object) for c in ("verbs", "resources", "api_groups")))
+    star = frozenset(("*",))
+    names = ("verbs", "resources", "apiGroups")
+    texts = [", ".join(n for n, v in zip(names, rule) if _holds(v, star)) for rule in lists]
+    return pd.Series(texts, index=rules.index, dtype="string")
 
 
 @check(
@@ -464,12 +499,12 @@ ESCALATION: tuple[tuple[str, tuple[str, ...] | None, tuple[str, ...], str, bool]
 
 
 def _escalations(rules: pd.DataFrame, *, cluster_scoped: bool) -> pd.Series:
-    """Per rule: the escalation paths it opens (``"create pods, exec into pods, "``; ``""`` for none)."""
-    what = pd.Series("", index=rules.index, dtype="string")
-    for label, verbs, resources, group, cluster_only in ESCALATION:
-        if cluster_only == cluster_scoped:
-            what = what + _text_if(_can(rules, verbs, resources, group), label + ", ")
-    return what
+    """Per rule: what of :data:`ESCALATION` (its cluster-scoped entries or the others) it allows, each followed by
+    ``, `` (none: "")."""
+    asks = [(label, _asks(v, r, g)) for label, v, r, g, cluster_only in ESCALATION if cluster_only == cluster_scoped]
+    lists = list(zip(*(rules[c].to_numpy(dtype=object) for c in ("api_groups", "resources", "verbs"))))
+    texts = ["".join(label + ", " for label, ask in asks if _allows(rule, ask)) for rule in lists]
+    return pd.Series(texts, index=rules.index, dtype="string")
 
 
 @check(
