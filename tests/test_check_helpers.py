@@ -12,18 +12,21 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from k8saudit._model import pod_spec_keys
 from k8saudit._selectors import matches
 from k8saudit.checks._common import (
     any_in,
     apiserver_flags,
     audit_cache,
     bracket,
+    choose,
     concat,
     first_of_groups,
     formatted,
     group_ids,
     join_by,
     joined,
+    pod_spec_path,
     rows,
     truthy,
     who,
@@ -573,3 +576,24 @@ def test_rows_aligns_texts_by_label_as_assignment_does() -> None:
     assert [None if v is pd.NA else v for v in out["message"]] == ["m7", None, "m5"]
     assert out["evidence"].tolist() == ["e", "e", "e"]
     assert out[["kind", "namespace", "name"]].equals(df)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.sampled_from(["a", "", None]), st.sampled_from(["b", None])), max_size=8))
+def test_choose_is_where(recs: list[tuple[Any, ...]]) -> None:
+    """``choose(cond, yes, no)`` is ``yes.where(cond, no)`` (a missing text stays missing), texts or columns."""
+    index = pd.Index([i * 3 + 2 for i in range(len(recs))])
+    cond = np.array([r[0] for r in recs], dtype=bool)
+    yes = pd.Series([r[1] for r in recs], index=index, dtype="string")
+    no = pd.Series([r[2] for r in recs], index=index, dtype="string")
+    for y, n in ((yes, no), (yes, "x"), ("x", no)):
+        want = (y if isinstance(y, pd.Series) else pd.Series(y, index=index, dtype="string")).where(cond, n)
+        pd.testing.assert_series_equal(choose(cond, y, n, index), want.astype("string"))
+
+
+@given(st.lists(st.sampled_from(["Pod", "CronJob", "Deployment", "", None]), max_size=6))
+def test_pod_spec_path_is_each_kinds_path(kinds: list[Any]) -> None:
+    s = pd.Series(kinds, index=[i + 10 for i in range(len(kinds))], dtype="string")
+    got = pod_spec_path(s, "hostPID")
+    assert list(got.index) == list(s.index)
+    assert got.tolist() == [".".join(pod_spec_keys(str(k) if k is not None else "<NA>")) + ".hostPID" for k in kinds]

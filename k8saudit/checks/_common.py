@@ -160,8 +160,12 @@ def truthy(values: pd.Series) -> np.ndarray[Any, Any]:
 
 def bracket(lists: pd.Series) -> pd.Series:
     """``[A, B]``, or ``not set`` for an empty list."""
-    j = joined(lists)
-    return ("[" + j + "]").where(j != "", "not set")
+    j = as_text(joined(lists))  # never missing
+    got = pc.if_else(pc.equal(j, ""), pa.scalar("not set", TEXT), pc.binary_join_element_wise(_OPEN, j, _CLOSE, _EMPTY))
+    return pd.Series(string(got), index=lists.index, dtype="string")
+
+
+_OPEN, _CLOSE, _EMPTY = (pa.scalar(t, TEXT) for t in ("[", "]", ""))
 
 
 def tri(values: pd.Series) -> pd.Series:
@@ -236,10 +240,21 @@ def concat(*parts: pd.Series | pa.Array | str | tuple[pd.Series | pa.Array, str]
     return pd.Series(string(out), index=index, dtype="string")
 
 
+def choose(cond: Any, yes: pd.Series | pa.Array | str, no: pd.Series | pa.Array | str, index: pd.Index) -> pd.Series:
+    """Per row: ``yes`` where ``cond`` (booleans, none missing) holds, else ``no`` (texts, text columns aligned
+    with ``cond``): ``yes.where(cond, no)`` in one Arrow call."""
+    parts = [
+        pa.scalar(v, TEXT) if isinstance(v, str) else as_text(v) if isinstance(v, pd.Series) else v for v in (yes, no)
+    ]
+    got = pc.if_else(pa.array(np.asarray(cond, dtype=bool)), *parts)
+    return pd.Series(string(got), index=index, dtype="string")
+
+
 def pod_spec_path(kinds: pd.Series, field: str) -> pd.Series:
     """Where a pod-spec field sits in each kind: ``spec.hostPID``, ``spec.template.spec.hostPID``, ..."""
-    prefix = kinds.map(lambda k: ".".join(pod_spec_keys(str(k)))).astype("string")
-    return prefix + "." + field
+    codes, distinct = pd.factorize(kinds, use_na_sentinel=False)  # each distinct kind's path written once
+    paths = pa.array([".".join(pod_spec_keys(str(k))) + "." + field for k in distinct], TEXT)
+    return pd.Series(string(paths.take(pa.array(codes))), index=kinds.index, dtype="string")
 
 
 def workload_column(containers: pd.DataFrame, workloads: pd.DataFrame, column: str) -> pd.Series:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._common import any_in, bracket, formatted, joined, rows, who
+from ._common import any_in, bracket, choose, concat, formatted, joined, rows, who
 from ._fix import FixContext, dump, nest, pod_path, true
 from ._registry import NSA_CISA, PSS_BASELINE, PSS_RESTRICTED, check
 
@@ -202,8 +202,8 @@ def cap_net_raw(containers: pd.DataFrame) -> pd.DataFrame:
 def cap_dangerous_add(containers: pd.DataFrame) -> pd.DataFrame:
     hit = any_in(containers["caps_add"], DANGEROUS_CAPABILITIES)
     bad = containers[hit]
-    msg = who(bad) + " adds " + joined(containers["caps_add"], DANGEROUS_CAPABILITIES)[hit]
-    return rows(bad, msg, "securityContext.capabilities.add=" + bracket(containers["caps_add"])[hit])
+    msg = concat(who(bad), " adds ", joined(containers["caps_add"], DANGEROUS_CAPABILITIES)[hit])
+    return rows(bad, msg, concat("securityContext.capabilities.add=", bracket(containers["caps_add"])[hit]))
 
 
 def policy_engines(snap: Any) -> list[str]:
@@ -299,13 +299,8 @@ def psa_not_enforced(namespaces: pd.DataFrame) -> pd.DataFrame:
     label = bad["psa_enforce"]
     ev = ("pod-security.kubernetes.io/enforce=" + label).fillna("pod-security.kubernetes.io/enforce not set")
     ev = ev.mask(~bad["declared"], "Namespace object not in the snapshot: its labels are unknown")
-    msg = (
-        "namespace `"
-        + bad["name"]
-        + "` runs "
-        + bad["workload_count"].astype("string")
-        + " workload(s) with no Pod Security Standard enforced"
-    )
+    count = bad["workload_count"].astype("string")
+    msg = concat("namespace `", bad["name"], "` runs ", count, " workload(s) with no Pod Security Standard enforced")
     out = rows(bad.assign(kind="Namespace", namespace=bad["name"]), msg, ev)
     return out
 
@@ -367,15 +362,19 @@ def seccomp_unconfined(containers: pd.DataFrame) -> pd.DataFrame:
     by_field = field.eq("Unconfined").fillna(False).astype(bool)
     by_ann = (field.isna() & ann.eq("unconfined")).fillna(False).astype(bool)
     bad = containers[by_field | by_ann]
-    w = who(bad)
-    msg = (w + " runs with seccomp Unconfined").mask(
-        by_ann[bad.index], w + " runs with seccomp unconfined (legacy annotation)"
+    w, legacy = who(bad), by_ann[bad.index].to_numpy(dtype=bool)
+    msg = choose(
+        legacy,
+        concat(w, " runs with seccomp unconfined (legacy annotation)"),
+        concat(w, " runs with seccomp Unconfined"),
+        bad.index,
     )
-    ev = pd.Series(
+    ev = choose(
+        legacy,
+        "metadata.annotations[seccomp.security.alpha.kubernetes.io/...]=unconfined",
         "securityContext.seccompProfile.type=Unconfined (effective: container over pod)",
-        index=bad.index,
-        dtype="string",
-    ).mask(by_ann[bad.index], "metadata.annotations[seccomp.security.alpha.kubernetes.io/...]=unconfined")
+        bad.index,
+    )
     return rows(bad, msg, ev)
 
 
@@ -408,19 +407,16 @@ def seccomp_not_set(containers: pd.DataFrame) -> pd.DataFrame:
     field, ann = _seccomp_field(containers)
     unset = field.isna() & ~ann.eq("unconfined").fillna(False).astype(bool)
     bad = containers[unset]
-    w = who(bad)
-    only_ann = ann[bad.index].notna()
-    msg = (w + " sets no seccomp profile").mask(
-        only_ann,
-        w
-        + " sets its seccomp profile only by the deprecated annotation ("
-        + ann[bad.index].fillna("")
-        + "), which current kubelets ignore",
+    w, a = who(bad), ann[bad.index]
+    only_ann = a.notna().to_numpy(dtype=bool)
+    by_ann = concat(
+        w, " sets its seccomp profile only by the deprecated annotation (", (a, ""), "), which current kubelets ignore"
     )
-    ev = pd.Series("securityContext.seccompProfile not set (container nor pod)", index=bad.index, dtype="string")
-    ev = ev.mask(
+    msg = choose(only_ann, by_ann, concat(w, " sets no seccomp profile"), bad.index)
+    ev = choose(
         only_ann,
-        "securityContext.seccompProfile not set; annotation seccomp.security.alpha.kubernetes.io="
-        + ann[bad.index].fillna(""),
+        concat("securityContext.seccompProfile not set; annotation seccomp.security.alpha.kubernetes.io=", (a, "")),
+        "securityContext.seccompProfile not set (container nor pod)",
+        bad.index,
     )
     return rows(bad, msg, ev)

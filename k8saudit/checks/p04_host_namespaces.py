@@ -27,9 +27,9 @@ _NS_DOC = "Kubernetes docs, Pod spec (hostNetwork, hostPID, hostIPC): https://ku
 
 
 def _host_namespace(workloads: pd.DataFrame, column: str, field: str, what: str) -> pd.DataFrame:
-    bad = workloads[workloads[column]]
-    msg = bad["kind"] + " `" + bad["name"] + f"` shares the host's {what} namespace ({field}: true)"
-    return rows(bad, msg, pod_spec_path(bad["kind"], field) + "=true")
+    bad = workloads[workloads[column].to_numpy(dtype=bool, na_value=False)]
+    msg = concat(bad["kind"], " `", bad["name"], f"` shares the host's {what} namespace ({field}: true)")
+    return rows(bad, msg, concat(pod_spec_path(bad["kind"], field), "=true"))
 
 
 def _host_port_fix(c: FixContext) -> str:
@@ -158,7 +158,7 @@ def host_port(containers: pd.DataFrame, workloads: pd.DataFrame) -> pd.DataFrame
     on_host = workload_column(containers, workloads, "host_network").fillna(False).astype(bool)
     bad = containers[(containers["host_ports"].str.len() > 0) & ~on_host]
     ports = joined(bad["host_ports"])
-    return rows(bad, who(bad) + " binds host port(s) " + ports, "ports[].hostPort=[" + ports + "]")
+    return rows(bad, concat(who(bad), " binds host port(s) ", ports), concat("ports[].hostPort=[", ports, "]"))
 
 
 # -- hostPath volumes -----------------------------------------------------------------------------------------

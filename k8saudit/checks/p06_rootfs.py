@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._common import rows, tri, who
+from ._common import concat, rows, tri, who
 from ._registry import NSA_CISA, check
 
 
@@ -42,6 +42,6 @@ def rootfs_writable(containers: pd.DataFrame) -> pd.DataFrame:
     bad = containers[~containers["read_only_root_filesystem"].fillna(False).astype(bool)]
     return rows(
         bad,
-        who(bad) + " has a writable root filesystem",
-        "securityContext.readOnlyRootFilesystem=" + tri(bad["read_only_root_filesystem"]),
+        concat(who(bad), " has a writable root filesystem"),
+        concat("securityContext.readOnlyRootFilesystem=", tri(bad["read_only_root_filesystem"])),
     )

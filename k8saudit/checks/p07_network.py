@@ -8,7 +8,7 @@ import ipaddress
 import pandas as pd
 
 from .._network import is_public_ip
-from ._common import any_in, apiserver_flags, bracket, rows
+from ._common import any_in, apiserver_flags, bracket, concat, rows
 from ._fix import FixContext, apiserver_flag, comment, dump
 from ._registry import NSA_CISA, check
 
@@ -72,10 +72,11 @@ def _default_deny_fix(c: FixContext) -> str:
 def node_external_ip(nodes: pd.DataFrame) -> pd.DataFrame:
     bad = nodes[nodes["has_public_address"]]
     has_pub = bad["public_ips"].str.len() > 0
-    msg = ("node `" + bad["name"] + "` has ExternalIP " + bracket(bad["external_ips"])).mask(
-        has_pub, "node `" + bad["name"] + "` has public address(es) " + bracket(bad["public_ips"])
+    external, public = bracket(bad["external_ips"]), bracket(bad["public_ips"])
+    msg = concat("node `", bad["name"], "` has ExternalIP ", external).mask(
+        has_pub, concat("node `", bad["name"], "` has public address(es) ", public)
     )
-    ev = "status.addresses ExternalIP=" + bracket(bad["external_ips"]) + "; public=" + bracket(bad["public_ips"])
+    ev = concat("status.addresses ExternalIP=", external, "; public=", public)
     return rows(bad.assign(kind="Node", namespace=None), msg, ev)
 
 
@@ -104,12 +105,12 @@ def node_external_ip(nodes: pd.DataFrame) -> pd.DataFrame:
 )
 def net_no_policy(namespaces: pd.DataFrame) -> pd.DataFrame:
     bad = namespaces[namespaces["network_policy_count"] == 0]
-    msg = (
-        "namespace `"
-        + bad["name"]
-        + "` runs "
-        + bad["workload_count"].astype("string")
-        + " workload(s) and has no NetworkPolicy"
+    msg = concat(
+        "namespace `",
+        bad["name"],
+        "` runs ",
+        bad["workload_count"].astype("string"),
+        " workload(s) and has no NetworkPolicy",
     )
     return rows(bad.assign(kind="Namespace", namespace=bad["name"]), msg, "NetworkPolicies in the namespace: 0")
 
@@ -141,12 +142,14 @@ def net_no_policy(namespaces: pd.DataFrame) -> pd.DataFrame:
 def net_no_default_deny(namespaces: pd.DataFrame) -> pd.DataFrame:
     bad = namespaces[~namespaces["default_deny_ingress"]]
     egress = bad["default_deny_egress"].map({True: "denied by default", False: "not denied by default either"})
-    msg = "namespace `" + bad["name"] + "` has no default-deny ingress policy; egress is " + egress.astype("string")
-    ev = (
-        "default-deny ingress: no; default-deny egress: "
-        + bad["default_deny_egress"].map({True: "yes", False: "no"})
-        + "; NetworkPolicies: "
-        + bad["network_policy_count"].astype("string")
+    msg = concat(
+        "namespace `", bad["name"], "` has no default-deny ingress policy; egress is ", egress.astype("string")
+    )
+    ev = concat(
+        "default-deny ingress: no; default-deny egress: ",
+        bad["default_deny_egress"].map({True: "yes", False: "no"}).astype("string"),
+        "; NetworkPolicies: ",
+        bad["network_policy_count"].astype("string"),
     )
     return rows(bad.assign(kind="Namespace", namespace=bad["name"]), msg, ev)
 
@@ -176,8 +179,8 @@ def net_no_default_deny(namespaces: pd.DataFrame) -> pd.DataFrame:
 def svc_nodeport(services: pd.DataFrame) -> pd.DataFrame:
     bad = services[services["type"] == "NodePort"]
     ports = bracket(bad["node_ports"]).replace("not set", "assigned at creation")
-    msg = "Service `" + bad["name"] + "` is exposed on every node (NodePort " + ports + ")"
-    return rows(bad.assign(kind="Service"), msg, "spec.type=NodePort; nodePort=" + ports)
+    msg = concat("Service `", bad["name"], "` is exposed on every node (NodePort ", ports, ")")
+    return rows(bad.assign(kind="Service"), msg, concat("spec.type=NodePort; nodePort=", ports))
 
 
 def _ip_private(address: str) -> bool:
@@ -236,14 +239,14 @@ def svc_lb_open(services: pd.DataFrame) -> pd.DataFrame:
     ranges = lb["load_balancer_source_ranges"].where(lb["load_balancer_source_ranges"].str.len() > 0, ann_ranges)
     restricted = (ranges.str.len() > 0) & ~any_in(ranges, OPEN_RANGES)
     bad = lb[~restricted & ~_internal(lb)]
-    msg = "LoadBalancer Service `" + bad["name"] + "` accepts traffic from any address"
-    ev = (
-        "source ranges (spec or annotation)="
-        + bracket(ranges[bad.index])
-        + "; ports="
-        + bracket(bad["ports"])
-        + "; ingress="
-        + bracket(bad["lb_ingress"])
+    msg = concat("LoadBalancer Service `", bad["name"], "` accepts traffic from any address")
+    ev = concat(
+        "source ranges (spec or annotation)=",
+        bracket(ranges[bad.index]),
+        "; ports=",
+        bracket(bad["ports"]),
+        "; ingress=",
+        bracket(bad["lb_ingress"]),
     )
     return rows(bad.assign(kind="Service"), msg, ev)
 
@@ -279,22 +282,18 @@ def apiserver_insecure_port(apiserver: pd.DataFrame) -> pd.DataFrame:
     open_port = port.notna() & (port.str.strip() != "0")
     bad = p[(open_port | bind.notna()).fillna(False).astype(bool)]
     node = bad["node"].astype("string").fillna("?")
-    msg = (
-        "kube-apiserver on node `"
-        + node
-        + "` serves the unauthenticated port "
-        + port[bad.index].fillna("(default)")
-        + " on "
-        + bind[bad.index].fillna("127.0.0.1")
+    port, bind = port[bad.index], bind[bad.index]
+    msg = concat(
+        "kube-apiserver on node `",
+        node,
+        "` serves the unauthenticated port ",
+        (port, "(default)"),
+        " on ",
+        (bind, "127.0.0.1"),
     )
     msg = msg.mask(
         ~open_port[bad.index].fillna(False).astype(bool),
-        "kube-apiserver on node `" + node + "` sets --insecure-bind-address (insecure port disabled)",
+        concat("kube-apiserver on node `", node, "` sets --insecure-bind-address (insecure port disabled)"),
     )
-    ev = (
-        "--insecure-port="
-        + port[bad.index].fillna("not set")
-        + "; --insecure-bind-address="
-        + bind[bad.index].fillna("not set")
-    )
+    ev = concat("--insecure-port=", (port, "not set"), "; --insecure-bind-address=", (bind, "not set"))
     return rows(bad, msg, ev)

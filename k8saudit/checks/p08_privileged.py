@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._common import formatted, rows, tri, who, workload_column
+from ._common import concat, formatted, rows, tri, who, workload_column
 from ._fix import true
 from ._registry import NSA_CISA, PSS_BASELINE, PSS_RESTRICTED, check
 
@@ -34,7 +34,7 @@ _SC_DOC = "Kubernetes docs, Configure a Security Context: https://kubernetes.io/
 )
 def privileged(containers: pd.DataFrame) -> pd.DataFrame:
     bad = containers[containers["privileged"].fillna(False).astype(bool)]
-    return rows(bad, who(bad) + " runs privileged", "securityContext.privileged=true")
+    return rows(bad, concat(who(bad), " runs privileged"), "securityContext.privileged=true")
 
 
 def _escalation_message(who: str | None, privileged: bool, setting: str) -> str | None:
@@ -169,6 +169,6 @@ def apparmor_unconfined(containers: pd.DataFrame) -> pd.DataFrame:
     bad = containers[containers["apparmor_profile"].astype("string").eq("Unconfined").fillna(False).astype(bool)]
     return rows(
         bad,
-        who(bad) + " runs with AppArmor unconfined",
+        concat(who(bad), " runs with AppArmor unconfined"),
         "appArmorProfile.type=Unconfined (effective: container field, else annotation, else pod)",
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._common import rows, who
+from ._common import concat, rows, who
 from ._registry import PSS_BASELINE, PSS_RESTRICTED, check
 
 
@@ -43,4 +43,4 @@ from ._registry import PSS_BASELINE, PSS_RESTRICTED, check
 )
 def proc_mount_unmasked(containers: pd.DataFrame) -> pd.DataFrame:
     bad = containers[(containers["proc_mount"] == "Unmasked").fillna(False).astype(bool)]
-    return rows(bad, who(bad) + " mounts /proc unmasked", "securityContext.procMount=Unmasked")
+    return rows(bad, concat(who(bad), " mounts /proc unmasked"), "securityContext.procMount=Unmasked")

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .._selectors import matches
-from ._common import rows, who
+from ._common import choose, concat, rows, who
 from ._fix import FixContext, dump, nest, pod_path, text
 from ._registry import NSA_CISA, check
 
@@ -86,7 +86,7 @@ def rollout_recreate(workloads: pd.DataFrame) -> pd.DataFrame:
     bad = workloads[workloads["strategy"] == "Recreate"]
     return rows(
         bad,
-        "Deployment `" + bad["name"] + "` stops every pod before starting new ones (Recreate)",
+        concat("Deployment `", bad["name"], "` stops every pod before starting new ones (Recreate)"),
         "spec.strategy.type=Recreate",
     )
 
@@ -123,18 +123,11 @@ def rollout_max_unavailable(workloads: pd.DataFrame) -> pd.DataFrame:
     running = (w["replicas"] != 0).fillna(True).astype(bool)  # DaemonSets: <NA>
     bad = w[(all_pct | all_pods.fillna(False).astype(bool)) & ~sts_single.fillna(False).astype(bool) & running]
     replicas = ("replicas=" + bad["replicas"].astype("string")).fillna("one pod per node")
-    msg = (
-        bad["kind"]
-        + " `"
-        + bad["name"]
-        + "` may take all its pods down during an update (maxUnavailable="
-        + mu[bad.index]
-        + ", "
-        + replicas
-        + ")"
-    )
+    mu = mu[bad.index]
+    parts = (bad["kind"], " `", bad["name"], "` may take all its pods down during an update (maxUnavailable=")
+    msg = concat(*parts, mu, ", ", replicas, ")")
     field = bad["kind"].map({"Deployment": "spec.strategy"}).fillna("spec.updateStrategy").astype("string")
-    return rows(bad, msg, field + ".rollingUpdate.maxUnavailable=" + mu[bad.index] + "; " + replicas)
+    return rows(bad, msg, concat(field, ".rollingUpdate.maxUnavailable=", mu, "; ", replicas))
 
 
 @check(
@@ -157,7 +150,7 @@ def rollout_max_unavailable(workloads: pd.DataFrame) -> pd.DataFrame:
 )
 def rollout_single_replica(workloads: pd.DataFrame) -> pd.DataFrame:
     bad = workloads[(workloads["replicas"] == 1).fillna(False).astype(bool)]
-    msg = bad["kind"] + " `" + bad["name"] + "` runs a single replica"
+    msg = concat(bad["kind"], " `", bad["name"], "` runs a single replica")
     return rows(bad, msg, "spec.replicas=1 (or not set: the default)")
 
 
@@ -186,7 +179,7 @@ def rollout_single_replica(workloads: pd.DataFrame) -> pd.DataFrame:
 )
 def rollout_no_readiness(containers: pd.DataFrame) -> pd.DataFrame:
     bad = containers[~containers["readiness_probe"]]
-    return rows(bad, who(bad) + " has no readiness probe", "readinessProbe not set")
+    return rows(bad, concat(who(bad), " has no readiness probe"), "readinessProbe not set")
 
 
 def _covered(namespaces: pd.Series, labels: pd.Series, pdb_namespaces: pd.Series, selectors: pd.Series) -> np.ndarray:
@@ -273,13 +266,9 @@ def _label_subset(selector: Any) -> ItemsView[str, Any] | None:
 def rollout_no_pdb(workloads: pd.DataFrame, pdbs: pd.DataFrame) -> pd.DataFrame:
     covered = _covered(workloads["namespace"], workloads["pod_labels"], pdbs["namespace"], pdbs["selector"])
     bad = workloads[~covered]
-    msg = (
-        bad["kind"]
-        + " `"
-        + bad["name"]
-        + "` runs "
-        + bad["replicas"].astype("string")
-        + " replicas and no PodDisruptionBudget selects its pods"
+    replicas = bad["replicas"].astype("string")
+    msg = concat(
+        bad["kind"], " `", bad["name"], "` runs ", replicas, " replicas and no PodDisruptionBudget selects its pods"
     )
     return rows(bad, msg, "PodDisruptionBudgets selecting the pod labels: 0")
 
@@ -308,7 +297,7 @@ def rollout_ondelete(workloads: pd.DataFrame) -> pd.DataFrame:
     bad = workloads[workloads["strategy"] == "OnDelete"]
     return rows(
         bad,
-        bad["kind"] + " `" + bad["name"] + "` updates its pods only when they are deleted (OnDelete)",
+        concat(bad["kind"], " `", bad["name"], "` updates its pods only when they are deleted (OnDelete)"),
         "spec.updateStrategy.type=OnDelete",
     )
 
@@ -358,8 +347,7 @@ def image_mutable_tag(containers: pd.DataFrame) -> pd.DataFrame:
     bad_mask = (no_digest & (tag.isna() | tag.eq("latest"))).fillna(False).astype(bool)
     bad = containers[bad_mask.to_numpy()]
     t = tag[bad_mask.to_numpy()]
-    img = bad["image"].astype("string")
-    msg = (who(bad) + " runs `" + img + "`, tag latest").where(
-        t.notna().to_numpy(), who(bad) + " runs `" + img + "` with no tag (latest)"
-    )
-    return rows(bad, msg, "image=" + img)
+    img, w = bad["image"].astype("string"), who(bad)
+    latest, untagged = (concat(w, " runs `", img, end) for end in ("`, tag latest", "` with no tag (latest)"))
+    msg = choose(t.notna().to_numpy(dtype=bool), latest, untagged, bad.index)
+    return rows(bad, msg, concat("image=", img))
