@@ -165,3 +165,29 @@ def test_rule_matching_is_any_in_over_the_rules(recs: list[tuple[Any, ...]]) -> 
         for i in range(len(rules))
     ]
     assert _wildcards(rules).tolist() == stars
+
+
+def _or(v: Any, missing: str) -> Any:
+    return missing if v is None else v
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(ROW, max_size=10))
+def test_the_texts_of_a_row_are_their_definitions(recs: list[tuple[Any, ...]]) -> None:
+    """A row's role, scope, subject and binding texts (what :class:`Grants` gathers), written row by row: a
+    missing value shown as ``?`` (or left out: namespaces), a missing binding kind or name a missing label."""
+    df = _frame(recs)
+    roles, wheres, subjects = [], [], []
+    for (bkind, bns), _, scope, (skind, sns, subject), (rkind, role), _, _ in recs:
+        roles.append(f"{_or(rkind, '?')} {_or(bns, '') + '/' if rkind == 'Role' else ''}{_or(role, '?')}")
+        wheres.append("across the whole cluster" if scope == "cluster" else f"in namespace {_or(scope, '?')}")
+        ns = f"{sns}/" if skind == "ServiceAccount" and sns else ""
+        subjects.append(f"{_or(skind, '?')} {ns}{_or(subject, '?')}")
+    assert _role_text(df).tolist() == roles
+    assert _where_text(df).tolist() == wheres
+    assert _subject_text(df).tolist() == subjects
+    labels = [
+        None if bkind is None or name is None else f"{bkind} `{_or(bns, '') and bns + '/'}{name}`"
+        for (bkind, bns), name, *_ in recs
+    ]
+    assert Grants(df).label.to_pylist() == labels

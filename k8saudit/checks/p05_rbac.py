@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._arrow import TEXT, as_text, string
-from ._common import any_in, apiserver_flags, concat, joined, joined_per_group, shared
+from ._common import any_in, apiserver_flags, choose, concat, joined, joined_per_group, shared
 from ._fix import FixContext, apiserver_flag, comment, dump
 from ._registry import NSA_CISA, check
 
@@ -107,8 +107,8 @@ class Grants:
         self.role = as_text(_role_text(rbac))  # a binding has one roleRef
         self.where = as_text(_where_text(rbac))
         self.subject = as_text(_subject_text(rbac))
-        ns = (rbac["binding_namespace"].astype("string") + "/").fillna("")
-        self.label = as_text(rbac["binding_kind"] + " `" + ns + rbac["binding"] + "`")
+        ns = pc.fill_null(as_text(concat(rbac["binding_namespace"], "/")), "")
+        self.label = as_text(concat(rbac["binding_kind"], " `", ns, rbac["binding"], "`"))
         self._rule_text: pa.Array | None = None
 
     def per_rule(self, fn: Callable[[pd.DataFrame], pd.Series]) -> pd.Series:
@@ -224,8 +224,9 @@ def _text_list(lists: pd.Series) -> pd.Series:
 
 
 def _role_text(df: pd.DataFrame) -> pd.Series:
-    role_ns = (df["binding_namespace"].fillna("") + "/").where(df["role_kind"].eq("Role").fillna(False), "")
-    return df["role_kind"].fillna("?") + " " + role_ns + df["role"].fillna("?")
+    role = df["role_kind"].eq("Role").to_numpy(dtype=bool, na_value=False)
+    role_ns = choose(role, concat((df["binding_namespace"], ""), "/"), "", df.index)
+    return concat((df["role_kind"], "?"), " ", role_ns, (df["role"], "?"))
 
 
 def _rule_text(df: pd.DataFrame) -> pd.Series:
@@ -246,14 +247,15 @@ def _rule_text(df: pd.DataFrame) -> pd.Series:
 
 
 def _subject_text(df: pd.DataFrame) -> pd.Series:
-    sa = df["subject_kind"].eq("ServiceAccount").fillna(False)
-    ns = df["subject_namespace"].fillna("")
-    return df["subject_kind"].fillna("?") + " " + (ns + "/").where(sa & (ns != ""), "") + df["subject"].fillna("?")
+    sa = df["subject_kind"].eq("ServiceAccount").to_numpy(dtype=bool, na_value=False)
+    ns = pc.fill_null(as_text(df["subject_namespace"]), "")
+    in_ns = choose(sa & pc.not_equal(ns, "").to_numpy(zero_copy_only=False), concat(ns, "/"), "", df.index)
+    return concat((df["subject_kind"], "?"), " ", in_ns, (df["subject"], "?"))
 
 
 def _where_text(df: pd.DataFrame) -> pd.Series:
-    cluster = df["scope"].eq("cluster").fillna(False)
-    return ("in namespace " + df["scope"].fillna("?")).where(~cluster, "across the whole cluster")
+    cluster = df["scope"].eq("cluster").to_numpy(dtype=bool, na_value=False)
+    return choose(cluster, "across the whole cluster", concat("in namespace ", (df["scope"], "?")), df.index)
 
 
 # --------------------------------------------------------------------------- checks
