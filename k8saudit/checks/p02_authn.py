@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._arrow import TEXT, as_text, string
-from ._common import apiserver_flags, concat, first_of_groups, group_codes, joined_per_group, rows
+from ._common import apiserver_flags, choose, concat, first_of_groups, group_codes, joined_per_group, rows
 from ._fix import FixContext, apiserver_flag, comment, dump
 from ._registry import NSA_CISA, check
 from .p05_rbac import grants
@@ -46,7 +46,8 @@ _STATIC_POD_ANNOTATIONS = ("kubernetes.io/config.mirror", "kubernetes.io/config.
 
 
 def _on_node(df: pd.DataFrame) -> pd.Series:
-    return " on node " + df["node"].fillna("?")
+    """``kube-apiserver on node <node>`` (``?``: not known)."""
+    return concat("kube-apiserver on node ", (df["node"], "?"))
 
 
 def _kubeconfig_fix(c: FixContext) -> str:
@@ -101,17 +102,12 @@ def _kubeconfig_fix(c: FixContext) -> str:
 def authn_anonymous(apiserver: pd.DataFrame) -> pd.DataFrame:
     f = apiserver_flags(apiserver, "anonymous-auth", "authentication-config")
     bad = f[~f["anonymous-auth"].str.lower().isin(_FALSE).fillna(False)]
-    absent = bad["anonymous-auth"].isna()
-    state = ("--anonymous-auth=" + bad["anonymous-auth"]).fillna("--anonymous-auth is not set and defaults to true")
-    caveat = pd.Series(" (unless the --authentication-config file restricts anonymous access)", index=bad.index)
-    msg = (
-        "kube-apiserver"
-        + _on_node(bad)
-        + " accepts anonymous requests: "
-        + state
-        + caveat.where(absent & bad["authentication-config"].notna(), "")
-    )
-    ev = "--anonymous-auth=" + bad["anonymous-auth"].fillna("<not set>")
+    anon = bad["anonymous-auth"]
+    state = pc.fill_null(as_text(concat("--anonymous-auth=", anon)), "--anonymous-auth is not set and defaults to true")
+    restricted = (anon.isna() & bad["authentication-config"].notna()).to_numpy(dtype=bool)
+    caveat = choose(restricted, " (unless the --authentication-config file restricts anonymous access)", "", bad.index)
+    msg = concat(_on_node(bad), " accepts anonymous requests: ", state, caveat)
+    ev = concat("--anonymous-auth=", (anon, "<not set>"))
     return bad.assign(message=msg, evidence=ev)[_POD_KEYS + ["message", "evidence"]]
 
 
@@ -144,8 +140,8 @@ def _flag_set(apiserver: pd.DataFrame, flag: str, says: str) -> pd.DataFrame:
     """One row per kube-apiserver pod that sets ``--flag``: "kube-apiserver on NODE{says}{value}"."""
     f = apiserver_flags(apiserver, flag)
     bad = f[f[flag].notna()]
-    msg = "kube-apiserver" + _on_node(bad) + says + bad[flag]
-    return bad.assign(message=msg, evidence=f"--{flag}=" + bad[flag])[_POD_KEYS + ["message", "evidence"]]
+    msg = concat(_on_node(bad), says, bad[flag])
+    return bad.assign(message=msg, evidence=concat(f"--{flag}=", bad[flag]))[_POD_KEYS + ["message", "evidence"]]
 
 
 @check(
@@ -213,9 +209,10 @@ def authn_no_external_idp(apiserver: pd.DataFrame) -> pd.DataFrame:
     idp = ("oidc-issuer-url", "authentication-token-webhook-config-file", "authentication-config")
     f = apiserver_flags(apiserver, *idp)
     bad = f[~f[list(idp)].notna().any(axis=1)]
-    msg = (
-        "kube-apiserver" + _on_node(bad) + " has no OIDC issuer, authentication webhook or "
-        "--authentication-config: people can only sign in with client certificates or static tokens"
+    msg = concat(
+        _on_node(bad),
+        " has no OIDC issuer, authentication webhook or "
+        "--authentication-config: people can only sign in with client certificates or static tokens",
     )
     ev = "not set: " + ", ".join("--" + x for x in idp)
     return bad.assign(message=msg, evidence=ev)[_POD_KEYS + ["message", "evidence"]]

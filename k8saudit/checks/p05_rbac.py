@@ -336,14 +336,14 @@ def rbac_abac_enabled(apiserver: pd.DataFrame) -> pd.DataFrame:
     no_rbac = ~any_in(modes, ("RBAC",)) & ~structured
     bad = f[unset | abac | allow_all | no_rbac]
     i = bad.index
-    why = (
-        _text_if(unset[i], "is not set: it defaults to AlwaysAllow, every authenticated request is allowed; ")
-        + _text_if(allow_all[i], "includes AlwaysAllow: every authenticated request is allowed; ")
-        + _text_if(abac[i], "includes ABAC; ")
-        + _text_if(no_rbac[i] & ~unset[i], "does not include RBAC; ")
+    why = concat(
+        _text_if(unset[i], "is not set: it defaults to AlwaysAllow, every authenticated request is allowed; "),
+        _text_if(allow_all[i], "includes AlwaysAllow: every authenticated request is allowed; "),
+        _text_if(abac[i], "includes ABAC; "),
+        _text_if(no_rbac[i] & ~unset[i], "does not include RBAC; "),
     )
-    msg = "kube-apiserver on node " + bad["node"].fillna("?") + ": --authorization-mode " + why.str.rstrip("; ")
-    ev = "--authorization-mode=" + bad["authorization-mode"].fillna("<not set>")
+    msg = concat("kube-apiserver on node ", (bad["node"], "?"), ": --authorization-mode ", why.str.rstrip("; "))
+    ev = concat("--authorization-mode=", (bad["authorization-mode"], "<not set>"))
     return bad.assign(message=msg, evidence=ev)[_OUT]
 
 
