@@ -26,10 +26,10 @@ def as_text(values: pd.Series) -> pa.Array:
     if isinstance(arr, pd.arrays.ArrowStringArray) or (
         isinstance(arr, pd.arrays.ArrowExtensionArray) and pa.types.is_string(arr.dtype.pyarrow_dtype)
     ):
-        got = pa.array(arr)
+        got = arr.__arrow_array__()  # pa.array(arr), without the protocol lookup
         if isinstance(got, pa.ChunkedArray):
             got = got.combine_chunks() if got.num_chunks != 1 else got.chunk(0)
-        out: pa.Array = got.cast(TEXT)
+        out: pa.Array = got if got.type == TEXT else got.cast(TEXT)
         return out
     obj = values.to_numpy(dtype=object, na_value=None)
     try:

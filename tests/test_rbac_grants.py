@@ -184,6 +184,19 @@ def test_the_texts_of_a_row_are_their_definitions(recs: list[tuple[Any, ...]]) -
         ns = f"{sns}/" if skind == "ServiceAccount" and sns else ""
         subjects.append(f"{_or(skind, '?')} {ns}{_or(subject, '?')}")
     assert _role_text(df).tolist() == roles
+
+    def listed(xs: list[Any]) -> str:
+        return "[" + ", ".join(str(x) if x != "" else '""' for x in xs) + "]"
+
+    rules = []
+    for i, role in enumerate(roles):
+        names = listed(df.at[i, "resource_names"])
+        rules.append(
+            f"{role} rule {_or(_none(df.at[i, 'rule_index']), '?')}: apiGroups={listed(df.at[i, 'api_groups'])} "
+            f"resources={listed(df.at[i, 'resources'])} verbs={listed(df.at[i, 'verbs'])}"
+            + ("" if names == "[]" else f" resourceNames={names}")
+        )
+    assert _rule_text(df).tolist() == rules
     assert _where_text(df).tolist() == wheres
     assert _subject_text(df).tolist() == subjects
     labels = [

@@ -271,9 +271,16 @@ _WORKLOAD_KEYS = ["cluster", "kind", "namespace", "name"]
 
 
 def _workload_rows(containers: pd.DataFrame, workloads: pd.DataFrame) -> np.ndarray[Any, Any]:
-    right = workloads[_WORKLOAD_KEYS].assign(_row=np.arange(len(workloads))).drop_duplicates(_WORKLOAD_KEYS)
-    got = containers[_WORKLOAD_KEYS].merge(right, on=_WORKLOAD_KEYS, how="left")["_row"]
-    out: np.ndarray[Any, Any] = got.fillna(-1).to_numpy(dtype=np.int64)
+    """Per row of ``containers`` (any frame with the workload keys): the position of the first workload with its
+    keys, -1 for none (a missing key is a value, as a merge has it). The keys of both frames are encoded together
+    by Arrow, as text."""
+    n = len(containers)
+    cols = [pa.concat_arrays([as_text(containers[k]), as_text(workloads[k])]) for k in _WORKLOAD_KEYS]
+    codes = group_codes(cols)
+    first = np.full(int(codes.max()) + 1 if len(codes) else 0, -1, dtype=np.int64)
+    distinct, at = np.unique(codes[n:], return_index=True)
+    first[distinct] = at
+    out: np.ndarray[Any, Any] = first[codes[:n]]
     return out
 
 

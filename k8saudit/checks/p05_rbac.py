@@ -24,7 +24,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._arrow import TEXT, as_text, string
-from ._common import any_in, apiserver_flags, choose, concat, joined, joined_per_group, shared
+from ._common import (
+    any_in,
+    apiserver_flags,
+    choose,
+    concat,
+    first_of_groups,
+    group_codes,
+    group_ids,
+    joined,
+    joined_per_group,
+    shared,
+)
 from ._fix import FixContext, apiserver_flag, comment, dump
 from ._registry import NSA_CISA, check
 
@@ -97,12 +108,13 @@ class Grants:
     def __init__(self, rbac: pd.DataFrame) -> None:
         self.rbac = rbac
         self.granted = granted(rbac).to_numpy(dtype=bool)
-        self.binding = rbac.groupby(_BKEYS, dropna=False, sort=False).ngroup().to_numpy()
-        role_ns = rbac["binding_namespace"].where(rbac["role_kind"].eq("Role").fillna(False))
-        keys = pd.DataFrame({"k": rbac["role_kind"], "ns": role_ns, "r": rbac["role"], "i": rbac["rule_index"]})
+        self.binding = group_ids(rbac, _BKEYS)
+        role = pa.array(rbac["role_kind"].eq("Role").to_numpy(dtype=bool, na_value=False))
+        role_ns = pc.if_else(role, as_text(rbac["binding_namespace"]), pa.scalar(None, TEXT))  # a Role's namespace
+        index = pa.array(pd.factorize(rbac["rule_index"])[0])  # missing: -1, a value
         #: each row's rule (role × rule index), numbered in order of appearance: rule r is row r of ``rules``
-        self.rule = keys.groupby(list(keys.columns), dropna=False, sort=False).ngroup().to_numpy()
-        self.rules = rbac[~pd.Series(self.rule).duplicated().to_numpy()]
+        self.rule = group_codes([as_text(rbac["role_kind"]), role_ns, as_text(rbac["role"]), index])
+        self.rules = rbac.take(first_of_groups(self.rule))
         self.keys = {c: as_text(rbac[c]) for c in _BKEYS}
         self.role = as_text(_role_text(rbac))  # a binding has one roleRef
         self.where = as_text(_where_text(rbac))
@@ -231,18 +243,19 @@ def _role_text(df: pd.DataFrame) -> pd.Series:
 
 def _rule_text(df: pd.DataFrame) -> pd.Series:
     names = _text_list(df["resource_names"])
-    return (
-        _role_text(df)
-        + " rule "
-        + df["rule_index"].astype("string").fillna("?")
-        + ": apiGroups="
-        + _text_list(df["api_groups"])
-        + " resources="
-        + _text_list(df["resources"])
-        + " verbs="
-        + _text_list(df["verbs"])
-        + _text_if(names != "[]", " resourceNames=")
-        + names.where(names != "[]", "")
+    named = (names != "[]").to_numpy(dtype=bool)
+    return concat(
+        _role_text(df),
+        " rule ",
+        (df["rule_index"].astype("string"), "?"),
+        ": apiGroups=",
+        _text_list(df["api_groups"]),
+        " resources=",
+        _text_list(df["resources"]),
+        " verbs=",
+        _text_list(df["verbs"]),
+        choose(named, " resourceNames=", "", df.index),
+        choose(named, names, "", df.index),
     )
 
 
