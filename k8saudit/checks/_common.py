@@ -431,45 +431,41 @@ def apiserver_flags(apiserver: pd.DataFrame, *flags: str) -> pd.DataFrame:
     """One row per kube-apiserver pod with ``kind``/``namespace``/``name`` and one column per flag.
 
     A flag given twice keeps its last value (as the flag parser does); an absent or
-    empty flag is ``<NA>``. Within an audit (:func:`audit_cache`) the table of every flag is made once and the
-    checks that ask pick their columns from it.
+    empty flag is ``<NA>``. Within an audit (:func:`audit_cache`) the frame's flags are read once and each
+    check's table is written from them. A flag named like a key column (``node``) is a ValueError.
     """
-    if set(flags) & set(_FLAG_KEYS):  # a flag named as a key column: its own table
-        return _flag_table(apiserver, flags)
-    table = shared("apiserver_flags", (apiserver,), lambda: _flag_table(apiserver, None))
-    out = table.reindex(columns=[*_FLAG_KEYS, *flags])
-    for f in flags:
-        if f not in table.columns:
-            out[f] = pd.array([pd.NA] * len(out), dtype="string")
-    return out
+    if clash := set(flags) & set(_FLAG_KEYS):
+        raise ValueError(f"apiserver_flags: {', '.join(sorted(clash))} names a key column, not a flag")
+    return _flag_table(shared("apiserver_flags", (apiserver,), lambda: _FlagValues(apiserver)), flags)
 
 
 _FLAG_KEYS = ("kind", "namespace", "name", "node", "pod")
 
 
-def _flag_table(apiserver: pd.DataFrame, flags: tuple[str, ...] | None) -> pd.DataFrame:
-    """:func:`apiserver_flags` of ``flags`` (None: every flag the frame holds but those named as a key column).
+class _FlagValues:
+    """The flags of the apiserver frame, read row by row: the frame holds a row per flag of each kube-apiserver
+    pod (a few dozen whatever the size of the cluster), and a pivot of it cost more than the checks reading it."""
 
-    Written row by row: the frame holds a row per flag of each kube-apiserver pod (a few dozen, whatever the size
-    of the cluster), and a pivot of it cost more than every check that reads it."""
-    node, pod, flag = (apiserver[c].to_numpy(dtype=object, na_value=None) for c in ("node", "pod", "flag"))
-    value = apiserver["value"].astype("string").str.strip().to_numpy(dtype=object, na_value=None)
-    if flags is None:
-        flags = tuple(dict.fromkeys(f for f in flag if f is not None and f not in _FLAG_KEYS))
-    wanted = set(flags)
-    nodes: dict[Any, Any] = {}  # each pod's node: that of its first row
-    values: dict[tuple[Any, Any], Any] = {}  # a flag given twice: the last
-    for n, p, f, v in zip(node, pod, flag, value):
-        nodes.setdefault(p, n)
-        if f in wanted:
-            values[(p, f)] = v
-    pods = list(nodes)
+    def __init__(self, apiserver: pd.DataFrame) -> None:
+        node, pod, flag = (apiserver[c].to_numpy(dtype=object, na_value=None) for c in ("node", "pod", "flag"))
+        value = apiserver["value"].astype("string").str.strip().to_numpy(dtype=object, na_value=None)
+        self.dtypes = apiserver["node"].dtype, apiserver["pod"].dtype
+        self.nodes: dict[Any, Any] = {}  # each pod's node: that of its first row
+        self.values: dict[tuple[Any, Any], Any] = {}  # a flag given twice: the last
+        for n, p, f, v in zip(node, pod, flag, value):
+            self.nodes.setdefault(p, n)
+            self.values[(p, f)] = v
+
+
+def _flag_table(flags_of: _FlagValues, flags: tuple[str, ...]) -> pd.DataFrame:
+    """:func:`apiserver_flags` of ``flags``."""
+    pods = list(flags_of.nodes)
     out = pd.DataFrame(
         {
-            "node": pd.array([nodes[p] for p in pods], dtype=apiserver["node"].dtype),
-            "pod": pd.array(pods, dtype=apiserver["pod"].dtype),
+            "node": pd.array([flags_of.nodes[p] for p in pods], dtype=flags_of.dtypes[0]),
+            "pod": pd.array(pods, dtype=flags_of.dtypes[1]),
             # an empty or blank value: missing
-            **{f: pd.array([values.get((p, f)) or None for p in pods], dtype="string") for f in flags},
+            **{f: pd.array([flags_of.values.get((p, f)) or None for p in pods], dtype="string") for f in flags},
         }
     )
     out.insert(0, "kind", "Pod")
