@@ -178,13 +178,16 @@ def who(containers: pd.DataFrame) -> pd.Series:
 
     Written by Arrow in one pass (the word of each distinct type looked up once); a missing name gives a
     missing text."""
-    types = containers["container_type"]
-    codes, distinct = pd.factorize(types)  # missing: -1
-    words = pa.array([_CONTAINER_WORD.get(t, "container") for t in distinct] + ["container"], type=TEXT)
-    word = words.take(pa.array(np.where(codes < 0, len(distinct), codes)))
-    names = as_text(containers["container"])
-    got = pc.binary_join_element_wise(word, pa.scalar(" `", TEXT), names, pa.scalar("`", TEXT), pa.scalar("", TEXT))
+    got = who_text(as_text(containers["container_type"]), as_text(containers["container"]))
     return pd.Series(string(got), index=containers.index, dtype="string")
+
+
+def who_text(types: pa.Array, names: pa.Array) -> pa.Array:
+    """:func:`who` of Arrow text columns (container types and names)."""
+    codes, distinct = encode(types)  # missing: -1
+    words = [_CONTAINER_WORD.get(t, "container") for t in distinct.to_pylist()] + ["container"]
+    word = pa.array(words, type=TEXT).take(pa.array(np.where(codes < 0, len(distinct), codes)))
+    return pc.binary_join_element_wise(word, pa.scalar(" `", TEXT), names, pa.scalar("`", TEXT), pa.scalar("", TEXT))
 
 
 def formatted(fn: Callable[..., str | None], *columns: pd.Series) -> pd.Series:
@@ -223,7 +226,14 @@ def concat(*parts: pd.Series | pa.Array | str | tuple[pd.Series | pa.Array, str]
     pandas operation per ``+``). A part is a text, a text column (a Series aligned with the others, or Arrow
     text; its missing value makes the row's text missing), or ``(column, text)`` for ``column.fillna(text)``.
     The result has the index of the first Series part (none: positions)."""
-    index = None
+    index = next(
+        (p.index for p in (q[0] if isinstance(q, tuple) else q for q in parts) if isinstance(p, pd.Series)), None
+    )
+    return pd.Series(string(concat_text(*parts)), index=index, dtype="string")
+
+
+def concat_text(*parts: pd.Series | pa.Array | str | tuple[pd.Series | pa.Array, str]) -> pa.Array:
+    """:func:`concat` as Arrow text."""
     args: list[pa.Array | pa.Scalar] = []
     for part in parts:
         if isinstance(part, str):
@@ -231,13 +241,12 @@ def concat(*parts: pd.Series | pa.Array | str | tuple[pd.Series | pa.Array, str]
             continue
         col, fill = part if isinstance(part, tuple) else (part, None)
         if isinstance(col, pd.Series):
-            index = col.index if index is None else index
             arr = as_text(col)
         else:
             arr = col.cast(TEXT)
         args.append(arr if fill is None else pc.fill_null(arr, pa.scalar(fill, TEXT)))
-    out = pc.binary_join_element_wise(*args, pa.scalar("", TEXT))
-    return pd.Series(string(out), index=index, dtype="string")
+    out: pa.Array = pc.binary_join_element_wise(*args, pa.scalar("", TEXT))
+    return out
 
 
 def choose(cond: Any, yes: pd.Series | pa.Array | str, no: pd.Series | pa.Array | str, index: pd.Index) -> pd.Series:
@@ -304,7 +313,14 @@ def pod_note(df: pd.DataFrame) -> pd.Series:
     """`` (seen in pod `x`, which differs from the template)`` for rows read from a pod (``pod`` column), else ""."""
     if "pod" not in df.columns:
         return pd.Series("", index=df.index, dtype="string")
-    return formatted(_note_of, df["pod"].astype("string"))
+    return pd.Series(string(pod_note_text(as_text(df["pod"]))), index=df.index, dtype="string")
+
+
+def pod_note_text(pods: pa.Array) -> pa.Array:
+    """:func:`pod_note` of Arrow text (each distinct pod's note written once)."""
+    codes, distinct = encode(pods)  # missing: -1, the last note
+    notes = pa.array([_note_of(p) for p in distinct.to_pylist()] + [_note_of(None)], type=TEXT)
+    return notes.take(pa.array(np.where(codes < 0, len(distinct), codes)))
 
 
 def _note_of(pod: str | None) -> str:

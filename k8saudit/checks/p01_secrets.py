@@ -14,6 +14,8 @@ are masked in the frames already (``<masked: N chars>``) and stay masked here.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -21,7 +23,17 @@ import pyarrow.compute as pc
 
 from .._arrow import TEXT, as_text, string
 from .._normalize import MASK_PREFIX
-from ._common import concat, first_of_groups, group_codes, group_ids, joined_per_group, pod_note, truthy, who
+from ._common import (
+    concat,
+    concat_text,
+    first_of_groups,
+    group_codes,
+    joined_per_group,
+    pod_note_text,
+    shared,
+    truthy,
+    who_text,
+)
 from ._fix import PLURAL, FixContext, comment, dump, nest, pod_path
 from ._registry import NSA_CISA, check
 
@@ -65,23 +77,26 @@ def _masked(values: pd.Series | pa.Array) -> pa.Array:
     return pc.if_else(pc.starts_with(v, MASK_PREFIX), v, as_text(concat(MASK_PREFIX + " ", length, " chars>")))
 
 
-def _env_rows(env: pd.DataFrame, mask: pd.Series, *columns: str) -> pd.DataFrame:
-    """The rows of ``env`` where ``mask`` holds (missing: not), with the keys and ``columns`` only (a filter of
-    every column of a large frame costs more than the check)."""
-    keep = np.flatnonzero(mask.to_numpy(dtype=bool, na_value=False))
-    cols = [*_CONTAINER_KEYS, "container_type", "pod", *columns]
-    return pd.DataFrame({c: env[c].array.take(keep) for c in cols}, index=env.index[keep], copy=False)
+def _env_rows(env: pd.DataFrame, source: str, *columns: str, also: Any = True) -> dict[str, pa.Array]:
+    """The keys and ``columns`` (Arrow text) of the rows of ``env`` whose ``source`` is ``source`` (and where
+    ``also`` holds): each env check reads a few columns of a few rows of a large frame. The rows of each source
+    are found once per audit."""
+    codes, sources = shared("env_sources", (env,), lambda: pd.factorize(env["source"]))
+    at = list(sources).index(source) if source in list(sources) else -2
+    keep = pa.array(np.flatnonzero((codes == at) & also))
+    return {c: as_text(env[c]).take(keep) for c in [*_CONTAINER_KEYS, "container_type", "pod", *columns]}
 
 
-def _per_container(rows: pd.DataFrame, item: pd.Series, evidence: pd.Series, verb: str) -> pd.DataFrame:
+def _per_container(rows: dict[str, pa.Array], item: pa.Array, evidence: pa.Array, verb: str) -> pd.DataFrame:
     """One row per container: ``<type> `name` <verb> item1, item2`` and the evidence joined."""
-    gid = group_ids(rows, _CONTAINER_KEYS)
-    first = first_of_groups(gid)
-    out = pd.DataFrame({c: rows[c].array.take(first) for c in [*_CONTAINER_KEYS, "container_type"]}, copy=False)
-    items = joined_per_group(gid, as_text(item), ", ", len(first))
-    out["message"] = concat(who(out), " " + verb + " ", items)
-    out["evidence"] = string(joined_per_group(gid, as_text(evidence), "; ", len(first)))
-    return out[_CONTAINER_KEYS + ["message", "evidence"]]
+    gid = group_codes([rows[k] for k in _CONTAINER_KEYS])
+    first = pa.array(first_of_groups(gid))
+    n = len(first)
+    out = {k: rows[k].take(first) for k in _CONTAINER_KEYS}
+    who = who_text(rows["container_type"].take(first), out["container"])
+    out["message"] = concat_text(who, " " + verb + " ", joined_per_group(gid, item, ", ", n))
+    out["evidence"] = joined_per_group(gid, evidence, "; ", n)
+    return pd.DataFrame({k: string(v) for k, v in out.items()}, copy=False)
 
 
 def _secrets_fix(c: FixContext) -> str:
@@ -151,10 +166,10 @@ def _secrets_fix(c: FixContext) -> str:
     fix=_secrets_fix,
 )
 def secret_env_ref(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
-    rows = _env_rows(env, env["source"] == "secret_key_ref", "var", "secret_name", "secret_key")
-    var, secret = rows["var"], (rows["secret_name"], "?")
-    item = concat(var, " from Secret ", (rows["namespace"], ""), "/", secret)
-    ev = concat("env ", var, " valueFrom.secretKeyRef=", secret, "/", (rows["secret_key"], "?"), pod_note(rows))
+    rows = _env_rows(env, "secret_key_ref", "var", "secret_name", "secret_key")
+    var, secret, note = rows["var"], (rows["secret_name"], "?"), pod_note_text(rows["pod"])
+    item = concat_text(var, " from Secret ", (rows["namespace"], ""), "/", secret)
+    ev = concat_text("env ", var, " valueFrom.secretKeyRef=", secret, "/", (rows["secret_key"], "?"), note)
     return _per_container(rows, item, ev, "reads")
 
 
@@ -176,12 +191,14 @@ def secret_env_ref(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
     fix=_secrets_fix,
 )
 def secret_envfrom(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
-    rows = _env_rows(env, env["source"] == "env_from_secret", "var", "secret_name")
-    prefix = rows["var"].fillna("")
-    with_prefix = (" (prefix " + prefix + ")").where(prefix != "", "")
-    item = concat("Secret ", (rows["namespace"], ""), "/", (rows["secret_name"], "?"), with_prefix)
-    ev = concat(
-        "envFrom.secretRef=", (rows["secret_name"], "?"), (" prefix=" + prefix).where(prefix != "", ""), pod_note(rows)
+    rows = _env_rows(env, "env_from_secret", "var", "secret_name")
+    prefix = pc.fill_null(rows["var"], "")
+    none = pc.equal(prefix, "")
+    with_prefix = pc.if_else(none, "", concat_text(" (prefix ", prefix, ")"))
+    item = concat_text("Secret ", (rows["namespace"], ""), "/", (rows["secret_name"], "?"), with_prefix)
+    note = pod_note_text(rows["pod"])
+    ev = concat_text(
+        "envFrom.secretRef=", (rows["secret_name"], "?"), pc.if_else(none, "", concat_text(" prefix=", prefix)), note
     )
     return _per_container(rows, item, ev, "loads every key into its environment from")
 
@@ -209,10 +226,11 @@ def secret_envfrom(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
 )
 def secret_env_literal(containers: pd.DataFrame, env: pd.DataFrame) -> pd.DataFrame:
     value = env["value"].fillna("")
-    rows = _env_rows(env, (env["source"] == "literal") & env["looks_like_credential"] & (value != ""), "var", "value")
+    credential = (env["looks_like_credential"] & (value != "")).to_numpy(dtype=bool, na_value=False)
+    rows = _env_rows(env, "literal", "var", "value", also=credential)
     var, shown = rows["var"], _masked(rows["value"])
-    item = concat(var, " (", shown, ")")
-    ev = concat("env ", var, "=", shown, pod_note(rows))
+    item = concat_text(var, " (", shown, ")")
+    ev = concat_text("env ", var, "=", shown, pod_note_text(rows["pod"]))
     return _per_container(rows, item, ev, "sets a literal credential in")
 
 
