@@ -69,12 +69,12 @@ def test_kubeconfig_static_is_its_row_by_row_definition(recs: list[tuple[Any, ..
 
 WORKLOAD_ROW = st.tuples(
     st.sampled_from(["Deployment", "Pod", None]),
-    NAME,  # namespace: equal names in two namespaces are two objects (and two accounts)
+    st.sampled_from(["a", "b", "", "kube-system", None]),  # equal names in two namespaces: two objects, two accounts
     st.sampled_from(["w", "v", None]),
     st.booleans(),  # automount_sa_token
     st.sampled_from(["default", "pod", "service_account", None]),
     st.sampled_from(["default", "sa", None]),
-    st.booleans(),  # a mirror pod (static: never a token)
+    st.sampled_from(["", "mirror", "control-plane"]),  # a static pod (mirror, or kubeadm's): never a token
 )
 BINDING_ROW = st.tuples(
     st.sampled_from(["ServiceAccount", "User", None]),
@@ -96,8 +96,9 @@ def _automount_definition(wl: list[tuple[Any, ...]], rbac: list[tuple[Any, ...]]
             f"{_or(role_kind, '?')} {role_ns}{_or(role, '?')}"
         )
     out = []
-    for kind, ns, name, automount, source, sa, mirror in wl:
-        if not automount or (kind == "Pod" and mirror):
+    for kind, ns, name, automount, source, sa, static in wl:
+        control_plane = static == "control-plane" and ns == "kube-system"
+        if not automount or (kind == "Pod" and (static == "mirror" or control_plane)):
             continue
         sa = _or(sa, "default")
         ref = f"ServiceAccount {_or(ns, '')}/{sa}"
@@ -126,9 +127,9 @@ def test_sa_token_automount_is_its_row_by_row_definition(
     workloads["automount_source"] = pd.Series([r[4] for r in wl], dtype="string")
     workloads["service_account"] = pd.Series([r[5] for r in wl], dtype="string")
     workloads["annotations"] = pd.Series(
-        [{"kubernetes.io/config.mirror": "x"} if r[6] else {} for r in wl], dtype=object
+        [{"kubernetes.io/config.mirror": "x"} if r[6] == "mirror" else None for r in wl], dtype=object
     )
-    workloads["labels"] = pd.Series([{} for _ in wl], dtype=object)
+    workloads["labels"] = pd.Series([{"tier": r[6]} if r[6] else {} for r in wl], dtype=object)
     cols = ["subject_kind", "subject_namespace", "subject", "role_kind", "role", "binding_namespace"]
     frame = pd.DataFrame({c: pd.Series([r[i] for r in rbac], dtype="string") for i, c in enumerate(cols)})
     frame = frame.assign(

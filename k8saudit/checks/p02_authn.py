@@ -12,6 +12,8 @@ are not visible and the checks are reported as not assessable.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -284,14 +286,16 @@ _CREDENTIAL_WORDS = (
 )
 
 
-def _static_pod(workloads: pd.DataFrame) -> pd.Series:
+def _static_pod(workloads: pd.DataFrame) -> np.ndarray[Any, Any]:
     """Static pods (a kubelet mirror pod, or a kubeadm control-plane manifest): they never get a token."""
-    pods = workloads[workloads["kind"].eq("Pod")]
-    mirror = pods["annotations"].map(lambda a: any(k in (a or {}) for k in _STATIC_POD_ANNOTATIONS))
-    control_plane = pods["namespace"].eq("kube-system").fillna(False).astype(bool) & pods["labels"].map(
-        lambda x: (x or {}).get("tier") == "control-plane"
-    ).astype(bool)
-    return (mirror.astype(bool) | control_plane.astype(bool)).reindex(workloads.index, fill_value=False)
+    out = np.zeros(len(workloads), dtype=bool)
+    pods = np.flatnonzero(workloads["kind"].eq("Pod").to_numpy(dtype=bool, na_value=False))
+    system = workloads["namespace"].eq("kube-system").to_numpy(dtype=bool, na_value=False)[pods]
+    annotations, labels = (workloads[c].to_numpy(dtype=object)[pods] for c in ("annotations", "labels"))
+    for i, a, x, sys_ns in zip(pods, annotations, labels, system):
+        mirror = any(k in (a or {}) for k in _STATIC_POD_ANNOTATIONS)
+        out[i] = mirror or (sys_ns and (x or {}).get("tier") == "control-plane")
+    return out
 
 
 @check(
@@ -317,8 +321,7 @@ def _static_pod(workloads: pd.DataFrame) -> pd.Series:
     fix=lambda c: c.pod({"automountServiceAccountToken": False}),
 )
 def authn_sa_token_automount(workloads: pd.DataFrame, rbac: pd.DataFrame) -> pd.DataFrame:
-    bad = workloads[workloads["automount_sa_token"]]
-    bad = bad[~_static_pod(bad)]
+    bad = workloads[workloads["automount_sa_token"].to_numpy(dtype=bool, na_value=False) & ~_static_pod(workloads)]
     ns, sa = as_text(bad["namespace"]), pc.fill_null(as_text(bad["service_account"]), "default")
     sa_ref = as_text(concat("ServiceAccount ", (ns, ""), "/", sa))
     source = as_text(bad["automount_source"])

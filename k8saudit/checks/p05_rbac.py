@@ -67,22 +67,31 @@ _REVIEW = (
 
 
 def _is_public(df: pd.DataFrame) -> pd.Series:
-    s = df["subject"].fillna("")
-    everyone_sa = s.eq("system:serviceaccounts") | (
-        s.str.startswith("system:serviceaccounts:") & ~s.eq("system:serviceaccounts:kube-system")
+    s = pc.fill_null(as_text(df["subject"]), "")
+    everyone_sa = pc.or_(
+        pc.equal(s, "system:serviceaccounts"),
+        pc.and_(pc.starts_with(s, "system:serviceaccounts:"), pc.not_equal(s, "system:serviceaccounts:kube-system")),
     )
-    return (s.isin(PUBLIC_GROUPS) | everyone_sa).astype(bool)
+    public = pc.or_(pc.is_in(s, value_set=pa.array(PUBLIC_GROUPS, TEXT)), everyone_sa)
+    return pd.Series(public.to_numpy(zero_copy_only=False), index=df.index, dtype=bool)
+
+
+def _is(df: pd.DataFrame, column: str, *values: str) -> np.ndarray[Any, Any]:
+    """Per row: is ``column`` one of ``values``? (A missing value is not.)"""
+    got = pc.is_in(as_text(df[column]), value_set=pa.array(values, TEXT))
+    out: np.ndarray[Any, Any] = got.to_numpy(zero_copy_only=False)
+    return out
 
 
 def _builtin_public_grant(df: pd.DataFrame, roles: tuple[str, ...]) -> pd.Series:
-    cluster_role = df["role_kind"].eq("ClusterRole").fillna(False) & df["role"].isin(roles).fillna(False)
+    cluster_role = _is(df, "role_kind", "ClusterRole") & _is(df, "role", *roles)
     cluster_info = (
-        df["binding_kind"].eq("RoleBinding")
-        & df["binding_namespace"].eq("kube-public")
-        & df["role_kind"].eq("Role")
-        & df["role"].eq(_KUBEADM_CLUSTER_INFO)
-    ).fillna(False)
-    return (cluster_role | cluster_info).astype(bool)
+        _is(df, "binding_kind", "RoleBinding")
+        & _is(df, "binding_namespace", "kube-public")
+        & _is(df, "role_kind", "Role")
+        & _is(df, "role", _KUBEADM_CLUSTER_INFO)
+    )
+    return pd.Series(cluster_role | cluster_info, index=df.index, dtype=bool)
 
 
 def granted(rbac: pd.DataFrame) -> pd.Series:
