@@ -178,7 +178,7 @@ def test_the_texts_of_a_row_are_their_definitions(recs: list[tuple[Any, ...]]) -
     missing value shown as ``?`` (or left out: namespaces), a missing binding kind or name a missing label."""
     df = _frame(recs)
     roles, wheres, subjects = [], [], []
-    for (bkind, bns), _, scope, (skind, sns, subject), (rkind, role), _, _ in recs:
+    for (_, bns), _, scope, (skind, sns, subject), (rkind, role), _, _ in recs:
         roles.append(f"{_or(rkind, '?')} {_or(bns, '') + '/' if rkind == 'Role' else ''}{_or(role, '?')}")
         wheres.append("across the whole cluster" if scope == "cluster" else f"in namespace {_or(scope, '?')}")
         ns = f"{sns}/" if skind == "ServiceAccount" and sns else ""
