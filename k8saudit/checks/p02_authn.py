@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._arrow import TEXT, as_text, string
-from ._common import apiserver_flags, choose, concat, first_of_groups, group_codes, joined_per_group, rows
+from ._common import apiserver_flags, choose, concat, concat_text, first_of_groups, group_codes, joined_per_group, rows
 from ._fix import FixContext, apiserver_flag, comment, dump
 from ._registry import NSA_CISA, check
 from .p05_rbac import grants
@@ -323,31 +323,28 @@ def _static_pod(workloads: pd.DataFrame) -> np.ndarray[Any, Any]:
 def authn_sa_token_automount(workloads: pd.DataFrame, rbac: pd.DataFrame) -> pd.DataFrame:
     bad = workloads[workloads["automount_sa_token"].to_numpy(dtype=bool, na_value=False) & ~_static_pod(workloads)]
     ns, sa = as_text(bad["namespace"]), pc.fill_null(as_text(bad["service_account"]), "default")
-    sa_ref = as_text(concat("ServiceAccount ", (ns, ""), "/", sa))
+    sa_ref = concat_text("ServiceAccount ", (ns, ""), "/", sa)
     source = as_text(bad["automount_source"])
     # as Series.mask has it: a missing source counts as a match (the later one wins)
     pod, by_sa = (pc.fill_null(pc.equal(source, s), True) for s in ("pod", "service_account"))
-    why = pc.if_else(
-        by_sa,
-        as_text(concat(sa_ref, " sets automountServiceAccountToken: true")),
-        pc.if_else(
-            pod,
-            "the pod sets automountServiceAccountToken: true",
-            as_text(concat("neither the pod nor ", sa_ref, " sets automountServiceAccountToken (default true)")),
-        ),
+
+    def said(by_account: str, by_pod: str, neither: tuple[str, str]) -> pa.Array:
+        default = concat_text(neither[0], sa_ref, neither[1])
+        return pc.if_else(by_sa, concat_text(sa_ref, by_account), pc.if_else(pod, by_pod, default))
+
+    why = said(
+        " sets automountServiceAccountToken: true",
+        "the pod sets automountServiceAccountToken: true",
+        ("neither the pod nor ", " sets automountServiceAccountToken (default true)"),
     )
-    ev = pc.if_else(
-        by_sa,
-        as_text(concat(sa_ref, " automountServiceAccountToken=true")),
-        pc.if_else(
-            pod,
-            "pod spec automountServiceAccountToken=true",
-            as_text(concat("automountServiceAccountToken not set on the pod nor on ", sa_ref)),
-        ),
+    ev = said(
+        " automountServiceAccountToken=true",
+        "pod spec automountServiceAccountToken=true",
+        ("automountServiceAccountToken not set on the pod nor on ", ""),
     )
     # what the token is worth: the roles bound to the account
-    roles = _bound_roles(rbac, as_text(concat((ns, ""), "/", sa)))
-    bound = (as_text(concat("; the account is bound to ", roles)), "")
+    roles = _bound_roles(rbac, concat_text((ns, ""), "/", sa))
+    bound = (concat_text("; the account is bound to ", roles), "")
     parts = (bad["kind"], " `", bad["name"], "` runs with the API token of service account `", sa, "` mounted: ")
     msg = concat(*parts, why, bound)
     return rows(bad, msg, pd.Series(string(ev), index=bad.index))
