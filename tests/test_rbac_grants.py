@@ -17,6 +17,8 @@ from k8saudit.checks._common import any_in, joined_per_group
 from k8saudit.checks.p05_rbac import (
     ESCALATION,
     Grants,
+    _allows,
+    _asks,
     _can,
     _escalations,
     _role_text,
@@ -134,10 +136,10 @@ RULE_LIST = st.one_of(
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(RULE_LIST, RULE_LIST, RULE_LIST), max_size=6))
 def test_rule_matching_is_any_in_over_the_rules(recs: list[tuple[Any, ...]]) -> None:
-    """``_can`` and the texts built on it (``_escalations``, ``_wildcards``), judged rule by rule, are what
-    :func:`any_in` gives over the rules' list columns: only a non-empty list or tuple holds anything, ``*``
-    matches any group, resource and verb, ``*/x`` that subresource of any resource; any verb is a verbs value
-    of non-zero length."""
+    """A rule judged by itself (``_allows``, which ``_escalations`` uses once per distinct rule) allows what
+    ``_can`` finds with :func:`any_in` over the rules' list columns, and ``_wildcards`` is its definition: only a
+    non-empty list or tuple holds anything, ``*`` matches any group, resource and verb, ``*/x`` that subresource of
+    any resource; any verb is a verbs value of non-zero length."""
     rules = pd.DataFrame(
         {c: pd.Series([r[i] for r in recs], dtype=object) for i, c in enumerate(("api_groups", "resources", "verbs"))}
     )
@@ -145,7 +147,9 @@ def test_rule_matching_is_any_in_over_the_rules(recs: list[tuple[Any, ...]]) -> 
         res = set(resources) | {"*"} | {"*/" + r.split("/", 1)[1] for r in resources if "/" in r}
         verb_ok = (rules["verbs"].str.len() > 0) if verbs is None else any_in(rules["verbs"], verbs + ("*",))
         want = any_in(rules["api_groups"], (group, "*")) & any_in(rules["resources"], tuple(res)) & verb_ok
-        assert _can(rules, verbs, resources, group).tolist() == want.astype(bool).tolist(), label
+        asks = _asks(verbs, resources, group)
+        judged = [_allows(rule, asks) for rule in zip(rules["api_groups"], rules["resources"], rules["verbs"])]
+        assert judged == want.astype(bool).tolist() == _can(rules, verbs, resources, group).tolist(), label
     for scoped in (False, True):
         want = [
             "".join(
