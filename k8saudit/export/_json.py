@@ -86,11 +86,12 @@ _CHUNK = 20_000
 #: orjson's two-space indentation is the layout of ``json.dumps(doc, indent=2, ensure_ascii=False)``
 _OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY
 _EMPTY = b'"findings": []'
+_NESTED_OPEN, _NESTED_CLOSE = b"[\n  [", b"\n  ]\n]"
 
 
 def chunks(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> Iterator[bytes]:
     """The JSON document as UTF-8 pieces: the envelope around the findings, encoded ``_CHUNK`` at a time and
-    indented as inside the whole document (each piece is the chunk's list without its brackets, shifted in)."""
+    indented as inside the whole document (each piece is the chunk's list without its brackets, encoded one level in)."""
     head = orjson.dumps(_envelope(findings, snapshot), option=_OPTIONS)
     before, sep, after = head.partition(_EMPTY)
     assert sep, "the envelope has a findings list"
@@ -100,9 +101,10 @@ def chunks(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> Iterator
     yield before + b'"findings": ['
     table = pd.DataFrame(findings, copy=False)[columns(findings)]  # (without the attrs: see records())
     for start in range(0, len(table), _CHUNK):
-        part = orjson.dumps(records(table.iloc[start : start + _CHUNK]), option=_OPTIONS)
-        # b'[\n  {...},\n  {...}\n]' → b'\n    {...},\n    {...}': brackets off, two more spaces per line
-        yield (b"," if start else b"") + part[1:-2].replace(b"\n", b"\n  ")
+        # the chunk's list inside another list is indented as inside the document: b'[\n  [\n    {...},\n    {...}\n
+        # ]\n]' → b'\n    {...},\n    {...}' (both brackets off; no line written again to shift it)
+        part = orjson.dumps([records(table.iloc[start : start + _CHUNK])], option=_OPTIONS)
+        yield (b"," if start else b"") + part[len(_NESTED_OPEN) : -len(_NESTED_CLOSE)]
     yield b"\n  ]" + after + b"\n"
 
 
