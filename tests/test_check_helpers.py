@@ -20,6 +20,7 @@ from k8saudit.checks._common import (
     audit_cache,
     bracket,
     choose,
+    combine_codes,
     concat,
     first_of_groups,
     formatted,
@@ -562,6 +563,21 @@ def test_group_ids_are_ngroup(recs: list[tuple[Any, ...]], text: bool) -> None:
     assert got.tolist() == want.tolist()
     firsts = first_of_groups(got)
     assert firsts.tolist() == [got.tolist().index(g) for g in range(len(firsts))]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(*[st.integers(-1, 3)] * 4), min_size=1, max_size=15),
+    st.sampled_from([4, 2**20, 2**31, 2**61]),
+)
+def test_combine_codes_numbers_distinct_tuples_in_order_of_appearance(rows_: list[tuple[int, ...]], width: int) -> None:
+    """Four columns of codes (-1: missing, a value of its own) whose distinct values number ``width`` each: wide
+    enough, and the packed integer would overflow, so those seen so far are numbered first. Whatever the
+    width, each row gets the number of its tuple in order of first appearance."""
+    columns = [(np.array([r[i] for r in rows_]), range(width)) for i in range(4)]
+    order: dict[tuple[int, ...], int] = {}
+    want = [order.setdefault(r, len(order)) for r in rows_]
+    assert combine_codes(columns).tolist() == want
 
 
 def test_rows_aligns_texts_by_label_as_assignment_does() -> None:

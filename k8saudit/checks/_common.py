@@ -198,18 +198,7 @@ def formatted(fn: Callable[..., str | None], *columns: pd.Series) -> pd.Series:
     by code: a message or evidence made of a few columns with a few values each costs a handful of Python
     calls, not a string operation over every row. Values are told apart as ``pd.factorize`` tells them.
     """
-    n = len(columns[0])
-    key = np.zeros(n, dtype=np.int64)
-    span = 1
-    for col in columns:
-        codes, distinct = pd.factorize(col, use_na_sentinel=True)  # missing: -1
-        width = len(distinct) + 1
-        if span * width >= 2**62:  # too many combinations for one integer: number those seen so far
-            key = pd.factorize(key)[0].astype(np.int64)
-            span = int(key.max()) + 1
-        key += (codes.astype(np.int64) + 1) * span
-        span *= width
-    at = pd.factorize(key)[0]  # codes in order of first appearance
+    at = combine_codes(pd.factorize(col, use_na_sentinel=True) for col in columns)  # in order of first appearance
     first = np.flatnonzero(~pd.Series(at).duplicated().to_numpy())
     args = []
     for col in columns:
@@ -372,17 +361,28 @@ def group_ids(df: pd.DataFrame, keys: list[str]) -> np.ndarray[Any, Any]:
 
 
 def group_codes(columns: list[pa.Array]) -> np.ndarray[Any, Any]:
-    """:func:`group_ids` of Arrow text columns: each encoded, the codes combined into one integer per row."""
-    combined = np.zeros(len(columns[0]), dtype=np.int64)
+    """:func:`group_ids` of Arrow text columns: each encoded by Arrow, the codes combined (:func:`combine_codes`)."""
+    return combine_codes(encode(col) for col in columns)
+
+
+def combine_codes(encoded: Iterable[tuple[np.ndarray[Any, Any], Any]]) -> np.ndarray[Any, Any]:
+    """Each row's number among the distinct tuples of its columns' values, 0.. in order of first appearance.
+
+    ``encoded``: per column, its codes (-1 for a missing value, which is a value of its own) and its distinct
+    values (at least one column). The codes are packed into one integer per row; when the combinations would
+    outgrow one, those seen so far are numbered first."""
+    combined: np.ndarray[Any, Any] | None = None
     span = 1
-    for col in columns:
-        codes, distinct = encode(col)  # missing: -1
+    for codes, distinct in encoded:
+        if combined is None:
+            combined = np.zeros(len(codes), dtype=np.int64)
         width = len(distinct) + 1
         if span * width >= 2**62:  # too many combinations for one integer: number those so far
             combined = pd.factorize(combined)[0].astype(np.int64)
             span = int(combined.max()) + 1
-        combined += (codes + 1) * span
+        combined += (np.asarray(codes, dtype=np.int64) + 1) * span
         span *= width
+    assert combined is not None, "combine_codes needs at least one column"
     got: np.ndarray[Any, Any] = pd.factorize(combined)[0].astype(np.int64)
     return got
 
