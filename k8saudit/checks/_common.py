@@ -184,9 +184,7 @@ def who(containers: pd.DataFrame) -> pd.Series:
 
 def who_text(types: pa.Array, names: pa.Array) -> pa.Array:
     """:func:`who` of Arrow text columns (container types and names)."""
-    codes, distinct = encode(types)  # missing: -1
-    words = [_CONTAINER_WORD.get(t, "container") for t in distinct.to_pylist()] + ["container"]
-    word = pa.array(words, type=TEXT).take(pa.array(np.where(codes < 0, len(distinct), codes)))
+    word = text_per_value(types, lambda t: _CONTAINER_WORD.get(t, "container"))
     return pc.binary_join_element_wise(word, pa.scalar(" `", TEXT), names, pa.scalar("`", TEXT), pa.scalar("", TEXT))
 
 
@@ -307,9 +305,15 @@ def pod_note(df: pd.DataFrame) -> pd.Series:
 
 def pod_note_text(pods: pa.Array) -> pa.Array:
     """:func:`pod_note` of Arrow text (each distinct pod's note written once)."""
-    codes, distinct = encode(pods)  # missing: -1, the last note
-    notes = pa.array([_note_of(p) for p in distinct.to_pylist()] + [_note_of(None)], type=TEXT)
-    return notes.take(pa.array(np.where(codes < 0, len(distinct), codes)))
+    return text_per_value(pods, _note_of)
+
+
+def text_per_value(values: pa.Array, fn: Callable[[Any], str]) -> pa.Array:
+    """Per row of an Arrow column: ``fn`` of its value (``None`` for a missing one) as Arrow text, ``fn`` called
+    once per distinct value and the texts gathered by code."""
+    codes, distinct = encode(values)  # missing: -1, the last text
+    texts = pa.array([fn(v) for v in distinct.to_pylist()] + [fn(None)], type=TEXT)
+    return texts.take(pa.array(np.where(codes < 0, len(distinct), codes)))
 
 
 def _note_of(pod: str | None) -> str:
