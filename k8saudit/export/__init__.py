@@ -80,8 +80,7 @@ def export(
     columns(findings)
     options = {} if max_chars is None else {"max_chars": max_chars}
     fmt.check_options(options)
-    if fmt.name in PATH_FORMATS and attack_paths:
-        findings = with_attack_paths(findings, snapshot)
+    findings = _for_format(findings, fmt, snapshot, attack_paths)
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
         fmt.write_file(findings, p, snapshot, **options)
@@ -92,6 +91,11 @@ def export(
 
 #: formats that carry ``on_attack_path``, ``paths_through`` and ``priority`` when the snapshot is given
 PATH_FORMATS = ("json", "xlsx", "html")
+
+
+def _for_format(findings: pd.DataFrame, fmt: Format, snapshot: Snapshot | None, attack_paths: bool) -> pd.DataFrame:
+    """The findings as ``fmt`` writes them: with the attack-path columns for the formats that carry them."""
+    return with_attack_paths(findings, snapshot) if attack_paths and fmt.name in PATH_FORMATS else findings
 
 
 def with_attack_paths(findings: pd.DataFrame, snapshot: Snapshot | None) -> pd.DataFrame:
@@ -130,8 +134,7 @@ def findings_to_text(
     """The findings as text in any registered text format: ``csv``, ``json``, ``markdown``, ``sarif``, ``junit``,
     ``html``, ... (``max_chars``, ``attack_paths``: as for :func:`export`)."""
     f = lookup(fmt)
-    if f.name in PATH_FORMATS and attack_paths:
-        findings = with_attack_paths(findings, snapshot)
+    findings = _for_format(findings, f, snapshot, attack_paths)
     if f.text is None:
         raise ExportError(f"{f.name} is a binary format: write it to a file (e.g. -o report{f.extensions[0]})")
     options = {} if max_chars is None else {"max_chars": max_chars}
@@ -151,8 +154,7 @@ def findings_to_stream(
     """As :func:`findings_to_text`, written to a binary stream as UTF-8: piece by piece for a format that
     streams (JSON), so a large export is never one string in memory."""
     f = lookup(fmt)
-    if f.name in PATH_FORMATS and attack_paths:
-        findings = with_attack_paths(findings, snapshot)
+    findings = _for_format(findings, f, snapshot, attack_paths)
     options = {} if max_chars is None else {"max_chars": max_chars}
     f.stream(findings, out, snapshot, **options)
 
