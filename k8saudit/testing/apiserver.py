@@ -415,6 +415,9 @@ class _Server(ThreadingHTTPServer):
         self.server_name, self.server_port = "127.0.0.1", self.server_address[1]
 
     def finish_request(self, request: Any, client_address: Any) -> None:
+        # as the kube-apiserver (Go sets it on every connection): without it, the body sent after the headers waits
+        # for the client's delayed acknowledgement of them, 40 ms for a small answer
+        request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         tls = self.api._ssl.wrap_socket(request, server_side=True)
         with self.conns_lock:
             self.conns.add(tls)
