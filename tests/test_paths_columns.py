@@ -154,8 +154,10 @@ def test_alike_edges_merge_as_the_groupby(rows) -> None:
 class _Placed:
     """What ``Context.node_of`` reads: each workload's nodes, and whether the snapshot has nodes at all."""
 
+    unplaced_node = Context.unplaced_node
+
     def __init__(self, placed_on: dict[str, list[str]], nodes_known: bool) -> None:
-        self._placed_on = placed_on
+        self.placed_on = placed_on
         self.nodes_known = nodes_known
         self.placement = pd.DataFrame({"node": pd.Series([], dtype="str")})
 

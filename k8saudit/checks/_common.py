@@ -248,9 +248,8 @@ def choose(cond: Any, yes: pd.Series | pa.Array | str, no: pd.Series | pa.Array 
 
 def pod_spec_path(kinds: pd.Series, field: str) -> pd.Series:
     """Where a pod-spec field sits in each kind: ``spec.hostPID``, ``spec.template.spec.hostPID``, ..."""
-    codes, distinct = pd.factorize(kinds, use_na_sentinel=False)  # each distinct kind's path written once
-    paths = pa.array([".".join(pod_spec_keys(str(k))) + "." + field for k in distinct], TEXT)
-    return pd.Series(string(paths.take(pa.array(codes))), index=kinds.index, dtype="string")
+    paths = text_per_value(as_text(kinds), lambda k: ".".join(pod_spec_keys(str(k))) + "." + field)  # once a kind
+    return pd.Series(string(paths), index=kinds.index, dtype="string")
 
 
 def workload_column(containers: pd.DataFrame, workloads: pd.DataFrame, column: str) -> pd.Series:

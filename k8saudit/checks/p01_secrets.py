@@ -24,7 +24,6 @@ import pyarrow.compute as pc
 from .._arrow import TEXT, as_text, string
 from .._normalize import MASK_PREFIX
 from ._common import (
-    concat,
     concat_text,
     first_of_groups,
     group_codes,
@@ -74,7 +73,7 @@ def _masked(values: pd.Series | pa.Array) -> pa.Array:
     """Values as shown in findings: masked whatever the frame holds (defence in depth)."""
     v = pc.fill_null(values if isinstance(values, pa.Array) else as_text(values), "")
     length = pc.cast(pc.utf8_length(v), TEXT)
-    return pc.if_else(pc.starts_with(v, MASK_PREFIX), v, as_text(concat(MASK_PREFIX + " ", length, " chars>")))
+    return pc.if_else(pc.starts_with(v, MASK_PREFIX), v, concat_text(MASK_PREFIX + " ", length, " chars>"))
 
 
 def _env_rows(env: pd.DataFrame, source: str, *columns: str, also: Any = True) -> dict[str, pa.Array]:
@@ -270,8 +269,8 @@ def secret_configmap_credential(config_maps: pd.DataFrame) -> pd.DataFrame:
     shown = _masked(value)
     lines = pa.array(["; ".join(ls or ()) for ls in config_maps["credential_lines"].to_numpy(dtype=object)[sel]], TEXT)
     is_whole = pa.array(whole[sel])
-    item = pc.if_else(is_whole, as_text(concat(key, " (", shown, ")")), as_text(concat(key, " (", lines, ")")))
-    ev = pc.if_else(is_whole, as_text(concat("data.", key, "=", shown)), as_text(concat("data.", key, ": ", lines)))
+    item = pc.if_else(is_whole, concat_text(key, " (", shown, ")"), concat_text(key, " (", lines, ")"))
+    ev = pc.if_else(is_whole, concat_text("data.", key, "=", shown), concat_text("data.", key, ": ", lines))
     names = {c: as_text(config_maps[c]).take(at) for c in ("namespace", "name")}
     gid = group_codes(list(names.values()))
     first = pa.array(first_of_groups(gid))
@@ -279,7 +278,7 @@ def secret_configmap_credential(config_maps: pd.DataFrame) -> pd.DataFrame:
     noun = pa.array(np.where(np.bincount(gid, minlength=n) > 1, "keys", "key"), TEXT)
     items = joined_per_group(gid, item, ", ", n)
     name = names["name"].take(first)
-    message = concat("ConfigMap `", name, "` holds credentials under ", noun, " ", items)
+    message = concat_text("ConfigMap `", name, "` holds credentials under ", noun, " ", items)
     out = {"kind": pa.array(["ConfigMap"] * n, TEXT), "namespace": names["namespace"].take(first), "name": name}
-    out.update(message=as_text(message), evidence=joined_per_group(gid, ev, "; ", n))
+    out.update(message=message, evidence=joined_per_group(gid, ev, "; ", n))
     return pd.DataFrame({k: string(v) for k, v in out.items()}, copy=False)

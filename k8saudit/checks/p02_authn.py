@@ -105,7 +105,7 @@ def authn_anonymous(apiserver: pd.DataFrame) -> pd.DataFrame:
     f = apiserver_flags(apiserver, "anonymous-auth", "authentication-config")
     bad = f[~f["anonymous-auth"].str.lower().isin(_FALSE).fillna(False)]
     anon = bad["anonymous-auth"]
-    state = pc.fill_null(as_text(concat("--anonymous-auth=", anon)), "--anonymous-auth is not set and defaults to true")
+    state = pc.fill_null(concat_text("--anonymous-auth=", anon), "--anonymous-auth is not set and defaults to true")
     restricted = (anon.isna() & bad["authentication-config"].notna()).to_numpy(dtype=bool)
     caveat = choose(restricted, " (unless the --authentication-config file restricts anonymous access)", "", bad.index)
     msg = concat(_on_node(bad), " accepts anonymous requests: ", state, caveat)
@@ -259,12 +259,12 @@ def authn_kubeconfig_static(kubeconfig_users: pd.DataFrame) -> pd.DataFrame:
     uid = group_codes([user])
     first = pa.array(first_of_groups(uid))
     n = len(first)
-    ev = concat("user ", (user, "?"), " auth=", (auth, "?"), " context=", ctx, " in ", (source, "?"))
+    ev = concat_text("user ", (user, "?"), " auth=", (auth, "?"), " context=", ctx, " in ", (source, "?"))
     kinds = joined_per_group(uid, auth, ", ", n)
     for word, text in _CREDENTIAL_WORDS:
         kinds = pc.replace_substring(kinds, word, text)
     name = user.take(first)
-    message = concat(
+    message = concat_text(
         "kubeconfig user `",
         (name, "?"),
         "` authenticates with ",
@@ -274,7 +274,7 @@ def authn_kubeconfig_static(kubeconfig_users: pd.DataFrame) -> pd.DataFrame:
         ")",
     )
     out = {"kind": pa.array(["KubeconfigUser"] * n, TEXT), "namespace": pa.nulls(n, TEXT), "name": name}
-    out.update(message=as_text(message), evidence=joined_per_group(uid, as_text(ev), "; ", n))
+    out.update(message=message, evidence=joined_per_group(uid, ev, "; ", n))
     return pd.DataFrame({c: string(v) for c, v in out.items()}, copy=False)
 
 
@@ -354,9 +354,7 @@ def _bound_roles(rbac: pd.DataFrame, accounts: pa.Array) -> pa.Array:
     """Per service account (``namespace/name`` of ``accounts``): the roles bound to it, distinct and joined in
     order of appearance (none: missing)."""
     at = pa.array(np.flatnonzero(rbac["subject_kind"].eq("ServiceAccount").to_numpy(dtype=bool, na_value=False)))
-    keys = as_text(
-        concat((as_text(rbac["subject_namespace"]).take(at), ""), "/", (as_text(rbac["subject"]).take(at), ""))
-    )
+    keys = concat_text((as_text(rbac["subject_namespace"]).take(at), ""), "/", (as_text(rbac["subject"]).take(at), ""))
     group = group_codes([keys])
     roles = joined_per_group(group, grants(rbac).role.take(at), ", ", int(group.max()) + 1 if len(at) else 0)
     return roles.take(pc.index_in(accounts, value_set=pc.unique(keys)))  # accounts in order of appearance

@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .._arrow import as_text, string
+from .._arrow import string
 from ._common import (
     _workload_rows,
     concat,
+    concat_text,
     joined,
     joined_per_group,
     pod_spec_path,
@@ -241,10 +242,10 @@ class _HostPaths:
         self.hp = hp
         self.sensitive = pd.notna(why)
         self.texts = {
-            False: as_text(concat("`", (path, ""), "`")),
-            True: as_text(concat("`", (path, ""), "` (", pd.Series(why, index=hp.index, dtype="string"), ")")),
+            False: concat_text("`", (path, ""), "`"),
+            True: concat_text("`", (path, ""), "` (", pd.Series(why, index=hp.index, dtype="string"), ")"),
         }
-        self.evidence = as_text(concat("volumes[", hp["volume"], "].hostPath.path=", (path, "")))
+        self.evidence = concat_text("volumes[", hp["volume"], "].hostPath.path=", (path, ""))
         sep = "\x1f"
         g = concat(*[part for k in _KEYS for part in ((hp[k], ""), sep)][:-1])
         self.group = pd.factorize(g)[0]

@@ -29,6 +29,7 @@ from ._common import (
     apiserver_flags,
     choose,
     concat,
+    concat_text,
     first_of_groups,
     group_codes,
     group_ids,
@@ -128,8 +129,8 @@ class Grants:
         self.role = as_text(_role_text(rbac))  # a binding has one roleRef
         self.where = as_text(_where_text(rbac))
         self.subject = as_text(_subject_text(rbac))
-        ns = pc.fill_null(as_text(concat(rbac["binding_namespace"], "/")), "")
-        self.label = as_text(concat(rbac["binding_kind"], " `", ns, rbac["binding"], "`"))
+        ns = pc.fill_null(concat_text(rbac["binding_namespace"], "/"), "")
+        self.label = concat_text(rbac["binding_kind"], " `", ns, rbac["binding"], "`")
         self._rule_text: pa.Array | None = None
 
     def per_rule(self, fn: Callable[[pd.DataFrame], pd.Series]) -> pd.Series:
@@ -193,9 +194,9 @@ def _can(df: pd.DataFrame, verbs: tuple[str, ...] | None, resources: tuple[str, 
     (subresources included) and ``*/<subresource>`` matches that subresource of any resource.
     Vectorised over the rules (:func:`any_in`); :func:`_allows` is the same test of one rule.
     """
-    res = set(resources) | {"*"} | {"*/" + r.split("/", 1)[1] for r in resources if "/" in r}
-    verb_ok = (df["verbs"].str.len() > 0) if verbs is None else any_in(df["verbs"], verbs + ("*",))
-    return (any_in(df["api_groups"], (group, "*")) & any_in(df["resources"], tuple(res)) & verb_ok).astype(bool)
+    groups, res, verb_set = _asks(verbs, resources, group)
+    verb_ok = (df["verbs"].str.len() > 0) if verb_set is None else any_in(df["verbs"], tuple(verb_set))
+    return (any_in(df["api_groups"], tuple(groups)) & any_in(df["resources"], tuple(res)) & verb_ok).astype(bool)
 
 
 _RULE_LISTS = ("api_groups", "resources", "verbs")

@@ -175,6 +175,12 @@ class Context:
     def nodes_known(self) -> bool:
         return len(self.nodes) > 0
 
+    @property
+    def unplaced_node(self) -> str:
+        """Where a workload of unknown placement runs: ``node:*`` when the snapshot has no nodes at all, else
+        ``node:?`` (the node it will be scheduled on)."""
+        return V.ANY_NODE if not self.nodes_known else V.SCHEDULED_NODE
+
     @cached_property
     def placement(self) -> pd.DataFrame:
         """(workload vertex, node vertex) for every running pod with a known node."""
@@ -182,7 +188,7 @@ class Context:
         return pd.DataFrame({"workload": p["vertex"], "node": "node:" + p["node"].astype(str)}).drop_duplicates()
 
     @cached_property
-    def _placed_on(self) -> dict[str, list[str]]:
+    def placed_on(self) -> dict[str, list[str]]:
         """workload vertex → the node vertices of its pods, in the order of :attr:`placement`."""
         out: dict[str, list[str]] = {}
         for w, n in zip(self.placement["workload"].tolist(), self.placement["node"].tolist()):
@@ -195,7 +201,7 @@ class Context:
         Known placement gives the nodes of its pods (certain). Otherwise: ``node:*`` when the
         snapshot has no nodes at all, else ``node:?`` (the node it will be scheduled on), possible.
         """
-        on = self._placed_on
+        on = self.placed_on
         verts = workloads["vertex"].tolist()
         # each workload's nodes in its row's order (as an inner merge with the placement gives them)
         pairs = [(v, n) for v in verts for n in on.get(v, ())]
@@ -211,7 +217,7 @@ class Context:
         unknown = pd.DataFrame(
             {
                 "workload": pd.Series(rest, dtype=object),
-                "node": V.ANY_NODE if not self.nodes_known else V.SCHEDULED_NODE,
+                "node": self.unplaced_node,
                 "certain": False,
             }
         )

@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from ..checks._common import any_in
-from . import _vertices as V
 from ._context import Context, join_key
 from ._registry import edge, edges, first_each, no_edges, text
 
@@ -64,8 +63,8 @@ def _to_nodes(
     """Spread one row per (workload vertex, reason) to the nodes it runs on, in the order of the rows and then of
     its pods' nodes: certain when the row is and the placement is known (else ``node:?``, or ``node:*`` with no
     nodes in the snapshot, possible)."""
-    on = ctx._placed_on
-    unknown = V.ANY_NODE if not ctx.nodes_known else V.SCHEDULED_NODE
+    on = ctx.placed_on
+    unknown = ctx.unplaced_node
     rows = []
     for v, ev, rs, sure in zip(vertex, evidence, rests, certain):
         nodes = on.get(v)

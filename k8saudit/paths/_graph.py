@@ -12,8 +12,8 @@ import pandas as pd
 
 from .._util import gc_paused
 from . import _vertices as V
-from ._context import Context
-from ._registry import EDGE_KINDS, EdgeKind
+from ._context import Context, join_key
+from ._registry import EDGE_KINDS, EdgeKind, object_array
 
 #: edge kinds that wire what the others built (they read ``ctx.sources`` / ``ctx.targets``), in this order
 LATE = ("hub", "system-masters", "member-of", "anonymous-access", "node-kubelet-credentials", "node-choice")
@@ -134,9 +134,8 @@ def build_edges(snap: Any, kinds: Iterable[str] | None = None) -> pd.DataFrame:
 
 def _norm_value(x: Any) -> str:
     """One key value as the findings' columns hold it: missing (None, NaN, NA) is ``""``, anything else its text."""
-    if type(x) is str:
-        return x
-    return "" if x is None or x is pd.NA or (isinstance(x, float) and x != x) else str(x)
+    k = join_key(x)
+    return "" if k is None else k if type(k) is str else str(k)
 
 
 def columns_of(df: pd.DataFrame, names: Iterable[str]) -> dict[str, pd.Series]:
@@ -202,9 +201,7 @@ def join_findings(raw: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:
 
 def _objects(values: list[Any]) -> pd.Series:
     """``values`` as an object column (lists stay elements, never a second dimension; text is not made Arrow text)."""
-    a = np.empty(len(values), dtype=object)
-    a[:] = values
-    return pd.Series(a, dtype=object, copy=False)
+    return pd.Series(object_array(values, len(values)), dtype=object, copy=False)
 
 
 def merge_alike(keys: list[tuple[Any, ...]], certain: list[Any], evidence: list[Any]) -> list[int]:

@@ -510,7 +510,7 @@ def rbac_approve_csr(ctx: Context) -> pd.DataFrame:
     if c.empty or a.empty or s.empty:
         return no_edges()
     x = _pairs(c, a)
-    if x.empty or s.empty:
+    if x.empty:
         return no_edges()
     rows = []
     for ident, ra_rb, eva in zip(
@@ -607,8 +607,8 @@ def rbac_secrets_read(ctx: Context) -> pd.DataFrame:
 )
 def rbac_admin(ctx: Context) -> pd.DataFrame:
     g = ctx.can(("*",), "*", "*")
-    mine = [not len(n) and i != "group:system:masters" for n, i in zip(g["names"].tolist(), g["identity"].tolist())]
-    full = g[np.array(mine, dtype=bool)].assign(wildcard=True)
+    full = _unnamed(g)
+    full = full[(full["identity"] != "group:system:masters").to_numpy(dtype=bool)].assign(wildcard=True)
     # RoleBindings to the admin ClusterRole, each (identity, binding) once
     gr = ctx.grants
     cols = ("role_kind", "role", "where", "identity", "binding_kind", "binding_namespace", "binding")

@@ -185,7 +185,7 @@ _NO_EDGES = pd.DataFrame(
 )
 
 
-def _objects(v: Any, n: int) -> np.ndarray:
+def object_array(v: Any, n: int) -> np.ndarray:
     """A column as a 1-d object array of ``n`` values (a scalar repeated; lists stay values, never a dimension)."""
     a = np.empty(n, dtype=object)
     a[:] = [v] * n if pd.api.types.is_scalar(v) else list(v.to_numpy()) if isinstance(v, pd.Series) else list(v)
@@ -218,7 +218,7 @@ def edges(source: Any, target: Any, evidence: Any, rests: Any, certain: Any = Tr
         cols["rests"] = [rests]
     if n == 0:
         return no_edges()
-    arrays = {k: _objects(cols[k], n) for k in EDGE_COLUMNS}
+    arrays = {k: object_array(cols[k], n) for k in EDGE_COLUMNS}
     df = pd.DataFrame(arrays, dtype=object, copy=False)
     df.isetitem(EDGE_COLUMNS.index("certain"), arrays["certain"].astype(bool))  # one column, no second frame
     return df

@@ -143,7 +143,7 @@ def node_tokens(ctx: Context) -> pd.DataFrame:
     w = _token_holders(ctx)
     if w.empty:
         return no_edges()
-    on = ctx._placed_on
+    on = ctx.placed_on
     placed, unplaced = [], []
     for v, k, ns, n, sa_v, sa in zip(
         *(w[c].tolist() for c in ("vertex", "kind", "namespace", "name", "sa_vertex", "sa"))
