@@ -26,6 +26,11 @@ variant's stages (the CPU time of the thread running each):
 - ``typed``: ``CoreV1Api().list_pod_for_all_namespaces()`` and friends, typed
   models, no pagination, the garbage collector off (with it on the client
   is several times slower still).
+- ``replay``: not a baseline but a bound: the ``live`` variant with every
+  answer's body taken from a recording of one load (made once per size, before
+  the rounds) instead of the network: what the loader's own work costs with an
+  API server and a network that take no time (no request is made; the
+  loader's threads, decoding, admission and sharing are as in ``live``).
 
 Targets: ``live`` at least 2.5x faster than ``raw`` and 10x faster than
 ``typed`` at 10,000 pods; ``live`` within 2.5 GB peak at 100,000 pods.
@@ -247,7 +252,42 @@ def _time_stages() -> dict[str, list[float]]:
     return spent
 
 
-def measure(variant: str, kubeconfig: str, page_size: int, workers: int, stages: bool = False) -> None:
+def _bodies(path: str, record: bool) -> None:
+    """Record every answer's body of the loads to come into ``path`` (``record``), or serve them from it: the
+    loader's ``Lister.get`` is wrapped, keyed by the request's path and query."""
+    import pickle
+
+    from k8saudit.sources import _listing
+
+    get = _listing.Lister.get
+    if record:
+        kept: dict[tuple[str, tuple[tuple[str, Any], ...]], bytes] = {}
+
+        def recording(self: Any, path_: str, query: list[tuple[str, Any]], accept: str) -> bytes:
+            body = get(self, path_, query, accept)
+            kept[(path_, tuple(map(tuple, query)))] = body
+            return body
+
+        import atexit
+
+        atexit.register(lambda: Path(path).write_bytes(pickle.dumps(kept, protocol=5)))
+        setattr(_listing.Lister, "get", recording)  # noqa: B010
+        return
+    served = pickle.loads(Path(path).read_bytes())
+
+    def replaying(self: Any, path_: str, query: list[tuple[str, Any]], accept: str) -> bytes:
+        try:
+            body: bytes = served[(path_, tuple(map(tuple, query)))]
+            return body
+        except KeyError:
+            raise SystemExit(f"replay: {path_} {query} was not recorded") from None
+
+    setattr(_listing.Lister, "get", replaying)  # noqa: B010
+
+
+def measure(
+    variant: str, kubeconfig: str, page_size: int, workers: int, stages: bool = False, bodies: str | None = None
+) -> None:
     """Run one variant in this (fresh) process and print its figures as JSON."""
     import kubernetes.client  # noqa: F401
     import orjson  # noqa: F401
@@ -256,10 +296,13 @@ def measure(variant: str, kubeconfig: str, page_size: int, workers: int, stages:
     import k8saudit.snapshot
     import k8saudit.sources.live  # noqa: F401
 
+    if bodies:  # (before the stages are wrapped: they time the loader's get as it runs)
+        _bodies(bodies, record=variant == "live")
     spent = _time_stages() if stages else None
     base = _peak_rss_mb()
     run = {
         "live": lambda: _live(kubeconfig, page_size, workers),
+        "replay": lambda: _live(kubeconfig, page_size, workers),
         "live-w": lambda: _live(kubeconfig, page_size, workers),
         "raw": lambda: _raw(kubeconfig),
         "typed": lambda: _typed(kubeconfig),
@@ -312,6 +355,13 @@ def run(
             kubeconfig = server.stdout.readline().strip()
             if not kubeconfig:
                 raise SystemExit(f"the API server for {n_pods:,} pods did not start")
+            bodies = str(Path(tmp) / "bodies.pickle")
+            common = ["--kubeconfig", kubeconfig, "--page-size", str(page_size), "--workers", str(workers)]
+            if "replay" in variants:  # one load recorded, once, for the replays
+                rec = [sys.executable, __file__, "--measure", "live", *common, "--bodies", bodies]
+                out = subprocess.run(rec, capture_output=True, text=True, timeout=limit_s)
+                if out.returncode != 0 or not Path(bodies).exists():
+                    raise SystemExit(f"recording a load of {n_pods:,} pods failed:\n{out.stderr[-3000:]}")
             print(f"  load average {_loadavg()} before {n_pods:,} pods", file=sys.stderr, flush=True)
             for i in range(runs):  # the variants take turns: each round sees the same load
                 for variant in variants:
@@ -322,13 +372,9 @@ def run(
                         __file__,
                         "--measure",
                         variant,
-                        "--kubeconfig",
-                        kubeconfig,
-                        "--page-size",
-                        str(page_size),
-                        "--workers",
-                        str(workers),
+                        *common,
                         *(["--stages"] if stages else []),
+                        *(["--bodies", bodies] if variant == "replay" else []),
                     ]
                     served = _cpu_of(server.pid)
                     env = {k: v for k, v in os.environ.items() if k != "K8SAUDIT_WORKERS"}
@@ -420,7 +466,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--pods", default="1000,10000", help="comma-separated cluster sizes (default 1000,10000)")
     ap.add_argument(
-        "--variants", default="live,live-w,raw,typed", help="any of live, live-w, raw, typed (default all four)"
+        "--variants",
+        default="live,live-w,raw,typed",
+        help="any of live, live-w, raw, typed, replay (default the first four)",
     )
     ap.add_argument("--runs", type=int, default=3, help="fresh processes per variant (default 3)")
     ap.add_argument("--page-size", type=int, default=500)
@@ -434,14 +482,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--workdir", help=argparse.SUPPRESS)
-    ap.add_argument("--measure", choices=("live", "live-w", "raw", "typed"), help=argparse.SUPPRESS)
+    ap.add_argument("--measure", choices=("live", "live-w", "raw", "typed", "replay"), help=argparse.SUPPRESS)
+    ap.add_argument("--bodies", help=argparse.SUPPRESS)
     ap.add_argument("--kubeconfig", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.serve is not None:
         serve(a.serve, Path(a.workdir))
         return 0
     if a.measure:
-        measure(a.measure, a.kubeconfig, a.page_size, a.workers, a.stages)
+        measure(a.measure, a.kubeconfig, a.page_size, a.workers, a.stages, a.bodies)
         return 0
     sizes = [int(x.replace("_", "")) for x in a.pods.split(",") if x]
     variants = [v.strip() for v in a.variants.split(",") if v.strip()]
@@ -465,6 +514,13 @@ def main(argv: list[str] | None = None) -> int:
                         f"{min(b['cpu']) / min(mine['cpu']):.2f}x; target {target}x: "
                         f"{'met' if ratio >= target else 'NOT met'})"
                     )
+        rp, raw = by.get((n, "replay")), by.get((n, "raw"))
+        if rp:
+            bound = f"; against raw at most {min(raw['wall']) / min(rp['wall']):.2f}x" if raw else ""
+            print(
+                f"{n:,} pods: the loader's own work (replay: no network, no server) {_mm(rp['wall'])} s wall, "
+                f"{_mm(rp['cpu'])} s CPU{bound}"
+            )
         if lv and n >= 100_000:
             ok = lv["peak_mb"] / 1024 <= TARGET_PEAK_GB_AT_100K
             print(
