@@ -206,8 +206,17 @@ def main() -> None:
 
     ckv_out, our_out = data / f"checkov-{args.pods}.json", data / f"k8saudit-{args.pods}.json"
     compact_out = data / f"checkov-compact-{args.pods}.json"
-    ckv_cmd = [str(checkov), "-f", str(manifests), "--framework", "kubernetes", "-o", "json", "--quiet"]
-    ckv_cmd.append("--skip-download")
+    ckv_cmd = [
+        str(checkov),
+        "-f",
+        str(manifests),
+        "--framework",
+        "kubernetes",
+        "-o",
+        "json",
+        "--quiet",
+        "--skip-download",
+    ]
     load = os.getloadavg()[0]
     timing = measure(
         {
