@@ -260,12 +260,16 @@ def _bodies(path: str, record: bool) -> None:
     from k8saudit.sources import _listing
 
     get = _listing.Lister.get
+
+    def key(path_: str, query: list[tuple[str, Any]]) -> tuple[str, tuple[tuple[str, Any], ...]]:
+        return path_, tuple(map(tuple, query))
+
     if record:
         kept: dict[tuple[str, tuple[tuple[str, Any], ...]], bytes] = {}
 
         def recording(self: Any, path_: str, query: list[tuple[str, Any]], accept: str) -> bytes:
             body = get(self, path_, query, accept)
-            kept[(path_, tuple(map(tuple, query)))] = body
+            kept[key(path_, query)] = body
             return body
 
         import atexit
@@ -277,7 +281,7 @@ def _bodies(path: str, record: bool) -> None:
 
     def replaying(self: Any, path_: str, query: list[tuple[str, Any]], accept: str) -> bytes:
         try:
-            body: bytes = served[(path_, tuple(map(tuple, query)))]
+            body: bytes = served[key(path_, query)]
             return body
         except KeyError:
             raise SystemExit(f"replay: {path_} {query} was not recorded") from None
@@ -296,7 +300,7 @@ def measure(
     import k8saudit.snapshot
     import k8saudit.sources.live  # noqa: F401
 
-    if bodies:  # (before the stages are wrapped: they time the loader's get as it runs)
+    if bodies:  # `live` records the bodies, `replay` serves them (before the stages wrap the loader's get)
         _bodies(bodies, record=variant == "live")
     spent = _time_stages() if stages else None
     base = _peak_rss_mb()
