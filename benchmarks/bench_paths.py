@@ -87,7 +87,8 @@ gc.callbacks.append(_gc)
 def mark(name):
     marks.append((name, time.process_time(), time.perf_counter()))
 from k8saudit import cli
-cli._import_libraries()  # as the command starts: pandas, numpy and pyarrow with the collector paused
+cli._keep_freed_memory()  # as the command starts: the process keeps the large blocks it frees
+cli._import_libraries()  # and imports pandas, numpy and pyarrow with the collector paused
 mark("import pandas + numpy")
 from k8saudit._util import gc_paused
 with gc_paused():  # as with_attack_paths imports the graph's modules

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 #: a module global with a finalizer: an ordinary exit clears ``__main__`` and prints "torn down"; a quick one does not
 PROBE = """
@@ -99,8 +101,6 @@ run()
 
 
 def test_the_command_starts_numpy_with_one_blas_thread_unless_told_otherwise() -> None:
-    import os
-
     def blas(env: dict[str, str]) -> str:
         p = subprocess.run(
             [sys.executable, "-c", BLAS_PROBE, "scan", "sample", "--format", "json", "-q"],
@@ -160,3 +160,61 @@ def test_the_libraries_are_imported_without_a_collection_and_the_collector_is_ba
 def test_a_collector_switched_off_before_the_command_stays_off() -> None:
     enabled, collections, frozen, _ = _gc_seen("gc.disable()")
     assert not enabled and collections == 0 and frozen == 0
+
+
+MEMORY_PROBE = """
+import os, sys
+import k8saudit.cli as cli
+PAGE = os.sysconf("SC_PAGE_SIZE")
+def rss():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * PAGE
+def command(argv=None):
+    before = rss()
+    block = bytearray(100 * 1024**2)
+    block[::PAGE] = b"\\x01" * len(range(0, len(block), PAGE))  # every page touched
+    during = rss()
+    del block
+    sys.stderr.write(f"memory={{(during - before) >> 20}},{{(rss() - before) >> 20}}\\n")
+    return 0
+cli.main = command
+{call}
+"""
+
+
+def _glibc() -> bool:
+    try:
+        return (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc")
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _kept_mb(call: str, **env: str) -> tuple[int, int]:
+    """MB a 100 MB block added to the process, and MB of it still held once freed, in a fresh process."""
+    from k8saudit.cli import _MALLOC_ENV
+
+    base = {k: v for k, v in os.environ.items() if k not in _MALLOC_ENV}
+    p = subprocess.run(
+        [sys.executable, "-c", MEMORY_PROBE.format(call=call)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**base, **env},
+    )
+    assert p.returncode == 0, p.stderr
+    during, after = p.stderr.strip().splitlines()[-1].removeprefix("memory=").split(",")
+    return int(during), int(after)
+
+
+@pytest.mark.skipif(not _glibc() or not Path("/proc/self/statm").exists(), reason="glibc's thresholds, Linux's /proc")
+def test_the_command_keeps_the_large_blocks_it_frees_unless_told_otherwise() -> None:
+    during, after = _kept_mb("cli.run()")
+    assert during >= 95 and after >= 95  # freed, but kept for the next block (glibc would have unmapped it)
+    # the user's own setting is theirs: the thresholds are left alone, and the block goes back to the system
+    during, after = _kept_mb("cli.run()", MALLOC_MMAP_THRESHOLD_="131072")
+    assert during >= 95 and after < 10
+    during, after = _kept_mb("cli.run()", GLIBC_TUNABLES="glibc.malloc.check=0")
+    assert during >= 95 and after < 10
+    # the library (a notebook's kernel) never changes how its process allocates: only the console script does
+    during, after = _kept_mb("sys.exit(cli.main())")
+    assert during >= 95 and after < 10
