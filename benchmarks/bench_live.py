@@ -307,10 +307,8 @@ def measure(
     spent = _time_stages() if stages else None
     base = _peak_rss_mb()
     run = {
-        "live": lambda: _live(kubeconfig, page_size, workers),
-        "replay": lambda: _live(kubeconfig, page_size, workers),
-        "replay-w": lambda: _live(kubeconfig, page_size, workers),
-        "live-w": lambda: _live(kubeconfig, page_size, workers),
+        # the loader's variants differ only in what is set around this call (workers, a recording)
+        **dict.fromkeys(("live", "live-w", "replay", "replay-w"), lambda: _live(kubeconfig, page_size, workers)),
         "raw": lambda: _raw(kubeconfig),
         "typed": lambda: _typed(kubeconfig),
     }[variant]

@@ -1269,32 +1269,34 @@ _KEEP_TRIM_THRESHOLD = 1024**3
 _MALLOC_ENV = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "GLIBC_TUNABLES")
 
 
-def _keep_freed_memory() -> bool:
-    """Let this process keep the large blocks it frees, to use them again (glibc only; True when set).
+def _glibc() -> bool:
+    """Is this process's C library glibc (whose ``mallopt`` :func:`_keep_freed_memory` calls)?"""
+    try:
+        return (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc")
+    except (AttributeError, ValueError, OSError):  # no confstr (Windows), or no such name (another C library)
+        return False
+
+
+def _keep_freed_memory() -> None:
+    """Let this process keep the large blocks it frees, to use them again (glibc only).
 
     glibc gives a block of more than its mmap threshold (128 KB at first, raised as such blocks are freed, to
     32 MB at most) its own mapping and returns it to the system when it is freed, and returns the free top of
     its heap beyond the trim threshold. A command allocates and frees blocks of tens of MB again and again
     (read buffers, columns, findings, its output), so each was faulted in page by page anew: a scan at 10k pods
     took 138k page faults and 0.6-0.9 s of system time, against 78k and 0.4-0.7 s with the thresholds raised;
-    after a saved snapshot of 100k pods was loaded, the audit's faults fell from about 120k to 60k. A command's process is short-lived and its peak is unchanged; the system
-    reclaims everything at its exit. Left alone where the user set them (``MALLOC_*_``, ``GLIBC_TUNABLES``) and
-    where the C library is not glibc.
+    after a saved snapshot of 100k pods was loaded, the audit's faults fell from about 120k to 60k. A command's
+    process is short-lived and its peak is unchanged; the system reclaims everything at its exit. Left alone
+    where the user set them (``MALLOC_*_``, ``GLIBC_TUNABLES``) and where the C library is not glibc.
     """
-    if any(k in os.environ for k in _MALLOC_ENV):
-        return False
-    try:
-        if not (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc"):
-            return False
-        with gc_paused():  # (as the libraries are imported: see _import_libraries)
-            import ctypes
+    if any(k in os.environ for k in _MALLOC_ENV) or not _glibc():
+        return
+    with gc_paused():  # (as the libraries are imported: see _import_libraries)
+        import ctypes
 
-        mallopt = ctypes.CDLL(None).mallopt
-    except (AttributeError, OSError, ValueError):  # not glibc: no such name, or no such function
-        return False
-    return bool(mallopt(_M_MMAP_THRESHOLD, _KEEP_MMAP_THRESHOLD)) and bool(
-        mallopt(_M_TRIM_THRESHOLD, _KEEP_TRIM_THRESHOLD)
-    )
+    mallopt = ctypes.CDLL(None).mallopt
+    mallopt(_M_MMAP_THRESHOLD, _KEEP_MMAP_THRESHOLD)
+    mallopt(_M_TRIM_THRESHOLD, _KEEP_TRIM_THRESHOLD)
 
 
 def run() -> None:

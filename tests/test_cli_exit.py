@@ -14,6 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from k8saudit.cli import _glibc
+
 #: a module global with a finalizer: an ordinary exit clears ``__main__`` and prints "torn down"; a quick one does not
 PROBE = """
 import atexit, sys
@@ -180,13 +182,6 @@ def command(argv=None):
 cli.main = command
 {call}
 """
-
-
-def _glibc() -> bool:
-    try:
-        return (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc")
-    except (AttributeError, ValueError, OSError):
-        return False
 
 
 def _kept_mb(call: str, **env: str) -> tuple[int, int]:
