@@ -9,6 +9,8 @@ from typing import Any
 import msgspec
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import k8saudit as ka
 from k8saudit import frames
@@ -16,6 +18,7 @@ from k8saudit._model import Pod
 from k8saudit.checks import CHECKS, Check, check
 from k8saudit.findings import run_checks
 from k8saudit.frames import SPECS, Derived, FrameSpec, SnapshotView, workload_index
+from k8saudit.frames._spec import repeat_runs
 
 NAMES = list(SPECS)
 
@@ -246,3 +249,30 @@ def test_a_builder_whose_rows_do_not_fit_its_columns_is_named() -> None:
     ragged = frames.frame("x_ragged", "d", keys=("name",), kinds=(), columns=cols)(lambda snap: [("c", "a"), ("c",)])
     with pytest.raises(ValueError, match=r"x_ragged.*different lengths"):
         ragged(ka.Snapshot("e"))
+
+
+_TEXT = st.one_of(st.none(), st.text(max_size=6))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 4).flatmap(
+        lambda w: st.tuples(
+            st.just(w), st.lists(st.tuples(st.lists(_TEXT, min_size=w, max_size=w), st.integers(0, 4)), max_size=12)
+        )
+    )
+)
+def test_runs_of_rows_are_the_rows_one_by_one(case: tuple[int, list[tuple[list[str | None], int]]]) -> None:
+    # repeat_runs (a container's env vars, a ConfigMap's keys) gives what the rows one by one would
+    width, runs = case
+    got = repeat_runs([tuple(h) for h, _ in runs], [n for _, n in runs], width)
+    rows = [h for h, n in runs for _ in range(n)]
+    assert len(got) == width
+    for i, col in enumerate(got):
+        assert col.dtype == "string"
+        assert col.tolist() == pd.array([r[i] for r in rows], dtype="string").tolist()
+
+
+def test_runs_of_the_wrong_width_are_an_error() -> None:
+    with pytest.raises(ValueError, match="runs of 2 values, not 3"):
+        repeat_runs([("a", "b")], [1], 3)

@@ -273,6 +273,110 @@ def test_env_and_configmap_credentials_are_masked(tmp_path: Path) -> None:
     assert "hunter2" not in repr(snap.items("Pod")) and "abcdef" not in repr(snap.items("ConfigMap"))
 
 
+RUNS = """
+apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: ns}
+spec:
+  initContainers:
+  - name: init
+    image: i
+    env: [{name: STAGE, value: init}]
+  containers:
+  - name: quiet
+    image: q
+    envFrom: [{prefix: NOTHING_}]
+  - name: a
+    image: a
+    env: [{name: A1, value: x}, {name: A2, valueFrom: {configMapKeyRef: {name: cfg, key: k}}}]
+    envFrom: [{secretRef: {name: s}}]
+  - name: b
+    image: b
+    env: [{name: B1, value: "true"}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: empty, namespace: ns}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: one, namespace: ns}
+data: {k1: v}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: three, namespace: other}
+data: {x: "1", password: hunter2, z: ""}
+"""
+
+
+def test_rows_sharing_their_first_columns_keep_them_row_by_row(tmp_path: Path) -> None:
+    # env rows and ConfigMap keys are built as runs (the container's, the ConfigMap's columns once per run):
+    # each row keeps its own, a container or ConfigMap with no rows takes none
+    snap = load_yaml(tmp_path, RUNS)
+    env = snap.env
+    assert list(zip(env.container, env.container_type, env["var"], env.source)) == [
+        ("a", "container", "A1", "literal"),
+        ("a", "container", "A2", "config_map_key_ref"),
+        ("a", "container", "", "env_from_secret"),
+        ("b", "container", "B1", "literal"),
+        ("init", "init", "STAGE", "literal"),
+    ]
+    assert set(env.cluster) == {snap.cluster} and set(env.kind) == {"Pod"} and set(env.name) == {"p"}
+    assert env.pod.isna().all() and env.config_map_name.tolist()[1] == "cfg"
+    cm = snap.config_maps
+    assert list(zip(cm.namespace, cm["name"], cm.key, cm.value_length)) == [
+        ("ns", "one", "k1", 1),
+        ("other", "three", "x", 1),
+        ("other", "three", "password", 7),
+        ("other", "three", "z", 0),
+    ]
+    assert cm.looks_like_credential.tolist() == [False, False, True, False]
+    assert cm.value.tolist()[2] == "<masked: 7 chars>" and cm.value.isna().sum() == 3
+    objects = snap.objects
+    assert list(zip(objects.kind, objects["name"])) == [
+        ("Pod", "p"),
+        ("ConfigMap", "empty"),
+        ("ConfigMap", "one"),
+        ("ConfigMap", "three"),
+    ]
+    assert (objects.cluster == snap.cluster).all()
+    for name in ("env", "config_maps", "objects"):
+        assert snap.frame(name).dtypes.to_dict() == {c: d for c, d, _ in SCHEMAS[name]}, name
+
+
+def test_env_values_written_as_other_types_are_text_as_the_pod_gets_them(tmp_path: Path) -> None:
+    snap = load_yaml(
+        tmp_path,
+        """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: p, namespace: ns}
+        spec:
+          containers:
+          - name: c
+            image: c
+            env:
+            - {name: A, value: true}
+            - {name: B, value: false}
+            - {name: C, value: 0}
+            - {name: D, value: 1.5}
+            - {name: E}
+            - {name: F, value: ""}
+            - {name: G, value: text}
+        """,
+    )
+    assert snap.env[["var", "value"]].values.tolist() == [
+        ["A", "true"],
+        ["B", "false"],
+        ["C", "0"],
+        ["D", "1.5"],
+        ["E", ""],
+        ["F", ""],
+        ["G", "text"],
+    ]
+
+
 def test_namespaces_and_network_policies(tmp_path: Path) -> None:
     snap = load_yaml(
         tmp_path,

@@ -8,7 +8,7 @@ from typing import Any
 from .. import _model as m
 from .._network import is_public_ip
 from .._normalize import MASK_PREFIX, looks_like_credential
-from ._spec import TB, B, I, O, Row, S, SnapshotView, frame
+from ._spec import TB, B, I, O, Row, S, SnapshotView, frame, repeat_runs
 from ._workloads import WORKLOAD_KINDS, _selector, workload_index
 
 SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
@@ -35,17 +35,17 @@ PSA = "pod-security.kubernetes.io/"
         ("line", I, "line in the file where its document starts (0 when unknown)"),
     ],
 )
-def build_objects(snap: SnapshotView) -> list[list[Any]]:
-    cols: list[list[Any]] = [[] for _ in range(11)]
-    cluster, kind_, api, ns, name, uid, owner_kind, owner_name, created, source, line = cols
-    for kind in snap.kinds:
+def build_objects(snap: SnapshotView) -> list[Any]:
+    cols: list[list[Any]] = [[] for _ in range(9)]
+    api, ns, name, uid, owner_kind, owner_name, created, source, line = cols
+    kinds = [(snap.cluster, kind) for kind in snap.kinds]  # the cluster and kind columns: one run per kind
+    counts: list[int] = []
+    for _, kind in kinds:
         items = snap.items(kind)
         prov = snap.provenance(kind)
-        n = len(items)
+        counts.append(len(items))
         mds = [o.metadata for o in items]
         refs = [m.controller_ref(md.owner_references) for md in mds]
-        cluster += [snap.cluster] * n
-        kind_ += [kind] * n
         api += [o.api_version for o in items]
         ns += [md.namespace for md in mds]
         name += [md.name for md in mds]
@@ -55,7 +55,7 @@ def build_objects(snap: SnapshotView) -> list[list[Any]]:
         created += [md.creation_timestamp for md in mds]
         source += [p[0] for p in prov]
         line += [p[1] for p in prov]
-    return cols
+    return [*repeat_runs(kinds, counts, 2), *cols]
 
 
 @frame(
@@ -431,6 +431,7 @@ def build_service_accounts(snap: SnapshotView) -> Iterator[Row]:
     keys=("cluster", "namespace", "name"),
     kinds=("ConfigMap",),
     one_row_per_object=False,
+    columnar=True,
     columns=[
         ("cluster", S, "cluster name"),
         ("namespace", S, "namespace"),
@@ -442,9 +443,15 @@ def build_service_accounts(snap: SnapshotView) -> Iterator[Row]:
         ("credential_lines", O, "lines of any other value that held a credential (``db.password=…``), as kept: masked"),
     ],
 )
-def build_config_maps(snap: SnapshotView) -> Iterator[Row]:
+def build_config_maps(snap: SnapshotView) -> list[Any]:
+    # a ConfigMap's rows share its cluster, namespace and name: those are built once per ConfigMap
+    heads: list[Row] = []
+    counts: list[int] = []
+    rows: list[Row] = []  # key, looks_like_credential, value, value_length, credential_lines
     for cm in snap.items("ConfigMap"):
-        for key, value in (cm.data or {}).items():
+        if not cm.data:
+            continue
+        for key, value in cm.data.items():
             cred = looks_like_credential(key)
             text = "" if value is None else str(value)
             lines = (
@@ -452,16 +459,10 @@ def build_config_maps(snap: SnapshotView) -> Iterator[Row]:
                 if not cred and MASK_PREFIX in text
                 else []
             )
-            yield (
-                snap.cluster,
-                cm.metadata.namespace,
-                cm.metadata.name,
-                key,
-                cred,
-                text if cred else None,  # already masked on load
-                _masked_len(text),
-                lines,
-            )
+            rows.append((key, cred, text if cred else None, _masked_len(text), lines))  # (masked on load)
+        heads.append((snap.cluster, cm.metadata.namespace, cm.metadata.name))
+        counts.append(len(cm.data))
+    return [*repeat_runs(heads, counts, 3), *(list(zip(*rows)) or [() for _ in range(5)])]
 
 
 def _masked_len(text: str) -> int:

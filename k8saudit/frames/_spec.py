@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -139,7 +140,9 @@ class FrameSpec:
             )
         out: dict[str, Any] = {}
         for col, values in zip(self.columns, cols, strict=True):
-            if col.dtype == O:
+            if isinstance(values, pd.api.extensions.ExtensionArray) and values.dtype == col.dtype:
+                out[col.name] = values  # built already (e.g. by :func:`repeat_runs`)
+            elif col.dtype == O:
                 out[col.name] = pd.Series(list(values), dtype=object).array
             elif col.dtype == S:
                 out[col.name] = _strings(values)
@@ -163,6 +166,17 @@ def _strings(values: Sequence[Any]) -> Any:
         else:
             return pd.array(arr, dtype=S)
     return pd.array(list(values), dtype=S)
+
+
+def repeat_runs(heads: Sequence[Row], counts: Sequence[int], width: int) -> list[Any]:
+    """The ``width`` text columns of rows that come in runs sharing their first values: ``heads[i]`` (tuples of
+    text or None) repeated ``counts[i]`` times, in order. Each column is built once per run and then repeated
+    by Arrow, not once per row (a container's env vars: several rows each)."""
+    at = np.repeat(np.arange(len(heads), dtype=np.intp), counts)
+    cols = list(zip(*heads)) if heads else [() for _ in range(width)]
+    if len(cols) != width:
+        raise ValueError(f"runs of {len(cols)} values, not {width}")
+    return [_strings(c).take(at) for c in cols]
 
 
 def frame(

@@ -16,7 +16,7 @@ from .. import _model as m
 from .._normalize import looks_like_credential
 from .._podspec import TemplateIndex, container_key, pod_level_key, sa_token_volumes, volume_key
 from .._pss import evaluate, rejected_by
-from ._spec import TB, B, Derived, I, O, Row, S, SnapshotView, frame
+from ._spec import TB, B, Derived, I, O, Row, S, SnapshotView, frame, repeat_runs
 
 
 class Variant(NamedTuple):
@@ -769,71 +769,67 @@ def build_containers(snap: SnapshotView) -> Iterator[Row]:
         ("config_map_name", S, "ConfigMap referenced"),
         ("config_map_key", S, "key of the ConfigMap referenced"),
     ],
+    columnar=True,
 )
-def build_env(snap: SnapshotView) -> Iterator[Row]:
+def build_env(snap: SnapshotView) -> list[Any]:
+    # a container's rows share its workload and container columns: those are built once per container
     cluster = snap.cluster
-    cred_cache: dict[str, bool] = {}
-
-    def cred(var: str) -> bool:
-        got = cred_cache.get(var)
-        if got is None:
-            got = cred_cache[var] = looks_like_credential(var)
-        return got
 
     def text(value: Any) -> str | None:
         return None if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
+    heads: list[Row] = []
+    counts: list[int] = []
+    # var, source, value, looks_like_credential, secret name and key, config map name and key
+    rows: list[Row] = []
+    add = rows.append
     for rec in workload_index(snap):
-        wk = (cluster, rec.kind, rec.namespace, rec.name)
         for _, pod, containers, _ in _specs(rec):
             for c, ctype in containers:
-                head = (*wk, c.name, pod, ctype)
+                if not c.env and not c.env_from:
+                    continue
+                before = len(rows)
                 for e in c.env or ():
                     vf, var = e.value_from, e.name
-                    # source, value, secret name and key, config map name and key
+                    cred = looks_like_credential(var)
                     if vf is None:
-                        got: tuple[Any, ...] = (
-                            "literal",
-                            text(e.value if e.value is not None else ""),
-                            None,
-                            None,
-                            None,
-                            None,
+                        v = e.value
+                        add(
+                            (
+                                var,
+                                "literal",
+                                v if v.__class__ is str else text("" if v is None else v),
+                                cred,
+                                None,
+                                None,
+                                None,
+                                None,
+                            )
                         )
                     elif vf.secret_key_ref is not None:
-                        got = ("secret_key_ref", None, vf.secret_key_ref.name, vf.secret_key_ref.key, None, None)
+                        ref = vf.secret_key_ref
+                        add((var, "secret_key_ref", None, cred, ref.name, ref.key, None, None))
                     elif vf.config_map_key_ref is not None:
-                        got = (
-                            "config_map_key_ref",
-                            None,
-                            None,
-                            None,
-                            vf.config_map_key_ref.name,
-                            vf.config_map_key_ref.key,
-                        )
+                        cm = vf.config_map_key_ref
+                        add((var, "config_map_key_ref", None, cred, None, None, cm.name, cm.key))
                     elif vf.field_ref is not None:
-                        got = ("field_ref", text(vf.field_ref.field_path), None, None, None, None)
+                        add((var, "field_ref", text(vf.field_ref.field_path), cred, None, None, None, None))
                     elif vf.resource_field_ref is not None:
-                        got = ("resource_field_ref", text(vf.resource_field_ref.resource), None, None, None, None)
+                        res = text(vf.resource_field_ref.resource)
+                        add((var, "resource_field_ref", res, cred, None, None, None, None))
                     else:
-                        got = ("unset", None, None, None, None, None)
-                    yield (*head, var, got[0], got[1], cred(var), *got[2:])
+                        add((var, "unset", None, cred, None, None, None, None))
                 for ef in c.env_from or ():
                     var = ef.prefix or ""
+                    cred = looks_like_credential(var)
                     if ef.secret_ref is not None:
-                        yield (*head, var, "env_from_secret", None, cred(var), ef.secret_ref.name, None, None, None)
+                        add((var, "env_from_secret", None, cred, ef.secret_ref.name, None, None, None))
                     elif ef.config_map_ref is not None:
-                        yield (
-                            *head,
-                            var,
-                            "env_from_config_map",
-                            None,
-                            cred(var),
-                            None,
-                            None,
-                            ef.config_map_ref.name,
-                            None,
-                        )
+                        add((var, "env_from_config_map", None, cred, None, None, ef.config_map_ref.name, None))
+                if len(rows) > before:
+                    heads.append((cluster, rec.kind, rec.namespace, rec.name, c.name, pod, ctype))
+                    counts.append(len(rows) - before)
+    return [*repeat_runs(heads, counts, 7), *(list(zip(*rows)) or [() for _ in range(8)])]
 
 
 @frame(
