@@ -9,12 +9,15 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import openpyxl
 import pandas as pd
 import pytest
 from _findings import NASTY, make_findings, sample_rows
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import k8saudit as ka
 from k8saudit.checks import CHECKS, PRACTICES
@@ -687,3 +690,47 @@ def test_export_of_what_is_not_a_findings_frame_says_what_it_takes(tmp_path: Pat
     with pytest.raises(TypeError, match=r"expected the findings DataFrame \(ka.audit\(...\)\), not list"):
         export([1, 2], tmp_path / "f.csv")  # type: ignore[arg-type]
     assert not (tmp_path / "f.csv").exists()
+
+
+_CELL_TEXT = st.one_of(st.none(), st.text(max_size=8), st.sampled_from([*NASTY.values(), '",\n  "', "%s %% %d", "{}"]))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(1, 6).flatmap(
+        lambda n: st.fixed_dictionaries(
+            {
+                "text": st.lists(_CELL_TEXT, min_size=n, max_size=n),
+                "number": st.lists(st.one_of(st.none(), st.integers(-(2**40), 2**40)), min_size=n, max_size=n),
+                "flag": st.lists(st.booleans(), min_size=n, max_size=n),
+                "ratio": st.lists(st.one_of(st.none(), st.floats(allow_nan=False, width=32)), min_size=n, max_size=n),
+                "items": st.lists(
+                    st.one_of(st.none(), st.lists(st.text(max_size=3), max_size=2)), min_size=n, max_size=n
+                ),
+            }
+        )
+    ),
+    st.sampled_from(["name %", 'quote "', "grüße", "\n"]),
+    st.booleans(),
+)
+def test_json_records_stitched_from_columns_are_the_records_encoded_one_by_one(
+    cols: dict[str, list[Any]], odd_name: str, with_items: bool
+) -> None:
+    # the JSON export encodes each column once and stitches the records; a column holding a non-empty list or dict
+    # is encoded record by record: either way, the bytes of orjson's records
+    import orjson
+
+    from k8saudit.export import _json
+    from k8saudit.export._common import records
+
+    table = pd.DataFrame(
+        {
+            odd_name: pd.array(cols["text"], dtype="string"),
+            "number": pd.array(cols["number"], dtype="Int64"),
+            "flag": cols["flag"],
+            "ratio": pd.array(cols["ratio"], dtype="float64"),
+            **({"items": pd.Series(cols["items"], dtype=object)} if with_items else {}),
+        }
+    )
+    whole = orjson.dumps([records(table)], option=_json._OPTIONS)
+    assert _json._records_in_document(table) == whole[len(_json._NESTED_OPEN) : -len(_json._NESTED_CLOSE)]

@@ -37,6 +37,7 @@ from ..vocab import FINDINGS_COLUMNS, NOT_ASSESSED_COLUMNS, SKIPPED_COLUMNS, STA
 from ._common import (
     captured_at,
     clusters,
+    column_values,
     columns,
     generated_at,
     not_assessed_checks,
@@ -87,6 +88,7 @@ _CHUNK = 20_000
 _OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY
 _EMPTY = b'"findings": []'
 _NESTED_OPEN, _NESTED_CLOSE = b"[\n  [", b"\n  ]\n]"
+_LIST_OPEN, _LIST_CLOSE = b"[\n  ", b"\n]"
 
 
 def chunks(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> Iterator[bytes]:
@@ -101,11 +103,35 @@ def chunks(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> Iterator
     yield before + b'"findings": ['
     table = pd.DataFrame(findings, copy=False)[columns(findings)]  # (without the attrs: see records())
     for start in range(0, len(table), _CHUNK):
+        yield (b"," if start else b"") + _records_in_document(table.iloc[start : start + _CHUNK])
+    yield b"\n  ]" + after + b"\n"
+
+
+def _records_in_document(table: pd.DataFrame) -> bytes:
+    """The rows as the document's findings list holds them, brackets off: b'\\n    {...},\\n    {...}'.
+
+    Column by column: orjson encodes each column's values once, as a list, and the records are stitched from
+    the pieces (no dict per row). A column holding a value that is not one line (a non-empty list or dict) is
+    not cut so: then the rows are encoded as records."""
+    n = len(table)
+    keys = [orjson.dumps(str(c)) for c in table.columns]
+    values = [_one_line_values(column_values(table.iloc[:, i]), n) for i in range(table.shape[1])]
+    if not keys or any(v is None for v in values):
         # the chunk's list inside another list is indented as inside the document: b'[\n  [\n    {...},\n    {...}\n
         # ]\n]' → b'\n    {...},\n    {...}' (both brackets off; no line written again to shift it)
-        part = orjson.dumps([records(table.iloc[start : start + _CHUNK])], option=_OPTIONS)
-        yield (b"," if start else b"") + part[len(_NESTED_OPEN) : -len(_NESTED_CLOSE)]
-    yield b"\n  ]" + after + b"\n"
+        part = orjson.dumps([records(table)], option=_OPTIONS)
+        return part[len(_NESTED_OPEN) : -len(_NESTED_CLOSE)]
+    # each row: b'\n    {\n      "k1": v1,\n      "k2": v2\n    }', the rows joined by b','
+    row = b"\n    {" + b",".join(b"\n      " + k.replace(b"%", b"%%") + b": %s" for k in keys) + b"\n    }"
+    return b",".join([row % r for r in zip(*values, strict=True)])
+
+
+def _one_line_values(values: list[Any], n: int) -> list[bytes] | None:
+    """Each value's JSON, cut from one orjson list (b'[\\n  v1,\\n  v2\\n]'): None when a value spans lines."""
+    body = orjson.dumps(values, option=_OPTIONS)[len(_LIST_OPEN) : -len(_LIST_CLOSE)]
+    if body.count(b"\n") != n - 1:  # a text's newline is written \\n: the lines are the separators alone
+        return None
+    return body.split(b",\n  ")
 
 
 def findings_json(findings: pd.DataFrame, snapshot: Snapshot | None = None) -> str:
