@@ -278,14 +278,9 @@ apiVersion: v1
 kind: Pod
 metadata: {name: p, namespace: ns}
 spec:
-  initContainers:
-  - name: init
-    image: i
-    env: [{name: STAGE, value: init}]
+  initContainers: [{name: init, image: i, env: [{name: STAGE, value: init}]}]
   containers:
-  - name: quiet
-    image: q
-    envFrom: [{prefix: NOTHING_}]
+  - {name: quiet, image: q, envFrom: [{prefix: NOTHING_}]}
   - name: a
     image: a
     env: [{name: A1, value: x}, {name: A2, valueFrom: {configMapKeyRef: {name: cfg, key: k}}}]
@@ -346,26 +341,10 @@ def test_rows_sharing_their_first_columns_keep_them_row_by_row(tmp_path: Path) -
 
 
 def test_env_values_written_as_other_types_are_text_as_the_pod_gets_them(tmp_path: Path) -> None:
-    snap = load_yaml(
-        tmp_path,
-        """
-        apiVersion: v1
-        kind: Pod
-        metadata: {name: p, namespace: ns}
-        spec:
-          containers:
-          - name: c
-            image: c
-            env:
-            - {name: A, value: true}
-            - {name: B, value: false}
-            - {name: C, value: 0}
-            - {name: D, value: 1.5}
-            - {name: E}
-            - {name: F, value: ""}
-            - {name: G, value: text}
-        """,
-    )
+    env = "[{name: A, value: true}, {name: B, value: false}, {name: C, value: 0}, {name: D, value: 1.5}, {name: E}, "
+    env += '{name: F, value: ""}, {name: G, value: text}]'
+    pod = f"{{apiVersion: v1, kind: Pod, metadata: {{name: p, namespace: ns}}, spec: {{containers: [{{name: c, image: c, env: {env}}}]}}}}"
+    snap = load_yaml(tmp_path, pod)
     assert snap.env[["var", "value"]].values.tolist() == [
         ["A", "true"],
         ["B", "false"],
