@@ -422,3 +422,25 @@ def test_non_kubernetes_files_are_noted_not_failed(tmp_path: Path) -> None:
         "broken.yaml": "invalid",
     }
     assert_good_loaded(snap)
+
+
+_FLOW = "{apiVersion: v1, kind: Pod, metadata: {name: a, namespace: n}, spec: {containers: [{name: c, image: i}]}}"
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".yml"])
+def test_a_yaml_file_in_flow_style_is_read_as_yaml(tmp_path: Path, suffix: str) -> None:
+    # it opens with a brace, as JSON does, and is no JSON: a file named YAML is YAML
+    (tmp_path / f"pod{suffix}").write_text(_FLOW + "\n")
+    (tmp_path / f"cut{suffix}").write_text(_FLOW[:-8] + "\n")
+    snap = ka.load(tmp_path)
+    assert [p.metadata.name for p in snap.items("Pod")] == ["a"]
+    assert snap.skipped[["source", "category"]].values.tolist() == [[f"cut{suffix}", "parse_error"]]
+    assert snap.skipped["reason"].iloc[0].startswith("malformed YAML: ")
+
+
+def test_a_json_file_in_yaml_flow_style_is_malformed_json(tmp_path: Path) -> None:
+    (tmp_path / "pod.json").write_text(_FLOW + "\n")
+    snap = ka.load(tmp_path)
+    assert not snap.items("Pod")
+    assert snap.skipped[["source", "category"]].values.tolist() == [["pod.json", "parse_error"]]
+    assert snap.skipped["reason"].iloc[0].startswith("malformed JSON: ")

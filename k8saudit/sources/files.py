@@ -295,6 +295,9 @@ def load_file(
             if "trailing characters" in str(e) or _NEXT_TOP.search(text, first + 1):
                 _load_json_stream(snap, text, label)
                 return
+            if path.suffix.lower() in (".yaml", ".yml"):  # YAML's flow style ({kind: Pod, ...}): YAML, as named
+                _load_yaml_text(snap, text, label)
+                return
             snap.skip(label, f"malformed JSON: {e}", category="parse_error", document=0)
             return
         except RecursionError:
