@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from k8saudit.cli import _glibc
+from k8saudit.cli import _MALLOC_ENV, _glibc
 
 #: a module global with a finalizer: an ordinary exit clears ``__main__`` and prints "torn down"; a quick one does not
 PROBE = """
@@ -186,8 +186,6 @@ cli.main = command
 
 def _kept_mb(call: str, **env: str) -> tuple[int, int]:
     """MB a 100 MB block added to the process, and MB of it still held once freed, in a fresh process."""
-    from k8saudit.cli import _MALLOC_ENV
-
     base = {k: v for k, v in os.environ.items() if k not in _MALLOC_ENV}
     p = subprocess.run(
         [sys.executable, "-c", MEMORY_PROBE.format(call=call)],

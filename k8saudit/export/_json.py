@@ -113,10 +113,9 @@ def _records_in_document(table: pd.DataFrame) -> bytes:
     Column by column: orjson encodes each column's values once, as a list, and the records are stitched from
     the pieces (no dict per row). A column holding a value that is not one line (a non-empty list or dict) is
     not cut so: then the rows are encoded as records."""
-    n = len(table)
     keys = [orjson.dumps(str(c)) for c in table.columns]
-    values = [_one_line_values(column_values(table.iloc[:, i]), n) for i in range(table.shape[1])]
-    if not keys or any(v is None for v in values):
+    values = [_one_line_values(column_values(table.iloc[:, i])) for i in range(table.shape[1])]
+    if any(v is None for v in values):
         # the chunk's list inside another list is indented as inside the document: b'[\n  [\n    {...},\n    {...}\n
         # ]\n]' → b'\n    {...},\n    {...}' (both brackets off; no line written again to shift it)
         part = orjson.dumps([records(table)], option=_OPTIONS)
@@ -126,10 +125,10 @@ def _records_in_document(table: pd.DataFrame) -> bytes:
     return b",".join([row % r for r in zip(*values, strict=True)])
 
 
-def _one_line_values(values: list[Any], n: int) -> list[bytes] | None:
+def _one_line_values(values: list[Any]) -> list[bytes] | None:
     """Each value's JSON, cut from one orjson list (b'[\\n  v1,\\n  v2\\n]'): None when a value spans lines."""
     body = orjson.dumps(values, option=_OPTIONS)[len(_LIST_OPEN) : -len(_LIST_CLOSE)]
-    if body.count(b"\n") != n - 1:  # a text's newline is written \\n: the lines are the separators alone
+    if body.count(b"\n") != len(values) - 1:  # a text's newline is written \\n: the lines are the separators alone
         return None
     return body.split(b",\n  ")
 

@@ -786,8 +786,6 @@ def build_env(snap: SnapshotView) -> list[Any]:
     for rec in workload_index(snap):
         for _, pod, containers, _ in _specs(rec):
             for c, ctype in containers:
-                if not c.env and not c.env_from:
-                    continue
                 before = len(rows)
                 for e in c.env or ():
                     vf, var = e.value_from, e.name
