@@ -444,3 +444,16 @@ def test_a_json_file_in_yaml_flow_style_is_malformed_json(tmp_path: Path) -> Non
     assert not snap.items("Pod")
     assert snap.skipped[["source", "category"]].values.tolist() == [["pod.json", "parse_error"]]
     assert snap.skipped["reason"].iloc[0].startswith("malformed JSON: ")
+
+
+def test_yaml_documents_in_flow_style_between_separators_are_each_read(tmp_path: Path) -> None:
+    # as Helm 4 renders toJson: each document in flow style, --- between them; a JSON document may come first
+    json_pod = json.dumps(yaml.safe_load(_FLOW.replace("name: a", "name: c")))
+    (tmp_path / "flow.yaml").write_text(f"{_FLOW}\n---\n{_FLOW.replace('name: a', 'name: b')}\n")
+    (tmp_path / "mixed.yaml").write_text(f"{json_pod}\n---\n{_FLOW.replace('name: a', 'name: d')}\n")
+    # JSON documents one after another, with no separator, are still read as a stream of JSON
+    lines = "\n".join(json.dumps(yaml.safe_load(_FLOW.replace("name: a", f"name: {n}"))) for n in "ef")
+    (tmp_path / "lines.yaml").write_text(lines + "\n")
+    snap = ka.load(tmp_path)
+    assert snap.skipped.empty, snap.skipped.to_string()
+    assert sorted(p.metadata.name for p in snap.items("Pod")) == ["a", "b", "c", "d", "e", "f"]

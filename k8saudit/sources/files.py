@@ -290,13 +290,16 @@ def load_file(
         try:
             doc = msgspec.json.decode(raw)
         except msgspec.DecodeError as e:
+            # a file named YAML that is not one JSON document is YAML: its flow style ({kind: Pod, ...}, as Helm 4
+            # renders toJson), documents between --- lines; unless it is JSON documents one after another
+            yaml_named = path.suffix.lower() in (".yaml", ".yml")
+            if yaml_named and ("trailing characters" not in str(e) or _DOC_SEP.search(text)):
+                _load_yaml_text(snap, text, label)
+                return
             # more than one document (JSON Lines, or documents one after another): each is read, or named, alone
             first = len(text) - len(text.lstrip())
             if "trailing characters" in str(e) or _NEXT_TOP.search(text, first + 1):
                 _load_json_stream(snap, text, label)
-                return
-            if path.suffix.lower() in (".yaml", ".yml"):  # YAML's flow style ({kind: Pod, ...}): YAML, as named
-                _load_yaml_text(snap, text, label)
                 return
             snap.skip(label, f"malformed JSON: {e}", category="parse_error", document=0)
             return
