@@ -128,12 +128,29 @@ def cpu():  # the CPU seconds so far; the system seconds among them are kept as 
     total, SYS0 = _now()
     return total
 CPU0 = cpu()
+WORKER_MB = []
+if VARIANT not in ('msgspec', 'json.load'):  # each worker's own peak, read before it ends (see _REPORT)
+    from k8saudit.sources import _parallel
+    def _peaks(end):
+        def ending(pool):  # before the workers are stopped (abandon) or end (close)
+            for p in pool.procs:
+                try:
+                    with open(f'/proc/{p.pid}/status') as f:
+                        WORKER_MB.append(next(int(l.split()[1]) / 1024 for l in f if l.startswith('VmHWM:')))
+                except (OSError, StopIteration):  # stopped already
+                    pass
+            end(pool)
+        return ending
+    _parallel.Pool.abandon, _parallel.Pool.close = _peaks(_parallel.Pool.abandon), _peaks(_parallel.Pool.close)
 """
 
 _REPORT = """
 import json, sys
 hwm = next(int(l.split()[1]) / 1024 for l in open('/proc/self/status') if l.startswith('VmHWM:'))
-child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+# the largest worker's own peak, read from /proc before it ended: not RUSAGE_CHILDREN's ru_maxrss, which for a
+# child started by vfork and exec also holds the parent's resident set at that moment (exec records the high
+# water of the memory it leaves, the parent's, as the child's)
+child = max(WORKER_MB, default=0)
 total, system = _now()
 print(json.dumps({'values': RESULT, 'cpu': globals().get('CPU', total - CPU0), 'sys': globals().get('SYS', system - SYS0),
                   'peak_mb': hwm, 'worker_peak_mb': child}))
@@ -157,7 +174,7 @@ def run_variant(name: str, data: Path) -> dict:
         exe = str(Path(sys.executable).with_name("k8saudit"))
         cmd = [sys.executable, "-c", _PROCESS, exe, str(data)]
     else:
-        cmd = [sys.executable, "-c", f"DIR = {str(data)!r}\n" + _PRELUDE + VARIANTS[name] + _REPORT]
+        cmd = [sys.executable, "-c", f"DIR, VARIANT = {str(data)!r}, {name!r}\n" + _PRELUDE + VARIANTS[name] + _REPORT]
     r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if r.returncode != 0:
         raise SystemExit(f"{name} failed:\n{r.stderr[-3000:]}")
