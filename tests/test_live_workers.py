@@ -218,6 +218,65 @@ def test_a_worker_makes_the_snapshot_the_loader_alone_makes(
     assert len(watched.templates) == 1
 
 
+@pytest.mark.parametrize("kept", [1, 2])
+def test_a_worker_that_keeps_few_templates_decoded_compacts_as_with_all_decoded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept: int
+) -> None:
+    """A worker decodes an owner's template when a pod first asks for it and keeps only the latest few decoded.
+    The pods of these files take turns among four owners, so each template is decoded again and again: what the
+    worker sends back for each batch is, byte for byte, what compaction against every template it was sent,
+    all decoded, makes of it; and the snapshot is the loader's alone. (Files here: the API server returns pods
+    sorted by name, one owner's together.)"""
+    from k8saudit import _model
+    from k8saudit._normalize import compact_pods
+    from k8saudit._podspec import TemplateIndex
+    from k8saudit.sources import files as files_mod
+
+    lists: dict[str, list[dict[str, Any]]] = {}
+    for o in _cluster():
+        lists.setdefault(o["kind"], []).append(o)
+    for kind, items in lists.items():
+        body = {"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}}  # kubectl's
+        (tmp_path / f"{kind.lower()}s.json").write_text(json.dumps(body, indent=4))
+    owners = [rs["metadata"]["uid"] for rs in lists["ReplicaSet"]]
+    assert [p["metadata"]["ownerReferences"][0]["uid"] for p in lists["Pod"][:8]] == owners * 2  # in turns
+    monkeypatch.setattr(files_mod, "CHUNK", 2048)  # a batch of a few pods
+    monkeypatch.setattr(_parallel, "TEMPLATES_KEPT", kept)
+    sent: list[bytes] = []
+    answers: list[tuple[int, int, bytes | None]] = []
+
+    class Counting(_parallel.Pool):
+        def __init__(self, path: Any, kind: Any, templates: Any, n: int, **kw: Any) -> None:
+            sent.append(templates)
+            super().__init__(path, kind, templates, n, **kw)
+
+        def result(self) -> tuple[int, int, bytes | None]:
+            got = super().result()
+            answers.append(got)
+            return got
+
+    monkeypatch.setattr(_parallel, "Pool", Counting)
+    monkeypatch.setattr(Counting, "ready", lambda self: True)  # the worker does every batch: none done here
+    monkeypatch.setenv("K8SAUDIT_WORKERS", "1")
+    alone = snapshot_contents(ka.load(tmp_path))
+    assert not answers
+    monkeypatch.setenv("K8SAUDIT_WORKERS", "2")
+    assert snapshot_contents(ka.load(tmp_path)) == alone
+    assert len(sent) == 1 and len(answers) >= 8 and all(got is not None for _, _, got in answers)
+    blobs, uids = msgspec.msgpack.decode(sent[0])
+    assert (len(blobs), len(uids)) == (4, 7)  # 3 Deployments, 4 ReplicaSets: an older revision's template is its own
+    spec = msgspec.msgpack.Decoder(_model.PodSpec | None)
+    data = (tmp_path / "pods.json").read_bytes()
+    decode = msgspec.json.Decoder(list[_model.Pod]).decode
+    compacted = 0
+    for a, b, got in answers:
+        every = {u: TemplateIndex(spec.decode(blobs[i])) for u, i in uids.items()}
+        pods = decode(b"[" + data[a:b] + b"]")
+        assert got == msgspec.msgpack.encode((pods, compact_pods(pods, every))), (a, b)
+        compacted += sum(p.spec is not None and not p.spec.containers for p in pods)
+    assert compacted >= 20  # their containers are their owner's template's: a wrong template would keep them
+
+
 @pytest.mark.parametrize("dies_after", [0, 1, 3])
 def test_a_worker_that_dies_leaves_its_pages_to_the_loader(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, watched: type[_Watched], dies_after: int
@@ -291,6 +350,7 @@ def test_a_small_pods_list_is_not_handed_to_a_worker_unless_asked(
 ) -> None:
     monkeypatch.setattr(_parallel, "LIVE_BY_DEFAULT", True)
     monkeypatch.setattr(_parallel.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(_parallel.os, "getloadavg", lambda: (0.2, 0.2, 0.2), raising=False)  # a core left free
     monkeypatch.delenv("K8SAUDIT_WORKERS", raising=False)
     with FakeApiServer(_cluster()) as srv:
         kc = srv.write_kubeconfig(tmp_path / "kubeconfig", context="fake")
