@@ -56,11 +56,13 @@ from .. import _model
 AHEAD = 2
 #: below this size a Pod List is admitted in process (starting workers costs more than they save)
 MIN_BYTES = 128 * 1024**2
-#: workers are started without being asked (see :func:`workers_for`): not as measured (README, "Speed and
-#: memory"): on a machine with other work on both cores they only add CPU time (at 100k pods 38 s against 32 s
-#: in process, wall no better), and beside an idle core the gain was not shown
-BY_DEFAULT = False
-MAX_WORKERS = 3
+#: workers are started without being asked (see :func:`workers_for`) when a core is left free: beside an idle
+#: core one worker shortened a whole scan by a sixth at 10k pods and a fifth at 100k (docs/speed.md, "One worker by
+#: default"); on a machine with other work on both cores it only added CPU time (at 100k pods 38 s against 32 s in
+#: process, wall no better), hence the machine's load has its say
+BY_DEFAULT = True
+#: at most this many when not asked: the one measured beside an idle core (a worker's peak at 100k pods: 266 MB)
+DEFAULT_WORKERS = 1
 #: a live pods list whose pages still to come hold this many bytes (by its first page) is handed to workers
 LIVE_MIN_BYTES = 24 * 1024**2
 #: and they are started without being asked: see README, "Speed and memory"
@@ -148,10 +150,11 @@ def workers_for(size: int, *, live: bool = False) -> int:
     pods list of about ``size`` bytes still to come).
 
     ``K8SAUDIT_WORKERS=N`` says how many processes share the work, the loader counted: N - 1 workers (0 or
-    1: the loader alone). Unset, from :data:`MIN_BYTES` on (:data:`LIVE_MIN_BYTES`), one per CPU this process may
-    use but the loader's own, at most :data:`MAX_WORKERS`, when :data:`BY_DEFAULT` (:data:`LIVE_BY_DEFAULT`); else
-    none. None where the system lacks what they use (``os.preadv``, ``select`` on pipes: Windows): the loader
-    reads alone there."""
+    1: the loader alone). Unset, from :data:`MIN_BYTES` on (:data:`LIVE_MIN_BYTES`), when :data:`BY_DEFAULT`
+    (:data:`LIVE_BY_DEFAULT`): one per CPU this process may use but the loader's own and those other work keeps
+    busy (:func:`_busy_cpus`: a load average of 0.6 leaves both of two CPUs, 1.2 one, unless nothing else is
+    running at this moment), at most :data:`DEFAULT_WORKERS`; else none. None where the system lacks what they
+    use (``os.preadv``, ``select`` on pipes: Windows): the loader reads alone there."""
     if not hasattr(os, "preadv") or os.name != "posix":  # they read with preadv and poll pipes with select
         return 0
     env = os.environ.get("K8SAUDIT_WORKERS", "").strip()
@@ -169,7 +172,32 @@ def workers_for(size: int, *, live: bool = False) -> int:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cpus = os.cpu_count() or 1
-    return min(cpus - 1, MAX_WORKERS)
+    busy = _busy_cpus()
+    if busy is None:  # nothing says how busy the machine is: the loader reads alone
+        return 0
+    return max(min(cpus - 1 - busy, DEFAULT_WORKERS), 0)
+
+
+def _busy_cpus() -> int | None:
+    """How many CPUs other work keeps busy: the whole part of the last minute's load average; where the system
+    says how many tasks are running at this moment (Linux: ``/proc/loadavg``), no more than those running beside
+    this one (the average still counts work that has just ended, as the scan run before this one). None: no load
+    average to read."""
+    try:
+        busy = int(os.getloadavg()[0])
+    except (AttributeError, OSError):
+        return None
+    now = _running_now()
+    return busy if now is None else max(min(busy, now - 1), 0)
+
+
+def _running_now() -> int | None:
+    """Tasks running or ready to run at this moment, this one counted (``/proc/loadavg``'s fourth field)."""
+    try:
+        with open("/proc/loadavg", "rb") as f:
+            return int(f.read().split()[3].split(b"/")[0])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def templates_payload(specs: list[Any], uids: dict[str, int]) -> bytes:
