@@ -350,7 +350,7 @@ def test_a_small_pods_list_is_not_handed_to_a_worker_unless_asked(
 ) -> None:
     monkeypatch.setattr(_parallel, "LIVE_BY_DEFAULT", True)
     monkeypatch.setattr(_parallel.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    monkeypatch.setattr(_parallel.os, "getloadavg", lambda: (0.2, 0.2, 0.2), raising=False)  # a core left free
+    monkeypatch.setattr(_parallel, "_running_now", lambda: 1)  # nothing else running: a core left free
     monkeypatch.delenv("K8SAUDIT_WORKERS", raising=False)
     with FakeApiServer(_cluster()) as srv:
         kc = srv.write_kubeconfig(tmp_path / "kubeconfig", context="fake")

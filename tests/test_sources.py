@@ -830,10 +830,10 @@ def test_workers_that_cannot_start_or_die_leave_the_work_to_the_loader(
 @pytest.mark.parametrize("by_default", [True, False])
 def test_how_many_workers(monkeypatch: pytest.MonkeyPatch, by_default: bool, live: bool) -> None:
     """K8SAUDIT_WORKERS=N: N processes, the loader and N - 1 workers; else, when workers are on by default, one
-    per CPU but the loader's own and those other work keeps busy (the load average's whole part, no more than the
-    tasks running now beside this one), at most DEFAULT_WORKERS, for a Pod List from MIN_BYTES on (a live pods
-    list with LIVE_MIN_BYTES still to come); none for a smaller one, on one CPU, or where there is no load average
-    to read. Files and live lists each have their own default."""
+    per CPU but the loader's own and those other work keeps busy (the tasks running now beside this one, where
+    the system says; else the load average's whole part), at most DEFAULT_WORKERS, for a Pod List from MIN_BYTES
+    on (a live pods list with LIVE_MIN_BYTES still to come); none for a smaller one, on one CPU, or where nothing
+    says how busy the machine is. Files and live lists each have their own default."""
     from k8saudit.sources import _parallel
 
     monkeypatch.setattr(_parallel, "LIVE_BY_DEFAULT" if live else "BY_DEFAULT", by_default)
@@ -842,10 +842,11 @@ def test_how_many_workers(monkeypatch: pytest.MonkeyPatch, by_default: bool, liv
     monkeypatch.delenv("K8SAUDIT_WORKERS", raising=False)
     big, small = 10 * 1024**3, (_parallel.LIVE_MIN_BYTES if live else _parallel.MIN_BYTES) - 1
     cases = [  # (CPUs, load average, tasks running now with this one (None: not known), workers)
-        *((1, 0.0, 1, 0), (2, 0.0, 1, 1), (2, 0.99, 2, 1), (2, 1.0, 2, 0), (2, 1.0, None, 0), (2, 7.5, 9, 0)),
+        *((1, 0.0, 1, 0), (2, 0.0, 1, 1), (2, 0.99, 2, 0), (2, 1.0, None, 0), (2, 0.6, None, 1), (2, 7.5, 9, 0)),
         (2, 1.3, 1, 1),  # the scan before this one has just ended: nothing else is running now
-        *((4, 0.0, 1, 3), (4, 0.6, 3, 3), (4, 1.2, 2, 2), (4, 1.2, 1, 3), (4, 2.9, 5, 1), (4, 3.0, 4, 0)),
-        *((4, 3.0, 2, 2), (16, 0.0, 1, 3), (16, 12.4, 20, 3), (16, 13.0, 14, 2), (16, 40.0, 60, 0)),
+        (2, 0.0, 3, 0),  # a fleet's loaders have just started beside this one: the average does not know yet
+        *((4, 0.0, 1, 3), (4, 0.6, 3, 1), (4, 1.2, None, 2), (4, 2.9, 5, 0), (4, 3.0, 2, 2), (16, 0.0, 1, 3)),
+        *((16, 12.4, None, 3), (16, 13.0, None, 2), (16, 40.0, 60, 0), (16, 0.0, 14, 2)),
     ]
     for cpus, load, now, n in cases:
         monkeypatch.setattr(_parallel.os, "sched_getaffinity", lambda pid, c=cpus: set(range(c)), raising=False)
@@ -853,15 +854,21 @@ def test_how_many_workers(monkeypatch: pytest.MonkeyPatch, by_default: bool, liv
         monkeypatch.setattr(_parallel, "_running_now", lambda r=now: r)
         assert _parallel.workers_for(big, live=live) == (n if by_default else 0), (cpus, load, now)
         assert _parallel.workers_for(small, live=live) == 0
+    looks = iter([1, 4, 2])  # the most of a few looks: one saw three other tasks running, the first none
+    monkeypatch.setattr(_parallel, "_running_now", lambda: next(looks))
+    monkeypatch.setattr(_parallel.os, "sched_getaffinity", lambda pid: set(range(4)), raising=False)
+    assert _parallel.workers_for(big, live=live) == 0
+    monkeypatch.setattr(_parallel.os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
     monkeypatch.setattr(_parallel, "DEFAULT_WORKERS", 1)
-    monkeypatch.setattr(_parallel.os, "getloadavg", lambda: (0.0, 0.0, 0.0), raising=False)
+    monkeypatch.setattr(_parallel, "_running_now", lambda: 1)
     assert _parallel.workers_for(big, live=live) == (1 if by_default else 0)  # 16 CPUs: the default's one
 
     def unreadable() -> tuple[float, float, float]:
         raise OSError("no load average")
 
     monkeypatch.setattr(_parallel.os, "getloadavg", unreadable, raising=False)
-    assert _parallel.workers_for(big, live=live) == 0
+    monkeypatch.setattr(_parallel, "_running_now", lambda: None)
+    assert _parallel.workers_for(big, live=live) == 0  # nothing says how busy the machine is
     for said, n in (("4", 3), ("3", 2), ("2", 1), ("1", 0), ("0", 0), ("many", 0), ("-1", 0)):
         monkeypatch.setenv("K8SAUDIT_WORKERS", said)
         # not a number: the loader alone, and a warning says so

@@ -43,6 +43,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -152,8 +153,7 @@ def workers_for(size: int, *, live: bool = False) -> int:
     ``K8SAUDIT_WORKERS=N`` says how many processes share the work, the loader counted: N - 1 workers (0 or
     1: the loader alone). Unset, from :data:`MIN_BYTES` on (:data:`LIVE_MIN_BYTES`), when :data:`BY_DEFAULT`
     (:data:`LIVE_BY_DEFAULT`): one per CPU this process may use but the loader's own and those other work keeps
-    busy (:func:`_busy_cpus`: a load average of 0.6 leaves both of two CPUs, 1.2 one, unless nothing else is
-    running at this moment), at most :data:`DEFAULT_WORKERS`; else none. None where the system lacks what they
+    busy (:func:`_busy_cpus`: the tasks running beside this one), at most :data:`DEFAULT_WORKERS`; else none. None where the system lacks what they
     use (``os.preadv``, ``select`` on pipes: Windows): the loader reads alone there."""
     if not hasattr(os, "preadv") or os.name != "posix":  # they read with preadv and poll pipes with select
         return 0
@@ -179,16 +179,25 @@ def workers_for(size: int, *, live: bool = False) -> int:
 
 
 def _busy_cpus() -> int | None:
-    """How many CPUs other work keeps busy: the whole part of the last minute's load average; where the system
-    says how many tasks are running at this moment (Linux: ``/proc/loadavg``), no more than those running beside
-    this one (the average still counts work that has just ended, as the scan run before this one). None: no load
-    average to read."""
+    """How many CPUs other work keeps busy. Where the system says how many tasks are running (Linux:
+    ``/proc/loadavg``), those running beside this one at this moment, the most of a few looks 5 ms apart: the
+    last minute's load average would still count a scan that has just ended, and not yet count loaders that have
+    just started beside this one (a fleet's). Elsewhere the whole part of the last minute's load average. None:
+    neither to read."""
+    looks = []
+    for i in range(3):
+        if i:
+            time.sleep(0.005)
+        now = _running_now()
+        if now is None:
+            break
+        looks.append(now - 1)
+    if looks:
+        return max(max(looks), 0)
     try:
-        busy = int(os.getloadavg()[0])
+        return int(os.getloadavg()[0])
     except (AttributeError, OSError):
         return None
-    now = _running_now()
-    return busy if now is None else max(min(busy, now - 1), 0)
 
 
 def _running_now() -> int | None:
