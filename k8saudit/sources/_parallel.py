@@ -153,8 +153,9 @@ def workers_for(size: int, *, live: bool = False) -> int:
     ``K8SAUDIT_WORKERS=N`` says how many processes share the work, the loader counted: N - 1 workers (0 or
     1: the loader alone). Unset, from :data:`MIN_BYTES` on (:data:`LIVE_MIN_BYTES`), when :data:`BY_DEFAULT`
     (:data:`LIVE_BY_DEFAULT`): one per CPU this process may use but the loader's own and those other work keeps
-    busy (:func:`_busy_cpus`: the tasks running beside this one), at most :data:`DEFAULT_WORKERS`; else none. None where the system lacks what they
-    use (``os.preadv``, ``select`` on pipes: Windows): the loader reads alone there."""
+    busy (:func:`_busy_cpus`: the tasks running beside this one), at most :data:`DEFAULT_WORKERS`; else none.
+    None where the system lacks what they use (``os.preadv``, ``select`` on pipes: Windows): the loader reads
+    alone there."""
     if not hasattr(os, "preadv") or os.name != "posix":  # they read with preadv and poll pipes with select
         return 0
     env = os.environ.get("K8SAUDIT_WORKERS", "").strip()
