@@ -8,7 +8,7 @@ from typing import Any
 from .. import _model as m
 from .._network import is_public_ip
 from .._normalize import MASK_PREFIX, looks_like_credential
-from ._spec import TB, B, I, O, Row, S, SnapshotView, frame, repeat_runs
+from ._spec import TB, B, I, O, Row, S, SnapshotView, columns_of, frame, repeat_runs
 from ._workloads import WORKLOAD_KINDS, _selector, workload_index
 
 SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
@@ -462,7 +462,7 @@ def build_config_maps(snap: SnapshotView) -> list[Any]:
             rows.append((key, cred, text if cred else None, _masked_len(text), lines))  # (masked on load)
         heads.append((snap.cluster, cm.metadata.namespace, cm.metadata.name))
         counts.append(len(cm.data))
-    return [*repeat_runs(heads, counts, 3), *(list(zip(*rows)) or [() for _ in range(5)])]
+    return [*repeat_runs(heads, counts, 3), *columns_of(rows, 5)]
 
 
 def _masked_len(text: str) -> int:

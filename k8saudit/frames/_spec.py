@@ -123,10 +123,8 @@ class FrameSpec:
     def from_rows(self, rows: Iterable[Row]) -> pd.DataFrame:
         """The frame of these rows (tuples in column order)."""
         rows = rows if isinstance(rows, list) else list(rows)
-        if not rows:
-            return self.from_columns([() for _ in self.columns])
         try:
-            cols = list(zip(*rows, strict=True))
+            cols = columns_of(rows, len(self.columns))
         except ValueError:
             raise ValueError(f"frame {self.name}: its builder yields rows of different lengths") from None
         return self.from_columns(cols)
@@ -169,12 +167,17 @@ def _strings(values: Sequence[Any]) -> Any:
     return pd.array(list(values), dtype=S)
 
 
+def columns_of(rows: Sequence[Row], width: int) -> list[Sequence[Any]]:
+    """Rows (tuples of one length) as columns; ``width`` empty columns when there are no rows."""
+    return list(zip(*rows, strict=True)) if rows else [() for _ in range(width)]
+
+
 def repeat_runs(heads: Sequence[Row], counts: Sequence[int], width: int) -> list[Any]:
     """The ``width`` text columns of rows that come in runs sharing their first values: ``heads[i]`` (tuples of
     text or None) repeated ``counts[i]`` times, in order. Each column is built once per run and then repeated
     by Arrow, not once per row (a container's env vars: several rows each)."""
     at = np.repeat(np.arange(len(heads), dtype=np.intp), counts)
-    cols = list(zip(*heads)) if heads else [() for _ in range(width)]
+    cols = columns_of(heads, width)
     if len(cols) != width:
         raise ValueError(f"runs of {len(cols)} values, not {width}")
     return [_strings(c).take(at) for c in cols]

@@ -16,7 +16,7 @@ from .. import _model as m
 from .._normalize import looks_like_credential
 from .._podspec import TemplateIndex, container_key, pod_level_key, sa_token_volumes, volume_key
 from .._pss import evaluate, rejected_by
-from ._spec import TB, B, Derived, I, O, Row, S, SnapshotView, frame, repeat_runs
+from ._spec import TB, B, Derived, I, O, Row, S, SnapshotView, columns_of, frame, repeat_runs
 
 
 class Variant(NamedTuple):
@@ -827,7 +827,7 @@ def build_env(snap: SnapshotView) -> list[Any]:
                 if len(rows) > before:
                     heads.append((cluster, rec.kind, rec.namespace, rec.name, c.name, pod, ctype))
                     counts.append(len(rows) - before)
-    return [*repeat_runs(heads, counts, 7), *(list(zip(*rows)) or [() for _ in range(8)])]
+    return [*repeat_runs(heads, counts, 7), *columns_of(rows, 8)]
 
 
 @frame(

@@ -74,7 +74,7 @@ TEMPLATES_KEPT = 1024
 _HEADER = struct.Struct("<bQ")
 
 _WORKER = r"""
-import gc, struct, sys, types
+import functools, gc, struct, sys, types
 import msgspec
 gc.disable()  # as the loader's own reading: the objects of a batch hold no cycles, and go with it
 pkg = types.ModuleType("_k8saudit_worker")
@@ -91,23 +91,13 @@ out = sys.stdout.buffer
 inp = sys.stdin.buffer
 blobs, uids = msgspec.msgpack.decode(inp.read(int(inp.readline())), type=tuple[list[bytes], dict[str, int]])
 spec_dec = msgspec.msgpack.Decoder(m.PodSpec | None)
-kept = int(sys.argv[4])
-class Templates:
-    # owner's uid -> its template, decoded when a pod first asks for it; the latest `kept` used stay decoded (the
-    # pods of one owner come together in a dump), the others as the MessagePack they came in
-    def __init__(self):
-        self.decoded = {}  # index -> TemplateIndex, oldest use first
+@functools.lru_cache(maxsize=int(sys.argv[4]))
+def template(i):  # decoded when a pod first asks for it; the latest used stay decoded (one owner's pods come together)
+    return ps.TemplateIndex(spec_dec.decode(blobs[i]))
+class Templates:  # owner's uid -> its template, as compact_pods asks for it
     def get(self, uid, default=None):
         i = uids.get(uid)
-        if i is None:
-            return default
-        t = self.decoded.pop(i, None)
-        if t is None:
-            t = ps.TemplateIndex(spec_dec.decode(blobs[i]))
-            if len(self.decoded) >= kept:
-                del self.decoded[next(iter(self.decoded))]
-        self.decoded[i] = t
-        return t
+        return default if i is None else template(i)
 templates = Templates()
 buf = bytearray()
 fh = open(sys.argv[2], "rb", buffering=0) if sys.argv[2] else None
